@@ -1,0 +1,90 @@
+"""Counts a report states about itself: '3大方面12个问题', '已完成整改35个', '42问题个整改到位'.
+
+Only the preamble (before the first problem category) is read, so numbers inside problem texts
+("上轮巡察反馈19个问题") are never mistaken for the report's own totals.
+"""
+from __future__ import annotations
+
+import re
+
+from .model import StatedCount
+from .numerals import to_int
+
+__all__ = ["STATUS_WORDS", "find_stated_counts", "status_code"]
+
+NUM = r"(?P<n>\d+|[一二三四五六七八九十百两]+)"
+CLS = r"(?:个|项|条|件)"
+# Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
+STATUS_WORDS: list[tuple[str, str]] = [
+    ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
+    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("in_progress", r"正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
+    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
+    ("immediate", r"已立行立改|立行立改"),
+]
+_STATUS_ALT = "|".join(f"(?P<{k}>{v})" for k, v in STATUS_WORDS)
+STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CLS}")
+NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
+PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
+SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
+ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
+GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|[一二三四五六七八九十百]+){CLS}具体问题)")
+TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
+AUTHORITATIVE = re.compile(r"截至|截止|目前")
+SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
+
+
+def status_code(phrase: str) -> str | None:
+    """completed / basically_completed / in_progress / long_term / immediate for a status phrase."""
+    for key, pattern in STATUS_WORDS:
+        if re.search(pattern, phrase):
+            return key
+    return None
+
+
+def _sentences(text: str, offset: int) -> list[tuple[int, str]]:
+    return [(offset + m.start(), m.group(0)) for m in re.finditer(r"[^。\n]+[。]?", text)]
+
+
+def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
+    found: list[StatedCount] = []
+    taken: list[tuple[int, int]] = []
+    prefix = "transferred_" if SEPARATE_SCOPE.search(sentence) else ""
+
+    def add(key: str, m: re.Match) -> None:
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            return
+        value = to_int(m["n"])
+        if key in ("categories", "problems") and m["n"] == "一":
+            return  # "一个问题一个问题深入研究" is an idiom, not a count
+        if value is not None:
+            taken.append((m.start(), m.end()))
+            found.append(StatedCount(prefix + key, value, m.group(0), (pos + m.start(), pos + m.end())))
+
+    for pattern in (STATUS_THEN_NUM, NUM_THEN_STATUS):
+        for m in pattern.finditer(sentence):
+            key = next(k for k, _ in STATUS_WORDS if m.group(k))
+            add(key, m)
+    # "14个问题38个具体问题": the first number counts groups of problems, not problems.
+    for key, pattern in (("categories", ASPECTS), ("categories", GROUPS), ("problems", SPECIFIC),
+                         ("problems", PROBLEMS)):
+        for m in pattern.finditer(sentence):
+            add(key, m)
+    for m in TASKS.finditer(sentence):
+        add("tasks", m)
+    if not any(c.key == prefix + "problems" for c in found):
+        # "N个方面" alone is too common a phrase ("从…5个方面构建责任链"); it counts problem groups
+        # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
+        found = [c for c in found if c.key != prefix + "categories"]
+    return found
+
+
+def find_stated_counts(text: str, start: int, end: int) -> list[StatedCount]:
+    """Counts in text[start:end], those from '截至目前…' style sentences first (they are the report's
+    current totals; an earlier '立足13个问题制定方案' is a plan figure)."""
+    ranked: list[tuple[int, int, StatedCount]] = []
+    for order, (pos, sentence) in enumerate(_sentences(text[start:end], start)):
+        rank = 0 if AUTHORITATIVE.search(sentence) else 1
+        ranked.extend((rank, order, c) for c in _counts_in(sentence, pos))
+    ranked.sort(key=lambda r: (r[0], r[1]))
+    return [c for _, _, c in ranked]

@@ -1,0 +1,271 @@
+"""The report's header facts: title, unit, inspection team, round and dates.
+
+Everything is found by content, not position: a table of contents may precede the title, the title
+may span two lines or be missing, and the unit may only be named in the opening sentence or the
+signature (DESIGN.md section 2a).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import ISO_DATE, DATE_CN, find_dates, resolve, resolve_sequence
+from .lines import Line
+from .model import DateValue, Inspection, Span
+from .noise import is_noise_line
+from .places import region_of
+
+__all__ = ["Header", "parse_header", "canonical_team", "TEAM_RE", "SELF_REFERENCES", "ORG_SUFFIX"]
+
+KIND = r"(?:巡视|巡察|巡查)"
+LEVEL = r"(?:中央|省委|市委|州委|盟委|县委|区委|旗委|市|县|区)"
+NUM = r"[一二三四五六七八九十百\d]+"
+TEAM_RE = re.compile(
+    rf"(?P<lvl>{LEVEL})?(?:第(?P<a>{NUM})(?P<k1>{KIND})组|(?P<k2>{KIND})组第(?P<b>{NUM})组"
+    rf"|(?P<k3>{KIND})(?:工作)?组)")
+ROUND_RE = re.compile(rf"(?:{NUM}届)?(?:中央|省委|市委|州委|县委|区委)?第{NUM}轮")
+TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
+TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,40}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
+                       rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
+ORG_SUFFIX = re.compile(r"(党组|党委|党工委|党总支|党支部|委员会|领导班子|局|委|办|厅|院|协会|联合会|联|公司|集团"
+                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团)$")
+SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
+                   "本单位", "我单位", "本局", "本委")
+UNIT_TAIL = re.compile(r"(党组|党委|党工委|党总支|领导班子)$")
+SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+CN_ORDINAL = "零一二三四五六七八九十"
+
+
+@dataclass
+class Header:
+    title: str | None = None
+    title_span: Span | None = None
+    unit: str | None = None
+    unit_short: str | None = None
+    level: str | None = None
+    region: str | None = None
+    inspection: Inspection = field(default_factory=Inspection)
+    report_date: DateValue | None = None
+    publish_date: DateValue | None = None
+    body_start: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def canonical_team(m: re.Match, default_level: str | None = None) -> str:
+    """市委巡察组第三组 / 第三巡查组 / 市委第3巡察组 -> 市委第三巡察组 (巡查 is the common typo of 巡察)."""
+    level = m["lvl"] or default_level or ""
+    if level in ("市", "县", "区"):
+        level += "委"
+    kind = (m["k1"] or m["k2"] or m["k3"]).replace("巡查", "巡察")
+    ordinal = m["a"] or m["b"]
+    if ordinal is None:
+        return f"{level}{kind}组"
+    if ordinal.isdigit() and int(ordinal) <= 10:
+        ordinal = CN_ORDINAL[int(ordinal)]
+    return f"{level}第{ordinal}{kind}组"
+
+
+def parse_header(text: str, lines: list[Line]) -> Header:
+    content = [ln for ln in lines if not is_noise_line(ln.text)]
+    h = Header()
+    opening = _opening_line(content)
+    title_lines = _title_lines(content, opening)
+    if title_lines:
+        h.title = _clean_title("".join(ln.text for ln in title_lines))
+        h.title_span = (title_lines[0].start, title_lines[-1].end)
+        h.body_start = title_lines[-1].end
+    elif opening is not None:
+        h.body_start = opening.start
+    h.publish_date = _publish_date(lines, h.body_start)
+    h.report_date = _signature_date(content)
+    context_year = next((int(d.iso[:4]) for d in (h.report_date, h.publish_date) if d), None)
+    h.inspection = _inspection(text, opening, h.title, context_year)
+    h.unit = _unit(h.title, content, opening)
+    h.unit_short = _unit_short(text, h.unit, opening)
+    _level_region(h)
+    return h
+
+
+def _opening_line(content: list[Line]) -> Line | None:
+    """The sentence that says who inspected whom: '…巡察组对X进行了巡察'."""
+    for ln in content:
+        if TARGET_RE.search(ln.text) and ("部署" in ln.text or TEAM_RE.search(ln.text)):
+            return ln
+    return next((ln for ln in content if TARGET_RE.search(ln.text)), None)
+
+
+def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
+    """The title line, joined with the org line above it when the title starts with 关于."""
+    limit = opening.start if opening is not None else (content[min(len(content), 40) - 1].end if content else 0)
+    before = [ln for ln in content if ln.end <= limit]
+    for i, ln in enumerate(before):
+        if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
+            continue
+        if ln.text.startswith("关于") and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
+                and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
+            return [before[i - 1], ln]
+        return [ln]
+    return []
+
+
+def _clean_title(title: str) -> str:
+    return re.sub(r"^【[^】]{1,12}】", "", title).strip()
+
+
+def _unit(title: str | None, content: list[Line], opening: Line | None) -> str | None:
+    if title:
+        head = _clean_title(title).split("关于", 1)[0].strip()
+        if 2 <= len(head) <= 40 and ORG_SUFFIX.search(head):
+            return head
+    signature = _signature_org(content)
+    if signature:
+        return signature
+    m = TARGET_RE.search(opening.text) if opening else None
+    if m and m["t"] not in SELF_REFERENCES:
+        return m["t"]
+    return None
+
+
+def _signature_org(content: list[Line]) -> str | None:
+    """The signing body: an org-like line right before the closing date, near the end."""
+    tail = content[-12:]
+    for i in range(len(tail) - 1, 0, -1):
+        if SIGNATURE_DATE.match(tail[i].text.replace(" ", "")):
+            prev = tail[i - 1].text
+            if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "。" not in prev:
+                return prev
+    return None
+
+
+def _core_name(unit: str) -> str:
+    return UNIT_TAIL.sub("", re.sub(r"^中共", "", unit))
+
+
+def _is_subsequence(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(ch in it for ch in short)
+
+
+def _unit_short(text: str, unit: str | None, opening: Line | None) -> str | None:
+    """The short name the report itself uses (市文联, 省作协, 市文旅广体局), by frequency.
+
+    Candidates are the opening sentence's target and abbreviations of the unit's name. Counting
+    skips occurrences inside the full name (山东省作家协会 does not count for 省作家协会).
+    """
+    core = _core_name(unit) if unit else ""
+    cands = set(_abbreviations(text, core)) if core else set()
+    m = TARGET_RE.search(opening.text) if opening else None
+    if m:
+        target = UNIT_TAIL.sub("", m["t"])
+        if target and target not in SELF_REFERENCES:
+            cands.add(target)
+    if not cands:
+        return None
+    counts = {c: _standalone_count(text, c, core) for c in cands}
+    return max(cands, key=lambda c: (counts[c], len(c)))
+
+
+def _standalone_count(text: str, short: str, core: str) -> int:
+    place = core[:core.find(short[0])] if short and short[0] in core else ""
+    return sum(1 for m in re.finditer(re.escape(short), text)
+               if not (place and text[max(0, m.start() - len(place)):m.start()] == place))
+
+
+def _abbreviations(text: str, core: str) -> set[str]:
+    """Strings in `text` that abbreviate `core`: they start with its level character (市/省/县),
+    end with the head of its final word (局; 协 of 协会; 联 of 联合会) and are a non-contiguous
+    subsequence of it (市文旅广体局 for 益阳市文化旅游广电体育局, 省作协 for 山东省作家协会)."""
+    province, city, county = region_of(core)
+    lvl = "县" if county else "市" if city else "省" if province else None
+    if lvl is None or len(core) < 4:
+        return set()
+    tail = {core[-1]}
+    if core.endswith("会"):
+        tail |= {core[-2], core[-3]} if core.endswith("联合会") else {core[-2]}
+    out = set()
+    for m in re.finditer(lvl, text):
+        for size in range(3, min(9, len(core))):
+            cand = text[m.start():m.start() + size]
+            if cand[-1] in tail and cand not in core and _is_subsequence(cand, core):
+                out.add(cand)
+    return out
+
+
+def _level_region(h: Header) -> None:
+    province = city = county = None
+    for source in (h.unit, h.title):
+        if source:
+            province, city, county = region_of(source)
+            if province or city:
+                break
+    if province or city or county:
+        h.region = "".join(p for p in (province, city, county) if p)
+        h.level = "县" if county else "市" if city else "省"
+    elif h.unit_short and h.unit_short[0] in "省市县区":
+        h.level = "县" if h.unit_short[0] == "区" else h.unit_short[0]
+
+
+def _publish_date(lines: list[Line], body_start: int) -> DateValue | None:
+    """'发布时间: 2023-02-27' or '来源:… 2020-12-07 15:22:21' in the page chrome around the title."""
+    for ln in lines:
+        if ln.start > body_start + 400 and "发布" not in ln.text:
+            continue
+        if not is_noise_line(ln.text) and "发布" not in ln.text:
+            continue
+        m = ISO_DATE.search(ln.text) or DATE_CN.search(ln.text)
+        if m and m["y"]:
+            return DateValue(f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}", m.group(0).strip(),
+                             (ln.start + m.start(), ln.start + m.end()))
+    return None
+
+
+def _signature_date(content: list[Line]) -> DateValue | None:
+    for ln in reversed(content[-12:]):
+        if SIGNATURE_DATE.match(ln.text.replace(" ", "")):
+            d = find_dates(ln.text, ln.start)
+            return resolve(d[0], None) if d else None
+    return None
+
+
+def _inspection(text: str, opening: Line | None, title: str | None, context_year: int | None) -> Inspection:
+    insp = Inspection()
+    scope = opening.text if opening else ""
+    offset = opening.start if opening else 0
+    m = TARGET_RE.search(scope)
+    kind_source = (m["k"] if m else None) or _first_kind(title or "") or _first_kind(text)
+    insp.kind = kind_source.replace("巡查", "巡察") if kind_source else None
+    deploy = re.search(rf"根据(?P<lvl>{LEVEL})", scope)
+    team = TEAM_RE.search(scope) or TEAM_RE.search(text)
+    if team:
+        insp.inspector_text = team.group(0)
+        insp.inspector = canonical_team(team, deploy["lvl"] if deploy else None)
+    insp.span = (offset, offset + len(scope)) if opening else None
+    rnd = ROUND_RE.search(title or "") or ROUND_RE.search(scope)
+    insp.round = rnd.group(0) if rnd else None
+    _inspection_dates(insp, scope, offset, context_year)
+    return insp
+
+
+def _first_kind(s: str) -> str | None:
+    m = re.search(KIND, s)
+    return m.group(0) if m else None
+
+
+def _inspection_dates(insp: Inspection, scope: str, offset: int, context_year: int | None) -> None:
+    """start/end from the 'D至D' pair; feedback from the date in the clause that says 反馈."""
+    sentences = [(s.start(), s.group(0)) for s in re.finditer(r"[^。]+。?", scope)]
+    start_end, feedback = [], None
+    for pos, sentence in sentences:
+        dates = find_dates(sentence, offset + pos)
+        if not start_end and len(dates) >= 2 and re.search(r"至|到|—|-|~", sentence[
+                dates[0].span[1] - offset - pos:dates[1].span[0] - offset - pos]):
+            start_end = dates[:2]
+            dates = dates[2:]
+        if feedback is None and "反馈" in sentence and dates:
+            feedback = dates[0]
+    seq = [d for d in (*start_end, feedback) if d is not None]
+    resolved = dict(zip(map(id, seq), resolve_sequence(seq, context_year)))
+    if start_end:
+        insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
+    if feedback is not None:
+        insp.feedback = resolved[id(feedback)]

@@ -1,0 +1,80 @@
+"""Split rectification text into measures, and read the status a report states for a problem.
+
+Markers seen in real reports: 一是…二是…, ①②, sub-unit labels (博物馆整改情况:), line-initial
+1. / (1); with no markers at all, each sentence is a measure.
+"""
+from __future__ import annotations
+
+import re
+
+from .counts import status_code
+from .model import Measure, Span
+
+__all__ = ["split_measures", "find_status", "RECT_LABEL", "status_code"]
+
+RECT_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,12}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
+                        r"|整改措施|落实情况|整改进展)\s*[:：]\s*")
+MARKER = re.compile(
+    r"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>[一二三四五六七八九十]{1,3}是)"
+    r"|(?P<c>[\u2460-\u2473])"
+    r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
+    r"|(?:(?<=^)|(?<=\n))\s*(?P<who>[\u4e00-\u9fff]{2,12}?)(?:整改情况|进展情况)\s*[:：]",
+    re.MULTILINE)
+SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
+STATUS_PHRASE = re.compile(
+    r"(?:此项工作)?需要?长期坚持|(?:巡[察视]期间)?已立行立改|已整改到位|已完成整改|整改完成|基本完成整改"
+    r"|正在(?:整改|推进)|取得阶段性(?:成果|成效|进展)|持续推进中|(?<=问题)立行立改")
+
+
+def _clean(s: str) -> str:
+    """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
+    return re.sub(r"\s*\n\s*", "", s).strip(" \t,,;;")
+
+
+def _measure(text: str, start: int, end: int, label: str | None) -> Measure | None:
+    raw = text[start:end]
+    lead = len(raw) - len(raw.lstrip())
+    body = raw.strip()
+    body = body.rstrip(" \t")
+    cleaned = _clean(body)
+    if len(cleaned) < 2:
+        return None
+    return Measure(cleaned, (start + lead, start + lead + len(body)), label)
+
+
+def split_measures(text: str, span: Span) -> list[Measure]:
+    """Measures in text[span[0]:span[1]] (a rectification block, label already excluded)."""
+    start, end = span
+    block = text[start:end]
+    marks = list(MARKER.finditer(block))
+    if not marks:
+        return _sentences(text, start, end)
+    out: list[Measure] = []
+    if block[:marks[0].start()].strip():
+        out.extend(_sentences(text, start, start + marks[0].start()))
+    who = None
+    for i, m in enumerate(marks):
+        if m["who"]:
+            who = m["who"]  # a sub-unit's own block: its measures carry its name
+        label = m["m"] or m["c"] or (m["n"] or "").strip() or None
+        label = " ".join(x for x in (who, label) if x) or None
+        stop = marks[i + 1].start() if i + 1 < len(marks) else len(block)
+        measure = _measure(text, start + m.end(), start + stop, label)
+        if measure:
+            out.append(measure)
+    return out
+
+
+def _sentences(text: str, start: int, end: int) -> list[Measure]:
+    out = []
+    for m in SENTENCE.finditer(text, start, end):
+        measure = _measure(text, m.start(), m.end(), None)
+        if measure:
+            out.append(measure)
+    return out
+
+
+def find_status(rectification: str) -> str | None:
+    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
+    m = STATUS_PHRASE.search(rectification)
+    return m.group(0) if m else None

@@ -1,0 +1,154 @@
+"""Report records: the single definition of what a parsed report is (DESIGN.md section 2).
+
+Every record keeps the character span it came from in the report's normalised text
+(`Report.text`), so any fact shown to a user can be traced back to the exact source words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+Span = tuple[int, int]
+
+__all__ = [
+    "Span", "DateValue", "Inspection", "StatedCount", "Measure", "Problem", "Category",
+    "Mention", "Report", "STATUS_KEYS",
+]
+
+# Keys used for counts a report states about itself ("已完成整改35个" -> completed=35).
+STATUS_KEYS = ("problems", "categories", "completed", "basically_completed", "in_progress",
+               "long_term", "immediate", "tasks", "transferred_clues")
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A date as written; `year_inferred` records that the year came from context, not the text."""
+
+    iso: str
+    text: str
+    span: Span
+    year_inferred: bool = False
+
+
+@dataclass
+class Inspection:
+    """Who inspected the unit and when. Fields stay None when the report does not say."""
+
+    kind: str | None = None            # 巡视 | 巡察
+    inspector: str | None = None       # canonical team name, e.g. 市委第四巡察组
+    inspector_text: str | None = None  # as written, e.g. 市委巡察组第三组 / 第三巡查组
+    round: str | None = None           # e.g. 五届市委第一轮
+    start: DateValue | None = None
+    end: DateValue | None = None
+    feedback: DateValue | None = None
+    span: Span | None = None           # the sentence all this came from
+
+
+@dataclass(frozen=True)
+class StatedCount:
+    """A count the report states about itself, e.g. ("completed", 35, "已完成整改35个")."""
+
+    key: str
+    value: int
+    text: str
+    span: Span
+
+
+@dataclass
+class Measure:
+    """One rectification measure; `label` is its marker (一是, ①, or a sub-unit like 博物馆)."""
+
+    text: str
+    span: Span
+    label: str | None = None
+
+
+@dataclass
+class Problem:
+    """A feedback problem. `id` is a path within the report ("3", "41.2")."""
+
+    id: str
+    label: str
+    text: str
+    span: Span
+    category_ordinal: int
+    parent_id: str | None = None
+    rectification: str = ""
+    rectification_span: Span | None = None
+    measures: list[Measure] = field(default_factory=list)
+    status: str | None = None
+    children: list["Problem"] = field(default_factory=list)
+
+    def walk(self) -> Iterator["Problem"]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass
+class Category:
+    """A group of problems, e.g. (一)反馈问题:组织建设存在薄弱环节."""
+
+    ordinal: int
+    label: str
+    title: str
+    span: Span
+    stated_problems: int | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Mention:
+    """An entity mention in a report; `canonical` is the name mentions merge on."""
+
+    type: str          # organization | person | regulation | document | inspection_team | place | work
+    name: str          # as written
+    canonical: str
+    span: Span
+    role: str | None = None
+    attrs: dict = field(default_factory=dict)
+
+
+@dataclass
+class Report:
+    """A parsed report. `found` counts are derived from `categories`, never stored twice."""
+
+    id: str
+    text: str
+    source_path: str = ""
+    source_format: str = "txt"
+    encoding: str | None = None
+    title: str | None = None
+    unit: str | None = None
+    unit_short: str | None = None
+    level: str | None = None
+    region: str | None = None
+    inspection: Inspection = field(default_factory=Inspection)
+    report_date: DateValue | None = None
+    publish_date: DateValue | None = None
+    stated: list[StatedCount] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
+    truncated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def problems(self) -> Iterator[Problem]:
+        """Every problem, parents before their children, in document order."""
+        for category in self.categories:
+            for problem in category.problems:
+                yield from problem.walk()
+
+    def find_problem(self, problem_id: str) -> Problem | None:
+        return next((p for p in self.problems() if p.id == problem_id), None)
+
+    def stated_value(self, key: str) -> int | None:
+        """The count the report states for `key`; the parser orders the most authoritative first."""
+        return next((s.value for s in self.stated if s.key == key), None)
+
+    def found(self) -> dict[str, int]:
+        top = [p for c in self.categories for p in c.problems]
+        return {
+            "categories": sum(1 for c in self.categories if c.problems),
+            "problems": len(top),
+            "leaf_problems": sum(1 for p in self.problems() if not p.children),
+        }

@@ -1,0 +1,31 @@
+"""Chinese numerals as they appear in report numbering (一, 十一, 二十三, 一百零五)."""
+from __future__ import annotations
+
+__all__ = ["CN_DIGITS", "CN_NUM_CLASS", "cn_to_int", "to_int"]
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM_CLASS = "[零〇一二两三四五六七八九十百千]"
+
+
+def cn_to_int(s: str) -> int | None:
+    """Value of a Chinese numeral below 10000, or None if `s` is not one."""
+    if not s or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in s):
+        return None
+    total, digit = 0, None
+    for ch in s:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * CN_UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def to_int(s: str) -> int | None:
+    """Arabic (including full-width, already normalised) or Chinese numeral to int."""
+    s = s.strip()
+    if s.isdigit():
+        return int(s)
+    return cn_to_int(s)

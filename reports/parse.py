@@ -1,0 +1,90 @@
+"""Parse a report's text into a `Report` record: header, stated counts, categories and problems.
+
+The parser reports what it found next to what the report states and never invents: a missing
+field stays None, and every disagreement becomes a warning the user sees.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from .counts import find_stated_counts
+from .header import parse_header
+from .lines import Line, split_lines
+from .model import Report
+from .noise import is_noise_line
+from .structure import find_problem_part, read_categories
+
+__all__ = ["parse_text", "parse_source", "parse_file", "report_id"]
+
+TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
+CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+                          r"|[^。,,]{2,40}(?:党组|党委|委员会))$")
+
+
+def report_id(text: str) -> str:
+    """sha256 of the text with all whitespace removed, first 16 hex: the same report re-saved with
+    other line breaks or indentation keeps its id, so ingest stays idempotent."""
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:16]
+
+
+def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
+               encoding: str | None = None) -> Report:
+    lines = split_lines(text)
+    header = parse_header(text, lines)
+    body = [ln for ln in lines if ln.start >= header.body_start and not is_noise_line(ln.text)]
+    part, _ = find_problem_part(body)
+    categories, sections = read_categories(text, part)
+    report = Report(
+        id=report_id(text), text=text, source_path=source_path, source_format=source_format,
+        encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,
+        level=header.level, region=header.region, inspection=header.inspection,
+        report_date=header.report_date, publish_date=header.publish_date,
+        categories=categories, sections=sections, warnings=list(header.warnings))
+    preamble_end = categories[0].span[0] if categories else (part[0].start if part else len(text))
+    report.stated = find_stated_counts(text, header.body_start, preamble_end)
+    report.truncated = _looks_truncated(body)
+    report.warnings.extend(_warnings(report, has_part=bool(part)))
+    return report
+
+
+def parse_source(src) -> Report:
+    """Parse a `reports.read.SourceText`."""
+    return parse_text(src.text, source_path=src.path, source_format=src.format, encoding=src.encoding)
+
+
+def parse_file(path: str | os.PathLike) -> Report:
+    from .read import read_source
+    return parse_source(read_source(path))
+
+
+def _looks_truncated(body: list[Line]) -> bool:
+    if not body:
+        return False
+    last = body[-1].text
+    return not (last.endswith(TERMINAL) or CLOSING_LINE.match(last.replace(" ", "")))
+
+
+def _warnings(report: Report, *, has_part: bool) -> list[str]:
+    out: list[str] = []
+    found = report.found()
+    if not has_part or not report.categories:
+        out.append("no problem section found")
+    if report.truncated:
+        tail = report.text.rstrip()[-20:].replace("\n", " ")
+        out.append(f"text looks truncated: it ends mid-sentence (…{tail})")
+    problems = sorted({s.value for s in report.stated if s.key == "problems"})
+    if len(problems) > 1:
+        out.append("the report states different problem counts: " + ", ".join(map(str, problems)))
+    stated = report.stated_value("problems")
+    if stated is not None and found["problems"] and stated not in (found["problems"], found["leaf_problems"]):
+        out.append(f"stated {stated} problems, found {found['problems']} "
+                   f"({found['leaf_problems']} leaf problems)")
+    categories = report.stated_value("categories")
+    if categories is not None and found["categories"] and categories != found["categories"]:
+        out.append(f"stated {categories} categories, found {found['categories']}")
+    for c in report.categories:
+        if c.stated_problems is not None and c.stated_problems != len(c.problems):
+            out.append(f"category ({c.ordinal}) states {c.stated_problems} problems, found {len(c.problems)}")
+    return out

@@ -1,0 +1,246 @@
+"""Find the problem part of a report by its content and read categories, problems, sub-problems
+and rectification blocks out of it.
+
+Numbering is read as a sequence: a line "44.2018年…" is problem 44 because 44 comes next, and a
+"2." inside a rectification is text because problem 2 is not next. Sub-problems "(1)" count only
+while their parent has no rectification of its own yet.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .lines import Line
+from .measures import RECT_LABEL, find_status, split_measures
+from .model import Category, Problem
+from .numerals import to_int
+
+__all__ = ["find_problem_part", "read_categories", "Section"]
+
+H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
+CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")
+NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
+QNUM = re.compile(r"^问题(?P<n>[一二三四五六七八九十百]{1,4})\s*[:：]\s*(?P<t>.*)$")
+SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
+STATED_IN_TITLE = re.compile(r"[(（](?P<n>\d+|[一二三四五六七八九十]+)(?:个|项|条)(?:具体)?问题[)）]\s*$")
+CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
+INLINE_SPLIT = re.compile(r"[\u2460-\u2473]|(?<=[。;;])\s*[一二三四五六七八九十]{1,3}是")
+ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
+IMMEDIATE_CATEGORY = re.compile(r"立行立改")
+
+
+@dataclass
+class Section:
+    """A top-level section ("二、巡察反馈问题整改进展情况") and its lines."""
+
+    heading: Line | None
+    lines: list[Line] = field(default_factory=list)
+
+    def problem_score(self) -> int:
+        return sum(1 for ln in self.lines if NUM.match(ln.text) or QNUM.match(ln.text)
+                   or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
+
+
+def _sections(lines: list[Line]) -> list[Section]:
+    sections = [Section(None)]
+    expected = 1
+    for ln in lines:
+        m = H1.match(ln.text)
+        if m and to_int(m["n"]) == expected and len(m["t"]) <= 60 and not m["t"].endswith("。"):
+            sections.append(Section(ln))
+            expected += 1
+        else:
+            sections[-1].lines.append(ln)
+    return sections
+
+
+def find_problem_part(lines: list[Line]) -> tuple[list[Line], Line | None]:
+    """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
+    have, never by their number: reports put problems under 二、 or 三、 alike."""
+    sections = _sections(lines)
+    best = max(sections, key=Section.problem_score)
+    if best.problem_score() == 0:
+        return [], None
+    chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
+                                                   and s.problem_score() >= 2)]
+    return [ln for s in chosen for ln in s.lines], best.heading
+
+
+class _Reader:
+    """A single pass over the problem part; keeps the numbering state."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.categories: list[Category] = []
+        self.sections: list[dict] = []
+        self.top: Problem | None = None
+        self.sub: Problem | None = None
+        self.last_top = 0
+        self.restarts = False
+        self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
+        self.stmt: dict[int, list[Line]] = {}      # id(problem) -> statement lines
+
+    # -- state helpers -----------------------------------------------------------------
+    def _current(self) -> Problem | None:
+        return self.sub or self.top
+
+    def _category(self) -> Category:
+        if not self.categories:
+            self.categories.append(Category(1, "", "", (0, 0)))
+        return self.categories[-1]
+
+    def _has_rect(self, p: Problem | None) -> bool:
+        return p is not None and bool(self.rect.get(id(p)))
+
+    # -- line handlers -----------------------------------------------------------------
+    def feed(self, ln: Line) -> None:
+        for handler in (self._category_line, self._problem_line, self._sub_line, self._rect_line):
+            if handler(ln):
+                return
+        self._text_line(ln)
+
+    def _category_line(self, ln: Line) -> bool:
+        m = CAT.match(ln.text)
+        if not m:
+            return False
+        n = to_int(m["n"])
+        prev = self.categories[-1].ordinal if self.categories else 0
+        if n != prev + 1:
+            return False
+        title = CATEGORY_PREFIX.sub("", m["t"]).strip()
+        stated = STATED_IN_TITLE.search(title)
+        if stated:
+            title = title[:stated.start()].strip()
+        self.categories.append(Category(n, f"({m['n']})", title, (ln.start, ln.end),
+                                        to_int(stated["n"]) if stated else None))
+        self.top = self.sub = None
+        return True
+
+    def _problem_line(self, ln: Line) -> bool:
+        m = NUM.match(ln.text) or QNUM.match(ln.text)
+        if not m:
+            return False
+        n = to_int(m["n"])
+        category = self._category()
+        fresh = not category.problems
+        if n == self.last_top + 1:
+            pass
+        elif n == 1 and fresh and self.categories and self.last_top > 0:
+            self.restarts = True
+        else:
+            return False
+        self.last_top = n
+        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        problem = Problem(str(n), label, "", (ln.end - len(m["t"]), ln.end), category.ordinal)
+        category.problems.append(problem)
+        self.stmt[id(problem)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.top, self.sub = problem, None
+        return True
+
+    def _sub_line(self, ln: Line) -> bool:
+        m = SUB.match(ln.text)
+        if not m or self.top is None or self._has_rect(self.top):
+            return False
+        n = to_int(m["n"])
+        expected = len(self.top.children) + 1
+        if n != expected:
+            return False
+        child = Problem(f"{self.top.id}.{n}", ln.text[:len(ln.text) - len(m["t"])].strip(), "",
+                        (ln.end - len(m["t"]), ln.end), self.top.category_ordinal, parent_id=self.top.id)
+        self.top.children.append(child)
+        self.stmt[id(child)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.sub = child
+        return True
+
+    def _rect_line(self, ln: Line) -> bool:
+        m = RECT_LABEL.match(ln.text)
+        current = self._current()
+        if not m or current is None:
+            return False
+        body_start = ln.start if m["who"] else ln.start + m.end()
+        self.rect.setdefault(id(current), []).append(Line(body_start, ln.end, self.text[body_start:ln.end]))
+        return True
+
+    def _text_line(self, ln: Line) -> None:
+        current = self._current()
+        if current is None:
+            if self.categories and not self.categories[-1].problems:
+                self._note_section_text(ln)
+            return
+        target = self.rect if self._has_rect(current) else self.stmt
+        target.setdefault(id(current), []).append(ln)
+
+    def _note_section_text(self, ln: Line) -> None:
+        category = self.categories[-1]
+        if self.sections and self.sections[-1]["ordinal"] == category.ordinal:
+            self.sections[-1]["text"] += "\n" + ln.text
+            self.sections[-1]["span"] = (self.sections[-1]["span"][0], ln.end)
+        else:
+            self.sections.append({"ordinal": category.ordinal, "title": category.title,
+                                  "text": ln.text, "span": (ln.start, ln.end)})
+
+    # -- finishing ---------------------------------------------------------------------
+    def finish(self) -> tuple[list[Category], list[dict]]:
+        for category in self.categories:
+            for problem in category.problems:
+                if self.restarts:
+                    _prefix_ids(problem, category.ordinal)
+                for p in problem.walk():
+                    self._complete(p, category)
+        keep = [c for c in self.categories if c.problems]
+        sections = [s for s in self.sections if not any(c.ordinal == s["ordinal"] for c in keep)]
+        return keep, sections
+
+    def _complete(self, p: Problem, category: Category) -> None:
+        stmt = self.stmt.get(id(p), [])
+        rect = self.rect.get(id(p), [])
+        s_start, s_end = stmt[0].start, stmt[-1].end
+        if not rect and not p.children:
+            split = _inline_split(self.text, s_start, s_end)
+            if split is not None:
+                rect = [Line(split, s_end, self.text[split:s_end])]
+                s_end = split
+        p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
+        p.text = re.sub(r"\s*\n\s*", "", self.text[p.span[0]:p.span[1]])
+        if rect:
+            r_start, r_end = rect[0].start, rect[-1].end
+            p.rectification_span = (r_start, r_end)
+            p.rectification = self.text[r_start:r_end].strip()
+            p.measures = split_measures(self.text, (r_start, r_end))
+            p.status = find_status(p.rectification)
+        if p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
+            p.status = "已立行立改"
+
+
+def _prefix_ids(problem: Problem, ordinal: int) -> None:
+    """Numbering restarts in every category ("1、关于…方面"): ids become category-qualified paths."""
+    for p in problem.walk():
+        p.id = f"{ordinal}.{p.id}"
+        if p.parent_id is not None:
+            p.parent_id = f"{ordinal}.{p.parent_id}"
+
+
+def _inline_split(text: str, start: int, end: int) -> int | None:
+    """Where the rectification begins inside a problem's own paragraph: after '关于…方面。', else
+    at the first ① or 一是 (002's '(1)关于…方面。①完善…')."""
+    seg = text[start:end]
+    m = ABOUT_ASPECT.match(seg)
+    if m and seg[m.end():].strip():
+        return start + m.end()
+    m = INLINE_SPLIT.search(seg)
+    if m and m.start() > 0:
+        return start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+    return None
+
+
+def _rstrip_pos(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def read_categories(text: str, lines: list[Line]) -> tuple[list[Category], list[dict]]:
+    reader = _Reader(text)
+    for ln in lines:
+        reader.feed(ln)
+    return reader.finish()
