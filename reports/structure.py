@@ -123,8 +123,8 @@ class _Reader:
         n = to_int(m["n"])
         category = self._category()
         fresh = not category.problems
-        if n == self.last_top + 1:
-            pass
+        if n == self.last_top + 1 or (self.last_top == 0 and fresh):
+            pass  # next in sequence, or the first problem (excerpts may start at their own number)
         elif n == 1 and fresh and self.categories and self.last_top > 0:
             self.restarts = True
         else:

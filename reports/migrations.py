@@ -1,0 +1,75 @@
+"""Schema migrations as code: entry N brings a store from user_version N to N+1."""
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: records and entity mentions
+    """
+    CREATE TABLE reports (
+        id TEXT PRIMARY KEY,
+        source_path TEXT NOT NULL DEFAULT '',
+        source_format TEXT NOT NULL DEFAULT 'txt',
+        encoding TEXT,
+        title TEXT, unit TEXT, unit_short TEXT, level TEXT, region TEXT,
+        kind TEXT, inspector TEXT, inspector_text TEXT, round TEXT, inspection_span TEXT,
+        start_date TEXT, end_date TEXT, feedback_date TEXT, report_date TEXT, publish_date TEXT,
+        dates_json TEXT NOT NULL DEFAULT '{}',
+        sections_json TEXT NOT NULL DEFAULT '[]',
+        truncated INTEGER NOT NULL DEFAULT 0,
+        text TEXT NOT NULL,
+        offsets_json TEXT,
+        ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE warnings (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL, message TEXT NOT NULL,
+        PRIMARY KEY (report_id, seq)
+    );
+    CREATE TABLE stated_counts (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL, key TEXT NOT NULL, value INTEGER NOT NULL, text TEXT NOT NULL,
+        start INTEGER NOT NULL, end INTEGER NOT NULL,
+        PRIMARY KEY (report_id, seq)
+    );
+    CREATE TABLE categories (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL, label TEXT NOT NULL, title TEXT NOT NULL,
+        start INTEGER NOT NULL, end INTEGER NOT NULL, stated_problems INTEGER,
+        PRIMARY KEY (report_id, ordinal)
+    );
+    CREATE TABLE problems (
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        id TEXT NOT NULL, seq INTEGER NOT NULL, parent_id TEXT, category_ordinal INTEGER NOT NULL,
+        label TEXT NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        rectification TEXT NOT NULL DEFAULT '', rect_start INTEGER, rect_end INTEGER,
+        status TEXT, status_code TEXT,
+        PRIMARY KEY (report_id, id),
+        FOREIGN KEY (report_id, category_ordinal) REFERENCES categories(report_id, ordinal) ON DELETE CASCADE
+    );
+    CREATE TABLE measures (
+        report_id TEXT NOT NULL, problem_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        label TEXT, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        PRIMARY KEY (report_id, problem_id, seq),
+        FOREIGN KEY (report_id, problem_id) REFERENCES problems(report_id, id) ON DELETE CASCADE
+    );
+    CREATE TABLE entities (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL, canonical TEXT NOT NULL,
+        UNIQUE (type, canonical)
+    );
+    CREATE TABLE mentions (
+        id INTEGER PRIMARY KEY,
+        entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+        report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        problem_id TEXT,
+        name TEXT NOT NULL, role TEXT, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        attrs_json TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('generation', '0');
+    CREATE INDEX mentions_report ON mentions(report_id);
+    CREATE INDEX mentions_entity ON mentions(entity_id);
+    CREATE INDEX problems_category ON problems(report_id, category_ordinal);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

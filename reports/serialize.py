@@ -1,0 +1,58 @@
+"""Report records as the JSON of the CLI contract (DESIGN.md section 6, `xuncha parse`).
+
+Contract keys are kept exactly; extra keys (spans, labels, status codes, inferred-date flags) are
+additions other tools may ignore.
+"""
+from __future__ import annotations
+
+from .counts import status_code
+from .model import STATUS_KEYS, DateValue, Problem, Report
+
+__all__ = ["report_to_json", "problem_to_json"]
+
+
+def _iso(d: DateValue | None) -> str | None:
+    return d.iso if d else None
+
+
+def problem_to_json(p: Problem) -> dict:
+    return {
+        "id": p.id, "label": p.label, "text": p.text, "span": list(p.span),
+        "measures": [m.text for m in p.measures],
+        "status": p.status, "status_code": status_code(p.status) if p.status else None,
+        "rectification": p.rectification,
+        "children": [problem_to_json(c) for c in p.children],
+    }
+
+
+def report_to_json(r: Report) -> dict:
+    i = r.inspection
+    stated: dict[str, int | None] = {k: None for k in STATUS_KEYS}
+    for s in r.stated:
+        if stated.get(s.key) is None:
+            stated[s.key] = s.value
+    inferred = [k for k, d in (("start", i.start), ("end", i.end), ("feedback", i.feedback),
+                               ("report_date", r.report_date)) if d and d.year_inferred]
+    return {
+        "report_id": r.id,
+        "title": r.title,
+        "unit": r.unit,
+        "unit_short": r.unit_short,
+        "level": r.level,
+        "region": r.region,
+        "inspection": {"kind": i.kind, "inspector": i.inspector, "inspector_text": i.inspector_text,
+                       "round": i.round, "start": _iso(i.start), "end": _iso(i.end),
+                       "feedback": _iso(i.feedback), "year_inferred": inferred},
+        "report_date": _iso(r.report_date),
+        "publish_date": _iso(r.publish_date),
+        "stated": stated,
+        "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
+        "found": r.found(),
+        "truncated": r.truncated,
+        "warnings": r.warnings,
+        "categories": [{"ordinal": c.ordinal, "label": c.label, "title": c.title,
+                        "stated_problems": c.stated_problems,
+                        "problems": [problem_to_json(p) for p in c.problems]} for c in r.categories],
+        "sections": r.sections,
+        "source": {"path": r.source_path, "format": r.source_format, "encoding": r.encoding},
+    }

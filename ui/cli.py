@@ -1,0 +1,179 @@
+"""The `xuncha` command line: thin commands over `ui.workspace.Workspace` (DESIGN.md section 6).
+
+JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. Exit 0 on success,
+1 on a user error with a one-line message, never a traceback for bad input.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+__all__ = ["main", "run", "cli"]
+
+
+class UserError(click.ClickException):
+    """A one-line error for the user; exit code 1."""
+
+    exit_code = 1
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
+
+
+def workspace_option(fn: Callable) -> Callable:
+    @click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+                  default=None, envvar="XUNCHA_HOME",
+                  help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
+    @functools.wraps(fn)
+    def wrapper(*args, workspace: Path | None, **kwargs):
+        return fn(*args, workspace=workspace, **kwargs)
+    return wrapper
+
+
+def json_option(fn: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(fn)
+
+
+def open_workspace(path: Path | None):
+    from reports.store import StoreError
+    from ui.workspace import Workspace
+    try:
+        return Workspace(path)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    except OSError as exc:
+        raise UserError(f"{path}: cannot open workspace ({exc.strerror or exc})") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="xuncha")
+def cli() -> None:
+    """xuncha: knowledge graph and semantic search over 巡视/巡察整改 reports."""
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@json_option
+@workspace_option
+def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
+    """Parse one report file and print what was found (no workspace needed)."""
+    from reports.parse import parse_source
+    from reports.read import ReadError, read_source
+    from reports.serialize import report_to_json
+    try:
+        report = parse_source(read_source(file))
+    except ReadError as exc:
+        raise UserError(str(exc)) from exc
+    data = report_to_json(report)
+    if as_json:
+        emit_json(data)
+        return
+    _print_parse_summary(data)
+
+
+def _print_parse_summary(d: dict) -> None:
+    i = d["inspection"]
+    click.echo(f"{d['report_id']}  {d['title'] or '(no title)'}")
+    click.echo(f"  unit: {d['unit']} ({d['unit_short']}), {d['level'] or '?'}级, {d['region'] or ''}")
+    click.echo(f"  inspection: {i['kind']} by {i['inspector']}, {i['start']} – {i['end']}, feedback {i['feedback']}")
+    stated = {k: v for k, v in d["stated"].items() if v is not None}
+    click.echo(f"  stated: {stated}")
+    click.echo(f"  found: {d['found']}")
+    for c in d["categories"]:
+        click.echo(f"  ({c['ordinal']}) {c['title']}: {len(c['problems'])} problems")
+    for w in d["warnings"]:
+        click.echo(f"  warning: {w}", err=True)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@json_option
+@workspace_option
+def ingest(paths: tuple[str, ...], as_json: bool, workspace: Path | None) -> None:
+    """Ingest report files or folders (idempotent: the same text is skipped)."""
+    from tqdm import tqdm
+    ws = open_workspace(workspace)
+    with tqdm(total=0, unit="file", file=sys.stderr, disable=None, desc="ingest") as bar:
+        def progress(done: int, total: int, name: str) -> None:
+            bar.total = total
+            bar.n = done
+            bar.set_postfix_str(Path(name).name if name else "", refresh=False)
+            bar.refresh()
+        outcomes = ws.ingest(paths, progress=progress)
+    ws.close()
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
+    if as_json:
+        emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts})
+    else:
+        for o in outcomes:
+            click.echo(o.line(), err=o.status == "error")
+        click.echo(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, {counts['error']} error",
+                   err=True)
+    if counts["error"] and not (counts["ingested"] or counts["duplicate"]):
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("report_id")
+@json_option
+@workspace_option
+def remove(report_id: str, as_json: bool, workspace: Path | None) -> None:
+    """Remove a report and everything only it supported."""
+    ws = open_workspace(workspace)
+    removed = ws.remove(report_id)
+    ws.close()
+    if not removed:
+        raise UserError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
+    if as_json:
+        emit_json({"removed": report_id})
+    else:
+        click.echo(f"removed {report_id}")
+
+
+@cli.command()
+@json_option
+@workspace_option
+def reports(as_json: bool, workspace: Path | None) -> None:
+    """List stored reports with stated and found counts."""
+    ws = open_workspace(workspace)
+    rows = ws.reports()
+    ws.close()
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        flag = " [truncated]" if r["truncated"] else ""
+        click.echo(f"{r['report_id']}  {r['unit_short'] or r['unit']}  {r['inspector'] or ''}  "
+                   f"found {r['found']['problems']} / stated {r['stated'].get('problems')}{flag}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: click's own usage errors also exit 1, as the contract says."""
+    try:
+        cli.main(args=argv, prog_name="xuncha", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        click.echo(f"xuncha: {exc.format_message()}", err=True)
+        return 1
+    except BrokenPipeError:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script entry: exits with main()'s code."""
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list.
+
+A workspace directory holds `xuncha.db` (the system of record) and the artifacts derived from it
+(vector index, graph), which are rebuilt from the store whenever they lag behind it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from reports.model import Report
+from reports.parse import parse_source
+from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
+from reports.store import Store
+
+__all__ = ["Workspace", "IngestOutcome", "default_root", "collect_files", "DEMO_CORPUS"]
+
+log = logging.getLogger("xuncha")
+DEMO_CORPUS = Path(__file__).resolve().parent.parent / "data" / "reports"
+Progress = Callable[[int, int, str], None]
+
+
+def default_root() -> Path:
+    return Path(os.environ.get("XUNCHA_HOME") or "workspace")
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one input file; `status` is ingested | duplicate | error."""
+
+    path: str
+    status: str
+    report_id: str | None = None
+    unit: str | None = None
+    message: str = ""
+    found: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        if self.status == "error":
+            return f"error      {self.message}"
+        counts = self.found
+        detail = f"{counts.get('problems', 0)} problems" if counts else ""
+        return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
+
+
+def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files named, plus supported files found under folders (sorted, hidden ones skipped).
+    Missing paths are kept so that ingest reports them by name."""
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
+        else:
+            out.append(path)
+    return out
+
+
+class Workspace:
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = Path(root) if root is not None else default_root()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.root / "xuncha.db")
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- ingest / remove ---------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[IngestOutcome]:
+        """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
+        files = collect_files(paths)
+        outcomes = []
+        for n, path in enumerate(files):
+            if progress:
+                progress(n, len(files), str(path))
+            outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+        if progress:
+            progress(len(files), len(files), "")
+        return outcomes
+
+    def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
+        """Ingest an uploaded file (the UI's path)."""
+        return self._ingest_one(name, lambda: read_bytes(data, name))
+
+    def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
+        try:
+            source = read()
+            report = parse_source(source)
+            if not report.categories:
+                return IngestOutcome(name, "error", report.id, report.unit,
+                                     f"{name}: no problem section found (not a rectification report?)")
+            if self.store.contains(report.id):
+                return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
+                                     report.found(), report.warnings)
+            added = self.store.add(report, _mentions(report), source.offsets.to_json())
+            status = "ingested" if added else "duplicate"
+            return IngestOutcome(name, status, report.id, report.unit, "", report.found(), report.warnings)
+        except ReadError as exc:
+            return IngestOutcome(name, "error", message=str(exc))
+        except Exception as exc:  # a parser bug must not stop the batch or lose stored data
+            log.exception("ingest failed for %s", name)
+            return IngestOutcome(name, "error", message=f"{name}: internal error while ingesting ({exc!r})")
+
+    def remove(self, report_id: str) -> bool:
+        return self.store.remove(report_id)
+
+    # -- reads ---------------------------------------------------------------------------
+    def reports(self) -> list[dict]:
+        return self.store.summaries()
+
+    def report(self, report_id: str) -> Report | None:
+        return self.store.load(report_id)
+
+    def is_empty(self) -> bool:
+        return not self.store.report_ids()
+
+
+def _mentions(report: Report) -> list:
+    from reports.entities import extract_entities
+    return extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
