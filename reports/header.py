@@ -65,8 +65,11 @@ def canonical_team(m: re.Match, default_level: str | None = None) -> str:
     return f"{level}第{ordinal}{kind}组"
 
 
-def parse_header(text: str, lines: list[Line]) -> Header:
-    content = [ln for ln in lines if not is_noise_line(ln.text)]
+def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) -> Header:
+    """`noise` holds the start offsets of web-chrome lines (computed once by the caller)."""
+    if noise is None:
+        noise = {ln.start for ln in lines if is_noise_line(ln.text)}
+    content = [ln for ln in lines if ln.start not in noise]
     h = Header()
     opening = _opening_line(content)
     title_lines = _title_lines(content, opening)
@@ -76,7 +79,7 @@ def parse_header(text: str, lines: list[Line]) -> Header:
         h.body_start = title_lines[-1].end
     elif opening is not None:
         h.body_start = opening.start
-    h.publish_date = _publish_date(lines, h.body_start)
+    h.publish_date = _publish_date(lines, noise, h.body_start)
     h.report_date = _signature_date(content)
     context_year = next((int(d.iso[:4]) for d in (h.report_date, h.publish_date) if d), None)
     h.inspection = _inspection(text, opening, h.title, context_year)
@@ -205,12 +208,12 @@ def _level_region(h: Header) -> None:
         h.level = "县" if h.unit_short[0] == "区" else h.unit_short[0]
 
 
-def _publish_date(lines: list[Line], body_start: int) -> DateValue | None:
+def _publish_date(lines: list[Line], noise: set[int], body_start: int) -> DateValue | None:
     """'发布时间: 2023-02-27' or '来源:… 2020-12-07 15:22:21' in the page chrome around the title."""
     for ln in lines:
         if ln.start > body_start + 400 and "发布" not in ln.text:
             continue
-        if not is_noise_line(ln.text) and "发布" not in ln.text:
+        if ln.start not in noise and "发布" not in ln.text:
             continue
         m = ISO_DATE.search(ln.text) or DATE_CN.search(ln.text)
         if m and m["y"]:

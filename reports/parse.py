@@ -32,8 +32,9 @@ def report_id(text: str) -> str:
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None) -> Report:
     lines = split_lines(text)
-    header = parse_header(text, lines)
-    body = [ln for ln in lines if ln.start >= header.body_start and not is_noise_line(ln.text)]
+    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
+    header = parse_header(text, lines, noise)
+    body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
     part, _ = find_problem_part(body)
     categories, sections = read_categories(text, part)
     report = Report(
