@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from .dates import ISO_DATE, DATE_CN, find_dates, resolve, resolve_sequence
 from .lines import Line
 from .model import DateValue, Inspection, Span
-from .noise import is_noise_line
+from .noise import is_noise_line, is_publish_info
 from .places import region_of
 
 __all__ = ["Header", "parse_header", "canonical_team", "TEAM_RE", "SELF_REFERENCES", "ORG_SUFFIX"]
@@ -209,11 +209,10 @@ def _level_region(h: Header) -> None:
 
 
 def _publish_date(lines: list[Line], noise: set[int], body_start: int) -> DateValue | None:
-    """'发布时间: 2023-02-27' or '来源:… 2020-12-07 15:22:21' in the page chrome around the title."""
+    """'发布时间: 2023-02-27' or '来源:… 2020-12-07 15:22:21': a byline or other page chrome, never
+    a body sentence that merely says 发布."""
     for ln in lines:
-        if ln.start > body_start + 400 and "发布" not in ln.text:
-            continue
-        if ln.start not in noise and "发布" not in ln.text:
+        if not (is_publish_info(ln.text) or (ln.start in noise and ln.start <= body_start + 400)):
             continue
         m = ISO_DATE.search(ln.text) or DATE_CN.search(ln.text)
         if m and m["y"]:
