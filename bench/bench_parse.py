@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.parse import parse_source, parse_text  # noqa: E402
-from reports.read import read_source  # noqa: E402
+from reports.parse import parse_source, parse_text
+from reports.read import read_source
 
 
 def timed(fn, repeat: int) -> list[float]:

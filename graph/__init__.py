@@ -1,0 +1,1 @@
+__all__ = ["build", "export", "names", "persist", "provenance", "query", "service"]

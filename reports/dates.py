@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .model import DateValue, Span
 
-__all__ = ["DATE_CN", "PartialDate", "find_dates", "resolve", "resolve_sequence", "ISO_DATE"]
+__all__ = ["DATE_CN", "ISO_DATE", "PartialDate", "find_dates", "resolve", "resolve_sequence"]
 
 # Year optional; day optional-terminated ("2022年11月15市委" lacks 日). The day must not run into
 # more digits, so "11月151" is not read as day 15.

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import ISO_DATE, DATE_CN, find_dates, resolve, resolve_sequence
+from .dates import DATE_CN, ISO_DATE, find_dates, resolve, resolve_sequence
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
 from .places import region_of
 
-__all__ = ["Header", "parse_header", "canonical_team", "TEAM_RE", "SELF_REFERENCES", "ORG_SUFFIX"]
+__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "TEAM_RE", "Header", "canonical_team", "parse_header"]
 
 KIND = r"(?:巡视|巡察|巡查)"
 LEVEL = r"(?:中央|省委|市委|州委|盟委|县委|区委|旗委|市|县|区)"
@@ -266,7 +266,7 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, context_year: i
         if feedback is None and "反馈" in sentence and dates:
             feedback = dates[0]
     seq = [d for d in (*start_end, feedback) if d is not None]
-    resolved = dict(zip(map(id, seq), resolve_sequence(seq, context_year)))
+    resolved = dict(zip(map(id, seq), resolve_sequence(seq, context_year), strict=False))
     if start_end:
         insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
     if feedback is not None:

@@ -5,14 +5,22 @@ Every record keeps the character span it came from in the report's normalised te
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 Span = tuple[int, int]
 
 __all__ = [
-    "Span", "DateValue", "Inspection", "StatedCount", "Measure", "Problem", "Category",
-    "Mention", "Report", "STATUS_KEYS",
+    "STATUS_KEYS",
+    "Category",
+    "DateValue",
+    "Inspection",
+    "Measure",
+    "Mention",
+    "Problem",
+    "Report",
+    "Span",
+    "StatedCount",
 ]
 
 # Keys used for counts a report states about itself ("已完成整改35个" -> completed=35).
@@ -77,9 +85,9 @@ class Problem:
     rectification_span: Span | None = None
     measures: list[Measure] = field(default_factory=list)
     status: str | None = None
-    children: list["Problem"] = field(default_factory=list)
+    children: list[Problem] = field(default_factory=list)
 
-    def walk(self) -> Iterator["Problem"]:
+    def walk(self) -> Iterator[Problem]:
         yield self
         for child in self.children:
             yield from child.walk()

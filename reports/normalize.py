@@ -60,7 +60,7 @@ class OffsetMap:
 
     @property
     def anchors(self) -> list[tuple[int, int]]:
-        return list(zip(self._t, self._o))
+        return list(zip(self._t, self._o, strict=False))
 
     def to_original(self, i: int) -> int:
         """Original index of text[i]; i == len(text) maps to len(original)."""

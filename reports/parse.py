@@ -16,7 +16,7 @@ from .model import Report
 from .noise import is_noise_line
 from .structure import find_problem_part, read_categories
 
-__all__ = ["parse_text", "parse_source", "parse_file", "report_id"]
+__all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
 CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"

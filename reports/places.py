@@ -36,7 +36,7 @@ def _adcodes_csv() -> Path:
     spec = importlib.util.find_spec("cpca")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("the 'cpca' package (place-name list) is not installed: pip install cpca")
-    return Path(list(spec.submodule_search_locations)[0]) / "resources" / "adcodes.csv"
+    return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
 
 
 def _level(adcode: str) -> str:

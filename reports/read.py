@@ -664,7 +664,7 @@ def _pdf_lines(data: bytes, name: str) -> list[list[_PdfLine]]:
             return [_page_lines(page, i) for i, page in enumerate(pdf.pages)]
     except ReadError:
         raise
-    except Exception as e:  # noqa: BLE001 - pdfminer raises many types; all mean "cannot use this file"
+    except Exception as e:
         detail = f"{type(e).__name__} {e} {e.__cause__!r}"
         if "password" in detail.lower() or "encrypt" in detail.lower():
             raise ReadError(name, "PDF is encrypted (password required)") from None

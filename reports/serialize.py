@@ -8,7 +8,7 @@ from __future__ import annotations
 from .counts import status_code
 from .model import STATUS_KEYS, DateValue, Problem, Report
 
-__all__ = ["report_to_json", "problem_to_json"]
+__all__ = ["problem_to_json", "report_to_json"]
 
 
 def _iso(d: DateValue | None) -> str | None:
@@ -27,7 +27,7 @@ def problem_to_json(p: Problem) -> dict:
 
 def report_to_json(r: Report) -> dict:
     i = r.inspection
-    stated: dict[str, int | None] = {k: None for k in STATUS_KEYS}
+    stated: dict[str, int | None] = dict.fromkeys(STATUS_KEYS)
     for s in r.stated:
         if stated.get(s.key) is None:
             stated[s.key] = s.value

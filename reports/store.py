@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
 
 from .counts import status_code
 from .migrations import MIGRATIONS, SCHEMA_VERSION
-from .model import (Category, DateValue, Inspection, Measure, Mention, Problem, Report,
-                    StatedCount)
+from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
 
 __all__ = ["Store", "StoreError", "problem_at"]
 
@@ -56,7 +55,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -174,7 +173,7 @@ class Store:
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         out = []
         for r in rows:
-            d = {k: r[k] for k in r.keys()}
+            d = dict(r)
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)

@@ -15,7 +15,7 @@ from .measures import RECT_LABEL, find_status, split_measures
 from .model import Category, Problem
 from .numerals import to_int
 
-__all__ = ["find_problem_part", "read_categories", "Section"]
+__all__ = ["Section", "find_problem_part", "read_categories"]
 
 H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
 CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")

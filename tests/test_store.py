@@ -8,11 +8,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+from conftest import CORPUS_FILES, ROOT
+
 from reports.migrations import SCHEMA_VERSION
 from reports.parse import parse_file
 from reports.store import Store
-
-from conftest import CORPUS_FILES, ROOT
 
 
 def test_add_is_idempotent_and_roundtrips(tmp_path, corpus_reports):

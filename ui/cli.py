@@ -8,12 +8,13 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
-__all__ = ["main", "run", "cli"]
+__all__ = ["cli", "main", "run"]
 
 
 class UserError(click.ClickException):

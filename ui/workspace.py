@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from reports.model import Report
 from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
 from reports.store import Store
 
-__all__ = ["Workspace", "IngestOutcome", "default_root", "collect_files", "DEMO_CORPUS"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parent.parent / "data" / "reports"
@@ -73,7 +73,7 @@ class Workspace:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
