@@ -154,6 +154,14 @@ def reports(as_json: bool, workspace: Path | None) -> None:
                    f"found {r['found']['problems']} / stated {r['stated'].get('problems')}{flag}")
 
 
+def _register_subcommands() -> None:
+    from ui.cli_graph import graph
+    cli.add_command(graph)
+
+
+_register_subcommands()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: click's own usage errors also exit 1, as the contract says."""
     try:

@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from reports.model import Report
@@ -21,6 +22,7 @@ __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "defaul
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parent.parent / "data" / "reports"
 Progress = Callable[[int, int, str], None]
+StageProgress = Callable[[str, int, int], None]
 
 
 def default_root() -> Path:
@@ -65,10 +67,31 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 
 
 class Workspace:
-    def __init__(self, root: str | os.PathLike | None = None):
+    """`model` picks the encoder for a new search index (None: the index's own, or the default)."""
+
+    def __init__(self, root: str | os.PathLike | None = None, model: str | None = None):
         self.root = Path(root) if root is not None else default_root()
         self.root.mkdir(parents=True, exist_ok=True)
+        self.model = model
         self.store = Store(self.root / "xuncha.db")
+
+    # -- derived services (built from the store, loaded on first use) ----------------------
+    @cached_property
+    def search(self):
+        from embeddings.service import SearchService
+        return SearchService(self.root, self.store, self.model)
+
+    @cached_property
+    def graph(self):
+        from graph.service import GraphService
+        return GraphService(self.root, self.store)
+
+    def sync(self, progress: StageProgress | None = None) -> None:
+        """Bring the graph and the search index in line with the store (after ingest/remove).
+        Skipping it is safe: both catch up by themselves on first use."""
+        graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
+        self.graph.sync(progress=graph_progress)
+        self.search.sync(progress=progress)
 
     def close(self) -> None:
         self.store.close()

@@ -1,0 +1,80 @@
+"""Canonical names for graph nodes: units, inspection teams, places and roles.
+
+Kept apart from the builder so that queries resolve names the same way the builder minted them.
+"""
+from __future__ import annotations
+
+import re
+
+from reports.places import find_places, region_of
+
+__all__ = [
+    "EDGE_TYPES",
+    "MENTION_TYPES",
+    "NODE_TYPES",
+    "is_generic_team",
+    "node_id",
+    "place_name",
+    "qualify_team",
+    "split_roles",
+    "unit_canonical",
+]
+
+NODE_TYPES = ("Report", "Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document",
+              "Work", "Place", "Problem", "Category", "Theme")
+EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF", "HOLDS_ROLE", "CITES",
+              "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "IN_THEME")
+# Mention.type (reports.entities) -> node type.
+MENTION_TYPES = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
+                 "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
+
+_PARTY_PREFIX = re.compile(r"^中共")
+# A unit's party group or leadership is the unit for the graph: 覃文乐 is 党组书记 *of* 市文联.
+_PARTY_TAIL = re.compile(r"(党组|党委|党工委|党总支|党支部|领导班子)$")
+_TEAM = re.compile(r"^(?P<lvl>省委|市委|州委|盟委|县委|区委|旗委)(?P<rest>.*(?:巡察|巡视)(?:工作)?组)$")
+_LEVEL_PLACE = {"省委": 0, "市委": 1, "州委": 1, "盟委": 1, "县委": 2, "区委": 2, "旗委": 2}
+_ROLE_SPLIT = re.compile(r"[、,，;；/\s]+|兼任?")
+
+
+def node_id(type_: str, key: str) -> str:
+    """Readable, stable ids: `Unit:张家界市文学艺术界联合会`, `Problem:<report>/<problem>`."""
+    return f"{type_}:{key}"
+
+
+def unit_canonical(name: str) -> str:
+    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group)."""
+    core = _PARTY_PREFIX.sub("", name.strip())
+    stripped = _PARTY_TAIL.sub("", core)
+    return stripped if len(stripped) >= 2 else core
+
+
+def qualify_team(name: str, region: str | None) -> str:
+    """市委第三巡察组 in a 张家界 report -> 张家界市委第三巡察组, so that the third team of two different
+    city committees never merge. Names already qualified, or without a region, are kept."""
+    m = _TEAM.match(name)
+    if not m or not region:
+        return name
+    place = region_of(region)[_LEVEL_PLACE[m["lvl"]]]
+    if not place:
+        return name
+    return f"{place}委{m['rest']}"
+
+
+def is_generic_team(name: str) -> bool:
+    """市委巡察组 (no ordinal) names whichever team the report is about, not a team of its own."""
+    return "第" not in name and name.endswith(("巡察组", "巡视组"))
+
+
+def place_name(name: str) -> str:
+    """张家界 -> 张家界市: the official name when `name` is exactly one known place."""
+    found = find_places(name)
+    if len(found) == 1 and found[0][0] == 0 and found[0][1] == len(name):
+        return found[0][2].name
+    return name
+
+
+def split_roles(role: str | None) -> list[str]:
+    """党组书记、主席 -> [党组书记, 主席]."""
+    if not role:
+        return []
+    return [r for r in _ROLE_SPLIT.split(role) if r]

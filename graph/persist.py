@@ -1,0 +1,63 @@
+"""The graph on disk: node-link JSON written atomically (temp file + rename), never pickle.
+
+JSON has no sets, so the `reports` provenance sets become sorted lists on disk and sets again in
+memory; everything else in the graph is already plain JSON.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import networkx as nx
+
+__all__ = ["GraphFileError", "load_graph", "save_graph", "to_jsonable"]
+
+
+class GraphFileError(ValueError):
+    """A graph file that is not a readable xuncha graph (the caller rebuilds it from the store)."""
+
+
+def to_jsonable(value):
+    """Sets -> sorted lists, tuples -> lists, recursively: what json.dump accepts."""
+    if isinstance(value, (set, frozenset)):
+        return sorted(to_jsonable(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    return value
+
+
+def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> Path:
+    """Write `G` as node-link JSON; a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = to_jsonable(nx.node_link_data(G, edges="edges"))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
+    """Read a graph written by `save_graph`; GraphFileError when the file is not one."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        G = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, nx.NetworkXError) as exc:
+        raise GraphFileError(f"{path}: not a readable graph file ({exc})") from exc
+    for _, attrs in G.nodes(data=True):
+        attrs["reports"] = set(attrs.get("reports", ()))
+    for _, _, attrs in G.edges(data=True):
+        attrs["reports"] = set(attrs.get("reports", ()))
+    return G

@@ -1,0 +1,309 @@
+"""Questions asked of the graph: find a node by name, its profile and neighbours, paths, rankings.
+
+Names are what users type (覃文乐, 市文联, 纪律处分条例), so `resolve` matches node names and every
+alias a report used, and when that fails says which names come closest; when a name fits several
+nodes (two people called 李军 in different units) it lists them with their units instead of
+guessing.
+"""
+from __future__ import annotations
+
+import difflib
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+import networkx as nx
+
+from .names import NODE_TYPES
+
+__all__ = [
+    "Ambiguous",
+    "GraphQueryError",
+    "NoPath",
+    "NotFound",
+    "cooccurrence",
+    "ego",
+    "neighbors",
+    "node_summary",
+    "normalize_type",
+    "profile",
+    "public_attrs",
+    "rankings",
+    "resolve",
+    "shortest_path",
+    "stats",
+]
+
+# Types as users may write them: any case, the mention type names, or the UI's Chinese labels.
+TYPE_ALIASES = {
+    "unit": "Unit", "单位": "Unit", "organization": "Organization", "org": "Organization", "组织": "Organization",
+    "机构": "Organization", "person": "Person", "人员": "Person", "人物": "Person", "inspection_team":
+    "InspectionTeam", "team": "InspectionTeam", "巡察组": "InspectionTeam", "巡视组": "InspectionTeam",
+    "regulation": "Regulation", "法规": "Regulation", "党内法规": "Regulation", "document": "Document",
+    "文件": "Document", "work": "Work", "作品": "Work", "place": "Place", "地区": "Place", "地点": "Place",
+    "problem": "Problem", "问题": "Problem", "category": "Category", "类别": "Category", "theme": "Theme",
+    "主题": "Theme", "report": "Report", "报告": "Report",
+}
+_HIDDEN = ("by_report", "spans")
+_SUGGESTIONS = 5
+
+
+class GraphQueryError(LookupError):
+    """A query the graph cannot answer as asked; the message is one line for the user."""
+
+
+class NotFound(GraphQueryError):
+    def __init__(self, name: str, suggestions: list[str] | None = None):
+        self.name, self.suggestions = name, list(suggestions or [])
+        hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__(f"'{name}' not found in the graph{hint}")
+
+
+class Ambiguous(GraphQueryError):
+    """`candidates` are (node id, the unit or organisation that tells them apart)."""
+
+    def __init__(self, name: str, candidates: list[tuple[str, str | None]]):
+        self.name, self.candidates = name, list(candidates)
+        listed = "; ".join(f"{node} ({ctx})" if ctx else node for node, ctx in self.candidates)
+        super().__init__(f"'{name}' is ambiguous: {listed}; pass --type or the node id")
+
+
+class NoPath(GraphQueryError):
+    def __init__(self, a: str, b: str):
+        self.a, self.b = a, b
+        super().__init__(f"no path between '{a}' and '{b}'")
+
+
+def normalize_type(type_: str | None) -> str | None:
+    """`person`, `Person`, `人员` -> Person; ValueError names the known types."""
+    if type_ is None:
+        return None
+    if type_ in NODE_TYPES:
+        return type_
+    found = TYPE_ALIASES.get(type_.lower()) or next((t for t in NODE_TYPES if t.lower() == type_.lower()), None)
+    if found is None:
+        raise ValueError(f"unknown node type '{type_}' (one of {', '.join(NODE_TYPES)})")
+    return found
+
+
+# -- resolve -----------------------------------------------------------------------------------
+
+def resolve(G: nx.MultiDiGraph, name: str, type: str | None = None) -> str:
+    """The node a user means by `name`: a node id, a name, or an alias used in a report.
+
+    An exact name beats an alias (纪律处分条例 the regulation, not a document quoting it); several
+    nodes left -> Ambiguous; none -> NotFound with the closest names (substring, then fuzzy).
+    """
+    type_ = normalize_type(type)
+    query = name.strip().strip("《》")
+    if query in G and (type_ is None or G.nodes[query].get("type") == type_):
+        return query
+    by_name, by_alias = _matches(G, query, type_)
+    hits = by_name or by_alias
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise Ambiguous(name, [(n, context(G, n)) for n in sorted(hits)])
+    raise NotFound(name, suggest(G, query, type_))
+
+
+def _matches(G: nx.MultiDiGraph, query: str, type_: str | None) -> tuple[list[str], list[str]]:
+    by_name, by_alias = [], []
+    for node, d in G.nodes(data=True):
+        if type_ and d.get("type") != type_:
+            continue
+        if d.get("name") == query:
+            by_name.append(node)
+        elif query in d.get("aliases", ()):
+            by_alias.append(node)
+    return by_name, by_alias
+
+
+def suggest(G: nx.MultiDiGraph, query: str, type_: str | None = None, limit: int = _SUGGESTIONS) -> list[str]:
+    """Closest names: those containing the query (or contained in it), then difflib's fuzzy matches."""
+    names: dict[str, str] = {}
+    for _, d in G.nodes(data=True):
+        if (type_ and d.get("type") != type_) or d.get("type") in ("Problem", "Report", "Category"):
+            continue
+        for alias in [d.get("name"), *d.get("aliases", ())]:
+            if alias:
+                names.setdefault(alias, d["name"])
+    contained = sorted((a for a in names if query and (query in a or (len(a) >= 2 and a in query))),
+                       key=lambda a: (abs(len(a) - len(query)), a))
+    fuzzy = difflib.get_close_matches(query, list(names), n=limit * 2, cutoff=0.5)
+    out: list[str] = []
+    for alias in contained + fuzzy:
+        if names[alias] not in out:
+            out.append(names[alias])
+    return out[:limit]
+
+
+def context(G: nx.MultiDiGraph, node: str) -> str | None:
+    """What tells same-named nodes apart: a person's organisation, a problem's unit, a unit's region."""
+    d = G.nodes[node]
+    if d.get("type") == "InspectionTeam":
+        inspected = sorted(G.nodes[u]["name"] for u, _, k in G.in_edges(node, keys=True) if k == "INSPECTED_BY")
+        return "、".join(inspected) or None
+    return d.get("org") or d.get("seen_in") or d.get("unit") or d.get("region") or d.get("full_name")
+
+
+# -- one node ----------------------------------------------------------------------------------
+
+def public_attrs(d: dict) -> dict:
+    """Attributes fit to show or print as JSON (sets sorted, internal per-report facts left out)."""
+    out = {}
+    for key, value in d.items():
+        if key in _HIDDEN:
+            continue
+        out[key] = sorted(value) if isinstance(value, set) else value
+    return out
+
+
+def node_summary(G: nx.MultiDiGraph, node: str) -> dict:
+    d = G.nodes[node]
+    return {"id": node, "type": d.get("type"), "name": d.get("name"), "context": context(G, node)}
+
+
+def profile(G: nx.MultiDiGraph, node: str) -> dict:
+    """A node's attributes, its degree per edge type and direction, and the reports behind it."""
+    d = G.nodes[node]
+    return {
+        **node_summary(G, node),
+        "attrs": public_attrs(d),
+        "degree": {"out": dict(Counter(k for _, _, k in G.out_edges(node, keys=True))),
+                   "in": dict(Counter(k for _, _, k in G.in_edges(node, keys=True)))},
+        "reports": sorted(d.get("reports", ())),
+        "spans": d.get("spans", {}),
+    }
+
+
+def neighbors(G: nx.MultiDiGraph, node: str, types: Iterable[str] | None = None,
+              edge_types: Iterable[str] | None = None) -> list[dict]:
+    """Adjacent nodes in both directions, one row per edge, filtered by node and edge type."""
+    want_types = {normalize_type(t) for t in types} if types else None
+    want_edges = set(edge_types) if edge_types else None
+    rows = []
+    edges = [(v, k, d, "out") for _, v, k, d in G.out_edges(node, keys=True, data=True)]
+    edges += [(u, k, d, "in") for u, _, k, d in G.in_edges(node, keys=True, data=True)]
+    for other, key, d, direction in edges:
+        if (want_edges and key not in want_edges) or (want_types and G.nodes[other].get("type") not in want_types):
+            continue
+        edge = {k: v for k, v in public_attrs(d).items() if k not in ("type", "reports")}
+        rows.append({**node_summary(G, other), "edge": key, "direction": direction, "edge_attrs": edge,
+                     "reports": sorted(d.get("reports", ()))})
+    rows.sort(key=lambda r: (r["edge"], r["direction"], r["type"] or "", r["id"]))
+    return rows
+
+
+def ego(G: nx.MultiDiGraph, node: str, radius: int = 1, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    """The neighbourhood within `radius` hops either way, keeping only `types` (the centre always).
+    Filtering happens while walking, so a hidden type also hides what lies beyond it."""
+    want = {normalize_type(t) for t in types} if types else None
+    keep, frontier = {node}, {node}
+    for _ in range(radius):
+        step = set()
+        for n in frontier:
+            for other in set(G.successors(n)) | set(G.predecessors(n)):
+                if other not in keep and (want is None or G.nodes[other].get("type") in want):
+                    step.add(other)
+        keep |= step
+        frontier = step
+    return G.subgraph(keep).copy()
+
+
+def shortest_path(G: nx.MultiDiGraph, a: str, b: str, avoid: Iterable[str] = ()) -> dict:
+    """The shortest chain of edges between two nodes, ignoring direction; `avoid` skips node types
+    (e.g. Place) that would otherwise connect everything through a hub. Edges keep their direction."""
+    skip = {normalize_type(t) for t in avoid}
+    view = nx.subgraph_view(G, filter_node=lambda n: n in (a, b) or G.nodes[n].get("type") not in skip)
+    try:
+        path = nx.shortest_path(view.to_undirected(as_view=True), a, b)
+    except (nx.NetworkXNoPath, nx.NodeNotFound) as exc:
+        raise NoPath(a, b) from exc
+    edges = []
+    for u, v in itertools.pairwise(path):
+        forward = [(u, v, k) for k in G.get_edge_data(u, v, default={})]
+        backward = [(v, u, k) for k in G.get_edge_data(v, u, default={})]
+        for s, t, k in forward + backward:
+            edges.append({"source": s, "target": t, "type": k})
+    return {"nodes": [node_summary(G, n) for n in path], "edges": edges, "length": len(path) - 1}
+
+
+# -- the whole graph ---------------------------------------------------------------------------
+
+def units_of(G: nx.MultiDiGraph, node: str) -> set[str]:
+    """The Units a node speaks for: a Report's, or the Report's of a Problem; a Unit itself."""
+    type_ = G.nodes[node].get("type")
+    if type_ == "Unit":
+        return {node}
+    if type_ in ("Problem", "Category"):
+        node = f"Report:{G.nodes[node]['report_id']}"
+        type_ = "Report" if node in G else None
+    if type_ == "Report":
+        return {v for _, v, k in G.out_edges(node, keys=True) if k == "ABOUT"}
+    return set()
+
+
+def cooccurrence(G: nx.MultiDiGraph, type_a: str = "Regulation", by: str = "Unit",
+                 edge_types: Iterable[str] = ("CITES", "MENTIONS"),
+                 via: Iterable[str] = ("Problem", "Report")) -> list[dict]:
+    """Which `type_a` nodes are cited (or mentioned) by which units: `[{id, name, by: [{id, name,
+    count}], n_by}]`, most shared first. `via` says whose citations count: a report's problems
+    (the findings), the report itself (its account of the rectification work), or both.
+    `by` is Unit or Report."""
+    type_a, by = normalize_type(type_a), normalize_type(by)
+    via = {normalize_type(t) for t in via}
+    table: dict[str, Counter] = defaultdict(Counter)
+    for node, d in G.nodes(data=True):
+        if d.get("type") != type_a:
+            continue
+        for source, _, key in G.in_edges(node, keys=True):
+            if key not in edge_types or G.nodes[source].get("type") not in via:
+                continue
+            for group in _group_of(G, source, by):
+                table[node][group] += 1
+    rows = [{"id": node, "name": G.nodes[node]["name"], "n_by": len(counts),
+             "by": [{"id": g, "name": G.nodes[g]["name"], "count": c} for g, c in sorted(counts.items())]}
+            for node, counts in table.items()]
+    rows.sort(key=lambda r: (-r["n_by"], -sum(b["count"] for b in r["by"]), r["name"]))
+    return rows
+
+
+def _group_of(G: nx.MultiDiGraph, node: str, by: str | None) -> set[str]:
+    if by == "Unit":
+        return units_of(G, node)
+    if by == "Report":
+        report = G.nodes[node].get("report_id")
+        return {f"Report:{report}"} if report else set()
+    raise ValueError(f"cooccurrence by {by!r}: use Unit or Report")
+
+
+def rankings(G: nx.MultiDiGraph, type: str, by: str = "degree", top: int = 20) -> list[dict]:
+    """Top nodes of a type by `degree` (edges either way), `reports` (how many reports support it)
+    or `units` (how many different units' reports do)."""
+    type_ = normalize_type(type)
+    score = {"degree": lambda n: G.degree(n), "reports": lambda n: len(G.nodes[n].get("reports", ())),
+             "units": lambda n: len(_supporting_units(G, n))}.get(by)
+    if score is None:
+        raise ValueError(f"rank by {by!r}: use degree, reports or units")
+    rows = [{**node_summary(G, n), "score": score(n)} for n, d in G.nodes(data=True) if d.get("type") == type_]
+    rows.sort(key=lambda r: (-r["score"], r["name"] or ""))
+    return rows[:top]
+
+
+def _supporting_units(G: nx.MultiDiGraph, node: str) -> set[str]:
+    out: set[str] = set()
+    for report in G.nodes[node].get("reports", ()):
+        rnode = f"Report:{report}"
+        if rnode in G:
+            out |= units_of(G, rnode)
+    return out
+
+
+def stats(G: nx.MultiDiGraph) -> dict:
+    """Counts of nodes and edges by type, and the store generation the graph reflects."""
+    nodes = Counter(d.get("type") for _, d in G.nodes(data=True))
+    edges = Counter(k for _, _, k in G.edges(keys=True))
+    return {"nodes": G.number_of_nodes(), "edges": G.number_of_edges(),
+            "nodes_by_type": dict(sorted(nodes.items())), "edges_by_type": dict(sorted(edges.items())),
+            "reports": nodes.get("Report", 0), "generation": G.graph.get("generation")}

@@ -1,0 +1,160 @@
+"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it.
+
+The store is the system of record; the graph file is a cache of it stamped with the store
+generation it reflects. Whenever the store has moved on, the graph catches up report by report
+(adds what is new, removes what is gone) instead of being rebuilt, and an unreadable file is
+simply rebuilt.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+import networkx as nx
+
+from reports.store import Store
+
+from . import query
+from .build import (
+    GRAPH_FORMAT,
+    Progress,
+    add_report,
+    add_similarity,
+    build_graph,
+    remove_report,
+    report_ids,
+    set_themes,
+)
+from .export import export
+from .persist import GraphFileError, load_graph, save_graph
+
+__all__ = ["GRAPH_FILE", "GraphService"]
+
+log = logging.getLogger("xuncha.graph")
+GRAPH_FILE = "graph.json"
+
+
+class GraphService:
+    """Workspace-level graph access for the CLI and the UI.
+
+    >>> svc = GraphService(Path("workspace"), store)       # doctest: +SKIP
+    >>> svc.neighbors(svc.resolve("覃文乐"))                 # doctest: +SKIP
+    """
+
+    def __init__(self, root: str | os.PathLike, store: Store, filename: str = GRAPH_FILE):
+        self.root = Path(root)
+        self.store = store
+        self.path = self.root / filename
+        self._graph: nx.MultiDiGraph | None = None
+        self._lock = threading.RLock()  # Streamlit sessions share one service across threads
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        """The graph, caught up with the store (one cheap generation check per access)."""
+        with self._lock:
+            if self._graph is None:
+                self._graph = self._load()
+            if self._graph.graph.get("generation") != self.store.generation():
+                self.sync()
+            return self._graph
+
+    def sync(self, progress: Progress | None = None) -> dict:
+        """Bring the graph in line with the store: remove reports gone, add reports new, save."""
+        with self._lock:
+            return self._sync(progress)
+
+    def _sync(self, progress: Progress | None) -> dict:
+        G = self._graph if self._graph is not None else self._load()
+        generation = self.store.generation()  # read first: a later ingest shows up as lag next time
+        stored = self.store.report_ids()
+        have = report_ids(G)
+        gone = sorted(have - set(stored))
+        new = [r for r in stored if r not in have]
+        for report_id in gone:
+            remove_report(G, report_id)
+        for n, report_id in enumerate(new):
+            if progress:
+                progress(n, len(new), report_id)
+            add_report(G, self.store, report_id)
+        if progress:
+            progress(len(new), len(new), "")
+        changed = bool(gone or new) or G.graph.get("generation") != generation
+        G.graph["generation"] = generation
+        self._graph = G
+        if changed:
+            save_graph(G, self.path)
+        return {"added": new, "removed": gone, "generation": generation}
+
+    def rebuild(self, progress: Progress | None = None) -> nx.MultiDiGraph:
+        """Throw the file away and build again (after the entity extractor changed, for instance).
+        Similarity and theme edges are not in the store: whoever computed them adds them again."""
+        with self._lock:
+            self._graph = build_graph(self.store, progress)
+            save_graph(self._graph, self.path)
+            return self._graph
+
+    def save(self) -> None:
+        if self._graph is not None:
+            save_graph(self._graph, self.path)
+
+    def _load(self) -> nx.MultiDiGraph:
+        if self.path.exists():
+            try:
+                G = load_graph(self.path)
+                if G.graph.get("format") == GRAPH_FORMAT:
+                    return G
+                log.warning("%s: graph format %r, expected %r; rebuilding", self.path,
+                            G.graph.get("format"), GRAPH_FORMAT)
+            except (GraphFileError, OSError) as exc:
+                log.warning("%s; rebuilding from the store", exc)
+        G = build_graph(self.store)
+        save_graph(G, self.path)
+        return G
+
+    # -- edges computed elsewhere (embeddings, clustering) ----------------------------------------
+    def add_similarity(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
+        """SIMILAR_TO edges from the embeddings side, saved with the graph."""
+        with self._lock:
+            written = add_similarity(self.graph, pairs)
+            self.save()
+            return written
+
+    def set_themes(self, themes: Iterable[dict]) -> int:
+        """Replace the Theme nodes (problem clusters across units), saved with the graph."""
+        with self._lock:
+            count = set_themes(self.graph, themes)
+            self.save()
+            return count
+
+    # -- queries (graph.query over the current graph) ---------------------------------------------
+    def resolve(self, name: str, type: str | None = None) -> str:
+        return query.resolve(self.graph, name, type)
+
+    def profile(self, node: str) -> dict:
+        return query.profile(self.graph, node)
+
+    def neighbors(self, node: str, types: Iterable[str] | None = None,
+                  edge_types: Iterable[str] | None = None) -> list[dict]:
+        return query.neighbors(self.graph, node, types, edge_types)
+
+    def ego(self, node: str, radius: int = 1, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+        return query.ego(self.graph, node, radius, types)
+
+    def shortest_path(self, a: str, b: str, avoid: Iterable[str] = ()) -> dict:
+        return query.shortest_path(self.graph, a, b, avoid)
+
+    def cooccurrence(self, type_a: str = "Regulation", by: str = "Unit",
+                     via: Iterable[str] = ("Problem", "Report")) -> list[dict]:
+        return query.cooccurrence(self.graph, type_a, by, via=via)
+
+    def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
+        return query.rankings(self.graph, type, by, top)
+
+    def stats(self) -> dict:
+        return query.stats(self.graph)
+
+    def export(self, fmt: str, directory: str | os.PathLike) -> list[Path]:
+        return export(self.graph, fmt, directory)
