@@ -19,17 +19,17 @@ _SHORTEN = re.compile(r"(省|市|特别行政区|维吾尔自治区|壮族自治
 
 @dataclass(frozen=True)
 class Place:
+    """One administrative area: rank 0 province, 1 city, 2 county; parents by name."""
+
     name: str
-    adcode: str
-    level: str  # 省 | 市 | 县
+    adcode: str  # 6 digits
+    rank: int
+    province: str | None
+    city: str | None
 
     @property
-    def province_code(self) -> str:
-        return self.adcode[:2] + "0" * 10
-
-    @property
-    def city_code(self) -> str:
-        return self.adcode[:4] + "0" * 8
+    def level(self) -> str:
+        return "省市县"[self.rank]
 
 
 def _adcodes_csv() -> Path:
@@ -39,24 +39,21 @@ def _adcodes_csv() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
 
 
-def _level(adcode: str) -> str:
-    if adcode[2:] == "0" * 10:
-        return "省"
-    if adcode[4:] == "0" * 8:
-        return "市"
-    return "县"
+def _rank(code: str) -> int:
+    return 0 if code.endswith("0000") else 1 if code.endswith("00") else 2
 
 
 @lru_cache(maxsize=1)
 def all_places() -> dict[str, Place]:
-    """adcode -> Place, provinces, prefecture cities and counties (towns are left out)."""
-    out: dict[str, Place] = {}
+    """6-digit adcode -> Place: provinces, prefecture cities and counties."""
     with _adcodes_csv().open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            code = row["adcode"]
-            if code[6:] != "000000":
-                continue
-            out[code] = Place(row["name"], code, _level(code))
+        rows = [(row["name"], row["adcode"][:6]) for row in csv.DictReader(fh)]
+    names = {code: name for name, code in rows}
+    out: dict[str, Place] = {}
+    for name, code in rows:
+        rank = _rank(code)
+        out[code] = Place(name, code, rank, names.get(code[:2] + "0000") if rank > 0 else None,
+                          names.get(code[:4] + "00") if rank > 1 else None)
     return out
 
 
@@ -66,7 +63,7 @@ def _names() -> dict[str, list[Place]]:
     names: dict[str, list[Place]] = {}
     for place in all_places().values():
         keys = {place.name}
-        if place.level in ("省", "市"):
+        if place.rank < 2:
             short = _SHORTEN.sub("", place.name)
             if len(short) >= 2:
                 keys.add(short)
@@ -95,24 +92,20 @@ def _prefer(cands: list[Place], context: list[tuple[int, int, Place]]) -> Place:
     """Among same-named places, the one inside a place already seen, else the highest level."""
     for _, _, seen in reversed(context):
         for cand in cands:
-            if cand.adcode.startswith(seen.adcode[:2 if seen.level == "省" else 4]):
+            if cand.adcode.startswith(seen.adcode[:2 if seen.rank == 0 else 4]):
                 return cand
-    return sorted(cands, key=lambda p: "省市县".index(p.level))[0]
+    return min(cands, key=lambda p: p.rank)
 
 
 def region_of(text: str) -> tuple[str | None, str | None, str | None]:
     """(province, city, county) named or implied by `text`, e.g. 政协桑植县委员会 -> 湖南省, 张家界市, 桑植县."""
-    places = all_places()
     province = city = county = None
     for _, _, place in find_places(text):
-        if place.level == "县" and county is None:
-            county = place
-        elif place.level == "市" and city is None:
-            city = place
-        elif place.level == "省" and province is None:
-            province = place
-    if county is not None:
-        city = city or places.get(county.city_code)
-    if city is not None or county is not None:
-        province = province or places.get((city or county).province_code)
-    return tuple(p.name if p else None for p in (province, city, county))  # type: ignore[return-value]
+        if place.rank == 2 and county is None:
+            county = place.name
+            city, province = city or place.city, province or place.province
+        elif place.rank == 1 and city is None:
+            city, province = place.name, province or place.province
+        elif place.rank == 0 and province is None:
+            province = place.name
+    return province, city, county
