@@ -127,3 +127,18 @@ def test_remove(tmp_path):
 def test_usage_errors_exit_1_without_traceback():
     assert_user_error(xuncha("parse"))
     assert_user_error(xuncha("no-such-command"))
+
+
+def test_entities_json_contract():
+    proc = xuncha("entities", str(corpus_file("000")), "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert all({"type", "name", "canonical", "role", "spans"} <= set(r) for r in rows)
+    roles = {r["role"] for r in rows if r["name"] == "覃文乐"}
+    assert "党组书记、主席" in roles
+    teams = {r["canonical"] for r in rows if r["type"] == "inspection_team"}
+    assert teams == {"张家界市委第三巡察组"}  # 市委巡察组第三组 and 第三巡查组 are the same team
+    text = corpus_file("000").read_text(encoding="utf-8")
+    for r in rows:
+        for start, end in r["spans"]:
+            assert text[start:end] == r["name"]

@@ -93,6 +93,40 @@ def _print_parse_summary(d: dict) -> None:
 
 
 @cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@json_option
+@workspace_option
+def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
+    """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
+    from reports.entities import extract_entities
+    from reports.parse import parse_source
+    from reports.read import ReadError, read_source
+    try:
+        report = parse_source(read_source(file))
+    except ReadError as exc:
+        raise UserError(str(exc)) from exc
+    rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        role = f" ({row['role']})" if row["role"] else ""
+        click.echo(f"{row['type']:<16} {row['canonical']}{role}  ×{len(row['spans'])}")
+
+
+def group_mentions(mentions: list) -> list[dict]:
+    """One row per (type, canonical, name, role), with every span it occurs at (the contract shape),
+    plus the attributes of its first mention (doc_number, doc_class, org, region…)."""
+    rows: dict[tuple, dict] = {}
+    for m in mentions:
+        key = (m.type, m.canonical, m.name, m.role)
+        row = rows.setdefault(key, {"type": m.type, "name": m.name, "canonical": m.canonical, "role": m.role,
+                                    "spans": [], "attrs": m.attrs})
+        row["spans"].append(list(m.span))
+    return list(rows.values())
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True)
 @json_option
 @workspace_option
