@@ -80,10 +80,10 @@ def test_parse_without_problem_section_warns_and_keeps_header(tmp_path):
 
 def test_ingest_is_idempotent_and_reports_lists(tmp_path):
     ws = tmp_path / "ws"
-    first = xuncha("ingest", str(CORPUS), "--json", ws=ws)
+    first = xuncha("ingest", str(CORPUS), "--json", "--no-sync", ws=ws)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["summary"] == {"ingested": 5, "duplicate": 0, "error": 0}
-    again = xuncha("ingest", str(CORPUS), "--json", ws=ws)
+    again = xuncha("ingest", str(CORPUS), "--json", "--no-sync", ws=ws)
     assert json.loads(again.stdout)["summary"] == {"ingested": 0, "duplicate": 5, "error": 0}
     rows = json.loads(xuncha("reports", "--json", ws=ws).stdout)
     by_unit = {r["unit"]: r for r in rows}
@@ -93,12 +93,12 @@ def test_ingest_is_idempotent_and_reports_lists(tmp_path):
 
 def test_ingest_batch_with_bad_files_keeps_going_and_loses_nothing(tmp_path, bad_files):
     ws = tmp_path / "ws"
-    assert xuncha("ingest", str(corpus_file("000")), ws=ws).returncode == 0
+    assert xuncha("ingest", str(corpus_file("000")), "--no-sync", ws=ws).returncode == 0
     notice = tmp_path / "notice.txt"
     notice.write_text("中共某某局党组关于巡察整改进展情况的通报\n我们将继续努力。", encoding="utf-8")
     missing = tmp_path / "missing.txt"
     batch = [*map(str, bad_files.values()), str(notice), str(missing), str(corpus_file("003"))]
-    proc = xuncha("ingest", *batch, "--json", ws=ws)
+    proc = xuncha("ingest", *batch, "--json", "--no-sync", ws=ws)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["summary"] == {"ingested": 1, "duplicate": 0, "error": len(bad_files) + 2}
@@ -117,11 +117,11 @@ def test_ingest_only_bad_files_exits_1(tmp_path):
 
 def test_remove(tmp_path):
     ws = tmp_path / "ws"
-    out = json.loads(xuncha("ingest", str(corpus_file("002")), "--json", ws=ws).stdout)
+    out = json.loads(xuncha("ingest", str(corpus_file("002")), "--json", "--no-sync", ws=ws).stdout)
     rid = out["outcomes"][0]["report_id"]
-    assert xuncha("remove", rid, ws=ws).returncode == 0
+    assert xuncha("remove", rid, "--no-sync", ws=ws).returncode == 0
     assert json.loads(xuncha("reports", "--json", ws=ws).stdout) == []
-    assert_user_error(xuncha("remove", rid, ws=ws), rid)
+    assert_user_error(xuncha("remove", rid, "--no-sync", ws=ws), rid)
 
 
 def test_usage_errors_exit_1_without_traceback():

@@ -126,21 +126,54 @@ def group_mentions(mentions: list) -> list[dict]:
     return list(rows.values())
 
 
+no_sync_option = click.option(
+    "--no-sync", is_flag=True,
+    help="Only update the store; the graph and the search index catch up on their next use.")
+
+
+class StageBars:
+    """tqdm bars on stderr, one per stage of a long operation ('graph', 'embed', …)."""
+
+    def __init__(self) -> None:
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        from tqdm import tqdm
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, disable=None, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def sync_workspace(ws) -> None:
+    bars = StageBars()
+    try:
+        ws.sync(progress=bars)
+    except Exception as exc:  # the store is committed; derived artifacts catch up next time
+        raise UserError(f"{ws.root}: records stored, but updating the graph/search index failed ({exc})") from exc
+    finally:
+        bars.close()
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True)
+@no_sync_option
 @json_option
 @workspace_option
-def ingest(paths: tuple[str, ...], as_json: bool, workspace: Path | None) -> None:
+def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path | None) -> None:
     """Ingest report files or folders (idempotent: the same text is skipped)."""
-    from tqdm import tqdm
     ws = open_workspace(workspace)
-    with tqdm(total=0, unit="file", file=sys.stderr, disable=None, desc="ingest") as bar:
-        def progress(done: int, total: int, name: str) -> None:
-            bar.total = total
-            bar.n = done
-            bar.set_postfix_str(Path(name).name if name else "", refresh=False)
-            bar.refresh()
-        outcomes = ws.ingest(paths, progress=progress)
+    bars = StageBars()
+    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total))
+    bars.close()
+    if not no_sync and any(o.status == "ingested" for o in outcomes):
+        sync_workspace(ws)
     ws.close()
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
     if as_json:
@@ -156,12 +189,15 @@ def ingest(paths: tuple[str, ...], as_json: bool, workspace: Path | None) -> Non
 
 @cli.command()
 @click.argument("report_id")
+@no_sync_option
 @json_option
 @workspace_option
-def remove(report_id: str, as_json: bool, workspace: Path | None) -> None:
+def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None) -> None:
     """Remove a report and everything only it supported."""
     ws = open_workspace(workspace)
     removed = ws.remove(report_id)
+    if removed and not no_sync:
+        sync_workspace(ws)
     ws.close()
     if not removed:
         raise UserError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
@@ -186,6 +222,35 @@ def reports(as_json: bool, workspace: Path | None) -> None:
         flag = " [truncated]" if r["truncated"] else ""
         click.echo(f"{r['report_id']}  {r['unit_short'] or r['unit']}  {r['inspector'] or ''}  "
                    f"found {r['found']['problems']} / stated {r['stated'].get('problems')}{flag}")
+
+
+@cli.group()
+def export() -> None:
+    """Export records (the graph has its own: `xuncha graph export`)."""
+
+
+@export.command("ledger")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
+              help="Default: from the file's suffix.")
+@json_option
+@workspace_option
+def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | None) -> None:
+    """The problem ledger (问题台账): one row per leaf problem, CSV (UTF-8 BOM) or XLSX."""
+    from reports.ledger import write_ledger
+    if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
+        raise UserError(f"{file}: give a .csv or .xlsx file name, or --format")
+    ws = open_workspace(workspace)
+    rows = ws.ledger_rows()
+    ws.close()
+    try:
+        write_ledger(rows, file, fmt)
+    except OSError as exc:
+        raise UserError(f"{file}: cannot write ({exc.strerror or exc})") from exc
+    if as_json:
+        emit_json({"path": str(file), "rows": len(rows)})
+    else:
+        click.echo(f"{len(rows)} problems written to {file}", err=True)
 
 
 def _register_subcommands() -> None:

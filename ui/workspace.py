@@ -148,6 +148,24 @@ class Workspace:
     def report(self, report_id: str) -> Report | None:
         return self.store.load(report_id)
 
+    def ledger_rows(self) -> list[dict]:
+        """The problem ledger, with each problem's theme once themes have been computed."""
+        from reports.ledger import ledger_rows
+        return ledger_rows(self.store, self.theme_labels())
+
+    def theme_labels(self) -> dict[tuple[str, str], str]:
+        """(report_id, problem_id) -> theme label, from the themes in the graph (none yet: empty)."""
+        labels: dict[tuple[str, str], str] = {}
+        g = self.graph.graph
+        for node, data in g.nodes(data=True):
+            if data.get("type") != "Theme":
+                continue
+            for src, _, key in g.in_edges(node, keys=True):
+                if key == "IN_THEME":
+                    problem = g.nodes[src]
+                    labels[(problem.get("report_id"), problem.get("problem_id"))] = data.get("name", "")
+        return labels
+
     def is_empty(self) -> bool:
         return not self.store.report_ids()
 
