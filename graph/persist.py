@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import networkx as nx
+
+from reports.atomic import write_json
 
 __all__ = ["GraphFileError", "load_graph", "save_graph", "to_jsonable"]
 
@@ -33,18 +34,7 @@ def to_jsonable(value):
 def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> Path:
     """Write `G` as node-link JSON; a reader never sees a half-written file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = to_jsonable(nx.node_link_data(G, edges="edges"))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json(path, to_jsonable(nx.node_link_data(G, edges="edges")))
     return path
 
 

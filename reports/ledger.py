@@ -9,13 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from .atomic import write_bytes
 from .store import Store
 
-__all__ = ["LEDGER_COLUMNS", "ledger_rows", "write_ledger"]
+__all__ = ["LEDGER_COLUMNS", "ledger_bytes", "ledger_rows", "write_ledger"]
 
 # (header shown to users, key in the row dict)
 LEDGER_COLUMNS: list[tuple[str, str]] = [
@@ -63,17 +63,13 @@ def write_ledger(rows: Iterable[dict], path: str | os.PathLike, fmt: str | None 
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"{path}: unknown ledger format {fmt!r} (use .csv or .xlsx)")
-    data = _csv_bytes(rows) if fmt == "csv" else _xlsx_bytes(rows)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    data = ledger_bytes(rows, fmt)
+    return write_bytes(path, data)
+
+
+def ledger_bytes(rows: Iterable[dict], fmt: str) -> bytes:
+    """The ledger file's content (for a download button or `write_ledger`)."""
+    return _csv_bytes(rows) if fmt == "csv" else _xlsx_bytes(rows)
 
 
 def _csv_bytes(rows: Iterable[dict]) -> bytes:
