@@ -5,7 +5,7 @@ PIP ?= $(PYTHON) -m pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install install-test ui test bench lint
+.PHONY: install install-test browser ui test bench lint
 
 # torch first and pinned: 2.13.0 is the local CPU wheel; an unpinned torch pulls a multi-GB CUDA build.
 install:
@@ -19,7 +19,12 @@ install-test:
 ui: install
 	xuncha ui
 
-test: install-test
+# Debian's Chromium (never a browser download) for the real-browser tests, CJK fonts for screenshots.
+browser:
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: install-test browser
 	$(PYTHON) -m pytest -q
 
 bench: install-test

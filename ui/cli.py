@@ -255,7 +255,9 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 def _register_subcommands() -> None:
     from ui.cli_graph import graph
+    from ui.cli_ui import ui
     cli.add_command(graph)
+    cli.add_command(ui)
 
 
 _register_subcommands()

@@ -1,0 +1,119 @@
+"""Time to first search results in the running app, measured in a real browser.
+
+Starts `xuncha ui` on a free loopback port over a workspace holding the demo corpus (built and
+indexed before timing, so only serving is measured), opens it in headless Chromium
+(/usr/bin/chromium via Playwright) and measures:
+
+- cold: a fresh server; page load with ?q=QUERY until the first highlighted result is drawn
+  (includes loading the embedding model unless the background warm-up already finished);
+- warm_deep_link: the same for a second query in a new tab (model loaded, caches cold for the query);
+- warm_submit: typing a new query and pressing 检索 until its results replace the old ones.
+
+Run: python bench/bench_ui.py [--repeat 5] [--workspace DIR]. Prints and writes bench/results/ui.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from test_browser import CHROMIUM, CHROMIUM_ARGS, running_app  # the same server/browser setup as the tests
+
+from ui.workspace import DEMO_CORPUS, Workspace
+
+QUERIES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策", "公务接待不规范",
+           "党支部组织生活不规范", "财务管理制度不健全", "选人用人不规范", "网络舆情管理不到位"]
+
+
+def prepare(workspace: Path) -> dict:
+    with Workspace(workspace) as ws:
+        if ws.is_empty():
+            ws.ingest([DEMO_CORPUS])
+        ws.sync()
+        return {"reports": len(ws.reports()), "problems": ws.search.status().get("count")}
+
+
+def first_results(page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("mark.xc-hit, div.xc-meta b[title]", timeout=300_000)
+    return time.perf_counter() - started
+
+
+def submit(page, query: str) -> float:
+    box = page.get_by_role("textbox", name="检索内容")
+    box.fill(query)
+    before = page.locator("div.xc-text").first.inner_text()
+    started = time.perf_counter()
+    page.get_by_role("button", name="检索", exact=True).click()
+    page.wait_for_function(
+        "(old) => { const el = document.querySelector('div.xc-text'); return el && el.innerText !== old && "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]'); }", arg=before, timeout=120_000)
+    return time.perf_counter() - started
+
+
+def summary(xs: list[float]) -> dict:
+    return {"n": len(xs), "median_s": round(statistics.median(xs), 3), "min_s": round(min(xs), 3),
+            "max_s": round(max(xs), 3), "runs_s": [round(x, 3) for x in xs]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3, help="fresh servers for the cold measurement")
+    ap.add_argument("--workspace", type=Path, default=None, help="reuse this workspace (default: a temp dir)")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.exit(f"{CHROMIUM} not found: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-ui-"))
+    workspace = args.workspace or tmp / "ws"
+    corpus = prepare(workspace)
+    cold, warm_link, warm_submit = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n in range(args.repeat):
+            with running_app(workspace, tmp / f"server-{n}.log") as url:
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                cold.append(first_results(page, f"{url}/?q={quote(QUERIES[n % len(QUERIES)])}"))
+                page.close()
+                for q in QUERIES[n + 1:n + 3]:
+                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                    warm_link.append(first_results(page, f"{url}/?q={quote(q)}"))
+                    warm_submit.append(submit(page, QUERIES[(QUERIES.index(q) + 4) % len(QUERIES)]))
+                    page.close()
+        browser.close()
+    result = {
+        "date": date.today().isoformat(),
+        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
+        "corpus": corpus,
+        "what": "seconds from navigation (or clicking 检索) to the first result drawn in headless Chromium",
+        "cold_first_results": summary(cold),
+        "warm_deep_link_first_results": summary(warm_link),
+        "warm_submit_to_results": summary(warm_submit),
+    }
+    out = ROOT / "bench" / "results" / "ui.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"cold first results:       median {result['cold_first_results']['median_s']:.2f} s  {cold}")
+    print(f"warm deep link results:   median {result['warm_deep_link_first_results']['median_s']:.2f} s")
+    print(f"warm submit -> results:   median {result['warm_submit_to_results']['median_s']:.2f} s")
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

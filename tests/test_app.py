@@ -1,0 +1,340 @@
+"""The Streamlit app, headless (streamlit.testing AppTest), on the demo corpus.
+
+One workspace per module, built with `Workspace(tmp).ingest([DEMO_CORPUS])` and handed to the app
+through XUNCHA_HOME; the app's first run brings the graph and the search index up to date (that is
+the slow part: the model loads once and stays in the process's resource cache for the module).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+from ui.workspace import DEMO_CORPUS, Workspace
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+TIMEOUT = 300  # the first run embeds the corpus; later runs take well under a second
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+def corpus_text(prefix: str) -> str:
+    return next(DEMO_CORPUS.glob(f"{prefix}_*.txt")).read_text("utf-8")
+
+
+def hostile_text() -> str:
+    """The 张家界 report with HTML in the unit name (title), a problem, a person and a document."""
+    t = corpus_text("000")
+    t = t.replace("中共张家界市文学艺术界联合会党组", f"中共张家界市{SCRIPT}文联党组", 1)
+    t = t.replace("走过场,入脑入心不够。", f"走过场,入脑入心不够{IMG}。", 1)
+    t = t.replace("覃文乐", f"覃文乐{SCRIPT}")
+    t = t.replace("《张家界市文联网络舆情管理制度》", f"《张家界市文联{IMG}网络舆情管理制度》")
+    return t
+
+
+def ingest_hostile(ws: Workspace) -> str:
+    """Store the hostile report as ingest would, plus a person mention whose name and role carry
+    HTML (the extractor never takes markup into a person's name, so it is added by hand)."""
+    from reports.entities import extract_entities
+    from reports.model import Mention
+    from reports.parse import parse_source
+    from reports.read import read_bytes
+
+    source = read_bytes(hostile_text().encode("utf-8"), "hostile.txt")
+    report = parse_source(source)
+    mentions = extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
+    at = report.text.index(f"覃文乐{SCRIPT}")
+    mentions.append(Mention(type="person", name=f"覃文乐{SCRIPT}", canonical=f"李四{IMG}", span=(at, at + 3 + len(SCRIPT)),
+                            role=f"主席{SCRIPT}", attrs={"org": report.unit}))
+    assert ws.store.add(report, mentions, source.offsets.to_json())
+    return report.id
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ui-ws")
+    with Workspace(root) as ws:
+        outcomes = ws.ingest([DEMO_CORPUS])
+    assert all(o.status == "ingested" for o in outcomes)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("XUNCHA_HOME", str(root))
+    yield root
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def summaries(home):
+    with Workspace(home) as ws:
+        return {s["report_id"]: s for s in ws.reports()}
+
+
+def report_of(summaries: dict, needle: str) -> str:
+    return next(rid for rid, s in summaries.items() if needle in (s.get("unit") or ""))
+
+
+def new_app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def run(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def html_blocks(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.proto.allow_html]
+
+
+def text_of(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [i.value for i in at.info] + [s.value for s in at.success] + [c.value for c in at.caption]
+    parts += [t.value for t in at.title] + [s.value for s in at.subheader]
+    return "\n".join(parts)
+
+
+def search(at: AppTest, query: str) -> AppTest:
+    at.text_area(key="search_q_input").input(query)
+    at.button[0].click()
+    return run(at)
+
+
+def hit_units(at: AppTest) -> list[str]:
+    """Units of the results on the current page (the bold title attribute of each result header)."""
+    return re.findall(r'<b title="([^"]*)">', "\n".join(html_blocks(at)))
+
+
+def assert_no_raw_markup(at: AppTest) -> None:
+    for block in html_blocks(at):
+        assert "<script" not in block and "<img" not in block, block[:300]
+
+
+# -- first run and navigation -----------------------------------------------------------------
+
+def test_first_run_syncs_index_and_shows_search(home):
+    at = run(new_app())
+    assert [t.value for t in at.title] == ["相似问题检索"]
+    assert not at.error
+    with Workspace(home) as ws:
+        assert ws.search.status()["stale"] is False  # the app's first run synced graph and index
+        assert ws.search.status()["count"] > 100
+    assert "试试这些示例" in [p.label for p in at.get("button_group")] or at.get("button_group")
+
+
+def test_every_page_renders_without_errors(home):
+    at = run(new_app())
+    for page, title in [("pages/detail.py", "问题详情"), ("pages/entities.py", "实体关系"),
+                        ("pages/unit.py", "单位画像"), ("pages/upload.py", "导入报告"),
+                        ("pages/search.py", "相似问题检索")]:
+        at.switch_page(page)
+        run(at)
+        assert title in [t.value for t in at.title]
+    assert "pages/themes.py" not in str(at)  # 共性问题 waits for ws.themes
+
+
+# -- search -----------------------------------------------------------------------------------
+
+def test_search_returns_results_from_several_units(home):
+    at = search(run(new_app()), "理论学习流于形式")
+    assert not at.error
+    units = hit_units(at)
+    assert len(units) == 10  # first page
+    assert len(set(units)) >= 3
+    blocks = "\n".join(html_blocks(at))
+    assert '<mark class="xc-hit">流于形式</mark>' in blocks
+    assert "中心组" in blocks
+    assert at.expander and any("整改措施" in e.label for e in at.expander)
+    assert any("来自" in m.value and "个单位" in m.value for m in at.markdown)
+    assert at.query_params["q"] == ["理论学习流于形式"] or at.query_params["q"] == "理论学习流于形式"
+
+
+def test_search_pages_through_results(home):
+    at = search(run(new_app()), "意识形态工作责任制落实不到位")
+    first = hit_units(at)
+    page = at.get("pagination")[0]
+    page.set_value(2)
+    run(at)
+    second = re.findall(r"<b>#(\d+)</b>", "\n".join(html_blocks(at)))
+    assert second[0] == "11" and len(first) == 10
+
+
+def test_filters_narrow_results(home, summaries):
+    at = search(run(new_app()), "理论学习流于形式")
+    before = set(hit_units(at))
+    unit = summaries[report_of(summaries, "益阳")]["unit"]
+    at.selectbox(key="f_unit").set_value(unit)
+    run(at)
+    after = hit_units(at)
+    assert after and set(after) == {unit} and len(before) > 1
+    at.selectbox(key="f_unit").set_value("全部")
+    at.segmented_control(key="f_level").set_value("县级")
+    run(at)
+    assert set(hit_units(at)) == {"中共政协桑植县委员会党组"}
+    at.segmented_control(key="f_level").set_value(None)
+    at.selectbox(key="f_year").set_value(2022)
+    run(at)
+    years = re.findall(r"(\d{4}) 年", "\n".join(html_blocks(at)))
+    assert years and set(years) == {"2022"}
+
+
+def test_exclude_my_unit(home, summaries):
+    at = search(run(new_app()), "理论学习流于形式")
+    mine = hit_units(at)[0]
+    at.selectbox(key="my_unit").set_value(mine)
+    run(at)
+    at.toggle(key="f_exclude_mine").set_value(True)
+    run(at)
+    assert hit_units(at) and mine not in hit_units(at)
+
+
+def test_unusable_query_is_a_message_not_a_traceback(home):
+    at = search(run(new_app()), "!!!???")
+    assert at.error and "!!!" in at.error[0].value.replace("\\", "")
+
+
+# -- detail -----------------------------------------------------------------------------------
+
+def open_page(page: str, **params) -> AppTest:
+    at = run(new_app())
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    return run(at)
+
+
+def test_detail_shows_source_measures_entities_and_similar(home, summaries):
+    rid = report_of(summaries, "张家界")
+    with Workspace(home) as ws:
+        report = ws.report(rid)
+    problem = next(p for p in report.problems() if p.measures and p.rectification_span)
+    at = open_page("pages/detail.py", report=rid, problem=problem.id)
+    assert not at.error
+    blocks = "\n".join(html_blocks(at))
+    assert '<span class="problem">' in blocks  # the problem span highlighted in the source context
+    assert '<span class="rect' in blocks
+    for measure in problem.measures[:2]:
+        assert measure.text[:20].replace("<", "&lt;") in blocks
+    subheaders = [s.value for s in at.subheader]
+    assert {"原文", "整改措施", "涉及实体", "其他单位的同类问题及整改做法"} <= set(subheaders)
+    similar_units = re.findall(r'<div class="xc-meta"><b title="([^"]*)">[^<]*</b> · 相关度', blocks)
+    assert similar_units and report.unit not in similar_units  # other units only
+
+
+def test_detail_without_params_offers_a_picker(home):
+    at = open_page("pages/detail.py")
+    assert any("请选择一个问题" in i.value for i in at.info)
+
+
+def test_detail_unknown_report_is_an_error_message(home):
+    at = open_page("pages/detail.py", report="0000000000000000", problem="1")
+    assert at.error and "不在工作区" in at.error[0].value
+
+
+# -- unit -------------------------------------------------------------------------------------
+
+def test_unit_page_flags_stated_count_conflict(home, summaries):
+    at = open_page("pages/unit.py", report=report_of(summaries, "张家界"))
+    errors = "\n".join(e.value for e in at.error).replace("\\", "")
+    assert "不一致" in errors and "12" in errors and "13" in errors
+    assert any(s.value == "问题类别" for s in at.subheader)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # problems per category
+    assert "覃文乐" in str([d.value for d in at.dataframe])  # people and roles
+
+
+def test_unit_page_flags_truncation(home, summaries):
+    at = open_page("pages/unit.py", report=report_of(summaries, "庆阳"))
+    errors = "\n".join(e.value for e in at.error).replace("\\", "")
+    assert "截断" in errors
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "25" in warnings  # stated 25, found 7
+
+
+# -- entities ---------------------------------------------------------------------------------
+
+def test_entity_page_graph_properties_expand_and_path(home):
+    with Workspace(home) as ws:
+        person = ws.graph.resolve("覃文乐", "Person")
+        unit = ws.graph.resolve("市文旅广体局", "Unit")
+    at = open_page("pages/entities.py", entity=person)
+    assert not at.error
+    assert "覃文乐" in "\n".join(html_blocks(at))
+    assert any("人员" in b for b in html_blocks(at))  # legend and type chip
+    before = len(at.session_state["ent"]["nodes"])
+    at.button(key="ent_expand").click()
+    run(at)
+    assert len(at.session_state["ent"]["nodes"]) >= before
+    at.selectbox(key="ent_path_b").set_value(unit)
+    run(at)
+    at.button(key="ent_path_go").click()
+    run(at)
+    path = [b for b in html_blocks(at) if 'class="xc-path"' in b]
+    assert path and "覃文乐" in path[0] and "文化旅游广电体育局" in path[0]
+
+
+# -- upload -----------------------------------------------------------------------------------
+
+def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
+    at.file_uploader[0].set_value(files)
+    run(at)
+    at.button(key="upload_go").click()
+    return run(at)
+
+
+def test_upload_duplicate_and_hostile_files(home):
+    at = open_page("pages/upload.py")
+    corpus_file = next(DEMO_CORPUS.glob("003_*.txt"))
+    at = upload(at, [(corpus_file.name, corpus_file.read_bytes(), "text/plain"),
+                     ("scan.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "application/pdf"),
+                     ("binary.txt", bytes(range(256)) * 8, "text/plain"),
+                     (f"{SCRIPT}.html", f"<html><body>{SCRIPT}{IMG}</body></html>".encode(), "text/html")])
+    infos = [i.value for i in at.info]
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any("重复" in i and corpus_file.name.split("_")[0] in i.replace("\\", "") for i in infos)
+    assert len(errors) == 3, errors
+    assert any("scan.pdf" in e and "PDF" in e for e in errors)
+    assert any("binary.txt" in e and "二进制" in e for e in errors)
+    assert any("alert(1)" in e and "没有文字" in e for e in errors)
+    assert "导入结果" in text_of(at) and "错误 3 个" in text_of(at)
+    for e in at.error:  # the hostile name is Markdown-escaped, so it renders as text
+        assert "<script>" not in e.value
+
+
+def test_uploaded_report_is_seen_everywhere_escaped_then_removed(home):
+    at = open_page("pages/upload.py")
+    at = upload(at, [("hostile.txt", hostile_text().encode("utf-8"), "text/plain")])
+    assert any("已导入" in s.value for s in at.success), [s.value for s in at.success]
+    with Workspace(home) as ws:
+        rid = next(s["report_id"] for s in ws.reports() if SCRIPT in (s.get("unit") or ""))
+        assert ws.search.status()["stale"] is False  # the upload synced graph and index
+        problem = next(p for p in ws.report(rid).problems() if IMG in p.text)
+        unit_node = ws.graph.resolve(f"张家界市{SCRIPT}文联", "Unit")
+    # search sees it at once, with the markup shown as text
+    at.switch_page("pages/search.py")
+    run(at)
+    at = search(at, "学习贯彻落实习近平总书记在文艺工作座谈会上的重要讲话精神走过场")
+    blocks = "\n".join(html_blocks(at))
+    assert "&lt;img src=x onerror=alert(1)&gt;" in blocks
+    assert_no_raw_markup(at)
+    # detail, unit and entity pages
+    for page, params in [("pages/detail.py", {"report": rid, "problem": problem.id}),
+                         ("pages/unit.py", {"report": rid}), ("pages/entities.py", {"entity": unit_node})]:
+        at = open_page(page, **params)
+        assert all("不一致" in e.value for e in at.error), [e.value for e in at.error]  # 12 vs 13, as in 000
+        assert_no_raw_markup(at)
+        assert "&lt;script&gt;" in "\n".join(html_blocks(at)) or page == "pages/detail.py"
+    # remove it again
+    at = open_page("pages/upload.py")
+    at.selectbox(key="remove_pick").set_value(rid)
+    run(at)
+    at.checkbox(key="remove_sure").check()
+    run(at)
+    at.button(key="remove_go").click()
+    run(at)
+    assert any("已删除" in s.value for s in at.success)
+    with Workspace(home) as ws:
+        assert rid not in {s["report_id"] for s in ws.reports()}

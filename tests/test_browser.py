@@ -1,0 +1,292 @@
+"""The app in a real browser: `xuncha ui` in a subprocess on a free loopback port, driven by
+headless Chromium (Debian's /usr/bin/chromium through Playwright's Python package; never
+`playwright install`). Screenshots go to tests/artifacts/ (gitignored).
+
+Run: HF_HUB_OFFLINE=1 python -m pytest tests/test_browser.py -q   (marked `browser`)
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from ui.workspace import DEMO_CORPUS
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ui_command(port: int, workspace: Path) -> list[str]:
+    """`xuncha ui`, or the same command run as a module while ui/cli.py does not register it yet."""
+    from ui.cli import cli
+    if "ui" in cli.commands:
+        return [sys.executable, "-m", "ui.cli", "ui", "--port", str(port), "--workspace", str(workspace)]
+    return [sys.executable, "-m", "ui.cli_ui", "--port", str(port), "--workspace", str(workspace)]
+
+
+@contextlib.contextmanager
+def running_app(workspace: Path, log: Path):
+    """Start the app, wait for its health endpoint, yield its URL; stop it (its own process group)."""
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(ui_command(port, workspace), stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"xuncha ui exited with {proc.returncode}: {log.read_text()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"xuncha ui did not come up: {log.read_text()[-2000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Everything a page does that it must not: dialogs (an executed alert), requests off the loopback."""
+
+    def __init__(self, page):
+        self.dialogs: list[str] = []
+        self.external: list[str] = []
+        page.on("dialog", self._dialog)
+        page.on("request", self._request)
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _request(self, request) -> None:
+        if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
+            self.external.append(request.url)
+
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page.set_default_timeout(60_000)
+    return page, Watch(page)
+
+
+def wait_idle(page, ms: int = 800) -> None:
+    """Until Streamlit has finished the current run (no running indicator), then a short settle."""
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_timeout(ms)
+
+
+def shot(page, name: str) -> None:
+    """The whole page: Streamlit scrolls inside its main container, so grow the viewport to fit it."""
+    size = page.viewport_size
+    height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(int(height) + 40, 6000))})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.set_viewport_size(size)
+
+
+# -- the demo workspace, built by the app on first run --------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("browser-demo")
+    with running_app(root / "ws", root / "server.log") as url:
+        yield url
+
+
+def test_first_run_search_detail_entities(browser, demo_app):
+    page, watch = new_page(browser)
+    page.goto(demo_app)
+    # first run: the demo corpus is ingested and indexed with visible progress, then the search page
+    with contextlib.suppress(sync_api.TimeoutError):
+        page.wait_for_selector('[data-testid="stProgress"]', timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "00_first_run_progress.png"))
+    page.wait_for_selector("text=相似问题检索", timeout=240_000)
+    page.get_by_role("textbox", name="检索内容").wait_for(timeout=240_000)
+    wait_idle(page)
+    shot(page, "01_search_empty.png")
+
+    page.get_by_role("textbox", name="检索内容").fill("理论学习流于形式,学习记录不全")
+    page.get_by_role("button", name="检索", exact=True).click()
+    page.wait_for_selector("mark.xc-hit", timeout=120_000)
+    wait_idle(page)
+    units = set(page.locator("div.xc-meta b[title]").evaluate_all("els => els.map(e => e.title)"))
+    assert len(units) >= 3, units
+    page.get_by_text("整改措施(", exact=False).first.click()  # unfold the first result's measures
+    page.wait_for_timeout(500)
+    shot(page, "02_search_results.png")
+
+    page.get_by_role("link", name="查看原文与详情").first.click()
+    page.wait_for_selector(".xc-context .problem", timeout=60_000)
+    wait_idle(page, 1500)
+    assert "report=" in page.url and "problem=" in page.url
+    assert page.get_by_text("其他单位的同类问题及整改做法").is_visible()
+    shot(page, "03_detail.png")
+
+    page.get_by_role("link", name="实体关系").first.click()
+    page.get_by_text("选择实体(可输入名称搜索)").wait_for()
+    page.goto(f"{demo_app}/entities?entity={quote('Person:张家界市文学艺术界联合会/覃文乐')}")
+    frame = page.frame_locator('iframe[title*="st_link_analysis"]')
+    frame.locator("#cy canvas").first.wait_for(timeout=60_000)
+    wait_idle(page, 2500)
+    assert page.get_by_role("button", name="展开邻居").is_visible()
+    page.get_by_role("button", name="展开邻居").click()
+    wait_idle(page, 2500)
+    # a path from this person to another unit
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="终点").click()
+    page.keyboard.type("益阳市文化旅游广电体育局(被巡察单位")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="查找路径").click()
+    page.wait_for_selector("div.xc-path", timeout=60_000)
+    wait_idle(page, 2500)
+    path = page.inner_text("div.xc-path")
+    assert "覃文乐" in path and "益阳市文化旅游广电体育局" in path
+    shot(page, "04_entities.png")
+
+    from reports.parse import parse_file
+    zhangjiajie = parse_file(next(DEMO_CORPUS.glob("000_*.txt"))).id
+    page.goto(f"{demo_app}/unit?report={zhangjiajie}")
+    page.get_by_text("问题数量:报告自述与实际识别").wait_for()
+    wait_idle(page, 1500)
+    assert "报告前后所述问题总数不一致:12、13 个" in page.inner_text("body")  # 张家界 states 12 and 13
+    shot(page, "05_unit.png")
+
+    # upload: a corpus file again (duplicate) and a file that is not a report (error)
+    page.get_by_role("link", name="导入报告").first.click()
+    page.get_by_text("选择一个或多个整改情况通报文件").wait_for()
+    corpus_file = next(DEMO_CORPUS.glob("003_*.txt"))
+    page.locator('input[type="file"]').set_input_files([
+        {"name": corpus_file.name, "mimeType": "text/plain", "buffer": corpus_file.read_bytes()},
+        {"name": "binary.txt", "mimeType": "text/plain", "buffer": bytes(range(256)) * 8},
+    ])
+    page.get_by_role("button", name="开始导入").click()
+    page.get_by_text("导入结果").wait_for(timeout=120_000)
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert "重复" in body and "二进制" in body
+    shot(page, "06_upload.png")
+
+    assert watch.dialogs == []
+    assert watch.external == [], f"requests left the machine: {watch.external[:5]}"
+
+
+# -- a hostile report: markup in the unit name, a problem, a person and a document ------------------
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory):
+    from test_app import ingest_hostile  # the same hostile report as the AppTest suite
+
+    from ui.workspace import Workspace
+
+    root = tmp_path_factory.mktemp("browser-xss")
+    with Workspace(root / "ws") as ws:
+        rid = ingest_hostile(ws)
+        ws.ingest([next(DEMO_CORPUS.glob("003_*.txt"))])
+        ws.sync()
+        report = ws.report(rid)
+        problem = next(p for p in report.problems() if IMG in p.text)
+        unit = ws.graph.resolve(f"张家界市{SCRIPT}文联", "Unit")
+        person = next(n for n, d in ws.graph.graph.nodes(data=True) if d.get("type") == "Person" and IMG in d["name"])
+    with running_app(root / "ws", root / "server.log") as url:
+        yield {"url": url, "report": rid, "problem": problem.id, "unit": unit, "person": person}
+
+
+def test_markup_in_reports_is_shown_as_text_everywhere(browser, hostile_app):
+    page, watch = new_page(browser)
+    url = hostile_app["url"]
+
+    page.goto(f"{url}/?q={quote('学习贯彻落实习近平总书记在文艺工作座谈会上的重要讲话精神走过场')}")
+    page.wait_for_selector("mark.xc-hit", timeout=180_000)
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert IMG in body  # the problem text, literally
+    shot(page, "07_xss_search.png")
+
+    page.goto(f"{url}/detail?report={hostile_app['report']}&problem={quote(hostile_app['problem'])}")
+    page.wait_for_selector(".xc-context .problem")
+    wait_idle(page, 1500)
+    body = page.inner_text("body")
+    assert IMG in body  # in the problem statement and its highlighted source paragraph
+    shot(page, "08_xss_detail.png")
+
+    page.goto(f"{url}/unit?report={hostile_app['report']}")
+    page.get_by_text("问题数量:报告自述与实际识别").wait_for()
+    wait_idle(page, 1500)
+    body = page.inner_text("body")
+    assert f"中共张家界市{SCRIPT}文联党组" in body  # unit name
+    shot(page, "09_xss_unit.png")
+
+    for node in (hostile_app["unit"], hostile_app["person"]):
+        page.goto(f"{url}/entities?entity={quote(node)}")
+        frame = page.frame_locator('iframe[title*="st_link_analysis"]')
+        frame.locator("#cy canvas").first.wait_for(timeout=60_000)
+        wait_idle(page, 2500)
+        # select every node in turn: the component's side panel writes node data with innerHTML
+        graph_frame = next(f for f in page.frames if "st_link_analysis" in (f.url or ""))
+        cy = "document.getElementById('cy')._cyreg.cy"
+        hostile = graph_frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('label').includes('alert('))"
+                                       ".map(n => n.id())")
+        assert hostile, "no node carries the hostile name"
+        panels = []
+        for node_id in hostile:
+            graph_frame.evaluate(f"() => {{ {cy}.elements().unselect(); {cy}.getElementById('{node_id}').select(); }}")
+            page.wait_for_timeout(500)  # the side panel updates on a debounce
+            panels.append(graph_frame.evaluate("() => document.getElementById('infopanel').innerText"))
+        assert all("alert(1)" in text for text in panels), panels  # markup shown as text in the side panel
+        assert any(SCRIPT in text or IMG in text for text in panels), panels
+        name = "李四" if node == hostile_app["person"] else "文联"
+        assert any(name in line and "alert(1)" in line for line in page.inner_text("body").splitlines())
+    shot(page, "10_xss_entities.png")
+
+    assert watch.dialogs == [], f"script ran: {watch.dialogs}"
+    assert watch.external == []
