@@ -255,9 +255,10 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 def _register_subcommands() -> None:
     from ui.cli_graph import graph
+    from ui.cli_search import reindex, search, similar
     from ui.cli_ui import ui
-    cli.add_command(graph)
-    cli.add_command(ui)
+    for command in (search, similar, reindex, graph, ui):
+        cli.add_command(command)
 
 
 _register_subcommands()

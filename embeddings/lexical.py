@@ -1,0 +1,197 @@
+"""Lexical side of search: jieba tokens with the reports' formulaic phrases kept whole, BM25 via bm25s.
+
+Why a private ``jieba.Tokenizer``: phrases such as 三会一课 or 一岗双责 are the vocabulary inspectors
+use, and jieba's stock dictionary splits them (三会/一课). Adding them to the global ``jieba.dt``
+would change tokenisation for every other user of jieba in the process, so they go into an
+instance of our own.
+
+Tokens are jieba's search mode (``cut_for_search``): a long word also yields its dictionary
+sub-words (流于形式 -> 流于, 形式, 流于形式), which lets "形式主义" and "流于形式" meet on 形式. The
+choice was measured against exact mode on the labelled set (bench/RESULTS.md, "## Search").
+
+Persistence: the index is rebuilt from the store's texts whenever the store changes; the
+per-problem token lists are what is worth keeping (tokenising is the slow part), and they are
+cached by the search service as JSON. BM25 statistics (IDF) change with every added report anyway,
+so an incremental BM25 would not be cheaper than a rebuild from cached tokens.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["PHRASES", "STOPWORDS", "TOKENIZER_VERSION", "LexicalIndex", "Tokenizer", "get_tokenizer"]
+
+# Formulaic phrases of Party-discipline writing. Each is one token, so a query for 三会一课 does not
+# match every text that merely contains 三 and 会.
+PHRASES: tuple[str, ...] = (
+    "三会一课", "三重一大", "一岗双责", "八项规定", "中央八项规定", "两个维护", "四个意识", "四个自信",
+    "两个确立", "四风", "中心组", "理论学习中心组", "民主集中制", "民主生活会", "组织生活会",
+    "主题党日", "形式主义", "官僚主义", "享乐主义", "奢靡之风", "意识形态", "全面从严治党",
+    "党风廉政建设", "主体责任", "监督责任", "第一责任人", "两个责任", "好人主义", "一言堂",
+    "末位表态", "立行立改", "回头看", "两张皮", "清廉机关", "因私出国", "三龄两历一身份",
+    "凡提四必", "双随机一公开", "双随机", "指尖上的形式主义", "靠山吃山", "送戏下乡",
+    "个人有关事项", "个人事项", "干部选拔任用", "选人用人", "廉政风险", "专项资金", "公务接待",
+    "政府采购", "财经纪律", "纪检监察组", "派驻纪检监察组", "巡视整改", "巡察整改", "后半篇文章",
+    "网络意识形态", "网络安全", "政协委员", "社情民意", "党建引领", "党管干部", "一会四评",
+    "八小时外", "船到码头车到站", "乡村振兴", "营商环境", "流于形式", "走过场",
+)
+
+# Function words and report boilerplate: frequent everywhere, they only add noise to BM25.
+# Negations (不, 未, 没有) are here too: nearly every problem statement contains one.
+_STOPWORD_TEXT = """
+的 地 得 了 着 过 和 与 及 以及 或 或者 并 并且 而 而且 且 等 等等 之 其 其中 这 那 这些 那些 此 该 在 于 对 对于 向 从 把 被 将 为 为了 以
+由 由于 因 因为 所 所以 就 也 都 又 还 再 更 很 较 比较 最 是 有 无 不 未 没 没有 非 否 个 些 一些 一 一是 二是 三是 四是 五是 中 上 下 内 外
+里 前 后 时 年 月 日 关于 方面 存在 问题 情况 进行 我们 我 我局 其他 有的 个别 部分 仍 仍然 依然 已 已经 尚 尚未 至今 如 如何 即 则 但 但是 却 虽
+虽然 能 会 要 需 需要 应 应当 可 可以 一定 进一步 还有
+"""
+STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
+
+
+def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str) -> str:
+    """Changes whenever tokens could change, so cached token lists are recomputed."""
+    import hashlib
+
+    import jieba
+
+    blob = "\n".join(["v2", mode, getattr(jieba, "__version__", "?"), *sorted(phrases), "--", *sorted(stopwords)])
+    return f"jieba-{mode}-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:12]}"
+
+
+# Letters, digits or CJK: anything else (punctuation, symbols, spaces) is dropped.
+_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+_lock = threading.Lock()
+_shared: Tokenizer | None = None
+
+
+def _quiet_jieba() -> None:
+    """jieba logs its dictionary load at DEBUG on stderr; one line per process is noise for a CLI."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+class Tokenizer:
+    """jieba search-mode tokens, formulaic phrases kept whole, stopwords and punctuation dropped.
+
+    ``mode="exact"`` uses plain ``cut`` instead (kept for the measurement that chose search mode).
+    """
+
+    def __init__(self, phrases: Iterable[str] = PHRASES, stopwords: Iterable[str] = STOPWORDS,
+                 mode: str = "search") -> None:
+        if mode not in ("search", "exact"):
+            raise ValueError(f"tokenizer mode must be 'search' or 'exact', not {mode!r}")
+        import jieba
+
+        _quiet_jieba()
+        self.mode = mode
+        self.stopwords = frozenset(stopwords)
+        self.phrases = tuple(phrases)
+        self._long_phrases = tuple(p for p in self.phrases if len(p) >= 4)
+        self.version = _version(self.phrases, self.stopwords, mode)
+        self._jieba = jieba.Tokenizer()  # our own instance: the global jieba.dt stays untouched
+        if jieba.dt.initialized:
+            # the process already paid ~1 s for the global dictionary (entity extraction uses it):
+            # a copy of its prefix dictionary takes a few ms
+            self._jieba.FREQ, self._jieba.total = dict(jieba.dt.FREQ), jieba.dt.total
+            self._jieba.initialized = True
+        else:
+            self._jieba.initialize()
+        for phrase in self.phrases:
+            # a frequency high enough that the phrase wins over its pieces in the DAG
+            self._jieba.add_word(phrase, freq=max(self._jieba.suggest_freq(phrase), 50_000))
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of one text, in order, duplicates kept (BM25 counts term frequency)."""
+        text = unicodedata.normalize("NFKC", text or "").lower()
+        if self.mode == "exact":
+            pieces = list(self._jieba.cut(text))
+        else:
+            pieces = []
+            for piece in self._jieba.cut_for_search(text):
+                pieces.append(piece)
+                # search mode adds only 2- and 3-character sub-words; a phrase inside a longer one
+                # (八项规定 in 中央八项规定, 形式主义 in 指尖上的形式主义) is added here
+                if len(piece) > 4:
+                    pieces.extend(p for p in self._long_phrases if p != piece and p in piece)
+        return [t for t in (p.strip() for p in pieces) if t and t not in self.stopwords and _WORDY.search(t)]
+
+    def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
+        return [self.tokenize(t) for t in texts]
+
+
+TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search")
+
+
+def get_tokenizer() -> Tokenizer:
+    """One shared search-mode tokenizer per process: building one costs about a second."""
+    global _shared
+    with _lock:
+        if _shared is None:
+            _shared = Tokenizer()
+        return _shared
+
+
+class LexicalIndex:
+    """BM25 (Lucene variant, k1=1.5, b=0.75) over pre-tokenised documents, addressed by position.
+
+    ``scores`` returns one float per document so that the caller can apply filters as a mask and
+    pick its own top-k; a document sharing no term with the query scores exactly 0.
+    """
+
+    def __init__(self, docs: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> None:
+        import bm25s
+
+        self.size = len(docs)
+        self._bm25 = None
+        if self.size:
+            # bm25s needs at least one token per document; an empty one gets a placeholder that no
+            # query can produce (tokens are lower-cased, the placeholder is not).
+            corpus = [list(d) if d else ["\x00EMPTY"] for d in docs]
+            self._bm25 = bm25s.BM25(k1=k1, b=b)
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document for the query (float32, length ``size``)."""
+        if self._bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(list(query_tokens))
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def known(self, tokens: Iterable[str]) -> list[str]:
+        """The tokens that occur somewhere in the corpus (the rest cannot match anything)."""
+        if self._bm25 is None:
+            return []
+        return [t for t in tokens if t in self._bm25.vocab_dict]
+
+    def save(self, directory: str | os.PathLike) -> None:
+        """bm25s's own format (npy arrays + JSON vocabulary and params, ``allow_pickle=False``)."""
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        (Path(directory) / "size.json").write_text(json.dumps({"size": self.size}), "utf-8")
+        if self._bm25 is not None:
+            self._bm25.save(str(directory), show_progress=False)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> LexicalIndex:
+        import bm25s
+
+        size = json.loads((Path(directory) / "size.json").read_text("utf-8"))["size"]
+        out = cls([])
+        out.size = int(size)
+        if out.size:
+            out._bm25 = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+        return out
+
+    def memory_bytes(self) -> int:
+        """Size of the score matrix arrays (the vocabulary dict is not counted)."""
+        if self._bm25 is None:
+            return 0
+        return int(sum(self._bm25.scores[k].nbytes for k in ("data", "indices", "indptr")))

