@@ -44,6 +44,7 @@ __all__ = [
     "remove_report",
     "report_ids",
     "save_graph",
+    "set_similarity",
     "set_themes",
 ]
 
@@ -126,6 +127,12 @@ def add_similarity(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str,
             support(attrs, rid)
         written += 1
     return written
+
+
+def set_similarity(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
+    """Replace every SIMILAR_TO edge with `pairs`: edges from an older computation must not linger."""
+    G.remove_edges_from([(u, v, k) for u, v, k in G.edges(keys=True) if k == "SIMILAR_TO"])
+    return add_similarity(G, pairs)
 
 
 def set_themes(G: nx.MultiDiGraph, themes: Iterable[dict]) -> int:

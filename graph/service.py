@@ -26,6 +26,7 @@ from .build import (
     build_graph,
     remove_report,
     report_ids,
+    set_similarity,
     set_themes,
 )
 from .export import export
@@ -119,6 +120,13 @@ class GraphService:
         """SIMILAR_TO edges from the embeddings side, saved with the graph."""
         with self._lock:
             written = add_similarity(self.graph, pairs)
+            self.save()
+            return written
+
+    def set_similarity(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
+        """Replace the SIMILAR_TO edges (a new computation supersedes the old one), saved."""
+        with self._lock:
+            written = set_similarity(self.graph, pairs)
             self.save()
             return written
 

@@ -137,7 +137,7 @@ def _filter_options(fn: Callable) -> Callable:
 @_k_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid: dense + BM25, fused by rank).")
+              help="Retrieval mode (default hybrid: dense + BM25, scores fused).")
 @_model_option
 @_json_option
 @_workspace_option

@@ -86,12 +86,18 @@ class Workspace:
         from graph.service import GraphService
         return GraphService(self.root, self.store)
 
+    @cached_property
+    def themes(self):
+        from embeddings.theme_service import ThemeService
+        return ThemeService(self.root, self.store, self.search, self.graph)
+
     def sync(self, progress: StageProgress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
         graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
         self.graph.sync(progress=graph_progress)
         self.search.sync(progress=progress)
+        self.themes.sync(progress=progress)
 
     def close(self) -> None:
         self.store.close()
@@ -154,17 +160,8 @@ class Workspace:
         return ledger_rows(self.store, self.theme_labels())
 
     def theme_labels(self) -> dict[tuple[str, str], str]:
-        """(report_id, problem_id) -> theme label, from the themes in the graph (none yet: empty)."""
-        labels: dict[tuple[str, str], str] = {}
-        g = self.graph.graph
-        for node, data in g.nodes(data=True):
-            if data.get("type") != "Theme":
-                continue
-            for src, _, key in g.in_edges(node, keys=True):
-                if key == "IN_THEME":
-                    problem = g.nodes[src]
-                    labels[(problem.get("report_id"), problem.get("problem_id"))] = data.get("name", "")
-        return labels
+        """(report_id, problem_id) -> label of its theme across units."""
+        return self.themes.labels()
 
     def is_empty(self) -> bool:
         return not self.store.report_ids()

@@ -1,0 +1,542 @@
+"""Themes: problems clustered across units, each labelled by its most distinctive terms.
+
+A theme is a group of problems, usually from several units, that are about one thing (理论学习,
+意识形态, 三重一大, …). Offices use themes to find problems many units share (共性问题).
+
+How themes are computed (the choices were measured against tests/gold/topics.json, see
+bench/eval_themes.py and docs/decisions.md, "Themes"):
+
+1. **Problems.** Leaf problems only, the ones without sub-problems. That is where statements and
+   measures live, and the problem ledger has one row per leaf too.
+2. **Similarity.** ``w * dense + (1 - w) * lexical``, with ``w = dense_weight``:
+   - *dense* is the cosine of the search index's vectors after subtracting the corpus mean. e5
+     vectors share a large common component, so raw cosines bunch up at 0.8-0.95; centring spreads
+     them out. Nothing is embedded again and no model is loaded.
+   - *lexical* is the cosine of sublinear TF-IDF vectors over jieba tokens of the problem statement
+     alone. The tokenizer is search's (embeddings/lexical.py), so 三会一课 stays one token. The
+     parent heading and the category title are left out here: siblings share them whatever they
+     are about, so with them the clusters follow the structure of each report instead of the
+     subject. One 意识形态 heading, for instance, pulled a 中心组学习 problem away from the other
+     units' study problems. (The dense vectors still see the category, which helps short
+     "关于…方面" statements.)
+3. **Graph and communities.** Each problem is joined to its ``neighbors`` most similar problems
+   (exact; the similarity is computed in row blocks). Louvain modularity (networkx, fixed seed,
+   nodes in a fixed order) then finds the communities. ``resolution`` sets how fine they are.
+   Leiden would be the better algorithm, but networkx 3.6 has no implementation of its own (it
+   needs a backend). k-means (faiss) and average-linkage clustering were measured and agreed
+   less with the hand labels.
+4. **Themes.** A community of at least ``min_size`` problems becomes a theme. Its id comes from
+   its most central member, so it stays the same while the theme changes a little. Its label
+   comes from class-based TF-IDF (c-TF-IDF, as in BERTopic) over the same tokens: terms frequent
+   in this theme and rare in the others. Generic evaluative words (不到位, 加强, …) are left out,
+   and so is a term that is part of a longer term already chosen.
+
+Everything is deterministic for a given store and index: rows are sorted by key and the seeds
+are fixed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "ALGORITHM_VERSION",
+    "DEFAULT_CONFIG",
+    "LABEL_STOPWORDS",
+    "LEXICAL_RECIPES",
+    "METHODS",
+    "ProblemSet",
+    "ThemeConfig",
+    "ThemeResult",
+    "communities",
+    "compute_themes",
+    "ctfidf_terms",
+    "display_names",
+    "leaf_rows",
+    "make_label",
+    "neighbours",
+    "unit_theme_matrix",
+]
+
+ALGORITHM_VERSION = "themes/1"
+METHODS = ("louvain", "greedy", "kmeans", "agglomerative")
+LEXICAL_RECIPES = ("text", "parent+text")
+BLOCK_ROWS = 512          # similarity rows computed at once: 512 x n float32 (20 MB at n = 10k)
+
+# Words that say how badly something went, not what it is about. Kept out of labels only; the
+# similarity itself uses every token.
+_LABEL_STOPWORD_TEXT = """
+不够 不到位 到位 不足 不力 不严 不实 不强 不高 不多 不深 不细 不全 不清 不规范 规范 落实 工作 加强 执行
+严格 有待 欠缺 差距 薄弱 环节 发挥 作用 充分 不充分 明显 突出 仍然 存在 问题 情况 方面 关于 有效
+进一步 深入 及时 认真 做到 没有 未能 部分 个别 一些 有的 较多 较少 严重 主要 相关 有关 要求 按照 根据
+提升 提高 完善 健全 不健全 建立 开展 推进 推动 坚持 形成 切实 全面 重要 精神 贯彻 实际 程度 单位
+党组 机关 市委 县委 省委 中央 党中央 领导 同志 进行 组织 一是 二是 三是 二级 直属 下属 年度 以来
+一步 履行 用力 机制 制度 管理 提出 意见 建议
+"""
+LABEL_STOPWORDS: frozenset[str] = frozenset(_LABEL_STOPWORD_TEXT.split())
+
+_DIGITS = re.compile(r"^[0-9０-９.%-]+$")
+
+
+@dataclass(frozen=True)
+class ThemeConfig:
+    """How themes are computed. The defaults were chosen on the labelled topics
+    (bench/RESULTS.md, "## Themes"). ``key()`` changes whenever the result could change, so that
+    a cached result made with other settings is not reused."""
+
+    method: str = "louvain"
+    lexical: str = "text"           # tokens of: "text" (the statement) or "parent+text" (search's)
+    dense_weight: float = 0.2       # share of the (centred) dense cosine in the similarity
+    center: bool = True             # subtract the corpus mean from the dense vectors
+    neighbors: int = 5              # kNN graph degree (louvain, greedy)
+    resolution: float = 1.5         # modularity resolution (louvain, greedy)
+    n_clusters: int | None = None   # kmeans / agglomerative; None: about n / 7
+    min_size: int = 2               # smaller communities are not themes
+    seed: int = 42
+    label_terms: int = 3            # terms joined into the label
+    similar_top: int = 3            # SIMILAR_TO edges per problem (cross-unit neighbours)
+    similar_min: float = 0.25       # ... above this similarity: precision 0.82 (bench/RESULTS.md)
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"theme method must be one of {', '.join(METHODS)}, not {self.method!r}")
+        if self.lexical not in LEXICAL_RECIPES:
+            raise ValueError(f"lexical must be one of {', '.join(LEXICAL_RECIPES)}, not {self.lexical!r}")
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must lie in [0, 1], not {self.dense_weight}")
+
+    def key(self) -> str:
+        return json.dumps({"v": ALGORITHM_VERSION, **asdict(self)}, sort_keys=True)
+
+
+DEFAULT_CONFIG = ThemeConfig()
+
+
+# -- the problems ------------------------------------------------------------------------------
+
+def _natural(problem_id: str) -> tuple:
+    """"2.10" after "2.9": ids compare part by part as numbers (text parts after numbers)."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in str(problem_id).split("."))
+
+
+def leaf_rows(rows: Sequence[dict]) -> list[dict]:
+    """The problems without sub-problems, sorted by (report id, problem id). The order does not
+    depend on the ingest order, which is why results are the same in every workspace."""
+    parents = {(r["report_id"], r["parent_id"]) for r in rows if r.get("parent_id")}
+    leaves = [r for r in rows if (r["report_id"], str(r["id"])) not in parents]
+    return sorted(leaves, key=lambda r: (r["report_id"], _natural(str(r["id"]))))
+
+
+def unit_of(row: dict) -> str:
+    """The unit a problem belongs to: the full name, because short names collide (two 市文联)."""
+    return row.get("unit") or row.get("unit_short") or row["report_id"]
+
+
+@dataclass
+class ProblemSet:
+    """Leaf problems with what clustering needs: raw dense vectors and tokens, row-aligned."""
+
+    rows: list[dict]
+    vectors: np.ndarray
+    tokens: list[list[str]]
+
+    def __post_init__(self) -> None:
+        if len(self.rows) != len(self.vectors) or len(self.rows) != len(self.tokens):
+            raise ValueError(f"{len(self.rows)} problems, {len(self.vectors)} vectors, {len(self.tokens)} token lists")
+        self.keys = [(r["report_id"], str(r["id"])) for r in self.rows]
+        self.units = [unit_of(r) for r in self.rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+# -- similarity --------------------------------------------------------------------------------
+
+def _normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
+def dense_part(vectors: np.ndarray, center: bool) -> np.ndarray:
+    """Unit-length dense vectors, centred on the corpus mean when asked (see the module doc)."""
+    x = np.asarray(vectors, dtype=np.float32)
+    if center and len(x) > 1:
+        x = x - x.mean(axis=0, keepdims=True)
+    return _normalize(x)
+
+
+def lexical_part(tokens: Sequence[Sequence[str]]):
+    """Sublinear TF-IDF rows (scipy CSR, L2-normalised) over the given token lists.
+
+    The weighting is scikit-learn's ``TfidfVectorizer(sublinear_tf=True)``: tf = 1 + ln(count) and
+    idf = ln((1 + n) / (1 + df)) + 1. It is written out here because importing scikit-learn costs
+    a second, on every recompute in a fresh process. Terms are numbered in sorted order, so the
+    matrix does not depend on the order in which problems arrive."""
+    from scipy import sparse
+
+    counts = [Counter(t) for t in tokens]
+    vocab = {t: n for n, t in enumerate(sorted({t for c in counts for t in c}))}
+    rows, cols, vals = [], [], []
+    for r, c in enumerate(counts):
+        for t, k in c.items():
+            rows.append(r)
+            cols.append(vocab[t])
+            vals.append(1.0 + math.log(k))
+    shape = (len(counts), max(len(vocab), 1))
+    m = sparse.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=shape, dtype=np.float32)
+    df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=shape[1])
+    idf = (np.log((1 + shape[0]) / (1 + df)) + 1).astype(np.float32)
+    m = (m @ sparse.diags(idf)).tocsr()
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    return (sparse.diags((1 / np.maximum(norms, 1e-12)).astype(np.float32)) @ m).tocsr()
+
+
+@dataclass
+class Features:
+    """The two halves of the similarity. ``block`` gives rows ``lo:hi`` of the n x n matrix."""
+
+    dense: np.ndarray
+    lexical: Any
+    weight: float
+
+    def __post_init__(self) -> None:
+        self._lexical_t = self.lexical.T.tocsr()  # transposed once, not once per block
+
+    def block(self, lo: int, hi: int) -> np.ndarray:
+        s = np.zeros((hi - lo, self.dense.shape[0]), dtype=np.float32)
+        if self.weight > 0:
+            s += self.weight * (self.dense[lo:hi] @ self.dense.T)
+        if self.weight < 1:
+            s += (1 - self.weight) * (self.lexical[lo:hi] @ self._lexical_t).toarray()
+        return s
+
+    def centrality(self, rows: Sequence[int]) -> np.ndarray:
+        """Each row's summed similarity to all of ``rows``, in linear time: the similarity is a
+        dot product, so the sum over j of s(i, j) is x_i dotted with the sum of the x_j."""
+        rows = np.asarray(rows)
+        out = np.zeros(len(rows), dtype=np.float64)
+        if self.weight > 0:
+            d = self.dense[rows]
+            out += self.weight * (d @ d.sum(axis=0))
+        if self.weight < 1:
+            lx = self.lexical[rows]
+            out += (1 - self.weight) * np.asarray(lx @ np.asarray(lx.sum(axis=0)).ravel()).ravel()
+        return out
+
+    def stacked(self) -> np.ndarray:
+        """One dense matrix whose dot products are the similarity (for k-means and
+        agglomerative clustering, which want points, not a similarity function)."""
+        parts = []
+        if self.weight > 0:
+            parts.append(math.sqrt(self.weight) * self.dense)
+        if self.weight < 1:
+            parts.append(math.sqrt(1 - self.weight) * self.lexical.toarray())
+        return _normalize(np.hstack(parts))
+
+
+def features(ps: ProblemSet, config: ThemeConfig) -> Features:
+    return Features(dense_part(ps.vectors, config.center), lexical_part(ps.tokens), config.dense_weight)
+
+
+def _top(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of the k largest entries per row, best first (ties by index)."""
+    k = min(k, scores.shape[1])
+    if k <= 0:
+        return np.zeros((len(scores), 0), np.int64), np.zeros((len(scores), 0), np.float32)
+    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -vals), axis=1)
+    idx = np.take_along_axis(part, order, axis=1)
+    return idx, np.take_along_axis(scores, idx, axis=1)
+
+
+def neighbours(feats: Features, units: Sequence[str], k: int, cross_k: int) -> tuple[np.ndarray, ...]:
+    """Exact top-``k`` neighbours of every problem (itself excluded), and its top-``cross_k``
+    neighbours among other units' problems, in one pass of row blocks.
+
+    Returns (idx, sim, cross_idx, cross_sim); missing entries are -1 / -inf."""
+    n = feats.dense.shape[0]
+    unit_codes = np.unique(np.asarray(units, dtype=object), return_inverse=True)[1]
+    out = [np.full((n, k), -1, np.int64), np.full((n, k), -np.inf, np.float32),
+           np.full((n, cross_k), -1, np.int64), np.full((n, cross_k), -np.inf, np.float32)]
+    for lo in range(0, n, BLOCK_ROWS):
+        hi = min(n, lo + BLOCK_ROWS)
+        s = feats.block(lo, hi)
+        s[np.arange(hi - lo), np.arange(lo, hi)] = -np.inf
+        idx, sim = _top(s, k)
+        out[0][lo:hi, :idx.shape[1]], out[1][lo:hi, :idx.shape[1]] = idx, sim
+        s[unit_codes[lo:hi, None] == unit_codes[None, :]] = -np.inf
+        idx, sim = _top(s, cross_k)
+        out[2][lo:hi, :idx.shape[1]], out[3][lo:hi, :idx.shape[1]] = idx, sim
+    for idx, sim in ((out[0], out[1]), (out[2], out[3])):
+        idx[~np.isfinite(sim)] = -1
+    return tuple(out)
+
+
+# -- clustering --------------------------------------------------------------------------------
+
+def knn_graph(n: int, idx: np.ndarray, sim: np.ndarray):
+    """Undirected weighted kNN graph; an edge found from both ends keeps the larger weight.
+    Non-positive similarities are no evidence of anything and are dropped."""
+    import networkx as nx
+
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    for i in range(n):
+        for j, w in zip(idx[i].tolist(), sim[i].tolist(), strict=True):
+            if j < 0 or w <= 0:
+                continue
+            if not G.has_edge(i, j) or G[i][j]["weight"] < w:
+                G.add_edge(i, j, weight=float(w))
+    return G
+
+
+def communities(feats: Features, idx: np.ndarray, sim: np.ndarray, config: ThemeConfig) -> list[list[int]]:
+    """Partition of the rows (every row in exactly one community), largest first."""
+    n = feats.dense.shape[0]
+    if n == 0:
+        return []
+    if config.method in ("louvain", "greedy"):
+        import networkx as nx
+
+        G = knn_graph(n, idx, sim)
+        if config.method == "louvain":
+            parts = nx.community.louvain_communities(G, weight="weight", resolution=config.resolution,
+                                                     seed=config.seed)
+        else:
+            parts = nx.community.greedy_modularity_communities(G, weight="weight", resolution=config.resolution)
+    else:
+        labels = _flat_clusters(feats.stacked(), config)
+        parts = [np.flatnonzero(labels == c).tolist() for c in np.unique(labels)]
+    groups = [sorted(int(i) for i in p) for p in parts]
+    return sorted(groups, key=lambda g: (-len(g), g[0]))
+
+
+def _flat_clusters(x: np.ndarray, config: ThemeConfig) -> np.ndarray:
+    n = len(x)
+    k = max(1, min(n, config.n_clusters or round(n / 7)))
+    if config.method == "agglomerative":
+        from sklearn.cluster import AgglomerativeClustering
+
+        if n < 2:
+            return np.zeros(n, dtype=np.int64)
+        return AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(x)
+    import faiss
+
+    km = faiss.Kmeans(x.shape[1], k, niter=50, seed=config.seed, spherical=True, verbose=False,
+                      min_points_per_centroid=1)
+    km.train(np.ascontiguousarray(x, dtype=np.float32))
+    return km.index.search(np.ascontiguousarray(x, dtype=np.float32), 1)[1][:, 0]
+
+
+# -- labels ------------------------------------------------------------------------------------
+
+def _labelable(term: str) -> bool:
+    return len(term) >= 2 and term not in LABEL_STOPWORDS and not _DIGITS.match(term)
+
+
+def ctfidf_terms(groups: Sequence[Sequence[int]], tokens: Sequence[Sequence[str]],
+                 top: int = 8) -> list[list[tuple[str, float]]]:
+    """The ``top`` most distinctive terms of each group, by class-based TF-IDF (BERTopic):
+    ``tf(t, c) * log(1 + A / f(t))``. Here ``tf`` is the term's share of the group's tokens,
+    ``A`` the average number of tokens per group, and ``f(t)`` the term's count over all groups.
+    A term must occur in at least two of the group's problems, or it describes one problem and
+    not the theme."""
+    counts = [Counter(t for i in g for t in tokens[i]) for g in groups]
+    docfreq = [Counter(t for i in g for t in set(tokens[i])) for g in groups]
+    total = Counter()
+    for c in counts:
+        total.update(c)
+    avg = sum(total.values()) / max(len(groups), 1)
+    out = []
+    for g, c, df in zip(groups, counts, docfreq, strict=True):
+        size = sum(c.values()) or 1
+        need = min(2, len(g))
+        scored = [(t, (n / size) * math.log(1 + avg / total[t])) for t, n in c.items()
+                  if _labelable(t) and df[t] >= need]
+        scored.sort(key=lambda x: (-x[1], -len(x[0]), x[0]))
+        out.append(_distinct(scored, top))
+    return out
+
+
+def _distinct(scored: list[tuple[str, float]], top: int) -> list[tuple[str, float]]:
+    """Best terms without repeating one another: a term inside a chosen one is skipped, and a
+    longer term that contains a chosen one replaces it if it scores at least half as much
+    (理论学习中心组 over 中心组; jieba's search mode yields both)."""
+    picked: list[tuple[str, float]] = []
+    for term, score in scored:
+        if any(term in p for p, _ in picked):
+            continue
+        inner = [n for n, (p, _) in enumerate(picked) if p in term]
+        if not inner:
+            picked.append((term, score))
+        elif all(score >= 0.5 * picked[n][1] for n in inner):
+            picked[inner[0]] = (term, picked[inner[0]][1])  # keeps the rank of the term it replaces
+            picked = [x for n, x in enumerate(picked) if n not in inner[1:]]
+        if len(picked) >= top:
+            break
+    return picked
+
+
+def make_label(terms: Sequence[str], n: int = 3) -> str:
+    """The theme's readable name: its first ``n`` terms joined by 、 (e.g. 意识形态、舆情、网络安全)."""
+    return "、".join(terms[:n]) if terms else "其他"
+
+
+# -- themes -------------------------------------------------------------------------------------
+
+@dataclass
+class ThemeResult:
+    """Themes, cross-unit similar pairs, and the facts needed to report on them."""
+
+    themes: list[dict]
+    pairs: list[tuple[str, str, str, str, float]]
+    unthemed: list[tuple[str, str]]
+    stats: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"themes": self.themes, "pairs": [list(p) for p in self.pairs],
+                "unthemed": [list(k) for k in self.unthemed], "stats": self.stats}
+
+    @classmethod
+    def from_json(cls, data: dict) -> ThemeResult:
+        return cls(data["themes"], [tuple(p) for p in data["pairs"]], [tuple(k) for k in data["unthemed"]],
+                   data.get("stats", {}))
+
+    def matrix(self) -> dict:
+        return unit_theme_matrix(self.themes)
+
+
+def _theme_id(key: tuple[str, str]) -> str:
+    return "T" + hashlib.sha1(f"{key[0]}/{key[1]}".encode()).hexdigest()[:8]
+
+
+def _medoid(group: Sequence[int], feats: Features) -> int:
+    """The member most similar to the others: the theme's id comes from it."""
+    if len(group) <= 2:
+        return group[0]
+    return int(group[int(np.argmax(feats.centrality(group)))])
+
+
+def _member(ps: ProblemSet, i: int) -> dict:
+    r = ps.rows[i]
+    return {"report_id": r["report_id"], "problem_id": str(r["id"]), "unit": ps.units[i],
+            "unit_short": r.get("unit_short"), "category": r.get("category"), "text": r.get("text") or ""}
+
+
+def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], feats: Features,
+           config: ThemeConfig) -> dict:
+    members = [_member(ps, i) for i in group]
+    units = sorted({m["unit"] for m in members})
+    names = [t for t, _ in terms]
+    return {
+        "id": _theme_id(ps.keys[_medoid(group, feats)]),
+        "label": make_label(names, config.label_terms),
+        "terms": names,
+        "size": len(members),
+        "units": units,
+        "unit_count": len(units),
+        "reports": sorted({m["report_id"] for m in members}),
+        "members": members,
+    }
+
+
+def _order(themes: list[dict]) -> list[dict]:
+    return sorted(themes, key=lambda t: (-t["unit_count"], -t["size"], t["label"], t["id"]))
+
+
+def _pairs(ps: ProblemSet, cross_idx: np.ndarray, cross_sim: np.ndarray,
+           config: ThemeConfig) -> list[tuple[str, str, str, str, float]]:
+    """Cross-unit SIMILAR_TO pairs: each problem's best other-unit neighbours above the threshold,
+    one direction per pair (the lower row first), strongest first."""
+    best: dict[tuple[int, int], float] = {}
+    for i in range(len(ps)):
+        for j, s in zip(cross_idx[i, :config.similar_top].tolist(), cross_sim[i, :config.similar_top].tolist(),
+                        strict=True):
+            if j >= 0 and s >= config.similar_min:
+                key = (min(i, j), max(i, j))
+                best[key] = max(best.get(key, -1.0), float(s))
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(*ps.keys[a], *ps.keys[b], round(s, 6)) for (a, b), s in ordered]
+
+
+def compute_themes(ps: ProblemSet, config: ThemeConfig = DEFAULT_CONFIG,
+                   clock: Callable[[], float] | None = None) -> ThemeResult:
+    """Themes over a problem set (see the module docstring for the method)."""
+    import time
+
+    clock = clock or time.perf_counter
+    t0 = clock()
+    if len(ps) == 0:
+        return ThemeResult([], [], [], {"problems": 0, "themes": 0, "seconds": 0.0})
+    feats = features(ps, config)
+    k = max(1, min(config.neighbors, len(ps) - 1))
+    idx, sim, cross_idx, cross_sim = neighbours(feats, ps.units, k, config.similar_top)
+    t1 = clock()
+    groups = communities(feats, idx, sim, config)
+    t2 = clock()
+    terms = ctfidf_terms(groups, ps.tokens)
+    themes, unthemed = [], []
+    for group, group_terms in zip(groups, terms, strict=True):
+        if len(group) >= config.min_size:
+            themes.append(_theme(ps, group, group_terms, feats, config))
+        else:
+            unthemed.extend(ps.keys[i] for i in group)
+    themes = _dedupe_ids(_order(themes))
+    pairs = _pairs(ps, cross_idx, cross_sim, config)
+    t3 = clock()
+    stats = {"problems": len(ps), "themes": len(themes), "themed_problems": sum(t["size"] for t in themes),
+             "communities": len(groups), "similar_pairs": len(pairs),
+             "seconds": {"neighbours": round(t1 - t0, 4), "communities": round(t2 - t1, 4),
+                         "labels_pairs": round(t3 - t2, 4), "total": round(t3 - t0, 4)}}
+    return ThemeResult(themes, pairs, sorted(unthemed), stats)
+
+
+def _dedupe_ids(themes: list[dict]) -> list[dict]:
+    """Medoids are distinct problems, so ids are distinct; a hash collision still must not merge
+    two themes in the graph."""
+    seen: Counter = Counter()
+    for t in themes:
+        seen[t["id"]] += 1
+        if seen[t["id"]] > 1:
+            t["id"] = f"{t['id']}-{seen[t['id']]}"
+    return themes
+
+
+def unit_theme_matrix(themes: Sequence[dict]) -> dict:
+    """Units x themes problem counts. Units with more themes come first; themes keep their order
+    (most units first).
+
+    ``{"units": [full names], "unit_short": [...], "unit_labels": [short unless two units share it],
+    "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
+    per_unit: dict[str, Counter] = {}
+    short: dict[str, str | None] = {}
+    for col, t in enumerate(themes):
+        for m in t["members"]:
+            per_unit.setdefault(m["unit"], Counter())[col] += 1
+            short.setdefault(m["unit"], m.get("unit_short"))
+    units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
+    shorts = [short[u] or u for u in units]
+    return {
+        "units": units,
+        "unit_short": shorts,
+        "unit_labels": display_names(units, shorts),
+        "themes": [t["id"] for t in themes],
+        "labels": [t["label"] for t in themes],
+        "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
+    }
+
+
+def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
+    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
+    those get their full names."""
+    counts = Counter(s for s in shorts if s)
+    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]

@@ -1,0 +1,446 @@
+"""Themes across units, the unit x theme map, "how others fixed it", and their CLI.
+
+One workspace per module: the demo corpus is ingested and synced once, so the embedding model
+loads once. Tests that change a workspace work on a copy. Themes are judged against the
+hand-labelled topics in tests/gold/topics.json: a topic is matched to the theme that shares the
+most problems with it, never to a label string.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from embeddings import theme_service as theme_service_module
+from embeddings.fixes import (
+    MERGE_THRESHOLD,
+    MeasureKey,
+    char_ngrams,
+    detail_link,
+    jaccard,
+    merge_measures,
+    near_duplicate,
+    titles,
+    usable_hits,
+)
+from embeddings.theme_service import THEMES_FILE, ThemeService, UnknownUnitError
+from embeddings.themes import (
+    DEFAULT_CONFIG,
+    LABEL_STOPWORDS,
+    ProblemSet,
+    ThemeConfig,
+    compute_themes,
+    ctfidf_terms,
+    display_names,
+    leaf_rows,
+)
+from ui.cli_themes import fixes as fixes_cmd
+from ui.cli_themes import themes as themes_cmd
+from ui.workspace import DEMO_CORPUS, Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = json.loads((ROOT / "tests" / "gold" / "topics.json").read_text("utf-8"))
+BENCH = ROOT / "bench" / "results" / "themes.json"
+ZJJ = "fbe545c4025f9a17"     # 000 张家界市文联
+QY = "7b3e89d1d0a8cdd9"      # 001 庆阳市文联
+SD = "c5cdda18cb1b96e4"      # 002 山东省作协
+SZ = "62ec06aef35113f0"      # 003 桑植县政协
+YY = "7e881da2de6b8ab3"      # 004 益阳市文旅广体局
+QUERY = "三会一课制度落实不到位"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The demo corpus in a workspace, graph and search index synced, themes computed."""
+    root = tmp_path_factory.mktemp("themes") / "ws"
+    ws = Workspace(root)
+    outcomes = ws.ingest([DEMO_CORPUS])
+    assert all(o.status == "ingested" for o in outcomes)
+    ws.sync()
+    svc = ThemeService.from_workspace(ws)
+    svc.sync()
+    yield ws, svc
+    ws.close()
+
+
+def copy_workspace(ws: Workspace, dest: Path) -> Workspace:
+    """A second workspace with the same contents (the WAL folded in first, so the copy is whole)."""
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copytree(ws.root, dest)
+    return Workspace(dest)
+
+
+def topic(topic_id: str) -> set[tuple[str, str]]:
+    return {tuple(m) for t in GOLD["topics"] if t["id"] == topic_id for m in t["members"]}
+
+
+def best_theme(themes: list[dict], members: set[tuple[str, str]]) -> dict:
+    """The theme sharing the most problems with a labelled topic (ties: the smaller theme)."""
+    def overlap(t: dict) -> int:
+        return len(members & {(m["report_id"], m["problem_id"]) for m in t["members"]})
+    return max(themes, key=lambda t: (overlap(t), -t["size"]))
+
+
+def run_cli(command, *args: str):
+    return CliRunner().invoke(command, list(args), catch_exceptions=False)
+
+
+# -- the labelled topics -------------------------------------------------------------------------
+
+def test_gold_topics_name_leaf_problems_once(built):
+    ws, _ = built
+    rows = ws.store.problem_rows()
+    leaves = {(r["report_id"], str(r["id"])) for r in leaf_rows(rows)}
+    seen: set[tuple[str, str]] = set()
+    for t in GOLD["topics"]:
+        members = {tuple(m) for m in t["members"]}
+        assert members <= leaves, (t["id"], members - leaves)
+        assert not members & seen, t["id"]
+        seen |= members
+    measures = {(r["report_id"], str(r["id"])): r["measures"] for r in rows}
+    for pair in GOLD["measure_duplicates"]["pairs"]:
+        for side in ("a", "b"):
+            rid, pid, n = pair[side]
+            assert measures[(rid, pid)][n].startswith(pair[f"{side}_text"])
+
+
+# -- themes --------------------------------------------------------------------------------------
+
+def test_theory_study_theme_spans_four_units(built):
+    _, svc = built
+    members = topic("theory")
+    theme = best_theme(svc.themes(), members)
+    shared = members & {(m["report_id"], m["problem_id"]) for m in theme["members"]}
+    assert len(shared) >= len(members) / 2, theme["label"]
+    assert theme["unit_count"] >= 4, (theme["label"], theme["units"])
+    assert any("学习" in term for term in theme["terms"][:5]), theme["terms"]
+
+
+def test_ideology_theme_spans_three_units(built):
+    _, svc = built
+    members = topic("ideology")
+    theme = best_theme(svc.themes(), members)
+    shared = members & {(m["report_id"], m["problem_id"]) for m in theme["members"]}
+    assert len(shared) >= len(members) / 2, theme["label"]
+    assert theme["unit_count"] >= 3, (theme["label"], theme["units"])
+    assert "意识形态" in theme["label"]
+
+
+def agreement(themes: list[dict]) -> float:
+    """Adjusted Rand index against the labelled topics, on the labelled problems (a problem in
+    no theme is a cluster of its own)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    label = {(m["report_id"], m["problem_id"]): t["id"] for t in themes for m in t["members"]}
+    gold = {tuple(m): t["id"] for t in GOLD["topics"] for m in t["members"]}
+    keys = sorted(gold)
+    return adjusted_rand_score([gold[k] for k in keys], [label.get(k, f"alone:{k}") for k in keys])
+
+
+def test_agreement_is_what_the_bench_reports(built):
+    _, svc = built
+    assert BENCH.is_file(), "run bench/eval_themes.py"
+    bench = json.loads(BENCH.read_text("utf-8"))
+    assert bench["default_run"]["config"] == json.loads(DEFAULT_CONFIG.key()), "bench results are stale: rerun it"
+    ari = agreement(svc.themes())
+    assert ari == pytest.approx(bench["default_run"]["ari"], abs=0.02)
+    assert ari >= 0.4
+
+
+def test_themes_are_deterministic_and_ordered(built):
+    _, svc = built
+    problems, _ = svc._problem_set()
+    a, b = compute_themes(problems), compute_themes(problems)
+    assert a.themes == b.themes and a.pairs == b.pairs
+    assert a.themes == svc.themes()
+    order = [(-t["unit_count"], -t["size"]) for t in a.themes]
+    assert order == sorted(order)
+    assert len({t["id"] for t in a.themes}) == len(a.themes)
+    themed = [(m["report_id"], m["problem_id"]) for t in a.themes for m in t["members"]]
+    assert len(themed) == len(set(themed))
+    assert len(themed) + len(a.unthemed) == len(problems)
+
+
+def test_labels_are_distinct_terms_without_filler(built):
+    _, svc = built
+    for t in svc.themes():
+        assert t["label"] and t["label"] == "、".join(t["terms"][:3])
+        assert not set(t["terms"]) & LABEL_STOPWORDS
+        for x in t["terms"]:
+            assert not any(x != y and x in y for y in t["terms"]), t["terms"]
+        assert t["unit_count"] == len(t["units"]) == len({m["unit"] for m in t["members"]})
+
+
+def test_ctfidf_prefers_terms_shared_inside_a_theme():
+    tokens = [["三会一课", "党费"], ["三会一课", "组织生活会"], ["意识形态", "舆情"], ["意识形态", "网络安全"]]
+    terms = ctfidf_terms([[0, 1], [2, 3]], tokens)
+    assert terms[0][0][0] == "三会一课" and terms[1][0][0] == "意识形态"
+    assert all(t not in ("党费", "舆情") for t, _ in terms[0] + terms[1])  # in one problem only
+
+
+def test_tiny_problem_sets():
+    empty = ProblemSet([], np.zeros((0, 4), np.float32), [])
+    assert compute_themes(empty).themes == []
+    one = ProblemSet([{"report_id": "r", "id": "1", "unit": "u", "text": "x"}], np.ones((1, 4), np.float32), [["x"]])
+    result = compute_themes(one)
+    assert result.themes == [] and result.unthemed == [("r", "1")]
+
+
+def test_cache_is_reused_and_settings_invalidate_it(built, monkeypatch):
+    ws, svc = built
+    doc = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
+    assert doc["stamp"]["generation"] == ws.store.generation()
+    assert doc["themes"] == svc.themes()
+
+    def boom(*args, **kwargs):
+        raise AssertionError("recomputed although the cache is current")
+
+    monkeypatch.setattr(theme_service_module, "compute_themes", boom)
+    assert ThemeService.from_workspace(ws).themes() == svc.themes()
+    other = ThemeService.from_workspace(ws, ThemeConfig(resolution=DEFAULT_CONFIG.resolution + 1))
+    with pytest.raises(AssertionError, match="recomputed"):
+        other.themes()
+    assert not list(ws.root.glob(f".{THEMES_FILE}.*"))  # no temp file left behind
+
+
+def test_unit_theme_matrix(built):
+    _, svc = built
+    m = svc.unit_theme_matrix()
+    themes = svc.themes()
+    assert len(m["units"]) == 5 and m["themes"] == [t["id"] for t in themes]
+    assert len(m["counts"]) == 5 and all(len(row) == len(themes) for row in m["counts"])
+    assert sum(map(sum, m["counts"])) == sum(t["size"] for t in themes)
+    for col, t in enumerate(themes):
+        assert sum(row[col] > 0 for row in m["counts"]) == t["unit_count"]
+    assert len(set(m["unit_labels"])) == 5  # the two 市文联 are told apart
+    assert display_names(["甲市文联", "乙市文联", "丙局"], ["市文联", "市文联", "局"]) == ["甲市文联", "乙市文联", "局"]
+
+
+# -- graph -------------------------------------------------------------------------------------------
+
+def test_graph_holds_themes_and_cross_unit_similarity(built):
+    ws, svc = built
+    G = ws.graph.graph
+    themes = svc.themes()
+    nodes = {d["theme_id"]: n for n, d in G.nodes(data=True) if d.get("type") == "Theme"}
+    assert set(nodes) == {t["id"] for t in themes}
+    in_theme = [(u, v) for u, v, k in G.edges(keys=True) if k == "IN_THEME"]
+    assert len(in_theme) == sum(t["size"] for t in themes)
+    assert all(G.nodes[u]["type"] == "Problem" for u, _ in in_theme)
+    similar = [(u, v, d) for u, v, k, d in G.edges(keys=True, data=True) if k == "SIMILAR_TO"]
+    assert len(similar) == len(svc.snapshot()["pairs"]) > 0
+    for u, v, d in similar:
+        assert G.nodes[u]["unit"] != G.nodes[v]["unit"]
+        assert d["score"] >= DEFAULT_CONFIG.similar_min
+    labels = ws.theme_labels()
+    assert len(labels) == sum(t["size"] for t in themes)
+    ledger = {(r["report_id"], r["problem_id"]): r["theme"] for r in ws.ledger_rows()}
+    assert ledger[(SZ, "2")] == labels[(SZ, "2")] != ""
+    assert svc.sync()["graph"] is None  # nothing to write a second time
+
+
+def test_removing_a_report_updates_themes_and_graph(built, tmp_path):
+    ws = copy_workspace(built[0], tmp_path / "copy")
+    try:
+        svc = ThemeService.from_workspace(ws)
+        before = svc.themes()
+        only_yy = [t["id"] for t in before if t["reports"] == [YY]]
+        assert only_yy, "the corpus has themes that only the 益阳 report supports"
+        assert ws.remove(YY)
+        G = ws.graph.graph  # catches up with the store: what only YY supported is gone
+        assert not [n for n, d in G.nodes(data=True) if d.get("type") == "Theme" and d.get("theme_id") in only_yy]
+        summary = svc.sync()
+        assert summary["recomputed"] and summary["generation"] == ws.store.generation()
+        after = svc.themes()
+        assert after and all(m["report_id"] != YY for t in after for m in t["members"])
+        assert not {t["id"] for t in after} & set(only_yy)
+        assert all(YY not in t["reports"] for t in after)
+        G = ws.graph.graph
+        theme_nodes = [d for _, d in G.nodes(data=True) if d.get("type") == "Theme"]
+        assert {d["theme_id"] for d in theme_nodes} == {t["id"] for t in after}
+        assert all(YY not in d["reports"] for d in theme_nodes)
+        assert all(YY not in d["reports"] for _, _, k, d in G.edges(keys=True, data=True) if k == "SIMILAR_TO")
+        assert json.loads((ws.root / THEMES_FILE).read_text("utf-8"))["stamp"]["generation"] == ws.store.generation()
+    finally:
+        ws.close()
+
+
+# -- how others fixed it -----------------------------------------------------------------------------
+
+def test_fixes_cli_gives_other_units_measures_with_sources(built):
+    ws, svc = built
+    root = str(ws.root)
+    units = [None, *svc.unit_theme_matrix()["units"]]
+    for unit in units:
+        args = ["--workspace", root, "--json", QUERY] + (["--exclude-unit", unit] if unit else [])
+        result = run_cli(fixes_cmd, *args)
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        groups = data["units"]
+        assert len(groups) >= 2, (unit, [g["unit"] for g in groups])
+        assert unit not in [g["unit"] for g in groups]
+        for g in groups:
+            assert g["measures"]
+            for m in g["measures"]:
+                assert m["text"] and m["sources"]
+                for s in m["sources"]:
+                    assert s["report_id"] in g["report_ids"]
+                    assert s["link"] == detail_link(s["report_id"], s["problem_id"])
+                    assert s["link"].startswith("?report=") and "&problem=" in s["link"]
+    assert "三会一课" in result.output  # JSON is not ASCII-escaped
+
+
+def test_fixes_for_a_stored_problem_leaves_out_its_own_unit(built):
+    _, svc = built
+    result = svc.fixes(report_id=SZ, problem_id="17", k=8)
+    assert result["source"]["unit"] == "中共政协桑植县委员会党组"
+    assert result["units"] and all(g["unit"] != result["source"]["unit"] for g in result["units"])
+    assert result["query"] == result["source"]["text"]
+    texts = [m["text"] for g in result["units"] for m in g["measures"]]
+    assert len(texts) == len(set(texts))
+
+
+def test_unit_names_resolve_or_fail_clearly(built):
+    _, svc = built
+    assert svc.resolve_units(["市文旅广体局", "张家界"]) == ["中共张家界市文学艺术界联合会党组", "中共益阳市文化旅游广电体育局党组"]
+    with pytest.raises(UnknownUnitError, match="ambiguous"):
+        svc.resolve_units(["市文联"])
+    with pytest.raises(UnknownUnitError, match="unknown unit"):
+        svc.resolve_units(["不存在的单位"])
+
+
+def test_merging_near_identical_measures():
+    a = "修订完善了《档案管理制度》。"
+    b = "修订完善了《财务管理制度》。"
+    same = "向市财政局打出专题报告,申请解决住房公积金不足的问题,以确保不挤占、挪用免费开放经费。"
+    src = [{"report_id": "r", "problem_id": str(n), "problem_text": "", "link": ""} for n in range(4)]
+    entries, merged = merge_measures([(same, src[0]), (a, src[1]), (same + " ", src[2]), (b, src[3])])
+    assert merged == 1 and [e["text"] for e in entries] == [same, a, b]
+    assert [s["problem_id"] for s in entries[0]["sources"]] == ["0", "2"]
+    # the wording alone would merge them; the different documents cited keep them apart
+    assert jaccard(char_ngrams(a), char_ngrams(b)) >= MERGE_THRESHOLD
+    assert not near_duplicate(MeasureKey.of(a), MeasureKey.of(b))
+    assert titles("印发《实施细则(试行)》和《办法》") == {"实施细则试行", "办法"}
+
+
+def test_merge_rule_agrees_with_labelled_pairs(built):
+    ws, _ = built
+    measures = {(r["report_id"], str(r["id"])): r["measures"] for r in ws.store.problem_rows()}
+    tp = fp = fn = 0
+    for pair in GOLD["measure_duplicates"]["pairs"]:
+        a, b = (measures[(x[0], x[1])][x[2]] for x in (pair["a"], pair["b"]))
+        merged = len(merge_measures([(a, {"report_id": "r", "problem_id": "1"}),
+                                     (b, {"report_id": "r", "problem_id": "2"})])[0]) == 1
+        tp += merged and pair["duplicate"]
+        fp += merged and not pair["duplicate"]
+        fn += not merged and pair["duplicate"]
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.7
+
+
+def test_usable_hits_drop_weak_and_measureless_hits():
+    hits = [{"score": 1.0, "measures": ["a"]}, {"score": 0.9, "measures": []}, {"score": 0.6, "measures": ["b"]},
+            {"score": 0.4, "measures": ["c"]}]
+    assert [h["measures"] for h in usable_hits(hits, 10)] == [["a"], ["b"]]
+    assert len(usable_hits(hits, 1)) == 1
+
+
+# -- CLI -------------------------------------------------------------------------------------------
+
+def test_themes_cli_json(built):
+    ws, _ = built
+    result = run_cli(themes_cmd, "--workspace", str(ws.root), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert "意识形态" in result.output
+    themes = data["themes"]
+    assert [t["unit_count"] for t in themes] == sorted((t["unit_count"] for t in themes), reverse=True)
+    for t in themes:
+        assert {"id", "label", "terms", "size", "units", "unit_count", "members"} <= set(t)
+        assert {"report_id", "problem_id", "unit", "text"} <= set(t["members"][0])
+    assert data["unit_theme"]["themes"] == [t["id"] for t in themes]
+    one = run_cli(themes_cmd, "--workspace", str(ws.root), "--json", "--theme", themes[0]["id"])
+    assert json.loads(one.output)["id"] == themes[0]["id"]
+    text = run_cli(themes_cmd, "--workspace", str(ws.root))
+    assert text.exit_code == 0 and themes[0]["label"] in text.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--theme", "T00000000"], "no theme"),
+])
+def test_themes_cli_user_errors(built, args, message):
+    result = run_cli(themes_cmd, "--workspace", str(built[0].root), *args)
+    assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    ([QUERY, "--exclude-unit", "市文联"], "ambiguous"),
+    ([QUERY, "--exclude-unit", "不存在的单位"], "unknown unit"),
+    (["   "], "empty query"),
+    (["--report", SZ], "give a QUERY"),
+    ([QUERY, "--report", SZ, "--problem", "17"], "not both"),
+    (["--report", "0000000000000000", "--problem", "1"], "not in the workspace"),
+    (["--report", SZ, "--problem", "999"], "has no problem"),
+])
+def test_fixes_cli_user_errors(built, args, message):
+    result = run_cli(fixes_cmd, "--workspace", str(built[0].root), *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_without_a_workspace(tmp_path):
+    for command, args in ((themes_cmd, ["--json"]), (fixes_cmd, [QUERY])):
+        result = run_cli(command, "--workspace", str(tmp_path / "nothing"), *args)
+        assert result.exit_code == 1 and "no workspace here" in result.output
+        assert not (tmp_path / "nothing").exists()  # not created as a side effect
+
+
+# -- the 共性问题 page ----------------------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def themes_app(built, tmp_path, monkeypatch):
+    """The Streamlit app over a copy of the workspace in which one problem statement carries HTML,
+    with ``Workspace.themes`` wired in the way the integration note asks for."""
+    from functools import cached_property
+
+    pytest.importorskip("streamlit")
+    ws = copy_workspace(built[0], tmp_path / "app")
+    with ws.store.transaction() as db:  # hostile text without a re-embedding: same problem ids
+        db.execute("UPDATE problems SET text = text || ? WHERE report_id = ? AND id = '2'", (SCRIPT, SZ))
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+    ws.close()
+    prop = cached_property(lambda self: ThemeService.from_workspace(self))
+    prop.__set_name__(Workspace, "themes")
+    monkeypatch.setattr(Workspace, "themes", prop, raising=False)
+    monkeypatch.setenv("XUNCHA_HOME", str(tmp_path / "app"))
+    return tmp_path / "app"
+
+
+def test_themes_page_table_heatmap_detail_and_escaping(themes_app):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=300)
+    at.run()
+    at.switch_page("pages/themes.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "共性问题" in [t.value for t in at.title]
+    assert at.dataframe and (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))
+    assert [b.label for b in at.get("download_button")] == ["下载问题台账(Excel)", "下载问题台账(CSV)"]
+    pick = at.selectbox(key="themes_pick")
+    with Workspace(themes_app) as ws:
+        theory = best_theme(ThemeService.from_workspace(ws).themes(), topic("theory"))
+    pick.set_value(theory["id"]).run()
+    assert not at.exception
+    assert theory["label"] in [s.value for s in at.subheader]
+    html = "\n".join(m.value for m in at.markdown if m.proto.allow_html)
+    assert "&lt;script&gt;" in html and "<script" not in html
+    assert any(e.label.startswith("整改措施") for e in at.expander)
+    assert at.query_params["theme"] in (theory["id"], [theory["id"]])
