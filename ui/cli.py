@@ -5,51 +5,14 @@ JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. 
 """
 from __future__ import annotations
 
-import functools
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
+from ui.cli_common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
+
 __all__ = ["cli", "main", "run"]
-
-
-class UserError(click.ClickException):
-    """A one-line error for the user; exit code 1."""
-
-    exit_code = 1
-
-
-def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=None))
-
-
-def workspace_option(fn: Callable) -> Callable:
-    @click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
-                  default=None, envvar="XUNCHA_HOME",
-                  help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
-    @functools.wraps(fn)
-    def wrapper(*args, workspace: Path | None, **kwargs):
-        return fn(*args, workspace=workspace, **kwargs)
-    return wrapper
-
-
-def json_option(fn: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(fn)
-
-
-def open_workspace(path: Path | None):
-    from reports.store import StoreError
-    from ui.workspace import Workspace
-    try:
-        return Workspace(path)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
-    except OSError as exc:
-        raise UserError(f"{path}: cannot open workspace ({exc.strerror or exc})") from exc
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,26 +92,6 @@ def group_mentions(mentions: list) -> list[dict]:
 no_sync_option = click.option(
     "--no-sync", is_flag=True,
     help="Only update the store; the graph and the search index catch up on their next use.")
-
-
-class StageBars:
-    """tqdm bars on stderr, one per stage of a long operation ('graph', 'embed', …)."""
-
-    def __init__(self) -> None:
-        self.bars: dict = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        from tqdm import tqdm
-        bar = self.bars.get(stage)
-        if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, disable=None, leave=False)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
 
 
 def sync_workspace(ws) -> None:

@@ -5,58 +5,31 @@ that matches nothing or several nodes is a one-line user error with exit code 1.
 """
 from __future__ import annotations
 
-import functools
 import itertools
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
+
+from ui.cli_common import UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["GraphCliError", "graph"]
 
 
-class GraphCliError(click.ClickException):
-    """A one-line error for the user; exit code 1 (the CLI contract)."""
-
-    exit_code = 1
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
+GraphCliError = UserError  # the name the graph commands raise
 
 
 def _common(fn: Callable) -> Callable:
     """--workspace and --json on every command, as the CLI contract asks."""
-    @click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  envvar="XUNCHA_HOME", help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
-    @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        return fn(*args, **kwargs)
-    return wrapper
+    return workspace_option(json_option(fn))
 
 
 @contextmanager
 def _service(workspace: Path | None) -> Iterator:
-    """The workspace's GraphService, closed afterwards; a missing workspace is an error, not a new
-    empty one."""
-    from reports.store import StoreError
-    from ui.workspace import Workspace, default_root
-
-    root = workspace if workspace is not None else default_root()
-    if not (root / "xuncha.db").exists():
-        raise GraphCliError(f"{root}: no workspace here (run `xuncha ingest PATH --workspace {root}` first)")
-    try:
-        ws = Workspace(root)
-    except StoreError as exc:
-        raise GraphCliError(str(exc)) from exc
-    try:
+    """The workspace's GraphService; a missing workspace is an error, not a new empty one."""
+    with existing_workspace(workspace) as ws:
         yield ws.graph
-    finally:
-        ws.close()
 
 
 def _resolve(service, name: str, type_: str | None) -> str:
@@ -88,7 +61,7 @@ def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbo
         except ValueError as exc:
             raise GraphCliError(str(exc)) from exc
         if as_json:
-            _emit({"node": service.profile(node), "neighbors": rows})
+            emit_json({"node": service.profile(node), "neighbors": rows})
             return
     click.echo(node)
     for r in rows:
@@ -115,7 +88,7 @@ def path(a: str, b: str, type_a: str | None, type_b: str | None, avoid: tuple[st
         except (GraphQueryError, ValueError) as exc:
             raise GraphCliError(str(exc)) from exc
     if as_json:
-        _emit(result)
+        emit_json(result)
         return
     nodes = [n["id"] for n in result["nodes"]]
     click.echo(nodes[0])
@@ -132,7 +105,7 @@ def stats(workspace: Path | None, as_json: bool) -> None:
     with _service(workspace) as service:
         data = service.stats()
     if as_json:
-        _emit(data)
+        emit_json(data)
         return
     click.echo(f"{data['nodes']} nodes, {data['edges']} edges, {data['reports']} reports")
     for kind in ("nodes_by_type", "edges_by_type"):
@@ -149,7 +122,7 @@ def show(name: str, type_: str | None, workspace: Path | None, as_json: bool) ->
     with _service(workspace) as service:
         data = service.profile(_resolve(service, name, type_))
     if as_json:
-        _emit(data)
+        emit_json(data)
         return
     click.echo(f"{data['id']}  ({data['type']})")
     for key, value in data["attrs"].items():
@@ -170,7 +143,7 @@ def rank(type_: str, by: str, top: int, workspace: Path | None, as_json: bool) -
         except ValueError as exc:
             raise GraphCliError(str(exc)) from exc
     if as_json:
-        _emit(rows)
+        emit_json(rows)
         return
     for r in rows:
         click.echo(f"{r['score']:>5}  {r['id']}")
@@ -189,7 +162,7 @@ def export_cmd(fmt: str, directory: Path, workspace: Path | None, as_json: bool)
             raise GraphCliError(f"{directory}: cannot write the export ({exc.strerror or exc})") from exc
         counts = service.stats()
     if as_json:
-        _emit({"format": fmt, "files": [str(f) for f in files], "nodes": counts["nodes"],
+        emit_json({"format": fmt, "files": [str(f) for f in files], "nodes": counts["nodes"],
                "edges": counts["edges"]})
         return
     for f in files:

@@ -6,8 +6,6 @@ one-line message and exit code 1 (DESIGN.md section 6).
 """
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,27 +13,9 @@ from typing import Any
 
 import click
 
-__all__ = ["COMMANDS", "SearchUserError", "reindex", "search", "similar"]
+from ui.cli_common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
-
-class SearchUserError(click.ClickException):
-    """A one-line error for the user; exit code 1."""
-
-    exit_code = 1
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
-
-
-def _workspace_option(fn: Callable) -> Callable:
-    return click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, envvar="XUNCHA_HOME",
-                        help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")(fn)
-
-
-def _json_option(fn: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(fn)
+__all__ = ["COMMANDS", "reindex", "search", "similar"]
 
 
 def _model_option(fn: Callable) -> Callable:
@@ -49,53 +29,10 @@ def _k_option(fn: Callable) -> Callable:
 
 
 @contextmanager
-def _service(workspace: Path | None, model: str | None, *, must_exist: bool = True) -> Iterator[Any]:
-    """Open the workspace and its SearchService; turn known failures into one-line user errors."""
-    from embeddings.manifest import SearchIndexError
-    from reports.store import Store, StoreError
-    from ui.workspace import default_root
-
-    root = Path(workspace) if workspace is not None else default_root()
-    if must_exist and not (root / "xuncha.db").is_file():
-        raise SearchUserError(f"{root}: no workspace here (ingest reports first: `xuncha ingest PATH --workspace {root}`)")
-    try:
-        store = Store(root / "xuncha.db")
-    except StoreError as exc:
-        raise SearchUserError(str(exc)) from exc
-    except OSError as exc:
-        raise SearchUserError(f"{root}: cannot open workspace ({exc.strerror or exc})") from exc
-    try:
-        from embeddings.service import SearchService
-        yield SearchService(root, store, model)
-    except (SearchIndexError, ValueError) as exc:
-        raise SearchUserError(str(exc)) from exc
-    except OSError as exc:  # an unwritable workspace, a model path that vanished
-        raise SearchUserError(f"{root}: {exc.strerror or exc}"
-                              f"{f' ({exc.filename})' if getattr(exc, 'filename', None) else ''}") from exc
-    finally:
-        store.close()
-
-
-def _progress_bar() -> Callable[[str, int, int], None]:
-    """Sync progress on stderr (tqdm hides itself when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    bars: dict[str, Any] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage != "embed":
-            return
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, unit="problem", file=sys.stderr, disable=None,
-                                     desc="embedding", leave=False)
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if done >= total:
-            bar.close()
-
-    return progress
+def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
+    """The workspace's SearchService (with `model` if given); a missing workspace is an error."""
+    with existing_workspace(workspace, model) as ws:
+        yield ws.search
 
 
 def _filters(unit, level, region, year, category, kind, exclude_report) -> dict[str, Any]:
@@ -139,27 +76,27 @@ def _filter_options(fn: Callable) -> Callable:
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
               help="Retrieval mode (default hybrid: dense + BM25, scores fused).")
 @_model_option
-@_json_option
-@_workspace_option
+@json_option
+@workspace_option
 def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report,
            mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Find problems like QUERY across all reports (or each line of --batch FILE)."""
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
-        raise SearchUserError("give either a QUERY or --batch FILE (not both)")
+        raise UserError("give either a QUERY or --batch FILE (not both)")
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:
-        service.ensure_ready(progress=_progress_bar())
+        service.ensure_ready(progress=StageBars())
         if batch is None:
             hits = service.search(query, k=k, filters=filters, mode=mode)
-            _emit(hits) if as_json else _print_hits(hits)
+            emit_json(hits) if as_json else _print_hits(hits)
             return
         lines = batch.read().splitlines()
         results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True)
         for line, hits in zip(lines, results, strict=True):
-            _emit(hits) if as_json else _print_hits(hits, header=f"# {line}")
+            emit_json(hits) if as_json else _print_hits(hits, header=f"# {line}")
 
 
 @click.command()
@@ -170,8 +107,8 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
               help="Retrieval mode (default hybrid).")
 @_model_option
-@_json_option
-@_workspace_option
+@json_option
+@workspace_option
 def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, category, kind,
             exclude_report, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Problems in other reports similar to PROBLEM_ID of REPORT_ID."""
@@ -179,22 +116,22 @@ def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, 
 
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     with _service(workspace, model) as service:
-        service.ensure_ready(progress=_progress_bar())
+        service.ensure_ready(progress=StageBars())
         hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE)
-    _emit(hits) if as_json else _print_hits(hits)
+    emit_json(hits) if as_json else _print_hits(hits)
 
 
 @click.command()
 @_model_option
-@_json_option
-@_workspace_option
+@json_option
+@workspace_option
 def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Rebuild the search index from the store (with --model M to change the embedding model)."""
     with _service(workspace, None) as service:
-        summary = service.reindex(model=model, progress=_progress_bar())
+        summary = service.reindex(model=model, progress=StageBars())
         summary["model"] = service.model_name
     if as_json:
-        _emit(summary)
+        emit_json(summary)
     else:
         click.echo(f"indexed {summary['total']} problems with {summary['model']} "
                    f"({summary['kind']} index) in {summary['seconds']:.1f}s", err=True)

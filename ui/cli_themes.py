@@ -6,88 +6,23 @@ exit code 1 (DESIGN.md section 6).
 """
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["COMMANDS", "ThemesUserError", "fixes", "themes"]
+from ui.cli_common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
-
-class ThemesUserError(click.ClickException):
-    """A one-line error for the user; exit code 1."""
-
-    exit_code = 1
-
-
-def _emit(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
-
-
-def _workspace_option(fn: Callable) -> Callable:
-    return click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
-                        default=None, envvar="XUNCHA_HOME",
-                        help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")(fn)
-
-
-def _json_option(fn: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(fn)
+__all__ = ["COMMANDS", "fixes", "themes"]
 
 
 @contextmanager
 def _service(workspace: Path | None) -> Iterator[Any]:
-    """The workspace's ThemeService. Known failures become one-line user errors. A missing or
-    empty workspace is an error rather than a silently created empty one."""
-    from embeddings.manifest import SearchIndexError
-    from reports.store import StoreError
-    from ui.workspace import Workspace, default_root
-
-    root = Path(workspace) if workspace is not None else default_root()
-    if not (root / "xuncha.db").is_file():
-        raise ThemesUserError(f"{root}: no workspace here (ingest reports first: `xuncha ingest PATH --workspace {root}`)")
-    try:
-        ws = Workspace(root)
-    except StoreError as exc:
-        raise ThemesUserError(str(exc)) from exc
-    except OSError as exc:
-        raise ThemesUserError(f"{root}: cannot open workspace ({exc.strerror or exc})") from exc
-    try:
-        if ws.is_empty():
-            raise ThemesUserError(f"{root}: the workspace has no reports (`xuncha ingest PATH --workspace {root}`)")
-        from embeddings.theme_service import ThemeService
-
-        # Workspace.themes once the lead wires it in; until then, the same service built here
-        yield ws.themes if hasattr(ws, "themes") else ThemeService.from_workspace(ws)
-    except (SearchIndexError, ValueError) as exc:
-        raise ThemesUserError(str(exc)) from exc
-    finally:
-        ws.close()
-
-
-def _progress() -> Callable[[str, int, int], None]:
-    """Stage names on stderr, once each; the search index's embedding gets a tqdm bar."""
-    from tqdm import tqdm
-
-    seen: set[str] = set()
-    bars: dict[str, Any] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if stage == "embed":
-            bar = bars.get(stage) or bars.setdefault(stage, tqdm(total=total, unit="problem", file=sys.stderr,
-                                                                 disable=None, desc="embedding", leave=False))
-            bar.total, bar.n = total, done
-            bar.refresh()
-            if done >= total:
-                bar.close()
-        elif stage not in seen:
-            seen.add(stage)
-            click.echo(f"{stage}…", err=True)
-
-    return progress
+    """The workspace's ThemeService; a missing or empty workspace is an error."""
+    with existing_workspace(workspace, need_reports=True) as ws:
+        yield ws.themes
 
 
 def _short(text: str, n: int) -> str:
@@ -117,22 +52,22 @@ def _print_themes(doc: dict, members: bool) -> None:
 @click.option("--theme", "theme_id", metavar="ID", help="Only this theme (ids as listed, e.g. T1a2b3c4d).")
 @click.option("--members", is_flag=True, help="List each theme's problems (text output).")
 @click.option("--recompute", is_flag=True, help="Recompute even if the cached themes are current.")
-@_json_option
-@_workspace_option
+@json_option
+@workspace_option
 def themes(theme_id: str | None, members: bool, recompute: bool, as_json: bool, workspace: Path | None) -> None:
     """Problems shared across units (共性问题): themes, most units first, and the unit x theme counts."""
     with _service(workspace) as svc:
-        svc.sync(progress=_progress(), force=recompute)
+        svc.sync(progress=StageBars(), force=recompute)
         doc = svc.snapshot()
     if theme_id is not None:
         theme = next((t for t in doc["themes"] if t["id"] == theme_id), None)
         if theme is None:
             known = ", ".join(t["id"] for t in doc["themes"][:8])
-            raise ThemesUserError(f"no theme {theme_id!r} (themes: {known}{', …' if len(doc['themes']) > 8 else ''})")
-        _emit(theme) if as_json else _print_themes({**doc, "themes": [theme]}, True)
+            raise UserError(f"no theme {theme_id!r} (themes: {known}{', …' if len(doc['themes']) > 8 else ''})")
+        emit_json(theme) if as_json else _print_themes({**doc, "themes": [theme]}, True)
         return
     if as_json:
-        _emit({"generation": doc["stamp"]["generation"], "themes": doc["themes"], "unit_theme": doc["unit_theme"],
+        emit_json({"generation": doc["stamp"]["generation"], "themes": doc["themes"], "unit_theme": doc["unit_theme"],
                "unthemed": doc["unthemed"], "stats": doc["stats"]})
     else:
         _print_themes(doc, members)
@@ -163,20 +98,20 @@ def _print_fixes(result: dict) -> None:
               help="Leave this unit out (full name, short name or part of the name; repeatable).")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True,
               help="At most this many similar problems are used.")
-@_json_option
-@_workspace_option
+@json_option
+@workspace_option
 def fixes(query: str | None, report_id: str | None, problem_id: str | None, exclude_units: tuple[str, ...],
           k: int, as_json: bool, workspace: Path | None) -> None:
     """How other units fixed problems like QUERY (or like --report/--problem): their measures,
     grouped by unit, near-identical ones merged."""
     if query is not None and (report_id or problem_id):
-        raise ThemesUserError("give either a QUERY or --report ID --problem PID (not both)")
+        raise UserError("give either a QUERY or --report ID --problem PID (not both)")
     if query is None and not (report_id and problem_id):
-        raise ThemesUserError("give a QUERY, or both --report ID and --problem PID")
+        raise UserError("give a QUERY, or both --report ID and --problem PID")
     with _service(workspace) as svc:
-        svc.search.ensure_ready(progress=_progress())
+        svc.search.ensure_ready(progress=StageBars())
         result = svc.fixes(query, report_id=report_id, problem_id=problem_id, exclude_units=exclude_units, k=k)
-    _emit(result) if as_json else _print_fixes(result)
+    emit_json(result) if as_json else _print_fixes(result)
 
 
 COMMANDS = (themes, fixes)
