@@ -27,8 +27,15 @@ browser:
 test: install-test browser
 	$(PYTHON) -m pytest -q
 
-bench: install-test
-	$(PYTHON) bench/run_all.py
+# By hand (tens of minutes on 2 cores): each script records its figures in bench/results/ and RESULTS.md.
+bench: install-test browser
+	$(PYTHON) bench/bench_parse.py
+	$(PYTHON) bench/entities_eval.py
+	$(PYTHON) bench/bench_encode.py
+	$(PYTHON) bench/eval_search.py
+	$(PYTHON) bench/bench_search.py
+	$(PYTHON) bench/eval_themes.py
+	$(PYTHON) bench/bench_ui.py
 
 lint:
 	$(PYTHON) -m ruff check reports graph embeddings ui tests bench

@@ -128,9 +128,9 @@ def test_first_run_syncs_index_and_shows_search(home):
 
 def test_every_page_renders_without_errors(home):
     at = run(new_app())
-    for page, title in [("pages/detail.py", "问题详情"), ("pages/entities.py", "实体关系"),
-                        ("pages/unit.py", "单位画像"), ("pages/upload.py", "导入报告"),
-                        ("pages/themes.py", "共性问题"), ("pages/search.py", "相似问题检索")]:
+    for page, title in [("views/detail.py", "问题详情"), ("views/entities.py", "实体关系"),
+                        ("views/unit.py", "单位画像"), ("views/upload.py", "导入报告"),
+                        ("views/themes.py", "共性问题"), ("views/search.py", "相似问题检索")]:
         at.switch_page(page)
         run(at)
         assert title in [t.value for t in at.title]
@@ -211,7 +211,7 @@ def test_detail_shows_source_measures_entities_and_similar(home, summaries):
     with Workspace(home) as ws:
         report = ws.report(rid)
     problem = next(p for p in report.problems() if p.measures and p.rectification_span)
-    at = open_page("pages/detail.py", report=rid, problem=problem.id)
+    at = open_page("views/detail.py", report=rid, problem=problem.id)
     assert not at.error
     blocks = "\n".join(html_blocks(at))
     assert '<span class="problem">' in blocks  # the problem span highlighted in the source context
@@ -225,19 +225,19 @@ def test_detail_shows_source_measures_entities_and_similar(home, summaries):
 
 
 def test_detail_without_params_offers_a_picker(home):
-    at = open_page("pages/detail.py")
+    at = open_page("views/detail.py")
     assert any("请选择一个问题" in i.value for i in at.info)
 
 
 def test_detail_unknown_report_is_an_error_message(home):
-    at = open_page("pages/detail.py", report="0000000000000000", problem="1")
+    at = open_page("views/detail.py", report="0000000000000000", problem="1")
     assert at.error and "不在工作区" in at.error[0].value
 
 
 # -- unit -------------------------------------------------------------------------------------
 
 def test_unit_page_flags_stated_count_conflict(home, summaries):
-    at = open_page("pages/unit.py", report=report_of(summaries, "张家界"))
+    at = open_page("views/unit.py", report=report_of(summaries, "张家界"))
     errors = "\n".join(e.value for e in at.error).replace("\\", "")
     assert "不一致" in errors and "12" in errors and "13" in errors
     assert any(s.value == "问题类别" for s in at.subheader)
@@ -246,7 +246,7 @@ def test_unit_page_flags_stated_count_conflict(home, summaries):
 
 
 def test_unit_page_flags_truncation(home, summaries):
-    at = open_page("pages/unit.py", report=report_of(summaries, "庆阳"))
+    at = open_page("views/unit.py", report=report_of(summaries, "庆阳"))
     errors = "\n".join(e.value for e in at.error).replace("\\", "")
     assert "截断" in errors
     warnings = "\n".join(w.value for w in at.warning)
@@ -259,7 +259,7 @@ def test_entity_page_graph_properties_expand_and_path(home):
     with Workspace(home) as ws:
         person = ws.graph.resolve("覃文乐", "Person")
         unit = ws.graph.resolve("市文旅广体局", "Unit")
-    at = open_page("pages/entities.py", entity=person)
+    at = open_page("views/entities.py", entity=person)
     assert not at.error
     assert "覃文乐" in "\n".join(html_blocks(at))
     assert any("人员" in b for b in html_blocks(at))  # legend and type chip
@@ -285,7 +285,7 @@ def upload(at: AppTest, files: list[tuple[str, bytes, str]]) -> AppTest:
 
 
 def test_upload_duplicate_and_hostile_files(home):
-    at = open_page("pages/upload.py")
+    at = open_page("views/upload.py")
     corpus_file = next(DEMO_CORPUS.glob("003_*.txt"))
     at = upload(at, [(corpus_file.name, corpus_file.read_bytes(), "text/plain"),
                      ("scan.pdf", b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "application/pdf"),
@@ -304,7 +304,7 @@ def test_upload_duplicate_and_hostile_files(home):
 
 
 def test_uploaded_report_is_seen_everywhere_escaped_then_removed(home):
-    at = open_page("pages/upload.py")
+    at = open_page("views/upload.py")
     at = upload(at, [("hostile.txt", hostile_text().encode("utf-8"), "text/plain")])
     assert any("已导入" in s.value for s in at.success), [s.value for s in at.success]
     with Workspace(home) as ws:
@@ -313,21 +313,21 @@ def test_uploaded_report_is_seen_everywhere_escaped_then_removed(home):
         problem = next(p for p in ws.report(rid).problems() if IMG in p.text)
         unit_node = ws.graph.resolve(f"张家界市{SCRIPT}文联", "Unit")
     # search sees it at once, with the markup shown as text
-    at.switch_page("pages/search.py")
+    at.switch_page("views/search.py")
     run(at)
     at = search(at, "学习贯彻落实习近平总书记在文艺工作座谈会上的重要讲话精神走过场")
     blocks = "\n".join(html_blocks(at))
     assert "&lt;img src=x onerror=alert(1)&gt;" in blocks
     assert_no_raw_markup(at)
     # detail, unit and entity pages
-    for page, params in [("pages/detail.py", {"report": rid, "problem": problem.id}),
-                         ("pages/unit.py", {"report": rid}), ("pages/entities.py", {"entity": unit_node})]:
+    for page, params in [("views/detail.py", {"report": rid, "problem": problem.id}),
+                         ("views/unit.py", {"report": rid}), ("views/entities.py", {"entity": unit_node})]:
         at = open_page(page, **params)
         assert all("不一致" in e.value for e in at.error), [e.value for e in at.error]  # 12 vs 13, as in 000
         assert_no_raw_markup(at)
-        assert "&lt;script&gt;" in "\n".join(html_blocks(at)) or page == "pages/detail.py"
+        assert "&lt;script&gt;" in "\n".join(html_blocks(at)) or page == "views/detail.py"
     # remove it again
-    at = open_page("pages/upload.py")
+    at = open_page("views/upload.py")
     at.selectbox(key="remove_pick").set_value(rid)
     run(at)
     at.checkbox(key="remove_sure").check()

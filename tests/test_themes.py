@@ -428,7 +428,7 @@ def test_themes_page_table_heatmap_detail_and_escaping(themes_app):
 
     at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=300)
     at.run()
-    at.switch_page("pages/themes.py")
+    at.switch_page("views/themes.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "共性问题" in [t.value for t in at.title]

@@ -1,5 +1,5 @@
 """The Streamlit app: `xuncha ui` runs this file (streamlit run ui/app.py), or run it directly with
-XUNCHA_HOME pointing at a workspace. One module per page under ui/pages/; shared resources in
+XUNCHA_HOME pointing at a workspace. One module per page under ui/views/; shared resources in
 ui/state.py; all escaping and highlighting in ui/render.py.
 """
 from __future__ import annotations
@@ -37,12 +37,12 @@ mark.xc-hit { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 # No page icons: Streamlit makes the current page's icon the favicon, and a material icon becomes
 # a fonts.gstatic.com URL (users are air-gapped; the browser test fails on any off-machine request).
 PAGES = [
-    ("pages/search.py", "相似问题检索", "search"),
-    ("pages/detail.py", "问题详情", "detail"),
-    ("pages/entities.py", "实体关系", "entities"),
-    ("pages/unit.py", "单位画像", "unit"),
-    ("pages/themes.py", "共性问题", "themes"),
-    ("pages/upload.py", "导入报告", "upload"),
+    ("views/search.py", "相似问题检索", "search"),
+    ("views/detail.py", "问题详情", "detail"),
+    ("views/entities.py", "实体关系", "entities"),
+    ("views/unit.py", "单位画像", "unit"),
+    ("views/themes.py", "共性问题", "themes"),
+    ("views/upload.py", "导入报告", "upload"),
 ]
 
 

@@ -30,7 +30,6 @@ __all__ = [
     "mentions",
     "report_summaries",
     "root",
-    "route_through_app",
     "run_sync",
     "safe",
     "search",
@@ -50,23 +49,6 @@ SYNC_STAGES = {
 }
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
                 "Place", "Theme")
-
-
-def route_through_app() -> None:
-    """Make every page render inside ui/app.py's frame (navigation, bootstrap, sidebar, styles).
-
-    A folder named ``pages/`` next to the main script makes Streamlit start in its legacy
-    multipage mode (pages listed from the folder; a deep link such as /detail executes that file
-    without app.py) until the first st.navigation call switches it off for the process (AppTest
-    switches it back on before every run). A page calls this first: in legacy mode it runs the
-    app, whose st.navigation picks this same page (page hashes come from url_path, which is the
-    file's stem) and runs it inside the frame; then this outer run stops."""
-    from streamlit.runtime.pages_manager import PagesManager
-    if not PagesManager.uses_pages_directory:
-        return
-    from ui.app import main
-    main()
-    st.stop()
 
 
 def root() -> str:

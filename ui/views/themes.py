@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui import render, state
 
-DETAIL_PAGE = "pages/detail.py"
+DETAIL_PAGE = "views/detail.py"
 TABLE_KEY = "themes_table"
 PICK_KEY = "themes_pick"
 MAX_HEATMAP_THEMES = 40
@@ -161,7 +161,7 @@ def main() -> None:
     st.caption("把各单位被反馈的问题按内容自动归为主题,找出多个单位共有的问题,并查看各单位是怎样整改的。")
     if not state.report_summaries():
         st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon="📂")
-        st.page_link("pages/upload.py", label="去导入报告", icon=":material/upload_file:")
+        st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
         return
     with st.spinner("正在归纳共性问题…"):
         doc = state.safe(_snapshot, state.root(), state.generation())
@@ -195,5 +195,4 @@ def main() -> None:
         theme_detail(doc, theme)
 
 
-state.route_through_app()
 main()

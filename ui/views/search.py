@@ -10,7 +10,7 @@ from ui import render, state
 
 PAGE_SIZE = 10
 MAX_RESULTS = 100
-DETAIL_PAGE = "pages/detail.py"
+DETAIL_PAGE = "views/detail.py"
 EXAMPLES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策",
             "公务接待不规范", "党支部组织生活不规范", "财务管理制度不健全"]
 MODES = {"hybrid": "综合(语义+关键词)", "dense": "仅语义", "lexical": "仅关键词"}
@@ -126,7 +126,7 @@ def main() -> None:
     st.caption("查找其他单位被巡察(视)反馈的同类问题,以及他们是怎么整改的。")
     if not state.report_summaries():
         st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
-        st.page_link("pages/upload.py", label="去导入报告", icon=":material/upload_file:")
+        st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
         return
     query = query_box()
     filters, mode = filters_row()
@@ -154,5 +154,4 @@ def main() -> None:
         st.pagination(pages, key=page_key)
 
 
-state.route_through_app()
 main()

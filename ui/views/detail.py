@@ -8,8 +8,8 @@ import streamlit as st
 from ui import render, state
 
 CONTEXT_CHARS = 160
-ENTITY_PAGE = "pages/entities.py"
-UNIT_PAGE = "pages/unit.py"
+ENTITY_PAGE = "views/entities.py"
+UNIT_PAGE = "views/unit.py"
 
 
 def pick_problem() -> tuple[str | None, str | None]:
@@ -140,7 +140,7 @@ def show_similar(report_id: str, problem_id: str) -> None:
                 if measures:
                     items = "".join(f"<li>{render.esc(m)}</li>" for m in measures)
                     st.markdown(f'<ol class="xc-text" style="font-size:0.9rem">{items}</ol>', unsafe_allow_html=True)
-                st.page_link("pages/detail.py", label="查看详情", icon=":material/arrow_forward:",
+                st.page_link("views/detail.py", label="查看详情", icon=":material/arrow_forward:",
                              query_params={"report": hit["report_id"], "problem": hit["problem_id"]})
 
 
@@ -181,5 +181,4 @@ def main() -> None:
     show_similar(report.id, problem.id)
 
 
-state.route_through_app()
 main()

@@ -22,8 +22,8 @@ MAX_NODES = 220
 DEFAULT_HIDDEN = ("Category",)
 GRAPH_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place",
                "Problem", "Report", "Category", "Theme")
-UNIT_PAGE = "pages/unit.py"
-DETAIL_PAGE = "pages/detail.py"
+UNIT_PAGE = "views/unit.py"
+DETAIL_PAGE = "views/detail.py"
 
 
 class _Style:
@@ -357,5 +357,4 @@ def main() -> None:
     path_finder(G, pick, types)
 
 
-state.route_through_app()
 main()

@@ -115,5 +115,4 @@ def main() -> None:
     reports_section()
 
 
-state.route_through_app()
 main()

@@ -10,8 +10,8 @@ import streamlit as st
 
 from ui import render, state
 
-DETAIL_PAGE = "pages/detail.py"
-ENTITY_PAGE = "pages/entities.py"
+DETAIL_PAGE = "views/detail.py"
+ENTITY_PAGE = "views/entities.py"
 
 
 def pick_report() -> str | None:
@@ -213,5 +213,4 @@ def main() -> None:
                      query_params={"entity": unit_node})
 
 
-state.route_through_app()
 main()
