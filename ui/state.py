@@ -162,20 +162,25 @@ def run_sync(ws: Workspace, title: str) -> None:
     bar.progress(1.0, text=f"索引已更新(用时 {time.perf_counter() - started:.0f} 秒)")
 
 
+_WARMED: set[str] = set()  # workspaces whose search service was warmed in this process
+
+
 def warm_up() -> None:
-    """Load the embedding model in the background once, so the first search does not wait for it."""
-    ws = workspace()
-    if getattr(ws.search, "_encoder", None) is not None or getattr(ws, "_xc_warming", False):
+    """Load what the first search needs (index, query encoder, tokenizer) in the background, once
+    per workspace, so the first search does not wait for it."""
+    path = root()
+    if path in _WARMED:
         return
-    ws._xc_warming = True
-    lock = _locks(root())["encoder"]
+    _WARMED.add(path)
+    ws = workspace()
+    lock = _locks(path)["encoder"]
 
     def load() -> None:
         with lock:
             try:
-                ws.search.encoder  # noqa: B018 (loads and keeps the model)
+                ws.search.warm()
             except Exception:
-                log.exception("loading the embedding model failed")
+                log.exception("warming up the search service failed")
     threading.Thread(target=load, name="xuncha-warm-up", daemon=True).start()
 
 
