@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ui.cli_common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.render import shorten
 
 __all__ = ["COMMANDS", "fixes", "themes"]
 
@@ -24,10 +25,6 @@ def _service(workspace: Path | None) -> Iterator[Any]:
     with existing_workspace(workspace, need_reports=True) as ws:
         yield ws.themes
 
-
-def _short(text: str, n: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def _unit_names(doc: dict) -> dict[str, str]:
@@ -45,7 +42,7 @@ def _print_themes(doc: dict, members: bool) -> None:
         if members:
             for m in t["members"]:
                 click.echo(f"      {m.get('unit_short') or m['unit']}  [{m['report_id']} {m['problem_id']}]  "
-                           f"{_short(m['text'], 60)}")
+                           f"{shorten(m['text'], 60)}")
 
 
 @click.command()
@@ -77,17 +74,17 @@ def _print_fixes(result: dict) -> None:
     source = result["source"]
     if source:
         click.echo(f"# {source['unit_short'] or source['unit']} [{source['report_id']} {source['problem_id']}] "
-                   f"{_short(source['text'], 60)}")
+                   f"{shorten(source['text'], 60)}")
     if not result["units"]:
         click.echo("  (no similar problems with measures in other units)")
     for g in result["units"]:
         click.echo(f"\n{g['unit_short'] or g['unit']}  ({g['unit']})")
         for p in g["problems"]:
-            click.echo(f"  problem [{p['report_id']} {p['problem_id']}] {_short(p['text'], 60)}")
+            click.echo(f"  problem [{p['report_id']} {p['problem_id']}] {shorten(p['text'], 60)}")
         for n, m in enumerate(g["measures"], 1):
             where = ", ".join(s["problem_id"] for s in m["sources"])
             extra = f" (+{len(m['variants'])} similar)" if m["variants"] else ""
-            click.echo(f"  {n:>2}. {_short(m['text'], 90)}  [problem {where}]{extra}")
+            click.echo(f"  {n:>2}. {shorten(m['text'], 90)}  [problem {where}]{extra}")
 
 
 @click.command()

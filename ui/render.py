@@ -27,6 +27,7 @@ __all__ = [
     "outcome_label",
     "paragraph",
     "score_label",
+    "shorten",
     "translate_message",
     "type_label",
 ]
@@ -52,6 +53,12 @@ STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成"
                  "long_term": "长期坚持"}
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
+
+
+def shorten(text: str | None, n: int) -> str:
+    """Whitespace folded, cut to `n` characters with an ellipsis: labels, tooltips, table cells."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def esc(value: object) -> str:

@@ -162,6 +162,15 @@ def run_sync(ws: Workspace, title: str) -> None:
     bar.progress(1.0, text=f"索引已更新(用时 {time.perf_counter() - started:.0f} 秒)")
 
 
+def no_reports_notice() -> bool:
+    """When the workspace has no reports: say so, link to 导入报告, and return True."""
+    if report_summaries():
+        return False
+    st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
+    st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
+    return True
+
+
 _WARMED: set[str] = set()  # workspaces whose search service was warmed in this process
 
 

@@ -16,10 +16,9 @@ def pick_problem() -> tuple[str | None, str | None]:
     """The problem from the URL, else chosen here (and then written to the URL)."""
     report_id = st.query_params.get("report")
     problem_id = st.query_params.get("problem")
-    summaries = state.report_summaries()
-    if not summaries:
-        st.info("工作区还没有报告。请先到「导入报告」页面上传。", icon=":material/folder_open:")
+    if state.no_reports_notice():
         return None, None
+    summaries = state.report_summaries()
     by_id = {s["report_id"]: s for s in summaries}
     ids = list(by_id)
     with st.expander("选择问题", expanded=not (report_id and problem_id), icon=":material/list:"):
@@ -30,7 +29,7 @@ def pick_problem() -> tuple[str | None, str | None]:
         if rid:
             report = state.load_report(rid)
             problems = [p.id for p in report.problems()] if report else []
-            labels = {p.id: f"{p.id}. {_short(p.text, 50)}" for p in report.problems()} if report else {}
+            labels = {p.id: f"{p.id}. {render.shorten(p.text, 50)}" for p in report.problems()} if report else {}
             index = problems.index(problem_id) if rid == report_id and problem_id in problems else None
             pid = c2.selectbox("问题", problems, index=index, format_func=labels.get, placeholder="选择一个问题")
     if rid and pid and (rid, pid) != (report_id, problem_id):
@@ -43,10 +42,6 @@ def _report_label(s: dict) -> str:
     when = (s.get("start") or s.get("report_date") or "")[:4]
     return " · ".join(x for x in (s.get("unit_short") or s.get("unit"), s.get("inspector"), when) if x)
 
-
-def _short(text: str, n: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def context_window(text: str, start: int, end: int) -> tuple[int, int]:
@@ -131,7 +126,7 @@ def show_similar(report_id: str, problem_id: str) -> None:
             with col.container(border=True):
                 st.markdown(f'<div class="xc-meta"><b title="{render.esc(hit.get("unit"))}">'
                             f'{render.esc(hit.get("unit_short") or hit.get("unit"))}</b> · 相关度 {render.esc(render.score_label(hit))}</div>'
-                            f'<div class="xc-meta">{render.esc(_short(hit.get("category") or "", 36))}</div>',
+                            f'<div class="xc-meta">{render.esc(render.shorten(hit.get("category") or "", 36))}</div>',
                             unsafe_allow_html=True)
                 st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}'
                             "</div>", unsafe_allow_html=True)

@@ -44,17 +44,13 @@ def caption(G, node: str) -> str:
     d = G.nodes[node]
     t = d.get("type")
     if t == "Problem":
-        return f"问题{d.get('problem_id', '')}:{_short(d.get('text') or d.get('name') or '', 16)}"
+        return f"问题{d.get('problem_id', '')}:{render.shorten(d.get('text') or d.get('name') or '', 16)}"
     if t == "Report":
-        return f"通报·{d.get('unit_short') or _short(d.get('unit') or d.get('name') or '', 12)}"
+        return f"通报·{d.get('unit_short') or render.shorten(d.get('unit') or d.get('name') or '', 12)}"
     if t == "Category":
-        return f"类别:{_short(d.get('name') or '', 14)}"
-    return _short(d.get("name") or node, 18)
+        return f"类别:{render.shorten(d.get('name') or '', 14)}"
+    return render.shorten(d.get("name") or node, 18)
 
-
-def _short(text: str, n: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 # -- session state -------------------------------------------------------------------------------
@@ -141,7 +137,7 @@ def entity_picker() -> str | None:
 
 def _option_label(entry: tuple[str, str, str]) -> str:
     t, name, ctx = entry
-    extra = f" · {_short(ctx, 24)}" if ctx and ctx != name else ""
+    extra = f" · {render.shorten(ctx, 24)}" if ctx and ctx != name else ""
     return f"{name}({render.type_label(t)}{extra})"
 
 

@@ -97,7 +97,7 @@ def show_hit(hit: dict, mode: str) -> None:
         meta = [f"<b>#{hit['rank']}</b>",
                 f'<b title="{render.esc(hit.get("unit"))}">{render.esc(hit.get("unit_short") or hit.get("unit"))}</b>']
         if hit.get("category"):
-            meta.append(f"类别:{render.esc(_short(hit['category'], 40))}")
+            meta.append(f"类别:{render.esc(render.shorten(hit['category'], 40))}")
         meta += [render.esc(x) for x in (f"{hit['year']} 年" if hit.get("year") else None, hit.get("kind"),
                                           f"问题 {hit['problem_id']}") if x]
         left, right = st.columns([6, 1])
@@ -117,16 +117,11 @@ def show_hit(hit: dict, mode: str) -> None:
                      query_params={"report": hit["report_id"], "problem": hit["problem_id"]})
 
 
-def _short(text: str, n: int) -> str:
-    return text if len(text) <= n else text[:n] + "…"
-
 
 def main() -> None:
     st.title("相似问题检索")
     st.caption("查找其他单位被巡察(视)反馈的同类问题,以及他们是怎么整改的。")
-    if not state.report_summaries():
-        st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
-        st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
+    if state.no_reports_notice():
         return
     query = query_box()
     filters, mode = filters_row()

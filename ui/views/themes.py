@@ -128,7 +128,7 @@ def theme_detail(doc: dict, theme: dict) -> None:
 
 def show_member(m: dict, measures: list[str]) -> None:
     with st.container(border=True):
-        meta = [f"问题 {m['problem_id']}"] + ([f"类别:{_short(m['category'], 36)}"] if m.get("category") else [])
+        meta = [f"问题 {m['problem_id']}"] + ([f"类别:{render.shorten(m['category'], 36)}"] if m.get("category") else [])
         st.markdown(f'<div class="xc-meta">{" · ".join(render.esc(x) for x in meta)}</div>'
                     f'<div class="xc-text">{render.esc(m["text"])}</div>', unsafe_allow_html=True)
         if measures:
@@ -151,17 +151,11 @@ def downloads() -> None:
                           mime="text/csv", icon=":material/download:", key="ledger_csv")
 
 
-def _short(text: str | None, n: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
-
 
 def main() -> None:
     st.title("共性问题")
     st.caption("把各单位被反馈的问题按内容自动归为主题,找出多个单位共有的问题,并查看各单位是怎样整改的。")
-    if not state.report_summaries():
-        st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon="📂")
-        st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
+    if state.no_reports_notice():
         return
     with st.spinner("正在归纳共性问题…"):
         doc = state.safe(_snapshot, state.root(), state.generation())

@@ -15,10 +15,9 @@ ENTITY_PAGE = "views/entities.py"
 
 
 def pick_report() -> str | None:
-    summaries = state.report_summaries()
-    if not summaries:
-        st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
+    if state.no_reports_notice():
         return None
+    summaries = state.report_summaries()
     by_id = {s["report_id"]: s for s in summaries}
     ids = list(by_id)
     linked = st.query_params.get("report")
@@ -127,7 +126,7 @@ def categories(report) -> None:
         st.dataframe(df, hide_index=True, width="stretch",
                      column_config={"类别": st.column_config.TextColumn(width="medium")})
     with right:
-        chart = pd.DataFrame({"类别": [f"{r['序号']} {_short(r['类别'], 14)}" for r in rows],
+        chart = pd.DataFrame({"类别": [f"{r['序号']} {render.shorten(r['类别'], 14)}" for r in rows],
                               "问题数": [r["识别问题数"] for r in rows]})
         st.bar_chart(chart, x="类别", y="问题数", horizontal=True, sort=False, height=max(180, 36 * len(rows)))
     with st.expander("全部问题清单", icon=":material/list:"):
@@ -136,13 +135,9 @@ def categories(report) -> None:
             for p in c.problems:
                 for q in p.walk():
                     indent = "  " * q.id.count(".") if q.parent_id else ""
-                    st.page_link(DETAIL_PAGE, label=f"{indent}{q.id}. {render.md(_short(q.text, 60))}",
+                    st.page_link(DETAIL_PAGE, label=f"{indent}{q.id}. {render.md(render.shorten(q.text, 60))}",
                                  query_params={"report": report.id, "problem": q.id})
 
-
-def _short(text: str, n: int) -> str:
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def people_and_references(report_id: str) -> None:
