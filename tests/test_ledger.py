@@ -4,11 +4,11 @@ from __future__ import annotations
 import csv
 import json
 
-from openpyxl import load_workbook
-
 from conftest import CORPUS
-from reports.ledger import LEDGER_COLUMNS, ledger_rows, write_ledger
+from openpyxl import load_workbook
 from test_cli import xuncha
+
+from reports.ledger import LEDGER_COLUMNS, ledger_rows, write_ledger
 
 
 def test_ledger_rows_one_per_leaf_problem(workspace):

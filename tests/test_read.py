@@ -272,8 +272,7 @@ def test_docx_tables_stay_in_body_order(tmp_path):
     rows = [["序号", "反馈问题", "整改情况"], ["1", "财务管理不规范。", "已完成整改"], ["2", "会计处理不规范。", "持续整改"]]
     path = build_docx_table(lines[:3], rows, lines[3:5], tmp_path / "t.docx")
     got = read_source(path).text.split("\n")
-    assert got == lines[:3] + ["序号\t反馈问题\t整改情况", "1\t财务管理不规范。\t已完成整改",
-                               "2\t会计处理不规范。\t持续整改"] + lines[3:5]
+    assert got == [*lines[:3], "序号\t反馈问题\t整改情况", "1\t财务管理不规范。\t已完成整改", "2\t会计处理不规范。\t持续整改", *lines[3:5]]
 
 
 def test_docx_from_bytes_with_wrong_name_is_sniffed(tmp_path):
