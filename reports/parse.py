@@ -14,7 +14,7 @@ from .header import parse_header
 from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
-from .structure import find_problem_part, read_categories
+from .structure import choose_scheme, find_problem_part, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
@@ -35,8 +35,9 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    part, _ = find_problem_part(body)
-    categories, sections = read_categories(text, part)
+    scheme = choose_scheme(body)
+    part, _ = find_problem_part(body, scheme)
+    categories, sections = read_categories(text, part, scheme)
     report = Report(
         id=report_id(text), text=text, source_path=source_path, source_format=source_format,
         encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,

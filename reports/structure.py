@@ -20,13 +20,50 @@ __all__ = ["Section", "find_problem_part", "read_categories"]
 H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
 CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
-QNUM = re.compile(r"^问题(?P<n>[一二三四五六七八九十百]{1,4})\s*[:：]\s*(?P<t>.*)$")
+QNUM = re.compile(r"^问题(?P<n>[一二三四五六七八九十百]{1,4}|\d{1,3})\s*[:：]\s*(?P<t>.*)$")
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 STATED_IN_TITLE = re.compile(r"[(（](?P<n>\d+|[一二三四五六七八九十]+)(?:个|项|条)(?:具体)?问题[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(r"[\u2460-\u2473]|(?<=[。;;])\s*[一二三四五六七八九十]{1,3}是")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Which numbering marks categories, problems and sub-problems in a report."""
+
+    name: str
+    category: re.Pattern
+    problems: tuple[re.Pattern, ...]
+    subs: tuple[re.Pattern, ...]
+
+
+# (一)category 1.problem (1)sub-problem: most reports.
+OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
+# 一、category (一)problem 1./(1) sub-problem: reports one level shallower.
+SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
+
+
+def _first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
+    return next((m for m in (p.match(text) for p in patterns) if m), None)
+
+
+def choose_scheme(lines: list[Line]) -> Scheme:
+    """The scheme whose problem level owns the rectification labels: for every 整改情况: line, the
+    nearest numbered line above it votes with its marker ((一) -> shallow; 1. 问题一 (1) -> outline)."""
+    votes = {"outline": 0, "shallow": 0}
+    nearest: str | None = None
+    for ln in lines:
+        if NUM.match(ln.text) or QNUM.match(ln.text) or SUB.match(ln.text):
+            nearest = "outline"
+        elif CAT.match(ln.text):
+            nearest = "shallow"
+        elif H1.match(ln.text):
+            nearest = None
+        elif RECT_LABEL.match(ln.text) and nearest:
+            votes[nearest] += 1
+    return SHALLOW if votes["shallow"] > votes["outline"] else OUTLINE
 
 
 @dataclass
@@ -54,10 +91,14 @@ def _sections(lines: list[Line]) -> list[Section]:
     return sections
 
 
-def find_problem_part(lines: list[Line]) -> tuple[list[Line], Line | None]:
+def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> tuple[list[Line], Line | None]:
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
-    have, never by their number: reports put problems under 二、 or 三、 alike."""
+    have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
+    the 一、 sections are the categories: every section with rectifications, headings included."""
     sections = _sections(lines)
+    if scheme is SHALLOW:
+        chosen = [s for s in sections if s.heading and any(RECT_LABEL.match(ln.text) for ln in s.lines)]
+        return [ln for s in chosen for ln in (s.heading, *s.lines)], (chosen[0].heading if chosen else None)
     best = max(sections, key=Section.problem_score)
     if best.problem_score() == 0:
         return [], None
@@ -69,8 +110,9 @@ def find_problem_part(lines: list[Line]) -> tuple[list[Line], Line | None]:
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, scheme: Scheme = OUTLINE):
         self.text = text
+        self.scheme = scheme
         self.categories: list[Category] = []
         self.sections: list[dict] = []
         self.top: Problem | None = None
@@ -100,24 +142,24 @@ class _Reader:
         self._text_line(ln)
 
     def _category_line(self, ln: Line) -> bool:
-        m = CAT.match(ln.text)
+        m = self.scheme.category.match(ln.text)
         if not m:
             return False
         n = to_int(m["n"])
-        prev = self.categories[-1].ordinal if self.categories else 0
-        if n != prev + 1:
-            return False
+        if self.categories and n != self.categories[-1].ordinal + 1:
+            return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
         title = CATEGORY_PREFIX.sub("", m["t"]).strip()
         stated = STATED_IN_TITLE.search(title)
         if stated:
             title = title[:stated.start()].strip()
-        self.categories.append(Category(n, f"({m['n']})", title, (ln.start, ln.end),
+        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        self.categories.append(Category(n, label, title, (ln.start, ln.end),
                                         to_int(stated["n"]) if stated else None))
         self.top = self.sub = None
         return True
 
     def _problem_line(self, ln: Line) -> bool:
-        m = NUM.match(ln.text) or QNUM.match(ln.text)
+        m = _first_match(self.scheme.problems, ln.text)
         if not m:
             return False
         n = to_int(m["n"])
@@ -138,7 +180,7 @@ class _Reader:
         return True
 
     def _sub_line(self, ln: Line) -> bool:
-        m = SUB.match(ln.text)
+        m = _first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
         n = to_int(m["n"])
@@ -239,8 +281,8 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
     return end
 
 
-def read_categories(text: str, lines: list[Line]) -> tuple[list[Category], list[dict]]:
-    reader = _Reader(text)
+def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE) -> tuple[list[Category], list[dict]]:
+    reader = _Reader(text, scheme)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()

@@ -146,6 +146,12 @@ def test_rectification_continues_over_paragraphs():
     assert [m.text for m in p4.measures] == ["认真组织班子成员学习。", "对个别班子成员漏报的个人事项,责成整改。"]
 
 
+def test_problem_labels_with_digits():
+    r = parse_text(build("(一)反馈问题:组织建设存在薄弱环节", "问题1:党组领导弱化。", "整改情况:一是强化党组领导。",
+                         "问题2:班子成员违反组织纪律。", "进展情况:认真组织班子成员学习。"))
+    assert [(p.id, p.label) for p in r.problems()] == [("1", "问题1:"), ("2", "问题2:")]
+
+
 def test_numbers_inside_rectification_are_not_problems():
     r = parse_text(build(
         "(一)反馈问题:组织建设存在薄弱环节",
@@ -230,3 +236,28 @@ def test_every_format_parses_like_the_txt(tmp_path, corpus_reports, fmt, prefix)
         assert got.unit == want.unit and got.inspection.inspector == want.inspection.inspector
     else:
         assert _records(got) == _records(want)
+
+
+def test_shallow_report_with_categories_at_top_level():
+    """一、 categories, (一) problems, 1. sub-problems: the level that owns 整改情况 is the problem level."""
+    text = "\n".join([
+        "中共某某县教育局党组关于县委巡察整改情况的通报",
+        "根据县委统一部署,2021年4月6日至5月28日,县委第二巡察组对县教育局党组进行了常规巡察。"
+        "2021年7月9日,巡察组向县教育局党组反馈了巡察意见。",
+        "截至目前,反馈的2个方面5个问题已完成整改4个,正在整改1个。",
+        "一、关于党的政治建设方面",
+        "(一)理论中心组学习流于形式。", "整改情况:一是制定年度学习计划。二是每月集中学习。",
+        "(二)意识形态工作责任制落实不到位。", "整改情况:一是成立意识形态工作领导小组。",
+        "二、关于全面从严治党方面",
+        "(一)“三重一大”决策制度执行不严。", "整改情况:修订《局党组议事规则》。",
+        "(二)财务管理不规范。",
+        "1.报销手续不全。", "整改情况:一是严格执行报销审批制度。",
+        "2.固定资产未登记入账。", "整改情况:一是开展资产清查。此项工作需要长期坚持。",
+        "中共某某县教育局党组", "2021年10月20日"])
+    r = parse_text(text)
+    assert [(c.label, c.title) for c in r.categories] == [("一、", "关于党的政治建设方面"), ("二、", "关于全面从严治党方面")]
+    assert [p.id for p in r.problems()] == ["1.1", "1.2", "2.1", "2.2", "2.2.1", "2.2.2"]
+    assert r.found() == {"categories": 2, "problems": 4, "leaf_problems": 5}
+    assert r.stated_value("problems") == 5 and not r.warnings
+    assert [m.text for m in r.find_problem("1.1").measures] == ["制定年度学习计划。", "每月集中学习。"]
+    assert r.find_problem("2.2.2").status == "此项工作需要长期坚持"
