@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.render import md, translate_message
+from ui.render import esc, md, translate_message
 from ui.workspace import DEMO_CORPUS, Workspace, default_root
 
 __all__ = [
@@ -169,6 +169,18 @@ def no_reports_notice() -> bool:
     st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
     st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
     return True
+
+
+def measures_and_source(measures: list[str], report_id: str, problem_id: str) -> None:
+    """A problem's rectification measures, folded, and the link to its source and detail page."""
+    if measures:
+        with st.expander(f"整改措施({len(measures)} 条)", icon=":material/task_alt:"):
+            items = "".join(f"<li>{esc(x)}</li>" for x in measures)
+            st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
+    else:
+        st.caption("报告未列出该问题的整改措施")
+    st.page_link("views/detail.py", label="查看原文与详情", icon=":material/arrow_forward:",
+                 query_params={"report": report_id, "problem": problem_id})
 
 
 _WARMED: set[str] = set()  # workspaces whose search service was warmed in this process

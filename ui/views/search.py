@@ -106,15 +106,7 @@ def show_hit(hit: dict, mode: str) -> None:
                        f'相关度 <b>{render.esc(render.score_label(hit, mode))}</b></div>', unsafe_allow_html=True)
         st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}</div>',
                     unsafe_allow_html=True)
-        measures = hit.get("measures") or []
-        if measures:
-            with st.expander(f"整改措施({len(measures)} 条)", icon=":material/task_alt:"):
-                items = "".join(f"<li>{render.esc(m)}</li>" for m in measures)
-                st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
-        else:
-            st.caption("报告未列出该问题的整改措施")
-        st.page_link(DETAIL_PAGE, label="查看原文与详情", icon=":material/arrow_forward:",
-                     query_params={"report": hit["report_id"], "problem": hit["problem_id"]})
+        state.measures_and_source(hit.get("measures") or [], hit["report_id"], hit["problem_id"])
 
 
 

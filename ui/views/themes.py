@@ -131,14 +131,7 @@ def show_member(m: dict, measures: list[str]) -> None:
         meta = [f"问题 {m['problem_id']}"] + ([f"类别:{render.shorten(m['category'], 36)}"] if m.get("category") else [])
         st.markdown(f'<div class="xc-meta">{" · ".join(render.esc(x) for x in meta)}</div>'
                     f'<div class="xc-text">{render.esc(m["text"])}</div>', unsafe_allow_html=True)
-        if measures:
-            with st.expander(f"整改措施({len(measures)} 条)", icon=":material/task_alt:"):
-                items = "".join(f"<li>{render.esc(x)}</li>" for x in measures)
-                st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
-        else:
-            st.caption("报告未列出该问题的整改措施")
-        st.page_link(DETAIL_PAGE, label="查看原文与详情", icon=":material/arrow_forward:",
-                     query_params={"report": m["report_id"], "problem": m["problem_id"]})
+        state.measures_and_source(measures, m["report_id"], m["problem_id"])
 
 
 def downloads() -> None:
