@@ -48,7 +48,6 @@ class Header:
     report_date: DateValue | None = None
     publish_date: DateValue | None = None
     body_start: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 def canonical_team(m: re.Match, default_level: str | None = None) -> str:

@@ -33,7 +33,6 @@ def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None) 
     """Rows for every leaf problem in the store, in report and document order."""
     themes = themes or {}
     summaries = {s["report_id"]: s for s in store.summaries()}
-    rounds = dict(store.conn.execute("SELECT id, round FROM reports").fetchall())
     problems = store.problem_rows()
     parents = {(p["report_id"], p["parent_id"]) for p in problems if p["parent_id"]}
     texts = {(p["report_id"], p["id"]): p["text"] for p in problems}
@@ -45,7 +44,7 @@ def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None) 
         s = summaries[p["report_id"]]
         rows.append({
             "report_id": p["report_id"], "unit": s["unit"], "unit_short": s["unit_short"], "level": s["level"],
-            "region": s["region"], "kind": s["kind"], "inspector": s["inspector"], "round": rounds[p["report_id"]],
+            "region": s["region"], "kind": s["kind"], "inspector": s["inspector"], "round": s["round"],
             "start": s["start"], "end": s["end"], "feedback": s["feedback"], "report_date": s["report_date"],
             "category": p["category"], "problem_id": p["id"],
             "parent_text": texts.get((p["report_id"], p["parent_id"]), "") if p["parent_id"] else "",

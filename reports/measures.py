@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 
-from .counts import status_code
 from .model import Measure, Span
 
-__all__ = ["RECT_LABEL", "find_status", "split_measures", "status_code"]
+__all__ = ["RECT_LABEL", "find_status", "split_measures"]
 
 RECT_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,12}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
                         r"|整改措施|落实情况|整改进展)\s*[:：]\s*")

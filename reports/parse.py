@@ -36,14 +36,14 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
     scheme = choose_scheme(body)
-    part, _ = find_problem_part(body, scheme)
+    part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
     report = Report(
         id=report_id(text), text=text, source_path=source_path, source_format=source_format,
         encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,
         level=header.level, region=header.region, inspection=header.inspection,
         report_date=header.report_date, publish_date=header.publish_date,
-        categories=categories, sections=sections, warnings=list(header.warnings))
+        categories=categories, sections=sections)
     preamble_end = categories[0].span[0] if categories else (part[0].start if part else len(text))
     report.stated = find_stated_counts(text, header.body_start, preamble_end)
     report.truncated = _looks_truncated(body)

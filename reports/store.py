@@ -142,7 +142,7 @@ class Store:
                 "SELECT message FROM warnings WHERE report_id=? ORDER BY seq", (r["id"],))]
             out.append({
                 "report_id": r["id"], "title": r["title"], "unit": r["unit"], "unit_short": r["unit_short"],
-                "level": r["level"], "region": r["region"], "kind": r["kind"], "inspector": r["inspector"],
+                "level": r["level"], "region": r["region"], "kind": r["kind"], "inspector": r["inspector"], "round": r["round"],
                 "start": r["start_date"], "end": r["end_date"], "feedback": r["feedback_date"],
                 "report_date": r["report_date"], "publish_date": r["publish_date"],
                 "source_path": r["source_path"], "truncated": bool(r["truncated"]),

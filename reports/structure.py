@@ -91,20 +91,20 @@ def _sections(lines: list[Line]) -> list[Section]:
     return sections
 
 
-def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> tuple[list[Line], Line | None]:
+def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]:
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
     have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
     the 一、 sections are the categories: every section with rectifications, headings included."""
     sections = _sections(lines)
     if scheme is SHALLOW:
         chosen = [s for s in sections if s.heading and any(RECT_LABEL.match(ln.text) for ln in s.lines)]
-        return [ln for s in chosen for ln in (s.heading, *s.lines)], (chosen[0].heading if chosen else None)
+        return [ln for s in chosen for ln in (s.heading, *s.lines)]
     best = max(sections, key=Section.problem_score)
     if best.problem_score() == 0:
-        return [], None
+        return []
     chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
                                                    and s.problem_score() >= 2)]
-    return [ln for s in chosen for ln in s.lines], best.heading
+    return [ln for s in chosen for ln in s.lines]
 
 
 class _Reader:
