@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from reports import gazetteer as gz
 from reports.model import Mention
+from reports.numerals import cn_to_int, int_to_cn
 
 __all__ = [
     "TITLE_CLASSES",
@@ -486,28 +487,12 @@ _TEAM_RE = re.compile(
     rf"|(?P<lvl3>[省市县]委)(?P<kind3>巡察|巡视)组(?!第)")
 
 
-def _cn_number(word: str) -> int:
-    """第十一 -> 11 (numbers below 100, as teams and rounds are)."""
-    digits = word.replace("第", "")
-    if "十" not in digits:
-        return _CN_DIGITS.index(digits) + 1
-    tens, _, ones = digits.partition("十")
-    return (_CN_DIGITS.index(tens) + 1 if tens else 1) * 10 + (_CN_DIGITS.index(ones) + 1 if ones else 0)
-
-
 def _team_canonical(level: str, number: int, kind: str, ctx: UnitContext) -> tuple[str, str | None]:
     """张家界市委第三巡察组: the region keeps same-numbered teams of different cities apart."""
     region = ctx.region_for(level[0]) if level != "中央" else None
     head = _join_region(region, level) if region and region.endswith(level[0]) else level
-    numeral = _number_to_cn(number)
+    numeral = int_to_cn(number)
     return f"{head}第{numeral}{kind}组", region
-
-
-def _number_to_cn(number: int) -> str:
-    if number <= 10:
-        return _CN_DIGITS[number - 1]
-    tens, ones = divmod(number, 10)
-    return (_CN_DIGITS[tens - 1] if tens > 1 else "") + "十" + (_CN_DIGITS[ones - 1] if ones else "")
 
 
 def _team_mentions(text: str, ctx: UnitContext, blocked: list[tuple[int, int]]) -> list[Mention]:
@@ -519,7 +504,7 @@ def _team_mentions(text: str, ctx: UnitContext, blocked: list[tuple[int, int]]) 
         if m.group("num") or m.group("num2"):
             level = m.group("lvl") or m.group("lvl2")
             kind = (m.group("kind") or m.group("kind2")).replace("巡查", "巡察")
-            raw.append((m, level, _cn_number(m.group("num") or m.group("num2")), kind))
+            raw.append((m, level, cn_to_int((m.group("num") or m.group("num2")).removeprefix("第")), kind))
         else:
             raw.append((m, m.group("lvl3"), None, m.group("kind3")))
     levels = {number: level for _, level, number, _ in raw if number and level}

@@ -13,6 +13,7 @@ from .dates import DATE_CN, ISO_DATE, find_dates, resolve, resolve_sequence
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
+from .numerals import int_to_cn
 from .places import region_of
 
 __all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "TEAM_RE", "Header", "canonical_team", "parse_header"]
@@ -33,7 +34,6 @@ SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "
                    "本单位", "我单位", "本局", "本委")
 UNIT_TAIL = re.compile(r"(党组|党委|党工委|党总支|领导班子)$")
 SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
-CN_ORDINAL = "零一二三四五六七八九十"
 
 
 @dataclass
@@ -59,8 +59,8 @@ def canonical_team(m: re.Match, default_level: str | None = None) -> str:
     ordinal = m["a"] or m["b"]
     if ordinal is None:
         return f"{level}{kind}组"
-    if ordinal.isdigit() and int(ordinal) <= 10:
-        ordinal = CN_ORDINAL[int(ordinal)]
+    if ordinal.isdigit() and 0 < int(ordinal) < 100:
+        ordinal = int_to_cn(int(ordinal))
     return f"{level}第{ordinal}{kind}组"
 
 

@@ -1,7 +1,7 @@
 """Chinese numerals as they appear in report numbering (一, 十一, 二十三, 一百零五)."""
 from __future__ import annotations
 
-__all__ = ["CN_DIGITS", "CN_NUM_CLASS", "cn_to_int", "to_int"]
+__all__ = ["CN_DIGITS", "CN_NUM_CLASS", "cn_to_int", "int_to_cn", "to_int"]
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
@@ -21,6 +21,17 @@ def cn_to_int(s: str) -> int | None:
             total += (1 if digit is None else digit) * CN_UNITS[ch]
             digit = None
     return total + (digit or 0)
+
+
+def int_to_cn(n: int) -> str:
+    """1..99 as written in team and round names: 三, 十, 十一, 二十三."""
+    digits = "一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    if not 0 < n < 100:
+        raise ValueError(f"{n} is outside 1..99")
+    if tens == 0:
+        return digits[ones - 1]
+    return (digits[tens - 1] if tens > 1 else "") + "十" + (digits[ones - 1] if ones else "")
 
 
 def to_int(s: str) -> int | None:
