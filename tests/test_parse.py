@@ -182,14 +182,14 @@ def test_sentence_broken_across_paragraphs_is_one_measure():
     ("市委第3巡察组", "市委第三巡察组"),
     ("省委第13巡视组", "省委第十三巡视组"),
 ])
+def test_inspector_forms(written, canonical):
+    assert canonical_team(TEAM_RE.search(written), "市委") == canonical
 
 
 def test_chinese_numerals_round_trip():
     from reports.numerals import cn_to_int, int_to_cn
     assert [int_to_cn(n) for n in (3, 10, 11, 20, 23, 99)] == ["三", "十", "十一", "二十", "二十三", "九十九"]
     assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 100))
-def test_inspector_forms(written, canonical):
-    assert canonical_team(TEAM_RE.search(written), "市委") == canonical
 
 
 def test_self_reference_is_not_a_short_name():
