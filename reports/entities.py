@@ -53,15 +53,13 @@ class _Segmentation:
     """jieba tokens with offsets: word boundaries and person-name (nr*) tags."""
 
     def __init__(self, text: str) -> None:
-        import jieba
-        import jieba.posseg
+        from .posseg import pos_tags  # jieba.posseg's tags, vectorised and cached per line
 
-        jieba.setLogLevel(60)
         self.tokens: list[_Token] = []
         pos = 0
-        for pair in jieba.posseg.cut(text):
-            self.tokens.append(_Token(pos, pos + len(pair.word), pair.word, pair.flag))
-            pos += len(pair.word)
+        for word, flag in pos_tags(text):
+            self.tokens.append(_Token(pos, pos + len(word), word, flag))
+            pos += len(word)
         self.by_start = {t.start: t for t in self.tokens}
         self.by_end = {t.end: t for t in self.tokens}
 
