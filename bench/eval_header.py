@@ -22,10 +22,10 @@ from urllib.parse import urlparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.parse import parse_source  # noqa: E402
-from reports.read import read_bytes  # noqa: E402
-from reports.serialize import report_to_json  # noqa: E402
-from reports.numerals import to_int  # noqa: E402
+from reports.numerals import to_int
+from reports.parse import parse_source
+from reports.read import read_bytes
+from reports.serialize import report_to_json
 
 DEVSET = Path("/work/shared/devset/openings.jsonl")
 FIELDS = ("unit", "inspector", "kind", "inspection_start", "inspection_end", "feedback_date",
@@ -108,7 +108,7 @@ def evaluate(rows: list[dict], convert=None) -> dict:
         try:
             pred = predicted(json.loads(json.dumps(report_to_json(
                 parse_source(read_bytes(text.encode("utf-8"), f"page{n:02d}.txt"))), ensure_ascii=False)))
-        except Exception:  # noqa: BLE001 - a page giving no JSON is a result to report
+        except Exception:
             no_json.append({"page": n, "url": row["url"], "error": traceback.format_exc(limit=1)})
             pred = dict.fromkeys((*FIELDS, "inspector_text"))
         parts = ("all", "held_out") if held_out(row["url"]) else ("all",)

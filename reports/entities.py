@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from reports import gazetteer as gz
+from reports.grammar import CJK, NUMBER, is_cjk
 from reports.model import Mention
-from reports.numerals import cn_to_int, int_to_cn
+from reports.teams import ROUND_RE, Team, find_teams
 
 __all__ = [
     "TITLE_CLASSES",
@@ -26,15 +27,9 @@ __all__ = [
 TYPES = ("organization", "person", "regulation", "document", "inspection_team", "place", "work")
 TITLE_CLASSES = ("regulation", "central", "superior", "own", "work")
 
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-_CN_DIGITS = "一二三四五六七八九十"
 _CLAUSE_END = set(",，。;；:：!！?？\n")
 _SENTENCE_END = set("。;；\n")
 _NON_ACTOR_FLAGS = ("v", "p", "c", "u", "d", "r", "m", "q", "f", "t", "y", "e", "o", "x", "a", "l", "i")
-
-
-def _is_cjk(ch: str) -> bool:
-    return bool(_CJK_RE.match(ch))
 
 
 # --------------------------------------------------------------------------------------------
@@ -191,10 +186,10 @@ def _unit_aliases(ctx: UnitContext, region: gz.Region | None) -> dict[str, str]:
 def unit_context(text: str, unit: str | None = None, unit_short: str | None = None) -> UnitContext:
     """Resolve the unit (from the arguments, else the first 中共…党组 in the text) and its region."""
     if not unit:
-        m = re.search(r"中共[\u4e00-\u9fff]{2,30}?党组", text)
+        m = re.search(rf"中共[{CJK}]{{2,30}}?党组", text)
         unit = m.group(0) if m else None
     ctx = UnitContext(unit=unit, short=unit_short)
-    round_m = re.search(rf"[{_CN_DIGITS}]+届[省市县]委第[{_CN_DIGITS}]+轮", text)
+    round_m = next((m for m in ROUND_RE.finditer(text) if "届" in m.group(0)), None)
     ctx.round = round_m.group(0) if round_m else None
     ctx.kind = "巡视" if text.count("巡视") > text.count("巡察") else "巡察"
     if not unit:
@@ -271,7 +266,7 @@ def _scan_titles(text: str) -> list[_Title]:
 
 
 _DOCNUM_RE = re.compile(
-    r"(?P<prefix>[\u4e00-\u9fff]{1,12})\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*"
+    rf"(?P<prefix>[{CJK}]{{1,12}})\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{{2}})\s*"
     r"[〕\]］)）】]{1,2}\s*(?P<num>\d{1,4})\s*号")
 _DOCNUM_LEAD = re.compile(r"^(?:根据|按照|依据|依照|印发|转发|下发|参照|执行|的|文件)+")
 
@@ -373,7 +368,7 @@ class _TitleClassifier:
         self.learn_re = re.compile(rf"(?:{_alt(gz.LEARN_VERBS)})(?:了)?(?:[^,，。;；]*、)?$")
         places = _alt(list(gz.region_by_name()) + list(gz.short_place_names()))
         subs = "|".join(s if s != "中心" else "中心(?![城组工])" for s in gz.SUBORDINATE_SUFFIXES)
-        self.subordinate_re = re.compile(rf"^(?:{places})[\u4e00-\u9fff]{{0,10}}?(?:{subs})")
+        self.subordinate_re = re.compile(rf"^(?:{places})[{CJK}]{{0,10}}?(?:{subs})")
         self.rules = (
             ("regulation", self._regulation), ("work", self._work), ("issuer", self._issuer),
             ("own", self._own_title), ("own", self._own_verb), ("own", self._subordinate),
@@ -481,47 +476,39 @@ def _title_mention(title: _Title, name: str, canonical: str, label: str, ctx: Un
 # Inspection teams
 # --------------------------------------------------------------------------------------------
 
-_TEAM_RE = re.compile(
-    rf"(?P<lvl>[省市县]委|中央)?(?P<num>第[{_CN_DIGITS}]{{1,3}})(?P<kind>巡察|巡视|巡查)组"
-    rf"|(?P<lvl2>[省市县]委)(?P<kind2>巡察|巡视)组(?P<num2>第[{_CN_DIGITS}]{{1,3}})组"
-    rf"|(?P<lvl3>[省市县]委)(?P<kind3>巡察|巡视)组(?!第)")
-
-
-def _team_canonical(level: str, number: int, kind: str, ctx: UnitContext) -> tuple[str, str | None]:
+def _team_canonical(team: Team, level: str, number: int, ctx: UnitContext) -> tuple[str, str | None]:
     """张家界市委第三巡察组: the region keeps same-numbered teams of different cities apart."""
     region = ctx.region_for(level[0]) if level != "中央" else None
     head = _join_region(region, level) if region and region.endswith(level[0]) else level
-    numeral = int_to_cn(number)
-    return f"{head}第{numeral}{kind}组", region
+    numbered = Team(team.text, team.span, level, team.kind, number, special=team.special)
+    return head + numbered.canonical()[len(level):], region
 
 
 def _team_mentions(text: str, ctx: UnitContext, blocked: list[tuple[int, int]]) -> list[Mention]:
     """Numbered teams (any word order, 巡查 typo) and 市委巡察组 resolved to the report's one team."""
     raw = []
-    for m in _TEAM_RE.finditer(text):
-        if _inside(m.span(), blocked):
+    for t in find_teams(text):
+        if _inside(t.span, blocked) or (t.number is None and (t.count is not None or t.special)):
             continue
-        if m.group("num") or m.group("num2"):
-            level = m.group("lvl") or m.group("lvl2")
-            kind = (m.group("kind") or m.group("kind2")).replace("巡查", "巡察")
-            raw.append((m, level, cn_to_int((m.group("num") or m.group("num2")).removeprefix("第")), kind))
-        else:
-            raw.append((m, m.group("lvl3"), None, m.group("kind3")))
+        if t.number is not None:
+            raw.append((t, t.level, t.number, t.kind))
+        elif t.level in ("省委", "市委", "县委"):
+            raw.append((t, t.level, None, t.kind))
     levels = {number: level for _, level, number, _ in raw if number and level}
     numbered = {(levels.get(n) or _default_level(k, ctx), n, k) for _, _, n, k in raw if n}
     mentions = []
-    for m, level, number, kind in raw:
+    for t, level, number, kind in raw:
         if number is None:
-            same = [t for t in numbered if t[0] == level and t[2] == kind]
+            same = [x for x in numbered if x[0] == level and x[2] == kind]
             if len(same) != 1:
                 continue
             level, number, kind = same[0]
         level = level or levels.get(number) or _default_level(kind, ctx)
-        canonical, region = _team_canonical(level, number, kind, ctx)
+        canonical, region = _team_canonical(t, level, number, ctx)
         attrs = {"region": region, "level": level, "number": number, "kind": kind}
         if ctx.round:
             attrs["round"] = ctx.round
-        mentions.append(Mention("inspection_team", m.group(0), canonical, m.span(), attrs=attrs))
+        mentions.append(Mention("inspection_team", t.text, canonical, t.span, attrs=attrs))
     return mentions
 
 
@@ -571,7 +558,7 @@ def _suffix_ok(text: str, seg: _Segmentation, suffix: str, start: int, end: int)
         return False
     if len(suffix) == 1 and preceding and preceding in gz.FORBIDDEN_PREV.get(suffix, ""):
         return False
-    return not (following and _is_cjk(following) and not seg.is_boundary(end) and following != "党")
+    return not (following and is_cjk(following) and not seg.is_boundary(end) and following != "党")
 
 
 def _left_edge(text: str, pos: int, seg: _Segmentation, *, verbs: bool) -> int:
@@ -583,7 +570,7 @@ def _left_edge(text: str, pos: int, seg: _Segmentation, *, verbs: bool) -> int:
     s = pos
     while s > 0 and pos - s < 24:
         ch = text[s - 1]
-        if not _is_cjk(ch) or ch in gz.STOP_CHARS:
+        if not is_cjk(ch) or ch in gz.STOP_CHARS:
             break
         if any(text.endswith(w, 0, s) for w in gz.STOP_WORDS):
             break
@@ -648,7 +635,7 @@ def _org_candidates(text: str, ctx: UnitContext, seg: _Segmentation,
 
 def _unlisted_place(text: str, seg: _Segmentation, start: int, stop: int) -> bool:
     """大通湖区, 五环小区: a 区/县 word cpca does not list, with no verb in it, opening the name."""
-    m = re.match(r"[\u4e00-\u9fff]{2,4}?[区县]", text[start:stop])
+    m = re.match(rf"[{CJK}]{{2,4}}?[区县]", text[start:stop])
     if not m or _place_at(text, start) or text[start + m.end() - 2] in gz.NOT_HEAD_BEFORE_LEVEL:
         return False
     if m.group(0)[0] in "省市县区" or "委" in m.group(0):
@@ -694,7 +681,7 @@ def _split_juxtaposed(text: str, start: int, end: int) -> int:
 def _qualifier(prefix: str) -> bool:
     """May `prefix` stand before an exact name and still be part of it (赫山区, 原, 中共)?"""
     return prefix in ("原", "中共", "共青团") or _place_at(prefix, 0) == len(prefix) or bool(
-        re.fullmatch(r"[\u4e00-\u9fff]{1,4}[区县]", prefix))
+        re.fullmatch(rf"[{CJK}]{{1,4}}[区县]", prefix))
 
 
 def _select(cands: list[_OrgCandidate], text: str) -> list[_OrgCandidate]:
@@ -715,7 +702,7 @@ def _local_region(text: str, pos: int, level_char: str) -> str | None:
     while k > 0 and text[k - 1] not in _SENTENCE_END:
         k -= 1
     best = None
-    for m in re.finditer(rf"[\u4e00-\u9fff]{{1,4}}{level_char}", text[k:pos]):
+    for m in re.finditer(rf"[{CJK}]{{1,4}}{level_char}", text[k:pos]):
         for i in range(m.start(), m.end() - 1):
             word = text[k + i:k + m.end()]
             if word in gz.region_by_name():
@@ -731,7 +718,7 @@ def _org_canonical(name: str, start: int, text: str, ctx: UnitContext) -> tuple[
         name, attrs["former"] = name[1:], True
     for old, new in gz.CANONICAL_REWRITES:
         name = name.replace(old, new)
-    unsessioned = re.sub(rf"第[{_CN_DIGITS}]+届", "", name)        # 政协桑植县第九届委员会
+    unsessioned = re.sub(rf"第{NUMBER}届", "", name)        # 政协桑植县第九届委员会
     for form in (unsessioned, text[max(0, start - 2):start] + unsessioned):
         if form in ctx.aliases:
             return ctx.aliases[form], attrs | {"unit": True}
@@ -864,7 +851,7 @@ def _name_at(text: str, pos: int, seg: _Segmentation, *, strict: bool = True) ->
         return token.end
     for length in (surname + 1, surname + 2):
         end = pos + length
-        if end > len(text) or not all(_is_cjk(c) for c in text[pos:end]):
+        if end > len(text) or not all(is_cjk(c) for c in text[pos:end]):
             return None
         following = text[end:end + 1]
         if following == "" or following in gz.NAME_FOLLOW:
@@ -981,7 +968,7 @@ def _labelled_people(text: str, seg: _Segmentation) -> list[Mention]:
 def _unroled_people(text: str, seg: _Segmentation, titles: list[tuple[int, int]]) -> list[Mention]:
     """关于胡星等同志 (inside titles too) and speakers: 李克强在…会议上的讲话."""
     people = []
-    for m in re.finditer(r"(?:(?<=关于)|(?<=[、,，]))([\u4e00-\u9fff]{2,3}?)等同志", text):
+    for m in re.finditer(rf"(?:(?<=关于)|(?<=[、,，]))([{CJK}]{{2,3}}?)等同志", text):
         if m.group(1)[0] in gz.SURNAMES and _plausible(m.group(1)):
             people.append(_person(text, m.start(1), m.end(1), None, None))
     for token in seg.tokens:
@@ -1039,7 +1026,7 @@ def _place_mentions(text: str, ctx: UnitContext, seg: _Segmentation,
             word = text[pos:pos + n]
             token = seg.by_start.get(pos)
             whole_word = token is not None and token.word == word and token.flag == "ns"
-            if word in table and word not in gz.AMBIGUOUS_PLACE_NAMES and (whole_word or (n > 2 and (seg.is_boundary(pos) or not _is_cjk(
+            if word in table and word not in gz.AMBIGUOUS_PLACE_NAMES and (whole_word or (n > 2 and (seg.is_boundary(pos) or not is_cjk(
                     text[pos - 1:pos] or " ")))):
                 found = (word, word)
                 break

@@ -10,29 +10,25 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import DATE_CN, ISO_DATE, find_dates, resolve, resolve_sequence
+from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
-from .numerals import int_to_cn
 from .places import region_of
+from .teams import ROUND_RE, Team, find_teams
 
-__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "TEAM_RE", "Header", "canonical_team", "parse_header"]
+__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header"]
 
-KIND = r"(?:巡视|巡察|巡查)"
-LEVEL = r"(?:中央|省委|市委|州委|盟委|县委|区委|旗委|市|县|区)"
-NUM = r"[一二三四五六七八九十百\d]+"
-TEAM_RE = re.compile(
-    rf"(?P<lvl>{LEVEL})?(?:第(?P<a>{NUM})(?P<k1>{KIND})组|(?P<k2>{KIND})组第(?P<b>{NUM})组"
-    rf"|(?P<k3>{KIND})(?:工作)?组)")
-ROUND_RE = re.compile(rf"(?:{NUM}届)?(?:中央|省委|市委|州委|县委|区委)?第{NUM}轮")
+KIND = INSPECTION_KIND
+LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
 TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,40}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
                        rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
-ORG_SUFFIX = re.compile(r"(党组|党委|党工委|党总支|党支部|委员会|领导班子|局|委|办|厅|院|协会|联合会|联|公司|集团"
+ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
                         r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
                    "本单位", "我单位", "本局", "本委")
-UNIT_TAIL = re.compile(r"(党组|党委|党工委|党总支|领导班子)$")
+UNIT_TAIL = PARTY_ORGAN_TAIL
 SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
 
@@ -48,20 +44,6 @@ class Header:
     report_date: DateValue | None = None
     publish_date: DateValue | None = None
     body_start: int = 0
-
-
-def canonical_team(m: re.Match, default_level: str | None = None) -> str:
-    """市委巡察组第三组 / 第三巡查组 / 市委第3巡察组 -> 市委第三巡察组 (巡查 is the common typo of 巡察)."""
-    level = m["lvl"] or default_level or ""
-    if level in ("市", "县", "区"):
-        level += "委"
-    kind = (m["k1"] or m["k2"] or m["k3"]).replace("巡查", "巡察")
-    ordinal = m["a"] or m["b"]
-    if ordinal is None:
-        return f"{level}{kind}组"
-    if ordinal.isdigit() and 0 < int(ordinal) < 100:
-        ordinal = int_to_cn(int(ordinal))
-    return f"{level}第{ordinal}{kind}组"
 
 
 def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) -> Header:
@@ -91,7 +73,7 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
 def _opening_line(content: list[Line]) -> Line | None:
     """The sentence that says who inspected whom: '…巡察组对X进行了巡察'."""
     for ln in content:
-        if TARGET_RE.search(ln.text) and ("部署" in ln.text or TEAM_RE.search(ln.text)):
+        if TARGET_RE.search(ln.text) and ("部署" in ln.text or find_teams(ln.text)):
             return ln
     return next((ln for ln in content if TARGET_RE.search(ln.text)), None)
 
@@ -235,16 +217,36 @@ def _inspection(text: str, opening: Line | None, title: str | None, context_year
     m = TARGET_RE.search(scope)
     kind_source = (m["k"] if m else None) or _first_kind(title or "") or _first_kind(text)
     insp.kind = kind_source.replace("巡查", "巡察") if kind_source else None
-    deploy = re.search(rf"根据(?P<lvl>{LEVEL})", scope)
-    team = TEAM_RE.search(scope) or TEAM_RE.search(text)
-    if team:
-        insp.inspector_text = team.group(0)
-        insp.inspector = canonical_team(team, deploy["lvl"] if deploy else None)
+    deploy = re.search(rf"(?:根据|按照)(?P<lvl>{LEVEL})", scope)
+    teams = _inspecting_teams(scope) or _inspecting_teams(text[:4000])
+    if teams:
+        level = deploy["lvl"] if deploy else None
+        insp.inspector_text = "、".join(t.text for t in teams)
+        insp.inspector = "、".join(dict.fromkeys(t.canonical(level) for t in teams))
     insp.span = (offset, offset + len(scope)) if opening else None
     rnd = ROUND_RE.search(title or "") or ROUND_RE.search(scope)
-    insp.round = rnd.group(0) if rnd else None
+    insp.round = rnd.group(0) if rnd else next((t.round for t in teams if t.round), None)
     _inspection_dates(insp, scope, offset, context_year)
     return insp
+
+
+def _inspecting_teams(scope: str) -> list[Team]:
+    """The team(s) that inspected: the first team named, with any listed right after it
+    (第一巡察组、第六巡察组); a bare 巡察组 only when no more specific name is given."""
+    teams = find_teams(scope)
+    if not teams:
+        return []
+    specific = [t for t in teams if not t.generic]
+    if not specific:
+        return teams[:1]
+    out = [specific[0]]
+    for t in specific[1:]:
+        gap = scope[out[-1].span[1]:t.span[0]]
+        if gap in ("、", "和", "及", "与", ",") and t.canonical() != out[-1].canonical():
+            out.append(t)
+        else:
+            break
+    return out
 
 
 def _first_kind(s: str) -> str | None:
