@@ -97,6 +97,7 @@ def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
 
 
 def _clean_title(title: str) -> str:
+    title = re.sub(r"^(?:文件名称|标题|文章标题|名称)\s*[:：]\s*", "", title.strip())
     return re.sub(r"^【[^】]{1,12}】", "", title).strip()
 
 

@@ -139,6 +139,8 @@ class Report:
     sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
+    script: str = "simplified"        # simplified | traditional (then `text` is the t2s conversion)
+    display_text: str | None = None   # the Traditional original, same length as `text`
 
     def problems(self) -> Iterator[Problem]:
         """Every problem, parents before their children, in document order."""

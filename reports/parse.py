@@ -14,6 +14,7 @@ from .header import parse_header
 from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
+from .script import to_simplified
 from .structure import choose_scheme, find_problem_part, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
@@ -31,6 +32,12 @@ def report_id(text: str) -> str:
 
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None) -> Report:
+    """Traditional text is parsed (and searched) in Simplified; the original stays in
+    `Report.display_text` with every span valid in both (reports/script.py)."""
+    original = text
+    simplified = to_simplified(text)
+    if simplified is not None:
+        text = simplified
     lines = split_lines(text)
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
@@ -39,7 +46,8 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
     report = Report(
-        id=report_id(text), text=text, source_path=source_path, source_format=source_format,
+        id=report_id(original), script="traditional" if simplified is not None else "simplified",
+        display_text=original if simplified is not None else None, text=text, source_path=source_path, source_format=source_format,
         encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,
         level=header.level, region=header.region, inspection=header.inspection,
         report_date=header.report_date, publish_date=header.publish_date,

@@ -49,6 +49,7 @@ def report_to_json(r: Report) -> dict:
         "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
         "found": r.found(),
         "truncated": r.truncated,
+        "script": r.script,
         "warnings": r.warnings,
         "categories": [{"ordinal": c.ordinal, "label": c.label, "title": c.title,
                         "stated_problems": c.stated_problems,
