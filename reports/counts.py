@@ -9,19 +9,12 @@ import re
 
 from .model import StatedCount
 from .numerals import to_int
+from .status import STATUS_WORDS
 
-__all__ = ["STATUS_WORDS", "find_stated_counts", "status_code"]
+__all__ = ["find_stated_counts"]
 
 NUM = r"(?P<n>\d+|[一二三四五六七八九十百两]+)"
 CLS = r"(?:个|项|条|件)"
-# Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
-STATUS_WORDS: list[tuple[str, str]] = [
-    ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
-    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
-    ("immediate", r"已立行立改|立行立改"),
-]
 _STATUS_ALT = "|".join(f"(?P<{k}>{v})" for k, v in STATUS_WORDS)
 STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CLS}")
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
@@ -35,14 +28,6 @@ SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 # A leader's own share of the problems (书记领办3个问题, 主动认领11个反馈问题), not the report's total.
 SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
-
-
-def status_code(phrase: str) -> str | None:
-    """completed / basically_completed / in_progress / long_term / immediate for a status phrase."""
-    for key, pattern in STATUS_WORDS:
-        if re.search(pattern, phrase):
-            return key
-    return None
 
 
 def _sentences(text: str, offset: int) -> list[tuple[int, str]]:

@@ -11,6 +11,7 @@ import re
 
 from .counts import find_stated_counts
 from .header import parse_header
+from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
@@ -45,6 +46,8 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     scheme = choose_scheme(body)
     part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
+    narrative = is_narrative(categories)
+    items = mark_rectification_items(categories) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
         display_text=original if simplified is not None else None, text=text, source_path=source_path, source_format=source_format,
@@ -56,6 +59,9 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     report.stated = find_stated_counts(text, header.body_start, preamble_end)
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
+    if narrative:
+        report.warnings.append(f"the report does not list its problems: {items} headings of rectification "
+                               "work were read as rectification items, not problems")
     return report
 
 
