@@ -185,13 +185,17 @@ def _metadata_unit(lines: list[Line]) -> str | None:
 
 
 def _signature_org(content: list[Line]) -> str | None:
-    """The signing body: an org-like line right before the closing date, near the end."""
+    """The signing body: org-like lines right before the closing date, near the end; two or three
+    such lines are units reporting jointly (joined with 、)."""
     tail = content[-12:]
     for i in range(len(tail) - 1, 0, -1):
         if SIGNATURE_DATE.match(tail[i].text.replace(" ", "")):
-            prev = tail[i - 1].text
-            if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "。" not in prev:
-                return prev
+            orgs: list[str] = []
+            for ln in reversed(tail[max(0, i - 3):i]):
+                if not (len(ln.text) <= 40 and ORG_SUFFIX.search(ln.text) and "。" not in ln.text):
+                    break
+                orgs.insert(0, ln.text)
+            return "、".join(orgs) or None
     return None
 
 

@@ -138,6 +138,8 @@ def test_two_units_reporting_jointly():
     title = "中共益阳市财政局党组、中共益阳市税务局党组关于巡察整改进展情况的通报\n"
     body = ("根据市委统一部署,2024年3月15日至6月12日,市委第一巡察组对我们开展了联合巡察。\n一、整改情况\n加强学习。")
     assert parse_text(title + body).unit == "中共益阳市财政局党组、中共益阳市税务局党组"
+    signed = body + "\n中共益阳市财政局党组\n中共益阳市税务局党组\n2024年12月1日"
+    assert parse_text(signed).unit == "中共益阳市财政局党组、中共益阳市税务局党组"
 
 
 def test_a_leaders_share_is_not_the_total():
