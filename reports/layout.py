@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from .measures import split_measures
 from .model import Category, Problem
 
 __all__ = ["ACTION_START", "DEFICIENCY", "is_narrative", "mark_rectification_items"]
@@ -44,10 +45,29 @@ def is_narrative(categories: list[Category]) -> bool:
     return actions >= ACTION_SHARE * len(items) and deficient <= DEFICIENCY_SHARE * len(items)
 
 
-def mark_rectification_items(categories: list[Category]) -> int:
-    """Mark every item (with its children) as a rectification item; returns how many top items."""
+def mark_rectification_items(categories: list[Category], text: str) -> int:
+    """Mark every item (with its children) as a rectification item; returns how many top items.
+    An item read as a heading line plus paragraphs keeps the heading as its text and the
+    paragraphs as its rectification (they tell the work, as 整改情况 does elsewhere)."""
     for c in categories:
         for top in c.problems:
             for p in top.walk():
                 p.kind = "rectification_item"
+                _heading_and_work(p, text)
     return sum(len(c.problems) for c in categories)
+
+
+def _heading_and_work(p: Problem, text: str) -> None:
+    start, end = p.span
+    cut = text.find("\n", start, end)
+    if cut < 0:  # '1.健全理论学习常态长效机制。学校党委修订…': the first sentence is the heading
+        stop = text.find("。", start, end)
+        cut = stop + 1 if 0 <= stop < end - 1 else -1
+    if p.rectification or p.children or cut < 0:
+        return
+    rest = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
+    p.span = (start, cut)
+    p.text = text[start:cut].strip()
+    p.rectification_span = (rest, end)
+    p.rectification = text[rest:end].strip()
+    p.measures = split_measures(text, (rest, end))

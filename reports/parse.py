@@ -16,7 +16,7 @@ from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
 from .script import to_simplified
-from .structure import choose_scheme, find_problem_part, read_categories
+from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
@@ -47,7 +47,11 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
     narrative = is_narrative(categories)
-    items = mark_rectification_items(categories) if narrative else 0
+    if not categories:
+        headings = read_categories(text, heading_part(body), SHALLOW)
+        if is_narrative(headings[0]):
+            (categories, sections), narrative, part = headings, True, heading_part(body)
+    items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
         display_text=original if simplified is not None else None, text=text, source_path=source_path, source_format=source_format,

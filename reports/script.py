@@ -17,6 +17,7 @@ __all__ = ["is_traditional", "to_simplified"]
 # Simplified text changes almost none (a stray 著 or 乾 at most), Traditional text changes 20-40%.
 THRESHOLD = 0.05
 MIN_CHANGED = 5
+SAMPLE = 20_000
 
 
 @lru_cache(maxsize=1)
@@ -44,15 +45,17 @@ def _convert_aligned(text: str) -> str:
 def is_traditional(text: str, simplified: str | None = None) -> bool:
     """True when enough of the Chinese characters are Traditional forms."""
     simplified = _convert_aligned(text) if simplified is None else simplified
-    hanzi = changed = 0
-    for a, b in zip(text, simplified, strict=True):
-        if CJK_RE.match(a):
-            hanzi += 1
-            changed += a != b
-    return changed >= MIN_CHANGED and changed >= THRESHOLD * hanzi
+    if simplified == text:
+        return False
+    changed = sum(map(str.__ne__, text, simplified))  # only Chinese characters ever change
+    return changed >= MIN_CHANGED and changed >= THRESHOLD * len(CJK_RE.findall(text))
 
 
 def to_simplified(text: str) -> str | None:
-    """The Simplified text, same length as `text`, or None when `text` is not Traditional."""
+    """The Simplified text, same length as `text`, or None when `text` is not Traditional. A head that
+    converts to itself settles it without converting a long text whole."""
+    head = text[:SAMPLE]
+    if len(text) > SAMPLE and _converter().convert(head) == head:
+        return None
     simplified = _convert_aligned(text)
     return simplified if is_traditional(text, simplified) else None

@@ -16,7 +16,7 @@ from .model import Category, Problem
 from .numerals import to_int
 from .status import find_status, heading_status, status_code
 
-__all__ = ["Section", "find_problem_part", "read_categories"]
+__all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 
 H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
 CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")
@@ -109,6 +109,12 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
                                                    and s.problem_score() >= 2)]
     return [ln for s in chosen for ln in s.lines]
+
+
+def heading_part(lines: list[Line]) -> list[Line]:
+    """Every numbered section with its lines, for reading a report whose only structure is
+    headings (一、 then (一)): a narrative report that never numbers problems."""
+    return [ln for s in _sections(lines) if s.heading for ln in (s.heading, *s.lines)]
 
 
 class _Reader:

@@ -64,6 +64,8 @@ def test_narrative_report_headings_are_rectification_items():
     assert any("does not list its problems" in w for w in d["warnings"])
     assert not any("no problem section" in w for w in d["warnings"])
     assert d["inspection"]["inspector"] == "中央第十二巡视组"
+    assert items[0]["text"] == "健全理论学习常态长效机制。"
+    assert items[0]["measures"] == ["学校党委修订理论学习中心组学习制度,全年开展集体学习12次。"]
 
 
 def test_itemised_reports_stay_problems(corpus_reports):
@@ -93,3 +95,21 @@ def test_search_can_include_or_exclude_rectification_items():
     only_items = table.mask(Filters.of({"item_kind": "rectification_item"}))
     assert int(only_problems.sum()) == 3 and int(only_items.sum()) == 4
     assert not (only_problems & only_items).any()
+
+
+def test_narrative_report_with_headings_only():
+    # The same report without numbered items: (一)/(二) headings followed by paragraphs of work.
+    text = NARRATIVE.replace("1.健全理论学习常态长效机制。", "(一)健全理论学习常态长效机制\n") \
+        .replace("2.推动党的创新理论进教材进课堂。", "(二)推动党的创新理论进教材进课堂\n") \
+        .replace("(一)深入学习贯彻习近平新时代中国特色社会主义思想\n", "") \
+        .replace("(二)全面贯彻党的教育方针\n", "") \
+        .replace("3.完善思政课建设体系。", "(三)完善思政课建设体系\n") \
+        .replace("4.加强师德师风建设。", "(四)加强师德师风建设\n")
+    r = parse_text(text)
+    items = list(r.problems())
+    assert [p.text for p in items] == ["健全理论学习常态长效机制", "推动党的创新理论进教材进课堂",
+                                       "完善思政课建设体系", "加强师德师风建设"]
+    assert {p.kind for p in items} == {"rectification_item"} and r.found()["problems"] == 0
+    assert items[0].rectification.startswith("学校党委修订理论学习中心组学习制度")
+    assert r.text[slice(*items[0].span)] == "健全理论学习常态长效机制"
+    assert any("does not list its problems" in w for w in r.warnings)
