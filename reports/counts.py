@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 
 from .model import StatedCount
-from .numerals import to_int
+from .numerals import CN_COUNT_CLASS, to_int
 from .status import STATUS_WORDS
 
 __all__ = ["find_stated_counts"]
 
-NUM = r"(?P<n>\d+|[一二三四五六七八九十百两]+)"
+NUM = rf"(?P<n>\d+|{CN_COUNT_CLASS}+)"
 CLS = r"(?:个|项|条|件)"
 _STATUS_ALT = "|".join(f"(?P<{k}>{v})" for k, v in STATUS_WORDS)
 STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CLS}")
@@ -21,7 +21,7 @@ NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
-GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|[一二三四五六七八九十百]+){CLS}具体问题)")
+GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 AUTHORITATIVE = re.compile(r"截至|截止|目前")
 SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")

@@ -14,6 +14,7 @@ from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
+from .numerals import CN_COUNT_CLASS
 from .places import region_of
 from .teams import ROUND_RE, Team, find_teams
 
@@ -31,7 +32,7 @@ SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "
 UNIT_TAIL = PARTY_ORGAN_TAIL
 ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]")
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
-MANY_UNITS = re.compile(r"等?(?:\d+|[一二三四五六七八九十两]+)(?:家|个)(?:单位|部门|党组织)")
+MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
 SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 

@@ -9,13 +9,14 @@ import re
 
 from .grammar import CJK
 from .model import Measure, Span
+from .numerals import CN_ORDINAL_CLASS
 
 __all__ = ["RECT_LABEL", "split_measures"]
 
 RECT_LABEL = re.compile(rf"^(?P<who>[{CJK}]{{2,12}}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
                         r"|整改措施|落实情况|整改进展)\s*[:：]\s*")
 MARKER = re.compile(
-    r"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>[一二三四五六七八九十]{1,3}是)"
+    rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
     r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
     rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",

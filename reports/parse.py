@@ -10,6 +10,7 @@ import os
 import re
 
 from .counts import find_stated_counts
+from .grammar import PARTY_ORGAN
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
@@ -22,7 +23,7 @@ __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
 CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
-                          r"|[^。,,]{2,40}(?:党组|党委|委员会))$")
+                          rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 
 def report_id(text: str) -> str:

@@ -13,19 +13,19 @@ from dataclasses import dataclass, field
 from .lines import Line
 from .measures import RECT_LABEL, split_measures
 from .model import Category, Problem
-from .numerals import to_int
+from .numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
 from .status import find_status, heading_status, status_code
 
 __all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 
-H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
-CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")
+H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
+CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
-QNUM = re.compile(r"^问题(?P<n>[一二三四五六七八九十百]{1,4}|\d{1,3})\s*[:：]\s*(?P<t>.*)$")
+QNUM = re.compile(rf"^问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})\s*[:：]\s*(?P<t>.*)$")
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
-STATED_IN_TITLE = re.compile(r"[(（](?:共)?(?P<n>\d+|[一二三四五六七八九十]+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
-INLINE_SPLIT = re.compile(r"[\u2460-\u2473]|(?<=[。;;])\s*[一二三四五六七八九十]{1,3}是")
+INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
 # An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 
 from reports import gazetteer as gz
-from reports.grammar import CJK
+from reports.grammar import CJK, strip_party
 from reports.teams import ROUND_RE
 
 
@@ -113,7 +113,7 @@ def unit_context(text: str, unit: str | None = None, unit_short: str | None = No
     ctx.kind = "巡视" if text.count("巡视") > text.count("巡察") else "巡察"
     if not unit:
         return ctx
-    ctx.canonical = re.sub(r"(党组|党委)$", "", re.sub(r"^中共", "", unit))
+    ctx.canonical = strip_party(unit)
     region = _find_region(ctx.canonical)
     if region is not None:
         ctx.province = region.name if region.rank == 0 else region.province
