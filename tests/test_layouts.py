@@ -113,3 +113,22 @@ def test_narrative_report_with_headings_only():
     assert items[0].rectification.startswith("学校党委修订理论学习中心组学习制度")
     assert r.text[slice(*items[0].span)] == "健全理论学习常态长效机制"
     assert any("does not list its problems" in w for w in r.warnings)
+
+
+def test_store_keeps_item_kind_and_the_traditional_original(tmp_path):
+    import opencc
+
+    from reports.store import Store
+    traditional = opencc.OpenCC("s2t").convert(STATUS_SPLIT)
+    narrative, trad = parse_text(NARRATIVE), parse_text(traditional)
+    with Store(tmp_path / "x.db") as st:
+        st.add(narrative)
+        st.add(trad)
+        back = st.load(narrative.id)
+        assert {p.kind for p in back.problems()} == {"rectification_item"} and back.found()["problems"] == 0
+        summary = {s["report_id"]: s for s in st.summaries()}
+        assert summary[narrative.id]["found"]["problems"] == 0 and summary[trad.id]["found"]["problems"] == 3
+        back = st.load(trad.id)
+        assert back.script == "traditional" and back.display_text == traditional
+        rows = {(r["report_id"], r["item_kind"], r["kind"]) for r in st.problem_rows()}
+        assert rows == {(narrative.id, "rectification_item", "巡视"), (trad.id, "problem", "巡察")}
