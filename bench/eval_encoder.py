@@ -20,14 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from eval_search import LABELS, build_table, run_searcher, similar_run
-from md_blocks import put_block
-
+from bench.eval_search import LABELS, build_table, run_searcher, similar_run
+from bench.evaluate import load_labels, similar_labels
+from bench.md_blocks import put_block
 from embeddings.encoder import FP32_SPEC, load_encoder
-from embeddings.evaluate import load_labels, similar_labels
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.search import ALPHA, FUSION, Searcher
