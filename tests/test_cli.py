@@ -83,6 +83,9 @@ def test_ingest_is_idempotent_and_reports_lists(tmp_path):
     first = xuncha("ingest", str(CORPUS), "--json", "--no-sync", ws=ws)
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["summary"] == {"ingested": 5, "duplicate": 0, "error": 0}
+    rate = json.loads(first.stdout)["throughput"]  # problems stored per second of the whole command
+    assert rate["problems"] == 112 and rate["seconds"] > 0  # found.problems summed (top-level problems)
+    assert rate["problems_per_s"] == pytest.approx(112 / rate["seconds"], rel=0.05)
     again = xuncha("ingest", str(CORPUS), "--json", "--no-sync", ws=ws)
     assert json.loads(again.stdout)["summary"] == {"ingested": 0, "duplicate": 5, "error": 0}
     rows = json.loads(xuncha("reports", "--json", ws=ws).stdout)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 import click
 
-__all__ = ["StageBars", "UserError", "emit_json", "existing_workspace", "json_option", "open_workspace",
+__all__ = ["StageBars", "Throughput", "UserError", "emit_json", "existing_workspace", "json_option", "open_workspace",
            "workspace_option"]
 
 
@@ -42,18 +43,51 @@ class StageBars:
     def __init__(self) -> None:
         self.bars: dict[str, Any] = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, postfix: str | None = None) -> None:
         from tqdm import tqdm
         bar = self.bars.get(stage)
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, disable=None, leave=False)
         bar.total = total
         bar.n = done
+        if postfix is not None:
+            bar.set_postfix_str(postfix, refresh=False)
         bar.refresh()
 
     def close(self) -> None:
         for bar in self.bars.values():
             bar.close()
+
+
+class Throughput:
+    """Problems ingested per second of wall time since the start: the ingest bar's postfix and the
+    summary line (issue 14: a user sizing a 10,000-report run needs the rate)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.problems = 0
+
+    def add(self, outcome) -> None:
+        if outcome.status == "ingested":
+            self.problems += int((outcome.found or {}).get("problems", 0))
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def rate(self) -> float:
+        return self.problems / max(self.seconds, 1e-9)
+
+    def postfix(self) -> str:
+        return f"{self.problems} 个问题, {self.rate:.1f} 问题/秒"
+
+    def summary(self) -> dict[str, float | int]:
+        return {"problems": self.problems, "seconds": round(self.seconds, 2),
+                "problems_per_s": round(self.rate, 2)}
+
+    def line(self) -> str:
+        return f"吞吐量：{self.problems} 个问题，用时 {self.seconds:.1f} 秒，{self.rate:.1f} 问题/秒（含建索引）"
 
 
 def open_workspace(path: Path | None, model: str | None = None):

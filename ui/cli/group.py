@@ -10,7 +10,15 @@ from pathlib import Path
 
 import click
 
-from ui.cli.common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
+from ui.cli.common import (
+    StageBars,
+    Throughput,
+    UserError,
+    emit_json,
+    json_option,
+    open_workspace,
+    workspace_option,
+)
 
 __all__ = ["cli", "main", "run"]
 
@@ -113,19 +121,23 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     """Ingest report files or folders (idempotent: the same text is skipped)."""
     ws = open_workspace(workspace)
     bars = StageBars()
-    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total))
+    meter = Throughput()
+    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total, meter.postfix()),
+                         on_outcome=meter.add)
     bars.close()
     if not no_sync and any(o.status == "ingested" for o in outcomes):
         sync_workspace(ws)
     ws.close()
     counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
     if as_json:
-        emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts})
+        emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts, "throughput": meter.summary()})
     else:
         for o in outcomes:
             click.echo(o.line(), err=o.status == "error")
         click.echo(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, {counts['error']} error",
                    err=True)
+        if meter.problems:
+            click.echo(meter.line(), err=True)
     if counts["error"] and not (counts["ingested"] or counts["duplicate"]):
         sys.exit(1)
 

@@ -109,14 +109,18 @@ class Workspace:
         self.close()
 
     # -- ingest / remove ---------------------------------------------------------------
-    def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[IngestOutcome]:
-        """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
+    def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
+               on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+        """Ingest files and folders; a bad file is reported and skipped, never stops the batch.
+        ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display)."""
         files = collect_files(paths)
         outcomes = []
         for n, path in enumerate(files):
             if progress:
                 progress(n, len(files), str(path))
             outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+            if on_outcome:
+                on_outcome(outcomes[-1])
         if progress:
             progress(len(files), len(files), "")
         return outcomes
