@@ -129,6 +129,11 @@ class Tokenizer:
 TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search")
 
 
+def tokenizer_loaded() -> bool:
+    """Whether get_tokenizer() would return at once (the app answers dense-only until then)."""
+    return _shared is not None
+
+
 def get_tokenizer() -> Tokenizer:
     """One shared search-mode tokenizer per process: building one costs about a second."""
     global _shared

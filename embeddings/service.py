@@ -491,14 +491,15 @@ class SearchService:
         state = self.ensure_ready()
         valid = [q for q in cleaned if q is not None]
         vecs = iter(self._encode_queries(valid) if mode != "lexical" and valid else [])
-        tokenizer = get_tokenizer()
+        tokenizer = get_tokenizer() if mode != "dense" else None  # dense needs no jieba (slow to load)
         out: list[list[dict[str, Any]]] = []
         for query in cleaned:
             if query is None:
                 out.append([])
                 continue
             qvec = next(vecs) if mode != "lexical" else None
-            hits = state.searcher.search(qvec, tokenizer.tokenize(query), k=k, filters=filters, mode=mode)
+            tokens = tokenizer.tokenize(query) if tokenizer is not None else []
+            hits = state.searcher.search(qvec, tokens, k=k, filters=filters, mode=mode)
             out.append([h.to_json() for h in hits])
         return out
 

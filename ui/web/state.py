@@ -197,11 +197,14 @@ def warm_up() -> None:
     lock = _locks(path)["encoder"]
 
     def load() -> None:
-        with lock:
-            try:
-                ws.search.warm()
-            except Exception:
-                log.exception("warming up the search service failed")
+        try:
+            with lock:  # what a dense search needs: index state and the query encoder (fast)
+                ws.search.ensure_ready()
+                ws.search.query_encoder  # noqa: B018 - loads and keeps it
+            from embeddings.lexical import get_tokenizer
+            get_tokenizer()  # jieba's dictionary: seconds; searches go dense-only until it is in
+        except Exception:
+            log.exception("warming up the search service failed")
     threading.Thread(target=load, name="xuncha-warm-up", daemon=True).start()
 
 
@@ -212,6 +215,12 @@ def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str) 
     ws = get_workspace(path)
     with _locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
         return ws.search.search(query, k=k, filters=dict(filters), mode=mode)
+
+
+def keyword_index_ready() -> bool:
+    """False while jieba still loads after start; the search page then shows dense results first."""
+    from embeddings.lexical import tokenizer_loaded
+    return tokenizer_loaded()
 
 
 def search(query: str, k: int, filters: dict, mode: str) -> list[dict]:

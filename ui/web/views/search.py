@@ -123,8 +123,13 @@ def main() -> None:
     # one pagination widget per query and filter set, so a new search starts on page 1
     signature = repr((query, sorted((k, str(v)) for k, v in filters.items()), mode))
     page_key = "search_page_" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+    # right after start jieba's dictionary is still loading: answer from the vectors first, say so
+    partial = mode != "dense" and not state.keyword_index_ready()
+    mode = "dense" if partial else mode
     with st.spinner("正在检索…(首次检索需加载语义模型,请稍候)"):
         hits = state.safe(state.search, query, MAX_RESULTS, filters, mode)
+    if partial and hits is not None:
+        st.info("语义检索结果,关键词索引加载中:稍后再检索一次可得完整结果。", icon=":material/hourglass_top:")
     if hits is None:
         return
     if not hits:
