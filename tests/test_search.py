@@ -458,3 +458,18 @@ def test_problem_vectors_come_from_the_index(fake_ws):
     assert "三会一课" in toks[0] and "三会一课" in toks[1]
     with pytest.raises(SearchIndexError):
         service.problem_vectors([(SZ, "999")])
+
+
+def test_dense_search_answers_without_the_keyword_tokenizer(fake_ws, monkeypatch):
+    """Right after the app starts, jieba's dictionary is still loading: dense mode must not need it."""
+    import embeddings.service as service
+
+    _, _, search, _ = fake_ws
+    expected = search.search("理论学习", k=5, mode="dense")
+
+    def no_tokenizer():
+        raise AssertionError("dense search asked for the jieba tokenizer")
+    monkeypatch.setattr(service, "get_tokenizer", no_tokenizer)
+    assert search.search("理论学习", k=5, mode="dense") == expected and expected
+    with pytest.raises(AssertionError, match="jieba tokenizer"):
+        search.search("理论学习", k=5, mode="hybrid")
