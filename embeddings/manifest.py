@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.notices import XunchaError
+
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
     "atomic_write_text", "known_model_name", "read_manifest", "versions", "write_manifest",
@@ -24,7 +26,7 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 
 
-class SearchIndexError(ValueError):
+class SearchIndexError(XunchaError):
     """The search index cannot be used as asked (a user-facing, one-line message)."""
 
 
@@ -61,17 +63,14 @@ def read_manifest(directory: Path) -> Manifest | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise SearchIndexError(f"{path}: unreadable search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
+        raise SearchIndexError("manifest_unreadable", path=str(path), reason=str(exc)) from exc
     if not isinstance(data, dict) or data.get("format", 0) > MANIFEST_VERSION:
-        raise SearchIndexError(f"{path}: search index written by a newer xuncha; upgrade xuncha "
-                               "or rebuild the index with `xuncha reindex`")
+        raise SearchIndexError("manifest_newer", path=str(path))
     known = Manifest.__dataclass_fields__
     try:
         return Manifest(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
-        raise SearchIndexError(f"{path}: incomplete search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
+        raise SearchIndexError("manifest_incomplete", path=str(path), reason=str(exc)) from exc
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:

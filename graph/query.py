@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from reports.notices import XunchaError
+
 from .names import NODE_TYPES
 
 __all__ = [
@@ -48,15 +50,16 @@ _HIDDEN = ("by_report", "spans")
 _SUGGESTIONS = 5
 
 
-class GraphQueryError(LookupError):
-    """A query the graph cannot answer as asked; the message is one line for the user."""
+class GraphQueryError(XunchaError, LookupError):
+    """A query the graph cannot answer as asked (a code from reports/notices.py)."""
 
 
 class NotFound(GraphQueryError):
     def __init__(self, name: str, suggestions: list[str] | None = None):
         self.name, self.suggestions = name, list(suggestions or [])
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"'{name}' not found in the graph{hint}")
+        hint_zh = f";最接近的:{'、'.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__("graph_not_found", name=name, hint=hint, hint_zh=hint_zh)
 
 
 class Ambiguous(GraphQueryError):
@@ -65,24 +68,24 @@ class Ambiguous(GraphQueryError):
     def __init__(self, name: str, candidates: list[tuple[str, str | None]]):
         self.name, self.candidates = name, list(candidates)
         listed = "; ".join(f"{node} ({ctx})" if ctx else node for node, ctx in self.candidates)
-        super().__init__(f"'{name}' is ambiguous: {listed}; pass --type or the node id")
+        super().__init__("graph_ambiguous", name=name, listed=listed)
 
 
 class NoPath(GraphQueryError):
     def __init__(self, a: str, b: str):
         self.a, self.b = a, b
-        super().__init__(f"no path between '{a}' and '{b}'")
+        super().__init__("graph_no_path", a=a, b=b)
 
 
 def normalize_type(type_: str | None) -> str | None:
-    """`person`, `Person`, `人员` -> Person; ValueError names the known types."""
+    """`person`, `Person`, `人员` -> Person; GraphQueryError names the known types."""
     if type_ is None:
         return None
     if type_ in NODE_TYPES:
         return type_
     found = TYPE_ALIASES.get(type_.lower()) or next((t for t in NODE_TYPES if t.lower() == type_.lower()), None)
     if found is None:
-        raise ValueError(f"unknown node type '{type_}' (one of {', '.join(NODE_TYPES)})")
+        raise GraphQueryError("unknown_node_type", type=type_, types=list(NODE_TYPES))
     return found
 
 

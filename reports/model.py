@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .notices import Notice
+
 Span = tuple[int, int]
 
 __all__ = [
@@ -138,7 +140,7 @@ class Report:
     categories: list[Category] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
     truncated: bool = False
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # codes + parameters (reports/notices.py)
 
     def problems(self) -> Iterator[Problem]:
         """Every problem, parents before their children, in document order."""

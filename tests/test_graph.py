@@ -359,7 +359,7 @@ def test_cli_not_found_is_one_line_with_suggestions(corpus_ws):
     result = run(corpus_ws, "neighbors", "覃文东", "--json")
     assert result.exit_code == 1
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "not found" in lines[0] and "覃文乐" in lines[0]
+    assert len(lines) == 1 and "知识图谱中没有" in lines[0] and "覃文乐" in lines[0]
 
 
 def test_cli_ambiguous_team_lists_units(corpus_ws):
@@ -381,7 +381,7 @@ def test_cli_path_stats_export(corpus_ws, tmp_path):
 
 def test_cli_missing_workspace_is_a_user_error(tmp_path):
     result = CliRunner().invoke(graph_cli, ["stats", "--workspace", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1 and "no workspace" in result.stderr
+    assert result.exit_code == 1 and "没有工作区" in result.stderr
     assert not (tmp_path / "nowhere").exists()
 
 

@@ -33,7 +33,7 @@ def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     try:
         report = parse_source(read_source(file))
     except ReadError as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError.of(exc) from exc
     data = report_to_json(report)
     if as_json:
         emit_json(data)
@@ -51,8 +51,8 @@ def _print_parse_summary(d: dict) -> None:
     click.echo(f"  found: {d['found']}")
     for c in d["categories"]:
         click.echo(f"  ({c['ordinal']}) {c['title']}: {len(c['problems'])} problems")
-    for w in d["warnings"]:
-        click.echo(f"  warning: {w}", err=True)
+    for w in d["warning_codes"]:
+        click.echo(f"  提示:{w['message']}", err=True)
 
 
 @cli.command()
@@ -67,7 +67,7 @@ def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     try:
         report = parse_source(read_source(file))
     except ReadError as exc:
-        raise UserError(str(exc)) from exc
+        raise UserError.of(exc) from exc
     rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
     if as_json:
         emit_json(rows)
@@ -99,7 +99,7 @@ def sync_workspace(ws) -> None:
     try:
         ws.sync(progress=bars)
     except Exception as exc:  # the store is committed; derived artifacts catch up next time
-        raise UserError(f"{ws.root}: records stored, but updating the graph/search index failed ({exc})") from exc
+        raise UserError("sync_failed", path=str(ws.root), reason=repr(exc)) from exc
     finally:
         bars.close()
 
@@ -143,7 +143,7 @@ def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None)
         sync_workspace(ws)
     ws.close()
     if not removed:
-        raise UserError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
+        raise UserError("unknown_report", report_id=report_id)
     if as_json:
         emit_json({"removed": report_id})
     else:
@@ -182,14 +182,14 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
     """The problem ledger (问题台账): one row per leaf problem, CSV (UTF-8 BOM) or XLSX."""
     from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
-        raise UserError(f"{file}: give a .csv or .xlsx file name, or --format")
+        raise UserError("ledger_suffix", path=str(file))
     ws = open_workspace(workspace)
     rows = ws.ledger_rows()
     ws.close()
     try:
         write_ledger(rows, file, fmt)
     except OSError as exc:
-        raise UserError(f"{file}: cannot write ({exc.strerror or exc})") from exc
+        raise UserError("cannot_write", path=str(file), reason=str(exc.strerror or exc)) from exc
     if as_json:
         emit_json({"path": str(file), "rows": len(rows)})
     else:

@@ -84,7 +84,7 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
-        raise UserError("give either a QUERY or --batch FILE (not both)")
+        raise UserError("query_or_batch")
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:

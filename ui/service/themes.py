@@ -26,7 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.index import problem_uids
+from embeddings.search import QueryError
 from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from reports.notices import XunchaError
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
 __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
@@ -38,7 +40,7 @@ MAX_FIX_PROBLEMS = 100
 Progress = Callable[[str, int, int], None]
 
 
-class UnknownUnitError(ValueError):
+class UnknownUnitError(XunchaError):
     """A unit name that matches no unit in the workspace, or more than one."""
 
 
@@ -193,12 +195,12 @@ class ThemeService:
         ``exclude_units``: unit names (full name, unique short name or unique part of a full name)
         to leave out too. ``k``: at most this many similar problems are used."""
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_FIX_PROBLEMS:
-            raise ValueError(f"k must be a whole number from 1 to {MAX_FIX_PROBLEMS}, not {k!r}")
+            raise QueryError("bad_k", max_k=MAX_FIX_PROBLEMS, k=k)
         by_problem = report_id is not None or problem_id is not None
         if by_problem == (query is not None):
-            raise ValueError("give either a query or a report id and problem id (not both)")
+            raise QueryError("query_or_problem")
         if by_problem and (report_id is None or problem_id is None):
-            raise ValueError("a problem is named by both its report id and its problem id")
+            raise QueryError("need_query")
         excluded = self.resolve_units(exclude_units)
         source = self._source(report_id, problem_id) if by_problem else None
         if source is not None:
@@ -239,10 +241,10 @@ class ThemeService:
     def _source(self, report_id: str, problem_id: str) -> dict:
         rows = self.store.problem_rows([str(report_id)])
         if not rows:
-            raise ValueError(f"report {report_id}: not in the workspace")
+            raise QueryError("unknown_report", report_id=report_id)
         row = next((r for r in rows if str(r["id"]) == str(problem_id)), None)
         if row is None:
-            raise ValueError(f"report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2)")
+            raise QueryError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": row.get("unit") or row["report_id"],
                 "unit_short": row.get("unit_short"), "text": row.get("text") or "", "measures": row["measures"]}
 
@@ -256,9 +258,9 @@ def _resolve(name: str, units: dict[str, dict]) -> str:
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            raise UnknownUnitError(f"unit {needle!r} is ambiguous: {', '.join(sorted(candidates))}; give the full name")
+            raise UnknownUnitError("unit_ambiguous", unit=needle, candidates=sorted(candidates))
     known = ", ".join(f"{u} ({d['short']})" if d["short"] and d["short"] != u else u for u, d in sorted(units.items()))
-    raise UnknownUnitError(f"unknown unit {needle!r}; units in this workspace: {known or '(none)'}")
+    raise UnknownUnitError("unknown_unit", unit=needle, known=known or "(none)")
 
 
 def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: float) -> dict:

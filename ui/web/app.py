@@ -9,6 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from reports.notices import XunchaError
 from ui.web import render, state
 
 HERE = Path(__file__).resolve().parent
@@ -75,10 +76,11 @@ def main() -> None:
         state.bootstrap()
         sidebar()
         nav.run()
-    except Exception as exc:  # never a traceback on screen; the server log keeps it
+    except XunchaError as exc:  # the user's input (a file, a name): one Chinese line
+        st.error(f"页面出错:{render.md(exc.chinese())}", icon=":material/block:")
+    except Exception:  # a bug: never a traceback on screen; the server log keeps it
         log.exception("page failed")
-        message = render.md(render.translate_message(str(exc))) or type(exc).__name__
-        st.error(f"页面出错:{message}", icon=":material/block:")
+        st.error(f"页面出错:{render.INTERNAL_ERROR}", icon=":material/block:")
 
 
 if __name__ == "__main__":

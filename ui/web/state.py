@@ -15,8 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+from reports.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
-from ui.web.render import esc, md, translate_message
+from ui.web.render import INTERNAL_ERROR, esc, md
 
 __all__ = [
     "APP_TITLE",
@@ -87,11 +88,11 @@ def safe(fn, *args, **kwargs) -> Any:
     Returns None on failure."""
     try:
         return fn(*args, **kwargs)
-    except (ValueError, LookupError) as exc:
-        st.error(md(translate_message(str(exc))), icon=":material/warning:")
-    except Exception as exc:  # the user sees one line; the log keeps the traceback
+    except XunchaError as exc:
+        st.error(md(exc.chinese()), icon=":material/warning:")
+    except Exception:  # a bug, not the user's input: the user sees one line; the log keeps the traceback
         log.exception("UI call %s failed", getattr(fn, "__name__", fn))
-        st.error(f"操作失败:{md(translate_message(str(exc))) or type(exc).__name__}", icon=":material/block:")
+        st.error(f"操作失败:{INTERNAL_ERROR}", icon=":material/block:")
     return None
 
 
@@ -141,7 +142,7 @@ def _build_demo(ws: Workspace) -> int:
     outcomes = ws.ingest([corpus], progress=progress)
     bad = [o for o in outcomes if o.status == "error"]
     for o in bad:
-        st.warning(md(f"{Path(o.path).name}:{translate_message(o.message, o.path)}"))
+        st.warning(md(f"{Path(o.path).name}:{o.chinese()}"))
     bar.progress(1.0, text=f"已导入 {len(outcomes) - len(bad)} 份示例报告")
     return len(outcomes) - len(bad)
 
