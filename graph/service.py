@@ -15,12 +15,12 @@ from pathlib import Path
 
 import networkx as nx
 
+from reports.progress import Progress
 from reports.store import Store
 
 from . import query
 from .build import (
     GRAPH_FORMAT,
-    Progress,
     add_report,
     add_similarity,
     build_graph,
@@ -78,10 +78,10 @@ class GraphService:
             remove_report(G, report_id)
         for n, report_id in enumerate(new):
             if progress:
-                progress(n, len(new), report_id)
+                progress("graph", n, len(new))
             add_report(G, self.store, report_id)
         if progress:
-            progress(len(new), len(new), "")
+            progress("graph", len(new), len(new))
         changed = bool(gone or new) or G.graph.get("generation") != generation
         G.graph["generation"] = generation
         self._graph = G

@@ -40,6 +40,11 @@ class DateValue:
     year_inferred: bool = False
 
 
+def iso(d: DateValue | None) -> str | None:
+    """The ISO date of an optional DateValue (records, JSON and graph attributes store the ISO form)."""
+    return d.iso if d else None
+
+
 @dataclass
 class Inspection:
     """Who inspected the unit and when. Fields stay None when the report does not say."""

@@ -6,13 +6,10 @@ additions other tools may ignore.
 from __future__ import annotations
 
 from .counts import status_code
-from .model import STATUS_KEYS, DateValue, Problem, Report
+from .model import STATUS_KEYS, Problem, Report, iso
 
 __all__ = ["problem_to_json", "report_to_json"]
 
-
-def _iso(d: DateValue | None) -> str | None:
-    return d.iso if d else None
 
 
 def problem_to_json(p: Problem) -> dict:
@@ -41,10 +38,10 @@ def report_to_json(r: Report) -> dict:
         "level": r.level,
         "region": r.region,
         "inspection": {"kind": i.kind, "inspector": i.inspector, "inspector_text": i.inspector_text,
-                       "round": i.round, "start": _iso(i.start), "end": _iso(i.end),
-                       "feedback": _iso(i.feedback), "year_inferred": inferred},
-        "report_date": _iso(r.report_date),
-        "publish_date": _iso(r.publish_date),
+                       "round": i.round, "start": iso(i.start), "end": iso(i.end),
+                       "feedback": iso(i.feedback), "year_inferred": inferred},
+        "report_date": iso(r.report_date),
+        "publish_date": iso(r.publish_date),
         "stated": stated,
         "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
         "found": r.found(),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .counts import status_code
 from .migrations import MIGRATIONS, SCHEMA_VERSION
-from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
+from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount, iso
 from .notices import Notice, XunchaError, legacy_warning
 
 __all__ = ["Store", "StoreError", "problem_at"]
@@ -200,9 +200,6 @@ def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso else None
 
 
-def _iso(d: DateValue | None) -> str | None:
-    return d.iso if d else None
-
 
 def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) -> None:
     i = r.inspection
@@ -214,8 +211,8 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
         " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
-         i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), _iso(i.start), _iso(i.end),
-         _iso(i.feedback), _iso(r.report_date), _iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
+         i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), iso(i.start), iso(i.end),
+         iso(i.feedback), iso(r.report_date), iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
          json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json))
     db.executemany("INSERT INTO warnings (report_id, seq, message, code, params_json) VALUES (?,?,?,?,?)",
                    [(r.id, n, w.english(), w.code, json.dumps(w.params, ensure_ascii=False))

@@ -113,7 +113,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     """Ingest report files or folders (idempotent: the same text is skipped)."""
     ws = open_workspace(workspace)
     bars = StageBars()
-    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total))
+    outcomes = ws.ingest(paths, progress=bars)
     bars.close()
     if not no_sync and any(o.status == "ingested" for o in outcomes):
         sync_workspace(ws)

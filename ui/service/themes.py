@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,9 @@ from typing import Any
 from embeddings.index import problem_uids
 from embeddings.search import QueryError
 from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from reports.atomic import write_text
 from reports.notices import XunchaError
+from reports.progress import Progress
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
 __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
@@ -37,7 +39,6 @@ log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
 THEMES_FORMAT = "xuncha-themes/1"
 MAX_FIX_PROBLEMS = 100
-Progress = Callable[[str, int, int], None]
 
 
 class UnknownUnitError(XunchaError):
@@ -129,7 +130,7 @@ class ThemeService:
         result = compute_themes(problems, self.config)
         report("themes", 2, 3)
         doc = _document(result, stamp, self.config, time.perf_counter() - started)
-        _atomic_write(self.path, json.dumps(doc, ensure_ascii=False))
+        write_text(self.path, json.dumps(doc, ensure_ascii=False))
         report("themes", 3, 3)
         log.info("themes: %d over %d problems in %.2fs", len(result.themes), len(problems), doc["seconds"])
         return doc
@@ -278,8 +279,3 @@ def _graph_has(G, doc: dict) -> bool:
     similar = sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO")
     return have == want and similar == len(doc["pairs"])
 
-
-def _atomic_write(path: Path, text: str) -> None:
-    from embeddings.manifest import atomic_write_text
-
-    atomic_write_text(path, text)

@@ -15,6 +15,7 @@ from pathlib import Path
 from reports.model import Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
+from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
 from reports.store import Store
 
@@ -22,8 +23,6 @@ __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "defaul
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
-Progress = Callable[[int, int, str], None]
-StageProgress = Callable[[str, int, int], None]
 
 
 def default_root() -> Path:
@@ -104,11 +103,10 @@ class Workspace:
         from ui.service.themes import ThemeService
         return ThemeService(self.root, self.store, self.search, self.graph)
 
-    def sync(self, progress: StageProgress | None = None) -> None:
+    def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
-        self.graph.sync(progress=graph_progress)
+        self.graph.sync(progress=progress)
         self.search.sync(progress=progress)
         self.themes.sync(progress=progress)
 
@@ -128,10 +126,10 @@ class Workspace:
         outcomes = []
         for n, path in enumerate(files):
             if progress:
-                progress(n, len(files), str(path))
+                progress("ingest", n, len(files))
             outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
         if progress:
-            progress(len(files), len(files), "")
+            progress("ingest", len(files), len(files))
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:

@@ -135,9 +135,8 @@ def _build_demo(ws: Workspace) -> int:
     st.info(f"工作区为空,正在用示例报告({corpus.name}/)建立演示工作区…", icon=":material/inventory_2:")
     bar = st.progress(0.0, text="导入示例报告…")
 
-    def progress(done: int, total: int, name: str) -> None:
-        label = f"导入示例报告 {done}/{total}" + (f":{Path(name).name}" if name else "")
-        bar.progress(done / total if total else 1.0, text=label)
+    def progress(_stage: str, done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"导入示例报告 {done}/{total}")
 
     outcomes = ws.ingest([corpus], progress=progress)
     bad = [o for o in outcomes if o.status == "error"]
