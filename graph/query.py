@@ -16,7 +16,7 @@ import networkx as nx
 
 from reports.notices import XunchaError
 
-from .names import NODE_TYPES
+from .names import NODE_TYPES, node_id
 
 __all__ = [
     "Ambiguous",
@@ -148,6 +148,40 @@ def context(G: nx.MultiDiGraph, node: str) -> str | None:
         inspected = sorted(G.nodes[u]["name"] for u, _, k in G.in_edges(node, keys=True) if k == "INSPECTED_BY")
         return "、".join(inspected) or None
     return d.get("org") or d.get("seen_in") or d.get("unit") or d.get("region") or d.get("full_name")
+
+
+# -- lookups the views need (they never build node ids or walk the graph themselves) ---------------
+
+def report_unit(G: nx.MultiDiGraph, report_id: str) -> str | None:
+    """The Unit node a report is about (its ABOUT edge), None for a report not in the graph."""
+    node = node_id("Report", report_id)
+    if node not in G:
+        return None
+    return next((v for _, v, k in G.out_edges(node, keys=True) if k == "ABOUT"), None)
+
+
+def ranked_neighbours(G: nx.MultiDiGraph, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
+    """Up to `limit` neighbours of the given types (either direction), most connected first, and how
+    many more there are."""
+    wanted = set(types)
+    around = {n for n in set(G.successors(node)) | set(G.predecessors(node)) if G.nodes[n].get("type") in wanted}
+    ranked = sorted(around, key=lambda n: (-G.degree(n), n))
+    return ranked[:limit], max(0, len(ranked) - limit)
+
+
+def edges_among(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(source, target, edge type) for every edge with both ends in `nodes`."""
+    present = set(nodes)
+    return [(u, v, k) for u, v, k in G.edges(keys=True) if u in present and v in present]
+
+
+def entity_rows(G: nx.MultiDiGraph, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """(node id, type, name, context) for every node of the given types, most connected first."""
+    wanted = set(types)
+    rows = [(node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node))
+            for node, d in G.nodes(data=True) if d.get("type") in wanted]
+    rows.sort(key=lambda r: (-r[4], r[2]))
+    return [r[:4] for r in rows]
 
 
 # -- one node ----------------------------------------------------------------------------------

@@ -164,5 +164,29 @@ class GraphService:
     def stats(self) -> dict:
         return query.stats(self.graph)
 
+    # -- lookups for the views ----------------------------------------------------------------------
+    def attrs(self, nodes: Iterable[str]) -> dict[str, dict]:
+        """Node id -> its attributes, for the nodes still in the graph (in the order given)."""
+        G = self.graph
+        return {n: G.nodes[n] for n in dict.fromkeys(nodes) if n in G}
+
+    def node_types(self) -> set[str]:
+        return {d.get("type") for _, d in self.graph.nodes(data=True)}
+
+    def context(self, node: str) -> str | None:
+        return query.context(self.graph, node)
+
+    def report_unit(self, report_id: str) -> str | None:
+        return query.report_unit(self.graph, report_id)
+
+    def ranked_neighbours(self, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
+        return query.ranked_neighbours(self.graph, node, types, limit)
+
+    def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
+        return query.edges_among(self.graph, nodes)
+
+    def entity_rows(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        return query.entity_rows(self.graph, types)
+
     def export(self, fmt: str, directory: str | os.PathLike) -> list[Path]:
         return export(self.graph, fmt, directory)

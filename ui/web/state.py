@@ -300,14 +300,7 @@ def filter_options() -> dict[str, list]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _entity_options(path: str, gen: int) -> list[tuple[str, str, str, str]]:
     """(node id, type, name, context) for every pickable entity, most connected first."""
-    G = get_workspace(path).graph.graph
-    from graph.query import context
-    rows = []
-    for node, d in G.nodes(data=True):
-        if d.get("type") in ENTITY_TYPES:
-            rows.append((node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node)))
-    rows.sort(key=lambda r: (-r[4], r[2]))
-    return [r[:4] for r in rows]
+    return get_workspace(path).graph.entity_rows(ENTITY_TYPES)
 
 
 def entity_options() -> list[tuple[str, str, str, str]]:

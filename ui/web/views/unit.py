@@ -198,11 +198,7 @@ def main() -> None:
     counts(report)
     categories(report)
     people_and_references(rid)
-    unit_node = None
-    G = state.workspace().graph.graph
-    for _, v, k in G.out_edges(f"Report:{rid}", keys=True) if f"Report:{rid}" in G else ():
-        if k == "ABOUT":
-            unit_node = v
+    unit_node = state.workspace().graph.report_unit(rid)
     if unit_node:
         st.page_link(ENTITY_PAGE, label="在「实体关系」中查看该单位", icon=":material/hub:",
                      query_params={"entity": unit_node})
