@@ -1,25 +1,5 @@
 """FAISS vector index over problems: inner product on L2-normalised vectors, stable int64 ids.
-
-Ids come from ``problem_uid(report_id, problem_id)`` (first 8 bytes of a sha256, 63 bits), so the
-same problem gets the same id in every build and removing a report removes exactly its ids.
-
-Index kind by size (DESIGN.md section 4), chosen by ``choose_kind``:
-
-``flat``  ``IndexIDMap2(IndexFlatIP)``: exact, supports add/remove by id; used up to ``FLAT_MAX``.
-``ivf``   ``IndexIVFFlat`` (inner product) with a hashtable direct map: supports add/remove by id and
-          reconstruction; ``nlist`` ~ 4*sqrt(n) rounded to a power of two, ``nprobe`` set from the
-          recall measured in bench/bench_search.py. HNSW was measured too: similar recall and
-          latency, but it cannot remove ids (faiss ``IndexHNSW`` has no ``remove_ids``), so every
-          report removal would mean a rebuild of minutes at 1M.
-
-Filtered searches (a mask of allowed ids) are exact whenever the allowed set is small (at most
-``EXACT_FILTER_MAX`` vectors are reconstructed and scored with numpy): an IVF probe over a few
-lists would otherwise miss most of a rare unit's problems. Large allowed sets use a faiss
-``IDSelectorBatch``.
-
-Saving is atomic (reports/atomic.py: ``faiss.write_index`` to a temp file, fsync, ``os.replace``);
-a failed or interrupted save leaves the previous file intact. Nothing is pickled.
-"""
+Index kinds, filtered search, atomic saves: docs/decisions.md, "Search"."""
 from __future__ import annotations
 
 import hashlib

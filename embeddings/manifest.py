@@ -1,10 +1,5 @@
-"""The search index's manifest: what built the index, from which store generation, in which files.
-
-``<workspace>/search/manifest.json`` is the commit point of every index update. Index files carry
-a build token in their names (``vectors-<token>.faiss``); an update writes new files first and the
-manifest last (temp file + ``os.replace``), so a reader always sees a manifest whose files exist
-and agree with each other, and a crash mid-update leaves the previous build in force.
-"""
+"""The search index's manifest: what built the index, from which store generation, in which files;
+written last, it is the commit point of every update (docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 import json

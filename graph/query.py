@@ -1,10 +1,5 @@
-"""Questions asked of the graph: find a node by name, its profile and neighbours, paths, rankings.
-
-Names are what users type (覃文乐, 市文联, 纪律处分条例), so `resolve` matches node names and every
-alias a report used, and when that fails says which names come closest; when a name fits several
-nodes (two people called 李军 in different units) it lists them with their units instead of
-guessing.
-"""
+"""Questions asked of the graph: find a node by name (with suggestions or the candidates), its
+profile and neighbours, paths, rankings, and the lookups the views need (docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import difflib

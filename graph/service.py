@@ -1,10 +1,5 @@
-"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it.
-
-The store is the system of record; the graph file is a cache of it stamped with the store
-generation it reflects. Whenever the store has moved on, the graph catches up report by report
-(adds what is new, removes what is gone) instead of being rebuilt, and an unreadable file is
-simply rebuilt.
-"""
+"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it
+(docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import logging

@@ -1,10 +1,5 @@
-"""SQLite store: the system of record for reports, problems, measures and entity mentions.
-
-WAL mode, foreign keys on, a busy timeout so two ingests queue instead of failing, and one
-transaction per report so a killed process leaves the last committed state. `generation` counts
-every committed change; derived artifacts (vector index, graph) record the generation they were
-built from and catch up when it moves.
-"""
+"""SQLite store: the system of record for reports, problems, measures, warnings and entity mentions
+(docs/decisions.md, "Store")."""
 from __future__ import annotations
 
 import json

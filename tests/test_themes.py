@@ -22,7 +22,6 @@ from embeddings.themes import (
     ThemeConfig,
     compute_themes,
     ctfidf_terms,
-    display_names,
     leaf_rows,
 )
 from ui.cli.themes import fixes as fixes_cmd
@@ -39,7 +38,7 @@ from ui.service.fixes import (
     titles,
     usable_hits,
 )
-from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError
+from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError, display_names
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent

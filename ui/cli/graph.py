@@ -1,8 +1,5 @@
-"""`xuncha graph …`: thin commands over `graph.service.GraphService` (DESIGN.md section 6).
-
-Register with `cli.add_command(graph)`. JSON goes to stdout (UTF-8, not ASCII-escaped); a name
-that matches nothing or several nodes is a one-line user error with exit code 1.
-"""
+"""`xuncha graph …`: thin commands over `graph.service.GraphService`
+(DESIGN.md section 6; docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import itertools

@@ -1,8 +1,5 @@
-"""The `xuncha` command line: thin commands over `ui.service.workspace.Workspace` (DESIGN.md section 6).
-
-JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. Exit 0 on success,
-1 on a user error with a one-line message, never a traceback for bad input.
-"""
+"""The `xuncha` Click group and the report commands (parse, entities, ingest, remove, reports, export),
+thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
 from __future__ import annotations
 
 import sys

@@ -1,9 +1,5 @@
-"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService.
-
-Register with ``for command in COMMANDS: cli.add_command(command)``. JSON goes to stdout (UTF-8,
-not ASCII-escaped), progress and warnings to stderr. A user error is a one-line message with
-exit code 1 (DESIGN.md section 6).
-"""
+"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService
+(docs/decisions.md, "Themes")."""
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -1,25 +1,12 @@
-"""ThemeService: a workspace's themes (problem clusters across units), kept in step with the store.
-It also answers "how did other units fix this?".
-
-Themes are derived data, like the search index and the graph. They are computed from the store's
-leaf problems, the search index's vectors and jieba tokens (embeddings/themes.py). The result is
-cached in ``<workspace>/themes.json`` with the store generation, the index build and the settings
-it came from; any of these moving makes it stale. The file is written to a temp file and renamed,
-so a reader never sees half a file.
-
-A full recompute takes a fraction of a second on the demo corpus (bench/RESULTS.md, "## Themes"),
-so an ingest or a removal simply recomputes: no incremental bookkeeping to get wrong.
-
-``sync`` also writes the themes into the knowledge graph: Theme nodes with Problem -IN_THEME->
-Theme edges, and cross-unit Problem -SIMILAR_TO{score}-> Problem edges (each problem's best
-other-unit neighbours above ``ThemeConfig.similar_min``).
-"""
+"""ThemeService: a workspace's themes (problem clusters across units), kept in step with the store,
+and "how did other units fix this?" (docs/decisions.md, "Themes")."""
 from __future__ import annotations
 
 import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +20,7 @@ from reports.notices import XunchaError
 from reports.progress import Progress
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
-__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
+__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "display_names", "unit_theme_matrix"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
@@ -92,7 +79,7 @@ class ThemeService:
         return next((t for t in self.themes() if t["id"] == theme_id), None)
 
     def unit_theme_matrix(self) -> dict:
-        """Units x themes problem counts (``embeddings.themes.unit_theme_matrix``)."""
+        """Units x themes problem counts (``unit_theme_matrix`` below), as cached."""
         return self.snapshot()["unit_theme"]
 
     def labels(self) -> dict[tuple[str, str], str]:
@@ -269,7 +256,7 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
     nothing else."""
     return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
-            **result.to_json(), "unit_theme": result.matrix()}
+            **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
 
 
 def _graph_has(G, doc: dict) -> bool:
@@ -279,3 +266,33 @@ def _graph_has(G, doc: dict) -> bool:
     similar = sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO")
     return have == want and similar == len(doc["pairs"])
 
+
+def unit_theme_matrix(themes: Sequence[dict]) -> dict:
+    """Units x themes problem counts (the page's heatmap and `xuncha themes`). Units with more themes come first; themes keep their order
+    (most units first).
+
+    ``{"units": [full names], "unit_short": [...], "unit_labels": [short unless two units share it],
+    "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
+    per_unit: dict[str, Counter] = {}
+    short: dict[str, str | None] = {}
+    for col, t in enumerate(themes):
+        for m in t["members"]:
+            per_unit.setdefault(m["unit"], Counter())[col] += 1
+            short.setdefault(m["unit"], m.get("unit_short"))
+    units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
+    shorts = [short[u] or u for u in units]
+    return {
+        "units": units,
+        "unit_short": shorts,
+        "unit_labels": display_names(units, shorts),
+        "themes": [t["id"] for t in themes],
+        "labels": [t["label"] for t in themes],
+        "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
+    }
+
+
+def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
+    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
+    those get their full names."""
+    counts = Counter(s for s in shorts if s)
+    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]

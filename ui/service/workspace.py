@@ -1,8 +1,5 @@
-"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list.
-
-A workspace directory holds `xuncha.db` (the system of record) and the artifacts derived from it
-(vector index, graph), which are rebuilt from the store whenever they lag behind it.
-"""
+"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list;
+derived artifacts are rebuilt from the store when they lag (docs/decisions.md, "Layout and packaging")."""
 from __future__ import annotations
 
 import logging

@@ -1,7 +1,5 @@
-"""The Streamlit app: `xuncha ui` runs this file (streamlit run ui/web/app.py), or run it directly with
-XUNCHA_HOME pointing at a workspace. One module per page under ui/web/views/; shared resources in
-ui/web/state.py; all escaping and highlighting in ui/web/render.py.
-"""
+"""The Streamlit app (`xuncha ui` runs it): navigation, first-run bootstrap, sidebar, styles;
+one module per page in views/ (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import logging

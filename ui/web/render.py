@@ -1,10 +1,5 @@
-"""Safe rendering helpers for the Streamlit pages: every piece of report text goes through here.
-
-Report text, unit names and entity names come from uploaded files, so they are untrusted. The rule
-(docs/decisions.md, "UI"): user text is passed through `esc` *before* any markup is built around
-it, and only HTML built here is ever given to ``st.markdown(..., unsafe_allow_html=True)``.
-Widget labels, which Streamlit renders as a subset of Markdown, go through `md` instead.
-"""
+"""Safe rendering for the Streamlit pages: every piece of report text is escaped here before any
+markup is built around it (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import html

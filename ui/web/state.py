@@ -1,8 +1,5 @@
-"""Resources shared by every page and session: the workspace (and through it the model, the
-search index and the graph) is opened once per process with ``st.cache_resource``; lists derived
-from the store are cached with ``st.cache_data`` keyed by the store's generation, so an ingest or a
-removal is seen by every page at once without clearing anything by hand.
-"""
+"""Resources shared by every page and session: one workspace per process, store-derived lists cached
+by the store generation (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import logging

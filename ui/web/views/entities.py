@@ -1,12 +1,5 @@
-"""实体关系: pick an entity, see its neighbourhood as an interactive graph (double-click or the
-「展开」 button expands a node, colours by type, legend), its properties, and a path between two
-entities. Deep link: ?entity=<node id>.
-
-The graph is drawn by st-link-analysis (Cytoscape, bundled in the wheel, nothing loaded from the
-network). Its side panel writes node data with innerHTML, so every value handed to it except the
-canvas caption `label` (drawn on a canvas, and shown with innerText) is HTML-escaped here, and node
-ids are opaque hashes, never names.
-"""
+"""实体关系: an entity's neighbourhood as an interactive graph, its properties, and a path between
+two entities; deep link ?entity=<node id> (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import hashlib
