@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.web.render import shorten
+from ui.service.text import shorten
 
 __all__ = ["COMMANDS", "fixes", "themes"]
 

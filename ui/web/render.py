@@ -7,6 +7,8 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from ui.service.text import shorten
+
 __all__ = [
     "EDGE_LABELS",
     "INTERNAL_ERROR",
@@ -48,12 +50,6 @@ STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成"
                  "long_term": "长期坚持"}
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
-
-
-def shorten(text: str | None, n: int) -> str:
-    """Whitespace folded, cut to `n` characters with an ellipsis: labels, tooltips, table cells."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def esc(value: object) -> str:
