@@ -18,20 +18,24 @@ def cli() -> None:
     """xuncha: knowledge graph and semantic search over 巡视/巡察整改 reports."""
 
 
+def _parse_file(file: Path):
+    """The parsed report; an unreadable file is the one-line user error."""
+    from reports.parse import parse_source
+    from reports.read import ReadError, read_source
+    try:
+        return parse_source(read_source(file))
+    except ReadError as exc:
+        raise UserError.of(exc) from exc
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Parse one report file and print what was found (no workspace needed)."""
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
     from reports.serialize import report_to_json
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError.of(exc) from exc
-    data = report_to_json(report)
+    data = report_to_json(_parse_file(file))
     if as_json:
         emit_json(data)
         return
@@ -59,12 +63,7 @@ def _print_parse_summary(d: dict) -> None:
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
     from reports.entities import extract_entities
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError.of(exc) from exc
+    report = _parse_file(file)
     rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
     if as_json:
         emit_json(rows)
