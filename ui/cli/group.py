@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reports.notices import XunchaError
 from ui.cli.common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
 
 __all__ = ["cli", "main", "run"]
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.ClickException as exc:
         click.echo(f"xuncha: {exc.format_message()}", err=True)
+        return 1
+    except XunchaError as exc:  # a user error a command did not wrap: still one Chinese line
+        click.echo(f"xuncha: {exc.chinese()}", err=True)
         return 1
     except BrokenPipeError:
         return 0
