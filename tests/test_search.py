@@ -45,7 +45,7 @@ class FakeEncoder(Encoder):
             for a, b in itertools.pairwise(text):
                 out[row, zlib.crc32((a + b).encode()) % self.dim] += 1.0
         if progress:
-            progress(len(texts), len(texts))
+            progress("embed", len(texts), len(texts))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
