@@ -55,7 +55,7 @@ class IngestOutcome:
 
     def line(self) -> str:
         if self.status == "error":
-            return f"error      {self.message}"
+            return f"error      {self.path}: {self.chinese()}"
         counts = self.found
         detail = f"{counts.get('problems', 0)} problems" if counts else ""
         return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
