@@ -70,7 +70,13 @@ MIGRATIONS: list[str] = [
     CREATE INDEX mentions_entity ON mentions(entity_id);
     CREATE INDEX problems_category ON problems(report_id, category_ordinal);
     """,
-    # 2: warnings as code + parameters (reports/notices.py); stored English sentences are converted once
+    # 2 (issue 9): problem kind (problem | rectification_item) and Traditional originals kept for display
+    """
+    ALTER TABLE problems ADD COLUMN kind TEXT NOT NULL DEFAULT 'problem';
+    ALTER TABLE reports ADD COLUMN script TEXT NOT NULL DEFAULT 'simplified';
+    ALTER TABLE reports ADD COLUMN display_text TEXT;
+    """,
+    # 3: warnings as code + parameters (reports/notices.py); stored English sentences are converted once
     # by notices.legacy_warning (registered on the connection by Store), `message` stays for reading
     """
     ALTER TABLE warnings ADD COLUMN code TEXT NOT NULL DEFAULT 'legacy';

@@ -25,7 +25,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stated_categories_mismatch": ("stated {stated} categories, found {found}", "报告自述 {stated} 个方面,实际识别 {found} 个"),
     "category_problems_mismatch": ("category ({ordinal}) states {stated} problems, found {found}",
                                    "第 {ordinal} 类自述 {stated} 个问题,实际识别 {found} 个"),
-    "legacy": ("{message}", "{message}"),  # a stored English sentence no pattern recognised (migration 2)
+    "rectification_items": ("the report does not list its problems: {items} headings of rectification work were "
+                            "read as rectification items, not problems",
+                            "报告未列出具体问题:{items} 个整改工作标题按整改事项读取,不计为问题"),
+    "legacy": ("{message}", "{message}"),  # a stored English sentence no pattern recognised (migration 3)
     # reading a file (reports/read.py)
     "no_such_file": ("no such file", "文件不存在"),
     "permission_denied": ("permission denied", "没有读取权限"),
@@ -187,7 +190,7 @@ class XunchaError(Exception):
         return self._line("zh") if with_path else self.notice.chinese()
 
 
-# Migration 2 converts warnings stored as English sentences by these patterns, once; nothing else parses
+# Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses
 # English (the code is the record from then on).
 _LEGACY: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     ("no_problem_section", re.compile(r"no problem section found.*"), ()),
@@ -198,11 +201,13 @@ _LEGACY: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
     ("stated_categories_mismatch", re.compile(r"stated (\d+) categories, found (\d+)"), ("stated", "found")),
     ("category_problems_mismatch", re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"),
      ("ordinal", "stated", "found")),
+    ("rectification_items", re.compile(r"the report does not list its problems: (\d+) headings of rectification "
+                                       r"work were read as rectification items, not problems"), ("items",)),
 ]
 
 
 def legacy_warning(message: str) -> str:
-    """JSON {"code", "params"} for a warning stored as an English sentence before migration 2."""
+    """JSON {"code", "params"} for a warning stored as an English sentence before migration 3."""
     text = " ".join((message or "").split())
     for code, pattern, names in _LEGACY:
         m = pattern.fullmatch(text)

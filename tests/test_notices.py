@@ -1,5 +1,5 @@
 """Errors and warnings as codes: every code renders in Chinese, stored warnings survive a reworded
-English table, and migration 2 converts warnings stored as English sentences."""
+English table, and migration 3 converts warnings stored as English sentences."""
 from __future__ import annotations
 
 import re
