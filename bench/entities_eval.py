@@ -1,6 +1,6 @@
 """Score `reports.entities.extract_entities` against the hand-built gold set; print a table, write JSON.
 
-Run: python bench/entities_eval.py   (writes bench/results/entities.json)
+Run: python -m bench.entities_eval   (writes bench/results/entities.json)
 
 People are scored per mention (span and role must both match), organisations and inspection teams
 as (report, canonical name) sets, 《》 titles by class accuracy over every gold title (a title not
@@ -9,13 +9,10 @@ found counts as wrong), document numbers as (report, number, title) triples.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from reports.entities import extract_entities
 from reports.model import Mention
