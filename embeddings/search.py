@@ -1,18 +1,5 @@
 """Hybrid search over problems: dense (FAISS) and lexical (BM25) results fused, with metadata filters.
-
-Independent of the store and the encoder: a ``Searcher`` takes a ``ProblemTable`` (the problems'
-metadata as columns), a ``VectorIndex``, a ``LexicalIndex`` aligned with the table, and a query
-that is already encoded and tokenised. ``embeddings.service.SearchService`` wires these to a
-workspace; the benchmark wires them to synthetic data.
-
-Fusion (default ``score``): each candidate list (top ``CANDIDATES`` dense by cosine, top
-``CANDIDATES`` lexical by BM25) is min-max normalised over its own candidates and the two are
-summed with weights ``ALPHA`` (dense) and ``1 - ALPHA`` (lexical); a document missing from a list
-gets 0 from it. Reciprocal-rank fusion (``fusion="rrf"``, ``sum_m w_m / (RRF_K + rank_m)``) is kept
-as the alternative. Both, and their constants, were measured on the labelled set
-(bench/eval/queries.json): score fusion with ALPHA = 0.3 came first, and kept its edge over the
-best single method under 2-fold cross-validation (bench/RESULTS.md, "## Search").
-"""
+Independent of store and encoder; fusion and its measured constants: docs/decisions.md (Search)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -20,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+
+from reports.notices import XunchaError
 
 from .index import VectorIndex, problem_uid
 from .lexical import LexicalIndex
@@ -37,6 +26,7 @@ __all__ = [
     "Filters",
     "Hit",
     "ProblemTable",
+    "QueryError",
     "Searcher",
     "rrf_fuse",
     "score_fuse",
@@ -58,6 +48,11 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
+
+
+class QueryError(XunchaError, ValueError):
+    """A search request that cannot be run as asked: an empty query, a bad k, an unknown filter
+    (still a ValueError for callers of the library; the CLI and UI catch it as a XunchaError)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,7 @@ class Filters:
             return value
         unknown = set(value) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+            raise QueryError("unknown_filter", names=sorted(unknown))
         data = {k: v for k, v in value.items() if v not in (None, "", ())}
         exclude = data.get("exclude_report", ())
         if isinstance(exclude, str):
@@ -99,7 +94,7 @@ class Filters:
             try:
                 data["year"] = int(data["year"])
             except (TypeError, ValueError):
-                raise ValueError(f"year must be a number, not {data['year']!r}") from None
+                raise QueryError("bad_year", year=data["year"]) from None
         return cls(**data)
 
     def is_empty(self) -> bool:
