@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from reports.places import find_places, region_of
+from reports.unitnames import unit_canonical
 
 __all__ = [
     "EDGE_TYPES",
@@ -28,9 +29,6 @@ EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF",
 MENTION_TYPES = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                  "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
-_PARTY_PREFIX = re.compile(r"^中共")
-# A unit's party group or leadership is the unit for the graph: 覃文乐 is 党组书记 *of* 市文联.
-_PARTY_TAIL = re.compile(r"(党组|党委|党工委|党总支|党支部|领导班子)$")
 _TEAM = re.compile(r"^(?P<lvl>省委|市委|州委|盟委|县委|区委|旗委)(?P<rest>.*(?:巡察|巡视)(?:工作)?组)$")
 _LEVEL_PLACE = {"省委": 0, "市委": 1, "州委": 1, "盟委": 1, "县委": 2, "区委": 2, "旗委": 2}
 _ROLE_SPLIT = re.compile(r"[、,，;；/\s]+|兼任?")
@@ -39,13 +37,6 @@ _ROLE_SPLIT = re.compile(r"[、,，;；/\s]+|兼任?")
 def node_id(type_: str, key: str) -> str:
     """Readable, stable ids: `Unit:张家界市文学艺术界联合会`, `Problem:<report>/<problem>`."""
     return f"{type_}:{key}"
-
-
-def unit_canonical(name: str) -> str:
-    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group)."""
-    core = _PARTY_PREFIX.sub("", name.strip())
-    stripped = _PARTY_TAIL.sub("", core)
-    return stripped if len(stripped) >= 2 else core
 
 
 def qualify_team(name: str, region: str | None) -> str:

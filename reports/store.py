@@ -18,6 +18,7 @@ from pathlib import Path
 from .counts import status_code
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
+from .unitnames import display_names
 
 __all__ = ["Store", "StoreError", "problem_at"]
 
@@ -43,6 +44,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._names: tuple[int, dict[str, str]] | None = None
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                         check_same_thread=False)
@@ -120,6 +122,18 @@ class Store:
         return True
 
     # -- reads -------------------------------------------------------------------------
+    def unit_names(self) -> dict[str, str]:
+        """report id -> the unit's display name, distinct across this workspace's units.
+
+        Depends on every stored unit, so it is recomputed whenever the generation moves (ingest,
+        remove); the parser's own abbreviation stays in the `unit_short` column for entity work.
+        """
+        generation = self.generation()
+        if self._names is None or self._names[0] != generation:
+            rows = self.conn.execute("SELECT id, unit, unit_short, region FROM reports").fetchall()
+            self._names = (generation, display_names([tuple(r) for r in rows]))
+        return self._names[1]
+
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY ingested_at, id")]
 
@@ -132,6 +146,7 @@ class Store:
             "    SELECT 1 FROM problems c WHERE c.report_id=r.id AND c.parent_id=p.id)) AS leaf_problems,"
             " (SELECT COUNT(*) FROM categories c WHERE c.report_id=r.id) AS categories "
             "FROM reports r ORDER BY r.ingested_at, r.id").fetchall()
+        names = self.unit_names()
         out = []
         for r in rows:
             stated = {}
@@ -141,7 +156,7 @@ class Store:
             warnings = [w[0] for w in self.conn.execute(
                 "SELECT message FROM warnings WHERE report_id=? ORDER BY seq", (r["id"],))]
             out.append({
-                "report_id": r["id"], "title": r["title"], "unit": r["unit"], "unit_short": r["unit_short"],
+                "report_id": r["id"], "title": r["title"], "unit": r["unit"], "unit_short": names.get(r["id"]),
                 "level": r["level"], "region": r["region"], "kind": r["kind"], "inspector": r["inspector"], "round": r["round"],
                 "start": r["start_date"], "end": r["end_date"], "feedback": r["feedback_date"],
                 "report_date": r["report_date"], "publish_date": r["publish_date"],
@@ -174,9 +189,11 @@ class Store:
             m_sql += f" WHERE report_id IN ({','.join('?' * len(report_ids))})"
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
+        names = self.unit_names()
         out = []
         for r in rows:
             d = dict(r)
+            d["unit_short"] = names.get(r["report_id"])
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)
