@@ -18,6 +18,7 @@ from pathlib import Path
 from .counts import status_code
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
+from .problemtypes import classify_rows
 from .unitnames import display_names
 
 __all__ = ["Store", "StoreError", "problem_at"]
@@ -45,6 +46,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._names: tuple[int, dict[str, str]] | None = None
+        self._types: tuple[int, dict] | None = None
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                         check_same_thread=False)
@@ -190,14 +192,29 @@ class Store:
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         names = self.unit_names()
+        types = self._problem_types(rows, report_ids is None)
         out = []
         for r in rows:
             d = dict(r)
             d["unit_short"] = names.get(r["report_id"])
+            matches = types.get((r["report_id"], r["id"]), [])
+            d["types"] = [m.name for m in matches]
+            d["type_ids"] = [m.type_id for m in matches]
+            d["type_evidence"] = [m.to_json() for m in matches]
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)
         return out
+
+    def _problem_types(self, rows: list, complete: bool) -> dict:
+        """(report_id, problem_id) -> types; the whole store's result is kept per generation."""
+        generation = self.generation()
+        if self._types is not None and self._types[0] == generation:
+            return self._types[1]
+        types = classify_rows([dict(r) for r in rows])
+        if complete:
+            self._types = (generation, types)
+        return types
 
     def mentions(self, report_id: str | None = None) -> list[dict]:
         sql = ("SELECT m.*, e.type, e.canonical FROM mentions m JOIN entities e ON e.id = m.entity_id")

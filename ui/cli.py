@@ -198,10 +198,11 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 def _register_subcommands() -> None:
     from ui.cli_graph import graph
+    from ui.cli_problems import COMMANDS as PROBLEM_COMMANDS
     from ui.cli_search import reindex, search, similar
     from ui.cli_themes import COMMANDS as THEME_COMMANDS
     from ui.cli_ui import ui
-    for command in (search, similar, reindex, graph, *THEME_COMMANDS, ui):
+    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, ui):
         cli.add_command(command)
 
 

@@ -1,0 +1,37 @@
+"""Every stored problem as one flat record (`xuncha problems`): unit, display name, types, measures."""
+from __future__ import annotations
+
+from .problemtypes import taxonomy
+from .store import Store
+
+__all__ = ["UnknownType", "problem_records"]
+
+
+class UnknownType(ValueError):
+    """A type filter that names no type of the taxonomy."""
+
+
+def problem_records(store: Store, unit: str | None = None, type_: str | None = None) -> list[dict]:
+    """Problems in store order; `unit` is a substring of the full or display name, `type_` a type's
+    Chinese name or id. Contract fields first (DESIGN.md section 6), then the evidence."""
+    wanted = None
+    if type_:
+        found = taxonomy().resolve(type_)
+        if found is None:
+            raise UnknownType(f"unknown problem type {type_!r}; known: {'、'.join(t.name for t in taxonomy().types)}")
+        wanted = found.id
+    rows = store.problem_rows()
+    parents = {(r["report_id"], r["parent_id"]) for r in rows if r["parent_id"]}
+    needle = (unit or "").strip()
+    out = []
+    for r in rows:
+        if needle and needle not in (r["unit"] or "") and needle not in (r["unit_short"] or ""):
+            continue
+        if wanted and wanted not in r["type_ids"]:
+            continue
+        out.append({"report_id": r["report_id"], "problem_id": r["id"], "unit": r["unit"],
+                    "unit_short": r["unit_short"], "category": r["category"], "text": r["text"],
+                    "status_code": r["status_code"], "types": r["types"], "measures": r["measures"],
+                    "parent_id": r["parent_id"], "leaf": (r["report_id"], r["id"]) not in parents,
+                    "type_ids": r["type_ids"], "type_evidence": r["type_evidence"]})
+    return out
