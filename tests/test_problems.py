@@ -138,3 +138,18 @@ def test_reports_json_carries_display_names(cli_ws):
     rows = json.loads(xuncha("reports", "--json", ws=cli_ws).stdout)
     assert {r["unit_short"] for r in rows} == CORPUS_NAMES
     assert "中共张家界市文学艺术界联合会党组" in {r["unit"] for r in rows}
+
+
+def test_graph_has_problem_types_and_display_names(corpus_store):
+    from graph.build import build_graph
+
+    G = build_graph(corpus_store)
+    sz = "62ec06aef35113f0"
+    edge = G.edges["Problem:" + sz + "/22", "ProblemType:major_matters", "OF_TYPE"]
+    assert "三重一大" in edge["keywords"] and edge["reports"] == {sz}
+    assert G.nodes["ProblemType:major_matters"]["name"] == "三重一大"
+    typed = {u for u, _, k in G.edges(keys=True) if k == "OF_TYPE"}
+    problems = {n for n, d in G.nodes(data=True) if d["type"] == "Problem"}
+    assert typed == problems  # every problem has a type
+    assert G.nodes["Report:" + sz]["display"] == "桑植县政协"
+    assert {d.get("display") for n, d in G.nodes(data=True) if d["type"] == "Unit"} >= CORPUS_NAMES
