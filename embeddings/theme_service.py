@@ -33,7 +33,7 @@ __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
-THEMES_FORMAT = "xuncha-themes/1"
+THEMES_FORMAT = "xuncha-themes/2"  # 2: themes named by dominant problem type + phrase
 MAX_FIX_PROBLEMS = 100
 Progress = Callable[[str, int, int], None]
 
@@ -226,8 +226,8 @@ class ThemeService:
         return units
 
     def resolve_units(self, names: Sequence[str]) -> list[str]:
-        """Full names for what a user typed: the full name, a short name that only one unit has,
-        or a part of exactly one full name. Anything else is an ``UnknownUnitError`` that lists
+        """Full names for what a user typed: the full name, a display name, or a part of exactly
+        one full or display name (市文旅广体局 is part of 益阳市文旅广体局). Anything else is an ``UnknownUnitError`` that lists
         the candidates."""
         units = self._units()
         return sorted({_resolve(name, units) for name in names if name and name.strip()})
@@ -252,7 +252,7 @@ def _resolve(name: str, units: dict[str, dict]) -> str:
     if needle in units:
         return needle
     for candidates in ([u for u, d in units.items() if d["short"] == needle],
-                       [u for u in units if needle in u]):
+                       [u for u, d in units.items() if needle in u or (d["short"] and needle in d["short"])]):
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:

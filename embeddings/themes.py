@@ -1,4 +1,4 @@
-"""Themes: problems clustered across units, each labelled by its most distinctive terms.
+"""Themes: problems clustered across units, each named by its dominant problem type and a phrase.
 
 A theme is a group of problems, usually from several units, that are about one thing (理论学习,
 意识形态, 三重一大, …). Offices use themes to find problems many units share (共性问题).
@@ -59,10 +59,11 @@ __all__ = [
     "communities",
     "compute_themes",
     "ctfidf_terms",
-    "display_names",
     "leaf_rows",
     "make_label",
     "neighbours",
+    "representative_phrase",
+    "theme_label",
     "unit_theme_matrix",
 ]
 
@@ -429,7 +430,33 @@ def _medoid(group: Sequence[int], feats: Features) -> int:
 def _member(ps: ProblemSet, i: int) -> dict:
     r = ps.rows[i]
     return {"report_id": r["report_id"], "problem_id": str(r["id"]), "unit": ps.units[i],
-            "unit_short": r.get("unit_short"), "category": r.get("category"), "text": r.get("text") or ""}
+            "unit_short": r.get("unit_short"), "category": r.get("category"), "text": r.get("text") or "",
+            "types": list(r.get("types") or [])}
+
+
+def _dominant_type(rows: Sequence[dict]) -> str | None:
+    """The commonest first problem type among the members (ties: the one met first)."""
+    firsts = Counter(r["types"][0] for r in rows if r.get("types"))
+    return firsts.most_common(1)[0][0] if firsts else None
+
+
+_CLAUSE = re.compile(r"[。；;，,：:！!？?]")
+
+
+def representative_phrase(text: str, limit: int = 18) -> str:
+    """The first clause of a statement, without the 关于…方面 frame: 中心组学习流于形式."""
+    clause = next((c.strip() for c in _CLAUSE.split(text or "") if c.strip()), "")
+    clause = re.sub(r"方面$", "", re.sub(r"^关于", "", clause))
+    return clause if len(clause) <= limit else clause[:limit] + "…"
+
+
+def theme_label(rows: Sequence[dict], medoid: dict, terms: Sequence[str], n: int = 3) -> str:
+    """A theme's name: its dominant problem type and its most central member's phrase
+    (形式主义官僚主义：精简会议未达标); the keyword label only when no member has a type."""
+    dominant = _dominant_type(rows)
+    if dominant is None:
+        return make_label(terms, n)
+    return f"{dominant}：{representative_phrase(medoid.get('text') or '')}"
 
 
 def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], feats: Features,
@@ -437,9 +464,12 @@ def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], fea
     members = [_member(ps, i) for i in group]
     units = sorted({m["unit"] for m in members})
     names = [t for t, _ in terms]
+    medoid = _medoid(group, feats)
+    rows = [ps.rows[i] for i in group]
     return {
-        "id": _theme_id(ps.keys[_medoid(group, feats)]),
-        "label": make_label(names, config.label_terms),
+        "id": _theme_id(ps.keys[medoid]),
+        "label": theme_label(rows, ps.rows[medoid], names, config.label_terms),
+        "type": _dominant_type(rows),
         "terms": names,
         "size": len(members),
         "units": units,
@@ -524,19 +554,12 @@ def unit_theme_matrix(themes: Sequence[dict]) -> dict:
             per_unit.setdefault(m["unit"], Counter())[col] += 1
             short.setdefault(m["unit"], m.get("unit_short"))
     units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
-    shorts = [short[u] or u for u in units]
+    shorts = [short[u] or u for u in units]  # display names: distinct per workspace (Store.unit_names)
     return {
         "units": units,
         "unit_short": shorts,
-        "unit_labels": display_names(units, shorts),
+        "unit_labels": shorts,
         "themes": [t["id"] for t in themes],
         "labels": [t["label"] for t in themes],
         "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
     }
-
-
-def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
-    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
-    those get their full names."""
-    counts = Counter(s for s in shorts if s)
-    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]
