@@ -4,7 +4,7 @@ from __future__ import annotations
 from .problemtypes import taxonomy
 from .store import Store
 
-__all__ = ["UnknownType", "problem_records"]
+__all__ = ["UnknownType", "problem_records", "unit_type_matrix"]
 
 
 class UnknownType(ValueError):
@@ -35,3 +35,24 @@ def problem_records(store: Store, unit: str | None = None, type_: str | None = N
                     "parent_id": r["parent_id"], "leaf": (r["report_id"], r["id"]) not in parents,
                     "type_ids": r["type_ids"], "type_evidence": r["type_evidence"]})
     return out
+
+
+def unit_type_matrix(records: list[dict]) -> dict:
+    """Problem types x units counts over leaf problems (a problem with two types counts in both).
+
+    ``{"units": [display names], "types": [{"id","name","group"}], "counts": [[int per unit] per type]}``;
+    types in taxonomy order, only those with a problem; units by problem count, then name."""
+    tax = taxonomy()
+    leaves = [r for r in records if r.get("leaf", True)]
+    per_unit: dict[str, int] = {}
+    cells: dict[tuple[str, str], int] = {}
+    for r in leaves:
+        unit = r["unit_short"] or r["unit"] or r["report_id"]
+        per_unit[unit] = per_unit.get(unit, 0) + 1
+        for type_id in r["type_ids"]:
+            cells[(type_id, unit)] = cells.get((type_id, unit), 0) + 1
+    units = sorted(per_unit, key=lambda u: (-per_unit[u], u))
+    used = [t for t in tax.types if any(cells.get((t.id, u)) for u in units)]
+    return {"units": units,
+            "types": [{"id": t.id, "name": t.name, "group": tax.groups[t.group]} for t in used],
+            "counts": [[cells.get((t.id, u), 0) for u in units] for t in used]}
