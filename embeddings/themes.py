@@ -450,13 +450,15 @@ def representative_phrase(text: str, limit: int = 18) -> str:
     return clause if len(clause) <= limit else clause[:limit] + "…"
 
 
-def theme_label(rows: Sequence[dict], medoid: dict, terms: Sequence[str], n: int = 3) -> str:
-    """A theme's name: its dominant problem type and its most central member's phrase
-    (形式主义官僚主义：精简会议未达标); the keyword label only when no member has a type."""
+def theme_label(rows: Sequence[dict], centrality: Sequence[float], terms: Sequence[str], n: int = 3) -> str:
+    """A theme's name: its dominant problem type and the phrase of its most central member of that
+    type (形式主义官僚主义：精简会议未达标); the keyword label only when no member has a type."""
     dominant = _dominant_type(rows)
     if dominant is None:
         return make_label(terms, n)
-    return f"{dominant}：{representative_phrase(medoid.get('text') or '')}"
+    typed = [i for i, r in enumerate(rows) if r.get("types") and r["types"][0] == dominant]
+    best = max(typed, key=lambda i: (centrality[i], -i))
+    return f"{dominant}：{representative_phrase(rows[best].get('text') or '')}"
 
 
 def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], feats: Features,
@@ -464,11 +466,11 @@ def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], fea
     members = [_member(ps, i) for i in group]
     units = sorted({m["unit"] for m in members})
     names = [t for t, _ in terms]
-    medoid = _medoid(group, feats)
     rows = [ps.rows[i] for i in group]
+    central = feats.centrality(group).tolist() if len(group) > 2 else [1.0] * len(group)
     return {
-        "id": _theme_id(ps.keys[medoid]),
-        "label": theme_label(rows, ps.rows[medoid], names, config.label_terms),
+        "id": _theme_id(ps.keys[_medoid(group, feats)]),
+        "label": theme_label(rows, central, names, config.label_terms),
         "type": _dominant_type(rows),
         "terms": names,
         "size": len(members),

@@ -220,6 +220,25 @@ def test_first_run_search_detail_entities(browser, demo_app):
     assert watch.external == [], f"requests left the machine: {watch.external[:5]}"
 
 
+def test_common_problems_page_shows_unit_by_type_map(browser, demo_app):
+    """共性问题 in a real browser: the unit x type map with the five display names; a count is a
+    link that lists that unit's problems of that type."""
+    page, watch = new_page(browser)
+    page.goto(f"{demo_app}/themes")
+    page.wait_for_selector("table.xc-tm", timeout=480_000)
+    wait_idle(page, 1500)
+    heads = page.locator("table.xc-tm th.xc-tm-unit").all_inner_texts()
+    assert set(heads) == {"张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协", "益阳市文旅广体局"}, heads
+    page.locator("table.xc-tm").scroll_into_view_if_needed()
+    shot(page, "07_common_problems_type_map.png")
+    page.locator('table.xc-tm a[href*="ptype=major_matters"]').first.click()
+    page.wait_for_selector("text=桑植县政协 · 三重一大", timeout=120_000)
+    wait_idle(page, 1500)
+    assert "“三重一大”讨论研究程序不到位" in page.inner_text("body")
+    shot(page, "08_type_map_cell.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
 # -- a hostile report: markup in the unit name, a problem, a person and a document ------------------
 
 @pytest.fixture(scope="module")

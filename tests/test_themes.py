@@ -176,7 +176,7 @@ def test_labels_name_the_dominant_type_and_a_member_phrase(built):
         assert t["type"] in firsts and firsts[t["type"]] == max(firsts.values())
         kind, phrase = t["label"].split("：", 1)
         assert kind == t["type"]
-        assert any(representative_phrase(m["text"]) == phrase for m in t["members"]), t["label"]
+        assert any(representative_phrase(m["text"]) == phrase and m["types"][0] == kind for m in t["members"]), t["label"]
         assert not set(t["terms"]) & LABEL_STOPWORDS
         for x in t["terms"]:
             assert not any(x != y and x in y for y in t["terms"]), t["terms"]
