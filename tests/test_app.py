@@ -179,6 +179,11 @@ def test_filters_narrow_results(home, summaries):
     run(at)
     years = re.findall(r"(\d{4}) 年", "\n".join(html_blocks(at)))
     assert years and set(years) == {"2022"}
+    at.selectbox(key="f_year").set_value("全部")
+    at.selectbox(key="f_type").set_value("理论学习")
+    run(at)
+    types = re.findall(r"类型:([^<·]*)", "\n".join(html_blocks(at)))
+    assert types and all("理论学习" in t for t in types)
 
 
 def test_exclude_my_unit(home, summaries):

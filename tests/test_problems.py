@@ -153,3 +153,7 @@ def test_graph_has_problem_types_and_display_names(corpus_store):
     assert typed == problems  # every problem has a type
     assert G.nodes["Report:" + sz]["display"] == "桑植县政协"
     assert {d.get("display") for n, d in G.nodes(data=True) if d["type"] == "Unit"} >= CORPUS_NAMES
+
+
+def test_search_type_filter_names_the_known_types(cli_ws):
+    assert_user_error(xuncha("search", "三会一课", "--type", "不存在", ws=cli_ws), "--type 不存在", "三重一大")
