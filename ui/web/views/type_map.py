@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 TYPE_KEY, UNIT_KEY = "ptype", "punit"
 
