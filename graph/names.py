@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
+from reports.grammar import strip_party
 from reports.places import find_places, region_of
-from reports.unitnames import unit_canonical
+from reports.teams import parse_team
 
 __all__ = [
     "EDGE_TYPES",
@@ -22,14 +23,13 @@ __all__ = [
 ]
 
 NODE_TYPES = ("Report", "Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document",
-              "Work", "Place", "Problem", "Category", "Theme", "ProblemType")
+              "Work", "Place", "Problem", "Category", "Theme")
 EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF", "HOLDS_ROLE", "CITES",
-              "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "IN_THEME", "OF_TYPE")
+              "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "IN_THEME")
 # Mention.type (reports.entities) -> node type.
 MENTION_TYPES = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                  "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
-_TEAM = re.compile(r"^(?P<lvl>省委|市委|州委|盟委|县委|区委|旗委)(?P<rest>.*(?:巡察|巡视)(?:工作)?组)$")
 _LEVEL_PLACE = {"省委": 0, "市委": 1, "州委": 1, "盟委": 1, "县委": 2, "区委": 2, "旗委": 2}
 _ROLE_SPLIT = re.compile(r"[、,，;；/\s]+|兼任?")
 
@@ -39,21 +39,28 @@ def node_id(type_: str, key: str) -> str:
     return f"{type_}:{key}"
 
 
+def unit_canonical(name: str) -> str:
+    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group:
+    覃文乐 is 党组书记 *of* 市文联)."""
+    return strip_party(name)
+
+
 def qualify_team(name: str, region: str | None) -> str:
     """市委第三巡察组 in a 张家界 report -> 张家界市委第三巡察组, so that the third team of two different
     city committees never merge. Names already qualified, or without a region, are kept."""
-    m = _TEAM.match(name)
-    if not m or not region:
+    team = parse_team(name) if region else None
+    if team is None or team.text != name or team.level not in _LEVEL_PLACE or not name.startswith(team.level):
         return name
-    place = region_of(region)[_LEVEL_PLACE[m["lvl"]]]
+    place = region_of(region)[_LEVEL_PLACE[team.level]]
     if not place:
         return name
-    return f"{place}委{m['rest']}"
+    return f"{place}委{name[len(team.level):]}"
 
 
 def is_generic_team(name: str) -> bool:
     """市委巡察组 (no ordinal) names whichever team the report is about, not a team of its own."""
-    return "第" not in name and name.endswith(("巡察组", "巡视组"))
+    team = parse_team(name)
+    return team is not None and team.text == name and team.generic
 
 
 def place_name(name: str) -> str:

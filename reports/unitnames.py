@@ -11,13 +11,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .grammar import PARTY_ORGAN_TAIL, strip_party
 from .places import find_places, region_of
 
-__all__ = ["UnitName", "display_names", "org_abbreviation", "unit_canonical", "unit_name"]
+__all__ = ["UnitName", "display_names", "org_abbreviation", "unit_name"]
 
-_PARTY_PREFIX = re.compile(r"^(中国共产党|中共)")
-# A unit's party group or leadership is the unit: 覃文乐 is 党组书记 *of* 市文联.
-_PARTY_TAIL = re.compile(r"(机关党委|党组|党委|党工委|党总支|党支部|领导班子)$")
 _LEVEL_CHARS = "省市州盟县区旗"
 # cpca's placeholder city levels (北京市 -> 市辖区 -> 朝阳区): not names a reader would recognise.
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
@@ -69,13 +67,6 @@ class UnitName:
         return "".join(reversed(self.places[:depth])) + self.org
 
 
-def unit_canonical(name: str) -> str:
-    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group)."""
-    core = _PARTY_PREFIX.sub("", name.strip())
-    stripped = _PARTY_TAIL.sub("", core)
-    return stripped if len(stripped) >= 2 else core
-
-
 def _words(head: str) -> list[str]:
     """Conjuncts (发展/改革 of 发展和改革) or, for one long compound of two-character words
     (文化/旅游/广电/体育), its words; [] when the head is a proper name that must stay whole."""
@@ -91,7 +82,7 @@ def _words(head: str) -> list[str]:
 def org_abbreviation(org: str) -> str:
     """The standard short form of an organisation name without its place: 作家协会 -> 作协,
     文化旅游广电体育局 -> 文旅广体局, 发展和改革委员会 -> 发改委, 教育局 -> 教育局."""
-    if _PLACE_UNIT.search(re.sub(_PARTY_TAIL.pattern, "", org)):
+    if _PLACE_UNIT.search(PARTY_ORGAN_TAIL.sub("", org)):
         return org  # 龙穴街道党工委: a place's own committee has no shorter standard form
     for pattern, short in _ORG_FORMS:
         if pattern.match(org):
@@ -131,13 +122,14 @@ def _own_short(in_text: str | None, places: tuple[str, ...]) -> str | None:
 
 
 def _display_core(unit: str) -> str:
-    """The organisation a display name abbreviates: unit_canonical, except that a place's own
-    party committee stays (洪梅镇党委), and 司法厅委员会 is 司法厅."""
+    """The organisation a display name abbreviates: the name without its party organ
+    (reports/grammar.strip_party), except that a place's own party committee stays (洪梅镇党委),
+    and 司法厅委员会 is 司法厅."""
     unit = _PAREN.sub("", unit).strip()
-    core = unit_canonical(unit)
+    core = strip_party(unit)
     if _PLACE_UNIT.search(core) or not _strip_places(core):
-        return _PARTY_PREFIX.sub("", unit.strip())
-    if _PARTY_PREFIX.match(unit):
+        return unit.removeprefix("中共")
+    if unit.startswith("中共"):
         core = _ORG_COMMITTEE.sub("", core)
     return core
 
@@ -175,7 +167,7 @@ def display_names(units: Iterable[tuple[str, str | None, str | None, str | None]
     share a name). Colliding different units get the next higher region until they part.
     """
     parsed = {key: unit_name(unit, short, region) for key, unit, short, region in units}
-    fallback = {key: unit_canonical(unit or short or "") or key for key, unit, short, region in units}
+    fallback = {key: strip_party(unit or short or "") or key for key, unit, short, region in units}
     depth = dict.fromkeys(parsed, 1)
     for _ in range(4):
         labels = {k: (n.label(depth[k]) if n else fallback[k]) for k, n in parsed.items()}
