@@ -96,7 +96,7 @@ def test_classifier_against_hand_labels():
     assert hits / len(labels) >= 0.8
     for matches in predicted.values():
         assert 1 <= len(matches) <= 2
-        assert all(m.keywords or m.context_keywords for m in matches)
+        assert all(m.keywords or m.context_keywords or m.similarity for m in matches)
 
 
 def test_short_statement_leans_on_its_heading_not_its_category():
@@ -105,6 +105,18 @@ def test_short_statement_leans_on_its_heading_not_its_category():
     # 主体责任 inside 整改主体责任 is the rectification type, not the main-responsibility one
     assert classify("党组履行整改主体责任有差距")[0].type_id == "rectification"
     assert classify("", fallback=["财务管理不规范"])[0].type_id == "finance"
+
+
+def test_statement_without_keywords_falls_back_to_the_closest_description():
+    """No keyword of any type in these statements, so the type comes from bigram similarity to the
+    type descriptions, and says so; unrelated text gets no type rather than a guess."""
+    from reports.problemtypes import SIMILARITY_MIN
+
+    assert [m.type_id for m in classify("公务用车使用登记不全")] == ["eight_rules"]
+    matches = classify("规避政府招投标方式，化整为零")
+    assert [m.type_id for m in matches] == ["procurement"]
+    assert matches[0].keywords == () and matches[0].similarity >= SIMILARITY_MIN
+    assert classify("今天天气晴朗，微风") == []
 
 
 # -- xuncha problems -----------------------------------------------------------------------------
