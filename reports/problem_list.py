@@ -1,25 +1,25 @@
 """Every stored problem as one flat record (`xuncha problems`): unit, display name, types, measures."""
 from __future__ import annotations
 
+from .notices import XunchaError
 from .problemtypes import taxonomy
 from .store import Store
 
-__all__ = ["UnknownType", "problem_records", "unit_type_matrix"]
+__all__ = ["problem_records", "resolve_type", "unit_type_matrix"]
 
 
-class UnknownType(ValueError):
-    """A type filter that names no type of the taxonomy."""
+def resolve_type(name: str) -> str:
+    """A type's id from its Chinese name or id; an unknown one is a XunchaError listing the types."""
+    found = taxonomy().resolve(name)
+    if found is None:
+        raise XunchaError("unknown_problem_type", type=name, known=[t.name for t in taxonomy().types])
+    return found.id
 
 
 def problem_records(store: Store, unit: str | None = None, type_: str | None = None) -> list[dict]:
     """Problems in store order; `unit` is a substring of the full or display name, `type_` a type's
     Chinese name or id. Contract fields first (DESIGN.md section 6), then the evidence."""
-    wanted = None
-    if type_:
-        found = taxonomy().resolve(type_)
-        if found is None:
-            raise UnknownType(f"unknown problem type {type_!r}; known: {'、'.join(t.name for t in taxonomy().types)}")
-        wanted = found.id
+    wanted = resolve_type(type_) if type_ else None
     rows = store.problem_rows()
     parents = {(r["report_id"], r["parent_id"]) for r in rows if r["parent_id"]}
     needle = (unit or "").strip()

@@ -168,4 +168,4 @@ def test_graph_has_problem_types_and_display_names(corpus_store):
 
 
 def test_search_type_filter_names_the_known_types(cli_ws):
-    assert_user_error(xuncha("search", "三会一课", "--type", "不存在", ws=cli_ws), "--type 不存在", "三重一大")
+    assert_user_error(xuncha("search", "三会一课", "--type", "不存在", ws=cli_ws), "未知的问题类型「不存在」", "三重一大")

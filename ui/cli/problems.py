@@ -16,7 +16,8 @@ from ui.cli.common import UserError, emit_json, existing_workspace, json_option,
 @workspace_option
 def problems(unit: str | None, type_: str | None, list_types: bool, as_json: bool, workspace: Path | None) -> None:
     """List stored problems (filter by --unit and --type), or the type taxonomy with --types."""
-    from reports.problem_list import UnknownType, problem_records
+    from reports.notices import XunchaError
+    from reports.problem_list import problem_records
     from reports.problemtypes import taxonomy
 
     if list_types:
@@ -32,8 +33,8 @@ def problems(unit: str | None, type_: str | None, list_types: bool, as_json: boo
     with existing_workspace(workspace) as ws:
         try:
             rows = problem_records(ws.store, unit=unit, type_=type_)
-        except UnknownType as exc:
-            raise UserError(f"--type {type_}: {exc}") from None
+        except XunchaError as exc:
+            raise UserError.of(exc) from None
     if as_json:
         emit_json(rows)
         return

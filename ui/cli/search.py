@@ -1,9 +1,5 @@
-"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over embeddings.service.SearchService.
-
-Register with ``cli.add_command(search); cli.add_command(similar); cli.add_command(reindex)``.
-JSON goes to stdout (UTF-8, not ASCII-escaped), progress and warnings to stderr; a user error is a
-one-line message and exit code 1 (DESIGN.md section 6).
-"""
+"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over the SearchService
+(DESIGN.md section 6; docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -37,11 +33,13 @@ def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
 
 def _filters(unit, level, region, year, category, kind, exclude_report, type_=None) -> dict[str, Any]:
     if type_:
-        from reports.problemtypes import taxonomy
+        from reports.notices import XunchaError
+        from reports.problem_list import resolve_type
 
-        if taxonomy().resolve(type_) is None:
-            raise UserError(f"--type {type_}: unknown problem type; known: "
-                            f"{'、'.join(t.name for t in taxonomy().types)}")
+        try:
+            resolve_type(type_)
+        except XunchaError as exc:
+            raise UserError.of(exc) from None
     return {"unit": unit, "level": level, "region": region, "year": year, "category": category,
             "kind": kind, "exclude_report": tuple(exclude_report), "type": type_}
 
@@ -92,7 +90,7 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
-        raise UserError("give either a QUERY or --batch FILE (not both)")
+        raise UserError("query_or_batch")
     filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:
