@@ -8,7 +8,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .limits import ReadError
+from .limits import _MIB, MAX_DOCX_PART_BYTES, MAX_DOCX_TOTAL_BYTES, ReadError
 
 log = logging.getLogger(__name__)
 
@@ -316,13 +316,17 @@ def _nearest(el, tag: str):
 def _read_docx(data: bytes, name: str) -> tuple[str, str | None]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     if not data.startswith(b"PK"):
         raise ReadError(name, "not a valid .docx (not a zip archive)")
+    _check_inflated_size(data, name)
     try:
         doc = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
         raise ReadError(name, "not a valid .docx (corrupt zip archive)") from None
+    except etree.XMLSyntaxError as e:
+        raise ReadError(name, f"not a valid .docx (malformed XML: {e})") from None
     except (PackageNotFoundError, KeyError, ValueError) as e:
         log.debug("python-docx refused %s: %r", name, e)
         raise ReadError(name, "not a valid .docx (no Word document inside the zip)") from None
@@ -330,3 +334,24 @@ def _read_docx(data: bytes, name: str) -> tuple[str, str | None]:
     return "\n".join(_docx_blocks(doc.element.body, numbering)), None
 
 
+
+
+def _check_inflated_size(data: bytes, name: str) -> None:
+    """Refuse a zip whose members would inflate beyond the limits, before inflating anything.
+
+    The sizes come from the central directory; zipfile stops reading a member at its declared
+    size and fails the CRC check if the data runs on, so a lying header cannot inflate more."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ReadError(name, "not a valid .docx (corrupt zip archive)") from None
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_DOCX_PART_BYTES:
+            raise ReadError(name, f"zip member {info.filename} inflates to {info.file_size / _MIB:.0f} MB "
+                                  f"(limit {MAX_DOCX_PART_BYTES // _MIB} MB per part)")
+    if total > MAX_DOCX_TOTAL_BYTES:
+        raise ReadError(name, f"the .docx inflates to {total / _MIB:.0f} MB "
+                              f"(limit {MAX_DOCX_TOTAL_BYTES // _MIB} MB in all)")

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from reports.noise import is_noise_line, is_publish_info
 
 from .encodings import _decode
+from .limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, ReadError
 
 _HTML_DROP_ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
                      "canvas", "link", "meta", "head", "select", "option", "input", "button", "textarea")
@@ -53,33 +55,54 @@ def _tokens(el) -> set[str]:
 
 
 def _render_lines(el) -> list[str]:
-    """Visible text of `el`, one line per block element; ASCII whitespace collapses like a browser."""
+    """Visible text of `el`, one line per block element; ASCII whitespace collapses like a browser.
+    Iterative (an explicit stack), so nesting depth costs no recursion."""
     from bs4 import NavigableString
     from bs4.element import PreformattedString
 
     buf: list[str] = []
-
-    def walk(node) -> None:
-        for child in node.children:
-            if isinstance(child, NavigableString):
-                if not isinstance(child, PreformattedString):
-                    buf.append(_HTML_WS.sub(" ", str(child)))
-            elif child.name == "br":
-                buf.append("\n")
-            elif child.name in ("td", "th"):
-                buf.append("\t")
-                walk(child)
-                buf.append("\t")
-            elif child.name in _BLOCK_TAGS:
-                buf.append("\n")
-                walk(child)
-                buf.append("\n")
-            else:
-                walk(child)
-
-    walk(el)
+    stack: list = [iter(el.children)]
+    closers: list[str] = [""]
+    while stack:
+        child = next(stack[-1], None)
+        if child is None:
+            stack.pop()
+            buf.append(closers.pop())
+            continue
+        if isinstance(child, NavigableString):
+            if not isinstance(child, PreformattedString):
+                buf.append(_HTML_WS.sub(" ", str(child)))
+        elif child.name == "br":
+            buf.append("\n")
+        else:
+            mark = "\t" if child.name in ("td", "th") else "\n" if child.name in _BLOCK_TAGS else ""
+            buf.append(mark)
+            stack.append(iter(child.children))
+            closers.append(mark)
     lines = (re.sub(r"[ \t]*\t[ \t]*", "\t", ln).strip() for ln in "".join(buf).split("\n"))
     return [ln for ln in lines if ln]
+
+
+_START_TAG = re.compile(r"<[A-Za-z]")
+
+
+def _check_element_count(text: str, name: str) -> None:
+    """Refuse a page with more start tags than the limit, before building a tree of it."""
+    elements = len(_START_TAG.findall(text))
+    if elements > MAX_HTML_ELEMENTS:
+        raise ReadError(name, f"HTML has {elements:,} elements (limit {MAX_HTML_ELEMENTS:,})")
+
+
+def _check_depth(soup, name: str) -> None:
+    """Refuse a tree nested deeper than the limit (one iterative pass, before any tree walk)."""
+    from bs4 import Tag
+
+    stack = [(soup, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            raise ReadError(name, f"HTML nested deeper than {MAX_HTML_DEPTH} levels (limit {MAX_HTML_DEPTH})")
+        stack.extend((c, depth + 1) for c in node.contents if isinstance(c, Tag))
 
 
 def _one_line(el) -> str:
@@ -126,10 +149,10 @@ def _strip_chrome(soup, page_score: int) -> None:
     """Drop navigation, headers, footers, forms and share/print/breadcrumb widgets. An element that
     holds much of the page's prose is unwrapped instead (ASP.NET wraps whole pages in <form>)."""
     for el in soup.find_all(_HTML_DROP_ALWAYS):
-        if not el.decomposed:
+        if not _gone(el):
             el.decompose()
     for el in soup.find_all(True):
-        if el.decomposed or el.name in ("html", "body"):
+        if _gone(el) or el.name in ("html", "body"):
             continue
         if el.name in _HTML_CHROME_TAGS or _tokens(el) & _CHROME_TOKENS:
             if page_score and _prose_score(el) > 0.4 * page_score:
@@ -138,44 +161,98 @@ def _strip_chrome(soup, page_score: int) -> None:
                 el.decompose()
 
 
-def _main_block(body):
+def _main_block(body, weights: dict[int, _Weight]):
     """Readability-style choice: walk down while one child holds most of the prose."""
     node = body
     while True:
-        total = _prose_score(node)
+        total = weights[id(node)].prose
         kids = node.find_all(True, recursive=False)
         if not kids or total <= 0:
             return node
-        best = max(kids, key=_prose_score)
-        if _prose_score(best) < _MAIN_SHARE * total:
+        best = max(kids, key=lambda el: weights[id(el)].prose)
+        if weights[id(best)].prose < _MAIN_SHARE * total:
             return node
         node = best
 
 
-def _drop_link_lists(main) -> None:
-    """Inside the article, blocks that are mostly links are 'related articles' lists and the like."""
+def _drop_link_lists(main, weights: dict[int, _Weight]) -> None:
+    """Inside the article, blocks that are mostly links are 'related articles' lists and the like.
+    Ancestors come before descendants, so a dropped block's weights never count twice."""
     for el in main.find_all(["div", "ul", "ol", "table", "p", "li", "dl", "section"]):
-        if el.decomposed:
+        if _gone(el):
             continue
-        total = len("".join(el.get_text().split()))
-        links = sum(len("".join(a.get_text().split())) for a in el.find_all("a"))
-        if total and links >= 0.5 * total:
+        w = weights[id(el)]
+        if w.chars and w.link_chars >= 0.5 * w.chars:
             el.decompose()
+
+
+@dataclass
+class _Weight:
+    """Text inside one element: hanzi and non-space characters, all and inside links."""
+
+    hanzi: int = 0
+    link_hanzi: int = 0
+    chars: int = 0
+    link_chars: int = 0
+
+    @property
+    def prose(self) -> int:
+        return self.hanzi - self.link_hanzi
+
+    def add(self, other: _Weight) -> None:
+        self.hanzi += other.hanzi
+        self.link_hanzi += other.link_hanzi
+        self.chars += other.chars
+        self.link_chars += other.link_chars
+
+
+def _weights(root) -> dict[int, _Weight]:
+    """Every element's `_Weight`, in one post-order pass (what get_text() per element would give,
+    without its cost of subtree x depth). Keyed by id(); valid until the tree changes."""
+    from bs4 import CData, NavigableString
+
+    out: dict[int, _Weight] = {}
+    stack = [(root, root.name == "a", iter(root.children), _Weight())]
+    while stack:
+        node, in_link, children, acc = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            out[id(node)] = acc
+            if stack:
+                stack[-1][3].add(acc)
+            continue
+        if type(child) in (NavigableString, CData):
+            text = str(child)
+            hanzi, chars = _hanzi(text), len("".join(text.split()))
+            acc.add(_Weight(hanzi, hanzi if in_link else 0, chars, chars if in_link else 0))
+        elif getattr(child, "name", None) is not None and not isinstance(child, NavigableString):
+            stack.append((child, in_link or child.name == "a", iter(child.children), _Weight()))
+    return out
+
+
+def _gone(el) -> bool:
+    """Whether `el` was decomposed. Not `el.decomposed`: on a live Tag that property's getattr
+    falls through to Tag.__getattr__, i.e. a search of the whole subtree (quadratic on nests)."""
+    return bool(el.__dict__.get("_decomposed"))
 
 
 def _read_html(data: bytes, name: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
     text, encoding = _decode(data, name, declared=_declared_charset(data))
+    _check_element_count(text, name)
     soup = BeautifulSoup(text, "lxml")
+    _check_depth(soup, name)
     title, title_el = _page_title(soup)
     for el in soup.find_all(["script", "style", "noscript", "template"]):
         el.decompose()
     byline = _publish_line(soup, title_el)
     body = soup.body or soup
     _strip_chrome(soup, _prose_score(body))
-    main = _main_block(body)
-    _drop_link_lists(main)
+    weights = _weights(body)
+    main = _main_block(body, weights)
+    _drop_link_lists(main, weights)
     lines = [ln for ln in _render_lines(main) if not is_noise_line(ln)]
     return "\n".join(_assemble(title, byline, lines)), encoding
 

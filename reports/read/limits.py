@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +50,61 @@ class ReadError(Exception):
         self.reason = " ".join(str(reason).split())
         super().__init__(f"{self.path}: {self.reason}")
 
+
+
+# --------------------------------------------------------------------------- bounds on work
+# Each is checked before the step it guards; the figures and why: docs/decisions.md "Limits".
+
+MAX_DOCX_PART_BYTES = 32 * _MIB     # one inflated zip member (document.xml of a 100-page report: ~2 MB)
+MAX_DOCX_TOTAL_BYTES = 64 * _MIB    # all inflated members together
+MAX_HTML_ELEMENTS = 100_000         # start tags in a page (a long government page: ~5,000)
+MAX_HTML_DEPTH = 256                # element nesting (libxml2's own default; real pages: < 40)
+MAX_SECONDS_PER_FILE = 120.0        # reading + parsing + entity extraction of one file
+MAX_EMBED_CHARS_PROBLEM = 2_000     # e5 reads 512 tokens (~600 hanzi); beyond that only costs time
+MAX_EMBED_CHARS_REPORT = 400_000    # all problems of one report together
+MAX_TOKENIZE_CHARS_PROBLEM = 20_000  # text of one problem given to jieba for BM25
+
+
+def embed_caps(lengths: list[int], per_problem: int = MAX_EMBED_CHARS_PROBLEM,
+               per_report: int = MAX_EMBED_CHARS_REPORT) -> list[int]:
+    """How many leading characters of each problem of one report are embedded.
+
+    Every problem keeps at most ``per_problem``; if the report still exceeds ``per_report``, all
+    problems share that budget equally (at least 100 characters each), so no problem is dropped."""
+    caps = [min(n, per_problem) for n in lengths]
+    if sum(caps) <= per_report:
+        return caps
+    share = max(100, per_report // max(1, len(lengths)))
+    return [min(c, share) for c in caps]
+
+
+class FileTimeout(Exception):
+    """Raised inside a `time_limit` block when the file's time is up."""
+
+
+@contextmanager
+def time_limit(seconds: float = MAX_SECONDS_PER_FILE) -> Iterator[None]:
+    """Raise FileTimeout if the block runs longer than ``seconds``.
+
+    Uses SIGALRM, so it applies in the main thread only (the CLI); elsewhere (UI worker threads)
+    the other limits still bound the work. Never wrap a database commit in it."""
+    env = os.environ.get("XUNCHA_MAX_SECONDS_PER_FILE", "").strip()
+    try:
+        seconds = float(env) if env else seconds
+    except ValueError:
+        log.warning("ignoring XUNCHA_MAX_SECONDS_PER_FILE=%r (not a number)", env)
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise FileTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
