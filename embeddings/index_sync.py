@@ -22,6 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from reports.read.limits import (
+    MAX_EMBED_CHARS_PROBLEM,
+    MAX_EMBED_CHARS_REPORT,
+    MAX_TOKENIZE_CHARS_PROBLEM,
+    MAX_TOKENIZE_CHARS_REPORT,
+    embed_caps,
+)
+
 from .index import VectorIndex, choose_kind
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
@@ -210,7 +218,8 @@ class IndexSync:
         if len(gone):
             vectors.remove(gone)
         if len(new_pos):
-            texts = [table.doc_text(int(i), self.doc_recipe) for i in new_pos]
+            texts = _capped_texts(table, new_pos.tolist(), self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
+                                  MAX_EMBED_CHARS_REPORT)
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
                                        progress=lambda done, total: report("embed", done, total))
@@ -237,8 +246,10 @@ class IndexSync:
         uids = table.uids.tolist()
         missing = [i for i, u in enumerate(uids) if u not in cached]
         tokenizer = get_tokenizer()
-        for n, i in enumerate(missing):
-            cached[uids[i]] = tokenizer.tokenize(table.doc_text(i, self.lex_recipe))
+        texts = _capped_texts(table, missing, self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
+                              MAX_TOKENIZE_CHARS_REPORT)
+        for n, (i, text) in enumerate(zip(missing, texts, strict=True)):
+            cached[uids[i]] = tokenizer.tokenize(text)
             if n % 500 == 0:
                 report("tokenize", n, len(missing))
         keep = set(uids)
@@ -330,3 +341,25 @@ def _progress(callback: SyncProgress | None) -> SyncProgress:
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
+
+
+def _capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_problem: int,
+                  per_report: int) -> list[str]:
+    """The texts of rows ``positions`` cut to the per-problem and per-report limits (a long text
+    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits")."""
+    texts = [table.doc_text(int(i), recipe) for i in positions]
+    by_report: dict[str, list[int]] = {}
+    for n, i in enumerate(positions):
+        by_report.setdefault(table.report_id[int(i)], []).append(n)
+    cut = 0
+    for report_id, members in by_report.items():
+        caps = embed_caps([len(texts[n]) for n in members], per_problem, per_report)
+        for n, cap in zip(members, caps, strict=True):
+            if cap < len(texts[n]):
+                texts[n] = texts[n][:cap]
+                cut += 1
+        if cut:
+            log.warning("report %s: %d long problem texts used from their first part (limits %d per problem, "
+                        "%d per report)", report_id, cut, per_problem, per_report)
+            cut = 0
+    return texts

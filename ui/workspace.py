@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from reports.ioerrors import io_reason
 from reports.model import Report
 from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
+from reports.read.limits import FileTimeout, embed_warnings, time_limit
 from reports.store import Store
 
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
@@ -126,22 +129,33 @@ class Workspace:
         return self._ingest_one(name, lambda: read_bytes(data, name))
 
     def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
+        """Read, parse and store one file. Reading and parsing run under the per-file time limit;
+        storing does not (a commit is never interrupted). The outcome says what really happened."""
         try:
-            source = read()
-            report = parse_source(source)
-            if not report.categories:
-                return IngestOutcome(name, "error", report.id, report.unit,
-                                     f"{name}: no problem section found (not a rectification report?)")
-            if self.store.contains(report.id):
-                return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
-                                     report.found(), report.warnings)
-            added = self.store.add(report, _mentions(report), source.offsets.to_json())
+            with time_limit():
+                source = read()
+                report = parse_source(source)
+                if not report.categories:
+                    return IngestOutcome(name, "error", report.id, report.unit,
+                                         f"{name}: no problem section found (not a rectification report?)")
+                if self.store.contains(report.id):
+                    return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
+                                         report.found(), report.warnings)
+                mentions = _mentions(report)
+            report.warnings.extend(embed_warnings(report))
+            added = self.store.add(report, mentions, source.offsets.to_json())
             status = "ingested" if added else "duplicate"
             return IngestOutcome(name, status, report.id, report.unit, "", report.found(), report.warnings)
         except ReadError as exc:
             return IngestOutcome(name, "error", message=str(exc))
+        except FileTimeout as exc:
+            return IngestOutcome(name, "error", message=f"{name}: 未入库: 处理超时(每个文件限 {exc.args[0]:g} 秒)")
+        except (OSError, sqlite3.Error) as exc:
+            log.debug("ingest failed for %s", name, exc_info=True)
+            reason = io_reason(exc) or " ".join(str(exc).split())
+            return IngestOutcome(name, "error", message=f"{name}: 未入库: {reason}")
         except Exception as exc:  # a parser bug must not stop the batch or lose stored data
-            log.exception("ingest failed for %s", name)
+            log.debug("ingest failed for %s", name, exc_info=True)
             return IngestOutcome(name, "error", message=f"{name}: internal error while ingesting ({exc!r})")
 
     def remove(self, report_id: str) -> bool:

@@ -63,6 +63,7 @@ MAX_SECONDS_PER_FILE = 120.0        # reading + parsing + entity extraction of o
 MAX_EMBED_CHARS_PROBLEM = 2_000     # e5 reads 512 tokens (~600 hanzi); beyond that only costs time
 MAX_EMBED_CHARS_REPORT = 400_000    # all problems of one report together
 MAX_TOKENIZE_CHARS_PROBLEM = 20_000  # text of one problem given to jieba for BM25
+MAX_TOKENIZE_CHARS_REPORT = 2_000_000
 
 
 def embed_caps(lengths: list[int], per_problem: int = MAX_EMBED_CHARS_PROBLEM,
@@ -76,6 +77,15 @@ def embed_caps(lengths: list[int], per_problem: int = MAX_EMBED_CHARS_PROBLEM,
         return caps
     share = max(100, per_report // max(1, len(lengths)))
     return [min(c, share) for c in caps]
+
+
+def embed_warnings(report) -> list[str]:
+    """One warning per problem of a parsed report whose text is longer than what gets embedded."""
+    problems = list(report.problems())
+    caps = embed_caps([len(p.text) for p in problems])
+    return [f"problem {p.id}: {len(p.text):,} characters; search embeds its first {cap:,} "
+            f"(limit {MAX_EMBED_CHARS_PROBLEM:,} per problem, {MAX_EMBED_CHARS_REPORT:,} per report)"
+            for p, cap in zip(problems, caps, strict=True) if cap < len(p.text)]
 
 
 class FileTimeout(Exception):
