@@ -30,19 +30,20 @@ from reports.read.limits import (
     embed_caps,
 )
 
-from .index import VectorIndex, choose_kind
+from .index import VectorIndex, choose_kind, problem_uid
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
     Manifest,
     SearchIndexError,
     atomic_write_text,
     read_manifest,
+    read_manifest_or_none,
     versions,
     write_manifest,
 )
 from .search import ProblemTable, Searcher
 
-__all__ = ["IndexSync", "SyncProgress"]
+__all__ = ["IndexSync", "SyncProgress", "writer_active", "writing"]
 
 log = logging.getLogger("xuncha.search")
 
@@ -90,8 +91,12 @@ class IndexSync:
             return self._state
         for _ in range(3):
             manifest = read_manifest(self.dir)
-            if manifest is None or manifest.generation != generation or not self._compatible(manifest) \
-                    or manifest.tokenizer != self.tokens_version:
+            current = manifest is not None and manifest.generation == generation and self._compatible(manifest) \
+                and manifest.tokenizer == self.tokens_version
+            if not current:
+                committed = self._committed_state(manifest) if writer_active(self.root) else None
+                if committed is not None:
+                    return committed
                 self.sync(progress=progress)
                 assert self._state is not None
                 return self._state
@@ -100,16 +105,49 @@ class IndexSync:
                 return self._state
             except FileNotFoundError:  # a concurrent sync replaced the build between reads: retry
                 continue
-            except _Inconsistent as exc:
-                log.warning("search index does not match the store (%s); updating it", exc)
+            except (_Inconsistent, _Damaged) as exc:
+                log.warning("%s; updating the search index", exc)
                 self.sync(progress=progress)
                 assert self._state is not None
                 return self._state
         raise SearchIndexError(f"{self.dir}: the search index keeps changing while being read; try again")
 
+    def _committed_state(self, manifest: Manifest | None) -> _State | None:
+        """While another process writes (ingest, remove, reindex), serve the last committed build
+        over the problems it holds instead of waiting for the writer's embedding; None if there is
+        no usable build (then the caller syncs, i.e. waits). The state is not cached: the next
+        query looks again."""
+        if manifest is None or not self._compatible(manifest) or manifest.tokenizer != self.tokens_version:
+            return None
+        state = self._state
+        if state is not None and state.manifest.files == manifest.files:
+            return state
+        try:
+            vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
+            have = set(vectors.ids().tolist())
+            rows = [r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have]
+            table = ProblemTable(rows)
+            if table.size != len(vectors):
+                return None  # a report of this build was removed meanwhile
+            tokens = self._read_tokens(manifest.files.get("tokens"))
+            lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
+        except (OSError, RuntimeError, ValueError, KeyError, _Inconsistent, _Damaged) as exc:
+            log.info("last committed search index unusable (%s); waiting for the writer", exc)
+            return None
+        log.info("search index is being updated by another process; answering from build %s (generation %d)",
+                 manifest.files.get("vectors"), manifest.generation)
+        self._state = self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens)
+        return self._state
+
     def _load_state(self, manifest: Manifest, generation: int) -> _State:
         table = ProblemTable(self.store.problem_rows())
-        vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
+        path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
+        try:
+            vectors = VectorIndex.load(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
         if len(vectors) != table.size or not np.array_equal(np.sort(vectors.ids()), np.sort(table.uids)):
             raise _Inconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = self._read_tokens(manifest.files.get("tokens"))
@@ -142,24 +180,38 @@ class IndexSync:
         return LexicalIndex([tokens[u] for u in table.uids.tolist()])
 
     def _read_tokens(self, name: str | None) -> dict[int, list[str]]:
+        """Cached BM25 tokens by problem uid; _Damaged naming the file if it is not what we wrote."""
         if not name:
             return {}
-        data = json.loads((self.dir / name).read_text("utf-8"))
+        path = self.dir / name
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
+            raise _Damaged(path, "not a tokens file")
         if data.get("tokenizer") != self.tokens_version:
             return {}
-        return {int(k): v for k, v in data["tokens"].items()}
+        try:
+            return {int(k): list(v) for k, v in data["tokens"].items()}
+        except (TypeError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
 
     # -- sync ------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        """One writer at a time per workspace (a second ingest's sync waits for the first)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
-        with open(self.dir / ".lock", "a+") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+        """One writer at a time per workspace (a second ingest's sync waits for the first); while
+        held, readers in other processes answer from the last committed build."""
+        with writing(self.root):
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.dir / ".lock", "a+") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def sync(self, progress: SyncProgress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
         """Bring the index in line with the store: embed new problems, drop removed ones.
@@ -170,7 +222,7 @@ class IndexSync:
         started = time.perf_counter()
         report = _progress(progress)
         with self._mutex, self._lock():
-            manifest = read_manifest(self.dir)
+            manifest = read_manifest_or_none(self.dir) if rebuild else read_manifest(self.dir)
             generation = self.store.generation()
             report("scan", 0, 1)
             table = ProblemTable(self.store.problem_rows())
@@ -201,10 +253,12 @@ class IndexSync:
                 "generation": generation, "seconds": round(seconds, 3)}
 
     def _try_load_vectors(self, manifest: Manifest) -> VectorIndex | None:
+        path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
         try:
-            vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
-        except (OSError, RuntimeError, ValueError, KeyError) as exc:
-            log.warning("search index unreadable (%s); rebuilding it", exc)
+            vectors = VectorIndex.load(path)
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("%s: search index file unreadable (%s); re-embedding every problem", path,
+                        " ".join(str(exc).split())[:200])
             return None
         return vectors if vectors.dim == manifest.dim else None
 
@@ -241,7 +295,8 @@ class IndexSync:
         if manifest is not None and manifest.tokenizer == self.tokens_version:
             try:
                 cached = self._read_tokens(manifest.files.get("tokens"))
-            except (OSError, ValueError, KeyError):
+            except (OSError, _Damaged) as exc:
+                log.warning("%s; tokenising every problem again", exc)
                 cached = {}
         uids = table.uids.tolist()
         missing = [i for i, u in enumerate(uids) if u not in cached]
@@ -319,7 +374,7 @@ class IndexSync:
             self.requested_model = model
             self._encoder = self._query_encoder = None
         elif self.requested_model is None:
-            manifest = read_manifest(self.dir)
+            manifest = read_manifest_or_none(self.dir)
             self.requested_model = manifest.model_spec if manifest else None
         from .encoder import load_encoder
 
@@ -331,6 +386,53 @@ class IndexSync:
 
 class _Inconsistent(Exception):
     """Index files disagree with the store; a sync repairs it."""
+
+
+class _Damaged(Exception):
+    """An index file that cannot be read as what we wrote; one line naming it. A sync rewrites it."""
+
+    def __init__(self, path: Path, reason: object) -> None:
+        self.path = path
+        super().__init__(f"{path}: damaged search index file ({' '.join(str(reason).split())[:200]})")
+
+
+WRITER_LOCK = ".writer.lock"
+_HELD: dict[str, int] = {}  # workspace -> how many `writing` blocks this process is inside
+
+
+@contextlib.contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """Mark the workspace as being written (ingest, remove, sync): a shared lock, so several
+    writers may hold it; readers test it with ``writer_active``. Re-entrant per process."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    key = str(root.resolve())
+    with open(root / WRITER_LOCK, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        _HELD[key] = _HELD.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def writer_active(root: Path) -> bool:
+    """Whether another process holds ``writing`` on this workspace right now (a process that
+    writes itself is the one to sync, so its own hold does not count)."""
+    path = Path(root) / WRITER_LOCK
+    if not path.exists() or _HELD.get(str(Path(root).resolve()), 0) > 0:
+        return False
+    try:
+        with open(path, "a+") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return False
 
 
 def _progress(callback: SyncProgress | None) -> SyncProgress:

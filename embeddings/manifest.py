@@ -8,6 +8,7 @@ and agree with each other, and a crash mid-update leaves the previous build in f
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 import time
@@ -17,8 +18,11 @@ from typing import Any
 
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
-    "atomic_write_text", "known_model_name", "read_manifest", "versions", "write_manifest",
+    "atomic_write_text", "known_model_name", "read_manifest", "read_manifest_or_none", "versions",
+    "write_manifest",
 ]
+
+log = logging.getLogger("xuncha.search")
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -53,25 +57,53 @@ class Manifest:
         return asdict(self)
 
 
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,), "model_spec": (str, type(None)), "dim": (int,), "doc_kind": (str,), "doc_recipe": (str,),
+    "index_kind": (str,), "count": (int,), "generation": (int,), "files": (dict,), "versions": (dict,),
+    "tokenizer": (str,), "format": (int,), "updated_at": (str,), "encoder": (dict,),
+}
+_REBUILD = "rebuild the index with `xuncha reindex`"
+
+
 def read_manifest(directory: Path) -> Manifest | None:
-    """The manifest in ``directory``, None if there is none; SearchIndexError if it is unreadable."""
+    """The manifest in ``directory``, None if there is none; SearchIndexError naming the file and
+    the defect if it is unreadable, not a manifest, or has a field of the wrong type."""
     path = Path(directory) / MANIFEST_NAME
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise SearchIndexError(f"{path}: unreadable search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
-    if not isinstance(data, dict) or data.get("format", 0) > MANIFEST_VERSION:
-        raise SearchIndexError(f"{path}: search index written by a newer xuncha; upgrade xuncha "
-                               "or rebuild the index with `xuncha reindex`")
+        raise SearchIndexError(f"{path}: unreadable search manifest ({' '.join(str(exc).split())}); "
+                               f"{_REBUILD}") from exc
+    if not isinstance(data, dict):
+        raise SearchIndexError(f"{path}: not a search manifest (a JSON {type(data).__name__}, not an object); "
+                               f"{_REBUILD}")
+    version = data.get("format", 0)
+    if isinstance(version, int) and not isinstance(version, bool) and version > MANIFEST_VERSION:
+        raise SearchIndexError(f"{path}: search index written by a newer xuncha (format {version}); upgrade "
+                               f"xuncha or {_REBUILD}")
+    for key, types in _FIELD_TYPES.items():
+        if key in data and (not isinstance(data[key], types) or isinstance(data[key], bool)):
+            raise SearchIndexError(f"{path}: field {key!r} is a {type(data[key]).__name__}, expected "
+                                   f"{' or '.join(t.__name__ for t in types)}; {_REBUILD}")
+    files = data.get("files", {})
+    if not all(isinstance(v, str) and v and "/" not in v and not v.startswith(".") for v in files.values()):
+        raise SearchIndexError(f"{path}: field 'files' names invalid index files; {_REBUILD}")
     known = Manifest.__dataclass_fields__
     try:
         return Manifest(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
-        raise SearchIndexError(f"{path}: incomplete search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
+        raise SearchIndexError(f"{path}: incomplete search manifest ({exc}); {_REBUILD}") from exc
+
+
+def read_manifest_or_none(directory: Path) -> Manifest | None:
+    """The manifest, or None when it is missing or damaged (for rebuilding: the files go anyway)."""
+    try:
+        return read_manifest(directory)
+    except SearchIndexError as exc:
+        log.info("%s", exc)
+        return None
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:

@@ -34,6 +34,7 @@ from .manifest import (
     SearchIndexError,
     known_model_name,
     read_manifest,
+    read_manifest_or_none,
 )
 from .search import MODES, Filters
 
@@ -115,7 +116,7 @@ class SearchService(IndexSync):
         self._query_encoder = encoder       # an injected encoder serves queries too
         self._state: _State | None = None
         self._mutex = threading.RLock()
-        manifest = read_manifest(self.dir)
+        manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
         if manifest is not None:
             wanted = encoder.name if encoder is not None else known_model_name(model) if model else None
             self._check_model(manifest, wanted, model)

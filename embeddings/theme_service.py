@@ -27,6 +27,7 @@ from typing import Any
 
 from .fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 from .index import problem_uids
+from .index_sync import writer_active
 from .themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
 
 __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
@@ -77,6 +78,9 @@ class ThemeService:
             if cached is not None and self._fresh(cached):
                 self._cache = cached
                 return cached
+            if cached is not None and cached.get("format") == THEMES_FORMAT and writer_active(self.root):
+                log.info("themes are being updated by another process; answering from the last computation")
+                return cached  # a reader never waits for a writer's embedding (docs/decisions.md "Faults")
             self._cache = self._recompute(progress)
             return self._cache
 

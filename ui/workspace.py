@@ -97,10 +97,13 @@ class Workspace:
     def sync(self, progress: StageProgress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
+        from embeddings.index_sync import writing
+
         graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
-        self.graph.sync(progress=graph_progress)
-        self.search.sync(progress=progress)
-        self.themes.sync(progress=progress)
+        with writing(self.root):
+            self.graph.sync(progress=graph_progress)
+            self.search.sync(progress=progress)
+            self.themes.sync(progress=progress)
 
     def close(self) -> None:
         self.store.close()
@@ -114,12 +117,15 @@ class Workspace:
     # -- ingest / remove ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
+        from embeddings.index_sync import writing
+
         files = collect_files(paths)
         outcomes = []
-        for n, path in enumerate(files):
-            if progress:
-                progress(n, len(files), str(path))
-            outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+        with writing(self.root):  # searches elsewhere answer from the last index meanwhile
+            for n, path in enumerate(files):
+                if progress:
+                    progress(n, len(files), str(path))
+                outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
         if progress:
             progress(len(files), len(files), "")
         return outcomes
@@ -159,7 +165,10 @@ class Workspace:
             return IngestOutcome(name, "error", message=f"{name}: internal error while ingesting ({exc!r})")
 
     def remove(self, report_id: str) -> bool:
-        return self.store.remove(report_id)
+        from embeddings.index_sync import writing
+
+        with writing(self.root):
+            return self.store.remove(report_id)
 
     # -- reads ---------------------------------------------------------------------------
     def reports(self) -> list[dict]:
