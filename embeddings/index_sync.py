@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from reports.ioerrors import io_reason
 from reports.read.limits import (
     MAX_EMBED_CHARS_PROBLEM,
     MAX_EMBED_CHARS_REPORT,
@@ -97,9 +99,7 @@ class IndexSync:
                 committed = self._committed_state(manifest) if writer_active(self.root) else None
                 if committed is not None:
                     return committed
-                self.sync(progress=progress)
-                assert self._state is not None
-                return self._state
+                return self._sync_or_committed(manifest, progress)
             try:
                 self._state = self._load_state(manifest, generation)
                 return self._state
@@ -111,6 +111,24 @@ class IndexSync:
                 assert self._state is not None
                 return self._state
         raise SearchIndexError(f"{self.dir}: the search index keeps changing while being read; try again")
+
+    def _sync_or_committed(self, manifest: Manifest | None, progress: SyncProgress | None) -> _State:
+        """Catch the index up; if that fails for want of disk (or another I/O fault), answer from
+        the last committed build with a warning rather than not at all."""
+        try:
+            self.sync(progress=progress)
+        except (OSError, RuntimeError, sqlite3.Error) as exc:
+            reason = io_reason(exc)
+            if reason is None:
+                raise
+            committed = self._committed_state(manifest)
+            if committed is None:
+                raise SearchIndexError(f"{self.dir}: 检索索引无法更新({reason})") from exc
+            log.warning("%s: 检索索引无法更新(%s),结果来自上次的索引(第 %d 代)", self.dir, reason,
+                        committed.generation)
+            return committed
+        assert self._state is not None
+        return self._state
 
     def _committed_state(self, manifest: Manifest | None) -> _State | None:
         """While another process writes (ingest, remove, reindex), serve the last committed build

@@ -17,7 +17,7 @@ from reports.ioerrors import io_reason
 from reports.model import Report
 from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
-from reports.read.limits import FileTimeout, embed_warnings, time_limit
+from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
 from reports.store import Store
 
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
@@ -191,5 +191,13 @@ class Workspace:
 
 
 def _mentions(report: Report) -> list:
+    """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
+    from dataclasses import replace
+
     from reports.entities import extract_entities
-    return extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
+    text, pieces, warnings = entity_text(report.text)
+    report.warnings.extend(warnings)
+    mentions = extract_entities(text, unit=report.unit, unit_short=report.unit_short)
+    if len(pieces) == 1:
+        return mentions
+    return [replace(m, span=(to_original(m.span[0], pieces), to_original(m.span[1], pieces))) for m in mentions]

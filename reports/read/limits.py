@@ -5,6 +5,7 @@ sizes before inflating, HTML depth/element count before walking); see docs/decis
 """
 from __future__ import annotations
 
+import bisect
 import logging
 import os
 import signal
@@ -64,6 +65,8 @@ MAX_EMBED_CHARS_PROBLEM = 2_000     # e5 reads 512 tokens (~600 hanzi); beyond t
 MAX_EMBED_CHARS_REPORT = 400_000    # all problems of one report together
 MAX_TOKENIZE_CHARS_PROBLEM = 20_000  # text of one problem given to jieba for BM25
 MAX_TOKENIZE_CHARS_REPORT = 2_000_000
+MAX_ENTITY_CHARS_LINE = 5_000       # entity extraction reads this much of one line (paragraphs: < 2,000)
+MAX_ENTITY_CHARS_REPORT = 200_000   # ... and of one report (the largest corpus report: ~67,000)
 
 
 def embed_caps(lengths: list[int], per_problem: int = MAX_EMBED_CHARS_PROBLEM,
@@ -86,6 +89,43 @@ def embed_warnings(report) -> list[str]:
     return [f"problem {p.id}: {len(p.text):,} characters; search embeds its first {cap:,} "
             f"(limit {MAX_EMBED_CHARS_PROBLEM:,} per problem, {MAX_EMBED_CHARS_REPORT:,} per report)"
             for p, cap in zip(problems, caps, strict=True) if cap < len(p.text)]
+
+
+def entity_text(text: str) -> tuple[str, list[tuple[int, int]], list[str]]:
+    """What entity extraction may read of ``text``: each line up to MAX_ENTITY_CHARS_LINE, the
+    whole up to MAX_ENTITY_CHARS_REPORT. Returns the kept text, its pieces as (offset in kept
+    text, offset in ``text``) for mapping spans back (`to_original`), and one warning per cut."""
+    if len(text) <= MAX_ENTITY_CHARS_REPORT and all(
+            len(ln) <= MAX_ENTITY_CHARS_LINE for ln in text.split("\n")):
+        return text, [(0, 0)], []
+    parts: list[str] = []
+    pieces: list[tuple[int, int]] = []
+    kept = pos = long_lines = 0
+    for line in text.split("\n"):
+        room = MAX_ENTITY_CHARS_REPORT - kept
+        if room <= 0:
+            break
+        take = min(len(line), MAX_ENTITY_CHARS_LINE, room)
+        long_lines += len(line) > MAX_ENTITY_CHARS_LINE
+        pieces.append((kept, pos))
+        parts.append(line[:take] + "\n")
+        kept += take + 1
+        pos += len(line) + 1
+    warnings = []
+    if long_lines:
+        warnings.append(f"{long_lines} lines longer than {MAX_ENTITY_CHARS_LINE:,} characters: entities are "
+                        f"taken from their first {MAX_ENTITY_CHARS_LINE:,} (limit per line)")
+    if pos < len(text):
+        warnings.append(f"report of {len(text):,} characters: entities are taken from about the first "
+                        f"{MAX_ENTITY_CHARS_REPORT:,} (limit per report)")
+    return "".join(parts), pieces, warnings
+
+
+def to_original(offset: int, pieces: list[tuple[int, int]]) -> int:
+    """An offset in `entity_text`'s kept text as an offset in the original text."""
+    i = bisect.bisect_right(pieces, (offset, float("inf"))) - 1
+    kept_at, orig_at = pieces[max(i, 0)]
+    return orig_at + offset - kept_at
 
 
 class FileTimeout(Exception):
