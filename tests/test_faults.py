@@ -101,7 +101,7 @@ def fingerprint(capsys, ws: Path) -> dict:
 
 
 def assert_healthy(capsys, ws: Path) -> dict:
-    code, out, err = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
     report = json.loads(out)
     assert code == 0 and report["healthy"], report
     return report
@@ -145,7 +145,7 @@ def test_one_huge_problem_is_embedded_from_its_first_part(tmp_path, capsys, clea
     big = huge_problem_report(tmp_path / "big.txt")
     ws = tmp_path / "ws"
     started = time.monotonic()
-    code, out, err = run(capsys, "ingest", str(big), "--json", "--workspace", str(ws))
+    code, out, _ = run(capsys, "ingest", str(big), "--json", "--workspace", str(ws))
     assert code == 0 and time.monotonic() - started < MINUTE
     outcome = json.loads(out)["outcomes"][0]
     assert outcome["status"] == "ingested"
@@ -286,7 +286,8 @@ def test_damaged_index_files_are_named_and_reindex_repairs(tmp_path, capsys, cle
         assert code == 1 and "manifest.json" in err and "xuncha reindex" in err and len(err.strip().splitlines()) == 1
     else:                                                 # a file it names: repaired on the spot
         assert code == 0 and out.strip()
-    code, _, err = run(capsys, "doctor", "--workspace", str(ws))
+    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    assert code == 1 and not json.loads(out)["healthy"]
     code, _, err = run(capsys, "reindex", "--workspace", str(ws))
     assert code == 0, err
     assert_healthy(capsys, ws)
@@ -417,7 +418,7 @@ def test_unexpected_failure_is_one_line_and_logged_in_the_workspace(tmp_path, ca
     def boom(self):
         raise RuntimeError("simulated internal failure")
     monkeypatch.setattr(workspace.Workspace, "reports", boom)
-    code, out, err = run(capsys, "reports", "--workspace", str(ws))
+    code, _, err = run(capsys, "reports", "--workspace", str(ws))
     assert code == 1 and len(err.strip().splitlines()) == 1
     log = ws / "logs" / "xuncha.log"
     assert str(log) in err and "simulated internal failure" in err
