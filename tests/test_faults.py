@@ -85,7 +85,7 @@ def child(*args: str, env: dict | None = None) -> subprocess.Popen:
 
 def fingerprint(capsys, ws: Path) -> dict:
     """What must equal a clean build: the graph's size and the top results of a few queries."""
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
 
     with Workspace(ws) as w:
         G = w.graph.graph
@@ -242,7 +242,7 @@ def test_deep_but_allowed_html_is_read_without_recursion(tmp_path):
 
 
 def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch, capsys):
-    import ui.workspace as workspace
+    import ui.service.workspace as workspace
 
     def slow(source):
         time.sleep(5)
@@ -410,7 +410,7 @@ def test_search_on_a_full_disk_answers_from_the_last_index(tmp_path, capsys, mon
 
 
 def test_unexpected_failure_is_one_line_and_logged_in_the_workspace(tmp_path, capsys, monkeypatch):
-    import ui.workspace as workspace
+    import ui.service.workspace as workspace
 
     ws = tmp_path / "ws"
     ingest(capsys, ws, corpus_file("001"))

@@ -1,0 +1,114 @@
+"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService.
+
+Register with ``for command in COMMANDS: cli.add_command(command)``. JSON goes to stdout (UTF-8,
+not ASCII-escaped), progress and warnings to stderr. A user error is a one-line message with
+exit code 1 (DESIGN.md section 6).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.web.render import shorten
+
+__all__ = ["COMMANDS", "fixes", "themes"]
+
+
+@contextmanager
+def _service(workspace: Path | None) -> Iterator[Any]:
+    """The workspace's ThemeService; a missing or empty workspace is an error."""
+    with existing_workspace(workspace, need_reports=True) as ws:
+        yield ws.themes
+
+
+
+def _unit_names(doc: dict) -> dict[str, str]:
+    matrix = doc["unit_theme"]
+    return dict(zip(matrix["units"], matrix.get("unit_labels") or matrix["unit_short"], strict=True))
+
+
+def _print_themes(doc: dict, members: bool) -> None:
+    short = _unit_names(doc)
+    click.echo(f"{len(doc['themes'])} themes over {doc['stats'].get('problems', 0)} problems "
+               f"({len(doc['unthemed'])} in no theme)")
+    for t in doc["themes"]:
+        units = "、".join(short.get(u) or u for u in t["units"])
+        click.echo(f"{t['unit_count']:>2} units {t['size']:>3} problems  [{t['id']}] {t['label']}  ({units})")
+        if members:
+            for m in t["members"]:
+                click.echo(f"      {m.get('unit_short') or m['unit']}  [{m['report_id']} {m['problem_id']}]  "
+                           f"{shorten(m['text'], 60)}")
+
+
+@click.command()
+@click.option("--theme", "theme_id", metavar="ID", help="Only this theme (ids as listed, e.g. T1a2b3c4d).")
+@click.option("--members", is_flag=True, help="List each theme's problems (text output).")
+@click.option("--recompute", is_flag=True, help="Recompute even if the cached themes are current.")
+@json_option
+@workspace_option
+def themes(theme_id: str | None, members: bool, recompute: bool, as_json: bool, workspace: Path | None) -> None:
+    """Problems shared across units (共性问题): themes, most units first, and the unit x theme counts."""
+    with _service(workspace) as svc:
+        svc.sync(progress=StageBars(), force=recompute)
+        doc = svc.snapshot()
+    if theme_id is not None:
+        theme = next((t for t in doc["themes"] if t["id"] == theme_id), None)
+        if theme is None:
+            known = ", ".join(t["id"] for t in doc["themes"][:8])
+            raise UserError(f"no theme {theme_id!r} (themes: {known}{', …' if len(doc['themes']) > 8 else ''})")
+        emit_json(theme) if as_json else _print_themes({**doc, "themes": [theme]}, True)
+        return
+    if as_json:
+        emit_json({"generation": doc["stamp"]["generation"], "themes": doc["themes"], "unit_theme": doc["unit_theme"],
+               "unthemed": doc["unthemed"], "stats": doc["stats"]})
+    else:
+        _print_themes(doc, members)
+
+
+def _print_fixes(result: dict) -> None:
+    source = result["source"]
+    if source:
+        click.echo(f"# {source['unit_short'] or source['unit']} [{source['report_id']} {source['problem_id']}] "
+                   f"{shorten(source['text'], 60)}")
+    if not result["units"]:
+        click.echo("  (no similar problems with measures in other units)")
+    for g in result["units"]:
+        click.echo(f"\n{g['unit_short'] or g['unit']}  ({g['unit']})")
+        for p in g["problems"]:
+            click.echo(f"  problem [{p['report_id']} {p['problem_id']}] {shorten(p['text'], 60)}")
+        for n, m in enumerate(g["measures"], 1):
+            where = ", ".join(s["problem_id"] for s in m["sources"])
+            extra = f" (+{len(m['variants'])} similar)" if m["variants"] else ""
+            click.echo(f"  {n:>2}. {shorten(m['text'], 90)}  [problem {where}]{extra}")
+
+
+@click.command()
+@click.argument("query", required=False)
+@click.option("--report", "report_id", metavar="ID", help="Use this report's problem (with --problem) instead of QUERY.")
+@click.option("--problem", "problem_id", metavar="PID", help="Problem id within --report (e.g. 3, 41.2).")
+@click.option("--exclude-unit", "exclude_units", multiple=True, metavar="UNIT",
+              help="Leave this unit out (full name, short name or part of the name; repeatable).")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="At most this many similar problems are used.")
+@json_option
+@workspace_option
+def fixes(query: str | None, report_id: str | None, problem_id: str | None, exclude_units: tuple[str, ...],
+          k: int, as_json: bool, workspace: Path | None) -> None:
+    """How other units fixed problems like QUERY (or like --report/--problem): their measures,
+    grouped by unit, near-identical ones merged."""
+    if query is not None and (report_id or problem_id):
+        raise UserError("give either a QUERY or --report ID --problem PID (not both)")
+    if query is None and not (report_id and problem_id):
+        raise UserError("give a QUERY, or both --report ID and --problem PID")
+    with _service(workspace) as svc:
+        svc.search.ensure_ready(progress=StageBars())
+        result = svc.fixes(query, report_id=report_id, problem_id=problem_id, exclude_units=exclude_units, k=k)
+    emit_json(result) if as_json else _print_fixes(result)
+
+
+COMMANDS = (themes, fixes)

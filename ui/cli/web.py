@@ -1,0 +1,53 @@
+"""`xuncha ui`: start the Streamlit app on 127.0.0.1 (never on all interfaces; air-gapped, no telemetry).
+
+Registered by ui/cli.py's `_register_subcommands()`:  ``from ui.cli.web import ui; cli.add_command(ui)``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+__all__ = ["APP", "streamlit_command", "ui"]
+
+APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
+HOST = "127.0.0.1"
+
+
+def streamlit_command(port: int) -> list[str]:
+    """The streamlit invocation: loopback only, headless, no usage statistics, no file watcher,
+    no error details in the browser (the app shows one-line messages; the log keeps tracebacks)."""
+    return [sys.executable, "-m", "streamlit", "run", str(APP),
+            "--server.address", HOST, "--server.port", str(port),
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none", "--client.showErrorDetails", "none",
+            "--client.toolbarMode", "minimal", "--global.developmentMode", "false",
+            "--theme.base", "light"]
+
+
+@click.command("ui")
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
+              help="Port on 127.0.0.1 to serve the app on.")
+@click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+              envvar="XUNCHA_HOME", help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
+def ui(port: int, workspace: Path | None) -> None:
+    """Start the web interface on http://127.0.0.1:PORT (builds the demo workspace on first run)."""
+    from ui.cli.common import open_workspace
+    from ui.service.workspace import default_root
+
+    root = (workspace or default_root()).expanduser().resolve()
+    open_workspace(root).close()  # a bad workspace is a one-line error here, not in the browser
+    env = {**os.environ, "XUNCHA_HOME": str(root), "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
+           "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    click.echo(f"xuncha ui: http://{HOST}:{port}  (workspace {root}; Ctrl+C to stop)", err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    cmd = streamlit_command(port)
+    os.execve(sys.executable, cmd, env)  # the server replaces this process: one pid to stop
+
+
+if __name__ == "__main__":  # `python -m ui.cli.web` works before the command is registered
+    ui()

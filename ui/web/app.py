@@ -1,0 +1,85 @@
+"""The Streamlit app: `xuncha ui` runs this file (streamlit run ui/web/app.py), or run it directly with
+XUNCHA_HOME pointing at a workspace. One module per page under ui/web/views/; shared resources in
+ui/web/state.py; all escaping and highlighting in ui/web/render.py.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from ui.web import render, state
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("xuncha.ui")
+
+CSS = """
+<style>
+mark.xc-hit { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
+.xc-text { line-height: 1.75; font-size: 0.98rem; }
+.xc-context { line-height: 1.9; font-size: 0.98rem; background: #fafafa; border: 1px solid #eee;
+  border-radius: 6px; padding: 0.8rem 1rem; max-height: 28rem; overflow-y: auto; }
+.xc-context .problem { background: #ffe08a; font-weight: 600; }
+.xc-context .rect { background: #e3f2e1; }
+.xc-context .entity { border-bottom: 2px solid #1f77b4; }
+.xc-chip { display: inline-block; color: #fff; border-radius: 10px; padding: 1px 9px; margin: 2px 4px 2px 0;
+  font-size: 0.8rem; white-space: nowrap; }
+.xc-meta { color: #555; font-size: 0.88rem; }
+.xc-path { line-height: 2.2; }
+.xc-fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem 1.2rem;
+  margin: 0.6rem 0 1rem; }
+.xc-field > div:last-child { font-size: 1rem; }
+.xc-arrow { color: #888; margin: 0 4px; font-size: 0.85rem; }
+</style>
+"""
+
+# No page icons: Streamlit makes the current page's icon the favicon, and a material icon becomes
+# a fonts.gstatic.com URL (users are air-gapped; the browser test fails on any off-machine request).
+PAGES = [
+    ("views/search.py", "相似问题检索", "search"),
+    ("views/detail.py", "问题详情", "detail"),
+    ("views/entities.py", "实体关系", "entities"),
+    ("views/unit.py", "单位画像", "unit"),
+    ("views/themes.py", "共性问题", "themes"),
+    ("views/upload.py", "导入报告", "upload"),
+]
+
+
+def pages() -> list[st.Page]:
+    ws = state.workspace()
+    out = []
+    for path, title, url in PAGES:
+        if url == "themes" and not (hasattr(ws, "themes") and (HERE / path).exists()):
+            continue  # themes across units come with a later piece of work (ws.themes + the page)
+        out.append(st.Page(path, title=title, url_path=url, default=url == "search"))
+    return out
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        summaries = state.report_summaries()
+        n_problems = sum(s["found"]["problems"] for s in summaries)
+        st.caption(f"工作区:{len(summaries)} 份报告,{n_problems} 个反馈问题")
+        units = sorted({s.get("unit") or "" for s in summaries if s.get("unit")})
+        st.selectbox("本单位", units, index=None, key="my_unit", placeholder="选择本单位(可选)",
+                     help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。")
+
+
+def main() -> None:
+    st.set_page_config(page_title=state.APP_TITLE, layout="wide",
+                       menu_items={"About": "巡察整改知识库:相似问题检索、知识图谱与单位画像。"})
+    st.markdown(CSS, unsafe_allow_html=True)
+    try:
+        nav = st.navigation(pages())
+        state.bootstrap()
+        sidebar()
+        nav.run()
+    except Exception as exc:  # never a traceback on screen; the server log keeps it
+        log.exception("page failed")
+        message = render.md(render.translate_message(str(exc))) or type(exc).__name__
+        st.error(f"页面出错:{message}", icon=":material/block:")
+
+
+if __name__ == "__main__":
+    main()

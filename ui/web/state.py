@@ -1,0 +1,314 @@
+"""Resources shared by every page and session: the workspace (and through it the model, the
+search index and the graph) is opened once per process with ``st.cache_resource``; lists derived
+from the store are cached with ``st.cache_data`` keyed by the store's generation, so an ingest or a
+removal is seen by every page at once without clearing anything by hand.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
+from ui.web.render import esc, md, translate_message
+
+__all__ = [
+    "APP_TITLE",
+    "bootstrap",
+    "entity_options",
+    "filter_options",
+    "generation",
+    "get_workspace",
+    "invalidate",
+    "load_report",
+    "mentions",
+    "report_summaries",
+    "root",
+    "run_sync",
+    "safe",
+    "search",
+    "similar",
+    "unit_name",
+    "unit_options",
+    "warm_up",
+    "workspace",
+]
+
+log = logging.getLogger("xuncha.ui")
+APP_TITLE = "巡察整改知识库"
+SYNC_STAGES = {
+    "graph": "构建知识图谱", "scan": "扫描问题", "embed": "生成语义向量", "tokenize": "分词",
+    "lexical": "构建关键词索引", "index": "构建向量索引", "save": "保存索引",
+    "themes": "归纳共性问题",
+}
+ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
+                "Place", "Theme")
+
+
+def root() -> str:
+    """The workspace directory: $XUNCHA_HOME (set by `xuncha ui --workspace`) or ./workspace."""
+    return str(default_root().expanduser().resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def get_workspace(path: str) -> Workspace:
+    """One Workspace per directory per process, shared by all sessions (its store, graph and
+    search service are thread-safe for reads; writes take their own locks)."""
+    return Workspace(path)
+
+
+@st.cache_resource(show_spinner=False)
+def _locks(path: str) -> dict[str, threading.Lock]:
+    return {"bootstrap": threading.Lock(), "encoder": threading.Lock()}
+
+
+def workspace() -> Workspace:
+    return get_workspace(root())
+
+
+def generation() -> int:
+    return workspace().store.generation()
+
+
+def invalidate() -> None:
+    """After an ingest or a removal: drop every derived cache (they are keyed by generation too,
+    this only frees memory sooner)."""
+    st.cache_data.clear()
+
+
+def safe(fn, *args, **kwargs) -> Any:
+    """Run a service call; a failure becomes a Chinese one-line st.error, never a traceback.
+    Returns None on failure."""
+    try:
+        return fn(*args, **kwargs)
+    except (ValueError, LookupError) as exc:
+        st.error(md(translate_message(str(exc))), icon=":material/warning:")
+    except Exception as exc:  # the user sees one line; the log keeps the traceback
+        log.exception("UI call %s failed", getattr(fn, "__name__", fn))
+        st.error(f"操作失败:{md(translate_message(str(exc))) or type(exc).__name__}", icon=":material/block:")
+    return None
+
+
+# -- first run: demo corpus, then graph and index ------------------------------------------------
+
+def bootstrap() -> None:
+    """Build the demo workspace on first run and bring graph and index up to date, with progress.
+    Runs before every page; costs two cheap checks when nothing is to be done."""
+    ws = workspace()
+    if not ws.is_empty() and not _stale(ws):
+        warm_up()
+        return
+    with _locks(root())["bootstrap"]:
+        built, synced = 0, False
+        placeholder = st.empty()
+        with placeholder.container():
+            if ws.is_empty():
+                built = _build_demo(ws)
+            if _stale(ws):
+                run_sync(ws, "正在准备知识图谱和检索索引(首次启动或数据更新后需要一点时间)…")
+                invalidate()
+                synced = True
+        placeholder.empty()
+        if built:
+            st.toast(f"演示工作区已建好:{built} 份示例报告已导入并建立索引。", icon=":material/check_circle:")
+        elif synced:
+            st.toast("知识图谱和检索索引已更新。", icon=":material/check_circle:")
+    warm_up()
+
+
+def _stale(ws: Workspace) -> bool:
+    try:
+        return bool(ws.search.status().get("stale"))
+    except Exception:  # an unreadable manifest: a sync rebuilds it
+        return True
+
+
+def _build_demo(ws: Workspace) -> int:
+    corpus = Path(os.environ.get("XUNCHA_DEMO_CORPUS") or DEMO_CORPUS)
+    st.info(f"工作区为空,正在用示例报告({corpus.name}/)建立演示工作区…", icon=":material/inventory_2:")
+    bar = st.progress(0.0, text="导入示例报告…")
+
+    def progress(done: int, total: int, name: str) -> None:
+        label = f"导入示例报告 {done}/{total}" + (f":{Path(name).name}" if name else "")
+        bar.progress(done / total if total else 1.0, text=label)
+
+    outcomes = ws.ingest([corpus], progress=progress)
+    bad = [o for o in outcomes if o.status == "error"]
+    for o in bad:
+        st.warning(md(f"{Path(o.path).name}:{translate_message(o.message, o.path)}"))
+    bar.progress(1.0, text=f"已导入 {len(outcomes) - len(bad)} 份示例报告")
+    return len(outcomes) - len(bad)
+
+
+def run_sync(ws: Workspace, title: str) -> None:
+    """ws.sync with one progress bar per stage (graph, then the search index's stages)."""
+    st.caption(title)
+    bar = st.progress(0.0, text="准备中…")
+    started = time.perf_counter()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        label = SYNC_STAGES.get(stage, stage)
+        fraction = done / total if total else 1.0
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label} {done}/{total}" if total > 1 else label)
+
+    with _locks(root())["encoder"]:
+        ws.sync(progress)
+    bar.progress(1.0, text=f"索引已更新(用时 {time.perf_counter() - started:.0f} 秒)")
+
+
+def no_reports_notice() -> bool:
+    """When the workspace has no reports: say so, link to 导入报告, and return True."""
+    if report_summaries():
+        return False
+    st.info("工作区还没有报告。请先到「导入报告」页面上传整改情况通报。", icon=":material/folder_open:")
+    st.page_link("views/upload.py", label="去导入报告", icon=":material/upload_file:")
+    return True
+
+
+def measures_and_source(measures: list[str], report_id: str, problem_id: str) -> None:
+    """A problem's rectification measures, folded, and the link to its source and detail page."""
+    if measures:
+        with st.expander(f"整改措施({len(measures)} 条)", icon=":material/task_alt:"):
+            items = "".join(f"<li>{esc(x)}</li>" for x in measures)
+            st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
+    else:
+        st.caption("报告未列出该问题的整改措施")
+    st.page_link("views/detail.py", label="查看原文与详情", icon=":material/arrow_forward:",
+                 query_params={"report": report_id, "problem": problem_id})
+
+
+_WARMED: set[str] = set()  # workspaces whose search service was warmed in this process
+
+
+def warm_up() -> None:
+    """Load what the first search needs (index, query encoder, tokenizer) in the background, once
+    per workspace, so the first search does not wait for it."""
+    path = root()
+    if path in _WARMED:
+        return
+    _WARMED.add(path)
+    ws = workspace()
+    lock = _locks(path)["encoder"]
+
+    def load() -> None:
+        with lock:
+            try:
+                ws.search.warm()
+            except Exception:
+                log.exception("warming up the search service failed")
+    threading.Thread(target=load, name="xuncha-warm-up", daemon=True).start()
+
+
+# -- queries (cached by store generation) --------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str) -> list[dict]:
+    ws = get_workspace(path)
+    with _locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
+        return ws.search.search(query, k=k, filters=dict(filters), mode=mode)
+
+
+def search(query: str, k: int, filters: dict, mode: str) -> list[dict]:
+    frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v) for key, v in filters.items()
+                          if v not in (None, "", [], ())))
+    return _search(root(), generation(), query, k, frozen, mode)
+
+
+@st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
+def _similar(path: str, gen: int, report_id: str, problem_id: str, k: int) -> list[dict]:
+    return get_workspace(path).search.similar(report_id, problem_id, k=k)
+
+
+def similar(report_id: str, problem_id: str, k: int = 6) -> list[dict]:
+    return _similar(root(), generation(), report_id, problem_id, k)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _summaries(path: str, gen: int) -> list[dict]:
+    return get_workspace(path).reports()
+
+
+def report_summaries() -> list[dict]:
+    return _summaries(root(), generation())
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _report(path: str, gen: int, report_id: str):
+    return get_workspace(path).report(report_id)
+
+
+def load_report(report_id: str):
+    return _report(root(), generation(), report_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _mentions(path: str, gen: int, report_id: str) -> list[dict]:
+    return get_workspace(path).store.mentions(report_id)
+
+
+def mentions(report_id: str) -> list[dict]:
+    return _mentions(root(), generation(), report_id)
+
+
+def unit_name(summary: dict) -> str:
+    return summary.get("unit_short") or summary.get("unit") or summary["report_id"]
+
+
+def unit_options() -> dict[str, list[str]]:
+    """Full unit name -> its report ids (a unit inspected twice has two reports)."""
+    out: dict[str, list[str]] = {}
+    for s in report_summaries():
+        out.setdefault(s.get("unit") or s["report_id"], []).append(s["report_id"])
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _filter_options(path: str, gen: int) -> dict[str, list]:
+    ws = get_workspace(path)
+    rows = ws.store.problem_rows()
+    regions: Counter = Counter()
+    for s in ws.reports():
+        parts = _region_parts(s.get("region"))
+        regions.update(parts)
+    return {
+        "levels": sorted({r["level"] for r in rows if r.get("level")}, key=lambda v: "省市县区".find(v[:1])),
+        "regions": sorted(regions),
+        "years": sorted({r["year"] for r in rows if r.get("year")}, reverse=True),
+        "categories": [c for c, _ in Counter(r["category"] for r in rows if r.get("category")).most_common()],
+        "kinds": sorted({r["kind"] for r in rows if r.get("kind")}),
+    }
+
+
+def _region_parts(region: str | None) -> list[str]:
+    """湖南省张家界市桑植县 -> [湖南省, 张家界市, 桑植县] (the filter matches substrings)."""
+    if not region:
+        return []
+    import re
+    return [p for p in re.findall(r".+?(?:自治区|自治州|特别行政区|省|市|州|盟|地区|县|区|旗)", region) if p] or [region]
+
+
+def filter_options() -> dict[str, list]:
+    return _filter_options(root(), generation())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _entity_options(path: str, gen: int) -> list[tuple[str, str, str, str]]:
+    """(node id, type, name, context) for every pickable entity, most connected first."""
+    G = get_workspace(path).graph.graph
+    from graph.query import context
+    rows = []
+    for node, d in G.nodes(data=True):
+        if d.get("type") in ENTITY_TYPES:
+            rows.append((node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node)))
+    rows.sort(key=lambda r: (-r[4], r[2]))
+    return [r[:4] for r in rows]
+
+
+def entity_options() -> list[tuple[str, str, str, str]]:
+    return _entity_options(root(), generation())

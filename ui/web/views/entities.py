@@ -1,0 +1,356 @@
+"""实体关系: pick an entity, see its neighbourhood as an interactive graph (double-click or the
+「展开」 button expands a node, colours by type, legend), its properties, and a path between two
+entities. Deep link: ?entity=<node id>.
+
+The graph is drawn by st-link-analysis (Cytoscape, bundled in the wheel, nothing loaded from the
+network). Its side panel writes node data with innerHTML, so every value handed to it except the
+canvas caption `label` (drawn on a canvas, and shown with innerText) is HTML-escaped here, and node
+ids are opaque hashes, never names.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+from st_link_analysis import Event, st_link_analysis
+
+from ui.web import render, state
+
+GRAPH_KEY = "entity_graph"
+MAX_NEIGHBOURS = 40
+MAX_NODES = 220
+DEFAULT_HIDDEN = ("Category",)
+GRAPH_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place",
+               "Problem", "Report", "Category", "Theme")
+UNIT_PAGE = "views/unit.py"
+DETAIL_PAGE = "views/detail.py"
+
+
+class _Style:
+    """A raw Cytoscape style rule (st-link-analysis accepts anything with `dump()`)."""
+
+    def __init__(self, selector: str, style: dict):
+        self.selector, self.style = selector, style
+
+    def dump(self) -> dict:
+        return {"selector": self.selector, "style": self.style}
+
+
+def opaque(node: str) -> str:
+    return "n" + hashlib.sha1(node.encode("utf-8")).hexdigest()[:12]
+
+
+def caption(G, node: str) -> str:
+    d = G.nodes[node]
+    t = d.get("type")
+    if t == "Problem":
+        return f"问题{d.get('problem_id', '')}:{render.shorten(d.get('text') or d.get('name') or '', 16)}"
+    if t == "Report":
+        return f"通报·{d.get('unit_short') or render.shorten(d.get('unit') or d.get('name') or '', 12)}"
+    if t == "Category":
+        return f"类别:{render.shorten(d.get('name') or '', 14)}"
+    return render.shorten(d.get("name") or node, 18)
+
+
+
+# -- session state -------------------------------------------------------------------------------
+
+def _session() -> dict:
+    return st.session_state.setdefault("ent", {"center": None, "nodes": [], "selected": None, "path": [],
+                                                "ids": {}, "hidden": 0, "mount": 0})
+
+
+def graph_key() -> str:
+    """The component's key; bumped (remount, fresh layout) when the node set is replaced or a path
+    is added. Expansions keep the key: the component lays new neighbours out around the old ones."""
+    return f"{GRAPH_KEY}_{_session()['mount']}"
+
+
+def _neighbours(G, node: str, types: set[str]) -> tuple[list[str], int]:
+    around = {n for n in set(G.successors(node)) | set(G.predecessors(node)) if G.nodes[n].get("type") in types}
+    ranked = sorted(around, key=lambda n: (-G.degree(n), n))
+    return ranked[:MAX_NEIGHBOURS], max(0, len(ranked) - MAX_NEIGHBOURS)
+
+
+def set_center(node: str, types: set[str]) -> None:
+    G = state.workspace().graph.graph
+    s = _session()
+    shown, hidden = _neighbours(G, node, types)
+    s.update(center=node, nodes=[node, *shown], selected=node, path=[], hidden=hidden, mount=s["mount"] + 1)
+
+
+def expand(node: str, types: set[str]) -> None:
+    G = state.workspace().graph.graph
+    s = _session()
+    if node not in G:
+        return
+    shown, hidden = _neighbours(G, node, types)
+    have = set(s["nodes"])
+    s["nodes"] += [n for n in shown if n not in have][: max(0, MAX_NODES - len(have))]
+    s["hidden"] = hidden
+    s["selected"] = node
+
+
+def _on_graph_event() -> None:
+    value = st.session_state.get(graph_key()) or {}
+    s = _session()
+    data = value.get("data") or {}
+    ids = data.get("node_ids") or ([data["target_id"]] if data.get("target_id") else [])
+    nodes = [s["ids"][i] for i in ids if i in s["ids"]]
+    if not nodes:
+        return
+    action = value.get("action")
+    types = set(st.session_state.get("ent_show_types") or GRAPH_TYPES)
+    if action == "expand":
+        expand(nodes[0], types)
+    elif action == "remove":
+        keep = {s["center"], *s["path"]}
+        s["nodes"] = [n for n in s["nodes"] if n not in nodes or n in keep]
+    elif action == "select":
+        s["selected"] = nodes[0]
+
+
+# -- picking --------------------------------------------------------------------------------------
+
+def entity_picker() -> str | None:
+    options = state.entity_options()
+    if not options:
+        st.info("知识图谱中还没有实体。请先到「导入报告」页面导入报告。", icon=":material/folder_open:")
+        return None
+    by_id = {node: (t, name, ctx) for node, t, name, ctx in options}
+    present = [t for t in state.ENTITY_TYPES if any(o[1] == t for o in options)]
+    wanted = st.pills("实体类型", present, selection_mode="multi", format_func=render.type_label,
+                      key="ent_types", help="不选则包括全部类型")
+    ids = [node for node, t, _, _ in options if not wanted or t in wanted]
+    linked = st.query_params.get("entity")
+    if linked and linked in by_id and st.session_state.get("ent_linked") != linked:
+        st.session_state["ent_linked"] = linked
+        st.session_state["ent_pick"] = linked
+    if st.session_state.get("ent_pick") not in ids:
+        st.session_state["ent_pick"] = None
+    pick = st.selectbox("选择实体(可输入名称搜索)", ids, key="ent_pick", placeholder="输入人名、单位、法规或文件名称…",
+                        format_func=lambda n: _option_label(by_id[n]))
+    if pick and st.query_params.get("entity") != pick:
+        st.query_params["entity"] = pick
+    return pick
+
+
+def _option_label(entry: tuple[str, str, str]) -> str:
+    t, name, ctx = entry
+    extra = f" · {render.shorten(ctx, 24)}" if ctx and ctx != name else ""
+    return f"{name}({render.type_label(t)}{extra})"
+
+
+# -- drawing --------------------------------------------------------------------------------------
+
+def elements(G, nodes: list[str], center: str, path: list[str]) -> dict:
+    s = _session()
+    keep = [n for n in dict.fromkeys(nodes) if n in G]
+    on_path = set(path)
+    out_nodes = []
+    for n in keep:
+        d = G.nodes[n]
+        oid = opaque(n)
+        s["ids"][oid] = n
+        from graph.query import context
+        ctx = context(G, n)
+        data = {"id": oid, "label": caption(G, n), "kind": d.get("type") or "",
+                "类型": render.esc(render.type_label(d.get("type"))), "名称": render.esc(d.get("name") or n)}
+        if ctx:
+            data["说明"] = render.esc(ctx)
+        if d.get("type") == "Person" and d.get("roles"):
+            data["职务"] = render.esc("、".join(sorted(d["roles"])))
+        data["来源报告数"] = len(d.get("reports") or ())
+        data["center"] = 1 if n == center else 0
+        data["onpath"] = 1 if n in on_path else 0
+        out_nodes.append({"data": data})
+    edges, present = [], set(keep)
+    for u, v, k in G.edges(keys=True):
+        if u in present and v in present:
+            eid = "e" + hashlib.sha1(f"{u}|{v}|{k}".encode()).hexdigest()[:12]
+            both = 1 if (u in on_path and v in on_path) else 0
+            edges.append({"data": {"id": eid, "source": opaque(u), "target": opaque(v),
+                                   "label": render.EDGE_LABELS.get(k, render.esc(k)), "onpath": both}})
+    return {"nodes": out_nodes, "edges": edges}
+
+
+def styles(types: list[str]) -> list[_Style]:
+    rules = [_Style("node", {"label": "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
+                             "width": 22, "height": 22, "text-wrap": "none"})]
+    for t in types:
+        rules.append(_Style(f"node[kind = '{t}']", {"background-color": render.TYPE_COLORS.get(t, "#999")}))
+    rules.append(_Style("node[center = 1]", {"width": 36, "height": 36, "font-size": 12, "font-weight": "bold",
+                                              "border-width": 3, "border-color": "#333"}))
+    rules.append(_Style("node[onpath = 1]", {"border-width": 4, "border-color": "#d62728"}))
+    return rules
+
+
+def edge_styles() -> list[_Style]:
+    return [_Style("edge", {"label": "data(label)", "font-size": 8, "curve-style": "bezier",
+                            "target-arrow-shape": "triangle", "width": 1.2}),
+            _Style("edge[onpath = 1]", {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 3})]
+
+
+def draw_graph(G, s: dict) -> None:
+    data = elements(G, s["nodes"], s["center"], s["path"])
+    types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
+                   if t in GRAPH_TYPES else 99)
+    st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
+    st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=560,
+                     key=graph_key(), on_change=_on_graph_event, node_actions=["expand", "remove"],
+                     events=[Event("select", "tap", "node")])
+    hint = "单击节点查看属性,双击节点(或选中后点左上角按钮)展开其邻居;选中后按 Delete 可从图中移除。"
+    if s.get("hidden"):
+        hint += f" 最近一次展开另有 {s['hidden']} 个邻居因数量过多未画出,可在右侧「相邻实体」表中查看。"
+    st.caption(hint)
+
+
+# -- properties -----------------------------------------------------------------------------------
+
+HIDDEN_ATTRS = {"type", "name", "reports", "spans", "aliases", "by_report", "members", "text"}
+ATTR_LABELS = {"full_name": "全称", "unit_short": "简称", "level": "层级", "region": "地区", "kind": "类型",
+               "org": "所在单位", "seen_in": "出现于", "roles": "职务", "doc_number": "文号", "adcode": "行政区划代码",
+               "status": "整改状态", "category": "类别", "unit": "单位", "problem_id": "问题编号",
+               "inspector": "巡察(视)组", "start": "开始", "end": "结束", "feedback": "反馈", "title": "标题",
+               "round": "轮次", "measures": "措施条数", "label": "序号", "report_id": "报告编号",
+               "ordinal": "序号", "problems": "问题数", "truncated": "正文不完整", "size": "成员数",
+               "role": "职务", "theme_id": "主题编号", "report_date": "通报日期", "publish_date": "发布日期",
+               "source_path": "来源文件"}
+
+
+def properties(G, node: str, types: set[str]) -> None:
+    d = G.nodes[node]
+    svc = state.workspace().graph
+    prof = svc.profile(node)
+    st.markdown(f'{render.chip(render.type_label(d.get("type")), render.TYPE_COLORS.get(d.get("type"), "#999"))}'
+                f' <b style="font-size:1.05rem">{render.esc(d.get("name") or node)}</b>', unsafe_allow_html=True)
+    if d.get("type") == "Problem" and d.get("text"):
+        st.markdown(render.paragraph(d["text"]), unsafe_allow_html=True)
+    rows = []
+    for key, value in prof["attrs"].items():
+        if key in HIDDEN_ATTRS or value in (None, "", [], {}) or key.startswith("_") \
+                or (key == "role" and prof["attrs"].get("roles")):
+            continue
+        if isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append({"属性": ATTR_LABELS.get(key, key), "值": str(value)})
+    aliases = [a for a in d.get("aliases", ()) if a != d.get("name")]
+    if aliases:
+        rows.append({"属性": "别名/原文写法", "值": "、".join(sorted(aliases))})
+    summaries = {s["report_id"]: s for s in state.report_summaries()}
+    sources = [state.unit_name(summaries[r]) for r in prof["reports"] if r in summaries]
+    if sources:
+        rows.append({"属性": "来源报告", "值": "、".join(sources)})
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    c1, c2 = st.columns(2)
+    if c1.button("展开邻居", key="ent_expand", icon=":material/open_in_full:", width="stretch"):
+        expand(node, types)
+        st.rerun()
+    if node != _session()["center"] and c2.button("设为中心", key="ent_recenter", icon=":material/center_focus_strong:",
+                                                   width="stretch"):
+        set_center(node, types)
+        st.session_state["ent_pick"] = node if node in {o[0] for o in state.entity_options()} else None
+        st.rerun()
+    if d.get("type") == "Problem":
+        st.page_link(DETAIL_PAGE, label="查看问题详情", icon=":material/article:",
+                     query_params={"report": d["report_id"], "problem": d["problem_id"]})
+    elif d.get("type") == "Report":
+        st.page_link(UNIT_PAGE, label="查看单位画像", icon=":material/apartment:",
+                     query_params={"report": d["report_id"]})
+    neighbours = svc.neighbors(node)
+    if neighbours:
+        with st.expander(f"相邻实体({len(neighbours)})", icon=":material/lan:"):
+            st.dataframe([{"关系": render.EDGE_LABELS.get(r["edge"], r["edge"]) + ("→" if r["direction"] == "out" else "←"),
+                           "类型": render.type_label(r["type"]), "名称": r["name"] or r["id"]} for r in neighbours],
+                         hide_index=True, width="stretch")
+
+
+# -- path -----------------------------------------------------------------------------------------
+
+def path_finder(G, center: str, types: set[str]) -> None:
+    st.subheader("两个实体之间的关联路径")
+    options = state.entity_options()
+    by_id = {node: (t, name, ctx) for node, t, name, ctx in options}
+    ids = list(by_id)
+    c1, c2, c3 = st.columns([3, 3, 2])
+    a = c1.selectbox("起点", ids, index=ids.index(center) if center in by_id else None, key="ent_path_a",
+                     format_func=lambda n: _option_label(by_id[n]), placeholder="选择起点实体")
+    b = c2.selectbox("终点", ids, index=None, key="ent_path_b", format_func=lambda n: _option_label(by_id[n]),
+                     placeholder="选择终点实体")
+    avoid = c3.multiselect("绕开类型", ["Place", "Category", "Report", "InspectionTeam", "Organization"],
+                           default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid",
+                           help="地区、问题类别等节点几乎连接一切,默认绕开,以找出更有意义的关联。")
+    if st.button("查找路径", key="ent_path_go", icon=":material/route:", disabled=not (a and b)):
+        if a == b:
+            st.warning("起点和终点是同一个实体。")
+            return
+        result = state.safe(state.workspace().graph.shortest_path, a, b, avoid)
+        if result is None:
+            st.session_state["ent_path_result"] = None
+            return
+        st.session_state["ent_path_result"] = result
+        s = _session()
+        path_nodes = [n["id"] for n in result["nodes"]]
+        s["path"] = path_nodes
+        s["nodes"] = list(dict.fromkeys([*s["nodes"], *path_nodes]))
+        s["mount"] += 1
+        st.rerun()
+    result = st.session_state.get("ent_path_result")
+    if result:
+        st.markdown(path_html(result), unsafe_allow_html=True)
+        st.caption(f"路径长度 {result['length']} 步;路径上的节点和关系已在上方图中用红色标出。")
+
+
+def path_html(result: dict) -> str:
+    nodes = result["nodes"]
+    edge_of = {}
+    for e in result["edges"]:
+        edge_of.setdefault(frozenset((e["source"], e["target"])), []).append(e)
+    parts = []
+    for i, n in enumerate(nodes):
+        parts.append(render.chip(n.get("name") or n["id"], render.TYPE_COLORS.get(n.get("type"), "#999"),
+                                 title=render.type_label(n.get("type"))))
+        if i + 1 < len(nodes):
+            es = edge_of.get(frozenset((n["id"], nodes[i + 1]["id"])), [])
+            label = "/".join(dict.fromkeys(render.EDGE_LABELS.get(e["type"], e["type"]) for e in es)) or "—"
+            parts.append(f'<span class="xc-arrow">—{render.esc(label)}—</span>')
+    return f'<div class="xc-path">{"".join(parts)}</div>'
+
+
+def main() -> None:
+    st.title("实体关系")
+    st.caption("人员、单位、巡察组、党内法规和文件之间的关联,全部来自已导入报告的原文。")
+    pick = entity_picker()
+    if not pick:
+        st.info("在上方选择一个实体(可输入名称搜索),查看它与其他单位、人员、法规和问题的关系。", icon=":material/lightbulb:")
+        return
+    G = state.workspace().graph.graph
+    if pick not in G:
+        st.error("该实体已不在知识图谱中(报告可能已被删除)。", icon=":material/warning:")
+        return
+    present = {d.get("type") for _, d in G.nodes(data=True)}
+    offered = [t for t in GRAPH_TYPES if t in present]
+    shown_types = st.pills("图中显示的类型", offered, selection_mode="multi", key="ent_show_types",
+                           default=[t for t in offered if t not in DEFAULT_HIDDEN],
+                           format_func=render.type_label)
+    types = set(shown_types or GRAPH_TYPES)
+    s = _session()
+    if s["center"] != pick or st.session_state.get("ent_types_seen") != sorted(types):
+        st.session_state["ent_types_seen"] = sorted(types)
+        set_center(pick, types)
+        st.session_state["ent_path_result"] = None
+    s["nodes"] = [n for n in s["nodes"] if n in G]
+    if s["selected"] not in G:
+        s["selected"] = s["center"]
+    left, right = st.columns([5, 2])
+    with left:
+        draw_graph(G, s)
+    with right:
+        st.subheader("属性")
+        properties(G, s["selected"] or pick, types)
+    st.divider()
+    path_finder(G, pick, types)
+
+
+main()

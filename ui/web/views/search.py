@@ -1,0 +1,144 @@
+"""相似问题检索: free text or a pasted problem -> similar problems across units, with filters,
+highlighted matching terms, each unit's rectification measures, paging, and links to the detail."""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from ui.web import render, state
+
+PAGE_SIZE = 10
+MAX_RESULTS = 100
+DETAIL_PAGE = "views/detail.py"
+EXAMPLES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策",
+            "公务接待不规范", "党支部组织生活不规范", "财务管理制度不健全"]
+MODES = {"hybrid": "综合(语义+关键词)", "dense": "仅语义", "lexical": "仅关键词"}
+ALL = "全部"
+
+
+def _use_example(text: str) -> None:
+    st.session_state["search_q_input"] = text
+    st.session_state["search_q"] = text
+
+
+def _pick_example() -> None:
+    choice = st.session_state.get("search_example")
+    if choice:
+        _use_example(choice)
+        st.session_state["search_example"] = None
+
+
+def query_box() -> str:
+    if "search_q" not in st.session_state:
+        st.session_state["search_q"] = st.query_params.get("q", "")
+        st.session_state["search_q_input"] = st.session_state["search_q"]
+    with st.form("search_form", border=False, enter_to_submit=True):
+        text = st.text_area("检索内容", key="search_q_input", height=96,
+                            placeholder="输入问题描述,或粘贴一段巡察反馈的问题原文,例如:中心组理论学习流于形式,学习记录不全",
+                            help="按 Ctrl+Enter 或点击「检索」。支持整段粘贴,系统按语义和关键词综合匹配。")
+        submitted = st.form_submit_button("检索", type="primary", icon=":material/search:")
+    if submitted:
+        st.session_state["search_q"] = (text or "").strip()
+    query = st.session_state.get("search_q", "")
+    if query:
+        st.query_params["q"] = query
+    elif "q" in st.query_params:
+        del st.query_params["q"]
+    if not query:
+        st.pills("试试这些示例", EXAMPLES, key="search_example", on_change=_pick_example)
+    return query
+
+
+def filters_row() -> tuple[dict, str]:
+    opts = state.filter_options()
+    units = state.unit_options()
+    with st.sidebar:
+        st.markdown("**筛选条件**")
+        unit = st.selectbox("单位", [ALL, *units], key="f_unit",
+                            format_func=lambda u: u if u == ALL else _unit_label(u))
+        region = st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
+        category = st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", accept_new_options=True,
+                                help="可从列表选择,也可输入关键词(如「意识形态」),按类别名称包含关系筛选。")
+        year = st.selectbox("年份", [ALL, *opts["years"]], key="f_year",
+                            format_func=lambda y: y if y == ALL else f"{y} 年")
+        level = st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
+        kind = st.segmented_control("巡视/巡察", opts["kinds"] or ["巡视", "巡察"], key="f_kind")
+        mine = st.session_state.get("my_unit")
+        exclude = st.toggle("排除本单位", key="f_exclude_mine", disabled=not mine,
+                            help="只看其他单位的同类问题。本单位在上方「本单位」中选择。")
+        if not mine:
+            st.caption("选择「本单位」后可排除本单位自己的问题。")
+        mode = st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
+    filters: dict = {
+        "unit": None if unit == ALL else unit,
+        "region": None if region == ALL else region,
+        "category": None if category in (ALL, None, "") else category,
+        "level": level.removesuffix("级") if level else None,
+        "year": None if year == ALL else int(year),
+        "kind": kind or None,
+    }
+    if exclude and mine:
+        filters["exclude_report"] = list(units.get(mine, []))
+    return filters, mode
+
+
+def _unit_label(unit: str | None) -> str:
+    if not unit:
+        return ""
+    for s in state.report_summaries():
+        if s.get("unit") == unit and s.get("unit_short") and s["unit_short"] != unit:
+            return f"{s['unit_short']}({unit})"
+    return unit
+
+
+def show_hit(hit: dict, mode: str) -> None:
+    with st.container(border=True):
+        meta = [f"<b>#{hit['rank']}</b>",
+                f'<b title="{render.esc(hit.get("unit"))}">{render.esc(hit.get("unit_short") or hit.get("unit"))}</b>']
+        if hit.get("category"):
+            meta.append(f"类别:{render.esc(render.shorten(hit['category'], 40))}")
+        meta += [render.esc(x) for x in (f"{hit['year']} 年" if hit.get("year") else None, hit.get("kind"),
+                                          f"问题 {hit['problem_id']}") if x]
+        left, right = st.columns([6, 1])
+        left.markdown(f'<div class="xc-meta">{" · ".join(meta)}</div>', unsafe_allow_html=True)
+        right.markdown(f'<div class="xc-meta" style="text-align:right" title="融合得分 {hit["score"]:.4f}">'
+                       f'相关度 <b>{render.esc(render.score_label(hit, mode))}</b></div>', unsafe_allow_html=True)
+        st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}</div>',
+                    unsafe_allow_html=True)
+        state.measures_and_source(hit.get("measures") or [], hit["report_id"], hit["problem_id"])
+
+
+
+def main() -> None:
+    st.title("相似问题检索")
+    st.caption("查找其他单位被巡察(视)反馈的同类问题,以及他们是怎么整改的。")
+    if state.no_reports_notice():
+        return
+    query = query_box()
+    filters, mode = filters_row()
+    if not query:
+        st.info("在上方输入问题描述后点击「检索」,或点选一个示例。", icon=":material/lightbulb:")
+        return
+    # one pagination widget per query and filter set, so a new search starts on page 1
+    signature = repr((query, sorted((k, str(v)) for k, v in filters.items()), mode))
+    page_key = "search_page_" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+    with st.spinner("正在检索…(首次检索需加载语义模型,请稍候)"):
+        hits = state.safe(state.search, query, MAX_RESULTS, filters, mode)
+    if hits is None:
+        return
+    if not hits:
+        st.warning("没有找到匹配的问题。试试放宽筛选条件,或换一种说法。", icon=":material/search_off:")
+        return
+    units = {h.get("unit") for h in hits}
+    st.markdown(f"按相关度排序的前 **{len(hits)}** 个问题,来自 **{len(units)}** 个单位")
+    pages = (len(hits) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = st.session_state.get(page_key, 1)
+    page = min(max(int(page or 1), 1), pages)
+    for hit in hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        show_hit(hit, mode)
+    if pages > 1:
+        st.pagination(pages, key=page_key)
+
+
+main()

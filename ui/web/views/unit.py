@@ -1,0 +1,211 @@
+"""单位画像: one unit's report: inspection team and dates, categories with stated vs found counts
+(conflicts and truncation flagged), people and roles, regulations and documents cited, and a chart
+of problems per category. Deep link: ?report=<report id>."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import pandas as pd
+import streamlit as st
+
+from ui.web import render, state
+
+DETAIL_PAGE = "views/detail.py"
+ENTITY_PAGE = "views/entities.py"
+
+
+def pick_report() -> str | None:
+    if state.no_reports_notice():
+        return None
+    summaries = state.report_summaries()
+    by_id = {s["report_id"]: s for s in summaries}
+    ids = list(by_id)
+    linked = st.query_params.get("report")
+    if linked in by_id and st.session_state.get("unit_linked") != linked:
+        st.session_state["unit_linked"] = linked
+        st.session_state["unit_pick"] = linked
+    if st.session_state.get("unit_pick") not in by_id:
+        st.session_state["unit_pick"] = ids[0]
+    pick = st.selectbox("单位", ids, key="unit_pick", format_func=lambda r: _label(by_id[r]))
+    if st.query_params.get("report") != pick:
+        st.query_params["report"] = pick
+    return pick
+
+
+def _label(s: dict) -> str:
+    when = (s.get("start") or s.get("report_date") or "")[:7]
+    name = s.get("unit") or s["report_id"]
+    short = s.get("unit_short")
+    title = f"{short}({name})" if short and short != name else name
+    return " · ".join(x for x in (title, s.get("inspector"), when) if x)
+
+
+def _date(d) -> str:
+    if d is None:
+        return "—"
+    return d.iso + ("(年份推定)" if getattr(d, "year_inferred", False) else "")
+
+
+def header(report, summary: dict) -> None:
+    st.markdown(f'<div class="xc-text" style="font-size:1.25rem;font-weight:600">{render.esc(report.unit or report.id)}'
+                f'</div><div class="xc-meta">{render.esc(report.title or "")}</div>', unsafe_allow_html=True)
+    i = report.inspection
+    fields = [
+        ("巡察(视)组", i.inspector + (f"(原文:{i.inspector_text})" if i.inspector_text and i.inspector_text != i.inspector
+                                     else "") if i.inspector else None),
+        ("类型", i.kind), ("层级", f"{report.level}级" if report.level else None), ("地区", report.region),
+        ("轮次", i.round), ("进驻时间", f"{_date(i.start)} 至 {_date(i.end)}" if i.start or i.end else None),
+        ("反馈时间", _date(i.feedback) if i.feedback else None),
+        ("通报日期", report.report_date.iso if report.report_date else None),
+        ("发布日期", report.publish_date.iso if report.publish_date else None),
+        ("来源文件", report.source_path.rsplit("/", 1)[-1] if report.source_path else None),
+    ]
+    cells = "".join(f'<div class="xc-field"><div class="xc-meta">{render.esc(k)}</div>'
+                    f'<div>{render.esc(v) if v else "—"}</div></div>' for k, v in fields)
+    st.markdown(f'<div class="xc-fields">{cells}</div>', unsafe_allow_html=True)
+
+
+def counts(report) -> None:
+    """Stated vs found, with every disagreement and the truncation flag spelled out."""
+    st.subheader("问题数量:报告自述与实际识别")
+    found = report.found()
+    stated_problems = [s for s in report.stated if s.key == "problems"]
+    distinct = sorted({s.value for s in stated_problems})
+    stated_categories = report.stated_value("categories")
+    c = st.columns(4)
+    c[0].metric("自述问题数", " / ".join(map(str, distinct)) if distinct else "未说明")
+    c[1].metric("识别出的问题", found["problems"],
+                help=f"含子问题共 {found['leaf_problems']} 个末级问题" if found["leaf_problems"] != found["problems"] else None)
+    c[2].metric("自述方面数", stated_categories if stated_categories is not None else "未说明")
+    c[3].metric("识别出的方面", found["categories"])
+    flags = []
+    if len(distinct) > 1:
+        quotes = ";".join(f"「{s.text}」" for s in stated_problems)
+        flags.append(("error", f"报告前后所述问题总数不一致:{'、'.join(map(str, distinct))} 个。原文:{quotes}"))
+    if distinct and found["problems"] and distinct[0] not in (found["problems"], found["leaf_problems"]) \
+            and report.stated_value("problems") not in (found["problems"], found["leaf_problems"]):
+        flags.append(("warning", f"报告自述 {report.stated_value('problems')} 个问题,实际识别出 {found['problems']} 个"
+                                 f"(末级问题 {found['leaf_problems']} 个)。"))
+    if stated_categories is not None and found["categories"] and stated_categories != found["categories"]:
+        flags.append(("warning", f"报告自述 {stated_categories} 个方面,实际识别出 {found['categories']} 个。"))
+    if report.truncated:
+        tail = report.text.rstrip()[-30:].replace("\n", " ")
+        flags.append(("error", f"正文不完整:报告在句子中间截断(结尾为「…{tail}」),后面的问题和措施可能缺失。"))
+    for kind, text in flags:
+        (st.error if kind == "error" else st.warning)(render.md(text), icon=":material/warning:")
+    others = [w for w in report.warnings if not _covered(w)]
+    for w in others:
+        st.info(render.md(render.translate_message(w)), icon=":material/info:")
+    if not flags and not others:
+        st.success("报告自述数量与识别结果一致,未发现截断。", icon=":material/check_circle:")
+    progress: dict[str, int] = {}
+    for s in report.stated:
+        if s.key in render.STATUS_LABELS:
+            progress.setdefault(render.STATUS_LABELS[s.key], s.value)
+    if progress:
+        st.markdown("**报告自述整改进度:** " + ";".join(f"{k} {v} 个" for k, v in progress.items()))
+
+
+def _covered(warning: str) -> bool:
+    return warning.startswith(("the report states different", "text looks truncated", "stated "))
+
+
+def categories(report) -> None:
+    st.subheader("问题类别")
+    rows = []
+    for c in report.categories:
+        rows.append({"序号": c.label or str(c.ordinal), "类别": c.title, "识别问题数": len(c.problems),
+                     "自述问题数": str(c.stated_problems) if c.stated_problems is not None else "",
+                     "末级问题数": sum(1 for p in c.problems for q in p.walk() if not q.children)})
+    if not rows:
+        st.info("没有识别出问题类别。")
+        return
+    left, right = st.columns([3, 2])
+    with left:
+        df = pd.DataFrame(rows)
+        st.dataframe(df, hide_index=True, width="stretch",
+                     column_config={"类别": st.column_config.TextColumn(width="medium")})
+    with right:
+        chart = pd.DataFrame({"类别": [f"{r['序号']} {render.shorten(r['类别'], 14)}" for r in rows],
+                              "问题数": [r["识别问题数"] for r in rows]})
+        st.bar_chart(chart, x="类别", y="问题数", horizontal=True, sort=False, height=max(180, 36 * len(rows)))
+    with st.expander("全部问题清单", icon=":material/list:"):
+        for c in report.categories:
+            st.markdown(f"**{render.md(c.label or c.ordinal)} {render.md(c.title)}**")
+            for p in c.problems:
+                for q in p.walk():
+                    indent = "  " * q.id.count(".") if q.parent_id else ""
+                    st.page_link(DETAIL_PAGE, label=f"{indent}{q.id}. {render.md(render.shorten(q.text, 60))}",
+                                 query_params={"report": report.id, "problem": q.id})
+
+
+
+def people_and_references(report_id: str) -> None:
+    mentions = state.mentions(report_id)
+    people: dict[str, dict] = {}
+    for m in mentions:
+        if m["type"] != "person":
+            continue
+        p = people.setdefault(m["canonical"], {"姓名": m["canonical"], "职务": set(), "单位": set(), "提及次数": 0})
+        p["提及次数"] += 1
+        if m.get("role"):
+            p["职务"].update(r for r in render_roles(m["role"]))
+        org = (m.get("attrs") or {}).get("org")
+        if org:
+            p["单位"].add(org)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("人员及职务")
+        if people:
+            st.dataframe([{**p, "职务": "、".join(sorted(p["职务"])), "单位": "、".join(sorted(p["单位"]))}
+                          for p in sorted(people.values(), key=lambda p: -p["提及次数"])],
+                         hide_index=True, width="stretch")
+        else:
+            st.caption("报告中没有识别出人员。")
+    refs: dict[str, Counter] = defaultdict(Counter)
+    written: dict[str, Counter] = defaultdict(Counter)
+    for m in mentions:
+        if m["type"] in ("regulation", "document"):
+            refs[m["type"]][m["canonical"]] += 1
+            written[m["canonical"]][m["name"]] += 1
+    with right:
+        st.subheader("引用的法规和文件")
+        rows = [{"类型": "党内法规" if t == "regulation" else "文件",
+                 "名称": f"《{written[name].most_common(1)[0][0]}》", "次数": n}
+                for t in ("regulation", "document") for name, n in refs[t].most_common()]
+        if rows:
+            st.dataframe(rows, hide_index=True, width="stretch")
+        else:
+            st.caption("报告中没有识别出引用的法规或文件。")
+
+
+def render_roles(role: str) -> list[str]:
+    from graph.names import split_roles
+    return split_roles(role)
+
+
+def main() -> None:
+    st.title("单位画像")
+    rid = pick_report()
+    if not rid:
+        return
+    report = state.load_report(rid)
+    if report is None:
+        st.error("该报告已不在工作区中。", icon=":material/warning:")
+        return
+    summary = next((s for s in state.report_summaries() if s["report_id"] == rid), {})
+    header(report, summary)
+    counts(report)
+    categories(report)
+    people_and_references(rid)
+    unit_node = None
+    G = state.workspace().graph.graph
+    for _, v, k in G.out_edges(f"Report:{rid}", keys=True) if f"Report:{rid}" in G else ():
+        if k == "ABOUT":
+            unit_node = v
+    if unit_node:
+        st.page_link(ENTITY_PAGE, label="在「实体关系」中查看该单位", icon=":material/hub:",
+                     query_params={"entity": unit_node})
+
+
+main()
