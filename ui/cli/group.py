@@ -62,14 +62,17 @@ def _print_parse_summary(d: dict) -> None:
 @workspace_option
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
-    from reports.entities import extract_entities
     from reports.parse import parse_source
     from reports.read import ReadError, read_source
+    from ui.service.workspace import report_mentions
     try:
         report = parse_source(read_source(file))
     except ReadError as exc:
         raise UserError(str(exc)) from exc
-    rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
+    known = len(report.warnings)
+    rows = group_mentions(report_mentions(report))  # within the entity limits (docs/decisions.md)
+    for warning in report.warnings[known:]:        # what those limits cut
+        click.echo(f"warning: {file}: {warning}", err=True)
     if as_json:
         emit_json(rows)
         return

@@ -20,7 +20,7 @@ from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, 
 from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root", "report_mentions"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -147,7 +147,7 @@ class Workspace:
                 if self.store.contains(report.id):
                     return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
                                          report.found(), report.warnings)
-                mentions = _mentions(report)
+                mentions = report_mentions(report)
             report.warnings.extend(embed_warnings(report))
             added = self.store.add(report, mentions, source.offsets.to_json())
             status = "ingested" if added else "duplicate"
@@ -190,7 +190,7 @@ class Workspace:
         return not self.store.report_ids()
 
 
-def _mentions(report: Report) -> list:
+def report_mentions(report: Report) -> list:
     """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
     from dataclasses import replace
 
