@@ -7,6 +7,10 @@ every span the project stores points at the words the user supplied.
 
 Everything that can go wrong with a user's file becomes one `ReadError` whose message names the
 file and says what is wrong in plain English; the CLI prints it as is.
+
+Modules: ``formats`` (which extractor), ``encodings`` (txt/html bytes to text), ``docx``, ``pdf``,
+``html`` (the extractors) and ``limits`` (every bound on the work a file may cause, checked before
+that work starts; docs/decisions.md "Faults and limits").
 """
 from __future__ import annotations
 
