@@ -426,3 +426,29 @@ def test_unexpected_failure_is_one_line_and_logged_in_the_workspace(tmp_path, ca
     log = ws / "logs" / "xuncha.log"
     assert str(log) in err and "simulated internal failure" in err
     assert "Traceback" in log.read_text("utf-8")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A real 1.2 MB tmpfs (needs mount rights: root in the dev container; skipped elsewhere)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)], capture_output=True)
+    if proc.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (the injected ENOSPC tests cover the logic)")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_really_full_disk_reports_each_file_truthfully(tiny_disk, capsys):
+    ws = tiny_disk / "ws"
+    code, out, err = run(capsys, "ingest", "--no-sync", "--json", *map(str, CORPUS_FILES), "--workspace", str(ws))
+    data = json.loads(out)
+    errors = [o for o in data["outcomes"] if o["status"] == "error"]
+    assert errors and all(o["message"].endswith("未入库: 磁盘已满") for o in errors)
+    code, out, _ = run(capsys, "reports", "--json", "--workspace", str(ws))
+    stored = {r["report_id"] for r in json.loads(out)}
+    assert stored == {o["report_id"] for o in data["outcomes"] if o["status"] == "ingested"}
+    assert data["summary"]["ingested"] == len(stored)
+    code, _, err = run(capsys, "search", QUERIES[0], "--workspace", str(ws))   # no room for an index
+    assert code == 1 and "磁盘已满" in err and len(err.strip().splitlines()) == 1

@@ -8,7 +8,7 @@ import logging
 import os
 import traceback
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -28,6 +28,18 @@ class _OneLine(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = " ".join(record.getMessage().split())
         return text if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {text}"
+
+
+class _QuietFileHandler(RotatingFileHandler):
+    """The log file must never become a failure of its own (a full disk): a write that fails
+    turns the handler off instead of printing logging's own traceback."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.setLevel(logging.CRITICAL + 1)
+
+    def close(self) -> None:
+        with suppress(OSError):
+            super().close()
 
 
 def workspace_from_argv(argv: list[str]) -> Path:
@@ -56,7 +68,7 @@ def installed(root: Path) -> Iterator[None]:
     try:
         path = _log_path(root)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = RotatingFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8",
+        handler = _QuietFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8",
                                       delay=True)
         handler.setLevel(logging.DEBUG)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -88,4 +100,5 @@ def crash_line(exc: BaseException, root: Path) -> str:
         where = None
     reason = io_reason(exc) or f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
     tail = f"; 详情见 {where}" if where else ""
-    return f"xuncha: 出错: {reason}{tail}"
+    place = f"{root}: " if root.is_dir() else ""
+    return f"xuncha: {place}出错: {reason}{tail}"
