@@ -16,14 +16,16 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reports.atomic import write_json
 from reports.ioerrors import io_reason
+from reports.progress import Progress
 from reports.read.limits import (
     MAX_EMBED_CHARS_PROBLEM,
     MAX_EMBED_CHARS_REPORT,
@@ -37,7 +39,6 @@ from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
     Manifest,
     SearchIndexError,
-    atomic_write_text,
     read_manifest,
     read_manifest_or_none,
     versions,
@@ -45,11 +46,10 @@ from .manifest import (
 )
 from .search import ProblemTable, Searcher
 
-__all__ = ["IndexSync", "SyncProgress", "writer_active", "writing"]
+__all__ = ["IndexSync", "writer_active", "writing"]
 
 log = logging.getLogger("xuncha.search")
 
-SyncProgress = Callable[[str, int, int], None]   # (stage, done, total)
 
 
 @dataclass
@@ -82,12 +82,12 @@ class IndexSync:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
         return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
 
-    def ensure_ready(self, *, progress: SyncProgress | None = None) -> _State:
+    def ensure_ready(self, *, progress: Progress | None = None) -> _State:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
         with self._mutex:  # one UI process may query from several threads
             return self._ensure_ready(progress)
 
-    def _ensure_ready(self, progress: SyncProgress | None) -> _State:
+    def _ensure_ready(self, progress: Progress | None) -> _State:
         generation = self.store.generation()
         if self._state is not None and self._state.generation == generation:
             return self._state
@@ -110,9 +110,9 @@ class IndexSync:
                 self.sync(progress=progress)
                 assert self._state is not None
                 return self._state
-        raise SearchIndexError(f"{self.dir}: the search index keeps changing while being read; try again")
+        raise SearchIndexError("index_unstable", path=str(self.dir))
 
-    def _sync_or_committed(self, manifest: Manifest | None, progress: SyncProgress | None) -> _State:
+    def _sync_or_committed(self, manifest: Manifest | None, progress: Progress | None) -> _State:
         """Catch the index up; if that fails for want of disk (or another I/O fault), answer from
         the last committed build with a warning rather than not at all."""
         try:
@@ -123,7 +123,7 @@ class IndexSync:
                 raise
             committed = self._committed_state(manifest)
             if committed is None:
-                raise SearchIndexError(f"{self.dir}: 检索索引无法更新({reason})") from exc
+                raise SearchIndexError("index_not_saved", path=str(self.dir), reason=reason) from exc
             log.warning("%s: 检索索引无法更新(%s),结果来自上次的索引(第 %d 代)", self.dir, reason,
                         committed.generation)
             return committed
@@ -231,7 +231,7 @@ class IndexSync:
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, progress: SyncProgress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
         """Bring the index in line with the store: embed new problems, drop removed ones.
 
         ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
@@ -280,7 +280,7 @@ class IndexSync:
             return None
         return vectors if vectors.dim == manifest.dim else None
 
-    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: SyncProgress):
+    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: Progress):
         """(added, removed, index, changed): the diff between the index's ids and the store's."""
         have = vectors.ids() if vectors is not None else np.zeros(0, np.int64)
         gone = np.setdiff1d(have, table.uids)
@@ -294,7 +294,7 @@ class IndexSync:
                                   MAX_EMBED_CHARS_REPORT)
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
-                                       progress=lambda done, total: report("embed", done, total))
+                                       progress=report)
             if vectors.dim != vecs.shape[1]:
                 vectors = VectorIndex(vecs.shape[1])
             vectors.add(table.uids[new_pos], vecs)
@@ -308,7 +308,7 @@ class IndexSync:
             report("index", 1, 1)
         return len(new_pos), len(gone), vectors, changed
 
-    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: SyncProgress):
+    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: Progress):
         cached: dict[int, list[str]] = {}
         if manifest is not None and manifest.tokenizer == self.tokens_version:
             try:
@@ -332,7 +332,7 @@ class IndexSync:
 
     def _commit(self, old: Manifest | None, generation: int, table: ProblemTable, vectors: VectorIndex,
                 lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
-                tokens_changed: bool, lexical_changed: bool, report: SyncProgress) -> Manifest:
+                tokens_changed: bool, lexical_changed: bool, report: Progress) -> Manifest:
         """Write new files under a fresh token, then the manifest; finally drop unreferenced files."""
         token = f"{generation}-{secrets.token_hex(4)}"
         files = dict(old.files) if old is not None else {}
@@ -342,12 +342,12 @@ class IndexSync:
             vectors.save(self.dir / files["vectors"])
             files["ids"] = f"ids-{token}.json"
             idmap = {str(u): [table.report_id[i], table.problem_id[i]] for i, u in enumerate(table.uids.tolist())}
-            atomic_write_text(self.dir / files["ids"], json.dumps({"ids": idmap}, ensure_ascii=False))
+            write_json(self.dir / files["ids"], {"ids": idmap})
         report("save", 1, 4)
         if tokens_changed or "tokens" not in files:
             files["tokens"] = f"tokens-{token}.json"
             payload = {"tokenizer": self.tokens_version, "tokens": {str(u): t for u, t in tokens.items()}}
-            atomic_write_text(self.dir / files["tokens"], json.dumps(payload, ensure_ascii=False))
+            write_json(self.dir / files["tokens"], payload)
         report("save", 2, 4)
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"
@@ -386,7 +386,7 @@ class IndexSync:
             else:
                 path.unlink(missing_ok=True)
 
-    def reindex(self, model: str | None = None, progress: SyncProgress | None = None) -> dict[str, Any]:
+    def reindex(self, model: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
         """Re-embed every problem, with ``model`` if given (the only way to change the model)."""
         if model is not None:
             self.requested_model = model
@@ -453,7 +453,7 @@ def writer_active(root: Path) -> bool:
         return False
 
 
-def _progress(callback: SyncProgress | None) -> SyncProgress:
+def _progress(callback: Progress | None) -> Progress:
     if callback is None:
         return lambda stage, done, total: None
     return callback

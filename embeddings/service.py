@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from .index_sync import IndexSync, SyncProgress, _State
+from reports.progress import Progress
+
+from .index_sync import IndexSync, _State
 from .lexical import TOKENIZER_VERSION, get_tokenizer
 from .manifest import (
     Manifest,
@@ -36,11 +38,11 @@ from .manifest import (
     read_manifest,
     read_manifest_or_none,
 )
-from .search import MODES, Filters
+from .search import MODES, Filters, QueryError
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query",
+    "Progress", "SearchService", "clean_query",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -60,15 +62,14 @@ _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def clean_query(query: Any) -> str:
-    """The query as searched: whitespace collapsed, cut to MAX_QUERY_CHARS; ValueError if unusable."""
+    """The query as searched: whitespace collapsed, cut to MAX_QUERY_CHARS; QueryError if unusable."""
     if not isinstance(query, str):
-        raise ValueError(f"query must be text, not {type(query).__name__}")
+        raise QueryError("query_not_text", kind=type(query).__name__)
     text = " ".join(query.split())
     if not text:
-        raise ValueError("empty query: give a few words describing a problem, e.g. 理论学习流于形式")
+        raise QueryError("empty_query")
     if not _WORDY.search(text):
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"query {shown!r} has no words to search for (only punctuation or symbols)")
+        raise QueryError("query_no_words", query=text if len(text) <= 20 else text[:20] + "…")
     if len(text) > MAX_QUERY_CHARS:
         log.warning("query of %d characters cut to its first %d", len(text), MAX_QUERY_CHARS)
         text = text[:MAX_QUERY_CHARS]
@@ -77,13 +78,13 @@ def clean_query(query: Any) -> str:
 
 def _check_k(k: Any) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
-        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+        raise QueryError("bad_k", max_k=MAX_K, k=k)
     return int(k)
 
 
 def _check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise QueryError("bad_mode", modes=list(MODES), mode=mode)
     return mode
 
 
@@ -130,10 +131,9 @@ class SearchService(IndexSync):
     def _check_model(self, manifest: Manifest, name: str | None, spec: str | None) -> None:
         if name is None or name == manifest.model or not manifest.model or not manifest.count:
             return  # an empty index holds no vectors to disagree with
-        raise ModelMismatchError(
-            f"the search index in {self.dir} was built with model {manifest.model!r}, not {name!r}"
-            f"{f' (from {spec!r})' if spec and spec != name else ''}; rebuild it with "
-            f"`xuncha reindex --model {spec or name}` or search without --model")
+        raise ModelMismatchError("model_mismatch", directory=str(self.dir), built=manifest.model, asked=name,
+                                 spec_note=f" (from {spec!r})" if spec and spec != name else "",
+                                 rebuild=spec or name)
 
     @property
     def encoder(self):
@@ -194,16 +194,16 @@ class SearchService(IndexSync):
                      mode: str = DEFAULT_MODE, *, skip_invalid: bool = False) -> list[list[dict[str, Any]]]:
         """One result list per query, same order; queries are encoded in one batch.
 
-        An unusable query raises ValueError naming it, or with ``skip_invalid`` yields ``[]``.
+        An unusable query raises QueryError naming it, or with ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
         cleaned: list[str | None] = []
         for n, query in enumerate(queries, start=1):
             try:
                 cleaned.append(clean_query(query))
-            except ValueError as exc:
+            except QueryError as exc:
                 if not skip_invalid:
-                    raise ValueError(str(exc) if len(queries) == 1 else f"query {n}: {exc}") from None
+                    raise (exc if len(queries) == 1 else QueryError("batch_query", n=n, reason=exc.notice)) from None
                 log.warning("query %d skipped: %s", n, exc)
                 cleaned.append(None)
         state = self.ensure_ready()
@@ -234,9 +234,8 @@ class SearchService(IndexSync):
         pos = state.table.pos.get(uid)
         if pos is None:
             if str(report_id) not in set(state.table.report_id):
-                raise SearchIndexError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
-            raise SearchIndexError(f"report {report_id} has no problem {problem_id!r} "
-                                   f"(ids look like 3, 41.2; see `xuncha parse FILE --json`)")
+                raise SearchIndexError("unknown_report", report_id=report_id)
+            raise SearchIndexError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
         hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode)
@@ -262,7 +261,7 @@ class SearchService(IndexSync):
             for report_id, problem_id in keys:
                 pos = t.pos.get(problem_uid(str(report_id), str(problem_id)))
                 if pos is None:
-                    raise SearchIndexError(f"report {report_id} has no problem {problem_id!r}")
+                    raise SearchIndexError("unknown_problem", report_id=report_id, problem_id=problem_id)
                 rows.append(pos)
         uids = t.uids[rows] if rows else np.zeros(0, np.int64)
         return ([(t.report_id[i], t.problem_id[i]) for i in rows], state.vectors.vectors(uids),

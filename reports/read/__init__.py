@@ -55,21 +55,21 @@ def read_source(path: str | os.PathLike[str]) -> SourceText:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise ReadError(name, "no such file") from None
+        raise ReadError(name, "no_such_file") from None
     except PermissionError:
-        raise ReadError(name, "permission denied") from None
+        raise ReadError(name, "permission_denied") from None
     except OSError as e:
-        raise ReadError(name, f"cannot open ({e.strerror or e})") from None
+        raise ReadError(name, "cannot_open", reason=str(e.strerror or e)) from None
     if p.is_dir():
-        raise ReadError(name, "is a directory, not a file")
+        raise ReadError(name, "is_directory")
     if not p.is_file():
-        raise ReadError(name, "not a regular file")
+        raise ReadError(name, "not_regular_file")
     _check_suffix(name)
     _check_size(name, st.st_size)
     try:
         data = p.read_bytes()
     except OSError as e:
-        raise ReadError(name, f"cannot read ({e.strerror or e})") from None
+        raise ReadError(name, "cannot_read", reason=str(e.strerror or e)) from None
     return _read(data, name)
 
 
@@ -85,15 +85,15 @@ def _check_suffix(name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
         hint = " (legacy binary Word; save it as .docx)" if suffix in (".doc", ".wps") else ""
-        raise ReadError(name, f"unsupported format {suffix}{hint} (supported: {' '.join(SUPPORTED_SUFFIXES)})")
+        raise ReadError(name, "unsupported_format", suffix=suffix, hint=hint, supported=" ".join(SUPPORTED_SUFFIXES))
 
 
 def _check_size(name: str, size: int) -> None:
     limit = _limit()
     if size > limit:
-        raise ReadError(name, f"file too large: {size / _MIB:.1f} MB (limit {round(limit / _MIB, 2):g} MB)")
+        raise ReadError(name, "too_large", size_mb=size / _MIB, limit_mb=round(limit / _MIB, 2))
     if size == 0:
-        raise ReadError(name, "empty file")
+        raise ReadError(name, "empty_file")
 
 
 def _read(data: bytes, name: str) -> SourceText:
@@ -101,7 +101,7 @@ def _read(data: bytes, name: str) -> SourceText:
     original, encoding = _EXTRACTORS[fmt](data, name)
     text, offsets = normalize(original)
     if not text.strip():
-        raise ReadError(name, "empty file (whitespace only)" if fmt == "txt" else f"no text found in this {fmt}")
+        raise ReadError(name, "blank_file") if fmt == "txt" else ReadError(name, "no_text", fmt=fmt)
     return SourceText(name, fmt, encoding, original, text, offsets)
 
 

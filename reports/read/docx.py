@@ -319,17 +319,17 @@ def _read_docx(data: bytes, name: str) -> tuple[str, str | None]:
     from lxml import etree
 
     if not data.startswith(b"PK"):
-        raise ReadError(name, "not a valid .docx (not a zip archive)")
+        raise ReadError(name, "bad_docx", why="not a zip archive")
     _check_inflated_size(data, name)
     try:
         doc = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ReadError(name, "not a valid .docx (corrupt zip archive)") from None
+        raise ReadError(name, "bad_docx", why="corrupt zip archive") from None
     except etree.XMLSyntaxError as e:
-        raise ReadError(name, f"not a valid .docx (malformed XML: {e})") from None
+        raise ReadError(name, "bad_docx", why=f"malformed XML: {e}") from None
     except (PackageNotFoundError, KeyError, ValueError) as e:
         log.debug("python-docx refused %s: %r", name, e)
-        raise ReadError(name, "not a valid .docx (no Word document inside the zip)") from None
+        raise ReadError(name, "bad_docx", why="no Word document inside the zip") from None
     numbering = _Numbering(doc)
     return "\n".join(_docx_blocks(doc.element.body, numbering)), None
 
@@ -345,13 +345,12 @@ def _check_inflated_size(data: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ReadError(name, "not a valid .docx (corrupt zip archive)") from None
+        raise ReadError(name, "bad_docx", why="corrupt zip archive") from None
     total = 0
     for info in infos:
         total += info.file_size
         if info.file_size > MAX_DOCX_PART_BYTES:
-            raise ReadError(name, f"zip member {info.filename} inflates to {info.file_size / _MIB:.0f} MB "
-                                  f"(limit {MAX_DOCX_PART_BYTES // _MIB} MB per part)")
+            raise ReadError(name, "docx_part_too_large", member=info.filename, size_mb=info.file_size / _MIB,
+                            limit_mb=MAX_DOCX_PART_BYTES // _MIB)
     if total > MAX_DOCX_TOTAL_BYTES:
-        raise ReadError(name, f"the .docx inflates to {total / _MIB:.0f} MB "
-                              f"(limit {MAX_DOCX_TOTAL_BYTES // _MIB} MB in all)")
+        raise ReadError(name, "docx_too_large", size_mb=total / _MIB, limit_mb=MAX_DOCX_TOTAL_BYTES // _MIB)

@@ -30,10 +30,10 @@ def _check_binary(data: bytes, name: str) -> None:
     """NUL bytes or a run of control characters mean this is not text in any encoding we read."""
     sample = data[:_SNIFF_BYTES]
     if sample.startswith(_BINARY_MAGIC) or b"\x00" in sample:
-        raise ReadError(name, "binary content, not text")
+        raise ReadError(name, "binary")
     controls = len(sample) - len(sample.translate(None, _CTRL_BYTES))
     if controls > max(2, len(sample) // 100):
-        raise ReadError(name, "binary content, not text")
+        raise ReadError(name, "binary")
 
 
 def _canonical(encoding: str | None) -> str | None:
@@ -87,7 +87,7 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, s
         try:
             return data.decode(bom), bom
         except UnicodeDecodeError:
-            raise ReadError(name, f"cannot decode text (starts with a {bom} byte-order mark but is not {bom})") from None
+            raise ReadError(name, "bad_bom", bom=bom) from None
     _check_binary(data, name)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -97,15 +97,15 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, s
     if declared and declared != "gb18030" and (text := _try_decode(data, declared)) is not None:
         return text, declared
     if detected in _OTHER_CJK and len(data) >= 200:
-        raise ReadError(name, f"cannot decode text (tried utf-8, gb18030; detector guessed {detected})")
+        raise ReadError(name, "undecodable", tried=["utf-8", "gb18030"], guess=f"; detector guessed {detected}")
     gb = _try_decode(data, "gb18030")
     if gb is not None and ("gb18030" in (declared, detected) or _looks_chinese(gb)):
         return gb, "gb18030"
     if detected and detected != "gb18030" and (text := _try_decode(data, detected)) is not None:
         return text, detected
-    tried = ", ".join(dict.fromkeys(["utf-8", *(e for e in (declared,) if e in _ACCEPTED), "gb18030"]))
+    tried = list(dict.fromkeys(["utf-8", *(e for e in (declared,) if e in _ACCEPTED), "gb18030"]))
     guess = f"; detector guessed {detected}" if detected and detected not in ("gb18030", "utf-8") else ""
-    raise ReadError(name, f"cannot decode text (tried {tried}{guess})")
+    raise ReadError(name, "undecodable", tried=tried, guess=guess)
 
 
 # Encodings we decode without a BOM: the GB family (as gb18030) and Big5 for Traditional Chinese.

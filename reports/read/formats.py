@@ -31,7 +31,7 @@ def _choose_format(data: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04") and (suffix == ".docx" or _is_docx_zip(data)):
         return "docx"
     if head.startswith(_OLE_MAGIC):
-        raise ReadError(name, "legacy binary Office document (.doc/.wps), not supported; save it as .docx")
+        raise ReadError(name, "legacy_office")
     if suffix == ".docx":
         return "docx"
     if suffix == ".pdf":

@@ -90,7 +90,7 @@ def _check_element_count(text: str, name: str) -> None:
     """Refuse a page with more start tags than the limit, before building a tree of it."""
     elements = len(_START_TAG.findall(text))
     if elements > MAX_HTML_ELEMENTS:
-        raise ReadError(name, f"HTML has {elements:,} elements (limit {MAX_HTML_ELEMENTS:,})")
+        raise ReadError(name, "html_too_many_elements", count=elements, limit=MAX_HTML_ELEMENTS)
 
 
 def _check_depth(soup, name: str) -> None:
@@ -101,7 +101,7 @@ def _check_depth(soup, name: str) -> None:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_HTML_DEPTH:
-            raise ReadError(name, f"HTML nested deeper than {MAX_HTML_DEPTH} levels (limit {MAX_HTML_DEPTH})")
+            raise ReadError(name, "html_too_deep", limit=MAX_HTML_DEPTH)
         stack.extend((c, depth + 1) for c in node.contents if isinstance(c, Tag))
 
 

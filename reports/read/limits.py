@@ -13,6 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from reports.notices import Notice, XunchaError
+
 log = logging.getLogger(__name__)
 
 _DEFAULT_MAX_MB = 20
@@ -43,13 +45,17 @@ def _limit() -> int:
     return _max_bytes_from_env() if os.environ.get(_ENV_MAX) else MAX_BYTES
 
 
-class ReadError(Exception):
-    """A file that cannot be read as report text. ``str(e)`` is one line: ``"{path}: {reason}"``."""
+class ReadError(XunchaError):
+    """A file that cannot be read as report text: a code from reports/notices.py; ``str(e)`` is one
+    line, ``"{path}: {reason}"``."""
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], code: str, /, **params: object) -> None:
         self.path = str(path)
-        self.reason = " ".join(str(reason).split())
-        super().__init__(f"{self.path}: {self.reason}")
+        super().__init__(code, path=self.path, **params)
+
+    @property
+    def reason(self) -> str:
+        return self.notice.english()
 
 
 
@@ -82,16 +88,16 @@ def embed_caps(lengths: list[int], per_problem: int = MAX_EMBED_CHARS_PROBLEM,
     return [min(c, share) for c in caps]
 
 
-def embed_warnings(report) -> list[str]:
+def embed_warnings(report) -> list[Notice]:
     """One warning per problem of a parsed report whose text is longer than what gets embedded."""
     problems = list(report.problems())
     caps = embed_caps([len(p.text) for p in problems])
-    return [f"problem {p.id}: {len(p.text):,} characters; search embeds its first {cap:,} "
-            f"(limit {MAX_EMBED_CHARS_PROBLEM:,} per problem, {MAX_EMBED_CHARS_REPORT:,} per report)"
+    return [Notice("embed_cut", {"problem": p.id, "chars": len(p.text), "cap": cap,
+                                 "per_problem": MAX_EMBED_CHARS_PROBLEM, "per_report": MAX_EMBED_CHARS_REPORT})
             for p, cap in zip(problems, caps, strict=True) if cap < len(p.text)]
 
 
-def entity_text(text: str) -> tuple[str, list[tuple[int, int]], list[str]]:
+def entity_text(text: str) -> tuple[str, list[tuple[int, int]], list[Notice]]:
     """What entity extraction may read of ``text``: each line up to MAX_ENTITY_CHARS_LINE, the
     whole up to MAX_ENTITY_CHARS_REPORT. Returns the kept text, its pieces as (offset in kept
     text, offset in ``text``) for mapping spans back (`to_original`), and one warning per cut."""
@@ -111,13 +117,11 @@ def entity_text(text: str) -> tuple[str, list[tuple[int, int]], list[str]]:
         parts.append(line[:take] + "\n")
         kept += take + 1
         pos += len(line) + 1
-    warnings = []
+    warnings: list[Notice] = []
     if long_lines:
-        warnings.append(f"{long_lines} lines longer than {MAX_ENTITY_CHARS_LINE:,} characters: entities are "
-                        f"taken from their first {MAX_ENTITY_CHARS_LINE:,} (limit per line)")
+        warnings.append(Notice("entity_lines_cut", {"lines": long_lines, "limit": MAX_ENTITY_CHARS_LINE}))
     if pos < len(text):
-        warnings.append(f"report of {len(text):,} characters: entities are taken from about the first "
-                        f"{MAX_ENTITY_CHARS_REPORT:,} (limit per report)")
+        warnings.append(Notice("entity_report_cut", {"chars": len(text), "limit": MAX_ENTITY_CHARS_REPORT}))
     return "".join(parts), pieces, warnings
 
 

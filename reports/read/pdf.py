@@ -59,9 +59,9 @@ def _pdf_lines(data: bytes, name: str) -> list[list[_PdfLine]]:
     except Exception as e:
         detail = f"{type(e).__name__} {e} {e.__cause__!r}"
         if "password" in detail.lower() or "encrypt" in detail.lower():
-            raise ReadError(name, "PDF is encrypted (password required)") from None
+            raise ReadError(name, "pdf_encrypted") from None
         log.debug("pdfplumber refused %s: %s", name, detail)
-        raise ReadError(name, "not a valid PDF (damaged or incomplete file)") from None
+        raise ReadError(name, "bad_pdf", why="damaged or incomplete file") from None
 
 
 def _page_lines(page, index: int) -> list[_PdfLine]:
@@ -203,13 +203,13 @@ def _join_wrapped(lines: list[_PdfLine]) -> str:
 
 def _read_pdf(data: bytes, name: str) -> tuple[str, str | None]:
     if b"%PDF-" not in data[:1024]:
-        raise ReadError(name, "not a valid PDF (no %PDF header)")
+        raise ReadError(name, "bad_pdf", why="no %PDF header")
     pages = _pdf_lines(data, name)
     if not any(pages):
-        raise ReadError(name, "PDF has no text layer (scanned image?)")
+        raise ReadError(name, "pdf_no_text")
     text = _join_wrapped(_drop_page_furniture(pages))
     if len(re.findall(r"\(cid:\d+\)", text)) * 8 > len(text):
-        raise ReadError(name, "PDF text has no Unicode mapping (fonts without ToUnicode); cannot extract text")
+        raise ReadError(name, "pdf_no_unicode")
     return text, None
 
 

@@ -41,5 +41,5 @@ def doctor(repair: bool, as_json: bool, workspace: Path | None) -> None:
                    err=True)
     if not healthy:
         if not store_ok:
-            raise UserError(f"{ws.root / 'xuncha.db'}: 数据库损坏,无法自动修复;请从备份恢复")
+            raise UserError("store_damaged", path=str(ws.root / "xuncha.db"))
         raise SystemExit(1)
