@@ -194,7 +194,7 @@ def test_docx_that_inflates_to_200_mb_is_refused_before_inflating(tmp_path, caps
     message = str(info.value)
     assert message.startswith(str(bomb)) and "limit" in message and "\n" not in message
     code, _, err = ingest(capsys, tmp_path / "ws", bomb)
-    assert code == 1 and "inflates" in err and "0 ingested" in err
+    assert code == 1 and "200 MB" in err and "0 ingested" in err
 
 
 def test_lying_zip_header_cannot_inflate_more_than_it_declares(tmp_path):
@@ -375,7 +375,8 @@ def test_full_disk_while_storing_names_the_true_outcome(tmp_path, capsys, monkey
     data = json.loads(out)
     assert code == 0 and data["summary"] == {"ingested": 4, "duplicate": 0, "error": 1}
     failed = [o for o in data["outcomes"] if o["status"] == "error"]
-    assert failed[0]["message"] == f"{CORPUS_FILES[1]}: 未入库: 磁盘已满"
+    assert failed[0]["path"] == str(CORPUS_FILES[1]) and failed[0]["code"] == "not_stored_io"
+    assert failed[0]["message"].startswith(str(CORPUS_FILES[1])) and "磁盘已满" in failed[0]["message"]
     monkeypatch.setattr(store, "_insert_report", real)
     code, _, err = ingest(capsys, ws, *CORPUS_FILES)
     assert code == 0 and "1 ingested, 4 duplicate" in err
@@ -445,7 +446,7 @@ def test_really_full_disk_reports_each_file_truthfully(tiny_disk, capsys):
     code, out, err = run(capsys, "ingest", "--no-sync", "--json", *map(str, CORPUS_FILES), "--workspace", str(ws))
     data = json.loads(out)
     errors = [o for o in data["outcomes"] if o["status"] == "error"]
-    assert errors and all(o["message"].endswith("未入库: 磁盘已满") for o in errors)
+    assert errors and all(o["code"] == "not_stored_io" and o["message"].endswith("磁盘已满") for o in errors)
     code, out, _ = run(capsys, "reports", "--json", "--workspace", str(ws))
     stored = {r["report_id"] for r in json.loads(out)}
     assert stored == {o["report_id"] for o in data["outcomes"] if o["status"] == "ingested"}
