@@ -133,9 +133,15 @@ def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, 
 @workspace_option
 def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Rebuild the search index from the store (with --model M to change the embedding model)."""
-    with _service(workspace, None) as service:
-        summary = service.reindex(model=model, progress=StageBars())
+    from embeddings.index_sync import writing
+
+    bars = StageBars()
+    with existing_workspace(workspace, None) as ws, writing(ws.root):
+        service = ws.search
+        summary = service.reindex(model=model, progress=bars)
         summary["model"] = service.model_name
+        ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
+    bars.close()
     if as_json:
         emit_json(summary)
     else:
