@@ -145,6 +145,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 _SEPARATORS = {"en": ", ", "zh": "、"}
 _FIELD = re.compile(r"{(\w+)")
+_SPEC = re.compile(r"{(\w+)(?:![rsa])?(?::[^}]*)?}")
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
@@ -155,7 +156,11 @@ def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
     values = {k: _value(v, lang) for k, v in params.items()}
     for name in _FIELD.findall(templates[0] + templates[1]):
         values.setdefault(name, "")
-    text = (templates[1] if lang == "zh" else templates[0]).format(**values)
+    template = templates[1] if lang == "zh" else templates[0]
+    try:
+        text = template.format(**values)
+    except (ValueError, TypeError):  # a stored value of another type than the spec wants: show it plain
+        text = _SPEC.sub(r"{\1}", template).format(**values)
     return " ".join(text.split())
 
 
