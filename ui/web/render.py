@@ -26,6 +26,8 @@ __all__ = [
     "md",
     "outcome_label",
     "paragraph",
+    "problem_count",
+    "problem_items",
     "score_label",
     "shorten",
     "translate_message",
@@ -46,7 +48,7 @@ TYPE_COLORS = {
 EDGE_LABELS = {
     "ABOUT": "关于", "INSPECTED_BY": "被巡察", "HAS_PROBLEM": "存在问题", "IN_CATEGORY": "属于类别",
     "CHILD_OF": "子问题", "HOLDS_ROLE": "任职", "CITES": "引用", "ISSUED": "印发", "MENTIONS": "提及",
-    "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "IN_THEME": "属于主题",
+    "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "IN_THEME": "属于主题", "APPEARS_IN": "见于",
 }
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
 STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
@@ -156,6 +158,26 @@ def score_label(hit: dict, mode: str = "hybrid") -> str:
     return f"{score:.2f}"
 
 
+# One wording for the two ways of counting problems, on every page (docs/decisions.md "Problem counts"):
+# 问题 are the problems as the report numbers them; a problem with 子问题 becomes one 条 per 子问题 in the
+# ledger and the themes (the level where measures and status live).
+ITEMS = "条"
+ITEMS_HELP = ("问题:报告逐条编号的问题。条:问题台账和共性问题的计数单位,没有子问题的问题记 1 条,"
+              "有子问题的按子问题逐条计。")
+
+
+def problem_items(n: int) -> str:
+    """A count of ledger rows / theme members: problems with their 子问题 counted one by one."""
+    return f"{n} {ITEMS}问题"
+
+
+def problem_count(problems: int, items: int) -> str:
+    """Problems as numbered, and, when some have 子问题, the item count beside them."""
+    if items == problems:
+        return f"{problems} 个问题"
+    return f"{problems} 个问题(按子问题计 {items} {ITEMS})"
+
+
 OUTCOME_LABELS = {"ingested": "已导入", "duplicate": "重复", "error": "错误"}
 
 
@@ -168,7 +190,7 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"the report states different problem counts: (.+)"), "报告前后所述问题数不一致:{0}"),
     (re.compile(r"text looks truncated: it ends mid-sentence \((.*)\)"), "正文疑似不完整(截断),结尾为:{0}"),
     (re.compile(r"stated (\d+) problems, found (\d+) \((\d+) leaf problems\)"),
-     "报告自述 {0} 个问题,实际识别 {1} 个(含子问题 {2} 个)"),
+     "报告自述 {0} 个问题,实际识别 {1} 个(按子问题计 {2} 条)"),
     (re.compile(r"stated (\d+) categories, found (\d+)"), "报告自述 {0} 个方面,实际识别 {1} 个"),
     (re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"), "第 {0} 类自述 {1} 个问题,实际识别 {2} 个"),
     (re.compile(r"no problem section found.*"), "未找到反馈问题部分(可能不是整改情况通报)"),

@@ -15,8 +15,11 @@ import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
 from ui.web import render, state
+from ui.web.graph_component import localize
 
 GRAPH_KEY = "entity_graph"
+OVERVIEW_KEY = "entity_overview"
+OVERVIEW_TOP = 12  # people and regulations shown in the overview, most connected first
 MAX_NEIGHBOURS = 40
 MAX_NODES = 220
 DEFAULT_HIDDEN = ("Category",)
@@ -143,7 +146,10 @@ def _option_label(entry: tuple[str, str, str]) -> str:
 
 # -- drawing --------------------------------------------------------------------------------------
 
-def elements(G, nodes: list[str], center: str, path: list[str]) -> dict:
+def elements(G, nodes: list[str], center: str | None, path: list[str],
+             links: list[tuple[str, str, str]] | None = None) -> dict:
+    """Cytoscape elements for `nodes`; `links` (source, target, edge type) default to the graph's
+    own edges among them."""
     s = _session()
     keep = [n for n in dict.fromkeys(nodes) if n in G]
     on_path = set(path)
@@ -165,7 +171,9 @@ def elements(G, nodes: list[str], center: str, path: list[str]) -> dict:
         data["onpath"] = 1 if n in on_path else 0
         out_nodes.append({"data": data})
     edges, present = [], set(keep)
-    for u, v, k in G.edges(keys=True):
+    if links is None:
+        links = [(u, v, k) for u, v, k in G.edges(keys=True) if u in present and v in present]
+    for u, v, k in links:
         if u in present and v in present:
             eid = "e" + hashlib.sha1(f"{u}|{v}|{k}".encode()).hexdigest()[:12]
             both = 1 if (u in on_path and v in on_path) else 0
@@ -196,6 +204,7 @@ def draw_graph(G, s: dict) -> None:
     types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
                    if t in GRAPH_TYPES else 99)
     st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
+    localize()
     st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=560,
                      key=graph_key(), on_change=_on_graph_event, node_actions=["expand", "remove"],
                      events=[Event("select", "tap", "node")])
@@ -318,12 +327,45 @@ def path_html(result: dict) -> str:
     return f'<div class="xc-path">{"".join(parts)}</div>'
 
 
+# -- overview (before anything is picked) -------------------------------------------------------
+
+def _on_overview_event() -> None:
+    """A node tapped in the overview becomes the picked entity."""
+    value = st.session_state.get(OVERVIEW_KEY) or {}
+    data = value.get("data") or {}
+    ids = data.get("node_ids") or ([data["target_id"]] if data.get("target_id") else [])
+    nodes = [_session()["ids"][i] for i in ids if i in _session()["ids"]]
+    if nodes and value.get("action") == "select":
+        st.session_state["ent_pick"] = nodes[0]
+        st.session_state["ent_types"] = []  # the picker shows every type, so the tapped node is among its options
+
+
+def overview(G) -> None:
+    from graph.query import overview as workspace_overview
+    nodes, links = workspace_overview(G, OVERVIEW_TOP)
+    if not nodes:
+        return
+    data = elements(G, nodes, None, [], links)
+    types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
+                   if t in GRAPH_TYPES else 99)
+    st.subheader("工作区概览")
+    st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
+    localize()
+    st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=520,
+                     key=OVERVIEW_KEY, on_change=_on_overview_event, events=[Event("select", "tap", "node")])
+    st.caption(f"全部被巡察单位和巡察(视)组,以及关联最多的 {OVERVIEW_TOP} 名人员和 {OVERVIEW_TOP} 部党内法规;"
+               "「见于」表示该人员或法规出现在这个单位的报告中。单击节点查看它的全部关系。")
+
+
 def main() -> None:
     st.title("实体关系")
     st.caption("人员、单位、巡察组、党内法规和文件之间的关联,全部来自已导入报告的原文。")
     pick = entity_picker()
     if not pick:
-        st.info("在上方选择一个实体(可输入名称搜索),查看它与其他单位、人员、法规和问题的关系。", icon=":material/lightbulb:")
+        if state.entity_options():
+            st.info("在上方选择一个实体(可输入名称搜索),或单击下图中的节点,查看它与其他单位、人员、法规和问题的关系。",
+                    icon=":material/lightbulb:")
+            overview(state.workspace().graph.graph)
         return
     G = state.workspace().graph.graph
     if pick not in G:
