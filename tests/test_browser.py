@@ -22,7 +22,7 @@ import pytest
 
 from ui.service.workspace import DEMO_CORPUS
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("XUNCHA_CHROMIUM", "/usr/bin/chromium")  # Debian's; another build by path
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
