@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
@@ -17,7 +18,8 @@ from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
+__all__ = ["DEMO_CORPUS", "SKIP_REASONS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root",
+           "reason_text", "scan", "skip_reason"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -31,7 +33,8 @@ def default_root() -> Path:
 
 @dataclass
 class IngestOutcome:
-    """What happened to one input file; `status` is ingested | duplicate | error."""
+    """What happened to one input file; `status` is ingested | duplicate | skipped | error. `skipped`
+    is a file found in a folder that is not a report format (an old .doc, a scan): named, not read."""
 
     path: str
     status: str
@@ -40,30 +43,74 @@ class IngestOutcome:
     message: str = ""
     found: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    code: str | None = None  # why a file was skipped or refused before reading: a SKIP_REASONS code
 
     def to_json(self) -> dict:
         return asdict(self)
 
-    def line(self) -> str:
-        if self.status == "error":
-            return f"error      {self.message}"
-        counts = self.found
-        detail = f"{counts.get('problems', 0)} problems" if counts else ""
-        return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
+
+# Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
+# every file it does not take). (English for the JSON message, Chinese for people.)
+LEGACY_WORD = (".doc", ".wps")
+IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
+URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+SKIP_REASONS = {
+    "legacy_word": ("legacy Word format; save it as .docx", "旧版 Word 格式,请另存为 .docx"),
+    "image": ("an image or scan, no text to read; give the .docx/.pdf text version or run OCR first",
+              "图片/扫描件,没有可读的文字;请提供 .docx/.pdf 文字版,或先做文字识别(OCR)"),
+    "unsupported": ("not a report format (supported: {supported})", "不是可导入的报告格式(支持 {supported})"),
+    "url": ("a web address, not a file: save the page as .html in the browser first, then ingest that file",
+            "这是网址,不是文件:请先在浏览器中把网页另存为 .html 文件,再导入该文件"),
+}
+
+
+def skip_reason(path: Path) -> str:
+    """The SKIP_REASONS code for a file of a folder that is not a report format."""
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_WORD:
+        return "legacy_word"
+    if suffix in IMAGES:
+        return "image"
+    return "unsupported"
+
+
+def reason_text(code: str, lang: str = "zh") -> str:
+    english, chinese = SKIP_REASONS[code]
+    return (chinese if lang == "zh" else english).format(supported=" ".join(SUPPORTED_SUFFIXES))
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to ingest: a file to read, or one that is named and not read (`skip` is its reason code)."""
+
+    path: str
+    skip: str | None = None
+
+
+def scan(paths: Iterable[str | os.PathLike]) -> list[Input]:
+    """Files named, plus every visible file under folders (sorted): supported ones to read, the rest
+    named with the reason they are skipped. Missing paths are kept so that ingest reports them by
+    name; a web address is never turned into a path (that would fold its // into /)."""
+    out: list[Input] = []
+    for raw in paths:
+        if isinstance(raw, str) and URL.match(raw):
+            out.append(Input(raw, "url"))
+            continue
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(Input(str(path)))
+            continue
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            ok = p.suffix.lower() in SUPPORTED_SUFFIXES
+            out.append(Input(str(p), None if ok else skip_reason(p)))
+    return out
 
 
 def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named, plus supported files found under folders (sorted, hidden ones skipped).
-    Missing paths are kept so that ingest reports them by name."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
-        else:
-            out.append(path)
-    return out
+    """The files `scan` would read."""
+    return [Path(i.path) for i in scan(paths) if i.skip is None]
 
 
 class Workspace:
@@ -111,14 +158,20 @@ class Workspace:
     # -- ingest / remove ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
-        files = collect_files(paths)
+        inputs = scan(paths)
         outcomes = []
-        for n, path in enumerate(files):
+        for n, item in enumerate(inputs):
             if progress:
-                progress(n, len(files), str(path))
-            outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+                progress(n, len(inputs), item.path)
+            if item.skip == "url":
+                outcomes.append(IngestOutcome(item.path, "error", message=f"{item.path}: {reason_text('url', 'en')}",
+                                             code="url"))
+            elif item.skip:
+                outcomes.append(IngestOutcome(item.path, "skipped", message=reason_text(item.skip, "en"), code=item.skip))
+            else:
+                outcomes.append(self._ingest_one(item.path, lambda p=item.path: read_source(p)))
         if progress:
-            progress(len(files), len(files), "")
+            progress(len(inputs), len(inputs), "")
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
