@@ -50,10 +50,17 @@ class XunchaContext(click.Context):
     formatter_class = ZhHelpFormatter
 
 
+class XunchaCommand(click.Command):
+    context_class = XunchaContext
+
+
 class XunchaGroup(click.Group):
-    """The root group: its context, and every registered command's, formats help in Chinese."""
+    """The root group: its context, and every command's registered or declared under it, formats
+    help in Chinese."""
 
     context_class = XunchaContext
+    command_class = XunchaCommand
+    group_class = type  # sub-groups declared with @cli.group() are XunchaGroups too
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         _chinese_contexts(cmd)
