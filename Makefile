@@ -50,3 +50,7 @@ bench: install-test browser
 
 lint:
 	$(PYTHON) -m ruff check reports graph embeddings ui tests bench
+
+# docs/cli.md from the real --help texts and ui/cli/contract.py (tests/test_cli_docs.py checks it is current).
+docs:
+	$(PYTHON) -m ui.cli.reference docs/cli.md

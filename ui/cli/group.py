@@ -25,7 +25,9 @@ from ui.cli.common import (
 __all__ = ["cli", "main", "run"]
 
 
-@click.group(cls=XunchaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+# Help at a fixed width: Chinese wraps badly at 80 columns, and docs/cli.md is rendered from it.
+@click.group(cls=XunchaGroup, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 100,
+                                                "max_content_width": 100})
 @click.version_option(package_name="xuncha", message="%(prog)s %(version)s", help="显示版本并退出。")
 def cli() -> None:
     """xuncha 巡查:巡视/巡察整改情况通报的知识图谱与语义检索。
