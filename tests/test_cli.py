@@ -117,6 +117,7 @@ def test_ingest_batch_with_bad_files_keeps_going_and_loses_nothing(tmp_path, bad
 def test_ingest_only_bad_files_exits_1(tmp_path):
     proc = xuncha("ingest", str(tmp_path / "nothing.txt"), ws=tmp_path / "ws")
     assert proc.returncode == 1 and "nothing.txt" in proc.stderr and "Traceback" not in proc.stderr
+    assert "nothing.txt:文件不存在" in proc.stderr
 
 
 def test_remove(tmp_path):

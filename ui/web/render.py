@@ -208,6 +208,10 @@ _MESSAGES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"PDF text has no Unicode mapping.*"), "PDF 字体缺少编码映射,无法提取文字"),
     (re.compile(r"no text found in this (\w+)"), "{0} 文件中没有文字"),
     (re.compile(r"internal error while ingesting.*"), "导入时发生内部错误(详情见服务日志)"),
+    (re.compile(r"no such file"), "文件不存在"),
+    (re.compile(r"permission denied"), "没有读取权限"),
+    (re.compile(r"is a directory, not a file"), "是文件夹,不是文件"),
+    (re.compile(r"not a regular file"), "不是普通文件"),
 ]
 
 
