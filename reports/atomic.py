@@ -1,7 +1,6 @@
-"""Atomic file writes: write a temp file beside the target, fsync, rename. A crash at any point
-leaves either the old file or the new one, never half of either. Every file a workspace writes
-(graph, index, manifests, exports) goes through here. The new file gets the mode an ordinary
-open() would give it (the umask's, or the replaced file's), not mkstemp's private 0600."""
+"""Atomic file writes (temp file beside the target, fsync, rename): every file a workspace writes
+goes through here, so a crash leaves the old file or the new one; the new file gets the umask's mode,
+not mkstemp's 0600 (docs/decisions.md, "Store", "Everyday use")."""
 from __future__ import annotations
 
 import json

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import IMG, SCRIPT, ingest_hostile
 
 from ui.service.workspace import DEMO_CORPUS
 
@@ -26,8 +27,6 @@ CHROMIUM = os.environ.get("XUNCHA_CHROMIUM", "/usr/bin/chromium")  # Debian's; a
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
 
 # `make test` skips these without Chromium (and says so in the summary); `make test-browser` installs
 # Chromium and sets XUNCHA_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
@@ -274,8 +273,6 @@ def test_no_english_left_in_routes_uploader_and_graph(browser, demo_app):
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    from test_app import ingest_hostile  # the same hostile report as the AppTest suite
-
     from ui.service.workspace import Workspace
 
     root = tmp_path_factory.mktemp("browser-xss")

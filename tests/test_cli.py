@@ -11,16 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, corpus_file
+from conftest import CORPUS, ROOT, child_env, corpus_file, xuncha
 
 CONTRACT_KEYS = {"report_id", "title", "unit", "unit_short", "level", "inspection", "report_date", "stated",
                  "found", "categories", "warnings"}
-
-
-def xuncha(*args: str, ws=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "ui.cli", *args] + (["--workspace", str(ws)] if ws else [])
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
@@ -232,7 +226,7 @@ def test_graph_neighbors_show_problem_text_and_export_says_what_it_wrote(demo_ws
 def test_ledger_file_respects_the_umask(demo_ws, tmp_path):
     ws, _ = demo_ws
     target = tmp_path / "台账.csv"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env = child_env()
     cmd = [sys.executable, "-m", "ui.cli", "export", "ledger", str(target), "--workspace", str(ws)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600,
                           preexec_fn=lambda: os.umask(0o022))

@@ -6,8 +6,7 @@ import json
 
 import click
 import pytest
-from conftest import corpus_file
-from test_cli import xuncha
+from conftest import corpus_file, xuncha
 
 from ui.cli.contract import CONTRACT
 from ui.cli.group import cli

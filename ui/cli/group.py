@@ -1,8 +1,5 @@
-"""The `xuncha` command line: thin commands over `ui.service.workspace.Workspace` (DESIGN.md section 6).
-
-JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. Exit 0 on success,
-1 on a user error with a one-line message, never a traceback for bad input.
-"""
+"""The `xuncha` Click group and the report commands (parse, entities, ingest, remove, reports, export),
+thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
 from __future__ import annotations
 
 import sys
@@ -10,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reports.notices import XunchaError
 from ui.cli.common import (
     StageBars,
     UserError,
@@ -18,7 +16,6 @@ from ui.cli.common import (
     json_option,
     open_workspace,
     translate_usage,
-    warning_text,
     workspace_option,
 )
 
@@ -35,20 +32,24 @@ def cli() -> None:
     命令名为英文,输出与提示为中文;加 --json 输出机器可读的 JSON(键名见 docs/cli.md)。"""
 
 
+def _parse_file(file: Path):
+    """The parsed report; an unreadable file is the one-line user error."""
+    from reports.parse import parse_source
+    from reports.read import ReadError, read_source
+    try:
+        return parse_source(read_source(file))
+    except ReadError as exc:
+        raise UserError.of(exc) from exc
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     """解析一个报告文件并显示识别结果(不需要工作区)。"""
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
     from reports.serialize import report_to_json
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError(str(exc)) from exc
-    data = report_to_json(report)
+    data = report_to_json(_parse_file(file))
     if as_json:
         emit_json(data)
         return
@@ -67,8 +68,8 @@ def _print_parse_summary(d: dict) -> None:
                f"(按子问题计 {d['found']['leaf_problems']} 条),方面 {d['found']['categories']} 个")
     for c in d["categories"]:
         click.echo(f"  ({c['ordinal']}) {c['title']}:{len(c['problems'])} 个问题")
-    for w in d["warnings"]:
-        click.echo(f"  注意:{warning_text(w)}", err=True)
+    for w in d["warning_codes"]:
+        click.echo(f"  注意:{w['message']}", err=True)
 
 
 def _or_dash(value) -> str:
@@ -83,12 +84,7 @@ def _or_dash(value) -> str:
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     """一个报告文件中的实体:人员及职务、机构、巡察组、《》标题、文号;每个实体一行,列出全部出现位置。"""
     from reports.entities import extract_entities
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError(str(exc)) from exc
+    report = _parse_file(file)
     mentions = extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
     if as_json:
         emit_json(group_mentions(mentions))
@@ -148,7 +144,7 @@ def sync_workspace(ws) -> None:
     try:
         ws.sync(progress=bars)
     except Exception as exc:  # the store is committed; derived artifacts catch up next time
-        raise UserError(f"{ws.root}:报告已保存,但更新知识图谱/检索索引失败({exc})") from exc
+        raise UserError("sync_failed", path=str(ws.root), reason=repr(exc)) from exc
     finally:
         bars.close()
 
@@ -165,7 +161,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     网页请先另存为 .html 再导入。"""
     ws = open_workspace(workspace)
     bars = StageBars()
-    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total))
+    outcomes = ws.ingest(paths, progress=bars)
     bars.close()
     if not no_sync and any(o.status == "ingested" for o in outcomes):
         sync_workspace(ws)
@@ -189,17 +185,15 @@ OUTCOME_WORDS = {"ingested": "已导入", "duplicate": "重复", "skipped": "已
 def outcome_lines(o) -> list[str]:
     """What happened to one file, in Chinese: the outcome line, then one 注意 line per warning the
     reader should act on (a truncated text, counts that disagree)."""
-    from ui.service.workspace import reason_text
     word = OUTCOME_WORDS.get(o.status, o.status)
     if o.status in ("skipped", "error"):
-        reason = reason_text(o.code) if o.code else warning_text(o.message, o.path)
-        return [f"{word}  {o.path}:{reason}"]
+        return [f"{word}  {o.path}:{o.chinese()}"]
     found = o.found or {}
     detail = f"{found.get('problems', 0)} 个问题" if found else ""
     if o.status == "duplicate":
         detail = "与库中已有报告相同,未重复导入"
     lines = [f"{word}  {o.path}  [{o.report_id}] {o.unit or '单位未识别'} {detail}".rstrip()]
-    lines += [f"    注意:{warning_text(w)}" for w in o.warnings if o.status == "ingested"]
+    lines += [f"    注意:{w.chinese()}" for w in o.warnings if o.status == "ingested"]
     return lines
 
 
@@ -216,7 +210,7 @@ def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None)
         sync_workspace(ws)
     ws.close()
     if not removed:
-        raise UserError(f"报告 {report_id} 不在工作区中(用 xuncha reports 查看已有报告)")
+        raise UserError("unknown_report", report_id=report_id)
     if as_json:
         emit_json({"removed": report_id})
     else:
@@ -259,14 +253,14 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
     """问题台账:每条问题一行(有子问题的按子问题逐条列出),CSV(UTF-8 BOM)或 XLSX。"""
     from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
-        raise UserError(f"{file}:请给出 .csv 或 .xlsx 文件名,或用 --format 指定格式")
+        raise UserError("ledger_suffix", path=str(file))
     ws = open_workspace(workspace)
     rows = ws.ledger_rows()
     ws.close()
     try:
         write_ledger(rows, file, fmt)
     except OSError as exc:
-        raise UserError(f"{file}:无法写入({exc.strerror or exc})") from exc
+        raise UserError("cannot_write", path=str(file), reason=str(exc.strerror or exc)) from exc
     if as_json:
         emit_json({"path": str(file), "rows": len(rows)})
     else:
@@ -299,6 +293,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.ClickException as exc:
         click.echo(f"xuncha:{exc.format_message()}", err=True)
+        return 1
+    except XunchaError as exc:  # a user error a command did not wrap: still one Chinese line
+        click.echo(f"xuncha:{exc.chinese()}", err=True)
         return 1
     except BrokenPipeError:
         return 0

@@ -1,30 +1,27 @@
-"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list.
-
-A workspace directory holds `xuncha.db` (the system of record) and the artifacts derived from it
-(vector index, graph), which are rebuilt from the store whenever they lag behind it.
-"""
+"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list;
+derived artifacts are rebuilt from the store when they lag (docs/decisions.md, "Layout and packaging")."""
 from __future__ import annotations
 
 import logging
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from reports.model import Report
+from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
-from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
+from reports.progress import Progress
+from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "SKIP_REASONS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root",
-           "reason_text", "scan", "skip_reason"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "scan",
+           "skip_notice", "skip_reason"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
-Progress = Callable[[int, int, str], None]
-StageProgress = Callable[[str, int, int], None]
 
 
 def default_root() -> Path:
@@ -40,32 +37,35 @@ class IngestOutcome:
     status: str
     report_id: str | None = None
     unit: str | None = None
-    message: str = ""
+    message: str = ""  # English, one line naming the file (the JSON contract); people read `chinese()`
     found: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    code: str | None = None  # why a file was skipped or refused before reading: a SKIP_REASONS code
+    warnings: list[Notice] = field(default_factory=list)
+    notice: Notice | None = None  # why it failed or was skipped
+
+    @classmethod
+    def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
+        return cls(name, "error", report.id if report else None, report.unit if report else None, str(error),
+                   notice=error.notice)
+
+    def chinese(self) -> str:
+        return self.notice.chinese() if self.notice else ""
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"path": self.path, "status": self.status, "report_id": self.report_id, "unit": self.unit,
+                "message": self.message, "found": self.found, "warnings": [w.english() for w in self.warnings],
+                "code": self.notice.code if self.notice else None,
+                "warning_codes": [w.to_json() for w in self.warnings]}
 
 
 # Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
-# every file it does not take). (English for the JSON message, Chinese for people.)
+# every file it does not take); the reasons are notice codes (reports/notices.py).
 LEGACY_WORD = (".doc", ".wps")
 IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
 URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
-SKIP_REASONS = {
-    "legacy_word": ("legacy Word format; save it as .docx", "旧版 Word 格式,请另存为 .docx"),
-    "image": ("an image or scan, no text to read; give the .docx/.pdf text version or run OCR first",
-              "图片/扫描件,没有可读的文字;请提供 .docx/.pdf 文字版,或先做文字识别(OCR)"),
-    "unsupported": ("not a report format (supported: {supported})", "不是可导入的报告格式(支持 {supported})"),
-    "url": ("a web address, not a file: save the page as .html in the browser first, then ingest that file",
-            "这是网址,不是文件:请先在浏览器中把网页另存为 .html 文件,再导入该文件"),
-}
 
 
 def skip_reason(path: Path) -> str:
-    """The SKIP_REASONS code for a file of a folder that is not a report format."""
+    """The notice code for a file of a folder that is not a report format."""
     suffix = path.suffix.lower()
     if suffix in LEGACY_WORD:
         return "legacy_word"
@@ -74,9 +74,8 @@ def skip_reason(path: Path) -> str:
     return "unsupported"
 
 
-def reason_text(code: str, lang: str = "zh") -> str:
-    english, chinese = SKIP_REASONS[code]
-    return (chinese if lang == "zh" else english).format(supported=" ".join(SUPPORTED_SUFFIXES))
+def skip_notice(code: str) -> Notice:
+    return Notice(code, {"supported": " ".join(SUPPORTED_SUFFIXES)} if code == "unsupported" else {})
 
 
 @dataclass(frozen=True)
@@ -138,11 +137,10 @@ class Workspace:
         from ui.service.themes import ThemeService
         return ThemeService(self.root, self.store, self.search, self.graph)
 
-    def sync(self, progress: StageProgress | None = None) -> None:
+    def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
-        self.graph.sync(progress=graph_progress)
+        self.graph.sync(progress=progress)
         self.search.sync(progress=progress)
         self.themes.sync(progress=progress)
 
@@ -162,16 +160,16 @@ class Workspace:
         outcomes = []
         for n, item in enumerate(inputs):
             if progress:
-                progress(n, len(inputs), item.path)
-            if item.skip == "url":
-                outcomes.append(IngestOutcome(item.path, "error", message=f"{item.path}: {reason_text('url', 'en')}",
-                                             code="url"))
-            elif item.skip:
-                outcomes.append(IngestOutcome(item.path, "skipped", message=reason_text(item.skip, "en"), code=item.skip))
+                progress("ingest", n, len(inputs))
+            if item.skip:
+                notice = skip_notice(item.skip)
+                status = "error" if item.skip == "url" else "skipped"  # a URL was named: an error, not a folder's extra
+                outcomes.append(IngestOutcome(item.path, status, message=f"{item.path}: {notice.english()}",
+                                              notice=notice))
             else:
                 outcomes.append(self._ingest_one(item.path, lambda p=item.path: read_source(p)))
         if progress:
-            progress(len(inputs), len(inputs), "")
+            progress("ingest", len(inputs), len(inputs))
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
@@ -183,19 +181,19 @@ class Workspace:
             source = read()
             report = parse_source(source)
             if not report.categories:
-                return IngestOutcome(name, "error", report.id, report.unit,
-                                     f"{name}: no problem section found (not a rectification report?)")
-            if self.store.contains(report.id):
-                return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
-                                     report.found(), report.warnings)
-            added = self.store.add(report, _mentions(report), source.offsets.to_json())
-            status = "ingested" if added else "duplicate"
-            return IngestOutcome(name, status, report.id, report.unit, "", report.found(), report.warnings)
-        except ReadError as exc:
-            return IngestOutcome(name, "error", message=str(exc))
+                return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
+            added = not self.store.contains(report.id) and self.store.add(
+                report, _mentions(report), source.offsets.to_json())
+            if not added:
+                duplicate = Notice("duplicate")
+                return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(),
+                                     report.found(), report.warnings, duplicate)
+            return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings)
+        except XunchaError as exc:
+            return IngestOutcome.failed(name, exc)
         except Exception as exc:  # a parser bug must not stop the batch or lose stored data
             log.exception("ingest failed for %s", name)
-            return IngestOutcome(name, "error", message=f"{name}: internal error while ingesting ({exc!r})")
+            return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
     def remove(self, report_id: str) -> bool:
         return self.store.remove(report_id)
