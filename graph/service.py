@@ -19,6 +19,7 @@ from .build import (
     add_report,
     add_similarity,
     build_graph,
+    label_units,
     remove_report,
     report_ids,
     set_similarity,
@@ -77,7 +78,8 @@ class GraphService:
             add_report(G, self.store, report_id)
         if progress:
             progress("graph", len(new), len(new))
-        changed = bool(gone or new) or G.graph.get("generation") != generation
+        relabelled = label_units(G, self.store.unit_names())
+        changed = bool(gone or new or relabelled) or G.graph.get("generation") != generation
         G.graph["generation"] = generation
         self._graph = G
         if changed:
@@ -155,6 +157,10 @@ class GraphService:
 
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
         return query.rankings(self.graph, type, by, top)
+
+    def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The workspace at a glance (query.overview): nodes and the links to draw among them."""
+        return query.overview(self.graph, top)
 
     def stats(self) -> dict:
         return query.stats(self.graph)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from reports.ioerrors import io_reason
 from reports.model import Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
 from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
+from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
+           "scan", "skip_notice", "skip_reason"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -28,7 +33,8 @@ def default_root() -> Path:
 
 @dataclass
 class IngestOutcome:
-    """What happened to one input file; `status` is ingested | duplicate | error."""
+    """What happened to one input file; `status` is ingested | duplicate | skipped | error. `skipped`
+    is a file found in a folder that is not a report format (an old .doc, a scan): named, not read."""
 
     path: str
     status: str
@@ -53,26 +59,60 @@ class IngestOutcome:
                 "code": self.notice.code if self.notice else None,
                 "warning_codes": [w.to_json() for w in self.warnings]}
 
-    def line(self) -> str:
-        if self.status == "error":
-            return f"error      {self.path}: {self.chinese()}"
-        counts = self.found
-        detail = f"{counts.get('problems', 0)} problems" if counts else ""
-        return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
+
+# Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
+# every file it does not take); the reasons are notice codes (reports/notices.py).
+LEGACY_WORD = (".doc", ".wps")
+IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
+URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+
+
+def skip_reason(path: Path) -> str:
+    """The notice code for a file of a folder that is not a report format."""
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_WORD:
+        return "legacy_word"
+    if suffix in IMAGES:
+        return "image"
+    return "unsupported"
+
+
+def skip_notice(code: str) -> Notice:
+    return Notice(code, {"supported": " ".join(SUPPORTED_SUFFIXES)} if code == "unsupported" else {})
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to ingest: a file to read, or one that is named and not read (`skip` is its reason code)."""
+
+    path: str
+    skip: str | None = None
+
+
+def scan(paths: Iterable[str | os.PathLike]) -> list[Input]:
+    """Files named, plus every visible file under folders (sorted): supported ones to read, the rest
+    named with the reason they are skipped. Missing paths are kept so that ingest reports them by
+    name; a web address is never turned into a path (that would fold its // into /)."""
+    out: list[Input] = []
+    for raw in paths:
+        if isinstance(raw, str) and URL.match(raw):
+            out.append(Input(raw, "url"))
+            continue
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(Input(str(path)))
+            continue
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            ok = p.suffix.lower() in SUPPORTED_SUFFIXES
+            out.append(Input(str(p), None if ok else skip_reason(p)))
+    return out
 
 
 def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named, plus supported files found under folders (sorted, hidden ones skipped).
-    Missing paths are kept so that ingest reports them by name."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
-        else:
-            out.append(path)
-    return out
+    """The files `scan` would read."""
+    return [Path(i.path) for i in scan(paths) if i.skip is None]
 
 
 class Workspace:
@@ -103,9 +143,12 @@ class Workspace:
     def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        self.graph.sync(progress=progress)
-        self.search.sync(progress=progress)
-        self.themes.sync(progress=progress)
+        from embeddings.index_sync import writing
+
+        with writing(self.root):
+            self.graph.sync(progress=progress)
+            self.search.sync(progress=progress)
+            self.themes.sync(progress=progress)
 
     def close(self) -> None:
         self.store.close()
@@ -121,16 +164,25 @@ class Workspace:
                on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch.
         ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display)."""
-        files = collect_files(paths)
+        from embeddings.index_sync import writing
+
+        inputs = scan(paths)
         outcomes = []
-        for n, path in enumerate(files):
-            if progress:
-                progress("ingest", n, len(files))
-            outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
-            if on_outcome:
-                on_outcome(outcomes[-1])
+        with writing(self.root):  # searches elsewhere answer from the last index meanwhile
+            for n, item in enumerate(inputs):
+                if progress:
+                    progress("ingest", n, len(inputs))
+                if item.skip:
+                    notice = skip_notice(item.skip)
+                    status = "error" if item.skip == "url" else "skipped"  # a URL was named: an error, not a folder's extra
+                    outcomes.append(IngestOutcome(item.path, status, message=f"{item.path}: {notice.english()}",
+                                                  notice=notice))
+                else:
+                    outcomes.append(self._ingest_one(item.path, lambda p=item.path: read_source(p)))
+                if on_outcome:
+                    on_outcome(outcomes[-1])
         if progress:
-            progress("ingest", len(files), len(files))
+            progress("ingest", len(inputs), len(inputs))
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
@@ -138,26 +190,38 @@ class Workspace:
         return self._ingest_one(name, lambda: read_bytes(data, name))
 
     def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
+        """Read, parse and store one file. Reading and parsing run under the per-file time limit;
+        storing does not (a commit is never interrupted). The outcome says what really happened."""
         try:
-            source = read()
-            report = parse_source(source)
-            if not report.categories:
-                return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
-            added = not self.store.contains(report.id) and self.store.add(
-                report, _mentions(report), source.offsets.to_json())
-            if not added:
-                duplicate = Notice("duplicate")
-                return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(),
-                                     report.found(), report.warnings, duplicate)
+            with time_limit():
+                source = read()
+                report = parse_source(source)
+                if not report.categories:
+                    return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
+                if self.store.contains(report.id):
+                    return _duplicate(name, report)
+                mentions = report_mentions(report)
+            report.warnings.extend(embed_warnings(report))
+            if not self.store.add(report, mentions, source.offsets.to_json()):
+                return _duplicate(name, report)
             return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings)
         except XunchaError as exc:
             return IngestOutcome.failed(name, exc)
+        except FileTimeout as exc:
+            return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
+        except (OSError, sqlite3.Error) as exc:  # a full disk: the outcome says it was not stored, and why
+            log.debug("ingest failed for %s", name, exc_info=True)
+            reason = io_reason(exc) or " ".join(str(exc).split())
+            return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
         except Exception as exc:  # a parser bug must not stop the batch or lose stored data
-            log.exception("ingest failed for %s", name)
+            log.debug("ingest failed for %s", name, exc_info=True)
             return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
     def remove(self, report_id: str) -> bool:
-        return self.store.remove(report_id)
+        from embeddings.index_sync import writing
+
+        with writing(self.root):
+            return self.store.remove(report_id)
 
     # -- reads ---------------------------------------------------------------------------
     def reports(self) -> list[dict]:
@@ -179,6 +243,20 @@ class Workspace:
         return not self.store.report_ids()
 
 
-def _mentions(report: Report) -> list:
+def _duplicate(name: str, report: Report) -> IngestOutcome:
+    duplicate = Notice("duplicate")
+    return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(), report.found(),
+                         report.warnings, duplicate)
+
+
+def report_mentions(report: Report) -> list:
+    """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
+    from dataclasses import replace
+
     from reports.entities import extract_entities
-    return extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
+    text, pieces, warnings = entity_text(report.text)
+    report.warnings.extend(warnings)
+    mentions = extract_entities(text, unit=report.unit, unit_short=report.unit_short)
+    if len(pieces) == 1:
+        return mentions
+    return [replace(m, span=(to_original(m.span[0], pieces), to_original(m.span[1], pieces))) for m in mentions]
