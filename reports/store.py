@@ -160,7 +160,7 @@ class Store:
     def problem_rows(self, report_ids: list[str] | None = None) -> list[dict]:
         """Problems with what search needs to filter and show: unit, category, measures."""
         sql = ("SELECT p.*, r.unit, r.unit_short, r.level, r.region, r.kind, r.inspector, r.start_date,"
-               " r.report_date, r.publish_date, c.title AS category FROM problems p"
+               " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
                " JOIN reports r ON r.id = p.report_id"
                " JOIN categories c ON c.report_id = p.report_id AND c.ordinal = p.category_ordinal")
         args: tuple = ()

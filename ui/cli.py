@@ -197,11 +197,12 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 
 def _register_subcommands() -> None:
+    from ui.cli_audit import COMMANDS as AUDIT_COMMANDS
     from ui.cli_graph import graph
     from ui.cli_search import reindex, search, similar
     from ui.cli_themes import COMMANDS as THEME_COMMANDS
     from ui.cli_ui import ui
-    for command in (search, similar, reindex, graph, *THEME_COMMANDS, ui):
+    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *AUDIT_COMMANDS, ui):
         cli.add_command(command)
 
 

@@ -46,7 +46,7 @@ TYPE_COLORS = {
 EDGE_LABELS = {
     "ABOUT": "关于", "INSPECTED_BY": "被巡察", "HAS_PROBLEM": "存在问题", "IN_CATEGORY": "属于类别",
     "CHILD_OF": "子问题", "HOLDS_ROLE": "任职", "CITES": "引用", "ISSUED": "印发", "MENTIONS": "提及",
-    "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "IN_THEME": "属于主题",
+    "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "RECURS": "重复出现", "IN_THEME": "属于主题",
 }
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
 STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",

@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from reports.model import Report
+from reports.concreteness import Concreteness
+from reports.model import Mention, Report
 from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
 from reports.store import Store
@@ -98,6 +99,8 @@ class Workspace:
         self.graph.sync(progress=graph_progress)
         self.search.sync(progress=progress)
         self.themes.sync(progress=progress)
+        self.graph.set_recurrence((r.later.report_id, r.later.problem_id, r.earlier.report_id,
+                                   r.earlier.problem_id, r.score) for r in self.recurrences())
 
     def close(self) -> None:
         self.store.close()
@@ -162,6 +165,48 @@ class Workspace:
     def theme_labels(self) -> dict[tuple[str, str], str]:
         """(report_id, problem_id) -> label of its theme across units."""
         return self.themes.labels()
+
+    # -- audit, recurrence, concreteness ------------------------------------------------------
+    def stored_mentions(self, report_id: str) -> list[Mention]:
+        """A stored report's entity mentions as records (what the audit and concreteness read)."""
+        return [Mention(m["type"], m["name"], m["canonical"], tuple(m["span"]), m["role"], m["attrs"])
+                for m in self.store.mentions(report_id)]
+
+    def audit(self, report_id: str | None = None) -> list:
+        """Audit findings (reports.audit.Finding) for one report, or every report in the workspace."""
+        from reports.audit import audit_report
+        ids = [report_id] if report_id else self.store.report_ids()
+        out = []
+        for rid in ids:
+            report = self.store.load(rid)
+            if report is None:
+                raise KeyError(rid)
+            out.extend(audit_report(report, self.stored_mentions(rid)))
+        return out
+
+    def concreteness(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], Concreteness]:
+        """(report_id, problem_id) -> rectification concreteness, for every problem with a rectification."""
+        from reports.concreteness import assess
+        out = {}
+        for rid in (report_ids if report_ids is not None else self.store.report_ids()):
+            report = self.store.load(rid)
+            if report is None:
+                continue
+            mentions = self.stored_mentions(rid)
+            for p in report.problems():
+                if p.rectification.strip():
+                    out[(rid, p.id)] = assess(p, report.text, mentions)
+        return out
+
+    def recurrences(self, unit: str | None = None) -> list:
+        """Problems of a unit's later report repeating one of its earlier reports
+        (embeddings.recurrence.Recurrence), over the search index's vectors and tokens."""
+        from embeddings.recurrence import find_recurrences, leaf_problem_rows
+        rows = leaf_problem_rows(self.store.problem_rows())
+        if not rows:
+            return []
+        _, vectors, tokens = self.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
+        return find_recurrences(rows, vectors, tokens, unit=unit)
 
     def is_empty(self) -> bool:
         return not self.store.report_ids()

@@ -1,0 +1,108 @@
+"""Choose and check the recurrence link threshold on built later-round reports.
+
+Run: python bench/recurring_eval.py   (writes bench/results/recurring.json)
+
+A workspace is built from the corpus plus tests/data/recurring. The dense weight and threshold are
+chosen on the dev report only (see `choose`); the test report is then scored with them, once.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from embeddings.recurrence import (
+    RecurrenceConfig,
+    find_recurrences,
+    leaf_problem_rows,
+)
+
+GOLD = ROOT / "tests" / "gold" / "recurring.json"
+DATA = ROOT / "tests" / "data" / "recurring"
+RESULTS = ROOT / "bench" / "results" / "recurring.json"
+# Both signals stay in: dense alone rates any two of these formulaic statements alike (the strongest
+# wrong match scores 0.92), lexical alone misses restatements in other words.
+WEIGHTS = [0.3, 0.4, 0.5, 0.6, 0.7]
+
+
+def build(root: Path):
+    """A synced workspace with the corpus and the later-round reports; (workspace, ids by file)."""
+    from ui.workspace import DEMO_CORPUS, Workspace
+
+    ws = Workspace(root)
+    ws.ingest([DEMO_CORPUS, DATA])
+    ws.search.sync()
+    ids = {Path(s["source_path"]).name: s["report_id"] for s in ws.reports()}
+    return ws, ids
+
+
+def inputs(ws):
+    rows = leaf_problem_rows(ws.store.problem_rows())
+    _keys, vectors, tokens = ws.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
+    return rows, vectors, tokens
+
+
+def score(links, gold: dict, ids: dict) -> dict:
+    later_id = ids[gold["file"]]
+    earlier_id = next(v for k, v in ids.items() if k.startswith(gold["earlier"]))
+    got = {r.later.problem_id: (r.earlier.report_id, r.earlier.problem_id) for r in links
+           if r.later.report_id == later_id}
+    repeated = {k: v for k, v in gold["links"].items() if v is not None}
+    foreign = [k for k, v in gold["links"].items() if v is None]
+    right = sum(1 for k, v in repeated.items() if got.get(k) == (earlier_id, v))
+    wrong = sum(1 for k, v in repeated.items() if k in got and got[k] != (earlier_id, v))
+    return {"repeated": len(repeated), "right": right, "wrong": wrong,
+            "foreign": len(foreign), "foreign_linked": sum(1 for k in foreign if k in got)}
+
+
+def choose(rows, vectors, tokens, gold, ids) -> tuple[RecurrenceConfig, list[dict]]:
+    """For each dense weight, every dev later problem's best earlier match: the threshold goes in
+    the middle of the gap between the weakest right link and the strongest link that must not be
+    made; the weight with the most right links, then the widest gap relative to the spread of all
+    best scores (a d'-like separation), wins."""
+    later_id = ids[gold["file"]]
+    earlier_id = next(v for k, v in ids.items() if k.startswith(gold["earlier"]))
+    grid = []
+    for w in WEIGHTS:
+        best = [r for r in find_recurrences(rows, vectors, tokens, RecurrenceConfig(w, -1.0))
+                if r.later.report_id == later_id]
+        good = [r.score for r in best if gold["links"].get(r.later.problem_id)
+                and (r.earlier.report_id, r.earlier.problem_id) == (earlier_id, gold["links"][r.later.problem_id])]
+        bad = [r.score for r in best if not (gold["links"].get(r.later.problem_id) and
+               (r.earlier.report_id, r.earlier.problem_id) == (earlier_id, gold["links"][r.later.problem_id]))]
+        spread = float(np.std([r.score for r in best])) or 1.0
+        low, high = (min(good) if good else 1.0), (max(bad) if bad else 0.0)
+        grid.append({"dense_weight": w, "right_best": len(good), "weakest_right": round(low, 4),
+                     "strongest_other": round(high, 4), "separation": round((low - high) / spread, 3),
+                     "threshold": round((low + high) / 2, 3)})
+    top = max(grid, key=lambda g: (g["right_best"] if g["separation"] > 0 else 0, g["separation"]))
+    return RecurrenceConfig(top["dense_weight"], top["threshold"]), grid
+
+
+def main() -> None:
+    gold = json.loads(GOLD.read_text("utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        ws, ids = build(Path(tmp) / "ws")
+        rows, vectors, tokens = inputs(ws)
+        config, grid = choose(rows, vectors, tokens, gold["dev"], ids)
+        links = find_recurrences(rows, vectors, tokens, config)
+        result = {"chosen": {"dense_weight": config.dense_weight, "threshold": config.threshold},
+                  "dev": score(links, gold["dev"], ids), "test": score(links, gold["test"], ids),
+                  "corpus_links": sum(1 for r in links if r.later.report_id not in
+                                      (ids[gold["dev"]["file"]], ids[gold["test"]["file"]])),
+                  }
+        ws.close()
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({**result, "grid": grid}, ensure_ascii=False) + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
