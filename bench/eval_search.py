@@ -7,7 +7,7 @@ setting (cached by content hash under --cache, default ~/.cache/xuncha/eval), ru
 bench/eval/queries.json and reports P@5, nDCG@10 and recall@20, plus the ablations that chose the
 defaults: e5 prefix of the indexed side ("query: " vs "passage: "), the text embedded, jieba search
 vs exact mode, the RRF constant and weights, score-based fusion, and the modes for `similar`
-(judgments derived from the query labels, see embeddings.evaluate.similar_labels).
+(judgments derived from the query labels, see bench.evaluate.similar_labels).
 Writes bench/results/eval_search.json and the evaluation tables in bench/RESULTS.md (## Search).
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from embeddings.evaluate import load_labels, score_run, similar_labels
+from bench.evaluate import load_labels, score_run, similar_labels
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.search import ProblemTable, Searcher

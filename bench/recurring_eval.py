@@ -34,7 +34,7 @@ WEIGHTS = [0.3, 0.4, 0.5, 0.6, 0.7]
 
 def build(root: Path):
     """A synced workspace with the corpus and the later-round reports; (workspace, ids by file)."""
-    from ui.workspace import DEMO_CORPUS, Workspace
+    from ui.service.workspace import DEMO_CORPUS, Workspace
 
     ws = Workspace(root)
     ws.ingest([DEMO_CORPUS, DATA])
