@@ -160,7 +160,8 @@ class Workspace:
     def ledger_rows(self) -> list[dict]:
         """The problem ledger, with each problem's theme once themes have been computed."""
         from ui.service.ledger import ledger_rows
-        return ledger_rows(self.store, self.theme_labels())
+        return ledger_rows(self.store, self.theme_labels(),
+                           {k: c.score for k, c in self.concreteness().items()})
 
     def theme_labels(self) -> dict[tuple[str, str], str]:
         """(report_id, problem_id) -> label of its theme across units."""
