@@ -21,7 +21,7 @@ __all__ = ["AUDIT_CODES", "MESSAGES", "VAGUE_BELOW", "Finding", "audit_report", 
 MESSAGES: dict[str, tuple[str, str]] = {
     "count_conflict": ("error", "报告前后所称问题总数不一致:{values}"),
     "count_mismatch": ("warning", "报告称{what}{stated}个,实际识别出{found}个"),
-    "truncated": ("error", "报告文本疑似不完整,结尾处中断:“…{tail}”"),
+    "truncated": ("error", "报告正文不完整:在句子中间截断(结尾为“…{tail}”),后面的问题和措施可能缺失"),
     "status_sum": ("warning", "各整改状态数量之和({parts}={total_parts})与报告所称问题总数{stated}不符"),
     "date_order": ("error", "日期顺序有误:{first_label}({first})晚于{second_label}({second})"),
     "no_measures": ("warning", "问题{problem_id}没有任何整改措施"),
