@@ -62,26 +62,32 @@ def score(links, gold: dict, ids: dict) -> dict:
             "foreign": len(foreign), "foreign_linked": sum(1 for k in foreign if k in got)}
 
 
-def choose(rows, vectors, tokens, gold, ids) -> tuple[RecurrenceConfig, list[dict]]:
-    """For each dense weight, every dev later problem's best earlier match: the threshold goes in
-    the middle of the gap between the weakest right link and the strongest link that must not be
-    made; the weight with the most right links, then the widest gap relative to the spread of all
-    best scores (a d'-like separation), wins."""
+def margins(rows, vectors, tokens, gold, ids, weight: float) -> dict:
+    """Every later problem's best earlier match at `weight`: how many are right, the weakest right
+    score, the strongest score of a match that must not be made, and their gap over the spread."""
     later_id = ids[gold["file"]]
     earlier_id = next(v for k, v in ids.items() if k.startswith(gold["earlier"]))
-    grid = []
-    for w in WEIGHTS:
-        best = [r for r in find_recurrences(rows, vectors, tokens, RecurrenceConfig(w, -1.0))
-                if r.later.report_id == later_id]
-        good = [r.score for r in best if gold["links"].get(r.later.problem_id)
-                and (r.earlier.report_id, r.earlier.problem_id) == (earlier_id, gold["links"][r.later.problem_id])]
-        bad = [r.score for r in best if not (gold["links"].get(r.later.problem_id) and
-               (r.earlier.report_id, r.earlier.problem_id) == (earlier_id, gold["links"][r.later.problem_id]))]
-        spread = float(np.std([r.score for r in best])) or 1.0
-        low, high = (min(good) if good else 1.0), (max(bad) if bad else 0.0)
-        grid.append({"dense_weight": w, "right_best": len(good), "weakest_right": round(low, 4),
-                     "strongest_other": round(high, 4), "separation": round((low - high) / spread, 3),
-                     "threshold": round((low + high) / 2, 3)})
+    best = [r for r in find_recurrences(rows, vectors, tokens, RecurrenceConfig(weight, -1.0))
+            if r.later.report_id == later_id]
+
+    def right(r) -> bool:
+        want = gold["links"].get(r.later.problem_id)
+        return bool(want) and (r.earlier.report_id, r.earlier.problem_id) == (earlier_id, want)
+
+    good = [r.score for r in best if right(r)]
+    bad = [r.score for r in best if not right(r)]
+    spread = float(np.std([r.score for r in best])) or 1.0
+    low, high = (min(good) if good else 1.0), (max(bad) if bad else 0.0)
+    return {"dense_weight": weight, "right_best": len(good), "weakest_right": round(low, 4),
+            "strongest_other": round(high, 4), "separation": round((low - high) / spread, 3),
+            "threshold": round((low + high) / 2, 3)}
+
+
+def choose(rows, vectors, tokens, gold, ids) -> tuple[RecurrenceConfig, list[dict]]:
+    """The threshold goes in the middle of the gap between the weakest right link and the strongest
+    link that must not be made; the weight with the most right best matches, then the widest gap
+    relative to the spread of all best scores (a d'-like separation), wins."""
+    grid = [margins(rows, vectors, tokens, gold, ids, w) for w in WEIGHTS]
     top = max(grid, key=lambda g: (g["right_best"] if g["separation"] > 0 else 0, g["separation"]))
     return RecurrenceConfig(top["dense_weight"], top["threshold"]), grid
 
@@ -95,6 +101,7 @@ def main() -> None:
         links = find_recurrences(rows, vectors, tokens, config)
         result = {"chosen": {"dense_weight": config.dense_weight, "threshold": config.threshold},
                   "dev": score(links, gold["dev"], ids), "test": score(links, gold["test"], ids),
+                  "test_margins": margins(rows, vectors, tokens, gold["test"], ids, config.dense_weight),
                   "corpus_links": sum(1 for r in links if r.later.report_id not in
                                       (ids[gold["dev"]["file"]], ids[gold["test"]["file"]])),
                   }

@@ -33,8 +33,9 @@ _OWN = {"own"}
 _FACT_WEIGHTS = {"documents": 1.0, "dates": 0.6, "counts": 0.5, "money": 1.0, "discipline": 0.8, "systems": 0.5}
 _CAPS = {"documents": 3, "dates": 3, "counts": 4, "money": 1, "discipline": 2, "systems": 3}
 _SCALE = 3.0        # raw evidence at which the evidence part reaches 1 - e^-1
-_BIGRAM_MIN = 4     # a problem statement needs this many distinct bigrams to judge addresses_problem
-_ADDRESS_MIN = 0.15  # share of the statement's bigrams the rectification must reuse
+_BIGRAM_MIN = 6      # a problem statement needs this many distinct bigrams to judge addresses_problem
+_ADDRESS_YES = 0.2   # reusing this share of the statement's bigrams takes the problem up
+_ADDRESS_NO = 0.05   # reusing less than this share ignores it; in between cannot be judged
 
 
 @dataclass
@@ -121,9 +122,12 @@ def _bigrams(text: str) -> set[str]:
 
 def addresses_problem(statement: str, rectification: str) -> bool | None:
     """Whether the rectification takes up the problem's own words (share of the statement's
-    character bigrams it reuses); None when the statement is too short to judge."""
+    character bigrams it reuses); None when the statement is too short or the share is in the
+    uncertain middle (rectifications often answer in other words)."""
     stmt = _bigrams(statement)
     if len(stmt) < _BIGRAM_MIN or not rectification.strip():
         return None
     shared = len(stmt & _bigrams(rectification)) / len(stmt)
-    return shared >= _ADDRESS_MIN
+    if shared >= _ADDRESS_YES:
+        return True
+    return False if shared < _ADDRESS_NO else None
