@@ -15,7 +15,7 @@ from .concreteness import Concreteness, assess
 from .counts import STATUS_WORDS, status_code
 from .model import Mention, Report
 
-__all__ = ["AUDIT_CODES", "MESSAGES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json", "render"]
+__all__ = ["AUDIT_CODES", "MESSAGES", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json", "render"]
 
 # code -> (severity, Chinese message template over the finding's params)
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -33,7 +33,8 @@ VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as va
 _WHAT = {"problems": "问题", "categories": "问题类别", "category_problems": "该类别问题"}
 _DATE_LABELS = {"start": "巡察进驻", "end": "巡察结束", "feedback": "反馈意见", "report_date": "报告落款"}
 _STATUS_PARTS = ("completed", "basically_completed", "in_progress", "long_term")
-_STATUS_NAMES = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
+# Chinese names of the stated-status keys (reports.model.STATUS_KEYS), shown to users.
+STATUS_NAMES = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
                  "long_term": "长期坚持"}
 _OPEN = ("in_progress", "long_term")
 
@@ -127,7 +128,7 @@ def _status_sum(report: Report) -> list[Finding]:
     parts = {k: v for k, v in parts.items() if v is not None}
     if total is None or not parts or sum(parts.values()) == total:
         return []
-    text = "+".join(f"{_STATUS_NAMES[k]}{v}" for k, v in parts.items())
+    text = "+".join(f"{STATUS_NAMES[k]}{v}" for k, v in parts.items())
     return [Finding(report.id, None, "status_sum",
                     {"parts": text, "total_parts": sum(parts.values()), "stated": total},
                     {"parts": parts, "sum": sum(parts.values()), "stated_total": total,

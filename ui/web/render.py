@@ -12,6 +12,8 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from reports.audit import STATUS_NAMES
+
 __all__ = [
     "EDGE_LABELS",
     "KIND_LABELS",
@@ -49,8 +51,7 @@ EDGE_LABELS = {
     "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "RECURS": "重复出现", "IN_THEME": "属于主题",
 }
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
-STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
-                 "long_term": "长期坚持"}
+STATUS_LABELS = STATUS_NAMES
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
