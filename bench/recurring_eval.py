@@ -44,7 +44,8 @@ def build(root: Path):
 
 
 def inputs(ws):
-    rows = leaf_problem_rows(ws.store.problem_rows())
+    from ui.service.workspace import unit_key
+    rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])} for r in leaf_problem_rows(ws.store.problem_rows())]
     _keys, vectors, tokens = ws.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
     return rows, vectors, tokens
 

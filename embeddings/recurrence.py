@@ -1,8 +1,8 @@
 """Problems that come back: link each problem of a unit's later report to the problem of the same
 unit's earlier report(s) it repeats (整而未改, 反弹回潮), in other words too.
 
-Same unit means the same resolved unit (normalised full name + region), never the same file;
-earlier/later comes from the inspection dates. A link's score fuses the dense cosine of the search
+Same unit means the same resolved unit (the caller's `unit_key`: normalised full name + region in
+ui.service.workspace), never the same file; earlier/later comes from the inspection dates. A link's score fuses the dense cosine of the search
 index's vectors with the cosine of the BM25 token sets; the weight and threshold were chosen on a
 built dev report (bench/recurring_eval.py, docs/decisions.md "Recurrence").
 """
@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 __all__ = ["DEFAULT_RECURRENCE", "Occurrence", "Recurrence", "RecurrenceConfig", "find_recurrences",
-           "inspection_date", "leaf_problem_rows", "pair_scores", "unit_key"]
+           "inspection_date", "leaf_problem_rows", "pair_scores"]
 
 
 @dataclass(frozen=True)
@@ -60,15 +60,6 @@ class Recurrence:
         return d
 
 
-def unit_key(unit: str | None, region: str | None) -> str | None:
-    """The resolved unit: its organisation name (party-group wrapper removed) plus its region."""
-    if not unit:
-        return None
-    from graph.names import unit_canonical
-
-    return f"{unit_canonical(unit)}@{region or ''}"
-
-
 def inspection_date(row: dict) -> str | None:
     """When the round happened: inspection start, else its end, feedback or the report's own date."""
     for key in ("start_date", "end_date", "feedback_date", "report_date", "publish_date"):
@@ -102,14 +93,15 @@ def find_recurrences(rows: Sequence[dict], vectors: np.ndarray, tokens: Sequence
                      config: RecurrenceConfig = DEFAULT_RECURRENCE, unit: str | None = None) -> list[Recurrence]:
     """Links for every unit with reports from two or more rounds.
 
-    `rows` are problem rows (reports.store.Store.problem_rows: report_id, id, text, unit, unit_short,
-    region and the report's dates); `vectors[i]`/`tokens[i]` belong to `rows[i]`. Each later problem
+    `rows` are problem rows (reports.store.Store.problem_rows: report_id, id, text, unit, unit_short
+    and the report's dates) plus `unit_key`, the resolved unit the caller decided (rows without one
+    are skipped); `vectors[i]`/`tokens[i]` belong to `rows[i]`. Each later problem
     links to its best-scoring problem among all earlier reports of its unit, if that reaches the
     threshold. `unit` keeps only units whose full or short name contains it.
     """
     groups: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, r in enumerate(rows):
-        key = unit_key(r.get("unit"), r.get("region"))
+        key = r.get("unit_key")
         if key is None or inspection_date(r) is None:
             continue
         if unit and unit not in (r.get("unit") or "") and unit not in (r.get("unit_short") or ""):

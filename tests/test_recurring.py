@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from embeddings.recurrence import RecurrenceConfig, find_recurrences, unit_key
+from embeddings.recurrence import RecurrenceConfig, find_recurrences
+from ui.service.workspace import unit_key
 
 GOLD = json.loads((ROOT / "tests" / "gold" / "recurring.json").read_text("utf-8"))
 DATA = ROOT / "tests" / "data" / "recurring"
@@ -71,7 +72,7 @@ def test_unit_filter_and_graph_edges(built):
 
 def _row(rid, pid, unit, region, date, text="t"):
     return {"report_id": rid, "id": pid, "text": text, "unit": unit, "unit_short": None, "region": region,
-            "start_date": date}
+            "start_date": date, "unit_key": unit_key(unit, region)}
 
 
 def test_same_unit_is_name_plus_region_and_order_is_by_date():

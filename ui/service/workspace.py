@@ -18,7 +18,7 @@ from reports.parse import parse_source
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root", "unit_key"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -203,7 +203,8 @@ class Workspace:
         """Problems of a unit's later report repeating one of its earlier reports
         (embeddings.recurrence.Recurrence), over the search index's vectors and tokens."""
         from embeddings.recurrence import find_recurrences, leaf_problem_rows
-        rows = leaf_problem_rows(self.store.problem_rows())
+        rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])}
+                for r in leaf_problem_rows(self.store.problem_rows())]
         if not rows:
             return []
         _, vectors, tokens = self.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
@@ -211,6 +212,15 @@ class Workspace:
 
     def is_empty(self) -> bool:
         return not self.store.report_ids()
+
+
+def unit_key(unit: str | None, region: str | None) -> str | None:
+    """The resolved unit reports are grouped by for recurrence: the organisation's name (the party
+    group wrapper removed: 中共某某局党组 = 某某局) plus its region, never the file it came from."""
+    if not unit:
+        return None
+    from graph.names import unit_canonical
+    return f"{unit_canonical(unit)}@{region or ''}"
 
 
 def _mentions(report: Report) -> list:
