@@ -84,3 +84,15 @@ def test_same_unit_is_name_plus_region_and_order_is_by_date():
     links = find_recurrences(rows, v, tokens, RecurrenceConfig(0.7, 0.5))
     assert [(r.earlier.report_id, r.later.report_id) for r in links] == [("A", "B")]
     assert unit_key("中共某某局党组", "甲市") == unit_key("某某局", "甲市") != unit_key("某某局", "乙市")
+
+
+def test_cli_recurring_json(built):
+    from click.testing import CliRunner
+
+    from ui.cli.group import cli
+    ws, ids = built
+    result = CliRunner().invoke(cli, ["recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    links = json.loads(result.stdout)
+    assert links and all(r["later"]["report_id"] == ids[GOLD["test"]["file"]] for r in links)
+    assert {"unit", "unit_short", "earlier", "later", "score"} <= set(links[0])
