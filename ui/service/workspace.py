@@ -204,7 +204,8 @@ class Workspace:
         (embeddings.recurrence.Recurrence), over the search index's vectors and tokens."""
         from embeddings.recurrence import find_recurrences, leaf_problem_rows
         rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])}
-                for r in leaf_problem_rows(self.store.problem_rows())]
+                for r in leaf_problem_rows(self.store.problem_rows())
+                if r.get("item_kind", "problem") == "problem"]  # narrative work headings are not findings
         if not rows:
             return []
         _, vectors, tokens = self.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
