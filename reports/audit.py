@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .concreteness import Concreteness, assess
-from .counts import STATUS_WORDS, status_code
 from .model import Mention, Report
+from .status import STATUS_WORDS, status_code
 
 __all__ = ["AUDIT_CODES", "MESSAGES", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json", "render"]
 

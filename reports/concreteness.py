@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-from .counts import STATUS_WORDS
 from .dates import find_dates
 from .model import Mention, Problem, Span
+from .status import STATUS_WORDS
 
 __all__ = ["Concreteness", "addresses_problem", "assess", "problem_mentions", "rectification_statuses"]
 
@@ -67,7 +67,7 @@ def problem_mentions(mentions: Iterable[Mention], span: Span | None) -> list[Men
 
 
 def rectification_statuses(text: str) -> list[str]:
-    """Status codes whose phrase occurs anywhere in `text` (reports.counts.STATUS_WORDS), in order."""
+    """Status codes whose phrase occurs anywhere in `text` (reports.status.STATUS_WORDS), in order."""
     return [code for code, pattern in STATUS_WORDS if re.search(pattern, text)]
 
 
