@@ -160,8 +160,7 @@ class Workspace:
     def ledger_rows(self) -> list[dict]:
         """The problem ledger, with each problem's theme once themes have been computed."""
         from ui.service.ledger import ledger_rows
-        return ledger_rows(self.store, self.theme_labels(),
-                           {k: c.score for k, c in self.concreteness().items()})
+        return ledger_rows(self.store, self.theme_labels(), self.concreteness_scores())
 
     def theme_labels(self) -> dict[tuple[str, str], str]:
         """(report_id, problem_id) -> label of its theme across units."""
@@ -198,6 +197,11 @@ class Workspace:
                 if p.rectification.strip():
                     out[(rid, p.id)] = assess(p, report.text, mentions)
         return out
+
+    def concreteness_scores(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], float]:
+        """(report_id, problem_id) -> concreteness rounded to 3 places: the `concreteness` field of the
+        ledger and of `xuncha problems --json` (a problem without rectification is absent: null)."""
+        return {k: round(c.score, 3) for k, c in self.concreteness(report_ids).items()}
 
     def recurrences(self, unit: str | None = None) -> list:
         """Problems of a unit's later report repeating one of its earlier reports
