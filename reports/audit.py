@@ -2,7 +2,7 @@
 complete, does every problem have a rectification, and is what it calls done really done.
 
 Pure computation over a `Report` (and its entity mentions); messages are rendered from a code and
-its parameters through the one table `MESSAGES` (user-facing Chinese). See docs/decisions.md "Audit".
+its parameters through the one notice table (reports.notices.MESSAGES). See docs/decisions.md "Audit".
 """
 from __future__ import annotations
 
@@ -13,24 +13,20 @@ from itertools import pairwise
 
 from .concreteness import Concreteness, assess
 from .model import Mention, Report
+from .notices import render
 from .status import STATUS_WORDS, status_code
 
-__all__ = ["AUDIT_CODES", "MESSAGES", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json", "render"]
+__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
 
-# code -> (severity, Chinese message template over the finding's params)
-MESSAGES: dict[str, tuple[str, str]] = {
-    "count_conflict": ("error", "报告前后所称问题总数不一致:{values}"),
-    "count_mismatch": ("warning", "报告称{what}{stated}个,实际识别出{found}个"),
-    "truncated": ("error", "报告正文不完整:在句子中间截断(结尾为“…{tail}”),后面的问题和措施可能缺失"),
-    "status_sum": ("warning", "各整改状态数量之和({parts}={total_parts})与报告所称问题总数{stated}不符"),
-    "date_order": ("error", "日期顺序有误:{first_label}({first})晚于{second_label}({second})"),
-    "no_measures": ("warning", "问题{problem_id}没有任何整改措施"),
-    "vague_rectification": ("info", "问题{problem_id}的整改措施较空泛(具体程度{score}),缺少文件、时间、数量等可核查内容"),
-    "status_contradiction": ("warning", "问题{problem_id}被报告为已完成整改,但整改情况写有“{phrase}”"),
+# code -> severity; the messages (English and Chinese) are in reports.notices.MESSAGES.
+SEVERITY: dict[str, str] = {
+    "count_conflict": "error", "count_mismatch": "warning", "truncated": "error", "status_sum": "warning",
+    "date_order": "error", "no_measures": "warning", "vague_rectification": "info", "status_contradiction": "warning",
 }
-AUDIT_CODES = tuple(MESSAGES)
+AUDIT_CODES = tuple(SEVERITY)
 VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (see bench RESULTS)
-_WHAT = {"problems": "问题", "categories": "问题类别", "category_problems": "该类别问题"}
+_WHAT = {"problems": ("问题", "problems"), "categories": ("问题类别", "categories"),
+         "category_problems": ("该类别问题", "problems in category")}
 _DATE_LABELS = {"start": "巡察进驻", "end": "巡察结束", "feedback": "反馈意见", "report_date": "报告落款"}
 _STATUS_PARTS = ("completed", "basically_completed", "in_progress", "long_term")
 # Chinese names of the stated-status keys (reports.model.STATUS_KEYS), shown to users.
@@ -51,22 +47,20 @@ class Finding:
 
     @property
     def severity(self) -> str:
-        return MESSAGES[self.code][0]
+        return SEVERITY[self.code]
 
     @property
     def message(self) -> str:
         return render(self.code, self.params)
 
+    @property
+    def message_en(self) -> str:
+        return render(self.code, self.params, "en")
+
     def to_json(self) -> dict:
         return {"report_id": self.report_id, "problem_id": self.problem_id, "code": self.code,
                 "severity": self.severity, "message": self.message, "evidence": self.evidence,
-                "params": self.params}
-
-
-def render(code: str, params: dict) -> str:
-    """The Chinese message of `code` with `params` filled in."""
-    return MESSAGES[code][1].format(problem_id=params.get("problem_id", ""), **{k: v for k, v in params.items()
-                                                                            if k != "problem_id"})
+                "params": self.params, "message_en": self.message_en}
 
 
 def audit_report(report: Report, mentions: Iterable[Mention] = (),
@@ -88,30 +82,35 @@ def _count_findings(report: Report) -> list[Finding]:
     stated = [s for s in report.stated if s.key == "problems"]
     values = sorted({s.value for s in stated})
     if len(values) > 1:
-        out.append(Finding(report.id, None, "count_conflict", {"values": " 与 ".join(map(str, values))},
+        out.append(Finding(report.id, None, "count_conflict", {"values": values},
                            {"statements": [{"value": s.value, "text": s.text, "span": list(s.span)}
                                            for s in stated]}))
     found = report.found()
     total = report.stated_value("problems")
     if total is not None and found["problems"] and total not in (found["problems"], found["leaf_problems"]):
         out.append(Finding(report.id, None, "count_mismatch",
-                           {"what": _WHAT["problems"], "stated": total, "found": found["problems"]},
+                           {**_what("problems"), "stated": total, "found": found["problems"]},
                            {"key": "problems", "stated": total, "found": found["problems"],
                             "found_leaf": found["leaf_problems"], "text": stated[0].text,
                             "span": list(stated[0].span)}))
     cats = report.stated_value("categories")
     if cats is not None and found["categories"] and cats != found["categories"]:
         out.append(Finding(report.id, None, "count_mismatch",
-                           {"what": _WHAT["categories"], "stated": cats, "found": found["categories"]},
+                           {**_what("categories"), "stated": cats, "found": found["categories"]},
                            {"key": "categories", "stated": cats, "found": found["categories"]}))
     for c in report.categories:
         if c.stated_problems is not None and c.stated_problems != len(c.problems):
             out.append(Finding(report.id, None, "count_mismatch",
-                               {"what": f"第{c.label or c.ordinal}类" + _WHAT["category_problems"],
+                               {"what": f"第{c.label or c.ordinal}类" + _WHAT["category_problems"][0],
+                                "what_en": f"{_WHAT['category_problems'][1]} {c.ordinal}",
                                 "stated": c.stated_problems, "found": len(c.problems)},
                                {"key": "category_problems", "category": c.ordinal, "title": c.title,
                                 "stated": c.stated_problems, "found": len(c.problems), "span": list(c.span)}))
     return out
+
+
+def _what(key: str) -> dict[str, str]:
+    return {"what": _WHAT[key][0], "what_en": _WHAT[key][1]}
 
 
 def _truncation(report: Report) -> list[Finding]:
@@ -129,8 +128,9 @@ def _status_sum(report: Report) -> list[Finding]:
     if total is None or not parts or sum(parts.values()) == total:
         return []
     text = "+".join(f"{STATUS_NAMES[k]}{v}" for k, v in parts.items())
+    text_en = " + ".join(f"{k} {v}" for k, v in parts.items())
     return [Finding(report.id, None, "status_sum",
-                    {"parts": text, "total_parts": sum(parts.values()), "stated": total},
+                    {"parts": text, "parts_en": text_en, "total_parts": sum(parts.values()), "stated": total},
                     {"parts": parts, "sum": sum(parts.values()), "stated_total": total,
                      "statements": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)}
                                     for s in report.stated if s.key in (*_STATUS_PARTS, "problems")]})]
@@ -144,8 +144,8 @@ def _date_order(report: Report) -> list[Finding]:
     for (k1, d1), (k2, d2) in pairwise(dates):
         if d1.iso > d2.iso:
             out.append(Finding(report.id, None, "date_order",
-                               {"first_label": _DATE_LABELS[k1], "first": d1.iso,
-                                "second_label": _DATE_LABELS[k2], "second": d2.iso},
+                               {"first_label": _DATE_LABELS[k1], "first": d1.iso, "first_key": k1,
+                                "second_label": _DATE_LABELS[k2], "second": d2.iso, "second_key": k2},
                                {"dates": {k: {"iso": d.iso, "text": d.text, "span": list(d.span),
                                               "year_inferred": d.year_inferred} for k, d in dates},
                                 "order": [k1, k2]}))

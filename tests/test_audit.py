@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.audit import AUDIT_CODES, MESSAGES, audit_report
+from reports.audit import AUDIT_CODES, SEVERITY, audit_report
+from reports.notices import MESSAGES
 from reports.parse import parse_text
 
 REPORT_LEVEL = {"count_conflict", "count_mismatch", "truncated", "date_order"}
@@ -77,9 +78,10 @@ def test_problem_level_findings_on_a_small_report():
 
 @pytest.mark.parametrize("code", AUDIT_CODES)
 def test_every_code_has_a_chinese_message(code):
-    severity, template = MESSAGES[code]
-    assert severity in ("error", "warning", "info")
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in template)
+    assert SEVERITY[code] in ("error", "warning", "info")
+    english, chinese = MESSAGES[code]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
+    assert not any("\u4e00" <= ch <= "\u9fff" for ch in english)
 
 
 def test_findings_serialise_to_the_contract(corpus_reports):
@@ -88,3 +90,4 @@ def test_findings_serialise_to_the_contract(corpus_reports):
             d = f.to_json()
             assert set(d) >= {"report_id", "problem_id", "code", "severity", "message", "evidence"}
             assert d["report_id"] == report.id and d["code"] in AUDIT_CODES
+            assert "{" not in d["message"] and "{" not in d["message_en"]

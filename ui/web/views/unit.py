@@ -88,9 +88,9 @@ def counts(report, findings: list[dict]) -> None:
         quotes = ";".join(f"「{s['text']}」" for s in f["evidence"].get("statements", []))
         text = f["message"] + (f"。原文:{quotes}" if quotes else "")
         (st.error if f["severity"] == "error" else st.warning)(render.md(text), icon=":material/warning:")
-    others = [w for w in report.warnings if not _covered(w)]
+    others = [w for w in report.warnings if w.code not in SHOWN_ABOVE]
     for w in others:
-        st.info(render.md(render.translate_message(w)), icon=":material/info:")
+        st.info(render.md(w.chinese()), icon=":material/info:")
     if not flags and not others:
         st.success("报告自述数量与识别结果一致,日期顺序正常,未发现截断。", icon=":material/check_circle:")
     progress: dict[str, int] = {}
@@ -101,8 +101,9 @@ def counts(report, findings: list[dict]) -> None:
         st.markdown("**报告自述整改进度:** " + ";".join(f"{k} {v} 个" for k, v in progress.items()))
 
 
-def _covered(warning: str) -> bool:
-    return warning.startswith(("the report states different", "text looks truncated", "stated "))
+# Parser warning codes the audit findings above already explain (with the report's own words).
+SHOWN_ABOVE = frozenset({"stated_counts_differ", "truncated", "stated_problems_mismatch", "stated_categories_mismatch",
+                         "category_problems_mismatch"})
 
 
 def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]) -> None:
@@ -244,11 +245,7 @@ def main() -> None:
     problem_findings(report, findings, state.safe(state.concreteness, rid) or {})
     recurring(report, state.safe(state.recurrences) or [])
     people_and_references(rid)
-    unit_node = None
-    G = state.workspace().graph.graph
-    for _, v, k in G.out_edges(f"Report:{rid}", keys=True) if f"Report:{rid}" in G else ():
-        if k == "ABOUT":
-            unit_node = v
+    unit_node = state.workspace().graph.report_unit(rid)
     if unit_node:
         st.page_link(ENTITY_PAGE, label="在「实体关系」中查看该单位", icon=":material/hub:",
                      query_params={"entity": unit_node})
