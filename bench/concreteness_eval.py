@@ -1,6 +1,6 @@
 """Agreement of `reports.concreteness.assess` with the hand labels (vague < partly < concrete).
 
-Run: python bench/concreteness_eval.py   (writes bench/results/concreteness.json)
+Run: python -m bench.concreteness_eval   (writes bench/results/concreteness.json)
 
 The weights are not fitted, so there is no in-sample/held-out split to make; the per-report rows
 show whether agreement holds in every report rather than in one.
@@ -8,13 +8,10 @@ show whether agreement holds in every report rather than in one.
 from __future__ import annotations
 
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from scipy.stats import spearmanr
 

@@ -1,6 +1,6 @@
 """Choose and check the recurrence link threshold on built later-round reports.
 
-Run: python bench/recurring_eval.py   (writes bench/results/recurring.json)
+Run: python -m bench.recurring_eval   (writes bench/results/recurring.json)
 
 A workspace is built from the corpus plus tests/data/recurring. The dense weight and threshold are
 chosen on the dev report only (see `choose`); the test report is then scored with them, once.
@@ -8,15 +8,12 @@ chosen on the dev report only (see `choose`); the test report is then scored wit
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from embeddings.recurrence import (
     RecurrenceConfig,

@@ -1,18 +1,5 @@
 """Hybrid search over problems: dense (FAISS) and lexical (BM25) results fused, with metadata filters.
-
-Independent of the store and the encoder: a ``Searcher`` takes a ``ProblemTable`` (the problems'
-metadata as columns), a ``VectorIndex``, a ``LexicalIndex`` aligned with the table, and a query
-that is already encoded and tokenised. ``embeddings.service.SearchService`` wires these to a
-workspace; the benchmark wires them to synthetic data.
-
-Fusion (default ``score``): each candidate list (top ``CANDIDATES`` dense by cosine, top
-``CANDIDATES`` lexical by BM25) is min-max normalised over its own candidates and the two are
-summed with weights ``ALPHA`` (dense) and ``1 - ALPHA`` (lexical); a document missing from a list
-gets 0 from it. Reciprocal-rank fusion (``fusion="rrf"``, ``sum_m w_m / (RRF_K + rank_m)``) is kept
-as the alternative. Both, and their constants, were measured on the labelled set
-(bench/eval/queries.json): score fusion with ALPHA = 0.3 came first, and kept its edge over the
-best single method under 2-fold cross-validation (bench/RESULTS.md, "## Search").
-"""
+Independent of store and encoder; fusion and its measured constants: docs/decisions.md (Search)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence

@@ -1,11 +1,5 @@
-"""Build the knowledge graph (DESIGN.md section 3) from the store, one report at a time.
-
-The graph is derived from the store and can always be rebuilt from it. It is built incrementally:
-`add_report` adds what one report states, `remove_report` takes it away again, and because every
-node and edge records the reports that support it (see `graph.provenance`), removing a report
-drops exactly the nodes and edges that only it supported. The builder is order independent: a
-graph grown report by report equals one built in a single pass.
-"""
+"""Build the knowledge graph (DESIGN.md section 3) from the store, incrementally and order independently.
+Every node and edge records its supporting reports, so removal is exact: docs/decisions.md (Graph)."""
 from __future__ import annotations
 
 import logging

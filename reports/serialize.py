@@ -1,8 +1,5 @@
 """Report records as the JSON of the CLI contract (DESIGN.md section 6, `xuncha parse`).
-
-Contract keys are kept exactly; extra keys (spans, labels, status codes, inferred-date flags) are
-additions other tools may ignore.
-"""
+Contract keys are kept exactly; extra keys are additions other tools may ignore (docs/decisions.md, CLI)."""
 from __future__ import annotations
 
 from .model import STATUS_KEYS, Problem, Report, iso

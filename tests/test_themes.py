@@ -142,7 +142,7 @@ def agreement(themes: list[dict]) -> float:
 
 def test_agreement_is_what_the_bench_reports(built):
     _, svc = built
-    assert BENCH.is_file(), "run bench/eval_themes.py"
+    assert BENCH.is_file(), "run python -m bench.eval_themes"
     bench = json.loads(BENCH.read_text("utf-8"))
     assert bench["default_run"]["config"] == json.loads(DEFAULT_CONFIG.key()), "bench results are stale: rerun it"
     ari = agreement(svc.themes())

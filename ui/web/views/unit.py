@@ -1,7 +1,6 @@
-"""单位画像: one unit's report: inspection team and dates, categories with stated vs found counts
-(audit findings with their evidence: conflicts, truncation, date order, vague or contradictory
-rectifications; concreteness per problem; problems recurring across rounds), people and roles, regulations and documents cited, and a chart
-of problems per category. Deep link: ?report=<report id>."""
+"""单位画像: one unit's report (team, dates, stated vs found counts and audit findings with evidence,
+rectification concreteness, problems recurring across rounds, people, documents, problems per category).
+Deep link: ?report=<report id>."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
