@@ -21,7 +21,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stated_counts_differ": ("the report states different problem counts: {counts}",
                              "报告前后所述问题数不一致:{counts}"),
     "stated_problems_mismatch": ("stated {stated} problems, found {found} ({leaf} leaf problems)",
-                                 "报告自述 {stated} 个问题,实际识别 {found} 个(末级问题 {leaf} 个)"),
+                                 "报告自述 {stated} 个问题,实际识别 {found} 个(按子问题计 {leaf} 条)"),
     "stated_categories_mismatch": ("stated {stated} categories, found {found}", "报告自述 {stated} 个方面,实际识别 {found} 个"),
     "category_problems_mismatch": ("category ({ordinal}) states {stated} problems, found {found}",
                                    "第 {ordinal} 类自述 {stated} 个问题,实际识别 {found} 个"),
@@ -55,6 +55,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "empty_file": ("empty file", "空文件"),
     "blank_file": ("empty file (whitespace only)", "空文件(只有空白)"),
     "no_text": ("no text found in this {fmt}", "{fmt} 文件中没有文字"),
+    # a folder's files that are not reports, and a web address given as a path (ui/service/workspace.scan)
+    "legacy_word": ("legacy Word format; save it as .docx", "旧版 Word 格式,请另存为 .docx"),
+    "image": ("an image or scan, no text to read; give the .docx/.pdf text version or run OCR first",
+              "图片/扫描件,没有可读的文字;请提供 .docx/.pdf 文字版,或先做文字识别(OCR)"),
+    "unsupported": ("not a report format (supported: {supported})", "不是可导入的报告格式(支持 {supported})"),
+    "url": ("a web address, not a file: save the page as .html in the browser first, then ingest that file",
+            "这是网址,不是文件:请先在浏览器中把网页另存为 .html 文件,再导入该文件"),
     "legacy_office": ("legacy binary Office document (.doc/.wps), not supported; save it as .docx",
                       "旧版 Word 文档(.doc/.wps)不受支持,请另存为 .docx"),
     "binary": ("binary content, not text", "二进制内容,不是文本文件"),
@@ -158,6 +165,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 _SEPARATORS = {"en": ", ", "zh": "、"}
 _FIELD = re.compile(r"{(\w+)")
+_SPEC = re.compile(r"{(\w+)(?:![rsa])?(?::[^}]*)?}")
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
@@ -168,7 +176,11 @@ def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
     values = {k: _value(v, lang) for k, v in params.items()}
     for name in _FIELD.findall(templates[0] + templates[1]):
         values.setdefault(name, "")
-    text = (templates[1] if lang == "zh" else templates[0]).format(**values)
+    template = templates[1] if lang == "zh" else templates[0]
+    try:
+        text = template.format(**values)
+    except (ValueError, TypeError):  # a stored value of another type than the spec wants: show it plain
+        text = _SPEC.sub(r"{\1}", template).format(**values)
     return " ".join(text.split())
 
 
