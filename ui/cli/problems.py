@@ -32,7 +32,7 @@ def problems(unit: str | None, type_: str | None, list_types: bool, as_json: boo
         return
     with existing_workspace(workspace) as ws:
         try:
-            rows = problem_records(ws.store, unit=unit, type_=type_)
+            rows = problem_records(ws.store, unit=unit, type_=type_, concreteness=ws.concreteness_scores())
         except XunchaError as exc:
             raise UserError.of(exc) from None
     if as_json:
