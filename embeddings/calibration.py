@@ -1,0 +1,123 @@
+"""Scores that mean something: the estimated probability that a hit is relevant, from absolute features.
+
+Why not the cosine or a min-max fused score: e5 cosines crowd into 0.75-0.95 for any Chinese text (a
+weather query scores 0.84 against a report), and a per-query min-max score gives every query's top
+hit 1.0. Two features are comparable across queries instead:
+
+``z``
+    the hit's cosine standardised against the corpus: (cos - q.mu) / sqrt(q^T Sigma q), where mu and
+    Sigma are the mean and covariance of the indexed vectors. q.mu is exactly the query's mean cosine
+    over the corpus, and the denominator its standard deviation, so ``z`` says how far the hit stands
+    out from the bulk for *this* query; an off-domain query has no outliers.
+``bm25``
+    log(1 + BM25) of the hit over jieba tokens plus concept tokens (embeddings/lexicon.py).
+``z_rel``, ``bm25_rel``
+    the same relative to the query's best candidate (z - max z; BM25 / max BM25). Used by the
+    `similar` models only: a whole problem as the query makes raw BM25 large and uneven.
+
+A logistic model per (purpose, mode) maps them to a probability; its coefficients are fitted on the
+labelled sets by ``bench/eval_search.py --fit`` (leave-one-report-out figures in bench/RESULTS.md)
+and shipped in ``calibration.json``. The hybrid ranks by this probability, so one model both fuses
+and calibrates (docs/decisions.md, "Calibrated search scores").
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["CALIBRATION_PATH", "FEATURES", "Background", "Calibration", "Logistic", "default_calibration"]
+
+CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
+FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
+BACKGROUND_SAMPLE = 20_000   # rows used for mu/Sigma: enough for 384 dimensions, bounded at 1M problems
+_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class Background:
+    """Mean and covariance of the indexed vectors: what a query's cosines are compared against."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> Background | None:
+        """From the indexed vectors (a deterministic sample of at most BACKGROUND_SAMPLE rows)."""
+        vectors = np.asarray(vectors, dtype=np.float64)
+        if vectors.ndim != 2 or len(vectors) < 2:
+            return None
+        if len(vectors) > BACKGROUND_SAMPLE:
+            vectors = vectors[np.linspace(0, len(vectors) - 1, BACKGROUND_SAMPLE).astype(np.int64)]
+        return cls(vectors.mean(axis=0), np.cov(vectors, rowvar=False))
+
+    def z(self, qvec: np.ndarray, cos: np.ndarray) -> np.ndarray:
+        """Standardised cosines of one query's hits."""
+        q = np.asarray(qvec, dtype=np.float64)
+        sd = math.sqrt(max(float(q @ self.cov @ q), 0.0)) + _EPS
+        return (np.asarray(cos, dtype=np.float64) - float(q @ self.mean)) / sd
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """p = sigmoid(intercept + sum_f weights[f] * feature_f); features it does not name are ignored."""
+
+    weights: dict[str, float]
+    intercept: float
+
+    def probability(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        size = len(next(iter(features.values()))) if features else 0
+        logit = np.full(size, self.intercept, dtype=np.float64)
+        for name, w in self.weights.items():
+            logit += w * np.asarray(features[name], dtype=np.float64)
+        return 1.0 / (1.0 + np.exp(-logit))
+
+    def to_json(self) -> dict:
+        return {"weights": {k: round(v, 6) for k, v in self.weights.items()}, "intercept": round(self.intercept, 6)}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Models keyed ``"<purpose>:<mode>"`` (purpose: search | similar) and the default score floors."""
+
+    models: dict[str, Logistic]
+    min_score: dict[str, float]
+    provenance: dict = field(default_factory=dict)
+
+    def model(self, purpose: str, mode: str) -> Logistic | None:
+        return self.models.get(f"{purpose}:{mode}")
+
+    def floor(self, purpose: str) -> float:
+        return float(self.min_score.get(purpose, 0.0))
+
+    def to_json(self) -> dict:
+        return {"features": list(FEATURES), "min_score": self.min_score, "provenance": self.provenance,
+                "models": {k: m.to_json() for k, m in sorted(self.models.items())}}
+
+    @classmethod
+    def from_json(cls, data: dict, origin: str = "calibration") -> Calibration:
+        try:
+            models = {k: Logistic({f: float(w) for f, w in m["weights"].items() if f in FEATURES},
+                                  float(m["intercept"])) for k, m in data["models"].items()}
+            floors = {k: float(v) for k, v in data.get("min_score", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"{origin}: not a search calibration ({exc})") from None
+        return cls(models, floors, dict(data.get("provenance", {})))
+
+    @classmethod
+    def load(cls, path: str | Path = CALIBRATION_PATH) -> Calibration:
+        try:
+            data = json.loads(Path(path).read_text("utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path}: cannot read the search calibration ({exc})") from None
+        return cls.from_json(data, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_calibration() -> Calibration:
+    """The shipped calibration (embeddings/calibration.json), read once per process."""
+    return Calibration.load()
