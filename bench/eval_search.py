@@ -339,7 +339,9 @@ def main() -> None:
                                                     mode)
             x, y, _ = candidate_rows(searcher("lexicon"), sim_q, mode, None)
             models[f"similar:{mode}"] = fit_logistic(x, y, mode, "similar")
-        shipped = Calibration(models, {"search": floor, "similar": sim_floor}, {
+        from embeddings.encoder import DEFAULT_MODEL
+
+        shipped = Calibration(models, {"search": floor, "similar": sim_floor}, model_name=DEFAULT_MODEL, provenance={
             "fitted": date.today().isoformat(), "command": "HF_HUB_OFFLINE=1 python bench/eval_search.py --fit",
             "search": "candidates (top 20 dense + top 20 lexical) of bench/eval/queries.json and paraphrases.json",
             "similar": "candidates of each tests/gold/topics.json problem; relevant = same topic, other report",

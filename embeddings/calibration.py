@@ -87,6 +87,11 @@ class Calibration:
     models: dict[str, Logistic]
     min_score: dict[str, float]
     provenance: dict = field(default_factory=dict)
+    model_name: str | None = None   # the embedding model the z feature was fitted with; None: any
+
+    def fits(self, model_name: str | None) -> bool:
+        """Coefficients are model-specific: another model's cosines are distributed differently."""
+        return self.model_name is None or self.model_name == model_name
 
     def model(self, purpose: str, mode: str) -> Logistic | None:
         return self.models.get(f"{purpose}:{mode}")
@@ -95,7 +100,7 @@ class Calibration:
         return float(self.min_score.get(purpose, 0.0))
 
     def to_json(self) -> dict:
-        return {"features": list(FEATURES), "min_score": self.min_score, "provenance": self.provenance,
+        return {"model": self.model_name, "features": list(FEATURES), "min_score": self.min_score, "provenance": self.provenance,
                 "models": {k: m.to_json() for k, m in sorted(self.models.items())}}
 
     @classmethod
@@ -106,7 +111,7 @@ class Calibration:
             floors = {k: float(v) for k, v in data.get("min_score", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{origin}: not a search calibration ({exc})") from None
-        return cls(models, floors, dict(data.get("provenance", {})))
+        return cls(models, floors, dict(data.get("provenance", {})), data.get("model"))
 
     @classmethod
     def load(cls, path: str | Path = CALIBRATION_PATH) -> Calibration:

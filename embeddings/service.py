@@ -46,11 +46,11 @@ from .manifest import (
     versions,
     write_manifest,
 )
-from .search import MODES, Filters, ProblemTable, Searcher
+from .search import FUSION, MODES, Filters, ProblemTable, Searcher
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query", "default_min_score",
+    "SearchService", "SyncProgress", "clean_query",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -98,12 +98,6 @@ def _check_min_score(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= float(value) <= 1.0:
         raise ValueError(f"min_score must be a number from 0 to 1 (a probability), not {value!r}")
     return float(value)
-
-
-def default_min_score(purpose: str = "search") -> float:
-    """The documented default floor: below it a hit is more likely noise than a match (bench/RESULTS.md)."""
-    calibration = _calibration()
-    return calibration.floor(purpose) if calibration is not None else 0.0
 
 
 def _calibration() -> Calibration | None:
@@ -157,7 +151,7 @@ class SearchService:
 
     def __init__(self, root: str | Path, store, model: str | None = None, *, encoder=None,
                  cache_dir: str | Path | None = None, doc_kind: str = DOC_KIND,
-                 doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE) -> None:
+                 doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE, min_score: float | None = None) -> None:
         self.root = Path(root)
         self.dir = self.root / SEARCH_DIR
         self.store = store
@@ -166,6 +160,8 @@ class SearchService:
         self.doc_kind = doc_kind
         self.doc_recipe = doc_recipe
         self.lex_recipe = lex_recipe
+        # the floor when a call gives none; None = the calibration's documented default
+        self.min_score = _check_min_score(min_score)
         self.tokens_version = f"{TOKENIZER_VERSION}/{lex_recipe}"
         self._encoder = encoder
         self._query_encoder = encoder       # an injected encoder serves queries too
@@ -291,7 +287,12 @@ class SearchService:
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
     def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        searcher = Searcher(table, vectors, lexical, calibration=_calibration(), background=_background(vectors, table))
+        calibration = _calibration()
+        if calibration is not None and not calibration.fits(manifest.model):
+            # fitted for another model: rank by min-max fusion, scores uncalibrated, no default floor
+            calibration = None
+        searcher = Searcher(table, vectors, lexical, calibration=calibration, background=_background(vectors, table),
+                            fusion=FUSION if calibration is not None else "score")
         return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
@@ -516,7 +517,7 @@ class SearchService:
         An unusable query raises ValueError naming it, or with ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
-        min_score = _check_min_score(min_score)
+        min_score = self.min_score if min_score is None else _check_min_score(min_score)
         cleaned: list[str | None] = []
         for n, query in enumerate(queries, start=1):
             try:
@@ -541,17 +542,25 @@ class SearchService:
             out.append([h.to_json() for h in hits])
         return out
 
+    def default_min_score(self, purpose: str = "search") -> float:
+        """The floor applied when a call gives none: the service's own, else the calibration's
+        documented default for this workspace's model (0 when its scores are uncalibrated)."""
+        if self.min_score is not None:
+            return self.min_score
+        calibration = self.ensure_ready().searcher.calibration
+        return calibration.floor(purpose) if calibration is not None else 0.0
+
     def _encode_queries(self, queries: list[str]) -> np.ndarray:
         # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
         lexicon = default_lexicon()
-        return self.query_encoder.encode([lexicon.expand(q) for q in queries], kind="query")
+        return self.query_encoder.encode([lexicon.expand(q)[:MAX_QUERY_CHARS] for q in queries], kind="query")
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
                 mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
         """Problems like one stored problem, from other reports only (its own report is excluded);
         ``score`` and ``min_score`` as in ``search_batch`` (calibrated for problem-to-problem)."""
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
-        min_score = _check_min_score(min_score)
+        min_score = self.min_score if min_score is None else _check_min_score(min_score)
         state = self.ensure_ready()
         from .index import problem_uid
 

@@ -112,7 +112,8 @@ def test_sync_is_incremental_and_tracks_the_store(tmp_path, corpus_reports):
     encoder.encoded.clear()
     again = SearchService(tmp_path, store, encoder=encoder)
     assert again.search("学习流于形式", k=5)
-    assert encoder.encoded == ["学习流于形式"]
+    from embeddings.lexicon import default_lexicon
+    assert encoder.encoded == [default_lexicon().expand("学习流于形式")]  # the query, concept labels appended
     store.close()
 
 
@@ -297,7 +298,8 @@ def test_batch_keeps_order_and_matches_single_queries(fake_ws):
     queries = ["三会一课", "财务报销不规范", "意识形态工作责任制"]
     encoder.encoded.clear()
     batch = service.search_batch(queries, k=4)
-    assert encoder.encoded == queries                   # one encode call, in order
+    from embeddings.lexicon import default_lexicon
+    assert encoder.encoded == [default_lexicon().expand(q) for q in queries]  # one encode call, in order
     assert batch == [service.search(q, k=4) for q in queries]
     mixed = service.search_batch(["三会一课", "", "。。"], k=3, skip_invalid=True)
     assert len(mixed) == 3 and mixed[1] == [] and mixed[2] == [] and mixed[0]
