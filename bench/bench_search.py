@@ -350,7 +350,7 @@ def bench_ann(n: int, base: np.ndarray, real_queries: np.ndarray, hnsw: bool) ->
 
 def bench_ingest() -> dict:
     from embeddings.service import SearchService
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
 
     files = sorted((ROOT / "data" / "reports").glob("*.txt"))
     megabytes = sum(p.stat().st_size for p in files) / 1e6
@@ -468,8 +468,8 @@ def main() -> None:
     load_start = [round(x, 2) for x in os.getloadavg()]
     from eval_search import Embeddings
 
+    from bench.evaluate import load_labels
     from embeddings.encoder import load_encoder
-    from embeddings.evaluate import load_labels
 
     queries = [q.query for q in load_labels(LABELS)]
     texts = corpus_texts()

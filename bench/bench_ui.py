@@ -33,7 +33,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from test_browser import CHROMIUM, CHROMIUM_ARGS, running_app  # the same server/browser setup as the tests
 
-from ui.workspace import DEMO_CORPUS, Workspace
+from ui.service.workspace import DEMO_CORPUS, Workspace
 
 QUERIES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策", "公务接待不规范",
            "党支部组织生活不规范", "财务管理制度不健全", "选人用人不规范", "网络舆情管理不到位"]

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from bench.evaluate import Labelled, load_labels, score_run
 from embeddings.calibration import (
     CALIBRATION_PATH,
     FEATURES,
@@ -46,7 +47,6 @@ from embeddings.calibration import (
     Logistic,
     default_calibration,
 )
-from embeddings.evaluate import Labelled, load_labels, score_run
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon

@@ -46,8 +46,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from embeddings.fixes import MERGE_THRESHOLD, RELATIVE_FLOOR, MeasureKey, char_ngrams, jaccard
-from embeddings.theme_service import ThemeService
 from embeddings.themes import (
     DEFAULT_CONFIG,
     Features,
@@ -59,6 +57,8 @@ from embeddings.themes import (
     lexical_part,
     neighbours,
 )
+from ui.service.fixes import MERGE_THRESHOLD, RELATIVE_FLOOR, MeasureKey, char_ngrams, jaccard
+from ui.service.themes import ThemeService
 
 GOLD = ROOT / "tests" / "gold" / "topics.json"
 QUERIES = ROOT / "bench" / "eval" / "queries.json"
@@ -72,7 +72,7 @@ SEEDS = range(6)
 
 def open_workspace(path: str | None):
     """A synced workspace over data/reports: the one given, or a fresh one in a temp dir."""
-    from ui.workspace import DEMO_CORPUS, Workspace
+    from ui.service.workspace import DEMO_CORPUS, Workspace
 
     root = Path(path) if path else Path(tempfile.mkdtemp(prefix="xuncha-themes-"))
     ws = Workspace(root)

@@ -29,7 +29,7 @@ def corpus_reports():
 
 @pytest.fixture
 def workspace(tmp_path):
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
     ws = Workspace(tmp_path / "ws")
     yield ws
     ws.close()

@@ -14,9 +14,9 @@ import pytest
 pytest.importorskip("streamlit")
 from streamlit.testing.v1 import AppTest
 
-from ui.workspace import DEMO_CORPUS, Workspace
+from ui.service.workspace import DEMO_CORPUS, Workspace
 
-APP = str(Path(__file__).resolve().parent.parent / "ui" / "app.py")
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "web" / "app.py")
 TIMEOUT = 300  # the first run embeds the corpus; later runs take well under a second
 
 SCRIPT = "<script>alert(1)</script>"

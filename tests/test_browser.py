@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ui.workspace import DEMO_CORPUS
+from ui.service.workspace import DEMO_CORPUS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -48,7 +48,7 @@ def ui_command(port: int, workspace: Path) -> list[str]:
     from ui.cli import cli
     if "ui" in cli.commands:
         return [sys.executable, "-m", "ui.cli", "ui", "--port", str(port), "--workspace", str(workspace)]
-    return [sys.executable, "-m", "ui.cli_ui", "--port", str(port), "--workspace", str(workspace)]
+    return [sys.executable, "-m", "ui.cli.web", "--port", str(port), "--workspace", str(workspace)]
 
 
 @contextlib.contextmanager
@@ -226,7 +226,7 @@ def test_first_run_search_detail_entities(browser, demo_app):
 def hostile_app(tmp_path_factory):
     from test_app import ingest_hostile  # the same hostile report as the AppTest suite
 
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
 
     root = tmp_path_factory.mktemp("browser-xss")
     with Workspace(root / "ws") as ws:

@@ -36,7 +36,7 @@ from graph.service import GraphService
 from reports.model import Category, Inspection, Mention, Problem, Report
 from reports.parse import parse_file
 from reports.store import Store
-from ui.cli_graph import graph as graph_cli
+from ui.cli.graph import graph as graph_cli
 
 ZJJ = "Unit:张家界市文学艺术界联合会"
 QINGYANG = "Unit:庆阳市文联"
@@ -51,7 +51,7 @@ DISCIPLINE = "Regulation:中国共产党纪律处分条例"
 @pytest.fixture(scope="module")
 def corpus_ws(tmp_path_factory):
     """The demo corpus ingested once (parser + entity extractor) into a workspace."""
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
     ws = Workspace(tmp_path_factory.mktemp("graph") / "ws")
     outcomes = ws.ingest([CORPUS])
     assert [o.status for o in outcomes] == ["ingested"] * 5, [o.message for o in outcomes]

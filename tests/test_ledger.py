@@ -8,7 +8,7 @@ from conftest import CORPUS
 from openpyxl import load_workbook
 from test_cli import xuncha
 
-from reports.ledger import LEDGER_COLUMNS, ledger_rows, write_ledger
+from ui.service.ledger import LEDGER_COLUMNS, ledger_rows, write_ledger
 
 
 def test_ledger_rows_one_per_leaf_problem(workspace):

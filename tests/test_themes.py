@@ -15,19 +15,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from embeddings import theme_service as theme_service_module
-from embeddings.fixes import (
-    MERGE_THRESHOLD,
-    MeasureKey,
-    char_ngrams,
-    detail_link,
-    jaccard,
-    merge_measures,
-    near_duplicate,
-    titles,
-    usable_hits,
-)
-from embeddings.theme_service import THEMES_FILE, ThemeService, UnknownUnitError
 from embeddings.themes import (
     DEFAULT_CONFIG,
     LABEL_STOPWORDS,
@@ -38,9 +25,22 @@ from embeddings.themes import (
     display_names,
     leaf_rows,
 )
-from ui.cli_themes import fixes as fixes_cmd
-from ui.cli_themes import themes as themes_cmd
-from ui.workspace import DEMO_CORPUS, Workspace
+from ui.cli.themes import fixes as fixes_cmd
+from ui.cli.themes import themes as themes_cmd
+from ui.service import themes as theme_service_module
+from ui.service.fixes import (
+    MERGE_THRESHOLD,
+    MeasureKey,
+    char_ngrams,
+    detail_link,
+    jaccard,
+    merge_measures,
+    near_duplicate,
+    titles,
+    usable_hits,
+)
+from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError
+from ui.service.workspace import DEMO_CORPUS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = json.loads((ROOT / "tests" / "gold" / "topics.json").read_text("utf-8"))
@@ -426,7 +426,7 @@ def themes_app(built, tmp_path, monkeypatch):
 def test_themes_page_table_heatmap_detail_and_escaping(themes_app):
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "ui" / "web" / "app.py"), default_timeout=300)
     at.run()
     at.switch_page("views/themes.py")
     at.run()

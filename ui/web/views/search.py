@@ -6,7 +6,7 @@ import hashlib
 
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 PAGE_SIZE = 10
 MAX_RESULTS = 100

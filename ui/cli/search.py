@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ui.cli_common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["COMMANDS", "reindex", "search", "similar"]
 

@@ -14,7 +14,7 @@ import hashlib
 import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
-from ui import render, state
+from ui.web import render, state
 
 GRAPH_KEY = "entity_graph"
 MAX_NEIGHBOURS = 40

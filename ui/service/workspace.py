@@ -20,7 +20,7 @@ from reports.store import Store
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
 
 log = logging.getLogger("xuncha")
-DEMO_CORPUS = Path(__file__).resolve().parent.parent / "data" / "reports"
+DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 Progress = Callable[[int, int, str], None]
 StageProgress = Callable[[str, int, int], None]
 
@@ -88,7 +88,7 @@ class Workspace:
 
     @cached_property
     def themes(self):
-        from embeddings.theme_service import ThemeService
+        from ui.service.themes import ThemeService
         return ThemeService(self.root, self.store, self.search, self.graph)
 
     def sync(self, progress: StageProgress | None = None) -> None:
@@ -156,7 +156,7 @@ class Workspace:
 
     def ledger_rows(self) -> list[dict]:
         """The problem ledger, with each problem's theme once themes have been computed."""
-        from reports.ledger import ledger_rows
+        from ui.service.ledger import ledger_rows
         return ledger_rows(self.store, self.theme_labels())
 
     def theme_labels(self) -> dict[tuple[str, str], str]:

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import pandas as pd
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
 ENTITY_PAGE = "views/entities.py"

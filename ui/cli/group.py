@@ -1,4 +1,4 @@
-"""The `xuncha` command line: thin commands over `ui.workspace.Workspace` (DESIGN.md section 6).
+"""The `xuncha` command line: thin commands over `ui.service.workspace.Workspace` (DESIGN.md section 6).
 
 JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. Exit 0 on success,
 1 on a user error with a one-line message, never a traceback for bad input.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from ui.cli_common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
+from ui.cli.common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
 
 __all__ = ["cli", "main", "run"]
 
@@ -180,7 +180,7 @@ def export() -> None:
 @workspace_option
 def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | None) -> None:
     """The problem ledger (问题台账): one row per leaf problem, CSV (UTF-8 BOM) or XLSX."""
-    from reports.ledger import write_ledger
+    from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError(f"{file}: give a .csv or .xlsx file name, or --format")
     ws = open_workspace(workspace)
@@ -197,10 +197,10 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 
 def _register_subcommands() -> None:
-    from ui.cli_graph import graph
-    from ui.cli_search import reindex, search, similar
-    from ui.cli_themes import COMMANDS as THEME_COMMANDS
-    from ui.cli_ui import ui
+    from ui.cli.graph import graph
+    from ui.cli.search import reindex, search, similar
+    from ui.cli.themes import COMMANDS as THEME_COMMANDS
+    from ui.cli.web import ui
     for command in (search, similar, reindex, graph, *THEME_COMMANDS, ui):
         cli.add_command(command)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 TYPES = ["txt", "docx", "pdf", "html", "htm"]
 ICONS = {"ingested": ":material/check_circle:", "duplicate": ":material/content_copy:", "error": ":material/error:"}

@@ -12,8 +12,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .atomic import write_bytes
-from .store import Store
+from reports.atomic import write_bytes
+from reports.store import Store
 
 __all__ = ["LEDGER_COLUMNS", "ledger_bytes", "ledger_rows", "write_ledger"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
 TABLE_KEY = "themes_table"
@@ -17,7 +17,7 @@ MAX_HEATMAP_THEMES = 40
 @st.cache_resource(show_spinner=False)
 def _fallback_service(path: str):
     """A ThemeService for a Workspace that does not offer ``ws.themes`` yet (one per process)."""
-    from embeddings.theme_service import ThemeService
+    from ui.service.themes import ThemeService
     return ThemeService.from_workspace(state.get_workspace(path))
 
 
@@ -40,7 +40,7 @@ def _measures(path: str, gen: int) -> dict[str, list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _ledger(path: str, gen: int, fmt: str) -> bytes:
-    from reports.ledger import ledger_bytes
+    from ui.service.ledger import ledger_bytes
 
     return ledger_bytes(state.get_workspace(path).ledger_rows(), fmt)
 

@@ -1,6 +1,6 @@
-"""The Streamlit app: `xuncha ui` runs this file (streamlit run ui/app.py), or run it directly with
-XUNCHA_HOME pointing at a workspace. One module per page under ui/views/; shared resources in
-ui/state.py; all escaping and highlighting in ui/render.py.
+"""The Streamlit app: `xuncha ui` runs this file (streamlit run ui/web/app.py), or run it directly with
+XUNCHA_HOME pointing at a workspace. One module per page under ui/web/views/; shared resources in
+ui/web/state.py; all escaping and highlighting in ui/web/render.py.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("xuncha.ui")

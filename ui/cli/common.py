@@ -59,7 +59,7 @@ class StageBars:
 def open_workspace(path: Path | None, model: str | None = None):
     """A Workspace (created if absent: ingest starts from nothing); store problems as user errors."""
     from reports.store import StoreError
-    from ui.workspace import Workspace
+    from ui.service.workspace import Workspace
     try:
         return Workspace(path, model=model)
     except StoreError as exc:
@@ -74,7 +74,7 @@ def existing_workspace(path: Path | None, model: str | None = None, *, need_repo
     failures of the services inside (index built with another model, bad arguments) become
     one-line user errors."""
     from embeddings.manifest import SearchIndexError
-    from ui.workspace import default_root
+    from ui.service.workspace import default_root
 
     root = Path(path) if path is not None else default_root()
     if not (root / "xuncha.db").is_file():

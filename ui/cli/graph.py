@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ui.cli_common import UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["GraphCliError", "graph"]
 

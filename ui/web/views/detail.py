@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import render, state
+from ui.web import render, state
 
 CONTEXT_CHARS = 160
 ENTITY_PAGE = "views/entities.py"

@@ -15,8 +15,8 @@ from typing import Any
 
 import streamlit as st
 
-from ui.render import esc, md, translate_message
-from ui.workspace import DEMO_CORPUS, Workspace, default_root
+from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
+from ui.web.render import esc, md, translate_message
 
 __all__ = [
     "APP_TITLE",

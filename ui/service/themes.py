@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
-from .index import problem_uids
-from .themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from embeddings.index import problem_uids
+from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
 __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
 
@@ -99,7 +99,7 @@ class ThemeService:
     def _stamp(self) -> dict:
         """What the themes depend on besides the settings: the store generation and the index build.
         A reindex rewrites the vectors without moving the generation, hence the index file name."""
-        from .manifest import read_manifest
+        from embeddings.manifest import read_manifest
 
         manifest = read_manifest(self.search.dir)
         return {"generation": self.store.generation(), "model": manifest.model if manifest else None,
@@ -148,7 +148,7 @@ class ThemeService:
     def _token_lists(self, rows: list[dict], uids, state) -> list[list[str]]:
         if self.config.lexical == "parent+text":
             return [state.tokens.get(int(u), []) for u in uids]
-        from .lexical import get_tokenizer
+        from embeddings.lexical import get_tokenizer
 
         tokenizer = get_tokenizer()
         out = []
@@ -278,6 +278,6 @@ def _graph_has(G, doc: dict) -> bool:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    from .manifest import atomic_write_text
+    from embeddings.manifest import atomic_write_text
 
     atomic_write_text(path, text)

@@ -1,4 +1,4 @@
-"""`xuncha themes` and `xuncha fixes`: thin commands over embeddings.theme_service.ThemeService.
+"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService.
 
 Register with ``for command in COMMANDS: cli.add_command(command)``. JSON goes to stdout (UTF-8,
 not ASCII-escaped), progress and warnings to stderr. A user error is a one-line message with
@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from ui.cli_common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.render import shorten
+from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.web.render import shorten
 
 __all__ = ["COMMANDS", "fixes", "themes"]
 

@@ -1,6 +1,6 @@
 """`xuncha ui`: start the Streamlit app on 127.0.0.1 (never on all interfaces; air-gapped, no telemetry).
 
-Registered by ui/cli.py's `_register_subcommands()`:  ``from ui.cli_ui import ui; cli.add_command(ui)``.
+Registered by ui/cli.py's `_register_subcommands()`:  ``from ui.cli.web import ui; cli.add_command(ui)``.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import click
 
 __all__ = ["APP", "streamlit_command", "ui"]
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 HOST = "127.0.0.1"
 
 
@@ -34,8 +34,8 @@ def streamlit_command(port: int) -> list[str]:
               envvar="XUNCHA_HOME", help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
 def ui(port: int, workspace: Path | None) -> None:
     """Start the web interface on http://127.0.0.1:PORT (builds the demo workspace on first run)."""
-    from ui.cli import open_workspace
-    from ui.workspace import default_root
+    from ui.cli.common import open_workspace
+    from ui.service.workspace import default_root
 
     root = (workspace or default_root()).expanduser().resolve()
     open_workspace(root).close()  # a bad workspace is a one-line error here, not in the browser
@@ -49,5 +49,5 @@ def ui(port: int, workspace: Path | None) -> None:
     os.execve(sys.executable, cmd, env)  # the server replaces this process: one pid to stop
 
 
-if __name__ == "__main__":  # `python -m ui.cli_ui` works before the command is registered
+if __name__ == "__main__":  # `python -m ui.cli.web` works before the command is registered
     ui()

@@ -1,0 +1,1 @@
+"""Benchmarks and evaluation scripts (importable for the metric helpers in evaluate.py)."""

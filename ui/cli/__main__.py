@@ -1,0 +1,4 @@
+"""`python -m ui.cli …` runs the same command line as `xuncha …`."""
+from ui.cli.group import run
+
+run()

@@ -1,0 +1,1 @@
+"""The Streamlit app: app.py runs the pages in views/; state.py holds shared resources, render.py the HTML."""
