@@ -135,6 +135,7 @@ class Hit:
     status: str | None = None
     parent_id: str | None = None
     parent_text: str | None = None
+    calibrated: bool = False          # score is an estimated probability of relevance (else a fused value)
     dense_rank: int | None = None
     dense_score: float | None = None
     lexical_rank: int | None = None
@@ -416,6 +417,7 @@ class Searcher:
         hits = []
         for rank, (pos, score) in enumerate(ranked, start=1):
             hit = self.table.hit(pos, rank, score)
+            hit.calibrated = probs is not None
             hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
             hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
             hit.matched_terms = matched_terms(tokens, hit.text)

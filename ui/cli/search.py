@@ -44,11 +44,17 @@ def _print_hits(hits: list[dict], header: str | None = None) -> None:
     if header:
         click.echo(header)
     if not hits:
-        click.echo("  (no results)")
+        click.echo("  未找到相似问题")
     for h in hits:
         text = h["text"] if len(h["text"]) <= 80 else h["text"][:80] + "…"
         click.echo(f"{h['rank']:>3}. {h['score']:.4f}  {h.get('unit_short') or h['unit'] or ''}  "
                    f"[{h['report_id']} {h['problem_id']}]  {text}")
+
+
+def _min_score_option(fn: Callable) -> Callable:
+    return click.option("--min-score", "min_score", type=click.FloatRange(0.0, 1.0), default=None, metavar="S",
+                        help="Drop hits whose score (estimated probability of relevance, 0-1) is below S; "
+                             "default: the calibrated floor documented in bench/RESULTS.md (0 keeps all).")(fn)
 
 
 def _filter_options(fn: Callable) -> Callable:
@@ -72,14 +78,15 @@ def _filter_options(fn: Callable) -> Callable:
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
               help="Run one query per line of FILE ('-' for stdin); one JSON array per line out.")
 @_k_option
+@_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid: dense + BM25, scores fused).")
+              help="Retrieval mode (default hybrid: dense + BM25, ranked by calibrated probability).")
 @_model_option
 @json_option
 @workspace_option
-def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report,
-           mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
+def search(query: str | None, batch, k: int, min_score: float | None, unit, level, region, year, category, kind,
+           exclude_report, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Find problems like QUERY across all reports (or each line of --batch FILE)."""
     from embeddings.service import DEFAULT_MODE
 
@@ -90,11 +97,12 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
         if batch is None:
-            hits = service.search(query, k=k, filters=filters, mode=mode)
+            hits = service.search(query, k=k, filters=filters, mode=mode, min_score=min_score)
             emit_json(hits) if as_json else _print_hits(hits)
             return
         lines = batch.read().splitlines()
-        results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True)
+        results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True,
+                                       min_score=min_score)
         for line, hits in zip(lines, results, strict=True):
             emit_json(hits) if as_json else _print_hits(hits, header=f"# {line}")
 
@@ -103,21 +111,23 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
 @click.argument("report_id")
 @click.argument("problem_id")
 @_k_option
+@_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
               help="Retrieval mode (default hybrid).")
 @_model_option
 @json_option
 @workspace_option
-def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, category, kind,
-            exclude_report, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
+def similar(report_id: str, problem_id: str, k: int, min_score: float | None, unit, level, region, year, category,
+            kind, exclude_report, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Problems in other reports similar to PROBLEM_ID of REPORT_ID."""
     from embeddings.service import DEFAULT_SIMILAR_MODE
 
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
-        hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE)
+        hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE,
+                               min_score=min_score)
     emit_json(hits) if as_json else _print_hits(hits)
 
 
