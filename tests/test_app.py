@@ -139,7 +139,9 @@ def test_every_page_renders_without_errors(home):
 # -- search -----------------------------------------------------------------------------------
 
 def test_search_returns_results_from_several_units(home):
-    at = search(run(new_app()), "理论学习流于形式")
+    at = run(new_app())
+    at.slider(key="f_min_score").set_value(0)  # every candidate, not only those above the default floor
+    at = search(at, "理论学习流于形式")
     assert not at.error
     assert len(hit_units(at)) == 5  # the strongest few first
     at.button(key=next(b.key for b in at.button if b.key and b.key.endswith("_more"))).click()
@@ -155,7 +157,9 @@ def test_search_returns_results_from_several_units(home):
 
 
 def test_search_shows_more_on_request(home):
-    at = search(run(new_app()), "意识形态工作责任制落实不到位")
+    at = run(new_app())
+    at.slider(key="f_min_score").set_value(0)
+    at = search(at, "意识形态工作责任制落实不到位")
     first = re.findall(r"<b>#(\d+)</b>", "\n".join(html_blocks(at)))
     more = next(b for b in at.button if b.key and b.key.endswith("_more"))
     more.click()
