@@ -6,7 +6,6 @@ import json
 import unicodedata
 
 import pytest
-
 from conftest import ROOT
 
 PARAPHRASES = ROOT / "bench" / "eval" / "paraphrases.json"

@@ -441,10 +441,13 @@ def test_cli_search_with_the_real_model(real_service, monkeypatch):
     import embeddings.encoder as enc
     from ui.cli.search import search
     monkeypatch.setattr(enc, "load_encoder", fake_loader(real_service.encoder))  # already loaded once
-    result = run_cli(search, ["理论学习流于形式", "--json", "--workspace", str(real_service.root)])
+    result = run_cli(search, ["理论学习流于形式", "--json", "--min-score", "0", "--workspace", str(real_service.root)])
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
     assert len(hits) == 10 and len({h["unit"] for h in hits}) >= 3
+    result = run_cli(search, ["理论学习流于形式", "--json", "--workspace", str(real_service.root)])
+    strong = json.loads(result.stdout)   # the default floor: the strongest few
+    assert 0 < len(strong) < 10 and all(h["score"] >= real_service.default_min_score() for h in strong)
 
 
 def _labelled_runs(service, path: Path, mode: str, k: int = 20, min_score: float | None = 0.0):
