@@ -50,7 +50,7 @@ from .search import FUSION, MODES, Filters, ProblemTable, Searcher
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query",
+    "SearchService", "SyncProgress", "clean_query", "corpus_background",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -109,7 +109,7 @@ def _calibration() -> Calibration | None:
         return None
 
 
-def _background(vectors: VectorIndex, table: ProblemTable) -> Background | None:
+def corpus_background(vectors: VectorIndex, table: ProblemTable) -> Background | None:
     """Mean and covariance of (a sample of) the indexed vectors, for the calibration's z feature."""
     if table.size < 2:
         return None
@@ -291,7 +291,7 @@ class SearchService:
         if calibration is not None and not calibration.fits(manifest.model):
             # fitted for another model: rank by min-max fusion, scores uncalibrated, no default floor
             calibration = None
-        searcher = Searcher(table, vectors, lexical, calibration=calibration, background=_background(vectors, table),
+        searcher = Searcher(table, vectors, lexical, calibration=calibration, background=corpus_background(vectors, table),
                             fusion=FUSION if calibration is not None else "score")
         return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
 
