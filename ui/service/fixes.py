@@ -9,10 +9,12 @@ problems, or restate it with small changes (see ``MERGE_THRESHOLD``).
 Two numbers here were chosen by measurement (bench/eval_themes.py, bench/RESULTS.md "## Themes"):
 
 ``RELATIVE_FLOOR``
-    A hit is used only if its score is at least this fraction of the best hit's score. The hybrid
-    scores are fused and normalised per query, so an absolute cut would mean something different
-    for every query. On the labelled search queries, hits above half the best score were relevant
-    83% of the time and those just below only 45%.
+    A hit is used only if its score is at least this fraction of the best hit's score. Measured when
+    hybrid scores were fused and normalised per query: on the labelled search queries, hits above
+    half the best score were relevant 83% of the time and those just below only 45%. Scores are now
+    calibrated probabilities and search/`similar` already drop hits below their default floor
+    (docs/decisions.md, "Search quality"); this relative cut still applies on top, and heading-only
+    parents never arrive here.
 ``MERGE_THRESHOLD``
     Two measures are merged when the Jaccard similarity of their character-trigram sets reaches
     this value, unless both cite 《》 titles and share none. Reports fill one template with
