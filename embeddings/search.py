@@ -65,7 +65,7 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
                                 "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
-_CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status")
+_CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ class Filters:
     unit: substring of the full or short unit name (中共益阳市文化旅游广电体育局党组 / 市文旅广体局);
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
-    kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out.
+    kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
+    item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
     unit: str | None = None
@@ -85,6 +86,7 @@ class Filters:
     category: str | None = None
     kind: str | None = None
     exclude_report: tuple[str, ...] = ()
+    item_kind: str | None = None
 
     @classmethod
     def of(cls, value: Filters | dict | None) -> Filters:
@@ -225,6 +227,8 @@ class ProblemTable:
             m &= self.where("category", lambda v: filters.category.strip() in v)
         if filters.kind:
             m &= self.where("kind", lambda v: v == filters.kind.strip())
+        if filters.item_kind:
+            m &= self.where("item_kind", lambda v: v == filters.item_kind.strip())
         if filters.exclude_report:
             excluded = set(filters.exclude_report)
             m &= ~self.where("report_id", lambda v: v in excluded)

@@ -258,7 +258,7 @@ class _ReportBuilder:
         spans = [list(p.span)] + ([list(p.rectification_span)] if p.rectification_span else [])
         name = p.text if len(p.text) <= _SNIPPET else p.text[:_SNIPPET] + "…"
         self.G.add_node(pid, type="Problem", name=name, report_id=self.rid, problem_id=p.id, label=p.label,
-                        text=p.text, status=p.status, category=category_title, unit=self.unit_name,
+                        text=p.text, kind=p.kind, status=p.status, category=category_title, unit=self.unit_name,
                         measures=len(p.measures), reports={self.rid}, spans={self.rid: spans})
         self.edge(self.report, pid, "HAS_PROBLEM", p.span)
         self.edge(pid, category, "IN_CATEGORY", p.span)

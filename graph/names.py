@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 
+from reports.grammar import strip_party
 from reports.places import find_places, region_of
+from reports.teams import parse_team
 
 __all__ = [
     "EDGE_TYPES",
@@ -28,10 +30,6 @@ EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF",
 MENTION_TYPES = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                  "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
-_PARTY_PREFIX = re.compile(r"^中共")
-# A unit's party group or leadership is the unit for the graph: 覃文乐 is 党组书记 *of* 市文联.
-_PARTY_TAIL = re.compile(r"(党组|党委|党工委|党总支|党支部|领导班子)$")
-_TEAM = re.compile(r"^(?P<lvl>省委|市委|州委|盟委|县委|区委|旗委)(?P<rest>.*(?:巡察|巡视)(?:工作)?组)$")
 _LEVEL_PLACE = {"省委": 0, "市委": 1, "州委": 1, "盟委": 1, "县委": 2, "区委": 2, "旗委": 2}
 _ROLE_SPLIT = re.compile(r"[、,，;；/\s]+|兼任?")
 
@@ -42,27 +40,27 @@ def node_id(type_: str, key: str) -> str:
 
 
 def unit_canonical(name: str) -> str:
-    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group)."""
-    core = _PARTY_PREFIX.sub("", name.strip())
-    stripped = _PARTY_TAIL.sub("", core)
-    return stripped if len(stripped) >= 2 else core
+    """中共张家界市文学艺术界联合会党组 -> 张家界市文学艺术界联合会 (the organisation, not its party group:
+    覃文乐 is 党组书记 *of* 市文联)."""
+    return strip_party(name)
 
 
 def qualify_team(name: str, region: str | None) -> str:
     """市委第三巡察组 in a 张家界 report -> 张家界市委第三巡察组, so that the third team of two different
     city committees never merge. Names already qualified, or without a region, are kept."""
-    m = _TEAM.match(name)
-    if not m or not region:
+    team = parse_team(name) if region else None
+    if team is None or team.text != name or team.level not in _LEVEL_PLACE or not name.startswith(team.level):
         return name
-    place = region_of(region)[_LEVEL_PLACE[m["lvl"]]]
+    place = region_of(region)[_LEVEL_PLACE[team.level]]
     if not place:
         return name
-    return f"{place}委{m['rest']}"
+    return f"{place}委{name[len(team.level):]}"
 
 
 def is_generic_team(name: str) -> bool:
     """市委巡察组 (no ordinal) names whichever team the report is about, not a team of its own."""
-    return "第" not in name and name.endswith(("巡察组", "巡视组"))
+    team = parse_team(name)
+    return team is not None and team.text == name and team.generic
 
 
 def place_name(name: str) -> str:

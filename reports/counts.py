@@ -8,38 +8,26 @@ from __future__ import annotations
 import re
 
 from .model import StatedCount
-from .numerals import to_int
+from .numerals import CN_COUNT_CLASS, to_int
+from .status import STATUS_WORDS
 
-__all__ = ["STATUS_WORDS", "find_stated_counts", "status_code"]
+__all__ = ["find_stated_counts"]
 
-NUM = r"(?P<n>\d+|[一二三四五六七八九十百两]+)"
+NUM = rf"(?P<n>\d+|{CN_COUNT_CLASS}+)"
 CLS = r"(?:个|项|条|件)"
-# Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
-STATUS_WORDS: list[tuple[str, str]] = [
-    ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
-    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
-    ("immediate", r"已立行立改|立行立改"),
-]
 _STATUS_ALT = "|".join(f"(?P<{k}>{v})" for k, v in STATUS_WORDS)
 STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CLS}")
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
-GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|[一二三四五六七八九十百]+){CLS}具体问题)")
+GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 AUTHORITATIVE = re.compile(r"截至|截止|目前")
 SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
-
-
-def status_code(phrase: str) -> str | None:
-    """completed / basically_completed / in_progress / long_term / immediate for a status phrase."""
-    for key, pattern in STATUS_WORDS:
-        if re.search(pattern, phrase):
-            return key
-    return None
+# A leader's own share of the problems (书记领办3个问题, 主动认领11个反馈问题), not the report's total.
+SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
+CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
 
 
 def _sentences(text: str, offset: int) -> list[tuple[int, str]]:
@@ -48,18 +36,31 @@ def _sentences(text: str, offset: int) -> list[tuple[int, str]]:
 
 def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     found: list[StatedCount] = []
+    scope_of: dict[int, str] = {}
     taken: list[tuple[int, int]] = []
-    prefix = "transferred_" if SEPARATE_SCOPE.search(sentence) else ""
+
+    def clause(m: re.Match) -> str:
+        """The comma-delimited clause around a count (a leader's share is said in one clause)."""
+        starts = [b.end() for b in CLAUSE_BREAK.finditer(sentence, 0, m.start())]
+        stop = CLAUSE_BREAK.search(sentence, m.end())
+        return sentence[starts[-1] if starts else 0:stop.start() if stop else len(sentence)]
+
+    separate = _separate_ranges(sentence)
 
     def add(key: str, m: re.Match) -> None:
         if any(s < m.end() and m.start() < e for s, e in taken):
             return
+        around = clause(m)
+        if SHARE.search(around):
+            return
+        prefix = "transferred_" if any(a <= m.start() < b for a, b in separate) else ""
         value = to_int(m["n"])
         if key in ("categories", "problems") and m["n"] == "一":
             return  # "一个问题一个问题深入研究" is an idiom, not a count
         if value is not None:
             taken.append((m.start(), m.end()))
             found.append(StatedCount(prefix + key, value, m.group(0), (pos + m.start(), pos + m.end())))
+            scope_of[len(found) - 1] = prefix
 
     for pattern in (STATUS_THEN_NUM, NUM_THEN_STATUS):
         for m in pattern.finditer(sentence):
@@ -72,11 +73,29 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
             add(key, m)
     for m in TASKS.finditer(sentence):
         add("tasks", m)
-    if not any(c.key == prefix + "problems" for c in found):
-        # "N个方面" alone is too common a phrase ("从…5个方面构建责任链"); it counts problem groups
-        # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
-        found = [c for c in found if c.key != prefix + "categories"]
-    return found
+    # "N个方面" alone is too common a phrase ("从…5个方面构建责任链"); it counts problem groups
+    # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
+    scopes_with_problems = {scope_of[i] for i, c in enumerate(found) if c.key == scope_of[i] + "problems"}
+    return [c for i, c in enumerate(found)
+            if not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
+
+
+def _separate_ranges(sentence: str) -> list[tuple[int, int]]:
+    """Where counts belong to a separate scope (移交, 立行立改问题, 信访): from the marker's clause to the
+    sentence end ('巡察移交的4个立行立改问题,已完成整改4个'), or only to the closing parenthesis when the
+    marker sits in one ('(含立行立改问题2个),阶段性完成整改3个' goes back to the main count)."""
+    ranges = []
+    for m in SEPARATE_SCOPE.finditer(sentence):
+        before = sentence[:m.start()]
+        opened = max(before.rfind("("), before.rfind("（"))
+        if opened > max(before.rfind(")"), before.rfind("）")):
+            close = min((i for i in (sentence.find(")", m.end()), sentence.find("）", m.end())) if i >= 0),
+                        default=len(sentence))
+            ranges.append((opened, close))
+        else:
+            starts = [b.end() for b in CLAUSE_BREAK.finditer(sentence, 0, m.start())]
+            ranges.append((starts[-1] if starts else 0, len(sentence)))
+    return ranges
 
 
 def find_stated_counts(text: str, start: int, end: int) -> list[StatedCount]:

@@ -9,30 +9,31 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, find_dates, resolve, resolve_sequence
+from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, resolve, resolve_sequence
+from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
-from .numerals import int_to_cn
+from .numerals import CN_COUNT_CLASS
 from .places import region_of
+from .teams import ROUND_RE, Team, find_teams
 
-__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "TEAM_RE", "Header", "canonical_team", "parse_header"]
+__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header"]
 
-KIND = r"(?:巡视|巡察|巡查)"
-LEVEL = r"(?:中央|省委|市委|州委|盟委|县委|区委|旗委|市|县|区)"
-NUM = r"[一二三四五六七八九十百\d]+"
-TEAM_RE = re.compile(
-    rf"(?P<lvl>{LEVEL})?(?:第(?P<a>{NUM})(?P<k1>{KIND})组|(?P<k2>{KIND})组第(?P<b>{NUM})组"
-    rf"|(?P<k3>{KIND})(?:工作)?组)")
-ROUND_RE = re.compile(rf"(?:{NUM}届)?(?:中央|省委|市委|州委|县委|区委)?第{NUM}轮")
+KIND = INSPECTION_KIND
+LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
-TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,40}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
+TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,160}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
                        rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
-ORG_SUFFIX = re.compile(r"(党组|党委|党工委|党总支|党支部|委员会|领导班子|局|委|办|厅|院|协会|联合会|联|公司|集团"
+ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
                         r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
                    "本单位", "我单位", "本局", "本委")
-UNIT_TAIL = re.compile(r"(党组|党委|党工委|党总支|领导班子)$")
+UNIT_TAIL = PARTY_ORGAN_TAIL
+ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]")
+EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
+MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
+METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
 SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
 
 
@@ -48,20 +49,6 @@ class Header:
     report_date: DateValue | None = None
     publish_date: DateValue | None = None
     body_start: int = 0
-
-
-def canonical_team(m: re.Match, default_level: str | None = None) -> str:
-    """市委巡察组第三组 / 第三巡查组 / 市委第3巡察组 -> 市委第三巡察组 (巡查 is the common typo of 巡察)."""
-    level = m["lvl"] or default_level or ""
-    if level in ("市", "县", "区"):
-        level += "委"
-    kind = (m["k1"] or m["k2"] or m["k3"]).replace("巡查", "巡察")
-    ordinal = m["a"] or m["b"]
-    if ordinal is None:
-        return f"{level}{kind}组"
-    if ordinal.isdigit() and 0 < int(ordinal) < 100:
-        ordinal = int_to_cn(int(ordinal))
-    return f"{level}第{ordinal}{kind}组"
 
 
 def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) -> Header:
@@ -80,9 +67,9 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
         h.body_start = opening.start
     h.publish_date = _publish_date(lines, noise, h.body_start)
     h.report_date = _signature_date(content)
-    context_year = next((int(d.iso[:4]) for d in (h.report_date, h.publish_date) if d), None)
-    h.inspection = _inspection(text, opening, h.title, context_year)
-    h.unit = _unit(h.title, content, opening)
+    dated = next((d for d in (h.report_date, h.publish_date) if d), None)
+    h.inspection = _inspection(text, _opening_scope(content, opening), h.title, dated)
+    h.unit = _unit(h.title, content, opening, lines)
     h.unit_short = _unit_short(text, h.unit, opening)
     _level_region(h)
     return h
@@ -91,7 +78,7 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
 def _opening_line(content: list[Line]) -> Line | None:
     """The sentence that says who inspected whom: '…巡察组对X进行了巡察'."""
     for ln in content:
-        if TARGET_RE.search(ln.text) and ("部署" in ln.text or TEAM_RE.search(ln.text)):
+        if TARGET_RE.search(ln.text) and ("部署" in ln.text or find_teams(ln.text)):
             return ln
     return next((ln for ln in content if TARGET_RE.search(ln.text)), None)
 
@@ -111,31 +98,105 @@ def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
 
 
 def _clean_title(title: str) -> str:
+    title = re.sub(r"^(?:文件名称|标题|文章标题|名称)\s*[:：]\s*", "", title.strip())
     return re.sub(r"^【[^】]{1,12}】", "", title).strip()
 
 
-def _unit(title: str | None, content: list[Line], opening: Line | None) -> str | None:
-    if title:
-        head = _clean_title(title).split("关于", 1)[0].strip()
-        if 2 <= len(head) <= 40 and ORG_SUFFIX.search(head):
+def _unit(title: str | None, content: list[Line], opening: Line | None, lines: list[Line]) -> str | None:
+    """The reporting unit: the title's head, else the signature, else the opening's target (a place
+    means its party committee), else the page's metadata block (发布机构, 文件名称)."""
+    for head in (_title_head(title), _signature_org(content)):
+        if head:
             return head
-    signature = _signature_org(content)
-    if signature:
-        return signature
     m = TARGET_RE.search(opening.text) if opening else None
-    if m and m["t"] not in SELF_REFERENCES:
-        return m["t"]
+    target = _target_unit(m["t"], opening.text) if m else None
+    if target:
+        return target
+    return _metadata_unit(lines)
+
+
+def _title_head(title: str | None) -> str | None:
+    if not title:
+        return None
+    head = _clean_title(title).split("关于", 1)[0].strip()
+    return head if 2 <= len(head) <= 60 and ORG_SUFFIX.search(head) else None
+
+
+def _target_unit(target: str, opening: str) -> str | None:
+    """The inspected body as the opening names it: '(简称…)' asides and extension clauses
+    ('及延伸对…') dropped; a list of several units ('等4家单位') is no single unit; a bare place
+    (东昌府区) is inspected as its party committee, named as the feedback clause names it."""
+    target = ABBREVIATION_ASIDE.sub("", target)
+    target = EXTENSION.split(target, 1)[0].strip()
+    if not target or target in SELF_REFERENCES or MANY_UNITS.search(target):
+        return None
+    items = _list_items(target)
+    if len(items) > 1:
+        if not ORG_SUFFIX.search(items[0]):
+            return None
+        target = items[0]  # 洪梅镇党委和10个村(社区)党组织: the body that reports
+    if _is_place(target):
+        recipient = re.search(rf"向(?:中共)?(?P<r>{re.escape(target)}[^,,。反]{{0,4}}?(?:党委|委))", opening)
+        return recipient["r"] if recipient else target + ("党委" if target.endswith("自治区") else "委")
+    return target
+
+
+def _list_items(target: str) -> list[str]:
+    """Split a list of inspected bodies at 、/及/和/以及 outside parentheses."""
+    items, depth, start, i = [], 0, 0, 0
+    while i < len(target):
+        ch = target[i]
+        depth += ch in "(（"
+        depth -= ch in ")）" and depth > 0
+        sep = next((w for w in ("以及", "、", "及", "和") if target.startswith(w, i)), None) if depth == 0 else None
+        if sep and not (ORG_SUFFIX.search(target[start:i]) or target[start:i].endswith((")", "）"))):
+            sep = None  # 人力资源和社会保障局: one name, not a list
+        if sep:
+            items.append(target[start:i])
+            start = i + len(sep)
+            i = start
+            continue
+        i += 1
+    items.append(target[start:])
+    return [x.strip() for x in items if x.strip()]
+
+
+def _is_place(name: str) -> bool:
+    """A name that is only a place (东莞市, 深圳市宝安区), not a body in it."""
+    from .places import find_places
+    found = find_places(name)
+    return bool(found) and found[-1][1] == len(name) and found[0][0] == 0
+
+
+def _metadata_unit(lines: list[Line]) -> str | None:
+    """A page's metadata block: 发布机构: X, or 文件名称/标题: X关于….."""
+    for ln in lines[:60]:
+        m = METADATA.match(ln.text)
+        if not m:
+            continue
+        value = m["v"].strip()
+        if m["k"] in ("发布机构", "发文机关", "发布单位", "来源单位", "发文单位"):
+            if 2 <= len(value) <= 40 and ORG_SUFFIX.search(value):
+                return value
+        else:
+            head = _title_head(value)
+            if head:
+                return head
     return None
 
 
 def _signature_org(content: list[Line]) -> str | None:
-    """The signing body: an org-like line right before the closing date, near the end."""
+    """The signing body: org-like lines right before the closing date, near the end; two or three
+    such lines are units reporting jointly (joined with 、)."""
     tail = content[-12:]
     for i in range(len(tail) - 1, 0, -1):
         if SIGNATURE_DATE.match(tail[i].text.replace(" ", "")):
-            prev = tail[i - 1].text
-            if len(prev) <= 40 and ORG_SUFFIX.search(prev) and "。" not in prev:
-                return prev
+            orgs: list[str] = []
+            for ln in reversed(tail[max(0, i - 3):i]):
+                if not (len(ln.text) <= 40 and ORG_SUFFIX.search(ln.text) and "。" not in ln.text):
+                    break
+                orgs.insert(0, ln.text)
+            return "、".join(orgs) or None
     return None
 
 
@@ -228,23 +289,54 @@ def _signature_date(content: list[Line]) -> DateValue | None:
     return None
 
 
-def _inspection(text: str, opening: Line | None, title: str | None, context_year: int | None) -> Inspection:
+def _opening_scope(content: list[Line], opening: Line | None) -> Line | None:
+    """The opening sentence, and the paragraph after it when the feedback is told there
+    ('…开展了巡察。' then '2022年1月27日,巡察组向…反馈…')."""
+    if opening is None or "反馈" in opening.text:
+        return opening
+    after = [ln for ln in content if ln.start >= opening.end][:1]
+    if after and "反馈" in after[0].text and len(after[0].text) < 400:
+        return Line(opening.start, after[0].end, opening.text + "\n" + after[0].text)
+    return opening
+
+
+def _inspection(text: str, opening: Line | None, title: str | None, dated: DateValue | None) -> Inspection:
     insp = Inspection()
     scope = opening.text if opening else ""
     offset = opening.start if opening else 0
     m = TARGET_RE.search(scope)
     kind_source = (m["k"] if m else None) or _first_kind(title or "") or _first_kind(text)
     insp.kind = kind_source.replace("巡查", "巡察") if kind_source else None
-    deploy = re.search(rf"根据(?P<lvl>{LEVEL})", scope)
-    team = TEAM_RE.search(scope) or TEAM_RE.search(text)
-    if team:
-        insp.inspector_text = team.group(0)
-        insp.inspector = canonical_team(team, deploy["lvl"] if deploy else None)
+    deploy = re.search(rf"(?:根据|按照)(?P<lvl>{LEVEL})", scope)
+    teams = _inspecting_teams(scope) or _inspecting_teams(text[:4000])
+    if teams:
+        level = deploy["lvl"] if deploy else None
+        insp.inspector_text = "、".join(t.text for t in teams)
+        insp.inspector = "、".join(dict.fromkeys(t.canonical(level) for t in teams))
     insp.span = (offset, offset + len(scope)) if opening else None
     rnd = ROUND_RE.search(title or "") or ROUND_RE.search(scope)
-    insp.round = rnd.group(0) if rnd else None
-    _inspection_dates(insp, scope, offset, context_year)
+    insp.round = rnd.group(0) if rnd else next((t.round for t in teams if t.round), None)
+    _inspection_dates(insp, scope, offset, dated)
     return insp
+
+
+def _inspecting_teams(scope: str) -> list[Team]:
+    """The team(s) that inspected: the first team named, with any listed right after it
+    (第一巡察组、第六巡察组); a bare 巡察组 only when no more specific name is given."""
+    teams = find_teams(scope)
+    if not teams:
+        return []
+    specific = [t for t in teams if not t.generic]
+    if not specific:
+        return teams[:1]
+    out = [specific[0]]
+    for t in specific[1:]:
+        gap = scope[out[-1].span[1]:t.span[0]]
+        if gap in ("、", "和", "及", "与", ",") and t.canonical() != out[-1].canonical():
+            out.append(t)
+        else:
+            break
+    return out
 
 
 def _first_kind(s: str) -> str | None:
@@ -252,21 +344,44 @@ def _first_kind(s: str) -> str | None:
     return m.group(0) if m else None
 
 
-def _inspection_dates(insp: Inspection, scope: str, offset: int, context_year: int | None) -> None:
-    """start/end from the 'D至D' pair; feedback from the date in the clause that says 反馈."""
+def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValue | None) -> None:
+    """start/end from the 'D至D' pair (several stays 'D至D、D至D': start of the first, end of the last);
+    feedback from the date in the clause that says 反馈. Missing years come from the previous date,
+    else from the report's own date (never after it: an inspection precedes its report)."""
     sentences = [(s.start(), s.group(0)) for s in re.finditer(r"[^。]+。?", scope)]
     start_end, feedback = [], None
     for pos, sentence in sentences:
         dates = find_dates(sentence, offset + pos)
-        if not start_end and len(dates) >= 2 and re.search(r"至|到|—|-|~", sentence[
-                dates[0].span[1] - offset - pos:dates[1].span[0] - offset - pos]):
+        if not start_end and len(dates) >= 2 and _joined(scope, offset, dates[0], dates[1]):
             start_end = dates[:2]
             dates = dates[2:]
+            while len(dates) >= 2 and _listed(scope, offset, start_end[1], dates[0]) \
+                    and _joined(scope, offset, dates[0], dates[1]):
+                start_end[1] = dates[1]
+                dates = dates[2:]
         if feedback is None and "反馈" in sentence and dates:
             feedback = dates[0]
     seq = [d for d in (*start_end, feedback) if d is not None]
-    resolved = dict(zip(map(id, seq), resolve_sequence(seq, context_year), strict=False))
+    year = int(dated.iso[:4]) if dated else None
+    values = resolve_sequence(seq, year)
+    if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
+        values = resolve_sequence(seq, year - 1)
+    resolved = dict(zip(map(id, seq), values, strict=False))
     if start_end:
         insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
     if feedback is not None:
         insp.feedback = resolved[id(feedback)]
+
+
+def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
+    return scope[a.span[1] - offset:b.span[0] - offset]
+
+
+def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
+    """'D至D', 'D到D', 'D—D': a range."""
+    return bool(re.fullmatch(r"\s*(?:至|到|—|-|~|－)\s*", _between(scope, offset, a, b)))
+
+
+def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
+    """'D至D、D至D': another stay of the same inspection."""
+    return bool(re.fullmatch(r"\s*(?:、|和|及|,)\s*", _between(scope, offset, a, b)))

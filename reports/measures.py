@@ -1,4 +1,4 @@
-"""Split rectification text into measures, and read the status a report states for a problem.
+"""Split rectification text into measures (status phrases live in reports/status.py).
 
 Markers seen in real reports: 一是…二是…, ①②, sub-unit labels (博物馆整改情况:), line-initial
 1. / (1); with no markers at all, each sentence is a measure.
@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import re
 
+from .grammar import CJK
 from .model import Measure, Span
+from .numerals import CN_ORDINAL_CLASS
 
-__all__ = ["RECT_LABEL", "find_status", "split_measures"]
+__all__ = ["RECT_LABEL", "split_measures"]
 
-RECT_LABEL = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,12}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
+RECT_LABEL = re.compile(rf"^(?P<who>[{CJK}]{{2,12}}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
                         r"|整改措施|落实情况|整改进展)\s*[:：]\s*")
 MARKER = re.compile(
-    r"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>[一二三四五六七八九十]{1,3}是)"
+    rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
     r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
-    r"|(?:(?<=^)|(?<=\n))\s*(?P<who>[\u4e00-\u9fff]{2,12}?)(?:整改情况|进展情况)\s*[:：]",
+    rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
     re.MULTILINE)
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
-STATUS_PHRASE = re.compile(
-    r"(?:此项工作)?需要?长期坚持|(?:巡[察视]期间)?已立行立改|已整改到位|已完成整改|整改完成|基本完成整改"
-    r"|正在(?:整改|推进)|取得阶段性(?:成果|成效|进展)|持续推进中|(?<=问题)立行立改")
-
 
 def _clean(s: str) -> str:
     """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
@@ -71,9 +69,3 @@ def _sentences(text: str, start: int, end: int) -> list[Measure]:
         if measure:
             out.append(measure)
     return out
-
-
-def find_status(rectification: str) -> str | None:
-    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
-    m = STATUS_PHRASE.search(rectification)
-    return m.group(0) if m else None

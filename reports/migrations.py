@@ -70,6 +70,12 @@ MIGRATIONS: list[str] = [
     CREATE INDEX mentions_entity ON mentions(entity_id);
     CREATE INDEX problems_category ON problems(report_id, category_ordinal);
     """,
+    # 2 (issue 9): problem kind (problem | rectification_item) and Traditional originals kept for display
+    """
+    ALTER TABLE problems ADD COLUMN kind TEXT NOT NULL DEFAULT 'problem';
+    ALTER TABLE reports ADD COLUMN script TEXT NOT NULL DEFAULT 'simplified';
+    ALTER TABLE reports ADD COLUMN display_text TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

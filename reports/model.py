@@ -86,6 +86,7 @@ class Problem:
     measures: list[Measure] = field(default_factory=list)
     status: str | None = None
     children: list[Problem] = field(default_factory=list)
+    kind: str = "problem"  # problem | rectification_item (a heading of a narrative report's work)
 
     def walk(self) -> Iterator[Problem]:
         yield self
@@ -139,6 +140,8 @@ class Report:
     sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
+    script: str = "simplified"        # simplified | traditional (then `text` is the t2s conversion)
+    display_text: str | None = None   # the Traditional original, same length as `text`
 
     def problems(self) -> Iterator[Problem]:
         """Every problem, parents before their children, in document order."""
@@ -154,9 +157,10 @@ class Report:
         return next((s.value for s in self.stated if s.key == key), None)
 
     def found(self) -> dict[str, int]:
-        top = [p for c in self.categories for p in c.problems]
+        """Counts of feedback problems; rectification items of a narrative report are not problems."""
+        top = [p for c in self.categories for p in c.problems if p.kind == "problem"]
         return {
-            "categories": sum(1 for c in self.categories if c.problems),
+            "categories": sum(1 for c in self.categories if any(p.kind == "problem" for p in c.problems)),
             "problems": len(top),
-            "leaf_problems": sum(1 for p in self.problems() if not p.children),
+            "leaf_problems": sum(1 for p in self.problems() if not p.children and p.kind == "problem"),
         }

@@ -14,6 +14,8 @@ import re
 
 from reports.normalize import normalize_chars
 
+from .grammar import CJK
+
 __all__ = ["is_noise_line", "is_publish_info"]
 
 # "当前位置:…", "您现在的位置:…" (breadcrumb lead-ins).
@@ -30,7 +32,7 @@ _BYLINE_ANYWHERE = re.compile(r"(来源|发布时间|作者|编辑|浏览量|浏
 _DATETIME = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 _FONT_SIZE = re.compile(r"(字体|字号)\s*[::]?\s*[\[【]?\s*(大\s*中\s*小|[\]】])|[\[【](字体|字号)\s*[::]")
 # "♦ 阅读上一篇", "上一篇:xxx", "下一篇".
-_PREV_NEXT = re.compile(r"^[^\w\u4e00-\u9fff]*(阅读)?(上一篇|下一篇|上一条|下一条)")
+_PREV_NEXT = re.compile(rf"^[^\w{CJK}]*(阅读)?(上一篇|下一篇|上一条|下一条)")
 _LINK = re.compile(r"^(本文链接|本文地址|原文链接|文章链接|页面链接|相关链接)\s*[::]")
 _QR = re.compile(r"^(扫一扫|用手机扫|手机扫描|微信扫一扫)")
 _SHARE = re.compile(r"^(分享到|分享至)|^分享\s*[::]")

@@ -14,7 +14,9 @@ import re
 from bisect import bisect_right
 from typing import Any
 
-__all__ = ["OffsetMap", "normalize", "normalize_chars"]
+from .grammar import CJK
+
+__all__ = ["PINYIN_GLOSS", "OffsetMap", "normalize", "normalize_chars"]
 
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _NEWLINES = "\u000b\u000c\u0085\u2028\u2029"
@@ -108,10 +110,16 @@ class OffsetMap:
         return f"OffsetMap(anchors={len(self._t)}, text_len={self.text_len}, original_len={self.original_len})"
 
 
+# Crawler noise: a pinyin gloss after a character, 衛(wèi)生 -> 衛生. Only a syllable with a tone
+# mark or tone digit right after a Chinese character counts, so (a) or (ABC) stay.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+PINYIN_GLOSS = (rf"(?<=[{CJK}])[(（](?=[a-zü]*[{_TONED}1-5])[a-zü{_TONED}]{{1,6}}[1-5]?[)）]")
+
+
 def _drop_pattern() -> re.Pattern[str]:
-    """Characters that vanish: table entries mapping to '' plus the \\r of every \\r\\n."""
+    """What vanishes: table entries mapping to '', the \\r of every \\r\\n, pinyin glosses."""
     dropped = "".join(re.escape(chr(cp)) for cp, rep in sorted(_TABLE.items()) if rep == "")
-    return re.compile(f"(?:[{dropped}]|\\r(?=\\n))+")
+    return re.compile(f"(?:[{dropped}]|\\r(?=\\n)|{PINYIN_GLOSS})+")
 
 
 _DROP_RE = _drop_pattern()

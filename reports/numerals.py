@@ -1,12 +1,15 @@
 """Chinese numerals as they appear in report numbering (一, 十一, 二十三, 一百零五)."""
 from __future__ import annotations
 
-__all__ = ["CN_DIGITS", "CN_NUM_CLASS", "cn_to_int", "int_to_cn", "to_int"]
+__all__ = ["CN_COUNT_CLASS", "CN_DIGITS", "CN_NUM_CLASS", "CN_ORDINAL_CLASS", "cn_to_int", "int_to_cn", "to_int"]
 
 CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
              "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUM_CLASS = "[零〇一二两三四五六七八九十百千]"
+# Numbering markers (一、 (二) 三是) use only these; counts (十二个问题, 两个方面) add 百 and 两.
+CN_ORDINAL_CLASS = "[一二三四五六七八九十]"
+CN_COUNT_CLASS = "[一二三四五六七八九十百两]"
 
 
 def cn_to_int(s: str) -> int | None:

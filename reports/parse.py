@@ -10,17 +10,20 @@ import os
 import re
 
 from .counts import find_stated_counts
+from .grammar import PARTY_ORGAN
 from .header import parse_header
+from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
-from .structure import choose_scheme, find_problem_part, read_categories
+from .script import to_simplified
+from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
 CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
-                          r"|[^。,,]{2,40}(?:党组|党委|委员会))$")
+                          rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 
 def report_id(text: str) -> str:
@@ -31,6 +34,12 @@ def report_id(text: str) -> str:
 
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None) -> Report:
+    """Traditional text is parsed (and searched) in Simplified; the original stays in
+    `Report.display_text` with every span valid in both (reports/script.py)."""
+    original = text
+    simplified = to_simplified(text)
+    if simplified is not None:
+        text = simplified
     lines = split_lines(text)
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
@@ -38,8 +47,15 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     scheme = choose_scheme(body)
     part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
+    narrative = is_narrative(categories)
+    if not categories:
+        headings = read_categories(text, heading_part(body), SHALLOW)
+        if is_narrative(headings[0]):
+            (categories, sections), narrative, part = headings, True, heading_part(body)
+    items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
-        id=report_id(text), text=text, source_path=source_path, source_format=source_format,
+        id=report_id(original), script="traditional" if simplified is not None else "simplified",
+        display_text=original if simplified is not None else None, text=text, source_path=source_path, source_format=source_format,
         encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,
         level=header.level, region=header.region, inspection=header.inspection,
         report_date=header.report_date, publish_date=header.publish_date,
@@ -48,6 +64,9 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     report.stated = find_stated_counts(text, header.body_start, preamble_end)
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
+    if narrative:
+        report.warnings.append(f"the report does not list its problems: {items} headings of rectification "
+                               "work were read as rectification items, not problems")
     return report
 
 

@@ -5,8 +5,8 @@ additions other tools may ignore.
 """
 from __future__ import annotations
 
-from .counts import status_code
 from .model import STATUS_KEYS, DateValue, Problem, Report
+from .status import status_code
 
 __all__ = ["problem_to_json", "report_to_json"]
 
@@ -17,7 +17,7 @@ def _iso(d: DateValue | None) -> str | None:
 
 def problem_to_json(p: Problem) -> dict:
     return {
-        "id": p.id, "label": p.label, "text": p.text, "span": list(p.span),
+        "id": p.id, "kind": p.kind, "label": p.label, "text": p.text, "span": list(p.span),
         "measures": [m.text for m in p.measures],
         "status": p.status, "status_code": status_code(p.status) if p.status else None,
         "rectification": p.rectification,
@@ -49,6 +49,7 @@ def report_to_json(r: Report) -> dict:
         "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
         "found": r.found(),
         "truncated": r.truncated,
+        "script": r.script,
         "warnings": r.warnings,
         "categories": [{"ordinal": c.ordinal, "label": c.label, "title": c.title,
                         "stated_problems": c.stated_problems,

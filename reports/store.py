@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
-from .counts import status_code
 from .migrations import MIGRATIONS, SCHEMA_VERSION
 from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
+from .status import status_code
 
 __all__ = ["Store", "StoreError", "problem_at"]
 
@@ -127,8 +127,9 @@ class Store:
         """One row per report: header fields, stated and found counts, warnings."""
         rows = self.conn.execute(
             "SELECT r.*, "
-            " (SELECT COUNT(*) FROM problems p WHERE p.report_id=r.id AND p.parent_id IS NULL) AS problems,"
-            " (SELECT COUNT(*) FROM problems p WHERE p.report_id=r.id AND NOT EXISTS ("
+            " (SELECT COUNT(*) FROM problems p WHERE p.report_id=r.id AND p.parent_id IS NULL"
+            "  AND p.kind='problem') AS problems,"
+            " (SELECT COUNT(*) FROM problems p WHERE p.report_id=r.id AND p.kind='problem' AND NOT EXISTS ("
             "    SELECT 1 FROM problems c WHERE c.report_id=r.id AND c.parent_id=p.id)) AS leaf_problems,"
             " (SELECT COUNT(*) FROM categories c WHERE c.report_id=r.id) AS categories "
             "FROM reports r ORDER BY r.ingested_at, r.id").fetchall()
@@ -159,7 +160,8 @@ class Store:
 
     def problem_rows(self, report_ids: list[str] | None = None) -> list[dict]:
         """Problems with what search needs to filter and show: unit, category, measures."""
-        sql = ("SELECT p.*, r.unit, r.unit_short, r.level, r.region, r.kind, r.inspector, r.start_date,"
+        sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
+               " r.region, r.inspector, r.start_date,"
                " r.report_date, r.publish_date, c.title AS category FROM problems p"
                " JOIN reports r ON r.id = p.report_id"
                " JOIN categories c ON c.report_id = p.report_id AND c.ordinal = p.category_ordinal")
@@ -177,6 +179,7 @@ class Store:
         out = []
         for r in rows:
             d = dict(r)
+            d["kind"] = d.pop("inspection_kind")  # 巡视/巡察; the problem's own kind is item_kind
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)
@@ -210,12 +213,14 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
     db.execute(
         "INSERT INTO reports (id, source_path, source_format, encoding, title, unit, unit_short, level, region,"
         " kind, inspector, inspector_text, round, inspection_span, start_date, end_date, feedback_date,"
-        " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json, script,"
+        " display_text)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
          i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), _iso(i.start), _iso(i.end),
          _iso(i.feedback), _iso(r.report_date), _iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
-         json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json))
+         json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json, r.script,
+         r.display_text))
     db.executemany("INSERT INTO warnings VALUES (?,?,?)", [(r.id, n, w) for n, w in enumerate(r.warnings)])
     db.executemany("INSERT INTO stated_counts VALUES (?,?,?,?,?,?,?)",
                    [(r.id, n, s.key, s.value, s.text, *s.span) for n, s in enumerate(r.stated)])
@@ -224,9 +229,11 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
                    (r.id, c.ordinal, c.label, c.title, *c.span, c.stated_problems))
     for seq, p in enumerate(r.problems()):
         rect = p.rectification_span or (None, None)
-        db.execute("INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        db.execute("INSERT INTO problems (report_id, id, seq, parent_id, category_ordinal, label, text, start,"
+                   " end, rectification, rect_start, rect_end, status, status_code, kind)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (r.id, p.id, seq, p.parent_id, p.category_ordinal, p.label, p.text, *p.span,
-                    p.rectification, *rect, p.status, status_code(p.status) if p.status else None))
+                    p.rectification, *rect, p.status, status_code(p.status) if p.status else None, p.kind))
         db.executemany("INSERT INTO measures VALUES (?,?,?,?,?,?,?)",
                        [(r.id, p.id, n, m.label, m.text, *m.span) for n, m in enumerate(p.measures)])
 
@@ -258,7 +265,8 @@ def _load_report(db: sqlite3.Connection, row: sqlite3.Row) -> Report:
         encoding=row["encoding"], title=row["title"], unit=row["unit"], unit_short=row["unit_short"],
         level=row["level"], region=row["region"], inspection=inspection,
         report_date=_date(dates.get("report_date")), publish_date=_date(dates.get("publish_date")),
-        sections=json.loads(row["sections_json"]), truncated=bool(row["truncated"]))
+        sections=json.loads(row["sections_json"]), truncated=bool(row["truncated"]),
+        script=row["script"], display_text=row["display_text"])
     report.warnings = [w[0] for w in db.execute("SELECT message FROM warnings WHERE report_id=? ORDER BY seq",
                                                 (rid,))]
     report.stated = [StatedCount(s["key"], s["value"], s["text"], (s["start"], s["end"])) for s in db.execute(
@@ -273,7 +281,8 @@ def _load_report(db: sqlite3.Connection, row: sqlite3.Row) -> Report:
     for p in db.execute("SELECT * FROM problems WHERE report_id=? ORDER BY seq", (rid,)):
         rect = (p["rect_start"], p["rect_end"]) if p["rect_start"] is not None else None
         problem = Problem(p["id"], p["label"], p["text"], (p["start"], p["end"]), p["category_ordinal"],
-                          p["parent_id"], p["rectification"], rect, measures.get(p["id"], []), p["status"])
+                          p["parent_id"], p["rectification"], rect, measures.get(p["id"], []), p["status"],
+                          kind=p["kind"])
         by_id[problem.id] = problem
         if problem.parent_id is None:
             categories[problem.category_ordinal].problems.append(problem)

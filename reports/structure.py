@@ -11,22 +11,26 @@ import re
 from dataclasses import dataclass, field
 
 from .lines import Line
-from .measures import RECT_LABEL, find_status, split_measures
+from .measures import RECT_LABEL, split_measures
 from .model import Category, Problem
-from .numerals import to_int
+from .numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+from .status import find_status, heading_status, status_code
 
-__all__ = ["Section", "find_problem_part", "read_categories"]
+__all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 
-H1 = re.compile(r"^(?P<n>[一二三四五六七八九十]{1,3})[、.．]\s*(?P<t>.*)$")
-CAT = re.compile(r"^[(（](?P<n>[一二三四五六七八九十]{1,3})[)）]\s*(?P<t>.*)$")
+H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
+CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
-QNUM = re.compile(r"^问题(?P<n>[一二三四五六七八九十百]{1,4}|\d{1,3})\s*[:：]\s*(?P<t>.*)$")
+QNUM = re.compile(rf"^问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})\s*[:：]\s*(?P<t>.*)$")
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
-STATED_IN_TITLE = re.compile(r"[(（](?P<n>\d+|[一二三四五六七八九十]+)(?:个|项|条)(?:具体)?问题[)）]\s*$")
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
-INLINE_SPLIT = re.compile(r"[\u2460-\u2473]|(?<=[。;;])\s*[一二三四五六七八九十]{1,3}是")
+INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
+# An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
+WRAPPER = re.compile(r"^关于[“\"「](?P<f>[^”\"」]{4,200})[”\"」]的?(?:问题|方面)?的?"
+                     r"(?:整改|整改情况|整改落实情况|整改进展情况)?[。;;]?$")
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,12 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
                                                    and s.problem_score() >= 2)]
     return [ln for s in chosen for ln in s.lines]
+
+
+def heading_part(lines: list[Line]) -> list[Line]:
+    """Every numbered section with its lines, for reading a report whose only structure is
+    headings (一、 then (一)): a narrative report that never numbers problems."""
+    return [ln for s in _sections(lines) if s.heading for ln in (s.heading, *s.lines)]
 
 
 class _Reader:
@@ -244,13 +254,19 @@ class _Reader:
                 s_end = split
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         p.text = re.sub(r"\s*\n\s*", "", self.text[p.span[0]:p.span[1]])
+        wrapped = WRAPPER.match(p.text)
+        if wrapped:
+            p.text = wrapped["f"]  # the span keeps pointing at the whole item, wrapper included
         if rect:
             r_start, r_end = rect[0].start, rect[-1].end
             p.rectification_span = (r_start, r_end)
             p.rectification = self.text[r_start:r_end].strip()
             p.measures = split_measures(self.text, (r_start, r_end))
             p.status = find_status(p.rectification)
-        if p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
+        section = heading_status(category.title)
+        if section and not (p.status and status_code(p.status) == status_code(section)):
+            p.status = section  # a status-split report: the section says it for every problem in it
+        elif p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
             p.status = "已立行立改"
 
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from reports.header import TEAM_RE, canonical_team
 from reports.parse import parse_text, report_id
+from reports.teams import parse_team
 
 EXPECTED = {
     # prefix: (categories, problems, leaf problems)
@@ -183,7 +183,7 @@ def test_sentence_broken_across_paragraphs_is_one_measure():
     ("省委第13巡视组", "省委第十三巡视组"),
 ])
 def test_inspector_forms(written, canonical):
-    assert canonical_team(TEAM_RE.search(written), "市委") == canonical
+    assert parse_team(written).canonical("市委") == canonical
 
 
 def test_chinese_numerals_round_trip():

@@ -1,0 +1,50 @@
+"""Status phrases, one definition: what a report says about how far a problem's rectification got.
+
+`STATUS_WORDS` maps each status code to its phrases (used for stated counts and to code any phrase);
+`STATUS_PHRASE` is the stricter set of whole status sentences read from a problem's rectification
+text; `heading_status` reads a status-split section heading ((一)已整改完成的问题).
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["STATUS_CODES", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code"]
+
+STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
+# Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
+STATUS_WORDS: list[tuple[str, str]] = [
+    ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
+    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
+    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
+    ("immediate", r"已立行立改|立行立改"),
+]
+
+STATUS_PHRASE = re.compile(
+    r"(?:此项工作)?需要?长期坚持|(?:巡[察视]期间)?已立行立改|已整改到位|已完成整改|整改完成|基本完成整改"
+    r"|正在(?:整改|推进)|取得阶段性(?:成果|成效|进展)|持续推进中|(?<=问题)立行立改")
+# A section heading that is a status, not a topic: 已整改完成的问题, 正在推进整改的问题(5个), 需长期坚持的问题.
+_HEADING = re.compile(r"^(?P<s>.{2,16}?)的?(?:问题|事项|整改事项)(?:清单)?$")
+
+
+def status_code(phrase: str) -> str | None:
+    """completed / basically_completed / in_progress / long_term / immediate for a status phrase."""
+    for key, pattern in STATUS_WORDS:
+        if re.search(pattern, phrase):
+            return key
+    return None
+
+
+def find_status(rectification: str) -> str | None:
+    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
+    m = STATUS_PHRASE.search(rectification)
+    return m.group(0) if m else None
+
+
+def heading_status(title: str) -> str | None:
+    """The status a section heading gives all its problems, as written ('已整改完成'), or None when the
+    heading names a topic (贯彻落实…方面) rather than a status."""
+    m = _HEADING.match(title.strip())
+    if not m or status_code(m["s"]) is None:
+        return None
+    return m["s"]

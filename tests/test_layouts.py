@@ -1,0 +1,134 @@
+"""Issue 9 layouts: status-split reports, wrapped item texts, narrative reports without itemised
+problems (written from the issue's description: the corpus and dev set have no such report)."""
+from __future__ import annotations
+
+from embeddings.search import Filters, ProblemTable
+from reports.parse import parse_text
+from reports.serialize import report_to_json
+
+HEAD = ("中共益阳市财政局党组关于巡察整改进展情况的通报\n"
+        "根据市委统一部署,2024年3月15日至6月12日,市委第一巡察组对市财政局党组开展了巡察。2024年8月13日,"
+        "巡察组向市财政局党组反馈了巡察意见。\n一、整改工作开展情况\n党组召开专题会议研究部署。\n")
+
+STATUS_SPLIT = HEAD + (
+    "二、巡察反馈问题整改落实情况\n"
+    "(一)已整改完成的问题(2个)\n"
+    "1.关于“理论学习不深入”问题的整改。\n"
+    "整改情况:一是制定学习计划。二是开展专题学习。此项工作需要长期坚持。\n"
+    "2.关于“财务报销审核不严”问题的整改。\n"
+    "整改情况:修订财务报销制度。\n"
+    "(二)正在推进整改的问题(1个)\n"
+    "3.关于“制度建设滞后”问题的整改。\n"
+    "整改情况:已完成制度清理,正在修订3项制度。\n")
+
+NARRATIVE = (
+    "中共某某大学委员会关于巡视整改进展情况的通报\n"
+    "根据中央统一部署,2023年4月10日至6月30日,中央第十二巡视组对某某大学党委开展了常规巡视。2023年9月5日,"
+    "中央巡视组向某某大学党委反馈了巡视意见。按照有关要求,现将巡视整改进展情况予以公布。\n"
+    "一、提高政治站位,以高度政治责任感抓好巡视整改\n学校党委把巡视整改作为重大政治任务。\n"
+    "二、坚持问题导向,扎实推进巡视整改落实\n"
+    "(一)深入学习贯彻习近平新时代中国特色社会主义思想\n"
+    "1.健全理论学习常态长效机制。学校党委修订理论学习中心组学习制度,全年开展集体学习12次。\n"
+    "2.推动党的创新理论进教材进课堂。开设专题课程8门。\n"
+    "(二)全面贯彻党的教育方针\n"
+    "3.完善思政课建设体系。出台思政课建设实施方案。\n"
+    "4.加强师德师风建设。修订师德考核办法。\n"
+    "三、持续深化整改,巩固拓展巡视整改成果\n学校党委将持续抓好整改。\n")
+
+
+def _problems(d: dict) -> list[dict]:
+    return [p for c in d["categories"] for p in c["problems"]]
+
+
+def test_status_split_sections_give_each_problem_its_status():
+    d = report_to_json(parse_text(STATUS_SPLIT))
+    problems = _problems(d)
+    assert [p["status_code"] for p in problems] == ["completed", "completed", "in_progress"]
+    assert all(p["kind"] == "problem" for p in problems)
+    assert d["found"]["problems"] == 3
+
+
+def test_wrapped_item_text_is_the_finding_and_the_span_keeps_the_wrapper():
+    r = parse_text(STATUS_SPLIT)
+    p = r.find_problem("1")
+    assert p.text == "理论学习不深入"
+    assert r.text[p.span[0]:p.span[1]] == "关于“理论学习不深入”问题的整改。"
+
+
+def test_narrative_report_headings_are_rectification_items():
+    r = parse_text(NARRATIVE)
+    d = report_to_json(r)
+    items = _problems(d)
+    assert len(items) == 4 and {p["kind"] for p in items} == {"rectification_item"}
+    assert d["found"]["problems"] == 0 and d["found"]["leaf_problems"] == 0
+    assert any("does not list its problems" in w for w in d["warnings"])
+    assert not any("no problem section" in w for w in d["warnings"])
+    assert d["inspection"]["inspector"] == "中央第十二巡视组"
+    assert items[0]["text"] == "健全理论学习常态长效机制。"
+    assert items[0]["measures"] == ["学校党委修订理论学习中心组学习制度,全年开展集体学习12次。"]
+
+
+def test_itemised_reports_stay_problems(corpus_reports):
+    for r in corpus_reports.values():
+        assert {p.kind for p in r.problems()} == {"problem"}
+        assert all(k in ("problem", "rectification_item") for p in r.problems() for k in [p.kind])
+
+
+def test_every_problem_in_json_carries_kind_and_status_code(corpus_reports):
+    def walk(ps):
+        for p in ps:
+            yield p
+            yield from walk(p["children"])
+    for r in corpus_reports.values():
+        for p in walk(_problems(report_to_json(r))):
+            assert p["kind"] == "problem" and "status_code" in p
+
+
+def test_search_can_include_or_exclude_rectification_items():
+    rows = []
+    for r in (parse_text(STATUS_SPLIT), parse_text(NARRATIVE)):
+        rows += [{"report_id": r.id, "id": p.id, "text": p.text, "item_kind": p.kind, "kind": r.inspection.kind}
+                 for p in r.problems()]
+    table = ProblemTable(rows)
+    assert table.mask(Filters()) is None
+    only_problems = table.mask(Filters.of({"item_kind": "problem"}))
+    only_items = table.mask(Filters.of({"item_kind": "rectification_item"}))
+    assert int(only_problems.sum()) == 3 and int(only_items.sum()) == 4
+    assert not (only_problems & only_items).any()
+
+
+def test_narrative_report_with_headings_only():
+    # The same report without numbered items: (一)/(二) headings followed by paragraphs of work.
+    text = NARRATIVE.replace("1.健全理论学习常态长效机制。", "(一)健全理论学习常态长效机制\n") \
+        .replace("2.推动党的创新理论进教材进课堂。", "(二)推动党的创新理论进教材进课堂\n") \
+        .replace("(一)深入学习贯彻习近平新时代中国特色社会主义思想\n", "") \
+        .replace("(二)全面贯彻党的教育方针\n", "") \
+        .replace("3.完善思政课建设体系。", "(三)完善思政课建设体系\n") \
+        .replace("4.加强师德师风建设。", "(四)加强师德师风建设\n")
+    r = parse_text(text)
+    items = list(r.problems())
+    assert [p.text for p in items] == ["健全理论学习常态长效机制", "推动党的创新理论进教材进课堂",
+                                       "完善思政课建设体系", "加强师德师风建设"]
+    assert {p.kind for p in items} == {"rectification_item"} and r.found()["problems"] == 0
+    assert items[0].rectification.startswith("学校党委修订理论学习中心组学习制度")
+    assert r.text[slice(*items[0].span)] == "健全理论学习常态长效机制"
+    assert any("does not list its problems" in w for w in r.warnings)
+
+
+def test_store_keeps_item_kind_and_the_traditional_original(tmp_path):
+    import opencc
+
+    from reports.store import Store
+    traditional = opencc.OpenCC("s2t").convert(STATUS_SPLIT)
+    narrative, trad = parse_text(NARRATIVE), parse_text(traditional)
+    with Store(tmp_path / "x.db") as st:
+        st.add(narrative)
+        st.add(trad)
+        back = st.load(narrative.id)
+        assert {p.kind for p in back.problems()} == {"rectification_item"} and back.found()["problems"] == 0
+        summary = {s["report_id"]: s for s in st.summaries()}
+        assert summary[narrative.id]["found"]["problems"] == 0 and summary[trad.id]["found"]["problems"] == 3
+        back = st.load(trad.id)
+        assert back.script == "traditional" and back.display_text == traditional
+        rows = {(r["report_id"], r["item_kind"], r["kind"]) for r in st.problem_rows()}
+        assert rows == {(narrative.id, "rectification_item", "巡视"), (trad.id, "problem", "巡察")}
