@@ -1,6 +1,6 @@
 """Retrieval quality on two labelled sets, `similar` on hand-labelled topics, and the search calibration.
 
-    HF_HUB_OFFLINE=1 python bench/eval_search.py [--fit] [--cache DIR] [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_search [--fit] [--cache DIR] [--no-write]
 
 Sets (heading-only parents are never hits, so their judgements are left out of both):
 - lexical: bench/eval/queries.json, 34 queries that share much wording with the problems (in-sample:
@@ -34,7 +34,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -342,7 +341,7 @@ def main() -> None:
         from embeddings.encoder import DEFAULT_MODEL
 
         shipped = Calibration(models, {"search": floor, "similar": sim_floor}, model_name=DEFAULT_MODEL, provenance={
-            "fitted": date.today().isoformat(), "command": "HF_HUB_OFFLINE=1 python bench/eval_search.py --fit",
+            "fitted": date.today().isoformat(), "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search --fit",
             "search": "candidates (top 20 dense + top 20 lexical) of bench/eval/queries.json and paraphrases.json",
             "similar": "candidates of each tests/gold/topics.json problem; relevant = same topic, other report",
             "min_score": "the floor with the best F1 for 'relevant' over leave-one-report-out probabilities"})
@@ -381,7 +380,7 @@ def main() -> None:
     out = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared), python {platform.python_version()}",
-        "command": "HF_HUB_OFFLINE=1 python bench/eval_search.py" + (" --fit" if args.fit else ""),
+        "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search" + (" --fit" if args.fit else ""),
         "problems": table.size, "heading_only": int(table.heading_only.sum()),
         "queries": {"lexical": len(lex_set), "paraphrase": len(para_set), "offdomain": len(offdomain),
                     "similar": len(sim_q)},

@@ -1,20 +1,16 @@
 """Search-only latency at 100k synthetic problems: the earlier min-max path vs the calibrated one, interleaved
 query by query so that a busy machine slows both alike (issue 10's check that calibration costs nothing).
 
-    HF_HUB_OFFLINE=1 python bench/latency_calibrated.py
+    HF_HUB_OFFLINE=1 python -m bench.latency_calibrated
 """
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import bench_search as B
-from eval_search import Embeddings
-
+from bench import bench_search as B
+from bench.eval_search import Embeddings
 from bench.evaluate import load_labels
 from embeddings.calibration import default_calibration
 from embeddings.index import VectorIndex, choose_kind

@@ -1,25 +1,5 @@
-"""Scores that mean something: the estimated probability that a hit is relevant, from absolute features.
-
-Why not the cosine or a min-max fused score: e5 cosines crowd into 0.75-0.95 for any Chinese text (a
-weather query scores 0.84 against a report), and a per-query min-max score gives every query's top
-hit 1.0. Two features are comparable across queries instead:
-
-``z``
-    the hit's cosine standardised against the corpus: (cos - q.mu) / sqrt(q^T Sigma q), where mu and
-    Sigma are the mean and covariance of the indexed vectors. q.mu is exactly the query's mean cosine
-    over the corpus, and the denominator its standard deviation, so ``z`` says how far the hit stands
-    out from the bulk for *this* query; an off-domain query has no outliers.
-``bm25``
-    log(1 + BM25) of the hit over jieba tokens plus concept tokens (embeddings/lexicon.py).
-``z_rel``, ``bm25_rel``
-    the same relative to the query's best candidate (z - max z; BM25 / max BM25). Used by the
-    `similar` models only: a whole problem as the query makes raw BM25 large and uneven.
-
-A logistic model per (purpose, mode) maps them to a probability; its coefficients are fitted on the
-labelled sets by ``bench/eval_search.py --fit`` (leave-one-report-out figures in bench/RESULTS.md)
-and shipped in ``calibration.json``. The hybrid ranks by this probability, so one model both fuses
-and calibrates (docs/decisions.md, "Calibrated search scores").
-"""
+"""Scores that mean something: the estimated probability that a hit is relevant, from absolute features
+(corpus-standardised cosine, log BM25). Why and how fitted: docs/decisions.md (Search quality)."""
 from __future__ import annotations
 
 import json

@@ -1,15 +1,5 @@
-"""Inspection vocabulary as concepts: a text containing any form of a concept gets that concept's token.
-
-Why: officers and reports name one thing in many ways (一把手 / 主要负责人 / 党组书记; 党课 / 支委会 /
-三会一课). BM25 only sees shared words; a shared concept token lets a query and a problem meet when
-their words differ. The concepts, their forms and the rules they come from are data
-(``lexicon.json``, each with a ``source``); how it was built and measured: docs/decisions.md,
-"Search lexicon".
-
-Matching is plain substring search on NFKC-normalised, lower-cased text, so a form inside a longer
-word counts (党课 in 上党课). Concept tokens start with ``#`` which the tokenizer never produces from
-text, so they cannot collide with a word.
-"""
+"""Inspection vocabulary as concepts (lexicon.json, each with its source rule): a text containing any form
+gets the concept's token, so 一把手 meets 主要负责人. Why and measured: docs/decisions.md (Search quality)."""
 from __future__ import annotations
 
 import hashlib

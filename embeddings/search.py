@@ -1,21 +1,5 @@
-"""Hybrid search over problems: dense (FAISS) and lexical (BM25) candidates, ranked by a calibrated
-probability of relevance, with metadata filters.
-
-Independent of the store and the encoder: a ``Searcher`` takes a ``ProblemTable`` (the problems'
-metadata as columns), a ``VectorIndex``, a ``LexicalIndex`` aligned with the table, and a query
-that is already encoded and tokenised. ``embeddings.service.SearchService`` wires these to a
-workspace; the benchmark wires them to synthetic data.
-
-Fusion (default ``calibrated``): the union of the top ``CANDIDATES`` dense (cosine) and lexical
-(BM25) candidates is scored by a logistic model on two absolute features, the cosine standardised
-against the corpus and log(1 + BM25) (embeddings/calibration.py); the result is the estimated
-probability that the hit is relevant, comparable across queries, and hits below ``min_score`` are
-dropped. The older per-query min-max fusion (``score``, weight ``ALPHA``) and reciprocal-rank fusion
-(``rrf``) are kept for the measurements in bench/RESULTS.md ("## Search").
-
-Heading-only parents (a problem with sub-problems and no measures of its own, e.g. 关于领导班子自身建设
-有短板方面) are never hits: their children are, and each hit carries its parent's text as context.
-"""
+"""Hybrid search over problems: dense (FAISS) and lexical (BM25) candidates ranked by a calibrated probability
+of relevance, heading-only parents never hits. Why and measured: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -23,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+
+from reports.notices import XunchaError
 
 from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
@@ -42,6 +28,7 @@ __all__ = [
     "Filters",
     "Hit",
     "ProblemTable",
+    "QueryError",
     "Searcher",
     "rrf_fuse",
     "score_fuse",
@@ -66,6 +53,11 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
+
+
+class QueryError(XunchaError, ValueError):
+    """A search request that cannot be run as asked: an empty query, a bad k, an unknown filter
+    (still a ValueError for callers of the library; the CLI and UI catch it as a XunchaError)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +88,7 @@ class Filters:
             return value
         unknown = set(value) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+            raise QueryError("unknown_filter", names=sorted(unknown))
         data = {k: v for k, v in value.items() if v not in (None, "", ())}
         exclude = data.get("exclude_report", ())
         if isinstance(exclude, str):
@@ -107,7 +99,7 @@ class Filters:
             try:
                 data["year"] = int(data["year"])
             except (TypeError, ValueError):
-                raise ValueError(f"year must be a number, not {data['year']!r}") from None
+                raise QueryError("bad_year", year=data["year"]) from None
         return cls(**data)
 
     def is_empty(self) -> bool:

