@@ -49,8 +49,8 @@ from embeddings.calibration import (
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
-from embeddings.manifest import atomic_write_text
 from embeddings.search import ProblemTable, Searcher
+from reports import atomic
 
 LABELS = ROOT / "bench" / "eval" / "queries.json"
 PARAPHRASES = ROOT / "bench" / "eval" / "paraphrases.json"
@@ -346,7 +346,7 @@ def main() -> None:
             "similar": "candidates of each tests/gold/topics.json problem; relevant = same topic, other report",
             "min_score": "the floor with the best F1 for 'relevant' over leave-one-report-out probabilities"})
         if not args.no_write:
-            atomic_write_text(CALIBRATION_PATH, json.dumps(shipped.to_json(), ensure_ascii=False, indent=1) + "\n")
+            atomic.write_text(CALIBRATION_PATH, json.dumps(shipped.to_json(), ensure_ascii=False, indent=1) + "\n")
     if shipped is None:
         raise SystemExit(f"{CALIBRATION_PATH}: missing; run with --fit first")
     default = searcher("lexicon", calibration=shipped)
