@@ -68,6 +68,7 @@ class Filters:
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
     kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
+    type: a problem type, by id or Chinese name (理论学习, three_major; reports/problem_types.json).
     item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
@@ -78,6 +79,7 @@ class Filters:
     category: str | None = None
     kind: str | None = None
     exclude_report: tuple[str, ...] = ()
+    type: str | None = None
     item_kind: str | None = None
 
     @classmethod
@@ -135,6 +137,7 @@ class Hit:
     lexical_rank: int | None = None
     lexical_score: float | None = None
     matched_terms: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -153,6 +156,8 @@ class ProblemTable:
         self.text = [r.get("text") or "" for r in rows]
         self.measures = [list(r.get("measures") or []) for r in rows]
         self.parent_id = [r.get("parent_id") for r in rows]
+        self.types = [list(r.get("types") or []) for r in rows]
+        self.type_ids = [frozenset(r.get("type_ids") or ()) for r in rows]
         self.year = np.array([r.get("year") or 0 for r in rows], dtype=np.int32)
         self._codes: dict[str, np.ndarray] = {}
         self._values: dict[str, list] = {}
@@ -224,6 +229,9 @@ class ProblemTable:
         if filters.exclude_report:
             excluded = set(filters.exclude_report)
             m &= ~self.where("report_id", lambda v: v in excluded)
+        if filters.type:
+            wanted = _type_id(filters.type)
+            m &= np.fromiter((wanted in ids for ids in self.type_ids), dtype=bool, count=self.size)
         return m
 
     def hit(self, i: int, rank: int, score: float) -> Hit:
@@ -234,7 +242,18 @@ class ProblemTable:
                    measures=list(self.measures[i]), unit_short=self.value("unit_short", i),
                    level=self.value("level", i), region=self.value("region", i), year=year,
                    kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i],
-                   parent_text=self.text[ppos] if ppos is not None else None)
+                   parent_text=self.text[ppos] if ppos is not None else None,
+                   types=list(self.types[i]))
+
+
+def _type_id(name: str) -> str:
+    """A type filter's id; an unknown type is a QueryError naming the known ones."""
+    from reports.problemtypes import taxonomy
+
+    found = taxonomy().resolve(name)
+    if found is None:
+        raise QueryError("unknown_problem_type", type=name, known=[t.name for t in taxonomy().types])
+    return found.id
 
 
 def _factorize(values: list) -> tuple[list, np.ndarray]:

@@ -162,6 +162,25 @@ def test_first_run_search_detail_entities(browser, demo_app):
     assert watch.external == [], f"requests left the machine: {watch.external[:5]}"
 
 
+def test_common_problems_page_shows_unit_by_type_map(browser, demo_app):
+    """共性问题 in a real browser: the unit x type map with the five display names; a count is a
+    link that lists that unit's problems of that type."""
+    page, watch = new_page(browser)
+    page.goto(f"{demo_app}/themes")
+    page.wait_for_selector("table.xc-tm", timeout=480_000)
+    wait_idle(page, 1500)
+    heads = page.locator("table.xc-tm th.xc-tm-unit").all_inner_texts()
+    assert set(heads) == {"张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协", "益阳市文旅广体局"}, heads
+    page.locator("table.xc-tm").scroll_into_view_if_needed()
+    shot(page, "07_common_problems_type_map.png")
+    page.locator('table.xc-tm a[href*="ptype=major_matters"]').first.click()
+    page.wait_for_selector("text=桑植县政协 · 三重一大", timeout=120_000)
+    wait_idle(page, 1500)
+    assert "“三重一大”讨论研究程序不到位" in page.inner_text("body")
+    shot(page, "08_type_map_cell.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
 # -- a hostile report: markup in the unit name, a problem, a person and a document ------------------
 
 @pytest.fixture(scope="module")
@@ -214,8 +233,15 @@ def test_markup_in_reports_is_shown_as_text_everywhere(browser, hostile_app):
         # select every node in turn: the component's side panel writes node data with innerHTML
         graph_frame = next(f for f in page.frames if "st_link_analysis" in (f.url or ""))
         cy = "document.getElementById('cy')._cyreg.cy"
-        hostile = graph_frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('label').includes('alert('))"
-                                       ".map(n => n.id())")
+        hostile = graph_frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('label').includes('alert(')"
+                                       " || n.data('label').includes('<img')).map(n => n.id())")
+        if node == hostile_app["unit"]:
+            # the unit's graph label is its display name (张家界市文联: the report's own 市文联 names it),
+            # so no label carries the markup; its full name, markup and all, shows as text on the page
+            labels = graph_frame.evaluate(f"() => {cy}.nodes().map(n => n.data('label'))")
+            assert "张家界市文联" in labels, labels
+            assert any("文联" in line and "alert(1)" in line for line in page.inner_text("body").splitlines())
+            continue
         assert hostile, "no node carries the hostile name"
         panels = []
         for node_id in hostile:
