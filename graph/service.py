@@ -158,6 +158,10 @@ class GraphService:
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
         return query.rankings(self.graph, type, by, top)
 
+    def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The workspace at a glance (query.overview): nodes and the links to draw among them."""
+        return query.overview(self.graph, top)
+
     def stats(self) -> dict:
         return query.stats(self.graph)
 

@@ -16,12 +16,12 @@ __all__ = ["COMMANDS", "reindex", "search", "similar"]
 
 def _model_option(fn: Callable) -> Callable:
     return click.option("--model", default=None, metavar="M",
-                        help="Embedding model (default: the one the index was built with).")(fn)
+                        help="向量模型(默认:建索引时用的模型)。")(fn)
 
 
 def _k_option(fn: Callable) -> Callable:
     return click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True,
-                        help="Number of results.")(fn)
+                        help="返回结果数。")(fn)
 
 
 @contextmanager
@@ -52,27 +52,27 @@ def _print_hits(hits: list[dict], header: str | None = None) -> None:
     for h in hits:
         text = h["text"] if len(h["text"]) <= 80 else h["text"][:80] + "…"
         click.echo(f"{h['rank']:>3}. {h['score']:.4f}  {h.get('unit_short') or h['unit'] or ''}  "
-                   f"[{h['report_id']} {h['problem_id']}]  {text}")
+                   f"[{h['report_id']} 问题 {h['problem_id']}]  {text}")
 
 
 def _min_score_option(fn: Callable) -> Callable:
     return click.option("--min-score", "min_score", type=click.FloatRange(0.0, 1.0), default=None, metavar="S",
-                        help="Drop hits whose score (estimated probability of relevance, 0-1) is below S; "
-                             "default: the calibrated floor documented in bench/RESULTS.md (0 keeps all).")(fn)
+                        help="只返回得分(估计的相关概率,0-1)不低于 S 的结果;默认为校准得到的下限"
+                             "(见 bench/RESULTS.md),0 表示全部保留。")(fn)
 
 
 def _filter_options(fn: Callable) -> Callable:
     options = [
-        click.option("--unit", help="Unit (full or short name, substring)."),
-        click.option("--level", help="Level: 省, 市 or 县."),
-        click.option("--region", help="Region (substring, e.g. 张家界)."),
-        click.option("--year", type=int, help="Year of the inspection."),
-        click.option("--category", help="Category title (substring)."),
-        click.option("--kind", type=click.Choice(["巡视", "巡察"]), help="巡视 or 巡察."),
+        click.option("--unit", help="单位(全称或简称,可只写一部分)。"),
+        click.option("--level", help="层级:省、市或县。"),
+        click.option("--region", help="地区(可只写一部分,如 张家界)。"),
+        click.option("--year", type=int, help="巡察(视)年份。"),
+        click.option("--category", help="问题类别(可只写一部分)。"),
+        click.option("--kind", type=click.Choice(["巡视", "巡察"]), help="巡视或巡察。"),
         click.option("--exclude-report", "exclude_report", multiple=True, metavar="ID",
-                     help="Leave out this report's problems (repeatable)."),
+                     help="排除这份报告的问题(可重复)。"),
         click.option("--type", "type_", metavar="TYPE",
-                     help="Problem type, by Chinese name or id (see `xuncha problems --types`)."),
+                     help="问题类型,中文名称或编号(见 `xuncha problems --types`)。"),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -82,18 +82,18 @@ def _filter_options(fn: Callable) -> Callable:
 @click.command()
 @click.argument("query", required=False)
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
-              help="Run one query per line of FILE ('-' for stdin); one JSON array per line out.")
+              help="FILE 每行一个检索('-' 为标准输入);每行输出一个 JSON 数组。")
 @_k_option
 @_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid: dense + BM25, ranked by calibrated probability).")
+              help="检索方式(默认 hybrid:向量 + BM25,按校准后的相关概率排序)。")
 @_model_option
 @json_option
 @workspace_option
 def search(query: str | None, batch, k: int, min_score: float | None, unit, level, region, year, category, kind,
            exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Find problems like QUERY across all reports (or each line of --batch FILE)."""
+    """在全部报告中检索与 QUERY 相似的问题(或 --batch FILE 的每一行)。"""
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
@@ -120,13 +120,13 @@ def search(query: str | None, batch, k: int, min_score: float | None, unit, leve
 @_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid).")
+              help="检索方式(默认 hybrid)。")
 @_model_option
 @json_option
 @workspace_option
 def similar(report_id: str, problem_id: str, k: int, min_score: float | None, unit, level, region, year, category,
             kind, exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Problems in other reports similar to PROBLEM_ID of REPORT_ID."""
+    """其他报告中与 REPORT_ID 的问题 PROBLEM_ID 相似的问题。"""
     from embeddings.service import DEFAULT_SIMILAR_MODE
 
     filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
@@ -142,7 +142,7 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 @json_option
 @workspace_option
 def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Rebuild the search index from the store (with --model M to change the embedding model)."""
+    """从数据库重建检索索引(用 --model M 换向量模型)。"""
     from embeddings.index_sync import writing
 
     bars = StageBars()
@@ -155,8 +155,8 @@ def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"indexed {summary['total']} problems with {summary['model']} "
-                   f"({summary['kind']} index) in {summary['seconds']:.1f}s", err=True)
+        click.echo(f"已用 {summary['model']} 为 {summary['total']} 条问题重建索引"
+                   f"({summary['kind']} 索引,{summary['seconds']:.1f} 秒)", err=True)
 
 
 COMMANDS = (search, similar, reindex)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
 from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root", "report_mentions"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
+           "scan", "skip_notice", "skip_reason"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -31,7 +33,8 @@ def default_root() -> Path:
 
 @dataclass
 class IngestOutcome:
-    """What happened to one input file; `status` is ingested | duplicate | error."""
+    """What happened to one input file; `status` is ingested | duplicate | skipped | error. `skipped`
+    is a file found in a folder that is not a report format (an old .doc, a scan): named, not read."""
 
     path: str
     status: str
@@ -56,26 +59,60 @@ class IngestOutcome:
                 "code": self.notice.code if self.notice else None,
                 "warning_codes": [w.to_json() for w in self.warnings]}
 
-    def line(self) -> str:
-        if self.status == "error":
-            return f"error      {self.path}: {self.chinese()}"
-        counts = self.found
-        detail = f"{counts.get('problems', 0)} problems" if counts else ""
-        return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
+
+# Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
+# every file it does not take); the reasons are notice codes (reports/notices.py).
+LEGACY_WORD = (".doc", ".wps")
+IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
+URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
+
+
+def skip_reason(path: Path) -> str:
+    """The notice code for a file of a folder that is not a report format."""
+    suffix = path.suffix.lower()
+    if suffix in LEGACY_WORD:
+        return "legacy_word"
+    if suffix in IMAGES:
+        return "image"
+    return "unsupported"
+
+
+def skip_notice(code: str) -> Notice:
+    return Notice(code, {"supported": " ".join(SUPPORTED_SUFFIXES)} if code == "unsupported" else {})
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to ingest: a file to read, or one that is named and not read (`skip` is its reason code)."""
+
+    path: str
+    skip: str | None = None
+
+
+def scan(paths: Iterable[str | os.PathLike]) -> list[Input]:
+    """Files named, plus every visible file under folders (sorted): supported ones to read, the rest
+    named with the reason they are skipped. Missing paths are kept so that ingest reports them by
+    name; a web address is never turned into a path (that would fold its // into /)."""
+    out: list[Input] = []
+    for raw in paths:
+        if isinstance(raw, str) and URL.match(raw):
+            out.append(Input(raw, "url"))
+            continue
+        path = Path(raw)
+        if not path.is_dir():
+            out.append(Input(str(path)))
+            continue
+        for p in sorted(path.rglob("*")):
+            if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
+                continue
+            ok = p.suffix.lower() in SUPPORTED_SUFFIXES
+            out.append(Input(str(p), None if ok else skip_reason(p)))
+    return out
 
 
 def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named, plus supported files found under folders (sorted, hidden ones skipped).
-    Missing paths are kept so that ingest reports them by name."""
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts)))
-        else:
-            out.append(path)
-    return out
+    """The files `scan` would read."""
+    return [Path(i.path) for i in scan(paths) if i.skip is None]
 
 
 class Workspace:
@@ -127,15 +164,21 @@ class Workspace:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
         from embeddings.index_sync import writing
 
-        files = collect_files(paths)
+        inputs = scan(paths)
         outcomes = []
         with writing(self.root):  # searches elsewhere answer from the last index meanwhile
-            for n, path in enumerate(files):
+            for n, item in enumerate(inputs):
                 if progress:
-                    progress("ingest", n, len(files))
-                outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+                    progress("ingest", n, len(inputs))
+                if item.skip:
+                    notice = skip_notice(item.skip)
+                    status = "error" if item.skip == "url" else "skipped"  # a URL was named: an error, not a folder's extra
+                    outcomes.append(IngestOutcome(item.path, status, message=f"{item.path}: {notice.english()}",
+                                                  notice=notice))
+                else:
+                    outcomes.append(self._ingest_one(item.path, lambda p=item.path: read_source(p)))
         if progress:
-            progress("ingest", len(files), len(files))
+            progress("ingest", len(inputs), len(inputs))
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:

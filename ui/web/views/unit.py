@@ -24,11 +24,19 @@ def pick_report() -> str | None:
         st.session_state["unit_linked"] = linked
         st.session_state["unit_pick"] = linked
     if st.session_state.get("unit_pick") not in by_id:
-        st.session_state["unit_pick"] = ids[0]
+        st.session_state["unit_pick"] = most_complete(summaries)
     pick = st.selectbox("单位", ids, key="unit_pick", format_func=lambda r: _label(by_id[r]))
     if st.query_params.get("report") != pick:
         st.query_params["report"] = pick
     return pick
+
+
+def most_complete(summaries: list[dict]) -> str:
+    """The report to open on: not truncated, fewest warnings (count conflicts), most problems; never a
+    truncated report when a whole one exists (the first thing a visitor sees)."""
+    best = min(summaries, key=lambda s: (bool(s.get("truncated")), len(s.get("warnings") or ()),
+                                         -s["found"]["problems"], s.get("unit") or "", s["report_id"]))
+    return best["report_id"]
 
 
 def _label(s: dict) -> str:
@@ -74,7 +82,7 @@ def counts(report) -> None:
     c = st.columns(4)
     c[0].metric("自述问题数", " / ".join(map(str, distinct)) if distinct else "未说明")
     c[1].metric("识别出的问题", found["problems"],
-                help=f"含子问题共 {found['leaf_problems']} 个末级问题" if found["leaf_problems"] != found["problems"] else None)
+                help=f"{render.problem_count(found['problems'], found['leaf_problems'])}。{render.ITEMS_HELP}")
     c[2].metric("自述方面数", stated_categories if stated_categories is not None else "未说明")
     c[3].metric("识别出的方面", found["categories"])
     flags = []
@@ -83,8 +91,8 @@ def counts(report) -> None:
         flags.append(("error", f"报告前后所述问题总数不一致:{'、'.join(map(str, distinct))} 个。原文:{quotes}"))
     if distinct and found["problems"] and distinct[0] not in (found["problems"], found["leaf_problems"]) \
             and report.stated_value("problems") not in (found["problems"], found["leaf_problems"]):
-        flags.append(("warning", f"报告自述 {report.stated_value('problems')} 个问题,实际识别出 {found['problems']} 个"
-                                 f"(末级问题 {found['leaf_problems']} 个)。"))
+        flags.append(("warning", f"报告自述 {report.stated_value('problems')} 个问题,实际识别出 "
+                                 f"{render.problem_count(found['problems'], found['leaf_problems'])}。"))
     if stated_categories is not None and found["categories"] and stated_categories != found["categories"]:
         flags.append(("warning", f"报告自述 {stated_categories} 个方面,实际识别出 {found['categories']} 个。"))
     if report.truncated:
@@ -115,7 +123,7 @@ def categories(report) -> None:
     for c in report.categories:
         rows.append({"序号": c.label or str(c.ordinal), "类别": c.title, "识别问题数": len(c.problems),
                      "自述问题数": str(c.stated_problems) if c.stated_problems is not None else "",
-                     "末级问题数": sum(1 for p in c.problems for q in p.walk() if not q.children)})
+                     "问题条数(按子问题计)": sum(1 for p in c.problems for q in p.walk() if not q.children)})
     if not rows:
         st.info("没有识别出问题类别。")
         return
