@@ -47,6 +47,8 @@ bench: install-test browser
 	$(PYTHON) -m bench.eval_search
 	$(PYTHON) -m bench.bench_search
 	$(PYTHON) -m bench.eval_themes
+	$(PYTHON) -m bench.concreteness_eval
+	$(PYTHON) -m bench.recurring_eval
 	$(PYTHON) -m bench.bench_ui
 
 lint:

@@ -28,7 +28,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rectification_items": ("the report does not list its problems: {items} headings of rectification work were "
                             "read as rectification items, not problems",
                             "报告未列出具体问题:{items} 个整改工作标题按整改事项读取,不计为问题"),
-    "legacy": ("{message}", "{message}"),  # a stored English sentence no pattern recognised (migration 3)
+    "legacy": ("{message}", "{message}"),
+    # audit findings (reports/audit.py; `truncated` above serves the audit too)
+    "count_conflict": ("the report states different problem totals: {values}", "报告前后所称问题总数不一致:{values}"),
+    "count_mismatch": ("the report states {stated} {what_en}, {found} found", "报告称{what}{stated}个,实际识别出{found}个"),
+    "status_sum": ("status counts {parts_en} add up to {total_parts}, not the stated total {stated}",
+                   "各整改状态数量之和({parts}={total_parts})与报告所称问题总数{stated}不符"),
+    "date_order": ("dates out of order: {first_key} ({first}) is after {second_key} ({second})",
+                   "日期顺序有误:{first_label}({first})晚于{second_label}({second})"),
+    "no_measures": ("problem {problem_id} has no rectification measures", "问题{problem_id}没有任何整改措施"),
+    "vague_rectification": ("the rectification of problem {problem_id} is vague (concreteness {score}): no document, "
+                            "date or count to check", "问题{problem_id}的整改措施较空泛(具体程度{score}),缺少文件、时间、数量等可核查内容"),
+    "status_contradiction": ("problem {problem_id} is reported done, yet its rectification says “{phrase}”",
+                             "问题{problem_id}被报告为已完成整改,但整改情况写有“{phrase}”"),
+  # a stored English sentence no pattern recognised (migration 3)
     # reading a file (reports/read.py)
     "no_such_file": ("no such file", "文件不存在"),
     "permission_denied": ("permission denied", "没有读取权限"),

@@ -252,6 +252,15 @@ def test_unit_page_flags_truncation(home, summaries):
     assert "25" in warnings  # stated 25, found 7
 
 
+def test_unit_page_shows_audit_and_concreteness(home, summaries):
+    at = open_page("views/unit.py", report=report_of(summaries, "桑植"))
+    assert not at.error  # 003 has no count, date or truncation finding
+    assert {"整改核查", "重复出现的问题"} <= {s.value for s in at.subheader}
+    assert any("空泛" in e.label for e in at.expander)  # e.g. 25: "坚持精简原则,统筹安排各项会议。"
+    tables = [d.value for d in at.dataframe]
+    assert any("具体程度" in t.columns and "依据" in t.columns for t in tables)
+
+
 def test_unit_page_opens_on_the_most_complete_report(home, summaries):
     """Not the truncated 庆阳 report: a whole one without count warnings, the largest of those."""
     at = open_page("views/unit.py")

@@ -143,6 +143,25 @@ def test_entities_json_contract():
             assert text[start:end] == r["name"]
 
 
+def test_audit_json(tmp_path):
+    ws = tmp_path / "ws"
+    assert xuncha("ingest", str(CORPUS), "--no-sync", ws=ws).returncode == 0
+    proc = xuncha("audit", "--json", ws=ws)
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)
+    ids = {r["unit"]: r["report_id"] for r in json.loads(xuncha("reports", "--json", ws=ws).stdout)}
+    codes = {}
+    for f in findings:
+        assert set(f) >= {"report_id", "problem_id", "code", "severity", "message", "evidence"}
+        codes.setdefault(f["report_id"], set()).add(f["code"])
+    assert "count_conflict" in codes[ids["中共张家界市文学艺术界联合会党组"]]
+    assert {"truncated", "count_mismatch"} <= codes[ids["中共庆阳市文联党组"]]
+    one = json.loads(xuncha("audit", ids["中共政协桑植县委员会党组"], "--json", ws=ws).stdout)
+    assert {f["report_id"] for f in one} <= {ids["中共政协桑植县委员会党组"]}
+    assert not {f["code"] for f in one} & {"count_conflict", "count_mismatch", "truncated", "date_order"}
+    assert_user_error(xuncha("audit", "nosuchreport", ws=ws), "nosuchreport")
+
+
 # -- everyday use (issue 13): what the user reads is Chinese and names every file -----------------
 
 @pytest.fixture(scope="module")

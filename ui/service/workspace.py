@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from reports.concreteness import Concreteness
 from reports.ioerrors import io_reason
-from reports.model import Report
+from reports.model import Mention, Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
 from reports.progress import Progress
@@ -21,7 +22,7 @@ from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_l
 from reports.store import Store
 
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
-           "scan", "skip_notice", "skip_reason"]
+           "scan", "skip_notice", "skip_reason", "unit_key"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -149,6 +150,8 @@ class Workspace:
             self.graph.sync(progress=progress)
             self.search.sync(progress=progress)
             self.themes.sync(progress=progress)
+            self.graph.set_recurrence((r.later.report_id, r.later.problem_id, r.earlier.report_id,
+                                       r.earlier.problem_id, r.score) for r in self.recurrences())
 
     def close(self) -> None:
         self.store.close()
@@ -229,14 +232,72 @@ class Workspace:
     def ledger_rows(self) -> list[dict]:
         """The problem ledger, with each problem's theme once themes have been computed."""
         from ui.service.ledger import ledger_rows
-        return ledger_rows(self.store, self.theme_labels())
+        return ledger_rows(self.store, self.theme_labels(), self.concreteness_scores())
 
     def theme_labels(self) -> dict[tuple[str, str], str]:
         """(report_id, problem_id) -> label of its theme across units."""
         return self.themes.labels()
 
+    # -- audit, recurrence, concreteness ------------------------------------------------------
+    def stored_mentions(self, report_id: str) -> list[Mention]:
+        """A stored report's entity mentions as records (what the audit and concreteness read)."""
+        return [Mention(m["type"], m["name"], m["canonical"], tuple(m["span"]), m["role"], m["attrs"])
+                for m in self.store.mentions(report_id)]
+
+    def audit(self, report_id: str | None = None) -> list:
+        """Audit findings (reports.audit.Finding) for one report, or every report in the workspace."""
+        from reports.audit import audit_report
+        ids = [report_id] if report_id else self.store.report_ids()
+        out = []
+        for rid in ids:
+            report = self.store.load(rid)
+            if report is None:
+                raise KeyError(rid)
+            out.extend(audit_report(report, self.stored_mentions(rid)))
+        return out
+
+    def concreteness(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], Concreteness]:
+        """(report_id, problem_id) -> rectification concreteness, for every problem with a rectification."""
+        from reports.concreteness import assess
+        out = {}
+        for rid in (report_ids if report_ids is not None else self.store.report_ids()):
+            report = self.store.load(rid)
+            if report is None:
+                continue
+            mentions = self.stored_mentions(rid)
+            for p in report.problems():
+                if p.rectification.strip():
+                    out[(rid, p.id)] = assess(p, report.text, mentions)
+        return out
+
+    def concreteness_scores(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], float]:
+        """(report_id, problem_id) -> concreteness rounded to 3 places: the `concreteness` field of the
+        ledger and of `xuncha problems --json` (a problem without rectification is absent: null)."""
+        return {k: round(c.score, 3) for k, c in self.concreteness(report_ids).items()}
+
+    def recurrences(self, unit: str | None = None) -> list:
+        """Problems of a unit's later report repeating one of its earlier reports
+        (embeddings.recurrence.Recurrence), over the search index's vectors and tokens."""
+        from embeddings.recurrence import find_recurrences, leaf_problem_rows
+        rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])}
+                for r in leaf_problem_rows(self.store.problem_rows())
+                if r.get("item_kind", "problem") == "problem"]  # narrative work headings are not findings
+        if not rows:
+            return []
+        _, vectors, tokens = self.search.problem_vectors([(r["report_id"], r["id"]) for r in rows])
+        return find_recurrences(rows, vectors, tokens, unit=unit)
+
     def is_empty(self) -> bool:
         return not self.store.report_ids()
+
+
+def unit_key(unit: str | None, region: str | None) -> str | None:
+    """The resolved unit reports are grouped by for recurrence: the organisation's name (the party
+    group wrapper removed: 中共某某局党组 = 某某局) plus its region, never the file it came from."""
+    if not unit:
+        return None
+    from graph.names import unit_canonical
+    return f"{unit_canonical(unit)}@{region or ''}"
 
 
 def _duplicate(name: str, report: Report) -> IngestOutcome:

@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from reports.audit import STATUS_NAMES
 from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
 
 __all__ = [
@@ -39,8 +40,7 @@ TYPE_COLORS = {
     "ProblemType": "#843c39",
 }
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
-STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
-                 "long_term": "长期坚持"}
+STATUS_LABELS = STATUS_NAMES
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
