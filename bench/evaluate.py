@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Labelled", "load_labels", "ndcg_at", "precision_at", "recall_at", "score_run", "similar_labels"]
+__all__ = ["Labelled", "load_labels", "ndcg_at", "precision_at", "recall_at", "score_run"]
 
 Key = tuple[str, str]  # (report_id, problem_id)
 
@@ -58,22 +58,3 @@ def score_run(labels: Sequence[Labelled], run: Callable[[Labelled], Sequence[Key
         p5, n10, r20 = p5 + scores[0], n10 + scores[1], r20 + scores[2]
     n = max(len(labels), 1)
     return {"P@5": p5 / n, "nDCG@10": n10 / n, "R@20": r20 / n, "per_query_ndcg": per_query}
-
-
-def similar_labels(labels: Sequence[Labelled]) -> list[Labelled]:
-    """Problem-to-problem judgments derived from the query labels.
-
-    Each grade-2 problem of a query becomes a "similar" query whose relevant set is the query's
-    other problems from *other* reports (grade kept); sets from several queries are merged by max.
-    Problems whose set would be empty are dropped.
-    """
-    merged: dict[Key, dict[Key, int]] = {}
-    for item in labels:
-        for key, grade in item.grades.items():
-            if grade < 2:
-                continue
-            target = merged.setdefault(key, {})
-            for other, g in item.grades.items():
-                if other[0] != key[0]:
-                    target[other] = max(target.get(other, 0), g)
-    return [Labelled(f"{k[0]}:{k[1]}", "", g) for k, g in sorted(merged.items()) if g]

@@ -173,7 +173,10 @@ class IndexSync:
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
     def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        return _State(generation, manifest, table, vectors, lexical, tokens, Searcher(table, vectors, lexical))
+        from .service import calibrated_searcher  # query-side wiring lives with the queries
+
+        return _State(generation, manifest, table, vectors, lexical, tokens,
+                      calibrated_searcher(manifest.model, table, vectors, lexical))
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""

@@ -1,5 +1,5 @@
-"""Lexical side of search: jieba search-mode tokens, formulaic phrases kept whole, BM25 via bm25s.
-Why a private jieba.Tokenizer and search mode: docs/decisions.md (Search)."""
+"""Lexical side of search: jieba search-mode tokens, formulaic phrases kept whole, lexicon concept tokens
+(embeddings/lexicon.py), BM25 via bm25s. Why: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
 import json
@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from .lexicon import Lexicon, default_lexicon
 
 __all__ = ["PHRASES", "STOPWORDS", "TOKENIZER_VERSION", "LexicalIndex", "Tokenizer", "get_tokenizer"]
 
@@ -41,13 +43,14 @@ _STOPWORD_TEXT = """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 
-def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str) -> str:
+def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str, lexicon: Lexicon | None) -> str:
     """Changes whenever tokens could change, so cached token lists are recomputed."""
     import hashlib
 
     import jieba
 
-    blob = "\n".join(["v2", mode, getattr(jieba, "__version__", "?"), *sorted(phrases), "--", *sorted(stopwords)])
+    blob = "\n".join(["v3", mode, getattr(jieba, "__version__", "?"), lexicon.version if lexicon else "-",
+                      *sorted(phrases), "--", *sorted(stopwords)])
     return f"jieba-{mode}-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:12]}"
 
 
@@ -70,7 +73,7 @@ class Tokenizer:
     """
 
     def __init__(self, phrases: Iterable[str] = PHRASES, stopwords: Iterable[str] = STOPWORDS,
-                 mode: str = "search") -> None:
+                 mode: str = "search", lexicon: Lexicon | bool | None = True) -> None:
         if mode not in ("search", "exact"):
             raise ValueError(f"tokenizer mode must be 'search' or 'exact', not {mode!r}")
         import jieba
@@ -80,7 +83,9 @@ class Tokenizer:
         self.stopwords = frozenset(stopwords)
         self.phrases = tuple(phrases)
         self._long_phrases = tuple(p for p in self.phrases if len(p) >= 4)
-        self.version = _version(self.phrases, self.stopwords, mode)
+        # True: the shipped lexicon; None/False: no concept tokens (kept for the measurement)
+        self.lexicon: Lexicon | None = default_lexicon() if lexicon is True else (lexicon or None)
+        self.version = _version(self.phrases, self.stopwords, mode, self.lexicon)
         self._jieba = jieba.Tokenizer()  # our own instance: the global jieba.dt stays untouched
         if jieba.dt.initialized:
             # the process already paid ~1 s for the global dictionary (entity extraction uses it):
@@ -106,13 +111,14 @@ class Tokenizer:
                 # (八项规定 in 中央八项规定, 形式主义 in 指尖上的形式主义) is added here
                 if len(piece) > 4:
                     pieces.extend(p for p in self._long_phrases if p != piece and p in piece)
-        return [t for t in (p.strip() for p in pieces) if t and t not in self.stopwords and _WORDY.search(t)]
+        words = [t for t in (p.strip() for p in pieces) if t and t not in self.stopwords and _WORDY.search(t)]
+        return words + self.lexicon.tokens(text) if self.lexicon is not None else words
 
     def tokenize_many(self, texts: Iterable[str]) -> list[list[str]]:
         return [self.tokenize(t) for t in texts]
 
 
-TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search")
+TOKENIZER_VERSION = _version(PHRASES, STOPWORDS, "search", default_lexicon())
 
 
 def tokenizer_loaded() -> bool:

@@ -1,5 +1,5 @@
-"""Hybrid search over problems: dense (FAISS) and lexical (BM25) results fused, with metadata filters.
-Independent of store and encoder; fusion and its measured constants: docs/decisions.md (Search)."""
+"""Hybrid search over problems: dense (FAISS) and lexical (BM25) candidates ranked by a calibrated probability
+of relevance, heading-only parents never hits. Why and measured: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -10,6 +10,7 @@ import numpy as np
 
 from reports.notices import XunchaError
 
+from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
 from .lexical import LexicalIndex
 
@@ -23,6 +24,7 @@ __all__ = [
     "LEXICAL_WEIGHT",
     "MODES",
     "RRF_K",
+    "Candidates",
     "Filters",
     "Hit",
     "ProblemTable",
@@ -34,17 +36,20 @@ __all__ = [
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-FUSIONS: tuple[str, ...] = ("rrf", "score")
-FUSION = "score"      # measured: beats RRF on the labelled set, also under cross-validation
+FUSIONS: tuple[str, ...] = ("calibrated", "rrf", "score")
+FUSION = "calibrated"  # measured on both labelled sets, leave-one-report-out (bench/RESULTS.md)
 RRF_K = 60            # the usual constant; see bench/RESULTS.md for the sweep
 DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
-ALPHA = 0.3           # dense share in score fusion (lexical 0.7); see bench/RESULTS.md
+ALPHA = 0.6           # dense share in score fusion; picked leave-one-report-out, see bench/RESULTS.md
 CANDIDATES = 100      # depth of each list that goes into fusion (at least k)
 
 # What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
-DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "category+parent+text", "text+measures")
+# "parent+text+measures" adds the problem's rectification measures, which say concretely what a
+# terse problem (关于团结引导用力不足方面) was about; it is what BM25 indexes (bench/RESULTS.md).
+DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "category+parent+text", "text+measures",
+                                "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
@@ -125,6 +130,8 @@ class Hit:
     kind: str | None = None
     status: str | None = None
     parent_id: str | None = None
+    parent_text: str | None = None
+    calibrated: bool = False          # score is an estimated probability of relevance (else a fused value)
     dense_rank: int | None = None
     dense_score: float | None = None
     lexical_rank: int | None = None
@@ -160,18 +167,29 @@ class ProblemTable:
         self.pos = {int(u): i for i, u in enumerate(self.uids)}
         if len(self.pos) != self.size:
             raise ValueError("two problems share an id (duplicate report_id/problem_id or a hash collision)")
+        parents = {(r, p) for r, p in zip(self.report_id, self.parent_id, strict=True) if p}
+        # a parent with sub-problems and no measures of its own is a heading, never a hit
+        self.heading_only = np.fromiter(((r, p) in parents and not m for r, p, m in
+                                         zip(self.report_id, self.problem_id, self.measures, strict=True)),
+                                        dtype=bool, count=self.size)
+        self.retrievable = ~self.heading_only
+
+    def parent_pos(self, i: int) -> int | None:
+        parent = self.parent_id[i]
+        return self.pos.get(problem_uid(self.report_id[i], parent)) if parent else None
 
     def doc_text(self, i: int, recipe: str = "text") -> str:
         """The text of row ``i`` that gets embedded and tokenised, per ``recipe`` (see DOC_RECIPES)."""
         text = self.text[i]
         if recipe == "text":
             return text
-        if recipe in ("parent+text", "category+parent+text"):
-            parent = self.parent_id[i]
-            ppos = self.pos.get(problem_uid(self.report_id[i], parent)) if parent else None
+        if recipe in ("parent+text", "category+parent+text", "parent+text+measures"):
+            ppos = self.parent_pos(i)
             text = f"{self.text[ppos]}；{text}" if ppos is not None else text
             if recipe == "parent+text":
                 return text
+            if recipe == "parent+text+measures":
+                return "；".join([text, *self.measures[i]])
         if recipe in ("category+text", "category+parent+text"):
             category = self.value("category", i)
             return f"{category}：{text}" if category else text
@@ -218,11 +236,13 @@ class ProblemTable:
 
     def hit(self, i: int, rank: int, score: float) -> Hit:
         year = int(self.year[i]) or None
+        ppos = self.parent_pos(i)
         return Hit(rank=rank, score=float(score), report_id=self.report_id[i], unit=self.value("unit", i),
                    problem_id=self.problem_id[i], category=self.value("category", i), text=self.text[i],
                    measures=list(self.measures[i]), unit_short=self.value("unit_short", i),
                    level=self.value("level", i), region=self.value("region", i), year=year,
                    kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i],
+                   parent_text=self.text[ppos] if ppos is not None else None,
                    types=list(self.types[i]))
 
 
@@ -275,8 +295,23 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
 
 
 @dataclass
+class Candidates:
+    """One query's candidates (row positions) with the features the calibration reads."""
+
+    pos: np.ndarray
+    cos: np.ndarray       # cosine to the query (nan where there is no query vector)
+    bm25: np.ndarray      # BM25 of the row for the query tokens (0 where none is shared)
+    dense_info: dict[int, tuple[int, float]]
+    lexical_info: dict[int, tuple[int, float]]
+
+
+@dataclass
 class Searcher:
-    """Dense, lexical and hybrid retrieval over one table; the pieces stay swappable for tests."""
+    """Dense, lexical and hybrid retrieval over one table; the pieces stay swappable for tests.
+
+    ``calibration``/``background`` turn candidates into probabilities (fusion ``calibrated``); without
+    them (or with fusion ``score``/``rrf``) scores are the uncalibrated fused values.
+    """
 
     table: ProblemTable
     vectors: VectorIndex
@@ -287,14 +322,8 @@ class Searcher:
     candidates: int = CANDIDATES
     fusion: str = FUSION
     alpha: float = ALPHA
-
-    def fuse(self, d_pos: np.ndarray, d_sc: np.ndarray, l_pos: np.ndarray, l_sc: np.ndarray) -> dict[int, float]:
-        """{position: fused score} over the union of the dense and lexical candidates."""
-        if self.fusion == "rrf":
-            return rrf_fuse([d_pos, l_pos], [self.dense_weight, self.lexical_weight], self.rrf_k)
-        if self.fusion == "score":
-            return score_fuse([(d_pos, d_sc), (l_pos, l_sc)], [self.alpha, 1.0 - self.alpha])
-        raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
+    calibration: Calibration | None = None
+    background: Background | None = None
 
     def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(positions, cosine scores), best first, at most ``n``."""
@@ -308,50 +337,126 @@ class Searcher:
         ok = pos >= 0  # an id the table does not know (index ahead of the store) is skipped
         return pos[ok], sc[ok]
 
-    def lexical_ranking(self, tokens: Sequence[str], n: int, mask: np.ndarray | None
-                        ) -> tuple[np.ndarray, np.ndarray]:
+    def lexical_scores(self, tokens: Sequence[str], mask: np.ndarray | None) -> np.ndarray:
+        """BM25 of every row (0 outside ``mask``)."""
+        if not tokens or not self.table.size:
+            return np.zeros(self.table.size, np.float32)
+        scores = self.lexical.scores(tokens)
+        return np.where(mask, scores, 0.0) if mask is not None else scores
+
+    def lexical_ranking(self, tokens: Sequence[str], n: int, mask: np.ndarray | None,
+                        scores: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(positions, BM25 scores), best first, only documents sharing a term with the query."""
         if not tokens or not self.table.size:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        scores = self.lexical.scores(tokens)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
+        scores = self.lexical_scores(tokens, mask) if scores is None else scores
         pos = _top(scores, n)
         pos = pos[scores[pos] > 0]
         return pos, scores[pos]
 
-    def search(self, qvec: np.ndarray | None, tokens: Sequence[str], k: int = 10,
-               filters: Filters | None = None, mode: str = "hybrid",
-               extra_mask: np.ndarray | None = None) -> list[Hit]:
-        """Top-``k`` hits. ``qvec`` may be None in lexical mode; ``tokens`` may be empty in dense mode."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-        mask = self.table.mask(filters or Filters())
+    def mask_for(self, filters: Filters | None, extra_mask: np.ndarray | None) -> np.ndarray:
+        """Rows that may be hits: retrievable (not heading-only), allowed by the filters and ``extra_mask``."""
+        mask = self.table.retrievable.copy()
+        fmask = self.table.mask(filters or Filters())
+        if fmask is not None:
+            mask &= fmask
         if extra_mask is not None:
-            mask = extra_mask if mask is None else mask & extra_mask
-        depth = max(k, self.candidates)
+            mask &= extra_mask
+        return mask
+
+    def gather(self, qvec: np.ndarray | None, tokens: Sequence[str], mask: np.ndarray, mode: str,
+               depth: int) -> Candidates:
+        """The union of the top-``depth`` dense and lexical candidates, with cosine and BM25 for each."""
         d_pos = d_sc = l_pos = l_sc = np.zeros(0)
-        if mode in ("dense", "hybrid"):
+        bm_all = None
+        if mode in ("dense", "hybrid") and qvec is not None:
             d_pos, d_sc = self.dense_ranking(np.asarray(qvec, dtype=np.float32), depth, mask)
+        if mode in ("lexical", "hybrid") or self.fusion == "calibrated":
+            bm_all = self.lexical_scores(tokens, mask)
         if mode in ("lexical", "hybrid"):
-            l_pos, l_sc = self.lexical_ranking(tokens, depth, mask)
-        if mode == "dense":
-            order = [(int(p), float(s)) for p, s in zip(d_pos[:k], d_sc[:k], strict=True)]
-        elif mode == "lexical":
-            order = [(int(p), float(s)) for p, s in zip(l_pos[:k], l_sc[:k], strict=True)]
-        else:
-            fused = self.fuse(d_pos, d_sc, l_pos, l_sc)
-            order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+            l_pos, l_sc = self.lexical_ranking(tokens, depth, mask, bm_all)
         d_info = {int(p): (r, float(s)) for r, (p, s) in enumerate(zip(d_pos, d_sc, strict=True), start=1)}
         l_info = {int(p): (r, float(s)) for r, (p, s) in enumerate(zip(l_pos, l_sc, strict=True), start=1)}
+        pos = np.array(list(dict.fromkeys([*d_info, *l_info])), dtype=np.int64)
+        cos = np.full(len(pos), np.nan)
+        if qvec is not None and len(pos):
+            known = np.array([p in d_info for p in pos.tolist()], dtype=bool)
+            cos[known] = [d_info[p][1] for p in pos[known].tolist()]
+            if (~known).any():  # lexical-only candidates: their cosine from the stored vectors
+                vecs = self.vectors.vectors(self.table.uids[pos[~known]])
+                cos[~known] = vecs @ np.asarray(qvec, dtype=np.float32)
+        bm25 = bm_all[pos].astype(np.float64) if bm_all is not None and len(pos) else np.zeros(len(pos))
+        return Candidates(pos, cos, bm25, d_info, l_info)
+
+    def features(self, qvec: np.ndarray | None, cand: Candidates) -> dict[str, np.ndarray]:
+        """The calibration's features of each candidate (see embeddings/calibration.py)."""
+        bm = np.maximum(cand.bm25, 0.0)
+        feats = {"bm25": np.log1p(bm), "bm25_rel": bm / bm.max() if len(bm) and bm.max() > 0 else np.zeros(len(bm))}
+        if qvec is not None and self.background is not None:
+            z = self.background.z(qvec, np.nan_to_num(cand.cos, nan=-1.0))
+            feats["z"], feats["z_rel"] = z, (z - z.max() if len(z) else z)
+        return feats
+
+    def probabilities(self, qvec: np.ndarray | None, cand: Candidates, mode: str, purpose: str) -> np.ndarray | None:
+        """Calibrated probability per candidate, or None when no model fits this (purpose, mode)."""
+        if self.calibration is None or self.fusion != "calibrated":
+            return None
+        model = self.calibration.model(purpose, mode)
+        feats = self.features(qvec, cand)
+        if model is None or any(f not in feats for f in model.weights):
+            return None
+        return model.probability(feats)
+
+    def search(self, qvec: np.ndarray | None, tokens: Sequence[str], k: int = 10,
+               filters: Filters | None = None, mode: str = "hybrid",
+               extra_mask: np.ndarray | None = None, *, min_score: float | None = None,
+               purpose: str = "search") -> list[Hit]:
+        """Top-``k`` hits at or above ``min_score`` (None: the calibration's default floor for
+        ``purpose``). ``qvec`` may be None in lexical mode; ``tokens`` may be empty in dense mode."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if self.fusion not in FUSIONS:
+            raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
+        mask = self.mask_for(filters, extra_mask)
+        cand = self.gather(qvec, tokens, mask, mode, max(k, self.candidates))
+        probs = self.probabilities(qvec, cand, mode, purpose)
+        if probs is not None:
+            floor = self.calibration.floor(purpose) if min_score is None else float(min_score)
+            keep = probs >= floor
+            ranked = sorted(zip(cand.pos[keep].tolist(), probs[keep].tolist(), strict=True),
+                            key=lambda kv: (-kv[1], kv[0]))[:k]
+        else:
+            ranked = self._uncalibrated(cand, mode)[:k]
+            if min_score:
+                ranked = [(p, s) for p, s in ranked if s >= min_score]
         hits = []
-        for rank, (pos, score) in enumerate(order, start=1):
+        for rank, (pos, score) in enumerate(ranked, start=1):
             hit = self.table.hit(pos, rank, score)
-            hit.dense_rank, hit.dense_score = d_info.get(pos, (None, None))
-            hit.lexical_rank, hit.lexical_score = l_info.get(pos, (None, None))
+            hit.calibrated = probs is not None
+            hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
+            hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
             hit.matched_terms = matched_terms(tokens, hit.text)
             hits.append(hit)
         return hits
+
+    def _uncalibrated(self, cand: Candidates, mode: str) -> list[tuple[int, float]]:
+        """Ranking without a calibration: raw cosine, raw BM25, or the rrf/score fusion."""
+        by_rank = lambda info: sorted(((p, s) for p, (_, s) in info.items()), key=lambda kv: (-kv[1], kv[0]))  # noqa: E731
+        if mode == "dense":
+            return by_rank(cand.dense_info)
+        if mode == "lexical":
+            return by_rank(cand.lexical_info)
+        d = sorted(cand.dense_info.items(), key=lambda kv: kv[1][0])
+        lx = sorted(cand.lexical_info.items(), key=lambda kv: kv[1][0])
+        d_pos = np.array([p for p, _ in d], dtype=np.int64)
+        d_sc = np.array([s for _, (_, s) in d])
+        l_pos = np.array([p for p, _ in lx], dtype=np.int64)
+        l_sc = np.array([s for _, (_, s) in lx])
+        if self.fusion == "rrf":
+            fused = rrf_fuse([d_pos, l_pos], [self.dense_weight, self.lexical_weight], self.rrf_k)
+        else:  # "score", or "calibrated" without a model for this mode
+            fused = score_fuse([(d_pos, d_sc), (l_pos, l_sc)], [self.alpha, 1.0 - self.alpha])
+        return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def matched_terms(tokens: Iterable[str], text: str) -> list[str]:

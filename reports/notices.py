@@ -135,6 +135,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "检索内容「{query}」中没有可检索的文字(只有标点或符号)"),
     "bad_k": ("k must be a whole number from 1 to {max_k}, not {k!r}", "结果数必须是 1 到 {max_k} 之间的整数,不能是 {k}"),
     "bad_mode": ("mode must be one of {modes}, not {mode!r}", "检索方式必须是 {modes} 之一,不能是 {mode}"),
+    "bad_min_score": ("min_score must be a number from 0 to 1 (a probability), not {value!r}",
+                      "最低相关度必须是 0 到 1 之间的数(概率),不能是 {value}"),
     "batch_query": ("query {n}: {reason}", "第 {n} 条查询:{reason}"),
     "unknown_filter": ("unknown filter(s): {names}", "未知的筛选条件:{names}"),
     "unknown_problem_type": ("unknown problem type {type!r}; known: {known}", "未知的问题类型「{type}」;可选:{known}"),

@@ -6,7 +6,7 @@ import json
 
 import click
 import pytest
-from conftest import corpus_file, xuncha
+from conftest import ROOT, corpus_file, xuncha
 
 from ui.cli.contract import CONTRACT
 from ui.cli.group import cli
@@ -35,7 +35,8 @@ def test_every_json_command_has_a_contract_entry_and_back():
 def ws(tmp_path_factory):
     """Two reports, synced: search, themes and fixes need the index."""
     ws = tmp_path_factory.mktemp("docs") / "ws"
-    proc = xuncha("ingest", str(corpus_file("000")), str(corpus_file("002")), "--json", ws=ws)
+    later = ROOT / "tests" / "data" / "recurring" / "zhangjiajie_wenlian_2023.txt"  # a later round of 000
+    proc = xuncha("ingest", str(corpus_file("000")), str(corpus_file("002")), str(later), "--json", ws=ws)
     assert proc.returncode == 0, proc.stderr
     return ws, json.loads(proc.stdout)
 
@@ -61,6 +62,7 @@ def test_real_json_output_has_the_contract_keys(ws, tmp_path):
         "similar": [report, "1"], "themes": [], "fixes": ["三会一课制度落实不到位"],
         "graph neighbors": ["覃文乐"], "graph path": ["覃文乐", "中国共产党纪律处分条例"], "graph stats": [], "graph show": ["覃文乐"], "graph rank": ["Person"],
         "graph export": ["--format", "json", str(tmp_path / "g")], "export ledger": [str(tmp_path / "l.csv")],
+        "problems": [], "audit": [], "recurring": [], "doctor": [],
         "reindex": [], "remove": [report],  # last: it empties part of the workspace
     }
     assert set(args) == {s.command for s in CONTRACT}

@@ -16,7 +16,7 @@ __all__ = ["COMMANDS", "audit", "recurring"]
 @json_option
 @workspace_option
 def audit(report_id: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Audit one report (or all): counts, truncation, dates, measures, vague or contradictory status."""
+    """核查一份报告(或全部):数量前后不一、截断、日期顺序、无整改措施、整改空泛、状态矛盾。"""
     with existing_workspace(workspace, need_reports=True) as ws:
         if report_id and not ws.store.contains(report_id):
             raise UserError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
@@ -31,11 +31,11 @@ def audit(report_id: str | None, as_json: bool, workspace: Path | None) -> None:
 
 
 @click.command()
-@click.option("--unit", default=None, help="Only units whose full or short name contains this.")
+@click.option("--unit", default=None, help="只看全称或简称包含此文字的单位。")
 @json_option
 @workspace_option
 def recurring(unit: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Problems of a unit's later report that repeat a problem of its earlier report(s)."""
+    """同一单位后一轮报告中重复出现的前一轮问题(整而未改、反弹回潮)。"""
     with existing_workspace(workspace, need_reports=True) as ws:
         links = [r.to_json() for r in ws.recurrences(unit)]
     if as_json:

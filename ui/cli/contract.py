@@ -65,4 +65,17 @@ CONTRACT: tuple[Shape, ...] = (
     Shape("graph stats", "object", ("nodes", "edges", "nodes_by_type", "edges_by_type", "reports", "generation")),
     Shape("graph export", "object", ("format", "files", "nodes", "edges"), "The files written."),
     Shape("export ledger", "object", ("path", "rows"), "The ledger file written and its row count."),
+    Shape("problems", "list",
+          ("report_id", "problem_id", "unit", "unit_short", "category", "text", "status_code", "types", "measures",
+           "concreteness"),
+          "Every stored problem; `types` the problem types (taxonomy: `xuncha problems --types`), `concreteness` "
+          "0..1, how checkable the rectification is (null where it has no measures)."),
+    Shape("audit", "list", ("report_id", "problem_id", "code", "severity", "message", "evidence"),
+          "Findings of the audit: `code` (count_conflict, count_mismatch, truncated, status_sum, date_order, "
+          "no_measures, vague_rectification, status_contradiction), `message` in Chinese, `evidence` the facts."),
+    Shape("recurring", "list", ("unit", "unit_short", "earlier", "later", "score"),
+          "A problem of a unit's later report that repeats one of its earlier reports.",
+          (("earlier", ("report_id", "problem_id", "text", "date")), ("later", ("report_id", "problem_id", "text", "date")))),
+    Shape("doctor", "object", ("healthy", "checks", "repaired"),
+          "Store integrity and every derived artifact (ok | stale | damaged | missing); exit 1 if unhealthy."),
 )

@@ -48,11 +48,17 @@ def _print_hits(hits: list[dict], header: str | None = None) -> None:
     if header:
         click.echo(header)
     if not hits:
-        click.echo("  (没有结果)")
+        click.echo("  未找到相似问题")
     for h in hits:
         text = h["text"] if len(h["text"]) <= 80 else h["text"][:80] + "…"
         click.echo(f"{h['rank']:>3}. {h['score']:.4f}  {h.get('unit_short') or h['unit'] or ''}  "
                    f"[{h['report_id']} 问题 {h['problem_id']}]  {text}")
+
+
+def _min_score_option(fn: Callable) -> Callable:
+    return click.option("--min-score", "min_score", type=click.FloatRange(0.0, 1.0), default=None, metavar="S",
+                        help="只返回得分(估计的相关概率,0-1)不低于 S 的结果;默认为校准得到的下限"
+                             "(见 bench/RESULTS.md),0 表示全部保留。")(fn)
 
 
 def _filter_options(fn: Callable) -> Callable:
@@ -78,14 +84,15 @@ def _filter_options(fn: Callable) -> Callable:
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
               help="FILE 每行一个检索('-' 为标准输入);每行输出一个 JSON 数组。")
 @_k_option
+@_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="检索方式(默认 hybrid:向量 + BM25 融合)。")
+              help="检索方式(默认 hybrid:向量 + BM25,按校准后的相关概率排序)。")
 @_model_option
 @json_option
 @workspace_option
-def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report, type_,
-           mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
+def search(query: str | None, batch, k: int, min_score: float | None, unit, level, region, year, category, kind,
+           exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """在全部报告中检索与 QUERY 相似的问题(或 --batch FILE 的每一行)。"""
     from embeddings.service import DEFAULT_MODE
 
@@ -96,11 +103,12 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
         if batch is None:
-            hits = service.search(query, k=k, filters=filters, mode=mode)
+            hits = service.search(query, k=k, filters=filters, mode=mode, min_score=min_score)
             emit_json(hits) if as_json else _print_hits(hits)
             return
         lines = batch.read().splitlines()
-        results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True)
+        results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True,
+                                       min_score=min_score)
         for line, hits in zip(lines, results, strict=True):
             emit_json(hits) if as_json else _print_hits(hits, header=f"# {line}")
 
@@ -109,21 +117,23 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
 @click.argument("report_id")
 @click.argument("problem_id")
 @_k_option
+@_min_score_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
               help="检索方式(默认 hybrid)。")
 @_model_option
 @json_option
 @workspace_option
-def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, category, kind,
-            exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
+def similar(report_id: str, problem_id: str, k: int, min_score: float | None, unit, level, region, year, category,
+            kind, exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """其他报告中与 REPORT_ID 的问题 PROBLEM_ID 相似的问题。"""
     from embeddings.service import DEFAULT_SIMILAR_MODE
 
     filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
-        hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE)
+        hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE,
+                               min_score=min_score)
     emit_json(hits) if as_json else _print_hits(hits)
 
 

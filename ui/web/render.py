@@ -123,18 +123,13 @@ def highlight_spans(text: str, spans: Iterable[tuple[int, int, str]], *, offset:
 
 
 def score_label(hit: dict, mode: str = "hybrid") -> str:
-    """The relevance shown to users. Hybrid scores are fused: with score fusion they lie in [0, 1]
-    and show as a percentage; with reciprocal-rank fusion they are at most 2 / (RRF_K + 1) (first in
-    both rankings) and show as a fraction of that. Dense scores are cosines, lexical ones BM25."""
+    """The relevance shown to users. A calibrated score is the estimated probability that the hit is
+    relevant (embeddings/calibration.py) and shows as a percentage; without a calibration (a model
+    the calibration was not fitted for) hybrid scores are min-max fused in [0, 1], dense ones cosines
+    and lexical ones BM25."""
     score = float(hit.get("score") or 0.0)
-    if mode == "hybrid":
-        try:
-            from embeddings import search as _search
-            fusion, rrf_k = getattr(_search, "FUSION", "rrf"), getattr(_search, "RRF_K", 60)
-        except ImportError:  # pragma: no cover
-            fusion, rrf_k = "rrf", 60
-        best = 2 / (rrf_k + 1) if fusion == "rrf" else 1.0
-        return f"{min(score / best, 1.0):.0%}"
+    if hit.get("calibrated") or mode == "hybrid":
+        return f"{min(max(score, 0.0), 1.0):.0%}"
     return f"{score:.2f}"
 
 

@@ -208,10 +208,11 @@ def warm_up() -> None:
 # -- queries (cached by store generation) --------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
-def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str) -> list[dict]:
+def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str, min_score: float | None
+            ) -> list[dict]:
     ws = get_workspace(path)
     with _locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
-        return ws.search.search(query, k=k, filters=dict(filters), mode=mode)
+        return ws.search.search(query, k=k, filters=dict(filters), mode=mode, min_score=min_score)
 
 
 def keyword_index_ready() -> bool:
@@ -220,10 +221,21 @@ def keyword_index_ready() -> bool:
     return tokenizer_loaded()
 
 
-def search(query: str, k: int, filters: dict, mode: str) -> list[dict]:
+def search(query: str, k: int, filters: dict, mode: str, min_score: float | None = None) -> list[dict]:
+    """Hits at or above ``min_score`` (None: the calibrated default floor)."""
     frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v) for key, v in filters.items()
                           if v not in (None, "", [], ())))
-    return _search(root(), generation(), query, k, frozen, mode)
+    return _search(root(), generation(), query, k, frozen, mode, min_score)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _default_min_score(path: str, gen: int) -> float:
+    return get_workspace(path).search.default_min_score("search")
+
+
+def default_min_score() -> float:
+    """The workspace's default search floor (0 when its model's scores are uncalibrated)."""
+    return _default_min_score(root(), generation())
 
 
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)

@@ -1,5 +1,8 @@
 """相似问题检索: free text or a pasted problem -> similar problems across units, with filters,
-highlighted matching terms, each unit's rectification measures, paging, and links to the detail."""
+highlighted matching terms, each unit's rectification measures, and links to the detail.
+
+Results above a minimum relevance (the calibrated default floor, adjustable in the sidebar) are
+shown a few at a time: the strongest FIRST_SHOWN first, MORE_STEP more per click."""
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +11,9 @@ import streamlit as st
 
 from ui.web import render, state
 
-PAGE_SIZE = 10
-MAX_RESULTS = 100
+FIRST_SHOWN = 5
+MORE_STEP = 10
+MAX_RESULTS = 50
 DETAIL_PAGE = "views/detail.py"
 EXAMPLES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策",
             "公务接待不规范", "党支部组织生活不规范", "财务管理制度不健全"]
@@ -50,7 +54,7 @@ def query_box() -> str:
     return query
 
 
-def filters_row() -> tuple[dict, str]:
+def filters_row() -> tuple[dict, str, float]:
     opts = state.filter_options()
     units = state.unit_options()
     with st.sidebar:
@@ -72,6 +76,10 @@ def filters_row() -> tuple[dict, str]:
         if not mine:
             st.caption("选择「本单位」后可排除本单位自己的问题。")
         mode = st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
+        floor = state.default_min_score()
+        min_pct = st.slider("最低相关度", 0, 100, round(floor * 100), step=1, format="%d%%", key="f_min_score",
+                            help=f"相关度是系统估计的「该问题与检索内容属于同类问题」的概率。低于此值的结果不显示;"
+                                 f"默认 {floor:.0%}。调到 0 可查看全部候选。")
     filters: dict = {
         "unit": None if unit == ALL else unit,
         "region": None if region == ALL else region,
@@ -83,7 +91,7 @@ def filters_row() -> tuple[dict, str]:
     }
     if exclude and mine:
         filters["exclude_report"] = list(units.get(mine, []))
-    return filters, mode
+    return filters, mode, min_pct / 100
 
 
 def _unit_label(unit: str | None) -> str:
@@ -107,8 +115,11 @@ def show_hit(hit: dict, mode: str) -> None:
             meta.append(f"类型:{render.esc('、'.join(hit['types']))}")
         left, right = st.columns([6, 1])
         left.markdown(f'<div class="xc-meta">{" · ".join(meta)}</div>', unsafe_allow_html=True)
-        right.markdown(f'<div class="xc-meta" style="text-align:right" title="融合得分 {hit["score"]:.4f}">'
+        right.markdown(f'<div class="xc-meta" style="text-align:right" title="得分 {hit["score"]:.4f}">'
                        f'相关度 <b>{render.esc(render.score_label(hit, mode))}</b></div>', unsafe_allow_html=True)
+        if hit.get("parent_text"):
+            st.markdown(f'<div class="xc-meta">所属问题:{render.esc(render.shorten(hit["parent_text"], 80))}</div>',
+                        unsafe_allow_html=True)
         st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}</div>',
                     unsafe_allow_html=True)
         state.measures_and_source(hit.get("measures") or [], hit["report_id"], hit["problem_id"])
@@ -121,34 +132,36 @@ def main() -> None:
     if state.no_reports_notice():
         return
     query = query_box()
-    filters, mode = filters_row()
+    filters, mode, min_score = filters_row()
     if not query:
         st.info("在上方输入问题描述后点击「检索」,或点选一个示例。", icon=":material/lightbulb:")
         return
-    # one pagination widget per query and filter set, so a new search starts on page 1
-    signature = repr((query, sorted((k, str(v)) for k, v in filters.items()), mode))
-    page_key = "search_page_" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
+    # one "show more" counter per query and filter set, so a new search starts with the strongest few
+    signature = repr((query, sorted((k, str(v)) for k, v in filters.items()), mode, min_score))
+    shown_key = "search_shown_" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
     # right after start jieba's dictionary is still loading: answer from the vectors first, say so
     partial = mode != "dense" and not state.keyword_index_ready()
     mode = "dense" if partial else mode
     with st.spinner("正在检索…(首次检索需加载语义模型,请稍候)"):
-        hits = state.safe(state.search, query, MAX_RESULTS, filters, mode)
+        hits = state.safe(state.search, query, MAX_RESULTS, filters, mode, min_score)
     if partial and hits is not None:
         st.info("语义检索结果,关键词索引加载中:稍后再检索一次可得完整结果。", icon=":material/hourglass_top:")
     if hits is None:
         return
     if not hits:
-        st.warning("没有找到匹配的问题。试试放宽筛选条件,或换一种说法。", icon=":material/search_off:")
+        st.warning("未找到相似问题。试试换一种说法、放宽筛选条件,或在左侧调低「最低相关度」。",
+                   icon=":material/search_off:")
         return
-    units = {h.get("unit") for h in hits}
-    st.markdown(f"按相关度排序的前 **{len(hits)}** 个问题,来自 **{len(units)}** 个单位")
-    pages = (len(hits) + PAGE_SIZE - 1) // PAGE_SIZE
-    page = st.session_state.get(page_key, 1)
-    page = min(max(int(page or 1), 1), pages)
-    for hit in hits[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    shown = min(int(st.session_state.get(shown_key, FIRST_SHOWN)), len(hits))
+    units = {h.get("unit") for h in hits[:shown]}
+    st.markdown(f"找到 **{len(hits)}** 个相关度不低于 {min_score:.0%} 的问题;"
+                f"先显示最相关的 **{shown}** 个,来自 **{len(units)}** 个单位")
+    for hit in hits[:shown]:
         show_hit(hit, mode)
-    if pages > 1:
-        st.pagination(pages, key=page_key)
-
+    if shown < len(hits):
+        more = min(MORE_STEP, len(hits) - shown)
+        if st.button(f"显示更多({more} 个)", key=f"{shown_key}_more", icon=":material/expand_more:"):
+            st.session_state[shown_key] = shown + more
+            st.rerun()
 
 main()
