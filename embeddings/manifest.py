@@ -48,6 +48,8 @@ class Manifest:
     format: int = MANIFEST_VERSION
     updated_at: str = ""
     encoder: dict[str, Any] = field(default_factory=dict)
+    backend: str = "faiss"        # search engine serving queries (embeddings/engines): faiss | milvus
+    backend_uri: str | None = None   # Milvus server URI; None: Milvus Lite in the search directory
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

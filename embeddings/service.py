@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
 from .index import VectorIndex, choose_kind
 from .lexical import TOKENIZER_VERSION, LexicalIndex, get_tokenizer
 from .manifest import (
@@ -138,6 +139,9 @@ class SearchService:
         self._query_encoder = encoder       # an injected encoder serves queries too
         self._state: _State | None = None
         self._mutex = threading.RLock()
+        self._engine: SearchEngine | None = None
+        self._engine_key: tuple[str, str | None] | None = None
+        self._backend: tuple[str, str | None] | None = None   # set by reindex(backend=...) until committed
         manifest = read_manifest(self.dir)
         if manifest is not None:
             wanted = encoder.name if encoder is not None else known_model_name(model) if model else None
@@ -255,10 +259,42 @@ class SearchService:
             raise _Inconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = self._read_tokens(manifest.files.get("tokens"))
         lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
+        engine = self.engine_for(manifest)
+        if engine.name != "faiss" and engine.count() != table.size:  # e.g. a sync interrupted before it
+            self._sync_engine(manifest, table, vectors, tokens, _progress(None), rebuild=False)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
     def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        return _State(generation, manifest, table, vectors, lexical, tokens, Searcher(table, vectors, lexical))
+        searcher = self.engine_for(manifest).searcher(table, vectors, lexical)
+        return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
+
+    # -- engine ------------------------------------------------------------------------------------
+    def _wanted_backend(self, manifest: Manifest | None) -> tuple[str, str | None]:
+        if self._backend is not None:
+            return self._backend
+        if manifest is None:
+            return DEFAULT_BACKEND, None
+        return manifest.backend or DEFAULT_BACKEND, manifest.backend_uri
+
+    def engine_for(self, manifest: Manifest | None) -> SearchEngine:
+        """The engine the index is served by (the manifest's backend, or the one reindex switches to)."""
+        key = self._wanted_backend(manifest)
+        if self._engine is None or self._engine_key != key:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = open_engine(key[0], self.dir, key[1], lex_recipe=self.lex_recipe)
+            self._engine_key = key
+        return self._engine
+
+    def _sync_engine(self, manifest: Manifest | None, table: ProblemTable, vectors: VectorIndex,
+                     tokens: dict[int, list[str]], report: SyncProgress, *, rebuild: bool) -> None:
+        """Bring an external engine (Milvus) in line with the table; FAISS is the files themselves."""
+        engine = self.engine_for(manifest)
+        if rebuild and hasattr(engine, "drop"):
+            engine.drop()
+        added, removed = engine.sync(table, vectors, tokens, report)
+        if added or removed:
+            log.info("%s engine: +%d -%d problems", engine.name, added, removed)
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""
@@ -330,6 +366,8 @@ class SearchService:
                 report("lexical", 0, 1)
                 lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
             report("lexical", 1, 1)
+            if vectors_changed or tokens_changed or full:
+                self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full)
             if full or vectors_changed or tokens_changed or lexical_changed or manifest.generation != generation:
                 manifest = self._commit(manifest, generation, table, vectors, lexical, tokens,
                                         vectors_changed or full, tokens_changed, lexical_changed, report)
@@ -339,7 +377,8 @@ class SearchService:
             log.info("search index: +%d -%d problems (%d total, %s) in %.1fs", added, removed, table.size,
                      vectors.kind, seconds)
         return {"added": added, "removed": removed, "total": table.size, "kind": vectors.kind,
-                "generation": generation, "seconds": round(seconds, 3)}
+                "generation": generation, "seconds": round(seconds, 3),
+                **self.engine_for(manifest).describe()}
 
     def _try_load_vectors(self, manifest: Manifest) -> VectorIndex | None:
         try:
@@ -424,10 +463,12 @@ class SearchService:
         manifest = Manifest(model=model, model_spec=spec, dim=vectors.dim, doc_kind=self.doc_kind,
                             doc_recipe=self.doc_recipe, index_kind=vectors.kind, count=len(vectors),
                             generation=generation, files=files, versions=versions(),
-                            tokenizer=self.tokens_version, encoder=_jsonable(encoder_info))
+                            tokenizer=self.tokens_version, encoder=_jsonable(encoder_info),
+                            backend=self._wanted_backend(old)[0], backend_uri=self._wanted_backend(old)[1])
         write_manifest(self.dir, manifest)
         report("save", 4, 4)
         self._collect_garbage(set(files.values()))
+        self._backend = None   # committed: the manifest names the backend from here on
         return manifest
 
     def _save_lexical(self, directory: Path, lexical: LexicalIndex, table: ProblemTable) -> None:
@@ -451,8 +492,16 @@ class SearchService:
             else:
                 path.unlink(missing_ok=True)
 
-    def reindex(self, model: str | None = None, progress: SyncProgress | None = None) -> dict[str, Any]:
-        """Re-embed every problem, with ``model`` if given (the only way to change the model)."""
+    def reindex(self, model: str | None = None, progress: SyncProgress | None = None, *,
+                backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
+        """Re-embed every problem, with ``model`` if given (the only way to change the model), served
+        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only)."""
+        if backend is not None or uri is not None:
+            current = self._wanted_backend(read_manifest(self.dir))
+            name = backend or current[0]
+            if uri is not None and name != "milvus":
+                raise ValueError("--uri applies to the milvus backend only")
+            self._backend = (name, uri if name == "milvus" else None) if backend or uri else current
         if model is not None:
             self.requested_model = model
             self._encoder = self._query_encoder = None

@@ -123,18 +123,28 @@ def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, 
 
 @click.command()
 @_model_option
+@click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
+              help="Search engine to serve the index: faiss (in the workspace) or milvus "
+                   "(Milvus Lite in WORKSPACE/search/milvus.db, or --uri). Default: keep the current one.")
+@click.option("--uri", default=None, metavar="URI",
+              help="Milvus server URI, e.g. http://host:19530 (default: $XUNCHA_MILVUS_URI or Milvus Lite).")
 @json_option
 @workspace_option
-def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Rebuild the search index from the store (with --model M to change the embedding model)."""
+def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
+            workspace: Path | None) -> None:
+    """Rebuild the search index from the store (--model M changes the model, --backend the engine)."""
+    if uri is not None and backend not in (None, "milvus"):
+        raise UserError("--uri 只适用于 --backend milvus")
     with _service(workspace, None) as service:
-        summary = service.reindex(model=model, progress=StageBars())
+        summary = service.reindex(model=model, progress=StageBars(), backend=backend or ("milvus" if uri else None),
+                                  uri=uri)
         summary["model"] = service.model_name
     if as_json:
         emit_json(summary)
     else:
         click.echo(f"indexed {summary['total']} problems with {summary['model']} "
-                   f"({summary['kind']} index) in {summary['seconds']:.1f}s", err=True)
+                   f"({summary['kind']} index, {summary.get('backend', 'faiss')} backend) "
+                   f"in {summary['seconds']:.1f}s", err=True)
 
 
 COMMANDS = (search, similar, reindex)
