@@ -180,7 +180,23 @@ class MilvusEngine(SearchEngine):
         return int(dense.get("dim", -1)) == int(dim) and analyzer == self._analyzer_params()
 
     def exists(self) -> bool:
+        if self._ready_dim is not None:
+            return True
         return bool(self.client.has_collection(self.collection))
+
+    def flush(self) -> None:
+        """Seal what was written so that it is indexed: Milvus Lite scans unsealed rows one by one
+        (a 10k-problem query took seconds before a flush, tens of ms after; bench/RESULTS.md)."""
+        with self._lock:
+            if self.exists():
+                self.client.flush(self.collection)
+
+    def sync(self, table: ProblemTable, vectors: VectorIndex, tokens: dict[int, list[str]],
+             progress=None) -> tuple[int, int]:
+        added, removed = super().sync(table, vectors, tokens, progress)
+        if added or removed:
+            self.flush()
+        return added, removed
 
     # -- contents ------------------------------------------------------------------------------
     def count(self) -> int:
