@@ -210,3 +210,32 @@ def test_labelled_queries_overlap_between_backends(real_service, tmp_path):  # n
         ndcg[name] = score_run(labels, lambda item, r=by_query: keys(r[item.query]))["nDCG@10"]
     assert overlap >= 0.8, overlap
     assert abs(ndcg["faiss"] - ndcg["milvus"]) <= 0.02, ndcg
+
+
+def test_jieba_analyzer_collection_finds_the_phrase(pair, tmp_path):
+    """Milvus's own jieba analyzer on the raw text (for collections other producers fill)."""
+    from embeddings.engines.milvus import MilvusEngine
+    from embeddings.index import problem_uid
+
+    service = pair["faiss"]
+    state = service.ensure_ready()
+    engine = MilvusEngine(str(tmp_path / "jieba.db"), analyzer="jieba", lex_recipe=service.lex_recipe)
+    assert engine.sync(state.table, state.vectors, state.tokens) == (159, 0)
+    searcher = engine.searcher(state.table, state.vectors, state.lexical)
+    hits = searcher.search(None, ["三会一课"], k=10, mode="lexical")
+    t = state.table
+    docs = [t.doc_text(t.pos[problem_uid(h.report_id, h.problem_id)], service.lex_recipe) for h in hits]
+    assert docs and all("三会" in d or "一课" in d for d in docs)
+    assert "三会一课" in docs[0]
+    engine.close()
+
+
+def test_unreachable_server_is_a_one_line_error(pair):
+    from embeddings.manifest import SearchIndexError
+
+    with pytest.raises(SearchIndexError, match="cannot open Milvus"):
+        pair["faiss"].reindex(backend="milvus", uri="http://127.0.0.1:1")
+    from ui.cli.search import reindex
+    result = run_cli(reindex, ["--backend", "faiss", "--uri", "http://x:1", "--workspace",
+                               str(pair["faiss"].root)])
+    assert result.exit_code == 1 and "--uri" in result.output

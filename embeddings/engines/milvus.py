@@ -115,7 +115,14 @@ class MilvusEngine(SearchEngine):
         if _is_lite(uri):
             os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
         token = token if token is not None else os.environ.get("XUNCHA_MILVUS_TOKEN", "")
-        self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        try:
+            self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+        except Exception as exc:   # pymilvus raises its own and grpc's errors; the user needs one line
+            from ..manifest import SearchIndexError
+
+            reason = " ".join(str(exc).split())[:200]
+            raise SearchIndexError(f"{uri}: cannot open Milvus ({reason}); check --uri / "
+                                   f"XUNCHA_MILVUS_URI, or `xuncha reindex --backend faiss`") from exc
         self._lock = threading.RLock()
         self._ready_dim: int | None = None    # the collection is known to exist for this dimension
 
