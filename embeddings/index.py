@@ -1,36 +1,15 @@
 """FAISS vector index over problems: inner product on L2-normalised vectors, stable int64 ids.
-
-Ids come from ``problem_uid(report_id, problem_id)`` (first 8 bytes of a sha256, 63 bits), so the
-same problem gets the same id in every build and removing a report removes exactly its ids.
-
-Index kind by size (DESIGN.md section 4), chosen by ``choose_kind``:
-
-``flat``  ``IndexIDMap2(IndexFlatIP)``: exact, supports add/remove by id; used up to ``FLAT_MAX``.
-``ivf``   ``IndexIVFFlat`` (inner product) with a hashtable direct map: supports add/remove by id and
-          reconstruction; ``nlist`` ~ 4*sqrt(n) rounded to a power of two, ``nprobe`` set from the
-          recall measured in bench/bench_search.py. HNSW was measured too: similar recall and
-          latency, but it cannot remove ids (faiss ``IndexHNSW`` has no ``remove_ids``), so every
-          report removal would mean a rebuild of minutes at 1M.
-
-Filtered searches (a mask of allowed ids) are exact whenever the allowed set is small (at most
-``EXACT_FILTER_MAX`` vectors are reconstructed and scored with numpy): an IVF probe over a few
-lists would otherwise miss most of a rare unit's problems. Large allowed sets use a faiss
-``IDSelectorBatch``.
-
-Saving is atomic (``faiss.write_index`` to a temp file in the same directory, fsync, ``os.replace``);
-a failed or interrupted save leaves the previous file intact. Nothing is pickled.
-"""
+Index kinds, filtered search, atomic saves: docs/decisions.md, "Search"."""
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 import numpy as np
+
+from reports.atomic import atomic_path
 
 __all__ = [
     "EXACT_FILTER_MAX", "FLAT_MAX", "KINDS", "VectorIndex", "choose_kind", "problem_uid", "problem_uids",
@@ -237,19 +216,9 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically with ``faiss.write_index``: temp file, fsync, ``os.replace``."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            _faiss().write_index(self._index, tmp)
-            _fsync(tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(path.parent)
+        """Write atomically (reports/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
+        with atomic_path(path) as tmp:
+            _faiss().write_index(self._index, str(tmp))
 
     @classmethod
     def load(cls, path: str | os.PathLike, *, nprobe: int = DEFAULT_NPROBE) -> VectorIndex:
@@ -300,15 +269,3 @@ def _pad(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.nd
 def _empty_result(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.full((n, k), -np.inf, dtype=np.float32), np.full((n, k), -1, dtype=np.int64)
 
-
-def _fsync(path: str | os.PathLike) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):  # not every filesystem fsyncs a directory; the rename is still atomic
-        _fsync(path)

@@ -1,30 +1,26 @@
-"""The search index's manifest: what built the index, from which store generation, in which files.
-
-``<workspace>/search/manifest.json`` is the commit point of every index update. Index files carry
-a build token in their names (``vectors-<token>.faiss``); an update writes new files first and the
-manifest last (temp file + ``os.replace``), so a reader always sees a manifest whose files exist
-and agree with each other, and a crash mid-update leaves the previous build in force.
-"""
+"""The search index's manifest: what built the index, from which store generation, in which files;
+written last, it is the commit point of every update (docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports.atomic import write_json
+from reports.notices import XunchaError
+
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
-    "atomic_write_text", "known_model_name", "read_manifest", "versions", "write_manifest",
+    "known_model_name", "read_manifest", "versions", "write_manifest",
 ]
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 
 
-class SearchIndexError(ValueError):
+class SearchIndexError(XunchaError):
     """The search index cannot be used as asked (a user-facing, one-line message)."""
 
 
@@ -63,38 +59,19 @@ def read_manifest(directory: Path) -> Manifest | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise SearchIndexError(f"{path}: unreadable search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
+        raise SearchIndexError("manifest_unreadable", path=str(path), reason=str(exc)) from exc
     if not isinstance(data, dict) or data.get("format", 0) > MANIFEST_VERSION:
-        raise SearchIndexError(f"{path}: search index written by a newer xuncha; upgrade xuncha "
-                               "or rebuild the index with `xuncha reindex`")
+        raise SearchIndexError("manifest_newer", path=str(path))
     known = Manifest.__dataclass_fields__
     try:
         return Manifest(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
-        raise SearchIndexError(f"{path}: incomplete search manifest ({exc}); "
-                               "rebuild the index with `xuncha reindex`") from exc
+        raise SearchIndexError("manifest_incomplete", path=str(path), reason=str(exc)) from exc
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:
     manifest.updated_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    atomic_write_text(Path(directory) / MANIFEST_NAME,
-                      json.dumps(manifest.to_json(), ensure_ascii=False, indent=2))
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Temp file in the same directory, fsync, ``os.replace``: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_json(Path(directory) / MANIFEST_NAME, manifest.to_json(), indent=2)
 
 
 def known_model_name(spec: str | None) -> str | None:

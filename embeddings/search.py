@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from reports.notices import XunchaError
+
 from .index import VectorIndex, problem_uid
 from .lexical import LexicalIndex
 
@@ -37,6 +39,7 @@ __all__ = [
     "Filters",
     "Hit",
     "ProblemTable",
+    "QueryError",
     "Searcher",
     "rrf_fuse",
     "score_fuse",
@@ -58,6 +61,11 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
+
+
+class QueryError(XunchaError, ValueError):
+    """A search request that cannot be run as asked: an empty query, a bad k, an unknown filter
+    (still a ValueError for callers of the library; the CLI and UI catch it as a XunchaError)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +96,7 @@ class Filters:
             return value
         unknown = set(value) - set(cls.__dataclass_fields__)
         if unknown:
-            raise ValueError(f"unknown filter(s): {', '.join(sorted(unknown))}")
+            raise QueryError("unknown_filter", names=sorted(unknown))
         data = {k: v for k, v in value.items() if v not in (None, "", ())}
         exclude = data.get("exclude_report", ())
         if isinstance(exclude, str):
@@ -99,7 +107,7 @@ class Filters:
             try:
                 data["year"] = int(data["year"])
             except (TypeError, ValueError):
-                raise ValueError(f"year must be a number, not {data['year']!r}") from None
+                raise QueryError("bad_year", year=data["year"]) from None
         return cls(**data)
 
     def is_empty(self) -> bool:

@@ -25,12 +25,15 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from reports.atomic import write_json
+from reports.progress import Progress
 
 from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
 from .index import VectorIndex, choose_kind
@@ -39,22 +42,28 @@ from .manifest import (
     Manifest,
     ModelMismatchError,
     SearchIndexError,
-    atomic_write_text,
     known_model_name,
     read_manifest,
     versions,
     write_manifest,
 )
-from .search import MODES, Filters, ProblemTable, Searcher
+from .search import MODES, Filters, ProblemTable, QueryError, Searcher
 
 __all__ = [
-    "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "SearchService", "SyncProgress", "clean_query",
+    "DEFAULT_MODE",
+    "DEFAULT_SIMILAR_MODE",
+    "DOC_KIND",
+    "DOC_RECIPE",
+    "LEX_RECIPE",
+    "MAX_K",
+    "MAX_QUERY_CHARS",
+    "Progress",
+    "SearchService",
+    "clean_query",
 ]
 
 log = logging.getLogger("xuncha.search")
 
-SyncProgress = Callable[[str, int, int], None]   # (stage, done, total)
 
 # Chosen by measurement on bench/eval/queries.json (bench/RESULTS.md, "## Search").
 DEFAULT_MODE = "hybrid"
@@ -70,15 +79,14 @@ _WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def clean_query(query: Any) -> str:
-    """The query as searched: whitespace collapsed, cut to MAX_QUERY_CHARS; ValueError if unusable."""
+    """The query as searched: whitespace collapsed, cut to MAX_QUERY_CHARS; QueryError if unusable."""
     if not isinstance(query, str):
-        raise ValueError(f"query must be text, not {type(query).__name__}")
+        raise QueryError("query_not_text", kind=type(query).__name__)
     text = " ".join(query.split())
     if not text:
-        raise ValueError("empty query: give a few words describing a problem, e.g. 理论学习流于形式")
+        raise QueryError("empty_query")
     if not _WORDY.search(text):
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise ValueError(f"query {shown!r} has no words to search for (only punctuation or symbols)")
+        raise QueryError("query_no_words", query=text if len(text) <= 20 else text[:20] + "…")
     if len(text) > MAX_QUERY_CHARS:
         log.warning("query of %d characters cut to its first %d", len(text), MAX_QUERY_CHARS)
         text = text[:MAX_QUERY_CHARS]
@@ -87,13 +95,13 @@ def clean_query(query: Any) -> str:
 
 def _check_k(k: Any) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= int(k) <= MAX_K:
-        raise ValueError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+        raise QueryError("bad_k", max_k=MAX_K, k=k)
     return int(k)
 
 
 def _check_mode(mode: str) -> str:
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise QueryError("bad_mode", modes=list(MODES), mode=mode)
     return mode
 
 
@@ -156,10 +164,9 @@ class SearchService:
     def _check_model(self, manifest: Manifest, name: str | None, spec: str | None) -> None:
         if name is None or name == manifest.model or not manifest.model or not manifest.count:
             return  # an empty index holds no vectors to disagree with
-        raise ModelMismatchError(
-            f"the search index in {self.dir} was built with model {manifest.model!r}, not {name!r}"
-            f"{f' (from {spec!r})' if spec and spec != name else ''}; rebuild it with "
-            f"`xuncha reindex --model {spec or name}` or search without --model")
+        raise ModelMismatchError("model_mismatch", directory=str(self.dir), built=manifest.model, asked=name,
+                                 spec_note=f" (from {spec!r})" if spec and spec != name else "",
+                                 rebuild=spec or name)
 
     @property
     def encoder(self):
@@ -224,12 +231,12 @@ class SearchService:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
         return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
 
-    def ensure_ready(self, *, progress: SyncProgress | None = None) -> _State:
+    def ensure_ready(self, *, progress: Progress | None = None) -> _State:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
         with self._mutex:  # one UI process may query from several threads
             return self._ensure_ready(progress)
 
-    def _ensure_ready(self, progress: SyncProgress | None) -> _State:
+    def _ensure_ready(self, progress: Progress | None) -> _State:
         generation = self.store.generation()
         if self._state is not None and self._state.generation == generation:
             return self._state
@@ -250,7 +257,7 @@ class SearchService:
                 self.sync(progress=progress)
                 assert self._state is not None
                 return self._state
-        raise SearchIndexError(f"{self.dir}: the search index keeps changing while being read; try again")
+        raise SearchIndexError("index_unstable", path=str(self.dir))
 
     def _load_state(self, manifest: Manifest, generation: int) -> _State:
         table = ProblemTable(self.store.problem_rows())
@@ -287,7 +294,7 @@ class SearchService:
         return self._engine
 
     def _sync_engine(self, manifest: Manifest | None, table: ProblemTable, vectors: VectorIndex,
-                     tokens: dict[int, list[str]], report: SyncProgress, *, rebuild: bool) -> None:
+                     tokens: dict[int, list[str]], report: Progress, *, rebuild: bool) -> None:
         """Bring an external engine (Milvus) in line with the table; FAISS is the files themselves."""
         engine = self.engine_for(manifest)
         if rebuild and hasattr(engine, "drop"):
@@ -338,7 +345,7 @@ class SearchService:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, progress: SyncProgress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
         """Bring the index in line with the store: embed new problems, drop removed ones.
 
         ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
@@ -388,7 +395,7 @@ class SearchService:
             return None
         return vectors if vectors.dim == manifest.dim else None
 
-    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: SyncProgress):
+    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: Progress):
         """(added, removed, index, changed): the diff between the index's ids and the store's."""
         have = vectors.ids() if vectors is not None else np.zeros(0, np.int64)
         gone = np.setdiff1d(have, table.uids)
@@ -401,7 +408,7 @@ class SearchService:
             texts = [table.doc_text(int(i), self.doc_recipe) for i in new_pos]
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
-                                       progress=lambda done, total: report("embed", done, total))
+                                       progress=report)
             if vectors.dim != vecs.shape[1]:
                 vectors = VectorIndex(vecs.shape[1])
             vectors.add(table.uids[new_pos], vecs)
@@ -415,7 +422,7 @@ class SearchService:
             report("index", 1, 1)
         return len(new_pos), len(gone), vectors, changed
 
-    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: SyncProgress):
+    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: Progress):
         cached: dict[int, list[str]] = {}
         if manifest is not None and manifest.tokenizer == self.tokens_version:
             try:
@@ -436,7 +443,7 @@ class SearchService:
 
     def _commit(self, old: Manifest | None, generation: int, table: ProblemTable, vectors: VectorIndex,
                 lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
-                tokens_changed: bool, lexical_changed: bool, report: SyncProgress) -> Manifest:
+                tokens_changed: bool, lexical_changed: bool, report: Progress) -> Manifest:
         """Write new files under a fresh token, then the manifest; finally drop unreferenced files."""
         token = f"{generation}-{secrets.token_hex(4)}"
         files = dict(old.files) if old is not None else {}
@@ -446,12 +453,12 @@ class SearchService:
             vectors.save(self.dir / files["vectors"])
             files["ids"] = f"ids-{token}.json"
             idmap = {str(u): [table.report_id[i], table.problem_id[i]] for i, u in enumerate(table.uids.tolist())}
-            atomic_write_text(self.dir / files["ids"], json.dumps({"ids": idmap}, ensure_ascii=False))
+            write_json(self.dir / files["ids"], {"ids": idmap})
         report("save", 1, 4)
         if tokens_changed or "tokens" not in files:
             files["tokens"] = f"tokens-{token}.json"
             payload = {"tokenizer": self.tokens_version, "tokens": {str(u): t for u, t in tokens.items()}}
-            atomic_write_text(self.dir / files["tokens"], json.dumps(payload, ensure_ascii=False))
+            write_json(self.dir / files["tokens"], payload)
         report("save", 2, 4)
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"
@@ -492,7 +499,7 @@ class SearchService:
             else:
                 path.unlink(missing_ok=True)
 
-    def reindex(self, model: str | None = None, progress: SyncProgress | None = None, *,
+    def reindex(self, model: str | None = None, progress: Progress | None = None, *,
                 backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
         """Re-embed every problem, with ``model`` if given (the only way to change the model), served
         by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only)."""
@@ -500,8 +507,8 @@ class SearchService:
             current = self._wanted_backend(read_manifest(self.dir))
             name = backend or current[0]
             if uri is not None and name != "milvus":
-                raise ValueError("--uri applies to the milvus backend only")
-            self._backend = (name, uri if name == "milvus" else None) if backend or uri else current
+                raise SearchIndexError("uri_needs_milvus")
+            self._backend = (name, uri if name == "milvus" else None)
         if model is not None:
             self.requested_model = model
             self._encoder = self._query_encoder = None
@@ -525,16 +532,16 @@ class SearchService:
                      mode: str = DEFAULT_MODE, *, skip_invalid: bool = False) -> list[list[dict[str, Any]]]:
         """One result list per query, same order; queries are encoded in one batch.
 
-        An unusable query raises ValueError naming it, or with ``skip_invalid`` yields ``[]``.
+        An unusable query raises QueryError naming it, or with ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
         cleaned: list[str | None] = []
         for n, query in enumerate(queries, start=1):
             try:
                 cleaned.append(clean_query(query))
-            except ValueError as exc:
+            except QueryError as exc:
                 if not skip_invalid:
-                    raise ValueError(str(exc) if len(queries) == 1 else f"query {n}: {exc}") from None
+                    raise (exc if len(queries) == 1 else QueryError("batch_query", n=n, reason=exc.notice)) from None
                 log.warning("query %d skipped: %s", n, exc)
                 cleaned.append(None)
         state = self.ensure_ready()
@@ -565,9 +572,8 @@ class SearchService:
         pos = state.table.pos.get(uid)
         if pos is None:
             if str(report_id) not in set(state.table.report_id):
-                raise SearchIndexError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
-            raise SearchIndexError(f"report {report_id} has no problem {problem_id!r} "
-                                   f"(ids look like 3, 41.2; see `xuncha parse FILE --json`)")
+                raise SearchIndexError("unknown_report", report_id=report_id)
+            raise SearchIndexError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
         hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode)
@@ -593,7 +599,7 @@ class SearchService:
             for report_id, problem_id in keys:
                 pos = t.pos.get(problem_uid(str(report_id), str(problem_id)))
                 if pos is None:
-                    raise SearchIndexError(f"report {report_id} has no problem {problem_id!r}")
+                    raise SearchIndexError("unknown_problem", report_id=report_id, problem_id=problem_id)
                 rows.append(pos)
         uids = t.uids[rows] if rows else np.zeros(0, np.int64)
         return ([(t.report_id[i], t.problem_id[i]) for i in rows], state.vectors.vectors(uids),
@@ -610,7 +616,7 @@ class _Inconsistent(Exception):
     """Index files disagree with the store; a sync repairs it."""
 
 
-def _progress(callback: SyncProgress | None) -> SyncProgress:
+def _progress(callback: Progress | None) -> Progress:
     if callback is None:
         return lambda stage, done, total: None
     return callback

@@ -1,39 +1,5 @@
-"""Themes: problems clustered across units, each labelled by its most distinctive terms.
-
-A theme is a group of problems, usually from several units, that are about one thing (理论学习,
-意识形态, 三重一大, …). Offices use themes to find problems many units share (共性问题).
-
-How themes are computed (the choices were measured against tests/gold/topics.json, see
-bench/eval_themes.py and docs/decisions.md, "Themes"):
-
-1. **Problems.** Leaf problems only, the ones without sub-problems. That is where statements and
-   measures live, and the problem ledger has one row per leaf too.
-2. **Similarity.** ``w * dense + (1 - w) * lexical``, with ``w = dense_weight``:
-   - *dense* is the cosine of the search index's vectors after subtracting the corpus mean. e5
-     vectors share a large common component, so raw cosines bunch up at 0.8-0.95; centring spreads
-     them out. Nothing is embedded again and no model is loaded.
-   - *lexical* is the cosine of sublinear TF-IDF vectors over jieba tokens of the problem statement
-     alone. The tokenizer is search's (embeddings/lexical.py), so 三会一课 stays one token. The
-     parent heading and the category title are left out here: siblings share them whatever they
-     are about, so with them the clusters follow the structure of each report instead of the
-     subject. One 意识形态 heading, for instance, pulled a 中心组学习 problem away from the other
-     units' study problems. (The dense vectors still see the category, which helps short
-     "关于…方面" statements.)
-3. **Graph and communities.** Each problem is joined to its ``neighbors`` most similar problems
-   (exact; the similarity is computed in row blocks). Louvain modularity (networkx, fixed seed,
-   nodes in a fixed order) then finds the communities. ``resolution`` sets how fine they are.
-   Leiden would be the better algorithm, but networkx 3.6 has no implementation of its own (it
-   needs a backend). k-means (faiss) and average-linkage clustering were measured and agreed
-   less with the hand labels.
-4. **Themes.** A community of at least ``min_size`` problems becomes a theme. Its id comes from
-   its most central member, so it stays the same while the theme changes a little. Its label
-   comes from class-based TF-IDF (c-TF-IDF, as in BERTopic) over the same tokens: terms frequent
-   in this theme and rare in the others. Generic evaluative words (不到位, 加强, …) are left out,
-   and so is a term that is part of a longer term already chosen.
-
-Everything is deterministic for a given store and index: rows are sorted by key and the seeds
-are fixed.
-"""
+"""Themes: problems clustered across units, each labelled by its most distinctive terms; pure
+computation, no I/O. How and why: docs/decisions.md, "Themes"."""
 from __future__ import annotations
 
 import hashlib
@@ -59,11 +25,9 @@ __all__ = [
     "communities",
     "compute_themes",
     "ctfidf_terms",
-    "display_names",
     "leaf_rows",
     "make_label",
     "neighbours",
-    "unit_theme_matrix",
 ]
 
 ALGORITHM_VERSION = "themes/1"
@@ -411,9 +375,6 @@ class ThemeResult:
         return cls(data["themes"], [tuple(p) for p in data["pairs"]], [tuple(k) for k in data["unthemed"]],
                    data.get("stats", {}))
 
-    def matrix(self) -> dict:
-        return unit_theme_matrix(self.themes)
-
 
 def _theme_id(key: tuple[str, str]) -> str:
     return "T" + hashlib.sha1(f"{key[0]}/{key[1]}".encode()).hexdigest()[:8]
@@ -509,34 +470,3 @@ def _dedupe_ids(themes: list[dict]) -> list[dict]:
         if seen[t["id"]] > 1:
             t["id"] = f"{t['id']}-{seen[t['id']]}"
     return themes
-
-
-def unit_theme_matrix(themes: Sequence[dict]) -> dict:
-    """Units x themes problem counts. Units with more themes come first; themes keep their order
-    (most units first).
-
-    ``{"units": [full names], "unit_short": [...], "unit_labels": [short unless two units share it],
-    "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
-    per_unit: dict[str, Counter] = {}
-    short: dict[str, str | None] = {}
-    for col, t in enumerate(themes):
-        for m in t["members"]:
-            per_unit.setdefault(m["unit"], Counter())[col] += 1
-            short.setdefault(m["unit"], m.get("unit_short"))
-    units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
-    shorts = [short[u] or u for u in units]
-    return {
-        "units": units,
-        "unit_short": shorts,
-        "unit_labels": display_names(units, shorts),
-        "themes": [t["id"] for t in themes],
-        "labels": [t["label"] for t in themes],
-        "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
-    }
-
-
-def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
-    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
-    those get their full names."""
-    counts = Counter(s for s in shorts if s)
-    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]

@@ -9,12 +9,13 @@ graph grown report by report equals one built in a single pass.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import networkx as nx
 
-from reports.model import Category, Problem, Report
+from reports.model import Category, Problem, Report, iso
 from reports.places import find_places
+from reports.progress import Progress
 from reports.store import Store
 
 from .names import (
@@ -35,7 +36,6 @@ __all__ = [
     "EDGE_TYPES",
     "GRAPH_FORMAT",
     "NODE_TYPES",
-    "Progress",
     "add_report",
     "add_similarity",
     "build_graph",
@@ -50,12 +50,8 @@ __all__ = [
 
 log = logging.getLogger("xuncha.graph")
 GRAPH_FORMAT = "xuncha-graph/1"
-Progress = Callable[[int, int, str], None]
 _SNIPPET = 40
 
-
-def iso(d) -> str | None:
-    return d.iso if d else None
 
 
 def new_graph() -> nx.MultiDiGraph:
@@ -69,10 +65,10 @@ def build_graph(store: Store, progress: Progress | None = None) -> nx.MultiDiGra
     ids = store.report_ids()
     for n, report_id in enumerate(ids):
         if progress:
-            progress(n, len(ids), report_id)
+            progress("graph", n, len(ids))
         add_report(G, store, report_id)
     if progress:
-        progress(len(ids), len(ids), "")
+        progress("graph", len(ids), len(ids))
     G.graph["generation"] = generation
     return G
 

@@ -1,10 +1,5 @@
-"""Questions asked of the graph: find a node by name, its profile and neighbours, paths, rankings.
-
-Names are what users type (覃文乐, 市文联, 纪律处分条例), so `resolve` matches node names and every
-alias a report used, and when that fails says which names come closest; when a name fits several
-nodes (two people called 李军 in different units) it lists them with their units instead of
-guessing.
-"""
+"""Questions asked of the graph: find a node by name (with suggestions or the candidates), its
+profile and neighbours, paths, rankings, and the lookups the views need (docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import difflib
@@ -14,7 +9,9 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from .names import NODE_TYPES
+from reports.notices import XunchaError
+
+from .names import NODE_TYPES, node_id
 
 __all__ = [
     "Ambiguous",
@@ -48,15 +45,16 @@ _HIDDEN = ("by_report", "spans")
 _SUGGESTIONS = 5
 
 
-class GraphQueryError(LookupError):
-    """A query the graph cannot answer as asked; the message is one line for the user."""
+class GraphQueryError(XunchaError, LookupError):
+    """A query the graph cannot answer as asked (a code from reports/notices.py)."""
 
 
 class NotFound(GraphQueryError):
     def __init__(self, name: str, suggestions: list[str] | None = None):
         self.name, self.suggestions = name, list(suggestions or [])
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
-        super().__init__(f"'{name}' not found in the graph{hint}")
+        hint_zh = f";最接近的:{'、'.join(self.suggestions)}" if self.suggestions else ""
+        super().__init__("graph_not_found", name=name, hint=hint, hint_zh=hint_zh)
 
 
 class Ambiguous(GraphQueryError):
@@ -65,24 +63,24 @@ class Ambiguous(GraphQueryError):
     def __init__(self, name: str, candidates: list[tuple[str, str | None]]):
         self.name, self.candidates = name, list(candidates)
         listed = "; ".join(f"{node} ({ctx})" if ctx else node for node, ctx in self.candidates)
-        super().__init__(f"'{name}' is ambiguous: {listed}; pass --type or the node id")
+        super().__init__("graph_ambiguous", name=name, listed=listed)
 
 
 class NoPath(GraphQueryError):
     def __init__(self, a: str, b: str):
         self.a, self.b = a, b
-        super().__init__(f"no path between '{a}' and '{b}'")
+        super().__init__("graph_no_path", a=a, b=b)
 
 
 def normalize_type(type_: str | None) -> str | None:
-    """`person`, `Person`, `人员` -> Person; ValueError names the known types."""
+    """`person`, `Person`, `人员` -> Person; GraphQueryError names the known types."""
     if type_ is None:
         return None
     if type_ in NODE_TYPES:
         return type_
     found = TYPE_ALIASES.get(type_.lower()) or next((t for t in NODE_TYPES if t.lower() == type_.lower()), None)
     if found is None:
-        raise ValueError(f"unknown node type '{type_}' (one of {', '.join(NODE_TYPES)})")
+        raise GraphQueryError("unknown_node_type", type=type_, types=list(NODE_TYPES))
     return found
 
 
@@ -145,6 +143,40 @@ def context(G: nx.MultiDiGraph, node: str) -> str | None:
         inspected = sorted(G.nodes[u]["name"] for u, _, k in G.in_edges(node, keys=True) if k == "INSPECTED_BY")
         return "、".join(inspected) or None
     return d.get("org") or d.get("seen_in") or d.get("unit") or d.get("region") or d.get("full_name")
+
+
+# -- lookups the views need (they never build node ids or walk the graph themselves) ---------------
+
+def report_unit(G: nx.MultiDiGraph, report_id: str) -> str | None:
+    """The Unit node a report is about (its ABOUT edge), None for a report not in the graph."""
+    node = node_id("Report", report_id)
+    if node not in G:
+        return None
+    return next((v for _, v, k in G.out_edges(node, keys=True) if k == "ABOUT"), None)
+
+
+def ranked_neighbours(G: nx.MultiDiGraph, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
+    """Up to `limit` neighbours of the given types (either direction), most connected first, and how
+    many more there are."""
+    wanted = set(types)
+    around = {n for n in set(G.successors(node)) | set(G.predecessors(node)) if G.nodes[n].get("type") in wanted}
+    ranked = sorted(around, key=lambda n: (-G.degree(n), n))
+    return ranked[:limit], max(0, len(ranked) - limit)
+
+
+def edges_among(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(source, target, edge type) for every edge with both ends in `nodes`."""
+    present = set(nodes)
+    return [(u, v, k) for u, v, k in G.edges(keys=True) if u in present and v in present]
+
+
+def entity_rows(G: nx.MultiDiGraph, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+    """(node id, type, name, context) for every node of the given types, most connected first."""
+    wanted = set(types)
+    rows = [(node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node))
+            for node, d in G.nodes(data=True) if d.get("type") in wanted]
+    rows.sort(key=lambda r: (-r[4], r[2]))
+    return [r[:4] for r in rows]
 
 
 # -- one node ----------------------------------------------------------------------------------

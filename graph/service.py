@@ -1,10 +1,5 @@
-"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it.
-
-The store is the system of record; the graph file is a cache of it stamped with the store
-generation it reflects. Whenever the store has moved on, the graph catches up report by report
-(adds what is new, removes what is gone) instead of being rebuilt, and an unreadable file is
-simply rebuilt.
-"""
+"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it
+(docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import logging
@@ -15,12 +10,12 @@ from pathlib import Path
 
 import networkx as nx
 
+from reports.progress import Progress
 from reports.store import Store
 
 from . import query
 from .build import (
     GRAPH_FORMAT,
-    Progress,
     add_report,
     add_similarity,
     build_graph,
@@ -78,10 +73,10 @@ class GraphService:
             remove_report(G, report_id)
         for n, report_id in enumerate(new):
             if progress:
-                progress(n, len(new), report_id)
+                progress("graph", n, len(new))
             add_report(G, self.store, report_id)
         if progress:
-            progress(len(new), len(new), "")
+            progress("graph", len(new), len(new))
         changed = bool(gone or new) or G.graph.get("generation") != generation
         G.graph["generation"] = generation
         self._graph = G
@@ -163,6 +158,30 @@ class GraphService:
 
     def stats(self) -> dict:
         return query.stats(self.graph)
+
+    # -- lookups for the views ----------------------------------------------------------------------
+    def attrs(self, nodes: Iterable[str]) -> dict[str, dict]:
+        """Node id -> its attributes, for the nodes still in the graph (in the order given)."""
+        G = self.graph
+        return {n: G.nodes[n] for n in dict.fromkeys(nodes) if n in G}
+
+    def node_types(self) -> set[str]:
+        return {d.get("type") for _, d in self.graph.nodes(data=True)}
+
+    def context(self, node: str) -> str | None:
+        return query.context(self.graph, node)
+
+    def report_unit(self, report_id: str) -> str | None:
+        return query.report_unit(self.graph, report_id)
+
+    def ranked_neighbours(self, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
+        return query.ranked_neighbours(self.graph, node, types, limit)
+
+    def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
+        return query.edges_among(self.graph, nodes)
+
+    def entity_rows(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
+        return query.entity_rows(self.graph, types)
 
     def export(self, fmt: str, directory: str | os.PathLike) -> list[Path]:
         return export(self.graph, fmt, directory)

@@ -1,6 +1,5 @@
-"""Atomic file writes: write a temp file beside the target, fsync, rename. A crash at any point
-leaves either the old file or the new one, never half of either. Every file a workspace writes
-(graph, index, manifests, exports) goes through here."""
+"""Atomic file writes (temp file beside the target, fsync, rename): every file a workspace writes
+goes through here, so a crash leaves the old file or the new one (docs/decisions.md, "Store")."""
 from __future__ import annotations
 
 import json

@@ -76,6 +76,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN script TEXT NOT NULL DEFAULT 'simplified';
     ALTER TABLE reports ADD COLUMN display_text TEXT;
     """,
+    # 3: warnings as code + parameters (reports/notices.py); stored English sentences are converted once
+    # by notices.legacy_warning (registered on the connection by Store), `message` stays for reading
+    """
+    ALTER TABLE warnings ADD COLUMN code TEXT NOT NULL DEFAULT 'legacy';
+    ALTER TABLE warnings ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}';
+    UPDATE warnings SET params_json = xuncha_legacy_warning(message);
+    UPDATE warnings SET code = json_extract(params_json, '$.code'),
+                        params_json = json_extract(params_json, '$.params');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

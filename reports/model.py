@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from .notices import Notice
+
 Span = tuple[int, int]
 
 __all__ = [
@@ -36,6 +38,11 @@ class DateValue:
     text: str
     span: Span
     year_inferred: bool = False
+
+
+def iso(d: DateValue | None) -> str | None:
+    """The ISO date of an optional DateValue (records, JSON and graph attributes store the ISO form)."""
+    return d.iso if d else None
 
 
 @dataclass
@@ -139,7 +146,7 @@ class Report:
     categories: list[Category] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
     truncated: bool = False
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)  # codes + parameters (reports/notices.py)
     script: str = "simplified"        # simplified | traditional (then `text` is the t2s conversion)
     display_text: str | None = None   # the Traditional original, same length as `text`
 

@@ -16,6 +16,7 @@ from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
 from .model import Report
 from .noise import is_noise_line
+from .notices import Notice
 from .script import to_simplified
 from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
 
@@ -65,8 +66,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
     if narrative:
-        report.warnings.append(f"the report does not list its problems: {items} headings of rectification "
-                               "work were read as rectification items, not problems")
+        report.warnings.append(Notice("rectification_items", {"items": items}))
     return report
 
 
@@ -87,25 +87,25 @@ def _looks_truncated(body: list[Line]) -> bool:
     return not (last.endswith(TERMINAL) or CLOSING_LINE.match(last.replace(" ", "")))
 
 
-def _warnings(report: Report, *, has_part: bool) -> list[str]:
-    out: list[str] = []
+def _warnings(report: Report, *, has_part: bool) -> list[Notice]:
+    out: list[Notice] = []
     found = report.found()
     if not has_part or not report.categories:
-        out.append("no problem section found")
+        out.append(Notice("no_problem_section"))
     if report.truncated:
-        tail = report.text.rstrip()[-20:].replace("\n", " ")
-        out.append(f"text looks truncated: it ends mid-sentence (…{tail})")
+        out.append(Notice("truncated", {"tail": report.text.rstrip()[-20:].replace("\n", " ")}))
     problems = sorted({s.value for s in report.stated if s.key == "problems"})
     if len(problems) > 1:
-        out.append("the report states different problem counts: " + ", ".join(map(str, problems)))
+        out.append(Notice("stated_counts_differ", {"counts": problems}))
     stated = report.stated_value("problems")
     if stated is not None and found["problems"] and stated not in (found["problems"], found["leaf_problems"]):
-        out.append(f"stated {stated} problems, found {found['problems']} "
-                   f"({found['leaf_problems']} leaf problems)")
+        out.append(Notice("stated_problems_mismatch",
+                          {"stated": stated, "found": found["problems"], "leaf": found["leaf_problems"]}))
     categories = report.stated_value("categories")
     if categories is not None and found["categories"] and categories != found["categories"]:
-        out.append(f"stated {categories} categories, found {found['categories']}")
+        out.append(Notice("stated_categories_mismatch", {"stated": categories, "found": found["categories"]}))
     for c in report.categories:
         if c.stated_problems is not None and c.stated_problems != len(c.problems):
-            out.append(f"category ({c.ordinal}) states {c.stated_problems} problems, found {len(c.problems)}")
+            out.append(Notice("category_problems_mismatch",
+                              {"ordinal": c.ordinal, "stated": c.stated_problems, "found": len(c.problems)}))
     return out

@@ -5,8 +5,8 @@ a small extractor that returns the text as a reader would see it on the page; `n
 maps full-width ASCII and odd spaces to one spelling and keeps an exact offset map back, so
 every span the project stores points at the words the user supplied.
 
-Everything that can go wrong with a user's file becomes one `ReadError` whose message names the
-file and says what is wrong in plain English; the CLI prints it as is.
+Everything that can go wrong with a user's file becomes one `ReadError` (a code from reports/notices.py)
+naming the file; the CLI and UI show it in Chinese.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from reports.noise import is_noise_line, is_publish_info
 from reports.normalize import OffsetMap, normalize
+from reports.notices import XunchaError
 
 __all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadError", "SourceText", "read_bytes", "read_source"]
 
@@ -57,13 +58,17 @@ def _limit() -> int:
     return _max_bytes_from_env() if os.environ.get(_ENV_MAX) else MAX_BYTES
 
 
-class ReadError(Exception):
-    """A file that cannot be read as report text. ``str(e)`` is one line: ``"{path}: {reason}"``."""
+class ReadError(XunchaError):
+    """A file that cannot be read as report text: a code from reports/notices.py; ``str(e)`` is one
+    line, ``"{path}: {reason}"``."""
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], code: str, /, **params: object) -> None:
         self.path = str(path)
-        self.reason = " ".join(str(reason).split())
-        super().__init__(f"{self.path}: {self.reason}")
+        super().__init__(code, path=self.path, **params)
+
+    @property
+    def reason(self) -> str:
+        return self.notice.english()
 
 
 @dataclass(frozen=True)
@@ -88,21 +93,21 @@ def read_source(path: str | os.PathLike[str]) -> SourceText:
     try:
         st = p.stat()
     except FileNotFoundError:
-        raise ReadError(name, "no such file") from None
+        raise ReadError(name, "no_such_file") from None
     except PermissionError:
-        raise ReadError(name, "permission denied") from None
+        raise ReadError(name, "permission_denied") from None
     except OSError as e:
-        raise ReadError(name, f"cannot open ({e.strerror or e})") from None
+        raise ReadError(name, "cannot_open", reason=str(e.strerror or e)) from None
     if p.is_dir():
-        raise ReadError(name, "is a directory, not a file")
+        raise ReadError(name, "is_directory")
     if not p.is_file():
-        raise ReadError(name, "not a regular file")
+        raise ReadError(name, "not_regular_file")
     _check_suffix(name)
     _check_size(name, st.st_size)
     try:
         data = p.read_bytes()
     except OSError as e:
-        raise ReadError(name, f"cannot read ({e.strerror or e})") from None
+        raise ReadError(name, "cannot_read", reason=str(e.strerror or e)) from None
     return _read(data, name)
 
 
@@ -118,15 +123,15 @@ def _check_suffix(name: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix and suffix not in SUPPORTED_SUFFIXES:
         hint = " (legacy binary Word; save it as .docx)" if suffix in (".doc", ".wps") else ""
-        raise ReadError(name, f"unsupported format {suffix}{hint} (supported: {' '.join(SUPPORTED_SUFFIXES)})")
+        raise ReadError(name, "unsupported_format", suffix=suffix, hint=hint, supported=" ".join(SUPPORTED_SUFFIXES))
 
 
 def _check_size(name: str, size: int) -> None:
     limit = _limit()
     if size > limit:
-        raise ReadError(name, f"file too large: {size / _MIB:.1f} MB (limit {round(limit / _MIB, 2):g} MB)")
+        raise ReadError(name, "too_large", size_mb=size / _MIB, limit_mb=round(limit / _MIB, 2))
     if size == 0:
-        raise ReadError(name, "empty file")
+        raise ReadError(name, "empty_file")
 
 
 def _read(data: bytes, name: str) -> SourceText:
@@ -134,7 +139,7 @@ def _read(data: bytes, name: str) -> SourceText:
     original, encoding = _EXTRACTORS[fmt](data, name)
     text, offsets = normalize(original)
     if not text.strip():
-        raise ReadError(name, "empty file (whitespace only)" if fmt == "txt" else f"no text found in this {fmt}")
+        raise ReadError(name, "blank_file") if fmt == "txt" else ReadError(name, "no_text", fmt=fmt)
     return SourceText(name, fmt, encoding, original, text, offsets)
 
 
@@ -164,7 +169,7 @@ def _choose_format(data: bytes, name: str) -> str:
     if head.startswith(b"PK\x03\x04") and (suffix == ".docx" or _is_docx_zip(data)):
         return "docx"
     if head.startswith(_OLE_MAGIC):
-        raise ReadError(name, "legacy binary Office document (.doc/.wps), not supported; save it as .docx")
+        raise ReadError(name, "legacy_office")
     if suffix == ".docx":
         return "docx"
     if suffix == ".pdf":
@@ -197,10 +202,10 @@ def _check_binary(data: bytes, name: str) -> None:
     """NUL bytes or a run of control characters mean this is not text in any encoding we read."""
     sample = data[:_SNIFF_BYTES]
     if sample.startswith(_BINARY_MAGIC) or b"\x00" in sample:
-        raise ReadError(name, "binary content, not text")
+        raise ReadError(name, "binary")
     controls = len(sample) - len(sample.translate(None, _CTRL_BYTES))
     if controls > max(2, len(sample) // 100):
-        raise ReadError(name, "binary content, not text")
+        raise ReadError(name, "binary")
 
 
 def _canonical(encoding: str | None) -> str | None:
@@ -254,7 +259,7 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, s
         try:
             return data.decode(bom), bom
         except UnicodeDecodeError:
-            raise ReadError(name, f"cannot decode text (starts with a {bom} byte-order mark but is not {bom})") from None
+            raise ReadError(name, "bad_bom", bom=bom) from None
     _check_binary(data, name)
     try:
         return data.decode("utf-8"), "utf-8"
@@ -264,15 +269,15 @@ def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, s
     if declared and declared != "gb18030" and (text := _try_decode(data, declared)) is not None:
         return text, declared
     if detected in _OTHER_CJK and len(data) >= 200:
-        raise ReadError(name, f"cannot decode text (tried utf-8, gb18030; detector guessed {detected})")
+        raise ReadError(name, "undecodable", tried=["utf-8", "gb18030"], guess=f"; detector guessed {detected}")
     gb = _try_decode(data, "gb18030")
     if gb is not None and ("gb18030" in (declared, detected) or _looks_chinese(gb)):
         return gb, "gb18030"
     if detected and detected != "gb18030" and (text := _try_decode(data, detected)) is not None:
         return text, detected
-    tried = ", ".join(dict.fromkeys(["utf-8", *(e for e in (declared,) if e in _ACCEPTED), "gb18030"]))
+    tried = list(dict.fromkeys(["utf-8", *(e for e in (declared,) if e in _ACCEPTED), "gb18030"]))
     guess = f"; detector guessed {detected}" if detected and detected not in ("gb18030", "utf-8") else ""
-    raise ReadError(name, f"cannot decode text (tried {tried}{guess})")
+    raise ReadError(name, "undecodable", tried=tried, guess=guess)
 
 
 # Encodings we decode without a BOM: the GB family (as gb18030) and Big5 for Traditional Chinese.
@@ -606,14 +611,14 @@ def _read_docx(data: bytes, name: str) -> tuple[str, str | None]:
     from docx.opc.exceptions import PackageNotFoundError
 
     if not data.startswith(b"PK"):
-        raise ReadError(name, "not a valid .docx (not a zip archive)")
+        raise ReadError(name, "bad_docx", why="not a zip archive")
     try:
         doc = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ReadError(name, "not a valid .docx (corrupt zip archive)") from None
+        raise ReadError(name, "bad_docx", why="corrupt zip archive") from None
     except (PackageNotFoundError, KeyError, ValueError) as e:
         log.debug("python-docx refused %s: %r", name, e)
-        raise ReadError(name, "not a valid .docx (no Word document inside the zip)") from None
+        raise ReadError(name, "bad_docx", why="no Word document inside the zip") from None
     numbering = _Numbering(doc)
     return "\n".join(_docx_blocks(doc.element.body, numbering)), None
 
@@ -667,9 +672,9 @@ def _pdf_lines(data: bytes, name: str) -> list[list[_PdfLine]]:
     except Exception as e:
         detail = f"{type(e).__name__} {e} {e.__cause__!r}"
         if "password" in detail.lower() or "encrypt" in detail.lower():
-            raise ReadError(name, "PDF is encrypted (password required)") from None
+            raise ReadError(name, "pdf_encrypted") from None
         log.debug("pdfplumber refused %s: %s", name, detail)
-        raise ReadError(name, "not a valid PDF (damaged or incomplete file)") from None
+        raise ReadError(name, "bad_pdf", why="damaged or incomplete file") from None
 
 
 def _page_lines(page, index: int) -> list[_PdfLine]:
@@ -811,13 +816,13 @@ def _join_wrapped(lines: list[_PdfLine]) -> str:
 
 def _read_pdf(data: bytes, name: str) -> tuple[str, str | None]:
     if b"%PDF-" not in data[:1024]:
-        raise ReadError(name, "not a valid PDF (no %PDF header)")
+        raise ReadError(name, "bad_pdf", why="no %PDF header")
     pages = _pdf_lines(data, name)
     if not any(pages):
-        raise ReadError(name, "PDF has no text layer (scanned image?)")
+        raise ReadError(name, "pdf_no_text")
     text = _join_wrapped(_drop_page_furniture(pages))
     if len(re.findall(r"\(cid:\d+\)", text)) * 8 > len(text):
-        raise ReadError(name, "PDF text has no Unicode mapping (fonts without ToUnicode); cannot extract text")
+        raise ReadError(name, "pdf_no_unicode")
     return text, None
 
 

@@ -5,14 +5,11 @@ additions other tools may ignore.
 """
 from __future__ import annotations
 
-from .model import STATUS_KEYS, DateValue, Problem, Report
+from .model import STATUS_KEYS, Problem, Report, iso
 from .status import status_code
 
 __all__ = ["problem_to_json", "report_to_json"]
 
-
-def _iso(d: DateValue | None) -> str | None:
-    return d.iso if d else None
 
 
 def problem_to_json(p: Problem) -> dict:
@@ -41,16 +38,17 @@ def report_to_json(r: Report) -> dict:
         "level": r.level,
         "region": r.region,
         "inspection": {"kind": i.kind, "inspector": i.inspector, "inspector_text": i.inspector_text,
-                       "round": i.round, "start": _iso(i.start), "end": _iso(i.end),
-                       "feedback": _iso(i.feedback), "year_inferred": inferred},
-        "report_date": _iso(r.report_date),
-        "publish_date": _iso(r.publish_date),
+                       "round": i.round, "start": iso(i.start), "end": iso(i.end),
+                       "feedback": iso(i.feedback), "year_inferred": inferred},
+        "report_date": iso(r.report_date),
+        "publish_date": iso(r.publish_date),
         "stated": stated,
         "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
         "found": r.found(),
         "truncated": r.truncated,
         "script": r.script,
-        "warnings": r.warnings,
+        "warnings": [w.english() for w in r.warnings],
+        "warning_codes": [w.to_json() for w in r.warnings],
         "categories": [{"ordinal": c.ordinal, "label": c.label, "title": c.title,
                         "stated_problems": c.stated_problems,
                         "problems": [problem_to_json(p) for p in c.problems]} for c in r.categories],

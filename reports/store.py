@@ -1,10 +1,5 @@
-"""SQLite store: the system of record for reports, problems, measures and entity mentions.
-
-WAL mode, foreign keys on, a busy timeout so two ingests queue instead of failing, and one
-transaction per report so a killed process leaves the last committed state. `generation` counts
-every committed change; derived artifacts (vector index, graph) record the generation they were
-built from and catch up when it moves.
-"""
+"""SQLite store: the system of record for reports, problems, measures, warnings and entity mentions
+(docs/decisions.md, "Store")."""
 from __future__ import annotations
 
 import json
@@ -16,7 +11,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .migrations import MIGRATIONS, SCHEMA_VERSION
-from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount
+from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount, iso
+from .notices import Notice, XunchaError, legacy_warning
 from .status import status_code
 
 __all__ = ["Store", "StoreError", "problem_at"]
@@ -24,7 +20,7 @@ __all__ = ["Store", "StoreError", "problem_at"]
 BUSY_TIMEOUT_S = 60.0
 
 
-class StoreError(Exception):
+class StoreError(XunchaError):
     """A store that cannot be used: newer schema, not a database, unwritable."""
 
 
@@ -50,9 +46,10 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.create_function("xuncha_legacy_warning", 1, legacy_warning, deterministic=True)
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable xuncha store ({exc})") from exc
+            raise StoreError("store_unusable", path=str(self.path), reason=str(exc)) from exc
 
     def close(self) -> None:
         self.conn.close()
@@ -67,8 +64,7 @@ class Store:
     def _migrate(self) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: schema version {version} is newer than this xuncha "
-                             f"({SCHEMA_VERSION}); upgrade xuncha")
+            raise StoreError("store_newer", path=str(self.path), version=version, supported=SCHEMA_VERSION)
         for target in range(version, SCHEMA_VERSION):
             with self.transaction():
                 if self.conn.execute("PRAGMA user_version").fetchone()[0] != target:
@@ -202,9 +198,6 @@ def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso else None
 
 
-def _iso(d: DateValue | None) -> str | None:
-    return d.iso if d else None
-
 
 def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) -> None:
     i = r.inspection
@@ -217,11 +210,13 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
         " display_text)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
-         i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), _iso(i.start), _iso(i.end),
-         _iso(i.feedback), _iso(r.report_date), _iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
+         i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), iso(i.start), iso(i.end),
+         iso(i.feedback), iso(r.report_date), iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
          json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json, r.script,
          r.display_text))
-    db.executemany("INSERT INTO warnings VALUES (?,?,?)", [(r.id, n, w) for n, w in enumerate(r.warnings)])
+    db.executemany("INSERT INTO warnings (report_id, seq, message, code, params_json) VALUES (?,?,?,?,?)",
+                   [(r.id, n, w.english(), w.code, json.dumps(w.params, ensure_ascii=False))
+                    for n, w in enumerate(r.warnings)])
     db.executemany("INSERT INTO stated_counts VALUES (?,?,?,?,?,?,?)",
                    [(r.id, n, s.key, s.value, s.text, *s.span) for n, s in enumerate(r.stated)])
     for c in r.categories:
@@ -267,8 +262,8 @@ def _load_report(db: sqlite3.Connection, row: sqlite3.Row) -> Report:
         report_date=_date(dates.get("report_date")), publish_date=_date(dates.get("publish_date")),
         sections=json.loads(row["sections_json"]), truncated=bool(row["truncated"]),
         script=row["script"], display_text=row["display_text"])
-    report.warnings = [w[0] for w in db.execute("SELECT message FROM warnings WHERE report_id=? ORDER BY seq",
-                                                (rid,))]
+    report.warnings = [Notice(w["code"], json.loads(w["params_json"])) for w in db.execute(
+        "SELECT code, params_json FROM warnings WHERE report_id=? ORDER BY seq", (rid,))]
     report.stated = [StatedCount(s["key"], s["value"], s["text"], (s["start"], s["end"])) for s in db.execute(
         "SELECT * FROM stated_counts WHERE report_id=? ORDER BY seq", (rid,))]
     categories = {c["ordinal"]: Category(c["ordinal"], c["label"], c["title"], (c["start"], c["end"]),

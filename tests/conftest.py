@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo corpus, parsed once per session, and throwaway workspaces."""
+"""Shared fixtures and helpers: the demo corpus, throwaway workspaces, the CLI as a subprocess, and
+the hostile (markup-laden) report the app and browser tests share. No test imports another test."""
 from __future__ import annotations
 
 import os
@@ -6,6 +7,8 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,50 @@ CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
 def corpus_file(prefix: str) -> Path:
     """The corpus file whose name starts with `prefix` ("000" … "004")."""
     return next(p for p in CORPUS_FILES if p.name.startswith(prefix))
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a child Python process: this checkout importable (no sys.path edits)."""
+    return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def xuncha(*args: str, ws=None) -> subprocess.CompletedProcess:
+    """Run the `xuncha` command line as users do (`python -m ui.cli`), optionally on workspace `ws`."""
+    cmd = [sys.executable, "-m", "ui.cli", *args] + (["--workspace", str(ws)] if ws else [])
+    return subprocess.run(cmd, capture_output=True, text=True, env=child_env(), cwd=ROOT, timeout=600)
+
+
+# -- a hostile report: markup in the unit name, a problem, a person and a document -------------------
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+
+
+def hostile_text() -> str:
+    """The 张家界 report with HTML in the unit name (title), a problem, a person and a document."""
+    t = corpus_file("000").read_text("utf-8")
+    t = t.replace("中共张家界市文学艺术界联合会党组", f"中共张家界市{SCRIPT}文联党组", 1)
+    t = t.replace("走过场,入脑入心不够。", f"走过场,入脑入心不够{IMG}。", 1)
+    t = t.replace("覃文乐", f"覃文乐{SCRIPT}")
+    t = t.replace("《张家界市文联网络舆情管理制度》", f"《张家界市文联{IMG}网络舆情管理制度》")
+    return t
+
+
+def ingest_hostile(ws) -> str:
+    """Store the hostile report as ingest would, plus a person mention whose name and role carry
+    HTML (the extractor never takes markup into a person's name, so it is added by hand)."""
+    from reports.entities import extract_entities
+    from reports.model import Mention
+    from reports.parse import parse_source
+    from reports.read import read_bytes
+
+    source = read_bytes(hostile_text().encode("utf-8"), "hostile.txt")
+    report = parse_source(source)
+    mentions = extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
+    at = report.text.index(f"覃文乐{SCRIPT}")
+    mentions.append(Mention(type="person", name=f"覃文乐{SCRIPT}", canonical=f"李四{IMG}", span=(at, at + 3 + len(SCRIPT)),
+                            role=f"主席{SCRIPT}", attrs={"org": report.unit}))
+    assert ws.store.add(report, mentions, source.offsets.to_json())
+    return report.id
 
 
 @pytest.fixture(scope="session")

@@ -12,48 +12,13 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("streamlit")
+from conftest import IMG, SCRIPT, hostile_text
 from streamlit.testing.v1 import AppTest
 
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 APP = str(Path(__file__).resolve().parent.parent / "ui" / "web" / "app.py")
 TIMEOUT = 300  # the first run embeds the corpus; later runs take well under a second
-
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
-
-
-def corpus_text(prefix: str) -> str:
-    return next(DEMO_CORPUS.glob(f"{prefix}_*.txt")).read_text("utf-8")
-
-
-def hostile_text() -> str:
-    """The 张家界 report with HTML in the unit name (title), a problem, a person and a document."""
-    t = corpus_text("000")
-    t = t.replace("中共张家界市文学艺术界联合会党组", f"中共张家界市{SCRIPT}文联党组", 1)
-    t = t.replace("走过场,入脑入心不够。", f"走过场,入脑入心不够{IMG}。", 1)
-    t = t.replace("覃文乐", f"覃文乐{SCRIPT}")
-    t = t.replace("《张家界市文联网络舆情管理制度》", f"《张家界市文联{IMG}网络舆情管理制度》")
-    return t
-
-
-def ingest_hostile(ws: Workspace) -> str:
-    """Store the hostile report as ingest would, plus a person mention whose name and role carry
-    HTML (the extractor never takes markup into a person's name, so it is added by hand)."""
-    from reports.entities import extract_entities
-    from reports.model import Mention
-    from reports.parse import parse_source
-    from reports.read import read_bytes
-
-    source = read_bytes(hostile_text().encode("utf-8"), "hostile.txt")
-    report = parse_source(source)
-    mentions = extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
-    at = report.text.index(f"覃文乐{SCRIPT}")
-    mentions.append(Mention(type="person", name=f"覃文乐{SCRIPT}", canonical=f"李四{IMG}", span=(at, at + 3 + len(SCRIPT)),
-                            role=f"主席{SCRIPT}", attrs={"org": report.unit}))
-    assert ws.store.add(report, mentions, source.offsets.to_json())
-    return report.id
-
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from conftest import IMG, SCRIPT, ingest_hostile
 
 from ui.service.workspace import DEMO_CORPUS
 
@@ -25,8 +26,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-SCRIPT = "<script>alert(1)</script>"
-IMG = "<img src=x onerror=alert(1)>"
 
 pytestmark = [
     pytest.mark.browser,
@@ -224,8 +223,6 @@ def test_first_run_search_detail_entities(browser, demo_app):
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    from test_app import ingest_hostile  # the same hostile report as the AppTest suite
-
     from ui.service.workspace import Workspace
 
     root = tmp_path_factory.mktemp("browser-xss")

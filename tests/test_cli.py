@@ -4,19 +4,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
-from conftest import CORPUS, ROOT, corpus_file
+from conftest import CORPUS, corpus_file, xuncha
 
 CONTRACT_KEYS = {"report_id", "title", "unit", "unit_short", "level", "inspection", "report_date", "stated",
                  "found", "categories", "warnings"}
-
-
-def xuncha(*args: str, ws=None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "ui.cli", *args] + (["--workspace", str(ws)] if ws else [])
-    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
 
 
 def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> None:

@@ -170,7 +170,7 @@ def test_encoder_contract(which, request):
     assert empty.shape == (0, 384) and empty.dtype == np.float32
     calls: list[tuple[int, int]] = []
     out = enc.encode(["巡察整改", "整改落实情况", "组织建设"], kind="passage", batch_size=2,
-                     progress=lambda d, t: calls.append((d, t)))
+                     progress=lambda _stage, d, t: calls.append((d, t)))
     assert out.shape == (3, 384) and out.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, rtol=1e-5)
     assert calls and calls[-1] == (3, 3)

@@ -5,17 +5,12 @@ the same style, to catch rules that only fit the corpus).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
+from bench import entities_eval as EVAL
 from reports.entities import TYPES, canonical_doc_number, extract_entities, unit_context
 
 GOLD_PATH = ROOT / "tests" / "gold" / "entities.json"
@@ -26,16 +21,6 @@ QY = {"unit": "中共庆阳市文联党组", "unit_short": "市文联"}
 SD = {"unit": "中共山东省作家协会党组", "unit_short": "省作协"}
 SZ = {"unit": "中共政协桑植县委员会党组", "unit_short": "县政协"}
 YY = {"unit": "中共益阳市文化旅游广电体育局党组", "unit_short": "市文旅广体局"}
-
-
-def _load_eval():
-    spec = importlib.util.spec_from_file_location("entities_eval", ROOT / "bench" / "entities_eval.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-EVAL = _load_eval()
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +34,14 @@ def _of(mentions, kind):
 
 # ---------------------------------------------------------------- corpus figures (can fail)
 
-def test_print_figures(scores, capsys):
+def test_figures_table_shows_every_type(scores, capsys):
+    table = EVAL.format_table(scores)
     with capsys.disabled():
-        print("\nentity extraction vs tests/gold/entities.json\n" + EVAL.format_table(scores))
+        print("\nentity extraction vs tests/gold/entities.json\n" + table)
+    lines = table.splitlines()
+    assert [ln.split()[0] for ln in lines[1:]] == ["people", "people_span_only", "organizations",
+                                                   "inspection_teams", "doc_numbers", "titles"]
+    assert f"{scores['people']['precision']:.3f}" in lines[1]
 
 
 def test_people_precision_recall(scores):

@@ -359,7 +359,7 @@ def test_cli_not_found_is_one_line_with_suggestions(corpus_ws):
     result = run(corpus_ws, "neighbors", "覃文东", "--json")
     assert result.exit_code == 1
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "not found" in lines[0] and "覃文乐" in lines[0]
+    assert len(lines) == 1 and "知识图谱中没有" in lines[0] and "覃文乐" in lines[0]
 
 
 def test_cli_ambiguous_team_lists_units(corpus_ws):
@@ -381,7 +381,7 @@ def test_cli_path_stats_export(corpus_ws, tmp_path):
 
 def test_cli_missing_workspace_is_a_user_error(tmp_path):
     result = CliRunner().invoke(graph_cli, ["stats", "--workspace", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1 and "no workspace" in result.stderr
+    assert result.exit_code == 1 and "没有工作区" in result.stderr
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -390,3 +390,20 @@ def test_sqlite_backup_copy_is_independent(corpus_ws, store_copy):
     store_copy.remove(report_of("004"))
     assert len(corpus_ws.store.report_ids()) == 5
     assert isinstance(store_copy.conn, sqlite3.Connection)
+
+
+def test_service_lookups_the_views_use(corpus_ws):
+    svc = GraphService(corpus_ws.root, corpus_ws.store)
+    assert svc.report_unit(report_of("000")) == ZJJ
+    assert svc.report_unit("0000000000000000") is None
+    shown, hidden = svc.ranked_neighbours(ZJJ, {"Person"}, 3)
+    assert len(shown) == 3 and hidden >= 0
+    assert all(svc.attrs(shown)[n]["type"] == "Person" for n in shown)
+    degrees = [svc.graph.degree(n) for n in shown]
+    assert degrees == sorted(degrees, reverse=True)
+    edges = svc.edges_among([ZJJ, *shown])
+    assert edges and all({u, v} <= {ZJJ, *shown} for u, v, _ in edges)
+    rows = svc.entity_rows({"Unit"})
+    assert {r[0] for r in rows} >= {ZJJ, QINGYANG, SANGZHI, SHANDONG, YIYANG}
+    assert all(r[1] == "Unit" and r[2] for r in rows)
+    assert list(svc.attrs(["nope", ZJJ])) == [ZJJ] and "Unit" in svc.node_types()

@@ -112,7 +112,7 @@ def test_narrative_report_with_headings_only():
     assert {p.kind for p in items} == {"rectification_item"} and r.found()["problems"] == 0
     assert items[0].rectification.startswith("学校党委修订理论学习中心组学习制度")
     assert r.text[slice(*items[0].span)] == "健全理论学习常态长效机制"
-    assert any("does not list its problems" in w for w in r.warnings)
+    assert any(w.code == "rectification_items" for w in r.warnings)
 
 
 def test_store_keeps_item_kind_and_the_traditional_original(tmp_path):

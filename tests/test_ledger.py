@@ -4,9 +4,8 @@ from __future__ import annotations
 import csv
 import json
 
-from conftest import CORPUS
+from conftest import CORPUS, xuncha
 from openpyxl import load_workbook
-from test_cli import xuncha
 
 from ui.service.ledger import LEDGER_COLUMNS, ledger_rows, write_ledger
 

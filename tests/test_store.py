@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from conftest import CORPUS_FILES, ROOT
+from conftest import CORPUS_FILES, child_env
 
 from reports.migrations import SCHEMA_VERSION
 from reports.parse import parse_file
@@ -61,8 +61,7 @@ def test_newer_schema_is_refused(tmp_path):
 
 
 KILLED_WRITER = textwrap.dedent("""
-    import sys, time
-    sys.path.insert(0, {root!r})
+    import time
     from reports.parse import parse_file
     from reports.store import Store, _insert_report
     st = Store({db!r})
@@ -79,8 +78,8 @@ def test_sigkill_mid_ingest_leaves_last_good_state(tmp_path):
     first = parse_file(CORPUS_FILES[0])
     with Store(db) as st:
         st.add(first)
-    code = KILLED_WRITER.format(root=str(ROOT), db=str(db), path=str(CORPUS_FILES[4]))
-    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    code = KILLED_WRITER.format(db=str(db), path=str(CORPUS_FILES[4]))
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=child_env())
     assert child.stdout.readline().strip() == "inside"
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
@@ -93,8 +92,6 @@ def test_sigkill_mid_ingest_leaves_last_good_state(tmp_path):
 
 
 CONCURRENT_INGEST = textwrap.dedent("""
-    import sys
-    sys.path.insert(0, {root!r})
     from reports.parse import parse_file
     from reports.store import Store
     st = Store({db!r})
@@ -108,9 +105,9 @@ def test_two_ingests_at_once_both_succeed(tmp_path):
     db = tmp_path / "x.db"
     Store(db).close()
     paths = [str(p) for p in CORPUS_FILES]
-    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_INGEST.format(root=str(ROOT), db=str(db),
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_INGEST.format(db=str(db),
                                                                              paths=order)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env())
              for order in (paths, list(reversed(paths)))]
     for proc in procs:
         out, err = proc.communicate(timeout=120)

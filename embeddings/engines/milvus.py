@@ -121,8 +121,7 @@ class MilvusEngine(SearchEngine):
             from ..manifest import SearchIndexError
 
             reason = " ".join(str(exc).split())[:200]
-            raise SearchIndexError(f"{uri}: cannot open Milvus ({reason}); check --uri / "
-                                   f"XUNCHA_MILVUS_URI, or `xuncha reindex --backend faiss`") from exc
+            raise SearchIndexError("milvus_unreachable", uri=uri, reason=reason) from exc
         self._lock = threading.RLock()
         self._ready_dim: int | None = None    # the collection is known to exist for this dimension
 

@@ -11,14 +11,25 @@ from typing import Any
 
 import click
 
+from reports.notices import XunchaError
+
 __all__ = ["StageBars", "UserError", "emit_json", "existing_workspace", "json_option", "open_workspace",
            "workspace_option"]
 
 
 class UserError(click.ClickException):
-    """A one-line error for the user; exit code 1 (the CLI contract)."""
+    """A `XunchaError` as the CLI shows it: one Chinese line naming the file, exit code 1 (the CLI
+    contract). Only XunchaErrors become user errors; anything else is a bug and keeps its traceback."""
 
     exit_code = 1
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.error = XunchaError(code, **params)
+        super().__init__(self.error.chinese())
+
+    @classmethod
+    def of(cls, error: XunchaError) -> UserError:
+        return cls(error.code, **error.params)
 
 
 def emit_json(data: Any) -> None:
@@ -58,14 +69,13 @@ class StageBars:
 
 def open_workspace(path: Path | None, model: str | None = None):
     """A Workspace (created if absent: ingest starts from nothing); store problems as user errors."""
-    from reports.store import StoreError
     from ui.service.workspace import Workspace
     try:
         return Workspace(path, model=model)
-    except StoreError as exc:
-        raise UserError(str(exc)) from exc
+    except XunchaError as exc:
+        raise UserError.of(exc) from exc
     except OSError as exc:
-        raise UserError(f"{path}: cannot open workspace ({exc.strerror or exc})") from exc
+        raise UserError("workspace_unusable", path=str(path), reason=str(exc.strerror or exc)) from exc
 
 
 @contextmanager
@@ -73,21 +83,20 @@ def existing_workspace(path: Path | None, model: str | None = None, *, need_repo
     """The workspace for a read command: a missing one is an error, never a new empty one; known
     failures of the services inside (index built with another model, bad arguments) become
     one-line user errors."""
-    from embeddings.manifest import SearchIndexError
     from ui.service.workspace import default_root
 
     root = Path(path) if path is not None else default_root()
     if not (root / "xuncha.db").is_file():
-        raise UserError(f"{root}: no workspace here (ingest reports first: `xuncha ingest PATH --workspace {root}`)")
+        raise UserError("no_workspace", path=str(root))
     ws = open_workspace(root, model)
     try:
         if need_reports and ws.is_empty():
-            raise UserError(f"{root}: the workspace has no reports (`xuncha ingest PATH --workspace {root}`)")
+            raise UserError("workspace_empty", path=str(root))
         yield ws
-    except (SearchIndexError, ValueError) as exc:
-        raise UserError(str(exc)) from exc
+    except XunchaError as exc:
+        raise UserError.of(exc) from exc
     except OSError as exc:  # an unwritable workspace, a model path that vanished
-        raise UserError(f"{root}: {exc.strerror or exc}"
+        raise UserError("os_error", path=str(root), reason=f"{exc.strerror or exc}"
                         f"{f' ({exc.filename})' if getattr(exc, 'filename', None) else ''}") from exc
     finally:
         ws.close()

@@ -1,8 +1,5 @@
-"""`xuncha graph …`: thin commands over `graph.service.GraphService` (DESIGN.md section 6).
-
-Register with `cli.add_command(graph)`. JSON goes to stdout (UTF-8, not ASCII-escaped); a name
-that matches nothing or several nodes is a one-line user error with exit code 1.
-"""
+"""`xuncha graph …`: thin commands over `graph.service.GraphService`
+(DESIGN.md section 6; docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import itertools
@@ -12,12 +9,10 @@ from pathlib import Path
 
 import click
 
+from reports.notices import XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
 
-__all__ = ["GraphCliError", "graph"]
-
-
-GraphCliError = UserError  # the name the graph commands raise
+__all__ = ["graph"]
 
 
 def _common(fn: Callable) -> Callable:
@@ -33,11 +28,10 @@ def _service(workspace: Path | None) -> Iterator:
 
 
 def _resolve(service, name: str, type_: str | None) -> str:
-    from graph.query import GraphQueryError
     try:
         return service.resolve(name, type_)
-    except (GraphQueryError, ValueError) as exc:
-        raise GraphCliError(str(exc)) from exc
+    except XunchaError as exc:
+        raise UserError.of(exc) from exc
 
 
 @click.group()
@@ -56,10 +50,7 @@ def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbo
     """Nodes linked to NAME, one line per edge."""
     with _service(workspace) as service:
         node = _resolve(service, name, type_)
-        try:
-            rows = service.neighbors(node, neighbor_types or None, edge_types or None)
-        except ValueError as exc:
-            raise GraphCliError(str(exc)) from exc
+        rows = service.neighbors(node, neighbor_types or None, edge_types or None)
         if as_json:
             emit_json({"node": service.profile(node), "neighbors": rows})
             return
@@ -80,13 +71,9 @@ def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbo
 def path(a: str, b: str, type_a: str | None, type_b: str | None, avoid: tuple[str, ...],
          workspace: Path | None, as_json: bool) -> None:
     """The shortest chain of edges between A and B (direction ignored)."""
-    from graph.query import GraphQueryError
     with _service(workspace) as service:
         start, end = _resolve(service, a, type_a), _resolve(service, b, type_b)
-        try:
-            result = service.shortest_path(start, end, avoid)
-        except (GraphQueryError, ValueError) as exc:
-            raise GraphCliError(str(exc)) from exc
+        result = service.shortest_path(start, end, avoid)
     if as_json:
         emit_json(result)
         return
@@ -138,10 +125,7 @@ def show(name: str, type_: str | None, workspace: Path | None, as_json: bool) ->
 def rank(type_: str, by: str, top: int, workspace: Path | None, as_json: bool) -> None:
     """The most connected nodes of TYPE."""
     with _service(workspace) as service:
-        try:
-            rows = service.rankings(type_, by, top)
-        except ValueError as exc:
-            raise GraphCliError(str(exc)) from exc
+        rows = service.rankings(type_, by, top)
     if as_json:
         emit_json(rows)
         return
@@ -159,7 +143,7 @@ def export_cmd(fmt: str, directory: Path, workspace: Path | None, as_json: bool)
         try:
             files = service.export(fmt, directory)
         except OSError as exc:
-            raise GraphCliError(f"{directory}: cannot write the export ({exc.strerror or exc})") from exc
+            raise UserError("export_failed", path=str(directory), reason=str(exc.strerror or exc)) from exc
         counts = service.stats()
     if as_json:
         emit_json({"format": fmt, "files": [str(f) for f in files], "nodes": counts["nodes"],

@@ -1,8 +1,5 @@
-"""The `xuncha` command line: thin commands over `ui.service.workspace.Workspace` (DESIGN.md section 6).
-
-JSON goes to stdout (UTF-8, not ASCII-escaped); logs and progress go to stderr. Exit 0 on success,
-1 on a user error with a one-line message, never a traceback for bad input.
-"""
+"""The `xuncha` Click group and the report commands (parse, entities, ingest, remove, reports, export),
+thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
 from __future__ import annotations
 
 import sys
@@ -10,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from reports.notices import XunchaError
 from ui.cli.common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
 
 __all__ = ["cli", "main", "run"]
@@ -21,20 +19,24 @@ def cli() -> None:
     """xuncha: knowledge graph and semantic search over 巡视/巡察整改 reports."""
 
 
+def _parse_file(file: Path):
+    """The parsed report; an unreadable file is the one-line user error."""
+    from reports.parse import parse_source
+    from reports.read import ReadError, read_source
+    try:
+        return parse_source(read_source(file))
+    except ReadError as exc:
+        raise UserError.of(exc) from exc
+
+
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @json_option
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Parse one report file and print what was found (no workspace needed)."""
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
     from reports.serialize import report_to_json
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError(str(exc)) from exc
-    data = report_to_json(report)
+    data = report_to_json(_parse_file(file))
     if as_json:
         emit_json(data)
         return
@@ -51,8 +53,8 @@ def _print_parse_summary(d: dict) -> None:
     click.echo(f"  found: {d['found']}")
     for c in d["categories"]:
         click.echo(f"  ({c['ordinal']}) {c['title']}: {len(c['problems'])} problems")
-    for w in d["warnings"]:
-        click.echo(f"  warning: {w}", err=True)
+    for w in d["warning_codes"]:
+        click.echo(f"  提示:{w['message']}", err=True)
 
 
 @cli.command()
@@ -62,12 +64,7 @@ def _print_parse_summary(d: dict) -> None:
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
     from reports.entities import extract_entities
-    from reports.parse import parse_source
-    from reports.read import ReadError, read_source
-    try:
-        report = parse_source(read_source(file))
-    except ReadError as exc:
-        raise UserError(str(exc)) from exc
+    report = _parse_file(file)
     rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
     if as_json:
         emit_json(rows)
@@ -99,7 +96,7 @@ def sync_workspace(ws) -> None:
     try:
         ws.sync(progress=bars)
     except Exception as exc:  # the store is committed; derived artifacts catch up next time
-        raise UserError(f"{ws.root}: records stored, but updating the graph/search index failed ({exc})") from exc
+        raise UserError("sync_failed", path=str(ws.root), reason=repr(exc)) from exc
     finally:
         bars.close()
 
@@ -113,7 +110,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     """Ingest report files or folders (idempotent: the same text is skipped)."""
     ws = open_workspace(workspace)
     bars = StageBars()
-    outcomes = ws.ingest(paths, progress=lambda done, total, _name: bars("ingest", done, total))
+    outcomes = ws.ingest(paths, progress=bars)
     bars.close()
     if not no_sync and any(o.status == "ingested" for o in outcomes):
         sync_workspace(ws)
@@ -143,7 +140,7 @@ def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None)
         sync_workspace(ws)
     ws.close()
     if not removed:
-        raise UserError(f"report {report_id}: not in the workspace (see `xuncha reports`)")
+        raise UserError("unknown_report", report_id=report_id)
     if as_json:
         emit_json({"removed": report_id})
     else:
@@ -182,14 +179,14 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
     """The problem ledger (问题台账): one row per leaf problem, CSV (UTF-8 BOM) or XLSX."""
     from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
-        raise UserError(f"{file}: give a .csv or .xlsx file name, or --format")
+        raise UserError("ledger_suffix", path=str(file))
     ws = open_workspace(workspace)
     rows = ws.ledger_rows()
     ws.close()
     try:
         write_ledger(rows, file, fmt)
     except OSError as exc:
-        raise UserError(f"{file}: cannot write ({exc.strerror or exc})") from exc
+        raise UserError("cannot_write", path=str(file), reason=str(exc.strerror or exc)) from exc
     if as_json:
         emit_json({"path": str(file), "rows": len(rows)})
     else:
@@ -219,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except click.ClickException as exc:
         click.echo(f"xuncha: {exc.format_message()}", err=True)
+        return 1
+    except XunchaError as exc:  # a user error a command did not wrap: still one Chinese line
+        click.echo(f"xuncha: {exc.chinese()}", err=True)
         return 1
     except BrokenPipeError:
         return 0

@@ -1,9 +1,5 @@
-"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over embeddings.service.SearchService.
-
-Register with ``cli.add_command(search); cli.add_command(similar); cli.add_command(reindex)``.
-JSON goes to stdout (UTF-8, not ASCII-escaped), progress and warnings to stderr; a user error is a
-one-line message and exit code 1 (DESIGN.md section 6).
-"""
+"""`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over the SearchService
+(DESIGN.md section 6; docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -84,7 +80,7 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
-        raise UserError("give either a QUERY or --batch FILE (not both)")
+        raise UserError("query_or_batch")
     filters = _filters(unit, level, region, year, category, kind, exclude_report)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:
@@ -134,7 +130,7 @@ def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bo
             workspace: Path | None) -> None:
     """Rebuild the search index from the store (--model M changes the model, --backend the engine)."""
     if uri is not None and backend not in (None, "milvus"):
-        raise UserError("--uri 只适用于 --backend milvus")
+        raise UserError("uri_needs_milvus")
     with _service(workspace, None) as service:
         summary = service.reindex(model=model, progress=StageBars(), backend=backend or ("milvus" if uri else None),
                                   uri=uri)

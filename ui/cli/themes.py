@@ -1,9 +1,5 @@
-"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService.
-
-Register with ``for command in COMMANDS: cli.add_command(command)``. JSON goes to stdout (UTF-8,
-not ASCII-escaped), progress and warnings to stderr. A user error is a one-line message with
-exit code 1 (DESIGN.md section 6).
-"""
+"""`xuncha themes` and `xuncha fixes`: thin commands over ui.service.themes.ThemeService
+(docs/decisions.md, "Themes")."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -14,7 +10,7 @@ from typing import Any
 import click
 
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.web.render import shorten
+from ui.service.text import shorten
 
 __all__ = ["COMMANDS", "fixes", "themes"]
 
@@ -60,7 +56,7 @@ def themes(theme_id: str | None, members: bool, recompute: bool, as_json: bool, 
         theme = next((t for t in doc["themes"] if t["id"] == theme_id), None)
         if theme is None:
             known = ", ".join(t["id"] for t in doc["themes"][:8])
-            raise UserError(f"no theme {theme_id!r} (themes: {known}{', …' if len(doc['themes']) > 8 else ''})")
+            raise UserError("unknown_theme", theme_id=theme_id, known=known, more=", …" if len(doc["themes"]) > 8 else "")
         emit_json(theme) if as_json else _print_themes({**doc, "themes": [theme]}, True)
         return
     if as_json:
@@ -102,9 +98,9 @@ def fixes(query: str | None, report_id: str | None, problem_id: str | None, excl
     """How other units fixed problems like QUERY (or like --report/--problem): their measures,
     grouped by unit, near-identical ones merged."""
     if query is not None and (report_id or problem_id):
-        raise UserError("give either a QUERY or --report ID --problem PID (not both)")
+        raise UserError("query_or_problem")
     if query is None and not (report_id and problem_id):
-        raise UserError("give a QUERY, or both --report ID and --problem PID")
+        raise UserError("need_query")
     with _service(workspace) as svc:
         svc.search.ensure_ready(progress=StageBars())
         result = svc.fixes(query, report_id=report_id, problem_id=problem_id, exclude_units=exclude_units, k=k)

@@ -1,7 +1,5 @@
-"""`xuncha ui`: start the Streamlit app on 127.0.0.1 (never on all interfaces; air-gapped, no telemetry).
-
-Registered by ui/cli.py's `_register_subcommands()`:  ``from ui.cli.web import ui; cli.add_command(ui)``.
-"""
+"""`xuncha ui`: start the Streamlit app on 127.0.0.1 only, headless, no telemetry
+(docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import os

@@ -1,27 +1,5 @@
-"""How others fixed it: the measures of similar problems in other units, grouped by unit.
-
-A unit getting ready for an inspection, or rectifying a problem it was given, wants to know what
-other units did about the same problem. The service retrieves similar problems (hybrid search,
-or ``similar`` for a stored problem). This module turns those hits into one group per unit, with
-each group's measures de-duplicated: reports often repeat one measure word for word under several
-problems, or restate it with small changes (see ``MERGE_THRESHOLD``).
-
-Two numbers here were chosen by measurement (bench/eval_themes.py, bench/RESULTS.md "## Themes"):
-
-``RELATIVE_FLOOR``
-    A hit is used only if its score is at least this fraction of the best hit's score. The hybrid
-    scores are fused and normalised per query, so an absolute cut would mean something different
-    for every query. On the labelled search queries, hits above half the best score were relevant
-    83% of the time and those just below only 45%.
-``MERGE_THRESHOLD``
-    Two measures are merged when the Jaccard similarity of their character-trigram sets reaches
-    this value, unless both cite 《》 titles and share none. Reports fill one template with
-    different documents (修订完善了《档案管理制度》 / 修订完善了《财务管理制度》), and a different
-    document means a different action. On hand-labelled measure pairs, trigram Jaccard beat the
-    cosine of measure embeddings (higher F1 at each one's best threshold) and costs nothing: no
-    model and no encoding at query time. A wrong merge loses nothing, because the merged
-    wording is kept as a variant.
-"""
+"""How others fixed it: the measures of similar problems in other units, grouped by unit and merged.
+The two measured thresholds: docs/decisions.md, "Themes"."""
 from __future__ import annotations
 
 import re

@@ -1,9 +1,5 @@
-"""The problem ledger (问题台账): one row per actionable problem, as CSV or XLSX for spreadsheets.
-
-A row is a leaf problem (one without sub-problems): that is where measures and status live; the
-parent problem's text is kept in its own column so nothing is lost. CSV is written with a UTF-8
-BOM so Excel opens the Chinese intact. Files are written to a temp name and renamed.
-"""
+"""The problem ledger (问题台账): one row per actionable problem, as CSV or XLSX for spreadsheets
+(docs/decisions.md, "CLI")."""
 from __future__ import annotations
 
 import csv

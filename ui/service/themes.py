@@ -1,44 +1,34 @@
-"""ThemeService: a workspace's themes (problem clusters across units), kept in step with the store.
-It also answers "how did other units fix this?".
-
-Themes are derived data, like the search index and the graph. They are computed from the store's
-leaf problems, the search index's vectors and jieba tokens (embeddings/themes.py). The result is
-cached in ``<workspace>/themes.json`` with the store generation, the index build and the settings
-it came from; any of these moving makes it stale. The file is written to a temp file and renamed,
-so a reader never sees half a file.
-
-A full recompute takes a fraction of a second on the demo corpus (bench/RESULTS.md, "## Themes"),
-so an ingest or a removal simply recomputes: no incremental bookkeeping to get wrong.
-
-``sync`` also writes the themes into the knowledge graph: Theme nodes with Problem -IN_THEME->
-Theme edges, and cross-unit Problem -SIMILAR_TO{score}-> Problem edges (each problem's best
-other-unit neighbours above ``ThemeConfig.similar_min``).
-"""
+"""ThemeService: a workspace's themes (problem clusters across units), kept in step with the store,
+and "how did other units fix this?" (docs/decisions.md, "Themes")."""
 from __future__ import annotations
 
 import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from embeddings.index import problem_uids
+from embeddings.search import QueryError
 from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from reports.atomic import write_text
+from reports.notices import XunchaError
+from reports.progress import Progress
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
-__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError"]
+__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "display_names", "unit_theme_matrix"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
 THEMES_FORMAT = "xuncha-themes/1"
 MAX_FIX_PROBLEMS = 100
-Progress = Callable[[str, int, int], None]
 
 
-class UnknownUnitError(ValueError):
+class UnknownUnitError(XunchaError):
     """A unit name that matches no unit in the workspace, or more than one."""
 
 
@@ -89,7 +79,7 @@ class ThemeService:
         return next((t for t in self.themes() if t["id"] == theme_id), None)
 
     def unit_theme_matrix(self) -> dict:
-        """Units x themes problem counts (``embeddings.themes.unit_theme_matrix``)."""
+        """Units x themes problem counts (``unit_theme_matrix`` below), as cached."""
         return self.snapshot()["unit_theme"]
 
     def labels(self) -> dict[tuple[str, str], str]:
@@ -127,7 +117,7 @@ class ThemeService:
         result = compute_themes(problems, self.config)
         report("themes", 2, 3)
         doc = _document(result, stamp, self.config, time.perf_counter() - started)
-        _atomic_write(self.path, json.dumps(doc, ensure_ascii=False))
+        write_text(self.path, json.dumps(doc, ensure_ascii=False))
         report("themes", 3, 3)
         log.info("themes: %d over %d problems in %.2fs", len(result.themes), len(problems), doc["seconds"])
         return doc
@@ -193,12 +183,12 @@ class ThemeService:
         ``exclude_units``: unit names (full name, unique short name or unique part of a full name)
         to leave out too. ``k``: at most this many similar problems are used."""
         if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_FIX_PROBLEMS:
-            raise ValueError(f"k must be a whole number from 1 to {MAX_FIX_PROBLEMS}, not {k!r}")
+            raise QueryError("bad_k", max_k=MAX_FIX_PROBLEMS, k=k)
         by_problem = report_id is not None or problem_id is not None
         if by_problem == (query is not None):
-            raise ValueError("give either a query or a report id and problem id (not both)")
+            raise QueryError("query_or_problem")
         if by_problem and (report_id is None or problem_id is None):
-            raise ValueError("a problem is named by both its report id and its problem id")
+            raise QueryError("need_query")
         excluded = self.resolve_units(exclude_units)
         source = self._source(report_id, problem_id) if by_problem else None
         if source is not None:
@@ -239,10 +229,10 @@ class ThemeService:
     def _source(self, report_id: str, problem_id: str) -> dict:
         rows = self.store.problem_rows([str(report_id)])
         if not rows:
-            raise ValueError(f"report {report_id}: not in the workspace")
+            raise QueryError("unknown_report", report_id=report_id)
         row = next((r for r in rows if str(r["id"]) == str(problem_id)), None)
         if row is None:
-            raise ValueError(f"report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2)")
+            raise QueryError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": row.get("unit") or row["report_id"],
                 "unit_short": row.get("unit_short"), "text": row.get("text") or "", "measures": row["measures"]}
 
@@ -256,9 +246,9 @@ def _resolve(name: str, units: dict[str, dict]) -> str:
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            raise UnknownUnitError(f"unit {needle!r} is ambiguous: {', '.join(sorted(candidates))}; give the full name")
+            raise UnknownUnitError("unit_ambiguous", unit=needle, candidates=sorted(candidates))
     known = ", ".join(f"{u} ({d['short']})" if d["short"] and d["short"] != u else u for u, d in sorted(units.items()))
-    raise UnknownUnitError(f"unknown unit {needle!r}; units in this workspace: {known or '(none)'}")
+    raise UnknownUnitError("unknown_unit", unit=needle, known=known or "(none)")
 
 
 def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: float) -> dict:
@@ -266,7 +256,7 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
     nothing else."""
     return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
-            **result.to_json(), "unit_theme": result.matrix()}
+            **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
 
 
 def _graph_has(G, doc: dict) -> bool:
@@ -277,7 +267,32 @@ def _graph_has(G, doc: dict) -> bool:
     return have == want and similar == len(doc["pairs"])
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    from embeddings.manifest import atomic_write_text
+def unit_theme_matrix(themes: Sequence[dict]) -> dict:
+    """Units x themes problem counts (the page's heatmap and `xuncha themes`). Units with more themes come first; themes keep their order
+    (most units first).
 
-    atomic_write_text(path, text)
+    ``{"units": [full names], "unit_short": [...], "unit_labels": [short unless two units share it],
+    "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
+    per_unit: dict[str, Counter] = {}
+    short: dict[str, str | None] = {}
+    for col, t in enumerate(themes):
+        for m in t["members"]:
+            per_unit.setdefault(m["unit"], Counter())[col] += 1
+            short.setdefault(m["unit"], m.get("unit_short"))
+    units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
+    shorts = [short[u] or u for u in units]
+    return {
+        "units": units,
+        "unit_short": shorts,
+        "unit_labels": display_names(units, shorts),
+        "themes": [t["id"] for t in themes],
+        "labels": [t["label"] for t in themes],
+        "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
+    }
+
+
+def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
+    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
+    those get their full names."""
+    counts = Counter(s for s in shorts if s)
+    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]

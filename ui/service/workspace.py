@@ -1,28 +1,25 @@
-"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list.
-
-A workspace directory holds `xuncha.db` (the system of record) and the artifacts derived from it
-(vector index, graph), which are rebuilt from the store whenever they lag behind it.
-"""
+"""The one service both faces (CLI and Streamlit) use: open a workspace, ingest, remove, list;
+derived artifacts are rebuilt from the store when they lag (docs/decisions.md, "Layout and packaging")."""
 from __future__ import annotations
 
 import logging
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from reports.model import Report
+from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
-from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
+from reports.progress import Progress
+from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
 from reports.store import Store
 
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
-Progress = Callable[[int, int, str], None]
-StageProgress = Callable[[str, int, int], None]
 
 
 def default_root() -> Path:
@@ -37,16 +34,28 @@ class IngestOutcome:
     status: str
     report_id: str | None = None
     unit: str | None = None
-    message: str = ""
+    message: str = ""  # English, one line naming the file (the JSON contract); people read `chinese()`
     found: dict = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    notice: Notice | None = None  # why it failed or was skipped
+
+    @classmethod
+    def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
+        return cls(name, "error", report.id if report else None, report.unit if report else None, str(error),
+                   notice=error.notice)
+
+    def chinese(self) -> str:
+        return self.notice.chinese() if self.notice else ""
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"path": self.path, "status": self.status, "report_id": self.report_id, "unit": self.unit,
+                "message": self.message, "found": self.found, "warnings": [w.english() for w in self.warnings],
+                "code": self.notice.code if self.notice else None,
+                "warning_codes": [w.to_json() for w in self.warnings]}
 
     def line(self) -> str:
         if self.status == "error":
-            return f"error      {self.message}"
+            return f"error      {self.path}: {self.chinese()}"
         counts = self.found
         detail = f"{counts.get('problems', 0)} problems" if counts else ""
         return f"{self.status:<10} {self.path}  [{self.report_id}] {self.unit or ''} {detail}".rstrip()
@@ -91,11 +100,10 @@ class Workspace:
         from ui.service.themes import ThemeService
         return ThemeService(self.root, self.store, self.search, self.graph)
 
-    def sync(self, progress: StageProgress | None = None) -> None:
+    def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        graph_progress = (lambda done, total, _name: progress("graph", done, total)) if progress else None
-        self.graph.sync(progress=graph_progress)
+        self.graph.sync(progress=progress)
         self.search.sync(progress=progress)
         self.themes.sync(progress=progress)
 
@@ -115,10 +123,10 @@ class Workspace:
         outcomes = []
         for n, path in enumerate(files):
             if progress:
-                progress(n, len(files), str(path))
+                progress("ingest", n, len(files))
             outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
         if progress:
-            progress(len(files), len(files), "")
+            progress("ingest", len(files), len(files))
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
@@ -130,19 +138,19 @@ class Workspace:
             source = read()
             report = parse_source(source)
             if not report.categories:
-                return IngestOutcome(name, "error", report.id, report.unit,
-                                     f"{name}: no problem section found (not a rectification report?)")
-            if self.store.contains(report.id):
-                return IngestOutcome(name, "duplicate", report.id, report.unit, "already in the workspace",
-                                     report.found(), report.warnings)
-            added = self.store.add(report, _mentions(report), source.offsets.to_json())
-            status = "ingested" if added else "duplicate"
-            return IngestOutcome(name, status, report.id, report.unit, "", report.found(), report.warnings)
-        except ReadError as exc:
-            return IngestOutcome(name, "error", message=str(exc))
+                return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
+            added = not self.store.contains(report.id) and self.store.add(
+                report, _mentions(report), source.offsets.to_json())
+            if not added:
+                duplicate = Notice("duplicate")
+                return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(),
+                                     report.found(), report.warnings, duplicate)
+            return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings)
+        except XunchaError as exc:
+            return IngestOutcome.failed(name, exc)
         except Exception as exc:  # a parser bug must not stop the batch or lose stored data
             log.exception("ingest failed for %s", name)
-            return IngestOutcome(name, "error", message=f"{name}: internal error while ingesting ({exc!r})")
+            return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
     def remove(self, report_id: str) -> bool:
         return self.store.remove(report_id)

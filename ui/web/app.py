@@ -1,7 +1,5 @@
-"""The Streamlit app: `xuncha ui` runs this file (streamlit run ui/web/app.py), or run it directly with
-XUNCHA_HOME pointing at a workspace. One module per page under ui/web/views/; shared resources in
-ui/web/state.py; all escaping and highlighting in ui/web/render.py.
-"""
+"""The Streamlit app (`xuncha ui` runs it): navigation, first-run bootstrap, sidebar, styles;
+one module per page in views/ (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import logging
@@ -9,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from reports.notices import XunchaError
 from ui.web import render, state
 
 HERE = Path(__file__).resolve().parent
@@ -75,10 +74,11 @@ def main() -> None:
         state.bootstrap()
         sidebar()
         nav.run()
-    except Exception as exc:  # never a traceback on screen; the server log keeps it
+    except XunchaError as exc:  # the user's input (a file, a name): one Chinese line
+        st.error(f"页面出错:{render.md(exc.chinese())}", icon=":material/block:")
+    except Exception:  # a bug: never a traceback on screen; the server log keeps it
         log.exception("page failed")
-        message = render.md(render.translate_message(str(exc))) or type(exc).__name__
-        st.error(f"页面出错:{message}", icon=":material/block:")
+        st.error(f"页面出错:{render.INTERNAL_ERROR}", icon=":material/block:")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,5 @@
-"""Safe rendering helpers for the Streamlit pages: every piece of report text goes through here.
-
-Report text, unit names and entity names come from uploaded files, so they are untrusted. The rule
-(docs/decisions.md, "UI"): user text is passed through `esc` *before* any markup is built around
-it, and only HTML built here is ever given to ``st.markdown(..., unsafe_allow_html=True)``.
-Widget labels, which Streamlit renders as a subset of Markdown, go through `md` instead.
-"""
+"""Safe rendering for the Streamlit pages: every piece of report text is escaped here before any
+markup is built around it (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import html
@@ -12,8 +7,11 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from ui.service.text import shorten
+
 __all__ = [
     "EDGE_LABELS",
+    "INTERNAL_ERROR",
     "KIND_LABELS",
     "STATUS_LABELS",
     "TYPE_COLORS",
@@ -28,7 +26,6 @@ __all__ = [
     "paragraph",
     "score_label",
     "shorten",
-    "translate_message",
     "type_label",
 ]
 
@@ -53,12 +50,6 @@ STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成"
                  "long_term": "长期坚持"}
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
-
-
-def shorten(text: str | None, n: int) -> str:
-    """Whitespace folded, cut to `n` characters with an ellipsis: labels, tooltips, table cells."""
-    text = " ".join((text or "").split())
-    return text if len(text) <= n else text[:n] + "…"
 
 
 def esc(value: object) -> str:
@@ -163,44 +154,5 @@ def outcome_label(status: str) -> str:
     return OUTCOME_LABELS.get(status, status)
 
 
-# Messages from the parser, reader and services are English one-liners; users read Chinese.
-_MESSAGES: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"the report states different problem counts: (.+)"), "报告前后所述问题数不一致:{0}"),
-    (re.compile(r"text looks truncated: it ends mid-sentence \((.*)\)"), "正文疑似不完整(截断),结尾为:{0}"),
-    (re.compile(r"stated (\d+) problems, found (\d+) \((\d+) leaf problems\)"),
-     "报告自述 {0} 个问题,实际识别 {1} 个(含子问题 {2} 个)"),
-    (re.compile(r"stated (\d+) categories, found (\d+)"), "报告自述 {0} 个方面,实际识别 {1} 个"),
-    (re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"), "第 {0} 类自述 {1} 个问题,实际识别 {2} 个"),
-    (re.compile(r"no problem section found.*"), "未找到反馈问题部分(可能不是整改情况通报)"),
-    (re.compile(r"already in the workspace"), "该报告已在库中(内容相同)"),
-    (re.compile(r"unsupported format (\S+).*"), "不支持的文件格式 {0}(支持 txt、docx、pdf、html)"),
-    (re.compile(r"file too large: (.+)"), "文件过大:{0}"),
-    (re.compile(r"empty file.*"), "空文件"),
-    (re.compile(r"binary content, not text"), "二进制内容,不是文本文件"),
-    (re.compile(r"cannot decode text.*"), "无法识别文本编码"),
-    (re.compile(r"legacy binary Office document.*"), "旧版 Word 文档(.doc/.wps)不受支持,请另存为 .docx"),
-    (re.compile(r"not a valid \.docx.*"), "不是有效的 .docx 文件"),
-    (re.compile(r"PDF is encrypted.*"), "PDF 已加密,无法读取"),
-    (re.compile(r"not a valid PDF.*"), "不是有效的 PDF 文件"),
-    (re.compile(r"PDF has no text layer.*"), "PDF 没有文字层(可能是扫描件)"),
-    (re.compile(r"PDF text has no Unicode mapping.*"), "PDF 字体缺少编码映射,无法提取文字"),
-    (re.compile(r"no text found in this (\w+)"), "{0} 文件中没有文字"),
-    (re.compile(r"internal error while ingesting.*"), "导入时发生内部错误(详情见服务日志)"),
-]
-
-
-def translate_message(message: str | None, name: str | None = None) -> str:
-    """A service message in Chinese where it is a known one; the file-name prefix `name: ` is dropped.
-    Unknown messages are returned as they are (callers escape them like any other text)."""
-    text = (message or "").strip()
-    if name and text.startswith(f"{name}: "):
-        text = text[len(name) + 2:]
-    elif ": " in text and not text.startswith(("the ", "stated ", "category ", "text ")):
-        head, rest = text.split(": ", 1)
-        if "/" in head or "." in head:  # "path/to/file.txt: reason"
-            text = rest
-    for pattern, template in _MESSAGES:
-        m = pattern.fullmatch(text)
-        if m:
-            return template.format(*m.groups())
-    return text
+# What a user sees when the program, not their input, failed (the server log keeps the traceback).
+INTERNAL_ERROR = "程序内部错误(详情见服务日志)"

@@ -1,8 +1,5 @@
-"""Resources shared by every page and session: the workspace (and through it the model, the
-search index and the graph) is opened once per process with ``st.cache_resource``; lists derived
-from the store are cached with ``st.cache_data`` keyed by the store's generation, so an ingest or a
-removal is seen by every page at once without clearing anything by hand.
-"""
+"""Resources shared by every page and session: one workspace per process, store-derived lists cached
+by the store generation (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import logging
@@ -15,8 +12,9 @@ from typing import Any
 
 import streamlit as st
 
+from reports.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
-from ui.web.render import esc, md, translate_message
+from ui.web.render import INTERNAL_ERROR, esc, md
 
 __all__ = [
     "APP_TITLE",
@@ -87,11 +85,11 @@ def safe(fn, *args, **kwargs) -> Any:
     Returns None on failure."""
     try:
         return fn(*args, **kwargs)
-    except (ValueError, LookupError) as exc:
-        st.error(md(translate_message(str(exc))), icon=":material/warning:")
-    except Exception as exc:  # the user sees one line; the log keeps the traceback
+    except XunchaError as exc:
+        st.error(md(exc.chinese()), icon=":material/warning:")
+    except Exception:  # a bug, not the user's input: the user sees one line; the log keeps the traceback
         log.exception("UI call %s failed", getattr(fn, "__name__", fn))
-        st.error(f"操作失败:{md(translate_message(str(exc))) or type(exc).__name__}", icon=":material/block:")
+        st.error(f"操作失败:{INTERNAL_ERROR}", icon=":material/block:")
     return None
 
 
@@ -134,14 +132,13 @@ def _build_demo(ws: Workspace) -> int:
     st.info(f"工作区为空,正在用示例报告({corpus.name}/)建立演示工作区…", icon=":material/inventory_2:")
     bar = st.progress(0.0, text="导入示例报告…")
 
-    def progress(done: int, total: int, name: str) -> None:
-        label = f"导入示例报告 {done}/{total}" + (f":{Path(name).name}" if name else "")
-        bar.progress(done / total if total else 1.0, text=label)
+    def progress(_stage: str, done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0, text=f"导入示例报告 {done}/{total}")
 
     outcomes = ws.ingest([corpus], progress=progress)
     bad = [o for o in outcomes if o.status == "error"]
     for o in bad:
-        st.warning(md(f"{Path(o.path).name}:{translate_message(o.message, o.path)}"))
+        st.warning(md(f"{Path(o.path).name}:{o.chinese()}"))
     bar.progress(1.0, text=f"已导入 {len(outcomes) - len(bad)} 份示例报告")
     return len(outcomes) - len(bad)
 
@@ -300,14 +297,7 @@ def filter_options() -> dict[str, list]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _entity_options(path: str, gen: int) -> list[tuple[str, str, str, str]]:
     """(node id, type, name, context) for every pickable entity, most connected first."""
-    G = get_workspace(path).graph.graph
-    from graph.query import context
-    rows = []
-    for node, d in G.nodes(data=True):
-        if d.get("type") in ENTITY_TYPES:
-            rows.append((node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node)))
-    rows.sort(key=lambda r: (-r[4], r[2]))
-    return [r[:4] for r in rows]
+    return get_workspace(path).graph.entity_rows(ENTITY_TYPES)
 
 
 def entity_options() -> list[tuple[str, str, str, str]]:

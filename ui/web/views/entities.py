@@ -1,12 +1,5 @@
-"""实体关系: pick an entity, see its neighbourhood as an interactive graph (double-click or the
-「展开」 button expands a node, colours by type, legend), its properties, and a path between two
-entities. Deep link: ?entity=<node id>.
-
-The graph is drawn by st-link-analysis (Cytoscape, bundled in the wheel, nothing loaded from the
-network). Its side panel writes node data with innerHTML, so every value handed to it except the
-canvas caption `label` (drawn on a canvas, and shown with innerText) is HTML-escaped here, and node
-ids are opaque hashes, never names.
-"""
+"""实体关系: an entity's neighbourhood as an interactive graph, its properties, and a path between
+two entities; deep link ?entity=<node id> (docs/decisions.md, "UI")."""
 from __future__ import annotations
 
 import hashlib
@@ -40,8 +33,7 @@ def opaque(node: str) -> str:
     return "n" + hashlib.sha1(node.encode("utf-8")).hexdigest()[:12]
 
 
-def caption(G, node: str) -> str:
-    d = G.nodes[node]
+def caption(d: dict, node: str) -> str:
     t = d.get("type")
     if t == "Problem":
         return f"问题{d.get('problem_id', '')}:{render.shorten(d.get('text') or d.get('name') or '', 16)}"
@@ -66,25 +58,18 @@ def graph_key() -> str:
     return f"{GRAPH_KEY}_{_session()['mount']}"
 
 
-def _neighbours(G, node: str, types: set[str]) -> tuple[list[str], int]:
-    around = {n for n in set(G.successors(node)) | set(G.predecessors(node)) if G.nodes[n].get("type") in types}
-    ranked = sorted(around, key=lambda n: (-G.degree(n), n))
-    return ranked[:MAX_NEIGHBOURS], max(0, len(ranked) - MAX_NEIGHBOURS)
-
-
 def set_center(node: str, types: set[str]) -> None:
-    G = state.workspace().graph.graph
     s = _session()
-    shown, hidden = _neighbours(G, node, types)
+    shown, hidden = state.workspace().graph.ranked_neighbours(node, types, MAX_NEIGHBOURS)
     s.update(center=node, nodes=[node, *shown], selected=node, path=[], hidden=hidden, mount=s["mount"] + 1)
 
 
 def expand(node: str, types: set[str]) -> None:
-    G = state.workspace().graph.graph
+    graph = state.workspace().graph
     s = _session()
-    if node not in G:
+    if not graph.attrs([node]):
         return
-    shown, hidden = _neighbours(G, node, types)
+    shown, hidden = graph.ranked_neighbours(node, types, MAX_NEIGHBOURS)
     have = set(s["nodes"])
     s["nodes"] += [n for n in shown if n not in have][: max(0, MAX_NODES - len(have))]
     s["hidden"] = hidden
@@ -143,18 +128,17 @@ def _option_label(entry: tuple[str, str, str]) -> str:
 
 # -- drawing --------------------------------------------------------------------------------------
 
-def elements(G, nodes: list[str], center: str, path: list[str]) -> dict:
+def elements(nodes: list[str], center: str, path: list[str]) -> dict:
     s = _session()
-    keep = [n for n in dict.fromkeys(nodes) if n in G]
+    graph = state.workspace().graph
+    keep = graph.attrs(nodes)
     on_path = set(path)
     out_nodes = []
-    for n in keep:
-        d = G.nodes[n]
+    for n, d in keep.items():
         oid = opaque(n)
         s["ids"][oid] = n
-        from graph.query import context
-        ctx = context(G, n)
-        data = {"id": oid, "label": caption(G, n), "kind": d.get("type") or "",
+        ctx = graph.context(n)
+        data = {"id": oid, "label": caption(d, n), "kind": d.get("type") or "",
                 "类型": render.esc(render.type_label(d.get("type"))), "名称": render.esc(d.get("name") or n)}
         if ctx:
             data["说明"] = render.esc(ctx)
@@ -164,13 +148,12 @@ def elements(G, nodes: list[str], center: str, path: list[str]) -> dict:
         data["center"] = 1 if n == center else 0
         data["onpath"] = 1 if n in on_path else 0
         out_nodes.append({"data": data})
-    edges, present = [], set(keep)
-    for u, v, k in G.edges(keys=True):
-        if u in present and v in present:
-            eid = "e" + hashlib.sha1(f"{u}|{v}|{k}".encode()).hexdigest()[:12]
-            both = 1 if (u in on_path and v in on_path) else 0
-            edges.append({"data": {"id": eid, "source": opaque(u), "target": opaque(v),
-                                   "label": render.EDGE_LABELS.get(k, render.esc(k)), "onpath": both}})
+    edges = []
+    for u, v, k in graph.edges_among(keep):
+        eid = "e" + hashlib.sha1(f"{u}|{v}|{k}".encode()).hexdigest()[:12]
+        both = 1 if (u in on_path and v in on_path) else 0
+        edges.append({"data": {"id": eid, "source": opaque(u), "target": opaque(v),
+                               "label": render.EDGE_LABELS.get(k, render.esc(k)), "onpath": both}})
     return {"nodes": out_nodes, "edges": edges}
 
 
@@ -191,8 +174,8 @@ def edge_styles() -> list[_Style]:
             _Style("edge[onpath = 1]", {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 3})]
 
 
-def draw_graph(G, s: dict) -> None:
-    data = elements(G, s["nodes"], s["center"], s["path"])
+def draw_graph(s: dict) -> None:
+    data = elements(s["nodes"], s["center"], s["path"])
     types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
                    if t in GRAPH_TYPES else 99)
     st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
@@ -218,9 +201,9 @@ ATTR_LABELS = {"full_name": "全称", "unit_short": "简称", "level": "层级",
                "source_path": "来源文件"}
 
 
-def properties(G, node: str, types: set[str]) -> None:
-    d = G.nodes[node]
+def properties(node: str, types: set[str]) -> None:
     svc = state.workspace().graph
+    d = svc.attrs([node]).get(node, {})
     prof = svc.profile(node)
     st.markdown(f'{render.chip(render.type_label(d.get("type")), render.TYPE_COLORS.get(d.get("type"), "#999"))}'
                 f' <b style="font-size:1.05rem">{render.esc(d.get("name") or node)}</b>', unsafe_allow_html=True)
@@ -268,7 +251,7 @@ def properties(G, node: str, types: set[str]) -> None:
 
 # -- path -----------------------------------------------------------------------------------------
 
-def path_finder(G, center: str, types: set[str]) -> None:
+def path_finder(center: str, types: set[str]) -> None:
     st.subheader("两个实体之间的关联路径")
     options = state.entity_options()
     by_id = {node: (t, name, ctx) for node, t, name, ctx in options}
@@ -325,11 +308,11 @@ def main() -> None:
     if not pick:
         st.info("在上方选择一个实体(可输入名称搜索),查看它与其他单位、人员、法规和问题的关系。", icon=":material/lightbulb:")
         return
-    G = state.workspace().graph.graph
-    if pick not in G:
+    graph = state.workspace().graph
+    if not graph.attrs([pick]):
         st.error("该实体已不在知识图谱中(报告可能已被删除)。", icon=":material/warning:")
         return
-    present = {d.get("type") for _, d in G.nodes(data=True)}
+    present = graph.node_types()
     offered = [t for t in GRAPH_TYPES if t in present]
     shown_types = st.pills("图中显示的类型", offered, selection_mode="multi", key="ent_show_types",
                            default=[t for t in offered if t not in DEFAULT_HIDDEN],
@@ -340,17 +323,17 @@ def main() -> None:
         st.session_state["ent_types_seen"] = sorted(types)
         set_center(pick, types)
         st.session_state["ent_path_result"] = None
-    s["nodes"] = [n for n in s["nodes"] if n in G]
-    if s["selected"] not in G:
+    s["nodes"] = list(graph.attrs(s["nodes"]))
+    if s["selected"] is None or not graph.attrs([s["selected"]]):
         s["selected"] = s["center"]
     left, right = st.columns([5, 2])
     with left:
-        draw_graph(G, s)
+        draw_graph(s)
     with right:
         st.subheader("属性")
-        properties(G, s["selected"] or pick, types)
+        properties(s["selected"] or pick, types)
     st.divider()
-    path_finder(G, pick, types)
+    path_finder(pick, types)
 
 
 main()

@@ -93,9 +93,9 @@ def counts(report) -> None:
         flags.append(("error", f"正文不完整:报告在句子中间截断(结尾为「…{tail}」),后面的问题和措施可能缺失。"))
     for kind, text in flags:
         (st.error if kind == "error" else st.warning)(render.md(text), icon=":material/warning:")
-    others = [w for w in report.warnings if not _covered(w)]
+    others = [w for w in report.warnings if w.code not in SHOWN_ABOVE]
     for w in others:
-        st.info(render.md(render.translate_message(w)), icon=":material/info:")
+        st.info(render.md(w.chinese()), icon=":material/info:")
     if not flags and not others:
         st.success("报告自述数量与识别结果一致,未发现截断。", icon=":material/check_circle:")
     progress: dict[str, int] = {}
@@ -106,8 +106,8 @@ def counts(report) -> None:
         st.markdown("**报告自述整改进度:** " + ";".join(f"{k} {v} 个" for k, v in progress.items()))
 
 
-def _covered(warning: str) -> bool:
-    return warning.startswith(("the report states different", "text looks truncated", "stated "))
+# Warning codes the flags above already explain in more detail (with the report's own words).
+SHOWN_ABOVE = frozenset({"stated_counts_differ", "truncated", "stated_problems_mismatch", "stated_categories_mismatch"})
 
 
 def categories(report) -> None:
@@ -198,11 +198,7 @@ def main() -> None:
     counts(report)
     categories(report)
     people_and_references(rid)
-    unit_node = None
-    G = state.workspace().graph.graph
-    for _, v, k in G.out_edges(f"Report:{rid}", keys=True) if f"Report:{rid}" in G else ():
-        if k == "ABOUT":
-            unit_node = v
+    unit_node = state.workspace().graph.report_unit(rid)
     if unit_node:
         st.page_link(ENTITY_PAGE, label="在「实体关系」中查看该单位", icon=":material/hub:",
                      query_params={"entity": unit_node})

@@ -2,9 +2,13 @@
 then bring the graph and the search index up to date; list and remove stored reports."""
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 
 from ui.web import render, state
+
+log = logging.getLogger("xuncha.ui")
 
 TYPES = ["txt", "docx", "pdf", "html", "htm"]
 ICONS = {"ingested": ":material/check_circle:", "duplicate": ":material/content_copy:", "error": ":material/error:"}
@@ -40,12 +44,12 @@ def ingest(files) -> list[dict]:
         try:
             o = ws.ingest_bytes(f.name, f.getvalue())
             outcomes.append({"name": f.name, "status": o.status, "unit": o.unit, "report_id": o.report_id,
-                             "message": render.translate_message(o.message, f.name),
-                             "problems": (o.found or {}).get("problems"),
-                             "warnings": [render.translate_message(w) for w in o.warnings]})
-        except Exception as exc:  # ingest_bytes reports errors itself; this is a last resort
+                             "message": o.chinese(), "problems": (o.found or {}).get("problems"),
+                             "warnings": [w.chinese() for w in o.warnings]})
+        except Exception:  # ingest_bytes reports errors itself; this is a last resort (a bug: logged)
+            log.exception("upload of %s failed", f.name)
             outcomes.append({"name": f.name, "status": "error", "unit": None, "report_id": None,
-                             "message": render.translate_message(str(exc), f.name), "problems": None, "warnings": []})
+                             "message": render.INTERNAL_ERROR, "problems": None, "warnings": []})
     bar.progress(1.0, text=f"已处理 {len(files)} 个文件")
     if any(o["status"] == "ingested" for o in outcomes):
         state.safe(state.run_sync, ws, "正在更新知识图谱和检索索引…")

@@ -1,0 +1,229 @@
+"""Errors and warnings as a code plus parameters, rendered by one table (English for logs and the JSON
+contract, Chinese for people); stored warnings keep only code + parameters (docs/decisions.md "Notices")."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["MESSAGES", "Notice", "XunchaError", "legacy_warning", "render"]
+
+# code -> (English, Chinese). Placeholders name the parameters; a list parameter is joined per language.
+# A code's parameters may grow, never change meaning: stored warnings are rendered with today's table.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # parser warnings (stored with each report)
+    "no_problem_section": ("no problem section found", "未找到反馈问题部分(可能不是整改情况通报)"),
+    "not_a_report": ("no problem section found (not a rectification report?)",
+                     "未找到反馈问题部分(可能不是整改情况通报)"),
+    "truncated": ("text looks truncated: it ends mid-sentence (…{tail})", "正文疑似不完整(截断),结尾为:…{tail}"),
+    "stated_counts_differ": ("the report states different problem counts: {counts}",
+                             "报告前后所述问题数不一致:{counts}"),
+    "stated_problems_mismatch": ("stated {stated} problems, found {found} ({leaf} leaf problems)",
+                                 "报告自述 {stated} 个问题,实际识别 {found} 个(末级问题 {leaf} 个)"),
+    "stated_categories_mismatch": ("stated {stated} categories, found {found}", "报告自述 {stated} 个方面,实际识别 {found} 个"),
+    "category_problems_mismatch": ("category ({ordinal}) states {stated} problems, found {found}",
+                                   "第 {ordinal} 类自述 {stated} 个问题,实际识别 {found} 个"),
+    "rectification_items": ("the report does not list its problems: {items} headings of rectification work were "
+                            "read as rectification items, not problems",
+                            "报告未列出具体问题:{items} 个整改工作标题按整改事项读取,不计为问题"),
+    "legacy": ("{message}", "{message}"),  # a stored English sentence no pattern recognised (migration 3)
+    # reading a file (reports/read.py)
+    "no_such_file": ("no such file", "文件不存在"),
+    "permission_denied": ("permission denied", "没有读取权限"),
+    "cannot_open": ("cannot open ({reason})", "无法打开({reason})"),
+    "is_directory": ("is a directory, not a file", "是文件夹,不是文件"),
+    "not_regular_file": ("not a regular file", "不是普通文件"),
+    "cannot_read": ("cannot read ({reason})", "无法读取({reason})"),
+    "unsupported_format": ("unsupported format {suffix}{hint} (supported: {supported})",
+                           "不支持的文件格式 {suffix}(支持 {supported})"),
+    "too_large": ("file too large: {size_mb:.1f} MB (limit {limit_mb:g} MB)", "文件过大:{size_mb:.1f} MB(上限 {limit_mb:g} MB)"),
+    "empty_file": ("empty file", "空文件"),
+    "blank_file": ("empty file (whitespace only)", "空文件(只有空白)"),
+    "no_text": ("no text found in this {fmt}", "{fmt} 文件中没有文字"),
+    "legacy_office": ("legacy binary Office document (.doc/.wps), not supported; save it as .docx",
+                      "旧版 Word 文档(.doc/.wps)不受支持,请另存为 .docx"),
+    "binary": ("binary content, not text", "二进制内容,不是文本文件"),
+    "bad_bom": ("cannot decode text (starts with a {bom} byte-order mark but is not {bom})",
+                "无法识别文本编码(以 {bom} 字节序标记开头,但内容不是 {bom})"),
+    "undecodable": ("cannot decode text (tried {tried}{guess})", "无法识别文本编码(已尝试 {tried})"),
+    "bad_docx": ("not a valid .docx ({why})", "不是有效的 .docx 文件({why})"),
+    "pdf_encrypted": ("PDF is encrypted (password required)", "PDF 已加密,无法读取"),
+    "bad_pdf": ("not a valid PDF ({why})", "不是有效的 PDF 文件({why})"),
+    "pdf_no_text": ("PDF has no text layer (scanned image?)", "PDF 没有文字层(可能是扫描件)"),
+    "pdf_no_unicode": ("PDF text has no Unicode mapping (fonts without ToUnicode); cannot extract text",
+                       "PDF 字体缺少编码映射,无法提取文字"),
+    # workspace and store
+    "store_unusable": ("not a usable xuncha store ({reason})", "不是可用的 xuncha 数据库({reason})"),
+    "store_newer": ("schema version {version} is newer than this xuncha ({supported}); upgrade xuncha",
+                    "数据库版本 {version} 比本程序({supported})新,请升级 xuncha"),
+    "no_workspace": ("no workspace here (ingest reports first: `xuncha ingest PATH --workspace {path}`)",
+                     "这里没有工作区(请先导入报告:xuncha ingest 路径 --workspace {path})"),
+    "workspace_empty": ("the workspace has no reports (`xuncha ingest PATH --workspace {path}`)",
+                        "工作区中还没有报告(xuncha ingest 路径 --workspace {path})"),
+    "workspace_unusable": ("cannot open workspace ({reason})", "无法打开工作区({reason})"),
+    "os_error": ("{reason}", "{reason}"),
+    "cannot_write": ("cannot write ({reason})", "无法写入({reason})"),
+    "sync_failed": ("records stored, but updating the graph/search index failed ({reason})",
+                    "报告已保存,但更新知识图谱/检索索引失败({reason})"),
+    "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生内部错误(详情见服务日志)"),
+    "duplicate": ("already in the workspace", "该报告已在库中(内容相同)"),
+    "unknown_report": ("report {report_id}: not in the workspace (see `xuncha reports`)",
+                       "报告 {report_id} 不在工作区中(见 xuncha reports)"),
+    "unknown_problem": ("report {report_id} has no problem {problem_id!r}", "报告 {report_id} 中没有问题 {problem_id}"),
+    "bad_argument": ("{message}", "参数有误:{message}"),
+    # search, graph, themes
+    "manifest_unreadable": ("unreadable search manifest ({reason}); rebuild the index with `xuncha reindex`",
+                            "检索索引清单无法读取({reason}),请用 xuncha reindex 重建索引"),
+    "manifest_newer": ("search index written by a newer xuncha; upgrade xuncha or rebuild the index with `xuncha reindex`",
+                       "检索索引由更新版本的 xuncha 写入,请升级 xuncha 或用 xuncha reindex 重建索引"),
+    "manifest_incomplete": ("incomplete search manifest ({reason}); rebuild the index with `xuncha reindex`",
+                            "检索索引清单不完整({reason}),请用 xuncha reindex 重建索引"),
+    "model_mismatch": ("the search index in {directory} was built with model {built!r}, not {asked!r}{spec_note}; "
+                       "rebuild it with `xuncha reindex --model {rebuild}` or search without --model",
+                       "{directory} 中的检索索引是用模型 {built} 建立的,不是 {asked};请用 xuncha reindex --model "
+                       "{rebuild} 重建,或不指定 --model 检索"),
+    "milvus_unreachable": ("cannot open Milvus at {uri} ({reason}); check --uri / XUNCHA_MILVUS_URI, or "
+                           "`xuncha reindex --backend faiss`",
+                           "无法连接 Milvus({uri}):{reason};请检查 --uri / XUNCHA_MILVUS_URI,或用 "
+                           "xuncha reindex --backend faiss 改回内置检索"),
+    "uri_needs_milvus": ("--uri applies to the milvus backend only", "--uri 只适用于 --backend milvus"),
+    "unknown_backend": ("search backend must be one of {backends}, not {backend!r}",
+                        "检索后端必须是 {backends} 之一,不能是 {backend}"),
+    "index_unstable": ("the search index keeps changing while being read; try again", "检索索引正在更新,请稍后重试"),
+    "unknown_problem_hint": ("report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2; "
+                             "see `xuncha parse FILE --json`)",
+                             "报告 {report_id} 中没有问题 {problem_id}(问题编号形如 3、41.2,见 xuncha parse 文件 --json)"),
+    "query_not_text": ("query must be text, not {kind}", "检索内容必须是文字,不能是 {kind}"),
+    "empty_query": ("empty query: give a few words describing a problem, e.g. 理论学习流于形式",
+                    "检索内容为空:请输入几个描述问题的词,例如 理论学习流于形式"),
+    "query_no_words": ("query {query!r} has no words to search for (only punctuation or symbols)",
+                       "检索内容「{query}」中没有可检索的文字(只有标点或符号)"),
+    "bad_k": ("k must be a whole number from 1 to {max_k}, not {k!r}", "结果数必须是 1 到 {max_k} 之间的整数,不能是 {k}"),
+    "bad_mode": ("mode must be one of {modes}, not {mode!r}", "检索方式必须是 {modes} 之一,不能是 {mode}"),
+    "batch_query": ("query {n}: {reason}", "第 {n} 条查询:{reason}"),
+    "unknown_filter": ("unknown filter(s): {names}", "未知的筛选条件:{names}"),
+    "bad_year": ("year must be a number, not {year!r}", "年份必须是数字,不能是 {year}"),
+    "unknown_model": ("unknown embedding model {spec!r}; available: {available}, or st:PATH / the path of a local "
+                      "sentence-transformers directory (models are never downloaded; copy one into {root})",
+                      "未知的向量模型 {spec};可用:{available},或本地 sentence-transformers 模型目录"
+                      "(从不联网下载模型,请复制到 {root})"),
+    "not_a_model_dir": ("{candidate} is not a sentence-transformers model directory (no modules.json or config.json)",
+                        "{candidate} 不是 sentence-transformers 模型目录(缺少 modules.json 或 config.json)"),
+    "unit_ambiguous": ("unit {unit!r} is ambiguous: {candidates}; give the full name",
+                       "单位「{unit}」不唯一:{candidates};请给出全称"),
+    "unknown_unit": ("unknown unit {unit!r}; units in this workspace: {known}", "未知单位「{unit}」;工作区中的单位:{known}"),
+    "graph_not_found": ("'{name}' not found in the graph{hint}", "知识图谱中没有「{name}」{hint_zh}"),
+    "graph_ambiguous": ("'{name}' is ambiguous: {listed}; pass --type or the node id",
+                        "「{name}」不唯一:{listed};请指定 --type 或节点编号"),
+    "graph_no_path": ("no path between '{a}' and '{b}'", "「{a}」与「{b}」之间没有关联路径"),
+    "unknown_node_type": ("unknown node type '{type}' (one of {types})", "未知的节点类型「{type}」(可选:{types})"),
+    "query_or_batch": ("give either a QUERY or --batch FILE (not both)", "请给出检索内容或 --batch 文件(二者只选其一)"),
+    "query_or_problem": ("give either a QUERY or --report ID --problem PID (not both)",
+                         "请给出检索内容或 --report 报告编号 --problem 问题编号(二者只选其一)"),
+    "need_query": ("give a QUERY, or both --report ID and --problem PID",
+                   "请给出检索内容,或同时给出 --report 报告编号和 --problem 问题编号"),
+    "unknown_theme": ("no theme {theme_id!r} (themes: {known}{more})", "没有主题 {theme_id}(已有主题:{known}{more})"),
+    "export_failed": ("cannot write the export ({reason})", "无法写入导出文件({reason})"),
+    "ledger_suffix": ("give a .csv or .xlsx file name, or --format", "请给出 .csv 或 .xlsx 文件名,或用 --format 指定格式"),
+}
+
+_SEPARATORS = {"en": ", ", "zh": "、"}
+_FIELD = re.compile(r"{(\w+)")
+
+
+def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
+    """One line in `lang` ("zh" or "en"); an unknown code (a newer xuncha's store) shows its code."""
+    templates = MESSAGES.get(code)
+    if templates is None:
+        return f"[{code}] {json.dumps(dict(params), ensure_ascii=False)}"
+    values = {k: _value(v, lang) for k, v in params.items()}
+    for name in _FIELD.findall(templates[0] + templates[1]):
+        values.setdefault(name, "")
+    text = (templates[1] if lang == "zh" else templates[0]).format(**values)
+    return " ".join(text.split())
+
+
+def _value(value: Any, lang: str) -> Any:
+    """A list joined per language; a nested notice (a reason inside a message) rendered in `lang`."""
+    if isinstance(value, list | tuple):
+        return _SEPARATORS[lang].join(str(_value(v, lang)) for v in value)
+    if isinstance(value, Notice):
+        return render(value.code, value.params, lang)
+    return value
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A warning or error as stored and passed around: a code from MESSAGES and its parameters."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def english(self) -> str:
+        return render(self.code, self.params, "en")
+
+    def chinese(self) -> str:
+        return render(self.code, self.params, "zh")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "params": self.params, "message": self.chinese()}
+
+    def __str__(self) -> str:
+        return self.english()
+
+
+class XunchaError(Exception):
+    """Every error a user can cause (a bad file, argument, workspace): a code and its parameters.
+
+    ``str(e)`` is the English line (logs, JSON), ``e.chinese()`` what the CLI and UI show; a `path`
+    parameter prefixes both, so the line names the file. Anything else raised is a bug."""
+
+    def __init__(self, code: str, /, **params: Any) -> None:
+        self.code, self.params = code, params
+        super().__init__(self._line("en"))
+
+    @property
+    def notice(self) -> Notice:
+        return Notice(self.code, {k: v for k, v in self.params.items() if k != "path"})
+
+    def _line(self, lang: str) -> str:
+        text = render(self.code, self.params, lang)
+        path = self.params.get("path")
+        return f"{path}: {text}" if path not in (None, "") else text
+
+    def chinese(self, *, with_path: bool = True) -> str:
+        return self._line("zh") if with_path else self.notice.chinese()
+
+
+# Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses
+# English (the code is the record from then on).
+_LEGACY: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
+    ("no_problem_section", re.compile(r"no problem section found.*"), ()),
+    ("truncated", re.compile(r"text looks truncated: it ends mid-sentence \(…?(.*)\)"), ("tail",)),
+    ("stated_counts_differ", re.compile(r"the report states different problem counts: (.+)"), ("counts",)),
+    ("stated_problems_mismatch", re.compile(r"stated (\d+) problems, found (\d+) \((\d+) leaf problems\)"),
+     ("stated", "found", "leaf")),
+    ("stated_categories_mismatch", re.compile(r"stated (\d+) categories, found (\d+)"), ("stated", "found")),
+    ("category_problems_mismatch", re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"),
+     ("ordinal", "stated", "found")),
+    ("rectification_items", re.compile(r"the report does not list its problems: (\d+) headings of rectification "
+                                       r"work were read as rectification items, not problems"), ("items",)),
+]
+
+
+def legacy_warning(message: str) -> str:
+    """JSON {"code", "params"} for a warning stored as an English sentence before migration 3."""
+    text = " ".join((message or "").split())
+    for code, pattern, names in _LEGACY:
+        m = pattern.fullmatch(text)
+        if m:
+            params: dict[str, Any] = {}
+            for name, value in zip(names, m.groups(), strict=True):
+                if name == "counts":
+                    params[name] = [int(v) for v in re.findall(r"\d+", value)]
+                else:
+                    params[name] = int(value) if value.isdigit() else value
+            return json.dumps({"code": code, "params": params}, ensure_ascii=False)
+    return json.dumps({"code": "legacy", "params": {"message": text}}, ensure_ascii=False)
