@@ -46,8 +46,10 @@ class SearchEngine(ABC):
         """Remove problems by uid (absent ones are ignored); how many were removed."""
 
     @abstractmethod
-    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex) -> Searcher:
-        """A Searcher over this engine for ``table`` (the workspace's vectors and BM25 index as built)."""
+    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex, **options: Any
+                 ) -> Searcher:
+        """A Searcher over this engine for ``table`` (the workspace's vectors and BM25 index as built);
+        ``options`` are Searcher's own fields (fusion, calibration, ...)."""
 
     def sync(self, table: ProblemTable, vectors: VectorIndex, tokens: dict[int, list[str]],
              progress: Progress | None = None) -> tuple[int, int]:

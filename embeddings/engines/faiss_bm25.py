@@ -7,6 +7,7 @@ to do once the service has synced the files.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,7 @@ class FaissBM25Engine(SearchEngine):
         self._vectors = vectors
         return 0, 0
 
-    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex) -> Searcher:
+    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex, **options: Any
+                 ) -> Searcher:
         self._vectors = vectors
-        return Searcher(table, vectors, lexical)
+        return Searcher(table, vectors, lexical, **options)

@@ -288,8 +288,9 @@ class MilvusEngine(SearchEngine):
             scores = np.abs(scores)
         return ids, scores
 
-    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex) -> Searcher:
-        return MilvusSearcher(table, vectors, lexical, engine=self)
+    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex, **options: Any
+                 ) -> Searcher:
+        return MilvusSearcher(table, vectors, lexical, engine=self, **options)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name, "uri": self.uri, "collection": self.collection, "analyzer": self.analyzer}
