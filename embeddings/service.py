@@ -345,8 +345,10 @@ class SearchService:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, progress: Progress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
-        """Bring the index in line with the store: embed new problems, drop removed ones.
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False,
+             rebuild_engine: bool = False) -> dict[str, Any]:
+        """Bring the index in line with the store: embed new problems, drop removed ones
+        (``rebuild`` re-embeds everything; ``rebuild_engine`` only refills the engine from the cache).
 
         ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
         Returns counts: added, removed, total, kind, generation, seconds.
@@ -360,6 +362,8 @@ class SearchService:
             table = ProblemTable(self.store.problem_rows())
             report("scan", 1, 1)
             full = rebuild or manifest is None or not self._compatible(manifest)
+            switch = rebuild_engine or (manifest is not None and self._wanted_backend(manifest) != (
+                manifest.backend or DEFAULT_BACKEND, manifest.backend_uri))   # reindex --backend: no re-embed
             if manifest is not None and not full:
                 self._check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
             vectors = None if full else self._try_load_vectors(manifest)
@@ -373,9 +377,10 @@ class SearchService:
                 report("lexical", 0, 1)
                 lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
             report("lexical", 1, 1)
-            if vectors_changed or tokens_changed or full:
-                self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full)
-            if full or vectors_changed or tokens_changed or lexical_changed or manifest.generation != generation:
+            if vectors_changed or tokens_changed or full or switch:
+                self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full or switch)
+            if full or switch or vectors_changed or tokens_changed or lexical_changed \
+                    or manifest.generation != generation:
                 manifest = self._commit(manifest, generation, table, vectors, lexical, tokens,
                                         vectors_changed or full, tokens_changed, lexical_changed, report)
             self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
@@ -502,13 +507,19 @@ class SearchService:
     def reindex(self, model: str | None = None, progress: Progress | None = None, *,
                 backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
         """Re-embed every problem, with ``model`` if given (the only way to change the model), served
-        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only)."""
+        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only).
+
+        A backend switch alone re-embeds nothing: the new engine is filled from the cached vectors."""
         if backend is not None or uri is not None:
-            current = self._wanted_backend(read_manifest(self.dir))
+            manifest = read_manifest(self.dir)
+            current = self._wanted_backend(manifest)
             name = backend or current[0]
             if uri is not None and name != "milvus":
                 raise SearchIndexError("uri_needs_milvus")
             self._backend = (name, uri if name == "milvus" else None)
+            if model is None and manifest is not None and self._compatible(manifest):
+                self._state = None
+                return self.sync(progress, rebuild_engine=True)
         if model is not None:
             self.requested_model = model
             self._encoder = self._query_encoder = None

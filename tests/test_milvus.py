@@ -45,10 +45,11 @@ def pair(tmp_path, corpus_reports):
         root.mkdir()
         store = make_store(root, corpus_reports.values())
         service = SearchService(root, store, encoder=encoder)
+        service.sync()
         if backend == "milvus":
+            encoder.encoded.clear()
             service.reindex(backend="milvus")
-        else:
-            service.sync()
+            assert encoder.encoded == []          # switching engines re-embeds nothing
         services[backend] = service
     yield services
     for service in services.values():
@@ -62,6 +63,8 @@ def test_reindex_switches_to_milvus_lite_in_the_workspace_and_records_it(pair):
     assert (service.dir / "milvus.db").exists()
     engine = service.engine_for(manifest)
     assert engine.count() == len(service.store.problem_rows()) == 159
+    service.reindex(backend="milvus")            # the same backend again: the collection is refilled
+    assert engine.count() == 159 and read_manifest(service.dir).backend == "milvus"
     # a new service (a new process) serves queries from Milvus without being told
     fresh = SearchService(service.root, service.store, encoder=service._encoder)
     assert type(fresh.ensure_ready().searcher).__name__ == "MilvusSearcher"
