@@ -65,9 +65,13 @@ def test_reindex_switches_to_milvus_lite_in_the_workspace_and_records_it(pair):
     assert engine.count() == len(service.store.problem_rows()) == 159
     service.reindex(backend="milvus")            # the same backend again: the collection is refilled
     assert engine.count() == 159 and read_manifest(service.dir).backend == "milvus"
-    # a new service (a new process) serves queries from Milvus without being told
+    # a new service (a new process: Milvus Lite starts with the collection released) serves
+    # queries from Milvus without being told
+    expected = keys(service.search("选人用人不规范", k=5))
+    engine.client.release_collection(engine.collection)
     fresh = SearchService(service.root, service.store, encoder=service._encoder)
     assert type(fresh.ensure_ready().searcher).__name__ == "MilvusSearcher"
+    assert keys(fresh.search("选人用人不规范", k=5)) == expected
 
 
 @pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])

@@ -124,6 +124,7 @@ class MilvusEngine(SearchEngine):
             raise SearchIndexError("milvus_unreachable", uri=uri, reason=reason) from exc
         self._lock = threading.RLock()
         self._ready_dim: int | None = None    # the collection is known to exist for this dimension
+        self._loaded = False                  # the existing collection was loaded by this client
 
     # -- schema ------------------------------------------------------------------------------
     def _analyzer_params(self) -> dict[str, Any]:
@@ -149,9 +150,13 @@ class MilvusEngine(SearchEngine):
             self._ready_dim = None
             if self.client.has_collection(self.collection):
                 if not drop and self._schema_matches(dim):
+                    if not self._loaded:
+                        self.client.load_collection(self.collection)
+                        self._loaded = True
                     self._ready_dim = dim
                     return
                 self.client.drop_collection(self.collection)
+                self._loaded = False
             schema = self.client.create_schema(auto_id=False, enable_dynamic_field=False,
                                                description=f"xuncha problems; analyzer={self.analyzer}")
             schema.add_field("id", DataType.INT64, is_primary=True)
@@ -186,9 +191,16 @@ class MilvusEngine(SearchEngine):
         return int(dense.get("dim", -1)) == int(dim) and analyzer == self._analyzer_params()
 
     def exists(self) -> bool:
-        if self._ready_dim is not None:
+        """Whether the collection exists; an existing one is loaded on first sight (a collection
+        outlives the process that loaded it, and Milvus Lite starts every process with it released)."""
+        if self._ready_dim is not None or self._loaded:
             return True
-        return bool(self.client.has_collection(self.collection))
+        with self._lock:
+            if not self.client.has_collection(self.collection):
+                return False
+            self.client.load_collection(self.collection)
+            self._loaded = True
+        return True
 
     def flush(self) -> None:
         """Seal what was written so that it is indexed: Milvus Lite scans unsealed rows one by one
@@ -261,7 +273,8 @@ class MilvusEngine(SearchEngine):
     def drop(self) -> None:
         with self._lock:
             self._ready_dim = None
-            if self.exists():
+            self._loaded = False
+            if self.client.has_collection(self.collection):
                 self.client.drop_collection(self.collection)
 
     # -- queries -------------------------------------------------------------------------------
