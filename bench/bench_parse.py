@@ -1,6 +1,6 @@
 """Parse throughput on the demo corpus: MB/s for read+parse and for parse alone, repeated.
 
-Run: python bench/bench_parse.py [--repeat 20]. Writes bench/results/parse.json.
+Run: python -m bench.bench_parse [--repeat 20]. Writes bench/results/parse.json.
 """
 from __future__ import annotations
 
@@ -8,13 +8,11 @@ import argparse
 import json
 import platform
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from reports.parse import parse_source, parse_text
 from reports.read import read_source
@@ -42,7 +40,7 @@ def main() -> None:
     parse_only = timed(lambda: [parse_text(t) for t in texts], args.repeat)
     result = {
         "date": date.today().isoformat(), "machine": f"{platform.machine()}, {platform.processor() or ''} "
-        f"python {platform.python_version()}", "command": f"python bench/bench_parse.py --repeat {args.repeat}",
+        f"python {platform.python_version()}", "command": f"python -m bench.bench_parse --repeat {args.repeat}",
         "files": len(files), "megabytes": round(size_mb, 4), "repeat": args.repeat,
         "read_parse_mb_s_median": round(size_mb / statistics.median(full), 3),
         "read_parse_mb_s_min": round(size_mb / max(full), 3),

@@ -1,7 +1,7 @@
 """Search latency and scale: end-to-end query latency at 1k-1M problems, index memory, exact vs
 ANN recall@10, query-encoder latency, and corpus ingest + index throughput.
 
-    HF_HUB_OFFLINE=1 python bench/bench_search.py [--sizes 1000 10000 100000 1000000] [--repeat 3]
+    HF_HUB_OFFLINE=1 python -m bench.bench_search [--sizes 1000 10000 100000 1000000] [--repeat 3]
                                                   [--hnsw-max 1000000] [--no-write]
 
 Scale rows use synthetic problems, because the demo corpus has 159:
@@ -35,8 +35,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -460,14 +458,13 @@ def main() -> None:
         res = json.loads(RESULTS_JSON.read_text("utf-8"))
         QUIET["max_wait_s"] = res.get("quiet_wait", {}).get("max_wait_s", args.quiet_wait)
         print(tables(res))
-        from eval_search import replace_block
+        from bench.eval_search import replace_block
         replace_block(RESULTS_MD, "### Latency and scale", BEGIN, END, f"{BEGIN}\n{tables(res)}\n{END}")
         return
     QUIET["max_wait_s"] = args.quiet_wait
     started = time.perf_counter()
     load_start = [round(x, 2) for x in os.getloadavg()]
-    from eval_search import Embeddings
-
+    from bench.eval_search import Embeddings
     from bench.evaluate import load_labels
     from embeddings.encoder import load_encoder
 
@@ -481,7 +478,7 @@ def main() -> None:
                  "machine": f"{platform.machine()} {os.cpu_count()} cores, "
                             f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2 ** 30)} GiB, "
                             f"python {platform.python_version()}",
-                 "command": "HF_HUB_OFFLINE=1 python bench/bench_search.py " + " ".join(sys.argv[1:]),
+                 "command": "HF_HUB_OFFLINE=1 python -m bench.bench_search " + " ".join(sys.argv[1:]),
                  "load_average_start": load_start}
     previous = json.loads(RESULTS_JSON.read_text("utf-8")) if args.merge and RESULTS_JSON.is_file() else {}
     res["query_encoders"] = bench_query_encoders(queries, args.repeat)
@@ -504,7 +501,7 @@ def main() -> None:
     print(tables(res))
     if not args.no_write:
         RESULTS_JSON.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        from eval_search import replace_block
+        from bench.eval_search import replace_block
         replace_block(RESULTS_MD, "### Latency and scale", BEGIN, END, f"{BEGIN}\n{tables(res)}\n{END}")
 
 

@@ -9,7 +9,7 @@ indexed before timing, so only serving is measured), opens it in headless Chromi
 - warm_deep_link: the same for a second query in a new tab (model loaded, caches cold for the query);
 - warm_submit: typing a new query and pressing 检索 until its results replace the old ones.
 
-Run: python bench/bench_ui.py [--repeat 5] [--workspace DIR]. Prints and writes bench/results/ui.json.
+Run: python -m bench.bench_ui [--repeat 5] [--workspace DIR]. Prints and writes bench/results/ui.json.
 """
 from __future__ import annotations
 
@@ -26,13 +26,10 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, running_app  # the same server/browser setup as the tests
-
+from bench.live_app import CHROMIUM, CHROMIUM_ARGS, running_app  # the same server/browser setup as the tests
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 QUERIES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策", "公务接待不规范",

@@ -1,6 +1,6 @@
 """Score `reports.entities.extract_entities` against the hand-built gold set; print a table, write JSON.
 
-Run: python bench/entities_eval.py   (writes bench/results/entities.json)
+Run: python -m bench.entities_eval   (writes bench/results/entities.json)
 
 People are scored per mention (span and role must both match), organisations and inspection teams
 as (report, canonical name) sets, 《》 titles by class accuracy over every gold title (a title not
@@ -9,13 +9,10 @@ found counts as wrong), document numbers as (report, number, title) triples.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
 from reports.entities import extract_entities
 from reports.model import Mention
@@ -53,22 +50,33 @@ def _pr(tp: int, n_pred: int, n_gold: int) -> dict:
             "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
 
 
+def _labelled(gold: list[tuple], found: dict, *, missed, wrong, spurious) -> tuple[int, int, list]:
+    """Score gold items `(key, label, entry)` against `found` {key: label}: (correct, located, errors).
+
+    An item is located when its key was found and correct when the label agrees too; found keys
+    not in the gold set are spurious. `missed`/`wrong`/`spurious` word the error lines."""
+    correct, located, errors = 0, 0, []
+    for key, label, entry in gold:
+        if key not in found:
+            errors.append(missed(entry))
+            continue
+        located += 1
+        if found[key] == label:
+            correct += 1
+        else:
+            errors.append(wrong(entry, found[key]))
+    gold_keys = {key for key, _, _ in gold}
+    errors += [spurious(key) for key in found if key not in gold_keys]
+    return correct, located, errors
+
+
 def _people(text: str, gold: list[dict], mentions: list[Mention]) -> tuple[int, int, int, int, list]:
     predicted = {m.span: m.role for m in mentions if m.type == "person"}
-    errors, strict, loose = [], 0, 0
-    for entry in gold:
-        span = gold_person_span(text, entry)
-        if span not in predicted:
-            errors.append(f"missed person {entry['name']} ({entry['context']})")
-            continue
-        loose += 1
-        if predicted[span] == entry["role"]:
-            strict += 1
-        else:
-            errors.append(f"role {entry['name']}: got {predicted[span]!r}, gold {entry['role']!r}")
-    gold_spans = {gold_person_span(text, e) for e in gold}
-    errors += [f"spurious person {text[s:e]} ({text[max(0, s - 8):e + 4]})"
-               for (s, e) in predicted if (s, e) not in gold_spans]
+    strict, loose, errors = _labelled(
+        [(gold_person_span(text, e), e["role"], e) for e in gold], predicted,
+        missed=lambda e: f"missed person {e['name']} ({e['context']})",
+        wrong=lambda e, got: f"role {e['name']}: got {got!r}, gold {e['role']!r}",
+        spurious=lambda k: f"spurious person {text[k[0]:k[1]]} ({text[max(0, k[0] - 8):k[1] + 4]})")
     return strict, loose, len(predicted), len(gold), errors
 
 
@@ -85,19 +93,11 @@ def _titles(gold: list[dict], mentions: list[Mention]) -> tuple[int, int, int, i
     for m in mentions:
         if m.type in TITLE_TYPES and "title_class" in m.attrs:
             found.setdefault((m.name, "nested_in" in m.attrs), m.attrs["title_class"])
-    correct, located, errors = 0, 0, []
-    for entry in gold:
-        key = (entry["title"], bool(entry.get("nested")))
-        if key not in found:
-            errors.append(f"missed title 《{entry['title']}》")
-            continue
-        located += 1
-        if found[key] == entry["class"]:
-            correct += 1
-        else:
-            errors.append(f"class 《{entry['title']}》: got {found[key]}, gold {entry['class']}")
-    gold_keys = {(e["title"], bool(e.get("nested"))) for e in gold}
-    errors += [f"spurious title 《{k[0]}》" for k in found if k not in gold_keys]
+    correct, located, errors = _labelled(
+        [((e["title"], bool(e.get("nested"))), e["class"], e) for e in gold], found,
+        missed=lambda e: f"missed title 《{e['title']}》",
+        wrong=lambda e, got: f"class 《{e['title']}》: got {got}, gold {e['class']}",
+        spurious=lambda k: f"spurious title 《{k[0]}》")
     return correct, located, len(found), len(gold), errors
 
 

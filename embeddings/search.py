@@ -1,18 +1,5 @@
 """Hybrid search over problems: dense (FAISS) and lexical (BM25) results fused, with metadata filters.
-
-Independent of the store and the encoder: a ``Searcher`` takes a ``ProblemTable`` (the problems'
-metadata as columns), a ``VectorIndex``, a ``LexicalIndex`` aligned with the table, and a query
-that is already encoded and tokenised. ``embeddings.service.SearchService`` wires these to a
-workspace; the benchmark wires them to synthetic data.
-
-Fusion (default ``score``): each candidate list (top ``CANDIDATES`` dense by cosine, top
-``CANDIDATES`` lexical by BM25) is min-max normalised over its own candidates and the two are
-summed with weights ``ALPHA`` (dense) and ``1 - ALPHA`` (lexical); a document missing from a list
-gets 0 from it. Reciprocal-rank fusion (``fusion="rrf"``, ``sum_m w_m / (RRF_K + rank_m)``) is kept
-as the alternative. Both, and their constants, were measured on the labelled set
-(bench/eval/queries.json): score fusion with ALPHA = 0.3 came first, and kept its edge over the
-best single method under 2-fold cross-validation (bench/RESULTS.md, "## Search").
-"""
+Independent of store and encoder; fusion and its measured constants: docs/decisions.md (Search)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -76,6 +63,7 @@ class Filters:
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
     kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
+    type: a problem type, by id or Chinese name (理论学习, three_major; reports/problem_types.json).
     item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
@@ -86,6 +74,7 @@ class Filters:
     category: str | None = None
     kind: str | None = None
     exclude_report: tuple[str, ...] = ()
+    type: str | None = None
     item_kind: str | None = None
 
     @classmethod
@@ -141,6 +130,7 @@ class Hit:
     lexical_rank: int | None = None
     lexical_score: float | None = None
     matched_terms: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -159,6 +149,8 @@ class ProblemTable:
         self.text = [r.get("text") or "" for r in rows]
         self.measures = [list(r.get("measures") or []) for r in rows]
         self.parent_id = [r.get("parent_id") for r in rows]
+        self.types = [list(r.get("types") or []) for r in rows]
+        self.type_ids = [frozenset(r.get("type_ids") or ()) for r in rows]
         self.year = np.array([r.get("year") or 0 for r in rows], dtype=np.int32)
         self._codes: dict[str, np.ndarray] = {}
         self._values: dict[str, list] = {}
@@ -219,6 +211,9 @@ class ProblemTable:
         if filters.exclude_report:
             excluded = set(filters.exclude_report)
             m &= ~self.where("report_id", lambda v: v in excluded)
+        if filters.type:
+            wanted = _type_id(filters.type)
+            m &= np.fromiter((wanted in ids for ids in self.type_ids), dtype=bool, count=self.size)
         return m
 
     def hit(self, i: int, rank: int, score: float) -> Hit:
@@ -227,7 +222,18 @@ class ProblemTable:
                    problem_id=self.problem_id[i], category=self.value("category", i), text=self.text[i],
                    measures=list(self.measures[i]), unit_short=self.value("unit_short", i),
                    level=self.value("level", i), region=self.value("region", i), year=year,
-                   kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i])
+                   kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i],
+                   types=list(self.types[i]))
+
+
+def _type_id(name: str) -> str:
+    """A type filter's id; an unknown type is a QueryError naming the known ones."""
+    from reports.problemtypes import taxonomy
+
+    found = taxonomy().resolve(name)
+    if found is None:
+        raise QueryError("unknown_problem_type", type=name, known=[t.name for t in taxonomy().types])
+    return found.id
 
 
 def _factorize(values: list) -> tuple[list, np.ndarray]:

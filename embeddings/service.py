@@ -1,19 +1,5 @@
 """SearchService: the workspace's search index kept in step with the store, and queries over it.
-
-Layout under ``<workspace>/search/``: ``manifest.json`` (the commit point, see manifest.py),
-``vectors-<token>.faiss`` (faiss index), ``ids-<token>.json`` (id -> [report_id, problem_id]),
-``tokens-<token>.json`` (jieba tokens per problem, so a sync only tokenises new problems) and
-``lexical-<token>/`` (bm25s arrays). Everything here is derived from the store and rebuildable.
-
-The encoder is loaded lazily, once per service, on the first query that needs it (``similar`` does
-not: it reuses the stored vector). Queries run against an in-memory state that is reloaded only
-when the store's generation moves; a stale index is brought up to date first (``sync``).
-
-Query hygiene: whitespace runs collapse to one space; an empty query or one without any letter,
-digit or CJK character is a ValueError with a one-line message; a query longer than
-``MAX_QUERY_CHARS`` characters is cut to that many (a warning is logged) because e5 sees at most 512
-tokens and longer queries only cost time.
-"""
+Files under <workspace>/search/, incremental sync and query hygiene: docs/decisions.md (Search)."""
 from __future__ import annotations
 
 import contextlib

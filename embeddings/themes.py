@@ -1,4 +1,4 @@
-"""Themes: problems clustered across units, each labelled by its most distinctive terms; pure
+"""Themes: problems clustered across units, each named by its dominant problem type and a phrase; pure
 computation, no I/O. How and why: docs/decisions.md, "Themes"."""
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ __all__ = [
     "leaf_rows",
     "make_label",
     "neighbours",
+    "representative_phrase",
+    "theme_label",
 ]
 
 ALGORITHM_VERSION = "themes/1"
@@ -390,7 +392,35 @@ def _medoid(group: Sequence[int], feats: Features) -> int:
 def _member(ps: ProblemSet, i: int) -> dict:
     r = ps.rows[i]
     return {"report_id": r["report_id"], "problem_id": str(r["id"]), "unit": ps.units[i],
-            "unit_short": r.get("unit_short"), "category": r.get("category"), "text": r.get("text") or ""}
+            "unit_short": r.get("unit_short"), "category": r.get("category"), "text": r.get("text") or "",
+            "types": list(r.get("types") or [])}
+
+
+def _dominant_type(rows: Sequence[dict]) -> str | None:
+    """The commonest first problem type among the members (ties: the one met first)."""
+    firsts = Counter(r["types"][0] for r in rows if r.get("types"))
+    return firsts.most_common(1)[0][0] if firsts else None
+
+
+_CLAUSE = re.compile(r"[。；;，,：:！!？?]")
+
+
+def representative_phrase(text: str, limit: int = 18) -> str:
+    """The first clause of a statement, without the 关于…方面 frame: 中心组学习流于形式."""
+    clause = next((c.strip() for c in _CLAUSE.split(text or "") if c.strip()), "")
+    clause = re.sub(r"方面$", "", re.sub(r"^关于", "", clause))
+    return clause if len(clause) <= limit else clause[:limit] + "…"
+
+
+def theme_label(rows: Sequence[dict], centrality: Sequence[float], terms: Sequence[str], n: int = 3) -> str:
+    """A theme's name: its dominant problem type and the phrase of its most central member of that
+    type (形式主义官僚主义：精简会议未达标); the keyword label only when no member has a type."""
+    dominant = _dominant_type(rows)
+    if dominant is None:
+        return make_label(terms, n)
+    typed = [i for i, r in enumerate(rows) if r.get("types") and r["types"][0] == dominant]
+    best = max(typed, key=lambda i: (centrality[i], -i))
+    return f"{dominant}：{representative_phrase(rows[best].get('text') or '')}"
 
 
 def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], feats: Features,
@@ -398,9 +428,12 @@ def _theme(ps: ProblemSet, group: list[int], terms: list[tuple[str, float]], fea
     members = [_member(ps, i) for i in group]
     units = sorted({m["unit"] for m in members})
     names = [t for t, _ in terms]
+    rows = [ps.rows[i] for i in group]
+    central = feats.centrality(group).tolist() if len(group) > 2 else [1.0] * len(group)
     return {
         "id": _theme_id(ps.keys[_medoid(group, feats)]),
-        "label": make_label(names, config.label_terms),
+        "label": theme_label(rows, central, names, config.label_terms),
+        "type": _dominant_type(rows),
         "terms": names,
         "size": len(members),
         "units": units,

@@ -1,11 +1,5 @@
-"""Build the knowledge graph (DESIGN.md section 3) from the store, one report at a time.
-
-The graph is derived from the store and can always be rebuilt from it. It is built incrementally:
-`add_report` adds what one report states, `remove_report` takes it away again, and because every
-node and edge records the reports that support it (see `graph.provenance`), removing a report
-drops exactly the nodes and edges that only it supported. The builder is order independent: a
-graph grown report by report equals one built in a single pass.
-"""
+"""Build the knowledge graph (DESIGN.md section 3) from the store, incrementally and order independently.
+Every node and edge records its supporting reports, so removal is exact: docs/decisions.md (Graph)."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +9,7 @@ import networkx as nx
 
 from reports.model import Category, Problem, Report, iso
 from reports.places import find_places
+from reports.problemtypes import TypeMatch, classify, taxonomy
 from reports.progress import Progress
 from reports.store import Store
 
@@ -49,7 +44,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("xuncha.graph")
-GRAPH_FORMAT = "xuncha-graph/1"
+GRAPH_FORMAT = "xuncha-graph/2"  # 2: ProblemType nodes, OF_TYPE edges
 _SNIPPET = 40
 
 
@@ -73,6 +68,22 @@ def build_graph(store: Store, progress: Progress | None = None) -> nx.MultiDiGra
     return G
 
 
+def label_units(G: nx.MultiDiGraph, names: dict[str, str]) -> bool:
+    """Put the workspace's unit display names (Store.unit_names) on Report and Unit nodes as
+    `display`; they depend on every unit, so they are set after each sync. True if any changed."""
+    changed = False
+    for rid, name in names.items():
+        report = node_id("Report", rid)
+        if report not in G:
+            continue
+        targets = [report] + [v for _, v, k in G.out_edges(report, keys=True) if k == "ABOUT"]
+        for nid in targets:
+            if G.nodes[nid].get("display") != name:
+                G.nodes[nid]["display"] = name
+                changed = True
+    return changed
+
+
 def report_ids(G: nx.MultiDiGraph) -> set[str]:
     return {d["report_id"] for _, d in G.nodes(data=True) if d.get("type") == "Report"}
 
@@ -85,6 +96,7 @@ def add_report(G: nx.MultiDiGraph, store: Store, report_id: str) -> bool:
     if report is None:
         raise KeyError(f"report {report_id} is not in the store")
     _ReportBuilder(G, report, store.mentions(report_id)).build()
+    label_units(G, store.unit_names())  # a new unit may rename others (two 市文联 -> their cities)
     return True
 
 
@@ -167,6 +179,7 @@ class _ReportBuilder:
         self.unit: str | None = None
         self.team: str | None = None
         self.person_keys: dict[str, str] = {}
+        self.parent_text = {p.id: p.text for p in report.problems()}
 
     def build(self) -> None:
         self._report_node()
@@ -260,6 +273,16 @@ class _ReportBuilder:
         self.edge(pid, category, "IN_CATEGORY", p.span)
         if p.parent_id:
             self.edge(pid, node_id("Problem", f"{self.rid}/{p.parent_id}"), "CHILD_OF", p.span)
+        parent = self.parent_text.get(p.parent_id) if p.parent_id else None
+        for match in classify(p.text, [parent] if parent else [], fallback=[category_title]):
+            self._problem_type(pid, match, p.span)
+
+    def _problem_type(self, pid: str, match: TypeMatch, span) -> None:
+        """Problem -OF_TYPE-> ProblemType, with the keywords that decided it on the edge."""
+        t = taxonomy().by_id()[match.type_id]
+        tid = self.node("ProblemType", t.id, t.name, group=taxonomy().groups[t.group], definition=t.definition)
+        self.edge(pid, tid, "OF_TYPE", span, score=match.score,
+                  keywords=list(match.keywords + match.context_keywords))
 
     # entity mentions
     def _mention(self, m: dict) -> None:

@@ -1,9 +1,5 @@
 """Export the graph for other tools: GraphML (Gephi, yEd), node-link JSON, Neo4j bulk-import CSV.
-
-GraphML and CSV hold only scalars, so lists, sets and dicts (aliases, roles, provenance spans) are
-written as JSON strings; the per-report fact ledger (`by_report`) stays in the node-link JSON, the
-only format that is read back.
-"""
+Non-scalar attributes become JSON strings; see docs/decisions.md (Graph, Exports)."""
 from __future__ import annotations
 
 import csv

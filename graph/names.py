@@ -1,7 +1,5 @@
-"""Canonical names for graph nodes: units, inspection teams, places and roles.
-
-Kept apart from the builder so that queries resolve names the same way the builder minted them.
-"""
+"""Canonical names and ids for graph nodes: units, inspection teams, places and roles.
+One module, so queries resolve names the way the builder minted them (docs/decisions.md, Graph)."""
 from __future__ import annotations
 
 import re

@@ -1,8 +1,5 @@
-"""The graph on disk: node-link JSON written atomically (temp file + rename), never pickle.
-
-JSON has no sets, so the `reports` provenance sets become sorted lists on disk and sets again in
-memory; everything else in the graph is already plain JSON.
-"""
+"""The graph on disk: node-link JSON written atomically, never pickle (sets become sorted lists).
+See docs/decisions.md (Graph, Persistence)."""
 from __future__ import annotations
 
 import json

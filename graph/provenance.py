@@ -1,11 +1,5 @@
 """Provenance on graph nodes and edges: which reports support them, where, and what each report said.
-
-Every node and edge carries `reports` (the set of report ids that support it) and `spans`
-({report_id: [[start, end], ...]} in that report's normalised text). Facts that different reports
-may state differently (a person's roles, a unit's short name, a team's dates) are kept per report
-under `by_report` and the visible attribute is derived from them, so removing a report removes
-exactly what it contributed instead of leaving stale roles or aliases behind.
-"""
+Per-report facts (`by_report`) make removing a report exact; see docs/decisions.md (Graph)."""
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -19,6 +19,7 @@ from .build import (
     add_report,
     add_similarity,
     build_graph,
+    label_units,
     remove_report,
     report_ids,
     set_similarity,
@@ -77,7 +78,8 @@ class GraphService:
             add_report(G, self.store, report_id)
         if progress:
             progress("graph", len(new), len(new))
-        changed = bool(gone or new) or G.graph.get("generation") != generation
+        relabelled = label_units(G, self.store.unit_names())
+        changed = bool(gone or new or relabelled) or G.graph.get("generation") != generation
         G.graph["generation"] = generation
         self._graph = G
         if changed:

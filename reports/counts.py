@@ -1,8 +1,5 @@
-"""Counts a report states about itself: '3大方面12个问题', '已完成整改35个', '42问题个整改到位'.
-
-Only the preamble (before the first problem category) is read, so numbers inside problem texts
-("上轮巡察反馈19个问题") are never mistaken for the report's own totals.
-"""
+"""Counts a report states about itself ('3大方面12个问题', '已完成整改35个'), read from the preamble only.
+See docs/decisions.md (Parsing, Stated counts)."""
 from __future__ import annotations
 
 import re

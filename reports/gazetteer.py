@@ -1,8 +1,5 @@
 """Data tables for entity extraction: places, central bodies, org suffixes, role titles, title cues.
-
-Everything the extractor decides from vocabulary lives here as plain data, so a new report style
-is usually handled by adding a word to a table rather than a branch to `entities.py`.
-"""
+A new report style is usually a word in a table, not a branch in code (docs/decisions.md, Entities)."""
 from __future__ import annotations
 
 from functools import lru_cache

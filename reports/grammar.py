@@ -1,8 +1,5 @@
-"""Small shared vocabulary of report language: one definition each, imported everywhere.
-
-CJK ranges, committee levels (who runs an inspection), inspection kinds and party-organ tails.
-Team names are built from these in `reports.teams`; see docs/decisions.md (issue 9).
-"""
+"""Small shared vocabulary of report language, one definition each: CJK ranges, committee levels,
+inspection kinds, party-organ tails. See docs/decisions.md (Reading reports nobody here has seen)."""
 from __future__ import annotations
 
 import re

@@ -1,9 +1,5 @@
-"""The report's header facts: title, unit, inspection team, round and dates.
-
-Everything is found by content, not position: a table of contents may precede the title, the title
-may span two lines or be missing, and the unit may only be named in the opening sentence or the
-signature (DESIGN.md section 2a).
-"""
+"""The report's header facts (title, unit, inspection team, round, dates), found by content, not position.
+See docs/decisions.md (Parsing; Reading reports nobody here has seen)."""
 from __future__ import annotations
 
 import re

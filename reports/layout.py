@@ -1,10 +1,5 @@
 """Which layout a report's numbered items follow: feedback problems, or a narrative of rectification work.
-
-Central 巡视 reports on universities and central enterprises often never list the problems they were
-given: their numbered headings say what was done (健全理论学习常态长效机制). Such headings are kept as
-rectification items, not counted as problems. A heading reads as a problem when it names a deficiency
-(不够, 不到位, 缺乏, 薄弱, 存在…); as work when it opens with an action verb. See docs/decisions.md.
-"""
+See docs/decisions.md (Reading reports nobody here has seen, Layouts)."""
 from __future__ import annotations
 
 import re

@@ -1,8 +1,5 @@
-"""Split rectification text into measures (status phrases live in reports/status.py).
-
-Markers seen in real reports: 一是…二是…, ①②, sub-unit labels (博物馆整改情况:), line-initial
-1. / (1); with no markers at all, each sentence is a measure.
-"""
+"""Split rectification text into measures (一是…二是…, ①②, sub-unit labels, 1./(1), else sentences).
+Status phrases live in reports/status.py; see docs/decisions.md (Parsing, Inline rectification)."""
 from __future__ import annotations
 
 import re

@@ -1,8 +1,5 @@
 """Report records: the single definition of what a parsed report is (DESIGN.md section 2).
-
-Every record keeps the character span it came from in the report's normalised text
-(`Report.text`), so any fact shown to a user can be traced back to the exact source words.
-"""
+Every record keeps its character span in `Report.text`, so any fact shown can be traced to the source."""
 from __future__ import annotations
 
 from collections.abc import Iterator

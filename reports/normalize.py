@@ -1,12 +1,5 @@
-"""Character normalisation with an exact map back to the source text.
-
-Reports arrive with full-width ASCII (,:()), odd spaces (U+3000, NBSP), zero-width marks and
-Windows line ends. The parser wants one spelling of each, but every span we show a user must
-point at the words in the file, so `normalize` returns an `OffsetMap` with the cleaned text.
-
-Why not NFKC: it also rewrites characters the reports use as structure (① -> 1, ⑴ -> (1),
-〔 stays but ㈠ -> (一)), which would change problem markers and the report id.
-"""
+"""Character normalisation with an exact offset map back to the source text (no NFKC).
+See docs/decisions.md (Reading, One text, one map)."""
 from __future__ import annotations
 
 import json

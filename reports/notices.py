@@ -104,6 +104,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_mode": ("mode must be one of {modes}, not {mode!r}", "检索方式必须是 {modes} 之一,不能是 {mode}"),
     "batch_query": ("query {n}: {reason}", "第 {n} 条查询:{reason}"),
     "unknown_filter": ("unknown filter(s): {names}", "未知的筛选条件:{names}"),
+    "unknown_problem_type": ("unknown problem type {type!r}; known: {known}", "未知的问题类型「{type}」;可选:{known}"),
     "bad_year": ("year must be a number, not {year!r}", "年份必须是数字,不能是 {year}"),
     "unknown_model": ("unknown embedding model {spec!r}; available: {available}, or st:PATH / the path of a local "
                       "sentence-transformers directory (models are never downloaded; copy one into {root})",

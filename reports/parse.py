@@ -1,8 +1,5 @@
 """Parse a report's text into a `Report` record: header, stated counts, categories and problems.
-
-The parser reports what it found next to what the report states and never invents: a missing
-field stays None, and every disagreement becomes a warning the user sees.
-"""
+Never invents: a missing field stays None, a disagreement is a warning (docs/decisions.md, Parsing)."""
 from __future__ import annotations
 
 import hashlib

@@ -1,8 +1,5 @@
-"""Chinese administrative places, from the adcode list that the `cpca` package ships.
-
-cpca's own import fails on setuptools >= 81 (it calls the removed `pkg_resources`), so we read its
-data file directly: the list is what we need, not its matcher.
-"""
+"""Chinese administrative places, read from the adcode list the `cpca` package ships (not via `import cpca`).
+See docs/decisions.md (Parsing, Places)."""
 from __future__ import annotations
 
 import csv

@@ -1,10 +1,5 @@
-"""Traditional Chinese (繁體) reports: detect them and convert to Simplified for parsing and search.
-
-The conversion keeps every character at its position (OpenCC t2s is one character for one almost
-everywhere; where a phrase rule changes a line's length, that line is converted character by
-character), so spans found in the converted text point at the same words in the original, which is
-kept for display. See docs/decisions.md (issue 9).
-"""
+"""Traditional Chinese (繁體) reports: detect, convert to Simplified, keep every character's position.
+See docs/decisions.md (Reading reports nobody here has seen, Traditional Chinese)."""
 from __future__ import annotations
 
 from functools import lru_cache

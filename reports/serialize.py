@@ -1,12 +1,10 @@
 """Report records as the JSON of the CLI contract (DESIGN.md section 6, `xuncha parse`).
-
-Contract keys are kept exactly; extra keys (spans, labels, status codes, inferred-date flags) are
-additions other tools may ignore.
-"""
+Contract keys are kept exactly; extra keys are additions other tools may ignore (docs/decisions.md, CLI)."""
 from __future__ import annotations
 
 from .model import STATUS_KEYS, Problem, Report, iso
 from .status import status_code
+from .unitnames import display_names
 
 __all__ = ["problem_to_json", "report_to_json"]
 
@@ -34,7 +32,8 @@ def report_to_json(r: Report) -> dict:
         "report_id": r.id,
         "title": r.title,
         "unit": r.unit,
-        "unit_short": r.unit_short,
+        "unit_short": display_names([(r.id, r.unit, r.unit_short, r.region)]).get(r.id),
+        "unit_abbreviation": r.unit_short,
         "level": r.level,
         "region": r.region,
         "inspection": {"kind": i.kind, "inspector": i.inspector, "inspector_text": i.inspector_text,

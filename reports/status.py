@@ -1,9 +1,5 @@
-"""Status phrases, one definition: what a report says about how far a problem's rectification got.
-
-`STATUS_WORDS` maps each status code to its phrases (used for stated counts and to code any phrase);
-`STATUS_PHRASE` is the stricter set of whole status sentences read from a problem's rectification
-text; `heading_status` reads a status-split section heading ((一)已整改完成的问题).
-"""
+"""Status phrases, one definition: how far a problem's rectification got (counts, texts, headings).
+See docs/decisions.md (Reading reports nobody here has seen)."""
 from __future__ import annotations
 
 import re

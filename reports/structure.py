@@ -1,10 +1,5 @@
-"""Find the problem part of a report by its content and read categories, problems, sub-problems
-and rectification blocks out of it.
-
-Numbering is read as a sequence: a line "44.2018年…" is problem 44 because 44 comes next, and a
-"2." inside a rectification is text because problem 2 is not next. Sub-problems "(1)" count only
-while their parent has no rectification of its own yet.
-"""
+"""Find the problem part of a report by its content; read categories, problems, sub-problems, rectifications.
+Numbering is read as a sequence: docs/decisions.md (Parsing)."""
 from __future__ import annotations
 
 import re

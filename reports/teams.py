@@ -1,10 +1,5 @@
 """Inspection-team names in every written form, read by one grammar (header, entities, graph).
-
-Forms: 市委第三巡察组, 市委巡察组第三组, 巡察二组, 县委巡察三组, 对村巡察第四组, 十二届市委第一巡察组,
-市委第四轮第五巡察组, 九届区委第一轮常规巡察第四巡察组, 专项巡察组, 区委营商环境专项巡察组, 机动巡察组,
-提级交叉巡察组, 区委4个巡察组, and two teams in one sentence (第一巡察组、第六巡察组). A team is read
-into a `Team` record and printed back in one canonical form; see docs/decisions.md (issue 9).
-"""
+The forms and the canonical spelling: docs/decisions.md (Reading reports nobody here has seen, Team forms)."""
 from __future__ import annotations
 
 import re

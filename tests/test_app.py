@@ -144,6 +144,11 @@ def test_filters_narrow_results(home, summaries):
     run(at)
     years = re.findall(r"(\d{4}) 年", "\n".join(html_blocks(at)))
     assert years and set(years) == {"2022"}
+    at.selectbox(key="f_year").set_value("全部")
+    at.selectbox(key="f_type").set_value("理论学习")
+    run(at)
+    types = re.findall(r"类型:([^<·]*)", "\n".join(html_blocks(at)))
+    assert types and all("理论学习" in t for t in types)
 
 
 def test_exclude_my_unit(home, summaries):
@@ -302,3 +307,19 @@ def test_uploaded_report_is_seen_everywhere_escaped_then_removed(home):
     assert any("已删除" in s.value for s in at.success)
     with Workspace(home) as ws:
         assert rid not in {s["report_id"] for s in ws.reports()}
+
+
+def test_themes_page_maps_units_by_problem_type(home):
+    """共性问题: the unit x type map names units by their display names, every count links to the
+    cell's problems, and following a link lists exactly those problems with the deciding keywords."""
+    at = open_page("views/themes.py")
+    blocks = "\n".join(html_blocks(at))
+    table = next(b for b in html_blocks(at) if 'class="xc-tm"' in b)
+    for name in ("张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协", "益阳市文旅广体局"):
+        assert f'<th class="xc-tm-unit">{name}</th>' in table
+    assert "三重一大" in table and "?ptype=major_matters&amp;punit=" in table
+    assert "问题类型" in blocks
+    at = open_page("views/themes.py", ptype="major_matters", punit="桑植县政协")
+    listed = "\n".join(html_blocks(at))
+    assert "桑植县政协 · 三重一大" in "\n".join(m.value for m in at.markdown)
+    assert "“三重一大”讨论研究程序不到位" in listed and "依据:三重一大" in listed

@@ -7,24 +7,15 @@ Run: HF_HUB_OFFLINE=1 python -m pytest tests/test_browser.py -q   (marked `brows
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from conftest import IMG, SCRIPT, ingest_hostile
 
+from bench.live_app import CHROMIUM, CHROMIUM_ARGS, running_app
 from ui.service.workspace import DEMO_CORPUS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 pytestmark = [
@@ -34,54 +25,6 @@ pytestmark = [
                        reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def ui_command(port: int, workspace: Path) -> list[str]:
-    """`xuncha ui`, or the same command run as a module while ui/cli.py does not register it yet."""
-    from ui.cli import cli
-    if "ui" in cli.commands:
-        return [sys.executable, "-m", "ui.cli", "ui", "--port", str(port), "--workspace", str(workspace)]
-    return [sys.executable, "-m", "ui.cli.web", "--port", str(port), "--workspace", str(workspace)]
-
-
-@contextlib.contextmanager
-def running_app(workspace: Path, log: Path):
-    """Start the app, wait for its health endpoint, yield its URL; stop it (its own process group)."""
-    port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(ui_command(port, workspace), stdout=out, stderr=subprocess.STDOUT, env=env,
-                                start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"xuncha ui exited with {proc.returncode}: {log.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"xuncha ui did not come up: {log.read_text()[-2000:]}")
-                time.sleep(0.5)
-            yield url
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -219,6 +162,25 @@ def test_first_run_search_detail_entities(browser, demo_app):
     assert watch.external == [], f"requests left the machine: {watch.external[:5]}"
 
 
+def test_common_problems_page_shows_unit_by_type_map(browser, demo_app):
+    """共性问题 in a real browser: the unit x type map with the five display names; a count is a
+    link that lists that unit's problems of that type."""
+    page, watch = new_page(browser)
+    page.goto(f"{demo_app}/themes")
+    page.wait_for_selector("table.xc-tm", timeout=480_000)
+    wait_idle(page, 1500)
+    heads = page.locator("table.xc-tm th.xc-tm-unit").all_inner_texts()
+    assert set(heads) == {"张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协", "益阳市文旅广体局"}, heads
+    page.locator("table.xc-tm").scroll_into_view_if_needed()
+    shot(page, "07_common_problems_type_map.png")
+    page.locator('table.xc-tm a[href*="ptype=major_matters"]').first.click()
+    page.wait_for_selector("text=桑植县政协 · 三重一大", timeout=120_000)
+    wait_idle(page, 1500)
+    assert "“三重一大”讨论研究程序不到位" in page.inner_text("body")
+    shot(page, "08_type_map_cell.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
 # -- a hostile report: markup in the unit name, a problem, a person and a document ------------------
 
 @pytest.fixture(scope="module")
@@ -271,8 +233,15 @@ def test_markup_in_reports_is_shown_as_text_everywhere(browser, hostile_app):
         # select every node in turn: the component's side panel writes node data with innerHTML
         graph_frame = next(f for f in page.frames if "st_link_analysis" in (f.url or ""))
         cy = "document.getElementById('cy')._cyreg.cy"
-        hostile = graph_frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('label').includes('alert('))"
-                                       ".map(n => n.id())")
+        hostile = graph_frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('label').includes('alert(')"
+                                       " || n.data('label').includes('<img')).map(n => n.id())")
+        if node == hostile_app["unit"]:
+            # the unit's graph label is its display name (张家界市文联: the report's own 市文联 names it),
+            # so no label carries the markup; its full name, markup and all, shows as text on the page
+            labels = graph_frame.evaluate(f"() => {cy}.nodes().map(n => n.data('label'))")
+            assert "张家界市文联" in labels, labels
+            assert any("文联" in line and "alert(1)" in line for line in page.inner_text("body").splitlines())
+            continue
         assert hostile, "no node carries the hostile name"
         panels = []
         for node_id in hostile:

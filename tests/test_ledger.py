@@ -15,12 +15,16 @@ def test_ledger_rows_one_per_leaf_problem(workspace):
     rows = ledger_rows(workspace.store)
     assert len(rows) == sum(r["found"]["leaf_problems"] for r in workspace.reports())
     by_key = {(r["unit_short"], r["problem_id"]): r for r in rows}
-    row = by_key[("市文旅广体局", "26.2")]
+    row = by_key[("益阳市文旅广体局", "26.2")]
     assert row["parent_text"].startswith("“靠山吃山")
     assert row["inspector"] == "市委第四巡察组" and row["start"] == "2022-03-21"
     assert row["measures"].startswith("1. ") and "整改情况" not in row["text"]
-    assert by_key[("市文旅广体局", "43")]["status"] == "巡察期间已立行立改"
-    assert ("市文旅广体局", "26") not in by_key  # a parent is context, not a row of its own
+    assert by_key[("益阳市文旅广体局", "43")]["status"] == "巡察期间已立行立改"
+    assert ("益阳市文旅广体局", "26") not in by_key  # a parent is context, not a row of its own
+    # 列支工资 from a special fund: the type column says so, in Chinese
+    assert "资金使用和专项资金" in row["types"].split("、")
+    assert {r["unit_short"] for r in rows} == {"张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协",
+                                                "益阳市文旅广体局"}
 
 
 def test_csv_has_bom_and_xlsx_opens(workspace, tmp_path):

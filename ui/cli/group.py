@@ -195,10 +195,11 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 def _register_subcommands() -> None:
     from ui.cli.graph import graph
+    from ui.cli.problems import COMMANDS as PROBLEM_COMMANDS
     from ui.cli.search import reindex, search, similar
     from ui.cli.themes import COMMANDS as THEME_COMMANDS
     from ui.cli.web import ui
-    for command in (search, similar, reindex, graph, *THEME_COMMANDS, ui):
+    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, ui):
         cli.add_command(command)
 
 

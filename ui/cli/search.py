@@ -31,9 +31,17 @@ def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
         yield ws.search
 
 
-def _filters(unit, level, region, year, category, kind, exclude_report) -> dict[str, Any]:
+def _filters(unit, level, region, year, category, kind, exclude_report, type_=None) -> dict[str, Any]:
+    if type_:
+        from reports.notices import XunchaError
+        from reports.problem_list import resolve_type
+
+        try:
+            resolve_type(type_)
+        except XunchaError as exc:
+            raise UserError.of(exc) from None
     return {"unit": unit, "level": level, "region": region, "year": year, "category": category,
-            "kind": kind, "exclude_report": tuple(exclude_report)}
+            "kind": kind, "exclude_report": tuple(exclude_report), "type": type_}
 
 
 def _print_hits(hits: list[dict], header: str | None = None) -> None:
@@ -57,6 +65,8 @@ def _filter_options(fn: Callable) -> Callable:
         click.option("--kind", type=click.Choice(["巡视", "巡察"]), help="巡视 or 巡察."),
         click.option("--exclude-report", "exclude_report", multiple=True, metavar="ID",
                      help="Leave out this report's problems (repeatable)."),
+        click.option("--type", "type_", metavar="TYPE",
+                     help="Problem type, by Chinese name or id (see `xuncha problems --types`)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -74,14 +84,14 @@ def _filter_options(fn: Callable) -> Callable:
 @_model_option
 @json_option
 @workspace_option
-def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report,
+def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report, type_,
            mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Find problems like QUERY across all reports (or each line of --batch FILE)."""
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
         raise UserError("query_or_batch")
-    filters = _filters(unit, level, region, year, category, kind, exclude_report)
+    filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
     mode = mode or DEFAULT_MODE
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
@@ -106,11 +116,11 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
 @json_option
 @workspace_option
 def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, category, kind,
-            exclude_report, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
+            exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
     """Problems in other reports similar to PROBLEM_ID of REPORT_ID."""
     from embeddings.service import DEFAULT_SIMILAR_MODE
 
-    filters = _filters(unit, level, region, year, category, kind, exclude_report)
+    filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
     with _service(workspace, model) as service:
         service.ensure_ready(progress=StageBars())
         hits = service.similar(report_id, problem_id, k=k, filters=filters, mode=mode or DEFAULT_SIMILAR_MODE)

@@ -20,11 +20,11 @@ from reports.notices import XunchaError
 from reports.progress import Progress
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
-__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "display_names", "unit_theme_matrix"]
+__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "unit_theme_matrix"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
-THEMES_FORMAT = "xuncha-themes/1"
+THEMES_FORMAT = "xuncha-themes/2"  # 2: themes named by dominant problem type + phrase
 MAX_FIX_PROBLEMS = 100
 
 
@@ -216,8 +216,8 @@ class ThemeService:
         return units
 
     def resolve_units(self, names: Sequence[str]) -> list[str]:
-        """Full names for what a user typed: the full name, a short name that only one unit has,
-        or a part of exactly one full name. Anything else is an ``UnknownUnitError`` that lists
+        """Full names for what a user typed: the full name, a display name, or a part of exactly
+        one full or display name (市文旅广体局 is part of 益阳市文旅广体局). Anything else is an ``UnknownUnitError`` that lists
         the candidates."""
         units = self._units()
         return sorted({_resolve(name, units) for name in names if name and name.strip()})
@@ -242,7 +242,7 @@ def _resolve(name: str, units: dict[str, dict]) -> str:
     if needle in units:
         return needle
     for candidates in ([u for u, d in units.items() if d["short"] == needle],
-                       [u for u in units if needle in u]):
+                       [u for u, d in units.items() if needle in u or (d["short"] and needle in d["short"])]):
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
@@ -271,7 +271,7 @@ def unit_theme_matrix(themes: Sequence[dict]) -> dict:
     """Units x themes problem counts (the page's heatmap and `xuncha themes`). Units with more themes come first; themes keep their order
     (most units first).
 
-    ``{"units": [full names], "unit_short": [...], "unit_labels": [short unless two units share it],
+    ``{"units": [full names], "unit_short": [display names], "unit_labels": [the same],
     "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
     per_unit: dict[str, Counter] = {}
     short: dict[str, str | None] = {}
@@ -284,15 +284,8 @@ def unit_theme_matrix(themes: Sequence[dict]) -> dict:
     return {
         "units": units,
         "unit_short": shorts,
-        "unit_labels": display_names(units, shorts),
+        "unit_labels": shorts,  # display names: distinct per workspace (Store.unit_names)
         "themes": [t["id"] for t in themes],
         "labels": [t["label"] for t in themes],
         "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
     }
-
-
-def display_names(units: Sequence[str], shorts: Sequence[str | None]) -> list[str]:
-    """Short names for display, except where two units share one (张家界 and 庆阳 are both 市文联):
-    those get their full names."""
-    counts = Counter(s for s in shorts if s)
-    return [s if s and counts[s] == 1 else u for u, s in zip(units, shorts, strict=True)]

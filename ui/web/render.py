@@ -33,12 +33,13 @@ __all__ = [
 TYPE_LABELS = {
     "Unit": "被巡察单位", "Organization": "组织机构", "Person": "人员", "InspectionTeam": "巡察(视)组",
     "Regulation": "党内法规", "Document": "文件", "Work": "作品/刊物", "Place": "地区",
-    "Problem": "问题", "Category": "问题类别", "Report": "报告", "Theme": "共性主题",
+    "Problem": "问题", "Category": "问题类别", "Report": "报告", "Theme": "共性主题", "ProblemType": "问题类型",
 }
 TYPE_COLORS = {
     "Unit": "#d62728", "Organization": "#ff7f0e", "Person": "#1f77b4", "InspectionTeam": "#9467bd",
     "Regulation": "#2ca02c", "Document": "#8c564b", "Work": "#e377c2", "Place": "#7f7f7f",
     "Problem": "#bcbd22", "Category": "#17becf", "Report": "#393b79", "Theme": "#637939",
+    "ProblemType": "#843c39",
 }
 EDGE_LABELS = {
     "ABOUT": "关于", "INSPECTED_BY": "被巡察", "HAS_PROBLEM": "存在问题", "IN_CATEGORY": "属于类别",

@@ -279,7 +279,16 @@ def _filter_options(path: str, gen: int) -> dict[str, list]:
         "years": sorted({r["year"] for r in rows if r.get("year")}, reverse=True),
         "categories": [c for c, _ in Counter(r["category"] for r in rows if r.get("category")).most_common()],
         "kinds": sorted({r["kind"] for r in rows if r.get("kind")}),
+        "types": _present_types(rows),
     }
+
+
+def _present_types(rows: list[dict]) -> list[str]:
+    """Problem-type names that some stored problem has, in taxonomy order."""
+    from reports.problemtypes import taxonomy
+
+    present = {name for r in rows for name in r.get("types") or ()}
+    return [t.name for t in taxonomy().types if t.name in present]
 
 
 def _region_parts(region: str | None) -> list[str]:

@@ -1,6 +1,5 @@
-"""问题详情: one problem in its source paragraph (span highlighted), its measures and status, the
-entities mentioned in it, and similar problems in other units side by side with how each fixed it.
-Deep link: ?report=<report id>&problem=<problem id>."""
+"""问题详情: one problem in its source paragraph, its measures and status, entities, and similar problems
+in other units with how each fixed it. Deep link: ?report=<report id>&problem=<problem id>."""
 from __future__ import annotations
 
 import streamlit as st

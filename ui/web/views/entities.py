@@ -38,10 +38,12 @@ def caption(d: dict, node: str) -> str:
     if t == "Problem":
         return f"问题{d.get('problem_id', '')}:{render.shorten(d.get('text') or d.get('name') or '', 16)}"
     if t == "Report":
-        return f"通报·{d.get('unit_short') or render.shorten(d.get('unit') or d.get('name') or '', 12)}"
+        return f"通报·{d.get('display') or d.get('unit_short') or render.shorten(d.get('unit') or d.get('name') or '', 12)}"
     if t == "Category":
         return f"类别:{render.shorten(d.get('name') or '', 14)}"
-    return render.shorten(d.get("name") or node, 18)
+    if t == "ProblemType":
+        return f"类型:{d.get('name') or ''}"
+    return render.shorten(d.get("display") or d.get("name") or node, 18)
 
 
 
@@ -191,7 +193,8 @@ def draw_graph(s: dict) -> None:
 # -- properties -----------------------------------------------------------------------------------
 
 HIDDEN_ATTRS = {"type", "name", "reports", "spans", "aliases", "by_report", "members", "text"}
-ATTR_LABELS = {"full_name": "全称", "unit_short": "简称", "level": "层级", "region": "地区", "kind": "类型",
+ATTR_LABELS = {"full_name": "全称", "unit_short": "报告中的简称", "display": "显示名称", "definition": "定义",
+               "group": "类型组", "level": "层级", "region": "地区", "kind": "类型",
                "org": "所在单位", "seen_in": "出现于", "roles": "职务", "doc_number": "文号", "adcode": "行政区划代码",
                "status": "整改状态", "category": "类别", "unit": "单位", "problem_id": "问题编号",
                "inspector": "巡察(视)组", "start": "开始", "end": "结束", "feedback": "反馈", "title": "标题",

@@ -60,6 +60,8 @@ def filters_row() -> tuple[dict, str]:
         region = st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
         category = st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", accept_new_options=True,
                                 help="可从列表选择,也可输入关键词(如「意识形态」),按类别名称包含关系筛选。")
+        ptype = st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type",
+                             help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
         year = st.selectbox("年份", [ALL, *opts["years"]], key="f_year",
                             format_func=lambda y: y if y == ALL else f"{y} 年")
         level = st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
@@ -77,6 +79,7 @@ def filters_row() -> tuple[dict, str]:
         "level": level.removesuffix("级") if level else None,
         "year": None if year == ALL else int(year),
         "kind": kind or None,
+        "type": None if ptype == ALL else ptype,
     }
     if exclude and mine:
         filters["exclude_report"] = list(units.get(mine, []))
@@ -100,6 +103,8 @@ def show_hit(hit: dict, mode: str) -> None:
             meta.append(f"类别:{render.esc(render.shorten(hit['category'], 40))}")
         meta += [render.esc(x) for x in (f"{hit['year']} 年" if hit.get("year") else None, hit.get("kind"),
                                           f"问题 {hit['problem_id']}") if x]
+        if hit.get("types"):
+            meta.append(f"类型:{render.esc('、'.join(hit['types']))}")
         left, right = st.columns([6, 1])
         left.markdown(f'<div class="xc-meta">{" · ".join(meta)}</div>', unsafe_allow_html=True)
         right.markdown(f'<div class="xc-meta" style="text-align:right" title="融合得分 {hit["score"]:.4f}">'

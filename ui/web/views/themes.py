@@ -1,12 +1,12 @@
-"""共性问题: problems shared across units. A table of themes (most units first, sortable), a unit
-x theme heatmap, the chosen theme's problems grouped by unit with their measures and links to the
-detail page, and the problem ledger as a download. Deep link: ?theme=<theme id>."""
+"""共性问题: themes shared across units (table, unit x theme heatmap, problems by unit, ledger download).
+Deep link: ?theme=<theme id>."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from ui.web import render, state
+from ui.web.views import type_map
 
 DETAIL_PAGE = "views/detail.py"
 TABLE_KEY = "themes_table"
@@ -54,7 +54,7 @@ def themes_table(doc: dict, cross_only: bool) -> tuple[pd.DataFrame, list[dict]]
     labels = unit_label(doc)
     shown = [t for t in doc["themes"] if t["unit_count"] >= (2 if cross_only else 1)]
     df = pd.DataFrame([{"主题": t["label"], "涉及单位数": t["unit_count"], "问题数": t["size"],
-                        "关键词": "、".join(t["terms"][:6]), "涉及单位": "、".join(labels.get(u, u) for u in t["units"]),
+                        "问题类型": t.get("type") or "", "关键词": "、".join(t["terms"][:6]), "涉及单位": "、".join(labels.get(u, u) for u in t["units"]),
                         "编号": t["id"]} for t in shown])
     return df, shown
 
@@ -175,6 +175,7 @@ def main() -> None:
                                 "编号": st.column_config.TextColumn(width="small")})
     st.markdown("**单位 × 主题**(颜色越深,该单位在该主题下的问题越多)")
     heatmap(doc, shown)
+    type_map.show()
     downloads()
     st.divider()
     theme = pick_theme(shown)

@@ -1,6 +1,5 @@
-"""单位画像: one unit's report: inspection team and dates, categories with stated vs found counts
-(conflicts and truncation flagged), people and roles, regulations and documents cited, and a chart
-of problems per category. Deep link: ?report=<report id>."""
+"""单位画像: one unit's report (team, dates, stated vs found counts, people, documents, problems per category).
+Deep link: ?report=<report id>."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
