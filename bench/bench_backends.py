@@ -1,8 +1,8 @@
 """FAISS+BM25 vs Milvus Lite: agreement on the labelled queries, and build time, latency, recall, memory
 at growing sizes. Usage:
 
-    HF_HUB_OFFLINE=1 nice -n 10 python bench/bench_backends.py quality
-    HF_HUB_OFFLINE=1 nice -n 10 python bench/bench_backends.py scale --sizes 10000 100000
+    HF_HUB_OFFLINE=1 nice -n 10 python -m bench.bench_backends quality
+    HF_HUB_OFFLINE=1 nice -n 10 python -m bench.bench_backends scale --sizes 10000 100000
 
 Each (backend, size) of ``scale`` runs in its own subprocess, so RSS growth is that engine's alone.
 Synthetic problems reuse bench_search's generator (real corpus vectors mixed with noise, real tokens).
@@ -21,12 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
 from bench.bench_search import corpus_texts, pct, rss_mb, synth_corpus, synth_vectors
 
+ROOT = Path(__file__).resolve().parent.parent
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_backends.json"
 LABELS = ROOT / "bench" / "eval" / "queries.json"
 
@@ -174,9 +171,11 @@ def main() -> None:
         rows = {(r["backend"], r["problems"]): r for r in saved.get("scale", [])}
         for n in args.sizes:
             for backend in args.backends:
-                cmd = [sys.executable, __file__, "one", backend, str(n), "--repeat", str(args.repeat)]
+                cmd = [sys.executable, "-m", "bench.bench_backends", "one", backend, str(n),
+                       "--repeat", str(args.repeat)]
                 try:
-                    done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=True)
+                    done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=True,
+                                          cwd=ROOT)
                     rows[(backend, n)] = json.loads(done.stdout.strip().splitlines()[-1])
                 except subprocess.TimeoutExpired:
                     rows[(backend, n)] = {"backend": backend, "problems": n, "timeout_s": args.timeout}

@@ -1,9 +1,5 @@
-"""Search engines: where problems are stored and queried (txtai's shape: a base class, one module each).
-
-``faiss`` (default): the workspace's own FAISS + BM25 files (embeddings/index.py, lexical.py).
-``milvus``: a Milvus collection, embedded Milvus Lite at ``WORKSPACE/search/milvus.db`` or a server
-URI; same candidates, same fusion and result shaping (embeddings/search.py). See docs/deploy.md.
-"""
+"""Search engines (faiss: workspace files; milvus: Milvus Lite or a server), one module each.
+Why and how: docs/decisions.md (Search backends), docs/deploy.md."""
 from __future__ import annotations
 
 import os

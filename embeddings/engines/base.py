@@ -1,11 +1,5 @@
-"""The search engine interface: what the search service asks of a backend.
-
-Every engine answers the same queries through ``embeddings.search.Searcher``: the engine only
-supplies the two candidate lists (dense by cosine, lexical by BM25), so filters' meaning, fusion,
-calibration, heading handling and the JSON shape of a hit are defined once, in search.py.
-The workspace's FAISS file stays the cache of embedded vectors for every engine: a problem is
-embedded once, whichever engine serves it (docs/decisions.md, "Search backends").
-"""
+"""The search engine interface: engines supply candidates, embeddings/search.Searcher ranks and shapes.
+Why candidates and not rankings: docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -1,9 +1,5 @@
-"""The embedded default: FAISS (embeddings/index.py) and bm25s (embeddings/lexical.py) in the workspace.
-
-The search service writes these files itself (they are also every engine's vector cache), so this
-engine's add/remove act on the in-memory index the service hands it, and ``sync`` has nothing left
-to do once the service has synced the files.
-"""
+"""The embedded default engine: the workspace's FAISS and bm25s files, as the search service writes them.
+See docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from collections.abc import Sequence

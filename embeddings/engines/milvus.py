@@ -1,18 +1,5 @@
-"""Milvus engine: one collection per workspace, embedded Milvus Lite (a ``.db`` path) or a server URI.
-
-Collection ``xuncha_problems``: ``id`` (the problem uid, embeddings.index.problem_uid), ``text``
-(the BM25 text of the problem, analysed by Milvus; a BM25 function fills the sparse field),
-``dense`` (the e5 vector, inner product), and the scalar filter fields (report_id, unit, unit_short,
-level, region, kind, category, item_kind, year). The two candidate lists come from Milvus with the
-filters as a Milvus expression; the project's mask of allowed rows is applied on top, so a filter
-means exactly what it means on the FAISS engine. Fusion and result shaping are Searcher's own.
-
-Analyzers (``ANALYZERS``): ``tokens`` (default) stores the project's own BM25 tokens
-(embeddings/lexical.py: jieba search mode, the formulaic phrases whole, stopwords dropped) joined by
-spaces and has Milvus split on whitespace, so both engines score the same terms; ``jieba`` lets
-Milvus run its jieba analyzer on the text itself (for collections filled by other producers).
-Measured on the labelled queries in bench/RESULTS.md ("## Search backends").
-"""
+"""Milvus engine: one collection (dense, BM25 over an analyzed text, filter fields) on Milvus Lite or a server.
+Schema, analyzers, filters as expressions: docs/decisions.md (Search backends); running it: docs/deploy.md."""
 from __future__ import annotations
 
 import json
