@@ -15,6 +15,7 @@ from embeddings.manifest import SearchIndexError, read_manifest
 from embeddings.search import Filters
 from embeddings.service import SearchService
 from tests.test_search import (  # noqa: F401 - fixtures are used by name
+    FILTER_CASES,
     QY,
     SD,
     SZ,
@@ -89,15 +90,8 @@ def test_milvus_gives_the_faiss_results(pair, mode):
 
 
 @pytest.mark.parametrize("filters, check", [
-    ({"unit": "市文联"}, lambda h: h["unit_short"] == "市文联"),
-    ({"level": "县"}, lambda h: h["report_id"] == SZ),
-    ({"level": "市级"}, lambda h: h["report_id"] in (ZJJ, QY, YY)),
-    ({"region": "张家界"}, lambda h: h["report_id"] in (ZJJ, SZ)),
-    ({"year": 2022}, lambda h: h["year"] == 2022),
-    ({"category": "意识形态"}, lambda h: "意识形态" in h["category"]),
-    ({"kind": "巡视"}, lambda h: h["report_id"] == SD),
+    *FILTER_CASES,
     ({"exclude_report": [YY, SD]}, lambda h: h["report_id"] not in (YY, SD)),
-    ({"unit": "市文联", "year": 2020}, lambda h: h["report_id"] == ZJJ),
     ({"unit": 'a"b%'}, lambda h: False),      # no such unit; the needle cannot break the expression
 ])
 @pytest.mark.parametrize("mode", ["dense", "lexical"])
@@ -115,6 +109,7 @@ def test_filter_expressions():
     assert filter_expr(Filters.of({"unit": "文联", "exclude_report": "x"})) == \
         '(unit like "%文联%" or unit_short like "%文联%") and report_id not in ["x"]'
     assert filter_expr(Filters.of({"category": '50%"'})) == ""        # left to the mask
+    assert filter_expr(Filters.of({"type": "意识形态和网络阵地"})) == 'type_ids like "% ideology %"'
 
 
 def test_remove_and_add_keep_milvus_in_step_with_the_store(pair, corpus_reports):

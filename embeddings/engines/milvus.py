@@ -72,6 +72,11 @@ def filter_expr(filters: Filters) -> str:
         parts.append(clause)
     if filters.kind:
         parts.append(f"kind == {_quote(filters.kind.strip())}")
+    type_filter = getattr(filters, "type", None)
+    if type_filter:
+        from ..search import _type_id
+
+        parts.append(f'type_ids like "% {_type_id(type_filter)} %"')   # ids are [a-z_] words
     item_kind = getattr(filters, "item_kind", None)
     if item_kind:
         parts.append(f"item_kind == {_quote(item_kind.strip())}")
@@ -154,6 +159,7 @@ class MilvusEngine(SearchEngine):
             for field, length in _STRING_FIELDS.items():
                 schema.add_field(field, DataType.VARCHAR, max_length=length)
             schema.add_field("year", DataType.INT64)
+            schema.add_field("type_ids", DataType.VARCHAR, max_length=1024)   # " id1 id2 " (LIKE-matchable)
             schema.add_function(Function(name="text_bm25", function_type=FunctionType.BM25,
                                          input_field_names=["text"], output_field_names=["sparse"]))
             index = self.client.prepare_index_params()
@@ -175,7 +181,9 @@ class MilvusEngine(SearchEngine):
             analyzer = json.loads(analyzer) if isinstance(analyzer, str) else analyzer
         except ValueError:
             analyzer = None
-        return int(dense.get("dim", -1)) == int(dim) and analyzer == self._analyzer_params()
+        wanted = {"id", "text", "sparse", "dense", "year", "type_ids", *_STRING_FIELDS}
+        return (int(dense.get("dim", -1)) == int(dim) and analyzer == self._analyzer_params()
+                and wanted <= set(fields))
 
     def exists(self) -> bool:
         """Whether the collection exists; an existing one is loaded on first sight (a collection
@@ -241,7 +249,8 @@ class MilvusEngine(SearchEngine):
         for i, vec in zip(np.asarray(positions).tolist(), vectors, strict=True):
             row: dict[str, Any] = {"id": int(table.uids[i]), "text": self._text(table, i, tokens),
                                    "dense": np.asarray(vec, dtype=np.float32).tolist(),
-                                   "year": int(table.year[i])}
+                                   "year": int(table.year[i]),
+                                   "type_ids": f" {' '.join(sorted(getattr(table, 'type_ids', [()] * table.size)[i]))} "[:1024]}
             for field, length in _STRING_FIELDS.items():
                 value = table.value(field, i) if field != "report_id" else table.report_id[i]
                 row[field] = str(value or "")[: length // 4]
