@@ -3,6 +3,7 @@ written last, it is the commit point of every update (docs/decisions.md, "Search
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -13,8 +14,10 @@ from reports.notices import XunchaError
 
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
-    "known_model_name", "read_manifest", "versions", "write_manifest",
+    "known_model_name", "read_manifest", "read_manifest_or_none", "versions", "write_manifest",
 ]
+
+log = logging.getLogger("xuncha.search")
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
@@ -51,22 +54,52 @@ class Manifest:
         return asdict(self)
 
 
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "model": (str,), "model_spec": (str, type(None)), "dim": (int,), "doc_kind": (str,), "doc_recipe": (str,),
+    "index_kind": (str,), "count": (int,), "generation": (int,), "files": (dict,), "versions": (dict,),
+    "tokenizer": (str,), "format": (int,), "updated_at": (str,), "encoder": (dict,),
+    "backend": (str,), "backend_uri": (str, type(None)),
+}
+
+
 def read_manifest(directory: Path) -> Manifest | None:
-    """The manifest in ``directory``, None if there is none; SearchIndexError if it is unreadable."""
+    """The manifest in ``directory``, None if there is none; SearchIndexError naming the file and
+    the defect if it is unreadable, not a manifest, or has a field of the wrong type."""
     path = Path(directory) / MANIFEST_NAME
     try:
         data = json.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        raise SearchIndexError("manifest_unreadable", path=str(path), reason=str(exc)) from exc
-    if not isinstance(data, dict) or data.get("format", 0) > MANIFEST_VERSION:
+        raise SearchIndexError("manifest_unreadable", path=str(path), reason=" ".join(str(exc).split())) from exc
+    if not isinstance(data, dict):
+        raise SearchIndexError("manifest_unreadable", path=str(path),
+                               reason=f"a JSON {type(data).__name__}, not an object")
+    version = data.get("format", 0)
+    if isinstance(version, int) and not isinstance(version, bool) and version > MANIFEST_VERSION:
         raise SearchIndexError("manifest_newer", path=str(path))
+    for key, types in _FIELD_TYPES.items():
+        if key in data and (not isinstance(data[key], types) or isinstance(data[key], bool)):
+            raise SearchIndexError("manifest_incomplete", path=str(path),
+                                   reason=f"field {key!r} is a {type(data[key]).__name__}, expected "
+                                          f"{' or '.join(t.__name__ for t in types)}")
+    files = data.get("files", {})
+    if not all(isinstance(v, str) and v and "/" not in v and not v.startswith(".") for v in files.values()):
+        raise SearchIndexError("manifest_incomplete", path=str(path), reason="field 'files' names invalid files")
     known = Manifest.__dataclass_fields__
     try:
         return Manifest(**{k: v for k, v in data.items() if k in known})
     except TypeError as exc:
         raise SearchIndexError("manifest_incomplete", path=str(path), reason=str(exc)) from exc
+
+
+def read_manifest_or_none(directory: Path) -> Manifest | None:
+    """The manifest, or None when it is missing or damaged (for rebuilding: the files go anyway)."""
+    try:
+        return read_manifest(directory)
+    except SearchIndexError as exc:
+        log.info("%s", exc)
+        return None
 
 
 def write_manifest(directory: Path, manifest: Manifest) -> None:

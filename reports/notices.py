@@ -54,6 +54,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "pdf_no_text": ("PDF has no text layer (scanned image?)", "PDF 没有文字层(可能是扫描件)"),
     "pdf_no_unicode": ("PDF text has no Unicode mapping (fonts without ToUnicode); cannot extract text",
                        "PDF 字体缺少编码映射,无法提取文字"),
+    # limits on the work one file may cause (reports/read/limits.py, docs/decisions.md "Faults and limits")
+    "docx_part_too_large": ("zip member {member} inflates to {size_mb:.0f} MB (limit {limit_mb} MB per part)",
+                            "压缩包内 {member} 解压后 {size_mb:.0f} MB(每个部分上限 {limit_mb} MB)"),
+    "docx_too_large": ("the .docx inflates to {size_mb:.0f} MB (limit {limit_mb} MB in all)",
+                       ".docx 解压后共 {size_mb:.0f} MB(上限 {limit_mb} MB)"),
+    "html_too_many_elements": ("HTML has {count:,} elements (limit {limit:,})", "网页元素过多:{count:,} 个(上限 {limit:,})"),
+    "html_too_deep": ("HTML nested deeper than {limit} levels (limit {limit})", "网页嵌套超过 {limit} 层(上限 {limit})"),
+    "file_timeout": ("not stored: took longer than {seconds:g} s (limit per file)",
+                     "未入库:处理超时(每个文件限 {seconds:g} 秒)"),
+    "not_stored_io": ("not stored: {reason}", "未入库:{reason}"),
+    "embed_cut": ("problem {problem}: {chars:,} characters; search embeds its first {cap:,} (limit {per_problem:,} "
+                  "per problem, {per_report:,} per report)",
+                  "问题 {problem} 有 {chars:,} 字,检索只使用前 {cap:,} 字(每个问题上限 {per_problem:,},每份报告 {per_report:,})"),
+    "entity_lines_cut": ("{lines} lines longer than {limit:,} characters: entities are taken from their first {limit:,} "
+                         "(limit per line)", "{lines} 行超过 {limit:,} 字:实体只从每行前 {limit:,} 字中识别(每行上限)"),
+    "entity_report_cut": ("report of {chars:,} characters: entities are taken from about the first {limit:,} "
+                          "(limit per report)", "报告共 {chars:,} 字:实体只从前约 {limit:,} 字中识别(每份报告上限)"),
     # workspace and store
     "store_unusable": ("not a usable xuncha store ({reason})", "不是可用的 xuncha 数据库({reason})"),
     "store_newer": ("schema version {version} is newer than this xuncha ({supported}); upgrade xuncha",
@@ -91,6 +108,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "uri_needs_milvus": ("--uri applies to the milvus backend only", "--uri 只适用于 --backend milvus"),
     "unknown_backend": ("search backend must be one of {backends}, not {backend!r}",
                         "检索后端必须是 {backends} 之一,不能是 {backend}"),
+    "store_damaged": ("the store is damaged and cannot be repaired automatically; restore it from a copy",
+                      "数据库已损坏,无法自动修复;请从备份恢复"),
+    "index_not_saved": ("the search index cannot be brought up to date ({reason})", "检索索引无法更新({reason})"),
     "index_unstable": ("the search index keeps changing while being read; try again", "检索索引正在更新,请稍后重试"),
     "unknown_problem_hint": ("report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2; "
                              "see `xuncha parse FILE --json`)",
@@ -132,6 +152,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
 
 _SEPARATORS = {"en": ", ", "zh": "、"}
 _FIELD = re.compile(r"{(\w+)")
+_SPEC = re.compile(r"{(\w+)(?:![rsa])?(?::[^}]*)?}")
 
 
 def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
@@ -142,7 +163,11 @@ def render(code: str, params: Mapping[str, Any], lang: str = "zh") -> str:
     values = {k: _value(v, lang) for k, v in params.items()}
     for name in _FIELD.findall(templates[0] + templates[1]):
         values.setdefault(name, "")
-    text = (templates[1] if lang == "zh" else templates[0]).format(**values)
+    template = templates[1] if lang == "zh" else templates[0]
+    try:
+        text = template.format(**values)
+    except (ValueError, TypeError):  # a stored value of another type than the spec wants: show it plain
+        text = _SPEC.sub(r"{\1}", template).format(**values)
     return " ".join(text.split())
 
 

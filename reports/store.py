@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
@@ -85,11 +85,13 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
                 self.conn.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (full disk) may already have rolled back: never mask the cause.
+                if self.conn.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                raise
 
     def generation(self) -> int:
         return int(self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
@@ -118,6 +120,13 @@ class Store:
             db.execute("DELETE FROM entities WHERE id NOT IN (SELECT DISTINCT entity_id FROM mentions)")
             self._bump()
         return True
+
+    def integrity(self) -> list[str]:
+        """Problems SQLite finds in the file (integrity_check, foreign_key_check); [] when sound."""
+        rows = [r[0] for r in self.conn.execute("PRAGMA integrity_check")]
+        problems = [r for r in rows if r != "ok"]
+        problems += [f"foreign key: {r[0]} row {r[1]} -> {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+        return problems
 
     # -- reads -------------------------------------------------------------------------
     def unit_names(self) -> dict[str, str]:

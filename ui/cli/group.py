@@ -2,6 +2,7 @@
 thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -63,9 +64,12 @@ def _print_parse_summary(d: dict) -> None:
 @workspace_option
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
-    from reports.entities import extract_entities
+    from ui.service.workspace import report_mentions
     report = _parse_file(file)
-    rows = group_mentions(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
+    known = len(report.warnings)
+    rows = group_mentions(report_mentions(report))  # within the entity limits (docs/decisions.md)
+    for warning in report.warnings[known:]:        # what those limits cut
+        click.echo(f"warning: {file}: {warning.chinese()}", err=True)
     if as_json:
         emit_json(rows)
         return
@@ -91,12 +95,20 @@ no_sync_option = click.option(
     help="Only update the store; the graph and the search index catch up on their next use.")
 
 
-def sync_workspace(ws) -> None:
+def sync_workspace(ws, stored: int | None = None) -> None:
+    """Bring the graph, search index and themes up to date; a failure here leaves the store as it
+    is (the artifacts catch up on their next use or with `xuncha doctor --repair`)."""
+    from reports.ioerrors import io_reason
+
     bars = StageBars()
     try:
         ws.sync(progress=bars)
     except Exception as exc:  # the store is committed; derived artifacts catch up next time
-        raise UserError("sync_failed", path=str(ws.root), reason=repr(exc)) from exc
+        logging.getLogger("xuncha").debug("sync failed", exc_info=True)
+        reason = io_reason(exc) or " ".join(str(exc).split())[:300]
+        done = f"{stored} 份报告已入库; " if stored else "入库记录完好; "
+        raise UserError("sync_failed", path=str(ws.root), reason=f"{done}{reason}; 下次使用时自动补齐,"
+                        "或运行 xuncha doctor --repair") from exc
     finally:
         bars.close()
 
@@ -110,12 +122,27 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     """Ingest report files or folders (idempotent: the same text is skipped)."""
     ws = open_workspace(workspace)
     bars = StageBars()
-    outcomes = ws.ingest(paths, progress=bars)
-    bars.close()
-    if not no_sync and any(o.status == "ingested" for o in outcomes):
-        sync_workspace(ws)
-    ws.close()
-    counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
+    from embeddings.index_sync import writing
+
+    try:
+        with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
+            outcomes = ws.ingest(paths, progress=bars)
+            bars.close()
+            counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
+            if not no_sync:  # even after duplicates only: finishes a sync an earlier run did not
+                sync_workspace(ws, counts["ingested"])
+    except UserError as exc:
+        _print_outcomes(outcomes, counts, as_json)
+        raise exc
+    finally:
+        ws.close()
+    _print_outcomes(outcomes, counts, as_json)
+    if counts["error"] and not (counts["ingested"] or counts["duplicate"]):
+        sys.exit(1)
+
+
+def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool) -> None:
+    """Per-file lines and the summary; printed before any sync failure, so they are never lost."""
     if as_json:
         emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts})
     else:
@@ -123,8 +150,6 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
             click.echo(o.line(), err=o.status == "error")
         click.echo(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, {counts['error']} error",
                    err=True)
-    if counts["error"] and not (counts["ingested"] or counts["duplicate"]):
-        sys.exit(1)
 
 
 @cli.command()
@@ -194,12 +219,13 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 
 def _register_subcommands() -> None:
+    from ui.cli.doctor import doctor
     from ui.cli.graph import graph
     from ui.cli.problems import COMMANDS as PROBLEM_COMMANDS
     from ui.cli.search import reindex, search, similar
     from ui.cli.themes import COMMANDS as THEME_COMMANDS
     from ui.cli.web import ui
-    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, ui):
+    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, ui, doctor):
         cli.add_command(command)
 
 
@@ -208,8 +234,20 @@ _register_subcommands()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: click's own usage errors also exit 1, as the contract says."""
+    from ui.cli.crashlog import installed, workspace_from_argv
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    root = workspace_from_argv(args)
+    with installed(root):
+        return _run(args, root)
+
+
+def _run(args: list[str], root: Path) -> int:
+    """One command; every failure ends as one line on stderr (tracebacks go to the log file)."""
+    from ui.cli.crashlog import crash_line
+
     try:
-        cli.main(args=argv, prog_name="xuncha", standalone_mode=False)
+        cli.main(args=args, prog_name="xuncha", standalone_mode=False)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
@@ -223,6 +261,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        click.echo("aborted", err=True)
+        return 130
+    except Exception as exc:  # the one top-level handler: no traceback on the terminal
+        click.echo(crash_line(exc, root), err=True)
+        return 1
     return 0
 
 

@@ -139,12 +139,19 @@ def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, 
 def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
             workspace: Path | None) -> None:
     """Rebuild the search index from the store (--model M changes the model, --backend the engine)."""
+    from embeddings.index_sync import writing
+
     if uri is not None and backend not in (None, "milvus"):
         raise UserError("uri_needs_milvus")
-    with _service(workspace, None) as service:
-        summary = service.reindex(model=model, progress=StageBars(), backend=backend or ("milvus" if uri else None),
+    bars = StageBars()
+    with existing_workspace(workspace, None) as ws, writing(ws.root):
+        service = ws.search
+        summary = service.reindex(model=model, progress=bars, backend=backend or ("milvus" if uri else None),
                                   uri=uri)
         summary["model"] = service.model_name
+        if model is not None or backend is None:
+            ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
+    bars.close()
     if as_json:
         emit_json(summary)
     else:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.index import problem_uids
+from embeddings.index_sync import writer_active
 from embeddings.search import QueryError
 from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
 from reports.atomic import write_text
@@ -67,6 +68,9 @@ class ThemeService:
             if cached is not None and self._fresh(cached):
                 self._cache = cached
                 return cached
+            if cached is not None and cached.get("format") == THEMES_FORMAT and writer_active(self.root):
+                log.info("themes are being updated by another process; answering from the last computation")
+                return cached  # a reader never waits for a writer's embedding (docs/decisions.md "Faults")
             self._cache = self._recompute(progress)
             return self._cache
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from reports.ioerrors import io_reason
 from reports.model import Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
 from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
+from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
 from reports.store import Store
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root"]
+__all__ = ["DEMO_CORPUS", "IngestOutcome", "Workspace", "collect_files", "default_root", "report_mentions"]
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
@@ -103,9 +106,12 @@ class Workspace:
     def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        self.graph.sync(progress=progress)
-        self.search.sync(progress=progress)
-        self.themes.sync(progress=progress)
+        from embeddings.index_sync import writing
+
+        with writing(self.root):
+            self.graph.sync(progress=progress)
+            self.search.sync(progress=progress)
+            self.themes.sync(progress=progress)
 
     def close(self) -> None:
         self.store.close()
@@ -119,12 +125,15 @@ class Workspace:
     # -- ingest / remove ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch."""
+        from embeddings.index_sync import writing
+
         files = collect_files(paths)
         outcomes = []
-        for n, path in enumerate(files):
-            if progress:
-                progress("ingest", n, len(files))
-            outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
+        with writing(self.root):  # searches elsewhere answer from the last index meanwhile
+            for n, path in enumerate(files):
+                if progress:
+                    progress("ingest", n, len(files))
+                outcomes.append(self._ingest_one(str(path), lambda p=path: read_source(p)))
         if progress:
             progress("ingest", len(files), len(files))
         return outcomes
@@ -134,26 +143,38 @@ class Workspace:
         return self._ingest_one(name, lambda: read_bytes(data, name))
 
     def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
+        """Read, parse and store one file. Reading and parsing run under the per-file time limit;
+        storing does not (a commit is never interrupted). The outcome says what really happened."""
         try:
-            source = read()
-            report = parse_source(source)
-            if not report.categories:
-                return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
-            added = not self.store.contains(report.id) and self.store.add(
-                report, _mentions(report), source.offsets.to_json())
-            if not added:
-                duplicate = Notice("duplicate")
-                return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(),
-                                     report.found(), report.warnings, duplicate)
+            with time_limit():
+                source = read()
+                report = parse_source(source)
+                if not report.categories:
+                    return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
+                if self.store.contains(report.id):
+                    return _duplicate(name, report)
+                mentions = report_mentions(report)
+            report.warnings.extend(embed_warnings(report))
+            if not self.store.add(report, mentions, source.offsets.to_json()):
+                return _duplicate(name, report)
             return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings)
         except XunchaError as exc:
             return IngestOutcome.failed(name, exc)
+        except FileTimeout as exc:
+            return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
+        except (OSError, sqlite3.Error) as exc:  # a full disk: the outcome says it was not stored, and why
+            log.debug("ingest failed for %s", name, exc_info=True)
+            reason = io_reason(exc) or " ".join(str(exc).split())
+            return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
         except Exception as exc:  # a parser bug must not stop the batch or lose stored data
-            log.exception("ingest failed for %s", name)
+            log.debug("ingest failed for %s", name, exc_info=True)
             return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
     def remove(self, report_id: str) -> bool:
-        return self.store.remove(report_id)
+        from embeddings.index_sync import writing
+
+        with writing(self.root):
+            return self.store.remove(report_id)
 
     # -- reads ---------------------------------------------------------------------------
     def reports(self) -> list[dict]:
@@ -175,6 +196,20 @@ class Workspace:
         return not self.store.report_ids()
 
 
-def _mentions(report: Report) -> list:
+def _duplicate(name: str, report: Report) -> IngestOutcome:
+    duplicate = Notice("duplicate")
+    return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(), report.found(),
+                         report.warnings, duplicate)
+
+
+def report_mentions(report: Report) -> list:
+    """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
+    from dataclasses import replace
+
     from reports.entities import extract_entities
-    return extract_entities(report.text, unit=report.unit, unit_short=report.unit_short)
+    text, pieces, warnings = entity_text(report.text)
+    report.warnings.extend(warnings)
+    mentions = extract_entities(text, unit=report.unit, unit_short=report.unit_short)
+    if len(pieces) == 1:
+        return mentions
+    return [replace(m, span=(to_original(m.span[0], pieces), to_original(m.span[1], pieces))) for m in mentions]

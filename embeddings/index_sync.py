@@ -1,0 +1,546 @@
+"""Keeping the search index in step with the store: the committed state readers load, and sync.
+
+Split from service.py (queries) so that the writer side (embed new problems, tokenise, save files
+under a fresh build token, commit the manifest) is one module. ``SearchService`` inherits
+``IndexSync``; the attributes it relies on (``dir``, ``store``, ``encoder``, recipes, ``_check_model``)
+are set up by ``SearchService.__init__``. Layout of ``search/`` and the commit protocol: manifest.py.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import re
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reports.atomic import write_json
+from reports.ioerrors import io_reason
+from reports.progress import Progress
+from reports.read.limits import (
+    MAX_EMBED_CHARS_PROBLEM,
+    MAX_EMBED_CHARS_REPORT,
+    MAX_TOKENIZE_CHARS_PROBLEM,
+    MAX_TOKENIZE_CHARS_REPORT,
+    embed_caps,
+)
+
+from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
+from .index import VectorIndex, choose_kind, problem_uid
+from .lexical import LexicalIndex, get_tokenizer
+from .manifest import (
+    Manifest,
+    SearchIndexError,
+    read_manifest,
+    read_manifest_or_none,
+    versions,
+    write_manifest,
+)
+from .search import ProblemTable, Searcher
+
+__all__ = ["IndexSync", "writer_active", "writing"]
+
+log = logging.getLogger("xuncha.search")
+
+
+
+@dataclass
+class _State:
+    """What queries run against; matches one manifest build and one store generation."""
+
+    generation: int
+    manifest: Manifest
+    table: ProblemTable
+    vectors: VectorIndex
+    lexical: LexicalIndex
+    tokens: dict[int, list[str]]
+    searcher: Searcher
+
+
+class IndexSync:
+    """The index-maintenance half of ``SearchService`` (see the module docstring)."""
+
+    # -- state ---------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Manifest summary plus whether the index lags behind the store."""
+        manifest = read_manifest(self.dir)
+        generation = self.store.generation()
+        if manifest is None:
+            return {"indexed": False, "generation": generation, "stale": True}
+        return {"indexed": True, "stale": manifest.generation != generation or not self._compatible(manifest),
+                "generation": generation, **manifest.to_json()}
+
+    def _compatible(self, manifest: Manifest) -> bool:
+        """Whether the index was built the way this code builds it (else a full re-embed is due)."""
+        return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
+
+    def ensure_ready(self, *, progress: Progress | None = None) -> _State:
+        """The in-memory state for the store's current generation, syncing the index if it lags."""
+        with self._mutex:  # one UI process may query from several threads
+            return self._ensure_ready(progress)
+
+    def _ensure_ready(self, progress: Progress | None) -> _State:
+        generation = self.store.generation()
+        if self._state is not None and self._state.generation == generation:
+            return self._state
+        for _ in range(3):
+            manifest = read_manifest(self.dir)
+            current = manifest is not None and manifest.generation == generation and self._compatible(manifest) \
+                and manifest.tokenizer == self.tokens_version
+            if not current:
+                committed = self._committed_state(manifest) if writer_active(self.root) else None
+                if committed is not None:
+                    return committed
+                return self._sync_or_committed(manifest, progress)
+            try:
+                self._state = self._load_state(manifest, generation)
+                return self._state
+            except FileNotFoundError:  # a concurrent sync replaced the build between reads: retry
+                continue
+            except (_Inconsistent, _Damaged) as exc:
+                log.warning("%s; updating the search index", exc)
+                self.sync(progress=progress)
+                assert self._state is not None
+                return self._state
+        raise SearchIndexError("index_unstable", path=str(self.dir))
+
+    def _sync_or_committed(self, manifest: Manifest | None, progress: Progress | None) -> _State:
+        """Catch the index up; if that fails for want of disk (or another I/O fault), answer from
+        the last committed build with a warning rather than not at all."""
+        try:
+            self.sync(progress=progress)
+        except (OSError, RuntimeError, sqlite3.Error) as exc:
+            reason = io_reason(exc)
+            if reason is None:
+                raise
+            committed = self._committed_state(manifest)
+            if committed is None:
+                raise SearchIndexError("index_not_saved", path=str(self.dir), reason=reason) from exc
+            log.warning("%s: 检索索引无法更新(%s),结果来自上次的索引(第 %d 代)", self.dir, reason,
+                        committed.generation)
+            return committed
+        assert self._state is not None
+        return self._state
+
+    def _committed_state(self, manifest: Manifest | None) -> _State | None:
+        """While another process writes (ingest, remove, reindex), serve the last committed build
+        over the problems it holds instead of waiting for the writer's embedding; None if there is
+        no usable build (then the caller syncs, i.e. waits). The state is not cached: the next
+        query looks again."""
+        if manifest is None or not self._compatible(manifest) or manifest.tokenizer != self.tokens_version:
+            return None
+        state = self._state
+        if state is not None and state.manifest.files == manifest.files:
+            return state
+        try:
+            vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
+            have = set(vectors.ids().tolist())
+            rows = [r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have]
+            table = ProblemTable(rows)
+            if table.size != len(vectors):
+                return None  # a report of this build was removed meanwhile
+            tokens = self._read_tokens(manifest.files.get("tokens"))
+            lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
+        except (OSError, RuntimeError, ValueError, KeyError, _Inconsistent, _Damaged) as exc:
+            log.info("last committed search index unusable (%s); waiting for the writer", exc)
+            return None
+        log.info("search index is being updated by another process; answering from build %s (generation %d)",
+                 manifest.files.get("vectors"), manifest.generation)
+        self._state = self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens)
+        return self._state
+
+    def _load_state(self, manifest: Manifest, generation: int) -> _State:
+        table = ProblemTable(self.store.problem_rows())
+        path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
+        try:
+            vectors = VectorIndex.load(path)
+        except FileNotFoundError:
+            raise
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
+        if len(vectors) != table.size or not np.array_equal(np.sort(vectors.ids()), np.sort(table.uids)):
+            raise _Inconsistent(f"{len(vectors)} vectors for {table.size} problems")
+        tokens = self._read_tokens(manifest.files.get("tokens"))
+        lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
+        engine = self.engine_for(manifest)
+        if engine.name != "faiss" and engine.count() != table.size:  # e.g. a sync interrupted before it
+            self._sync_engine(manifest, table, vectors, tokens, _progress(None), rebuild=False)
+        return self._make_state(generation, manifest, table, vectors, lexical, tokens)
+
+    def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
+        searcher = self.engine_for(manifest).searcher(table, vectors, lexical)
+        return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
+
+    # -- engine ------------------------------------------------------------------------------------
+    _engine: SearchEngine | None = None
+    _engine_key: tuple[str, str | None] | None = None
+    _backend: tuple[str, str | None] | None = None   # set by reindex(backend=...) until committed
+
+    def _wanted_backend(self, manifest: Manifest | None) -> tuple[str, str | None]:
+        if self._backend is not None:
+            return self._backend
+        if manifest is None:
+            return DEFAULT_BACKEND, None
+        return manifest.backend or DEFAULT_BACKEND, manifest.backend_uri
+
+    def engine_for(self, manifest: Manifest | None) -> SearchEngine:
+        """The engine the index is served by (the manifest's backend, or the one reindex switches to)."""
+        key = self._wanted_backend(manifest)
+        if self._engine is None or self._engine_key != key:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = open_engine(key[0], self.dir, key[1], lex_recipe=self.lex_recipe)
+            self._engine_key = key
+        return self._engine
+
+    def _sync_engine(self, manifest: Manifest | None, table: ProblemTable, vectors: VectorIndex,
+                     tokens: dict[int, list[str]], report: Progress, *, rebuild: bool) -> None:
+        """Bring an external engine (Milvus) in line with the table; FAISS is the files themselves."""
+        engine = self.engine_for(manifest)
+        if rebuild and hasattr(engine, "drop"):
+            engine.drop()
+        added, removed = engine.sync(table, vectors, tokens, report)
+        if added or removed:
+            log.info("%s engine: +%d -%d problems", engine.name, added, removed)
+
+    def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
+        """The saved BM25 index if it was built over exactly these problems in this order."""
+        if not name:
+            return None
+        directory = self.dir / name
+        try:
+            order = json.loads((directory / "uids.json").read_text("utf-8"))
+            if np.array_equal(np.asarray(order, dtype=np.int64), table.uids):
+                return LexicalIndex.load(directory)
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("lexical index not reusable (%s); rebuilding it from cached tokens", exc)
+        return None
+
+    def _load_lexical(self, name: str | None, table: ProblemTable, tokens: dict[int, list[str]]) -> LexicalIndex:
+        reused = self._reuse_lexical(name, table)
+        if reused is not None:
+            return reused
+        missing = [u for u in table.uids.tolist() if u not in tokens]
+        if missing:
+            raise _Inconsistent(f"{len(missing)} problems have no cached tokens")
+        return LexicalIndex([tokens[u] for u in table.uids.tolist()])
+
+    def _read_tokens(self, name: str | None) -> dict[int, list[str]]:
+        """Cached BM25 tokens by problem uid; _Damaged naming the file if it is not what we wrote."""
+        if not name:
+            return {}
+        path = self.dir / name
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
+            raise _Damaged(path, "not a tokens file")
+        if data.get("tokenizer") != self.tokens_version:
+            return {}
+        try:
+            return {int(k): list(v) for k, v in data["tokens"].items()}
+        except (TypeError, ValueError) as exc:
+            raise _Damaged(path, exc) from exc
+
+    # -- sync ------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One writer at a time per workspace (a second ingest's sync waits for the first); while
+        held, readers in other processes answer from the last committed build."""
+        with writing(self.root):
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.dir / ".lock", "a+") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False,
+             rebuild_engine: bool = False) -> dict[str, Any]:
+        """Bring the index in line with the store: embed new problems, drop removed ones
+        (``rebuild`` re-embeds everything; ``rebuild_engine`` only refills the engine from the cache).
+
+        ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
+        Returns counts: added, removed, total, kind, generation, seconds.
+        """
+        started = time.perf_counter()
+        report = _progress(progress)
+        with self._mutex, self._lock():
+            manifest = read_manifest_or_none(self.dir) if rebuild else read_manifest(self.dir)
+            generation = self.store.generation()
+            report("scan", 0, 1)
+            table = ProblemTable(self.store.problem_rows())
+            report("scan", 1, 1)
+            full = rebuild or manifest is None or not self._compatible(manifest)
+            switch = rebuild_engine or (manifest is not None and self._wanted_backend(manifest) != (
+                manifest.backend or DEFAULT_BACKEND, manifest.backend_uri))   # reindex --backend: no re-embed
+            if manifest is not None and not full:
+                self._check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
+            vectors = None if full else self._try_load_vectors(manifest)
+            added, removed, vectors, vectors_changed = self._sync_vectors(table, vectors, report)
+            tokens, tokens_changed = self._sync_tokens(table, manifest, report)
+            lexical = None
+            if manifest is not None and not (full or vectors_changed or tokens_changed):
+                lexical = self._reuse_lexical(manifest.files.get("lexical"), table)
+            lexical_changed = lexical is None
+            if lexical is None:
+                report("lexical", 0, 1)
+                lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
+            report("lexical", 1, 1)
+            if vectors_changed or tokens_changed or full or switch:
+                self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full or switch)
+            if full or switch or vectors_changed or tokens_changed or lexical_changed \
+                    or manifest.generation != generation:
+                manifest = self._commit(manifest, generation, table, vectors, lexical, tokens,
+                                        vectors_changed or full, tokens_changed, lexical_changed, report)
+            self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
+        seconds = time.perf_counter() - started
+        if added or removed:
+            log.info("search index: +%d -%d problems (%d total, %s) in %.1fs", added, removed, table.size,
+                     vectors.kind, seconds)
+        return {"added": added, "removed": removed, "total": table.size, "kind": vectors.kind,
+                "generation": generation, "seconds": round(seconds, 3),
+                **self.engine_for(manifest).describe()}
+
+    def _try_load_vectors(self, manifest: Manifest) -> VectorIndex | None:
+        path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
+        try:
+            vectors = VectorIndex.load(path)
+        except (OSError, RuntimeError, ValueError) as exc:
+            log.warning("%s: search index file unreadable (%s); re-embedding every problem", path,
+                        " ".join(str(exc).split())[:200])
+            return None
+        return vectors if vectors.dim == manifest.dim else None
+
+    def _sync_vectors(self, table: ProblemTable, vectors: VectorIndex | None, report: Progress):
+        """(added, removed, index, changed): the diff between the index's ids and the store's."""
+        have = vectors.ids() if vectors is not None else np.zeros(0, np.int64)
+        gone = np.setdiff1d(have, table.uids)
+        new_pos = np.flatnonzero(~np.isin(table.uids, have))
+        if vectors is None:
+            vectors = VectorIndex(self.encoder.dim if len(new_pos) or self._encoder else 384)
+        if len(gone):
+            vectors.remove(gone)
+        if len(new_pos):
+            texts = _capped_texts(table, new_pos.tolist(), self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
+                                  MAX_EMBED_CHARS_REPORT)
+            report("embed", 0, len(texts))
+            vecs = self.encoder.encode(texts, kind=self.doc_kind,
+                                       progress=report)
+            if vectors.dim != vecs.shape[1]:
+                vectors = VectorIndex(vecs.shape[1])
+            vectors.add(table.uids[new_pos], vecs)
+        changed = bool(len(gone) or len(new_pos))
+        kind = choose_kind(len(vectors))
+        if kind != vectors.kind:
+            report("index", 0, 1)
+            ids = vectors.ids()
+            vectors = VectorIndex.build(ids, vectors.vectors(ids), kind=kind)
+            changed = True
+            report("index", 1, 1)
+        return len(new_pos), len(gone), vectors, changed
+
+    def _sync_tokens(self, table: ProblemTable, manifest: Manifest | None, report: Progress):
+        cached: dict[int, list[str]] = {}
+        if manifest is not None and manifest.tokenizer == self.tokens_version:
+            try:
+                cached = self._read_tokens(manifest.files.get("tokens"))
+            except (OSError, _Damaged) as exc:
+                log.warning("%s; tokenising every problem again", exc)
+                cached = {}
+        uids = table.uids.tolist()
+        missing = [i for i, u in enumerate(uids) if u not in cached]
+        tokenizer = get_tokenizer()
+        texts = _capped_texts(table, missing, self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
+                              MAX_TOKENIZE_CHARS_REPORT)
+        for n, (i, text) in enumerate(zip(missing, texts, strict=True)):
+            cached[uids[i]] = tokenizer.tokenize(text)
+            if n % 500 == 0:
+                report("tokenize", n, len(missing))
+        keep = set(uids)
+        tokens = {u: t for u, t in cached.items() if u in keep}
+        changed = bool(missing) or len(tokens) != len(cached)
+        return tokens, changed
+
+    def _commit(self, old: Manifest | None, generation: int, table: ProblemTable, vectors: VectorIndex,
+                lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
+                tokens_changed: bool, lexical_changed: bool, report: Progress) -> Manifest:
+        """Write new files under a fresh token, then the manifest; finally drop unreferenced files."""
+        token = f"{generation}-{secrets.token_hex(4)}"
+        files = dict(old.files) if old is not None else {}
+        report("save", 0, 4)
+        if vectors_changed or "vectors" not in files:
+            files["vectors"] = f"vectors-{token}.faiss"
+            vectors.save(self.dir / files["vectors"])
+            files["ids"] = f"ids-{token}.json"
+            idmap = {str(u): [table.report_id[i], table.problem_id[i]] for i, u in enumerate(table.uids.tolist())}
+            write_json(self.dir / files["ids"], {"ids": idmap})
+        report("save", 1, 4)
+        if tokens_changed or "tokens" not in files:
+            files["tokens"] = f"tokens-{token}.json"
+            payload = {"tokenizer": self.tokens_version, "tokens": {str(u): t for u, t in tokens.items()}}
+            write_json(self.dir / files["tokens"], payload)
+        report("save", 2, 4)
+        if lexical_changed or "lexical" not in files:
+            files["lexical"] = f"lexical-{token}"
+            self._save_lexical(self.dir / files["lexical"], lexical, table)
+        report("save", 3, 4)
+        encoder_info = self._encoder.info() if self._encoder is not None else (old.encoder if old else {})
+        model = self._encoder.name if self._encoder is not None else (old.model if old else "")
+        spec = self.requested_model if self.requested_model is not None else (old.model_spec if old else None)
+        manifest = Manifest(model=model, model_spec=spec, dim=vectors.dim, doc_kind=self.doc_kind,
+                            doc_recipe=self.doc_recipe, index_kind=vectors.kind, count=len(vectors),
+                            generation=generation, files=files, versions=versions(),
+                            tokenizer=self.tokens_version, encoder=_jsonable(encoder_info),
+                            backend=self._wanted_backend(old)[0], backend_uri=self._wanted_backend(old)[1])
+        write_manifest(self.dir, manifest)
+        report("save", 4, 4)
+        self._collect_garbage(set(files.values()))
+        self._backend = None   # committed: the manifest names the backend from here on
+        return manifest
+
+    def _save_lexical(self, directory: Path, lexical: LexicalIndex, table: ProblemTable) -> None:
+        tmp = directory.with_name(f".{directory.name}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        lexical.save(tmp)
+        (tmp / "uids.json").write_text(json.dumps(table.uids.tolist()), "utf-8")
+        tmp.rename(directory)
+
+    def _collect_garbage(self, keep: set[str]) -> None:
+        for path in self.dir.iterdir():
+            name = path.name
+            if name in keep or name in ("manifest.json", ".lock"):
+                continue
+            if not re.match(r"^(vectors-|ids-|tokens-|lexical-|\.)", name):
+                continue  # not ours
+            if name.startswith(".") and time.time() - path.stat().st_mtime < 3600:
+                continue  # a temp file of a writer that may still be running
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    def reindex(self, model: str | None = None, progress: Progress | None = None, *,
+                backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
+        """Re-embed every problem, with ``model`` if given (the only way to change the model), served
+        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only).
+
+        A backend switch alone re-embeds nothing: the new engine is filled from the cached vectors."""
+        if backend is not None or uri is not None:
+            manifest = read_manifest_or_none(self.dir)
+            current = self._wanted_backend(manifest)
+            name = backend or current[0]
+            if uri is not None and name != "milvus":
+                raise SearchIndexError("uri_needs_milvus")
+            self._backend = (name, uri if name == "milvus" else None)
+            if model is None and manifest is not None and self._compatible(manifest):
+                self._state = None
+                return self.sync(progress, rebuild_engine=True)
+        if model is not None:
+            self.requested_model = model
+            self._encoder = self._query_encoder = None
+        elif self.requested_model is None:
+            manifest = read_manifest_or_none(self.dir)
+            self.requested_model = manifest.model_spec if manifest else None
+        from .encoder import load_encoder
+
+        if self._encoder is None:
+            self._encoder = load_encoder(self.requested_model, cache_dir=self.cache_dir)
+        self._state = None
+        return self.sync(progress, rebuild=True)
+
+
+class _Inconsistent(Exception):
+    """Index files disagree with the store; a sync repairs it."""
+
+
+class _Damaged(Exception):
+    """An index file that cannot be read as what we wrote; one line naming it. A sync rewrites it."""
+
+    def __init__(self, path: Path, reason: object) -> None:
+        self.path = path
+        super().__init__(f"{path}: damaged search index file ({' '.join(str(reason).split())[:200]})")
+
+
+WRITER_LOCK = ".writer.lock"
+_HELD: dict[str, int] = {}  # workspace -> how many `writing` blocks this process is inside
+
+
+@contextlib.contextmanager
+def writing(root: Path) -> Iterator[None]:
+    """Mark the workspace as being written (ingest, remove, sync): a shared lock, so several
+    writers may hold it; readers test it with ``writer_active``. Re-entrant per process."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    key = str(root.resolve())
+    with open(root / WRITER_LOCK, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        _HELD[key] = _HELD.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def writer_active(root: Path) -> bool:
+    """Whether another process holds ``writing`` on this workspace right now (a process that
+    writes itself is the one to sync, so its own hold does not count)."""
+    path = Path(root) / WRITER_LOCK
+    if not path.exists() or _HELD.get(str(Path(root).resolve()), 0) > 0:
+        return False
+    try:
+        with open(path, "a+") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return False
+    except OSError:
+        return False
+
+
+def _progress(callback: Progress | None) -> Progress:
+    if callback is None:
+        return lambda stage, done, total: None
+    return callback
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(data, default=str))
+
+
+def _capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_problem: int,
+                  per_report: int) -> list[str]:
+    """The texts of rows ``positions`` cut to the per-problem and per-report limits (a long text
+    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits")."""
+    texts = [table.doc_text(int(i), recipe) for i in positions]
+    by_report: dict[str, list[int]] = {}
+    for n, i in enumerate(positions):
+        by_report.setdefault(table.report_id[int(i)], []).append(n)
+    cut = 0
+    for report_id, members in by_report.items():
+        caps = embed_caps([len(texts[n]) for n in members], per_problem, per_report)
+        for n, cap in zip(members, caps, strict=True):
+            if cap < len(texts[n]):
+                texts[n] = texts[n][:cap]
+                cut += 1
+        if cut:
+            log.warning("report %s: %d long problem texts used from their first part (limits %d per problem, "
+                        "%d per report)", report_id, cut, per_problem, per_report)
+            cut = 0
+    return texts

@@ -1,0 +1,167 @@
+"""`xuncha doctor`: is the workspace sound, and does every derived artifact reflect the store?
+
+The store (xuncha.db) is the system of record: SQLite's integrity and foreign-key checks say
+whether it is sound; it cannot be rebuilt from anything, only restored from a copy. Every other
+file is derived and records the store generation it reflects: the search index (manifest.json:
+vectors, ids, tokens, BM25 arrays), the graph (graph.json), the themes (themes.json) and the
+theme nodes and SIMILAR_TO edges they put into the graph. A check reads each without changing
+anything; ``repair`` rebuilds what is stale, damaged or missing (docs/decisions.md "Faults").
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+__all__ = ["Check", "diagnose", "repair"]
+
+OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
+_LABELS = {OK: "正常", STALE: "过期", DAMAGED: "损坏", MISSING: "缺失"}
+
+
+@dataclass
+class Check:
+    """The state of one part of the workspace."""
+
+    name: str            # store | search | lexical | graph | themes | similarity
+    state: str           # ok | stale | damaged | missing
+    generation: int | None = None   # store generation the artifact reflects
+    detail: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def line(self) -> str:
+        gen = f" (第 {self.generation} 代)" if self.generation is not None else ""
+        return f"{self.name:<10} {_LABELS.get(self.state, self.state)}{gen}{'  ' + self.detail if self.detail else ''}"
+
+
+def diagnose(ws) -> list[Check]:
+    """Check the store and every derived artifact; nothing is written."""
+    generation = ws.store.generation()
+    problems = ws.store.integrity()
+    checks = [Check("store", DAMAGED if problems else OK, generation, "; ".join(problems[:3]))]
+    checks += _search_checks(ws, generation)
+    graph_check, G = _graph_check(ws, generation)
+    checks.append(graph_check)
+    checks += _theme_checks(ws, generation, G)
+    return checks
+
+
+def _search_checks(ws, generation: int) -> list[Check]:
+    from embeddings.index import VectorIndex
+    from embeddings.lexical import LexicalIndex
+    from embeddings.manifest import SearchIndexError, read_manifest
+
+    svc = ws.search
+    try:
+        manifest = read_manifest(svc.dir)
+    except SearchIndexError as exc:
+        return [Check("search", DAMAGED, None, str(exc)), Check("lexical", DAMAGED, None, "its manifest is damaged")]
+    if manifest is None:
+        state = MISSING if ws.store.report_ids() else OK
+        return [Check("search", state, None, "no index yet" if state == MISSING else ""),
+                Check("lexical", state, None)]
+    out = []
+    path = svc.dir / manifest.files.get("vectors", "")
+    try:
+        vectors = VectorIndex.load(path)
+        count = len(ws.store.problem_rows())
+        if manifest.generation != generation:
+            out.append(Check("search", STALE, manifest.generation, f"store is at generation {generation}"))
+        elif len(vectors) != count:
+            out.append(Check("search", STALE, manifest.generation, f"{len(vectors)} vectors for {count} problems"))
+        else:
+            out.append(Check("search", OK, manifest.generation, f"{len(vectors)} problems"))
+    except (OSError, RuntimeError, ValueError) as exc:
+        out.append(Check("search", DAMAGED, manifest.generation, f"{path}: {' '.join(str(exc).split())[:200]}"))
+    lex = manifest.files.get("lexical")
+    tokens = manifest.files.get("tokens")
+    try:
+        if not lex or not tokens:
+            raise OSError("not recorded in the manifest")
+        LexicalIndex.load(svc.dir / lex)
+        data = json.loads((svc.dir / tokens).read_text("utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
+            raise ValueError(f"{svc.dir / tokens}: not a tokens file")
+        state = OK if manifest.generation == generation else STALE
+        out.append(Check("lexical", state, manifest.generation))
+    except (OSError, ValueError, KeyError) as exc:
+        out.append(Check("lexical", DAMAGED, manifest.generation, " ".join(str(exc).split())[:200]))
+    return out
+
+
+def _graph_check(ws, generation: int):
+    from graph.build import GRAPH_FORMAT
+    from graph.persist import GraphFileError, load_graph
+
+    path = ws.graph.path
+    if not path.exists():
+        return Check("graph", MISSING if ws.store.report_ids() else OK, None), None
+    try:
+        G = load_graph(path)
+    except (GraphFileError, OSError) as exc:
+        return Check("graph", DAMAGED, None, " ".join(str(exc).split())[:200]), None
+    if G.graph.get("format") != GRAPH_FORMAT:
+        return Check("graph", DAMAGED, None, f"{path}: format {G.graph.get('format')!r}"), None
+    have = G.graph.get("generation")
+    state = OK if have == generation else STALE
+    return Check("graph", state, have, f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges"), G
+
+
+def _theme_checks(ws, generation: int, G) -> list[Check]:
+    from embeddings.manifest import SearchIndexError
+    from ui.service.themes import _graph_has
+
+    themes = ws.themes
+    if not themes.path.exists():
+        state = MISSING if ws.store.report_ids() else OK
+        return [Check("themes", state, None), Check("similarity", state, None)]
+    try:
+        doc = json.loads(themes.path.read_text("utf-8"))
+        if not isinstance(doc, dict) or not isinstance(doc.get("stamp"), dict):
+            raise ValueError("not a themes file")
+    except (OSError, ValueError) as exc:
+        return [Check("themes", DAMAGED, None, f"{themes.path}: {' '.join(str(exc).split())[:200]}"),
+                Check("similarity", STALE, None, "themes must be recomputed first")]
+    have = doc["stamp"].get("generation")
+    try:
+        fresh = themes._fresh(doc)
+    except SearchIndexError:
+        fresh = False
+    out = [Check("themes", OK if fresh else STALE, have, f"{len(doc.get('themes', []))} themes")]
+    if G is None:
+        out.append(Check("similarity", STALE, have, "the graph must be rebuilt first"))
+    elif not _graph_has(G, doc):
+        out.append(Check("similarity", STALE, have, "the graph lacks these themes / SIMILAR_TO edges"))
+    else:
+        out.append(Check("similarity", OK if fresh else STALE, have, f"{len(doc.get('pairs', []))} SIMILAR_TO edges"))
+    return out
+
+
+def repair(ws, checks: list[Check], progress=None) -> list[str]:
+    """Rebuild every artifact that is not ok; returns what was done (one line each). A damaged
+    store is not touched: nothing can rebuild it."""
+    from embeddings.index_sync import writing
+
+    bad = {c.name for c in checks if c.state != OK}
+    done: list[str] = []
+    with writing(ws.root):
+        if bad & {"search", "lexical"}:
+            damaged = any(c.state == DAMAGED for c in checks if c.name in ("search", "lexical"))
+            if damaged:
+                ws.search.reindex(progress=progress)
+                done.append("search: 已重建")
+            else:
+                ws.search.sync(progress=progress)
+                done.append("search: 已更新")
+        if "graph" in bad:
+            if any(c.name == "graph" and c.state == DAMAGED for c in checks):
+                ws.graph.rebuild()
+                done.append("graph: 已重建")
+            else:
+                ws.graph.sync()
+                done.append("graph: 已更新")
+        if bad & {"themes", "similarity", "graph", "search", "lexical"}:
+            ws.themes.sync(progress=progress, force="themes" in bad)
+            done.append("themes/similarity: 已更新")
+    return done
