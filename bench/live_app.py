@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium (`make browser`), never a Playwright browser download
+CHROMIUM = os.environ.get("XUNCHA_CHROMIUM", "/usr/bin/chromium")  # Debian's (`make browser`); XUNCHA_CHROMIUM: another build
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 STARTUP_SECONDS = 90

@@ -120,14 +120,19 @@ def remove_report(G: nx.MultiDiGraph, report_id: str) -> bool:
 def add_similarity(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
     """Problem -SIMILAR_TO{score}-> Problem, from embeddings; pairs naming a problem the graph does
     not hold are skipped (the report may have been removed meanwhile). Returns edges written."""
+    return add_problem_links(G, pairs, "SIMILAR_TO")
+
+
+def add_problem_links(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]], key: str) -> int:
+    """Problem -key{score}-> Problem edges (SIMILAR_TO, RECURS), each supported by both reports."""
     written = 0
     for rid_a, pid_a, rid_b, pid_b, score in pairs:
         a, b = node_id("Problem", f"{rid_a}/{pid_a}"), node_id("Problem", f"{rid_b}/{pid_b}")
         if a not in G or b not in G or a == b:
             continue
-        if not G.has_edge(a, b, "SIMILAR_TO"):
-            G.add_edge(a, b, key="SIMILAR_TO", type="SIMILAR_TO", reports=set(), spans={})
-        attrs = G.edges[a, b, "SIMILAR_TO"]
+        if not G.has_edge(a, b, key):
+            G.add_edge(a, b, key=key, type=key, reports=set(), spans={})
+        attrs = G.edges[a, b, key]
         attrs["score"] = round(float(score), 6)
         for node, rid in ((a, rid_a), (b, rid_b)):
             for span in G.nodes[node].get("spans", {}).get(rid, [])[:1]:
@@ -137,10 +142,20 @@ def add_similarity(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str,
     return written
 
 
+def set_problem_links(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]], key: str) -> int:
+    """Replace every `key` edge with `pairs`: edges from an older computation must not linger."""
+    G.remove_edges_from([(u, v, k) for u, v, k in G.edges(keys=True) if k == key])
+    return add_problem_links(G, pairs, key)
+
+
 def set_similarity(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
-    """Replace every SIMILAR_TO edge with `pairs`: edges from an older computation must not linger."""
-    G.remove_edges_from([(u, v, k) for u, v, k in G.edges(keys=True) if k == "SIMILAR_TO"])
-    return add_similarity(G, pairs)
+    """Replace every SIMILAR_TO edge with `pairs`."""
+    return set_problem_links(G, pairs, "SIMILAR_TO")
+
+
+def set_recurrence(G: nx.MultiDiGraph, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
+    """Replace every Problem -RECURS-> Problem edge (later problem -> the earlier one it repeats)."""
+    return set_problem_links(G, pairs, "RECURS")
 
 
 def set_themes(G: nx.MultiDiGraph, themes: Iterable[dict]) -> int:

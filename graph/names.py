@@ -23,7 +23,7 @@ __all__ = [
 NODE_TYPES = ("Report", "Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document",
               "Work", "Place", "Problem", "Category", "Theme")
 EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF", "HOLDS_ROLE", "CITES",
-              "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "IN_THEME")
+              "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "RECURS", "IN_THEME")
 # Mention.type (reports.entities) -> node type.
 MENTION_TYPES = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                  "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}

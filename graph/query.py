@@ -23,6 +23,7 @@ __all__ = [
     "neighbors",
     "node_summary",
     "normalize_type",
+    "overview",
     "profile",
     "public_attrs",
     "rankings",
@@ -330,6 +331,30 @@ def _supporting_units(G: nx.MultiDiGraph, node: str) -> set[str]:
         if rnode in G:
             out |= units_of(G, rnode)
     return out
+
+
+OVERVIEW_EDGE = "APPEARS_IN"  # drawn only in the overview: a person or regulation -> a unit whose report names it
+
+
+def overview(G: nx.MultiDiGraph, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The workspace at a glance, before anything is picked: every Unit and InspectionTeam, and the
+    `top` most connected People and Regulations. Returns the nodes and the links to draw: the graph's
+    own edges among them, plus an APPEARS_IN link from a person or regulation to each unit whose
+    report supports it where no direct edge says so (they meet only through problems otherwise)."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for n, d in G.nodes(data=True):
+        by_type[d.get("type")].append(n)
+    nodes = sorted(by_type["Unit"]) + sorted(by_type["InspectionTeam"])
+    for type_ in ("Person", "Regulation"):
+        nodes += sorted(by_type[type_], key=lambda n: (-G.degree(n), n))[:top]
+    present = set(nodes)
+    links = [(u, v, k) for u, v, k in G.edges(keys=True) if u in present and v in present]
+    linked = {frozenset((u, v)) for u, v, _ in links}
+    for n in nodes:
+        if G.nodes[n].get("type") in ("Person", "Regulation"):
+            links += [(n, unit, OVERVIEW_EDGE) for unit in sorted(_supporting_units(G, n))
+                      if frozenset((n, unit)) not in linked]
+    return nodes, links
 
 
 def stats(G: nx.MultiDiGraph) -> dict:

@@ -22,10 +22,12 @@ from .build import (
     label_units,
     remove_report,
     report_ids,
+    set_recurrence,
     set_similarity,
     set_themes,
 )
 from .export import export
+from .names import node_id
 from .persist import GraphFileError, load_graph, save_graph
 
 __all__ = ["GRAPH_FILE", "GraphService"]
@@ -127,6 +129,21 @@ class GraphService:
             self.save()
             return written
 
+    def set_recurrence(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
+        """Replace the RECURS edges (later problem -> the earlier problem of its unit it repeats), saved
+        only when they changed."""
+        pairs = list(pairs)
+        with self._lock:
+            current = {(u, v, round(d.get("score", 0.0), 6)) for u, v, k, d in self.graph.edges(keys=True, data=True)
+                       if k == "RECURS"}
+            wanted = {(node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}"), round(float(s), 6))
+                      for a, b, c, d, s in pairs}
+            if current == wanted:
+                return len(wanted)
+            written = set_recurrence(self.graph, pairs)
+            self.save()
+            return written
+
     def set_themes(self, themes: Iterable[dict]) -> int:
         """Replace the Theme nodes (problem clusters across units), saved with the graph."""
         with self._lock:
@@ -157,6 +174,10 @@ class GraphService:
 
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
         return query.rankings(self.graph, type, by, top)
+
+    def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The workspace at a glance (query.overview): nodes and the links to draw among them."""
+        return query.overview(self.graph, top)
 
     def stats(self) -> dict:
         return query.stats(self.graph)

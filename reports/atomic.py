@@ -1,5 +1,6 @@
 """Atomic file writes (temp file beside the target, fsync, rename): every file a workspace writes
-goes through here, so a crash leaves the old file or the new one (docs/decisions.md, "Store")."""
+goes through here, so a crash leaves the old file or the new one; the new file gets the umask's mode,
+not mkstemp's 0600 (docs/decisions.md, "Store", "Everyday use")."""
 from __future__ import annotations
 
 import json
@@ -19,7 +20,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    try:
+        os.fchmod(fd, _target_mode(path))
+    finally:
+        os.close(fd)
     try:
         yield Path(tmp)
         with open(tmp, "rb") as fh:
@@ -44,6 +48,28 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 def write_json(path: str | os.PathLike, data, *, indent: int | None = None) -> Path:
     return write_text(path, json.dumps(data, ensure_ascii=False, indent=indent,
                                        separators=None if indent else (",", ":")))
+
+
+def _target_mode(path: Path) -> int:
+    """The permission bits `path` should end with: those of the file it replaces, else 0666 less the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where Linux shows it (os.umask() can only set it,
+    which would race with other threads creating files)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -21,14 +21,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stated_counts_differ": ("the report states different problem counts: {counts}",
                              "报告前后所述问题数不一致:{counts}"),
     "stated_problems_mismatch": ("stated {stated} problems, found {found} ({leaf} leaf problems)",
-                                 "报告自述 {stated} 个问题,实际识别 {found} 个(末级问题 {leaf} 个)"),
+                                 "报告自述 {stated} 个问题,实际识别 {found} 个(按子问题计 {leaf} 条)"),
     "stated_categories_mismatch": ("stated {stated} categories, found {found}", "报告自述 {stated} 个方面,实际识别 {found} 个"),
     "category_problems_mismatch": ("category ({ordinal}) states {stated} problems, found {found}",
                                    "第 {ordinal} 类自述 {stated} 个问题,实际识别 {found} 个"),
     "rectification_items": ("the report does not list its problems: {items} headings of rectification work were "
                             "read as rectification items, not problems",
                             "报告未列出具体问题:{items} 个整改工作标题按整改事项读取,不计为问题"),
-    "legacy": ("{message}", "{message}"),  # a stored English sentence no pattern recognised (migration 3)
+    "legacy": ("{message}", "{message}"),
+    # audit findings (reports/audit.py; `truncated` above serves the audit too)
+    "count_conflict": ("the report states different problem totals: {values}", "报告前后所称问题总数不一致:{values}"),
+    "count_mismatch": ("the report states {stated} {what_en}, {found} found", "报告称{what}{stated}个,实际识别出{found}个"),
+    "status_sum": ("status counts {parts_en} add up to {total_parts}, not the stated total {stated}",
+                   "各整改状态数量之和({parts}={total_parts})与报告所称问题总数{stated}不符"),
+    "date_order": ("dates out of order: {first_key} ({first}) is after {second_key} ({second})",
+                   "日期顺序有误:{first_label}({first})晚于{second_label}({second})"),
+    "no_measures": ("problem {problem_id} has no rectification measures", "问题{problem_id}没有任何整改措施"),
+    "vague_rectification": ("the rectification of problem {problem_id} is vague (concreteness {score}): no document, "
+                            "date or count to check", "问题{problem_id}的整改措施较空泛(具体程度{score}),缺少文件、时间、数量等可核查内容"),
+    "status_contradiction": ("problem {problem_id} is reported done, yet its rectification says “{phrase}”",
+                             "问题{problem_id}被报告为已完成整改,但整改情况写有“{phrase}”"),
+  # a stored English sentence no pattern recognised (migration 3)
     # reading a file (reports/read.py)
     "no_such_file": ("no such file", "文件不存在"),
     "permission_denied": ("permission denied", "没有读取权限"),
@@ -42,6 +55,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "empty_file": ("empty file", "空文件"),
     "blank_file": ("empty file (whitespace only)", "空文件(只有空白)"),
     "no_text": ("no text found in this {fmt}", "{fmt} 文件中没有文字"),
+    # a folder's files that are not reports, and a web address given as a path (ui/service/workspace.scan)
+    "legacy_word": ("legacy Word format; save it as .docx", "旧版 Word 格式,请另存为 .docx"),
+    "image": ("an image or scan, no text to read; give the .docx/.pdf text version or run OCR first",
+              "图片/扫描件,没有可读的文字;请提供 .docx/.pdf 文字版,或先做文字识别(OCR)"),
+    "unsupported": ("not a report format (supported: {supported})", "不是可导入的报告格式(支持 {supported})"),
+    "url": ("a web address, not a file: save the page as .html in the browser first, then ingest that file",
+            "这是网址,不是文件:请先在浏览器中把网页另存为 .html 文件,再导入该文件"),
     "legacy_office": ("legacy binary Office document (.doc/.wps), not supported; save it as .docx",
                       "旧版 Word 文档(.doc/.wps)不受支持,请另存为 .docx"),
     "binary": ("binary content, not text", "二进制内容,不是文本文件"),

@@ -16,9 +16,13 @@ def resolve_type(name: str) -> str:
     return found.id
 
 
-def problem_records(store: Store, unit: str | None = None, type_: str | None = None) -> list[dict]:
+def problem_records(store: Store, unit: str | None = None, type_: str | None = None,
+                    concreteness: dict[tuple[str, str], float] | None = None) -> list[dict]:
     """Problems in store order; `unit` is a substring of the full or display name, `type_` a type's
-    Chinese name or id. Contract fields first (DESIGN.md section 6), then the evidence."""
+    Chinese name or id; `concreteness` maps (report_id, problem_id) to the rectification's
+    concreteness (reports.concreteness; null when absent). Contract fields first (DESIGN.md
+    section 6), then the evidence."""
+    concreteness = concreteness or {}
     wanted = resolve_type(type_) if type_ else None
     rows = store.problem_rows()
     parents = {(r["report_id"], r["parent_id"]) for r in rows if r["parent_id"]}
@@ -32,7 +36,7 @@ def problem_records(store: Store, unit: str | None = None, type_: str | None = N
         out.append({"report_id": r["report_id"], "problem_id": r["id"], "unit": r["unit"],
                     "unit_short": r["unit_short"], "category": r["category"], "text": r["text"],
                     "status_code": r["status_code"], "types": r["types"], "measures": r["measures"],
-                    "parent_id": r["parent_id"], "leaf": (r["report_id"], r["id"]) not in parents,
+                    "concreteness": concreteness.get((r["report_id"], r["id"])), "parent_id": r["parent_id"], "leaf": (r["report_id"], r["id"]) not in parents,
                     "type_ids": r["type_ids"], "type_evidence": r["type_evidence"]})
     return out
 

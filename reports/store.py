@@ -184,7 +184,7 @@ class Store:
         """Problems with what search needs to filter and show: unit, category, measures."""
         sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
                " r.region, r.inspector, r.start_date,"
-               " r.report_date, r.publish_date, c.title AS category FROM problems p"
+               " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
                " JOIN reports r ON r.id = p.report_id"
                " JOIN categories c ON c.report_id = p.report_id AND c.ordinal = p.category_ordinal")
         args: tuple = ()

@@ -101,6 +101,23 @@ def test_every_page_renders_without_errors(home):
         assert title in [t.value for t in at.title]
 
 
+def test_problem_counts_use_the_same_words_everywhere(home, summaries):
+    """问题 as numbered, and 条 (子问题 counted one by one) where ledger and themes count: the sidebar
+    says both, the themes page's total equals the sidebar's 条 and the ledger's rows."""
+    problems = sum(s["found"]["problems"] for s in summaries.values())
+    items = sum(s["found"]["leaf_problems"] for s in summaries.values())
+    assert items > problems  # the corpus has problems with 子问题 (省作协, 益阳)
+    at = run(new_app())
+    sidebar = [c.value for c in at.sidebar.caption]
+    assert any(f"{problems} 个问题(按子问题计 {items} 条)" in c for c in sidebar), sidebar
+    at.switch_page("views/themes.py")
+    run(at)
+    assert any(f"共 {items} 条问题归入" in c.value for c in at.caption), [c.value for c in at.caption]
+    with Workspace(home) as ws:
+        assert len(ws.ledger_rows()) == items
+    assert "末级" not in text_of(at)
+
+
 # -- search -----------------------------------------------------------------------------------
 
 def test_search_returns_results_from_several_units(home):
@@ -223,7 +240,53 @@ def test_unit_page_flags_truncation(home, summaries):
     assert "25" in warnings  # stated 25, found 7
 
 
+def test_unit_page_shows_audit_and_concreteness(home, summaries):
+    at = open_page("views/unit.py", report=report_of(summaries, "桑植"))
+    assert not at.error  # 003 has no count, date or truncation finding
+    assert {"整改核查", "重复出现的问题"} <= {s.value for s in at.subheader}
+    assert any("空泛" in e.label for e in at.expander)  # e.g. 25: "坚持精简原则,统筹安排各项会议。"
+    tables = [d.value for d in at.dataframe]
+    assert any("具体程度" in t.columns and "依据" in t.columns for t in tables)
+
+
+def test_unit_page_opens_on_the_most_complete_report(home, summaries):
+    """Not the truncated 庆阳 report: a whole one without count warnings, the largest of those."""
+    at = open_page("views/unit.py")
+    picked = at.selectbox(key="unit_pick").value
+    s = summaries[picked]
+    assert not s["truncated"] and not s["warnings"]
+    assert s["found"]["problems"] == max(x["found"]["problems"] for x in summaries.values()
+                                         if not x["truncated"] and not x["warnings"])
+    assert not at.error
+    assert any("一致" in x.value for x in at.success)
+
+
 # -- entities ---------------------------------------------------------------------------------
+
+def component_args(at: AppTest) -> list[dict]:
+    """The JSON arguments of every custom component (the graph) on the page."""
+    import json
+    out = []
+    for el in at.get("component_instance") or []:
+        out.append(json.loads(el.proto.json_args))
+    return out
+
+
+def test_entity_page_starts_with_a_workspace_overview(home, summaries):
+    at = open_page("views/entities.py")
+    assert not at.error
+    assert "工作区概览" in [s.value for s in at.subheader]
+    graphs = component_args(at)
+    assert len(graphs) == 1
+    kinds = [n["data"]["kind"] for n in graphs[0]["elements"]["nodes"]]
+    assert kinds.count("Unit") == len({s["unit"] for s in summaries.values()})
+    assert "InspectionTeam" in kinds and "Person" in kinds and "Regulation" in kinds
+    assert set(kinds) <= {"Unit", "InspectionTeam", "Person", "Regulation"}
+    labels = {e["data"]["label"] for e in graphs[0]["elements"]["edges"]}
+    assert {"被巡察", "见于"} <= labels
+    ids = {n["data"]["id"] for n in graphs[0]["elements"]["nodes"]}
+    assert all(e["data"]["source"] in ids and e["data"]["target"] in ids for e in graphs[0]["elements"]["edges"])
+
 
 def test_entity_page_graph_properties_expand_and_path(home):
     with Workspace(home) as ws:

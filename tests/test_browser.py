@@ -2,11 +2,13 @@
 headless Chromium (Debian's /usr/bin/chromium through Playwright's Python package; never
 `playwright install`). Screenshots go to tests/artifacts/ (gitignored).
 
-Run: HF_HUB_OFFLINE=1 python -m pytest tests/test_browser.py -q   (marked `browser`)
+Run: `make test-browser` (installs Chromium, then pytest -m browser), or
+HF_HUB_OFFLINE=1 python -m pytest tests/test_browser.py -q where Chromium is installed (marked `browser`).
 """
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,12 +20,18 @@ from ui.service.workspace import DEMO_CORPUS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
+# `make test` skips these without Chromium (and says so in the summary); `make test-browser` installs
+# Chromium and sets XUNCHA_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
+REQUIRED = os.environ.get("XUNCHA_REQUIRE_BROWSER") == "1"
+MISSING = f"{CHROMIUM} not found: browser tests skipped (run `make test-browser`, which installs Debian's chromium)"
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(),
-                       reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)"),
+    pytest.mark.skipif(not REQUIRED and not Path(CHROMIUM).exists(), reason=MISSING),
 ]
+if REQUIRED and not Path(CHROMIUM).exists():
+    raise RuntimeError(MISSING)
 sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
 
@@ -178,6 +186,49 @@ def test_common_problems_page_shows_unit_by_type_map(browser, demo_app):
     wait_idle(page, 1500)
     assert "“三重一大”讨论研究程序不到位" in page.inner_text("body")
     shot(page, "08_type_map_cell.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
+ENGLISH_LEFT = ("Page not found", "Upload", "per file", "No selected elements", "Drag and drop")
+
+
+def test_no_english_left_in_routes_uploader_and_graph(browser, demo_app):
+    """What Streamlit and the graph component bring in English: the /search route, the uploader's
+    drop zone, the graph's empty side panel and toolbar titles."""
+    page, watch = new_page(browser)
+    page.goto(f"{demo_app}/search?q={quote('理论学习流于形式')}")
+    page.wait_for_selector("mark.xc-hit", timeout=240_000)  # the search page, with the query carried over
+    wait_idle(page)
+    body = page.inner_text("body")
+    assert "相似问题检索" in body and not any(e in body for e in ENGLISH_LEFT), body[:500]
+
+    page.goto(f"{demo_app}/upload")
+    uploader = page.locator('[data-testid="stFileUploaderDropzone"]')
+    uploader.wait_for()
+    wait_idle(page)
+    text = uploader.inner_text()
+    assert not any(e in text for e in ENGLISH_LEFT), text
+    drawn = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stFileUploaderDropzone"] [data-testid="stMarkdownContainer"],'
+        + ' [data-testid="stFileUploaderDropzoneInstructions"] > div')]
+        .map(el => getComputedStyle(el, '::after').content)""")
+    assert any("选择文件" in c for c in drawn) and any("每个文件不超过" in c and "MB" in c for c in drawn), drawn
+    shot(page, "11_uploader_zh.png")
+
+    page.goto(f"{demo_app}/entities")
+    page.get_by_text("工作区概览").wait_for()
+    frame = page.frame_locator('iframe[title*="st_link_analysis"]')
+    frame.locator("#cy canvas").first.wait_for(timeout=60_000)
+    wait_idle(page, 2500)
+    graph_frame = next(f for f in page.frames if "st_link_analysis" in (f.url or ""))
+    panel = graph_frame.evaluate("() => document.getElementById('infopanel').innerText")
+    titles = graph_frame.evaluate("() => [...document.querySelectorAll('[title]')].map(e => e.title)")
+    assert "单击节点或连线查看详情" in graph_frame.content() and "No selected elements" not in graph_frame.content()
+    assert "No selected" not in panel and titles and all(not t.isascii() for t in titles if t != "JSON"), titles
+    nodes = graph_frame.evaluate("() => document.getElementById('cy')._cyreg.cy.nodes().map(n => n.data('kind'))")
+    assert {"Unit", "InspectionTeam", "Person", "Regulation"} <= set(nodes)
+    assert not any(e in page.inner_text("body") for e in ENGLISH_LEFT)
+    shot(page, "12_entities_overview.png")
     assert watch.dialogs == [] and watch.external == []
 
 

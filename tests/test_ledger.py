@@ -54,3 +54,13 @@ def test_cli_export_ledger_matches_reports(tmp_path):
     assert load_workbook(out).active.max_row == json.loads(proc.stdout)["rows"] + 1
     bad = xuncha("export", "ledger", str(tmp_path / "ledger.doc"), ws=ws)
     assert bad.returncode == 1 and "ledger.doc" in bad.stderr
+
+
+def test_ledger_carries_rectification_concreteness(workspace):
+    workspace.ingest([CORPUS])
+    rows = ledger_rows(workspace.store, concreteness={k: c.score for k, c in workspace.concreteness().items()})
+    by_key = {(r["unit"], r["problem_id"]): r for r in rows}
+    # 益阳 4.3: two dated 《》 documents issued, a coverage rate; 桑植 25: "坚持精简原则,统筹安排各项会议。"
+    assert by_key[("中共益阳市文化旅游广电体育局党组", "4.3")]["concreteness"] > 0.6
+    assert by_key[("中共政协桑植县委员会党组", "25")]["concreteness"] < 0.1
+    assert all(r["concreteness"] is None or 0.0 <= r["concreteness"] <= 1.0 for r in rows)

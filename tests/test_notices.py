@@ -76,7 +76,7 @@ def test_migration_converts_english_warnings_stored_before_codes(tmp_path):
                                           "category_problems_mismatch", "legacy"]
     assert [w.english() for w in warnings] == old  # the conversion loses nothing
     assert warnings[2] == Notice("stated_counts_differ", {"counts": [12, 13]})
-    assert warnings[3].chinese() == "报告自述 25 个问题,实际识别 7 个(末级问题 9 个)"
+    assert warnings[3].chinese() == "报告自述 25 个问题,实际识别 7 个(按子问题计 9 条)"
 
 
 def test_an_error_names_its_file_in_both_languages():

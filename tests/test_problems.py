@@ -134,8 +134,11 @@ def test_problems_json_contract_and_filters(cli_ws):
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert len(rows) == 159
-    keys = {"report_id", "problem_id", "unit", "unit_short", "category", "text", "status_code", "types", "measures"}
+    keys = {"report_id", "problem_id", "unit", "unit_short", "category", "text", "status_code", "types", "measures",
+            "concreteness"}
     assert all(keys <= set(r) for r in rows)
+    scored = [r["concreteness"] for r in rows if r["concreteness"] is not None]
+    assert len(scored) >= 100 and all(0.0 <= c <= 1.0 for c in scored) and max(scored) > 0.5
     assert {r["unit_short"] for r in rows} == CORPUS_NAMES
     assert all(1 <= len(r["types"]) <= 2 for r in rows if r["leaf"])
     by_type = json.loads(xuncha("problems", "--json", "--type", "三重一大", ws=cli_ws).stdout)

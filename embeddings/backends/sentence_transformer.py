@@ -109,10 +109,14 @@ class SentenceTransformerEncoder(Encoder):
 
 
 def _load(path: Path):
+    """Load quietly: transformers' own "Loading weights" bar (English, for a load that takes well
+    under a second from local files) would otherwise land on every command's stderr."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
     if not path.is_dir():
         raise FileNotFoundError(f"model directory not found: {path}")
+    hf_logging.disable_progress_bar()
     return SentenceTransformer(str(path), device="cpu", local_files_only=True)
 
 

@@ -143,13 +143,20 @@ _LABEL_RE = re.compile(r"(?P<label>责任编辑|编辑|联系人|联系电话)\s
 _LABEL_ROLES = {"责任编辑": "编辑", "编辑": "编辑", "联系人": "联系人", "联系电话": "联系人"}
 
 
+PAGE_CREDIT = "page"  # attrs["credit"]: the web page's editor, named in its byline, not in the report
+
+
 def _labelled_people(text: str, seg: _Segmentation) -> list[Mention]:
-    """编辑:谢航 (web-page editor), 联系电话:蔡毅 (contact person)."""
+    """编辑:谢航 (web-page editor, marked as the page's credit), 联系电话:蔡毅 (contact person)."""
     people = []
     for m in _LABEL_RE.finditer(text):
         end = _name_at(text, m.end(), seg, strict=False)
         if end is not None:
-            people.append(_person(text, m.end(), end, _LABEL_ROLES[m.group("label")], None))
+            role = _LABEL_ROLES[m.group("label")]
+            person = _person(text, m.end(), end, role, None)
+            if role == "编辑":
+                person.attrs["credit"] = PAGE_CREDIT
+            people.append(person)
     return people
 
 

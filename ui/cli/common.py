@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,8 +14,92 @@ import click
 
 from reports.notices import XunchaError
 
-__all__ = ["StageBars", "UserError", "emit_json", "existing_workspace", "json_option", "open_workspace",
-           "workspace_option"]
+__all__ = ["StageBars", "UserError", "XunchaGroup", "emit_json", "existing_workspace", "json_option",
+           "open_workspace", "translate_usage", "workspace_option"]
+
+
+# -- Chinese help and usage errors (click's own words are English and not configurable per app) -----
+
+_HELP_WORDS = {
+    "Show this message and exit.": "显示本帮助并退出。",
+    "Show the version and exit.": "显示版本并退出。",
+}
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_SUFFIXES = [(re.compile(r"\[default: ([^\]]*)\]"), r"[默认:\1]"), (re.compile(r"\[required\]"), "[必填]"),
+             (re.compile(r"\[env var: ([^\]]*)\]"), r"[环境变量:\1]")]
+
+
+class ZhHelpFormatter(click.HelpFormatter):
+    """click's help layout with Chinese headings and option notes."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, prefix="用法:")
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_HEADINGS.get(heading, heading))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        out = []
+        for term, text in rows:
+            text = _HELP_WORDS.get(text, text)
+            for pattern, repl in _SUFFIXES:
+                text = pattern.sub(repl, text)
+            out.append((term, text))
+        super().write_dl(out, col_max, col_spacing)
+
+
+class XunchaContext(click.Context):
+    formatter_class = ZhHelpFormatter
+
+
+class XunchaCommand(click.Command):
+    context_class = XunchaContext
+
+
+class XunchaGroup(click.Group):
+    """The root group: its context, and every command's registered or declared under it, formats
+    help in Chinese."""
+
+    context_class = XunchaContext
+    command_class = XunchaCommand
+    group_class = type  # sub-groups declared with @cli.group() are XunchaGroups too
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        _chinese_contexts(cmd)
+        super().add_command(cmd, name)
+
+
+def _chinese_contexts(cmd: click.Command) -> None:
+    cmd.context_class = XunchaContext
+    for sub in getattr(cmd, "commands", {}).values():
+        _chinese_contexts(sub)
+
+
+# click's usage errors -> Chinese (the one-line message the contract asks for; exit code 1).
+_USAGE = [
+    (re.compile(r"Missing argument '([^']+)'\.?"), "缺少参数 {0}"),
+    (re.compile(r"Missing option '([^']+)'\.?"), "缺少选项 {0}"),
+    (re.compile(r"No such option:? '?([^'\s]+?)'?\.?( Did you mean '?([^'\s]+?)'?\?)?"), "没有这个选项:{0}"),
+    (re.compile(r"No such command '([^']+)'\.?(?: Did you mean '([^']+)'\?)?"), "没有这个命令:{0}"),
+    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "多余的参数:{0}"),
+    (re.compile(r"Invalid value for '([^']+)': (.+)"), "参数 {0} 的值无效:{1}"),
+    (re.compile(r"Option '([^']+)' requires an argument\.?"), "选项 {0} 需要一个值"),
+    (re.compile(r"Missing command\.?"), "缺少命令"),
+]
+
+
+def translate_usage(message: str) -> str:
+    """A click usage error in Chinese where it is one of the common ones; otherwise as it is."""
+    for pattern, template in _USAGE:
+        m = pattern.fullmatch(message.strip())
+        if m:
+            text = template.format(*m.groups())
+            hint = m.group(3) if pattern.pattern.startswith("No such option") else (
+                m.group(2) if pattern.pattern.startswith("No such command") else None)
+            if hint:
+                text += f"(是否想用 {hint}?)"
+            return text
+    return message
 
 
 class UserError(click.ClickException):
@@ -39,11 +124,16 @@ def emit_json(data: Any) -> None:
 def workspace_option(fn: Callable) -> Callable:
     return click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
                         default=None, envvar="XUNCHA_HOME",
-                        help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")(fn)
+                        help="工作区目录(默认 ./workspace,或环境变量 XUNCHA_HOME)。")(fn)
 
 
 def json_option(fn: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")(fn)
+    return click.option("--json", "as_json", is_flag=True, help="在标准输出打印机器可读的 JSON(键名见 docs/cli.md)。")(fn)
+
+
+# The stages services report progress for, as the bars name them.
+STAGES = {"ingest": "导入", "导入": "导入", "scan": "检查", "embed": "向量编码", "lexical": "分词索引",
+          "index": "向量索引", "tokenize": "分词", "save": "保存", "graph": "知识图谱", "themes": "共性问题"}
 
 
 class StageBars:
@@ -57,7 +147,8 @@ class StageBars:
         from tqdm import tqdm
         bar = self.bars.get(stage)
         if bar is None:
-            bar = self.bars[stage] = tqdm(total=total, desc=stage, file=sys.stderr, disable=None, leave=False)
+            bar = self.bars[stage] = tqdm(total=total, desc=STAGES.get(stage, stage), file=sys.stderr, disable=None,
+                                          leave=False)
         bar.total = total
         bar.n = done
         bar.refresh()

@@ -11,11 +11,11 @@ __all__ = ["doctor"]
 
 
 @click.command()
-@click.option("--repair", is_flag=True, help="Rebuild every derived artifact that is stale, damaged or missing.")
+@click.option("--repair", is_flag=True, help="重建所有过期、损坏或缺失的派生数据(索引、图谱、主题)。")
 @json_option
 @workspace_option
 def doctor(repair: bool, as_json: bool, workspace: Path | None) -> None:
-    """Check the workspace: store integrity, search index, graph, themes (exit 1 if unhealthy)."""
+    """检查工作区:数据库完整性、检索索引、图谱、主题(不健康时退出码为 1)。"""
     from ui.service import doctor as doc
 
     with existing_workspace(workspace) as ws:

@@ -11,6 +11,7 @@ import click
 
 from reports.notices import XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
+from ui.service.text import EDGE_LABELS, shorten, type_label
 
 __all__ = ["graph"]
 
@@ -27,6 +28,25 @@ def _service(workspace: Path | None) -> Iterator:
         yield ws.graph
 
 
+def node_label(G, node: str) -> str:
+    """A node as people read it: a problem by its text (and unit), a report by its unit, anything else
+    by its type and name; never the internal id."""
+    d = G.nodes[node] if node in G else {}
+    t = d.get("type")
+    if t == "Problem":
+        where = d.get("unit_short") or d.get("unit") or ""
+        return f"问题 {d.get('problem_id', '')}{f'({where})' if where else ''}:{shorten(d.get('text') or d.get('name'), 60)}"
+    if t == "Report":
+        return f"通报:{d.get('unit') or d.get('name') or node}"
+    if t == "Category":
+        return f"问题类别:{shorten(d.get('name'), 40)}"
+    return f"{type_label(t)}:{d.get('name') or node}"
+
+
+def edge_label(edge: str) -> str:
+    return EDGE_LABELS.get(edge, edge)
+
+
 def _resolve(service, name: str, type_: str | None) -> str:
     try:
         return service.resolve(name, type_)
@@ -36,109 +56,118 @@ def _resolve(service, name: str, type_: str | None) -> str:
 
 @click.group()
 def graph() -> None:
-    """Query and export the knowledge graph of units, people, teams, regulations and problems."""
+    """查询和导出知识图谱(单位、人员、巡察组、法规、问题之间的关系)。"""
 
 
 @graph.command()
 @click.argument("name")
-@click.option("--type", "type_", default=None, help="Node type of NAME (Person, Unit, Regulation, …).")
-@click.option("--edge-type", "edge_types", multiple=True, help="Only these edge types (repeatable).")
-@click.option("--neighbor-type", "neighbor_types", multiple=True, help="Only neighbours of these types.")
+@click.option("--type", "type_", default=None, help="NAME 的节点类型(Person、Unit、Regulation…,或中文:人员、单位…)。")
+@click.option("--edge-type", "edge_types", multiple=True, help="只看这些关系类型(可重复,如 HOLDS_ROLE)。")
+@click.option("--neighbor-type", "neighbor_types", multiple=True, help="只看这些类型的相邻节点(可重复)。")
 @_common
 def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbor_types: tuple[str, ...],
               workspace: Path | None, as_json: bool) -> None:
-    """Nodes linked to NAME, one line per edge."""
+    """与 NAME 相连的节点,每条关系一行(问题显示原文,不显示编号)。"""
     with _service(workspace) as service:
         node = _resolve(service, name, type_)
         rows = service.neighbors(node, neighbor_types or None, edge_types or None)
         if as_json:
             emit_json({"node": service.profile(node), "neighbors": rows})
             return
-    click.echo(node)
-    for r in rows:
-        arrow = "->" if r["direction"] == "out" else "<-"
-        extra = r["edge_attrs"].get("role") or r["edge_attrs"].get("score") or ""
-        click.echo(f"  {arrow} {r['edge']:<13} {r['id']}  {extra}".rstrip())
+        G = service.graph
+        click.echo(node_label(G, node))
+        for r in rows:
+            arrow = "→" if r["direction"] == "out" else "←"
+            extra = r["edge_attrs"].get("role") or r["edge_attrs"].get("score") or ""
+            click.echo(f"  {arrow} {edge_label(r['edge'])}  {node_label(G, r['id'])}  {extra}".rstrip())
+        if not rows:
+            click.echo("  (没有相连的节点)")
 
 
 @graph.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--type-a", default=None, help="Node type of A.")
-@click.option("--type-b", default=None, help="Node type of B.")
-@click.option("--avoid", multiple=True, help="Node types the path may not pass through (e.g. Place).")
+@click.option("--type-a", default=None, help="A 的节点类型。")
+@click.option("--type-b", default=None, help="B 的节点类型。")
+@click.option("--avoid", multiple=True, help="路径不得经过的节点类型(可重复,如 Place)。")
 @_common
 def path(a: str, b: str, type_a: str | None, type_b: str | None, avoid: tuple[str, ...],
          workspace: Path | None, as_json: bool) -> None:
-    """The shortest chain of edges between A and B (direction ignored)."""
+    """A 与 B 之间最短的关联路径(不计方向)。"""
     with _service(workspace) as service:
         start, end = _resolve(service, a, type_a), _resolve(service, b, type_b)
         result = service.shortest_path(start, end, avoid)
-    if as_json:
-        emit_json(result)
-        return
-    nodes = [n["id"] for n in result["nodes"]]
-    click.echo(nodes[0])
-    for here, there in itertools.pairwise(nodes):
-        steps = [f"-{e['type']}->" if e["source"] == here else f"<-{e['type']}-" for e in result["edges"]
-                 if {e["source"], e["target"]} == {here, there}]
-        click.echo(f"  {' '.join(steps)} {there}")
+        if as_json:
+            emit_json(result)
+            return
+        G = service.graph
+        nodes = [n["id"] for n in result["nodes"]]
+        click.echo(node_label(G, nodes[0]))
+        for here, there in itertools.pairwise(nodes):
+            steps = [f"-{edge_label(e['type'])}→" if e["source"] == here else f"←{edge_label(e['type'])}-"
+                     for e in result["edges"] if {e["source"], e["target"]} == {here, there}]
+            click.echo(f"  {' '.join(steps)} {node_label(G, there)}")
 
 
 @graph.command()
 @_common
 def stats(workspace: Path | None, as_json: bool) -> None:
-    """Counts of nodes and edges by type."""
+    """按类型统计节点和关系数。"""
     with _service(workspace) as service:
         data = service.stats()
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['nodes']} nodes, {data['edges']} edges, {data['reports']} reports")
-    for kind in ("nodes_by_type", "edges_by_type"):
-        for key, count in data[kind].items():
-            click.echo(f"  {key:<15} {count}")
+    click.echo(f"{data['nodes']} 个节点,{data['edges']} 条关系,来自 {data['reports']} 份报告")
+    click.echo("节点:")
+    for key, count in data["nodes_by_type"].items():
+        click.echo(f"  {type_label(key)}\t{count}")
+    click.echo("关系:")
+    for key, count in data["edges_by_type"].items():
+        click.echo(f"  {edge_label(key)}\t{count}")
 
 
 @graph.command()
 @click.argument("name")
-@click.option("--type", "type_", default=None, help="Node type of NAME.")
+@click.option("--type", "type_", default=None, help="NAME 的节点类型。")
 @_common
 def show(name: str, type_: str | None, workspace: Path | None, as_json: bool) -> None:
-    """One node: attributes, degree by edge type, supporting reports."""
+    """一个节点:属性、各类关系数、来源报告。"""
     with _service(workspace) as service:
         data = service.profile(_resolve(service, name, type_))
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data['id']}  ({data['type']})")
+    click.echo(f"{data.get('name') or data['id']}({type_label(data['type'])})")
     for key, value in data["attrs"].items():
         click.echo(f"  {key}: {value}")
-    click.echo(f"  degree: {data['degree']}")
+    click.echo(f"  关系数: {data['degree']}")
 
 
 @graph.command()
 @click.argument("type_", metavar="TYPE")
-@click.option("--by", type=click.Choice(["degree", "reports", "units"]), default="degree", show_default=True)
-@click.option("--top", type=int, default=20, show_default=True)
+@click.option("--by", type=click.Choice(["degree", "reports", "units"]), default="degree", show_default=True,
+              help="排序依据:关系数(degree)、来源报告数(reports)或涉及单位数(units)。")
+@click.option("--top", type=click.IntRange(1, 1000), default=20, show_default=True, help="显示前几名。")
 @_common
 def rank(type_: str, by: str, top: int, workspace: Path | None, as_json: bool) -> None:
-    """The most connected nodes of TYPE."""
+    """TYPE 类型中关联最多的节点。"""
     with _service(workspace) as service:
         rows = service.rankings(type_, by, top)
-    if as_json:
-        emit_json(rows)
-        return
-    for r in rows:
-        click.echo(f"{r['score']:>5}  {r['id']}")
+        if as_json:
+            emit_json(rows)
+            return
+        for r in rows:
+            click.echo(f"{r['score']:>5}  {node_label(service.graph, r['id'])}")
 
 
 @graph.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["graphml", "json", "neo4j"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["graphml", "json", "neo4j"]), required=True,
+              help="GraphML、node-link JSON,或 Neo4j 导入用的 CSV。")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @_common
 def export_cmd(fmt: str, directory: Path, workspace: Path | None, as_json: bool) -> None:
-    """Write the graph into DIRECTORY as GraphML, node-link JSON or Neo4j import CSV."""
+    """把知识图谱写入 DIRECTORY 目录,并列出写了哪些文件。"""
     with _service(workspace) as service:
         try:
             files = service.export(fmt, directory)
@@ -149,5 +178,6 @@ def export_cmd(fmt: str, directory: Path, workspace: Path | None, as_json: bool)
         emit_json({"format": fmt, "files": [str(f) for f in files], "nodes": counts["nodes"],
                "edges": counts["edges"]})
         return
+    click.echo(f"已导出知识图谱({fmt},{counts['nodes']} 个节点,{counts['edges']} 条关系)到 {directory}:")
     for f in files:
-        click.echo(str(f))
+        click.echo(f"  {f}")

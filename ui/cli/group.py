@@ -9,15 +9,28 @@ from pathlib import Path
 import click
 
 from reports.notices import XunchaError
-from ui.cli.common import StageBars, UserError, emit_json, json_option, open_workspace, workspace_option
+from ui.cli.common import (
+    StageBars,
+    UserError,
+    XunchaGroup,
+    emit_json,
+    json_option,
+    open_workspace,
+    translate_usage,
+    workspace_option,
+)
 
 __all__ = ["cli", "main", "run"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xuncha")
+# Help at a fixed width: Chinese wraps badly at 80 columns, and docs/cli.md is rendered from it.
+@click.group(cls=XunchaGroup, context_settings={"help_option_names": ["-h", "--help"], "terminal_width": 100,
+                                                "max_content_width": 100})
+@click.version_option(package_name="xuncha", message="%(prog)s %(version)s", help="显示版本并退出。")
 def cli() -> None:
-    """xuncha: knowledge graph and semantic search over 巡视/巡察整改 reports."""
+    """xuncha 巡查:巡视/巡察整改情况通报的知识图谱与语义检索。
+
+    命令名为英文,输出与提示为中文;加 --json 输出机器可读的 JSON(键名见 docs/cli.md)。"""
 
 
 def _parse_file(file: Path):
@@ -35,7 +48,7 @@ def _parse_file(file: Path):
 @json_option
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
-    """Parse one report file and print what was found (no workspace needed)."""
+    """解析一个报告文件并显示识别结果(不需要工作区)。"""
     from reports.serialize import report_to_json
     data = report_to_json(_parse_file(file))
     if as_json:
@@ -46,16 +59,23 @@ def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
 
 def _print_parse_summary(d: dict) -> None:
     i = d["inspection"]
-    click.echo(f"{d['report_id']}  {d['title'] or '(no title)'}")
-    click.echo(f"  unit: {d['unit']} ({d['unit_short']}), {d['level'] or '?'}级, {d['region'] or ''}")
-    click.echo(f"  inspection: {i['kind']} by {i['inspector']}, {i['start']} – {i['end']}, feedback {i['feedback']}")
-    stated = {k: v for k, v in d["stated"].items() if v is not None}
-    click.echo(f"  stated: {stated}")
-    click.echo(f"  found: {d['found']}")
+    click.echo(f"{d['report_id']}  {d['title'] or '(无标题)'}")
+    click.echo(f"  单位:{d['unit'] or '未识别'}({d['unit_short'] or '—'}),"
+               f"{(d['level'] or '?') + '级'},{d['region'] or '地区未识别'}")
+    click.echo(f"  {i['kind'] or '巡察'}:{i['inspector'] or '巡察组未识别'},{_or_dash(i['start'])} 至 {_or_dash(i['end'])},"
+               f"反馈 {_or_dash(i['feedback'])}")
+    stated = d["stated"].get("problems")
+    click.echo(f"  问题数:报告自述 {_or_dash(stated)},识别 {d['found']['problems']}"
+               f"(按子问题计 {d['found']['leaf_problems']} 条),方面 {d['found']['categories']} 个")
     for c in d["categories"]:
-        click.echo(f"  ({c['ordinal']}) {c['title']}: {len(c['problems'])} problems")
+        click.echo(f"  ({c['ordinal']}) {c['title']}:{len(c['problems'])} 个问题")
     for w in d["warning_codes"]:
-        click.echo(f"  提示:{w['message']}", err=True)
+        click.echo(f"  注意:{w['message']}", err=True)
+
+
+def _or_dash(value) -> str:
+    """Absent values as a dash, never Python's None."""
+    return "—" if value in (None, "") else str(value)
 
 
 @cli.command()
@@ -63,19 +83,47 @@ def _print_parse_summary(d: dict) -> None:
 @json_option
 @workspace_option
 def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
-    """Entities in one report file: people with roles, bodies, teams, 《》 titles, document numbers."""
+    """一个报告文件中的实体:人员及职务、机构、巡察组、《》标题、文号;每个实体一行,列出全部出现位置。"""
     from ui.service.workspace import report_mentions
     report = _parse_file(file)
     known = len(report.warnings)
-    rows = group_mentions(report_mentions(report))  # within the entity limits (docs/decisions.md)
-    for warning in report.warnings[known:]:        # what those limits cut
-        click.echo(f"warning: {file}: {warning.chinese()}", err=True)
+    mentions = report_mentions(report)  # within the entity limits (docs/decisions.md)
+    for warning in report.warnings[known:]:  # what those limits cut
+        click.echo(f"注意:{file}:{warning.chinese()}", err=True)
     if as_json:
-        emit_json(rows)
+        emit_json(group_mentions(mentions))
         return
-    for row in rows:
-        role = f" ({row['role']})" if row["role"] else ""
-        click.echo(f"{row['type']:<16} {row['canonical']}{role}  ×{len(row['spans'])}")
+    _print_entities(mentions)
+
+
+MENTION_TYPES = {"person": "人员", "organization": "机构", "inspection_team": "巡察组", "regulation": "党内法规",
+                 "document": "文件", "work": "作品/刊物", "place": "地区"}
+
+
+def _print_entities(mentions: list) -> None:
+    """One line per entity (type + canonical name): how often, every spelling and role, where.
+    A web page's editor credit (编辑:谢航) is listed apart, not counted as a person of the report."""
+    from reports.entities import PAGE_CREDIT
+    entities: dict[tuple[str, str], list] = {}
+    credits = []
+    for m in mentions:
+        if m.attrs.get("credit") == PAGE_CREDIT:
+            credits.append(m)
+        else:
+            entities.setdefault((m.type, m.canonical), []).append(m)
+    counts: dict[str, int] = {}
+    for (type_, canonical), ms in entities.items():
+        counts[type_] = counts.get(type_, 0) + 1
+        names = [n for n in dict.fromkeys(m.name for m in ms) if n != canonical]
+        roles = list(dict.fromkeys(r for m in ms if m.role for r in m.role.split("、")))
+        spans = ",".join(f"{m.span[0]}-{m.span[1]}" for m in sorted(ms, key=lambda m: m.span))
+        extra = (f"({'、'.join(roles)})" if roles else "") + (f" 又作:{'、'.join(names)}" if names else "")
+        click.echo(f"{MENTION_TYPES.get(type_, type_)}\t{canonical}{extra}\t{len(ms)} 处:{spans}")
+    summary = ",".join(f"{MENTION_TYPES.get(t, t)} {n}" for t, n in counts.items())
+    if credits:
+        names = "、".join(dict.fromkeys(f"{m.name}({m.role})" for m in credits))
+        click.echo(f"网页署名(不计为报告中的人员):{names}")
+    click.echo(f"共 {len(entities)} 个实体:{summary or '无'}", err=True)
 
 
 def group_mentions(mentions: list) -> list[dict]:
@@ -92,7 +140,7 @@ def group_mentions(mentions: list) -> list[dict]:
 
 no_sync_option = click.option(
     "--no-sync", is_flag=True,
-    help="Only update the store; the graph and the search index catch up on their next use.")
+    help="只写入数据库;知识图谱和检索索引在下次使用时再更新。")
 
 
 def sync_workspace(ws, stored: int | None = None) -> None:
@@ -119,16 +167,21 @@ def sync_workspace(ws, stored: int | None = None) -> None:
 @json_option
 @workspace_option
 def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path | None) -> None:
-    """Ingest report files or folders (idempotent: the same text is skipped)."""
+    """导入报告文件或文件夹(txt、docx、pdf、html)。
+
+    同一内容只导入一次(重复的跳过);文件夹里不能导入的文件(旧版 .doc、图片/扫描件等)逐个列出原因。
+    网页请先另存为 .html 再导入。"""
     ws = open_workspace(workspace)
     bars = StageBars()
     from embeddings.index_sync import writing
 
+    counts = dict.fromkeys(("ingested", "duplicate", "skipped", "error"), 0)
+    outcomes: list = []
     try:
         with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
             outcomes = ws.ingest(paths, progress=bars)
             bars.close()
-            counts = {s: sum(o.status == s for o in outcomes) for s in ("ingested", "duplicate", "error")}
+            counts = {s: sum(o.status == s for o in outcomes) for s in counts}
             if not no_sync:  # even after duplicates only: finishes a sync an earlier run did not
                 sync_workspace(ws, counts["ingested"])
     except UserError as exc:
@@ -137,7 +190,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     finally:
         ws.close()
     _print_outcomes(outcomes, counts, as_json)
-    if counts["error"] and not (counts["ingested"] or counts["duplicate"]):
+    if (counts["error"] or counts["skipped"]) and not (counts["ingested"] or counts["duplicate"]):
         sys.exit(1)
 
 
@@ -147,9 +200,28 @@ def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool) -> No
         emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts})
     else:
         for o in outcomes:
-            click.echo(o.line(), err=o.status == "error")
-        click.echo(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate, {counts['error']} error",
-                   err=True)
+            for n, line in enumerate(outcome_lines(o)):
+                click.echo(line, err=o.status in ("error", "skipped") or n > 0)
+        click.echo(f"已导入 {counts['ingested']} 份,重复 {counts['duplicate']} 份,"
+                   f"跳过 {counts['skipped']} 个文件,出错 {counts['error']} 个", err=True)
+
+
+OUTCOME_WORDS = {"ingested": "已导入", "duplicate": "重复", "skipped": "已跳过", "error": "出错"}
+
+
+def outcome_lines(o) -> list[str]:
+    """What happened to one file, in Chinese: the outcome line, then one 注意 line per warning the
+    reader should act on (a truncated text, counts that disagree)."""
+    word = OUTCOME_WORDS.get(o.status, o.status)
+    if o.status in ("skipped", "error"):
+        return [f"{word}  {o.path}:{o.chinese()}"]
+    found = o.found or {}
+    detail = f"{found.get('problems', 0)} 个问题" if found else ""
+    if o.status == "duplicate":
+        detail = "与库中已有报告相同,未重复导入"
+    lines = [f"{word}  {o.path}  [{o.report_id}] {o.unit or '单位未识别'} {detail}".rstrip()]
+    lines += [f"    注意:{w.chinese()}" for w in o.warnings if o.status == "ingested"]
+    return lines
 
 
 @cli.command()
@@ -158,7 +230,7 @@ def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool) -> No
 @json_option
 @workspace_option
 def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None) -> None:
-    """Remove a report and everything only it supported."""
+    """删除一份报告,以及只由它支持的实体和检索条目。"""
     ws = open_workspace(workspace)
     removed = ws.remove(report_id)
     if removed and not no_sync:
@@ -169,39 +241,43 @@ def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None)
     if as_json:
         emit_json({"removed": report_id})
     else:
-        click.echo(f"removed {report_id}")
+        click.echo(f"已删除 {report_id}")
 
 
 @cli.command()
 @json_option
 @workspace_option
 def reports(as_json: bool, workspace: Path | None) -> None:
-    """List stored reports with stated and found counts."""
+    """列出已导入的报告:单位、巡察组、问题数(识别 / 报告自述)。"""
     ws = open_workspace(workspace)
     rows = ws.reports()
     ws.close()
     if as_json:
         emit_json(rows)
         return
+    if not rows:
+        click.echo("工作区中还没有报告(xuncha ingest 路径)。", err=True)
     for r in rows:
-        flag = " [truncated]" if r["truncated"] else ""
-        click.echo(f"{r['report_id']}  {r['unit_short'] or r['unit']}  {r['inspector'] or ''}  "
-                   f"found {r['found']['problems']} / stated {r['stated'].get('problems')}{flag}")
+        stated = r["stated"].get("problems")
+        flags = (["正文不完整"] if r["truncated"] else []) + ([f"{len(r['warnings'])} 条提示"] if r["warnings"] else [])
+        click.echo(f"{r['report_id']}  {r['unit_short'] or r['unit'] or '单位未识别'}  {r['inspector'] or '—'}  "
+                   f"识别 {r['found']['problems']} 个问题 / 自述 {_or_dash(stated)}"
+                   + (f"  [{';'.join(flags)}]" if flags else ""))
 
 
 @cli.group()
 def export() -> None:
-    """Export records (the graph has its own: `xuncha graph export`)."""
+    """导出数据(知识图谱另见 xuncha graph export)。"""
 
 
 @export.command("ledger")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default=None,
-              help="Default: from the file's suffix.")
+              help="文件格式;默认按文件扩展名判断。")
 @json_option
 @workspace_option
 def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | None) -> None:
-    """The problem ledger (问题台账): one row per leaf problem, CSV (UTF-8 BOM) or XLSX."""
+    """问题台账:每条问题一行(有子问题的按子问题逐条列出),CSV(UTF-8 BOM)或 XLSX。"""
     from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError("ledger_suffix", path=str(file))
@@ -215,17 +291,19 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
     if as_json:
         emit_json({"path": str(file), "rows": len(rows)})
     else:
-        click.echo(f"{len(rows)} problems written to {file}", err=True)
+        click.echo(f"已写入 {file}:{len(rows)} 条问题", err=True)
 
 
 def _register_subcommands() -> None:
+    from ui.cli.audit import COMMANDS as AUDIT_COMMANDS
     from ui.cli.doctor import doctor
     from ui.cli.graph import graph
     from ui.cli.problems import COMMANDS as PROBLEM_COMMANDS
     from ui.cli.search import reindex, search, similar
     from ui.cli.themes import COMMANDS as THEME_COMMANDS
     from ui.cli.web import ui
-    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, ui, doctor):
+    for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, *AUDIT_COMMANDS, ui,
+                    doctor):
         cli.add_command(command)
 
 
@@ -251,13 +329,16 @@ def _run(args: list[str], root: Path) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        click.echo("aborted", err=True)
+        click.echo("已中止", err=True)
+        return 1
+    except click.UsageError as exc:
+        click.echo(f"xuncha:{translate_usage(exc.format_message())}(xuncha --help 查看用法)", err=True)
         return 1
     except click.ClickException as exc:
-        click.echo(f"xuncha: {exc.format_message()}", err=True)
+        click.echo(f"xuncha:{exc.format_message()}", err=True)
         return 1
     except XunchaError as exc:  # a user error a command did not wrap: still one Chinese line
-        click.echo(f"xuncha: {exc.chinese()}", err=True)
+        click.echo(f"xuncha:{exc.chinese()}", err=True)
         return 1
     except BrokenPipeError:
         return 0

@@ -9,13 +9,13 @@ from ui.cli.common import UserError, emit_json, existing_workspace, json_option,
 
 
 @click.command()
-@click.option("--unit", help="Unit (full or display name, substring).")
-@click.option("--type", "type_", metavar="TYPE", help="Problem type, by Chinese name or id.")
-@click.option("--types", "list_types", is_flag=True, help="List the problem types instead.")
+@click.option("--unit", help="单位(全称或简称,可为部分名称)。")
+@click.option("--type", "type_", metavar="TYPE", help="问题类型,中文名称或编号。")
+@click.option("--types", "list_types", is_flag=True, help="改为列出问题类型分类表。")
 @json_option
 @workspace_option
 def problems(unit: str | None, type_: str | None, list_types: bool, as_json: bool, workspace: Path | None) -> None:
-    """List stored problems (filter by --unit and --type), or the type taxonomy with --types."""
+    """列出库中全部问题(可按 --unit、--type 筛选);加 --types 列出问题类型分类表。"""
     from reports.notices import XunchaError
     from reports.problem_list import problem_records
     from reports.problemtypes import taxonomy
@@ -32,7 +32,7 @@ def problems(unit: str | None, type_: str | None, list_types: bool, as_json: boo
         return
     with existing_workspace(workspace) as ws:
         try:
-            rows = problem_records(ws.store, unit=unit, type_=type_)
+            rows = problem_records(ws.store, unit=unit, type_=type_, concreteness=ws.concreteness_scores())
         except XunchaError as exc:
             raise UserError.of(exc) from None
     if as_json:

@@ -16,12 +16,12 @@ __all__ = ["COMMANDS", "reindex", "search", "similar"]
 
 def _model_option(fn: Callable) -> Callable:
     return click.option("--model", default=None, metavar="M",
-                        help="Embedding model (default: the one the index was built with).")(fn)
+                        help="向量模型(默认:建索引时用的模型)。")(fn)
 
 
 def _k_option(fn: Callable) -> Callable:
     return click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True,
-                        help="Number of results.")(fn)
+                        help="返回结果数。")(fn)
 
 
 @contextmanager
@@ -48,25 +48,25 @@ def _print_hits(hits: list[dict], header: str | None = None) -> None:
     if header:
         click.echo(header)
     if not hits:
-        click.echo("  (no results)")
+        click.echo("  (没有结果)")
     for h in hits:
         text = h["text"] if len(h["text"]) <= 80 else h["text"][:80] + "…"
         click.echo(f"{h['rank']:>3}. {h['score']:.4f}  {h.get('unit_short') or h['unit'] or ''}  "
-                   f"[{h['report_id']} {h['problem_id']}]  {text}")
+                   f"[{h['report_id']} 问题 {h['problem_id']}]  {text}")
 
 
 def _filter_options(fn: Callable) -> Callable:
     options = [
-        click.option("--unit", help="Unit (full or short name, substring)."),
-        click.option("--level", help="Level: 省, 市 or 县."),
-        click.option("--region", help="Region (substring, e.g. 张家界)."),
-        click.option("--year", type=int, help="Year of the inspection."),
-        click.option("--category", help="Category title (substring)."),
-        click.option("--kind", type=click.Choice(["巡视", "巡察"]), help="巡视 or 巡察."),
+        click.option("--unit", help="单位(全称或简称,可只写一部分)。"),
+        click.option("--level", help="层级:省、市或县。"),
+        click.option("--region", help="地区(可只写一部分,如 张家界)。"),
+        click.option("--year", type=int, help="巡察(视)年份。"),
+        click.option("--category", help="问题类别(可只写一部分)。"),
+        click.option("--kind", type=click.Choice(["巡视", "巡察"]), help="巡视或巡察。"),
         click.option("--exclude-report", "exclude_report", multiple=True, metavar="ID",
-                     help="Leave out this report's problems (repeatable)."),
+                     help="排除这份报告的问题(可重复)。"),
         click.option("--type", "type_", metavar="TYPE",
-                     help="Problem type, by Chinese name or id (see `xuncha problems --types`)."),
+                     help="问题类型,中文名称或编号(见 `xuncha problems --types`)。"),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -76,17 +76,17 @@ def _filter_options(fn: Callable) -> Callable:
 @click.command()
 @click.argument("query", required=False)
 @click.option("--batch", "batch", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
-              help="Run one query per line of FILE ('-' for stdin); one JSON array per line out.")
+              help="FILE 每行一个检索('-' 为标准输入);每行输出一个 JSON 数组。")
 @_k_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid: dense + BM25, scores fused).")
+              help="检索方式(默认 hybrid:向量 + BM25 融合)。")
 @_model_option
 @json_option
 @workspace_option
 def search(query: str | None, batch, k: int, unit, level, region, year, category, kind, exclude_report, type_,
            mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Find problems like QUERY across all reports (or each line of --batch FILE)."""
+    """在全部报告中检索与 QUERY 相似的问题(或 --batch FILE 的每一行)。"""
     from embeddings.service import DEFAULT_MODE
 
     if (query is None) == (batch is None):
@@ -111,13 +111,13 @@ def search(query: str | None, batch, k: int, unit, level, region, year, category
 @_k_option
 @_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default=None,
-              help="Retrieval mode (default hybrid).")
+              help="检索方式(默认 hybrid)。")
 @_model_option
 @json_option
 @workspace_option
 def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, category, kind,
             exclude_report, type_, mode: str | None, model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """Problems in other reports similar to PROBLEM_ID of REPORT_ID."""
+    """其他报告中与 REPORT_ID 的问题 PROBLEM_ID 相似的问题。"""
     from embeddings.service import DEFAULT_SIMILAR_MODE
 
     filters = _filters(unit, level, region, year, category, kind, exclude_report, type_)
@@ -130,15 +130,15 @@ def similar(report_id: str, problem_id: str, k: int, unit, level, region, year, 
 @click.command()
 @_model_option
 @click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
-              help="Search engine to serve the index: faiss (in the workspace) or milvus "
-                   "(Milvus Lite in WORKSPACE/search/milvus.db, or --uri). Default: keep the current one.")
+              help="检索引擎:faiss(工作区内)或 milvus(默认 Milvus Lite,文件在 工作区/search/milvus.db,"
+                   "或用 --uri 指定服务器)。不指定则保持当前引擎。")
 @click.option("--uri", default=None, metavar="URI",
-              help="Milvus server URI, e.g. http://host:19530 (default: $XUNCHA_MILVUS_URI or Milvus Lite).")
+              help="Milvus 服务器地址,例如 http://host:19530(默认:环境变量 XUNCHA_MILVUS_URI 或 Milvus Lite)。")
 @json_option
 @workspace_option
 def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
             workspace: Path | None) -> None:
-    """Rebuild the search index from the store (--model M changes the model, --backend the engine)."""
+    """从数据库重建检索索引(用 --model M 换向量模型,--backend 换检索引擎)。"""
     from embeddings.index_sync import writing
 
     if uri is not None and backend not in (None, "milvus"):
@@ -155,9 +155,9 @@ def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bo
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"indexed {summary['total']} problems with {summary['model']} "
-                   f"({summary['kind']} index, {summary.get('backend', 'faiss')} backend) "
-                   f"in {summary['seconds']:.1f}s", err=True)
+        click.echo(f"已用 {summary['model']} 为 {summary['total']} 条问题重建索引"
+                   f"({summary['kind']} 索引,{summary.get('backend', 'faiss')} 后端,"
+                   f"{summary['seconds']:.1f} 秒)", err=True)
 
 
 COMMANDS = (search, similar, reindex)

@@ -30,11 +30,11 @@ def _unit_names(doc: dict) -> dict[str, str]:
 
 def _print_themes(doc: dict, members: bool) -> None:
     short = _unit_names(doc)
-    click.echo(f"{len(doc['themes'])} themes over {doc['stats'].get('problems', 0)} problems "
-               f"({len(doc['unthemed'])} in no theme)")
+    click.echo(f"{len(doc['themes'])} 个主题,共 {doc['stats'].get('problems', 0)} 条问题(按子问题计),"
+               f"其中 {len(doc['unthemed'])} 条未归入主题")
     for t in doc["themes"]:
         units = "、".join(short.get(u) or u for u in t["units"])
-        click.echo(f"{t['unit_count']:>2} units {t['size']:>3} problems  [{t['id']}] {t['label']}  ({units})")
+        click.echo(f"{t['unit_count']:>2} 个单位 {t['size']:>3} 条问题  [{t['id']}] {t['label']}({units})")
         if members:
             for m in t["members"]:
                 click.echo(f"      {m.get('unit_short') or m['unit']}  [{m['report_id']} {m['problem_id']}]  "
@@ -42,13 +42,13 @@ def _print_themes(doc: dict, members: bool) -> None:
 
 
 @click.command()
-@click.option("--theme", "theme_id", metavar="ID", help="Only this theme (ids as listed, e.g. T1a2b3c4d).")
-@click.option("--members", is_flag=True, help="List each theme's problems (text output).")
-@click.option("--recompute", is_flag=True, help="Recompute even if the cached themes are current.")
+@click.option("--theme", "theme_id", metavar="ID", help="只看这个主题(编号如列表所示,如 T1a2b3c4d)。")
+@click.option("--members", is_flag=True, help="列出每个主题下的问题(文本输出)。")
+@click.option("--recompute", is_flag=True, help="即使已有最新结果也重新归纳。")
 @json_option
 @workspace_option
 def themes(theme_id: str | None, members: bool, recompute: bool, as_json: bool, workspace: Path | None) -> None:
-    """Problems shared across units (共性问题): themes, most units first, and the unit x theme counts."""
+    """共性问题:把各单位的问题归纳为主题,涉及单位多的在前,并给出单位 × 主题的问题条数。"""
     with _service(workspace) as svc:
         svc.sync(progress=StageBars(), force=recompute)
         doc = svc.snapshot()
@@ -72,31 +72,30 @@ def _print_fixes(result: dict) -> None:
         click.echo(f"# {source['unit_short'] or source['unit']} [{source['report_id']} {source['problem_id']}] "
                    f"{shorten(source['text'], 60)}")
     if not result["units"]:
-        click.echo("  (no similar problems with measures in other units)")
+        click.echo("  (其他单位没有带整改措施的相似问题)")
     for g in result["units"]:
         click.echo(f"\n{g['unit_short'] or g['unit']}  ({g['unit']})")
         for p in g["problems"]:
-            click.echo(f"  problem [{p['report_id']} {p['problem_id']}] {shorten(p['text'], 60)}")
+            click.echo(f"  问题 [{p['report_id']} {p['problem_id']}] {shorten(p['text'], 60)}")
         for n, m in enumerate(g["measures"], 1):
             where = ", ".join(s["problem_id"] for s in m["sources"])
-            extra = f" (+{len(m['variants'])} similar)" if m["variants"] else ""
-            click.echo(f"  {n:>2}. {shorten(m['text'], 90)}  [problem {where}]{extra}")
+            extra = f"(另有 {len(m['variants'])} 条相近)" if m["variants"] else ""
+            click.echo(f"  {n:>2}. {shorten(m['text'], 90)}  [问题 {where}]{extra}")
 
 
 @click.command()
 @click.argument("query", required=False)
-@click.option("--report", "report_id", metavar="ID", help="Use this report's problem (with --problem) instead of QUERY.")
-@click.option("--problem", "problem_id", metavar="PID", help="Problem id within --report (e.g. 3, 41.2).")
+@click.option("--report", "report_id", metavar="ID", help="用这份报告中的问题(配合 --problem)代替 QUERY。")
+@click.option("--problem", "problem_id", metavar="PID", help="--report 中的问题编号(如 3、41.2)。")
 @click.option("--exclude-unit", "exclude_units", multiple=True, metavar="UNIT",
-              help="Leave this unit out (full name, short name or part of the name; repeatable).")
+              help="排除这个单位(全称、简称或名称的一部分;可重复)。")
 @click.option("-k", "k", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="At most this many similar problems are used.")
+              help="最多参考这么多条相似问题。")
 @json_option
 @workspace_option
 def fixes(query: str | None, report_id: str | None, problem_id: str | None, exclude_units: tuple[str, ...],
           k: int, as_json: bool, workspace: Path | None) -> None:
-    """How other units fixed problems like QUERY (or like --report/--problem): their measures,
-    grouped by unit, near-identical ones merged."""
+    """其他单位怎样整改与 QUERY(或 --report/--problem 指定的问题)相似的问题:按单位列出整改措施,相近的合并。"""
     if query is not None and (report_id or problem_id):
         raise UserError("query_or_problem")
     if query is None and not (report_id and problem_id):

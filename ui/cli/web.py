@@ -27,11 +27,11 @@ def streamlit_command(port: int) -> list[str]:
 
 @click.command("ui")
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True,
-              help="Port on 127.0.0.1 to serve the app on.")
+              help="在 127.0.0.1 上使用的端口。")
 @click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-              envvar="XUNCHA_HOME", help="Workspace directory (default ./workspace, or $XUNCHA_HOME).")
+              envvar="XUNCHA_HOME", help="工作区目录(默认 ./workspace,或环境变量 XUNCHA_HOME)。")
 def ui(port: int, workspace: Path | None) -> None:
-    """Start the web interface on http://127.0.0.1:PORT (builds the demo workspace on first run)."""
+    """在 http://127.0.0.1:PORT 启动网页界面(首次运行时用演示报告建立工作区)。"""
     from ui.cli.common import open_workspace
     from ui.service.workspace import default_root
 
@@ -40,7 +40,7 @@ def ui(port: int, workspace: Path | None) -> None:
     env = {**os.environ, "XUNCHA_HOME": str(root), "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
            "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    click.echo(f"xuncha ui: http://{HOST}:{port}  (workspace {root}; Ctrl+C to stop)", err=True)
+    click.echo(f"xuncha ui:http://{HOST}:{port}(工作区 {root};按 Ctrl+C 停止)", err=True)
     sys.stdout.flush()
     sys.stderr.flush()
     cmd = streamlit_command(port)

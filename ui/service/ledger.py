@@ -19,15 +19,19 @@ LEDGER_COLUMNS: list[tuple[str, str]] = [
     ("地区", "region"), ("类型", "kind"), ("巡察组", "inspector"), ("轮次", "round"),
     ("进驻日期", "start"), ("结束日期", "end"), ("反馈日期", "feedback"), ("报告日期", "report_date"),
     ("问题类别", "category"), ("问题编号", "problem_id"), ("上级问题", "parent_text"), ("问题", "text"),
-    ("整改措施", "measures"), ("整改状态", "status"), ("问题类型", "types"), ("主题", "theme"),
+    ("整改措施", "measures"), ("整改状态", "status"), ("整改具体程度", "concreteness"), ("问题类型", "types"),
+    ("主题", "theme"),
     ("报告称问题数", "stated_problems"), ("报告称已完成", "stated_completed"),
     ("报告称正在整改", "stated_in_progress"), ("来源文件", "source_path"),
 ]
 
 
-def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None) -> list[dict]:
-    """Rows for every leaf problem in the store, in report and document order."""
+def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None,
+                concreteness: dict[tuple[str, str], float] | None = None) -> list[dict]:
+    """Rows for every leaf problem in the store, in report and document order; `concreteness` maps
+    (report_id, problem_id) to the rectification's concreteness (reports.concreteness), 0..1."""
     themes = themes or {}
+    concreteness = concreteness or {}
     summaries = {s["report_id"]: s for s in store.summaries()}
     problems = store.problem_rows()
     parents = {(p["report_id"], p["parent_id"]) for p in problems if p["parent_id"]}
@@ -46,6 +50,7 @@ def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None) 
             "parent_text": texts.get((p["report_id"], p["parent_id"]), "") if p["parent_id"] else "",
             "text": p["text"], "measures": "\n".join(f"{n}. {m}" for n, m in enumerate(p["measures"], 1)),
             "status": p["status"] or "", "types": "、".join(p["types"]), "theme": themes.get(key, ""),
+            "concreteness": round(concreteness[key], 2) if key in concreteness else None,
             "stated_problems": s["stated"].get("problems"), "stated_completed": s["stated"].get("completed"),
             "stated_in_progress": s["stated"].get("in_progress"), "source_path": s["source_path"],
         })

@@ -45,13 +45,23 @@ PAGES = [
 ]
 
 
+HOME = "search"  # the first page, served at "/"
+
+
 def pages() -> list[st.Page]:
+    """The pages, plus a hidden /search that forwards to the first page (served at "/"; Streamlit would
+    otherwise answer the obvious URL of the search page with an English "Page not found")."""
     ws = state.workspace()
-    out = []
+    out, home = [], None
     for path, title, url in PAGES:
         if url == "themes" and not (hasattr(ws, "themes") and (HERE / path).exists()):
             continue  # themes across units come with a later piece of work (ws.themes + the page)
-        out.append(st.Page(path, title=title, url_path=url, default=url == "search"))
+        if url == HOME:  # its own url_path is never shown ("/"): renamed to free HOME for the alias
+            out.append(home := st.Page(path, title=title, url_path=f"{url}-home", default=True))
+        else:
+            out.append(st.Page(path, title=title, url_path=url))
+    out.append(st.Page(lambda: st.switch_page(home, query_params=st.query_params.to_dict()), title=home.title,
+                       url_path=HOME, visibility="hidden"))
     return out
 
 
@@ -59,7 +69,8 @@ def sidebar() -> None:
     with st.sidebar:
         summaries = state.report_summaries()
         n_problems = sum(s["found"]["problems"] for s in summaries)
-        st.caption(f"工作区:{len(summaries)} 份报告,{n_problems} 个反馈问题")
+        n_items = sum(s["found"].get("leaf_problems", s["found"]["problems"]) for s in summaries)
+        st.caption(f"工作区:{len(summaries)} 份报告,{render.problem_count(n_problems, n_items)}", help=render.ITEMS_HELP)
         units = sorted({s.get("unit") or "" for s in summaries if s.get("unit")})
         st.selectbox("本单位", units, index=None, key="my_unit", placeholder="选择本单位(可选)",
                      help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。")

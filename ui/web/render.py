@@ -7,7 +7,8 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
-from ui.service.text import shorten
+from reports.audit import STATUS_NAMES
+from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
 
 __all__ = [
     "EDGE_LABELS",
@@ -24,31 +25,22 @@ __all__ = [
     "md",
     "outcome_label",
     "paragraph",
+    "problem_count",
+    "problem_items",
     "score_label",
     "shorten",
     "type_label",
 ]
 
-# Node types (graph.names.NODE_TYPES) as users read them, and one colour per type.
-TYPE_LABELS = {
-    "Unit": "被巡察单位", "Organization": "组织机构", "Person": "人员", "InspectionTeam": "巡察(视)组",
-    "Regulation": "党内法规", "Document": "文件", "Work": "作品/刊物", "Place": "地区",
-    "Problem": "问题", "Category": "问题类别", "Report": "报告", "Theme": "共性主题", "ProblemType": "问题类型",
-}
+# One colour per node type (labels: ui.service.text.TYPE_LABELS).
 TYPE_COLORS = {
     "Unit": "#d62728", "Organization": "#ff7f0e", "Person": "#1f77b4", "InspectionTeam": "#9467bd",
     "Regulation": "#2ca02c", "Document": "#8c564b", "Work": "#e377c2", "Place": "#7f7f7f",
     "Problem": "#bcbd22", "Category": "#17becf", "Report": "#393b79", "Theme": "#637939",
     "ProblemType": "#843c39",
 }
-EDGE_LABELS = {
-    "ABOUT": "关于", "INSPECTED_BY": "被巡察", "HAS_PROBLEM": "存在问题", "IN_CATEGORY": "属于类别",
-    "CHILD_OF": "子问题", "HOLDS_ROLE": "任职", "CITES": "引用", "ISSUED": "印发", "MENTIONS": "提及",
-    "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "IN_THEME": "属于主题",
-}
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
-STATUS_LABELS = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
-                 "long_term": "长期坚持"}
+STATUS_LABELS = STATUS_NAMES
 MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
                   "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
@@ -70,8 +62,6 @@ def md(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def type_label(node_type: str | None) -> str:
-    return TYPE_LABELS.get(node_type or "", node_type or "")
 
 
 def chip(label: str, color: str, *, title: str | None = None) -> str:
@@ -146,6 +136,26 @@ def score_label(hit: dict, mode: str = "hybrid") -> str:
         best = 2 / (rrf_k + 1) if fusion == "rrf" else 1.0
         return f"{min(score / best, 1.0):.0%}"
     return f"{score:.2f}"
+
+
+# One wording for the two ways of counting problems, on every page (docs/decisions.md "Problem counts"):
+# 问题 are the problems as the report numbers them; a problem with 子问题 becomes one 条 per 子问题 in the
+# ledger and the themes (the level where measures and status live).
+ITEMS = "条"
+ITEMS_HELP = ("问题:报告逐条编号的问题。条:问题台账和共性问题的计数单位,没有子问题的问题记 1 条,"
+              "有子问题的按子问题逐条计。")
+
+
+def problem_items(n: int) -> str:
+    """A count of ledger rows / theme members: problems with their 子问题 counted one by one."""
+    return f"{n} {ITEMS}问题"
+
+
+def problem_count(problems: int, items: int) -> str:
+    """Problems as numbered, and, when some have 子问题, the item count beside them."""
+    if items == problems:
+        return f"{problems} 个问题"
+    return f"{problems} 个问题(按子问题计 {items} {ITEMS})"
 
 
 OUTCOME_LABELS = {"ingested": "已导入", "duplicate": "重复", "error": "错误"}

@@ -311,3 +311,33 @@ def _entity_options(path: str, gen: int) -> list[tuple[str, str, str, str]]:
 
 def entity_options() -> list[tuple[str, str, str, str]]:
     return _entity_options(root(), generation())
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _audit(path: str, gen: int, report_id: str) -> list[dict]:
+    return [f.to_json() for f in get_workspace(path).audit(report_id)]
+
+
+def audit(report_id: str) -> list[dict]:
+    """Audit findings of one report (reports.audit), as contract JSON."""
+    return _audit(root(), generation(), report_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _concreteness(path: str, gen: int, report_id: str) -> dict[str, dict]:
+    return {pid: c.to_json() for (_, pid), c in get_workspace(path).concreteness([report_id]).items()}
+
+
+def concreteness(report_id: str) -> dict[str, dict]:
+    """problem id -> rectification concreteness and its evidence, for one report."""
+    return _concreteness(root(), generation(), report_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _recurrences(path: str, gen: int) -> list[dict]:
+    return [r.to_json() for r in get_workspace(path).recurrences()]
+
+
+def recurrences() -> list[dict]:
+    """Every recurring-problem link in the workspace (embeddings.recurrence)."""
+    return _recurrences(root(), generation())

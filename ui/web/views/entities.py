@@ -8,8 +8,11 @@ import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
 from ui.web import render, state
+from ui.web.graph_component import localize
 
 GRAPH_KEY = "entity_graph"
+OVERVIEW_KEY = "entity_overview"
+OVERVIEW_TOP = 12  # people and regulations shown in the overview, most connected first
 MAX_NEIGHBOURS = 40
 MAX_NODES = 220
 DEFAULT_HIDDEN = ("Category",)
@@ -130,7 +133,10 @@ def _option_label(entry: tuple[str, str, str]) -> str:
 
 # -- drawing --------------------------------------------------------------------------------------
 
-def elements(nodes: list[str], center: str, path: list[str]) -> dict:
+def elements(nodes: list[str], center: str | None, path: list[str],
+             links: list[tuple[str, str, str]] | None = None) -> dict:
+    """Cytoscape elements for `nodes`; `links` (source, target, edge type) default to the graph's
+    own edges among them."""
     s = _session()
     graph = state.workspace().graph
     keep = graph.attrs(nodes)
@@ -151,7 +157,9 @@ def elements(nodes: list[str], center: str, path: list[str]) -> dict:
         data["onpath"] = 1 if n in on_path else 0
         out_nodes.append({"data": data})
     edges = []
-    for u, v, k in graph.edges_among(keep):
+    for u, v, k in (graph.edges_among(keep) if links is None else links):
+        if u not in keep or v not in keep:
+            continue
         eid = "e" + hashlib.sha1(f"{u}|{v}|{k}".encode()).hexdigest()[:12]
         both = 1 if (u in on_path and v in on_path) else 0
         edges.append({"data": {"id": eid, "source": opaque(u), "target": opaque(v),
@@ -181,6 +189,7 @@ def draw_graph(s: dict) -> None:
     types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
                    if t in GRAPH_TYPES else 99)
     st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
+    localize()
     st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=560,
                      key=graph_key(), on_change=_on_graph_event, node_actions=["expand", "remove"],
                      events=[Event("select", "tap", "node")])
@@ -304,12 +313,44 @@ def path_html(result: dict) -> str:
     return f'<div class="xc-path">{"".join(parts)}</div>'
 
 
+# -- overview (before anything is picked) -------------------------------------------------------
+
+def _on_overview_event() -> None:
+    """A node tapped in the overview becomes the picked entity."""
+    value = st.session_state.get(OVERVIEW_KEY) or {}
+    data = value.get("data") or {}
+    ids = data.get("node_ids") or ([data["target_id"]] if data.get("target_id") else [])
+    nodes = [_session()["ids"][i] for i in ids if i in _session()["ids"]]
+    if nodes and value.get("action") == "select":
+        st.session_state["ent_pick"] = nodes[0]
+        st.session_state["ent_types"] = []  # the picker shows every type, so the tapped node is among its options
+
+
+def overview() -> None:
+    nodes, links = state.workspace().graph.overview(OVERVIEW_TOP)
+    if not nodes:
+        return
+    data = elements(nodes, None, [], links)
+    types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
+                   if t in GRAPH_TYPES else 99)
+    st.subheader("工作区概览")
+    st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
+    localize()
+    st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=520,
+                     key=OVERVIEW_KEY, on_change=_on_overview_event, events=[Event("select", "tap", "node")])
+    st.caption(f"全部被巡察单位和巡察(视)组,以及关联最多的 {OVERVIEW_TOP} 名人员和 {OVERVIEW_TOP} 部党内法规;"
+               "「见于」表示该人员或法规出现在这个单位的报告中。单击节点查看它的全部关系。")
+
+
 def main() -> None:
     st.title("实体关系")
     st.caption("人员、单位、巡察组、党内法规和文件之间的关联,全部来自已导入报告的原文。")
     pick = entity_picker()
     if not pick:
-        st.info("在上方选择一个实体(可输入名称搜索),查看它与其他单位、人员、法规和问题的关系。", icon=":material/lightbulb:")
+        if state.entity_options():
+            st.info("在上方选择一个实体(可输入名称搜索),或单击下图中的节点,查看它与其他单位、人员、法规和问题的关系。",
+                    icon=":material/lightbulb:")
+            overview()
         return
     graph = state.workspace().graph
     if not graph.attrs([pick]):

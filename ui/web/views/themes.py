@@ -12,6 +12,7 @@ DETAIL_PAGE = "views/detail.py"
 TABLE_KEY = "themes_table"
 PICK_KEY = "themes_pick"
 MAX_HEATMAP_THEMES = 40
+ITEM_COLUMN = "问题条数"  # themes count problems with their 子问题 one by one (render.ITEMS_HELP)
 
 
 @st.cache_resource(show_spinner=False)
@@ -53,8 +54,9 @@ def unit_label(doc: dict) -> dict[str, str]:
 def themes_table(doc: dict, cross_only: bool) -> tuple[pd.DataFrame, list[dict]]:
     labels = unit_label(doc)
     shown = [t for t in doc["themes"] if t["unit_count"] >= (2 if cross_only else 1)]
-    df = pd.DataFrame([{"主题": t["label"], "涉及单位数": t["unit_count"], "问题数": t["size"],
-                        "问题类型": t.get("type") or "", "关键词": "、".join(t["terms"][:6]), "涉及单位": "、".join(labels.get(u, u) for u in t["units"]),
+    df = pd.DataFrame([{"主题": t["label"], "涉及单位数": t["unit_count"], ITEM_COLUMN: t["size"],
+                        "问题类型": t.get("type") or "", "关键词": "、".join(t["terms"][:6]),
+                        "涉及单位": "、".join(labels.get(u, u) for u in t["units"]),
                         "编号": t["id"]} for t in shown])
     return df, shown
 
@@ -75,7 +77,7 @@ def pick_theme(shown: list[dict]) -> dict | None:
     if st.session_state.get(PICK_KEY) not in by_id:
         st.session_state[PICK_KEY] = shown[0]["id"]
     pick = st.selectbox("查看主题", list(by_id), key=PICK_KEY,
-                        format_func=lambda i: f"{by_id[i]['label']}({by_id[i]['unit_count']} 个单位,{by_id[i]['size']} 个问题)")
+                        format_func=lambda i: f"{by_id[i]['label']}({by_id[i]['unit_count']} 个单位,{render.problem_items(by_id[i]['size'])})")
     if st.query_params.get("theme") != pick:
         st.query_params["theme"] = pick
     st.session_state["themes_linked"] = pick  # our own link: only a changed ?theme= overrides the pick
@@ -89,21 +91,21 @@ def heatmap(doc: dict, shown: list[dict]) -> None:
     labels = unit_label(doc)
     col = {tid: n for n, tid in enumerate(m["themes"])}
     order = [t["label"] for t in shown[:MAX_HEATMAP_THEMES]]
-    data = pd.DataFrame([{"单位": labels.get(u, u), "主题": t["label"], "问题数": row[col[t["id"]]]}
+    data = pd.DataFrame([{"单位": labels.get(u, u), "主题": t["label"], ITEM_COLUMN: row[col[t["id"]]]}
                          for u, row in zip(m["units"], m["counts"], strict=True) for t in shown[:MAX_HEATMAP_THEMES]])
     if data.empty:
         return
-    data = data[data["问题数"] > 0]  # an empty cell stays white
+    data = data[data[ITEM_COLUMN] > 0]  # an empty cell stays white
     chart = alt.Chart(data).mark_rect(stroke="white").encode(
         x=alt.X("主题:N", sort=order, title=None,
                 axis=alt.Axis(labelAngle=-35, labelLimit=180, orient="top", labelOverlap=False)),
         y=alt.Y("单位:N", sort=[labels.get(u, u) for u in m["units"]], title=None, axis=alt.Axis(labelLimit=260)),
-        color=alt.Color("问题数:Q", scale=alt.Scale(scheme="oranges", domainMin=0), legend=None),
-        tooltip=["单位:N", "主题:N", "问题数:Q"],
+        color=alt.Color(f"{ITEM_COLUMN}:Q", scale=alt.Scale(scheme="oranges", domainMin=0), legend=None),
+        tooltip=["单位:N", "主题:N", f"{ITEM_COLUMN}:Q"],
     ).properties(height=alt.Step(36))
     text = alt.Chart(data).mark_text(fontSize=12).encode(
         x=alt.X("主题:N", sort=order), y=alt.Y("单位:N", sort=[labels.get(u, u) for u in m["units"]]),
-        text="问题数:Q")
+        text=f"{ITEM_COLUMN}:Q")
     chart = chart + text
     st.altair_chart(chart, width="stretch")
     if len(shown) > MAX_HEATMAP_THEMES:
@@ -115,7 +117,7 @@ def theme_detail(doc: dict, theme: dict) -> None:
     labels = unit_label(doc)
     st.subheader(f"{theme['label']}")
     st.markdown(" ".join(render.chip(t, "#637939") for t in theme["terms"][:8]), unsafe_allow_html=True)
-    st.caption(f"{theme['unit_count']} 个单位,{theme['size']} 个问题。按单位列出问题及其整改措施。")
+    st.caption(f"{theme['unit_count']} 个单位,{render.problem_items(theme['size'])}。按单位列出问题及其整改措施。")
     by_unit: dict[str, list[dict]] = {}
     for m in theme["members"]:
         by_unit.setdefault(m["unit"], []).append(m)
@@ -134,14 +136,17 @@ def show_member(m: dict, measures: list[str]) -> None:
         state.measures_and_source(measures, m["report_id"], m["problem_id"])
 
 
+LEDGER_HELP = "每条问题一行:有子问题的问题按子问题逐条列出,上级问题写在「上级问题」列。"
+
+
 def downloads() -> None:
     path, gen = state.root(), state.generation()
     left, right, _ = st.columns([1, 1, 3])
     left.download_button("下载问题台账(Excel)", data=_ledger(path, gen, "xlsx"), file_name="问题台账.xlsx",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                         icon=":material/download:", key="ledger_xlsx")
+                         icon=":material/download:", key="ledger_xlsx", help=LEDGER_HELP)
     right.download_button("下载问题台账(CSV)", data=_ledger(path, gen, "csv"), file_name="问题台账.csv",
-                          mime="text/csv", icon=":material/download:", key="ledger_csv")
+                          mime="text/csv", icon=":material/download:", key="ledger_csv", help=LEDGER_HELP)
 
 
 
@@ -162,6 +167,8 @@ def main() -> None:
     a.metric("主题", len(doc["themes"]))
     b.metric("跨单位主题", cross)
     c.metric("单位", len(doc["unit_theme"]["units"]))
+    st.caption(f"共 {render.problem_items(sum(t['size'] for t in doc['themes']))}归入 {len(doc['themes'])} 个主题"
+               "(有子问题的问题按子问题逐条计,与问题台账的行数一致)。", help=render.ITEMS_HELP)
     cross_only = st.toggle("只看跨单位的主题", value=cross > 0, key="themes_cross_only")
     df, shown = themes_table(doc, cross_only)
     if not shown:
@@ -173,7 +180,7 @@ def main() -> None:
                                 "涉及单位数": st.column_config.NumberColumn(format="%d"),
                                 "关键词": st.column_config.TextColumn(width="large"),
                                 "编号": st.column_config.TextColumn(width="small")})
-    st.markdown("**单位 × 主题**(颜色越深,该单位在该主题下的问题越多)")
+    st.markdown("**单位 × 主题**(颜色越深,该单位在该主题下的问题条数越多)")
     heatmap(doc, shown)
     type_map.show()
     downloads()

@@ -1,4 +1,5 @@
-"""单位画像: one unit's report (team, dates, stated vs found counts, people, documents, problems per category).
+"""单位画像: one unit's report (team, dates, stated vs found counts and audit findings with evidence,
+rectification concreteness, problems recurring across rounds, people, documents, problems per category).
 Deep link: ?report=<report id>."""
 from __future__ import annotations
 
@@ -24,11 +25,19 @@ def pick_report() -> str | None:
         st.session_state["unit_linked"] = linked
         st.session_state["unit_pick"] = linked
     if st.session_state.get("unit_pick") not in by_id:
-        st.session_state["unit_pick"] = ids[0]
+        st.session_state["unit_pick"] = most_complete(summaries)
     pick = st.selectbox("单位", ids, key="unit_pick", format_func=lambda r: _label(by_id[r]))
     if st.query_params.get("report") != pick:
         st.query_params["report"] = pick
     return pick
+
+
+def most_complete(summaries: list[dict]) -> str:
+    """The report to open on: not truncated, fewest warnings (count conflicts), most problems; never a
+    truncated report when a whole one exists (the first thing a visitor sees)."""
+    best = min(summaries, key=lambda s: (bool(s.get("truncated")), len(s.get("warnings") or ()),
+                                         -s["found"]["problems"], s.get("unit") or "", s["report_id"]))
+    return best["report_id"]
 
 
 def _label(s: dict) -> str:
@@ -64,39 +73,33 @@ def header(report, summary: dict) -> None:
     st.markdown(f'<div class="xc-fields">{cells}</div>', unsafe_allow_html=True)
 
 
-def counts(report) -> None:
-    """Stated vs found, with every disagreement and the truncation flag spelled out."""
+REPORT_CODES = ("count_conflict", "count_mismatch", "status_sum", "truncated", "date_order")
+_CODE_LABELS = {"no_measures": "没有整改措施", "vague_rectification": "整改措施空泛",
+                "status_contradiction": "状态前后矛盾"}
+
+
+def counts(report, findings: list[dict]) -> None:
+    """Stated vs found; every report-level audit finding (reports.audit) spelled out with its source."""
     st.subheader("问题数量:报告自述与实际识别")
     found = report.found()
-    stated_problems = [s for s in report.stated if s.key == "problems"]
-    distinct = sorted({s.value for s in stated_problems})
+    distinct = sorted({s.value for s in report.stated if s.key == "problems"})
     stated_categories = report.stated_value("categories")
     c = st.columns(4)
     c[0].metric("自述问题数", " / ".join(map(str, distinct)) if distinct else "未说明")
     c[1].metric("识别出的问题", found["problems"],
-                help=f"含子问题共 {found['leaf_problems']} 个末级问题" if found["leaf_problems"] != found["problems"] else None)
+                help=f"{render.problem_count(found['problems'], found['leaf_problems'])}。{render.ITEMS_HELP}")
     c[2].metric("自述方面数", stated_categories if stated_categories is not None else "未说明")
     c[3].metric("识别出的方面", found["categories"])
-    flags = []
-    if len(distinct) > 1:
-        quotes = ";".join(f"「{s.text}」" for s in stated_problems)
-        flags.append(("error", f"报告前后所述问题总数不一致:{'、'.join(map(str, distinct))} 个。原文:{quotes}"))
-    if distinct and found["problems"] and distinct[0] not in (found["problems"], found["leaf_problems"]) \
-            and report.stated_value("problems") not in (found["problems"], found["leaf_problems"]):
-        flags.append(("warning", f"报告自述 {report.stated_value('problems')} 个问题,实际识别出 {found['problems']} 个"
-                                 f"(末级问题 {found['leaf_problems']} 个)。"))
-    if stated_categories is not None and found["categories"] and stated_categories != found["categories"]:
-        flags.append(("warning", f"报告自述 {stated_categories} 个方面,实际识别出 {found['categories']} 个。"))
-    if report.truncated:
-        tail = report.text.rstrip()[-30:].replace("\n", " ")
-        flags.append(("error", f"正文不完整:报告在句子中间截断(结尾为「…{tail}」),后面的问题和措施可能缺失。"))
-    for kind, text in flags:
-        (st.error if kind == "error" else st.warning)(render.md(text), icon=":material/warning:")
+    flags = [f for f in findings if f["code"] in REPORT_CODES]
+    for f in flags:
+        quotes = ";".join(f"「{s['text']}」" for s in f["evidence"].get("statements", []))
+        text = f["message"] + (f"。原文:{quotes}" if quotes else "")
+        (st.error if f["severity"] == "error" else st.warning)(render.md(text), icon=":material/warning:")
     others = [w for w in report.warnings if w.code not in SHOWN_ABOVE]
     for w in others:
         st.info(render.md(w.chinese()), icon=":material/info:")
     if not flags and not others:
-        st.success("报告自述数量与识别结果一致,未发现截断。", icon=":material/check_circle:")
+        st.success("报告自述数量与识别结果一致,日期顺序正常,未发现截断。", icon=":material/check_circle:")
     progress: dict[str, int] = {}
     for s in report.stated:
         if s.key in render.STATUS_LABELS:
@@ -105,8 +108,57 @@ def counts(report) -> None:
         st.markdown("**报告自述整改进度:** " + ";".join(f"{k} {v} 个" for k, v in progress.items()))
 
 
-# Warning codes the flags above already explain in more detail (with the report's own words).
-SHOWN_ABOVE = frozenset({"stated_counts_differ", "truncated", "stated_problems_mismatch", "stated_categories_mismatch"})
+# Parser warning codes the audit findings above already explain (with the report's own words).
+SHOWN_ABOVE = frozenset({"stated_counts_differ", "truncated", "stated_problems_mismatch", "stated_categories_mismatch",
+                         "category_problems_mismatch"})
+
+
+def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]) -> None:
+    """Problem-level audit findings with their evidence, and every problem's rectification concreteness."""
+    st.subheader("整改核查")
+    rows = [f for f in findings if f["problem_id"] is not None]
+    if rows:
+        for f in rows:
+            with st.expander(f"{_CODE_LABELS.get(f['code'], f['code'])} · {render.shorten(f['message'], 60)}",
+                             icon=":material/rule:"):
+                p = report.find_problem(f["problem_id"])
+                if p is not None:
+                    st.markdown(f"**问题 {render.md(p.id)}:** {render.md(render.shorten(p.text, 160))}")
+                ev = f["evidence"]
+                if ev.get("phrase"):
+                    st.markdown(f"**报告所称:** {render.md(ev.get('reported'))};**整改情况原文:** 「{render.md(ev['phrase'])}」")
+                if ev.get("rectification"):
+                    st.caption(render.md(render.shorten(ev["rectification"], 200)))
+                st.page_link(DETAIL_PAGE, label="查看问题详情", query_params={"report": report.id, "problem": f["problem_id"]})
+    else:
+        st.success("每个问题都有整改措施,未发现状态矛盾或空泛的整改。", icon=":material/check_circle:")
+    if concreteness:
+        table = [{"问题": pid, "具体程度": c["score"],
+                  "依据": ";".join(x for x in (
+                      _evidence("文件", c["documents"]), _evidence("时间", c["dates"]), _evidence("数量", c["counts"]),
+                      _evidence("资金", c["money"]), _evidence("追责", c["discipline"]),
+                      _evidence("制度", c["systems"])) if x) or "无可核查内容",
+                  "回应问题": {True: "是", False: "否", None: "—"}[c["addresses_problem"]]}
+                 for pid, c in concreteness.items()]
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"具体程度": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
+                                                                            format="%.2f")})
+
+
+def _evidence(label: str, items: list[str]) -> str:
+    return f"{label}:{'、'.join(items[:3])}" if items else ""
+
+
+def recurring(report, links: list[dict]) -> None:
+    """Problems of this unit that come back in a later round (or that this round repeats)."""
+    mine = [r for r in links if report.id in (r["earlier"]["report_id"], r["later"]["report_id"])]
+    st.subheader("重复出现的问题")
+    if not mine:
+        st.caption("没有发现该单位在前后两轮巡察中重复出现的问题(需要同一单位不同轮次的报告)。")
+        return
+    st.dataframe([{"前一轮": f"{r['earlier']['date'] or ''} 问题{r['earlier']['problem_id']}:{r['earlier']['text']}",
+                   "后一轮": f"{r['later']['date'] or ''} 问题{r['later']['problem_id']}:{r['later']['text']}",
+                   "相似度": r["score"]} for r in mine], hide_index=True, width="stretch")
 
 
 def categories(report) -> None:
@@ -115,7 +167,7 @@ def categories(report) -> None:
     for c in report.categories:
         rows.append({"序号": c.label or str(c.ordinal), "类别": c.title, "识别问题数": len(c.problems),
                      "自述问题数": str(c.stated_problems) if c.stated_problems is not None else "",
-                     "末级问题数": sum(1 for p in c.problems for q in p.walk() if not q.children)})
+                     "问题条数(按子问题计)": sum(1 for p in c.problems for q in p.walk() if not q.children)})
     if not rows:
         st.info("没有识别出问题类别。")
         return
@@ -194,8 +246,11 @@ def main() -> None:
         return
     summary = next((s for s in state.report_summaries() if s["report_id"] == rid), {})
     header(report, summary)
-    counts(report)
+    findings = state.safe(state.audit, rid) or []
+    counts(report, findings)
     categories(report)
+    problem_findings(report, findings, state.safe(state.concreteness, rid) or {})
+    recurring(report, state.safe(state.recurrences) or [])
     people_and_references(rid)
     unit_node = state.workspace().graph.report_unit(rid)
     if unit_node:

@@ -3,14 +3,33 @@ then bring the graph and the search index up to date; list and remove stored rep
 from __future__ import annotations
 
 import logging
+import math
 
 import streamlit as st
 
+from reports.read import MAX_BYTES
 from ui.web import render, state
 
 log = logging.getLogger("xuncha.ui")
 
 TYPES = ["txt", "docx", "pdf", "html", "htm"]
+MAX_MB = max(1, math.ceil(MAX_BYTES / (1024 * 1024)))  # the reader's own bound, not Streamlit's 200 MB default
+BUTTON_TEXT = "选择文件"
+LIMIT_TEXT = f"每个文件不超过 {MAX_MB} MB · 支持 TXT、DOCX、PDF、HTML"
+
+# Streamlit's drop zone has fixed English ("Upload", "200MB per file • TXT, …") and no parameter for
+# it: the English nodes are hidden and the Chinese drawn in their place (checked in tests/test_browser.py).
+UPLOADER_CSS = f"""
+<style>
+[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"] p
+  {{ display: none; }}
+[data-testid="stFileUploaderDropzone"] button[data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"]::after
+  {{ content: "{BUTTON_TEXT}"; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span {{ display: none; }}
+[data-testid="stFileUploaderDropzoneInstructions"] > div::after
+  {{ content: "{LIMIT_TEXT}"; font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }}
+</style>
+"""
 ICONS = {"ingested": ":material/check_circle:", "duplicate": ":material/content_copy:", "error": ":material/error:"}
 
 
@@ -21,8 +40,9 @@ def _reset_uploader() -> None:
 def upload_section() -> None:
     st.subheader("上传报告")
     nonce = st.session_state.get("upload_nonce", 0)
+    st.markdown(UPLOADER_CSS, unsafe_allow_html=True)
     files = st.file_uploader("选择一个或多个整改情况通报文件", type=TYPES, accept_multiple_files=True,
-                             key=f"upload_files_{nonce}",
+                             key=f"upload_files_{nonce}", max_upload_size=MAX_MB,
                              help="支持 txt(UTF-8/GBK 等编码自动识别)、docx、pdf(需有文字层)、html。"
                                   "同一报告重复导入会被识别并跳过。")
     if st.button("开始导入", type="primary", icon=":material/upload:", disabled=not files, key="upload_go"):

@@ -1,0 +1,98 @@
+"""Recurring problems (issue 16): later-round reports built from corpus text, real encoder."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import ROOT
+
+from embeddings.recurrence import RecurrenceConfig, find_recurrences
+from ui.service.workspace import unit_key
+
+GOLD = json.loads((ROOT / "tests" / "gold" / "recurring.json").read_text("utf-8"))
+DATA = ROOT / "tests" / "data" / "recurring"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Corpus + the two later-round reports in one synced workspace; (workspace, ids by file name)."""
+    from ui.service.workspace import DEMO_CORPUS, Workspace
+    ws = Workspace(tmp_path_factory.mktemp("recurring") / "ws")
+    outcomes = ws.ingest([DEMO_CORPUS, DATA])
+    assert all(o.status == "ingested" for o in outcomes), [o.message for o in outcomes]
+    ws.sync()
+    ids = {s["source_path"].rsplit("/", 1)[-1]: s["report_id"] for s in ws.reports()}
+    yield ws, ids
+    ws.close()
+
+
+def _scores(links, gold, ids) -> tuple[int, int]:
+    later = ids[gold["file"]]
+    earlier = next(v for k, v in ids.items() if k.startswith(gold["earlier"]))
+    got = {r.later.problem_id: (r.earlier.report_id, r.earlier.problem_id) for r in links
+           if r.later.report_id == later}
+    right = sum(1 for k, v in gold["links"].items() if v is not None and got.get(k) == (earlier, v))
+    foreign = sum(1 for k, v in gold["links"].items() if v is None and k in got)
+    return right, foreign
+
+
+@pytest.mark.parametrize("split", ["test", "dev"])
+def test_later_round_links_its_repeats_and_not_foreign_problems(built, split):
+    ws, ids = built
+    right, foreign = _scores(ws.recurrences(), GOLD[split], ids)
+    assert right >= 8, right
+    assert foreign <= 1, foreign
+
+
+def test_links_run_from_the_earlier_round_to_the_later_one(built):
+    ws, ids = built
+    links = ws.recurrences()
+    assert links
+    for r in links:
+        assert r.earlier.date < r.later.date
+        assert r.earlier.report_id != r.later.report_id
+        d = r.to_json()
+        assert set(d) >= {"unit", "unit_short", "earlier", "later", "score"}
+        assert set(d["earlier"]) >= {"report_id", "problem_id", "text", "date"}
+    corpus_ids = {v for k, v in ids.items() if k[:3].isdigit()}
+    assert not any(r.later.report_id in corpus_ids for r in links)  # the corpus has one round per unit
+
+
+def test_unit_filter_and_graph_edges(built):
+    ws, ids = built
+    only = ws.recurrences("桑植")
+    assert only and all("桑植" in (r.unit + (r.unit_short or "")) for r in only)
+    G = ws.graph.graph
+    recurs = [(u, v) for u, v, k in G.edges(keys=True) if k == "RECURS"]
+    assert len(recurs) == len(ws.recurrences())
+    later = ids[GOLD["test"]["file"]]
+    assert any(u == f"Problem:{later}/1" for u, _ in recurs)
+
+
+def _row(rid, pid, unit, region, date, text="t"):
+    return {"report_id": rid, "id": pid, "text": text, "unit": unit, "unit_short": None, "region": region,
+            "start_date": date, "unit_key": unit_key(unit, region)}
+
+
+def test_same_unit_is_name_plus_region_and_order_is_by_date():
+    v = np.array([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0]], dtype=np.float32)
+    tokens = [["学习"], ["学习"], ["学习"]]
+    rows = [_row("B", "1", "中共某某局党组", "甲市", "2023-01-01"),   # later, listed first
+            _row("A", "1", "某某局", "甲市", "2020-01-01"),           # same unit without the party-group wrapper
+            _row("C", "1", "中共某某局党组", "乙市", "2019-01-01")]   # same name, other region
+    links = find_recurrences(rows, v, tokens, RecurrenceConfig(0.7, 0.5))
+    assert [(r.earlier.report_id, r.later.report_id) for r in links] == [("A", "B")]
+    assert unit_key("中共某某局党组", "甲市") == unit_key("某某局", "甲市") != unit_key("某某局", "乙市")
+
+
+def test_cli_recurring_json(built):
+    from click.testing import CliRunner
+
+    from ui.cli.group import cli
+    ws, ids = built
+    result = CliRunner().invoke(cli, ["recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    links = json.loads(result.stdout)
+    assert links and all(r["later"]["report_id"] == ids[GOLD["test"]["file"]] for r in links)
+    assert {"unit", "unit_short", "earlier", "later", "score"} <= set(links[0])

@@ -1,0 +1,83 @@
+"""st-link-analysis with its side panel and toolbar in Chinese.
+
+The component's static build (index.html in the wheel) carries fixed English: the empty side panel's
+"No selected elements" and the toolbar buttons' titles, with no option to change them. `localize()`
+copies that build once into the user's cache directory with those strings replaced and declares the
+copy as the component the library's `st_link_analysis()` calls; nothing is fetched from anywhere.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from functools import cache
+from importlib.metadata import version
+from pathlib import Path
+
+__all__ = ["STRINGS", "localize", "localized_build"]
+
+# English in the component's index.html -> what users read.
+STRINGS: dict[str, str] = {
+    ">No selected elements<": ">单击节点或连线查看详情<",
+    'title="Remove Nodes"': 'title="移除所选节点"',
+    'title="Expand Node"': 'title="展开所选节点"',
+    'title="Refresh Layout"': 'title="重新布局"',
+    'title="Download as JSON"': 'title="下载为 JSON"',
+    'title="Fullscreen"': 'title="全屏"',
+    'title="Zoom In"': 'title="放大"',
+    'title="Fit to Screen"': 'title="适应窗口"',
+    'title="Recenter Veiw"': 'title="居中"',
+    'title="Zoom Out"': 'title="缩小"',
+}
+
+
+def _source_build() -> Path:
+    import st_link_analysis.component.component as component
+    return (Path(component.__file__).resolve().parent.parent / "frontend" / "build").resolve()
+
+
+def _cache_root() -> Path:
+    env = os.environ.get("XDG_CACHE_HOME")
+    return (Path(env).expanduser() if env else Path.home() / ".cache") / "xuncha" / "components"
+
+
+def localized_build(cache_root: Path | None = None) -> Path:
+    """The component's build with STRINGS replaced, written once per library version (and per table)
+    under `cache_root` and reused; built in a temp directory and renamed, so a crash leaves nothing half-made."""
+    source = _source_build()
+    digest = hashlib.sha1(repr(sorted(STRINGS.items())).encode("utf-8")).hexdigest()[:10]
+    target = (cache_root or _cache_root()) / f"st_link_analysis-{version('st-link-analysis')}-{digest}"
+    if (target / "index.html").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        shutil.copytree(source, tmp, dirs_exist_ok=True)
+        html = (source / "index.html").read_text("utf-8")
+        for english, chinese in STRINGS.items():
+            html = html.replace(english, chinese)
+        (tmp / "index.html").write_text(html, "utf-8")
+        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the build is static files, like the wheel's
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another process made it first
+            if not (target / "index.html").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+@cache
+def localize() -> bool:
+    """Point st-link-analysis at the Chinese build (once per process). False, with the English build
+    left in place, when the cache directory cannot be written: the graph still works."""
+    import st_link_analysis.component.component as component
+    import streamlit.components.v1 as components
+    try:
+        path = localized_build()
+    except OSError:
+        return False
+    component._component_func = components.declare_component("st_link_analysis", path=str(path))
+    return True
