@@ -34,6 +34,7 @@ from reports.read.limits import (
     embed_caps,
 )
 
+from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
 from .index import VectorIndex, choose_kind, problem_uid
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
@@ -170,13 +171,49 @@ class IndexSync:
             raise _Inconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = self._read_tokens(manifest.files.get("tokens"))
         lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
+        engine = self.engine_for(manifest)
+        if engine.name != "faiss" and engine.count() != table.size:  # e.g. a sync interrupted before it
+            self._sync_engine(manifest, table, vectors, tokens, _progress(None), rebuild=False)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
     def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        from .service import calibrated_searcher  # query-side wiring lives with the queries
+        from .service import searcher_options  # query-side wiring lives with the queries
 
-        return _State(generation, manifest, table, vectors, lexical, tokens,
-                      calibrated_searcher(manifest.model, table, vectors, lexical))
+        searcher = self.engine_for(manifest).searcher(table, vectors, lexical,
+                                                      **searcher_options(manifest.model, table, vectors))
+        return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
+
+    # -- engine ------------------------------------------------------------------------------------
+    _engine: SearchEngine | None = None
+    _engine_key: tuple[str, str | None] | None = None
+    _backend: tuple[str, str | None] | None = None   # set by reindex(backend=...) until committed
+
+    def _wanted_backend(self, manifest: Manifest | None) -> tuple[str, str | None]:
+        if self._backend is not None:
+            return self._backend
+        if manifest is None:
+            return DEFAULT_BACKEND, None
+        return manifest.backend or DEFAULT_BACKEND, manifest.backend_uri
+
+    def engine_for(self, manifest: Manifest | None) -> SearchEngine:
+        """The engine the index is served by (the manifest's backend, or the one reindex switches to)."""
+        key = self._wanted_backend(manifest)
+        if self._engine is None or self._engine_key != key:
+            if self._engine is not None:
+                self._engine.close()
+            self._engine = open_engine(key[0], self.dir, key[1], lex_recipe=self.lex_recipe)
+            self._engine_key = key
+        return self._engine
+
+    def _sync_engine(self, manifest: Manifest | None, table: ProblemTable, vectors: VectorIndex,
+                     tokens: dict[int, list[str]], report: Progress, *, rebuild: bool) -> None:
+        """Bring an external engine (Milvus) in line with the table; FAISS is the files themselves."""
+        engine = self.engine_for(manifest)
+        if rebuild and hasattr(engine, "drop"):
+            engine.drop()
+        added, removed = engine.sync(table, vectors, tokens, report)
+        if added or removed:
+            log.info("%s engine: +%d -%d problems", engine.name, added, removed)
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""
@@ -234,8 +271,10 @@ class IndexSync:
                 finally:
                     fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def sync(self, progress: Progress | None = None, *, rebuild: bool = False) -> dict[str, Any]:
-        """Bring the index in line with the store: embed new problems, drop removed ones.
+    def sync(self, progress: Progress | None = None, *, rebuild: bool = False,
+             rebuild_engine: bool = False) -> dict[str, Any]:
+        """Bring the index in line with the store: embed new problems, drop removed ones
+        (``rebuild`` re-embeds everything; ``rebuild_engine`` only refills the engine from the cache).
 
         ``progress(stage, done, total)`` is called with stages "scan", "embed", "lexical", "save".
         Returns counts: added, removed, total, kind, generation, seconds.
@@ -249,6 +288,8 @@ class IndexSync:
             table = ProblemTable(self.store.problem_rows())
             report("scan", 1, 1)
             full = rebuild or manifest is None or not self._compatible(manifest)
+            switch = rebuild_engine or (manifest is not None and self._wanted_backend(manifest) != (
+                manifest.backend or DEFAULT_BACKEND, manifest.backend_uri))   # reindex --backend: no re-embed
             if manifest is not None and not full:
                 self._check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
             vectors = None if full else self._try_load_vectors(manifest)
@@ -262,7 +303,10 @@ class IndexSync:
                 report("lexical", 0, 1)
                 lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
             report("lexical", 1, 1)
-            if full or vectors_changed or tokens_changed or lexical_changed or manifest.generation != generation:
+            if vectors_changed or tokens_changed or full or switch:
+                self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full or switch)
+            if full or switch or vectors_changed or tokens_changed or lexical_changed \
+                    or manifest.generation != generation:
                 manifest = self._commit(manifest, generation, table, vectors, lexical, tokens,
                                         vectors_changed or full, tokens_changed, lexical_changed, report)
             self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
@@ -271,7 +315,8 @@ class IndexSync:
             log.info("search index: +%d -%d problems (%d total, %s) in %.1fs", added, removed, table.size,
                      vectors.kind, seconds)
         return {"added": added, "removed": removed, "total": table.size, "kind": vectors.kind,
-                "generation": generation, "seconds": round(seconds, 3)}
+                "generation": generation, "seconds": round(seconds, 3),
+                **self.engine_for(manifest).describe()}
 
     def _try_load_vectors(self, manifest: Manifest) -> VectorIndex | None:
         path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
@@ -362,10 +407,12 @@ class IndexSync:
         manifest = Manifest(model=model, model_spec=spec, dim=vectors.dim, doc_kind=self.doc_kind,
                             doc_recipe=self.doc_recipe, index_kind=vectors.kind, count=len(vectors),
                             generation=generation, files=files, versions=versions(),
-                            tokenizer=self.tokens_version, encoder=_jsonable(encoder_info))
+                            tokenizer=self.tokens_version, encoder=_jsonable(encoder_info),
+                            backend=self._wanted_backend(old)[0], backend_uri=self._wanted_backend(old)[1])
         write_manifest(self.dir, manifest)
         report("save", 4, 4)
         self._collect_garbage(set(files.values()))
+        self._backend = None   # committed: the manifest names the backend from here on
         return manifest
 
     def _save_lexical(self, directory: Path, lexical: LexicalIndex, table: ProblemTable) -> None:
@@ -389,8 +436,22 @@ class IndexSync:
             else:
                 path.unlink(missing_ok=True)
 
-    def reindex(self, model: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
-        """Re-embed every problem, with ``model`` if given (the only way to change the model)."""
+    def reindex(self, model: str | None = None, progress: Progress | None = None, *,
+                backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
+        """Re-embed every problem, with ``model`` if given (the only way to change the model), served
+        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only).
+
+        A backend switch alone re-embeds nothing: the new engine is filled from the cached vectors."""
+        if backend is not None or uri is not None:
+            manifest = read_manifest_or_none(self.dir)
+            current = self._wanted_backend(manifest)
+            name = backend or current[0]
+            if uri is not None and name != "milvus":
+                raise SearchIndexError("uri_needs_milvus")
+            self._backend = (name, uri if name == "milvus" else None)
+            if model is None and manifest is not None and self._compatible(manifest):
+                self._state = None
+                return self.sync(progress, rebuild_engine=True)
         if model is not None:
             self.requested_model = model
             self._encoder = self._query_encoder = None

@@ -47,6 +47,8 @@ class Manifest:
     format: int = MANIFEST_VERSION
     updated_at: str = ""
     encoder: dict[str, Any] = field(default_factory=dict)
+    backend: str = "faiss"        # search engine serving queries (embeddings/engines): faiss | milvus
+    backend_uri: str | None = None   # Milvus server URI; None: Milvus Lite in the search directory
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,6 +58,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "model": (str,), "model_spec": (str, type(None)), "dim": (int,), "doc_kind": (str,), "doc_recipe": (str,),
     "index_kind": (str,), "count": (int,), "generation": (int,), "files": (dict,), "versions": (dict,),
     "tokenizer": (str,), "format": (int,), "updated_at": (str,), "encoder": (dict,),
+    "backend": (str,), "backend_uri": (str, type(None)),
 }
 
 

@@ -27,7 +27,7 @@ from .manifest import (
     read_manifest,
     read_manifest_or_none,
 )
-from .search import FUSION, MODES, Filters, ProblemTable, QueryError, Searcher
+from .search import FUSION, MODES, Filters, ProblemTable, QueryError
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
@@ -79,14 +79,14 @@ def _check_min_score(value: Any) -> float | None:
     return float(value)
 
 
-def calibrated_searcher(model: str | None, table: ProblemTable, vectors: VectorIndex, lexical) -> Searcher:
-    """A Searcher with the shipped calibration when it was fitted for ``model``; otherwise min-max
-    fusion with uncalibrated scores and no default floor (docs/decisions.md, Search quality)."""
+def searcher_options(model: str | None, table: ProblemTable, vectors: VectorIndex) -> dict:
+    """Searcher options for any engine: the shipped calibration when it was fitted for ``model``;
+    otherwise min-max fusion with uncalibrated scores and no default floor (docs/decisions.md, Search quality)."""
     calibration = _calibration()
     if calibration is not None and not calibration.fits(model):
         calibration = None
-    return Searcher(table, vectors, lexical, calibration=calibration, background=corpus_background(vectors, table),
-                    fusion=FUSION if calibration is not None else "score")
+    return {"calibration": calibration, "background": corpus_background(vectors, table),
+            "fusion": FUSION if calibration is not None else "score"}
 
 
 def _calibration() -> Calibration | None:

@@ -121,6 +121,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "rebuild it with `xuncha reindex --model {rebuild}` or search without --model",
                        "{directory} 中的检索索引是用模型 {built} 建立的,不是 {asked};请用 xuncha reindex --model "
                        "{rebuild} 重建,或不指定 --model 检索"),
+    "milvus_unreachable": ("cannot open Milvus at {uri} ({reason}); check --uri / XUNCHA_MILVUS_URI, or "
+                           "`xuncha reindex --backend faiss`",
+                           "无法连接 Milvus({uri}):{reason};请检查 --uri / XUNCHA_MILVUS_URI,或用 "
+                           "xuncha reindex --backend faiss 改回内置检索"),
+    "uri_needs_milvus": ("--uri applies to the milvus backend only", "--uri 只适用于 --backend milvus"),
+    "unknown_backend": ("search backend must be one of {backends}, not {backend!r}",
+                        "检索后端必须是 {backends} 之一,不能是 {backend}"),
     "store_damaged": ("the store is damaged and cannot be repaired automatically; restore it from a copy",
                       "数据库已损坏,无法自动修复;请从备份恢复"),
     "index_not_saved": ("the search index cannot be brought up to date ({reason})", "检索索引无法更新({reason})"),

@@ -210,7 +210,7 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
     json.dumps(hits, ensure_ascii=False)  # JSON-ready
 
 
-@pytest.mark.parametrize("filters, check", [
+FILTER_CASES = [
     ({"unit": "市文联"}, lambda h: h["unit_short"] in ("张家界市文联", "庆阳市文联")),
     ({"unit": "庆阳市文联"}, lambda h: h["report_id"] == QY),
     ({"type": "基层党建和组织生活"}, lambda h: "基层党建和组织生活" in h["types"]),
@@ -224,7 +224,10 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
     ({"kind": "巡视"}, lambda h: h["report_id"] == SD),
     ({"exclude_report": YY}, lambda h: h["report_id"] != YY),
     ({"unit": "市文联", "year": 2020}, lambda h: h["report_id"] == ZJJ),
-])
+]
+
+
+@pytest.mark.parametrize("filters, check", FILTER_CASES)
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
 def test_filters_narrow_results(fake_ws, filters, check, mode):
     *_, service, _ = fake_ws

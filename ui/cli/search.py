@@ -139,24 +139,35 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 
 @click.command()
 @_model_option
+@click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
+              help="检索引擎:faiss(工作区内)或 milvus(默认 Milvus Lite,文件在 工作区/search/milvus.db,"
+                   "或用 --uri 指定服务器)。不指定则保持当前引擎。")
+@click.option("--uri", default=None, metavar="URI",
+              help="Milvus 服务器地址,例如 http://host:19530(默认:环境变量 XUNCHA_MILVUS_URI 或 Milvus Lite)。")
 @json_option
 @workspace_option
-def reindex(model: str | None, as_json: bool, workspace: Path | None) -> None:
-    """从数据库重建检索索引(用 --model M 换向量模型)。"""
+def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
+            workspace: Path | None) -> None:
+    """从数据库重建检索索引(用 --model M 换向量模型,--backend 换检索引擎)。"""
     from embeddings.index_sync import writing
 
+    if uri is not None and backend not in (None, "milvus"):
+        raise UserError("uri_needs_milvus")
     bars = StageBars()
     with existing_workspace(workspace, None) as ws, writing(ws.root):
         service = ws.search
-        summary = service.reindex(model=model, progress=bars)
+        summary = service.reindex(model=model, progress=bars, backend=backend or ("milvus" if uri else None),
+                                  uri=uri)
         summary["model"] = service.model_name
-        ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
+        if model is not None or backend is None:
+            ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
     bars.close()
     if as_json:
         emit_json(summary)
     else:
         click.echo(f"已用 {summary['model']} 为 {summary['total']} 条问题重建索引"
-                   f"({summary['kind']} 索引,{summary['seconds']:.1f} 秒)", err=True)
+                   f"({summary['kind']} 索引,{summary.get('backend', 'faiss')} 后端,"
+                   f"{summary['seconds']:.1f} 秒)", err=True)
 
 
 COMMANDS = (search, similar, reindex)

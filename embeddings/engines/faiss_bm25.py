@@ -1,0 +1,47 @@
+"""The embedded default engine: the workspace's FAISS and bm25s files, as the search service writes them.
+See docs/decisions.md (Search backends)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..index import VectorIndex
+from ..lexical import LexicalIndex
+from ..search import ProblemTable, Searcher
+from .base import Progress, SearchEngine
+
+__all__ = ["FaissBM25Engine"]
+
+
+class FaissBM25Engine(SearchEngine):
+    """Searcher over the workspace's FAISS vectors and BM25 index, exactly as built by the service."""
+
+    name = "faiss"
+
+    def __init__(self, vectors: VectorIndex | None = None) -> None:
+        self._vectors = vectors
+
+    def ids(self) -> np.ndarray:
+        return self._vectors.ids() if self._vectors is not None else np.zeros(0, np.int64)
+
+    def add(self, table: ProblemTable, positions: np.ndarray, vectors: np.ndarray,
+            tokens: dict[int, list[str]]) -> None:
+        if self._vectors is None:
+            self._vectors = VectorIndex(vectors.shape[1])
+        self._vectors.add(table.uids[positions], vectors)
+
+    def remove(self, uids: Sequence[int] | np.ndarray) -> int:
+        return self._vectors.remove(uids) if self._vectors is not None else 0
+
+    def sync(self, table: ProblemTable, vectors: VectorIndex, tokens: dict[int, list[str]],
+             progress: Progress | None = None) -> tuple[int, int]:
+        """The service's own sync already brought ``vectors`` in line with the table."""
+        self._vectors = vectors
+        return 0, 0
+
+    def searcher(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex, **options: Any
+                 ) -> Searcher:
+        self._vectors = vectors
+        return Searcher(table, vectors, lexical, **options)
