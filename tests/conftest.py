@@ -80,3 +80,27 @@ def workspace(tmp_path):
     ws = Workspace(tmp_path / "ws")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def real_service(tmp_path_factory, corpus_reports):
+    """The corpus indexed with the default model, once per session (encoder kept loaded)."""
+    root = tmp_path_factory.mktemp("real-ws")
+    from search_support import make_store
+
+    from embeddings.service import SearchService
+
+    store = make_store(root, corpus_reports.values())
+    service = SearchService(root, store)
+    service.sync()
+    yield service
+    store.close()
+
+
+def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    for needle in needles:
+        assert needle in lines[0]

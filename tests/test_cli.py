@@ -11,19 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, child_env, corpus_file, xuncha
+from conftest import CORPUS, ROOT, assert_user_error, child_env, corpus_file, xuncha
 
 CONTRACT_KEYS = {"report_id", "title", "unit", "unit_short", "level", "inspection", "report_date", "stated",
                  "found", "categories", "warnings"}
-
-
-def assert_user_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
-    assert proc.returncode == 1, (proc.returncode, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, proc.stderr
-    for needle in needles:
-        assert needle in lines[0]
 
 
 def test_parse_json_contract():

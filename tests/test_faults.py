@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS_FILES, ROOT, corpus_file
-from test_search import FakeEncoder
+from search_support import FakeEncoder
 
 QUERIES = ("理论学习流于形式", "三会一课制度落实不到位", "意识形态工作责任制")
 MINUTE = 60.0
@@ -60,7 +60,7 @@ CHILD = textwrap.dedent("""
     import os, sys, time
     sys.path[:0] = [{root!r}, {tests!r}]
     import embeddings.encoder as enc
-    from test_search import FakeEncoder
+    from search_support import FakeEncoder
 
     class Slow(FakeEncoder):
         def encode(self, texts, **kw):

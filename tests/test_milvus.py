@@ -10,23 +10,21 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from search_support import (
+    FILTER_CASES,
+    SD,
+    SZ,
+    YY,
+    FakeEncoder,
+    fake_loader,
+    make_store,
+    run_cli,
+)
+
 from embeddings.engines.milvus import filter_expr
 from embeddings.manifest import SearchIndexError, read_manifest
 from embeddings.search import Filters
 from embeddings.service import SearchService
-from tests.test_search import (  # noqa: F401 - fixtures are used by name
-    FILTER_CASES,
-    QY,
-    SD,
-    SZ,
-    YY,
-    ZJJ,
-    FakeEncoder,
-    fake_loader,
-    make_store,
-    real_service,
-    run_cli,
-)
 
 QUERIES = ["党组学习制度落实不到位", "三会一课制度落实不到位", "意识形态工作责任制落实不到位",
            "违规发放津贴补贴", "选人用人不规范", "形式主义官僚主义"]
@@ -137,17 +135,23 @@ def test_similar_on_milvus_excludes_the_own_report(pair):
 
 
 def test_engine_interface_search_and_similar(pair):
-    """The engine's own search/similar (the backend interface) answer as the service does."""
+    """The engine's own search/similar (the backend interface), given the service's Searcher options,
+    answer as the service's searcher does for the same encoded query."""
+    from embeddings.lexical import get_tokenizer
+    from embeddings.service import searcher_options
     service = pair["milvus"]
     state = service.ensure_ready()
     engine = service.engine_for(state.manifest)
+    options = searcher_options(state.manifest.model, state.table, state.vectors)
     qvec = service.query_encoder.encode(["选人用人不规范"], kind="query")[0]
-    from embeddings.lexical import get_tokenizer
-    hits = engine.search(state.table, state.vectors, state.lexical, qvec, get_tokenizer().tokenize("选人用人不规范"),
-                         k=5, mode="hybrid")
-    assert keys([h.to_json() for h in hits]) == keys(service.search("选人用人不规范", k=5))
+    tokens = get_tokenizer().tokenize("选人用人不规范")
+    hits = engine.search(state.table, state.vectors, state.lexical, qvec, tokens, k=5, mode="hybrid",
+                         searcher_options=options)
+    expected = state.searcher.search(qvec, tokens, k=5, mode="hybrid")
+    assert hits and keys([h.to_json() for h in hits]) == keys([h.to_json() for h in expected])
     uid = int(state.table.uids[state.table.pos[next(iter(state.table.pos))]])
-    sim = engine.similar(state.table, state.vectors, state.lexical, uid, state.tokens[uid], k=5)
+    sim = engine.similar(state.table, state.vectors, state.lexical, uid, state.tokens[uid], k=5,
+                         searcher_options=options)
     own = state.table.report_id[state.table.pos[uid]]
     assert sim and own not in {h.report_id for h in sim}
 
@@ -184,12 +188,14 @@ def test_cli_reindex_backend_milvus(pair, monkeypatch, tmp_path):
 
 
 @pytest.mark.slow
-def test_labelled_queries_overlap_between_backends(real_service, tmp_path):  # noqa: F811
+def test_labelled_queries_overlap_between_backends(real_service, tmp_path):
     """With the real model, Milvus's top 10 overlaps FAISS's on the labelled queries (mean >= 0.8)
     and its nDCG@10 is within 0.02."""
+    from conftest import ROOT
+
     from bench.evaluate import load_labels, score_run
     from embeddings.engines.milvus import MilvusEngine
-    from tests.test_search import ROOT
+    from embeddings.service import searcher_options
 
     labels = load_labels(ROOT / "bench" / "eval" / "queries.json")
     queries = [item.query for item in labels]
@@ -199,7 +205,8 @@ def test_labelled_queries_overlap_between_backends(real_service, tmp_path):  # n
     faiss_runs = real_service.search_batch(queries, k=10)
     original = state.searcher
     try:
-        state.searcher = engine.searcher(state.table, state.vectors, state.lexical)
+        state.searcher = engine.searcher(state.table, state.vectors, state.lexical,
+                                         **searcher_options(state.manifest.model, state.table, state.vectors))
         milvus_runs = real_service.search_batch(queries, k=10)
     finally:
         state.searcher = original

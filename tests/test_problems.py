@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, ROOT
-from test_cli import assert_user_error, xuncha
+from conftest import CORPUS, ROOT, assert_user_error, xuncha
 
 from reports.model import Category, Inspection, Problem, Report
 from reports.places import region_of

@@ -6,59 +6,19 @@ the corpus embedded once per session.
 """
 from __future__ import annotations
 
-import itertools
 import json
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from search_support import FILTER_CASES, SD, SZ, YY, ZJJ, FakeEncoder, fake_loader, make_store, run_cli
 
-from embeddings.encoder import Encoder
 from embeddings.manifest import ModelMismatchError, SearchIndexError, read_manifest
 from embeddings.service import MAX_QUERY_CHARS, SearchService
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTRACT = ["rank", "score", "report_id", "unit", "problem_id", "category", "text", "measures"]
-ZJJ = "fbe545c4025f9a17"     # 000 张家界市文联 (巡察, 市, 2020)
-QY = "7b3e89d1d0a8cdd9"      # 001 庆阳市文联 (巡察, 市, 2022)
-SD = "c5cdda18cb1b96e4"      # 002 山东省作协 (巡视, 省, 2021)
-SZ = "62ec06aef35113f0"      # 003 桑植县政协 (巡察, 县, 2020)
-YY = "7e881da2de6b8ab3"      # 004 益阳市文旅广体局 (巡察, 市, 2022)
-
-
-class FakeEncoder(Encoder):
-    """Character-bigram hashing: similar wording -> similar vectors. Counts what it encodes."""
-
-    backend = "fake"
-
-    def __init__(self, name: str = "fake-bigram", dim: int = 64) -> None:
-        self.name, self.dim = name, dim
-        self.encoded: list[str] = []
-
-    def encode(self, texts, *, kind="query", batch_size=32, progress=None) -> np.ndarray:
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        self.encoded.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for a, b in itertools.pairwise(text):
-                out[row, zlib.crc32((a + b).encode()) % self.dim] += 1.0
-        if progress:
-            progress("embed", len(texts), len(texts))
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.maximum(norms, 1e-12)
-
-
-def make_store(root: Path, reports) -> object:
-    from reports.store import Store
-
-    store = Store(root / "xuncha.db")
-    for report in reports:
-        store.add(report)
-    return store
-
-
 @pytest.fixture
 def fake_ws(tmp_path, corpus_reports):
     """A corpus workspace (store only, no entities) and a service on the fake encoder."""
@@ -68,10 +28,6 @@ def fake_ws(tmp_path, corpus_reports):
     service.sync()
     yield tmp_path, store, service, encoder
     store.close()
-
-
-def fake_loader(encoder):
-    return lambda spec=None, cache_dir=None: encoder
 
 
 # -- service: sync, incremental updates, persistence ----------------------------------------------
@@ -210,21 +166,6 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
     json.dumps(hits, ensure_ascii=False)  # JSON-ready
 
 
-FILTER_CASES = [
-    ({"unit": "市文联"}, lambda h: h["unit_short"] in ("张家界市文联", "庆阳市文联")),
-    ({"unit": "庆阳市文联"}, lambda h: h["report_id"] == QY),
-    ({"type": "基层党建和组织生活"}, lambda h: "基层党建和组织生活" in h["types"]),
-    ({"type": "collective", "unit": "桑植"}, lambda h: "民主集中制和议事决策" in h["types"] and h["report_id"] == SZ),
-    ({"unit": "中共山东省作家协会党组"}, lambda h: h["report_id"] == SD),
-    ({"level": "县"}, lambda h: h["report_id"] == SZ),
-    ({"level": "市级"}, lambda h: h["report_id"] in (ZJJ, QY, YY)),
-    ({"region": "张家界"}, lambda h: h["report_id"] in (ZJJ, SZ)),
-    ({"year": 2022}, lambda h: h["year"] == 2022),
-    ({"category": "意识形态"}, lambda h: "意识形态" in h["category"]),
-    ({"kind": "巡视"}, lambda h: h["report_id"] == SD),
-    ({"exclude_report": YY}, lambda h: h["report_id"] != YY),
-    ({"unit": "市文联", "year": 2020}, lambda h: h["report_id"] == ZJJ),
-]
 
 
 @pytest.mark.parametrize("filters, check", FILTER_CASES)
@@ -325,10 +266,6 @@ def test_empty_workspace_searches_to_nothing(tmp_path):
 
 # -- CLI ------------------------------------------------------------------------------------------------
 
-def run_cli(command, args):
-    return CliRunner().invoke(command, args, catch_exceptions=False)
-
-
 @pytest.fixture
 def cli_ws(fake_ws, monkeypatch):
     root, _, _, encoder = fake_ws
@@ -422,17 +359,6 @@ def test_cli_similar_unknown_problem_and_missing_workspace(cli_ws, tmp_path):
 
 
 # -- quality, with the real default model ---------------------------------------------------------------
-
-@pytest.fixture(scope="session")
-def real_service(tmp_path_factory, corpus_reports):
-    """The corpus indexed with the default model, once per session (encoder kept loaded)."""
-    root = tmp_path_factory.mktemp("real-ws")
-    store = make_store(root, corpus_reports.values())
-    service = SearchService(root, store)
-    service.sync()
-    yield service
-    store.close()
-
 
 @pytest.mark.slow
 def test_study_query_spans_at_least_three_units(real_service):

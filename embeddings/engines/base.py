@@ -62,14 +62,16 @@ class SearchEngine(ABC):
 
     def search(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex,
                qvec: np.ndarray | None, tokens: Sequence[str], k: int = 10,
-               filters: Filters | None = None, mode: str = "hybrid", **options: Any) -> list[Hit]:
-        """Top-``k`` hits for an encoded, tokenised query (fusion and shaping as in Searcher.search)."""
-        return self.searcher(table, vectors, lexical).search(qvec, tokens, k=k, filters=filters, mode=mode,
-                                                             **options)
+               filters: Filters | None = None, mode: str = "hybrid", searcher_options: dict | None = None,
+               **options: Any) -> list[Hit]:
+        """Top-``k`` hits for an encoded, tokenised query (fusion and shaping as in Searcher.search);
+        ``searcher_options`` are the Searcher's own (calibration, fusion: embeddings.service.searcher_options)."""
+        searcher = self.searcher(table, vectors, lexical, **(searcher_options or {}))
+        return searcher.search(qvec, tokens, k=k, filters=filters, mode=mode, **options)
 
     def similar(self, table: ProblemTable, vectors: VectorIndex, lexical: LexicalIndex, uid: int,
                 tokens: Sequence[str], k: int = 10, filters: Filters | None = None, mode: str = "hybrid",
-                **options: Any) -> list[Hit]:
+                searcher_options: dict | None = None, **options: Any) -> list[Hit]:
         """Problems like the stored problem ``uid`` from other reports: its own vector and tokens as the
         query, its report excluded."""
         pos = table.pos[int(uid)]
@@ -77,7 +79,8 @@ class SearchEngine(ABC):
         filters = Filters.of({**base.to_json(),
                               "exclude_report": (*base.exclude_report, table.report_id[pos])})
         qvec = vectors.vectors([int(uid)])[0]
-        return self.search(table, vectors, lexical, qvec, tokens, k=k, filters=filters, mode=mode, **options)
+        return self.search(table, vectors, lexical, qvec, tokens, k=k, filters=filters, mode=mode,
+                           searcher_options=searcher_options, **options)
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
