@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from embeddings.index_sync import writer_active
+from embeddings.writer_lock import writer_active
 
 QUERIES = ("理论学习流于形式", "三会一课制度落实不到位", "意识形态工作责任制", "违规发放津补贴", "选人用人不规范")
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}

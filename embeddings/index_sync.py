@@ -31,9 +31,9 @@ from reports.read.limits import (
     MAX_EMBED_CHARS_REPORT,
     MAX_TOKENIZE_CHARS_PROBLEM,
     MAX_TOKENIZE_CHARS_REPORT,
-    embed_caps,
 )
 
+from .doc_texts import capped_texts
 from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
 from .index import VectorIndex, choose_kind, problem_uid
 from .lexical import LexicalIndex, get_tokenizer
@@ -46,8 +46,9 @@ from .manifest import (
     write_manifest,
 )
 from .search import ProblemTable, Searcher
+from .writer_lock import writer_active, writing
 
-__all__ = ["IndexSync", "writer_active", "writing"]
+__all__ = ["IndexSync", "writer_active", "writing"]  # the lock lives in writer_lock.py
 
 log = logging.getLogger("xuncha.search")
 
@@ -338,7 +339,7 @@ class IndexSync:
         if len(gone):
             vectors.remove(gone)
         if len(new_pos):
-            texts = _capped_texts(table, new_pos.tolist(), self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
+            texts = capped_texts(table, new_pos.tolist(), self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
                                   MAX_EMBED_CHARS_REPORT)
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
@@ -367,7 +368,7 @@ class IndexSync:
         uids = table.uids.tolist()
         missing = [i for i, u in enumerate(uids) if u not in cached]
         tokenizer = get_tokenizer()
-        texts = _capped_texts(table, missing, self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
+        texts = capped_texts(table, missing, self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
                               MAX_TOKENIZE_CHARS_REPORT)
         for n, (i, text) in enumerate(zip(missing, texts, strict=True)):
             cached[uids[i]] = tokenizer.tokenize(text)
@@ -478,45 +479,6 @@ class _Damaged(Exception):
         super().__init__(f"{path}: damaged search index file ({' '.join(str(reason).split())[:200]})")
 
 
-WRITER_LOCK = ".writer.lock"
-_HELD: dict[str, int] = {}  # workspace -> how many `writing` blocks this process is inside
-
-
-@contextlib.contextmanager
-def writing(root: Path) -> Iterator[None]:
-    """Mark the workspace as being written (ingest, remove, sync): a shared lock, so several
-    writers may hold it; readers test it with ``writer_active``. Re-entrant per process."""
-    root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    key = str(root.resolve())
-    with open(root / WRITER_LOCK, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
-        _HELD[key] = _HELD.get(key, 0) + 1
-        try:
-            yield
-        finally:
-            _HELD[key] -= 1
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def writer_active(root: Path) -> bool:
-    """Whether another process holds ``writing`` on this workspace right now (a process that
-    writes itself is the one to sync, so its own hold does not count)."""
-    path = Path(root) / WRITER_LOCK
-    if not path.exists() or _HELD.get(str(Path(root).resolve()), 0) > 0:
-        return False
-    try:
-        with open(path, "a+") as fh:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return True
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-            return False
-    except OSError:
-        return False
-
-
 def _progress(callback: Progress | None) -> Progress:
     if callback is None:
         return lambda stage, done, total: None
@@ -525,25 +487,3 @@ def _progress(callback: Progress | None) -> Progress:
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, default=str))
-
-
-def _capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_problem: int,
-                  per_report: int) -> list[str]:
-    """The texts of rows ``positions`` cut to the per-problem and per-report limits (a long text
-    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits")."""
-    texts = [table.doc_text(int(i), recipe) for i in positions]
-    by_report: dict[str, list[int]] = {}
-    for n, i in enumerate(positions):
-        by_report.setdefault(table.report_id[int(i)], []).append(n)
-    cut = 0
-    for report_id, members in by_report.items():
-        caps = embed_caps([len(texts[n]) for n in members], per_problem, per_report)
-        for n, cap in zip(members, caps, strict=True):
-            if cap < len(texts[n]):
-                texts[n] = texts[n][:cap]
-                cut += 1
-        if cut:
-            log.warning("report %s: %d long problem texts used from their first part (limits %d per problem, "
-                        "%d per report)", report_id, cut, per_problem, per_report)
-            cut = 0
-    return texts

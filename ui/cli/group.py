@@ -174,7 +174,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     网页请先另存为 .html 再导入。"""
     ws = open_workspace(workspace)
     bars = StageBars()
-    from embeddings.index_sync import writing
+    from embeddings.writer_lock import writing
 
     counts = dict.fromkeys(("ingested", "duplicate", "skipped", "error"), 0)
     meter = Throughput()

@@ -149,7 +149,7 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
             workspace: Path | None) -> None:
     """从数据库重建检索索引(用 --model M 换向量模型,--backend 换检索引擎)。"""
-    from embeddings.index_sync import writing
+    from embeddings.writer_lock import writing
 
     if uri is not None and backend not in (None, "milvus"):
         raise UserError("uri_needs_milvus")

@@ -141,7 +141,7 @@ def _theme_checks(ws, generation: int, G) -> list[Check]:
 def repair(ws, checks: list[Check], progress=None) -> list[str]:
     """Rebuild every artifact that is not ok; returns what was done (one line each). A damaged
     store is not touched: nothing can rebuild it."""
-    from embeddings.index_sync import writing
+    from embeddings.writer_lock import writing
 
     bad = {c.name for c in checks if c.state != OK}
     done: list[str] = []

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from embeddings.index import problem_uids
-from embeddings.index_sync import writer_active
 from embeddings.search import QueryError
 from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from embeddings.writer_lock import writer_active
 from reports.atomic import write_text
 from reports.notices import XunchaError
 from reports.progress import Progress

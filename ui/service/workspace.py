@@ -144,7 +144,7 @@ class Workspace:
     def sync(self, progress: Progress | None = None) -> None:
         """Bring the graph and the search index in line with the store (after ingest/remove).
         Skipping it is safe: both catch up by themselves on first use."""
-        from embeddings.index_sync import writing
+        from embeddings.writer_lock import writing
 
         with writing(self.root):
             self.graph.sync(progress=progress)
@@ -167,7 +167,7 @@ class Workspace:
                on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch.
         ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display)."""
-        from embeddings.index_sync import writing
+        from embeddings.writer_lock import writing
 
         inputs = scan(paths)
         outcomes = []
@@ -221,7 +221,7 @@ class Workspace:
             return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
     def remove(self, report_id: str) -> bool:
-        from embeddings.index_sync import writing
+        from embeddings.writer_lock import writing
 
         with writing(self.root):
             return self.store.remove(report_id)

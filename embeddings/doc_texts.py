@@ -1,0 +1,35 @@
+"""The texts that are embedded for index rows, cut to the per-problem and per-report limits
+(reports.read.limits.embed_caps; docs/decisions.md, "Faults and limits")."""
+from __future__ import annotations
+
+import logging
+
+from reports.read.limits import embed_caps
+
+from .search import ProblemTable
+
+__all__ = ["capped_texts"]
+
+log = logging.getLogger("xuncha.search")
+
+
+def capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_problem: int,
+                  per_report: int) -> list[str]:
+    """The texts of rows ``positions`` cut to the per-problem and per-report limits (a long text
+    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits")."""
+    texts = [table.doc_text(int(i), recipe) for i in positions]
+    by_report: dict[str, list[int]] = {}
+    for n, i in enumerate(positions):
+        by_report.setdefault(table.report_id[int(i)], []).append(n)
+    cut = 0
+    for report_id, members in by_report.items():
+        caps = embed_caps([len(texts[n]) for n in members], per_problem, per_report)
+        for n, cap in zip(members, caps, strict=True):
+            if cap < len(texts[n]):
+                texts[n] = texts[n][:cap]
+                cut += 1
+        if cut:
+            log.warning("report %s: %d long problem texts used from their first part (limits %d per problem, "
+                        "%d per report)", report_id, cut, per_problem, per_report)
+            cut = 0
+    return texts
