@@ -366,6 +366,10 @@ class MilvusSearcher(Searcher):
         out = np.zeros(self.table.size, np.float32)
         if tokens and self.table.size:
             pos, scores = self.lexical_ranking(tokens, LEXICAL_SCORE_DEPTH, mask)
+            if self.calibration is not None and len(pos):
+                # Milvus picks the rows; their values come from the workspace BM25, the scale the
+                # calibration was fitted on (Milvus's own BM25 is on another scale; docs/decisions.md)
+                scores = self.lexical.scores(tokens)[pos]
             out[pos] = scores
         return out
 
