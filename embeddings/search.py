@@ -324,10 +324,11 @@ class Searcher:
     alpha: float = ALPHA
     calibration: Calibration | None = None
     background: Background | None = None
+    _retrievable_ids: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """(positions, cosine scores), best first, at most ``n``."""
-        allowed = None if mask is None else self.table.uids[mask]
+        allowed = None if mask is None or mask.all() else self._allowed_ids(mask)
         if allowed is not None and not len(allowed):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         scores, ids = self.vectors.search(qvec[None, :], n, allowed=allowed)
@@ -336,6 +337,15 @@ class Searcher:
         sc = scores[0][keep]
         ok = pos >= 0  # an id the table does not know (index ahead of the store) is skipped
         return pos[ok], sc[ok]
+
+    def _allowed_ids(self, mask: np.ndarray) -> np.ndarray:
+        """The ids under ``mask``; the unfiltered case (retrievable rows) is built once, so the vector
+        index can reuse its selector for it instead of rebuilding one per query."""
+        if not np.array_equal(mask, self.table.retrievable):
+            return self.table.uids[mask]
+        if self._retrievable_ids is None:
+            self._retrievable_ids = self.table.uids[self.table.retrievable]
+        return self._retrievable_ids
 
     def lexical_scores(self, tokens: Sequence[str], mask: np.ndarray | None) -> np.ndarray:
         """BM25 of every row (0 outside ``mask``)."""

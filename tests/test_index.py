@@ -71,6 +71,23 @@ def test_filtered_search_is_exact(kind):
     assert (found == -1).all()
 
 
+def test_reused_allowed_array_keeps_filtering_exactly():
+    """The selector built for a large ``allowed`` array is reused while the same array comes back
+    (the unfiltered search's retrievable rows); another array gets its own, never the cached one."""
+    x = unit_vectors(6000, seed=3)
+    ids = np.arange(6000, dtype=np.int64)
+    index = VectorIndex.build(ids, x, kind="flat")
+    most = ids[ids % 10 != 0]     # large: goes through faiss with a selector, not the numpy subset
+    few = ids[ids % 10 == 0]
+    first = index.search(x[:3], 10, allowed=most)[1]
+    again = index.search(x[:3], 10, allowed=most)[1]
+    other = index.search(x[:3], 10, allowed=few)[1]
+    assert first.tolist() == again.tolist() and (first % 10 != 0).all()
+    assert (other % 10 == 0).all()
+    expected = np.argsort(-(x[:3] @ x[most].T), axis=1)[:, :10]
+    assert first.tolist() == most[expected].tolist()
+
+
 def test_empty_index_search():
     index = VectorIndex(8)
     _, found = index.search(unit_vectors(1, 8), 3)
