@@ -73,9 +73,12 @@ CHILD = textwrap.dedent("""
     encoder = Slow()
     enc.load_encoder = lambda spec=None, cache_dir=None: encoder
     rss_file = os.environ.get("H12_RSS_FILE")
-    if rss_file:   # this child's own peak (RUSAGE_CHILDREN in the test would count every earlier child)
-        import atexit, resource
-        atexit.register(lambda: open(rss_file, "w").write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+    if rss_file:   # this process's own peak: VmHWM belongs to the exec'd image, while ru_maxrss
+        import atexit  # also keeps the forking parent's (a test runner holding models: GBs)
+        def _peak():
+            hwm = next(ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:"))
+            open(rss_file, "w").write(hwm.split()[1])  # kB
+        atexit.register(_peak)
     from ui.cli import main
     sys.exit(main(sys.argv[1:]))
 """).format(root=str(ROOT), tests=str(ROOT / "tests"))
