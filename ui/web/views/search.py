@@ -33,6 +33,13 @@ def _pick_example() -> None:
         st.session_state["search_example"] = None
 
 
+def _linked_min_pct(floor: float) -> int:
+    """The slider's start: a deep link's ``min`` (0-100, e.g. ``/?q=…&min=0`` for every candidate),
+    else the calibrated default floor."""
+    raw = str(st.query_params.get("min", "")).strip()
+    return int(raw) if raw.isdigit() and int(raw) <= 100 else round(floor * 100)
+
+
 def query_box() -> str:
     if "search_q" not in st.session_state:
         st.session_state["search_q"] = st.query_params.get("q", "")
@@ -77,7 +84,7 @@ def filters_row() -> tuple[dict, str, float]:
             st.caption("选择「本单位」后可排除本单位自己的问题。")
         mode = st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
         floor = state.default_min_score()
-        min_pct = st.slider("最低相关度", 0, 100, round(floor * 100), step=1, format="%d%%", key="f_min_score",
+        min_pct = st.slider("最低相关度", 0, 100, _linked_min_pct(floor), step=1, format="%d%%", key="f_min_score",
                             help=f"相关度是系统估计的「该问题与检索内容属于同类问题」的概率。低于此值的结果不显示;"
                                  f"默认 {floor:.0%}。调到 0 可查看全部候选。")
     filters: dict = {
