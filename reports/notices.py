@@ -105,6 +105,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync_failed": ("records stored, but updating the graph/search index failed ({reason})",
                     "报告已保存,但更新知识图谱/检索索引失败({reason})"),
     "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生内部错误(详情见服务日志)"),
+    "worker_died": ("the worker process reading it died (out of memory?); not stored",
+                    "读取该文件的工作进程意外退出(可能内存不足),未导入"),
     "duplicate": ("already in the workspace", "该报告已在库中(内容相同)"),
     "unknown_report": ("report {report_id}: not in the workspace (see `xuncha reports`)",
                        "报告 {report_id} 不在工作区中(见 xuncha reports)"),
@@ -152,6 +154,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "sentence-transformers directory (models are never downloaded; copy one into {root})",
                       "未知的向量模型 {spec};可用:{available},或本地 sentence-transformers 模型目录"
                       "(从不联网下载模型,请复制到 {root})"),
+    "bad_encoder_precision": ("{env} must be auto, fp32 or bf16, not {value!r}",
+                              "环境变量 {env} 只能是 auto、fp32 或 bf16,当前为 {value}"),
     "not_a_model_dir": ("{candidate} is not a sentence-transformers model directory (no modules.json or config.json)",
                         "{candidate} 不是 sentence-transformers 模型目录(缺少 modules.json 或 config.json)"),
     "unit_ambiguous": ("unit {unit!r} is ambiguous: {candidates}; give the full name",

@@ -252,12 +252,12 @@ def test_deep_but_allowed_html_is_read_without_recursion(tmp_path):
 
 
 def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch, capsys):
-    import ui.service.workspace as workspace
+    import ui.service.ingest as ingest_module
 
     def slow(source):
         time.sleep(5)
     monkeypatch.setenv("XUNCHA_MAX_SECONDS_PER_FILE", "0.5")
-    monkeypatch.setattr(workspace, "parse_source", slow)
+    monkeypatch.setattr(ingest_module, "parse_source", slow)
     started = time.monotonic()
     code, _, err = ingest(capsys, tmp_path / "ws", corpus_file("001"))
     assert time.monotonic() - started < 4
