@@ -91,6 +91,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "(limit per line)", "{lines} 行超过 {limit:,} 字:实体只从每行前 {limit:,} 字中识别(每行上限)"),
     "entity_report_cut": ("report of {chars:,} characters: entities are taken from about the first {limit:,} "
                           "(limit per report)", "报告共 {chars:,} 字:实体只从前约 {limit:,} 字中识别(每份报告上限)"),
+    # the data files xuncha ships (reports/datafiles.py)
+    "data_missing": ("the {what_en} file is missing; reinstall xuncha", "缺少{what}文件,请重新安装 xuncha"),
+    "data_unreadable": ("cannot read the {what_en} file ({reason})", "无法读取{what}文件({reason})"),
+    "data_not_json": ("the {what_en} file is not valid JSON ({reason}); reinstall xuncha",
+                      "{what}文件不是有效的 JSON({reason}),请重新安装 xuncha"),
     # workspace and store
     "store_unusable": ("not a usable xuncha store ({reason})", "不是可用的 xuncha 数据库({reason})"),
     "store_newer": ("schema version {version} is newer than this xuncha ({supported}); upgrade xuncha",
