@@ -1,11 +1,11 @@
 """jieba's default prefix dictionary (~500k entries) from a JSON-lines cache read in pieces.
 
-jieba loads it with one ``marshal.load`` of its own cache: ~0.7 s during which no other Python thread
-runs, so a Streamlit server warming up its keyword index stops serving the page it is drawing. Read in
-pieces of CHUNK entries the same dictionary takes ~0.25 s and no step holds the interpreter lock for
-more than ~30 ms (docs/decisions.md, "Fast ingest and a fast first answer"). The cache is built from
-jieba's own loader the first time and keyed by jieba's version and dictionary file, so the
-dictionary, and therefore every token, is the same as jieba's.
+jieba's own loader reads its marshal cache in ~0.8-1 s (measured on the 2-core box); the same
+dictionary read as CHUNK-entry JSON pieces takes ~0.3-0.4 s, and no step holds the interpreter lock
+for more than ~30 ms, so a Streamlit server loading its keyword index in the background keeps
+serving pages (docs/decisions.md, "Fast ingest and a fast first answer"). The cache is built from
+jieba's own loader the first time and keyed by jieba's version and dictionary file: the dictionary,
+and therefore every token, is jieba's.
 """
 from __future__ import annotations
 
