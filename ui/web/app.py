@@ -66,8 +66,9 @@ def pages() -> list[st.Page]:
     return out
 
 
-def sidebar() -> None:
-    with st.sidebar:
+def sidebar(box) -> None:
+    """The workspace line and 本单位, into ``box`` (a sidebar container made before the page ran)."""
+    with box:
         summaries = state.report_summaries()
         n_problems = sum(s["found"]["problems"] for s in summaries)
         n_items = sum(s["found"].get("leaf_problems", s["found"]["problems"]) for s in summaries)
@@ -84,8 +85,11 @@ def main() -> None:
     try:
         nav = st.navigation(pages())
         state.bootstrap()
-        sidebar()
-        nav.run()
+        top = st.sidebar.container()  # keeps its place at the top of the sidebar, filled after the page:
+        try:                          # a deep link's answer is sent before these widgets
+            nav.run()
+        finally:
+            sidebar(top)  # on every path: a widget left out of a run loses its value
     except XunchaError as exc:  # the user's input (a file, a name): one Chinese line
         st.error(f"页面出错:{render.md(exc.chinese())}", icon=":material/block:")
     except Exception:  # a bug: never a traceback on screen; the server log keeps it
