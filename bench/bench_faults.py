@@ -2,7 +2,7 @@
 each time, as a user would run it, once with the workspace idle and then repeatedly while another
 process ingests (and embeds) more reports with the real model.
 
-Run: python bench/bench_faults.py [--idle 8]. Writes bench/results/faults.json. The machine is
+Run: python -m bench.bench_faults [--idle 8]. Writes bench/results/faults.json. The machine is
 shared: figures are indicative, compare idle and during-ingest from the same run only.
 """
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from embeddings.writer_lock import writer_active
 

@@ -1,6 +1,6 @@
 """Problem types measured against hand labels (tests/gold/types.json, 140 leaf problems).
 
-    python bench/eval_types.py [--no-write]
+    python -m bench.eval_types [--no-write]
 
 Per type: precision (assigned and labelled / assigned) and recall (labelled and assigned /
 labelled), over all assignments (one or two per problem), plus top-1 accuracy (the first assigned
@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from reports.parse import parse_file
 from reports.problemtypes import SIMILARITY_MIN, classify_rows, most_similar_type, taxonomy
@@ -107,7 +105,7 @@ def markdown(result: dict) -> str:
     lines = [SECTION, "",
              "Keyword classifier over the taxonomy in reports/problem_types.json (27 types, 6 groups), against "
              "140 hand-labelled leaf problems (tests/gold/types.json, labelled before the classifier existed). "
-             "Tuned on reports 000/002/004 (in-sample), held out: 001/003. `python bench/eval_types.py`.", "",
+             "Tuned on reports 000/002/004 (in-sample), held out: 001/003. `python -m bench.eval_types`.", "",
              "| set | problems | top-1 accuracy | micro precision | micro recall | unassigned |",
              "|---|---|---|---|---|---|"]
     for name, r in (("tuned on (000, 002, 004)", ins), ("held out (001, 003)", out), ("all", allr)):

@@ -2,13 +2,14 @@
 (corpus-standardised cosine, log BM25). Why and how fitted: docs/decisions.md (Search quality)."""
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from reports.datafiles import read_data_json
 
 __all__ = ["CALIBRATION_PATH", "FEATURES", "Background", "Calibration", "Logistic", "default_calibration"]
 
@@ -95,11 +96,7 @@ class Calibration:
 
     @classmethod
     def load(cls, path: str | Path = CALIBRATION_PATH) -> Calibration:
-        try:
-            data = json.loads(Path(path).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{path}: cannot read the search calibration ({exc})") from None
-        return cls.from_json(data, str(path))
+        return cls.from_json(read_data_json(path, "calibration"), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -3,12 +3,13 @@ gets the concept's token, so 一把手 meets 主要负责人. Why and measured: 
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from reports.datafiles import read_data_json
 
 __all__ = ["LEXICON_PATH", "Concept", "Lexicon", "default_lexicon"]
 
@@ -76,11 +77,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> Lexicon:
-        try:
-            data = json.loads(Path(path).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ValueError(f"{path}: cannot read the search lexicon ({exc})") from None
-        return cls.from_json(data, str(path))
+        return cls.from_json(read_data_json(path, "lexicon"), str(path))
 
 
 def _norm(text: str) -> str:

@@ -147,6 +147,14 @@ class Report:
     script: str = "simplified"        # simplified | traditional (then `text` is the t2s conversion)
     display_text: str | None = None   # the Traditional original, same length as `text`
 
+    @property
+    def original_text(self) -> str:
+        """The text as the report writes it, for reading: the Traditional original when the report was
+        converted (every span indexes it as it indexes `text`, reports/script.py), else `text`."""
+        if self.display_text is not None and len(self.display_text) == len(self.text):
+            return self.display_text
+        return self.text
+
     def problems(self) -> Iterator[Problem]:
         """Every problem, parents before their children, in document order."""
         for category in self.categories:

@@ -91,6 +91,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "(limit per line)", "{lines} 行超过 {limit:,} 字:实体只从每行前 {limit:,} 字中识别(每行上限)"),
     "entity_report_cut": ("report of {chars:,} characters: entities are taken from about the first {limit:,} "
                           "(limit per report)", "报告共 {chars:,} 字:实体只从前约 {limit:,} 字中识别(每份报告上限)"),
+    # the data files xuncha ships (reports/datafiles.py)
+    "data_missing": ("the {what_en} file is missing; reinstall xuncha", "缺少{what}文件,请重新安装 xuncha"),
+    "data_unreadable": ("cannot read the {what_en} file ({reason})", "无法读取{what}文件({reason})"),
+    "data_not_json": ("the {what_en} file is not valid JSON ({reason}); reinstall xuncha",
+                      "{what}文件不是有效的 JSON({reason}),请重新安装 xuncha"),
     # workspace and store
     "store_unusable": ("not a usable xuncha store ({reason})", "不是可用的 xuncha 数据库({reason})"),
     "store_newer": ("schema version {version} is newer than this xuncha ({supported}); upgrade xuncha",
@@ -105,6 +110,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "sync_failed": ("records stored, but updating the graph/search index failed ({reason})",
                     "报告已保存,但更新知识图谱/检索索引失败({reason})"),
     "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生内部错误(详情见服务日志)"),
+    "worker_died": ("the worker process reading it died (out of memory?); not stored",
+                    "读取该文件的工作进程意外退出(可能内存不足),未导入"),
     "duplicate": ("already in the workspace", "该报告已在库中(内容相同)"),
     "unknown_report": ("report {report_id}: not in the workspace (see `xuncha reports`)",
                        "报告 {report_id} 不在工作区中(见 xuncha reports)"),
@@ -152,6 +159,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "sentence-transformers directory (models are never downloaded; copy one into {root})",
                       "未知的向量模型 {spec};可用:{available},或本地 sentence-transformers 模型目录"
                       "(从不联网下载模型,请复制到 {root})"),
+    "bad_encoder_precision": ("{env} must be auto, fp32 or bf16, not {value!r}",
+                              "环境变量 {env} 只能是 auto、fp32 或 bf16,当前为 {value}"),
     "not_a_model_dir": ("{candidate} is not a sentence-transformers model directory (no modules.json or config.json)",
                         "{candidate} 不是 sentence-transformers 模型目录(缺少 modules.json 或 config.json)"),
     "unit_ambiguous": ("unit {unit!r} is ambiguous: {candidates}; give the full name",

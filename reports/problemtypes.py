@@ -12,13 +12,14 @@ SIMILARITY_MIN. The evidence (which keywords, where, or the similarity) is kept 
 """
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from reports.datafiles import read_data_json
 
 __all__ = ["ProblemType", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
 
@@ -82,10 +83,7 @@ class TypeMatch:
 @lru_cache(maxsize=1)
 def taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     """The taxonomy file, validated (unique ids, known groups, a definition and keywords each)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: unreadable problem-type taxonomy ({exc})") from None
+    data = read_data_json(path, "taxonomy")
     groups = {g["id"]: g["name"] for g in data["groups"]}
     types = tuple(ProblemType(t["id"], t["name"], t["group"], t["definition"], tuple(t["examples"]),
                               tuple(t["keywords"])) for t in data["types"])

