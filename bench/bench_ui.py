@@ -31,6 +31,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bench.live_app import CHROMIUM, CHROMIUM_ARGS, running_app  # the same server/browser setup as the tests
 from ui.service.workspace import DEMO_CORPUS, Workspace
+from ui.web.render import DENSE_FIRST_NOTICE
 
 QUERIES = ["理论学习流于形式", "意识形态工作责任制落实不到位", "三重一大事项未集体决策", "公务接待不规范",
            "党支部组织生活不规范", "财务管理制度不健全", "选人用人不规范", "网络舆情管理不到位"]
@@ -63,18 +64,21 @@ def submit(page, query: str) -> float:
     return time.perf_counter() - started
 
 
-def from_launch(browser, workspace: Path, log: Path, query: str) -> float:
+def from_launch(browser, workspace: Path, log: Path, query: str) -> tuple[float, str]:
     """Seconds from starting `xuncha ui` to the first result of a deep link ``/?q=QUERY`` drawn in
     the browser: the server start is inside the figure (issue 14's cold start). running_app polls
-    the health endpoint every 0.5 s, so the figure is high by up to that much, never low."""
+    the health endpoint every live_app.POLL_SECONDS (0.05 s), so the figure is high by up to that much, never low.
+    Also returns how the first answer was labelled: "dense" (semantic only, keyword index still
+    loading: the page says so) or "hybrid"."""
     started = time.perf_counter()
     with running_app(workspace, log) as url:
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(f"{url}/?q={quote(query)}")
         page.wait_for_selector("mark.xc-hit, div.xc-meta b[title]", timeout=300_000)
         took = time.perf_counter() - started
+        dense = page.get_by_text(DENSE_FIRST_NOTICE, exact=False).count() > 0
         page.close()
-    return took
+    return took, "dense" if dense else "hybrid"
 
 
 def summary(xs: list[float]) -> dict:
@@ -96,13 +100,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-bench-ui-"))
     workspace = args.workspace or tmp / "ws"
     corpus = prepare(workspace)
-    cold, warm_link, warm_submit, launch = [], [], [], []
+    cold, warm_link, warm_submit, launch, first_kinds = [], [], [], [], []
     loads = [os.getloadavg()]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in range(args.launch_repeat):
-            launch.append(from_launch(browser, workspace, tmp / f"launch-{n}.log", QUERIES[n % len(QUERIES)]))
-            print(f"launch -> first results {launch[-1]:.2f} s (load {os.getloadavg()[0]:.2f})", flush=True)
+            took, kind = from_launch(browser, workspace, tmp / f"launch-{n}.log", QUERIES[n % len(QUERIES)])
+            launch.append(took)
+            first_kinds.append(kind)
+            print(f"launch -> first results {took:.2f} s, {kind} (load {os.getloadavg()[0]:.2f})", flush=True)
         loads.append(os.getloadavg())
         for n in range(args.repeat):
             with running_app(workspace, tmp / f"server-{n}.log") as url:
@@ -121,6 +127,7 @@ def main() -> None:
         "corpus": corpus,
         "what": "seconds from navigation (or clicking 检索) to the first result drawn in headless Chromium",
         "launch_to_first_results": summary(launch) if launch else None,
+        "launch_first_answer": first_kinds,
         "load_average": [list(x) for x in loads],
         "cold_first_results": summary(cold),
         "warm_deep_link_first_results": summary(warm_link),

@@ -1,28 +1,42 @@
 """`xuncha ui`: start the Streamlit app on 127.0.0.1 only, headless, no telemetry
-(docs/decisions.md, "UI")."""
+(docs/decisions.md, "UI"). The server runs in this process (no second interpreter), and the search
+index and query encoder start loading before it listens (docs/decisions.md, "Fast ingest and a
+fast first answer")."""
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import sys
+import time
 from pathlib import Path
 
 import click
 
-__all__ = ["APP", "streamlit_command", "ui"]
+__all__ = ["APP", "streamlit_args", "ui"]
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 HOST = "127.0.0.1"
 
 
-def streamlit_command(port: int) -> list[str]:
-    """The streamlit invocation: loopback only, headless, no usage statistics, no file watcher,
+def streamlit_args(port: int) -> list[str]:
+    """The `streamlit` command line: loopback only, headless, no usage statistics, no file watcher,
     no error details in the browser (the app shows one-line messages; the log keeps tracebacks)."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP),
+    return ["run", str(APP),
             "--server.address", HOST, "--server.port", str(port),
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", "--client.showErrorDetails", "none",
             "--client.toolbarMode", "minimal", "--global.developmentMode", "false",
             "--theme.base", "light"]
+
+
+def wait_listening(port: int, timeout: float = 60.0) -> None:
+    """Return once something accepts connections on HOST:port (the server is up), or at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((HOST, port), timeout=1.0):
+            return
+        time.sleep(0.02)
 
 
 @click.command("ui")
@@ -37,14 +51,20 @@ def ui(port: int, workspace: Path | None) -> None:
 
     root = (workspace or default_root()).expanduser().resolve()
     open_workspace(root).close()  # a bad workspace is a one-line error here, not in the browser
-    env = {**os.environ, "XUNCHA_HOME": str(root), "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
-           "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),
-           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    os.environ.update({"XUNCHA_HOME": str(root), "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
+                       "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),
+                       "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
     click.echo(f"xuncha ui:http://{HOST}:{port}(工作区 {root};按 Ctrl+C 停止)", err=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    cmd = streamlit_command(port)
-    os.execve(sys.executable, cmd, env)  # the server replaces this process: one pid to stop
+    from ui.web import resources
+
+    # a built workspace: index and query encoder load once the server listens, while the browser
+    # fetches the page, so the first session's search finds them ready
+    resources.warm_up(str(root), check=True, after=lambda: wait_listening(port))
+    from streamlit.web import cli as streamlit_cli
+
+    # what `python -m streamlit run APP ...` does, in this process: one pid to stop, nothing imported twice
+    sys.argv = ["streamlit", *streamlit_args(port)]
+    streamlit_cli.main(args=sys.argv[1:], prog_name="streamlit")
 
 
 if __name__ == "__main__":  # `python -m ui.cli.web` works before the command is registered

@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from reports.notices import XunchaError
-from ui.web import render, state
+from ui.web import render, resources, state
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("xuncha.ui")
@@ -54,7 +54,8 @@ def pages() -> list[st.Page]:
     ws = state.workspace()
     out, home = [], None
     for path, title, url in PAGES:
-        if url == "themes" and not (hasattr(ws, "themes") and (HERE / path).exists()):
+        # on the class: the instance's cached_property would load the graph and themes before the first answer
+        if url == "themes" and not (hasattr(type(ws), "themes") and (HERE / path).exists()):
             continue  # themes across units come with a later piece of work (ws.themes + the page)
         if url == HOME:  # its own url_path is never shown ("/"): renamed to free HOME for the alias
             out.append(home := st.Page(path, title=title, url_path=f"{url}-home", default=True))
@@ -65,8 +66,9 @@ def pages() -> list[st.Page]:
     return out
 
 
-def sidebar() -> None:
-    with st.sidebar:
+def sidebar(box) -> None:
+    """The workspace line and 本单位, into ``box`` (a sidebar container made before the page ran)."""
+    with box:
         summaries = state.report_summaries()
         n_problems = sum(s["found"]["problems"] for s in summaries)
         n_items = sum(s["found"].get("leaf_problems", s["found"]["problems"]) for s in summaries)
@@ -83,13 +85,17 @@ def main() -> None:
     try:
         nav = st.navigation(pages())
         state.bootstrap()
-        sidebar()
-        nav.run()
+        top = st.sidebar.container()  # keeps its place at the top of the sidebar, filled after the page:
+        try:                          # a deep link's answer is sent before these widgets
+            nav.run()
+        finally:
+            sidebar(top)  # on every path: a widget left out of a run loses its value
     except XunchaError as exc:  # the user's input (a file, a name): one Chinese line
         st.error(f"页面出错:{render.md(exc.chinese())}", icon=":material/block:")
     except Exception:  # a bug: never a traceback on screen; the server log keeps it
         log.exception("page failed")
         st.error(f"页面出错:{render.INTERNAL_ERROR}", icon=":material/block:")
+    resources.page_done()  # the warm-up loads jieba now, not while the first page is being computed
 
 
 if __name__ == "__main__":

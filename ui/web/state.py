@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,7 @@ import streamlit as st
 
 from reports.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
+from ui.web import resources
 from ui.web.render import INTERNAL_ERROR, esc, md
 
 __all__ = [
@@ -45,6 +45,9 @@ SYNC_STAGES = {
     "lexical": "构建关键词索引", "index": "构建向量索引", "save": "保存索引",
     "themes": "归纳共性问题",
 }
+# One OpenMP thread per query encoding: two threads on busy cores stall at every barrier
+# (embeddings/openmp.py; 20-30 ms instead of 130-160 ms per query at load 5).
+QUERY_THREADS = 1
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
                 "Place", "Theme")
 
@@ -54,16 +57,10 @@ def root() -> str:
     return str(default_root().expanduser().resolve())
 
 
-@st.cache_resource(show_spinner=False)
 def get_workspace(path: str) -> Workspace:
-    """One Workspace per directory per process, shared by all sessions (its store, graph and
-    search service are thread-safe for reads; writes take their own locks)."""
-    return Workspace(path)
-
-
-@st.cache_resource(show_spinner=False)
-def _locks(path: str) -> dict[str, threading.Lock]:
-    return {"bootstrap": threading.Lock(), "encoder": threading.Lock()}
+    """One Workspace per directory per process, shared by all sessions (ui.web.resources: made
+    without Streamlit, so `xuncha ui` can open and warm it before the first session)."""
+    return resources.workspace(path)
 
 
 def workspace() -> Workspace:
@@ -99,16 +96,16 @@ def bootstrap() -> None:
     """Build the demo workspace on first run and bring graph and index up to date, with progress.
     Runs before every page; costs two cheap checks when nothing is to be done."""
     ws = workspace()
-    if not ws.is_empty() and not _stale(ws):
+    if resources.ready(ws):
         warm_up()
         return
-    with _locks(root())["bootstrap"]:
+    with resources.locks(root())["bootstrap"]:
         built, synced = 0, False
         placeholder = st.empty()
         with placeholder.container():
             if ws.is_empty():
                 built = _build_demo(ws)
-            if _stale(ws):
+            if not resources.ready(ws):
                 run_sync(ws, "正在准备知识图谱和检索索引(首次启动或数据更新后需要一点时间)…")
                 invalidate()
                 synced = True
@@ -118,13 +115,6 @@ def bootstrap() -> None:
         elif synced:
             st.toast("知识图谱和检索索引已更新。", icon=":material/check_circle:")
     warm_up()
-
-
-def _stale(ws: Workspace) -> bool:
-    try:
-        return bool(ws.search.status().get("stale"))
-    except Exception:  # an unreadable manifest: a sync rebuilds it
-        return True
 
 
 def _build_demo(ws: Workspace) -> int:
@@ -154,7 +144,7 @@ def run_sync(ws: Workspace, title: str) -> None:
         fraction = done / total if total else 1.0
         bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label} {done}/{total}" if total > 1 else label)
 
-    with _locks(root())["encoder"]:
+    with resources.locks(root())["encoder"]:
         ws.sync(progress)
     bar.progress(1.0, text=f"索引已更新(用时 {time.perf_counter() - started:.0f} 秒)")
 
@@ -180,29 +170,11 @@ def measures_and_source(measures: list[str], report_id: str, problem_id: str) ->
                  query_params={"report": report_id, "problem": problem_id})
 
 
-_WARMED: set[str] = set()  # workspaces whose search service was warmed in this process
-
-
 def warm_up() -> None:
     """Load what the first search needs (index, query encoder, tokenizer) in the background, once
-    per workspace, so the first search does not wait for it."""
-    path = root()
-    if path in _WARMED:
-        return
-    _WARMED.add(path)
-    ws = workspace()
-    lock = _locks(path)["encoder"]
-
-    def load() -> None:
-        try:
-            with lock:  # what a dense search needs: index state and the query encoder (fast)
-                ws.search.ensure_ready()
-                ws.search.query_encoder  # noqa: B018 - loads and keeps it
-            from embeddings.lexical import get_tokenizer
-            get_tokenizer()  # jieba's dictionary: seconds; searches go dense-only until it is in
-        except Exception:
-            log.exception("warming up the search service failed")
-    threading.Thread(target=load, name="xuncha-warm-up", daemon=True).start()
+    per workspace per process, so the first search does not wait for it (`xuncha ui` starts it
+    before the server; this covers AppTest and a workspace the bootstrap just built)."""
+    resources.warm_up(root())
 
 
 # -- queries (cached by store generation) --------------------------------------------------------
@@ -210,8 +182,11 @@ def warm_up() -> None:
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str, min_score: float | None
             ) -> list[dict]:
+    from embeddings.openmp import set_thread_count
+
     ws = get_workspace(path)
-    with _locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
+    set_thread_count(QUERY_THREADS)  # this thread's queries only; ingest keeps its threads
+    with resources.locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
         return ws.search.search(query, k=k, filters=dict(filters), mode=mode, min_score=min_score)
 
 

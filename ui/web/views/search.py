@@ -61,32 +61,14 @@ def query_box() -> str:
     return query
 
 
-def filters_row() -> tuple[dict, str, float]:
-    opts = state.filter_options()
-    units = state.unit_options()
-    with st.sidebar:
-        st.markdown("**筛选条件**")
-        unit = st.selectbox("单位", [ALL, *units], key="f_unit",
-                            format_func=lambda u: u if u == ALL else _unit_label(u))
-        region = st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
-        category = st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", accept_new_options=True,
-                                help="可从列表选择,也可输入关键词(如「意识形态」),按类别名称包含关系筛选。")
-        ptype = st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type",
-                             help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
-        year = st.selectbox("年份", [ALL, *opts["years"]], key="f_year",
-                            format_func=lambda y: y if y == ALL else f"{y} 年")
-        level = st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
-        kind = st.segmented_control("巡视/巡察", opts["kinds"] or ["巡视", "巡察"], key="f_kind")
-        mine = st.session_state.get("my_unit")
-        exclude = st.toggle("排除本单位", key="f_exclude_mine", disabled=not mine,
-                            help="只看其他单位的同类问题。本单位在上方「本单位」中选择。")
-        if not mine:
-            st.caption("选择「本单位」后可排除本单位自己的问题。")
-        mode = st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
-        floor = state.default_min_score()
-        min_pct = st.slider("最低相关度", 0, 100, _linked_min_pct(floor), step=1, format="%d%%", key="f_min_score",
-                            help=f"相关度是系统估计的「该问题与检索内容属于同类问题」的概率。低于此值的结果不显示;"
-                                 f"默认 {floor:.0%}。调到 0 可查看全部候选。")
+def current_filters() -> tuple[dict, str, float]:
+    """The filters as the sidebar widgets hold them (their session state; the defaults on a first
+    run), read before the widgets are drawn: the results come first on the page and the sidebar
+    after, so a first visit's answer does not wait for ten widgets and their scripts."""
+    ss = st.session_state
+    unit, region, category, ptype, year = (ss.get(k, ALL) for k in ("f_unit", "f_region", "f_category", "f_type",
+                                                                       "f_year"))
+    level, kind, mine = ss.get("f_level"), ss.get("f_kind"), ss.get("my_unit")
     filters: dict = {
         "unit": None if unit == ALL else unit,
         "region": None if region == ALL else region,
@@ -96,9 +78,37 @@ def filters_row() -> tuple[dict, str, float]:
         "kind": kind or None,
         "type": None if ptype == ALL else ptype,
     }
-    if exclude and mine:
-        filters["exclude_report"] = list(units.get(mine, []))
-    return filters, mode, min_pct / 100
+    if ss.get("f_exclude_mine") and mine:
+        filters["exclude_report"] = list(state.unit_options().get(mine, []))
+    min_pct = ss.get("f_min_score", _linked_min_pct(state.default_min_score()))
+    return filters, ss.get("f_mode", next(iter(MODES))), min_pct / 100
+
+
+def filter_widgets() -> None:
+    """The sidebar's filter widgets; current_filters reads their values."""
+    opts = state.filter_options()
+    units = state.unit_options()
+    with st.sidebar:
+        st.markdown("**筛选条件**")
+        st.selectbox("单位", [ALL, *units], key="f_unit", format_func=lambda u: u if u == ALL else _unit_label(u))
+        st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
+        st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", accept_new_options=True,
+                     help="可从列表选择,也可输入关键词(如「意识形态」),按类别名称包含关系筛选。")
+        st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type",
+                     help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
+        st.selectbox("年份", [ALL, *opts["years"]], key="f_year", format_func=lambda y: y if y == ALL else f"{y} 年")
+        st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
+        st.segmented_control("巡视/巡察", opts["kinds"] or ["巡视", "巡察"], key="f_kind")
+        mine = st.session_state.get("my_unit")
+        st.toggle("排除本单位", key="f_exclude_mine", disabled=not mine,
+                  help="只看其他单位的同类问题。本单位在上方「本单位」中选择。")
+        if not mine:
+            st.caption("选择「本单位」后可排除本单位自己的问题。")
+        st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
+        floor = state.default_min_score()
+        st.slider("最低相关度", 0, 100, _linked_min_pct(floor), step=1, format="%d%%", key="f_min_score",
+                  help=f"相关度是系统估计的「该问题与检索内容属于同类问题」的概率。低于此值的结果不显示;"
+                       f"默认 {floor:.0%}。调到 0 可查看全部候选。")
 
 
 def _unit_label(unit: str | None) -> str:
@@ -139,7 +149,14 @@ def main() -> None:
     if state.no_reports_notice():
         return
     query = query_box()
-    filters, mode, min_score = filters_row()
+    filters, mode, min_score = current_filters()
+    try:
+        results(query, filters, mode, min_score)
+    finally:
+        filter_widgets()  # after the results, on every path (a widget left out of a run loses its value)
+
+
+def results(query: str, filters: dict, mode: str, min_score: float) -> None:
     if not query:
         st.info("在上方输入问题描述后点击「检索」,或点选一个示例。", icon=":material/lightbulb:")
         return
@@ -152,7 +169,7 @@ def main() -> None:
     with st.spinner("正在检索…(首次检索需加载语义模型,请稍候)"):
         hits = state.safe(state.search, query, MAX_RESULTS, filters, mode, min_score)
     if partial and hits is not None:
-        st.info("语义检索结果,关键词索引加载中:稍后再检索一次可得完整结果。", icon=":material/hourglass_top:")
+        st.info(render.DENSE_FIRST_NOTICE, icon=":material/hourglass_top:")
     if hits is None:
         return
     if not hits:

@@ -1,0 +1,91 @@
+"""The app's process-wide resources, made without Streamlit: one Workspace and one set of locks per
+directory, and the background warm-up of the search service. Streamlit-free so that `xuncha ui`
+can start the warm-up before the server exists, and the first browser session finds the index
+and the query encoder loaded (docs/decisions.md, "Fast ingest and a fast first answer")."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from ui.service.workspace import Workspace
+
+__all__ = ["locks", "page_done", "ready", "warm_up", "workspace"]
+
+log = logging.getLogger("xuncha.ui")
+_guard = threading.Lock()
+_workspaces: dict[str, Workspace] = {}
+_locks: dict[str, dict[str, threading.Lock]] = {}
+_warmed: set[str] = set()  # workspaces whose warm-up has started (it loads everything)
+_page_done = threading.Event()  # a first page has been drawn in this process
+KEYWORD_WAIT_S = 30.0  # jieba loads after the first page, or this long after the index if nobody comes
+
+
+def workspace(path: str) -> Workspace:
+    """One Workspace per directory per process, shared by all sessions (its store, graph and
+    search service are thread-safe for reads; writes take their own locks)."""
+    with _guard:
+        ws = _workspaces.get(path)
+        if ws is None:
+            ws = _workspaces[path] = Workspace(path)
+        return ws
+
+
+def locks(path: str) -> dict[str, threading.Lock]:
+    """``bootstrap``: one first-run build at a time; ``encoder``: one index load or sync at a time."""
+    with _guard:
+        return _locks.setdefault(path, {"bootstrap": threading.Lock(), "encoder": threading.Lock()})
+
+
+def ready(ws: Workspace) -> bool:
+    """Whether the workspace has reports and an index in step with them (nothing to build first)."""
+    if ws.is_empty():
+        return False
+    try:
+        return not ws.search.status().get("stale")
+    except Exception:  # an unreadable manifest: a sync rebuilds it
+        return False
+
+
+def warm_up(path: str, *, check: bool = False, after: Callable[[], None] | None = None) -> None:
+    """Load what the first search needs in a background thread, once per workspace per process:
+    the index state and the query encoder (a dense answer), then, once a first page has been
+    drawn, jieba's dictionary (the keyword side; the search page answers dense-only until it is in). ``check``: do nothing
+    for a workspace that must first be built or synced (the app's first-run bootstrap does that,
+    then calls this again). ``after``: wait for it first (`xuncha ui`: until the server listens)."""
+    with _guard:
+        if path in _warmed:
+            return
+        if not check:
+            _warmed.add(path)
+    threading.Thread(target=_load, args=(path, check, after), name="xuncha-warm-up", daemon=True).start()
+
+
+def page_done() -> None:
+    """A page run has finished (the app calls this after each run): keyword loading may start."""
+    _page_done.set()
+
+
+def _load(path: str, check: bool, after: Callable[[], None] | None) -> None:
+    try:
+        if after is not None:
+            after()
+        ws = workspace(path)
+        if check:
+            if not ready(ws):
+                return
+            with _guard:
+                if path in _warmed:  # a session's bootstrap got there first
+                    return
+                _warmed.add(path)
+        with locks(path)["encoder"]:  # what a dense search needs: index state and the query encoder (fast)
+            ws.search.ensure_ready()
+            ws.search.query_encoder  # noqa: B018 - loads and keeps it
+        # jieba's dictionary (~0.4 s of interpreter time, embeddings/jieba_dict.py) waits for the first
+        # page, whose script run it would otherwise slow down; until it is in, searches answer
+        # dense-only and say so (measured: first answer ~0.7 s sooner than a hybrid one)
+        _page_done.wait(KEYWORD_WAIT_S)
+        from embeddings.lexical import get_tokenizer
+        get_tokenizer()
+    except Exception:
+        log.exception("warming up the search service failed")
