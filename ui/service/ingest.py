@@ -67,8 +67,8 @@ class Prepared:
 
     name: str
     report: Report
-    mentions: list[Mention] | None   # None: not extracted (the report is already stored)
-    offsets: dict
+    mentions: list[Mention]
+    offsets_json: str
     seconds: dict[str, float]
 
 
@@ -104,8 +104,8 @@ def prepare(name: str, read: Callable[[], SourceText],
             seconds.update(read=t1 - t0, parse=t2 - t1)
             if not report.categories:
                 return IngestOutcome.failed(name, XunchaError("not_a_report", path=name), report)
-            if is_stored is not None and is_stored(report.id):
-                return Prepared(name, report, None, {}, seconds)
+            if is_stored is not None and is_stored(report.id):   # no entity work for a known report
+                return duplicate_outcome(name, report)
             mentions = report_mentions(report)
             seconds["entities"] = time.perf_counter() - t2
         report.warnings.extend(embed_warnings(report))
@@ -128,9 +128,13 @@ def failure_outcome(name: str, exc: BaseException) -> IngestOutcome:
     return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
 
 
+def _prepare_file(path: str, is_stored: Callable[[str], bool] | None) -> Prepared | IngestOutcome:
+    return prepare(path, lambda: read_source(path), is_stored)
+
+
 def _prepare_path(path: str) -> Prepared | IngestOutcome:
-    """Worker entry point (top level so the pool can name it)."""
-    return prepare(path, lambda: read_source(path))
+    """Worker entry point (top level so the pool can name it); the writer finds duplicates."""
+    return _prepare_file(path, None)
 
 
 def pool_workers(files: int) -> int:
@@ -158,14 +162,14 @@ def prepare_all(paths: Sequence[str], is_stored: Callable[[str], bool]) -> Itera
     workers = pool_workers(len(paths))
     if not workers:
         for path in paths:
-            yield prepare(path, lambda p=path: read_source(p), is_stored)
+            yield _prepare_file(path, is_stored)
         return
     # fork: workers start in milliseconds with the parent's loaded dictionaries and never re-run the
     # caller's script (spawn re-imports an unguarded __main__); they run only Python parsing code.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     done = 0
     if method == "fork":  # the first file here: forked workers then inherit every loaded dictionary and cache
-        yield prepare(paths[0], lambda: read_source(paths[0]), is_stored)
+        yield _prepare_file(paths[0], is_stored)
         done = 1
     full = workers * _IN_FLIGHT_PER_WORKER
     window = full

@@ -16,7 +16,7 @@ from reports.concreteness import Concreteness
 from reports.model import Mention, Report
 from reports.notices import Notice
 from reports.progress import Progress
-from reports.read import SUPPORTED_SUFFIXES, SourceText, read_bytes
+from reports.read import SUPPORTED_SUFFIXES, read_bytes
 from reports.store import Store
 
 from .ingest import (
@@ -171,22 +171,17 @@ class Workspace:
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
         """Ingest an uploaded file (the UI's path)."""
-        return self._ingest_one(name, lambda: read_bytes(data, name))
-
-    def _ingest_one(self, name: str, read: Callable[[], SourceText]) -> IngestOutcome:
-        return self._store(prepare(name, read, self.store.contains))
+        return self._store(prepare(name, lambda: read_bytes(data, name), self.store.contains))
 
     def _store(self, prepared: Prepared | IngestOutcome) -> IngestOutcome:
         """Store a prepared report (one transaction; never under the time limit, so a commit is never
-        interrupted). The outcome says what really happened."""
+        interrupted; the store itself finds a duplicate). The outcome says what really happened."""
         if isinstance(prepared, IngestOutcome):
             return prepared
         name, report = prepared.name, prepared.report
-        if prepared.mentions is None or self.store.contains(report.id):
-            return duplicate_outcome(name, report)
         started = time.perf_counter()
         try:
-            stored = self.store.add(report, prepared.mentions, prepared.offsets)
+            stored = self.store.add(report, prepared.mentions, prepared.offsets_json)
         except Exception as exc:  # the outcome names the file and why it was not stored
             return failure_outcome(name, exc)
         if not stored:
