@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from embeddings.search import HIT_CONTRACT
+
 __all__ = ["CONTRACT", "Shape"]
 
 
@@ -22,7 +24,7 @@ class Shape:
 
 
 PROBLEM_KEYS = ("id", "kind", "text", "measures", "status", "status_code", "children")
-HIT_KEYS = ("rank", "score", "report_id", "unit", "unit_short", "problem_id", "category", "text", "measures")
+HIT_KEYS = HIT_CONTRACT
 
 CONTRACT: tuple[Shape, ...] = (
     Shape("parse", "object",
