@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, resolve, resolve_sequence
+from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
 from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
@@ -30,7 +30,8 @@ ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+                            r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
 @dataclass
@@ -280,8 +281,11 @@ def _publish_date(lines: list[Line], noise: set[int], body_start: int) -> DateVa
 def _signature_date(content: list[Line]) -> DateValue | None:
     for ln in reversed(content[-12:]):
         if SIGNATURE_DATE.match(ln.text.replace(" ", "")):
-            d = find_dates(ln.text, ln.start)
-            return resolve(d[0], None) if d else None
+            d = find_dates(ln.text, ln.start, lost=lost_separators(ln.text))
+            if not d:
+                return None
+            value = resolve(d[0], None)
+            return DateValue(value.iso, value.text, value.span, True) if value and d[0].readings else value
     return None
 
 
@@ -345,9 +349,10 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
     feedback from the date in the clause that says 反馈. Missing years come from the previous date,
     else from the report's own date (never after it: an inspection precedes its report)."""
     sentences = [(s.start(), s.group(0)) for s in re.finditer(r"[^。]+。?", scope)]
+    lost = lost_separators(scope)
     start_end, feedback = [], None
     for pos, sentence in sentences:
-        dates = find_dates(sentence, offset + pos)
+        dates = find_dates(sentence, offset + pos, lost=lost)
         if not start_end and len(dates) >= 2 and _joined(scope, offset, dates[0], dates[1]):
             start_end = dates[:2]
             dates = dates[2:]
@@ -359,9 +364,10 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
             feedback = dates[0]
     seq = [d for d in (*start_end, feedback) if d is not None]
     year = int(dated.iso[:4]) if dated else None
-    values = resolve_sequence(seq, year)
+    report_iso = dated.iso if dated else None
+    values = resolve_calendar(seq, year, report_iso)
     if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
-        values = resolve_sequence(seq, year - 1)
+        values = resolve_calendar(seq, year - 1, report_iso)
     resolved = dict(zip(map(id, seq), values, strict=False))
     if start_end:
         insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]

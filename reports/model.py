@@ -2,6 +2,7 @@
 Every record keeps its character span in `Report.text`, so any fact shown can be traced to the source."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -64,6 +65,13 @@ class StatedCount:
     value: int
     text: str
     span: Span
+
+    @property
+    def inferred(self) -> bool:
+        """The value is not a number the text writes: it was split from digits the page ran together
+        ('437个方面问题' -> 4 categories, 37 problems). Derived from the text, so stored counts keep it."""
+        numbers = re.findall(r"\d+", self.text)
+        return bool(numbers) and str(self.value) not in numbers
 
 
 @dataclass
