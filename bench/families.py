@@ -11,8 +11,10 @@ own figure (`python -m bench.eval_header --family NAME`):
   is followed by its pinyin in parentheses (衛(wèi)生, 們(men)), with spam lines above the text.
 - ``alias``: the inspected unit carries a long alias in parentheses inside its name
   (区交通运输局(区港航管理局,含区交通执法大队)党组); the gold unit carries it too.
-- ``self_named``: the opening says 我单位 where it named the unit and the title is gone; the unit is
+- ``self_named``: the opening says 我局/我区/我单位 where it named the unit and the title is gone; the unit is
   named only later, in the title of its own rectification plan (《…党组关于巡察反馈意见的整改方案》).
+- ``self_subject``: as ``self_named`` without the plan: only the body's own sentences name the unit
+  (区交通运输局党组第一时间…, 县委宣传部高度重视…).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-__all__ = ["FAMILIES", "alias", "glossed", "lost_ym", "self_named", "transform"]
+__all__ = ["FAMILIES", "alias", "glossed", "lost_ym", "self_named", "self_subject", "transform"]
 
 _DAY_DATE = re.compile(r"(?:(?P<y>(?:19|20)\d{2})年)?(?P<m>1[0-2]|0?[1-9])月(?P<d>3[01]|[12]\d|0?[1-9])日")
 _DOC_NUMBER = re.compile(r"〔(?P<y>(?:19|20)\d{2})〕(?P<n>\d{1,4})号")
@@ -65,6 +67,8 @@ def glossed(text: str, gold: dict) -> tuple[str, dict]:
 
 
 _TAIL = re.compile(r"(?:党组|党委|党工委)$")
+_ORG_COMMITTEE = re.compile(r"(?<=[厅局院校])委员会$")  # 中共湖北省司法厅委员会: the 厅's party committee
+_BODY = re.compile(r"(?:局|厅|院|(?<!委员)会|部|办|中心|室|馆|校)$")  # a body that can carry a second nameplate
 
 
 def _alias_for(core: str) -> str:
@@ -79,12 +83,12 @@ def alias(text: str, gold: dict) -> tuple[str, dict] | None:
     unit = gold.get("unit")
     if not unit or "(" in unit or "、" in unit:
         return None
-    m = _TAIL.search(unit)
+    m = _TAIL.search(unit) or _ORG_COMMITTEE.search(unit)
     core, tail = (unit[:m.start()], m.group(0)) if m else (unit, "")
-    if core not in text:
-        return None
+    if core not in text or not _BODY.search(core):
+        return None  # a place's committee (区委, 街道党工委) has no second nameplate
     named = core + _alias_for(core)
-    pattern = re.compile(re.escape(core) + rf"(?P<t>{_TAIL.pattern[:-1]})?")
+    pattern = re.compile(re.escape(core) + r"(?P<t>党组|党委|党工委|委员会)?")
     text = pattern.sub(lambda mm: named + (mm["t"] or ""), text)
     return text, dict(gold, unit=named + tail)
 
@@ -92,28 +96,55 @@ def alias(text: str, gold: dict) -> tuple[str, dict] | None:
 _TITLE_LINE = re.compile(r"^.*关于.*(?:巡视|巡察).*(?:通报|情况)\s*$", re.M)
 
 
-def self_named(text: str, gold: dict) -> tuple[str, dict] | None:
-    """The opening says 我单位 for the unit; the unit is named only in its plan's title, later on."""
+def _self_reference(unit: str) -> str:
+    """How a report says 'us': 我局 for a bureau, 我区/我市/我县 for a place's committee, else 我单位."""
+    core = re.sub(r"(?:党组|党委|党工委|委员会)$", "", unit.removeprefix("中共"))
+    if core.endswith("局"):
+        return "我局"
+    place = re.search(r"(?P<l>[区市县镇])委?$", core)
+    return f"我{place['l']}" if place else "我单位"
+
+
+def _say_we(text: str, gold: dict) -> tuple[str, str, int] | None:
+    """The page without its title, its opening paragraph saying 我局/我区/我单位 for the unit; returns
+    (text, the unit's name for its plan, where the opening paragraph ends)."""
     unit = gold.get("unit")
     if not unit or "、" in unit:
         return None
     opening = re.search(r"对(?P<t>[^,。;:]{2,60}?)(?:进行了|开展了|进行|开展)", text)
     if not opening:
         return None
-    target = opening["t"]
-    body = _TITLE_LINE.sub("", text, count=1)
-    body = body.replace(target, "我单位")
+    me = _self_reference(unit)
+    start = text.rfind("\n", 0, opening.start()) + 1
+    end = text.find("\n", opening.end())
+    end = len(text) if end < 0 else end
+    paragraph = text[start:end].replace(opening["t"], me)
+    text = text[:start] + paragraph + text[end:]
+    text = _TITLE_LINE.sub("", text, count=1)
     owner = unit if re.search(r"(?:党组|党委|党工委|委|委员会)$", unit) else unit + "党组"
-    first_break = body.find("\n", body.find("我单位"))
-    if first_break < 0:
+    end = text.find("\n", text.find(me))
+    return (text, owner, end) if end >= 0 else None
+
+
+def self_named(text: str, gold: dict) -> tuple[str, dict] | None:
+    """The opening says 我局/我区/我单位; the unit is named in the title of its own plan, later on."""
+    said = _say_we(text, gold)
+    if said is None:
         return None
+    text, owner, end = said
     plan = f"对照巡察反馈意见,研究制定《{owner}关于巡察反馈意见的整改方案》,明确整改措施和时限。"
-    body = body[:first_break] + "\n" + plan + body[first_break:]
-    return body, gold
+    return text[:end] + "\n" + plan + text[end:], gold
+
+
+def self_subject(text: str, gold: dict) -> tuple[str, dict] | None:
+    """The opening says 我局/我区/我单位 and nothing names the unit but the body's own sentences."""
+    said = _say_we(text, gold)
+    return (said[0], gold) if said is not None else None
 
 
 FAMILIES: dict[str, Callable[[str, dict], tuple[str, dict] | None]] = {
-    "lost_ym": lost_ym, "glossed": glossed, "alias": alias, "self_named": self_named}
+    "lost_ym": lost_ym, "glossed": glossed, "alias": alias, "self_named": self_named,
+    "self_subject": self_subject}
 
 
 def transform(rows: list[dict], family: str) -> list[dict]:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
-from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from .grammar import CJK, COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
@@ -19,13 +19,16 @@ __all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header"]
 KIND = INSPECTION_KIND
 LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
-TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,160}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
+# The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
+# name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
+TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
                        rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
 ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
-                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团)$")
+                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团|工会|(?<=[传织战])部)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
-                   "本单位", "我单位", "本局", "本委")
+                   "本单位", "我单位", "本局", "本委", "我市", "我区", "我县", "我镇", "我乡", "我街道", "我们")
 UNIT_TAIL = PARTY_ORGAN_TAIL
+PAREN_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]")
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
@@ -109,14 +112,89 @@ def _unit(title: str | None, content: list[Line], opening: Line | None, lines: l
     target = _target_unit(m["t"], opening.text) if m else None
     if target:
         return target
-    return _metadata_unit(lines)
+    meta = _metadata_unit(lines)
+    if meta or opening is None:
+        return meta
+    return _self_named(content, opening, m["t"] if m else None)
+
+
+# The unit names itself in the title of its own plan: 《中共X党组关于巡察反馈意见的整改方案》.
+OWN_PLAN = re.compile(r"《(?P<u>(?:中共)?[^《》关]{2,40}?)关于[^《》]{0,40}?(?:巡察|巡视)[^《》]{0,30}?整改[^《》]{0,12}"
+                      r"(?:方案|措施|清单|计划)》")
+# …or as the subject of a sentence: a clause that opens with a body's name (县委宣传部高度重视…,
+# 区交通运输局党组第一时间…); the name is the longest org-shaped head of the clause.
+CLAUSE_START = re.compile(r"(?:^|[。;!,\n]|[一二三四五六七八九十]是)\s*")
+CJK_ONLY = re.compile(f"[{CJK}]+")
+_NOT_AFTER_SUBJECT = set("的第之和与及、巡,。;:()（）《》“”") | set("0123456789")
+# What 我局/我区/我单位 tells about the name: the character it must end with (None: any body).
+_SELF_TAIL = {"我局": "局", "本局": "局", "我委": "委", "本委": "委", "我院": "院", "我办": "办", "我会": "会",
+              "我校": "校", "我馆": "馆", "我厅": "厅", "我部": "部", "我中心": "中心", "我市": "市委",
+              "我区": "区委", "我县": "县委", "我镇": "镇党委", "我乡": "乡党委", "我街道": "街道党工委"}
+
+
+# Words no unit name contains: a clause head holding one is a sentence, not a name.
+_NOT_IN_NAME = re.compile(r"[的了在由以向对把将从被为]|按照|根据|依据|召开|成立|迅速|立即|深入|学习|推动|参照|调整|及时|多次|主持|坚持"
+                          r"|认真|高度|第一时间|同时|组织|开展|贯彻|落实|研究|部署|整改|巡察|巡视")
+
+
+def _subject_name(body: str, p: int, fits) -> str | None:
+    """The unit name a clause opens with: it starts with 中共, a level character or a place, holds no
+    sentence word, and is the shortest such head ending in a body's suffix (its party organ kept)."""
+    from .places import find_places
+    lead = body[p:p + 40]
+    if not (lead.startswith("中共") or re.match(r"[^,。;]{0,5}?(?:省|市|区|县|州|旗|镇|乡|街道)", lead) or
+            any(start == 0 for start, _, _ in find_places(lead[:12]))):
+        return None
+    for size in range(2, len(lead)):
+        name = lead[:size]
+        if _NOT_IN_NAME.search(name):
+            return None
+        if not ORG_SUFFIX.search(name):
+            continue
+        tail = re.match("|".join(PARTY_ORGAN), lead[size:])
+        full = name + (tail.group(0) if tail else "")
+        after = lead[len(full):len(full) + 1]
+        if after and after not in _NOT_AFTER_SUBJECT and fits(full):
+            return full
+    return None
+
+
+def _self_named(content: list[Line], opening: Line, target: str | None) -> str | None:
+    """The unit a report calls 我局/我区/我单位: the body of its own plan's title, else the body most
+    often the subject of a sentence after the opening. Its kind must fit the self-reference (我局 is a
+    局). Only for an opening that names the unit by a self-reference (or names none)."""
+    me = target.strip() if target else None
+    if me is not None and me not in SELF_REFERENCES:
+        return None
+    tail = _SELF_TAIL.get(me or "")
+    body = "\n".join(ln.text for ln in content if ln.start >= opening.start)[:8000]
+
+    def fits(name: str) -> bool:
+        core = UNIT_TAIL.sub("", name.removeprefix("中共"))
+        if not (2 <= len(core) <= 40 and ORG_SUFFIX.search(name)) or core in SELF_REFERENCES \
+                or not CJK_ONLY.fullmatch(name) or find_teams(name):
+            return False
+        if re.fullmatch(LEVEL, core) and core != tail:
+            return False  # a bare 区委 is the unit only of a report that says 我区
+        return tail is None or name.endswith(tail) or core.endswith(tail)
+
+    plans = [m["u"] for m in OWN_PLAN.finditer(body) if fits(m["u"])]
+    if plans:
+        return plans[0]
+    counts: dict[str, int] = {}
+    for m in CLAUSE_START.finditer(body):
+        name = _subject_name(body, m.end(), fits)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: (counts[n], len(n))) if counts else None
 
 
 def _title_head(title: str | None) -> str | None:
     if not title:
         return None
     head = _clean_title(title).split("关于", 1)[0].strip()
-    return head if 2 <= len(head) <= 60 and ORG_SUFFIX.search(head) else None
+    bare = PAREN_ASIDE.sub("", head)
+    return head if 2 <= len(bare) <= 60 and len(head) <= 120 and ORG_SUFFIX.search(bare) else None
 
 
 def _target_unit(target: str, opening: str) -> str | None:
