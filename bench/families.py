@@ -53,8 +53,20 @@ SPAM = ("最新域名:www.example-mirror.cc 收藏本站不迷路",
         "声明:本站内容来源于网络,如有侵权请联系删除")
 
 
+def _gloss(syllable: str, style: int) -> str:
+    """The gloss as mirror sites write it: 0 precomposed tone marks in ( ); 1 combining tone marks
+    (NFD) in full-width （ ）. (Style 2, a tone digit, is written by `glossed`.)"""
+    import unicodedata
+    if style == 1:
+        return f"（{unicodedata.normalize('NFD', syllable)}）"
+    return f"({syllable})"
+
+
 def glossed(text: str, gold: dict) -> tuple[str, dict]:
-    """Traditional script with a pinyin gloss after every converted character, spam lines on top."""
+    """Traditional script with a pinyin gloss after every converted character, spam lines on top.
+    The gloss style varies by page (see `_gloss`), so the family covers all three."""
+    from pypinyin import Style, pinyin
+    style = len(text) % 3
     converted = _s2t()(text)
     if len(converted) != len(text):  # a phrase rule changed the length: convert character by character
         converted = "".join(_s2t()(ch) for ch in text)
@@ -62,7 +74,10 @@ def glossed(text: str, gold: dict) -> tuple[str, dict]:
     for simple, trad in zip(text, converted, strict=True):
         out.append(trad)
         if trad != simple:
-            out.append(f"({_pinyin(simple)})")
+            if style == 2:
+                out.append(f"({pinyin(simple, style=Style.TONE3, neutral_tone_with_five=True)[0][0]})")
+            else:
+                out.append(_gloss(_pinyin(simple), style))
     return "\n".join(_s2t()(s) for s in SPAM) + "\n" + "".join(out), gold
 
 

@@ -24,6 +24,7 @@ MONTH_CN = re.compile(r"(?:(?P<y>(?:19|20)\d{2})\s*年\s*)?(?<![\d个])(?P<m>1[0
 ISO_DATE = re.compile(r"(?<!\d)(?P<y>(?:19|20)\d{2})[-/.](?P<m>1[0-2]|0?[1-9])[-/.](?P<d>3[01]|[12]\d|0?[1-9])(?!\d)")
 # A run of digits closed by 日 that no 月 precedes: 202365日, 1012日, 81日 on a page that lost its 年/月.
 RUN_DAY = re.compile(r"(?<![\d.:/\-])(?P<run>\d{1,8})\s*日")
+_YEAR_RUN_INTO_MONTH = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:1[0-2]|0?[1-9])月\d")  # 20236月5日: 年 lost
 _YEAR_BEFORE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年?\s*$")
 _DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -45,14 +46,15 @@ class PartialDate:
 
 def lost_separators(text: str) -> bool:
     """True when `text` holds a day date whose 年/月 were lost: digits before 日 that cannot be a day
-    of the month (202365日, 81日, 1012日) with no 月 right before them."""
+    of the month (202365日, 81日, 1012日) with no 月 right before them, or a year run into its month
+    (20236月5日)."""
     for m in RUN_DAY.finditer(text):
         if text[max(0, m.start() - 1):m.start()] in ("月", "第") or text.startswith("日内", m.end() - 1):
             continue
         run = m["run"]
         if len(run) >= 3 or int(run) > 31:
             return True
-    return False
+    return bool(_YEAR_RUN_INTO_MONTH.search(text))
 
 
 def _valid(month: int, day: int) -> bool:
@@ -165,7 +167,7 @@ def _implausible(values: list[DateValue | None], report_iso: str | None) -> floa
     if any(v is None for v in values):
         return 1e6
     cost = 0.0
-    for a, b in zip(values, values[1:], strict=False):
+    for a, b in itertools.pairwise(values):
         gap = _days(a, b)
         cost += 1000 if gap < 0 else (10 if gap > 365 else 0) + gap / 1000
     if len(values) >= 2:

@@ -209,11 +209,21 @@ def _target_unit(target: str, opening: str) -> str | None:
     if len(items) > 1:
         if not ORG_SUFFIX.search(items[0]):
             return None
+        if len(items) <= 3 and all(_peer_body(x) for x in items):
+            return "、".join(items)  # 区文化馆、区图书馆: peers inspected together, one report
         target = items[0]  # 洪梅镇党委和10个村(社区)党组织: the body that reports
     if _is_place(target):
         recipient = re.search(rf"向(?:中共)?(?P<r>{re.escape(target)}[^,,。反]{{0,4}}?(?:党委|委))", opening)
         return recipient["r"] if recipient else target + ("党委" if target.endswith("自治区") else "委")
     return target
+
+
+def _peer_body(item: str) -> bool:
+    """A body named in full (a level or place head, a body's suffix), not a count of subordinate
+    organisations (10个村(社区)党组织) or a class of them."""
+    bare = PAREN_ASIDE.sub("", item)
+    return bool(ORG_SUFFIX.search(bare)) and not re.search(r"\d|[十百]个|各|所属|下属", bare) \
+        and (bare.startswith("中共") or bare[:1] in "省市区县州旗" or _is_place(bare[:3]) or bare[:2] in ("中央", "国家"))
 
 
 def _list_items(target: str) -> list[str]:
