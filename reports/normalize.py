@@ -193,4 +193,6 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def normalize_chars(s: str) -> str:
     """Normalised text without the map, for matching short strings (e.g. noise lines)."""
-    return normalize(s)[0]
+    if "(" in s or "（" in s:
+        return normalize(s)[0]  # a toneless gloss needs its context
+    return _DROP_RE.sub("", s).translate(_KEEP_TABLE)
