@@ -72,6 +72,13 @@ class StatedCount:
     text: str
     span: Span
 
+    @property
+    def inferred(self) -> bool:
+        """The value is not a number the text writes: it was split from digits the page ran together
+        ('437个方面问题' -> 4 categories, 37 problems). Derived from the text, so stored counts keep it."""
+        numbers = re.findall(r"\d+", self.text)
+        return bool(numbers) and str(self.value) not in numbers
+
 
 @dataclass
 class Measure:

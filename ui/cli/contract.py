@@ -37,7 +37,9 @@ CONTRACT: tuple[Shape, ...] = (
            ("found", ("categories", "problems", "leaf_problems")))),
     Shape("entities", "list", ("type", "name", "canonical", "role", "spans"),
           "One object per spelling of an entity, every span `[start, end]` it occurs at (the text output "
-          "shows one line per entity instead). A web page's editor credit has `attrs.credit = \"page\"`."),
+          "shows one line per entity instead). A web page's credit (编辑, 作者, 审核) has `attrs.credit = \"page\"`; "
+          "a person has `attrs.relation`: staff (a post there, `attrs.org`) | cited (speech or instruction "
+          "studied) | contact | named."),
     Shape("ingest", "object", ("outcomes", "summary"),
           "`outcomes[]`: `path`, `status` (ingested | duplicate | skipped | error), `report_id`, `unit`, "
           "`message`, `found`, `warnings`, `code` (why a file was skipped or refused unread: legacy_word, "

@@ -204,7 +204,7 @@ def draw_graph(s: dict) -> None:
 HIDDEN_ATTRS = {"type", "name", "reports", "spans", "aliases", "by_report", "members", "text"}
 ATTR_LABELS = {"full_name": "全称", "unit_short": "报告中的简称", "display": "显示名称", "definition": "定义",
                "group": "类型组", "level": "层级", "region": "地区", "kind": "类型",
-               "org": "所在单位", "seen_in": "出现于", "roles": "职务", "doc_number": "文号", "adcode": "行政区划代码",
+               "org": "所在单位", "seen_in": "出现于", "cited_in": "被引用于", "relation": "人员关系", "roles": "职务", "doc_number": "文号", "adcode": "行政区划代码",
                "status": "整改状态", "category": "类别", "unit": "单位", "problem_id": "问题编号",
                "inspector": "巡察(视)组", "start": "开始", "end": "结束", "feedback": "反馈", "title": "标题",
                "round": "轮次", "measures": "措施条数", "label": "序号", "report_id": "报告编号",
