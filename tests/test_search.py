@@ -461,7 +461,9 @@ def test_a_hit_reads_the_same_in_every_mode(real_service):
     shared = set(by_mode["hybrid"]) & set(by_mode["dense"]) & set(by_mode["lexical"])
     assert shared
     for key in shared:
-        assert by_mode["hybrid"][key] == pytest.approx(by_mode["dense"][key]) == pytest.approx(by_mode["lexical"][key])
+        # equal up to float rounding (faiss vs. numpy cosines)
+        assert by_mode["hybrid"][key] == pytest.approx(by_mode["dense"][key], abs=1e-4)
+        assert by_mode["hybrid"][key] == pytest.approx(by_mode["lexical"][key], abs=1e-4)
 
 
 @pytest.mark.slow
