@@ -130,6 +130,8 @@ def _classify(name: str) -> str | None:
         if org.endswith(head):
             return sector
     for start in range(len(org)):
+        if org[start - 1:start + 1] == "人民":
+            continue  # 人民政治协商会议, 人民政府: no field word starts inside 人民 (民政)
         for keyword, sector in table.keywords:  # longest first
             if org.startswith(keyword, start):
                 return sector
