@@ -81,12 +81,13 @@ def choose() -> tuple[str | None, str | None, str | None]:
 
 
 def peers(b: dict) -> None:
+    """The peers as a list a reader (and the browser's find) can read: name, full name, why."""
     st.subheader(f"同类单位({len(b['peers'])} 个)")
     if b["peers"]:
-        st.dataframe([{"同类单位": p["unit_short"], "全称": p["unit"], "层级": p.get("level") or "—",
-                       "类型": p.get("kind") or "—", "行业": p.get("sector") or "未判断", "原因": p["why"]}
-                      for p in b["peers"]], hide_index=True, width="stretch",
-                     column_config={"原因": st.column_config.TextColumn(width="large")})
+        rows = "".join(f'<li><b>{render.esc(p["unit_short"])}</b> <span class="xc-meta">{render.esc(p["unit"])} · '
+                       f'{render.esc(p.get("level") or "层级不明")}级 · {render.esc(p.get("kind") or "—")}</span><br>'
+                       f'{render.esc(p["why"])}</li>' for p in b["peers"])
+        st.markdown(f'<ol class="xc-text xc-peers">{rows}</ol>', unsafe_allow_html=True)
     for note in b.get("notes") or []:
         st.warning(render.md(note), icon=":material/info:")
 
@@ -94,8 +95,8 @@ def peers(b: dict) -> None:
 def downloads(unit: str, sector: str | None, level: str | None, b: dict) -> None:
     from ui.service.briefing_export import MIME, export_name
 
-    c1, c2, _ = st.columns([1, 1, 3])
-    for col, fmt, label in ((c1, "docx", "下载自查清单(.docx 文档)"), (c2, "xlsx", "下载自查清单(.xlsx 表格)")):
+    c1, c2, _ = st.columns([1, 1, 2])
+    for col, fmt, label in ((c1, "docx", "下载文档(.docx)"), (c2, "xlsx", "下载表格(.xlsx)")):
         data = state.safe(_file, state.root(), state.generation(), unit, sector, level, fmt)
         if data is not None:
             col.download_button(label, data=data, file_name=export_name(b, fmt), mime=MIME[fmt],
