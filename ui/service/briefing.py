@@ -9,6 +9,7 @@ whether the target had the type itself. See docs/decisions.md, "Briefing".
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +36,7 @@ KINDS = ("巡视", "巡察")
 MAX_EXAMPLES = 3      # representative problems per type (the brief: 2-3)
 MAX_MEASURES = 3      # most concrete measures per type
 THIN_PEERS = 3        # fewer peer units than this is thin evidence, and widens the peer tiers
+MAX_SCORED = 20       # problems per peer unit and type whose measures are scored (the plainest of the type)
 # Status codes from least to most advanced: a type the target had several times shows its least
 # advanced problem (what a 自查 still has to look at).
 STATUS_ORDER = ("in_progress", "long_term", "basically_completed", "immediate", "completed")
@@ -313,7 +315,7 @@ def _types(ws, target: UnitProfile, peers: list[Peer]) -> list[dict]:
         out.append({
             "type": t.name, "peer_units": len(units),
             "examples": _examples(found, type_id, unit_of, rank),
-            "measures": measures.best(found, unit_of),
+            "measures": measures.best(found, unit_of, type_id),
             "target": _target(target, target_rows.get(type_id, [])),
             "type_id": t.id, "group": tax.groups[t.group], "definition": t.definition,
             "peer_names": units, "problems": len(found),
@@ -364,11 +366,22 @@ class _MeasureScorer:
         self.ws = ws
         self.reports: dict[str, tuple[Report, list[Mention]]] = {}
         self.scores: dict[tuple[str, str], list[tuple[float, str, tuple[int, int]]]] = {}
+        self.shortlist: set[int] = set()
 
     def _report(self, rid: str) -> tuple[Report, list[Mention]]:
         if rid not in self.reports:
-            self.reports[rid] = (self.ws.store.load(rid), self.ws.stored_mentions(rid))
+            mentions = sorted(self.ws.stored_mentions(rid), key=lambda m: m.span[0])
+            self.reports[rid] = (self.ws.store.load(rid), mentions)
         return self.reports[rid]
+
+    @staticmethod
+    def _within(mentions: list[Mention], span: tuple[int, int] | None) -> list[Mention]:
+        """The mentions starting inside `span` (mentions sorted by start): what assess() looks at,
+        found once per problem instead of once per measure over the whole report."""
+        if span is None:
+            return []
+        starts = [m.span[0] for m in mentions]
+        return mentions[bisect_left(starts, span[0]):bisect_left(starts, span[1])]
 
     def _scored(self, rid: str, pid: str) -> list[tuple[float, str, tuple[int, int]]]:
         key = (rid, pid)
@@ -377,6 +390,7 @@ class _MeasureScorer:
             problem = report.find_problem(pid) if report else None
             out = []
             if problem is not None:
+                mentions = self._within(mentions, problem.rectification_span)
                 items = [(m.text, m.span) for m in problem.measures]
                 if not items and problem.rectification.strip() and problem.rectification_span:
                     items = [(problem.rectification, problem.rectification_span)]
@@ -386,11 +400,19 @@ class _MeasureScorer:
             self.scores[key] = out
         return self.scores[key]
 
-    def best(self, found: list[dict], unit_of: dict[str, str]) -> list[dict]:
+    def best(self, found: list[dict], unit_of: dict[str, str], type_id: str) -> list[dict]:
         """Up to MAX_MEASURES of the most concrete measures (score > 0: something checkable), the
-        best of each unit before a second one of any unit, near-duplicates merged."""
+        best of each unit before a second one of any unit, near-duplicates merged. Only the
+        MAX_SCORED problems of each unit that show the type most plainly are scored (a unit with
+        many rounds would otherwise cost a score for every measure it ever reported)."""
+        per_unit: dict[str, list[dict]] = {}
+        for r in sorted(found, key=lambda r: _evidence_score(r, type_id), reverse=True):
+            per_unit.setdefault(unit_of[r["report_id"]], []).append(r)
+        self.shortlist = {id(r) for rows in per_unit.values() for r in rows[:MAX_SCORED]}
         cands = []
         for r in found:
+            if id(r) not in self.shortlist:
+                continue
             for score, text, span in self._scored(r["report_id"], str(r["id"])):
                 if score > 0:
                     cands.append((score, unit_of[r["report_id"]], r["report_id"], str(r["id"]), text, span))
