@@ -134,3 +134,20 @@ def test_the_downloads_are_the_briefing_files(home):
     doc = docx.Document(io.BytesIO(briefing_docx(b)))
     assert doc.paragraphs[0].text == "自查清单:益阳市文旅广体局"
     assert load_workbook(io.BytesIO(briefing_xlsx(b)))["自查清单"].max_row == len(b["types"]) + 1
+
+
+def test_markup_in_a_peers_name_and_problems_stays_text(tmp_path, monkeypatch):
+    """A peer whose unit name, problem and document carry HTML (conftest.hostile_text): shown as text
+    in the peer list, the examples and the links, never as markup."""
+    from conftest import IMG, SCRIPT, corpus_file, ingest_hostile
+
+    with Workspace(tmp_path / "ws") as ws:
+        ingest_hostile(ws)
+        ws.ingest([corpus_file("001"), corpus_file("002")])
+    monkeypatch.setenv("XUNCHA_HOME", str(tmp_path / "ws"))
+    at = open_page(unit="庆阳市文联")
+    blocks = [m.value for m in at.markdown if m.proto.allow_html]
+    assert blocks and not any("<script" in b or "<img" in b for b in blocks)
+    peers = next(b for b in blocks if "xc-peers" in b)
+    assert html.escape(SCRIPT) in peers  # the hostile unit is a peer (its name still says 文联), as text
+    assert any(html.escape(IMG) in b for b in blocks), "the hostile problem is an example, escaped"
