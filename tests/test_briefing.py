@@ -175,6 +175,9 @@ def test_sector_and_level_options(ws):
     only_province = build_briefing(ws, "张家界市文联", level="省级").to_json()
     assert [p["unit_short"] for p in only_province["peers"]] == ["山东省作协"]
     assert {t["peer_units"] for t in only_province["types"]} == {1}
+    county = build_briefing(ws, "张家界市文联", level="县").to_json()  # no 县 文联: the 县 units of its kind
+    assert county["fallback"] is True and [p["unit_short"] for p in county["peers"]] == ["桑植县政协"]
+    assert any("没有同行业(文联)的县级单位,改以同为被巡察单位的县级单位作参照" in n for n in county["notes"])
 
 
 @pytest.mark.parametrize("kwargs,code", [

@@ -57,7 +57,7 @@ def briefing(unit: str, sector: str | None, level: str | None, kind: str | None,
 def briefing_lines(b: dict) -> list[str]:
     """The briefing for people, in Chinese: target, peers with the reason, notes, ranked types."""
     from reports.numerals import int_to_cn
-    from ui.service.briefing import profile_text, source_text, target_text, type_heading
+    from ui.service.briefing import NO_MEASURES, profile_text, source_text, target_text, type_heading
 
     lines = [f"自查清单:{b.get('unit_short') or b['unit']}({b['unit']})", f"  {profile_text(b)}",
              f"同类单位 {len(b['peers'])} 个:"]
@@ -75,10 +75,12 @@ def briefing_lines(b: dict) -> list[str]:
         lines.append("    典型问题:")
         lines += [f"      {k}. {shorten(e['text'], TEXT_WIDTH)}\n         来源:{source_text(e)}"
                   for k, e in enumerate(t["examples"], 1)]
-        if t["measures"]:
-            lines.append("    整改做法(按具体程度):")
-            lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {m['concreteness']:.2f})\n"
-                      f"         来源:{source_text(m)}" for k, m in enumerate(t["measures"], 1)]
+        if not t["measures"]:
+            lines.append(f"    整改做法:{NO_MEASURES}")
+            continue
+        lines.append("    整改做法(按具体程度):")
+        lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {m['concreteness']:.2f})\n"
+                  f"         来源:{source_text(m)}" for k, m in enumerate(t["measures"], 1)]
     return lines
 
 

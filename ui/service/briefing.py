@@ -27,7 +27,7 @@ from reports.unitnames import unit_name
 from .fixes import MeasureKey, detail_link, near_duplicate
 from .themes import UnknownUnitError, _resolve
 
-__all__ = ["KINDS", "LEVELS", "MAX_EXAMPLES", "MAX_MEASURES", "THIN_PEERS", "Briefing", "Peer", "UnitProfile",
+__all__ = ["KINDS", "LEVELS", "MAX_EXAMPLES", "MAX_MEASURES", "NO_MEASURES", "THIN_PEERS", "Briefing", "Peer", "UnitProfile",
            "build_briefing", "find_target", "profile_text", "resolve_criteria", "select_peers", "source_text",
            "status_text", "target_text", "type_heading", "unit_profiles"]
 
@@ -189,13 +189,18 @@ def select_peers(target: UnitProfile, profiles: Sequence[UnitProfile], sector: S
     fallback = not chosen
     scope = f"{level}级" if level else ""
     if fallback:
-        chosen = [c for c in cands if c.same_level and c.same_kind] or [c for c in cands if c.same_level or c.same_kind]
         what = f"同行业({sector.name})" if sector else "可判断行业"
         reason = f"没有{what}的{scope}单位" if sector else f"无法从单位名称判断行业,工作区中没有{what}的{scope}单位"
-        by = "、".join(x for x in (f"{target.level}级" if target.level else "",
-                                   target.kind or "") if x)
-        notes.append(f"{reason},改以同层级或同类型({by or '层级、类型均不明'})的单位作参照。" if chosen
-                     else f"{reason},也没有同层级或同类型的单位可作参照。")
+        if level:  # every candidate is of the chosen level already: the kind narrows them, if it can
+            chosen = [c for c in cands if c.same_kind] or cands
+            by = f"同为被{target.kind}单位的{scope}" if chosen and chosen[0].same_kind else f"其他{scope}"
+            notes.append(f"{reason},改以{by}单位作参照。" if chosen else f"{reason},也没有其他{scope}单位可作参照。")
+        else:
+            chosen = ([c for c in cands if c.same_level and c.same_kind]
+                      or [c for c in cands if c.same_level or c.same_kind])
+            by = "、".join(x for x in (f"{target.level}级" if target.level else "", target.kind or "") if x)
+            notes.append(f"{reason},改以同层级或同类型({by or '层级、类型均不明'})的单位作参照。" if chosen
+                         else f"{reason},也没有同层级或同类型的单位可作参照。")
     elif chosen[0].relation == "system":
         notes.append(f"没有同行业({sector.name})的{scope}单位,以同属{_system_of(chosen[0], sector)}的单位作参照。")
     else:
@@ -204,7 +209,7 @@ def select_peers(target: UnitProfile, profiles: Sequence[UnitProfile], sector: S
         if len(close) < THIN_PEERS:
             extra = f",另以同属{_system_of(wider[0], sector)}的单位补充参照" if wider else ""
             notes.append(f"同行业的{scope}单位仅 {len(close)} 个({'、'.join(c.profile.unit_short for c in close)})"
-                         f"{extra},证据有限,结论仅供参考。")
+                         f"{extra}" + ("。" if len(chosen) < THIN_PEERS else ",证据有限,结论仅供参考。"))
     if chosen and len(chosen) < THIN_PEERS:
         notes.append(f"仅 {len(chosen)} 个同类单位,证据有限,结论仅供参考。")
     if not target.in_workspace:
@@ -456,6 +461,7 @@ def _target(target: UnitProfile, rows: list[dict]) -> dict:
 # -- the sentences both faces and both exports show (one wording) -----------------------------------
 
 STATUS_TEXT = {**STATUS_NAMES, "immediate": "立行立改"}
+NO_MEASURES = "同类单位的整改措施中没有可核查的具体内容。"
 
 
 def status_text(code: str | None) -> str:

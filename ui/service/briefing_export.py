@@ -13,7 +13,7 @@ from reports.atomic import write_bytes
 from reports.notices import XunchaError
 from reports.numerals import int_to_cn
 
-from .briefing import profile_text, source_text, status_text, target_text, type_heading
+from .briefing import NO_MEASURES, profile_text, source_text, status_text, target_text, type_heading
 
 __all__ = ["EXPORT_FORMATS", "ITEM_STYLE", "MIME", "SOURCE_STYLE", "briefing_bytes", "briefing_docx", "briefing_xlsx", "export_name", "write_briefing"]
 
@@ -125,7 +125,7 @@ def briefing_docx(b: dict) -> bytes:
         for k, e in enumerate(t["examples"], 1):
             _item(doc, k, e["text"])
             _source(doc, source_text(e))
-        doc.add_paragraph("整改做法(按具体程度排列):" if t["measures"] else "整改做法:同类单位的整改措施中没有可核查的具体内容。")
+        doc.add_paragraph("整改做法(按具体程度排列):" if t["measures"] else f"整改做法:{NO_MEASURES}")
         for k, m in enumerate(t["measures"], 1):
             _item(doc, k, f"{m['text']}(具体程度 {m['concreteness']:.2f})")
             _source(doc, source_text(m))

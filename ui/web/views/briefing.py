@@ -112,7 +112,7 @@ def _item(text: str, source: str, report_id: str, problem_id: str, n: int) -> No
 
 def types(b: dict) -> None:
     from reports.numerals import int_to_cn
-    from ui.service.briefing import source_text, target_text, type_heading
+    from ui.service.briefing import NO_MEASURES, source_text, target_text, type_heading
 
     st.subheader("常见问题类型")
     st.caption("按有此类问题的同类单位数排序(不是按问题条数);每类附典型问题、同类单位最具体的整改做法,"
@@ -140,7 +140,7 @@ def types(b: dict) -> None:
                 for k, m in enumerate(t["measures"], 1):
                     _item(f"{m['text']}(具体程度 {m['concreteness']:.2f})", source_text(m), m["report_id"], m["problem_id"], k)
             else:
-                st.caption("同类单位的整改措施中没有可核查的具体内容。")
+                st.caption(NO_MEASURES)
 
 
 def main() -> None:
