@@ -14,7 +14,7 @@ from .numerals import CN_COUNT_CLASS
 from .places import region_of
 from .teams import ROUND_RE, Team, find_teams
 
-__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header"]
+__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header", "unit_level"]
 
 KIND = INSPECTION_KIND
 LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
@@ -337,6 +337,14 @@ def _abbreviations(text: str, core: str) -> set[str]:
             if cand[-1] in tail and cand not in core and _is_subsequence(cand, core):
                 out.add(cand)
     return out
+
+
+def unit_level(unit: str | None, short: str | None = None) -> tuple[str | None, str | None]:
+    """(level 省/市/县, region) of a unit named without its report, by the parser's own rule (a unit
+    typed by a user, e.g. for `xuncha briefing`)."""
+    h = Header(unit=unit, unit_short=short)
+    _level_region(h)
+    return h.level, h.region
 
 
 def _level_region(h: Header) -> None:

@@ -180,6 +180,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_theme": ("no theme {theme_id!r} (themes: {known}{more})", "没有主题 {theme_id}(已有主题:{known}{more})"),
     "export_failed": ("cannot write the export ({reason})", "无法写入导出文件({reason})"),
     "ledger_suffix": ("give a .csv or .xlsx file name, or --format", "请给出 .csv 或 .xlsx 文件名,或用 --format 指定格式"),
+    # the briefing (ui/service/briefing.py, docs/decisions.md "Briefing")
+    "unknown_sector": ("unknown sector {sector!r}; known: {known}", "未知的行业「{sector}」;可选:{known}"),
+    "bad_level": ("level must be one of {levels}, not {level!r}", "层级必须是 {levels} 之一,不能是「{level}」"),
+    "bad_kind": ("kind must be one of {kinds}, not {kind!r}", "类型必须是 {kinds} 之一,不能是「{kind}」"),
+    "unit_unrecognised": ("{unit!r} names no unit in this workspace, and neither its sector nor its level can be "
+                          "read from it; give the full name (e.g. 中共某某市文学艺术界联合会党组) or --sector / --level",
+                          "「{unit}」不是工作区中的单位,也无法从名称判断其行业或层级;请给出单位全称"
+                          "(如 中共某某市文学艺术界联合会党组),或用 --sector / --level 指定"),
+    "briefing_suffix": ("give a .docx or .xlsx file name", "请给出 .docx 或 .xlsx 文件名"),
 }
 
 _SEPARATORS = {"en": ", ", "zh": "、"}

@@ -80,6 +80,16 @@ CONTRACT: tuple[Shape, ...] = (
     Shape("recurring", "list", ("unit", "unit_short", "earlier", "later", "score"),
           "A problem of a unit's later report that repeats one of its earlier reports.",
           (("earlier", ("report_id", "problem_id", "text", "date")), ("later", ("report_id", "problem_id", "text", "date")))),
+    Shape("briefing", "object", ("unit", "peers", "thin", "types"),
+          "巡前研判 / 自查清单 for one unit: its peer units (`why` says how they are alike: sector, level, "
+          "巡视/巡察), `thin` when fewer than 3 units of its sector are there to go by, and the problem types "
+          "ranked by `peer_units` (how many peer units had the type). Each type has `examples` "
+          "(`report_id`, `problem_id`, `unit_short`, `text`, `span`), `measures` (`text`, `concreteness`, "
+          "`unit_short`, and their source) and `target` (`had`, `status_code`: the least advanced of the "
+          "unit's own problems of the type). Also `sector`, `level`, `kind`, `fallback` (no sector peer: "
+          "peers by level and kind), `notes` (in Chinese) and, with `--export`, `exported`.",
+          (("peers[]", ("unit", "unit_short", "why")),
+           ("types[]", ("type", "peer_units", "examples", "measures", "target")))),
     Shape("doctor", "object", ("healthy", "checks", "repaired"),
           "Store integrity and every derived artifact (ok | stale | damaged | missing); exit 1 if unhealthy."),
 )

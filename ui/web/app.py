@@ -44,6 +44,7 @@ PAGES = [
     ("views/entities.py", "实体关系", "entities"),
     ("views/unit.py", "单位画像", "unit"),
     ("views/themes.py", "共性问题", "themes"),
+    ("views/briefing.py", "自查清单", "briefing"),
     ("views/upload.py", "导入报告", "upload"),
 ]
 

@@ -12,6 +12,7 @@ from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
 ENTITY_PAGE = "views/entities.py"
+BRIEFING_PAGE = "views/briefing.py"
 
 
 def pick_report() -> str | None:
@@ -267,6 +268,8 @@ def main() -> None:
         return
     summary = next((s for s in state.report_summaries() if s["report_id"] == rid), {})
     header(report, summary)
+    st.page_link(BRIEFING_PAGE, label="自查清单:同类单位被发现最多的问题及整改做法", icon=":material/checklist:",
+                 query_params={"report": rid})
     findings = state.safe(state.audit, rid) or []
     counts(report, findings)
     categories(report)
