@@ -35,9 +35,60 @@ def corpus_rows() -> list[dict]:
     for path in sorted((ROOT / "data" / "reports").iterdir()):
         r = parse_file(path)
         titles = {c.ordinal: c.title for c in r.categories}
-        rows += [{"report_id": r.id, "id": p.id, "parent_id": p.parent_id, "text": p.text,
+        rows += [{"report_id": r.id, "file": path.name, "id": p.id, "parent_id": p.parent_id, "text": p.text,
                   "category": titles[p.category_ordinal]} for p in r.problems()]
     return rows
+
+
+def leaf_keys(rows: list[dict]) -> list[tuple[str, str]]:
+    """(report_id, problem_id) of every leaf problem (no other problem names it as parent)."""
+    parents = {(r["report_id"], str(r["parent_id"])) for r in rows if r.get("parent_id")}
+    return [(r["report_id"], str(r["id"])) for r in rows if (r["report_id"], str(r["id"])) not in parents]
+
+
+def author_c_labels(rows: list[dict]) -> list[dict]:
+    """Author C's type labels (tests/gold/author_c/types.jsonl) in the team file's shape."""
+    report_of = {r["file"]: r["report_id"] for r in rows}
+    lines = (ROOT / "tests" / "gold" / "author_c" / "types.jsonl").read_text(encoding="utf-8").splitlines()
+    return [{"report_id": report_of[x["file"]], "problem_id": x["id"], "types": x["types"]}
+            for x in map(json.loads, filter(str.strip, lines))]
+
+
+def topic_sets(rows: list[dict]) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """Topic id -> member problems, for author B's topics (main topic of every leaf problem,
+    bench/eval/author_b/topics.json) and the team's (tests/gold/topics.json)."""
+    report_of = {r["file"]: r["report_id"] for r in rows}
+    b = json.loads((ROOT / "bench" / "eval" / "author_b" / "topics.json").read_text(encoding="utf-8"))
+    author_b: dict[str, list[tuple[str, str]]] = {}
+    for x in b["labels"]:
+        author_b.setdefault(x["topic"], []).append((report_of[x["file"]], x["id"]))
+    team = json.loads((ROOT / "tests" / "gold" / "topics.json").read_text(encoding="utf-8"))["topics"]
+    return {"author_b": author_b, "team": {t["id"]: [tuple(m) for m in t["members"]] for t in team}}
+
+
+def coherence(topics: dict[str, list[tuple[str, str]]], predicted: dict) -> dict:
+    """Taxonomy coherence on an annotator's topics: per topic, the share of its members whose first
+    type is the topic's commonest first type (an untyped member never counts), averaged over topics
+    (`mean`) and over members (`pooled`). Its converse, `purity`: per assigned first type, the share
+    of its problems in that type's commonest topic, pooled; a classifier that puts everything into
+    one type scores 1.0 on coherence and low on purity, so both are reported. `predicted` values are
+    TypeMatch lists or, for an annotator's labels, lists of type ids."""
+    first = {k: (getattr(v[0], "type_id", v[0]) if v else None) for k, v in predicted.items()}
+    shares, hit, total = [], 0, 0
+    for members in topics.values():
+        typed = [first.get(m) for m in members if first.get(m)]
+        n = Counter(typed).most_common(1)[0][1] if typed else 0
+        shares.append(n / len(members))
+        hit, total = hit + n, total + len(members)
+    topic_of = {m: t for t, members in topics.items() for m in members}
+    by_type: dict[str, list[str]] = {}
+    for m, t in topic_of.items():
+        if first.get(m):
+            by_type.setdefault(first[m], []).append(t)
+    pure = sum(Counter(ts).most_common(1)[0][1] for ts in by_type.values())
+    return {"topics": len(topics), "mean": sum(shares) / len(shares), "pooled": hit / total,
+            "purity": pure / max(1, sum(len(ts) for ts in by_type.values())),
+            "untyped": sum(1 for m in topic_of if not first.get(m))}
 
 
 def score(labels: list[dict], predicted: dict) -> dict:
