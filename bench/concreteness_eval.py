@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scipy.stats import spearmanr
 
-from reports.concreteness import Concreteness, assess
+from reports.concreteness import Concreteness, assess_report
 from reports.entities import extract_entities
 from reports.model import Mention, Report
 from reports.parse import parse_file
@@ -52,13 +52,13 @@ def corpus_report(file: str, reports_dir: Path = REPORTS) -> tuple[Report, tuple
     return report, tuple(extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
 
 
-def assessed(labels: list[dict], scorer=assess) -> list[tuple[dict, Concreteness]]:
-    """Each label with the scorer's result for its problem."""
-    out = []
+def assessed(labels: list[dict]) -> list[tuple[dict, Concreteness]]:
+    """Each label with the scorer's result for its problem (reports.concreteness.assess_report)."""
+    results = {}
     for item in labels:
-        report, mentions = corpus_report(item["file"])
-        out.append((item, scorer(report.find_problem(item["problem_id"]), report.text, mentions)))
-    return out
+        if item["file"] not in results:
+            results[item["file"]] = assess_report(*corpus_report(item["file"]))
+    return [(item, results[item["file"]].get(item["problem_id"]) or Concreteness(0.0)) for item in labels]
 
 
 def _rho(xs: list[float], ys: list[float]) -> float | None:
@@ -87,10 +87,10 @@ def summary(rows: list[dict]) -> dict:
             "means": means, "per_report": per_report}
 
 
-def evaluate(annotator: str, scorer=assess) -> tuple[dict, list[dict]]:
+def evaluate(annotator: str) -> tuple[dict, list[dict]]:
     """The summary for one annotator and its rows (with the scorer's score and truncation flag)."""
-    rows = [{**item, "score": round(c.score, 3), "truncated": getattr(c, "truncated", False)}
-            for item, c in assessed(load_labels(annotator), scorer)]
+    rows = [{**item, "score": round(c.score, 3), "truncated": c.truncated}
+            for item, c in assessed(load_labels(annotator))]
     return summary(rows), rows
 
 

@@ -9,7 +9,8 @@ with the team's own labels.
   (bench.concreteness_fit: leave one report out, and one annotator -> the other).
 - Types: top-1 accuracy and micro precision/recall of `reports.problemtypes.classify_rows` against
   author C's and the team's type labels, untyped leaf problems, and taxonomy coherence on author B's
-  39 topics and on the team's 15 (bench.eval_types.coherence).
+  39 topics and on the team's 15 (bench.eval_types.coherence), then the cross-validation of the
+  classifier's two weights (bench.eval_types.cross_validation).
 
 Writes the block between the markers in bench/RESULTS.md's "Concreteness and types on outside
 labels" section and bench/results/outside_labels.json.
@@ -58,7 +59,7 @@ def _f(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def markdown(conc: dict, types: dict, cv: dict | None) -> str:
+def markdown(conc: dict, types: dict, cv: dict | None, types_cv: dict | None = None) -> str:
     c, t = conc["author_c"], conc["team"]
     lines = [START, "", f"`python -m bench.outside_labels`, {time.strftime('%Y-%m-%d')}, load average "
              f"{[round(x, 2) for x in os.getloadavg()]} (2 shared cores).", "",
@@ -96,6 +97,8 @@ def markdown(conc: dict, types: dict, cv: dict | None) -> str:
         lb, lt = types["coherence_of_labels"][(who, "author_b")], types["coherence_of_labels"][(who, "team")]
         lines.append(f"| for reference: {who}'s type labels in place of the classifier | {_f(lb['mean'])} | "
                      f"{_f(lt['mean'])} |")
+    if types_cv:
+        lines += ["", eval_types.cv_markdown(types_cv)]
     lines += ["", END]
     return "\n".join(lines)
 
@@ -114,17 +117,18 @@ def main() -> None:
     ap.add_argument("--no-cv", action="store_true", help="skip the cross-validation of the fitted weights")
     args = ap.parse_args()
     conc, types = concreteness_figures(), type_figures()
-    cv = None
+    cv = types_cv = None
     if not args.no_cv:
         from bench import concreteness_fit
         cv = concreteness_fit.cross_validation()
-    text = markdown(conc, types, cv)
+        types_cv = eval_types.cross_validation(eval_types.corpus_rows())
+    text = markdown(conc, types, cv, types_cv)
     print(text)
     if not args.no_write:
         write_block(text)
         (ROOT / "bench" / "results" / "outside_labels.json").write_text(
             json.dumps({"concreteness": conc, "types": {**types, "coherence_of_labels": {
-                f"{w}/{n}": v for (w, n), v in types["coherence_of_labels"].items()}}, "cv": cv}, ensure_ascii=False, indent=1) + "\n",
+                f"{w}/{n}": v for (w, n), v in types["coherence_of_labels"].items()}}, "cv": cv, "types_cv": types_cv}, ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8")
 
 
