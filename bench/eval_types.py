@@ -233,7 +233,7 @@ def markdown(result: dict) -> str:
     st, sh = result["similarity_tune"], result["similarity_held_out"]
     lines += ["", f"The description similarity (IDF-weighted character-bigram cosine plus half the unigram cosine to "
               f"each type's name, definition, examples and keywords) ranks the keyword candidates (issue 22: headline "
-              f"keywords x2, similarity x4, chosen on author C's labels and cross-validated in \"Concreteness and "
+              f"keywords x{DEFAULT.headline_weight:g}, similarity x{DEFAULT.similarity_weight:g}, chosen on author C's labels and cross-validated in \"Concreteness and "
               f"types on outside labels\") and types any statement without a keyword. Measured alone on every "
               f"labelled problem: top-1 {st['top1_accuracy']:.2f} tuning / {sh['top1_accuracy']:.2f} held out; at or "
               f"above {SIMILARITY_MIN} ({st['above_min']}/{st['problems']} and {sh['above_min']}/{sh['problems']}) "
