@@ -39,6 +39,7 @@ MAX_TYPES = 2
 MAX_TEXT = 4000        # characters of statement (and of each context string) looked at
 _HEAD_END = re.compile(r"[。；;!！?？]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_DERIVED: dict[tuple[int, str], tuple] = {}
 UNIGRAM_WEIGHT = 0.5   # unigram cosine's share in description similarity (flat between 0.25 and 1 on both label sets)
 SIMILARITY_MIN = 0.10  # a keyword-less statement typed below this cosine is typed on thin evidence
 
@@ -142,6 +143,21 @@ def _positions(k: str, text: str) -> list[int]:
     return out
 
 
+def _vocabulary(types: tuple[ProblemType, ...]) -> frozenset[str]:
+    """Every keyword of the taxonomy (computed once per taxonomy object)."""
+    return _per_taxonomy(types, "vocabulary", lambda: frozenset(k for t in types for k in t.keywords))
+
+
+def _per_taxonomy(types: tuple[ProblemType, ...], what: str, build):
+    """A value derived from a taxonomy's types, cached by the tuple's identity: hashing 27 frozen
+    dataclasses on every call cost more than the lookups they guard."""
+    key = (id(types), what)
+    hit = _DERIVED.get(key)
+    if hit is None or hit[0] is not types:
+        hit = _DERIVED[key] = (types, build())
+    return hit[1]
+
+
 def _headline(text: str) -> str:
     """The statement's first sentence: feedback reports open a finding with its summary (落实意识形态
     工作责任不到位。) and follow with the particulars."""
@@ -150,19 +166,21 @@ def _headline(text: str) -> str:
 
 
 def _scores(tax: Taxonomy, text: str, ctx: str, settings: Settings = DEFAULT) -> list[TypeMatch]:
-    vocabulary = {k for t in tax.types for k in t.keywords}
+    vocabulary = _vocabulary(tax.types)
     own_all, ctx_all = _found(vocabulary, text), _found(vocabulary, ctx)
-    head_all = _found(vocabulary, _headline(text))
-    sims = _similarities(text, tax) if text and settings.similarity_weight else {}
-    scored = []
+    head_all = _found(own_all, _headline(text))
+    candidates = []
     for t in tax.types:
         own = tuple(k for k in t.keywords if k in own_all)
         near = tuple(k for k in t.keywords if k in ctx_all and k not in own)
         score = (sum(_weight(k) * (settings.headline_weight if k in head_all else 1.0) for k in own)
                  + CONTEXT_WEIGHT * sum(_weight(k) for k in near))
         if score > 0:
-            score += settings.similarity_weight * sims.get(t.id, 0.0)
-            scored.append(TypeMatch(t.id, t.name, round(score, 3), own, near))
+            candidates.append((t, score, own, near))
+    # the description ranks candidates; a single candidate needs no ranking (and costs nothing)
+    sims = _similarities(text, tax) if text and settings.similarity_weight and len(candidates) > 1 else {}
+    scored = [TypeMatch(t.id, t.name, round(score + settings.similarity_weight * sims.get(t.id, 0.0), 3), own, near)
+              for t, score, own, near in candidates]
     # A statement that names subjects of its own is typed first by one of them; a type only its
     # heading names may still come second.
     scored.sort(key=lambda m: (not m.keywords and bool(own_all), -m.score, -len(m.keywords)))
@@ -177,16 +195,24 @@ def _grams(text: str, n: int) -> Counter:
     return out
 
 
-@lru_cache(maxsize=4)
-def _description_vectors(types: tuple[ProblemType, ...]) -> dict[int, tuple[dict[str, float], dict[str, dict[str, float]]]]:
-    """n -> (IDF, type id -> unit TF-IDF vector) of each type's name, definition, examples and
-    keywords, in character bigrams and unigrams."""
+def _description_vectors(types: tuple[ProblemType, ...]) -> dict[int, tuple[dict[str, float], dict[str, list]]]:
+    """n -> (IDF, gram -> [(type id, weight in that type's unit TF-IDF vector)]) of each type's name,
+    definition, examples and keywords, in character bigrams and unigrams. Inverted, so a statement's
+    similarity costs one lookup per gram it has, not one per gram of every description."""
+    return _per_taxonomy(types, "vectors", lambda: _build_vectors(types))
+
+
+def _build_vectors(types: tuple[ProblemType, ...]) -> dict[int, tuple[dict[str, float], dict[str, list]]]:
     out = {}
     for n in (1, 2):
         docs = {t.id: _grams("；".join([t.name, t.definition, *t.examples, *t.keywords]), n) for t in types}
         df = Counter(g for d in docs.values() for g in d)
         idf = {g: math.log((len(docs) + 1) / (c + 1)) for g, c in df.items()}
-        out[n] = (idf, {k: _unit({g: v * idf[g] for g, v in d.items()}) for k, d in docs.items()})
+        index: dict[str, list] = {}
+        for k, d in docs.items():
+            for g, w in _unit({g: v * idf[g] for g, v in d.items()}).items():
+                index.setdefault(g, []).append((k, w))
+        out[n] = (idf, index)
     return out
 
 
@@ -201,10 +227,11 @@ def _similarities(text: str, tax: Taxonomy) -> dict[str, float]:
     (对外宣传报道数量偏少) still find its nearest type. {} when nothing is shared."""
     sims: dict[str, float] = {}
     for n, weight in ((2, 1.0), (1, UNIGRAM_WEIGHT)):
-        idf, vectors = _description_vectors(tax.types)[n]
+        idf, index = _description_vectors(tax.types)[n]
         q = _unit({g: v * idf.get(g, 0.0) for g, v in _grams(text[:MAX_TEXT], n).items()})
-        for k, vec in vectors.items():
-            sims[k] = sims.get(k, 0.0) + weight * sum(w * vec.get(g, 0.0) for g, w in q.items())
+        for g, qw in q.items():
+            for k, w in index.get(g, ()):
+                sims[k] = sims.get(k, 0.0) + weight * qw * w
     return sims if any(v > 0 for v in sims.values()) else {}
 
 
