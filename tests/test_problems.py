@@ -50,7 +50,7 @@ def test_units_sharing_a_short_name_get_their_higher_region(tmp_path):
     with Store(tmp_path / "w" / "xuncha.db") as store:
         store.add(_report("a" * 16, "中共北京市朝阳区文学艺术界联合会党组", "区文联", None))
         assert store.unit_names() == {"a" * 16: "朝阳区文联"}
-        store.add(_report("b" * 16, "中共长春市朝阳区文学艺术界联合会党组", "区文联", None))
+        store.add(_report("b" * 16, "中共长春市朝阳区文学艺术界联合会党组", "区文联", None, "会议记录不完整。"))
         store.add(_report("c" * 16, "中共长春市朝阳区文联党组", "区文联", "吉林省长春市朝阳区", "党费收缴不规范。"))
         names = store.unit_names()
         assert names == {"a" * 16: "北京市朝阳区文联", "b" * 16: "长春市朝阳区文联", "c" * 16: "长春市朝阳区文联"}
