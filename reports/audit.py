@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .concreteness import Concreteness, assess
+from .concreteness import Concreteness, assess_report
 from .model import Mention, Report
 from .notices import render
 from .status import STATUS_WORDS, status_code
@@ -24,7 +24,7 @@ SEVERITY: dict[str, str] = {
     "date_order": "error", "no_measures": "warning", "vague_rectification": "info", "status_contradiction": "warning",
 }
 AUDIT_CODES = tuple(SEVERITY)
-VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (see bench RESULTS)
+VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (predicted grade < 1.8 of 1-5)
 _WHAT = {"problems": ("问题", "problems"), "categories": ("问题类别", "categories"),
          "category_problems": ("该类别问题", "problems in category")}
 _DATE_LABELS = {"start": "巡察进驻", "end": "巡察结束", "feedback": "反馈意见", "report_date": "报告落款"}
@@ -156,15 +156,17 @@ def _problem_findings(report: Report, mentions: list[Mention],
                       concreteness: dict[str, Concreteness] | None) -> list[Finding]:
     out = []
     claims_all_done = _claims_all_done(report)
+    if concreteness is None:
+        concreteness = assess_report(report, mentions)
     for p in report.problems():
         if p.children:
             continue  # measures live with the leaves
-        c = concreteness.get(p.id) if concreteness is not None else assess(p, report.text, mentions)
+        c = concreteness.get(p.id)
         if not p.measures and not p.rectification.strip():
             out.append(Finding(report.id, p.id, "no_measures", {"problem_id": p.id},
                                {"text": p.text[:200], "span": list(p.span)}))
             continue
-        if c is not None and c.score < VAGUE_BELOW:
+        if c is not None and c.score < VAGUE_BELOW and not c.truncated:  # cut off, not vague: `truncated` says so
             out.append(Finding(report.id, p.id, "vague_rectification",
                                {"problem_id": p.id, "score": f"{c.score:.2f}"},
                                {"concreteness": c.to_json(), "rectification": p.rectification[:300]}))

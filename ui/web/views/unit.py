@@ -136,7 +136,7 @@ def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]
     if concreteness:
         table = [{"问题": pid, "具体程度": c["score"],
                   "依据": ";".join(x for x in (
-                      _evidence("文件", c["documents"]), _evidence("时间", c["dates"]), _evidence("数量", c["counts"]),
+                      "原文截断,整改情况不全" if c.get("truncated") else "", _evidence("文件", c["documents"]), _evidence("时间", c["dates"]), _evidence("数量", c["counts"]),
                       _evidence("资金", c["money"]), _evidence("追责", c["discipline"]),
                       _evidence("制度", c["systems"])) if x) or "无可核查内容",
                   "回应问题": {True: "是", False: "否", None: "—"}[c["addresses_problem"]]}
