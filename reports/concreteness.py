@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import read_data_json
+from .datafiles import DataFileError, read_data_json
 from .dates import find_dates
 from .gazetteer import LEARN_VERBS
 from .grammar import HAN
@@ -119,7 +119,7 @@ def weights(path: Path = WEIGHTS_PATH) -> Weights:
     data = read_data_json(path, "concreteness")
     missing = [f for f in FEATURES if f not in data["weights"]]
     if missing:
-        raise ValueError(f"{path}: no weight for {missing}")
+        raise DataFileError(path, "concreteness", f"no weight for {missing}")
     lo, hi = data["grade_range"]
     return Weights(float(data["intercept"]), {f: float(data["weights"][f]) for f in FEATURES}, (float(lo), float(hi)))
 

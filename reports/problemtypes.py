@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from reports.datafiles import read_data_json
+from reports.datafiles import DataFileError, read_data_json
 from reports.grammar import HAN
 
 __all__ = ["DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
@@ -115,7 +115,7 @@ def taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     ids = [t.id for t in types]
     bad = [t.id for t in types if t.group not in groups or not t.keywords or not t.definition]
     if len(set(ids)) != len(ids) or bad:
-        raise ValueError(f"{path}: duplicate type ids or types without group/definition/keywords: {bad}")
+        raise DataFileError(path, "taxonomy", f"duplicate type ids or types without group/definition/keywords: {bad}")
     return Taxonomy(int(data["version"]), groups, types, tuple(data.get("sources", ())))
 
 
