@@ -5,8 +5,10 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
-# Extra pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'
-PYTEST_ARGS ?=
+# pytest arguments. The default is the fast suite: tests marked `slow` (over ~5 s each: model
+# agreement, whole-corpus CLI runs, kill-and-recover) and the browser tests are left out.
+# Everything but the browser, as CI runs it: make test PYTEST_ARGS='-m "not browser"'
+PYTEST_ARGS ?= -m "not slow and not browser"
 
 .PHONY: install install-test browser ui test test-browser bench lint docs
 
@@ -29,8 +31,8 @@ browser:
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	      -o DPkg::Lock::Timeout=600 chromium fonts-noto-cjk >/dev/null; }
 
-# Everything but a browser: PyPI packages only, any user. The browser tests skip themselves without
-# Chromium and say so in the summary (pytest -ra): run `make test-browser` for them.
+# Everything but a browser: PyPI packages only, any user. By default the fast suite (PYTEST_ARGS above);
+# `.ci/run` runs the slow tests too, then `make test-browser`.
 test: install-test
 	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_search import corpus_texts, pct, rss_mb, synth_corpus, synth_vectors
+from reports.paths import STORE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_backends.json"
@@ -44,7 +45,7 @@ def quality() -> dict:
     queries = [item.query for item in labels]
     out: dict = {"queries": len(queries)}
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "xuncha.db")
+        store = Store(Path(tmp) / STORE_FILE)
         for path in sorted((ROOT / "data" / "reports").glob("*.txt")):
             store.add(parse_file(path))
         service = SearchService(tmp, store)

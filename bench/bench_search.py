@@ -44,6 +44,7 @@ from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import Filters, ProblemTable, Searcher
 from embeddings.service import corpus_background
+from reports.paths import cache_dir
 
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_search.json"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
@@ -460,7 +461,7 @@ def main() -> None:
     ap.add_argument("--render-only", action="store_true", help="rewrite RESULTS.md from the saved JSON")
     ap.add_argument("--merge", action="store_true",
                     help="keep rows of bench/results/bench_search.json that this run does not redo")
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "xuncha" / "eval")
+    ap.add_argument("--cache", type=Path, default=cache_dir("eval"))
     args = ap.parse_args()
     if args.render_only:  # re-render the tables from bench/results/bench_search.json
         res = json.loads(RESULTS_JSON.read_text("utf-8"))

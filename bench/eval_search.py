@@ -50,6 +50,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
+from reports.paths import STORE_FILE, cache_dir
 
 LABELS = ROOT / "bench" / "eval" / "queries.json"
 PARAPHRASES = ROOT / "bench" / "eval" / "paraphrases.json"
@@ -65,7 +66,7 @@ def build_table() -> ProblemTable:
     from reports.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "xuncha.db")
+        store = Store(Path(tmp) / STORE_FILE)
         for path in sorted((ROOT / "data" / "reports").glob("*.txt")):
             store.add(parse_file(path))
         rows = store.problem_rows()
@@ -258,7 +259,7 @@ def best_f1_floor(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "xuncha" / "eval")
+    ap.add_argument("--cache", type=Path, default=cache_dir("eval"))
     ap.add_argument("--no-write", action="store_true", help="print only; leave results files alone")
     args = ap.parse_args()
     started = time.perf_counter()

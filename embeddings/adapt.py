@@ -174,10 +174,11 @@ def adapted_bin(cache_dir: str | os.PathLike | None = None) -> Path:
 def build(reports: Path, out: Path = ADAPTATION_PATH, *, epochs: int = 1, lr: float = 3e-4) -> dict:
     """Train on the reports in ``reports`` and write the adapted tensors to ``out`` (atomic)."""
     from reports.parse import parse_file
+    from reports.paths import STORE_FILE
     from reports.store import Store
 
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "xuncha.db") as store:
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / STORE_FILE) as store:
         for path in sorted(reports.glob("*.txt")):
             store.add(parse_file(path))
         pairs = training_pairs(store.problem_rows())

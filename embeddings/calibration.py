@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.datafiles import read_data_json
+from reports.datafiles import DataFileError, read_data_json
 
 __all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
 
@@ -120,7 +120,7 @@ class Calibration:
             answer = {k: Logistic({f: float(w) for f, w in m["weights"].items() if f in ANSWER_FEATURES},
                                   float(m["intercept"])) for k, m in data.get("answer_models", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"{origin}: not a search calibration ({exc})") from None
+            raise DataFileError(origin, "calibration", exc) from None
         return cls(models, floors, tier_high, answer, dict(data.get("provenance", {})), data.get("model"))
 
     @classmethod

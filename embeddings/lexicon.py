@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reports.datafiles import read_data_json
+from reports.datafiles import DataFileError, read_data_json
 
 __all__ = ["LEXICON_PATH", "Concept", "Lexicon", "default_lexicon"]
 
@@ -69,9 +69,9 @@ class Lexicon:
         for n, c in enumerate(data.get("concepts", []), start=1):
             forms = tuple(str(f) for f in c.get("forms", []) if str(f).strip())
             if not c.get("id") or not forms:
-                raise ValueError(f"{origin}: concept {n} needs an id and at least one form")
+                raise DataFileError(origin, "lexicon", f"concept {n} needs an id and at least one form")
             if any(len(f) > MAX_FORM_CHARS for f in forms):
-                raise ValueError(f"{origin}: concept {c['id']} has a form longer than {MAX_FORM_CHARS} characters")
+                raise DataFileError(origin, "lexicon", f"concept {c['id']} has a form longer than {MAX_FORM_CHARS} characters")
             concepts.append(Concept(str(c["id"]), str(c.get("label", c["id"])), forms, str(c.get("source", ""))))
         return cls(concepts)
 

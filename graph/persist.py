@@ -9,12 +9,17 @@ from pathlib import Path
 import networkx as nx
 
 from reports.atomic import write_json
+from reports.notices import XunchaError
 
 __all__ = ["GraphFileError", "load_graph", "save_graph", "to_jsonable"]
 
 
-class GraphFileError(ValueError):
-    """A graph file that is not a readable xuncha graph (the caller rebuilds it from the store)."""
+class GraphFileError(XunchaError, ValueError):
+    """A graph file that is not a readable xuncha graph (code graph_file_unreadable; the caller
+    rebuilds it from the store)."""
+
+    def __init__(self, path: str | os.PathLike, reason: object) -> None:
+        super().__init__("graph_file_unreadable", path=str(path), reason=" ".join(str(reason).split())[:200])
 
 
 def to_jsonable(value):
@@ -42,7 +47,7 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
             data = json.load(fh)
         G = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, nx.NetworkXError) as exc:
-        raise GraphFileError(f"{path}: not a readable graph file ({exc})") from exc
+        raise GraphFileError(path, exc) from exc
     for _, attrs in G.nodes(data=True):
         attrs["reports"] = set(attrs.get("reports", ()))
     for _, _, attrs in G.edges(data=True):

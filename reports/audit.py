@@ -14,9 +14,9 @@ from itertools import pairwise
 from .concreteness import Concreteness, assess_report
 from .model import Mention, Report
 from .notices import render
-from .status import STATUS_WORDS, status_code
+from .status import STATUS_NAMES, STATUS_PARTS, STATUS_WORDS, status_code
 
-__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
+__all__ = ["AUDIT_CODES", "SEVERITY", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
 
 # code -> severity; the messages (English and Chinese) are in reports.notices.MESSAGES.
 SEVERITY: dict[str, str] = {
@@ -28,10 +28,6 @@ VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as va
 _WHAT = {"problems": ("问题", "problems"), "categories": ("问题类别", "categories"),
          "category_problems": ("该类别问题", "problems in category")}
 _DATE_LABELS = {"start": "巡察进驻", "end": "巡察结束", "feedback": "反馈意见", "report_date": "报告落款"}
-_STATUS_PARTS = ("completed", "basically_completed", "in_progress", "long_term")
-# Chinese names of the stated-status keys (reports.model.STATUS_KEYS), shown to users.
-STATUS_NAMES = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
-                 "long_term": "长期坚持"}
 _OPEN = ("in_progress", "long_term")
 
 
@@ -123,7 +119,7 @@ def _truncation(report: Report) -> list[Finding]:
 
 def _status_sum(report: Report) -> list[Finding]:
     total = report.stated_value("problems")
-    parts = {k: report.stated_value(k) for k in _STATUS_PARTS}
+    parts = {k: report.stated_value(k) for k in STATUS_PARTS}
     parts = {k: v for k, v in parts.items() if v is not None}
     if total is None or not parts or sum(parts.values()) == total:
         return []
@@ -133,7 +129,7 @@ def _status_sum(report: Report) -> list[Finding]:
                     {"parts": text, "parts_en": text_en, "total_parts": sum(parts.values()), "stated": total},
                     {"parts": parts, "sum": sum(parts.values()), "stated_total": total,
                      "statements": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)}
-                                    for s in report.stated if s.key in (*_STATUS_PARTS, "problems")]})]
+                                    for s in report.stated if s.key in (*STATUS_PARTS, "problems")]})]
 
 
 def _date_order(report: Report) -> list[Finding]:

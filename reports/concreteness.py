@@ -25,9 +25,10 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import read_data_json
+from .datafiles import DataFileError, read_data_json
 from .dates import find_dates
 from .gazetteer import LEARN_VERBS
+from .grammar import HAN
 from .model import Mention, Problem, Report, Span
 from .status import STATUS_WORDS
 
@@ -57,7 +58,7 @@ OUTCOME = re.compile(r"收回|追回|清退|退还|退回|缴回|补缴|缴纳|�
                      r"|摸底|登记|公示|纳入|取消|停止|退出|开通|开设|运营|建成|开馆|完成")
 # Not yet done: plans, hopes, what is still missing.
 INTENT = re.compile(r"今后|下一步|将(?:进一步|继续|严格|加快|持续|按照|在|积极|认真|切实|不断)|计划于|预计|争取|力争"
-                    r"|拟[\u4e00-\u9fff]|逐步|尽快|正在|尚未|仍未|暂未|待[^遇人命客]|仍需|还需")
+                    rf"|拟[{HAN}]|逐步|尽快|正在|尚未|仍未|暂未|待[^遇人命客]|仍需|还需")
 # Said to be done: 已…, …了, 完成.
 DONE = re.compile(r"已(?!立行立改)|(?<![为除])了(?!解)|完成")
 # Sentences and numbered items; a sentence with no outcome, no checkable fact and no system set up is general.
@@ -118,7 +119,7 @@ def weights(path: Path = WEIGHTS_PATH) -> Weights:
     data = read_data_json(path, "concreteness")
     missing = [f for f in FEATURES if f not in data["weights"]]
     if missing:
-        raise ValueError(f"{path}: no weight for {missing}")
+        raise DataFileError(path, "concreteness", f"no weight for {missing}")
     lo, hi = data["grade_range"]
     return Weights(float(data["intercept"]), {f: float(data["weights"][f]) for f in FEATURES}, (float(lo), float(hi)))
 
@@ -253,7 +254,7 @@ def _blank(text: str, spans: list[Span]) -> str:
 
 
 def _bigrams(text: str) -> set[str]:
-    han = re.findall(r"[\u4e00-\u9fff]+", text)
+    han = re.findall(f"[{HAN}]+", text)
     return {run[i:i + 2] for run in han for i in range(len(run) - 1)}
 
 

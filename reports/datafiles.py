@@ -10,7 +10,7 @@ from typing import Any
 
 from reports.notices import XunchaError
 
-__all__ = ["DATA_FILES", "MAX_DATA_BYTES", "read_data_json"]
+__all__ = ["DATA_FILES", "MAX_DATA_BYTES", "DataFileError", "read_data_json"]
 
 # what -> (English, Chinese) name of the data file, for the error line.
 DATA_FILES: dict[str, tuple[str, str]] = {
@@ -21,6 +21,16 @@ DATA_FILES: dict[str, tuple[str, str]] = {
     "concreteness": ("rectification concreteness weights", "整改具体程度权重"),
 }
 MAX_DATA_BYTES = 16 * 1024 * 1024   # the shipped files are a few kB; a bound, not a budget
+
+
+class DataFileError(XunchaError, ValueError):
+    """A data file that parses but is not what xuncha wrote (code data_invalid): a missing key, a
+    duplicate id. A ValueError too, so callers that fall back on a bad file keep doing so."""
+
+    def __init__(self, path: str | os.PathLike, what: str, reason: object) -> None:
+        en, zh = DATA_FILES[what]
+        super().__init__("data_invalid", path=str(path), what=zh, what_en=en,
+                         reason=" ".join(str(reason).split())[:200])
 
 
 def read_data_json(path: str | os.PathLike, what: str) -> Any:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .grammar import CJK
 from .notices import Notice
+from .status import STATUS_CODES
 
 # What a report's content fingerprint reads of a problem: letters, digits and CJK only, so the same
 # report saved as .txt, .docx or a web page (other punctuation, spaces, site chrome) fingerprints alike.
@@ -30,8 +31,7 @@ __all__ = [
 ]
 
 # Keys used for counts a report states about itself ("已完成整改35个" -> completed=35).
-STATUS_KEYS = ("problems", "categories", "completed", "basically_completed", "in_progress",
-               "long_term", "immediate", "tasks", "transferred_clues")
+STATUS_KEYS = ("problems", "categories", *STATUS_CODES, "tasks", "transferred_clues")
 
 
 @dataclass(frozen=True)

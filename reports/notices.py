@@ -93,6 +93,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "(limit per report)", "报告共 {chars:,} 字:实体只从前约 {limit:,} 字中识别(每份报告上限)"),
     # the data files xuncha ships (reports/datafiles.py)
     "data_missing": ("the {what_en} file is missing; reinstall xuncha", "缺少{what}文件,请重新安装 xuncha"),
+    "data_invalid": ("the {what_en} file is not one xuncha wrote ({reason}); reinstall xuncha",
+                     "{what}文件内容有误({reason}),请重新安装 xuncha"),
     "data_unreadable": ("cannot read the {what_en} file ({reason})", "无法读取{what}文件({reason})"),
     "data_not_json": ("the {what_en} file is not valid JSON ({reason}); reinstall xuncha",
                       "{what}文件不是有效的 JSON({reason}),请重新安装 xuncha"),
@@ -139,6 +141,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "store_damaged": ("the store is damaged and cannot be repaired automatically; restore it from a copy",
                       "数据库已损坏,无法自动修复;请从备份恢复"),
     "index_not_saved": ("the search index cannot be brought up to date ({reason})", "检索索引无法更新({reason})"),
+    "themes_unstable": ("the workspace keeps changing while themes are computed; try again",
+                        "计算主题期间工作区不断变化,请稍后重试"),
     "index_unstable": ("the search index keeps changing while being read; try again", "检索索引正在更新,请稍后重试"),
     "unknown_problem_hint": ("report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2; "
                              "see `xuncha parse FILE --json`)",
@@ -162,6 +166,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "(从不联网下载模型,请复制到 {root})"),
     "bad_encoder_precision": ("{env} must be auto, fp32 or bf16, not {value!r}",
                               "环境变量 {env} 只能是 auto、fp32 或 bf16,当前为 {value}"),
+    "model_dir_foreign": ("exists but is not a model converted by xuncha; move it away or set XUNCHA_MODEL_DIR "
+                          "to another directory",
+                          "已存在,但不是 xuncha 转换的模型;请移走它,或用环境变量 XUNCHA_MODEL_DIR 指定其他目录"),
     "not_a_model_dir": ("{candidate} is not a sentence-transformers model directory (no modules.json or config.json)",
                         "{candidate} 不是 sentence-transformers 模型目录(缺少 modules.json 或 config.json)"),
     "unit_ambiguous": ("unit {unit!r} is ambiguous: {candidates}; give the full name",
@@ -170,6 +177,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "graph_not_found": ("'{name}' not found in the graph{hint}", "知识图谱中没有「{name}」{hint_zh}"),
     "graph_ambiguous": ("'{name}' is ambiguous: {listed}; pass --type or the node id",
                         "「{name}」不唯一:{listed};请指定 --type 或节点编号"),
+    "graph_file_unreadable": ("not a readable graph file ({reason})", "不是可读的知识图谱文件({reason})"),
     "graph_no_path": ("no path between '{a}' and '{b}'", "「{a}」与「{b}」之间没有关联路径"),
     "unknown_node_type": ("unknown node type '{type}' (one of {types})", "未知的节点类型「{type}」(可选:{types})"),
     "query_or_batch": ("give either a QUERY or --batch FILE (not both)", "请给出检索内容或 --batch 文件(二者只选其一)"),

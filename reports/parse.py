@@ -33,7 +33,23 @@ def report_id(text: str) -> str:
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None) -> Report:
     """Traditional text is parsed (and searched) in Simplified; the original stays in
-    `Report.display_text` with every span valid in both (reports/script.py)."""
+    `Report.display_text` with every span valid in both (reports/script.py).
+
+    >>> report = parse_text("\\n".join([
+    ...     "中共某某市文学艺术界联合会党组关于巡察整改进展情况的通报",
+    ...     "根据市委统一部署,2023年3月1日至4月30日,市委第三巡察组对市文联党组进行了巡察。",
+    ...     "一、贯彻落实党的路线方针政策方面",
+    ...     "(一)理论学习不深入。", "整改情况:已完成整改。制定学习计划,每月集中学习一次。",
+    ...     "(二)意识形态责任制落实不到位。", "整改情况:正在整改。",
+    ...     "二、全面从严治党方面",
+    ...     "(一)公务接待不规范。", "整改情况:已完成整改。"]))
+    >>> report.unit, report.inspection.inspector, report.inspection.start.iso
+    ('中共某某市文学艺术界联合会党组', '市委第三巡察组', '2023-03-01')
+    >>> [c.title for c in report.categories]
+    ['贯彻落实党的路线方针政策方面', '全面从严治党方面']
+    >>> [(p.id, p.text, p.status) for c in report.categories for p in c.problems]
+    [('1.1', '理论学习不深入。', '已完成整改'), ('1.2', '意识形态责任制落实不到位。', '正在整改'), ('2.1', '公务接待不规范。', '已完成整改')]
+    """
     original = text
     simplified = to_simplified(text)
     if simplified is not None:

@@ -28,7 +28,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from reports.datafiles import read_data_json
+from reports.datafiles import DataFileError, read_data_json
+from reports.grammar import HAN
 
 __all__ = ["DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
 
@@ -38,7 +39,7 @@ SECOND_RATIO = 0.75    # a second type needs this share of the first type's scor
 MAX_TYPES = 2
 MAX_TEXT = 4000        # characters of statement (and of each context string) looked at
 _HEAD_END = re.compile(r"[。；;!！?？]")
-_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
 _DERIVED: dict[tuple[int, str], tuple] = {}
 UNIGRAM_WEIGHT = 0.5   # unigram cosine's share in description similarity (flat between 0.25 and 1 on both label sets)
 SIMILARITY_MIN = 0.10  # a keyword-less statement typed below this cosine is typed on thin evidence
@@ -114,7 +115,7 @@ def taxonomy(path: Path = TAXONOMY_PATH) -> Taxonomy:
     ids = [t.id for t in types]
     bad = [t.id for t in types if t.group not in groups or not t.keywords or not t.definition]
     if len(set(ids)) != len(ids) or bad:
-        raise ValueError(f"{path}: duplicate type ids or types without group/definition/keywords: {bad}")
+        raise DataFileError(path, "taxonomy", f"duplicate type ids or types without group/definition/keywords: {bad}")
     return Taxonomy(int(data["version"]), groups, types, tuple(data.get("sources", ())))
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import read_data_json
+from .datafiles import DataFileError, read_data_json
 from .grammar import strip_party
 from .notices import XunchaError
 from .unitnames import org_part
@@ -84,7 +84,7 @@ def sector_table(path: Path = SECTORS_PATH) -> SectorTable:
     bad += [s["id"] for s in data["sectors"] if s["family"] not in families]
     ids = [s["id"] for s in data["sectors"]]
     if bad or len(set(ids)) != len(ids):
-        raise ValueError(f"{path}: duplicate sector ids or unknown families/systems: {bad}")
+        raise DataFileError(path, "sectors", f"duplicate sector ids or unknown families/systems: {bad}")
     sectors, keywords, heads = {}, [], []
     members: dict[str, list[str]] = {}
     for s in data["sectors"]:

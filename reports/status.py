@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATUS_CODES", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code"]
+__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
+# Chinese names of the codes, shown to users.
+STATUS_NAMES = {"completed": "已完成", "basically_completed": "基本完成", "in_progress": "正在整改",
+                "long_term": "长期坚持", "immediate": "立行立改"}
+# The codes whose stated counts add up to the problem total: 立行立改 problems are also counted as completed.
+STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),

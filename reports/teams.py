@@ -82,7 +82,13 @@ def _team(m: re.Match, offset: int = 0) -> Team | None:
 
 def find_teams(text: str, offset: int = 0) -> list[Team]:
     """Every team named in `text`, in order. In a list (第一巡察组、第六巡察组) a team without its own
-    level takes the level written before the first."""
+    level takes the level written before the first.
+
+    >>> [(t.text, t.level, t.kind, t.number) for t in find_teams("省委第一巡视组、第六巡视组")]
+    [('省委第一巡视组', '省委', '巡视', 1), ('第六巡视组', '省委', '巡视', 6)]
+    >>> find_teams("市委第三巡察组对市文联进行了巡察")[0].span
+    (0, 7)
+    """
     teams: list[Team] = []
     for m in TEAM_RE.finditer(text):
         t = _team(m, offset)

@@ -81,6 +81,7 @@ def assert_no_raw_markup(at: AppTest) -> None:
 
 # -- first run and navigation -----------------------------------------------------------------
 
+@pytest.mark.slow
 def test_first_run_syncs_index_and_shows_search(home):
     at = run(new_app())
     assert [t.value for t in at.title] == ["相似问题检索"]

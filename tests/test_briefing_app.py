@@ -68,6 +68,7 @@ def links(at: AppTest) -> list[tuple[str, str, str]]:
     return [(p.proto.page, p.proto.query_string, p.proto.label) for p in at.get("page_link")]
 
 
+@pytest.mark.slow
 def test_the_page_is_in_the_navigation_and_linked_from_the_unit_page(home):
     at = open_page("views/unit.py", report=home["张家界市文联"])
     assert any(page.endswith("briefing") and f"report={home['张家界市文联']}" in query

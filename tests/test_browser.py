@@ -20,7 +20,8 @@ from ui.service.workspace import DEMO_CORPUS
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-# `make test` skips these without Chromium (and says so in the summary); `make test-browser` installs
+# `make test` deselects these (marker `browser`); selected without Chromium they skip (and say so in
+# the summary); `make test-browser` installs
 # Chromium and sets XUNCHA_REQUIRE_BROWSER=1 so that a missing browser fails instead of skipping.
 REQUIRED = os.environ.get("XUNCHA_REQUIRE_BROWSER") == "1"
 MISSING = f"{CHROMIUM} not found: browser tests skipped (run `make test-browser`, which installs Debian's chromium)"

@@ -236,6 +236,7 @@ def test_graph_neighbors_show_problem_text_and_export_says_what_it_wrote(demo_ws
     assert (out / "graph.json").is_file()
 
 
+@pytest.mark.slow
 def test_ledger_file_respects_the_umask(demo_ws, tmp_path):
     ws, _ = demo_ws
     target = tmp_path / "台账.csv"

@@ -53,6 +53,7 @@ def _keys_hold(shape, data) -> None:
             assert set(keys) <= set(value), (shape.command, member, set(keys) - set(value))
 
 
+@pytest.mark.slow
 def test_real_json_output_has_the_contract_keys(ws, tmp_path):
     root, ingested = ws
     report = ingested["outcomes"][0]["report_id"]

@@ -37,6 +37,7 @@ def test_cached_prefix_dictionary_is_jiebas_own(cache_home):
         assert list(cached.cut_for_search(text)) == list(reference.cut_for_search(text))
 
 
+@pytest.mark.slow
 def test_damaged_cache_is_rebuilt_not_trusted(cache_home):
     jieba_dict.initialize(jieba.Tokenizer())
     path = jieba_dict.cache_path()

@@ -2,12 +2,15 @@
 the file and the reason, in English and Chinese, from every loader that reads such a file."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from embeddings.calibration import Calibration
 from embeddings.lexicon import Lexicon
 from reports.concreteness import weights
-from reports.datafiles import read_data_json
+from reports.datafiles import DataFileError, read_data_json
 from reports.notices import XunchaError
 from reports.problemtypes import taxonomy
 
@@ -53,3 +56,22 @@ def test_shipped_files_still_load():
     assert Lexicon.load().concepts
     assert taxonomy().types
     assert weights().weights
+
+
+def test_parsed_but_wrong_content_is_a_coded_error(tmp_path):
+    """A file that is JSON but not what xuncha wrote: data_invalid, naming the file and what is wrong."""
+    good = read_data_json(Path(__file__).resolve().parents[1] / "reports" / "problem_types.json", "taxonomy")
+    good["types"].append(dict(good["types"][0]))  # a duplicate type id
+    path = tmp_path / "taxonomy.json"
+    path.write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        taxonomy.__wrapped__(path)
+    assert err.value.code == "data_invalid" and err.value.params["path"] == str(path)
+    assert str(err.value).startswith(f"{path}: the problem-type taxonomy file is not one xuncha wrote (duplicate")
+    assert err.value.chinese().startswith(f"{path}: 问题类型表文件内容有误")
+    assert isinstance(err.value, ValueError)  # callers that fall back on a bad file still do
+    lexicon = tmp_path / "lexicon.json"
+    lexicon.write_text('{"concepts": [{"id": "x", "forms": []}]}', encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        Lexicon.load(lexicon)
+    assert err.value.code == "data_invalid" and "concept 1 needs an id" in str(err.value)

@@ -155,6 +155,7 @@ def test_token_counts_equal_engine(st_encoder, problems):
         assert len(tok("query: " + text, verbose=False)["input_ids"]) == engine.token_count(text, True), text[:40]
 
 
+@pytest.mark.slow
 def test_embeddings_match_engine_on_corpus_problems(st_encoder, engine_encoder, problems):
     texts = problems + TRICKY
     ours = st_encoder.encode(texts, kind="query")
@@ -165,6 +166,7 @@ def test_embeddings_match_engine_on_corpus_problems(st_encoder, engine_encoder, 
     assert cos.min() >= MIN_COSINE, f"cosine {cos[worst]:.6f} for {texts[worst][:60]!r}"
 
 
+@pytest.mark.slow
 def test_passage_prefix_and_long_text_windows_match_engine(st_encoder, engine_encoder, problems):
     """Beyond 510 tokens both sides average windows, instead of sentence-transformers truncating."""
     long_text = "".join(problems)[:3000]
@@ -229,6 +231,7 @@ def test_charsmap_is_the_engine_map_character_by_character():
     assert tok.normalizer.normalize_str("a\r\n  b") == "\u2581a\u2581b"
 
 
+@pytest.mark.slow
 def test_int8_agrees_with_fp32_and_engine(int8_encoder, st_encoder, engine_encoder, problems):
     assert int8_encoder.int8_layers > 0 and st_encoder.int8_layers == 0
     assert int8_encoder.name == st_encoder.name == engine_encoder.name  # one index serves all three
@@ -243,6 +246,7 @@ def test_int8_agrees_with_fp32_and_engine(int8_encoder, st_encoder, engine_encod
     assert int8_encoder.info()["int8_layers"] == int8_encoder.int8_layers
 
 
+@pytest.mark.slow
 def test_bf16_agrees_with_fp32_and_engine(bf16_encoder, st_encoder, engine_encoder, problems):
     """bf16 (the default where the CPU multiplies bf16 natively) is held to the fp32 bar, not int8's;
     the long-text window path runs under the same autocast."""

@@ -32,6 +32,7 @@ def dev_accuracy(rows) -> float:
     return evaluate(rows)["summary"]["all"]["accuracy"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_each_family_reads_about_as_well_as_the_dev_set(rows, dev_accuracy, family):
     """Every constructed family scores within a few points of the untouched dev set, every field

@@ -146,6 +146,7 @@ def huge_problem_report(path: Path, size: int = 1_000_000) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_one_huge_problem_is_embedded_from_its_first_part(tmp_path, capsys, clean_fingerprint):
     from reports.read.limits import MAX_EMBED_CHARS_PROBLEM
 
@@ -320,6 +321,7 @@ def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, capsys, clean,
     assert fingerprint(capsys, ws) == clean
 
 
+@pytest.mark.slow
 def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean, clean_fingerprint):
     """A search that re-embeds a damaged .faiss writes the same vectors under a new file name: the
     themes computed before still reflect the store and the model, and doctor says so; a build made
@@ -358,6 +360,7 @@ def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean
 # --------------------------------------------------------------------------- crashes and full disks
 
 
+@pytest.mark.slow
 def test_kill_during_ingest_then_ingest_again_finishes_the_sync(tmp_path, capsys, clean):
     ws, marker = tmp_path / "ws", tmp_path / "embedding"
     proc = child("ingest", *map(str, CORPUS_FILES), "--workspace", str(ws),
@@ -376,6 +379,7 @@ def test_kill_during_ingest_then_ingest_again_finishes_the_sync(tmp_path, capsys
     assert fingerprint(capsys, ws) == clean
 
 
+@pytest.mark.slow
 def test_searches_during_an_ingest_do_not_wait_for_its_embedding(tmp_path, capsys):
     ws, marker = tmp_path / "ws", tmp_path / "embedding"
     code, _, _ = ingest(capsys, ws, *CORPUS_FILES[:2])

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 
+import pytest
 from conftest import CORPUS, xuncha
 from openpyxl import load_workbook
 
@@ -43,6 +44,7 @@ def test_csv_has_bom_and_xlsx_opens(workspace, tmp_path):
     assert "中共山东省作家协会党组" in units
 
 
+@pytest.mark.slow
 def test_cli_export_ledger_matches_reports(tmp_path):
     ws = tmp_path / "ws"
     assert xuncha("ingest", str(CORPUS), "--no-sync", ws=ws).returncode == 0

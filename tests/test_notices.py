@@ -84,3 +84,23 @@ def test_an_error_names_its_file_in_both_languages():
     assert str(err) == "报告.txt: empty file"
     assert err.chinese() == "报告.txt: 空文件" and err.chinese(with_path=False) == "空文件"
     assert err.notice == Notice("empty_file")
+
+
+def test_graph_file_and_timeout_errors_are_coded(tmp_path):
+    """Errors a user can cause outside the readers carry codes too: a damaged graph file (doctor
+    shows the line) and a file over its time limit (the ingest outcome names the file)."""
+    from graph.persist import GraphFileError, load_graph
+    from reports.read.limits import FileTimeout
+    from ui.service.ingest import failure_outcome
+
+    bad = tmp_path / "graph.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(GraphFileError) as err:
+        load_graph(bad)
+    assert isinstance(err.value, XunchaError) and err.value.code == "graph_file_unreadable"
+    assert str(err.value).startswith(f"{bad}: not a readable graph file (")
+    assert err.value.chinese().startswith(f"{bad}: 不是可读的知识图谱文件")
+    outcome = failure_outcome("慢.pdf", FileTimeout(2.5))
+    assert outcome.status == "error" and outcome.notice == Notice("file_timeout", {"seconds": 2.5})
+    assert outcome.message == "慢.pdf: not stored: took longer than 2.5 s (limit per file)"
+    assert outcome.chinese() == "未入库:处理超时(每个文件限 2.5 秒)"

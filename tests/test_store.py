@@ -8,11 +8,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from conftest import CORPUS_FILES, child_env
 
 from reports.migrations import SCHEMA_VERSION
 from reports.parse import parse_file
-from reports.store import Store
+from reports.store import Store, StoreError
 
 
 def test_add_is_idempotent_and_roundtrips(tmp_path, corpus_reports):
@@ -52,12 +53,10 @@ def test_newer_schema_is_refused(tmp_path):
     con = sqlite3.connect(path)
     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
     con.close()
-    try:
+    with pytest.raises(StoreError) as caught:
         Store(path)
-    except Exception as exc:
-        assert "newer" in str(exc) and str(path) in str(exc)
-    else:
-        raise AssertionError("a newer schema must be refused")
+    assert caught.value.code == "store_newer"
+    assert caught.value.params == {"path": str(path), "version": SCHEMA_VERSION + 5, "supported": SCHEMA_VERSION}
 
 
 KILLED_WRITER = textwrap.dedent("""

@@ -75,7 +75,17 @@ def read_source(path: str | os.PathLike[str]) -> SourceText:
 
 def read_bytes(data: bytes, name: str) -> SourceText:
     """Read an upload. The format comes from `name`'s suffix, overridden by unambiguous content
-    (a PDF header, a Word zip), because uploads are often misnamed."""
+    (a PDF header, a Word zip), because uploads are often misnamed.
+
+    >>> source = read_bytes("关于巡察整改进展情况的通报\\n整改情况:已完成整改。".encode("gb18030"), "通报.txt")
+    >>> source.format, source.encoding, source.text.splitlines()
+    ('txt', 'gb18030', ['关于巡察整改进展情况的通报', '整改情况:已完成整改。'])
+    >>> read_bytes("<p>整改情况:已完成整改。</p>".encode(), "通报.html").text
+    '整改情况:已完成整改。'
+    >>> read_bytes(b"\\xd0\\xcf\\x11\\xe0", "通报.doc")
+    Traceback (most recent call last):
+    reports.read.limits.ReadError: 通报.doc: unsupported format .doc (legacy binary Word; save it as .docx) ...
+    """
     _check_suffix(name)
     _check_size(name, len(data))
     return _read(bytes(data), name)

@@ -8,36 +8,21 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from reports.numerals import CN_DIGIT_CHARS, cn_numeral
+
 from .limits import _MIB, MAX_DOCX_PART_BYTES, MAX_DOCX_TOTAL_BYTES, ReadError
 
 log = logging.getLogger(__name__)
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_ZH_DIGITS = "零一二三四五六七八九"
 _ZH_LEGAL = "零壹贰叁肆伍陆柒捌玖"
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 
 
-def _zh_number(n: int, digits: str = _ZH_DIGITS, ten: str = "十", hundred: str = "百") -> str:
-    """Chinese counting numeral as written in headings: 1 一, 10 十, 11 十一, 21 二十一, 105 一百零五."""
-    if not 0 < n < 1000:
-        return str(n)
-    if n < 10:
-        return digits[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        lead = "" if tens == 1 and digits is _ZH_DIGITS else digits[tens]
-        return lead + ten + (digits[ones] if ones else "")
-    hundreds, rest = divmod(n, 100)
-    if rest == 0:
-        tail = ""
-    elif rest < 10:
-        tail = digits[0] + digits[rest]
-    else:
-        tens, ones = divmod(rest, 10)
-        tail = digits[tens] + ten + (digits[ones] if ones else "")
-    return digits[hundreds] + hundred + tail
+def _zh_number(n: int, digits: str = CN_DIGIT_CHARS, ten: str = "十", hundred: str = "百") -> str:
+    """Chinese counting numeral as written in headings (Arabic outside 1..999, as Word falls back)."""
+    return cn_numeral(n, digits, ten, hundred) or str(n)
 
 
 def _letters(n: int) -> str:
@@ -71,8 +56,8 @@ _NUM_FORMATS: dict[str, Callable[[int], str]] = {
     "taiwaneseCounting": _zh_number,
     "taiwaneseCountingThousand": _zh_number,
     "japaneseCounting": _zh_number,
-    "ideographDigital": lambda n: "".join(("〇" + _ZH_DIGITS[1:])[int(d)] for d in str(n)),
-    "taiwaneseDigital": lambda n: "".join(("〇" + _ZH_DIGITS[1:])[int(d)] for d in str(n)),
+    "ideographDigital": lambda n: "".join(("〇" + CN_DIGIT_CHARS[1:])[int(d)] for d in str(n)),
+    "taiwaneseDigital": lambda n: "".join(("〇" + CN_DIGIT_CHARS[1:])[int(d)] for d in str(n)),
     "chineseLegalSimplified": lambda n: _zh_number(n, _ZH_LEGAL, "拾", "佰"),
     "ideographLegalTraditional": lambda n: _zh_number(n, "零壹貳參肆伍陸柒捌玖", "拾", "佰"),
     "ideographTraditional": lambda n: _TIANGAN[(n - 1) % 10] if n > 0 else str(n),

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 
+from reports.grammar import HAN_RE
+
 from .limits import ReadError
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,7 @@ def _canonical(encoding: str | None) -> str | None:
 def _looks_chinese(text: str) -> bool:
     """Bytes decoded as GB18030 by luck give rare ideographs; real Chinese prose is >90% GB2312."""
     text = text[:200_000]
-    hanzi = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    hanzi = HAN_RE.findall(text)
     if not hanzi:
         return False
     common = sum(1 for ch in hanzi if _in_gb2312(ch))

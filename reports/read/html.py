@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from reports.grammar import HAN_RE
 from reports.noise import is_noise_line, is_publish_info
 
 from .encodings import _decode
@@ -29,7 +30,6 @@ _BLOCK_TAGS = frozenset([
 _HTML_WS = re.compile(r"[ \t\n\r\f]+")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-_HANZI = re.compile(r"[\u4e00-\u9fff]")
 _TITLE_MIN_HANZI = 8  # report titles are long; a shorter <title>/<h1> is the site name ("张家界廉政网")
 _MAIN_SHARE = 0.75  # descend into a child holding at least this share of its parent's prose
 
@@ -41,7 +41,7 @@ def _declared_charset(data: bytes) -> str | None:
 
 
 def _hanzi(text: str) -> int:
-    return len(_HANZI.findall(text))
+    return len(HAN_RE.findall(text))
 
 
 def _prose_score(el) -> int:

@@ -132,8 +132,13 @@ def to_original(offset: int, pieces: list[tuple[int, int]]) -> int:
     return orig_at + offset - kept_at
 
 
-class FileTimeout(Exception):
-    """Raised inside a `time_limit` block when the file's time is up."""
+class FileTimeout(XunchaError):
+    """Raised inside a `time_limit` block when the file's time is up (code file_timeout); the block
+    does not know the file, so the caller names it: ``FileTimeout(e.seconds, path=name)``."""
+
+    def __init__(self, seconds: float, path: str = "") -> None:
+        self.seconds = seconds
+        super().__init__("file_timeout", path=path, seconds=seconds)
 
 
 @contextmanager

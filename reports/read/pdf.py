@@ -8,6 +8,8 @@ import statistics
 from dataclasses import dataclass
 from itertools import pairwise
 
+from reports.grammar import CJK, CJK_COMPAT, CJK_SYMBOLS
+
 from .limits import ReadError
 
 log = logging.getLogger(__name__)
@@ -33,9 +35,13 @@ _STRONG_MARKER = re.compile(
 _WEAK_MARKER = re.compile(r"^\s*(?:[①-⑳⑴-⒇⒈-⒛]|[一二三四五六七八九十]是)")
 
 
+# Set solid in Chinese text (no spaces between): ideographs, CJK symbols and Chinese quotes and dashes.
+_SOLID = re.compile(f"[{CJK}{CJK_COMPAT}{CJK_SYMBOLS}“”‘’—…·]")
+_IDEOGRAPH = re.compile(f"[{CJK}{CJK_COMPAT}]")
+
+
 def _is_cjk(ch: str) -> bool:
-    return "\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef" \
-        or ch in "“”‘’—…·"
+    return bool(_SOLID.fullmatch(ch))
 
 
 @dataclass
@@ -91,7 +97,7 @@ def _chars_text(chars: list[dict]) -> str:
 
 
 def _is_ideograph(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    return bool(_IDEOGRAPH.fullmatch(ch))
 
 
 def _lead_width(chars: list[dict]) -> float:

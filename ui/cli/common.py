@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from reports.notices import XunchaError
+from reports.paths import STORE_FILE, default_workspace
 
 __all__ = ["StageBars", "Throughput", "UserError", "XunchaGroup", "emit_json", "existing_workspace", "json_option",
            "open_workspace", "translate_usage", "workspace_option"]
@@ -208,10 +209,8 @@ def existing_workspace(path: Path | None, model: str | None = None, *, need_repo
     """The workspace for a read command: a missing one is an error, never a new empty one; known
     failures of the services inside (index built with another model, bad arguments) become
     one-line user errors."""
-    from ui.service.workspace import default_root
-
-    root = Path(path) if path is not None else default_root()
-    if not (root / "xuncha.db").is_file():
+    root = Path(path) if path is not None else default_workspace()
+    if not (root / STORE_FILE).is_file():
         raise UserError("no_workspace", path=str(root))
     ws = open_workspace(root, model)
     try:

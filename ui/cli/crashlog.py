@@ -5,7 +5,6 @@ the log file (docs/decisions.md "Faults").
 from __future__ import annotations
 
 import logging
-import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -13,11 +12,11 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from reports.ioerrors import io_reason
+from reports.paths import cache_dir, default_workspace
 
 __all__ = ["LOG_FILE", "crash_line", "installed", "workspace_from_argv"]
 
 LOG_FILE = Path("logs") / "xuncha.log"
-_FALLBACK = Path.home() / ".cache" / "xuncha" / "logs" / "xuncha.log"
 _MAX_BYTES = 1024 * 1024   # the log is bounded: 1 MB, 3 old files kept
 _BACKUPS = 3
 
@@ -49,11 +48,11 @@ def workspace_from_argv(argv: list[str]) -> Path:
             return Path(argv[i + 1])
         if arg.startswith("--workspace="):
             return Path(arg.split("=", 1)[1])
-    return Path(os.environ.get("XUNCHA_HOME") or "workspace")
+    return default_workspace()
 
 
 def _log_path(root: Path) -> Path:
-    return root / LOG_FILE if root.is_dir() else _FALLBACK
+    return root / LOG_FILE if root.is_dir() else cache_dir("logs") / LOG_FILE.name
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from reports.paths import STORE_FILE
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["doctor"]
@@ -41,5 +42,5 @@ def doctor(repair: bool, as_json: bool, workspace: Path | None) -> None:
                    err=True)
     if not healthy:
         if not store_ok:
-            raise UserError("store_damaged", path=str(ws.root / "xuncha.db"))
+            raise UserError("store_damaged", path=str(ws.root / STORE_FILE))
         raise SystemExit(1)

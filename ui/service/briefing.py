@@ -14,7 +14,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reports.audit import STATUS_NAMES
 from reports.concreteness import assess, rectification_statuses
 from reports.grammar import strip_party
 from reports.header import unit_level
@@ -22,6 +21,7 @@ from reports.model import Mention, Report
 from reports.notices import XunchaError
 from reports.problemtypes import taxonomy
 from reports.sectors import RELATIONS, Sector, relation, resolve_sector, sector_of, shared_system
+from reports.status import STATUS_NAMES
 from reports.unitnames import unit_name
 
 from .fixes import MeasureKey, detail_link, near_duplicate
@@ -460,7 +460,7 @@ def _target(target: UnitProfile, rows: list[dict]) -> dict:
 
 # -- the sentences both faces and both exports show (one wording) -----------------------------------
 
-STATUS_TEXT = {**STATUS_NAMES, "immediate": "立行立改"}
+STATUS_TEXT = STATUS_NAMES
 NO_MEASURES = "同类单位的整改措施中没有可核查的具体内容。"
 
 

@@ -13,7 +13,15 @@ from reports.atomic import write_bytes
 from reports.notices import XunchaError
 from reports.numerals import int_to_cn
 
-from .briefing import NO_MEASURES, profile_text, source_text, status_text, target_text, type_heading
+from .briefing import (
+    NO_MEASURES,
+    STATUS_ORDER,
+    profile_text,
+    source_text,
+    status_text,
+    target_text,
+    type_heading,
+)
 
 __all__ = ["EXPORT_FORMATS", "ITEM_STYLE", "MIME", "SOURCE_STYLE", "briefing_bytes", "briefing_docx", "briefing_xlsx", "export_name", "write_briefing"]
 
@@ -179,7 +187,7 @@ def briefing_xlsx(b: dict) -> bytes:
                 ("生成日期", date.today().isoformat()), *(("说明", n) for n in b.get("notes") or []),
                 ("排序", "问题类型按有此类问题的同类单位数排序;整改做法按具体程度(可核查的文件、时间、数量等)排序"),
                 ("状态", "本单位情况中的整改状态取本单位此类问题中进展最慢的一条:" + "、".join(
-                    status_text(c) for c in ("in_progress", "long_term", "basically_completed", "immediate", "completed")))):
+                    status_text(c) for c in STATUS_ORDER))):
         about.append(list(row))
     wrap = Alignment(wrap_text=True, vertical="top")
     widths = {"自查清单": (6, 18, 36, 10, 24, 10, 24, 70, 70, 30, 30), "典型问题与做法": (8, 18, 10, 6, 16, 80, 10, 18, 10, 8, 8),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from reports.grammar import WORDY
+
 __all__ = [
     "MERGE_METHOD",
     "MERGE_THRESHOLD",
@@ -30,7 +32,7 @@ RELATIVE_FLOOR = 0.25
 MERGE_METHOD = "char-3gram-jaccard+titles"
 MERGE_THRESHOLD = 0.15
 NGRAM = 3
-_NOT_WORDY = re.compile(r"[^0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_NOT_WORDY = re.compile(f"[^{WORDY}]+")
 _TITLE = re.compile(r"《([^《》]{1,80})》")
 
 

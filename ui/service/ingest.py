@@ -119,10 +119,10 @@ def prepare(name: str, read: Callable[[], SourceText],
 
 def failure_outcome(name: str, exc: BaseException) -> IngestOutcome:
     """The outcome for a file whose reading, parsing or storing raised ``exc``."""
+    if isinstance(exc, FileTimeout):
+        return IngestOutcome.failed(name, FileTimeout(exc.seconds, path=name))
     if isinstance(exc, XunchaError):
         return IngestOutcome.failed(name, exc)
-    if isinstance(exc, FileTimeout):
-        return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
     if isinstance(exc, (OSError, sqlite3.Error)):  # a full disk: the outcome says it was not stored, and why
         log.debug("ingest failed for %s", name, exc_info=exc)
         reason = io_reason(exc) or " ".join(str(exc).split())

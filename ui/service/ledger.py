@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from reports.atomic import write_bytes
+from reports.notices import XunchaError
 from reports.store import Store
 
 __all__ = ["LEDGER_COLUMNS", "ledger_bytes", "ledger_rows", "write_ledger"]
@@ -62,7 +63,7 @@ def write_ledger(rows: Iterable[dict], path: str | os.PathLike, fmt: str | None 
     path = Path(path)
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if fmt not in ("csv", "xlsx"):
-        raise ValueError(f"{path}: unknown ledger format {fmt!r} (use .csv or .xlsx)")
+        raise XunchaError("ledger_suffix", path=str(path))
     data = ledger_bytes(rows, fmt)
     return write_bytes(path, data)
 

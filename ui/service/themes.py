@@ -145,7 +145,7 @@ class ThemeService:
             uids = problem_uids((r["report_id"], str(r["id"])) for r in rows)
             vectors = state.vectors.vectors(uids)
             return ProblemSet(rows, vectors, self._token_lists(rows, uids, state)), self._stamp()
-        raise RuntimeError("the workspace keeps changing while themes are computed; try again")
+        raise XunchaError("themes_unstable")
 
     def _token_lists(self, rows: list[dict], uids, state) -> list[list[str]]:
         if self.config.lexical == "parent+text":

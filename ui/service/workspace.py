@@ -15,6 +15,8 @@ from pathlib import Path
 from reports.concreteness import Concreteness
 from reports.model import Mention, Report
 from reports.notices import Notice
+from reports.paths import STORE_FILE
+from reports.paths import default_workspace as default_root  # the name the faces import
 from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, read_bytes
 from reports.store import Store
@@ -34,10 +36,6 @@ __all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files"
 
 log = logging.getLogger("xuncha")
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
-
-
-def default_root() -> Path:
-    return Path(os.environ.get("XUNCHA_HOME") or "workspace")
 
 
 # Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
@@ -102,7 +100,7 @@ class Workspace:
         self.root = Path(root) if root is not None else default_root()
         self.root.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self.store = Store(self.root / "xuncha.db")
+        self.store = Store(self.root / STORE_FILE)
 
     # -- derived services (built from the store, loaded on first use) ----------------------
     @cached_property

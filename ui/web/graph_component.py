@@ -15,6 +15,8 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
+from reports.paths import cache_dir
+
 __all__ = ["STRINGS", "localize", "localized_build"]
 
 # English in the component's index.html -> what users read.
@@ -38,8 +40,7 @@ def _source_build() -> Path:
 
 
 def _cache_root() -> Path:
-    env = os.environ.get("XDG_CACHE_HOME")
-    return (Path(env).expanduser() if env else Path.home() / ".cache") / "xuncha" / "components"
+    return cache_dir("components")
 
 
 def localized_build(cache_root: Path | None = None) -> Path:

@@ -7,8 +7,8 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
-from reports.audit import STATUS_NAMES
 from reports.model import Problem, Report
+from reports.status import STATUS_NAMES
 from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
 
 __all__ = [
