@@ -12,16 +12,17 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from .concreteness import Concreteness, assess
-from .model import Mention, Report
+from .model import Mention, Problem, Report
 from .notices import render
 from .status import STATUS_WORDS, status_code
 
-__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
+__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "cut_off", "findings_json"]
 
 # code -> severity; the messages (English and Chinese) are in reports.notices.MESSAGES.
 SEVERITY: dict[str, str] = {
     "count_conflict": "error", "count_mismatch": "warning", "truncated": "error", "status_sum": "warning",
     "date_order": "error", "no_measures": "warning", "vague_rectification": "info", "status_contradiction": "warning",
+    "rectification_truncated": "info",
 }
 AUDIT_CODES = tuple(SEVERITY)
 VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (see bench RESULTS)
@@ -164,7 +165,10 @@ def _problem_findings(report: Report, mentions: list[Mention],
             out.append(Finding(report.id, p.id, "no_measures", {"problem_id": p.id},
                                {"text": p.text[:200], "span": list(p.span)}))
             continue
-        if c is not None and c.score < VAGUE_BELOW:
+        if cut_off(report, p):  # not vague: the report stops in the middle of it
+            out.append(Finding(report.id, p.id, "rectification_truncated", {"problem_id": p.id},
+                               {"rectification": p.rectification[-300:], "length": len(report.text)}))
+        elif c is not None and c.score < VAGUE_BELOW:
             out.append(Finding(report.id, p.id, "vague_rectification",
                                {"problem_id": p.id, "score": f"{c.score:.2f}"},
                                {"concreteness": c.to_json(), "rectification": p.rectification[:300]}))
@@ -176,6 +180,15 @@ def _problem_findings(report: Report, mentions: list[Mention],
                                {"reported": p.status or "报告称全部问题已完成整改", "phrase": open_phrase,
                                 "span": list(p.rectification_span) if p.rectification_span else None}))
     return out
+
+
+def cut_off(report: Report, problem: Problem) -> bool:
+    """Whether `problem` is where a truncated report stops: its rectification (or, without one, its
+    statement) runs to the end of the text, so what it says is incomplete, not vague."""
+    if not report.truncated:
+        return False
+    end = (problem.rectification_span or problem.span)[1]
+    return end >= len(report.text.rstrip())
 
 
 def _claims_all_done(report: Report) -> bool:

@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sqlite3
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,6 +46,7 @@ class IngestOutcome:
     warnings: list[Notice] = field(default_factory=list)
     notice: Notice | None = None  # why it failed or was skipped
     seconds: dict[str, float] = field(default_factory=dict)  # per stage (read, parse, entities, store); not in JSON
+    traceback: str = ""  # an internal failure's traceback, for the writer process to log; not in JSON
 
     @classmethod
     def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
@@ -120,12 +122,14 @@ def failure_outcome(name: str, exc: BaseException) -> IngestOutcome:
         return IngestOutcome.failed(name, exc)
     if isinstance(exc, FileTimeout):
         return IngestOutcome.failed(name, XunchaError("file_timeout", path=name, seconds=exc.args[0]))
-    if isinstance(exc, (OSError, sqlite3.Error)):  # a full disk: the outcome says it was not stored, and why
-        log.debug("ingest failed for %s", name, exc_info=exc)
-        reason = io_reason(exc) or " ".join(str(exc).split())
-        return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
-    log.debug("ingest failed for %s", name, exc_info=exc)  # a parser bug must not stop the batch
-    return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+    trace = "".join(traceback.format_exception(exc))  # logged by the writer process (Workspace), never here:
+    if isinstance(exc, (OSError, sqlite3.Error)):     # a worker process has no log of its own
+        reason = io_reason(exc) or " ".join(str(exc).split())  # a full disk: not stored, and why
+        outcome = IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
+    else:  # a parser bug must not stop the batch
+        outcome = IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+    outcome.traceback = trace
+    return outcome
 
 
 def _prepare_file(path: str, is_stored: Callable[[str], bool] | None) -> Prepared | IngestOutcome:
