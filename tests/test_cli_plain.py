@@ -320,3 +320,20 @@ def test_ui_on_a_busy_port_is_one_chinese_line(tmp_path, capsys):
         code, _, err = run(capsys, "ui", "--port", str(port), "--workspace", str(tmp_path / "ws"))
     assert code == 1 and f"端口 {port} 已被占用" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "ws").exists()
+
+
+def test_every_outcome_code_is_documented_and_rendered():
+    """docs/cli.md lists every code an ingest outcome may carry (ui.service.ingest.OUTCOME_CODES),
+    and the readers raise no code outside that list."""
+    from reports.read.limits import READ_CODES
+    from ui.cli.reference import DOC_PATH
+    from ui.service.ingest import OUTCOME_CODES
+
+    raised = set()
+    for path in ROOT.glob("reports/read/*.py"):
+        raised |= set(re.findall(r'ReadError\([^,()]+, "([a-z_]+)"', path.read_text("utf-8")))
+    assert raised and raised <= set(READ_CODES), raised - set(READ_CODES)
+    doc = DOC_PATH.read_text("utf-8")
+    for codes in OUTCOME_CODES.values():
+        for code in codes:
+            assert code in MESSAGES and code in doc, code

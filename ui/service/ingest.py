@@ -20,12 +20,19 @@ from reports.model import Mention, Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
 from reports.read import SourceText, read_source
-from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
+from reports.read.limits import READ_CODES, FileTimeout, embed_warnings, entity_text, time_limit, to_original
 
-__all__ = ["POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
+__all__ = ["OUTCOME_CODES", "POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
            "pool_workers", "prepare", "prepare_all", "report_mentions"]
 
 log = logging.getLogger("xuncha")
+
+# The `code` an ingest outcome may carry, by what happened (docs/cli.md renders this list):
+OUTCOME_CODES: dict[str, tuple[str, ...]] = {
+    "skipped": ("legacy_word", "image", "unsupported"),               # a file that is not a report format
+    "duplicate": ("duplicate",),
+    "error": ("url", *READ_CODES, "not_a_report", "file_timeout", "not_stored_io", "ingest_failed", "worker_died"),
+}
 
 WORKERS_ENV = "XUNCHA_INGEST_WORKERS"   # 0 or 1: read and parse in this process
 POOL_MIN_FILES = 6                      # below this, starting workers (~1 s each) costs more than it saves
