@@ -196,9 +196,12 @@ def edges_among(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[tuple[str, str
 
 
 def entity_rows(G: nx.MultiDiGraph, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """(node id, type, name, context) for every node of the given types, most connected first."""
+    """(node id, type, name, context) for every node of the given types, most connected first; a unit
+    is named by its display name, with its own name as the context (a picker then finds either)."""
     wanted = set(types)
-    rows = [(node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node))
+    rows = [(node, d["type"], d.get("display") or d.get("name") or node,
+             (d.get("name") if d.get("display") and d.get("display") != d.get("name") else context(G, node)) or "",
+             G.degree(node))
             for node, d in G.nodes(data=True) if d.get("type") in wanted]
     rows.sort(key=lambda r: (-r[4], r[2]))
     return [r[:4] for r in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from graph.names import TYPE_LABELS, node_id  # node types as people read them: one table, the graph's
 
 __all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows", "degree_text",
-           "report_display", "shorten", "type_label"]
+           "report_display", "shorten", "term_labels", "type_label"]
 
 # Relation names as people read them.
 EDGE_LABELS = {
@@ -85,3 +85,17 @@ def report_display(G, report_id: str | None) -> str | None:
     """The display name of the unit a report is about (its Report node's `display`), for a problem's label."""
     node = node_id("Report", report_id or "")
     return G.nodes[node].get("display") if report_id and node in G else None
+
+
+def term_labels(terms: list[str]) -> list[str]:
+    """A theme's key terms as people read them: a lexicon concept's token (#theory_study, the BM25
+    side's id) becomes its Chinese label (理论学习中心组); a label already among the terms is not repeated."""
+    from embeddings.lexicon import default_lexicon
+
+    lexicon = default_lexicon()
+    out: list[str] = []
+    for term in terms:
+        labels = lexicon.labels([term]) if term.startswith("#") else [term]
+        if labels and labels[0] not in out:  # a token of another lexicon version: not shown
+            out.append(labels[0])
+    return out
