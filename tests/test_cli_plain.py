@@ -11,45 +11,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT, corpus_file
+from conftest import CORPUS, PYTHON_VALUES, ROOT, assert_for_people, corpus_file, english_words
 
 from reports.notices import LOG_FORMATS, MESSAGES
-
-# -- the scanner ---------------------------------------------------------------------------------
-
-# Not words a person has to read in English: file names and paths, options, snake_case codes, hex ids,
-# theme ids, model names, `xuncha COMMAND …` (command names are English by design), format names.
-_NOT_WORDS = [
-    re.compile(r"(?:[\w.~-]*/)+[\w.\-\u4e00-\u9fff]*"),            # paths (a/b, /tmp/x, ./workspace)
-    re.compile(r"[\w\-\u4e00-\u9fff]+\.(?:txt|docx?|pdf|html?|csv|xlsx|json|log|db|png|wps|xyz)\b", re.I),
-    re.compile(r"(?<![\w-])--?[a-z][\w-]*(?: [^\s,;:()]+)?"),     # options (with the value given)
-    re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b"),                  # snake_case codes
-    re.compile(r"\b[0-9a-f]{8,}\b"),                              # report ids
-    re.compile(r"\bT[0-9a-f]{8}\b"),                              # theme ids
-    re.compile(r"\b[\w.]+-[\w.-]*\d[\w.-]*\b"),                   # model names (multilingual-e5-small-q4)
-    re.compile(r"\bxuncha(?: [a-z]+)*"),                          # command lines it suggests
-    re.compile(r"可选:[\w、-]+"),                                  # the values an option takes
-    re.compile(r"「[^」]*」|(?:没有这个命令:|是否想用 )[\w-]+"),       # what the user typed, a command name
-    re.compile(r"\.(?:docx|doc|wps|pdf|html|htm|txt|csv|xlsx)\b"),  # formats named by suffix
-]
-ACRONYMS = re.compile(r"^[A-Z][A-Z0-9]+$")  # PDF, MB, OCR, FAISS, IVF, JSON, CSV, BM25
-NAMES = {"Milvus", "Word", "Excel"}  # products' names
-PYTHON_VALUES = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\[\s*'|\{\s*'|\bnan\b|<[\w.]+ object at|"
-                           r"\bdict_\w+\(|\bPath\(|\(\s*'")
-
-
-def english_words(text: str) -> list[str]:
-    """English words a person would have to read in `text` (see _NOT_WORDS for what is not one)."""
-    for pattern in _NOT_WORDS:
-        text = pattern.sub(" ", text)
-    words = re.findall(r"[A-Za-z]{2,}", text)
-    return [w for w in words if not ACRONYMS.match(w) and w not in NAMES]
-
-
-def assert_for_people(text: str, what: str) -> None:
-    assert not english_words(text), (what, english_words(text), text[:2000])
-    assert not PYTHON_VALUES.search(text), (what, PYTHON_VALUES.search(text), text[:2000])
-    assert "Traceback" not in text, (what, text[-2000:])
 
 
 def test_the_scanner_finds_what_it_must():

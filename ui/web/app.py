@@ -42,6 +42,9 @@ table.xc-cat td.xc-num { white-space: nowrap; text-align: left; }
 li.xc-same { color: #888; }
 /* Streamlit's English key hints under inputs ("Press Enter to apply"); each input's help says it in Chinese */
 [data-testid="InputInstructions"] { display: none; }
+/* the keyboard user's first stop ("Skip to main content") */
+a[data-testid="stSkipToContent"] { font-size: 0 !important; }
+a[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
 </style>
 """
 

@@ -269,7 +269,7 @@ def path_finder(center: str, types: set[str]) -> None:
     b = c2.selectbox("终点", ids, index=None, key="ent_path_b", format_func=lambda n: _option_label(by_id[n]),
                      placeholder="选择终点实体")
     avoid = c3.multiselect("绕开类型", ["Place", "Category", "Report", "InspectionTeam", "Organization"],
-                           default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid",
+                           default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid", placeholder="不绕开",
                            help="地区、问题类别等节点几乎连接一切,默认绕开,以找出更有意义的关联。")
     if st.button("查找路径", key="ent_path_go", icon=":material/route:", disabled=not (a and b)):
         if a == b:

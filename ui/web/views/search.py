@@ -91,14 +91,14 @@ def filter_widgets() -> None:
     with st.sidebar:
         st.markdown("**筛选条件**")
         names = state.unit_display()
-        st.selectbox("单位", [ALL, *sorted(units, key=lambda u: names.get(u, u))], key="f_unit",
+        st.selectbox("单位", [ALL, *sorted(units, key=lambda u: names.get(u, u))], key="f_unit", placeholder="选择单位",
                      format_func=lambda u: names.get(u, u), help=state.unit_hover(st.session_state.get("f_unit")))
-        st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
-        st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category",
+        st.selectbox("地区", [ALL, *opts["regions"]], key="f_region", placeholder="选择地区")
+        st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", placeholder="选择或输入类别",
                      help="可输入关键词(如「意识形态」)查找类别。")
-        st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type",
+        st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type", placeholder="选择问题类型",
                      help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
-        st.selectbox("年份", [ALL, *opts["years"]], key="f_year", format_func=lambda y: y if y == ALL else f"{y} 年")
+        st.selectbox("年份", [ALL, *opts["years"]], key="f_year", placeholder="选择年份", format_func=lambda y: y if y == ALL else f"{y} 年")
         st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
         st.segmented_control("巡视/巡察", opts["kinds"] or ["巡视", "巡察"], key="f_kind")
         mine = st.session_state.get("my_unit")

@@ -77,7 +77,7 @@ def pick_theme(shown: list[dict]) -> dict | None:
         st.session_state[PICK_KEY] = linked
     if st.session_state.get(PICK_KEY) not in by_id:
         st.session_state[PICK_KEY] = shown[0]["id"]
-    pick = st.selectbox("查看主题", list(by_id), key=PICK_KEY,
+    pick = st.selectbox("查看主题", list(by_id), key=PICK_KEY, placeholder="选择主题",
                         format_func=lambda i: f"{by_id[i]['label']}({by_id[i]['unit_count']} 个单位,{render.problem_items(by_id[i]['size'])})")
     if st.query_params.get("theme") != pick:
         st.query_params["theme"] = pick

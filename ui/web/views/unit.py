@@ -36,7 +36,7 @@ def pick_report() -> str | None:
     if st.session_state.get("unit_pick") not in by_id:
         st.session_state["unit_pick"] = most_complete(summaries)
     current = by_id[st.session_state["unit_pick"]]
-    pick = st.selectbox("单位", ids, key="unit_pick", format_func=lambda r: _label(by_id[r]),
+    pick = st.selectbox("单位", ids, key="unit_pick", placeholder="选择单位", format_func=lambda r: _label(by_id[r]),
                         help=f"全称:{current.get('unit') or current['report_id']}")
     if bad_link:
         st.warning(render.md(notices.render("link_unknown_report",
