@@ -195,7 +195,7 @@ def outcome_label(status: str) -> str:
 
 
 # What a user sees when the program, not their input, failed (the server log keeps the traceback).
-INTERNAL_ERROR = "程序内部错误(详情见服务日志)"
+INTERNAL_ERROR = "程序内部错误(详情见服务器上工作区的日志 logs/xuncha.log)"
 # the search page's label on a semantic-only answer while jieba still loads (bench/bench_ui.py looks for it)
 DENSE_FIRST_NOTICE = "语义检索结果,关键词索引加载中:稍后再检索一次可得完整结果。"
 

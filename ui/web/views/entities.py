@@ -218,12 +218,13 @@ def properties(node: str, types: set[str]) -> None:
     prof = svc.profile(node)
     st.markdown(f'{render.chip(render.type_label(d.get("type")), render.TYPE_COLORS.get(d.get("type"), "#999"))}'
                 f' <b style="font-size:1.05rem" title="{render.esc(d.get("full_name") or d.get("name") or node)}">'
-                f'{render.esc(d.get("display") or d.get("name") or node)}</b>', unsafe_allow_html=True)
+                f'{render.esc(d.get("display") or d.get("name") or node)}</b>'
+                + (f'<div class="xc-meta">{render.esc(d["name"])}</div>'
+                   if d.get("display") and d.get("name") and d["display"] != d["name"] else ""),
+                unsafe_allow_html=True)
     if d.get("type") == "Problem" and d.get("text"):
         st.markdown(render.paragraph(d["text"]), unsafe_allow_html=True)
-    rows = [{"属性": label, "值": value} for label, value in
-            ([("名称", d["name"])] if d.get("display") and d.get("name") != d["display"] else [])
-            + attr_rows(prof["attrs"])]
+    rows = [{"属性": label, "值": value} for label, value in attr_rows(prof["attrs"])]
     aliases = [a for a in d.get("aliases", ()) if a != d.get("name")]
     if aliases:
         rows.append({"属性": "别名/原文写法", "值": "、".join(sorted(aliases))})
