@@ -91,3 +91,16 @@ def test_findings_serialise_to_the_contract(corpus_reports):
             assert set(d) >= {"report_id", "problem_id", "code", "severity", "message", "evidence"}
             assert d["report_id"] == report.id and d["code"] in AUDIT_CODES
             assert "{" not in d["message"] and "{" not in d["message_en"]
+
+
+def test_a_problem_cut_off_by_the_truncation_is_not_called_vague(corpus_reports):
+    """庆阳's report stops inside its last problem's rectification: that problem is truncated, not vague,
+    and no other problem is called cut off."""
+    from reports.audit import cut_off
+
+    report = corpus_reports["001"]
+    last = list(report.problems())[-1]
+    findings = {(f.problem_id, f.code) for f in audit_report(report)}
+    assert (last.id, "rectification_truncated") in findings and (last.id, "vague_rectification") not in findings
+    assert [p.id for p in report.problems() if cut_off(report, p)] == [last.id]
+    assert not any(cut_off(r, p) for k, r in corpus_reports.items() if k != "001" for p in r.problems())
