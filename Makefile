@@ -44,6 +44,8 @@ bench: install-test browser
 	$(PYTHON) -m bench.bench_parse
 	$(PYTHON) -m bench.entities_eval
 	$(PYTHON) -m bench.bench_encode
+	$(PYTHON) -m bench.fit_calibration
+	$(PYTHON) -m bench.eval_shipped
 	$(PYTHON) -m bench.eval_search
 	$(PYTHON) -m bench.bench_search
 	$(PYTHON) -m bench.eval_themes

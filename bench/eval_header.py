@@ -6,7 +6,8 @@ invent a value the page does not give. Sites are split by URL host into a develo
 held-out part (sha1 of the host, one in three held out) so the held-out figure shows how far fixes
 made while reading the development pages carry to sites nobody tuned on.
 
-Run: python -m bench.eval_header [--devset PATH] [--json OUT] [--traditional]
+Run: python -m bench.eval_header [--devset PATH] [--json OUT] [--traditional] [--family NAME|all]
+(--family: the pages bench/families.py builds from the dev set, one header family each)
 """
 from __future__ import annotations
 
@@ -146,12 +147,23 @@ def main() -> None:
     ap.add_argument("--devset", type=Path, default=DEVSET)
     ap.add_argument("--json", type=Path, help="also write the full result here")
     ap.add_argument("--traditional", action="store_true", help="convert each page to Traditional (OpenCC s2t) first")
+    ap.add_argument("--family", help="score the pages one bench/families.py family builds (or 'all')")
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.devset.read_text(encoding="utf-8").splitlines() if line.strip()]
     convert = None
     if args.traditional:
         import opencc
         convert = opencc.OpenCC("s2t").convert
+    if args.family:
+        from bench.families import FAMILIES, transform
+        names = list(FAMILIES) if args.family == "all" else [args.family]
+        results = {name: evaluate(transform(rows, name), convert) for name in names}
+        for name, result in results.items():
+            print(f"## {name} ({result['pages']['all']} pages)\n\n{markdown(result)}\n")
+        if args.json:
+            from reports.atomic import write_json
+            write_json(args.json, results, indent=1)
+        return
     result = evaluate(rows, convert)
     if args.json:
         from reports.atomic import write_json

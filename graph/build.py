@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from reports.entities import CITED, NAMED, STAFF
 from reports.model import Category, Problem, Report, iso
 from reports.places import find_places
 from reports.problemtypes import TypeMatch, classify, taxonomy
@@ -317,23 +318,31 @@ class _ReportBuilder:
 
     def _mention_person(self, m: dict, source: str, _type: str) -> None:
         """A person is keyed by the organisation the report places them in; with none stated, by
-        the report, since nothing then says two namesakes in two reports are one person."""
+        the report, since nothing then says two namesakes in two reports are one person.
+
+        Only staff (the text names their post there) get HOLDS_ROLE; a person quoted or studied
+        (讲话, 批示, 重要论述) is CITED by the report or problem, never the unit's staff; a web page's
+        credit (编辑:谢航) is no person of the report and gets no node (docs/decisions.md, issue 22)."""
+        attrs = m.get("attrs") or {}
+        if attrs.get("credit"):
+            return
+        relation = attrs.get("relation") or (STAFF if m.get("role") and _person_org(m) else NAMED)
         org_name = _person_org(m)
-        org = self._org(org_name, org_name, None) if org_name else None
         key = self.person_keys.get(m["canonical"])
         roles = split_roles(m.get("role"))
+        facts = {"cited_in": self.unit_name} if relation == CITED else {"seen_in": self.unit_name}
         person = self.node("Person", f"{key or self.rid}/{m['canonical']}", m["canonical"], m["span"],
-                           aliases=[m["canonical"], m["name"]], org=key, seen_in=self.unit_name, roles=roles)
-        self.edge(source, person, "MENTIONS", m["span"])
-        if org and roles:
-            self.edge(person, org, "HOLDS_ROLE", m["span"], roles=roles)
+                           aliases=[m["canonical"], m["name"]], org=key, roles=roles, relation=relation, **facts)
+        self.edge(source, person, "CITES" if relation == CITED else "MENTIONS", m["span"])
+        if relation == STAFF and org_name and roles:
+            self.edge(person, self._org(org_name, org_name, None), "HOLDS_ROLE", m["span"], roles=roles)
 
     def _person_keys(self) -> dict[str, str]:
         """Within one report one name is one person (杨次洪, 党组成员 of 市文联 and 主席 of its
         校园文联): keyed by this unit when any mention places them here, else by the first org."""
         orgs: dict[str, list[str]] = {}
         for m in self.mentions:
-            org = _person_org(m) if m["type"] == "person" else None
+            org = _person_org(m) if m["type"] == "person" and not (m.get("attrs") or {}).get("credit") else None
             if org:
                 orgs.setdefault(m["canonical"], []).append(self._org_key(org, org))
         return {name: self.unit_name if self.unit_name in keys else keys[0] for name, keys in orgs.items()}

@@ -167,7 +167,8 @@ def context(G: nx.MultiDiGraph, node: str) -> str | None:
     if d.get("type") == "InspectionTeam":
         inspected = sorted(G.nodes[u]["name"] for u, _, k in G.in_edges(node, keys=True) if k == "INSPECTED_BY")
         return "、".join(inspected) or None
-    return d.get("org") or d.get("seen_in") or d.get("unit") or d.get("region") or d.get("full_name")
+    cited = f"{d['cited_in']}的报告引用" if d.get("cited_in") else None
+    return d.get("org") or d.get("seen_in") or cited or d.get("unit") or d.get("region") or d.get("full_name")
 
 
 # -- lookups the views need (they never build node ids or walk the graph themselves) ---------------

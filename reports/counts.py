@@ -20,6 +20,9 @@ SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
+# A category count run into a problem count by a page that lost characters: 437个方面问题 (4个方面37个问题).
+RUN_PAIR = re.compile(r"(?<!\d)(?P<run>\d{2,5})(?:个|大)方面(?:共)?(?:具体)?问题")
+MAX_CATEGORIES = 20  # more 方面 than this is no report's list of categories
 AUTHORITATIVE = re.compile(r"截至|截止|目前")
 SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 # A leader's own share of the problems (书记领办3个问题, 主动认领11个反馈问题), not the report's total.
@@ -63,6 +66,9 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         for m in pattern.finditer(sentence):
             key = next(k for k, _ in STATUS_WORDS if m.group(k))
             add(key, m)
+    for count in _run_pair(sentence, pos, taken):
+        scope_of[len(found)] = ""
+        found.append(count)
     # "14个问题38个具体问题": the first number counts groups of problems, not problems.
     for key, pattern in (("categories", ASPECTS), ("categories", GROUPS), ("problems", SPECIFIC),
                          ("problems", PROBLEMS)):
@@ -75,6 +81,27 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     scopes_with_problems = {scope_of[i] for i, c in enumerate(found) if c.key == scope_of[i] + "problems"}
     return [c for i, c in enumerate(found)
             if not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
+
+
+def _run_pair(sentence: str, pos: int, taken: list[tuple[int, int]]) -> list[StatedCount]:
+    """'437个方面问题': more 方面 than any report has, so the digits are a category count run into a
+    problem count. The split keeps categories <= problems and both plausible (a few categories, at
+    most 30 problems each); the values are `inferred` (reports.model.StatedCount)."""
+    out = []
+    for m in RUN_PAIR.finditer(sentence):
+        run = m["run"]
+        if int(run) <= MAX_CATEGORIES or any(s < m.end() and m.start() < e for s, e in taken):
+            continue
+        splits = [(int(run[:k]), int(run[k:])) for k in range(1, len(run))
+                  if not run[k:].startswith("0") and 1 <= int(run[:k]) <= MAX_CATEGORIES]
+        splits = [(a, b) for a, b in splits if a <= b <= 30 * a]
+        if len(splits) != 1:
+            continue  # no split, or more than one that fits: leave the count unread
+        a, b = splits[0]
+        span = (pos + m.start(), pos + m.end())
+        out += [StatedCount("categories", a, m.group(0), span), StatedCount("problems", b, m.group(0), span)]
+        taken.append((m.start(), m.end()))
+    return out
 
 
 def _separate_ranges(sentence: str) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ DATA_FILES: dict[str, tuple[str, str]] = {
     "calibration": ("search calibration", "检索相关度校准"),
     "lexicon": ("search lexicon", "检索词表"),
     "taxonomy": ("problem-type taxonomy", "问题类型表"),
+    "sectors": ("sector vocabulary", "单位行业分类表"),
 }
 MAX_DATA_BYTES = 16 * 1024 * 1024   # the shipped files are a few kB; a bound, not a budget
 

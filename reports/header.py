@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, resolve, resolve_sequence
-from .grammar import COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
+from .grammar import CJK, COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
@@ -14,23 +14,27 @@ from .numerals import CN_COUNT_CLASS
 from .places import region_of
 from .teams import ROUND_RE, Team, find_teams
 
-__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header"]
+__all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header", "unit_level"]
 
 KIND = INSPECTION_KIND
 LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
-TARGET_RE = re.compile(rf"对(?P<t>[^,。;:]{{2,160}}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
+# The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
+# name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
+TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
                        rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
 ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
-                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团)$")
+                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团|工会|(?<=[传织战])部)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
-                   "本单位", "我单位", "本局", "本委")
+                   "本单位", "我单位", "本局", "本委", "我市", "我区", "我县", "我镇", "我乡", "我街道", "我们")
 UNIT_TAIL = PARTY_ORGAN_TAIL
+PAREN_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]")
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$")
+SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+                            r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
 @dataclass
@@ -108,14 +112,89 @@ def _unit(title: str | None, content: list[Line], opening: Line | None, lines: l
     target = _target_unit(m["t"], opening.text) if m else None
     if target:
         return target
-    return _metadata_unit(lines)
+    meta = _metadata_unit(lines)
+    if meta or opening is None:
+        return meta
+    return _self_named(content, opening, m["t"] if m else None)
+
+
+# The unit names itself in the title of its own plan: 《中共X党组关于巡察反馈意见的整改方案》.
+OWN_PLAN = re.compile(r"《(?P<u>(?:中共)?[^《》关]{2,40}?)关于[^《》]{0,40}?(?:巡察|巡视)[^《》]{0,30}?整改[^《》]{0,12}"
+                      r"(?:方案|措施|清单|计划)》")
+# …or as the subject of a sentence: a clause that opens with a body's name (县委宣传部高度重视…,
+# 区交通运输局党组第一时间…); the name is the longest org-shaped head of the clause.
+CLAUSE_START = re.compile(r"(?:^|[。;!,\n]|[一二三四五六七八九十]是)\s*")
+CJK_ONLY = re.compile(f"[{CJK}]+")
+_NOT_AFTER_SUBJECT = set("的第之和与及、巡,。;:()（）《》“”") | set("0123456789")
+# What 我局/我区/我单位 tells about the name: the character it must end with (None: any body).
+_SELF_TAIL = {"我局": "局", "本局": "局", "我委": "委", "本委": "委", "我院": "院", "我办": "办", "我会": "会",
+              "我校": "校", "我馆": "馆", "我厅": "厅", "我部": "部", "我中心": "中心", "我市": "市委",
+              "我区": "区委", "我县": "县委", "我镇": "镇党委", "我乡": "乡党委", "我街道": "街道党工委"}
+
+
+# Words no unit name contains: a clause head holding one is a sentence, not a name.
+_NOT_IN_NAME = re.compile(r"[的了在由以向对把将从被为]|按照|根据|依据|召开|成立|迅速|立即|深入|学习|推动|参照|调整|及时|多次|主持|坚持"
+                          r"|认真|高度|第一时间|同时|组织|开展|贯彻|落实|研究|部署|整改|巡察|巡视")
+
+
+def _subject_name(body: str, p: int, fits) -> str | None:
+    """The unit name a clause opens with: it starts with 中共, a level character or a place, holds no
+    sentence word, and is the shortest such head ending in a body's suffix (its party organ kept)."""
+    from .places import find_places
+    lead = body[p:p + 40]
+    if not (lead.startswith("中共") or re.match(r"[^,。;]{0,5}?(?:省|市|区|县|州|旗|镇|乡|街道)", lead) or
+            any(start == 0 for start, _, _ in find_places(lead[:12]))):
+        return None
+    for size in range(2, len(lead)):
+        name = lead[:size]
+        if _NOT_IN_NAME.search(name):
+            return None
+        if not ORG_SUFFIX.search(name):
+            continue
+        tail = re.match("|".join(PARTY_ORGAN), lead[size:])
+        full = name + (tail.group(0) if tail else "")
+        after = lead[len(full):len(full) + 1]
+        if after and after not in _NOT_AFTER_SUBJECT and fits(full):
+            return full
+    return None
+
+
+def _self_named(content: list[Line], opening: Line, target: str | None) -> str | None:
+    """The unit a report calls 我局/我区/我单位: the body of its own plan's title, else the body most
+    often the subject of a sentence after the opening. Its kind must fit the self-reference (我局 is a
+    局). Only for an opening that names the unit by a self-reference (or names none)."""
+    me = target.strip() if target else None
+    if me is not None and me not in SELF_REFERENCES:
+        return None
+    tail = _SELF_TAIL.get(me or "")
+    body = "\n".join(ln.text for ln in content if ln.start >= opening.start)[:8000]
+
+    def fits(name: str) -> bool:
+        core = UNIT_TAIL.sub("", name.removeprefix("中共"))
+        if not (2 <= len(core) <= 40 and ORG_SUFFIX.search(name)) or core in SELF_REFERENCES \
+                or not CJK_ONLY.fullmatch(name) or find_teams(name):
+            return False
+        if re.fullmatch(LEVEL, core) and core != tail:
+            return False  # a bare 区委 is the unit only of a report that says 我区
+        return tail is None or name.endswith(tail) or core.endswith(tail)
+
+    plans = [m["u"] for m in OWN_PLAN.finditer(body) if fits(m["u"])]
+    if plans:
+        return plans[0]
+    counts: dict[str, int] = {}
+    for m in CLAUSE_START.finditer(body):
+        name = _subject_name(body, m.end(), fits)
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: (counts[n], len(n))) if counts else None
 
 
 def _title_head(title: str | None) -> str | None:
     if not title:
         return None
     head = _clean_title(title).split("关于", 1)[0].strip()
-    return head if 2 <= len(head) <= 60 and ORG_SUFFIX.search(head) else None
+    bare = PAREN_ASIDE.sub("", head)
+    return head if 2 <= len(bare) <= 60 and len(head) <= 120 and ORG_SUFFIX.search(bare) else None
 
 
 def _target_unit(target: str, opening: str) -> str | None:
@@ -130,11 +209,21 @@ def _target_unit(target: str, opening: str) -> str | None:
     if len(items) > 1:
         if not ORG_SUFFIX.search(items[0]):
             return None
+        if len(items) <= 3 and all(_peer_body(x) for x in items):
+            return "、".join(items)  # 区文化馆、区图书馆: peers inspected together, one report
         target = items[0]  # 洪梅镇党委和10个村(社区)党组织: the body that reports
     if _is_place(target):
         recipient = re.search(rf"向(?:中共)?(?P<r>{re.escape(target)}[^,,。反]{{0,4}}?(?:党委|委))", opening)
         return recipient["r"] if recipient else target + ("党委" if target.endswith("自治区") else "委")
     return target
+
+
+def _peer_body(item: str) -> bool:
+    """A body named in full (a level or place head, a body's suffix), not a count of subordinate
+    organisations (10个村(社区)党组织) or a class of them."""
+    bare = PAREN_ASIDE.sub("", item)
+    return bool(ORG_SUFFIX.search(bare)) and not re.search(r"\d|[十百]个|各|所属|下属", bare) \
+        and (bare.startswith("中共") or bare[:1] in "省市区县州旗" or _is_place(bare[:3]) or bare[:2] in ("中央", "国家"))
 
 
 def _list_items(target: str) -> list[str]:
@@ -250,6 +339,14 @@ def _abbreviations(text: str, core: str) -> set[str]:
     return out
 
 
+def unit_level(unit: str | None, short: str | None = None) -> tuple[str | None, str | None]:
+    """(level 省/市/县, region) of a unit named without its report, by the parser's own rule (a unit
+    typed by a user, e.g. for `xuncha briefing`)."""
+    h = Header(unit=unit, unit_short=short)
+    _level_region(h)
+    return h.level, h.region
+
+
 def _level_region(h: Header) -> None:
     province = city = county = None
     for source in (h.unit, h.title):
@@ -280,8 +377,11 @@ def _publish_date(lines: list[Line], noise: set[int], body_start: int) -> DateVa
 def _signature_date(content: list[Line]) -> DateValue | None:
     for ln in reversed(content[-12:]):
         if SIGNATURE_DATE.match(ln.text.replace(" ", "")):
-            d = find_dates(ln.text, ln.start)
-            return resolve(d[0], None) if d else None
+            d = find_dates(ln.text, ln.start, lost=lost_separators(ln.text))
+            if not d:
+                return None
+            value = resolve(d[0], None)
+            return DateValue(value.iso, value.text, value.span, True) if value and d[0].readings else value
     return None
 
 
@@ -345,9 +445,10 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
     feedback from the date in the clause that says 反馈. Missing years come from the previous date,
     else from the report's own date (never after it: an inspection precedes its report)."""
     sentences = [(s.start(), s.group(0)) for s in re.finditer(r"[^。]+。?", scope)]
+    lost = lost_separators(scope)
     start_end, feedback = [], None
     for pos, sentence in sentences:
-        dates = find_dates(sentence, offset + pos)
+        dates = find_dates(sentence, offset + pos, lost=lost)
         if not start_end and len(dates) >= 2 and _joined(scope, offset, dates[0], dates[1]):
             start_end = dates[:2]
             dates = dates[2:]
@@ -359,9 +460,10 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
             feedback = dates[0]
     seq = [d for d in (*start_end, feedback) if d is not None]
     year = int(dated.iso[:4]) if dated else None
-    values = resolve_sequence(seq, year)
+    report_iso = dated.iso if dated else None
+    values = resolve_calendar(seq, year, report_iso)
     if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
-        values = resolve_sequence(seq, year - 1)
+        values = resolve_calendar(seq, year - 1, report_iso)
     resolved = dict(zip(map(id, seq), values, strict=False))
     if start_end:
         insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]

@@ -85,6 +85,13 @@ MIGRATIONS: list[str] = [
     UPDATE warnings SET code = json_extract(params_json, '$.code'),
                         params_json = json_extract(params_json, '$.params');
     """,
+    # 4 (issue 21): the content fingerprint (model.content_fingerprint), so one report saved as .txt, .docx
+    # and a web page is stored once; rows stored before it are filled in by Store._fill_fingerprints
+    """
+    ALTER TABLE reports ADD COLUMN fingerprint TEXT;
+    CREATE INDEX reports_fingerprint ON reports(fingerprint);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+FINGERPRINT_VERSION = 4  # the schema that added reports.fingerprint (filled in for older rows on migration)

@@ -2,10 +2,17 @@
 Every record keeps its character span in `Report.text`, so any fact shown can be traced to the source."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .grammar import CJK
 from .notices import Notice
+
+# What a report's content fingerprint reads of a problem: letters, digits and CJK only, so the same
+# report saved as .txt, .docx or a web page (other punctuation, spaces, site chrome) fingerprints alike.
+_CONTENT_CHARS = re.compile(f"[^0-9A-Za-z{CJK}]+")
 
 Span = tuple[int, int]
 
@@ -65,6 +72,13 @@ class StatedCount:
     text: str
     span: Span
 
+    @property
+    def inferred(self) -> bool:
+        """The value is not a number the text writes: it was split from digits the page ran together
+        ('437个方面问题' -> 4 categories, 37 problems). Derived from the text, so stored counts keep it."""
+        numbers = re.findall(r"\d+", self.text)
+        return bool(numbers) and str(self.value) not in numbers
+
 
 @dataclass
 class Measure:
@@ -122,6 +136,14 @@ class Mention:
     attrs: dict = field(default_factory=dict)
 
 
+def content_fingerprint(problem_texts: Iterable[str]) -> str | None:
+    """sha256 (16 hex) of the problems' texts in order, letters, digits and CJK only; None for none."""
+    texts = [t for t in (_CONTENT_CHARS.sub("", text) for text in problem_texts) if t]
+    if not texts:
+        return None
+    return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass
 class Report:
     """A parsed report. `found` counts are derived from `categories`, never stored twice."""
@@ -160,6 +182,16 @@ class Report:
         for category in self.categories:
             for problem in category.problems:
                 yield from problem.walk()
+
+    @property
+    def fingerprint(self) -> str | None:
+        """Identity of the report's content: its problems' texts, in order, letters and characters only.
+
+        The id hashes the whole normalised text, so a web page's navigation or a .docx's line breaks
+        give the same report another id; the problems are what the report *is*, and what search would
+        otherwise offer twice. None when nothing was itemised (then the id alone decides).
+        """
+        return content_fingerprint(p.text for p in self.problems())
 
     def find_problem(self, problem_id: str) -> Problem | None:
         return next((p for p in self.problems() if p.id == problem_id), None)

@@ -2,6 +2,7 @@
 See docs/decisions.md (Reading, One text, one map)."""
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from bisect import bisect_right
@@ -103,10 +104,41 @@ class OffsetMap:
         return f"OffsetMap(anchors={len(self._t)}, text_len={self.text_len}, original_len={self.original_len})"
 
 
-# Crawler noise: a pinyin gloss after a character, 衛(wèi)生 -> 衛生. Only a syllable with a tone
-# mark or tone digit right after a Chinese character counts, so (a) or (ABC) stay.
-_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
-PINYIN_GLOSS = (rf"(?<=[{CJK}])[(（](?=[a-zü]*[{_TONED}1-5])[a-zü{_TONED}]{{1,6}}[1-5]?[)）]")
+# Crawler noise: a pinyin gloss after a character, 衛(wèi)生 -> 衛生, 統（tǒng）, 領(lǐng)導(dǎo). A syllable with a
+# tone mark (precomposed or combining), a tone digit, or written with ɑ/ɡ right after a Chinese
+# character counts, so (a) or (ABC) stay; several syllables may share one gloss (wèi shēng).
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_COMBINING = "\u0300\u0301\u0304\u030c\u0308"
+_LETTER = f"a-zü{_TONED}{_COMBINING}\u0251\u0261"
+_SYLLABLE = f"[{_LETTER}]{{1,8}}[1-5]?"
+PINYIN_GLOSS = (rf"(?<=[{CJK}])[ ]?[(（](?=[a-zü\u0251\u0261]*[{_TONED}{_COMBINING}1-5\u0251\u0261])"
+                rf"{_SYLLABLE}(?:[ ']{_SYLLABLE}){{0,3}}[)）]")
+# A gloss without a tone (們(men), 麼(me), 瞭(le): the neutral tone) is noise only after a character
+# that is Traditional: elsewhere a bracketed Latin word may be the text's own.
+_TONELESS = re.compile(rf"(?<=[{CJK}])[(（](?P<s>[a-zü]{{1,6}})[)）]")
+_PINYIN_SYLLABLE = re.compile(
+    r"(?:[bpmfdtnlgkhjqxrzcsyw]|zh|ch|sh)?(?:a|o|e|ai|ei|ao|ou|an|en|ang|eng|ong|er|i|ia|ie|iao|iu|ian|in|iang"
+    r"|ing|iong|u|ua|uo|uai|ui|uan|un|uang|ü|üe|üan|ün|ue|v|ve)")
+
+
+GLOSSED_PAGE = 3
+_GLOSS_RE = re.compile(PINYIN_GLOSS)
+
+
+def _toneless_glosses(text: str) -> list[tuple[int, int]]:
+    """Spans of neutral-tone glosses: after a Traditional character (t2s changes it), or anywhere on
+    a page that glosses (at least GLOSSED_PAGE toned glosses: 瞭(le) where 瞭 is also Simplified)."""
+    glossed = len(list(itertools.islice(_GLOSS_RE.finditer(text), GLOSSED_PAGE))) >= GLOSSED_PAGE
+    spans = []
+    for m in _TONELESS.finditer(text):
+        if _PINYIN_SYLLABLE.fullmatch(m["s"]) and (glossed or _is_traditional_char(text[m.start() - 1])):
+            spans.append((m.start(), m.end()))
+    return spans
+
+
+def _is_traditional_char(ch: str) -> bool:
+    from .script import _converter  # OpenCC t2s, loaded once; only pages with such glosses get here
+    return _converter().convert(ch) != ch
 
 
 def _drop_pattern() -> re.Pattern[str]:
@@ -123,23 +155,44 @@ def normalize(original: str) -> tuple[str, OffsetMap]:
     """Return (normalised text, map back to `original`).
 
     Full-width ASCII (U+FF01-FF5E) -> ASCII; Unicode spaces (U+3000, NBSP, ...) -> ' ';
-    \\r\\n and \\r -> \\n; zero-width characters, BOM and stray controls dropped. Everything else,
-    including 、。《》“”〔〕①, is kept as written. Deletions are found with one regex and
-    replacements are 1:1 (str.translate), so a 20 MB file normalises in well under a second.
+    \\r\\n and \\r -> \\n; zero-width characters, BOM, stray controls and pinyin glosses dropped.
+    Everything else, including 、。《》“”〔〕①, is kept as written. Deletions are found with one regex
+    (plus the rare toneless gloss) and replacements are 1:1 (str.translate), so a 20 MB file
+    normalises in well under a second.
     """
+    drops = [(m.start(), m.end()) for m in _DROP_RE.finditer(original)]
+    if "(" in original or "（" in original:
+        drops = _merge(drops + _toneless_glosses(original))
     anchors: list[tuple[int, int]] = [(0, 0)]
     removed = 0
-    for m in _DROP_RE.finditer(original):
-        removed += m.end() - m.start()
-        t = m.end() - removed
+    kept, last = [], 0
+    for start, end in drops:
+        kept.append(original[last:start])
+        last = end
+        removed += end - start
+        t = end - removed
         if anchors[-1][0] == t:
-            anchors[-1] = (t, m.end())
+            anchors[-1] = (t, end)
         else:
-            anchors.append((t, m.end()))
-    text = _DROP_RE.sub("", original).translate(_KEEP_TABLE)
+            anchors.append((t, end))
+    kept.append(original[last:])
+    text = "".join(kept).translate(_KEEP_TABLE)
     return text, OffsetMap(anchors, len(text), len(original))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping deletion spans (adjacent ones stay separate: the map handles both)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if out and start < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
 
 
 def normalize_chars(s: str) -> str:
     """Normalised text without the map, for matching short strings (e.g. noise lines)."""
+    if "(" in s or "（" in s:
+        return normalize(s)[0]  # a toneless gloss needs its context
     return _DROP_RE.sub("", s).translate(_KEEP_TABLE)

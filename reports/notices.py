@@ -112,7 +112,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生程序内部错误,未导入(详情见日志 {log})"),
     "worker_died": ("the worker process reading it died (out of memory?); not stored",
                     "读取该文件的工作进程意外退出(可能内存不足),未导入"),
-    "duplicate": ("already in the workspace", "该报告已在库中(内容相同)"),
+    "duplicate": ("already in the workspace as report {report_id} (same content)",
+                  "该报告已在库中(内容相同,库中编号 {report_id})"),
     "unknown_report": ("report {report_id}: not in the workspace (see `xuncha reports`)",
                        "报告 {report_id} 不在工作区中(见 xuncha reports)"),
     "unknown_problem": ("report {report_id} has no problem {problem_id!r}", "报告 {report_id} 中没有问题 {problem_id}"),
@@ -179,6 +180,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_theme": ("no theme {theme_id!r} (themes: {known}{more})", "没有主题 {theme_id}(已有主题:{known}{more})"),
     "export_failed": ("cannot write the export ({reason})", "无法写入导出文件({reason})"),
     "ledger_suffix": ("give a .csv or .xlsx file name, or --format", "请给出 .csv 或 .xlsx 文件名,或用 --format 指定格式"),
+    # the briefing (ui/service/briefing.py, docs/decisions.md "Briefing")
+    "unknown_sector": ("unknown sector {sector!r}; known: {known}", "未知的行业「{sector}」;可选:{known}"),
+    "bad_level": ("level must be one of {levels}, not {level!r}", "层级必须是 {levels} 之一,不能是「{level}」"),
+    "bad_kind": ("kind must be one of {kinds}, not {kind!r}", "类型必须是 {kinds} 之一,不能是「{kind}」"),
+    "unit_unrecognised": ("{unit!r} names no unit in this workspace, and neither its sector nor its level can be "
+                          "read from it; give the full name (e.g. 中共某某市文学艺术界联合会党组) or --sector / --level",
+                          "「{unit}」不是工作区中的单位,也无法从名称判断其行业或层级;请给出单位全称"
+                          "(如 中共某某市文学艺术界联合会党组),或用 --sector / --level 指定"),
+    "briefing_suffix": ("give a .docx or .xlsx file name", "请给出 .docx 或 .xlsx 文件名"),
     # everyday use, second pass (issue 24): what the CLI and the app say in their own words
     "no_such_dir": ("the folder {dir} does not exist", "文件夹 {dir} 不存在"),
     "no_matching_problems": ("no problems match", "没有符合条件的问题"),

@@ -42,7 +42,8 @@ def report_to_json(r: Report) -> dict:
         "report_date": iso(r.report_date),
         "publish_date": iso(r.publish_date),
         "stated": stated,
-        "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span)} for s in r.stated],
+        "stated_all": [{"key": s.key, "value": s.value, "text": s.text, "span": list(s.span), "inferred": s.inferred}
+                       for s in r.stated],
         "found": r.found(),
         "truncated": r.truncated,
         "script": r.script,

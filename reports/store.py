@@ -10,8 +10,19 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from .migrations import MIGRATIONS, SCHEMA_VERSION
-from .model import Category, DateValue, Inspection, Measure, Mention, Problem, Report, StatedCount, iso
+from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION
+from .model import (
+    Category,
+    DateValue,
+    Inspection,
+    Measure,
+    Mention,
+    Problem,
+    Report,
+    StatedCount,
+    content_fingerprint,
+    iso,
+)
 from .notices import Notice, XunchaError, legacy_warning
 from .problemtypes import classify_rows
 from .status import status_code
@@ -76,6 +87,18 @@ class Store:
                 for statement in _statements(MIGRATIONS[target]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {target + 1}")
+                if target + 1 == FINGERPRINT_VERSION:
+                    self._fill_fingerprints()
+
+    def _fill_fingerprints(self) -> None:
+        """Fingerprints of reports stored before schema 4, from their stored problems (same order)."""
+        rows = self.conn.execute("SELECT report_id, text FROM problems WHERE report_id IN"
+                                 " (SELECT id FROM reports WHERE fingerprint IS NULL) ORDER BY report_id, seq")
+        texts: dict[str, list[str]] = {}
+        for r in rows:
+            texts.setdefault(r["report_id"], []).append(r["text"])
+        self.conn.executemany("UPDATE reports SET fingerprint=? WHERE id=?",
+                              [(content_fingerprint(t), rid) for rid, t in texts.items()])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -103,10 +126,23 @@ class Store:
     def contains(self, report_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM reports WHERE id=?", (report_id,)).fetchone() is not None
 
+    def duplicate_of(self, report: Report) -> str | None:
+        """The stored report that ``report`` is a copy of: the same id (same text) or the same content
+        fingerprint (the same problems, read from another format or page wrapping); None if it is new."""
+        if self.contains(report.id):
+            return report.id
+        fingerprint = report.fingerprint
+        if fingerprint is None:
+            return None
+        row = self.conn.execute("SELECT id FROM reports WHERE fingerprint=? ORDER BY ingested_at LIMIT 1",
+                                (fingerprint,)).fetchone()
+        return row["id"] if row else None
+
     def add(self, report: Report, mentions: list[Mention] = (), offsets_json: str | None = None) -> bool:
-        """Store a report and its mentions in one transaction; False if it is already stored."""
+        """Store a report and its mentions in one transaction; False if it (or a copy, ``duplicate_of``)
+        is already stored."""
         with self.transaction() as db:
-            if self.contains(report.id):
+            if self.duplicate_of(report) is not None:
                 return False
             _insert_report(db, report, offsets_json)
             _insert_mentions(db, report, mentions)
@@ -250,13 +286,13 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
         "INSERT INTO reports (id, source_path, source_format, encoding, title, unit, unit_short, level, region,"
         " kind, inspector, inspector_text, round, inspection_span, start_date, end_date, feedback_date,"
         " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json, script,"
-        " display_text)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " display_text, fingerprint)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
          i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), iso(i.start), iso(i.end),
          iso(i.feedback), iso(r.report_date), iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
          json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json, r.script,
-         r.display_text))
+         r.display_text, r.fingerprint))
     db.executemany("INSERT INTO warnings (report_id, seq, message, code, params_json) VALUES (?,?,?,?,?)",
                    [(r.id, n, w.english(), w.code, json.dumps(w.params, ensure_ascii=False))
                     for n, w in enumerate(r.warnings)])

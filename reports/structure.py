@@ -24,8 +24,14 @@ INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
 # An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
-WRAPPER = re.compile(r"^关于[“\"「](?P<f>[^”\"」]{4,200})[”\"」]的?(?:问题|方面)?的?"
-                     r"(?:整改|整改情况|整改落实情况|整改进展情况)?[。;;]?$")
+# Quoted: 关于“X”问题的整改, 关于“落实“第一议题”不到位”问题整改情况, 关于「X」的问题; unquoted only with
+# 整改 in it (关于X问题的整改情况), since 关于…方面 alone is a topic heading (002); a status in brackets
+# or a colon may close it.
+_WRAP_TAIL = (r"的?(?:问题|方面)?的?(?:整改落实情况|整改进展情况|整改情况|整改落实|整改进展|整改工作|整改)?"
+              r"(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
+WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』]{_WRAP_TAIL}"
+                     r"|^关于(?P<g>.{4,200}?)(?:问题|方面)的?(?:整改落实情况|整改进展情况|整改情况|整改落实"
+                     r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
 
 
 @dataclass(frozen=True)
@@ -251,7 +257,7 @@ class _Reader:
         p.text = re.sub(r"\s*\n\s*", "", self.text[p.span[0]:p.span[1]])
         wrapped = WRAPPER.match(p.text)
         if wrapped:
-            p.text = wrapped["f"]  # the span keeps pointing at the whole item, wrapper included
+            p.text = wrapped["f"] or wrapped["g"]  # the span keeps pointing at the whole item, wrapper included
         if rect:
             r_start, r_end = rect[0].start, rect[-1].end
             p.rectification_span = (r_start, r_end)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from .grammar import PARTY_ORGAN_TAIL, strip_party
 from .places import find_places, region_of
 
-__all__ = ["UnitName", "display_names", "org_abbreviation", "unit_name"]
+__all__ = ["UnitName", "display_names", "org_abbreviation", "org_part", "unit_name"]
 
 _LEVEL_CHARS = "省市州盟县区旗"
 # cpca's placeholder city levels (北京市 -> 市辖区 -> 朝阳区): not names a reader would recognise.
@@ -132,6 +132,13 @@ def _display_core(unit: str) -> str:
     if unit.startswith("中共"):
         core = _ORG_COMMITTEE.sub("", core)
     return core
+
+
+def org_part(unit: str) -> str:
+    """The organisation part of a full unit name, as the display name reads it: no party wrapper,
+    parenthetical aside or place (中共张家界市文学艺术界联合会党组 -> 文学艺术界联合会, 中共佛山市南海区委 -> 委,
+    区交通运输局党组 -> 区交通运输局). What reports/sectors.py classifies."""
+    return _strip_places(_display_core(unit)) if unit else ""
 
 
 def unit_name(unit: str | None, short: str | None = None, region: str | None = None) -> UnitName | None:

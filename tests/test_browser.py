@@ -246,6 +246,62 @@ def test_no_english_left_in_routes_uploader_and_graph(browser, demo_app):
     assert watch.dialogs == [] and watch.external == []
 
 
+def test_checklist_page_renders_in_chinese_and_downloads_both_files(browser, demo_app):
+    """自查清单 (issue 26): reached from 单位画像, peers and ranked types in Chinese only, and both
+    downloads are files python-docx and openpyxl open, holding the same unit and types."""
+    import re
+
+    import docx
+    from openpyxl import load_workbook
+
+    from reports.parse import parse_file
+
+    page, watch = new_page(browser)
+    zhangjiajie = parse_file(next(DEMO_CORPUS.glob("000_*.txt"))).id
+    page.goto(f"{demo_app}/unit?report={zhangjiajie}")
+    page.get_by_text("问题数量:报告自述与实际识别").wait_for(timeout=480_000)
+    wait_idle(page)
+    page.get_by_role("link", name="自查清单:同类单位被发现最多的问题及整改做法").click()
+    page.get_by_text("常见问题类型").wait_for(timeout=120_000)
+    wait_idle(page, 1500)
+    assert "/briefing" in page.url
+    # what a reader sees in the page and the sidebar: material icons are glyphs a ligature font draws from
+    # their names (keyboard_arrow_right), so those names are left out; report ids and file suffixes are allowed
+    body = "\n".join(page.locator(f'[data-testid="{part}"]').inner_text() for part in ("stMain", "stSidebar"))
+    icons = set(page.evaluate("""() => [...document.querySelectorAll('span, i')]
+        .filter(e => getComputedStyle(e).fontFamily.includes('Material')).map(e => e.textContent.trim())"""))
+    for icon in sorted(icons, key=len, reverse=True):
+        body = body.replace(icon, "") if icon else body
+    assert "庆阳市文联" in body and "山东省作协" in body and "同为文联" in body
+    assert "一、" in body and "个同类单位有此类问题" in body and "来源:" in body
+    latin = re.findall(r"[A-Za-z]{2,}", re.sub(r"\b[0-9a-f]{16}\b|\.(?:docx|xlsx)\b", "", body))
+    assert not latin, latin[:10]
+    shot(page, "13_checklist.png")
+
+    files = {}
+    for fmt, label in (("docx", "下载文档(.docx)"), ("xlsx", "下载表格(.xlsx)")):
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_role("button", name=label).click()
+        files[fmt] = ARTIFACTS / f"checklist.{fmt}"
+        download.value.save_as(files[fmt])
+        assert download.value.suggested_filename == f"自查清单_张家界市文联.{fmt}"
+    doc = docx.Document(str(files["docx"]))
+    assert doc.paragraphs[0].text == "自查清单:张家界市文联"
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    sheet = load_workbook(files["xlsx"])["自查清单"]
+    types = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert headings and len(headings) == len(types)
+    assert all(t in h for t, h in zip(types, headings, strict=True))
+    assert types[0] in body
+
+    page.goto(f"{demo_app}/briefing?unit={quote('桑植县政协')}")
+    page.get_by_text("常见问题类型").wait_for(timeout=120_000)
+    wait_idle(page, 1500)
+    assert "没有同行业(政协)的单位" in page.inner_text("body")
+    shot(page, "14_checklist_fallback.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
 # -- a hostile report: markup in the unit name, a problem, a person and a document ------------------
 
 @pytest.fixture(scope="module")

@@ -62,7 +62,7 @@ def test_real_json_output_has_the_contract_keys(ws, tmp_path):
         "similar": [report, "1"], "themes": [], "fixes": ["三会一课制度落实不到位"],
         "graph neighbors": ["覃文乐"], "graph path": ["覃文乐", "中国共产党纪律处分条例"], "graph stats": [], "graph show": ["覃文乐"], "graph rank": ["Person"],
         "graph export": ["--format", "json", str(tmp_path / "g")], "export ledger": [str(tmp_path / "l.csv")],
-        "problems": [], "audit": [], "recurring": [], "doctor": [],
+        "problems": [], "audit": [], "recurring": [], "doctor": [], "briefing": ["张家界市文联"],
         "reindex": [], "remove": [report],  # last: it empties part of the workspace
     }
     assert set(args) == {s.command for s in CONTRACT}

@@ -305,3 +305,33 @@ def test_unseen_county_unit():
     mentions = extract_entities(line, unit="中共攸县教育局党组")
     assert {m.canonical for m in mentions if m.type != "place"} == {
         "攸县县委第一巡察组", "攸县教育局", "攸县县委组织部", "攸县财政局"}
+
+
+# -- issue 22: staff only with a post; quoted or studied people are cited; page credits ------------
+
+@pytest.mark.parametrize("line, expected", [
+    ("局党组书记、局长卜永强主持召开党组会议。", [("卜永强", "staff")]),
+    ("会议传达学习了李克强在国务院第五次廉政工作会议上的讲话精神。", [("李克强", "cited")]),
+    ("认真落实省委书记李希同志听取巡视综合情况汇报时的讲话精神。", [("李希", "cited")]),
+    ("市委、市政府高度重视,瞿海书记专门作出了“效果导向,实事求是”的批示。", [("瞿海", "cited")]),
+    ("局党组书记、局长卜永强在全系统大会上作了讲话。", [("卜永强", "staff")]),   # the unit's own secretary
+    ("联系电话:蔡毅 07374381161;", [("蔡毅", "contact")]),
+])
+def test_people_relations(line, expected):
+    people = _of(extract_entities(line, **YY), "person")
+    assert [(m.name, m.attrs.get("relation")) for m in people] == expected
+
+
+@pytest.mark.parametrize("line", ["编辑:谢航", "责任编辑:谢航", "作者:谢航 来源:张家界廉政网", "审核:谢航"])
+def test_page_credits_are_marked_and_have_no_relation(line):
+    people = _of(extract_entities(line, **ZJJ), "person")
+    assert [m.name for m in people] == ["谢航"]
+    assert people[0].attrs.get("credit") == "page" and "relation" not in people[0].attrs
+
+
+def test_every_staff_mention_in_the_corpus_has_a_post(corpus_reports):
+    for r in corpus_reports.values():
+        for m in _of(extract_entities(r.text, unit=r.unit, unit_short=r.unit_short), "person"):
+            if m.attrs.get("relation") == "staff":
+                assert m.role and m.attrs.get("org"), (m.name, m.span)
+            assert m.name not in ("李克强", "毛伟明") or m.attrs["relation"] == "cited"

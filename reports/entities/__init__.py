@@ -6,7 +6,7 @@ from reports.model import Mention
 
 from .base import TITLE_CLASSES, TYPES
 from .orgs import _org_mentions
-from .people import PAGE_CREDIT, _person_mentions, _trim_orgs_at_roles
+from .people import CITED, CONTACT, NAMED, PAGE_CREDIT, STAFF, _person_mentions, _trim_orgs_at_roles
 from .places import _place_mentions
 from .segment import _segment
 from .teams import _team_mentions
@@ -14,7 +14,11 @@ from .titles import _title_mentions, canonical_doc_number
 from .unit import UnitContext, unit_context
 
 __all__ = [
+    "CITED",
+    "CONTACT",
+    "NAMED",
     "PAGE_CREDIT",
+    "STAFF",
     "TITLE_CLASSES",
     "TYPES",
     "UnitContext",

@@ -71,6 +71,10 @@ def _sentence_start(text: str, pos: int) -> int:
     return k
 
 
+# A committee, government or central body written right before a role: the post is there.
+_HIGHER_BODY = re.compile(r"(?:中央|国务院|全国人大|全国政协|(?:省|市|州|县|区|自治区)(?:委|政府|人大常委会|政协|纪委监委|纪委))$")
+
+
 def _person_org(text: str, role_start: int, role: str, ctx: UnitContext,
                 orgs: list[Mention]) -> str | None:
     """The organisation a role belongs to: written just before it, the unit, or a nearby association."""
@@ -83,6 +87,9 @@ def _person_org(text: str, role_start: int, role: str, ctx: UnitContext,
     for org in orgs:
         if org.span[1] == role_start:
             return org.canonical
+    higher = _HIGHER_BODY.search(before)
+    if higher:
+        return higher.group(0)  # 省委书记李希: a post in the committee, not in the unit
     if role.startswith(gz.PARTY_GROUP_ROLES):
         return ctx.canonical
     sentence = _sentence_start(text, role_start)
@@ -139,25 +146,48 @@ def _titles_after_names(text: str, seg: _Segmentation, orgs: list[Mention],
     return people
 
 
-_LABEL_RE = re.compile(r"(?P<label>责任编辑|编辑|联系人|联系电话)\s*[:：]\s*")
-_LABEL_ROLES = {"责任编辑": "编辑", "编辑": "编辑", "联系人": "联系人", "联系电话": "联系人"}
+_LABEL_RE = re.compile(r"(?P<label>责任编辑|编辑|作者|撰稿|供稿|审核|审校|校对|摄影|联系人|联系电话)\s*[:：]\s*")
+_LABEL_ROLES = {"责任编辑": "编辑", "编辑": "编辑", "作者": "作者", "撰稿": "作者", "供稿": "作者", "审核": "审核",
+                "审校": "审核", "校对": "校对", "摄影": "摄影", "联系人": "联系人", "联系电话": "联系人"}
 
 
 PAGE_CREDIT = "page"  # attrs["credit"]: the web page's editor, named in its byline, not in the report
+# attrs["relation"]: how the report relates a person to the bodies it names (graph/build.py reads it).
+STAFF = "staff"      # holds a post the text names, at the organisation in attrs["org"]
+CITED = "cited"      # quoted or studied: their speech, instruction or remarks (讲话, 批示, 重要论述)
+CONTACT = "contact"  # the report's contact person (联系电话:蔡毅): no post is stated
+NAMED = "named"      # named without a post (关于胡星等同志…的通知)
+# What a cited person said, written after the name in the same sentence: 李克强在…会议上的讲话,
+# 瞿海书记专门作出了“…”的批示, 李希同志听取…时的讲话精神.
+_CITING = re.compile(r"讲话|批示|指示|重要论述|论述|署名文章|重要文章|贺信|题词|致辞|报告精神|要求精神")
+_CITING_WINDOW = 80
 
 
 def _labelled_people(text: str, seg: _Segmentation) -> list[Mention]:
-    """编辑:谢航 (web-page editor, marked as the page's credit), 联系电话:蔡毅 (contact person)."""
+    """编辑:谢航, 作者:…, 审核:… (the web page's credits, marked as such), 联系电话:蔡毅 (contact person)."""
     people = []
     for m in _LABEL_RE.finditer(text):
         end = _name_at(text, m.end(), seg, strict=False)
         if end is not None:
             role = _LABEL_ROLES[m.group("label")]
             person = _person(text, m.end(), end, role, None)
-            if role == "编辑":
+            if role != "联系人":
                 person.attrs["credit"] = PAGE_CREDIT
             people.append(person)
     return people
+
+
+def _relation(text: str, person: Mention, ctx: UnitContext) -> str | None:
+    """staff / cited / contact / named, from what the text says around the mention (credits: None)."""
+    if person.attrs.get("credit"):
+        return None
+    if person.role == "联系人":
+        return CONTACT
+    org = person.attrs.get("org")
+    after = re.split(r"[。;；\n]", text[person.span[1]:person.span[1] + _CITING_WINDOW], maxsplit=1)[0]
+    if _CITING.search(after) and (org is None or org != ctx.canonical):
+        return CITED  # the unit's own secretary speaking at its meeting stays its staff
+    return STAFF if person.role and org else NAMED
 
 
 def _unroled_people(text: str, seg: _Segmentation, titles: list[tuple[int, int]]) -> list[Mention]:
@@ -187,6 +217,10 @@ def _person_mentions(text: str, ctx: UnitContext, seg: _Segmentation, orgs: list
     for person in found:
         if person.name not in gz.SET_PHRASE_PERSONS:
             unique.setdefault(person.span, person)
+    for person in unique.values():
+        relation = _relation(text, person, ctx)
+        if relation:
+            person.attrs["relation"] = relation
     return sorted(unique.values(), key=lambda p: p.span), role_spans
 
 

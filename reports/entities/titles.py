@@ -54,7 +54,7 @@ def _scan_titles(text: str) -> list[_Title]:
 
 _DOCNUM_RE = re.compile(
     rf"(?P<prefix>[{CJK}]{{1,12}})\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{{2}})\s*"
-    r"[〕\]］)）】]{1,2}\s*(?P<num>\d{1,4})\s*号")
+    r"[〕\]］)）】]{0,2}\s*(?P<num>\d{1,4})\s*号")  # no closer: a page that lost it (〔20243号)
 _DOCNUM_LEAD = re.compile(r"^(?:根据|按照|依据|依照|印发|转发|下发|参照|执行|的|文件)+")
 
 

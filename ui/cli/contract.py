@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from embeddings.search import HIT_CONTRACT
 from reports.audit import AUDIT_CODES
 from ui.service.ingest import OUTCOME_CODES
 
@@ -25,7 +26,7 @@ class Shape:
 
 
 PROBLEM_KEYS = ("id", "kind", "text", "measures", "status", "status_code", "children")
-HIT_KEYS = ("rank", "score", "report_id", "unit", "unit_short", "problem_id", "category", "text", "measures")
+HIT_KEYS = HIT_CONTRACT
 
 CONTRACT: tuple[Shape, ...] = (
     Shape("parse", "object",
@@ -38,7 +39,9 @@ CONTRACT: tuple[Shape, ...] = (
            ("found", ("categories", "problems", "leaf_problems")))),
     Shape("entities", "list", ("type", "name", "canonical", "role", "spans"),
           "One object per spelling of an entity, every span `[start, end]` it occurs at (the text output "
-          "shows one line per entity instead). A web page's editor credit has `attrs.credit = \"page\"`."),
+          "shows one line per entity instead). A web page's credit (编辑, 作者, 审核) has `attrs.credit = \"page\"`; "
+          "a person has `attrs.relation`: staff (a post there, `attrs.org`) | cited (speech or instruction "
+          "studied) | contact | named."),
     Shape("ingest", "object", ("outcomes", "summary"),
           "`outcomes[]`: `path`, `status` (ingested | duplicate | skipped | error), `report_id`, `unit`, "
           "`message`, `found`, `warnings`, `code` (null when ingested; "
@@ -81,6 +84,16 @@ CONTRACT: tuple[Shape, ...] = (
     Shape("recurring", "list", ("unit", "unit_short", "earlier", "later", "score"),
           "A problem of a unit's later report that repeats one of its earlier reports.",
           (("earlier", ("report_id", "problem_id", "text", "date")), ("later", ("report_id", "problem_id", "text", "date")))),
+    Shape("briefing", "object", ("unit", "peers", "thin", "types"),
+          "巡前研判 / 自查清单 for one unit: its peer units (`why` says how they are alike: sector, level, "
+          "巡视/巡察), `thin` when fewer than 3 units of its sector are there to go by, and the problem types "
+          "ranked by `peer_units` (how many peer units had the type). Each type has `examples` "
+          "(`report_id`, `problem_id`, `unit_short`, `text`, `span`), `measures` (`text`, `concreteness`, "
+          "`unit_short`, and their source) and `target` (`had`, `status_code`: the least advanced of the "
+          "unit's own problems of the type). Also `sector`, `level`, `kind`, `fallback` (no sector peer: "
+          "peers by level and kind), `notes` (in Chinese) and, with `--export`, `exported`.",
+          (("peers[]", ("unit", "unit_short", "why")),
+           ("types[]", ("type", "peer_units", "examples", "measures", "target")))),
     Shape("doctor", "object", ("healthy", "checks", "repaired"),
           "Store integrity and every derived artifact (ok | stale | damaged | missing); exit 1 if unhealthy."),
 )

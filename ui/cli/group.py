@@ -339,6 +339,7 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
 
 def _register_subcommands() -> None:
     from ui.cli.audit import COMMANDS as AUDIT_COMMANDS
+    from ui.cli.briefing import COMMANDS as BRIEFING_COMMANDS
     from ui.cli.doctor import doctor
     from ui.cli.graph import graph
     from ui.cli.problems import COMMANDS as PROBLEM_COMMANDS
@@ -346,7 +347,7 @@ def _register_subcommands() -> None:
     from ui.cli.themes import COMMANDS as THEME_COMMANDS
     from ui.cli.web import ui
     for command in (search, similar, reindex, graph, *THEME_COMMANDS, *PROBLEM_COMMANDS, *AUDIT_COMMANDS, ui,
-                    doctor):
+                    doctor, *BRIEFING_COMMANDS):
         cli.add_command(command)
 
 

@@ -44,21 +44,31 @@ def _filters(unit, level, region, year, category, kind, exclude_report, type_=No
             "kind": kind, "exclude_report": tuple(exclude_report), "type": type_}
 
 
+TIER_WORDS = {"high": "高度相关", "possible": "可能相关"}
+
+
 def _print_hits(hits: list[dict], header: str | None = None) -> None:
+    """Ranked hits for people: tier, relevance as a percentage, unit, ids, text; a plain line when
+    the query has no answer, and one when even the best match is weak."""
     if header:
         click.echo(header)
     if not hits:
-        click.echo("  未找到相似问题")
+        click.echo("  库中没有与此相关的问题")
+        return
+    if not any(h.get("tier") == "high" for h in hits):
+        click.echo("  (最相近的结果相关度也不高,请对照原文判断)")
     for h in hits:
         text = h["text"] if len(h["text"]) <= 80 else h["text"][:80] + "…"
-        click.echo(f"{h['rank']:>3}. {h['score']:.4f}  {h.get('unit_short') or h['unit'] or ''}  "
+        tier = TIER_WORDS.get(h.get("tier") or "", "")
+        score = f"{h['score']:.0%}" if h.get("calibrated") else f"{h['score']:.3f}"
+        click.echo(f"{h['rank']:>3}. {tier} {score:>4}  {h.get('unit_short') or h['unit'] or ''}  "
                    f"[{h['report_id']} 问题 {h['problem_id']}]  {text}")
 
 
 def _min_score_option(fn: Callable) -> Callable:
     return click.option("--min-score", "min_score", type=click.FloatRange(0.0, 1.0), default=None, metavar="S",
-                        help="只返回得分(估计的相关概率,0-1)不低于 S 的结果;默认为校准得到的下限"
-                             "(见 bench/RESULTS.md),0 表示全部保留。")(fn)
+                        help="只返回得分(估计的相关概率,0-1)不低于 S 的结果;默认不截断:有答案的检索返回"
+                             "前 k 个结果并分档(高度相关/可能相关),库中没有答案的检索返回空。")(fn)
 
 
 def _filter_options(fn: Callable) -> Callable:

@@ -81,10 +81,13 @@ class Prepared:
     seconds: dict[str, float]
 
 
-def duplicate_outcome(name: str, report: Report) -> IngestOutcome:
-    duplicate = Notice("duplicate")
-    return IngestOutcome(name, "duplicate", report.id, report.unit, duplicate.english(), report.found(),
-                         report.warnings, duplicate)
+def duplicate_outcome(name: str, report: Report, stored_id: str | None = None) -> IngestOutcome:
+    """The outcome of a file whose report is already stored; ``report_id`` names the stored one (a
+    copy in another format or page wrapping has its own text id), and its warnings are not repeated."""
+    stored_id = stored_id or report.id
+    duplicate = Notice("duplicate", {"report_id": stored_id})
+    return IngestOutcome(name, "duplicate", stored_id, report.unit, duplicate.english(), report.found(),
+                         [], duplicate)
 
 
 def report_mentions(report: Report) -> list:

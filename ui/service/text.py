@@ -38,7 +38,8 @@ def type_label(node_type: str | None) -> str:
 # internal fact: ids of spans, per-report copies), so a new attribute needs its label here.
 ATTR_LABELS = {
     "display": "显示名称", "full_name": "全称", "unit_short": "报告中的简称", "definition": "定义", "group": "类型组",
-    "level": "层级", "region": "地区", "kind": "类型", "org": "所在单位", "seen_in": "出现于", "roles": "职务",
+    "level": "层级", "region": "地区", "kind": "类型", "org": "所在单位", "seen_in": "出现于", "cited_in": "被引用于",
+    "relation": "人员关系", "roles": "职务",
     "role": "职务", "doc_number": "文号", "adcode": "行政区划代码", "status": "整改状态", "category": "类别",
     "unit": "单位", "problem_id": "问题编号", "inspector": "巡察(视)组", "start": "进驻", "end": "结束",
     "feedback": "反馈", "title": "标题", "round": "轮次", "measures": "措施条数", "label": "序号",
@@ -46,7 +47,9 @@ ATTR_LABELS = {
     "theme_id": "主题编号", "report_date": "通报日期", "publish_date": "发布日期", "source_path": "来源文件",
 }
 HIDDEN_ATTRS = frozenset({"type", "name", "reports", "spans", "aliases", "by_report", "members", "text"})
-_KIND_WORDS = {"problem": "问题", "rectification_item": "整改事项"}
+# Attribute values that are codes (graph.build, reports.entities.people) as people read them.
+_VALUE_WORDS = {"kind": {"problem": "问题", "rectification_item": "整改事项"},
+                "relation": {"staff": "在该单位任职", "cited": "讲话或批示被引用", "contact": "联系人", "named": "仅提及姓名"}}
 
 
 def attr_rows(attrs: dict) -> list[tuple[str, str]]:
@@ -64,8 +67,8 @@ def attr_rows(attrs: dict) -> list[tuple[str, str]]:
             value = "是" if value else "否"
         elif isinstance(value, (list, tuple, set)):
             value = "、".join(map(str, value))
-        elif key == "kind":
-            value = _KIND_WORDS.get(value, value)
+        elif key in _VALUE_WORDS:
+            value = _VALUE_WORDS[key].get(value, value)
         elif key == "level" and isinstance(value, str) and len(value) == 1:
             value = f"{value}级"
         elif key == "source_path":

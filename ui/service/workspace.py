@@ -196,7 +196,7 @@ class Workspace:
         except Exception as exc:  # the outcome names the file and why it was not stored
             return self._logged(failure_outcome(name, exc))
         if not stored:
-            return duplicate_outcome(name, report)
+            return duplicate_outcome(name, report, self.store.duplicate_of(report))
         seconds = {**prepared.seconds, "store": time.perf_counter() - started}
         return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings,
                              seconds=seconds)

@@ -26,6 +26,9 @@ mark.xc-hit { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
 .xc-chip { display: inline-block; color: #fff; border-radius: 10px; padding: 1px 9px; margin: 2px 4px 2px 0;
   font-size: 0.8rem; white-space: nowrap; }
 .xc-meta { color: #555; font-size: 0.88rem; }
+.xc-tier { border-radius: 8px; padding: 0 7px; font-size: 0.8rem; white-space: nowrap; }
+.xc-tier-high { background: #e3f2e1; color: #1b5e20; }
+.xc-tier-possible { background: #f1f1f1; color: #555; }
 .xc-path { line-height: 2.2; }
 .xc-fields { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem 1.2rem;
   margin: 0.6rem 0 1rem; }
@@ -56,6 +59,7 @@ PAGES = [
     ("views/entities.py", "实体关系", "entities"),
     ("views/unit.py", "单位画像", "unit"),
     ("views/themes.py", "共性问题", "themes"),
+    ("views/briefing.py", "自查清单", "briefing"),
     ("views/upload.py", "导入报告", "upload"),
 ]
 

@@ -167,6 +167,24 @@ def score_label(hit: dict, mode: str = "hybrid") -> str:
     return f"{score:.2f}"
 
 
+TIER_LABELS = {"high": "高度相关", "possible": "可能相关"}
+
+
+def tier_badge(hit: dict) -> str:
+    """The hit's tier as a small label (HTML); nothing for uncalibrated scores."""
+    label = TIER_LABELS.get(hit.get("tier") or "")
+    if not label:
+        return ""
+    return f'<span class="xc-tier xc-tier-{esc(hit["tier"])}">{label}</span>'
+
+
+def tier_summary(hits: list[dict]) -> str:
+    """找到 N 个问题(高度相关 a 个,可能相关 b 个), markdown."""
+    counts = {t: sum(1 for h in hits if h.get("tier") == t) for t in TIER_LABELS}
+    parts = [f"{TIER_LABELS[t]} {n} 个" for t, n in counts.items() if n]
+    return f"找到 **{len(hits)}** 个问题" + (f"({','.join(parts)})" if parts else "")
+
+
 # One wording for the two ways of counting problems, on every page (docs/decisions.md "Problem counts"):
 # 问题 are the problems as the report numbers them; a problem with 子问题 becomes one 条 per 子问题 in the
 # ledger and the themes (the level where measures and status live).

@@ -211,22 +211,13 @@ def keyword_index_ready() -> bool:
 
 
 def search(query: str, k: int, filters: dict, mode: str, min_score: float | None = None) -> list[dict]:
-    """Hits at or above ``min_score`` (None: the calibrated default floor)."""
+    """The query's ranked hits with tiers ([] when it has no answer), cut only by an explicit ``min_score``."""
     frozen = tuple(sorted((key, tuple(v) if isinstance(v, list) else v) for key, v in filters.items()
                           if v not in (None, "", [], ())))
     return _search(root(), generation(), query, k, frozen, mode, min_score)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _default_min_score(path: str, gen: int) -> float:
-    return get_workspace(path).search.default_min_score("search")
-
-
-def default_min_score() -> float:
-    """The workspace's default search floor (0 when its model's scores are uncalibrated)."""
-    return _default_min_score(root(), generation())
-
-
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _similar(path: str, gen: int, report_id: str, problem_id: str, k: int) -> list[dict]:
     return get_workspace(path).search.similar(report_id, problem_id, k=k)

@@ -100,7 +100,7 @@ def show_similar(report_id: str, problem_id: str) -> None:
         for col, hit in zip(cols, hits[row:row + 3], strict=False):
             with col.container(border=True):
                 st.markdown(f'<div class="xc-meta"><b title="{render.esc(hit.get("unit"))}">'
-                            f'{render.esc(hit.get("unit_short") or hit.get("unit"))}</b> · 相关度 {render.esc(render.score_label(hit))}</div>'
+                            f'{render.esc(hit.get("unit_short") or hit.get("unit"))}</b> · {render.tier_badge(hit)} {render.esc(render.score_label(hit))}</div>'
                             f'<div class="xc-meta">{render.esc(render.shorten(hit.get("category") or "", 36))}</div>',
                             unsafe_allow_html=True)
                 st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}'

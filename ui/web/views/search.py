@@ -1,8 +1,9 @@
 """相似问题检索: free text or a pasted problem -> similar problems across units, with filters,
 highlighted matching terms, each unit's rectification measures, and links to the detail.
 
-Results above a minimum relevance (the calibrated default floor, adjustable in the sidebar) are
-shown a few at a time: the strongest FIRST_SHOWN first, MORE_STEP more per click."""
+A query with an answer in this corpus gets its ranked list, each hit tiered 高度相关 / 可能相关 (no
+relevance floor hides a result); one with none says so. Shown a few at a time: the strongest
+FIRST_SHOWN first, MORE_STEP more per click. The sidebar's 最低相关度 is optional (0 by default)."""
 from __future__ import annotations
 
 import hashlib
@@ -33,11 +34,10 @@ def _pick_example() -> None:
         st.session_state["search_example"] = None
 
 
-def _linked_min_pct(floor: float) -> int:
-    """The slider's start: a deep link's ``min`` (0-100, e.g. ``/?q=…&min=0`` for every candidate),
-    else the calibrated default floor."""
+def _linked_min_pct() -> int:
+    """The slider's start: a deep link's ``min`` (0-100, e.g. ``/?q=…&min=50``), else 0: no floor."""
     raw = str(st.query_params.get("min", "")).strip()
-    return int(raw) if raw.isdigit() and int(raw) <= 100 else round(floor * 100)
+    return int(raw) if raw.isdigit() and int(raw) <= 100 else 0
 
 
 def query_box() -> str:
@@ -80,7 +80,7 @@ def current_filters() -> tuple[dict, str, float]:
     }
     if ss.get("f_exclude_mine") and mine:
         filters["exclude_report"] = list(state.unit_options().get(mine, []))
-    min_pct = ss.get("f_min_score", _linked_min_pct(state.default_min_score()))
+    min_pct = ss.get("f_min_score", _linked_min_pct())
     return filters, ss.get("f_mode", next(iter(MODES))), min_pct / 100
 
 
@@ -107,10 +107,9 @@ def filter_widgets() -> None:
         if not mine:
             st.caption("选择「本单位」后可排除本单位自己的问题。")
         st.radio("匹配方式", list(MODES), format_func=MODES.get, key="f_mode")
-        floor = state.default_min_score()
-        st.slider("最低相关度", 0, 100, _linked_min_pct(floor), step=1, format="%d%%", key="f_min_score",
-                  help=f"相关度是系统估计的「该问题与检索内容属于同类问题」的概率。低于此值的结果不显示;"
-                       f"默认 {floor:.0%}。调到 0 可查看全部候选。")
+        st.slider("最低相关度(可选)", 0, 100, _linked_min_pct(), step=1, format="%d%%", key="f_min_score",
+                  help="相关度是系统估计的「该问题与检索内容属于同类问题」的概率,各匹配方式含义相同。"
+                       "默认 0:不按分数截断,按「高度相关 / 可能相关」分档显示全部结果。")
 
 
 def show_hit(hit: dict, mode: str) -> None:
@@ -125,8 +124,9 @@ def show_hit(hit: dict, mode: str) -> None:
             meta.append(f"类型:{render.esc('、'.join(hit['types']))}")
         left, right = st.columns([6, 1])
         left.markdown(f'<div class="xc-meta">{" · ".join(meta)}</div>', unsafe_allow_html=True)
-        right.markdown(f'<div class="xc-meta" style="text-align:right" title="得分 {hit["score"]:.4f}">'
-                       f'相关度 <b>{render.esc(render.score_label(hit, mode))}</b></div>', unsafe_allow_html=True)
+        right.markdown(f'<div class="xc-meta" style="text-align:right" title="相关度 {hit["score"]:.4f}">'
+                       f'{render.tier_badge(hit)} <b>{render.esc(render.score_label(hit, mode))}</b></div>',
+                       unsafe_allow_html=True)
         if hit.get("parent_text"):
             st.markdown(f'<div class="xc-meta">所属问题:{render.esc(render.shorten(hit["parent_text"], 80))}</div>',
                         unsafe_allow_html=True)
@@ -166,13 +166,15 @@ def results(query: str, filters: dict, mode: str, min_score: float) -> None:
     if hits is None:
         return
     if not hits:
-        st.warning("未找到相似问题。试试换一种说法、放宽筛选条件,或在左侧调低「最低相关度」。",
-                   icon=":material/search_off:")
+        scope = "在当前筛选范围内" if any(filters.values()) else "库中"
+        floor = f",或调低「最低相关度」(现为 {min_score:.0%})" if min_score else ""
+        st.warning(f"{scope}没有与此相关的问题。可以换一种说法、放宽筛选条件{floor}。", icon=":material/search_off:")
         return
     shown = min(int(st.session_state.get(shown_key, FIRST_SHOWN)), len(hits))
     units = {h.get("unit") for h in hits[:shown]}
-    st.markdown(f"找到 **{len(hits)}** 个相关度不低于 {min_score:.0%} 的问题;"
-                f"先显示最相关的 **{shown}** 个,来自 **{len(units)}** 个单位")
+    st.markdown(render.tier_summary(hits) + f";先显示最相关的 **{shown}** 个,来自 **{len(units)}** 个单位")
+    if not any(h.get("tier") == "high" for h in hits):
+        st.info("最相近的结果相关度也不高:库中可能没有完全同类的问题,请对照原文判断。", icon=":material/info:")
     for hit in hits[:shown]:
         show_hit(hit, mode)
     if shown < len(hits):

@@ -14,6 +14,7 @@ from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
 ENTITY_PAGE = "views/entities.py"
+BRIEFING_PAGE = "views/briefing.py"
 
 
 def pick_report() -> str | None:
@@ -227,28 +228,49 @@ def categories(report) -> None:
 
 
 
+RELATION_LABELS = {"staff": "任职人员", "contact": "联系人", "named": "提及人员"}
+
+
 def people_and_references(report_id: str) -> None:
+    """The unit's people (a post there, a contact, a name without a post) apart from the people whose
+    speeches or instructions the report cites; a web page's credits (编辑:…) are not listed."""
     mentions = state.mentions(report_id)
     people: dict[str, dict] = {}
+    cited: dict[str, dict] = {}
     for m in mentions:
-        if m["type"] != "person":
+        attrs = m.get("attrs") or {}
+        if m["type"] != "person" or attrs.get("credit"):
             continue
-        p = people.setdefault(m["canonical"], {"姓名": m["canonical"], "职务": set(), "单位": set(), "提及次数": 0})
+        if attrs.get("relation") == "cited":
+            c = cited.setdefault(m["canonical"], {"姓名": m["canonical"], "职务": set(), "引用次数": 0})
+            c["引用次数"] += 1
+            if m.get("role"):
+                c["职务"].update(render_roles(m["role"]))
+            continue
+        p = people.setdefault(m["canonical"], {"姓名": m["canonical"], "职务": set(), "单位": set(), "关系": set(),
+                                               "提及次数": 0})
         p["提及次数"] += 1
+        p["关系"].add(RELATION_LABELS.get(attrs.get("relation") or "", "提及人员"))
         if m.get("role"):
             p["职务"].update(r for r in render_roles(m["role"]))
-        org = (m.get("attrs") or {}).get("org")
+        org = attrs.get("org")
         if org:
             p["单位"].add(org)
     left, right = st.columns(2)
     with left:
         st.subheader("人员及职务")
         if people:
-            st.dataframe([{**p, "职务": "、".join(sorted(p["职务"])), "单位": "、".join(sorted(p["单位"]))}
+            st.dataframe([{**p, "职务": "、".join(sorted(p["职务"])), "单位": "、".join(sorted(p["单位"])),
+                           "关系": "、".join(sorted(p["关系"]))}
                           for p in sorted(people.values(), key=lambda p: -p["提及次数"])],
                          hide_index=True, width="stretch")
         else:
             st.caption("报告中没有识别出人员。")
+        if cited:
+            st.markdown("**报告引用其讲话、批示的人员**(不是本单位人员)")
+            st.dataframe([{**c, "职务": "、".join(sorted(c["职务"]))}
+                          for c in sorted(cited.values(), key=lambda c: -c["引用次数"])],
+                         hide_index=True, width="stretch")
     refs: dict[str, Counter] = defaultdict(Counter)
     written: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
@@ -282,6 +304,8 @@ def main() -> None:
         return
     summary = next((s for s in state.report_summaries() if s["report_id"] == rid), {})
     header(report, summary)
+    st.page_link(BRIEFING_PAGE, label="自查清单:同类单位被发现最多的问题及整改做法", icon=":material/checklist:",
+                 query_params={"report": rid})
     findings = state.safe(state.audit, rid) or []
     counts(report, findings)
     categories(report)
