@@ -50,6 +50,8 @@ bench: install-test browser
 	$(PYTHON) -m bench.bench_search
 	$(PYTHON) -m bench.eval_themes
 	$(PYTHON) -m bench.concreteness_eval
+	$(PYTHON) -m bench.eval_types
+	$(PYTHON) -m bench.outside_labels
 	$(PYTHON) -m bench.recurring_eval
 	$(PYTHON) -m bench.bench_ui
 

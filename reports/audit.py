@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from .concreteness import Concreteness, assess
-from .model import Mention, Problem, Report
+from .concreteness import Concreteness, assess_report
+from .model import Mention, Report
 from .notices import render
 from .status import STATUS_WORDS, status_code
 
-__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "cut_off", "findings_json"]
+__all__ = ["AUDIT_CODES", "SEVERITY", "STATUS_NAMES", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
 
 # code -> severity; the messages (English and Chinese) are in reports.notices.MESSAGES.
 SEVERITY: dict[str, str] = {
@@ -25,7 +25,7 @@ SEVERITY: dict[str, str] = {
     "rectification_truncated": "info",
 }
 AUDIT_CODES = tuple(SEVERITY)
-VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (see bench RESULTS)
+VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (predicted grade < 1.8 of 1-5)
 _WHAT = {"problems": ("问题", "problems"), "categories": ("问题类别", "categories"),
          "category_problems": ("该类别问题", "problems in category")}
 _DATE_LABELS = {"start": "巡察进驻", "end": "巡察结束", "feedback": "反馈意见", "report_date": "报告落款"}
@@ -157,15 +157,17 @@ def _problem_findings(report: Report, mentions: list[Mention],
                       concreteness: dict[str, Concreteness] | None) -> list[Finding]:
     out = []
     claims_all_done = _claims_all_done(report)
+    if concreteness is None:
+        concreteness = assess_report(report, mentions)
     for p in report.problems():
         if p.children:
             continue  # measures live with the leaves
-        c = concreteness.get(p.id) if concreteness is not None else assess(p, report.text, mentions)
+        c = concreteness.get(p.id)
         if not p.measures and not p.rectification.strip():
             out.append(Finding(report.id, p.id, "no_measures", {"problem_id": p.id},
                                {"text": p.text[:200], "span": list(p.span)}))
             continue
-        if cut_off(report, p):  # not vague: the report stops in the middle of it
+        if c is not None and c.truncated:  # not vague: the report stops in the middle of it; say so
             out.append(Finding(report.id, p.id, "rectification_truncated", {"problem_id": p.id},
                                {"rectification": p.rectification[-300:], "length": len(report.text)}))
         elif c is not None and c.score < VAGUE_BELOW:
@@ -180,15 +182,6 @@ def _problem_findings(report: Report, mentions: list[Mention],
                                {"reported": p.status or "报告称全部问题已完成整改", "phrase": open_phrase,
                                 "span": list(p.rectification_span) if p.rectification_span else None}))
     return out
-
-
-def cut_off(report: Report, problem: Problem) -> bool:
-    """Whether `problem` is where a truncated report stops: its rectification (or, without one, its
-    statement) runs to the end of the text, so what it says is incomplete, not vague."""
-    if not report.truncated:
-        return False
-    end = (problem.rectification_span or problem.span)[1]
-    return end >= len(report.text.rstrip())
 
 
 def _claims_all_done(report: Report) -> bool:

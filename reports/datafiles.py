@@ -18,6 +18,7 @@ DATA_FILES: dict[str, tuple[str, str]] = {
     "lexicon": ("search lexicon", "检索词表"),
     "taxonomy": ("problem-type taxonomy", "问题类型表"),
     "sectors": ("sector vocabulary", "单位行业分类表"),
+    "concreteness": ("rectification concreteness weights", "整改具体程度权重"),
 }
 MAX_DATA_BYTES = 16 * 1024 * 1024   # the shipped files are a few kB; a bound, not a budget
 

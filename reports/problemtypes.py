@@ -1,18 +1,27 @@
 """Problem types: the curated taxonomy (reports/problem_types.json) and a keyword classifier over it.
 
-A problem gets one or two types. Each type's keywords come from its definition in the taxonomy;
-a keyword found in the problem's own statement counts fully, one found only in its parent heading
-counts half (short statements such as 关于团结引导用力不足方面 lean on their heading), and the
-category title is consulted only when neither says anything: a category spans many types.
-A keyword inside a longer matched keyword (主体责任 in 整改主体责任) does not count.
-A statement that uses no keyword at all gets the type whose description (name, definition,
-examples, keywords) it resembles most in IDF-weighted character bigrams, if the cosine reaches
-SIMILARITY_MIN. The evidence (which keywords, where, or the similarity) is kept with every assignment. See docs/decisions.md
-"Problem types" for the sources and the measured precision.
+A problem gets one or two types. Each type's keywords come from its definition in the taxonomy.
+A keyword in the problem's own statement counts fully, and more (Settings.headline_weight) in its
+first sentence: feedback reports open a finding with its summary and follow with particulars.
+The parent heading is context (its keywords at half weight): short statements such as
+关于团结引导用力不足方面 lean on it, but when the statement names subjects of its own, the first
+type is one of those and a type only the heading names can only come second: a long heading full
+of 整改 words must not outvote the finding under it. The category title is consulted only when
+neither says anything: a category spans many types. A keyword inside a longer matched keyword
+(主体责任 in 整改主体责任) does not count. Among the types with keywords, the one whose
+description (name, definition, examples, keywords) the statement resembles more gains
+(Settings.similarity_weight x similarity, IDF-weighted character bigrams plus half the unigrams):
+keywords find candidates, the description ranks them. A statement without any keyword gets the
+type whose description it resembles most, so every problem sharing any character with the
+taxonomy is typed (weakly, and the similarity says so); text sharing none stays untyped rather
+than guessed. The evidence (which keywords, where, the similarity) is kept with every assignment.
+Settings were chosen on outside labels and cross-validated (python -m bench.eval_types --cv); see
+docs/decisions.md "Problem types" and "Concreteness and types on outside labels (issue 22, item 4)".
 """
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -21,14 +30,29 @@ from pathlib import Path
 
 from reports.datafiles import read_data_json
 
-__all__ = ["ProblemType", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
+__all__ = ["DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
 
 TAXONOMY_PATH = Path(__file__).with_name("problem_types.json")
 CONTEXT_WEIGHT = 0.5   # a keyword seen only in the parent heading / category title
 SECOND_RATIO = 0.75    # a second type needs this share of the first type's score
 MAX_TYPES = 2
 MAX_TEXT = 4000        # characters of statement (and of each context string) looked at
-SIMILARITY_MIN = 0.10  # bigram cosine a keyword-less problem needs (precision 0.90 on the tuning half)
+_HEAD_END = re.compile(r"[。；;!！?？]")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_DERIVED: dict[tuple[int, str], tuple] = {}
+UNIGRAM_WEIGHT = 0.5   # unigram cosine's share in description similarity (flat between 0.25 and 1 on both label sets)
+SIMILARITY_MIN = 0.10  # a keyword-less statement typed below this cosine is typed on thin evidence
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The classifier's two tuned weights (bench/eval_types.py --cv chooses them per held-out report)."""
+
+    headline_weight: float = 3.0     # a keyword in the statement's first sentence counts this many times
+    similarity_weight: float = 8.0   # added per unit of description similarity to each type with keywords
+
+
+DEFAULT = Settings()
 
 
 @dataclass(frozen=True)
@@ -119,32 +143,77 @@ def _positions(k: str, text: str) -> list[int]:
     return out
 
 
-def _scores(tax: Taxonomy, text: str, ctx: str) -> list[TypeMatch]:
-    vocabulary = {k for t in tax.types for k in t.keywords}
+def _vocabulary(types: tuple[ProblemType, ...]) -> frozenset[str]:
+    """Every keyword of the taxonomy (computed once per taxonomy object)."""
+    return _per_taxonomy(types, "vocabulary", lambda: frozenset(k for t in types for k in t.keywords))
+
+
+def _per_taxonomy(types: tuple[ProblemType, ...], what: str, build):
+    """A value derived from a taxonomy's types, cached by the tuple's identity: hashing 27 frozen
+    dataclasses on every call cost more than the lookups they guard."""
+    key = (id(types), what)
+    hit = _DERIVED.get(key)
+    if hit is None or hit[0] is not types:
+        hit = _DERIVED[key] = (types, build())
+    return hit[1]
+
+
+def _headline(text: str) -> str:
+    """The statement's first sentence: feedback reports open a finding with its summary (落实意识形态
+    工作责任不到位。) and follow with the particulars."""
+    m = _HEAD_END.search(text)
+    return text[:m.start()] if m else text
+
+
+def _scores(tax: Taxonomy, text: str, ctx: str, settings: Settings = DEFAULT) -> list[TypeMatch]:
+    vocabulary = _vocabulary(tax.types)
     own_all, ctx_all = _found(vocabulary, text), _found(vocabulary, ctx)
-    scored = []
+    head_all = _found(own_all, _headline(text))
+    candidates = []
     for t in tax.types:
         own = tuple(k for k in t.keywords if k in own_all)
         near = tuple(k for k in t.keywords if k in ctx_all and k not in own)
-        score = sum(_weight(k) for k in own) + CONTEXT_WEIGHT * sum(_weight(k) for k in near)
+        score = (sum(_weight(k) * (settings.headline_weight if k in head_all else 1.0) for k in own)
+                 + CONTEXT_WEIGHT * sum(_weight(k) for k in near))
         if score > 0:
-            scored.append(TypeMatch(t.id, t.name, round(score, 3), own, near))
-    scored.sort(key=lambda m: (-m.score, -len(m.keywords)))
+            candidates.append((t, score, own, near))
+    # the description ranks candidates; a single candidate needs no ranking (and costs nothing)
+    sims = _similarities(text, tax) if text and settings.similarity_weight and len(candidates) > 1 else {}
+    scored = [TypeMatch(t.id, t.name, round(score + settings.similarity_weight * sims.get(t.id, 0.0), 3), own, near)
+              for t, score, own, near in candidates]
+    # A statement that names subjects of its own is typed first by one of them; a type only its
+    # heading names may still come second.
+    scored.sort(key=lambda m: (not m.keywords and bool(own_all), -m.score, -len(m.keywords)))
     return scored
 
 
-def _bigrams(text: str) -> Counter:
-    han = "".join(ch for ch in text if "\u4e00" <= ch <= "\u9fff")
-    return Counter(han[i:i + 2] for i in range(len(han) - 1))
+def _grams(text: str, n: int) -> Counter:
+    """Character n-grams within runs of Han characters (none across punctuation or a joined list)."""
+    out: Counter = Counter()
+    for run in _HAN_RUN.findall(text):
+        out.update(run[i:i + n] for i in range(len(run) - n + 1))
+    return out
 
 
-@lru_cache(maxsize=4)
-def _description_vectors(types: tuple[ProblemType, ...]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """TF-IDF character-bigram vectors of each type's name, definition, examples and keywords."""
-    docs = {t.id: _bigrams(t.name + t.definition + "".join(t.examples) + "".join(t.keywords)) for t in types}
-    df = Counter(g for d in docs.values() for g in d)
-    idf = {g: math.log((len(docs) + 1) / (n + 1)) for g, n in df.items()}
-    return idf, {k: _unit({g: v * idf[g] for g, v in d.items()}) for k, d in docs.items()}
+def _description_vectors(types: tuple[ProblemType, ...]) -> dict[int, tuple[dict[str, float], dict[str, list]]]:
+    """n -> (IDF, gram -> [(type id, weight in that type's unit TF-IDF vector)]) of each type's name,
+    definition, examples and keywords, in character bigrams and unigrams. Inverted, so a statement's
+    similarity costs one lookup per gram it has, not one per gram of every description."""
+    return _per_taxonomy(types, "vectors", lambda: _build_vectors(types))
+
+
+def _build_vectors(types: tuple[ProblemType, ...]) -> dict[int, tuple[dict[str, float], dict[str, list]]]:
+    out = {}
+    for n in (1, 2):
+        docs = {t.id: _grams("；".join([t.name, t.definition, *t.examples, *t.keywords]), n) for t in types}
+        df = Counter(g for d in docs.values() for g in d)
+        idf = {g: math.log((len(docs) + 1) / (c + 1)) for g, c in df.items()}
+        index: dict[str, list] = {}
+        for k, d in docs.items():
+            for g, w in _unit({g: v * idf[g] for g, v in d.items()}).items():
+                index.setdefault(g, []).append((k, w))
+        out[n] = (idf, index)
+    return out
 
 
 def _unit(vec: dict[str, float]) -> dict[str, float]:
@@ -152,38 +221,52 @@ def _unit(vec: dict[str, float]) -> dict[str, float]:
     return {g: v / norm for g, v in vec.items()} if norm else {}
 
 
+def _similarities(text: str, tax: Taxonomy) -> dict[str, float]:
+    """Type id -> bigram cosine + UNIGRAM_WEIGHT x unigram cosine of `text` with the type's
+    description (IDF-weighted); unigrams let a statement whose wording the descriptions never use
+    (对外宣传报道数量偏少) still find its nearest type. {} when nothing is shared."""
+    sims: dict[str, float] = {}
+    for n, weight in ((2, 1.0), (1, UNIGRAM_WEIGHT)):
+        idf, index = _description_vectors(tax.types)[n]
+        q = _unit({g: v * idf.get(g, 0.0) for g, v in _grams(text[:MAX_TEXT], n).items()})
+        for g, qw in q.items():
+            for k, w in index.get(g, ()):
+                sims[k] = sims.get(k, 0.0) + weight * qw * w
+    return sims if any(v > 0 for v in sims.values()) else {}
+
+
 def most_similar_type(text: str, tax: Taxonomy | None = None) -> TypeMatch | None:
-    """The type whose description shares the most (IDF-weighted) character bigrams with `text`:
-    the fallback for statements that use none of the keywords."""
+    """The type whose description is most similar to `text` (IDF-weighted character bigrams, and
+    unigrams at UNIGRAM_WEIGHT): the fallback for statements that use none of the keywords; None
+    only when `text` shares no character with any description."""
     tax = tax or taxonomy()
-    idf, vectors = _description_vectors(tax.types)
-    q = _unit({g: v * idf.get(g, 0.0) for g, v in _bigrams(text[:MAX_TEXT]).items()})
-    if not q:
+    sims = _similarities(text, tax)
+    if not sims:
         return None
-    sims = {k: sum(w * vec.get(g, 0.0) for g, w in q.items()) for k, vec in vectors.items()}
     best = max(sims, key=lambda k: (sims[k], k))
     names = tax.by_id()
     return TypeMatch(best, names[best].name, round(sims[best], 3), similarity=round(sims[best], 3))
 
 
 def classify(text: str, context: Iterable[str] = (), tax: Taxonomy | None = None,
-             fallback: Iterable[str] = ()) -> list[TypeMatch]:
+             fallback: Iterable[str] = (), settings: Settings = DEFAULT) -> list[TypeMatch]:
     """One or two types for a problem statement, from the statement and its `context` (parent
-    heading), else from `fallback` (category title), else by similarity to the type descriptions;
-    [] when nothing is similar enough."""
+    heading), else from `fallback` (category title), else the type whose description is most similar
+    to the statement and its context; [] only when the text shares no wording with any type."""
     tax = tax or taxonomy()
     text = (text or "")[:MAX_TEXT]
-    scored = _scores(tax, text, "；".join(c[:MAX_TEXT] for c in context if c))
+    scored = _scores(tax, text, "；".join(c[:MAX_TEXT] for c in context if c), settings)
     if not scored:
-        scored = _scores(tax, "", "；".join(c[:MAX_TEXT] for c in fallback if c))
+        scored = _scores(tax, "", "；".join(c[:MAX_TEXT] for c in fallback if c), settings)
     if not scored:
-        similar = most_similar_type("；".join([text, *context]), tax)
-        return [similar] if similar and similar.similarity >= SIMILARITY_MIN else []
+        similar = (most_similar_type("；".join([text, *context]), tax)
+                   or most_similar_type("；".join([text, *context, *fallback]), tax))
+        return [similar] if similar else []
     top = scored[0]
     return [top] + [m for m in scored[1:MAX_TYPES] if m.score >= SECOND_RATIO * top.score]
 
 
-def classify_rows(rows: Sequence[dict]) -> dict[tuple[str, str], list[TypeMatch]]:
+def classify_rows(rows: Sequence[dict], settings: Settings = DEFAULT) -> dict[tuple[str, str], list[TypeMatch]]:
     """Types for store problem rows (report_id, id, parent_id, text, category), keyed by
     (report_id, problem_id); each problem's parent statement and category title are its context."""
     text = {(r["report_id"], str(r["id"])): r.get("text") or "" for r in rows}
@@ -191,5 +274,6 @@ def classify_rows(rows: Sequence[dict]) -> dict[tuple[str, str], list[TypeMatch]
     for r in rows:
         key = (r["report_id"], str(r["id"]))
         parent = text.get((r["report_id"], str(r["parent_id"]))) if r.get("parent_id") else None
-        out[key] = classify(text[key], [parent] if parent else [], fallback=[r.get("category") or ""])
+        out[key] = classify(text[key], [parent] if parent else [], fallback=[r.get("category") or ""],
+                            settings=settings)
     return out

@@ -121,11 +121,11 @@ def test_problem_counts_use_the_same_words_everywhere(home, summaries):
 # -- search -----------------------------------------------------------------------------------
 
 def test_search_returns_results_from_several_units(home):
-    at = run(new_app())
-    at.slider(key="f_min_score").set_value(0)  # every candidate, not only those above the default floor
-    at = search(at, "理论学习流于形式")
+    at = search(run(new_app()), "理论学习流于形式")   # no floor: the whole ranked list, tiered
     assert not at.error
     assert len(hit_units(at)) == 5  # the strongest few first
+    blocks = "\n".join(html_blocks(at))
+    assert "高度相关" in blocks and any("高度相关" in m.value for m in at.markdown)
     at.button(key=next(b.key for b in at.button if b.key and b.key.endswith("_more"))).click()
     run(at)
     units = hit_units(at)
@@ -140,7 +140,6 @@ def test_search_returns_results_from_several_units(home):
 
 def test_search_shows_more_on_request(home):
     at = run(new_app())
-    at.slider(key="f_min_score").set_value(0)
     at = search(at, "意识形态工作责任制落实不到位")
     first = re.findall(r"<b>#(\d+)</b>", "\n".join(html_blocks(at)))
     more = next(b for b in at.button if b.key and b.key.endswith("_more"))
@@ -153,7 +152,7 @@ def test_search_shows_more_on_request(home):
 def test_off_domain_query_finds_nothing(home):
     at = search(run(new_app()), "今天天气很好我们去公园散步")
     assert not at.error and hit_units(at) == []
-    assert any("未找到相似问题" in w.value for w in at.warning)
+    assert any("没有与此相关的问题" in w.value for w in at.warning)
 
 
 def test_filters_narrow_results(home, summaries):
@@ -219,7 +218,7 @@ def test_detail_shows_source_measures_entities_and_similar(home, summaries):
         assert measure.text[:20].replace("<", "&lt;") in blocks
     subheaders = [s.value for s in at.subheader]
     assert {"原文", "整改措施", "涉及实体", "其他单位的同类问题及整改做法"} <= set(subheaders)
-    similar_units = re.findall(r'<div class="xc-meta"><b title="([^"]*)">[^<]*</b> · 相关度', blocks)
+    similar_units = re.findall(r'<div class="xc-meta"><b title="([^"]*)">[^<]*</b> · <span class="xc-tier', blocks)
     assert similar_units and report.unit not in similar_units  # other units only
 
 

@@ -93,14 +93,13 @@ def test_findings_serialise_to_the_contract(corpus_reports):
             assert "{" not in d["message"] and "{" not in d["message_en"]
 
 
-def test_a_problem_cut_off_by_the_truncation_is_not_called_vague(corpus_reports):
-    """庆阳's report stops inside its last problem's rectification: that problem is truncated, not vague,
-    and no other problem is called cut off."""
-    from reports.audit import cut_off
-
+def test_a_problem_cut_off_by_the_truncation_is_called_so(corpus_reports):
+    """庆阳's report stops inside its last problem's rectification: the audit says it is cut off
+    (rectification_truncated), not vague; no other corpus problem is."""
     report = corpus_reports["001"]
     last = list(report.problems())[-1]
     findings = {(f.problem_id, f.code) for f in audit_report(report)}
     assert (last.id, "rectification_truncated") in findings and (last.id, "vague_rectification") not in findings
-    assert [p.id for p in report.problems() if cut_off(report, p)] == [last.id]
-    assert not any(cut_off(r, p) for k, r in corpus_reports.items() if k != "001" for p in r.problems())
+    cut = [(k, f.problem_id) for k, r in corpus_reports.items() for f in audit_report(r)
+           if f.code == "rectification_truncated"]
+    assert cut == [("001", last.id)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -466,7 +467,8 @@ def test_unit_profile_says_what_it_knows(browser, demo_app):
     for c in shandong.categories:
         assert c.title in table, c.title  # the whole title, never cut
     cells = page.locator('[data-testid="stDataFrame"] td').all_inner_texts()
-    assert any("较具体(" in c or "具体(" in c for c in cells) and not any(c == "0.50" for c in cells)
+    grades = [c for c in cells if re.fullmatch(r"(空泛|较空泛|一般|较具体|具体)\(\d\.\d 分\)", c)]
+    assert grades and not any(re.fullmatch(r"0\.\d+", c) for c in cells), cells[:40]  # words, not a raw 0.50
     assert "回应问题:" in body and "无法判断" in body
     shot(page, "14_unit_profile.png")
 

@@ -6,11 +6,13 @@ import pytest
 
 from embeddings.calibration import Calibration
 from embeddings.lexicon import Lexicon
+from reports.concreteness import weights
 from reports.datafiles import read_data_json
 from reports.notices import XunchaError
 from reports.problemtypes import taxonomy
 
-LOADERS = [("calibration", Calibration.load), ("lexicon", Lexicon.load), ("taxonomy", taxonomy)]
+LOADERS = [("calibration", Calibration.load), ("lexicon", Lexicon.load), ("taxonomy", taxonomy),
+           ("concreteness", weights)]
 
 
 @pytest.mark.parametrize(("what", "load"), LOADERS)
@@ -50,3 +52,4 @@ def test_shipped_files_still_load():
     assert Calibration.load().models
     assert Lexicon.load().concepts
     assert taxonomy().types
+    assert weights().weights

@@ -16,12 +16,13 @@ from ui.service.workspace import Workspace
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> list[Path]:
-    """The corpus, two edited copies (new reports, new ids) and an undecodable file in the middle."""
+    """The corpus, two edited copies (new reports, new ids: their problems are edited too, or the
+    content fingerprint would make them duplicates) and an undecodable file in the middle."""
     folder = tmp_path_factory.mktemp("batch")
     files = [Path(shutil.copy(p, folder / p.name)) for p in CORPUS_FILES]
     for n, source in enumerate(CORPUS_FILES[:2]):
         copy = folder / f"copy{n}_{source.name}"
-        copy.write_text(source.read_text("utf-8").replace("。", f"(副本{n})。", 3), "utf-8")
+        copy.write_text(source.read_text("utf-8").replace("。", f"(副本{n})。"), "utf-8")
         files.append(copy)
     bad = folder / "bad.txt"
     bad.write_bytes(bytes(range(256)) * 64)

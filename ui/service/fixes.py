@@ -23,7 +23,10 @@ __all__ = [
     "usable_hits",
 ]
 
-RELATIVE_FLOOR = 0.5
+# "How others fixed it" keeps hits scoring at least this share of the best one. 0.5 until issue 21; the
+# adapted model's calibration is steeper at the top (三会一课制度落实不到位: 益阳's 0.98, 桑植's plain
+# 三会一课 problem 0.38), and 0.5 hid the second unit, which is the point of the page.
+RELATIVE_FLOOR = 0.25
 MERGE_METHOD = "char-3gram-jaccard+titles"
 MERGE_THRESHOLD = 0.15
 NGRAM = 3

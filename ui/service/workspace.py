@@ -252,16 +252,13 @@ class Workspace:
 
     def concreteness(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], Concreteness]:
         """(report_id, problem_id) -> rectification concreteness, for every problem with a rectification."""
-        from reports.concreteness import assess
+        from reports.concreteness import assess_report
         out = {}
         for rid in (report_ids if report_ids is not None else self.store.report_ids()):
             report = self.store.load(rid)
             if report is None:
                 continue
-            mentions = self.stored_mentions(rid)
-            for p in report.problems():
-                if p.rectification.strip():
-                    out[(rid, p.id)] = assess(p, report.text, mentions)
+            out.update({(rid, pid): c for pid, c in assess_report(report, self.stored_mentions(rid)).items()})
         return out
 
     def concreteness_scores(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], float]:
