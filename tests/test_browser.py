@@ -570,7 +570,8 @@ def test_no_english_on_any_page(browser, demo_app):
     pages = [("/", "textarea"), (f"/?q={quote('理论学习流于形式')}", "div.xc-meta"),
              (f"/detail?report={report.id}&problem=26.2", "text=其他单位的同类问题及整改做法"),
              ("/entities", 'iframe[title*="st_link_analysis"]'), (f"/unit?report={report.id}", "table.xc-cat"),
-             ("/themes", "table.xc-tm"), ("/upload", '[data-testid="stFileUploaderDropzone"]'),
+             ("/themes", "table.xc-tm"), (f"/briefing?unit={quote('桑植县政协')}", "h1"),
+             ("/upload", '[data-testid="stFileUploaderDropzone"]'),
              (f"/{quote(NOT_A_PAGE)}", "text=页面不存在"), ("/no-such-page", "text=页面不存在")]
     for path, ready in pages:
         open_ready(page, f"{demo_app}{path}", ready)
