@@ -182,6 +182,7 @@ class ProblemTable:
                                          zip(self.report_id, self.problem_id, self.measures, strict=True)),
                                         dtype=bool, count=self.size)
         self.retrievable = ~self.heading_only
+        self._content_keys: np.ndarray | None = None
 
     def parent_pos(self, i: int) -> int | None:
         parent = self.parent_id[i]
@@ -209,8 +210,10 @@ class ProblemTable:
     def copies_of(self, i: int) -> np.ndarray:
         """Rows whose text is row ``i``'s own, letters and characters only: the same problem stored
         again (a copy of its report), never offered as similar to itself."""
-        own = _content(self.text[i])
-        return np.fromiter((bool(own) and _content(t) == own for t in self.text), dtype=bool, count=self.size)
+        if self._content_keys is None:  # once per table: a similar query must not redo every row
+            self._content_keys = np.fromiter((hash(_content(t)) if _content(t) else i for i, t in enumerate(self.text)),
+                                             dtype=np.int64, count=self.size)
+        return self._content_keys == self._content_keys[i]
 
     def value(self, col: str, i: int) -> Any:
         return self._values[col][self._codes[col][i]]

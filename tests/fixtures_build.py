@@ -7,6 +7,7 @@ report lines so the reader is tested on the text it will meet, in the layouts it
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -232,3 +233,10 @@ def build_gov_html(title: str, body: list[str], path: Path, encoding: str = "utf
             + "\n".join(paragraphs) + _CHROME_TAIL)
     path.write_bytes(page.encode(encoding))
     return path
+
+
+@lru_cache(maxsize=1)
+def corpus_latin_words() -> frozenset[str]:
+    """Every run of two or more Latin letters the corpus reports write (QQ, APP, …): quotations of
+    the source, not interface, for tests that look for English on a page."""
+    return frozenset(w for p in CORPUS.glob("*.txt") for w in re.findall(r"[A-Za-z]{2,}", p.read_text("utf-8")))

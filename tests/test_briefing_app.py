@@ -113,9 +113,14 @@ def test_a_unit_outside_the_workspace_by_its_full_name(home):
 
 
 def test_the_page_is_chinese_only(home):
+    """No English of the app's own; Latin letters the reports themselves write (a measure's QQ群) are
+    quotations, not interface."""
+    from fixtures_build import corpus_latin_words
+
+    quoted = corpus_latin_words()
     for params in ({"unit": "张家界市文联"}, {"unit": "桑植县政协", "level": "市"}):
         at = open_page(**params)
-        latin = re.findall(r"[A-Za-z]{2,}", ALLOWED_LATIN.sub("", page_text(at)))
+        latin = [w for w in re.findall(r"[A-Za-z]{2,}", ALLOWED_LATIN.sub("", page_text(at))) if w not in quoted]
         assert not latin, latin[:10]
 
 

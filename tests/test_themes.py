@@ -356,7 +356,7 @@ def test_merge_rule_agrees_with_labelled_pairs(built):
 
 def test_usable_hits_drop_weak_and_measureless_hits():
     hits = [{"score": 1.0, "measures": ["a"]}, {"score": 0.9, "measures": []}, {"score": 0.6, "measures": ["b"]},
-            {"score": 0.4, "measures": ["c"]}]
+            {"score": 0.2, "measures": ["c"]}]   # under RELATIVE_FLOOR (0.25) x the best
     assert [h["measures"] for h in usable_hits(hits, 10)] == [["a"], ["b"]]
     assert len(usable_hits(hits, 1)) == 1
 
