@@ -12,6 +12,7 @@ __all__ = [
     "EDGE_TYPES",
     "MENTION_TYPES",
     "NODE_TYPES",
+    "TYPE_LABELS",
     "is_generic_team",
     "node_id",
     "place_name",
@@ -22,6 +23,12 @@ __all__ = [
 
 NODE_TYPES = ("Report", "Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document",
               "Work", "Place", "Problem", "Category", "Theme")
+# Node types as people read them (both faces and the graph's Chinese messages use this one table).
+TYPE_LABELS = {
+    "Unit": "被巡察单位", "Organization": "组织机构", "Person": "人员", "InspectionTeam": "巡察(视)组",
+    "Regulation": "党内法规", "Document": "文件", "Work": "作品/刊物", "Place": "地区",
+    "Problem": "问题", "Category": "问题类别", "Report": "报告", "Theme": "共性主题", "ProblemType": "问题类型",
+}
 EDGE_TYPES = ("ABOUT", "INSPECTED_BY", "HAS_PROBLEM", "IN_CATEGORY", "CHILD_OF", "HOLDS_ROLE", "CITES",
               "ISSUED", "MENTIONS", "LOCATED_IN", "SIMILAR_TO", "RECURS", "IN_THEME")
 # Mention.type (reports.entities) -> node type.

@@ -11,7 +11,7 @@ import networkx as nx
 
 from reports.notices import XunchaError
 
-from .names import NODE_TYPES, node_id
+from .names import NODE_TYPES, TYPE_LABELS, node_id
 
 __all__ = [
     "Ambiguous",
@@ -59,12 +59,22 @@ class NotFound(GraphQueryError):
 
 
 class Ambiguous(GraphQueryError):
-    """`candidates` are (node id, the unit or organisation that tells them apart)."""
+    """`candidates` are (node id, the unit or organisation that tells them apart); `labels` how people
+    tell them apart (node id -> a unit's display name, a name with its context). Nodes of one type
+    differ by name, so the message offers those names; of several types, it offers --type."""
 
-    def __init__(self, name: str, candidates: list[tuple[str, str | None]]):
+    def __init__(self, name: str, candidates: list[tuple[str, str | None]], labels: dict[str, str] | None = None,
+                 types: dict[str, str] | None = None):
         self.name, self.candidates = name, list(candidates)
         listed = "; ".join(f"{node} ({ctx})" if ctx else node for node, ctx in self.candidates)
-        super().__init__("graph_ambiguous", name=name, listed=listed)
+        labels, types = labels or {}, types or {}
+        listed_zh = "、".join(labels.get(node) or (f"{node}({ctx})" if ctx else node) for node, ctx in self.candidates)
+        kinds = sorted({types.get(node) for node, _ in self.candidates} - {None})
+        if len(kinds) == 1:
+            super().__init__("graph_ambiguous_same", name=name, listed=listed_zh, type_en=kinds[0],
+                             type=TYPE_LABELS.get(kinds[0], kinds[0]))
+        else:
+            super().__init__("graph_ambiguous", name=name, listed=listed, listed_zh=listed_zh)
 
 
 class NoPath(GraphQueryError):
@@ -102,8 +112,20 @@ def resolve(G: nx.MultiDiGraph, name: str, type: str | None = None) -> str:
     if len(hits) == 1:
         return hits[0]
     if hits:
-        raise Ambiguous(name, [(n, context(G, n)) for n in sorted(hits)])
+        raise Ambiguous(name, [(n, context(G, n)) for n in sorted(hits)], {n: _label(G, n) for n in hits},
+                        {n: G.nodes[n].get("type") for n in hits})
     raise NotFound(name, suggest(G, query, type_))
+
+
+def _label(G: nx.MultiDiGraph, node: str) -> str:
+    """A node as a person tells it apart: a unit by its display name (distinct in the workspace), any
+    other node by its name with what tells same-named ones apart (a person's organisation)."""
+    d = G.nodes[node]
+    if d.get("display"):
+        return d["display"]
+    ctx = context(G, node)
+    name = d.get("name") or node
+    return f"{name}({ctx})" if ctx and ctx != name else name
 
 
 def _matches(G: nx.MultiDiGraph, query: str, type_: str | None) -> tuple[list[str], list[str]]:
@@ -111,7 +133,9 @@ def _matches(G: nx.MultiDiGraph, query: str, type_: str | None) -> tuple[list[st
     for node, d in G.nodes(data=True):
         if type_ and d.get("type") != type_:
             continue
-        if d.get("name") == query:
+        # the display name `reports` prints names the unit (its report node only when asked for)
+        shown = d.get("display") == query and (d.get("type") != "Report" or type_ == "Report")
+        if d.get("name") == query or shown:
             by_name.append(node)
         elif query in d.get("aliases", ()):
             by_alias.append(node)
@@ -124,9 +148,9 @@ def suggest(G: nx.MultiDiGraph, query: str, type_: str | None = None, limit: int
     for _, d in G.nodes(data=True):
         if (type_ and d.get("type") != type_) or d.get("type") in ("Problem", "Report", "Category"):
             continue
-        for alias in [d.get("name"), *d.get("aliases", ())]:
+        for alias in [d.get("display"), d.get("name"), *d.get("aliases", ())]:
             if alias:
-                names.setdefault(alias, d["name"])
+                names.setdefault(alias, d.get("display") or d["name"])
     contained = sorted((a for a in names if query and (query in a or (len(a) >= 2 and a in query))),
                        key=lambda a: (abs(len(a) - len(query)), a))
     fuzzy = difflib.get_close_matches(query, list(names), n=limit * 2, cutoff=0.5)
@@ -173,9 +197,12 @@ def edges_among(G: nx.MultiDiGraph, nodes: Iterable[str]) -> list[tuple[str, str
 
 
 def entity_rows(G: nx.MultiDiGraph, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
-    """(node id, type, name, context) for every node of the given types, most connected first."""
+    """(node id, type, name, context) for every node of the given types, most connected first; a unit
+    is named by its display name, with its own name as the context (a picker then finds either)."""
     wanted = set(types)
-    rows = [(node, d["type"], d.get("name") or node, context(G, node) or "", G.degree(node))
+    rows = [(node, d["type"], d.get("display") or d.get("name") or node,
+             (d.get("name") if d.get("display") and d.get("display") != d.get("name") else context(G, node)) or "",
+             G.degree(node))
             for node, d in G.nodes(data=True) if d.get("type") in wanted]
     rows.sort(key=lambda r: (-r[4], r[2]))
     return [r[:4] for r in rows]

@@ -22,6 +22,7 @@ __all__ = ["AUDIT_CODES", "SEVERITY", "VAGUE_BELOW", "Finding", "audit_report", 
 SEVERITY: dict[str, str] = {
     "count_conflict": "error", "count_mismatch": "warning", "truncated": "error", "status_sum": "warning",
     "date_order": "error", "no_measures": "warning", "vague_rectification": "info", "status_contradiction": "warning",
+    "rectification_truncated": "info",
 }
 AUDIT_CODES = tuple(SEVERITY)
 VAGUE_BELOW = 0.1   # concreteness under which a rectification is reported as vague (predicted grade < 1.8 of 1-5)
@@ -162,7 +163,10 @@ def _problem_findings(report: Report, mentions: list[Mention],
             out.append(Finding(report.id, p.id, "no_measures", {"problem_id": p.id},
                                {"text": p.text[:200], "span": list(p.span)}))
             continue
-        if c is not None and c.score < VAGUE_BELOW and not c.truncated:  # cut off, not vague: `truncated` says so
+        if c is not None and c.truncated:  # not vague: the report stops in the middle of it; say so
+            out.append(Finding(report.id, p.id, "rectification_truncated", {"problem_id": p.id},
+                               {"rectification": p.rectification[-300:], "length": len(report.text)}))
+        elif c is not None and c.score < VAGUE_BELOW:
             out.append(Finding(report.id, p.id, "vague_rectification",
                                {"problem_id": p.id, "score": f"{c.score:.2f}"},
                                {"concreteness": c.to_json(), "rectification": p.rectification[:300]}))

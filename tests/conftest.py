@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,43 @@ def xuncha(*args: str, ws=None) -> subprocess.CompletedProcess:
     """Run the `xuncha` command line as users do (`python -m ui.cli`), optionally on workspace `ws`."""
     cmd = [sys.executable, "-m", "ui.cli", *args] + (["--workspace", str(ws)] if ws else [])
     return subprocess.run(cmd, capture_output=True, text=True, env=child_env(), cwd=ROOT, timeout=600)
+
+
+# -- text for people: no English word, no Python value (issue 24; the CLI and browser tests) ------------
+
+# Not words a person has to read in English: file names and paths, options, snake_case codes, hex ids,
+# theme ids, model names, `xuncha COMMAND …` (command names are English by design), format names.
+_NOT_WORDS = [
+    re.compile(r"(?:[\w.~-]*/)+[\w.\-\u4e00-\u9fff]*"),            # paths (a/b, /tmp/x, ./workspace)
+    re.compile(r"[\w\-\u4e00-\u9fff]+\.[A-Za-z0-9]{1,5}\b"),       # file names (报告.docx, 数据.bin)
+    re.compile(r"(?<![\w-])--?[a-z][\w-]*(?: [^\s,;:()]+)?"),     # options (with the value given)
+    re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b"),                  # snake_case codes
+    re.compile(r"\b[0-9a-f]{8,}\b"),                              # report ids
+    re.compile(r"\bT[0-9a-f]{8}\b"),                              # theme ids
+    re.compile(r"\b[\w.]+-[\w.-]*\d[\w.-]*\b"),                   # model names (multilingual-e5-small-q4)
+    re.compile(r"\bxuncha(?: [a-z]+)*"),                          # command lines it suggests
+    re.compile(r"可选:[\w、-]+"),                                  # the values an option takes
+    re.compile(r"「[^」]*」|(?:没有这个命令:|是否想用 )[\w-]+"),       # what the user typed, a command name
+    re.compile(r"\.(?:docx|doc|wps|pdf|html|htm|txt|csv|xlsx)\b"),  # formats named by suffix
+]
+ACRONYMS = re.compile(r"^[A-Z][A-Z0-9]+$")  # PDF, MB, OCR, FAISS, IVF, JSON, CSV, BM25
+NAMES = {"Milvus", "Word", "Excel"}  # products' names
+PYTHON_VALUES = re.compile(r"\bNone\b|\bTrue\b|\bFalse\b|\[\s*'|\{\s*'|\bnan\b|<[\w.]+ object at|"
+                           r"\bdict_\w+\(|\bPath\(|\(\s*'")
+
+
+def english_words(text: str) -> list[str]:
+    """English words a person would have to read in `text` (see _NOT_WORDS for what is not one)."""
+    for pattern in _NOT_WORDS:
+        text = pattern.sub(" ", text)
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return [w for w in words if not ACRONYMS.match(w) and w not in NAMES]
+
+
+def assert_for_people(text: str, what: str) -> None:
+    assert not english_words(text), (what, english_words(text), text[:2000])
+    assert not PYTHON_VALUES.search(text), (what, PYTHON_VALUES.search(text), text[:2000])
+    assert "Traceback" not in text, (what, text[-2000:])
 
 
 # -- a hostile report: markup in the unit name, a problem, a person and a document -------------------

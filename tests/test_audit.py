@@ -91,3 +91,15 @@ def test_findings_serialise_to_the_contract(corpus_reports):
             assert set(d) >= {"report_id", "problem_id", "code", "severity", "message", "evidence"}
             assert d["report_id"] == report.id and d["code"] in AUDIT_CODES
             assert "{" not in d["message"] and "{" not in d["message_en"]
+
+
+def test_a_problem_cut_off_by_the_truncation_is_called_so(corpus_reports):
+    """庆阳's report stops inside its last problem's rectification: the audit says it is cut off
+    (rectification_truncated), not vague; no other corpus problem is."""
+    report = corpus_reports["001"]
+    last = list(report.problems())[-1]
+    findings = {(f.problem_id, f.code) for f in audit_report(report)}
+    assert (last.id, "rectification_truncated") in findings and (last.id, "vague_rectification") not in findings
+    cut = [(k, f.problem_id) for k, r in corpus_reports.items() for f in audit_report(r)
+           if f.code == "rectification_truncated"]
+    assert cut == [("001", last.id)]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import IMG, SCRIPT, ingest_hostile
+from conftest import IMG, SCRIPT, english_words, ingest_hostile
 
 from bench.live_app import CHROMIUM, CHROMIUM_ARGS, running_app
 from ui.service.workspace import DEMO_CORPUS
@@ -87,11 +88,19 @@ def shot(page, name: str) -> None:
 
 # -- the demo workspace, built by the app on first run --------------------------------------------
 
+class App(str):
+    """The running app's URL (what the tests format into addresses), and its workspace directory."""
+
+    workspace: Path
+
+
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-demo")
     with running_app(root / "ws", root / "server.log") as url:
-        yield url
+        app = App(url)
+        app.workspace = root / "ws"
+        yield app
 
 
 def test_first_run_search_detail_entities(browser, demo_app):
@@ -140,14 +149,14 @@ def test_first_run_search_detail_entities(browser, demo_app):
     wait_idle(page, 2500)
     # a path from this person to another unit
     page.locator('[data-testid="stSelectbox"]').filter(has_text="终点").click()
-    page.keyboard.type("益阳市文化旅游广电体育局(被巡察单位")
+    page.keyboard.type("益阳市文旅广体局(被巡察单位")  # a unit by its display name (its full name in the label too)
     page.keyboard.press("Enter")
     wait_idle(page)
     page.get_by_role("button", name="查找路径").click()
     page.wait_for_selector("div.xc-path", timeout=60_000)
     wait_idle(page, 2500)
     path = page.inner_text("div.xc-path")
-    assert "覃文乐" in path and "益阳市文化旅游广电体育局" in path
+    assert "覃文乐" in path and "益阳市文旅广体局" in path
     shot(page, "04_entities.png")
 
     from reports.parse import parse_file
@@ -371,3 +380,233 @@ def test_markup_in_reports_is_shown_as_text_everywhere(browser, hostile_app):
 
     assert watch.dialogs == [], f"script ran: {watch.dialogs}"
     assert watch.external == []
+
+
+# -- everyday use, second pass (issue 24) ------------------------------------------------------------
+
+# What a person can read on a page: visible text (not Material icon ligatures, not text drawn at size 0
+# or hidden), tooltips (title) and input placeholders; the graph component's frame included.
+PAGE_TEXT = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || !node.textContent.trim() || el.closest('script, style, noscript')) continue;
+    const cs = getComputedStyle(el), box = el.getBoundingClientRect();
+    if (cs.fontFamily.includes('Material') || cs.visibility === 'hidden' || cs.display === 'none'
+        || parseFloat(cs.fontSize) === 0 || box.width < 1 || box.height < 1) continue;
+    out.push(node.textContent);
+  }
+  document.querySelectorAll('[title], input[placeholder], textarea[placeholder]').forEach(e => {
+    if (e.tagName !== 'IFRAME') out.push(e.getAttribute('title') || e.getAttribute('placeholder') || '');
+  });
+  document.querySelectorAll('*').forEach(e => {
+    const after = getComputedStyle(e, '::after').content;
+    if (after && after !== 'none' && after !== 'normal') out.push(after.replace(/^"|"$/g, ''));
+  });
+  return out.join('\\n');
+}"""
+
+
+def page_english(page) -> list[str]:
+    words = english_words(page.evaluate(PAGE_TEXT))
+    for frame in page.frames[1:]:
+        with contextlib.suppress(Exception):
+            words += english_words(frame.evaluate(PAGE_TEXT))
+    return words
+
+
+def open_ready(page, url: str, wait_for: str | None = None) -> None:
+    page.goto(url)
+    page.wait_for_selector('[data-testid="stSidebarNav"]', timeout=300_000)  # the first run builds the demo
+    if wait_for:
+        page.wait_for_selector(wait_for, timeout=120_000)
+    wait_idle(page, 1500)
+
+
+def test_five_unit_picks_in_a_row_each_show_the_picked_unit(browser, demo_app):
+    """单位画像: every pick shows its unit (every second one used to be ignored); the picker lists units
+    by display name; a link to a report that is not there says so."""
+    from ui.service.workspace import Workspace
+
+    page, watch = new_page(browser)
+    open_ready(page, f"{demo_app}/unit", "text=问题数量:报告自述与实际识别")
+    with Workspace(demo_app.workspace) as ws:
+        ids = {s["unit_short"]: s["report_id"] for s in ws.reports()}
+    picker = page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first
+    shown = []
+    for name in ("山东省作协", "益阳市文旅广体局", "张家界市文联", "桑植县政协", "庆阳市文联"):
+        picker.click()
+        page.keyboard.type(name)
+        page.keyboard.press("Enter")
+        wait_idle(page, 1500)
+        header = page.locator('div.xc-text[title]').first
+        shown.append(header.inner_text())
+        assert page.url.endswith(f"report={ids[name]}"), page.url  # the pick written back to the link
+    assert shown == ["山东省作协", "益阳市文旅广体局", "张家界市文联", "桑植县政协", "庆阳市文联"], shown
+    page.reload()  # the link the picks wrote keeps the last one
+    wait_idle(page, 1500)
+    assert page.locator('div.xc-text[title]').first.inner_text() == "庆阳市文联"
+    page.goto(f"{demo_app}/unit?report=0000000000000000")
+    page.get_by_text("链接中的报告 0000000000000000 不在工作区中").wait_for()
+    shot(page, "13_unit_bad_link.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
+def test_unit_profile_says_what_it_knows(browser, demo_app):
+    """A report that states no count is not called consistent; categories with their full titles; the
+    concreteness in words; a problem cut off by the truncation called so, not vague."""
+    from reports.parse import parse_file
+
+    shandong = parse_file(next(DEMO_CORPUS.glob("002_*.txt")))
+    page, _ = new_page(browser)
+    open_ready(page, f"{demo_app}/unit?report={shandong.id}", "table.xc-cat")
+    body = page.inner_text("body")
+    assert "报告没有说明问题总数,无从比对" in body and "报告自述数量与识别结果一致" not in body
+    table = page.inner_text("table.xc-cat")
+    assert "自述问题数" not in table  # no category states one
+    for c in shandong.categories:
+        assert c.title in table, c.title  # the whole title, never cut
+    cells = page.locator('[data-testid="stDataFrame"] td').all_inner_texts()
+    grades = [c for c in cells if re.fullmatch(r"(空泛|较空泛|一般|较具体|具体)\(\d\.\d 分\)", c)]
+    assert grades and not any(re.fullmatch(r"0\.\d+", c) for c in cells), cells[:40]  # words, not a raw 0.50
+    assert "回应问题:" in body and "无法判断" in body
+    shot(page, "14_unit_profile.png")
+
+    qingyang = parse_file(next(DEMO_CORPUS.glob("001_*.txt")))
+    last = list(qingyang.problems())[-1].id
+    open_ready(page, f"{demo_app}/unit?report={qingyang.id}", "table.xc-cat")
+    body = page.inner_text("body")
+    assert f"问题{last}的整改情况在原文截断处中断" in body and f"问题{last}的整改措施较空泛" not in body
+
+
+def test_overview_and_path_graphs_carry_readable_labels(browser, demo_app):
+    """实体关系: every node of the overview and of a path is drawn with its label at a readable size;
+    the side panel closed is a one-line hint, open a panel wide enough to read."""
+    page, watch = new_page(browser)
+    open_ready(page, f"{demo_app}/entities", 'iframe[title*="st_link_analysis"]')
+    frame = page.locator('iframe[title*="st_link_analysis"]').first.element_handle().content_frame()
+    frame.wait_for_function("() => document.getElementById('cy')._cyreg && document.getElementById('cy')._cyreg.cy",
+                            timeout=60_000)
+    page.wait_for_timeout(2500)
+    cy = "document.getElementById('cy')._cyreg.cy"
+    drawn = frame.evaluate(f"""() => {{ const cy = {cy}; return cy.nodes().map(n => ({{
+        label: n.style('label'), px: parseFloat(n.style('font-size')) * cy.zoom(),
+        min: parseFloat(n.style('min-zoomed-font-size')) }})) }}""")
+    assert len(drawn) >= 20
+    assert all(d["label"].strip() for d in drawn), drawn
+    assert all(d["px"] >= 9 and d["px"] >= d["min"] for d in drawn), sorted(d["px"] for d in drawn)[:5]
+    panel = frame.evaluate("""() => { const p = document.getElementById('infopanel'), r = p.getBoundingClientRect();
+        return {w: r.width, h: r.height, text: p.innerText,
+                turn: getComputedStyle(p.querySelector('.infopanel__help')).transform} }""")
+    assert panel["text"].strip() == "单击节点或连线查看详情" and panel["turn"] == "none" and panel["h"] < 60, panel
+    shot(page, "15_entities_overview_labels.png")
+    unit = frame.evaluate(f"() => {cy}.nodes().filter(n => n.data('kind') === 'Unit')[0].id()")
+    frame.evaluate(f"() => {{ {cy}.elements().unselect(); {cy}.getElementById('{unit}').select(); }}")
+    page.wait_for_timeout(800)
+    width = frame.evaluate("() => document.getElementById('infopanel').getBoundingClientRect().width")
+    assert width >= 200, width
+
+    page.goto(f"{demo_app}/entities?entity={quote('Person:张家界市文学艺术界联合会/覃文乐')}")
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="终点").wait_for()
+    wait_idle(page, 1500)
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="终点").click()
+    page.keyboard.type("益阳市文旅广体局(被巡察单位")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="查找路径").click()
+    page.wait_for_selector("div.xc-path", timeout=60_000)
+    wait_idle(page, 3000)
+    frame = page.locator('iframe[title*="st_link_analysis"]').first.element_handle().content_frame()
+    on_path = frame.evaluate(f"""() => {{ const cy = {cy}; return cy.nodes('[onpath = 1]').map(n => ({{
+        label: n.style('label'), px: parseFloat(n.style('font-size')) * cy.zoom() }})) }}""")
+    assert len(on_path) >= 3 and all(d["label"].strip() and d["px"] >= 9 for d in on_path), on_path
+    shot(page, "16_entities_path_labels.png")
+    assert watch.dialogs == [] and watch.external == []
+
+
+def test_similar_cards_keep_the_parts_a_unit_reports_by(browser, demo_app):
+    """A similar problem whose measures are reported by parts of the unit (博物馆 / 文化馆 / 图书馆) shows
+    each part as a heading, and a measure two parts share once, pointed to from the other."""
+    from ui.service.workspace import Workspace
+    from ui.web.render import measure_part
+
+    with Workspace(demo_app.workspace) as ws:
+        found = None
+        for rid in ws.store.report_ids():
+            for p in ws.report(rid).problems():
+                if found or p.children:
+                    continue
+                for hit in ws.search.similar(rid, p.id, k=6):
+                    q = ws.report(hit["report_id"]).find_problem(hit["problem_id"])
+                    parts = {measure_part(m.label) for m in q.measures} - {""}
+                    if len(parts) >= 2:
+                        found = (rid, p.id, parts)
+                        break
+    assert found, "no similar hit with measures by parts in the demo corpus"
+    rid, pid, parts = found
+    page, _ = new_page(browser)
+    open_ready(page, f"{demo_app}/detail?report={rid}&problem={quote(pid)}", "text=其他单位的同类问题及整改做法")
+    page.wait_for_selector("div.xc-part", timeout=60_000)
+    headings = set(page.locator("div.xc-part").all_inner_texts())
+    assert parts <= headings, (parts, headings)
+    items = page.locator("ol.xc-text li:not(.xc-same)").all_inner_texts()
+    cards = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has=page.locator("div.xc-part"))
+    for card in cards.all():
+        texts = card.locator("ol.xc-text li:not(.xc-same)").all_inner_texts()
+        assert len(texts) == len(set(texts)), texts  # no measure repeated within a card
+    assert items
+    shot(page, "17_similar_parts.png")
+
+
+NOT_A_PAGE = "这页不存在"
+
+
+def test_no_english_on_any_page(browser, demo_app):
+    """Every page, the 页面不存在 page and Streamlit's menu: no English a person has to read."""
+    from reports.parse import parse_file
+
+    report = parse_file(next(DEMO_CORPUS.glob("004_*.txt")))
+    page, watch = new_page(browser)
+    pages = [("/", "textarea"), (f"/?q={quote('理论学习流于形式')}", "div.xc-meta"),
+             (f"/detail?report={report.id}&problem=26.2", "text=其他单位的同类问题及整改做法"),
+             ("/entities", 'iframe[title*="st_link_analysis"]'), (f"/unit?report={report.id}", "table.xc-cat"),
+             ("/themes", "table.xc-tm"), (f"/briefing?unit={quote('桑植县政协')}", "h1"),
+             ("/upload", '[data-testid="stFileUploaderDropzone"]'),
+             (f"/{quote(NOT_A_PAGE)}", "text=页面不存在"), ("/no-such-page", "text=页面不存在")]
+    for path, ready in pages:
+        open_ready(page, f"{demo_app}{path}", ready)
+        page.wait_for_timeout(1500)
+        assert page_english(page) == [], (path, page_english(page))
+        assert not page.locator('[role="dialog"]').count(), path  # no "Page not found" dialog
+        assert not page.locator('[data-testid="stMainMenu"]').count(), path  # no English ⋮ menu
+    assert "没有「no-such-page」这个页面" in page.inner_text("body")
+    shot(page, "18_page_not_found.png")
+    open_ready(page, f"{demo_app}/", "textarea")
+    page.keyboard.press("Tab")  # the keyboard user's first stop: the skip link, in Chinese
+    assert page_english(page) == []
+    assert watch.dialogs == [] and watch.external == []
+
+
+def test_uploads_refused_in_chinese_and_a_duplicate_without_old_warnings(browser, demo_app):
+    """Files Streamlit would refuse in English ("… files are not allowed") reach the reader and are
+    refused in Chinese; a duplicate is one line, without the stored report's warnings."""
+    page, _ = new_page(browser)
+    open_ready(page, f"{demo_app}/upload", '[data-testid="stFileUploaderDropzone"]')
+    truncated = next(DEMO_CORPUS.glob("001_*.txt"))  # stored already, with three warnings
+    page.locator('input[type="file"]').set_input_files([
+        {"name": "旧通报.doc", "mimeType": "application/msword", "buffer": bytes.fromhex("d0cf11e0a1b11ae1") + bytes(512)},
+        {"name": "坏文件.pdf", "mimeType": "application/pdf", "buffer": b"not a pdf at all"},
+        {"name": "数据.bin", "mimeType": "application/octet-stream", "buffer": bytes(range(256))},
+        {"name": truncated.name, "mimeType": "text/plain", "buffer": truncated.read_bytes()},
+    ])
+    page.get_by_role("button", name="开始导入").click()
+    page.get_by_text("导入结果").wait_for(timeout=120_000)
+    wait_idle(page, 1500)
+    body = page.inner_text("body")
+    assert "not allowed" not in body and "no %PDF" not in body
+    assert "旧版 Word 格式,请另存为 .docx" in body and "缺少 PDF 文件头" in body
+    assert "不是可导入的报告格式" in body and "与库中已有报告相同(庆阳市文联),未重复导入" in body
+    assert "正文疑似不完整" not in body  # the stored report's warnings are not the upload's news
+    assert page_english(page) == []
+    shot(page, "19_upload_refused_zh.png")

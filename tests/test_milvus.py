@@ -246,3 +246,19 @@ def test_unreachable_server_is_a_one_line_error(pair):
     result = run_cli(reindex, ["--backend", "faiss", "--uri", "http://x:1", "--workspace",
                                str(pair["faiss"].root)])
     assert result.exit_code == 1 and "--uri" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_reindex_to_milvus_prints_one_chinese_line(pair, monkeypatch, capfd):
+    """`xuncha reindex --backend milvus` as a user runs it: the server's English tracebacks (Milvus
+    Lite lacks a method pymilvus tries first) go to the workspace log, never the terminal."""
+    import embeddings.encoder as enc
+    from ui.cli import main
+
+    service = pair["faiss"]
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(service._encoder))
+    assert main(["reindex", "--backend", "milvus", "--workspace", str(service.root)]) == 0
+    out, err = capfd.readouterr()
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("已用向量模型") and "检索引擎 Milvus" in lines[0], err
+    assert "Exception" not in out + err and "Method not implemented" not in out + err
+

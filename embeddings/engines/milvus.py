@@ -34,6 +34,9 @@ _STRING_FIELDS = {"report_id": 256, "unit": 1024, "unit_short": 512, "level": 32
 _SEARCH_ITEM_KINDS = ("problem", "rectification_item")
 
 
+LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": False}
+
+
 def _is_lite(uri: str) -> bool:
     return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
@@ -107,8 +110,12 @@ class MilvusEngine(SearchEngine):
         if _is_lite(uri):
             os.makedirs(os.path.dirname(os.path.abspath(uri)), exist_ok=True)
         token = token if token is not None else os.environ.get("XUNCHA_MILVUS_TOKEN", "")
+        # Milvus Lite's server is a local process: keepalive pings (pymilvus sends one every 10 s, even
+        # between calls) only make its gRPC server answer GOAWAY "too_many_pings", which gRPC's C core
+        # prints on stderr. A local server needs no keepalive; a remote one keeps pymilvus's defaults.
+        options = {"grpc_options": LITE_GRPC_OPTIONS} if _is_lite(uri) else {}
         try:
-            self.client = MilvusClient(uri=uri, token=token) if token else MilvusClient(uri=uri)
+            self.client = MilvusClient(uri=uri, token=token, **options) if token else MilvusClient(uri=uri, **options)
         except Exception as exc:   # pymilvus raises its own and grpc's errors; the user needs one line
             from ..manifest import SearchIndexError
 

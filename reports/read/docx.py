@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from reports.numerals import CN_DIGIT_CHARS, cn_numeral
 
+from ..notices import Notice
 from .limits import _MIB, MAX_DOCX_PART_BYTES, MAX_DOCX_TOTAL_BYTES, ReadError
 
 log = logging.getLogger(__name__)
@@ -304,17 +305,17 @@ def _read_docx(data: bytes, name: str) -> tuple[str, str | None]:
     from lxml import etree
 
     if not data.startswith(b"PK"):
-        raise ReadError(name, "bad_docx", why="not a zip archive")
+        raise ReadError(name, "bad_docx", why=Notice("why_not_zip"))
     _check_inflated_size(data, name)
     try:
         doc = docx.Document(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise ReadError(name, "bad_docx", why="corrupt zip archive") from None
+        raise ReadError(name, "bad_docx", why=Notice("why_corrupt_zip")) from None
     except etree.XMLSyntaxError as e:
-        raise ReadError(name, "bad_docx", why=f"malformed XML: {e}") from None
+        raise ReadError(name, "bad_docx", why=Notice("why_bad_xml", {"error": str(e)})) from None
     except (PackageNotFoundError, KeyError, ValueError) as e:
         log.debug("python-docx refused %s: %r", name, e)
-        raise ReadError(name, "bad_docx", why="no Word document inside the zip") from None
+        raise ReadError(name, "bad_docx", why=Notice("why_no_word_document")) from None
     numbering = _Numbering(doc)
     return "\n".join(_docx_blocks(doc.element.body, numbering)), None
 
@@ -330,7 +331,7 @@ def _check_inflated_size(data: bytes, name: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise ReadError(name, "bad_docx", why="corrupt zip archive") from None
+        raise ReadError(name, "bad_docx", why=Notice("why_corrupt_zip")) from None
     total = 0
     for info in infos:
         total += info.file_size

@@ -45,6 +45,16 @@ def _limit() -> int:
     return _max_bytes_from_env() if os.environ.get(_ENV_MAX) else MAX_BYTES
 
 
+# Every code a ReadError carries (the `code` of an ingest outcome that could not be read; docs/cli.md
+# lists them, tests/test_cli_plain.py checks that the readers raise no other).
+READ_CODES: tuple[str, ...] = (
+    "no_such_file", "permission_denied", "cannot_open", "is_directory", "not_regular_file", "cannot_read",
+    "unsupported_format", "too_large", "empty_file", "blank_file", "binary", "bad_bom", "undecodable",
+    "legacy_office", "bad_docx", "docx_part_too_large", "docx_too_large", "pdf_encrypted", "bad_pdf",
+    "pdf_no_text", "pdf_no_unicode", "html_too_many_elements", "html_too_deep", "no_text",
+)
+
+
 class ReadError(XunchaError):
     """A file that cannot be read as report text: a code from reports/notices.py; ``str(e)`` is one
     line, ``"{path}: {reason}"``."""

@@ -10,6 +10,7 @@ from itertools import pairwise
 
 from reports.grammar import CJK, CJK_COMPAT, CJK_SYMBOLS
 
+from ..notices import Notice
 from .limits import ReadError
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def _pdf_lines(data: bytes, name: str) -> list[list[_PdfLine]]:
         if "password" in detail.lower() or "encrypt" in detail.lower():
             raise ReadError(name, "pdf_encrypted") from None
         log.debug("pdfplumber refused %s: %s", name, detail)
-        raise ReadError(name, "bad_pdf", why="damaged or incomplete file") from None
+        raise ReadError(name, "bad_pdf", why=Notice("why_pdf_damaged")) from None
 
 
 def _page_lines(page, index: int) -> list[_PdfLine]:
@@ -209,7 +210,7 @@ def _join_wrapped(lines: list[_PdfLine]) -> str:
 
 def _read_pdf(data: bytes, name: str) -> tuple[str, str | None]:
     if b"%PDF-" not in data[:1024]:
-        raise ReadError(name, "bad_pdf", why="no %PDF header")
+        raise ReadError(name, "bad_pdf", why=Notice("why_no_pdf_header"))
     pages = _pdf_lines(data, name)
     if not any(pages):
         raise ReadError(name, "pdf_no_text")

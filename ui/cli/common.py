@@ -6,6 +6,7 @@ import json
 import re
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,39 +16,76 @@ import click
 
 from reports.notices import XunchaError
 from reports.paths import STORE_FILE, default_workspace
+from ui.cli import click_zh
 
 __all__ = ["StageBars", "Throughput", "UserError", "XunchaGroup", "emit_json", "existing_workspace", "json_option",
-           "open_workspace", "translate_usage", "workspace_option"]
+           "known_unit", "open_workspace", "usage_line", "workspace_option"]
 
 
-# -- Chinese help and usage errors (click's own words are English and not configurable per app) -----
+# -- Chinese help and usage errors -------------------------------------------------------------------
+# click's own words come from a message catalog (ui/cli/click_zh.py, installed here for every command);
+# what click writes without gettext is put in words below: a range (1<=x<=1000) and type metavars.
+click_zh.install()
 
-_HELP_WORDS = {
-    "Show this message and exit.": "显示本帮助并退出。",
-    "Show the version and exit.": "显示版本并退出。",
-}
-_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
-_SUFFIXES = [(re.compile(r"\[default: ([^\]]*)\]"), r"[默认:\1]"), (re.compile(r"\[required\]"), "[必填]"),
-             (re.compile(r"\[env var: ([^\]]*)\]"), r"[环境变量:\1]")]
+_METAVARS = [(re.compile(rf"(?<![A-Z_]){english}(?![A-Z_])"), chinese) for english, chinese in (
+    ("INTEGER RANGE", "整数"), ("FLOAT RANGE", "数值"), ("INTEGER", "整数"), ("FLOAT", "数值"),
+    ("TEXT", "文字"), ("DIRECTORY", "目录"), ("PATH", "路径"), ("FILENAME", "文件名"), ("BOOLEAN", "是/否"))]
+_RANGE_NOTE = re.compile(r"(?<=[\[; ])[-\d.]*<?=?x[<>]=?[-\d.]*(?=[;\]])")
 
 
 class ZhHelpFormatter(click.HelpFormatter):
-    """click's help layout with Chinese headings and option notes."""
+    """click's help layout measured in terminal columns (a Chinese character takes two, click counts
+    one, so its columns drift), usage prefix without a space, click's type names and ranges in Chinese."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, prefix="用法:")
-
-    def write_heading(self, heading: str) -> None:
-        super().write_heading(_HEADINGS.get(heading, heading))
+        super().write_usage(prog, args, prefix=click_zh.gettext("Usage:"))
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
-        out = []
+        rows = [(_zh_term(term), _RANGE_NOTE.sub(lambda m: click_zh.range_zh(m[0]), text)) for term, text in rows]
+        first_col = min(max((_columns(t) for t, _ in rows), default=0), col_max) + col_spacing
+        indent = " " * self.current_indent
         for term, text in rows:
-            text = _HELP_WORDS.get(text, text)
-            for pattern, repl in _SUFFIXES:
-                text = pattern.sub(repl, text)
-            out.append((term, text))
-        super().write_dl(out, col_max, col_spacing)
+            self.write(f"{indent}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _columns(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _columns(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(text, max(self.width - first_col - 2, 10)) or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{indent}{' ' * first_col}{line}\n")
+
+
+def _zh_term(term: str) -> str:
+    for pattern, chinese in _METAVARS:
+        term = pattern.sub(chinese, term)
+    return term
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: wide (CJK) characters two, others one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+_PIECES = re.compile(r"[!-~]+|\s+|.")
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns: breaks between Chinese characters or at spaces,
+    never inside an ASCII word (an option name, a path)."""
+    lines, line = [], ""
+    for piece in _PIECES.findall(" ".join(text.split())):
+        if line and _columns(line) + _columns(piece) > width:
+            lines.append(line.rstrip())
+            line = "" if piece.isspace() else piece
+        else:
+            line += piece
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
 
 
 class XunchaContext(click.Context):
@@ -56,6 +94,10 @@ class XunchaContext(click.Context):
 
 class XunchaCommand(click.Command):
     context_class = XunchaContext
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
 
 
 class XunchaGroup(click.Group):
@@ -66,6 +108,11 @@ class XunchaGroup(click.Group):
     command_class = XunchaCommand
     group_class = type  # sub-groups declared with @cli.group() are XunchaGroups too
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", "[选项]")
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         _chinese_contexts(cmd)
         super().add_command(cmd, name)
@@ -73,35 +120,20 @@ class XunchaGroup(click.Group):
 
 def _chinese_contexts(cmd: click.Command) -> None:
     cmd.context_class = XunchaContext
+    if cmd.options_metavar == "[OPTIONS]":
+        cmd.options_metavar = "[选项]"
+    if isinstance(cmd, click.Group) and cmd.subcommand_metavar in (None, "COMMAND [ARGS]..."):
+        cmd.subcommand_metavar = "命令 [参数]..."
     for sub in getattr(cmd, "commands", {}).values():
         _chinese_contexts(sub)
 
 
-# click's usage errors -> Chinese (the one-line message the contract asks for; exit code 1).
-_USAGE = [
-    (re.compile(r"Missing argument '([^']+)'\.?"), "缺少参数 {0}"),
-    (re.compile(r"Missing option '([^']+)'\.?"), "缺少选项 {0}"),
-    (re.compile(r"No such option:? '?([^'\s]+?)'?\.?( Did you mean '?([^'\s]+?)'?\?)?"), "没有这个选项:{0}"),
-    (re.compile(r"No such command '([^']+)'\.?(?: Did you mean '([^']+)'\?)?"), "没有这个命令:{0}"),
-    (re.compile(r"Got unexpected extra arguments? \((.+)\)"), "多余的参数:{0}"),
-    (re.compile(r"Invalid value for '([^']+)': (.+)"), "参数 {0} 的值无效:{1}"),
-    (re.compile(r"Option '([^']+)' requires an argument\.?"), "选项 {0} 需要一个值"),
-    (re.compile(r"Missing command\.?"), "缺少命令"),
-]
-
-
-def translate_usage(message: str) -> str:
-    """A click usage error in Chinese where it is one of the common ones; otherwise as it is."""
-    for pattern, template in _USAGE:
-        m = pattern.fullmatch(message.strip())
-        if m:
-            text = template.format(*m.groups())
-            hint = m.group(3) if pattern.pattern.startswith("No such option") else (
-                m.group(2) if pattern.pattern.startswith("No such command") else None)
-            if hint:
-                text += f"(是否想用 {hint}?)"
-            return text
-    return message
+def usage_line(exc: click.UsageError) -> str:
+    """A usage error as one line: click's message (Chinese from the catalog) without the Python
+    quotes click puts around parameter names, and its sentences joined."""
+    text = re.sub(r"'(-{0,2}[\w.-]+)'", r"\1", exc.format_message())
+    text = re.sub(r"\.\s+", ";", text.strip()).rstrip(".")
+    return " ".join(text.split())
 
 
 class UserError(click.ClickException):
@@ -219,8 +251,22 @@ def existing_workspace(path: Path | None, model: str | None = None, *, need_repo
         yield ws
     except XunchaError as exc:
         raise UserError.of(exc) from exc
+    except BrokenPipeError:  # `| head`: the reader left; not the workspace's fault
+        raise
     except OSError as exc:  # an unwritable workspace, a model path that vanished
         raise UserError("os_error", path=str(root), reason=f"{exc.strerror or exc}"
                         f"{f' ({exc.filename})' if getattr(exc, 'filename', None) else ''}") from exc
     finally:
         ws.close()
+
+
+def known_unit(ws, unit: str | None) -> None:
+    """A --unit that names no unit of the workspace (as a part of its full or display name) is a user
+    error listing the units, not an empty answer."""
+    needle = (unit or "").strip()
+    if not needle:
+        return
+    reports = ws.reports()
+    if not any(needle in (r.get("unit") or "") or needle in (r.get("unit_short") or "") for r in reports):
+        known = sorted({r.get("unit_short") or r.get("unit") or r["report_id"] for r in reports})
+        raise UserError("unknown_unit", unit=needle, known=known)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from embeddings.search import HIT_CONTRACT
+from reports.audit import AUDIT_CODES
+from ui.service.ingest import OUTCOME_CODES
 
 __all__ = ["CONTRACT", "Shape"]
 
@@ -42,8 +44,10 @@ CONTRACT: tuple[Shape, ...] = (
           "studied) | contact | named."),
     Shape("ingest", "object", ("outcomes", "summary"),
           "`outcomes[]`: `path`, `status` (ingested | duplicate | skipped | error), `report_id`, `unit`, "
-          "`message`, `found`, `warnings`, `code` (why a file was skipped or refused unread: legacy_word, "
-          "image, unsupported, url). `summary`: a count per status. Exit 1 when nothing could be ingested.",
+          "`message`, `found`, `warnings`, `code` (null when ingested; "
+          + "; ".join(f"{status}: " + ", ".join(codes) for status, codes in OUTCOME_CODES.items())
+          + "). A file gets the same outcome named on its own as in a folder. `summary`: a count per status. "
+          "Exit 1 when nothing could be ingested.",
           (("summary", ("ingested", "duplicate", "skipped", "error")),)),
     Shape("remove", "object", ("removed",), "The removed report's id; exit 1 if it was not there."),
     Shape("reports", "list",
@@ -75,8 +79,8 @@ CONTRACT: tuple[Shape, ...] = (
           "Every stored problem; `types` the problem types (taxonomy: `xuncha problems --types`), `concreteness` "
           "0..1, how checkable the rectification is (null where it has no measures)."),
     Shape("audit", "list", ("report_id", "problem_id", "code", "severity", "message", "evidence"),
-          "Findings of the audit: `code` (count_conflict, count_mismatch, truncated, status_sum, date_order, "
-          "no_measures, vague_rectification, status_contradiction), `message` in Chinese, `evidence` the facts."),
+          f"Findings of the audit: `code` ({', '.join(AUDIT_CODES)}), `severity` (error | warning | info), "
+          "`message` in Chinese, `evidence` the facts."),
     Shape("recurring", "list", ("unit", "unit_short", "earlier", "later", "score"),
           "A problem of a unit's later report that repeats one of its earlier reports.",
           (("earlier", ("report_id", "problem_id", "text", "date")), ("later", ("report_id", "problem_id", "text", "date")))),

@@ -1,10 +1,17 @@
-"""Where the CLI's tracebacks go: a log file in the workspace (``<workspace>/logs/xuncha.log``),
-never the terminal. The terminal gets one line per warning and one line for a failure, naming
-the log file (docs/decisions.md "Faults").
+"""Where the CLI's log goes: a file in the workspace (``<workspace>/logs/xuncha.log``) takes every
+record with its traceback; the terminal gets one Chinese line per warning xuncha itself raised and
+one line for a failure, naming the log file (docs/decisions.md "Faults", "Everyday use, second pass").
+
+What reaches the terminal: a record carrying a notice (``extra={"notice": Notice(...)}``) or one of
+xuncha's own warnings listed in ``reports.notices.LOG_FORMATS``, rendered in Chinese from its code;
+any other warning of xuncha's as one generic line naming the log file; nothing from third-party
+libraries (gRPC, transformers: their English lines stay in the file); nothing marked
+``extra={"console": False}`` (a traceback the command already reported in its own words).
 """
 from __future__ import annotations
 
 import logging
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -12,26 +19,72 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from reports.ioerrors import io_reason
+from reports.notices import Notice, XunchaError, log_notice, render
 from reports.paths import cache_dir, default_workspace
+from ui.service.workspace import LOG_FILE
 
-__all__ = ["LOG_FILE", "crash_line", "installed", "workspace_from_argv"]
+__all__ = ["LOG_FILE", "crash_line", "installed", "log_path", "workspace_from_argv"]
 
-LOG_FILE = Path("logs") / "xuncha.log"
 _MAX_BYTES = 1024 * 1024   # the log is bounded: 1 MB, 3 old files kept
 _BACKUPS = 3
 
 
-class _OneLine(logging.Formatter):
-    """The message only, whitespace collapsed; tracebacks stay in the file."""
+def log_path(root: Path) -> Path:
+    """The log file for workspace ``root``: inside it once it exists, else the user's cache."""
+    return root / LOG_FILE if root.is_dir() else cache_dir("logs") / LOG_FILE.name
+
+
+class _Console(logging.Formatter):
+    """One Chinese line per record the terminal shows (see the module docstring)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__()
+        self.root = root
+
+    def notice(self, record: logging.LogRecord) -> Notice | None:
+        notice = getattr(record, "notice", None)
+        if isinstance(notice, Notice):
+            return notice
+        return log_notice(record.msg, record.args)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = " ".join(record.getMessage().split())
-        return text if record.levelno < logging.WARNING else f"{record.levelname.lower()}: {text}"
+        notice = self.notice(record)
+        text = notice.chinese() if notice else render("log_warning", {"log": str(log_path(self.root))})
+        return f"{'错误' if record.levelno >= logging.ERROR else '注意'}:{' '.join(text.split())}"
 
 
-class _QuietFileHandler(RotatingFileHandler):
-    """The log file must never become a failure of its own (a full disk): a write that fails
-    turns the handler off instead of printing logging's own traceback."""
+class _ConsoleFilter(logging.Filter):
+    def __init__(self, formatter: _Console) -> None:
+        super().__init__()
+        self.formatter = formatter
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "console", True) is False:
+            return False
+        if self.formatter.notice(record) is not None:
+            return True
+        return record.name == "xuncha" or record.name.startswith("xuncha.")
+
+
+class _WorkspaceLog(RotatingFileHandler):
+    """The log file, opened at the first record: by then an ingest has made its workspace, so its
+    tracebacks land in that workspace's log. It must never become a failure of its own (a full
+    disk): a write that fails turns the handler off instead of printing logging's own traceback."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        super().__init__(log_path(root), maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8", delay=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.stream is None:
+            path = log_path(self.root)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                self.setLevel(logging.CRITICAL + 1)
+                return
+            self.baseFilename = os.path.abspath(path)
+        super().emit(record)
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.setLevel(logging.CRITICAL + 1)
@@ -51,29 +104,20 @@ def workspace_from_argv(argv: list[str]) -> Path:
     return default_workspace()
 
 
-def _log_path(root: Path) -> Path:
-    return root / LOG_FILE if root.is_dir() else cache_dir("logs") / LOG_FILE.name
-
-
 @contextmanager
 def installed(root: Path) -> Iterator[None]:
-    """During the block: warnings to stderr as one line each; everything (with tracebacks) to
-    the log file. Removed afterwards, so one process may run several commands (tests)."""
+    """During the block: warnings to stderr as one Chinese line each; everything from INFO up (with
+    tracebacks) to the log file. Removed afterwards, so one process may run several commands (tests)."""
     logger = logging.getLogger()
+    formatter = _Console(root)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
-    console.setFormatter(_OneLine())
-    handlers: list[logging.Handler] = [console]
-    try:
-        path = _log_path(root)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handler = _QuietFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS, encoding="utf-8",
-                                      delay=True)
-        handler.setLevel(logging.DEBUG)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        handlers.append(handler)
-    except OSError:
-        pass  # an unwritable workspace: the terminal line still says what failed
+    console.setFormatter(formatter)
+    console.addFilter(_ConsoleFilter(formatter))
+    handler = _WorkspaceLog(root)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handlers: list[logging.Handler] = [console, handler]
     level = logger.level
     for h in handlers:
         logger.addHandler(h)
@@ -88,16 +132,20 @@ def installed(root: Path) -> Iterator[None]:
 
 
 def crash_line(exc: BaseException, root: Path) -> str:
-    """Log ``exc`` with its traceback to the log file; the one line to print instead."""
+    """Log ``exc`` with its traceback to the log file; the one Chinese line to print instead."""
     text = "".join(traceback.format_exception(exc))
-    where = _log_path(root)
+    where: Path | None = log_path(root)
     try:
         where.parent.mkdir(parents=True, exist_ok=True)
         with open(where, "a", encoding="utf-8") as fh:
             fh.write(text)
     except OSError:
         where = None
-    reason = io_reason(exc) or f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
-    tail = f"; 详情见 {where}" if where else ""
     place = f"{root}: " if root.is_dir() else ""
-    return f"xuncha: {place}出错: {reason}{tail}"
+    reason = io_reason(exc)
+    if reason:
+        tail = f";详情见 {where}" if where else ""
+        return f"xuncha:{place}出错:{reason}{tail}"
+    error = XunchaError("internal_error", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+                        log=str(where)) if where else XunchaError("internal_error_no_log", reason=type(exc).__name__)
+    return f"xuncha:{place}{error.chinese()}"

@@ -37,7 +37,7 @@ def doctor(repair: bool, as_json: bool, workspace: Path | None) -> None:
         for c in checks:
             click.echo(c.line())
         for line in actions:
-            click.echo(f"修复: {line}", err=True)
+            click.echo(f"修复:{line}", err=True)
         click.echo("工作区正常" if healthy else "工作区有问题" + ("" if repair else "(运行 xuncha doctor --repair 修复)"),
                    err=True)
     if not healthy:

@@ -11,7 +11,7 @@ import click
 
 from reports.notices import XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.service.text import EDGE_LABELS, shorten, type_label
+from ui.service.text import EDGE_LABELS, attr_rows, degree_text, report_display, shorten, type_label
 
 __all__ = ["graph"]
 
@@ -24,7 +24,7 @@ def _common(fn: Callable) -> Callable:
 @contextmanager
 def _service(workspace: Path | None) -> Iterator:
     """The workspace's GraphService; a missing workspace is an error, not a new empty one."""
-    with existing_workspace(workspace) as ws:
+    with existing_workspace(workspace, need_reports=True) as ws:
         yield ws.graph
 
 
@@ -34,13 +34,13 @@ def node_label(G, node: str) -> str:
     d = G.nodes[node] if node in G else {}
     t = d.get("type")
     if t == "Problem":
-        where = d.get("unit_short") or d.get("unit") or ""
+        where = report_display(G, d.get("report_id")) or d.get("unit") or ""
         return f"问题 {d.get('problem_id', '')}{f'({where})' if where else ''}:{shorten(d.get('text') or d.get('name'), 60)}"
     if t == "Report":
-        return f"通报:{d.get('unit') or d.get('name') or node}"
+        return f"通报:{d.get('display') or d.get('unit') or d.get('name') or node}"
     if t == "Category":
         return f"问题类别:{shorten(d.get('name'), 40)}"
-    return f"{type_label(t)}:{d.get('name') or node}"
+    return f"{type_label(t)}:{d.get('display') or d.get('name') or node}"
 
 
 def edge_label(edge: str) -> str:
@@ -133,15 +133,23 @@ def stats(workspace: Path | None, as_json: bool) -> None:
 @_common
 def show(name: str, type_: str | None, workspace: Path | None, as_json: bool) -> None:
     """一个节点:属性、各类关系数、来源报告。"""
-    with _service(workspace) as service:
-        data = service.profile(_resolve(service, name, type_))
+    with existing_workspace(workspace, need_reports=True) as ws:
+        data = ws.graph.profile(_resolve(ws.graph, name, type_))
+        names = ws.store.unit_names()
     if as_json:
         emit_json(data)
         return
-    click.echo(f"{data.get('name') or data['id']}({type_label(data['type'])})")
-    for key, value in data["attrs"].items():
-        click.echo(f"  {key}: {value}")
-    click.echo(f"  关系数: {data['degree']}")
+    click.echo(f"{data['attrs'].get('display') or data.get('name') or data['id']}({type_label(data['type'])})")
+    if data["attrs"].get("display") and data.get("name") != data["attrs"]["display"]:
+        click.echo(f"  名称:{data['name']}")
+    for label, value in attr_rows(data["attrs"]):
+        click.echo(f"  {label}:{value}")
+    aliases = [a for a in data["attrs"].get("aliases") or () if a != data.get("name")]
+    if aliases:
+        click.echo(f"  又作:{'、'.join(aliases)}")
+    if data["reports"]:
+        click.echo(f"  来源报告:{'、'.join(f'{names.get(r, r)} [{r}]' for r in data['reports'])}")
+    click.echo(f"  关系:{degree_text(data['degree'])}")
 
 
 @graph.command()

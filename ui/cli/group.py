@@ -15,9 +15,10 @@ from ui.cli.common import (
     UserError,
     XunchaGroup,
     emit_json,
+    existing_workspace,
     json_option,
     open_workspace,
-    translate_usage,
+    usage_line,
     workspace_option,
 )
 
@@ -148,13 +149,14 @@ def sync_workspace(ws, stored: int | None = None) -> None:
     """Bring the graph, search index and themes up to date; a failure here leaves the store as it
     is (the artifacts catch up on their next use or with `xuncha doctor --repair`)."""
     from reports.ioerrors import io_reason
+    from ui.service.workspace import LOG_FILE
 
     bars = StageBars()
     try:
         ws.sync(progress=bars)
     except Exception as exc:  # the store is committed; derived artifacts catch up next time
-        logging.getLogger("xuncha").debug("sync failed", exc_info=True)
-        reason = io_reason(exc) or " ".join(str(exc).split())[:300]
+        logging.getLogger("xuncha").error("sync failed", exc_info=True, extra={"console": False})
+        reason = io_reason(exc) or f"程序内部错误,详情见 {ws.root / LOG_FILE}"
         done = f"{stored} 份报告已入库; " if stored else "入库记录完好; "
         raise UserError("sync_failed", path=str(ws.root), reason=f"{done}{reason}; 下次使用时自动补齐,"
                         "或运行 xuncha doctor --repair") from exc
@@ -172,39 +174,75 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
 
     同一内容只导入一次(重复的跳过);文件夹里不能导入的文件(旧版 .doc、图片/扫描件等)逐个列出原因。
     网页请先另存为 .html 再导入。"""
-    ws = open_workspace(workspace)
+    from ui.service.workspace import default_root
+
+    root = Path(workspace) if workspace is not None else default_root()
+    before = _entries(root)  # None: no workspace here yet; one that ends up with no report is not left behind
+    ws = open_workspace(root)
     bars = StageBars()
     from embeddings.writer_lock import writing
 
     counts = dict.fromkeys(("ingested", "duplicate", "skipped", "error"), 0)
     meter = Throughput()
     outcomes: list = []
+    names: dict[str, str] = {}
     try:
         with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
             outcomes = ws.ingest(paths, progress=lambda stage, done, total: bars(stage, done, total, meter.postfix()),
                                  on_outcome=meter.add)
             bars.close()
             counts = {s: sum(o.status == s for o in outcomes) for s in counts}
-            if not no_sync:  # even after duplicates only: finishes a sync an earlier run did not
+            names = ws.store.unit_names()
+            if not no_sync and not ws.is_empty():  # even after duplicates only: finishes a sync an earlier run did not
                 sync_workspace(ws, counts["ingested"])
     except UserError as exc:
-        _print_outcomes(outcomes, counts, as_json, meter)
+        _print_outcomes(outcomes, counts, as_json, meter, names)
         raise exc
     finally:
+        empty = ws.is_empty()
         ws.close()
-    _print_outcomes(outcomes, counts, as_json, meter)
+        if empty and before != "kept" and not any(o.traceback for o in outcomes):
+            _discard_new(root, before)
+    _print_outcomes(outcomes, counts, as_json, meter, names)
     if (counts["error"] or counts["skipped"]) and not (counts["ingested"] or counts["duplicate"]):
         sys.exit(1)
 
 
-def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool, meter: Throughput) -> None:
-    """Per-file lines and the summary; printed before any sync failure, so they are never lost."""
+def _entries(root: Path) -> set[str] | str | None:
+    """What a folder held before ingest made it a workspace: None (no folder), its entries (a folder
+    that is not a workspace yet), or "kept" (a workspace already: never removed)."""
+    if (root / "xuncha.db").exists():
+        return "kept"
+    if not root.is_dir():
+        return None
+    return {p.name for p in root.iterdir()}
+
+
+def _discard_new(root: Path, before: set[str] | None) -> None:
+    """Remove what this ingest created when it stored nothing: the folder it made, or the files it
+    added to a folder that existed. A workspace whose log holds a traceback is kept (the line names it)."""
+    import shutil
+
+    if before is None:
+        shutil.rmtree(root, ignore_errors=True)
+        return
+    for p in root.iterdir():
+        if p.name not in before:
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+
+
+def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool, meter: Throughput,
+                    names: dict[str, str] | None = None) -> None:
+    """Per-file lines and the summary; printed before any sync failure, so they are never lost. A file's
+    lines stay together on one stream (stdout; an error or skipped file on stderr), so a redirected
+    warning keeps its file."""
     if as_json:
         emit_json({"outcomes": [o.to_json() for o in outcomes], "summary": counts, "throughput": meter.summary()})
     else:
         for o in outcomes:
-            for n, line in enumerate(outcome_lines(o)):
-                click.echo(line, err=o.status in ("error", "skipped") or n > 0)
+            err = o.status in ("error", "skipped")
+            for line in outcome_lines(o, names or {}):
+                click.echo(line, err=err)
         click.echo(f"已导入 {counts['ingested']} 份,重复 {counts['duplicate']} 份,"
                    f"跳过 {counts['skipped']} 个文件,出错 {counts['error']} 个", err=True)
         if meter.problems:
@@ -214,9 +252,9 @@ def _print_outcomes(outcomes: list, counts: dict[str, int], as_json: bool, meter
 OUTCOME_WORDS = {"ingested": "已导入", "duplicate": "重复", "skipped": "已跳过", "error": "出错"}
 
 
-def outcome_lines(o) -> list[str]:
-    """What happened to one file, in Chinese: the outcome line, then one 注意 line per warning the
-    reader should act on (a truncated text, counts that disagree)."""
+def outcome_lines(o, names: dict[str, str] | None = None) -> list[str]:
+    """What happened to one file, in Chinese: the outcome line (the unit by its display name), then one
+    注意 line per warning the reader should act on (a truncated text, counts that disagree)."""
     word = OUTCOME_WORDS.get(o.status, o.status)
     if o.status in ("skipped", "error"):
         return [f"{word}  {o.path}:{o.chinese()}"]
@@ -224,7 +262,8 @@ def outcome_lines(o) -> list[str]:
     detail = f"{found.get('problems', 0)} 个问题" if found else ""
     if o.status == "duplicate":
         detail = "与库中已有报告相同,未重复导入"
-    lines = [f"{word}  {o.path}  [{o.report_id}] {o.unit or '单位未识别'} {detail}".rstrip()]
+    unit = (names or {}).get(o.report_id) or o.unit or "单位未识别"
+    lines = [f"{word}  {o.path}  [{o.report_id}] {unit} {detail}".rstrip()]
     lines += [f"    注意:{w.chinese()}" for w in o.warnings if o.status == "ingested"]
     return lines
 
@@ -236,11 +275,10 @@ def outcome_lines(o) -> list[str]:
 @workspace_option
 def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None) -> None:
     """删除一份报告,以及只由它支持的实体和检索条目。"""
-    ws = open_workspace(workspace)
-    removed = ws.remove(report_id)
-    if removed and not no_sync:
-        sync_workspace(ws)
-    ws.close()
+    with existing_workspace(workspace) as ws:
+        removed = ws.remove(report_id)
+        if removed and not no_sync:
+            sync_workspace(ws)
     if not removed:
         raise UserError("unknown_report", report_id=report_id)
     if as_json:
@@ -254,9 +292,8 @@ def remove(report_id: str, no_sync: bool, as_json: bool, workspace: Path | None)
 @workspace_option
 def reports(as_json: bool, workspace: Path | None) -> None:
     """列出已导入的报告:单位、巡察组、问题数(识别 / 报告自述)。"""
-    ws = open_workspace(workspace)
-    rows = ws.reports()
-    ws.close()
+    with existing_workspace(workspace) as ws:
+        rows = ws.reports()
     if as_json:
         emit_json(rows)
         return
@@ -286,9 +323,10 @@ def export_ledger(file: Path, fmt: str | None, as_json: bool, workspace: Path | 
     from ui.service.ledger import write_ledger
     if fmt is None and file.suffix.lower() not in (".csv", ".xlsx"):
         raise UserError("ledger_suffix", path=str(file))
-    ws = open_workspace(workspace)
-    rows = ws.ledger_rows()
-    ws.close()
+    if not file.parent.is_dir():  # the user's folder: a typo there must not become new directories
+        raise UserError("no_such_dir", path=str(file), dir=str(file.parent))
+    with existing_workspace(workspace) as ws:
+        rows = ws.ledger_rows()
     try:
         write_ledger(rows, file, fmt)
     except OSError as exc:
@@ -338,7 +376,7 @@ def _run(args: list[str], root: Path) -> int:
         click.echo("已中止", err=True)
         return 1
     except click.UsageError as exc:
-        click.echo(f"xuncha:{translate_usage(exc.format_message())}(xuncha --help 查看用法)", err=True)
+        click.echo(f"xuncha:{usage_line(exc)}(xuncha --help 查看用法)", err=True)
         return 1
     except click.ClickException as exc:
         click.echo(f"xuncha:{exc.format_message()}", err=True)

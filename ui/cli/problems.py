@@ -5,7 +5,8 @@ from pathlib import Path
 
 import click
 
-from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
+from reports.notices import render
+from ui.cli.common import UserError, emit_json, existing_workspace, json_option, known_unit, workspace_option
 
 
 @click.command()
@@ -28,9 +29,10 @@ def problems(unit: str | None, type_: str | None, list_types: bool, as_json: boo
             emit_json(rows)
         else:
             for t in rows:
-                click.echo(f"{t['group']} / {t['name']} ({t['id']}): {t['definition']}")
+                click.echo(f"{t['group']} / {t['name']}:{t['definition']}")  # --type takes the name
         return
-    with existing_workspace(workspace) as ws:
+    with existing_workspace(workspace, need_reports=True) as ws:
+        known_unit(ws, unit)
         try:
             rows = problem_records(ws.store, unit=unit, type_=type_, concreteness=ws.concreteness_scores())
         except XunchaError as exc:
@@ -38,6 +40,8 @@ def problems(unit: str | None, type_: str | None, list_types: bool, as_json: boo
     if as_json:
         emit_json(rows)
         return
+    if not rows:
+        click.echo(render("no_matching_problems", {}), err=True)
     for r in rows:
         text = r["text"] if len(r["text"]) <= 60 else r["text"][:60] + "…"
         click.echo(f"{r['unit_short'] or r['unit']}  [{r['report_id']} {r['problem_id']}]  "

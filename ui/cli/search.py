@@ -26,8 +26,8 @@ def _k_option(fn: Callable) -> Callable:
 
 @contextmanager
 def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
-    """The workspace's SearchService (with `model` if given); a missing workspace is an error."""
-    with existing_workspace(workspace, model) as ws:
+    """The workspace's SearchService (with `model` if given); a missing or empty workspace is an error."""
+    with existing_workspace(workspace, model, need_reports=True) as ws:
         yield ws.search
 
 
@@ -120,7 +120,24 @@ def search(query: str | None, batch, k: int, min_score: float | None, unit, leve
         results = service.search_batch(lines, k=k, filters=filters, mode=mode, skip_invalid=True,
                                        min_score=min_score)
         for line, hits in zip(lines, results, strict=True):
-            emit_json(hits) if as_json else _print_hits(hits, header=f"# {line}")
+            if as_json:
+                emit_json(hits)
+            elif (why := _unusable(line)) is not None:
+                click.echo(f"# {line}\n  已跳过:{why}")
+            else:
+                _print_hits(hits, header=f"# {line}")
+
+
+def _unusable(query: str) -> str | None:
+    """Why a line of --batch is not searched (empty, punctuation only), in Chinese; None if it is."""
+    from embeddings.service import MAX_QUERY_CHARS, clean_query
+    from reports.notices import XunchaError
+
+    try:
+        clean_query(" ".join(query.split())[:MAX_QUERY_CHARS])  # the search itself warns about a long one
+    except XunchaError as exc:
+        return exc.notice.chinese()
+    return None
 
 
 @click.command()
@@ -175,9 +192,15 @@ def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bo
     if as_json:
         emit_json(summary)
     else:
-        click.echo(f"已用 {summary['model']} 为 {summary['total']} 条问题重建索引"
-                   f"({summary['kind']} 索引,{summary.get('backend', 'faiss')} 后端,"
-                   f"{summary['seconds']:.1f} 秒)", err=True)
+        kind = INDEX_KINDS.get(summary["kind"], summary["kind"])
+        engine = BACKENDS.get(summary.get("backend", "faiss"), summary.get("backend"))
+        click.echo(f"已用向量模型 {summary['model']} 为 {summary['total']} 条问题重建索引"
+                   f"({kind},检索引擎 {engine},用时 {summary['seconds']:.1f} 秒)", err=True)
+
+
+# How the reindex line names the index kind and the engine (the JSON keeps the codes).
+INDEX_KINDS = {"flat": "精确检索", "ivf": "IVF 近似检索"}
+BACKENDS = {"faiss": "FAISS(工作区内)", "milvus": "Milvus"}
 
 
 COMMANDS = (search, similar, reindex)

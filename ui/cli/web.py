@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-__all__ = ["APP", "streamlit_args", "ui"]
+__all__ = ["APP", "port_free", "streamlit_args", "ui"]
 
 APP = Path(__file__).resolve().parents[1] / "web" / "app.py"
 HOST = "127.0.0.1"
@@ -28,6 +28,18 @@ def streamlit_args(port: int) -> list[str]:
             "--server.fileWatcherType", "none", "--client.showErrorDetails", "none",
             "--client.toolbarMode", "minimal", "--global.developmentMode", "false",
             "--theme.base", "light"]
+
+
+def port_free(port: int) -> None:
+    """A one-line Chinese error when something already listens on HOST:port (another `xuncha ui`)."""
+    from ui.cli.common import UserError
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a closed server's TIME_WAIT is no obstacle
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise UserError("port_busy", port=port, host=HOST) from exc
 
 
 def wait_listening(port: int, timeout: float = 60.0) -> None:
@@ -50,6 +62,7 @@ def ui(port: int, workspace: Path | None) -> None:
     from ui.service.workspace import default_root
 
     root = (workspace or default_root()).expanduser().resolve()
+    port_free(port)  # Streamlit would say so in English, after loading everything
     open_workspace(root).close()  # a bad workspace is a one-line error here, not in the browser
     os.environ.update({"XUNCHA_HOME": str(root), "HF_HUB_OFFLINE": os.environ.get("HF_HUB_OFFLINE", "1"),
                        "TRANSFORMERS_OFFLINE": os.environ.get("TRANSFORMERS_OFFLINE", "1"),

@@ -10,36 +10,57 @@ anything; ``repair`` rebuilds what is stale, damaged or missing (docs/decisions.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
-__all__ = ["Check", "diagnose", "repair"]
+from reports.notices import Notice
+
+__all__ = ["PART_LABELS", "Check", "diagnose", "repair"]
 
 OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
 _LABELS = {OK: "正常", STALE: "过期", DAMAGED: "损坏", MISSING: "缺失"}
+# The parts of a workspace as people name them (the JSON keeps `name`).
+PART_LABELS = {"store": "数据库", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
+               "themes": "共性问题", "similarity": "相似关系", "themes/similarity": "共性问题和相似关系"}
 
 
 @dataclass
 class Check:
-    """The state of one part of the workspace."""
+    """The state of one part of the workspace; `notice` says what was found (a code of the one table)."""
 
     name: str            # store | search | lexical | graph | themes | similarity
     state: str           # ok | stale | damaged | missing
     generation: int | None = None   # store generation the artifact reflects
-    detail: str = ""
+    notice: Notice | None = None
+
+    @property
+    def detail(self) -> str:
+        return self.notice.english() if self.notice else ""
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return {"name": self.name, "state": self.state, "generation": self.generation, "detail": self.detail,
+                "message": self.notice.chinese() if self.notice else ""}
 
     def line(self) -> str:
-        gen = f" (第 {self.generation} 代)" if self.generation is not None else ""
-        return f"{self.name:<10} {_LABELS.get(self.state, self.state)}{gen}{'  ' + self.detail if self.detail else ''}"
+        gen = f"(第 {self.generation} 代)" if self.generation is not None else ""
+        label = PART_LABELS.get(self.name, self.name)
+        pad = " " * max(0, 10 - 2 * len(label))
+        return f"{label}{pad} {_LABELS.get(self.state, self.state)}{gen}{'  ' + self.notice.chinese() if self.notice else ''}"
+
+
+def _n(code: str, **params) -> Notice:
+    return Notice(code, params)
+
+
+def _why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
 
 
 def diagnose(ws) -> list[Check]:
     """Check the store and every derived artifact; nothing is written."""
     generation = ws.store.generation()
     problems = ws.store.integrity()
-    checks = [Check("store", DAMAGED if problems else OK, generation, "; ".join(problems[:3]))]
+    checks = [Check("store", DAMAGED if problems else OK, generation,
+                    _n("doctor_store", problems="; ".join(problems[:3])) if problems else None)]
     checks += _search_checks(ws, generation)
     graph_check, G = _graph_check(ws, generation)
     checks.append(graph_check)
@@ -56,10 +77,10 @@ def _search_checks(ws, generation: int) -> list[Check]:
     try:
         manifest = read_manifest(svc.dir)
     except SearchIndexError as exc:
-        return [Check("search", DAMAGED, None, str(exc)), Check("lexical", DAMAGED, None, "its manifest is damaged")]
+        return [Check("search", DAMAGED, None, exc.notice), Check("lexical", DAMAGED, None, _n("doctor_manifest_damaged"))]
     if manifest is None:
         state = MISSING if ws.store.report_ids() else OK
-        return [Check("search", state, None, "no index yet" if state == MISSING else ""),
+        return [Check("search", state, None, _n("doctor_no_index") if state == MISSING else None),
                 Check("lexical", state, None)]
     out = []
     path = svc.dir / manifest.files.get("vectors", "")
@@ -67,18 +88,18 @@ def _search_checks(ws, generation: int) -> list[Check]:
         vectors = VectorIndex.load(path)
         count = len(ws.store.problem_rows())
         if manifest.generation != generation:
-            out.append(Check("search", STALE, manifest.generation, f"store is at generation {generation}"))
+            out.append(Check("search", STALE, manifest.generation, _n("doctor_behind", generation=generation)))
         elif len(vectors) != count:
-            out.append(Check("search", STALE, manifest.generation, f"{len(vectors)} vectors for {count} problems"))
+            out.append(Check("search", STALE, manifest.generation, _n("doctor_vectors", vectors=len(vectors), problems=count)))
         else:
-            out.append(Check("search", OK, manifest.generation, f"{len(vectors)} problems"))
+            out.append(Check("search", OK, manifest.generation, _n("doctor_problems", count=len(vectors))))
     except (OSError, RuntimeError, ValueError) as exc:
-        out.append(Check("search", DAMAGED, manifest.generation, f"{path}: {' '.join(str(exc).split())[:200]}"))
+        out.append(Check("search", DAMAGED, manifest.generation, _n("doctor_unreadable", path=str(path), reason=_why(exc))))
     lex = manifest.files.get("lexical")
     tokens = manifest.files.get("tokens")
     try:
         if not lex or not tokens:
-            raise OSError("not recorded in the manifest")
+            raise OSError(_n("doctor_not_recorded").english())
         LexicalIndex.load(svc.dir / lex)
         data = json.loads((svc.dir / tokens).read_text("utf-8"))
         if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
@@ -86,7 +107,7 @@ def _search_checks(ws, generation: int) -> list[Check]:
         state = OK if manifest.generation == generation else STALE
         out.append(Check("lexical", state, manifest.generation))
     except (OSError, ValueError, KeyError) as exc:
-        out.append(Check("lexical", DAMAGED, manifest.generation, " ".join(str(exc).split())[:200]))
+        out.append(Check("lexical", DAMAGED, manifest.generation, _n("doctor_unreadable", path=str(svc.dir), reason=_why(exc))))
     return out
 
 
@@ -100,12 +121,12 @@ def _graph_check(ws, generation: int):
     try:
         G = load_graph(path)
     except (GraphFileError, OSError) as exc:
-        return Check("graph", DAMAGED, None, " ".join(str(exc).split())[:200]), None
+        return Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(path), reason=_why(exc))), None
     if G.graph.get("format") != GRAPH_FORMAT:
-        return Check("graph", DAMAGED, None, f"{path}: format {G.graph.get('format')!r}"), None
+        return Check("graph", DAMAGED, None, _n("doctor_graph_format", path=str(path), format=G.graph.get("format"))), None
     have = G.graph.get("generation")
     state = OK if have == generation else STALE
-    return Check("graph", state, have, f"{G.number_of_nodes()} nodes, {G.number_of_edges()} edges"), G
+    return Check("graph", state, have, _n("doctor_graph", nodes=G.number_of_nodes(), edges=G.number_of_edges())), G
 
 
 def _theme_checks(ws, generation: int, G) -> list[Check]:
@@ -121,20 +142,20 @@ def _theme_checks(ws, generation: int, G) -> list[Check]:
         if not isinstance(doc, dict) or not isinstance(doc.get("stamp"), dict):
             raise ValueError("not a themes file")
     except (OSError, ValueError) as exc:
-        return [Check("themes", DAMAGED, None, f"{themes.path}: {' '.join(str(exc).split())[:200]}"),
-                Check("similarity", STALE, None, "themes must be recomputed first")]
+        return [Check("themes", DAMAGED, None, _n("doctor_unreadable", path=str(themes.path), reason=_why(exc))),
+                Check("similarity", STALE, None, _n("doctor_themes_first"))]
     have = doc["stamp"].get("generation")
     try:
         fresh = themes._fresh(doc)
     except SearchIndexError:
         fresh = False
-    out = [Check("themes", OK if fresh else STALE, have, f"{len(doc.get('themes', []))} themes")]
+    out = [Check("themes", OK if fresh else STALE, have, _n("doctor_themes", count=len(doc.get("themes", []))))]
     if G is None:
-        out.append(Check("similarity", STALE, have, "the graph must be rebuilt first"))
+        out.append(Check("similarity", STALE, have, _n("doctor_graph_first")))
     elif not _graph_has(G, doc):
-        out.append(Check("similarity", STALE, have, "the graph lacks these themes / SIMILAR_TO edges"))
+        out.append(Check("similarity", STALE, have, _n("doctor_graph_lacks")))
     else:
-        out.append(Check("similarity", OK if fresh else STALE, have, f"{len(doc.get('pairs', []))} SIMILAR_TO edges"))
+        out.append(Check("similarity", OK if fresh else STALE, have, _n("doctor_similar", count=len(doc.get("pairs", [])))))
     return out
 
 
@@ -150,18 +171,18 @@ def repair(ws, checks: list[Check], progress=None) -> list[str]:
             damaged = any(c.state == DAMAGED for c in checks if c.name in ("search", "lexical"))
             if damaged:
                 ws.search.reindex(progress=progress)
-                done.append("search: 已重建")
+                done.append(f"{PART_LABELS['search']}:已重建")
             else:
                 ws.search.sync(progress=progress)
-                done.append("search: 已更新")
+                done.append(f"{PART_LABELS['search']}:已更新")
         if "graph" in bad:
             if any(c.name == "graph" and c.state == DAMAGED for c in checks):
                 ws.graph.rebuild()
-                done.append("graph: 已重建")
+                done.append(f"{PART_LABELS['graph']}:已重建")
             else:
                 ws.graph.sync()
-                done.append("graph: 已更新")
+                done.append(f"{PART_LABELS['graph']}:已更新")
         if bad & {"themes", "similarity", "graph", "search", "lexical"}:
             ws.themes.sync(progress=progress, force="themes" in bad)
-            done.append("themes/similarity: 已更新")
+            done.append(f"{PART_LABELS['themes/similarity']}:已更新")
     return done

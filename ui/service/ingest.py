@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import sqlite3
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -19,12 +20,19 @@ from reports.model import Mention, Report
 from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
 from reports.read import SourceText, read_source
-from reports.read.limits import FileTimeout, embed_warnings, entity_text, time_limit, to_original
+from reports.read.limits import READ_CODES, FileTimeout, embed_warnings, entity_text, time_limit, to_original
 
-__all__ = ["POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
+__all__ = ["OUTCOME_CODES", "POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
            "pool_workers", "prepare", "prepare_all", "report_mentions"]
 
 log = logging.getLogger("xuncha")
+
+# The `code` an ingest outcome may carry, by what happened (docs/cli.md renders this list):
+OUTCOME_CODES: dict[str, tuple[str, ...]] = {
+    "skipped": ("legacy_word", "image", "unsupported"),               # a file that is not a report format
+    "duplicate": ("duplicate",),
+    "error": ("url", *READ_CODES, "not_a_report", "file_timeout", "not_stored_io", "ingest_failed", "worker_died"),
+}
 
 WORKERS_ENV = "XUNCHA_INGEST_WORKERS"   # 0 or 1: read and parse in this process
 POOL_MIN_FILES = 6                      # below this, starting workers (~1 s each) costs more than it saves
@@ -45,6 +53,7 @@ class IngestOutcome:
     warnings: list[Notice] = field(default_factory=list)
     notice: Notice | None = None  # why it failed or was skipped
     seconds: dict[str, float] = field(default_factory=dict)  # per stage (read, parse, entities, store); not in JSON
+    traceback: str = ""  # an internal failure's traceback, for the writer process to log; not in JSON
 
     @classmethod
     def failed(cls, name: str, error: XunchaError, report: Report | None = None) -> IngestOutcome:
@@ -123,12 +132,14 @@ def failure_outcome(name: str, exc: BaseException) -> IngestOutcome:
         return IngestOutcome.failed(name, FileTimeout(exc.seconds, path=name))
     if isinstance(exc, XunchaError):
         return IngestOutcome.failed(name, exc)
-    if isinstance(exc, (OSError, sqlite3.Error)):  # a full disk: the outcome says it was not stored, and why
-        log.debug("ingest failed for %s", name, exc_info=exc)
-        reason = io_reason(exc) or " ".join(str(exc).split())
-        return IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
-    log.debug("ingest failed for %s", name, exc_info=exc)  # a parser bug must not stop the batch
-    return IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+    trace = "".join(traceback.format_exception(exc))  # logged by the writer process (Workspace), never here:
+    if isinstance(exc, (OSError, sqlite3.Error)):     # a worker process has no log of its own
+        reason = io_reason(exc) or " ".join(str(exc).split())  # a full disk: not stored, and why
+        outcome = IngestOutcome.failed(name, XunchaError("not_stored_io", path=name, reason=reason))
+    else:  # a parser bug must not stop the batch
+        outcome = IngestOutcome.failed(name, XunchaError("ingest_failed", path=name, reason=repr(exc)))
+    outcome.traceback = trace
+    return outcome
 
 
 def _prepare_file(path: str, is_stored: Callable[[str], bool] | None) -> Prepared | IngestOutcome:

@@ -15,15 +15,17 @@ from reports.store import Store
 __all__ = ["LEDGER_COLUMNS", "ledger_bytes", "ledger_rows", "write_ledger"]
 
 # (header shown to users, key in the row dict)
+# The unit first, as a person looks it up; the report's id last (for matching rows to `xuncha` output), and
+# the source file by its name only (where the server keeps it is nobody's business in a spreadsheet).
 LEDGER_COLUMNS: list[tuple[str, str]] = [
-    ("报告编号", "report_id"), ("被巡察单位", "unit"), ("单位简称", "unit_short"), ("层级", "level"),
+    ("单位", "unit_short"), ("被巡察单位全称", "unit"), ("层级", "level"),
     ("地区", "region"), ("类型", "kind"), ("巡察组", "inspector"), ("轮次", "round"),
     ("进驻日期", "start"), ("结束日期", "end"), ("反馈日期", "feedback"), ("报告日期", "report_date"),
     ("问题类别", "category"), ("问题编号", "problem_id"), ("上级问题", "parent_text"), ("问题", "text"),
     ("整改措施", "measures"), ("整改状态", "status"), ("整改具体程度", "concreteness"), ("问题类型", "types"),
     ("主题", "theme"),
     ("报告称问题数", "stated_problems"), ("报告称已完成", "stated_completed"),
-    ("报告称正在整改", "stated_in_progress"), ("来源文件", "source_path"),
+    ("报告称正在整改", "stated_in_progress"), ("来源文件", "source_path"), ("报告编号", "report_id"),
 ]
 
 
@@ -53,7 +55,8 @@ def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None,
             "status": p["status"] or "", "types": "、".join(p["types"]), "theme": themes.get(key, ""),
             "concreteness": round(concreteness[key], 2) if key in concreteness else None,
             "stated_problems": s["stated"].get("problems"), "stated_completed": s["stated"].get("completed"),
-            "stated_in_progress": s["stated"].get("in_progress"), "source_path": s["source_path"],
+            "stated_in_progress": s["stated"].get("in_progress"),
+            "source_path": (s["source_path"] or "").replace("\\", "/").rsplit("/", 1)[-1],
         })
     return rows
 

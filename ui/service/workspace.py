@@ -31,10 +31,11 @@ from .ingest import (
     report_mentions,
 )
 
-__all__ = ["DEMO_CORPUS", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
-           "scan", "skip_notice", "skip_reason", "unit_key"]
+__all__ = ["DEMO_CORPUS", "LOG_FILE", "IngestOutcome", "Input", "Workspace", "collect_files", "default_root", "report_mentions",
+           "scan", "skip_notice", "skip_reason", "skipped_outcome", "unit_key"]
 
 log = logging.getLogger("xuncha")
+LOG_FILE = Path("logs") / "xuncha.log"  # inside a workspace: every traceback of the CLI and the app
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 
@@ -59,6 +60,14 @@ def skip_notice(code: str) -> Notice:
     return Notice(code, {"supported": " ".join(SUPPORTED_SUFFIXES)} if code == "unsupported" else {})
 
 
+def skipped_outcome(path: str, code: str) -> IngestOutcome:
+    """The outcome of a file that is not read (skip_reason's code); a web address named as a path is
+    an error (it was asked for), anything else a skipped file."""
+    notice = skip_notice(code)
+    status = "error" if code == "url" else "skipped"
+    return IngestOutcome(path, status, message=f"{path}: {notice.english()}", notice=notice)
+
+
 @dataclass(frozen=True)
 class Input:
     """One thing to ingest: a file to read, or one that is named and not read (`skip` is its reason code)."""
@@ -69,16 +78,18 @@ class Input:
 
 def scan(paths: Iterable[str | os.PathLike]) -> list[Input]:
     """Files named, plus every visible file under folders (sorted): supported ones to read, the rest
-    named with the reason they are skipped. Missing paths are kept so that ingest reports them by
-    name; a web address is never turned into a path (that would fold its // into /)."""
+    named with the reason they are skipped (the same for a file named on its own as in a folder).
+    Missing paths are kept so that ingest reports them by name; a web address is never turned into
+    a path (that would fold its // into /)."""
     out: list[Input] = []
     for raw in paths:
         if isinstance(raw, str) and URL.match(raw):
             out.append(Input(raw, "url"))
             continue
         path = Path(raw)
-        if not path.is_dir():
-            out.append(Input(str(path)))
+        if not path.is_dir():  # a file named on its own gets the outcome it would get in a folder
+            known = not path.suffix or path.suffix.lower() in SUPPORTED_SUFFIXES or not path.is_file()
+            out.append(Input(str(path), None if known else skip_reason(path)))
             continue
         for p in sorted(path.rglob("*")):
             if not p.is_file() or any(part.startswith(".") for part in p.relative_to(path).parts):
@@ -155,10 +166,7 @@ class Workspace:
                 if progress:
                     progress("ingest", n, len(inputs))
                 if item.skip:
-                    notice = skip_notice(item.skip)
-                    status = "error" if item.skip == "url" else "skipped"  # a URL was named: an error, not a folder's extra
-                    outcomes.append(IngestOutcome(item.path, status, message=f"{item.path}: {notice.english()}",
-                                                  notice=notice))
+                    outcomes.append(skipped_outcome(item.path, item.skip))
                 else:
                     outcomes.append(self._store(next(prepared)))
                 if on_outcome:
@@ -168,25 +176,37 @@ class Workspace:
         return outcomes
 
     def ingest_bytes(self, name: str, data: bytes) -> IngestOutcome:
-        """Ingest an uploaded file (the UI's path)."""
+        """Ingest an uploaded file (the UI's path): an old .doc or an image gets the outcome it gets
+        from the command line, the same words."""
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES and Path(name).suffix:
+            return skipped_outcome(name, skip_reason(Path(name)))
         return self._store(prepare(name, lambda: read_bytes(data, name), self.store.contains))
 
     def _store(self, prepared: Prepared | IngestOutcome) -> IngestOutcome:
         """Store a prepared report (one transaction; never under the time limit, so a commit is never
         interrupted; the store itself finds a duplicate). The outcome says what really happened."""
         if isinstance(prepared, IngestOutcome):
-            return prepared
+            return self._logged(prepared)
         name, report = prepared.name, prepared.report
         started = time.perf_counter()
         try:
             stored = self.store.add(report, prepared.mentions, prepared.offsets_json)
         except Exception as exc:  # the outcome names the file and why it was not stored
-            return failure_outcome(name, exc)
+            return self._logged(failure_outcome(name, exc))
         if not stored:
             return duplicate_outcome(name, report, self.store.duplicate_of(report))
         seconds = {**prepared.seconds, "store": time.perf_counter() - started}
         return IngestOutcome(name, "ingested", report.id, report.unit, "", report.found(), report.warnings,
                              seconds=seconds)
+
+    def _logged(self, outcome: IngestOutcome) -> IngestOutcome:
+        """A failure's traceback into the workspace log (ERROR: the log file takes INFO and up; not on
+        the terminal, where the outcome line already says what happened), and the log named in its message."""
+        if outcome.traceback:
+            log.error("ingest of %s failed\n%s", outcome.path, outcome.traceback.rstrip(), extra={"console": False})
+            if outcome.notice is not None and outcome.notice.code == "ingest_failed":
+                outcome.notice = Notice("ingest_failed", {**outcome.notice.params, "log": str(self.root / LOG_FILE)})
+        return outcome
 
     def remove(self, report_id: str) -> bool:
         from embeddings.writer_lock import writing

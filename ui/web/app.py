@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from reports import notices
 from reports.notices import XunchaError
 from ui.web import render, resources, state
 
@@ -33,6 +34,20 @@ mark.xc-hit { background: #ffe08a; padding: 0 1px; border-radius: 2px; }
   margin: 0.6rem 0 1rem; }
 .xc-field > div:last-child { font-size: 1rem; }
 .xc-arrow { color: #888; margin: 0 4px; font-size: 0.85rem; }
+table.xc-cat { border-collapse: collapse; width: 100%; margin: 0.4rem 0 0.8rem; font-size: 0.95rem; }
+table.xc-cat th { text-align: left; color: #555; font-weight: 500; border-bottom: 1px solid #ddd; padding: 4px 8px;
+  white-space: nowrap; }
+table.xc-cat td { border-bottom: 1px solid #eee; padding: 5px 8px; vertical-align: top; line-height: 1.6; }
+table.xc-cat td.xc-num { white-space: nowrap; text-align: left; }
+.xc-bar { display: inline-block; height: 0.75rem; background: #1f77b4; border-radius: 2px; margin-right: 6px;
+  vertical-align: middle; }
+.xc-part { font-weight: 600; margin: 0.3rem 0 0.1rem; font-size: 0.92rem; }
+li.xc-same { color: #888; }
+/* Streamlit's English key hints under inputs ("Press Enter to apply"); each input's help says it in Chinese */
+[data-testid="InputInstructions"] { display: none; }
+/* the keyboard user's first stop ("Skip to main content") */
+a[data-testid="stSkipToContent"] { font-size: 0 !important; }
+a[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
 </style>
 """
 
@@ -52,9 +67,13 @@ PAGES = [
 HOME = "search"  # the first page, served at "/"
 
 
+NOT_FOUND = "not-found"  # the hidden page an unknown address opens
+
+
 def pages() -> list[st.Page]:
-    """The pages, plus a hidden /search that forwards to the first page (served at "/"; Streamlit would
-    otherwise answer the obvious URL of the search page with an English "Page not found")."""
+    """The pages, plus a hidden /search that forwards to the first page (served at "/"), and a hidden
+    page saying, in Chinese, that an address names no page (Streamlit's own answer is an English
+    "Page not found" dialog)."""
     ws = state.workspace()
     out, home = [], None
     for path, title, url in PAGES:
@@ -67,7 +86,32 @@ def pages() -> list[st.Page]:
             out.append(st.Page(path, title=title, url_path=url))
     out.append(st.Page(lambda: st.switch_page(home, query_params=st.query_params.to_dict()), title=home.title,
                        url_path=HOME, visibility="hidden"))
+    out.append(st.Page(lambda: not_found(home), title="页面不存在", url_path=NOT_FOUND, visibility="hidden"))
+    _route_unknown({p.url_path for p in out})
     return out
+
+
+def _route_unknown(known: set[str]) -> None:
+    """An address no page has (/foo, /a/b) is sent to the hidden 页面不存在 page before Streamlit
+    resolves it, so its English dialog never opens; the name asked for is kept for the message."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "pages_manager", None)
+    if manager is None or manager.intended_page_script_hash:
+        return
+    asked = (manager.intended_page_name or "").strip("/")
+    if asked and asked not in known:
+        st.session_state["page_not_found"] = asked
+        manager.set_script_intent("", NOT_FOUND)
+
+
+def not_found(home: st.Page) -> None:
+    st.title("页面不存在")
+    asked = st.session_state.pop("page_not_found", None)
+    st.warning(render.md(notices.render("page_not_found", {"page": asked}) if asked else "没有这个页面"),
+               icon=":material/link_off:")
+    st.page_link(home, label=f"打开首页:{home.title}", icon=":material/home:")
 
 
 def sidebar(box) -> None:
@@ -77,14 +121,20 @@ def sidebar(box) -> None:
         n_problems = sum(s["found"]["problems"] for s in summaries)
         n_items = sum(s["found"].get("leaf_problems", s["found"]["problems"]) for s in summaries)
         st.caption(f"工作区:{len(summaries)} 份报告,{render.problem_count(n_problems, n_items)}", help=render.ITEMS_HELP)
-        units = sorted({s.get("unit") or "" for s in summaries if s.get("unit")})
+        names = state.unit_display()
+        units = sorted(names, key=lambda u: names[u])
+        mine = st.session_state.get("my_unit")
         st.selectbox("本单位", units, index=None, key="my_unit", placeholder="选择本单位(可选)",
-                     help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。")
+                     format_func=lambda u: names.get(u, u),
+                     help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。"
+                          + (f"\n\n{state.unit_hover(mine)}" if state.unit_hover(mine) else ""))
 
 
 def main() -> None:
+    # No menu items: Streamlit's menu and its About dialog are English ("Made with Streamlit"), and with
+    # client.toolbarMode=minimal (xuncha ui) an empty menu is not drawn at all.
     st.set_page_config(page_title=state.APP_TITLE, layout="wide",
-                       menu_items={"About": "巡察整改知识库:相似问题检索、知识图谱与单位画像。"})
+                       menu_items={"Get help": None, "Report a bug": None, "About": None})
     st.markdown(CSS, unsafe_allow_html=True)
     try:
         nav = st.navigation(pages())

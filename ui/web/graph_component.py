@@ -1,4 +1,4 @@
-"""st-link-analysis with its side panel and toolbar in Chinese.
+"""st-link-analysis with its side panel and toolbar in Chinese, and a side panel that reads.
 
 The component's static build (index.html in the wheel) carries fixed English: the empty side panel's
 "No selected elements" and the toolbar buttons' titles, with no option to change them. `localize()`
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reports.paths import cache_dir
 
-__all__ = ["STRINGS", "localize", "localized_build"]
+__all__ = ["PANEL_CSS", "STRINGS", "localize", "localized_build"]
 
 # English in the component's index.html -> what users read.
 STRINGS: dict[str, str] = {
@@ -31,7 +31,23 @@ STRINGS: dict[str, str] = {
     'title="Fit to Screen"': 'title="适应窗口"',
     'title="Recenter Veiw"': 'title="居中"',
     'title="Zoom Out"': 'title="缩小"',
+    "<title>Streamlit Link Analysis</title>": "<title>知识图谱</title>",
 }
+
+# The side panel: closed, the library draws a 0-width strip with its hint turned 90 degrees (a thin
+# strip of vertical text); here it closes to a one-line hint in the corner, and opens as before.
+PANEL_CSS = """<style>
+.infopanel:not([data-expanded="true"]) { width: auto !important; top: auto !important; padding: 0.25rem 0.6rem !important;
+  box-shadow: none !important; background: rgba(255, 255, 255, 0.85) !important; pointer-events: none; }
+.infopanel:not([data-expanded="true"]) .infopanel__label,
+.infopanel:not([data-expanded="true"]) .infopanel__props { display: none !important; }
+.infopanel__help { position: static !important; transform: none !important; white-space: nowrap;
+  font-size: 0.8rem; color: #666; }
+.infopanel[data-expanded="true"] { width: 19rem !important; }
+.infopanel__name { width: auto !important; height: auto !important; min-height: 2rem; padding: 0.2rem 0.5rem;
+  white-space: normal; line-height: 1.4; }
+#nodeActions[data-expanded="true"] { left: 19.5rem !important; }
+</style></head>"""
 
 
 def _source_build() -> Path:
@@ -47,7 +63,7 @@ def localized_build(cache_root: Path | None = None) -> Path:
     """The component's build with STRINGS replaced, written once per library version (and per table)
     under `cache_root` and reused; built in a temp directory and renamed, so a crash leaves nothing half-made."""
     source = _source_build()
-    digest = hashlib.sha1(repr(sorted(STRINGS.items())).encode("utf-8")).hexdigest()[:10]
+    digest = hashlib.sha1(repr((sorted(STRINGS.items()), PANEL_CSS)).encode("utf-8")).hexdigest()[:10]
     target = (cache_root or _cache_root()) / f"st_link_analysis-{version('st-link-analysis')}-{digest}"
     if (target / "index.html").is_file():
         return target
@@ -58,6 +74,7 @@ def localized_build(cache_root: Path | None = None) -> Path:
         html = (source / "index.html").read_text("utf-8")
         for english, chinese in STRINGS.items():
             html = html.replace(english, chinese)
+        html = html.replace("</head>", PANEL_CSS, 1)
         (tmp / "index.html").write_text(html, "utf-8")
         os.chmod(tmp, 0o755)  # mkdtemp makes it private; the build is static files, like the wheel's
         try:

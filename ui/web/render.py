@@ -7,7 +7,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
-from reports.model import Problem, Report
+from reports.model import Measure, Problem, Report
 from reports.status import STATUS_NAMES
 from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
 
@@ -25,6 +25,7 @@ __all__ = [
     "highlight_terms",
     "legend",
     "md",
+    "measure_list",
     "outcome_label",
     "paragraph",
     "problem_count",
@@ -204,7 +205,7 @@ def problem_count(problems: int, items: int) -> str:
     return f"{problems} 个问题(按子问题计 {items} {ITEMS})"
 
 
-OUTCOME_LABELS = {"ingested": "已导入", "duplicate": "重复", "error": "错误"}
+OUTCOME_LABELS = {"ingested": "已导入", "duplicate": "重复", "skipped": "未导入", "error": "错误"}
 
 
 def outcome_label(status: str) -> str:
@@ -212,6 +213,44 @@ def outcome_label(status: str) -> str:
 
 
 # What a user sees when the program, not their input, failed (the server log keeps the traceback).
-INTERNAL_ERROR = "程序内部错误(详情见服务日志)"
+INTERNAL_ERROR = "程序内部错误(详情见服务器上工作区的日志 logs/xuncha.log)"
 # the search page's label on a semantic-only answer while jieba still loads (bench/bench_ui.py looks for it)
 DENSE_FIRST_NOTICE = "语义检索结果,关键词索引加载中:稍后再检索一次可得完整结果。"
+
+
+# A measure's label is its marker (一是, ①, (1)) after the part of the unit it belongs to when the report
+# reports by parts (博物馆 一是): the part is a heading, the marker is the list's own numbering.
+_MARKER = re.compile(r"(?:[一二三四五六七八九十]+是|[\u2460-\u2473]|[(（]\d+[)）]|\d+[.、])$")
+
+
+def measure_part(label: str | None) -> str:
+    """The part of the unit a measure belongs to (博物馆 for "博物馆 一是"), "" when none."""
+    label = (label or "").strip()
+    m = _MARKER.search(label)
+    return (label[:m.start()] if m else label).strip()
+
+
+def measure_list(measures: Sequence[Measure], *, cls: str = "xc-text", style: str = "") -> str:
+    """Measures as HTML lists, one per part of the unit with the part as its heading (文化馆 / 图书馆),
+    in report order; a measure word for word the same as one shown above is not repeated but pointed to
+    (同「文化馆」第 1 条), so two parts that did the same read as the same, not as a repeated list."""
+    groups: list[tuple[str, list[Measure]]] = []
+    for m in measures:
+        part = measure_part(m.label)
+        if not groups or groups[-1][0] != part:
+            groups.append((part, []))
+        groups[-1][1].append(m)
+    seen: dict[str, str] = {}
+    out = []
+    for part, items in groups:
+        lis = []
+        for n, m in enumerate(items, 1):
+            key = " ".join(m.text.split())
+            if key in seen:
+                lis.append(f'<li class="xc-same">{esc(seen[key])}</li>')
+            else:
+                seen[key] = f"同「{part}」第 {n} 条" if part else f"同上第 {n} 条"
+                lis.append(f"<li>{esc(m.text)}</li>")
+        head = f'<div class="xc-part">{esc(part)}</div>' if part else ""
+        out.append(f'{head}<ol class="{cls}" style="{esc(style)}">{"".join(lis)}</ol>')
+    return "".join(out)

@@ -14,7 +14,7 @@ import streamlit as st
 from reports.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
 from ui.web import resources
-from ui.web.render import INTERNAL_ERROR, esc, md
+from ui.web.render import INTERNAL_ERROR, md, measure_list
 
 __all__ = [
     "APP_TITLE",
@@ -26,12 +26,15 @@ __all__ = [
     "invalidate",
     "load_report",
     "mentions",
+    "problem_measures",
     "report_summaries",
     "root",
     "run_sync",
     "safe",
     "search",
     "similar",
+    "unit_display",
+    "unit_hover",
     "unit_name",
     "unit_options",
     "warm_up",
@@ -158,12 +161,23 @@ def no_reports_notice() -> bool:
     return True
 
 
+def problem_measures(report_id: str, problem_id: str, texts: list[str] | None = None) -> list:
+    """A stored problem's measures with their labels (reports.model.Measure: the part of the unit they
+    belong to); a search hit carries only the texts, so `texts` stand in when the report is gone."""
+    from reports.model import Measure
+
+    report = load_report(report_id)
+    problem = report.find_problem(problem_id) if report else None
+    if problem is not None and problem.measures:
+        return list(problem.measures)
+    return [Measure(t, (0, 0)) for t in texts or ()]
+
+
 def measures_and_source(measures: list[str], report_id: str, problem_id: str) -> None:
     """A problem's rectification measures, folded, and the link to its source and detail page."""
     if measures:
         with st.expander(f"整改措施({len(measures)} 条)", icon=":material/task_alt:"):
-            items = "".join(f"<li>{esc(x)}</li>" for x in measures)
-            st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
+            st.markdown(measure_list(problem_measures(report_id, problem_id, measures)), unsafe_allow_html=True)
     else:
         st.caption("报告未列出该问题的整改措施")
     st.page_link("views/detail.py", label="查看原文与详情", icon=":material/arrow_forward:",
@@ -242,6 +256,17 @@ def mentions(report_id: str) -> list[dict]:
 
 def unit_name(summary: dict) -> str:
     return summary.get("unit_short") or summary.get("unit") or summary["report_id"]
+
+
+def unit_display() -> dict[str, str]:
+    """Full unit name -> its display name (distinct across the workspace: reports.unitnames), the
+    one name every page shows for a unit; the full name goes to its hover text."""
+    return {s["unit"]: s.get("unit_short") or s["unit"] for s in report_summaries() if s.get("unit")}
+
+
+def unit_hover(unit: str | None) -> str | None:
+    """The help (hover) text of a unit picker: the picked unit's full name."""
+    return f"全称:{unit}" if unit and unit_display().get(unit, unit) != unit else None
 
 
 def unit_options() -> dict[str, list[str]]:

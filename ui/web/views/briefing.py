@@ -63,14 +63,14 @@ def choose() -> tuple[str | None, str | None, str | None]:
         st.session_state[SECTOR_KEY] = seed[2] if seed[2] in _sector_names() else AUTO_SECTOR
         st.session_state[LEVEL_KEY] = seed[3] if seed[3] in ("省", "市", "县") else ALL_LEVELS
     c1, c2 = st.columns([2, 3])
-    pick = c1.selectbox("单位", names, key=PICK_KEY, help="工作区中的单位;同一单位的多轮报告合为一个单位。")
+    pick = c1.selectbox("单位", names, key=PICK_KEY, placeholder="选择单位", help="工作区中的单位;同一单位的多轮报告合为一个单位。")
     other = c2.text_input("或输入其他单位的全称(可以不在工作区中)", key=OTHER_KEY,
                           placeholder="例如:中共某某市卫生健康委员会党组",
                           help="按单位名称判断行业和层级,再找工作区中的同类单位。")
     c3, c4 = st.columns(2)
-    sector = c3.selectbox("行业", [AUTO_SECTOR, *_sector_names()], key=SECTOR_KEY,
+    sector = c3.selectbox("行业", [AUTO_SECTOR, *_sector_names()], key=SECTOR_KEY, placeholder="选择行业",
                           help="按哪个行业找同类单位;默认由单位名称判断。")
-    level = c4.selectbox("同类单位的层级", [ALL_LEVELS, "省", "市", "县"], key=LEVEL_KEY)
+    level = c4.selectbox("同类单位的层级", [ALL_LEVELS, "省", "市", "县"], key=LEVEL_KEY, placeholder="选择层级")
     unit = (other or "").strip() or pick
     params = {"unit": unit, **({"sector": sector} if sector != AUTO_SECTOR else {}),
               **({"level": level} if level != ALL_LEVELS else {})}

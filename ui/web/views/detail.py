@@ -68,9 +68,7 @@ def show_measures(problem) -> None:
     if not problem.measures:
         st.caption("报告未列出该问题的整改措施。")
         return
-    items = "".join(f"<li>{'<b>' + render.esc(m.label) + '</b> ' if m.label else ''}{render.esc(m.text)}</li>"
-                    for m in problem.measures)
-    st.markdown(f'<ol class="xc-text">{items}</ol>', unsafe_allow_html=True)
+    st.markdown(render.measure_list(problem.measures), unsafe_allow_html=True)
 
 
 def show_entities(mentions: list[dict]) -> None:
@@ -107,11 +105,10 @@ def show_similar(report_id: str, problem_id: str) -> None:
                             unsafe_allow_html=True)
                 st.markdown(f'<div class="xc-text">{render.highlight_terms(hit["text"], hit.get("matched_terms") or [])}'
                             "</div>", unsafe_allow_html=True)
-                measures = hit.get("measures") or []
+                measures = state.problem_measures(hit["report_id"], hit["problem_id"], hit.get("measures") or [])
                 st.markdown("**整改做法:**" if measures else "*未列出整改措施*")
                 if measures:
-                    items = "".join(f"<li>{render.esc(m)}</li>" for m in measures)
-                    st.markdown(f'<ol class="xc-text" style="font-size:0.9rem">{items}</ol>', unsafe_allow_html=True)
+                    st.markdown(render.measure_list(measures, style="font-size:0.9rem"), unsafe_allow_html=True)
                 st.page_link("views/detail.py", label="查看详情", icon=":material/arrow_forward:",
                              query_params={"report": hit["report_id"], "problem": hit["problem_id"]})
 
@@ -131,8 +128,10 @@ def main() -> None:
         st.error(f"报告中没有编号为 {render.md(problem_id)} 的问题。", icon=":material/warning:")
         return
     category = next((c for c in report.categories if c.ordinal == problem.category_ordinal), None)
-    unit = report.unit_short or report.unit or report.id
-    st.markdown(f'<div class="xc-meta"><b>{render.esc(unit)}</b> · {render.esc(report.inspection.kind or "")}'
+    summary = next((x for x in state.report_summaries() if x["report_id"] == report.id), {})
+    unit = state.unit_name(summary) if summary else report.unit or report.id
+    st.markdown(f'<div class="xc-meta"><b title="{render.esc(report.unit)}">{render.esc(unit)}</b> · '
+                f'{render.esc(report.inspection.kind or "")}'
                 f' {render.esc(report.inspection.inspector or "")} · 问题 {render.esc(problem.id)}'
                 f'{" · 类别:" + render.esc(category.title) if category else ""}</div>', unsafe_allow_html=True)
     st.markdown(f'<div class="xc-text" style="font-size:1.1rem;font-weight:600;margin:0.4rem 0 0.8rem">'

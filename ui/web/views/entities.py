@@ -7,6 +7,7 @@ import hashlib
 import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
+from ui.service.text import attr_rows
 from ui.web import render, state
 from ui.web.graph_component import localize
 
@@ -167,19 +168,29 @@ def elements(nodes: list[str], center: str | None, path: list[str],
     return {"nodes": out_nodes, "edges": edges}
 
 
+# fcose packs a graph's separate parts (the overview: one per unit) into the canvas's wide shape instead
+# of stacking them, so the fitted zoom stays near 0.8 and a 14 px label is drawn at 10-11 px; cose's
+# stack fitted at 0.5, where the library's `min-zoomed-font-size` (10 px) hid every label.
+LAYOUT = {"name": "fcose", "quality": "proof", "randomize": True, "packComponents": True,
+          "nodeDimensionsIncludeLabels": True, "idealEdgeLength": 50, "nodeRepulsion": 4500, "animate": False,
+          "fit": True, "padding": 12}
+LABEL_PX = 14
+
+
 def styles(types: list[str]) -> list[_Style]:
-    rules = [_Style("node", {"label": "data(label)", "font-size": 10, "text-valign": "bottom", "text-margin-y": 3,
-                             "width": 22, "height": 22, "text-wrap": "none"})]
+    rules = [_Style("node", {"label": "data(label)", "font-size": LABEL_PX, "text-valign": "bottom", "text-margin-y": 3,
+                             "width": 22, "height": 22, "text-wrap": "wrap", "text-max-width": 150,
+                             "min-zoomed-font-size": 0})]
     for t in types:
         rules.append(_Style(f"node[kind = '{t}']", {"background-color": render.TYPE_COLORS.get(t, "#999")}))
-    rules.append(_Style("node[center = 1]", {"width": 36, "height": 36, "font-size": 12, "font-weight": "bold",
+    rules.append(_Style("node[center = 1]", {"width": 36, "height": 36, "font-size": LABEL_PX + 2, "font-weight": "bold",
                                               "border-width": 3, "border-color": "#333"}))
     rules.append(_Style("node[onpath = 1]", {"border-width": 4, "border-color": "#d62728"}))
     return rules
 
 
 def edge_styles() -> list[_Style]:
-    return [_Style("edge", {"label": "data(label)", "font-size": 8, "curve-style": "bezier",
+    return [_Style("edge", {"label": "data(label)", "font-size": 11, "curve-style": "bezier", "color": "#666",
                             "target-arrow-shape": "triangle", "width": 1.2}),
             _Style("edge[onpath = 1]", {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 3})]
 
@@ -190,7 +201,7 @@ def draw_graph(s: dict) -> None:
                    if t in GRAPH_TYPES else 99)
     st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
     localize()
-    st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=560,
+    st_link_analysis(data, layout=LAYOUT, node_styles=styles(types), edge_styles=edge_styles(), height=560,
                      key=graph_key(), on_change=_on_graph_event, node_actions=["expand", "remove"],
                      events=[Event("select", "tap", "node")])
     hint = "单击节点查看属性,双击节点(或选中后点左上角按钮)展开其邻居;选中后按 Delete 可从图中移除。"
@@ -201,34 +212,19 @@ def draw_graph(s: dict) -> None:
 
 # -- properties -----------------------------------------------------------------------------------
 
-HIDDEN_ATTRS = {"type", "name", "reports", "spans", "aliases", "by_report", "members", "text"}
-ATTR_LABELS = {"full_name": "全称", "unit_short": "报告中的简称", "display": "显示名称", "definition": "定义",
-               "group": "类型组", "level": "层级", "region": "地区", "kind": "类型",
-               "org": "所在单位", "seen_in": "出现于", "cited_in": "被引用于", "relation": "人员关系", "roles": "职务", "doc_number": "文号", "adcode": "行政区划代码",
-               "status": "整改状态", "category": "类别", "unit": "单位", "problem_id": "问题编号",
-               "inspector": "巡察(视)组", "start": "开始", "end": "结束", "feedback": "反馈", "title": "标题",
-               "round": "轮次", "measures": "措施条数", "label": "序号", "report_id": "报告编号",
-               "ordinal": "序号", "problems": "问题数", "truncated": "正文不完整", "size": "成员数",
-               "role": "职务", "theme_id": "主题编号", "report_date": "通报日期", "publish_date": "发布日期",
-               "source_path": "来源文件"}
-
-
 def properties(node: str, types: set[str]) -> None:
     svc = state.workspace().graph
     d = svc.attrs([node]).get(node, {})
     prof = svc.profile(node)
     st.markdown(f'{render.chip(render.type_label(d.get("type")), render.TYPE_COLORS.get(d.get("type"), "#999"))}'
-                f' <b style="font-size:1.05rem">{render.esc(d.get("name") or node)}</b>', unsafe_allow_html=True)
+                f' <b style="font-size:1.05rem" title="{render.esc(d.get("full_name") or d.get("name") or node)}">'
+                f'{render.esc(d.get("display") or d.get("name") or node)}</b>'
+                + (f'<div class="xc-meta">{render.esc(d["name"])}</div>'
+                   if d.get("display") and d.get("name") and d["display"] != d["name"] else ""),
+                unsafe_allow_html=True)
     if d.get("type") == "Problem" and d.get("text"):
         st.markdown(render.paragraph(d["text"]), unsafe_allow_html=True)
-    rows = []
-    for key, value in prof["attrs"].items():
-        if key in HIDDEN_ATTRS or value in (None, "", [], {}) or key.startswith("_") \
-                or (key == "role" and prof["attrs"].get("roles")):
-            continue
-        if isinstance(value, list):
-            value = "、".join(map(str, value))
-        rows.append({"属性": ATTR_LABELS.get(key, key), "值": str(value)})
+    rows = [{"属性": label, "值": value} for label, value in attr_rows(prof["attrs"])]
     aliases = [a for a in d.get("aliases", ()) if a != d.get("name")]
     if aliases:
         rows.append({"属性": "别名/原文写法", "值": "、".join(sorted(aliases))})
@@ -274,7 +270,7 @@ def path_finder(center: str, types: set[str]) -> None:
     b = c2.selectbox("终点", ids, index=None, key="ent_path_b", format_func=lambda n: _option_label(by_id[n]),
                      placeholder="选择终点实体")
     avoid = c3.multiselect("绕开类型", ["Place", "Category", "Report", "InspectionTeam", "Organization"],
-                           default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid",
+                           default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid", placeholder="不绕开",
                            help="地区、问题类别等节点几乎连接一切,默认绕开,以找出更有意义的关联。")
     if st.button("查找路径", key="ent_path_go", icon=":material/route:", disabled=not (a and b)):
         if a == b:
@@ -303,9 +299,13 @@ def path_html(result: dict) -> str:
     for e in result["edges"]:
         edge_of.setdefault(frozenset((e["source"], e["target"])), []).append(e)
     parts = []
+    shown = state.workspace().graph.attrs([n["id"] for n in nodes])
     for i, n in enumerate(nodes):
-        parts.append(render.chip(n.get("name") or n["id"], render.TYPE_COLORS.get(n.get("type"), "#999"),
-                                 title=render.type_label(n.get("type"))))
+        d = shown.get(n["id"], {})
+        tip = " · ".join(x for x in (render.type_label(n.get("type")), d.get("full_name") or
+                                     (n.get("name") if d.get("display") else None)) if x)
+        parts.append(render.chip(d.get("display") or n.get("name") or n["id"],
+                                 render.TYPE_COLORS.get(n.get("type"), "#999"), title=tip))
         if i + 1 < len(nodes):
             es = edge_of.get(frozenset((n["id"], nodes[i + 1]["id"])), [])
             label = "/".join(dict.fromkeys(render.EDGE_LABELS.get(e["type"], e["type"]) for e in es)) or "—"
@@ -336,7 +336,7 @@ def overview() -> None:
     st.subheader("工作区概览")
     st.markdown(f'<div class="xc-meta">图例:{render.legend(types)}</div>', unsafe_allow_html=True)
     localize()
-    st_link_analysis(data, layout="cose", node_styles=styles(types), edge_styles=edge_styles(), height=520,
+    st_link_analysis(data, layout=LAYOUT, node_styles=styles(types), edge_styles=edge_styles(), height=520,
                      key=OVERVIEW_KEY, on_change=_on_overview_event, events=[Event("select", "tap", "node")])
     st.caption(f"全部被巡察单位和巡察(视)组,以及关联最多的 {OVERVIEW_TOP} 名人员和 {OVERVIEW_TOP} 部党内法规;"
                "「见于」表示该人员或法规出现在这个单位的报告中。单击节点查看它的全部关系。")

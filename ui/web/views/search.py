@@ -90,13 +90,15 @@ def filter_widgets() -> None:
     units = state.unit_options()
     with st.sidebar:
         st.markdown("**筛选条件**")
-        st.selectbox("单位", [ALL, *units], key="f_unit", format_func=lambda u: u if u == ALL else _unit_label(u))
-        st.selectbox("地区", [ALL, *opts["regions"]], key="f_region")
-        st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", accept_new_options=True,
-                     help="可从列表选择,也可输入关键词(如「意识形态」),按类别名称包含关系筛选。")
-        st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type",
+        names = state.unit_display()
+        st.selectbox("单位", [ALL, *sorted(units, key=lambda u: names.get(u, u))], key="f_unit", placeholder="选择单位",
+                     format_func=lambda u: names.get(u, u), help=state.unit_hover(st.session_state.get("f_unit")))
+        st.selectbox("地区", [ALL, *opts["regions"]], key="f_region", placeholder="选择地区")
+        st.selectbox("问题类别", [ALL, *opts["categories"]], key="f_category", placeholder="选择或输入类别",
+                     help="可输入关键词(如「意识形态」)查找类别。")
+        st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type", placeholder="选择问题类型",
                      help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
-        st.selectbox("年份", [ALL, *opts["years"]], key="f_year", format_func=lambda y: y if y == ALL else f"{y} 年")
+        st.selectbox("年份", [ALL, *opts["years"]], key="f_year", placeholder="选择年份", format_func=lambda y: y if y == ALL else f"{y} 年")
         st.segmented_control("层级", [f"{v}级" for v in opts["levels"]], key="f_level")
         st.segmented_control("巡视/巡察", opts["kinds"] or ["巡视", "巡察"], key="f_kind")
         mine = st.session_state.get("my_unit")
@@ -108,15 +110,6 @@ def filter_widgets() -> None:
         st.slider("最低相关度(可选)", 0, 100, _linked_min_pct(), step=1, format="%d%%", key="f_min_score",
                   help="相关度是系统估计的「该问题与检索内容属于同类问题」的概率,各匹配方式含义相同。"
                        "默认 0:不按分数截断,按「高度相关 / 可能相关」分档显示全部结果。")
-
-
-def _unit_label(unit: str | None) -> str:
-    if not unit:
-        return ""
-    for s in state.report_summaries():
-        if s.get("unit") == unit and s.get("unit_short") and s["unit_short"] != unit:
-            return f"{s['unit_short']}({unit})"
-    return unit
 
 
 def show_hit(hit: dict, mode: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui.service.text import term_labels
 from ui.web import render, state
 from ui.web.views import type_map
 
@@ -55,7 +56,7 @@ def themes_table(doc: dict, cross_only: bool) -> tuple[pd.DataFrame, list[dict]]
     labels = unit_label(doc)
     shown = [t for t in doc["themes"] if t["unit_count"] >= (2 if cross_only else 1)]
     df = pd.DataFrame([{"主题": t["label"], "涉及单位数": t["unit_count"], ITEM_COLUMN: t["size"],
-                        "问题类型": t.get("type") or "", "关键词": "、".join(t["terms"][:6]),
+                        "问题类型": t.get("type") or "", "关键词": "、".join(term_labels(t["terms"])[:6]),
                         "涉及单位": "、".join(labels.get(u, u) for u in t["units"]),
                         "编号": t["id"]} for t in shown])
     return df, shown
@@ -76,7 +77,7 @@ def pick_theme(shown: list[dict]) -> dict | None:
         st.session_state[PICK_KEY] = linked
     if st.session_state.get(PICK_KEY) not in by_id:
         st.session_state[PICK_KEY] = shown[0]["id"]
-    pick = st.selectbox("查看主题", list(by_id), key=PICK_KEY,
+    pick = st.selectbox("查看主题", list(by_id), key=PICK_KEY, placeholder="选择主题",
                         format_func=lambda i: f"{by_id[i]['label']}({by_id[i]['unit_count']} 个单位,{render.problem_items(by_id[i]['size'])})")
     if st.query_params.get("theme") != pick:
         st.query_params["theme"] = pick
@@ -116,7 +117,7 @@ def theme_detail(doc: dict, theme: dict) -> None:
     measures = _measures(state.root(), state.generation())
     labels = unit_label(doc)
     st.subheader(f"{theme['label']}")
-    st.markdown(" ".join(render.chip(t, "#637939") for t in theme["terms"][:8]), unsafe_allow_html=True)
+    st.markdown(" ".join(render.chip(t, "#637939") for t in term_labels(theme["terms"])[:8]), unsafe_allow_html=True)
     st.caption(f"{theme['unit_count']} 个单位,{render.problem_items(theme['size'])}。按单位列出问题及其整改措施。")
     by_unit: dict[str, list[dict]] = {}
     for m in theme["members"]:

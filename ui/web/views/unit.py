@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-import pandas as pd
 import streamlit as st
 
+from reports import notices
+from reports.audit import VAGUE_BELOW
+from ui.service.text import AUDIT_LABELS
 from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
@@ -16,20 +18,34 @@ BRIEFING_PAGE = "views/briefing.py"
 
 
 def pick_report() -> str | None:
+    """The unit picked here or named by ?report=. The link is followed once, when it changes; after
+    that the picker rules and writes its pick back to the link (so every pick shows, and reloading
+    the page keeps it). A link naming no stored report says so instead of quietly showing another."""
     if state.no_reports_notice():
         return None
     summaries = state.report_summaries()
     by_id = {s["report_id"]: s for s in summaries}
-    ids = list(by_id)
+    ids = sorted(by_id, key=lambda r: _label(by_id[r]))
     linked = st.query_params.get("report")
-    if linked in by_id and st.session_state.get("unit_linked") != linked:
+    bad_link = None
+    if linked and linked != st.session_state.get("unit_linked"):
         st.session_state["unit_linked"] = linked
-        st.session_state["unit_pick"] = linked
+        if linked in by_id:
+            st.session_state["unit_pick"] = linked
+        else:
+            bad_link = linked
     if st.session_state.get("unit_pick") not in by_id:
         st.session_state["unit_pick"] = most_complete(summaries)
-    pick = st.selectbox("单位", ids, key="unit_pick", format_func=lambda r: _label(by_id[r]))
+    current = by_id[st.session_state["unit_pick"]]
+    pick = st.selectbox("单位", ids, key="unit_pick", placeholder="选择单位", format_func=lambda r: _label(by_id[r]),
+                        help=f"全称:{current.get('unit') or current['report_id']}")
+    if bad_link:
+        st.warning(render.md(notices.render("link_unknown_report",
+                                            {"report_id": bad_link, "shown": state.unit_name(by_id[pick])})),
+                   icon=":material/link_off:")
     if st.query_params.get("report") != pick:
         st.query_params["report"] = pick
+    st.session_state["unit_linked"] = pick  # our own link: only a link that changes overrides the picker
     return pick
 
 
@@ -42,11 +58,9 @@ def most_complete(summaries: list[dict]) -> str:
 
 
 def _label(s: dict) -> str:
+    """A report as the picker lists it: the unit's display name, the team, the month inspected."""
     when = (s.get("start") or s.get("report_date") or "")[:7]
-    name = s.get("unit") or s["report_id"]
-    short = s.get("unit_short")
-    title = f"{short}({name})" if short and short != name else name
-    return " · ".join(x for x in (title, s.get("inspector"), when) if x)
+    return " · ".join(x for x in (state.unit_name(s), s.get("inspector"), when) if x)
 
 
 def _date(d) -> str:
@@ -56,8 +70,10 @@ def _date(d) -> str:
 
 
 def header(report, summary: dict) -> None:
-    st.markdown(f'<div class="xc-text" style="font-size:1.25rem;font-weight:600">{render.esc(report.unit or report.id)}'
-                f'</div><div class="xc-meta">{render.esc(report.title or "")}</div>', unsafe_allow_html=True)
+    st.markdown(f'<div class="xc-text" style="font-size:1.25rem;font-weight:600" title="{render.esc(report.unit)}">'
+                f'{render.esc(state.unit_name(summary) if summary else report.unit or report.id)}</div>'
+                f'<div class="xc-meta">{render.esc(report.unit or "")}{" · " if report.unit and report.title else ""}'
+                f'{render.esc(report.title or "")}</div>', unsafe_allow_html=True)
     i = report.inspection
     fields = [
         ("巡察(视)组", i.inspector + (f"(原文:{i.inspector_text})" if i.inspector_text and i.inspector_text != i.inspector
@@ -75,8 +91,6 @@ def header(report, summary: dict) -> None:
 
 
 REPORT_CODES = ("count_conflict", "count_mismatch", "status_sum", "truncated", "date_order")
-_CODE_LABELS = {"no_measures": "没有整改措施", "vague_rectification": "整改措施空泛",
-                "status_contradiction": "状态前后矛盾"}
 
 
 def counts(report, findings: list[dict]) -> None:
@@ -86,7 +100,8 @@ def counts(report, findings: list[dict]) -> None:
     distinct = sorted({s.value for s in report.stated if s.key == "problems"})
     stated_categories = report.stated_value("categories")
     c = st.columns(4)
-    c[0].metric("自述问题数", " / ".join(map(str, distinct)) if distinct else "未说明")
+    c[0].metric("自述问题数", " / ".join(map(str, distinct)) if distinct else "未说明",
+                help=None if distinct else "报告正文没有写明反馈了多少个问题,无从与识别结果比对。")
     c[1].metric("识别出的问题", found["problems"],
                 help=f"{render.problem_count(found['problems'], found['leaf_problems'])}。{render.ITEMS_HELP}")
     c[2].metric("自述方面数", stated_categories if stated_categories is not None else "未说明")
@@ -100,7 +115,10 @@ def counts(report, findings: list[dict]) -> None:
     for w in others:
         st.info(render.md(w.chinese()), icon=":material/info:")
     if not flags and not others:
-        st.success("报告自述数量与识别结果一致,日期顺序正常,未发现截断。", icon=":material/check_circle:")
+        if distinct:
+            st.success(notices.render("counts_agree", {}), icon=":material/check_circle:")
+        else:  # nothing stated: nothing agrees or disagrees
+            st.info(notices.render("counts_unstated", {}), icon=":material/info:")
     progress: dict[str, int] = {}
     for s in report.stated:
         if s.key in render.STATUS_LABELS:
@@ -120,7 +138,7 @@ def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]
     rows = [f for f in findings if f["problem_id"] is not None]
     if rows:
         for f in rows:
-            with st.expander(f"{_CODE_LABELS.get(f['code'], f['code'])} · {render.shorten(f['message'], 60)}",
+            with st.expander(f"{AUDIT_LABELS.get(f['code'], f['code'])} · {render.shorten(f['message'], 60)}",
                              icon=":material/rule:"):
                 p = report.find_problem(f["problem_id"])
                 if p is not None:
@@ -134,16 +152,38 @@ def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]
     else:
         st.success("每个问题都有整改措施,未发现状态矛盾或空泛的整改。", icon=":material/check_circle:")
     if concreteness:
-        table = [{"问题": pid, "具体程度": c["score"],
+        cut = {pid for pid, c in concreteness.items() if c.get("truncated")}
+        table = [{"问题": pid, "具体程度": "原文截断" if pid in cut else concreteness_label(c["score"]),
                   "依据": ";".join(x for x in (
                       "原文截断,整改情况不全" if c.get("truncated") else "", _evidence("文件", c["documents"]), _evidence("时间", c["dates"]), _evidence("数量", c["counts"]),
                       _evidence("资金", c["money"]), _evidence("追责", c["discipline"]),
                       _evidence("制度", c["systems"])) if x) or "无可核查内容",
-                  "回应问题": {True: "是", False: "否", None: "—"}[c["addresses_problem"]]}
+                  "回应问题": "原文截断" if pid in cut else ADDRESSES[c["addresses_problem"]]}
                  for pid, c in concreteness.items()]
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={"具体程度": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0,
-                                                                            format="%.2f")})
+                     column_config={"具体程度": st.column_config.TextColumn(help=CONCRETENESS_HELP),
+                                    "回应问题": st.column_config.TextColumn(help=ADDRESSES_HELP)})
+        st.caption(f"具体程度:{CONCRETENESS_HELP} 回应问题:{ADDRESSES_HELP}")
+
+
+# Concreteness as people read it: the grade the model predicts on the 1-5 scale it was fitted to (an
+# outside annotator's scores; reports/concreteness.py maps it onto 0..1), with a word per whole grade;
+# under the audit's vague threshold it is 空泛 whatever the rounding says.
+GRADE_WORDS = {1: "空泛", 2: "较空泛", 3: "一般", 4: "较具体", 5: "具体"}
+CONCRETENESS_HELP = ("按整改情况中可核查的内容估计:印发的文件、完成时间、数量、资金、问责和建立的制度越多越具体;"
+                     "括号内为按人工 1-5 分评分拟合的预测分。")
+ADDRESSES = {True: "是", False: "否", None: "无法判断"}
+ADDRESSES_HELP = ("整改情况是否针对问题本身:是 = 明显沿用了问题原文的说法;否 = 几乎没有提到;"
+                  "无法判断 = 问题原文太短,或重合程度介于两者之间。")
+
+
+def concreteness_label(score: float) -> str:
+    from reports.concreteness import weights
+
+    lo, hi = weights().grade_range
+    grade = lo + score * (hi - lo)
+    word = GRADE_WORDS[1] if score < VAGUE_BELOW else GRADE_WORDS[max(2, min(5, round(grade)))]
+    return f"{word}({grade:.1f} 分)"
 
 
 def _evidence(label: str, items: list[str]) -> str:
@@ -163,24 +203,26 @@ def recurring(report, links: list[dict]) -> None:
 
 
 def categories(report) -> None:
+    """Each category with its full title and a bar of its problems (an HTML table: a chart's axis cut
+    the titles to a dozen characters); the 自述 column only when the report states a count for some."""
     st.subheader("问题类别")
-    rows = []
-    for c in report.categories:
-        rows.append({"序号": c.label or str(c.ordinal), "类别": c.title, "识别问题数": len(c.problems),
-                     "自述问题数": str(c.stated_problems) if c.stated_problems is not None else "",
-                     "问题条数(按子问题计)": sum(1 for p in c.problems for q in p.walk() if not q.children)})
-    if not rows:
+    if not report.categories:
         st.info("没有识别出问题类别。")
         return
-    left, right = st.columns([3, 2])
-    with left:
-        df = pd.DataFrame(rows)
-        st.dataframe(df, hide_index=True, width="stretch",
-                     column_config={"类别": st.column_config.TextColumn(width="medium")})
-    with right:
-        chart = pd.DataFrame({"类别": [f"{r['序号']} {render.shorten(r['类别'], 14)}" for r in rows],
-                              "问题数": [r["识别问题数"] for r in rows]})
-        st.bar_chart(chart, x="类别", y="问题数", horizontal=True, sort=False, height=max(180, 36 * len(rows)))
+    stated = any(c.stated_problems is not None for c in report.categories)
+    most = max((len(c.problems) for c in report.categories), default=0) or 1
+    head = "<th>序号</th><th>类别</th><th>识别问题数</th><th>按子问题计</th>" + ("<th>自述问题数</th>" if stated else "")
+    rows = []
+    for c in report.categories:
+        leaves = sum(1 for p in c.problems for q in p.walk() if not q.children)
+        bar = (f'<span class="xc-bar" style="width:{round(6 * len(c.problems) / most, 2)}rem"></span>'
+               f'{len(c.problems)}')
+        rows.append(f"<tr><td>{render.esc(c.label or c.ordinal)}</td><td>{render.esc(c.title)}</td>"
+                    f"<td class=\"xc-num\">{bar}</td><td class=\"xc-num\">{leaves}</td>"
+                    + (f"<td class=\"xc-num\">{'' if c.stated_problems is None else c.stated_problems}</td>"
+                       if stated else "") + "</tr>")
+    st.markdown(f'<table class="xc-cat"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>',
+                unsafe_allow_html=True)
     with st.expander("全部问题清单", icon=":material/list:"):
         for c in report.categories:
             st.markdown(f"**{render.md(c.label or c.ordinal)} {render.md(c.title)}**")

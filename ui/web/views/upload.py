@@ -7,12 +7,12 @@ import math
 
 import streamlit as st
 
+from reports import notices
 from reports.read import MAX_BYTES
 from ui.web import render, state
 
 log = logging.getLogger("xuncha.ui")
 
-TYPES = ["txt", "docx", "pdf", "html", "htm"]
 MAX_MB = max(1, math.ceil(MAX_BYTES / (1024 * 1024)))  # the reader's own bound, not Streamlit's 200 MB default
 BUTTON_TEXT = "选择文件"
 LIMIT_TEXT = f"每个文件不超过 {MAX_MB} MB · 支持 TXT、DOCX、PDF、HTML"
@@ -30,7 +30,8 @@ UPLOADER_CSS = f"""
   {{ content: "{LIMIT_TEXT}"; font-size: 0.875rem; color: rgba(49, 51, 63, 0.6); }}
 </style>
 """
-ICONS = {"ingested": ":material/check_circle:", "duplicate": ":material/content_copy:", "error": ":material/error:"}
+ICONS = {"ingested": ":material/check_circle:", "duplicate": ":material/content_copy:",
+         "skipped": ":material/block:", "error": ":material/error:"}
 
 
 def _reset_uploader() -> None:
@@ -41,7 +42,9 @@ def upload_section() -> None:
     st.subheader("上传报告")
     nonce = st.session_state.get("upload_nonce", 0)
     st.markdown(UPLOADER_CSS, unsafe_allow_html=True)
-    files = st.file_uploader("选择一个或多个整改情况通报文件", type=TYPES, accept_multiple_files=True,
+    # No `type=`: Streamlit's own refusal of a file type is English ("… files are not allowed"); every
+    # file is taken and the reader names what it cannot read, in Chinese (the command line's words).
+    files = st.file_uploader("选择一个或多个整改情况通报文件", accept_multiple_files=True,
                              key=f"upload_files_{nonce}", max_upload_size=MAX_MB,
                              help="支持 txt(UTF-8/GBK 等编码自动识别)、docx、pdf(需有文字层)、html。"
                                   "同一报告重复导入会被识别并跳过。")
@@ -65,7 +68,8 @@ def ingest(files) -> list[dict]:
             o = ws.ingest_bytes(f.name, f.getvalue())
             outcomes.append({"name": f.name, "status": o.status, "unit": o.unit, "report_id": o.report_id,
                              "message": o.chinese(), "problems": (o.found or {}).get("problems"),
-                             "warnings": [w.chinese() for w in o.warnings]})
+                             # a duplicate's warnings belong to the report already stored: said when it was
+                             "warnings": [w.chinese() for w in o.warnings] if o.status == "ingested" else []})
         except Exception:  # ingest_bytes reports errors itself; this is a last resort (a bug: logged)
             log.exception("upload of %s failed", f.name)
             outcomes.append({"name": f.name, "status": "error", "unit": None, "report_id": None,
@@ -74,21 +78,25 @@ def ingest(files) -> list[dict]:
     if any(o["status"] == "ingested" for o in outcomes):
         state.safe(state.run_sync, ws, "正在更新知识图谱和检索索引…")
         state.invalidate()
+    names = {s["report_id"]: state.unit_name(s) for s in state.report_summaries()}
+    for o in outcomes:  # the unit by the name every page shows (known once the report is stored)
+        o["unit"] = names.get(o["report_id"]) or o["unit"]
     return outcomes
 
 
 def show_outcomes(outcomes: list[dict]) -> None:
     counts = {s: sum(o["status"] == s for o in outcomes) for s in ICONS}
-    st.markdown(f"**导入结果:** 已导入 {counts['ingested']} 个 · 重复 {counts['duplicate']} 个 · 错误 {counts['error']} 个")
+    st.markdown(f"**导入结果:** 已导入 {counts['ingested']} 个 · 重复 {counts['duplicate']} 个 · "
+                f"未导入 {counts['skipped'] + counts['error']} 个")
     for o in outcomes:
         label = render.outcome_label(o["status"])
         if o["status"] == "ingested":
             detail = f"{o['unit'] or '未识别单位'},识别出 {o['problems'] or 0} 个问题"
         elif o["status"] == "duplicate":
-            detail = f"与已有报告相同({o['unit'] or o['report_id']}),已跳过"
+            detail = notices.render("duplicate_of", {"unit": o["unit"] or o["report_id"]})
         else:
             detail = o["message"] or "无法导入"
-        box = {"ingested": st.success, "duplicate": st.info, "error": st.error}[o["status"]]
+        box = {"ingested": st.success, "duplicate": st.info, "skipped": st.warning, "error": st.error}[o["status"]]
         box(render.md(f"{o['name']}:{label} — {detail}"), icon=ICONS[o["status"]])
         for w in o.get("warnings") or []:
             st.caption(f":material/warning: {render.md(o['name'])}:{render.md(w)}")
@@ -103,15 +111,16 @@ def reports_section() -> None:
     if not summaries:
         st.info("工作区还没有报告。", icon=":material/folder_open:")
         return
-    rows = [{"单位": s.get("unit") or "", "简称": s.get("unit_short") or "", "巡察(视)组": s.get("inspector") or "",
+    rows = [{"单位": state.unit_name(s), "巡察(视)组": s.get("inspector") or "",
              "进驻时间": s.get("start") or "", "识别问题数": s["found"]["problems"],
-             "自述问题数": "" if s["stated"].get("problems") is None else str(s["stated"]["problems"]), "正文截断": "是" if s.get("truncated") else "",
-             "提示": len(s.get("warnings") or []), "报告编号": s["report_id"]} for s in summaries]
+             "自述问题数": "未说明" if s["stated"].get("problems") is None else str(s["stated"]["problems"]),
+             "正文截断": "是" if s.get("truncated") else "", "提示": len(s.get("warnings") or []),
+             "全称": s.get("unit") or "", "报告编号": s["report_id"]} for s in summaries]
     st.dataframe(rows, hide_index=True, width="stretch")
     with st.expander("删除报告", icon=":material/delete:"):
         by_id = {s["report_id"]: s for s in summaries}
         rid = st.selectbox("选择要删除的报告", list(by_id), index=None, key="remove_pick",
-                           format_func=lambda r: f"{by_id[r].get('unit_short') or by_id[r].get('unit') or r}({r})",
+                           format_func=lambda r: f"{state.unit_name(by_id[r])}({r})",
                            placeholder="选择报告")
         sure = st.checkbox("确认删除(该报告的问题、实体和检索索引条目都会被移除)", key="remove_sure", disabled=not rid)
         if st.button("删除", key="remove_go", type="primary", disabled=not (rid and sure), icon=":material/delete:"):
@@ -119,7 +128,7 @@ def reports_section() -> None:
             if removed:
                 state.safe(state.run_sync, state.workspace(), "正在更新知识图谱和检索索引…")
                 state.invalidate()
-                st.session_state["remove_done"] = by_id[rid].get("unit") or rid
+                st.session_state["remove_done"] = state.unit_name(by_id[rid])
             elif removed is False:
                 st.session_state["remove_done"] = None
                 st.warning("该报告已不在工作区中。")
