@@ -39,8 +39,8 @@ ROOT = HERE.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bench.bench_ingest import replicate  # noqa: E402
-from bench.bench_scale import SECTION, child_env, problem_rows, run_timed  # noqa: E402
+from bench.bench_ingest import replicate
+from bench.bench_scale import SECTION, child_env, problem_rows, run_timed
 
 TXTAI_SCRIPT = r"""
 import json, sys

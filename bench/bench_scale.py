@@ -40,7 +40,7 @@ ROOT = HERE.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from bench.bench_ingest import replicate  # noqa: E402  (one way of making unique copies)
+from bench.bench_ingest import replicate
 
 SECTION = "## Scale to a province (issue 23)"
 QUERIES = Path(os.environ.get("XUNCHA_DEVSET", "/work/shared/devset")) / "queries_independent.jsonl"
@@ -119,7 +119,7 @@ def search_latency(workspace: Path, log_path: Path) -> dict:
     res = run_timed([sys.executable, "-c", SEARCH_SCRIPT, str(workspace), str(QUERIES)], child_env(), log_path)
     data = json.loads(res["stdout"].decode().strip().splitlines()[-1])
     times = sorted(1000 * t for t in data["times"])
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return {"search_first_s": round(data["first_s"], 3), "search_p50_ms": round(statistics.median(times), 1),
             "search_p95_ms": round(p95, 1), "search_rss_mb": round(res["writer_rss_mb"])}
 

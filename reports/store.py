@@ -144,6 +144,16 @@ class Store:
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY ingested_at, id")]
 
+    def problem_keys(self, report_ids: list[str] | None = None) -> list[tuple[str, str]]:
+        """(report_id, problem_id) of stored problems, in problem_rows order, without loading the rows
+        (syncs diff these against their indexes; docs/decisions.md, "Scale to a province")."""
+        sql = "SELECT p.report_id, p.id FROM problems p JOIN reports r ON r.id = p.report_id"
+        args: tuple = ()
+        if report_ids is not None:
+            sql += f" WHERE p.report_id IN ({','.join('?' * len(report_ids))})"
+            args = tuple(report_ids)
+        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY r.ingested_at, p.report_id, p.seq", args)]
+
     def summaries(self) -> list[dict]:
         """One row per report: header fields, stated and found counts, warnings."""
         rows = self.conn.execute(

@@ -175,15 +175,15 @@ class ThemeService:
                 "recomputed": recomputed, "seconds": doc["seconds"], "graph": written}
 
     def _push(self, doc: dict) -> dict | None:
-        """Theme nodes and SIMILAR_TO edges into the graph, unless it already holds exactly these."""
-        G = self.graph.graph  # caught up with the store by the property
-        if _graph_has(G, doc):
-            return None
+        """Theme nodes and SIMILAR_TO links into the graph's store, writing only what changed (the
+        writer never assembles the graph; readers do)."""
         themes = [{"id": t["id"], "label": t["label"],
                    "members": [(m["report_id"], m["problem_id"]) for m in t["members"]]} for t in doc["themes"]]
-        n_themes = self.graph.set_themes(themes)
-        n_pairs = self.graph.set_similarity([tuple(p) for p in doc["pairs"]])
-        return {"themes": n_themes, "similar_to": n_pairs}
+        changed = self.graph.fragments.set_themes(themes)
+        changed += self.graph.fragments.set_links("SIMILAR_TO", [tuple(p) for p in doc["pairs"]])
+        if not changed:
+            return None
+        return {"themes": len(themes), "similar_to": len(doc["pairs"]), "changed": changed}
 
     # -- how others fixed it ---------------------------------------------------------------------
     def fixes(self, query: str | None = None, *, report_id: str | None = None, problem_id: str | None = None,
@@ -271,12 +271,11 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
             **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
 
 
-def _graph_has(G, doc: dict) -> bool:
-    """Whether the graph holds exactly these themes (ids and sizes) and this many similar pairs."""
-    have = {d.get("theme_id"): d.get("size") for _, d in G.nodes(data=True) if d.get("type") == "Theme"}
+def _graph_has(graph, doc: dict) -> bool:
+    """Whether the graph service's store holds exactly these themes (ids and sizes) and similar pairs."""
+    have = {t["id"]: len(t["members"]) for t in graph.stored_themes()}
     want = {t["id"]: t["size"] for t in doc["themes"]}
-    similar = sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO")
-    return have == want and similar == len(doc["pairs"])
+    return have == want and len(graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
 
 def unit_theme_matrix(themes: Sequence[dict]) -> dict:
