@@ -144,6 +144,12 @@ class Store:
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY ingested_at, id")]
 
+    def leaf_keys(self) -> list[tuple[str, str]]:
+        """(report_id, problem_id) of problems without sub-problems (what themes cluster), unordered."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT p.report_id, p.id FROM problems p WHERE NOT EXISTS (SELECT 1 FROM problems c"
+            " WHERE c.report_id = p.report_id AND c.parent_id = p.id)")]
+
     def problem_keys(self, report_ids: list[str] | None = None) -> list[tuple[str, str]]:
         """(report_id, problem_id) of stored problems, in problem_rows order, without loading the rows
         (syncs diff these against their indexes; docs/decisions.md, "Scale to a province")."""
