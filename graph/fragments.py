@@ -65,6 +65,14 @@ class FragmentStore:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
+    def note(self, key: str) -> object:
+        """A JSON value kept beside the graph by whoever computed its links (None if never set)."""
+        value = self._meta(f"note:{key}")
+        return json.loads(value) if value is not None else None
+
+    def set_note(self, key: str, value: object) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", json.dumps(value, ensure_ascii=False)))
+
     def generation(self) -> int | None:
         value = self._meta("generation")
         return int(value) if value is not None else None

@@ -180,7 +180,7 @@ class ThemeService:
         (embeddings.themes_update); None when the drift calls for clustering afresh."""
         started = time.perf_counter()
         report("themes", 0, 3)
-        search = self.search.ensure_ready()
+        search = self.search.index_data()   # the index's vectors and tokens; no query state is built
         generation = self.store.generation()
         if search.generation != generation:
             return None
