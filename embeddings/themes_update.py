@@ -27,10 +27,11 @@ import numpy as np
 
 from .themes import ThemeConfig, _normalize
 
-__all__ = ["DRIFT_THRESHOLD", "ThemeState", "Transform", "join_themes", "update_neighbours"]
+__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "ThemeState", "Transform", "join_themes", "update_neighbours"]
 
 DRIFT_THRESHOLD = 0.2     # share of problems the base clustering no longer describes: re-cluster past it
-COLUMN_BLOCK = 4096       # stored problems compared at once (4096 x added float32)
+INCREMENTAL_MIN = 2000    # below this many problems clustering afresh costs ~1 s: always do it (exact)
+COLUMN_BLOCK = 1024       # stored problems compared at once (1024 x added float32)
 
 
 @dataclass
@@ -123,11 +124,25 @@ def similarity(rows_dense: np.ndarray, rows_lex, cols_dense: np.ndarray, cols_le
     return s
 
 
-def _merge_top(idx: np.ndarray, sim: np.ndarray, cand_idx: np.ndarray, cand_sim: np.ndarray, k: int
+def _merge_top(idx: np.ndarray, sim: np.ndarray, cand_ids: np.ndarray, cand_sim: np.ndarray, k: int
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the k best of (idx, sim) and (cand_idx, cand_sim); ties by uid, -1/-inf padding."""
-    all_idx = np.concatenate([idx, cand_idx], axis=1)
-    all_sim = np.concatenate([sim, cand_sim], axis=1)
+    """Per row, the k best of the current list (idx, sim) and of the candidates: ``cand_sim`` is
+    rows x candidates, ``cand_ids`` (candidates,) their ids. Ties by id; -1/-inf padding."""
+    if cand_sim.shape[1] > k:   # only each row's k best candidates can enter its list
+        part = np.argpartition(-cand_sim, k - 1, axis=1)[:, :k]
+        top_sim = np.take_along_axis(cand_sim, part, axis=1)
+        # a tie at the k-th place must keep the smallest id, as a full sort would
+        kth = top_sim.min(axis=1, keepdims=True)
+        tied = np.isfinite(kth[:, 0]) & ((cand_sim == kth).sum(axis=1) > (top_sim == kth).sum(axis=1))
+        top_ids = cand_ids[part]
+        for r in np.flatnonzero(tied):
+            order = np.lexsort((cand_ids, -cand_sim[r]))[:k]
+            top_ids[r], top_sim[r] = cand_ids[order], cand_sim[r, order]
+    else:
+        top_ids = np.broadcast_to(cand_ids[None, :], cand_sim.shape)
+        top_sim = cand_sim
+    all_idx = np.concatenate([idx, top_ids], axis=1)
+    all_sim = np.concatenate([sim, top_sim], axis=1)
     all_sim = np.where(all_idx < 0, -np.inf, all_sim)
     order = np.lexsort((all_idx, -all_sim), axis=1)[:, :k]
     out_idx = np.take_along_axis(all_idx, order, axis=1)
@@ -163,14 +178,12 @@ def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
         if len(full):
             s = similarity(full_dense, full_lex, col_dense, col_lex, state.weight)
             s[units[full][:, None] == units[cols][None, :]] = -np.inf
-            cand = np.ascontiguousarray(np.broadcast_to(state.uids[cols][None, :], s.shape))
-            nbr[full], nbr_sim[full] = _merge_top(nbr[full], nbr_sim[full], cand, s, k)
+            nbr[full], nbr_sim[full] = _merge_top(nbr[full], nbr_sim[full], state.uids[cols], s, k)
         old = cols[~in_full[cols]]   # this block's problems not recomputed in full take the new ones in
         if len(old) and len(rows):
             s = similarity(col_dense[~in_full[cols]], state.lexical[old], new_dense, new_lex, state.weight)
             s[units[old][:, None] == units[rows][None, :]] = -np.inf
-            cand = np.ascontiguousarray(np.broadcast_to(state.uids[rows][None, :], s.shape))
-            nbr[old], nbr_sim[old] = _merge_top(nbr[old], nbr_sim[old], cand, s, k)
+            nbr[old], nbr_sim[old] = _merge_top(nbr[old], nbr_sim[old], state.uids[rows], s, k)
     return nbr, nbr_sim
 
 
@@ -190,8 +203,7 @@ def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConf
     for lo in range(0, len(base), COLUMN_BLOCK):
         cols = base[lo:lo + COLUMN_BLOCK]
         s = similarity(row_dense, row_lex, dense_of(cols), state.lexical[cols], config.dense_weight)
-        cand = np.ascontiguousarray(np.broadcast_to(cols[None, :], s.shape))
-        best_idx, best_sim = _merge_top(best_idx, best_sim, cand, s, k)
+        best_idx, best_sim = _merge_top(best_idx, best_sim, cols.astype(np.int64), s, k)
     for r in range(len(rows)):
         if not np.isfinite(best_sim[r, 0]) or best_sim[r, 0] < config.similar_min:
             continue

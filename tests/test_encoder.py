@@ -195,7 +195,7 @@ def test_encoder_contract(which, request):
 
 
 def test_repeated_texts_are_encoded_once_with_the_same_vectors(st_encoder, problems, monkeypatch):
-    texts = [p for p in problems[:6]]
+    texts = list(problems[:6])
     once = st_encoder.encode(texts, kind="query")
     seen: list[int] = []
     inner = st_encoder._encode

@@ -323,6 +323,7 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
         try:
             base_ids = {t["id"] for t in ws.themes.themes()}
             ws.themes.drift_threshold = 1.0   # never re-cluster here: the base stays fixed
+            ws.themes.incremental_min = 0
             ws.themes.full_update = full
             for step in steps:
                 for rid in step:
@@ -336,7 +337,7 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                 for order in ((QY, SZ), (SZ, QY)):
                     other = copy_workspace(ws, tmp_path / f"remove-{order[0]}")
                     try:
-                        other.themes.drift_threshold = 1.0
+                        other.themes.drift_threshold, other.themes.incremental_min = 1.0, 0
                         other.remove(order[0])
                         other.sync()
                         views[f"remove-{order[0]}-first"] = _theme_view(other.themes.snapshot())
@@ -356,7 +357,7 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
 def test_drift_past_the_threshold_clusters_afresh(built, tmp_path):
     ws = _base_workspace(built, tmp_path / "drift", {ZJJ, SD})
     try:
-        ws.themes.drift_threshold = 0.0
+        ws.themes.drift_threshold, ws.themes.incremental_min = 0.0, 0
         _add(ws, YY)
         assert not ws.themes.snapshot()["stats"].get("incremental")   # clustered over all three
         assert json.loads((ws.root / THEMES_FILE).read_text("utf-8"))["base"]["problems"] == \

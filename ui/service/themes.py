@@ -27,7 +27,14 @@ from embeddings.themes import (
     leaf_rows,
     unit_of,
 )
-from embeddings.themes_update import DRIFT_THRESHOLD, ThemeState, Transform, join_themes, update_neighbours
+from embeddings.themes_update import (
+    DRIFT_THRESHOLD,
+    INCREMENTAL_MIN,
+    ThemeState,
+    Transform,
+    join_themes,
+    update_neighbours,
+)
 from embeddings.writer_lock import writer_active
 from reports.atomic import write_text
 from reports.notices import XunchaError
@@ -72,6 +79,7 @@ class ThemeService:
         self._tokens: dict[int, list[str]] = {}
         self._lock = threading.RLock()  # one Streamlit process shares the service across sessions
         self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
+        self.incremental_min = INCREMENTAL_MIN   # smaller workspaces are clustered afresh at every change
         self.full_update = False                 # recompute every neighbour list and join (tests: = incremental)
 
     @classmethod
@@ -219,6 +227,8 @@ class ThemeService:
         state.theme[joining] = join_themes(state, dense_of, joining, self.config)
         drift = (int(((~state.in_base) & (state.theme < 0)).sum()) + base_total - int(state.in_base.sum())) \
             / max(len(state), 1)
+        if len(state) < self.incremental_min:
+            return None
         if drift > self.drift_threshold:
             log.info("themes: drift %.2f > %.2f; clustering afresh", drift, self.drift_threshold)
             return None
