@@ -93,7 +93,7 @@ def run_timed(cmd: list[str], env: dict[str, str], log_path: Path) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
     return {"wall_s": wall, "writer_rss_mb": hwm.stop(), "tree_rss_mb": usage.ru_maxrss / 1024,
-            "rc": proc.returncode, "stdout": out}
+            "cpu_s": usage.ru_utime + usage.ru_stime, "rc": proc.returncode, "stdout": out}
 
 
 def problem_rows(workspace: Path) -> int:
@@ -175,6 +175,7 @@ def main() -> None:
             added = problem_rows(workspace) - before
             row = {"chunk": n + 1, "reports": start + len(files[start:start + args.chunk]), "problems_total": before + added,
                    "problems": added, "wall_s": round(res["wall_s"], 2), "rate": round(added / res["wall_s"], 2),
+                   "cpu_s": round(res["cpu_s"], 1), "cpu_ms_per_problem": round(1000 * res["cpu_s"] / max(added, 1), 1),
                    "writer_rss_mb": round(res["writer_rss_mb"]), "tree_rss_mb": round(res["tree_rss_mb"]),
                    "load": [round(x, 2) for x in load]}
             if args.search:
@@ -201,15 +202,19 @@ def render(rows: list[dict], label: str, command: str, started_at: datetime, env
             f"with other jobs; load average at each chunk's start in the table. `{command}`"
             + (f" (ingest env: {' '.join(f'{k}={v}' for k, v in env.items())})" if env else "") + ".")
     search = "search_p95_ms" in rows[0]
-    lines = [head, "", "| chunk | reports | problems (total) | seconds | problems/s | writer peak RSS MB | "
-             "tree peak RSS MB | load (1/5/15 min)" + (" | search p50 / p95 ms | first query s" if search else "") + " |",
-             "|---|---|---|---|---|---|---|---" + ("|---|---" if search else "") + "|"]
+    lines = [head, "", "| chunk | reports | problems (total) | seconds | problems/s | CPU ms per problem | "
+             "writer peak RSS MB | tree peak RSS MB | load (1/5/15 min)"
+             + (" | search p50 / p95 ms | first query s" if search else "") + " |",
+             "|---|---|---|---|---|---|---|---|---" + ("|---|---" if search else "") + "|"]
     for r in rows:
         lines.append(f"| {r['chunk']} | {r['reports']} | {r['problems']} ({r['problems_total']}) | {r['wall_s']} | "
-                     f"{r['rate']} | {r['writer_rss_mb']} | {r['tree_rss_mb']} | {r['load']}"
+                     f"{r['rate']} | {r.get('cpu_ms_per_problem', '')} | {r['writer_rss_mb']} | {r['tree_rss_mb']} | {r['load']}"
                      + (f" | {r['search_p50_ms']} / {r['search_p95_ms']} | {r['search_first_s']}" if search else "")
                      + " |")
-    lines += ["", f"Last chunk's rate / first's: **{last['rate'] / first_rate:.2f}** (bar >= 0.85); last chunk's "
+    cpu = (f" CPU per problem (all processes of the chunk, robust to the shared machine's load): first "
+           f"{rows[0]['cpu_ms_per_problem']} ms, last {last['cpu_ms_per_problem']} ms "
+           f"(ratio {rows[0]['cpu_ms_per_problem'] / last['cpu_ms_per_problem']:.2f}).") if "cpu_ms_per_problem" in last else ""
+    lines += ["", f"Last chunk's rate / first's: **{last['rate'] / first_rate:.2f}** (bar >= 0.85);{cpu} Last chunk's "
               f"writer peak RSS **{last['writer_rss_mb']} MB**, process tree {last['tree_rss_mb']} MB (bar <= 1,500 MB)."]
     if first is not None:
         data = first.get("first_answer") or {}

@@ -421,7 +421,7 @@ class IndexSync:
         if isinstance(table, ProblemTable) or not len(positions):
             return capped_texts(table, positions.tolist(), recipe, per_problem, per_report) if len(positions) else []
         reports = sorted({table.report_id[int(i)] for i in positions})
-        rows = ProblemTable(self.store.problem_rows(reports))
+        rows = ProblemTable(self.store.problem_rows(reports, types=False))   # texts only
         return capped_texts(rows, [rows.pos[int(table.uids[int(i)])] for i in positions], recipe, per_problem,
                             per_report)
 

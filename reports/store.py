@@ -196,8 +196,9 @@ class Store:
         row = self.conn.execute("SELECT * FROM reports WHERE id=?", (report_id,)).fetchone()
         return None if row is None else _load_report(self.conn, row)
 
-    def problem_rows(self, report_ids: list[str] | None = None) -> list[dict]:
-        """Problems with what search needs to filter and show: unit, category, measures."""
+    def problem_rows(self, report_ids: list[str] | None = None, *, types: bool = True) -> list[dict]:
+        """Problems with what search needs to filter and show: unit, category, measures; ``types=False``
+        leaves the problem types empty (classifying is most of the cost, and not every reader needs them)."""
         sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
                " r.region, r.inspector, r.start_date,"
                " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
@@ -215,7 +216,7 @@ class Store:
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         names = self.unit_names()
-        types = self._problem_types(rows, report_ids is None)
+        types = self._problem_types(rows, report_ids is None) if types else {}
         out = []
         for r in rows:
             d = dict(r)

@@ -276,7 +276,7 @@ class Workspace:
         if report_ids is not None and not report_ids:
             return []
         rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])}
-                for r in leaf_problem_rows(self.store.problem_rows(report_ids))
+                for r in leaf_problem_rows(self.store.problem_rows(report_ids, types=False))
                 if r.get("item_kind", "problem") == "problem"]  # narrative work headings are not findings
         if not rows:
             return []
