@@ -104,9 +104,11 @@ def main() -> None:
                 raise SystemExit(f"{name} exited {res['rc']}; see {log_path}")
             count = problem_rows(ws) if name != "txtai" else json.loads(res["stdout"].decode().splitlines()[-1])["count"]
             row[name] = {"seconds": round(res["wall_s"], 2), "problems": count, "rate": round(count / res["wall_s"], 2),
-                         "rss_mb": round(res["writer_rss_mb"])}
+                         "cpu_s": round(res["cpu_s"], 1), "rss_mb": round(res["writer_rss_mb"])}
         row["ratio"] = round(row["xuncha"]["rate"] / row["txtai"]["rate"], 3)
         row["ratio_fp32"] = round(row["xuncha-fp32"]["rate"] / row["txtai"]["rate"], 3)
+        row["cpu_ratio"] = round(row["txtai"]["cpu_s"] / row["xuncha"]["cpu_s"], 3)
+        row["cpu_ratio_fp32"] = round(row["txtai"]["cpu_s"] / row["xuncha-fp32"]["cpu_s"], 3)
         rounds.append(row)
         print(json.dumps(row), flush=True)
     block = render(rounds, args, command, started_at, len(files), len(texts))
@@ -120,15 +122,22 @@ def render(rounds: list[dict], args, command: str, started_at: datetime, n_files
     head = (f"**{args.label}** — {started_at:%Y-%m-%d %H:%M} UTC, {platform.machine()} {os.cpu_count()} cores shared "
             f"with other jobs (load average at each round's start in the table). `{command}`. {n_files} reports, "
             f"{n_texts} texts; each cell: problems/s of one process, start to exit (seconds, peak RSS MB).")
-    lines = [head, "", "| round | load | xuncha (default precision) | xuncha fp32 | txtai | ratio | ratio fp32 |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [head, "", "| round | load | xuncha (default precision) | xuncha fp32 | txtai | ratio | ratio fp32 | "
+             "CPU ratio | CPU ratio fp32 |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rounds:
-        cells = [f"{r[n]['rate']} ({r[n]['seconds']} s, {r[n]['rss_mb']} MB)" for n in ("xuncha", "xuncha-fp32", "txtai")]
-        lines.append(f"| {r['round']} | {r['load']} | " + " | ".join(cells) + f" | {r['ratio']} | {r['ratio_fp32']} |")
+        cells = [f"{r[n]['rate']} ({r[n]['seconds']} s, {r[n].get('cpu_s', '?')} CPU s, {r[n]['rss_mb']} MB)"
+                 for n in ("xuncha", "xuncha-fp32", "txtai")]
+        lines.append(f"| {r['round']} | {r['load']} | " + " | ".join(cells) + f" | {r['ratio']} | {r['ratio_fp32']} | "
+                     f"{r.get('cpu_ratio', '')} | {r.get('cpu_ratio_fp32', '')} |")
     ratio = statistics.median(r["ratio"] for r in rounds)
     ratio32 = statistics.median(r["ratio_fp32"] for r in rounds)
     lines += ["", f"Median over paired rounds: **{ratio:.2f}x** txtai at the default precision (bar >= 1.2x), "
               f"**{ratio32:.2f}x** with XUNCHA_ENCODER_PRECISION=fp32 (bar >= 1.0x)."]
+    if all("cpu_ratio" in r for r in rounds):
+        lines += ["", "CPU ratio = txtai's CPU seconds / xuncha's (user + system, the process and its workers): the "
+                  f"work each side does for the same texts, which the shared machine's load does not move as much; "
+                  f"median {statistics.median(r['cpu_ratio'] for r in rounds):.2f}x at the default precision, "
+                  f"{statistics.median(r['cpu_ratio_fp32'] for r in rounds):.2f}x in fp32."]
     return "\n".join(lines)
 
 
