@@ -15,6 +15,7 @@ import re
 import secrets
 import shutil
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from reports.read.limits import (
 
 from .doc_texts import capped_texts
 from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
-from .index import VectorIndex, choose_kind, problem_uid
+from .index import VectorIndex, choose_kind, problem_uid, problem_uids
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
     Manifest,
@@ -65,6 +66,29 @@ class _State:
     lexical: LexicalIndex
     tokens: dict[int, list[str]]
     searcher: Searcher
+
+
+@dataclass
+class KeyTable:
+    """The store's problems as keys only (what a sync diffs against the index): row i <-> ``uids[i]``."""
+
+    report_id: list[str]
+    problem_id: list[str]
+    uids: np.ndarray
+    size: int
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        self.report_id = [k[0] for k in keys]
+        self.problem_id = [str(k[1]) for k in keys]
+        self.uids = problem_uids(keys)
+        self.size = len(keys)
+
+
+@dataclass
+class _Synced:
+    generation: int
+    vectors: VectorIndex
+    tokens: dict[int, list[str]]
 
 
 class IndexSync:
@@ -110,9 +134,16 @@ class IndexSync:
             except (_Inconsistent, _Damaged) as exc:
                 log.warning("%s; updating the search index", exc)
                 self.sync(progress=progress)
-                assert self._state is not None
-                return self._state
+                return self._state_after_sync()
         raise SearchIndexError("index_unstable", path=str(self.dir))
+
+    def _state_after_sync(self) -> _State:
+        """The query state of what the last sync committed (a writer's sync does not build it)."""
+        if self._state is None:
+            manifest = read_manifest(self.dir)
+            assert manifest is not None and self._synced is not None
+            self._state = self._load_state(manifest, self._synced.generation)
+        return self._state
 
     def _sync_or_committed(self, manifest: Manifest | None, progress: Progress | None) -> _State:
         """Catch the index up; if that fails for want of disk (or another I/O fault), answer from
@@ -129,8 +160,7 @@ class IndexSync:
             log.warning("%s: 检索索引无法更新(%s),结果来自上次的索引(第 %d 代)", self.dir, reason,
                         committed.generation)
             return committed
-        assert self._state is not None
-        return self._state
+        return self._state_after_sync()
 
     def _committed_state(self, manifest: Manifest | None) -> _State | None:
         """While another process writes (ingest, remove, reindex), serve the last committed build
@@ -253,8 +283,9 @@ class IndexSync:
             raise _Damaged(path, "not a tokens file")
         if data.get("tokenizer") != self.tokens_version:
             return {}
-        try:
-            return {int(k): list(v) for k, v in data["tokens"].items()}
+        try:  # one str object per distinct token (JSON makes one per occurrence: 11 kB per problem at 8k problems)
+            intern = sys.intern
+            return {int(k): [intern(t) for t in v] for k, v in data["tokens"].items()}
         except (TypeError, ValueError) as exc:
             raise _Damaged(path, exc) from exc
 
@@ -286,11 +317,13 @@ class IndexSync:
             manifest = read_manifest_or_none(self.dir) if rebuild else read_manifest(self.dir)
             generation = self.store.generation()
             report("scan", 0, 1)
-            table = ProblemTable(self.store.problem_rows())
-            report("scan", 1, 1)
             full = rebuild or manifest is None or not self._compatible(manifest)
             switch = rebuild_engine or (manifest is not None and self._wanted_backend(manifest) != (
                 manifest.backend or DEFAULT_BACKEND, manifest.backend_uri))   # reindex --backend: no re-embed
+            # the writer reads the rows of new reports only; an external engine wants every row
+            external = self._wanted_backend(manifest)[0] != DEFAULT_BACKEND
+            table = ProblemTable(self.store.problem_rows()) if external else KeyTable(self.store.problem_keys())
+            report("scan", 1, 1)
             if manifest is not None and not full:
                 self._check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
             vectors = None if full else self._try_load_vectors(manifest)
@@ -304,13 +337,17 @@ class IndexSync:
                 report("lexical", 0, 1)
                 lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
             report("lexical", 1, 1)
-            if vectors_changed or tokens_changed or full or switch:
+            if switch or (external and (vectors_changed or tokens_changed or full)):
                 self._sync_engine(manifest, table, vectors, tokens, report, rebuild=full or switch)
             if full or switch or vectors_changed or tokens_changed or lexical_changed \
                     or manifest.generation != generation:
                 manifest = self._commit(manifest, generation, table, vectors, lexical, tokens,
                                         vectors_changed or full, tokens_changed, lexical_changed, report)
-            self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
+            if isinstance(table, ProblemTable):
+                self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
+            else:   # queries build their state from the files when they come (readers do anyway)
+                self._state = None
+            self._synced = _Synced(generation, vectors, tokens)
         seconds = time.perf_counter() - started
         if added or removed:
             log.info("search index: +%d -%d problems (%d total, %s) in %.1fs", added, removed, table.size,
@@ -339,8 +376,7 @@ class IndexSync:
         if len(gone):
             vectors.remove(gone)
         if len(new_pos):
-            texts = capped_texts(table, new_pos.tolist(), self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
-                                  MAX_EMBED_CHARS_REPORT)
+            texts = self._texts(table, new_pos, self.doc_recipe, MAX_EMBED_CHARS_PROBLEM, MAX_EMBED_CHARS_REPORT)
             report("embed", 0, len(texts))
             vecs = self.encoder.encode(texts, kind=self.doc_kind,
                                        progress=report)
@@ -368,16 +404,37 @@ class IndexSync:
         uids = table.uids.tolist()
         missing = [i for i, u in enumerate(uids) if u not in cached]
         tokenizer = get_tokenizer()
-        texts = capped_texts(table, missing, self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
-                              MAX_TOKENIZE_CHARS_REPORT)
+        texts = self._texts(table, np.asarray(missing, dtype=np.int64), self.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
+                            MAX_TOKENIZE_CHARS_REPORT)
         for n, (i, text) in enumerate(zip(missing, texts, strict=True)):
-            cached[uids[i]] = tokenizer.tokenize(text)
+            cached[uids[i]] = [sys.intern(t) for t in tokenizer.tokenize(text)]
             if n % 500 == 0:
                 report("tokenize", n, len(missing))
         keep = set(uids)
         tokens = {u: t for u, t in cached.items() if u in keep}
         changed = bool(missing) or len(tokens) != len(cached)
         return tokens, changed
+
+    def _texts(self, table, positions: np.ndarray, recipe: str, per_problem: int, per_report: int) -> list[str]:
+        """The recipe's texts of rows ``positions`` of ``table`` (a ProblemTable, or a KeyTable whose
+        rows are then read for the reports they belong to only)."""
+        if isinstance(table, ProblemTable) or not len(positions):
+            return capped_texts(table, positions.tolist(), recipe, per_problem, per_report) if len(positions) else []
+        reports = sorted({table.report_id[int(i)] for i in positions})
+        rows = ProblemTable(self.store.problem_rows(reports, types=False))   # texts only
+        return capped_texts(rows, [rows.pos[int(table.uids[int(i)])] for i in positions], recipe, per_problem,
+                            per_report)
+
+    _synced: _Synced | None = None
+
+    def index_data(self) -> _Synced:
+        """(generation, vectors, tokens) of the index, without building the query state when this
+        process has just synced it (themes and recurrence in the writer read these)."""
+        synced = self._synced
+        if synced is not None and synced.generation == self.store.generation():
+            return synced
+        state = self.ensure_ready()
+        return _Synced(state.generation, state.vectors, state.tokens)
 
     def _commit(self, old: Manifest | None, generation: int, table: ProblemTable, vectors: VectorIndex,
                 lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,

@@ -293,22 +293,19 @@ class SearchService(IndexSync):
         store); for clustering, cross-unit SIMILAR_TO edges and the like. Vectors are L2-normalised
         float32 rows; tokens are the BM25 tokens (jieba, formulaic phrases kept whole).
         """
-        state = self.ensure_ready()
-        t = state.table
+        data = self.index_data()   # vectors and tokens only: no query state is built for this
         if keys is None:
-            rows = list(range(t.size))
-        else:
-            from .index import problem_uid
+            state = self.ensure_ready()
+            keys = list(zip(state.table.report_id, state.table.problem_id, strict=True))
+        keys = [(str(r), str(p)) for r, p in keys]
+        from .index import problem_uids
 
-            rows = []
-            for report_id, problem_id in keys:
-                pos = t.pos.get(problem_uid(str(report_id), str(problem_id)))
-                if pos is None:
-                    raise SearchIndexError("unknown_problem", report_id=report_id, problem_id=problem_id)
-                rows.append(pos)
-        uids = t.uids[rows] if rows else np.zeros(0, np.int64)
-        return ([(t.report_id[i], t.problem_id[i]) for i in rows], state.vectors.vectors(uids),
-                [list(state.tokens.get(int(u), [])) for u in uids.tolist()])
+        uids = problem_uids(keys) if keys else np.zeros(0, np.int64)
+        missing = np.flatnonzero(~np.isin(uids, data.vectors.ids()))
+        if len(missing):
+            report_id, problem_id = keys[int(missing[0])]
+            raise SearchIndexError("unknown_problem", report_id=report_id, problem_id=problem_id)
+        return keys, data.vectors.vectors(uids), [list(data.tokens.get(int(u), [])) for u in uids.tolist()]
 
     def warm(self) -> None:
         """Load what the first query needs (index state, query encoder, jieba), e.g. in a UI thread."""

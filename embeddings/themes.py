@@ -306,6 +306,8 @@ class ThemeResult:
     pairs: list[tuple[str, str, str, str, float]]
     unthemed: list[tuple[str, str]]
     stats: dict = field(default_factory=dict)
+    # each problem's top cross-unit neighbours (positions, similarities): the incremental update's start
+    neighbours: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
         return {"themes": self.themes, "pairs": [list(p) for p in self.pairs],
@@ -403,7 +405,7 @@ def compute_themes(ps: ProblemSet, config: ThemeConfig = DEFAULT_CONFIG,
              "communities": len(groups), "similar_pairs": len(pairs),
              "seconds": {"neighbours": round(t1 - t0, 4), "communities": round(t2 - t1, 4),
                          "labels_pairs": round(t3 - t2, 4), "total": round(t3 - t0, 4)}}
-    return ThemeResult(themes, pairs, sorted(unthemed), stats)
+    return ThemeResult(themes, pairs, sorted(unthemed), stats, (cross_idx, cross_sim))
 
 
 def _dedupe_ids(themes: list[dict]) -> list[dict]:

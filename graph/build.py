@@ -26,7 +26,7 @@ from .names import (
     unit_canonical,
 )
 from .persist import load_graph, save_graph
-from .provenance import support, withdraw
+from .provenance import refresh, support, withdraw
 
 __all__ = [
     "EDGE_TYPES",
@@ -36,8 +36,10 @@ __all__ = [
     "add_similarity",
     "build_graph",
     "load_graph",
+    "merge_fragment",
     "new_graph",
     "remove_report",
+    "report_fragment",
     "report_ids",
     "save_graph",
     "set_similarity",
@@ -93,12 +95,74 @@ def add_report(G: nx.MultiDiGraph, store: Store, report_id: str) -> bool:
     """Add one stored report; False when the graph already has it (adding is idempotent)."""
     if node_id("Report", report_id) in G:
         return False
+    merge_fragment(G, stored_fragment(store, report_id))
+    label_units(G, store.unit_names())  # a new unit may rename others (two 市文联 -> their cities)
+    return True
+
+
+def stored_fragment(store: Store, report_id: str) -> nx.MultiDiGraph:
+    """The fragment of one stored report (KeyError if the store does not hold it)."""
     report = store.load(report_id)
     if report is None:
         raise KeyError(f"report {report_id} is not in the store")
-    _ReportBuilder(G, report, store.mentions(report_id)).build()
-    label_units(G, store.unit_names())  # a new unit may rename others (two 市文联 -> their cities)
-    return True
+    return report_fragment(report, store.mentions(report_id))
+
+
+def report_fragment(report: Report, mentions: list[dict]) -> nx.MultiDiGraph:
+    """Everything one report says, as a graph of its own: the nodes and edges it supports, with only
+    its own support. Built without looking at any other report, so a workspace stores one fragment
+    per report and the graph is the merge of the fragments (``merge_fragment``): adding or removing
+    a report costs that report, not the graph (docs/decisions.md, "Scale to a province")."""
+    F = new_graph()
+    _ReportBuilder(F, report, mentions).build()
+    return F
+
+
+def merge_fragment(G: nx.MultiDiGraph, F: nx.MultiDiGraph) -> None:
+    """Merge a report's fragment into ``G`` exactly as building the report onto ``G`` would: shared
+    nodes and edges gain the report's support (``provenance``), an organisation the fragment names is
+    the Unit node once another report is about it, and a Unit of the fragment promotes the
+    Organization node other reports made for it. Order independent, like add_report."""
+    target: dict[str, str] = {}
+    for n, d in F.nodes(data=True):
+        key = n.split(":", 1)[1]
+        if d.get("type") == "Organization" and node_id("Unit", key) in G:
+            target[n] = node_id("Unit", key)
+        else:
+            if d.get("type") == "Unit":
+                _promote_to_unit(G, key)
+            target[n] = n
+    for n, d in F.nodes(data=True):
+        node = target[n]
+        if node in G:
+            _merge_support(G.nodes[node], d)
+        else:
+            G.add_node(node, **_copied(d))
+    for u, v, k, d in F.edges(keys=True, data=True):
+        a, b = target[u], target[v]
+        if G.has_edge(a, b, k):
+            _merge_support(G.edges[a, b, k], d)
+        else:
+            G.add_edge(a, b, key=k, **_copied(d))
+
+
+def _copied(attrs: dict) -> dict:
+    """Attributes with fresh containers (provenance replaces containers, never changes them in place)."""
+    out = dict(attrs)
+    out["reports"] = set(attrs.get("reports", ()))
+    out["spans"] = dict(attrs.get("spans", {}))
+    if "by_report" in attrs:
+        out["by_report"] = dict(attrs["by_report"])
+    return out
+
+
+def _merge_support(attrs: dict, theirs: dict) -> None:
+    """Add one fragment's support (reports, spans, per-report facts) to an existing node or edge."""
+    attrs["reports"] = set(attrs.get("reports", ())) | set(theirs.get("reports", ()))
+    attrs["spans"] = {**attrs.get("spans", {}), **theirs.get("spans", {})}
+    if theirs.get("by_report"):
+        attrs["by_report"] = {**attrs.get("by_report", {}), **theirs["by_report"]}
+        refresh(attrs)
 
 
 def remove_report(G: nx.MultiDiGraph, report_id: str) -> bool:

@@ -11,7 +11,7 @@ import networkx as nx
 from reports.atomic import write_json
 from reports.notices import XunchaError
 
-__all__ = ["GraphFileError", "load_graph", "save_graph", "to_jsonable"]
+__all__ = ["GraphFileError", "graph_from_json", "graph_to_json", "load_graph", "save_graph", "to_jsonable"]
 
 
 class GraphFileError(XunchaError, ValueError):
@@ -40,6 +40,19 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike) -> Path:
     return path
 
 
+def graph_to_json(G: nx.MultiDiGraph) -> str:
+    """Node-link JSON text of `G` (what `save_graph` writes, and what a stored fragment holds)."""
+    return json.dumps(to_jsonable(nx.node_link_data(G, edges="edges")), ensure_ascii=False, separators=(",", ":"))
+
+
+def graph_from_json(text: str, where: str = "graph") -> nx.MultiDiGraph:
+    """The graph `graph_to_json` wrote; GraphFileError naming `where` when the text is not one."""
+    try:
+        return _with_sets(nx.node_link_graph(json.loads(text), directed=True, multigraph=True, edges="edges"))
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, nx.NetworkXError) as exc:
+        raise GraphFileError(where, exc) from exc
+
+
 def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
     """Read a graph written by `save_graph`; GraphFileError when the file is not one."""
     try:
@@ -48,6 +61,11 @@ def load_graph(path: str | os.PathLike) -> nx.MultiDiGraph:
         G = nx.node_link_graph(data, directed=True, multigraph=True, edges="edges")
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, nx.NetworkXError) as exc:
         raise GraphFileError(path, exc) from exc
+    return _with_sets(G)
+
+
+def _with_sets(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Support sets back from the sorted lists JSON holds."""
     for _, attrs in G.nodes(data=True):
         attrs["reports"] = set(attrs.get("reports", ()))
     for _, _, attrs in G.edges(data=True):

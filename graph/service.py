@@ -1,5 +1,6 @@
-"""The graph of a workspace: `graph.json` kept in step with the store, and the queries over it
-(docs/decisions.md, "Graph")."""
+"""The graph of a workspace: one fragment per report in `graph.db`, kept in step with the store, the
+links computed elsewhere (themes, SIMILAR_TO, RECURS) beside them, and the queries over the merged
+graph (docs/decisions.md, "Graph" and "Scale to a province (issue 23)")."""
 from __future__ import annotations
 
 import logging
@@ -15,29 +16,31 @@ from reports.store import Store
 
 from . import query
 from .build import (
-    GRAPH_FORMAT,
-    add_report,
-    add_similarity,
-    build_graph,
+    add_problem_links,
     label_units,
-    remove_report,
-    report_ids,
-    set_recurrence,
-    set_similarity,
+    merge_fragment,
+    new_graph,
     set_themes,
+    stored_fragment,
 )
 from .export import export
-from .names import node_id
-from .persist import GraphFileError, load_graph, save_graph
+from .fragments import FragmentStore, Link
+from .persist import GraphFileError
 
 __all__ = ["GRAPH_FILE", "GraphService"]
 
 log = logging.getLogger("xuncha.graph")
-GRAPH_FILE = "graph.json"
+GRAPH_FILE = "graph.db"
+LEGACY_FILE = "graph.json"   # the whole graph in one file, rewritten at every sync (before issue 23)
+LINK_KINDS = ("SIMILAR_TO", "RECURS")
 
 
 class GraphService:
     """Workspace-level graph access for the CLI and the UI.
+
+    A sync stores the fragments of reports added and drops those of reports removed (cost: the
+    reports that changed); the graph a query sees is the merge of every fragment plus the links,
+    assembled once per change in the reading process.
 
     >>> svc = GraphService(Path("workspace"), store)       # doctest: +SKIP
     >>> svc.neighbors(svc.resolve("覃文乐"))                 # doctest: +SKIP
@@ -47,109 +50,126 @@ class GraphService:
         self.root = Path(root)
         self.store = store
         self.path = self.root / filename
+        self.fragments = FragmentStore(self.path)
         self._graph: nx.MultiDiGraph | None = None
+        self._version: int | None = None
         self._lock = threading.RLock()  # Streamlit sessions share one service across threads
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The graph, caught up with the store (one cheap generation check per access)."""
+        """The merged graph, caught up with the store (one cheap generation check per access)."""
         with self._lock:
-            if self._graph is None:
-                self._graph = self._load()
-            if self._graph.graph.get("generation") != self.store.generation():
-                self.sync()
-            return self._graph
-
-    def sync(self, progress: Progress | None = None) -> dict:
-        """Bring the graph in line with the store: remove reports gone, add reports new, save."""
-        with self._lock:
-            return self._sync(progress)
-
-    def _sync(self, progress: Progress | None) -> dict:
-        G = self._graph if self._graph is not None else self._load()
-        generation = self.store.generation()  # read first: a later ingest shows up as lag next time
-        stored = self.store.report_ids()
-        have = report_ids(G)
-        gone = sorted(have - set(stored))
-        new = [r for r in stored if r not in have]
-        for report_id in gone:
-            remove_report(G, report_id)
-        for n, report_id in enumerate(new):
-            if progress:
-                progress("graph", n, len(new))
-            add_report(G, self.store, report_id)
-        if progress:
-            progress("graph", len(new), len(new))
-        relabelled = label_units(G, self.store.unit_names())
-        changed = bool(gone or new or relabelled) or G.graph.get("generation") != generation
-        G.graph["generation"] = generation
-        self._graph = G
-        if changed:
-            save_graph(G, self.path)
-        return {"added": new, "removed": gone, "generation": generation}
-
-    def rebuild(self, progress: Progress | None = None) -> nx.MultiDiGraph:
-        """Throw the file away and build again (after the entity extractor changed, for instance).
-        Similarity and theme edges are not in the store: whoever computed them adds them again."""
-        with self._lock:
-            self._graph = build_graph(self.store, progress)
-            save_graph(self._graph, self.path)
-            return self._graph
-
-    def save(self) -> None:
-        if self._graph is not None:
-            save_graph(self._graph, self.path)
-
-    def _load(self) -> nx.MultiDiGraph:
-        if self.path.exists():
+            store_generation = self.store.generation()
             try:
-                G = load_graph(self.path)
-                if G.graph.get("format") == GRAPH_FORMAT:
-                    return G
-                log.warning("%s: graph format %r, expected %r; rebuilding", self.path,
-                            G.graph.get("format"), GRAPH_FORMAT)
-            except (GraphFileError, OSError) as exc:
+                lagging = self.fragments.generation() != store_generation
+            except GraphFileError as exc:
                 log.warning("%s; rebuilding from the store", exc)
-        G = build_graph(self.store)
-        save_graph(G, self.path)
+                self._reset_file()
+                lagging = True
+            if lagging:
+                self.sync()
+            version = self.fragments.version()
+            if self._graph is None or self._version != version:
+                self._graph = self._assemble()
+                self._version = version
+            return self._graph
+
+    def _reset_file(self) -> None:
+        self.fragments.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+        self.fragments = FragmentStore(self.path)
+
+    def _assemble(self) -> nx.MultiDiGraph:
+        """Every fragment merged (report-id order; the merge is order independent), unit display
+        names, then themes and problem links."""
+        G = new_graph()
+        try:
+            for _, fragment in self.fragments.fragments():
+                merge_fragment(G, fragment)
+        except GraphFileError as exc:
+            log.warning("%s; rebuilding the graph from the store", exc)
+            self.rebuild()
+            return self._assemble()
+        label_units(G, self.store.unit_names())
+        set_themes(G, self.fragments.themes())
+        for kind in LINK_KINDS:
+            add_problem_links(G, self.fragments.links(kind), kind)
+        G.graph["generation"] = self.fragments.generation()
         return G
 
-    # -- edges computed elsewhere (embeddings, clustering) ----------------------------------------
-    def add_similarity(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
-        """SIMILAR_TO edges from the embeddings side, saved with the graph."""
+    def sync(self, progress: Progress | None = None) -> dict:
+        """Bring the fragments in line with the store: drop reports gone, add reports new."""
         with self._lock:
-            written = add_similarity(self.graph, pairs)
-            self.save()
-            return written
+            generation = self.store.generation()  # read first: a later ingest shows up as lag next time
+            stored = self.store.report_ids()
+            have = self.fragments.report_ids()
+            gone = sorted(have - set(stored))
+            new = [r for r in stored if r not in have]
+            added = []
+            for n, report_id in enumerate(new):
+                if progress:
+                    progress("graph", n, len(new))
+                added.append((report_id, stored_fragment(self.store, report_id)))
+            if progress:
+                progress("graph", len(new), len(new))
+            if gone or new or self.fragments.generation() != generation:
+                self.fragments.update(added, gone, generation)
+            (self.root / LEGACY_FILE).unlink(missing_ok=True)
+            return {"added": new, "removed": gone, "generation": generation}
 
-    def set_similarity(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
-        """Replace the SIMILAR_TO edges (a new computation supersedes the old one), saved."""
+    def rebuild(self, progress: Progress | None = None) -> nx.MultiDiGraph:
+        """Throw the fragments away and build them again (after the entity extractor changed, for
+        instance). Links and themes are not in the store: whoever computed them sets them again."""
         with self._lock:
-            written = set_similarity(self.graph, pairs)
-            self.save()
-            return written
+            self._reset_file()
+            self.sync(progress)
+            self._graph, self._version = None, None
+            return self.graph
 
-    def set_recurrence(self, pairs: Iterable[tuple[str, str, str, str, float]]) -> int:
-        """Replace the RECURS edges (later problem -> the earlier problem of its unit it repeats), saved
-        only when they changed."""
-        pairs = list(pairs)
+    def close(self) -> None:
+        self.fragments.close()
+
+    # -- links computed elsewhere (embeddings, clustering); stored beside the fragments --------------
+    def add_similarity(self, pairs: Iterable[Link]) -> int:
+        """Add SIMILAR_TO links to those stored (the graph shows those whose problems it holds)."""
         with self._lock:
-            current = {(u, v, round(d.get("score", 0.0), 6)) for u, v, k, d in self.graph.edges(keys=True, data=True)
-                       if k == "RECURS"}
-            wanted = {(node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}"), round(float(s), 6))
-                      for a, b, c, d, s in pairs}
-            if current == wanted:
-                return len(wanted)
-            written = set_recurrence(self.graph, pairs)
-            self.save()
-            return written
+            pairs = list(pairs)
+            self.fragments.set_links("SIMILAR_TO", [*self.fragments.links("SIMILAR_TO"), *pairs])
+            return self._written(pairs)
+
+    def set_similarity(self, pairs: Iterable[Link]) -> int:
+        """Replace the SIMILAR_TO links (only the difference is written); returns the pairs shown."""
+        return self._set_links("SIMILAR_TO", pairs)
+
+    def set_recurrence(self, pairs: Iterable[Link]) -> int:
+        """Replace the RECURS links (later problem -> the earlier problem of its unit it repeats)."""
+        return self._set_links("RECURS", pairs)
+
+    def _set_links(self, kind: str, pairs: Iterable[Link]) -> int:
+        with self._lock:
+            pairs = list(pairs)
+            self.fragments.set_links(kind, pairs)
+            return self._written(pairs)
+
+    def _written(self, pairs: list[Link]) -> int:
+        """How many of ``pairs`` join two problems the store holds (the edges the graph gets)."""
+        keys = set(self.store.problem_keys())
+        return sum(1 for a, b, c, d, _ in pairs if (a, str(b)) in keys and (c, str(d)) in keys and (a, str(b)) != (c, str(d)))
 
     def set_themes(self, themes: Iterable[dict]) -> int:
-        """Replace the Theme nodes (problem clusters across units), saved with the graph."""
+        """Replace the Theme nodes (problem clusters across units); returns the themes the graph holds."""
         with self._lock:
-            count = set_themes(self.graph, themes)
-            self.save()
-            return count
+            themes = list(themes)
+            self.fragments.set_themes(themes)
+            keys = set(self.store.problem_keys())
+            return sum(1 for t in themes if any((r, str(p)) in keys for r, p in t.get("members", ())))
+
+    def links(self, kind: str) -> list[Link]:
+        return self.fragments.links(kind)
+
+    def stored_themes(self) -> list[dict]:
+        return self.fragments.themes()
 
     # -- queries (graph.query over the current graph) ---------------------------------------------
     def resolve(self, name: str, type: str | None = None) -> str:

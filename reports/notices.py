@@ -236,6 +236,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # doctor: one line per part of the workspace (ui/service/doctor.py)
     "doctor_problems": ("{count} problems", "{count} 条问题"),
     "doctor_graph": ("{nodes} nodes, {edges} edges", "{nodes} 个节点,{edges} 条关系"),
+    "doctor_graph_fragments": ("{fragments} report fragments", "{fragments} 份报告的图谱片段"),
     "doctor_no_index": ("no index yet", "还没有建立索引"),
     "doctor_behind": ("store is at generation {generation}", "数据库已更新到第 {generation} 代"),
     "doctor_vectors": ("{vectors} vectors for {problems} problems", "{vectors} 个向量,但有 {problems} 条问题"),

@@ -180,6 +180,22 @@ class Store:
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY ingested_at, id")]
 
+    def leaf_keys(self) -> list[tuple[str, str]]:
+        """(report_id, problem_id) of problems without sub-problems (what themes cluster), unordered."""
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT p.report_id, p.id FROM problems p WHERE NOT EXISTS (SELECT 1 FROM problems c"
+            " WHERE c.report_id = p.report_id AND c.parent_id = p.id)")]
+
+    def problem_keys(self, report_ids: list[str] | None = None) -> list[tuple[str, str]]:
+        """(report_id, problem_id) of stored problems, in problem_rows order, without loading the rows
+        (syncs diff these against their indexes; docs/decisions.md, "Scale to a province")."""
+        sql = "SELECT p.report_id, p.id FROM problems p JOIN reports r ON r.id = p.report_id"
+        args: tuple = ()
+        if report_ids is not None:
+            sql += f" WHERE p.report_id IN ({','.join('?' * len(report_ids))})"
+            args = tuple(report_ids)
+        return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY r.ingested_at, p.report_id, p.seq", args)]
+
     def summaries(self) -> list[dict]:
         """One row per report: header fields, stated and found counts, warnings."""
         rows = self.conn.execute(
@@ -216,8 +232,9 @@ class Store:
         row = self.conn.execute("SELECT * FROM reports WHERE id=?", (report_id,)).fetchone()
         return None if row is None else _load_report(self.conn, row)
 
-    def problem_rows(self, report_ids: list[str] | None = None) -> list[dict]:
-        """Problems with what search needs to filter and show: unit, category, measures."""
+    def problem_rows(self, report_ids: list[str] | None = None, *, types: bool = True) -> list[dict]:
+        """Problems with what search needs to filter and show: unit, category, measures; ``types=False``
+        leaves the problem types empty (classifying is most of the cost, and not every reader needs them)."""
         sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
                " r.region, r.inspector, r.start_date,"
                " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
@@ -235,7 +252,7 @@ class Store:
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         names = self.unit_names()
-        types = self._problem_types(rows, report_ids is None)
+        types = self._problem_types(rows, report_ids is None) if types else {}
         out = []
         for r in rows:
             d = dict(r)

@@ -196,6 +196,18 @@ def test_encoder_contract(which, request):
         enc.encode(["x"], kind="document")
 
 
+def test_repeated_texts_are_encoded_once_with_the_same_vectors(st_encoder, problems, monkeypatch):
+    texts = list(problems[:6])
+    once = st_encoder.encode(texts, kind="query")
+    seen: list[int] = []
+    inner = st_encoder._encode
+    monkeypatch.setattr(st_encoder, "_encode", lambda items, *a: seen.append(len(items)) or inner(items, *a))
+    twice = st_encoder.encode(texts + texts[::-1], kind="query")
+    assert seen == [len(set(texts))]
+    np.testing.assert_allclose(twice[:len(texts)], once, atol=1e-6)
+    np.testing.assert_allclose(twice[len(texts):], once[::-1], atol=1e-6)
+
+
 def test_local_directory_backend_and_unknown_spec(model_dir, st_encoder, capfd):
     capfd.readouterr()
     by_path = load_encoder(f"st:{model_dir}")

@@ -311,7 +311,7 @@ def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, capsys, clean,
 
     ws = tmp_path / "ws"
     shutil.copytree(clean_fingerprint, ws)
-    (ws / "graph.json").write_text("{broken")
+    (ws / "graph.db").write_bytes(b"{broken" * 100)
     (ws / "themes.json").write_text("[]")
     code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
     states = {c["name"]: c["state"] for c in json.loads(out)["checks"]}

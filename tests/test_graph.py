@@ -194,27 +194,63 @@ def test_graph_is_the_same_whatever_order_reports_arrive(store_copy):
 
 
 def test_service_catches_up_with_the_store(store_copy, tmp_path, monkeypatch):
+    """A sync stores the fragments of reports added and drops those removed: it never rebuilds, and
+    the graph a reader assembles is the graph built from the store."""
     root = store_copy.path.parent
     svc = GraphService(root, store_copy)
     full = svc.graph.number_of_nodes()
     import graph.service as service_module
-    monkeypatch.setattr(service_module, "build_graph", lambda *a, **k: pytest.fail("rebuilt instead of caught up"))
+    monkeypatch.setattr(service_module.GraphService, "rebuild", lambda *a, **k: pytest.fail("rebuilt instead of caught up"))
     rid = report_of("001")
     store_copy.remove(rid)
     assert f"Report:{rid}" not in svc.graph
     assert svc.graph.graph["generation"] == store_copy.generation()
-    on_disk = load_graph(root / "graph.json")
-    assert snapshot(on_disk) == snapshot(svc.graph)
+    assert svc.fragments.report_ids() == set(store_copy.report_ids())
+    assert snapshot(GraphService(root, store_copy).graph) == snapshot(svc.graph) == snapshot(build_graph(store_copy))
     report = parse_file(corpus_file("001"))
     from reports.entities import extract_entities
     store_copy.add(report, extract_entities(report.text, unit=report.unit, unit_short=report.unit_short))
-    fresh = GraphService(root, store_copy)  # a second process: loads graph.json, then catches up
+    fresh = GraphService(root, store_copy)  # a second process: merges the fragments, then catches up
     assert fresh.graph.number_of_nodes() == full and f"Report:{rid}" in fresh.graph
+    assert snapshot(fresh.graph) == snapshot(build_graph(store_copy))
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_incremental_fragments_equal_a_rebuild_whatever_the_order(store_copy, order):
+    """Reports removed and added back one at a time, each followed by a sync, in either order: the
+    assembled graph (with links and themes) equals the one rebuilt from the store at every step."""
+    root = store_copy.path.parent
+    svc = GraphService(root, store_copy)
+    ids = store_copy.report_ids()
+    pairs = [(ids[0], "1", ids[1], "1", 0.5), (ids[2], "2", ids[3], "1", 0.4)]
+    themes = [{"id": "t1", "label": "主题", "members": [(ids[0], "1"), (ids[1], "1")]}]
+    svc.set_similarity(pairs)
+    svc.set_themes(themes)
+    reports = {rid: (store_copy.load(rid), store_copy.mentions(rid)) for rid in ids}
+    steps = ids if order == "forward" else list(reversed(ids))
+
+    def expected() -> nx.MultiDiGraph:
+        G = build_graph(store_copy)
+        set_themes(G, themes)
+        add_similarity(G, pairs)
+        return G
+
+    for rid in steps[:3]:
+        store_copy.remove(rid)
+        svc.sync()
+        assert snapshot(svc.graph) == snapshot(expected())
+    for rid in reversed(steps[:3]):
+        from reports.model import Mention
+        report, mentions = reports[rid]
+        store_copy.add(report, [Mention(m["type"], m["name"], m["canonical"], tuple(m["span"]), m["role"], m["attrs"])
+                                for m in mentions])
+        svc.sync()
+        assert snapshot(GraphService(root, store_copy).graph) == snapshot(expected())
 
 
 def test_unreadable_graph_file_is_rebuilt(store_copy):
     root = store_copy.path.parent
-    (root / "graph.json").write_text("{not json", encoding="utf-8")
+    (root / "graph.db").write_bytes(b"not a database at all" * 100)
     assert GraphService(root, store_copy).stats()["reports"] == 5
 
 

@@ -96,3 +96,33 @@ def test_cli_recurring_json(built):
     links = json.loads(result.stdout)
     assert links and all(r["later"]["report_id"] == ids[GOLD["test"]["file"]] for r in links)
     assert {"unit", "unit_short", "earlier", "later", "score"} <= set(links[0])
+
+
+def _links(recurrences) -> set:
+    return {(r.later.report_id, r.later.problem_id, r.earlier.report_id, r.earlier.problem_id, round(r.score, 6))
+            for r in recurrences}
+
+
+def test_links_kept_incrementally_equal_a_full_recomputation(built, tmp_path):
+    """Only the units whose reports changed are recomputed at a sync; the stored RECURS links equal
+    recomputing every unit, after removals and additions in either order."""
+    import shutil
+
+    from ui.service.workspace import Workspace
+    ws, ids = built
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    later = sorted(p for p in DATA.iterdir() if p.is_file())
+    for n, order in enumerate((later, later[::-1])):
+        root = tmp_path / f"ws{n}"
+        shutil.copytree(ws.root, root)
+        with Workspace(root) as copy:
+            stored = lambda: {(a, b, c, d, round(s, 6)) for a, b, c, d, s in copy.graph.links("RECURS")}  # noqa: E731
+            assert stored() == _links(copy.recurrences()) != set()
+            for path in order:
+                copy.remove(ids[path.name])
+                copy.sync()
+                assert stored() == _links(copy.recurrences())
+            for path in order:
+                assert [o.status for o in copy.ingest([path])] == ["ingested"]
+                copy.sync()
+                assert stored() == _links(copy.recurrences())

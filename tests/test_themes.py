@@ -25,6 +25,7 @@ from embeddings.themes import (
     leaf_rows,
     representative_phrase,
 )
+from reports.parse import parse_file
 from ui.cli.themes import fixes as fixes_cmd
 from ui.cli.themes import themes as themes_cmd
 from ui.service import themes as theme_service_module
@@ -278,6 +279,89 @@ def test_removing_a_report_updates_themes_and_graph(built, tmp_path):
         assert all(gone not in d["reports"] for d in theme_nodes)
         assert all(gone not in d["reports"] for _, _, k, d in G.edges(keys=True, data=True) if k == "SIMILAR_TO")
         assert json.loads((ws.root / THEMES_FILE).read_text("utf-8"))["stamp"]["generation"] == ws.store.generation()
+    finally:
+        ws.close()
+
+
+# -- incremental updates (issue 23) -----------------------------------------------------------------
+
+def _theme_view(doc: dict) -> tuple:
+    """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed."""
+    themes = {t["id"]: sorted((m["report_id"], m["problem_id"]) for m in t["members"]) for t in doc["themes"]}
+    pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in doc["pairs"])
+    return themes, pairs, sorted(tuple(k) for k in doc["unthemed"])
+
+
+def _base_workspace(built, dest: Path, keep: set[str]) -> Workspace:
+    """A copy of the corpus workspace holding only the reports ``keep``, themes clustered on them."""
+    ws = copy_workspace(built[0], dest)
+    for rid in ws.store.report_ids():
+        if rid not in keep:
+            ws.remove(rid)
+    ws.sync()
+    ws.themes.sync(force=True)
+    return ws
+
+
+def _corpus_file(report_id: str) -> Path:
+    return next(p for p in sorted(DEMO_CORPUS.glob("*.txt")) if parse_file(p).id == report_id)
+
+
+def _add(ws: Workspace, report_id: str) -> None:
+    assert [o.status for o in ws.ingest([_corpus_file(report_id)])] == ["ingested"]
+    ws.sync()
+
+
+def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(built, tmp_path):
+    """Reports added one by one, or together, give the themes and SIMILAR_TO pairs that recomputing
+    every neighbour list and every join from the same base gives; removing them again in either order
+    too. Theme ids stay those of the base."""
+    views = {}
+    for name, steps, full in (("one-by-one", [[QY], [SZ]], False), ("reversed", [[SZ], [QY]], False),
+                              ("together", [[QY, SZ]], False), ("rebuild", [[QY, SZ]], True)):
+        ws = _base_workspace(built, tmp_path / name, {ZJJ, SD, YY})
+        try:
+            base_ids = {t["id"] for t in ws.themes.themes()}
+            ws.themes.drift_threshold = 1.0   # never re-cluster here: the base stays fixed
+            ws.themes.incremental_min = 0
+            ws.themes.full_update = full
+            for step in steps:
+                for rid in step:
+                    assert [o.status for o in ws.ingest([_corpus_file(rid)])] == ["ingested"]
+                ws.sync()
+            doc = ws.themes.snapshot()
+            assert doc["stats"].get("incremental") and {t["id"] for t in doc["themes"]} <= base_ids
+            assert any(m["report_id"] in (QY, SZ) for t in doc["themes"] for m in t["members"])
+            views[name] = _theme_view(doc)
+            if name == "one-by-one":   # and back: remove in both orders from copies of this state
+                for order in ((QY, SZ), (SZ, QY)):
+                    other = copy_workspace(ws, tmp_path / f"remove-{order[0]}")
+                    try:
+                        other.themes.drift_threshold, other.themes.incremental_min = 1.0, 0
+                        other.remove(order[0])
+                        other.sync()
+                        views[f"remove-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                        other.remove(order[1])
+                        other.sync()
+                        views[f"removed-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                    finally:
+                        other.close()
+        finally:
+            ws.close()
+    assert views["one-by-one"] == views["reversed"] == views["together"] == views["rebuild"]
+    assert views[f"removed-{QY}-first"] == views[f"removed-{SZ}-first"]
+    base_only = views[f"removed-{QY}-first"]
+    assert all(k[0] not in (QY, SZ) for members in base_only[0].values() for k in members)
+
+
+def test_drift_past_the_threshold_clusters_afresh(built, tmp_path):
+    ws = _base_workspace(built, tmp_path / "drift", {ZJJ, SD})
+    try:
+        ws.themes.drift_threshold, ws.themes.incremental_min = 0.0, 0
+        _add(ws, YY)
+        assert not ws.themes.snapshot()["stats"].get("incremental")   # clustered over all three
+        assert json.loads((ws.root / THEMES_FILE).read_text("utf-8"))["base"]["problems"] == \
+            ws.themes.snapshot()["stats"]["problems"]
     finally:
         ws.close()
 

@@ -140,8 +140,14 @@ class SentenceTransformerEncoder(Encoder):
     def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
                progress: Progress | None = None) -> np.ndarray:
         check_kind(kind)
+        raw = as_text_list(texts)
+        unique = list(dict.fromkeys(raw))   # a text that occurs twice is encoded once (issue 23)
         with self._arithmetic():
-            return self._encode(as_text_list(texts), self.prompts.get(kind, ""), batch_size, progress)
+            vectors = self._encode(unique, self.prompts.get(kind, ""), batch_size, progress)
+        if len(unique) == len(raw):
+            return vectors
+        row = {t: i for i, t in enumerate(unique)}
+        return vectors[[row[t] for t in raw]]
 
     def _arithmetic(self):
         """bf16 autocast (matmuls in bf16, accumulation and layer norms in fp32) or nothing.

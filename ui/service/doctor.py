@@ -3,13 +3,14 @@
 The store (xuncha.db) is the system of record: SQLite's integrity and foreign-key checks say
 whether it is sound; it cannot be rebuilt from anything, only restored from a copy. Every other
 file is derived and records the store generation it reflects: the search index (manifest.json:
-vectors, ids, tokens, BM25 arrays), the graph (graph.json), the themes (themes.json) and the
+vectors, ids, tokens, BM25 arrays), the graph (graph.db: one fragment per report), the themes (themes.json) and the
 theme nodes and SIMILAR_TO edges they put into the graph. A check reads each without changing
 anything; ``repair`` rebuilds what is stale, damaged or missing (docs/decisions.md "Faults").
 """
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 
 from reports.notices import Notice
@@ -112,21 +113,22 @@ def _search_checks(ws, generation: int) -> list[Check]:
 
 
 def _graph_check(ws, generation: int):
-    from graph.build import GRAPH_FORMAT
-    from graph.persist import GraphFileError, load_graph
+    """The fragments file: readable, its generation, one fragment per stored report."""
+    from graph.persist import GraphFileError
 
     path = ws.graph.path
     if not path.exists():
         return Check("graph", MISSING if ws.store.report_ids() else OK, None), None
     try:
-        G = load_graph(path)
-    except (GraphFileError, OSError) as exc:
+        have = ws.graph.fragments.generation()
+        counts = ws.graph.fragments.counts()
+        stored = ws.graph.fragments.report_ids() == set(ws.store.report_ids())
+        for _ in ws.graph.fragments.fragments():
+            pass
+    except (GraphFileError, OSError, ValueError, sqlite3.Error) as exc:
         return Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(path), reason=_why(exc))), None
-    if G.graph.get("format") != GRAPH_FORMAT:
-        return Check("graph", DAMAGED, None, _n("doctor_graph_format", path=str(path), format=G.graph.get("format"))), None
-    have = G.graph.get("generation")
-    state = OK if have == generation else STALE
-    return Check("graph", state, have, _n("doctor_graph", nodes=G.number_of_nodes(), edges=G.number_of_edges())), G
+    state = OK if have == generation and stored else STALE
+    return Check("graph", state, have, _n("doctor_graph_fragments", fragments=counts["fragments"])), ws.graph
 
 
 def _theme_checks(ws, generation: int, G) -> list[Check]:

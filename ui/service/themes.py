@@ -12,14 +12,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from embeddings.index import problem_uids
 from embeddings.search import QueryError
-from embeddings.themes import DEFAULT_CONFIG, ProblemSet, ThemeConfig, ThemeResult, compute_themes, leaf_rows
+from embeddings.themes import (
+    DEFAULT_CONFIG,
+    ProblemSet,
+    ThemeConfig,
+    ThemeResult,
+    _natural,
+    _order,
+    compute_themes,
+    leaf_rows,
+    unit_of,
+)
+from embeddings.themes_update import (
+    DRIFT_THRESHOLD,
+    INCREMENTAL_MIN,
+    ThemeState,
+    Transform,
+    join_themes,
+    update_neighbours,
+)
 from embeddings.writer_lock import writer_active
 from reports.atomic import write_text
 from reports.notices import XunchaError
 from reports.progress import Progress
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
+from ui.service.themes_state import STATE_FILE, read_state, write_state
 
 __all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "unit_theme_matrix"]
 
@@ -57,6 +78,9 @@ class ThemeService:
         self._cache: dict | None = None
         self._tokens: dict[int, list[str]] = {}
         self._lock = threading.RLock()  # one Streamlit process shares the service across sessions
+        self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
+        self.incremental_min = INCREMENTAL_MIN   # smaller workspaces are clustered afresh at every change
+        self.full_update = False                 # recompute every neighbour list and join (tests: = incremental)
 
     @classmethod
     def from_workspace(cls, ws, config: ThemeConfig = DEFAULT_CONFIG) -> ThemeService:
@@ -121,18 +145,132 @@ class ThemeService:
             return None
 
     def _recompute(self, progress: Progress | None) -> dict:
+        """Bring the themes up to date: incrementally from the last clustering when it still describes
+        the workspace, by clustering afresh otherwise (docs/decisions.md, "Scale to a province")."""
         report = progress or (lambda stage, done, total: None)
+        cached = self._cache if self._cache is not None else self._read()
+        if cached is not None and cached.get("format") == THEMES_FORMAT and cached.get("config") == self.config.key() \
+                and isinstance(cached.get("base"), dict) and cached.get("stamp", {}).get("index") == self._stamp()["index"]:
+            loaded = read_state(self.root / STATE_FILE)
+            if loaded is not None and loaded[1].uids.size == cached["base"].get("rows", -1):
+                doc = self._update(cached, *loaded, report)
+                if doc is not None:
+                    return doc
+        return self._recluster(report)
+
+    def _recluster(self, report: Progress) -> dict:
+        """Cluster every problem afresh: a new base (transform, themes, neighbours)."""
         started = time.perf_counter()
         report("themes", 0, 3)
         problems, stamp = self._problem_set()
         report("themes", 1, 3)
         result = compute_themes(problems, self.config)
         report("themes", 2, 3)
+        transform = Transform.fit(problems.vectors, problems.tokens, self.config)
+        state = _base_state(problems, result, transform, self.config)
+        base = {"generation": stamp["generation"], "problems": len(problems), "drift": 0.0,
+                "themes": [{k: t[k] for k in ("id", "label", "type", "terms")} for t in result.themes]}
         doc = _document(result, stamp, self.config, time.perf_counter() - started)
-        write_text(self.path, json.dumps(doc, ensure_ascii=False))
+        self._save(doc, base, transform, state, len(problems))
         report("themes", 3, 3)
-        log.info("themes: %d over %d problems in %.2fs", len(result.themes), len(problems), doc["seconds"])
+        log.info("themes: %d over %d problems in %.2fs (clustered afresh)", len(result.themes), len(problems),
+                 doc["seconds"])
         return doc
+
+    def _save(self, doc: dict, base: dict, transform: Transform, state: ThemeState, base_total: int) -> None:
+        doc["base"] = {**base, "rows": int(state.uids.size), "base_total": base_total}
+        write_state(self.root / STATE_FILE, transform, state, base_total)
+        write_text(self.path, json.dumps(doc, ensure_ascii=False))
+
+    def _update(self, cached: dict, transform: Transform, state: ThemeState, base_total: int,
+                report: Progress) -> dict | None:
+        """Themes and SIMILAR_TO pairs after the problems added and removed since ``cached``
+        (embeddings.themes_update); None when the drift calls for clustering afresh."""
+        started = time.perf_counter()
+        report("themes", 0, 3)
+        search = self.search.index_data()   # the index's vectors and tokens; no query state is built
+        generation = self.store.generation()
+        if search.generation != generation:
+            return None
+        keys = sorted(self.store.leaf_keys(), key=lambda k: (k[0], _natural(k[1])))
+        now = problem_uids(keys)
+        key_of = dict(zip(now.tolist(), keys, strict=True))
+        gone = ~np.isin(state.uids, now)
+        new_uids = now[~np.isin(now, state.uids)]
+        if gone.any():
+            removed = set(state.uids[gone].tolist())
+            dirty_uids = {int(u) for u, row in zip(state.uids.tolist(), state.nbr.tolist(), strict=True)
+                          if u not in removed and removed & set(row)}
+            rejoin = bool((state.in_base & gone).any())
+            state = _take(state, ~gone)
+        else:
+            dirty_uids, rejoin = set(), False
+        new_rows = self.store.problem_rows(sorted({key_of[int(u)][0] for u in new_uids})) if len(new_uids) else []
+        info = {(r["report_id"], str(r["id"])): r for r in new_rows}
+        new_keys = [key_of[int(u)] for u in new_uids]
+        tokens = self._token_lists([info[k] for k in new_keys], new_uids, search)
+        start = len(state)
+        state = _append(state, new_uids, [unit_of(info[k]) for k in new_keys], transform.lexical(tokens))
+        pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
+        added = np.arange(start, len(state), dtype=np.int64)
+        report("themes", 1, 3)
+
+        def dense_of(positions: np.ndarray) -> np.ndarray:
+            return transform.dense(search.vectors.vectors(state.uids[np.asarray(positions, dtype=np.int64)]))
+
+        full = np.asarray(sorted({*added.tolist(), *(pos[u] for u in dirty_uids)}), dtype=np.int64)
+        if self.full_update:   # the rebuild an incremental update must equal
+            full, added = np.arange(len(state), dtype=np.int64), np.zeros(0, dtype=np.int64)
+            rejoin = True
+        state.nbr, state.nbr_sim = update_neighbours(state, dense_of, added, self.config.similar_top, full)
+        joining = np.flatnonzero(~state.in_base) if rejoin else added
+        state.theme[joining] = join_themes(state, dense_of, joining, self.config)
+        drift = (int(((~state.in_base) & (state.theme < 0)).sum()) + base_total - int(state.in_base.sum())) \
+            / max(len(state), 1)
+        if len(state) < self.incremental_min:
+            return None
+        if drift > self.drift_threshold:
+            log.info("themes: drift %.2f > %.2f; clustering afresh", drift, self.drift_threshold)
+            return None
+        report("themes", 2, 3)
+        doc = self._document_from_state(cached, state, key_of, info, drift, time.perf_counter() - started)
+        self._save(doc, {**cached["base"], "drift": round(drift, 4)}, transform, state, base_total)
+        report("themes", 3, 3)
+        log.info("themes: +%d -%d problems joined incrementally in %.2fs (drift %.3f)", len(new_uids), int(gone.sum()),
+                 doc["seconds"], drift)
+        return doc
+
+    def _document_from_state(self, cached: dict, state: ThemeState, key_of: dict, info: dict, drift: float,
+                             seconds: float) -> dict:
+        """themes.json from the state: base themes (ids, labels, types, terms) with today's members."""
+        known = {(m["report_id"], m["problem_id"]): m for t in cached["themes"] for m in t["members"]}
+        keys = [key_of[int(u)] for u in state.uids.tolist()]
+        missing = sorted({k[0] for k, t in zip(keys, state.theme.tolist(), strict=True)
+                          if t >= 0 and k not in known and k not in info})
+        if missing:
+            info = {**info, **{(r["report_id"], str(r["id"])): r for r in self.store.problem_rows(missing)}}
+        groups: dict[int, list[int]] = {}
+        for i, t in enumerate(state.theme.tolist()):
+            if t >= 0:
+                groups.setdefault(t, []).append(i)
+        rank = {k: n for n, k in enumerate(sorted(keys, key=lambda k: (k[0], _natural(k[1]))))}
+        themes, themed = [], set()
+        for t, base in enumerate(cached["base"]["themes"]):
+            members = sorted((keys[i] for i in groups.get(t, [])), key=rank.__getitem__)
+            if len(members) < self.config.min_size:
+                continue
+            themed.update(members)
+            entries = [known.get(k) or _member_entry(info[k]) for k in members]
+            units = sorted({m["unit"] for m in entries})
+            themes.append({**base, "size": len(entries), "units": units, "unit_count": len(units),
+                           "reports": sorted({m["report_id"] for m in entries}), "members": entries})
+        themes = _order(themes)
+        pairs = _state_pairs(state, keys, rank, self.config)
+        result = ThemeResult(themes, pairs, sorted(k for k in keys if k not in themed),
+                             {"problems": len(keys), "themes": len(themes),
+                              "themed_problems": sum(t["size"] for t in themes), "similar_pairs": len(pairs),
+                              "incremental": True, "drift": round(drift, 4), "seconds": {"total": round(seconds, 4)}})
+        return _document(result, self._stamp(), self.config, seconds)
 
     def _problem_set(self) -> tuple[ProblemSet, dict]:
         """Leaf problems with their index vectors and tokens. The search index is brought up to
@@ -165,8 +303,8 @@ class ThemeService:
         """Recompute the themes if stale (always with ``force``) and write them into the graph
         when it does not have them yet. Returns a summary."""
         with self._lock:
-            if force:
-                self._cache = self._recompute(progress)
+            if force:  # on demand: cluster afresh (a new base)
+                self._cache = self._recluster(progress or (lambda stage, done, total: None))
             before = self._cache
             doc = self.snapshot(progress)
             recomputed = force or doc is not before
@@ -175,15 +313,15 @@ class ThemeService:
                 "recomputed": recomputed, "seconds": doc["seconds"], "graph": written}
 
     def _push(self, doc: dict) -> dict | None:
-        """Theme nodes and SIMILAR_TO edges into the graph, unless it already holds exactly these."""
-        G = self.graph.graph  # caught up with the store by the property
-        if _graph_has(G, doc):
-            return None
+        """Theme nodes and SIMILAR_TO links into the graph's store, writing only what changed (the
+        writer never assembles the graph; readers do)."""
         themes = [{"id": t["id"], "label": t["label"],
                    "members": [(m["report_id"], m["problem_id"]) for m in t["members"]]} for t in doc["themes"]]
-        n_themes = self.graph.set_themes(themes)
-        n_pairs = self.graph.set_similarity([tuple(p) for p in doc["pairs"]])
-        return {"themes": n_themes, "similar_to": n_pairs}
+        changed = self.graph.fragments.set_themes(themes)
+        changed += self.graph.fragments.set_links("SIMILAR_TO", [tuple(p) for p in doc["pairs"]])
+        if not changed:
+            return None
+        return {"themes": len(themes), "similar_to": len(doc["pairs"]), "changed": changed}
 
     # -- how others fixed it ---------------------------------------------------------------------
     def fixes(self, query: str | None = None, *, report_id: str | None = None, problem_id: str | None = None,
@@ -271,12 +409,11 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
             **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
 
 
-def _graph_has(G, doc: dict) -> bool:
-    """Whether the graph holds exactly these themes (ids and sizes) and this many similar pairs."""
-    have = {d.get("theme_id"): d.get("size") for _, d in G.nodes(data=True) if d.get("type") == "Theme"}
+def _graph_has(graph, doc: dict) -> bool:
+    """Whether the graph service's store holds exactly these themes (ids and sizes) and similar pairs."""
+    have = {t["id"]: len(t["members"]) for t in graph.stored_themes()}
     want = {t["id"]: t["size"] for t in doc["themes"]}
-    similar = sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO")
-    return have == want and similar == len(doc["pairs"])
+    return have == want and len(graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
 
 def unit_theme_matrix(themes: Sequence[dict]) -> dict:
@@ -301,3 +438,60 @@ def unit_theme_matrix(themes: Sequence[dict]) -> dict:
         "labels": [t["label"] for t in themes],
         "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
     }
+
+
+def _member_entry(row: dict) -> dict:
+    return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": unit_of(row),
+            "unit_short": row.get("unit_short"), "category": row.get("category"), "text": row.get("text") or "",
+            "types": list(row.get("types") or [])}
+
+
+def _base_state(ps: ProblemSet, result: ThemeResult, transform: Transform, config: ThemeConfig) -> ThemeState:
+    """The incremental state right after clustering ``ps`` into ``result``."""
+    uids = problem_uids(ps.keys)
+    index = {(m["report_id"], m["problem_id"]): n for n, t in enumerate(result.themes) for m in t["members"]}
+    theme = np.asarray([index.get(k, -1) for k in ps.keys], dtype=np.int32)
+    cross_idx, cross_sim = result.neighbours if result.neighbours is not None else (
+        np.full((len(ps), config.similar_top), -1), np.full((len(ps), config.similar_top), -np.inf))
+    nbr = np.where(cross_idx >= 0, uids[np.maximum(cross_idx, 0)], -1).astype(np.int64)
+    return ThemeState(uids, list(ps.units), np.ones(len(ps), dtype=bool), theme, transform.lexical(ps.tokens),
+                      nbr, np.asarray(cross_sim, dtype=np.float32), config.dense_weight)
+
+
+def _take(state: ThemeState, keep: np.ndarray) -> ThemeState:
+    return ThemeState(state.uids[keep], [u for u, k in zip(state.units, keep.tolist(), strict=True) if k],
+                      state.in_base[keep], state.theme[keep], state.lexical[np.flatnonzero(keep)], state.nbr[keep],
+                      state.nbr_sim[keep], state.weight)
+
+
+def _append(state: ThemeState, uids: np.ndarray, units: list[str], lexical) -> ThemeState:
+    from scipy import sparse
+
+    k = state.nbr.shape[1]
+    cols = max(state.lexical.shape[1], lexical.shape[1])
+    lex = sparse.vstack([_widen(state.lexical, cols), _widen(lexical, cols)]).tocsr()
+    return ThemeState(np.concatenate([state.uids, uids]), [*state.units, *units],
+                      np.concatenate([state.in_base, np.zeros(len(uids), dtype=bool)]),
+                      np.concatenate([state.theme, np.full(len(uids), -1, dtype=np.int32)]), lex,
+                      np.concatenate([state.nbr, np.full((len(uids), k), -1, dtype=np.int64)]),
+                      np.concatenate([state.nbr_sim, np.full((len(uids), k), -np.inf, dtype=np.float32)]), state.weight)
+
+
+def _widen(m, cols: int):
+    m = m.tocsr().copy()
+    m.resize((m.shape[0], cols))
+    return m
+
+
+def _state_pairs(state: ThemeState, keys: list[tuple[str, str]], rank: dict, config: ThemeConfig) -> list[tuple]:
+    """SIMILAR_TO pairs from the neighbour lists, as embeddings.themes._pairs makes them."""
+    pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
+    best: dict[tuple[int, int], float] = {}
+    for i in range(len(state)):
+        for u, sim in zip(state.nbr[i, :config.similar_top].tolist(), state.nbr_sim[i, :config.similar_top].tolist(),
+                          strict=True):
+            if u >= 0 and sim >= config.similar_min and u in pos:
+                a, b = sorted((rank[keys[i]], rank[keys[pos[u]]]))
+                best[(a, b)] = max(best.get((a, b), -1.0), float(sim))
+    by_rank = {r: k for k, r in rank.items()}
+    return [(*by_rank[a], *by_rank[b], round(s, 6)) for (a, b), s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -138,10 +138,29 @@ class Workspace:
             self.graph.sync(progress=progress)
             self.search.sync(progress=progress)
             self.themes.sync(progress=progress)
-            self.graph.set_recurrence((r.later.report_id, r.later.problem_id, r.earlier.report_id,
-                                       r.earlier.problem_id, r.score) for r in self.recurrences())
+            self._sync_recurrence()
+
+    def _sync_recurrence(self) -> None:
+        """RECURS links for the units whose reports changed since the links were computed (a unit's
+        links depend on its own reports only, so the others are kept: equal to recomputing all)."""
+        units = {rid: unit_key(unit, region) for rid, unit, region in self.store.conn.execute(
+            "SELECT id, unit, region FROM reports")}
+        covered = self.graph.fragments.note("recurrence_units")
+        covered = covered if isinstance(covered, dict) else {}
+        touched = {units[r] for r in units if r not in covered} | {covered[r] for r in covered if r not in units}
+        if covered and not touched:
+            return
+        keep = [link for link in self.graph.links("RECURS") if link[0] in units and link[2] in units
+                and units[link[0]] not in touched and units[link[2]] not in touched] if covered else []
+        reports = [r for r, key in units.items() if key in touched] if covered else None
+        fresh = [(r.later.report_id, r.later.problem_id, r.earlier.report_id, r.earlier.problem_id, r.score)
+                 for r in self.recurrences(report_ids=reports)]
+        self.graph.set_recurrence(keep + fresh)
+        self.graph.fragments.set_note("recurrence_units", dict(units))
 
     def close(self) -> None:
+        if "graph" in self.__dict__:
+            self.graph.close()
         self.store.close()
 
     def __enter__(self) -> Workspace:
@@ -264,12 +283,15 @@ class Workspace:
         ledger and of `xuncha problems --json` (a problem without rectification is absent: null)."""
         return {k: round(c.score, 3) for k, c in self.concreteness(report_ids).items()}
 
-    def recurrences(self, unit: str | None = None) -> list:
+    def recurrences(self, unit: str | None = None, report_ids: list[str] | None = None) -> list:
         """Problems of a unit's later report repeating one of its earlier reports
-        (embeddings.recurrence.Recurrence), over the search index's vectors and tokens."""
+        (embeddings.recurrence.Recurrence), over the search index's vectors and tokens; ``report_ids``
+        limits the rows read to those reports (whole units, for an exact result)."""
         from embeddings.recurrence import find_recurrences, leaf_problem_rows
+        if report_ids is not None and not report_ids:
+            return []
         rows = [{**r, "unit_key": unit_key(r["unit"], r["region"])}
-                for r in leaf_problem_rows(self.store.problem_rows())
+                for r in leaf_problem_rows(self.store.problem_rows(report_ids, types=False))
                 if r.get("item_kind", "problem") == "problem"]  # narrative work headings are not findings
         if not rows:
             return []

@@ -1,0 +1,173 @@
+"""The graph on disk as one fragment per report plus the links computed elsewhere (themes, SIMILAR_TO,
+RECURS), in a SQLite file beside the store: a sync writes what was added or removed, never the whole
+graph; readers merge the fragments (docs/decisions.md, "Scale to a province (issue 23)")."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import networkx as nx
+
+from .persist import GraphFileError, graph_from_json, graph_to_json
+
+__all__ = ["FRAGMENTS_FORMAT", "FragmentStore", "Link"]
+
+FRAGMENTS_FORMAT = "xuncha-graph-fragments/1"
+Link = tuple[str, str, str, str, float]   # report_id_a, problem_id_a, report_id_b, problem_id_b, score
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS fragments (report_id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (kind TEXT NOT NULL, a_report TEXT NOT NULL, a_problem TEXT NOT NULL,
+    b_report TEXT NOT NULL, b_problem TEXT NOT NULL, score REAL NOT NULL,
+    PRIMARY KEY (kind, a_report, a_problem, b_report, b_problem));
+CREATE TABLE IF NOT EXISTS themes (id TEXT PRIMARY KEY, label TEXT NOT NULL, members TEXT NOT NULL);
+"""
+
+
+class FragmentStore:
+    """graph.db: ``fragments`` (report id -> node-link JSON of what that report says), ``links``
+    (problem pairs by kind), ``themes`` (id, label, members) and ``meta`` (format, the store generation
+    the fragments reflect, and a version bumped by every change so that readers know to reload)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA)
+                have = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise GraphFileError(f"{self.path}: not a readable graph file ({exc})") from exc
+            if have is None or have[0] != FRAGMENTS_FORMAT:   # new, or written by other code: start over
+                with _transaction(conn):
+                    for table in ("fragments", "links", "themes", "meta"):
+                        conn.execute(f"DELETE FROM {table}")
+                    conn.execute("INSERT INTO meta VALUES ('format', ?)", (FRAGMENTS_FORMAT,))
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- meta -------------------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def note(self, key: str) -> object:
+        """A JSON value kept beside the graph by whoever computed its links (None if never set)."""
+        value = self._meta(f"note:{key}")
+        return json.loads(value) if value is not None else None
+
+    def set_note(self, key: str, value: object) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"note:{key}", json.dumps(value, ensure_ascii=False)))
+
+    def generation(self) -> int | None:
+        value = self._meta("generation")
+        return int(value) if value is not None else None
+
+    def version(self) -> int:
+        return int(self._meta("version") or 0)
+
+    def _bump(self, generation: int | None = None) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (str(self.version() + 1),))
+        if generation is not None:
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(generation),))
+
+    # -- fragments --------------------------------------------------------------------------------
+    def report_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT report_id FROM fragments")}
+
+    def update(self, added: Iterable[tuple[str, nx.MultiDiGraph]], removed: Iterable[str], generation: int) -> None:
+        """Store the fragments of added reports and drop those of removed ones, in one transaction."""
+        with _transaction(self.conn):
+            self.conn.executemany("DELETE FROM fragments WHERE report_id = ?", [(r,) for r in removed])
+            self.conn.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?)",
+                                  ((rid, graph_to_json(F)) for rid, F in added))
+            self._bump(generation)
+
+    def clear(self) -> None:
+        with _transaction(self.conn):
+            for table in ("fragments", "links", "themes"):
+                self.conn.execute(f"DELETE FROM {table}")
+            self.conn.execute("DELETE FROM meta WHERE key = 'generation'")
+            self._bump()
+
+    def fragments(self) -> Iterator[tuple[str, nx.MultiDiGraph]]:
+        """(report id, fragment) in report-id order; GraphFileError names a fragment that is damaged."""
+        for rid, data in self.conn.execute("SELECT report_id, data FROM fragments ORDER BY report_id"):
+            yield rid, graph_from_json(data, f"{self.path} (report {rid})")
+
+    # -- links and themes ---------------------------------------------------------------------------
+    def links(self, kind: str) -> list[Link]:
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT a_report, a_problem, b_report, b_problem, score FROM links WHERE kind = ?"
+            " ORDER BY a_report, a_problem, b_report, b_problem", (kind,))]
+
+    def set_links(self, kind: str, pairs: Iterable[Link]) -> int:
+        """Replace the `kind` links by ``pairs``, writing only the difference. Returns the changes."""
+        want = {(str(a), str(b), str(c), str(d)): round(float(s), 6) for a, b, c, d, s in pairs}
+        have = {tuple(r[:4]): r[4] for r in self.links(kind)}
+        gone = [k for k in have if k not in want]
+        new = [(*k, s) for k, s in want.items() if have.get(k) != s]
+        if not gone and not new:
+            return 0
+        with _transaction(self.conn):
+            self.conn.executemany("DELETE FROM links WHERE kind = ? AND a_report = ? AND a_problem = ? AND "
+                                  "b_report = ? AND b_problem = ?", [(kind, *k) for k in gone])
+            self.conn.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?)", [(kind, *r) for r in new])
+            self._bump()
+        return len(gone) + len(new)
+
+    def themes(self) -> list[dict]:
+        return [{"id": i, "label": label, "members": [tuple(m) for m in json.loads(members)]}
+                for i, label, members in self.conn.execute("SELECT id, label, members FROM themes ORDER BY id")]
+
+    def set_themes(self, themes: Iterable[dict]) -> int:
+        """Replace the themes, writing only those that changed. Returns the changes."""
+        want = {str(t["id"]): (t.get("label") or str(t["id"]),
+                               json.dumps([list(m) for m in t.get("members", ())], ensure_ascii=False))
+                for t in themes}
+        have = {i: (label, members) for i, label, members in self.conn.execute("SELECT id, label, members FROM themes")}
+        gone = [i for i in have if i not in want]
+        new = [(i, *v) for i, v in want.items() if have.get(i) != v]
+        if not gone and not new:
+            return 0
+        with _transaction(self.conn):
+            self.conn.executemany("DELETE FROM themes WHERE id = ?", [(i,) for i in gone])
+            self.conn.executemany("INSERT OR REPLACE INTO themes VALUES (?, ?, ?)", new)
+            self._bump()
+        return len(gone) + len(new)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (doctor)."""
+        out = {"fragments": self.conn.execute("SELECT COUNT(*) FROM fragments").fetchone()[0],
+               "themes": self.conn.execute("SELECT COUNT(*) FROM themes").fetchone()[0]}
+        for kind, n in self.conn.execute("SELECT kind, COUNT(*) FROM links GROUP BY kind"):
+            out[kind] = n
+        return out
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error) on an autocommit connection."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *_exc) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
