@@ -46,7 +46,7 @@ class FragmentStore:
                 have = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             except sqlite3.DatabaseError as exc:
                 conn.close()
-                raise GraphFileError(f"{self.path}: not a readable graph file ({exc})") from exc
+                raise GraphFileError(self.path, exc) from exc
             if have is None or have[0] != FRAGMENTS_FORMAT:   # new, or written by other code: start over
                 with _transaction(conn):
                     for table in ("fragments", "links", "themes", "meta"):
