@@ -169,12 +169,12 @@ def elements(nodes: list[str], center: str | None, path: list[str],
 
 
 # fcose packs a graph's separate parts (the overview: one per unit) into the canvas's wide shape instead
-# of stacking them, so the fitted zoom stays near 0.8 and a 14 px label is drawn at 10-11 px; cose's
+# of stacking them, so the fitted zoom stays near 0.6-0.8 and a 16 px label is drawn at 10-13 px; cose's
 # stack fitted at 0.5, where the library's `min-zoomed-font-size` (10 px) hid every label.
 LAYOUT = {"name": "fcose", "quality": "proof", "randomize": True, "packComponents": True,
           "nodeDimensionsIncludeLabels": True, "idealEdgeLength": 50, "nodeRepulsion": 4500, "animate": False,
           "fit": True, "padding": 12}
-LABEL_PX = 14
+LABEL_PX = 16  # 14 drew at 8.8 px when the randomised layout fitted at zoom 0.63 (more nodes after issue 23)
 
 
 def styles(types: list[str]) -> list[_Style]:
