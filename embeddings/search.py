@@ -2,14 +2,13 @@
 of relevance, heading-only parents never hits. Why and measured: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-from reports.grammar import CJK
+from reports.model import content_text
 from reports.notices import XunchaError
 
 from .calibration import Background, Calibration
@@ -58,7 +57,6 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
 # The CLI contract's keys of a hit, in order (../shared/DESIGN.md section 6); the rest follow.
 HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
                 "measures", "types")
-_NOT_CONTENT = re.compile(f"[^0-9A-Za-z{CJK}]+")
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
 
 
@@ -211,7 +209,8 @@ class ProblemTable:
         """Rows whose text is row ``i``'s own, letters and characters only: the same problem stored
         again (a copy of its report), never offered as similar to itself."""
         if self._content_keys is None:  # once per table: a similar query must not redo every row
-            self._content_keys = np.fromiter((hash(_content(t)) if _content(t) else i for i, t in enumerate(self.text)),
+            contents = (content_text(t) for t in self.text)
+            self._content_keys = np.fromiter((hash(c) if c else i for i, c in enumerate(contents)),
                                              dtype=np.int64, count=self.size)
         return self._content_keys == self._content_keys[i]
 
@@ -262,10 +261,6 @@ class ProblemTable:
                    kind=self.value("kind", i), status=self.value("status", i), parent_id=self.parent_id[i],
                    parent_text=self.text[ppos] if ppos is not None else None,
                    types=list(self.types[i]))
-
-
-def _content(text: str) -> str:
-    return _NOT_CONTENT.sub("", text)
 
 
 def _type_id(name: str) -> str:

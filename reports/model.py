@@ -136,9 +136,14 @@ class Mention:
     attrs: dict = field(default_factory=dict)
 
 
+def content_text(text: str) -> str:
+    """``text`` reduced to what identifies a problem's content: letters, digits and CJK only."""
+    return _CONTENT_CHARS.sub("", text)
+
+
 def content_fingerprint(problem_texts: Iterable[str]) -> str | None:
     """sha256 (16 hex) of the problems' texts in order, letters, digits and CJK only; None for none."""
-    texts = [t for t in (_CONTENT_CHARS.sub("", text) for text in problem_texts) if t]
+    texts = [t for t in (content_text(text) for text in problem_texts) if t]
     if not texts:
         return None
     return hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
