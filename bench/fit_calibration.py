@@ -29,7 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from bench.eval_search import MODE_FEATURES, Query, candidate_rows, fit_logistic
-from bench.eval_shipped import EVAL, QuerySet, corpus_rows, query_sets, similar_sets
+from bench.eval_shipped import QuerySet, corpus_rows, query_sets, similar_sets
 from bench.evaluate import Labelled, ndcg_at
 from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, Background, Calibration, Logistic
 from embeddings.encoder import DEFAULT_MODEL, load_encoder
@@ -218,6 +218,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-__all__ = ["EVAL", "Lab", "calibrate", "choose_answer_floor"]
