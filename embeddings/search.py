@@ -2,7 +2,6 @@
 of relevance, heading-only parents never hits. Why and measured: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
@@ -26,8 +25,6 @@ __all__ = [
     "HIT_CONTRACT",
     "LEXICAL_WEIGHT",
     "MODES",
-    "OVERFETCH",
-    "OVERFETCH_MIN_SHARE",
     "RRF_K",
     "Candidates",
     "Filters",
@@ -48,10 +45,6 @@ DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 ALPHA = 0.6           # dense share in score fusion; picked leave-one-report-out, see bench/RESULTS.md
 CANDIDATES = 100      # depth of each list that goes into fusion (at least k)
-# A dense search under a mask that keeps at least this share of the rows over-fetches unfiltered
-# (OVERFETCH times the rows it needs) instead of passing faiss an id selector; see dense_ranking.
-OVERFETCH_MIN_SHARE = 0.5
-OVERFETCH = 2.0
 
 # What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
@@ -357,30 +350,10 @@ class Searcher:
     _retrievable_ids: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """(positions, cosine scores), best first, at most ``n``, exact under ``mask``.
-
-        A mask that keeps most rows (headings left out, a report excluded) is applied to an
-        unfiltered search of ``n / share * OVERFETCH`` rows: when at least ``n`` of those are allowed
-        they are the allowed top ``n`` (any allowed row further down ranks below all of them), and
-        scanning without faiss's id selector is cheaper (a hash lookup per vector: 16 vs 11 ms at
-        100k). Otherwise, and for narrow filters, faiss searches the allowed ids only.
-        """
-        if mask is None or mask.all():
-            return self._dense(qvec, n, None)
-        allowed_count = int(np.count_nonzero(mask))
-        if not allowed_count:
+        """(positions, cosine scores), best first, at most ``n``."""
+        allowed = None if mask is None or mask.all() else self._allowed_ids(mask)
+        if allowed is not None and not len(allowed):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        share = allowed_count / len(mask)
-        if share >= OVERFETCH_MIN_SHARE:
-            fetch = min(len(self.vectors), math.ceil(n / share * OVERFETCH))
-            pos, sc = self._dense(qvec, fetch, None)
-            keep = mask[pos]
-            if np.count_nonzero(keep) >= n or fetch >= len(self.vectors):   # else too few: exact below
-                return pos[keep][:n], sc[keep][:n]
-        return self._dense(qvec, n, self._allowed_ids(mask))
-
-    def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """The vector index's top ``n`` (among ``allowed`` ids) as table positions and cosines."""
         scores, ids = self.vectors.search(qvec[None, :], n, allowed=allowed)
         keep = ids[0] >= 0
         pos = np.fromiter((self.table.pos.get(int(u), -1) for u in ids[0][keep]), dtype=np.int64)
