@@ -187,7 +187,7 @@ class VectorIndex:
         if not len(self) or k <= 0:
             return _empty_result(len(q), max(k, 0))
         params = self._cached_params(key, allowed)
-        with one_thread("faiss") if len(q) == 1 else nullcontext():
+        with one_thread() if len(q) == 1 else nullcontext():
             scores, ids = self._index.search(q, min(k, len(self)), params=params)
         return _pad(scores, ids, k)
 
