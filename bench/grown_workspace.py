@@ -125,8 +125,13 @@ def grow_index(workspace: Path, seed: int = 0) -> int:
     return table.size
 
 
+def _p95(ordered: list[float]) -> float:
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
 def time_queries(workspace: Path, repeat: int) -> dict:
-    """bench_scale's SEARCH_SCRIPT ``repeat`` times, each a fresh process: first query, p50/p95."""
+    """bench_scale's SEARCH_SCRIPT ``repeat`` times, each a fresh process: first query, wall p50/p95 and
+    CPU per query (all threads; what a loaded machine does not inflate)."""
     runs = []
     for _ in range(repeat):
         load = [round(x, 2) for x in os.getloadavg()]
@@ -134,8 +139,10 @@ def time_queries(workspace: Path, repeat: int) -> dict:
                              capture_output=True, text=True, check=True)
         data = json.loads(out.stdout.strip().splitlines()[-1])
         times = sorted(1000 * t for t in data["times"])
+        cpu = sorted(1000 * t for t in data["cpu"])
         runs.append({"load": load, "first_s": round(data["first_s"], 2), "p50_ms": round(statistics.median(times), 1),
-                     "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1)})
+                     "p95_ms": round(_p95(times), 1), "cpu_mean_ms": round(statistics.mean(cpu), 1),
+                     "cpu_p95_ms": round(_p95(cpu), 1)})
         print(json.dumps(runs[-1]), flush=True)
     return {"runs": runs}
 
