@@ -8,10 +8,11 @@ from .grammar import CJK
 from .model import Measure, Span
 from .numerals import CN_ORDINAL_CLASS
 
-__all__ = ["RECT_LABEL", "split_measures"]
+__all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 
-RECT_LABEL = re.compile(rf"^(?P<who>[{CJK}]{{2,12}}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
-                        r"|整改措施|落实情况|整改进展)\s*[:：]\s*")
+# The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
+RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展"
+RECT_LABEL = re.compile(rf"^(?P<who>[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：]\s*")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"

@@ -36,10 +36,25 @@ def status_code(phrase: str) -> str | None:
     return None
 
 
+_ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
+_SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+
+
 def find_status(rectification: str) -> str | None:
-    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
+    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改), or a
+    sentence that is nothing but a status word (…制定学习计划。已完成。): inside a longer sentence
+    (已完成学习计划的制定) such a word describes a measure, not the problem's status.
+
+    >>> find_status("制定学习计划。已完成。"), find_status("已完成学习计划的制定。")
+    ('已完成', None)
+    """
     m = STATUS_PHRASE.search(rectification)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    for sentence in _SENTENCES.findall(rectification):
+        if _ANY_STATUS.fullmatch(sentence.strip(" \t,,、")):
+            return sentence.strip(" \t,,、")
+    return None
 
 
 def heading_status(title: str) -> str | None:
