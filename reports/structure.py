@@ -9,7 +9,7 @@ from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS, split_measures
 from .model import Category, Problem
 from .numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
-from .status import find_status, heading_status, status_code
+from .status import find_status, heading_status, status_code, status_sentence
 
 __all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 
@@ -25,6 +25,9 @@ INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
 INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
+# A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
+STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
+STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
 # An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
@@ -296,7 +299,8 @@ class _Reader:
                 rect = [Line(split[1], s_end, self.text[split[1]:s_end])]
                 s_end = split[0]
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
-        p.text = re.sub(r"\s*\n\s*", "", self.text[p.span[0]:p.span[1]])
+        t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
+        p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
         wrapped = WRAPPER.match(p.text)
         if wrapped:
             p.text = wrapped["f"] or wrapped["g"]  # the span keeps pointing at the whole item, wrapper included
@@ -306,11 +310,24 @@ class _Reader:
             p.rectification = self.text[r_start:r_end].strip()
             p.measures = split_measures(self.text, (r_start, r_end))
             p.status = find_status(p.rectification)
+        p.status = tag or p.status   # the report's own tag on the problem line says it outright
         section = heading_status(category.title)
         if section and not (p.status and status_code(p.status) == status_code(section)):
             p.status = section  # a status-split report: the section says it for every problem in it
         elif p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
             p.status = "已立行立改"
+
+
+def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
+    """(start, end, status) of a problem statement without its bracketed status tag, at its head
+    (1.【已立行立改】…) or its tail (…未上缴财政。(已完成整改)); a bracket that says anything
+    besides a status (含下属单位) stays part of the text."""
+    seg = text[start:end]
+    for pattern, head in ((STATUS_TAG_HEAD, True), (STATUS_TAG_TAIL, False)):
+        m = pattern.search(seg)
+        if m and status_sentence(m["s"]) == m["s"].strip():
+            return (start + m.end(), end, m["s"].strip()) if head else (start, start + m.start(), m["s"].strip())
+    return start, end, None
 
 
 def _prefix_ids(problem: Problem, ordinal: int) -> None:
