@@ -107,7 +107,8 @@ def _flat_problem_sections(lines: list[Line]) -> list[Section]:
 
 
 def _rectified(section: Section) -> bool:
-    return any(RECT_LABEL.match(ln.text) for ln in section.lines)
+    """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
+    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in section.lines)
 
 
 @dataclass
