@@ -17,7 +17,7 @@ STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CL
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
-ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
+ASPECTS = re.compile(rf"{NUM}(?:大|个)?(?:方面|类)")   # 3个方面 / 3类 (beside a problem count only)
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 # A category count run into a problem count by a page that lost characters: 437个方面问题 (4个方面37个问题).
@@ -27,6 +27,8 @@ AUTHORITATIVE = re.compile(r"截至|截止|目前")
 SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 # A leader's own share of the problems (书记领办3个问题, 主动认领11个反馈问题), not the report's total.
 SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
+# ... unless the clause says the whole lot was taken on (党组共认领3个方面14个问题, 问题全部认领).
+WHOLE = re.compile(r"全部|共|照单全收|全盘")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
 
 
@@ -51,7 +53,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         if any(s < m.end() and m.start() < e for s, e in taken):
             return
         around = clause(m)
-        if SHARE.search(around):
+        if SHARE.search(around) and not WHOLE.search(around):
             return
         prefix = "transferred_" if any(a <= m.start() < b for a, b in separate) else ""
         value = to_int(m["n"])

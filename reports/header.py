@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
+from .dates import (
+    DATE_CN,
+    DATE_HANZI,
+    ISO_DATE,
+    PartialDate,
+    find_dates,
+    lost_separators,
+    resolve,
+    resolve_calendar,
+)
 from .grammar import CJK, COMMITTEES, HAN, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
@@ -33,7 +42,7 @@ ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+SIGNATURE_DATE = re.compile(rf"^(?:(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^(?:{DATE_HANZI.pattern})$"
                             r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
