@@ -20,6 +20,8 @@ QNUM = re.compile(rf"^问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})\s*[:：]\s*
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
+# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
+PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
@@ -57,6 +59,9 @@ OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
 SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
 # 一、category 1.problem (1)sub-problem: the outline without its (一) level, found by its numbering.
 FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
+# 一、problem (no category level): a flat list of findings, each followed by its rectification.
+NO_HEADING = re.compile(r"(?!)")
+HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
 
 
 def _first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -77,9 +82,30 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
-    if votes["shallow"] > votes["outline"]:
+    if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
         return SHALLOW
-    return FLAT if _flat_problem_sections(lines) else OUTLINE
+    if _flat_problem_sections(lines):
+        return FLAT
+    return HEADINGS if _heading_problems(lines) else OUTLINE
+
+
+def _bracket_level_restarts(lines: list[Line]) -> bool:
+    """(一) restarts under two or more 一、 sections in a row: the 一、 are categories and the (一) their
+    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow."""
+    run = best = 0
+    for sec in (s for s in _sections(lines) if s.heading):
+        first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
+        run = run + 1 if first and to_int(first["n"]) == 1 and _rectified(sec) else 0
+        best = max(best, run)
+    return best >= 2
+
+
+def _heading_problems(lines: list[Line]) -> list[Section]:
+    """一、 items that are the problems themselves (一、…不到位。 then 整改措施:): three or more 一、
+    sections with rectifications and no numbered level inside them."""
+    rectified = [s for s in _sections(lines, statements=True) if s.heading and _rectified(s)]
+    inner = any(CAT.match(ln.text) or _first_match(OUTLINE.problems, ln.text) for s in rectified for ln in s.lines)
+    return rectified if len(rectified) >= 3 and not inner else []
 
 
 def _numbers(section: Section) -> list[int]:
@@ -123,12 +149,14 @@ class Section:
                    or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
 
 
-def _sections(lines: list[Line]) -> list[Section]:
+def _sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
+    """Lines split at 一、 二、 … in sequence. A heading is short and no sentence; with ``statements``
+    a full sentence counts too (一、…学习研讨不深入。: the flat list whose items are the findings)."""
     sections = [Section(None)]
     expected = 1
     for ln in lines:
         m = H1.match(ln.text)
-        if m and to_int(m["n"]) == expected and len(m["t"]) <= 60 and not m["t"].endswith("。"):
+        if m and to_int(m["n"]) == expected and (statements or (len(m["t"]) <= 60 and not m["t"].endswith("。"))):
             sections.append(Section(ln))
             expected += 1
         else:
@@ -142,9 +170,11 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     the 一、 sections are the categories: every section with rectifications, headings included."""
     if scheme is FLAT:
         return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
+    if scheme is HEADINGS:
+        return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
     sections = _sections(lines)
     if scheme is SHALLOW:
-        chosen = [s for s in sections if s.heading and any(RECT_LABEL.match(ln.text) for ln in s.lines)]
+        chosen = [s for s in sections if s.heading and _rectified(s)]
         return [ln for s in chosen for ln in (s.heading, *s.lines)]
     best = max(sections, key=Section.problem_score)
     if best.problem_score() == 0:
@@ -301,6 +331,8 @@ class _Reader:
                 s_end = split[0]
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
+        label = PROBLEM_LABEL.match(self.text, t_start, t_end)
+        t_start = label.end() if label else t_start
         p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
         wrapped = WRAPPER.match(p.text)
         if wrapped:

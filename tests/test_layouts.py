@@ -267,3 +267,25 @@ def test_the_closing_is_no_problems_rectification():
     last = report.categories[-1].problems[-1]
     assert last.rectification == "制定学习计划。已完成。" and last.status == "已完成"
     assert report.report_date.iso == "2023-07-01"
+
+
+def test_author_e_layouts_read_as_their_gold():
+    """Author E wrote 14 reports in 14 layouts and their gold records before the parser was measured on
+    them (tests/gold/author_e/); bench.eval_layouts scores them field by field. Held here: every
+    header field, stated count, status and measure count of a found problem, and all but the
+    unnumbered-heading layout's problems (05: bold-style headings without numbers)."""
+    import json
+    from collections import Counter
+    from pathlib import Path
+
+    from bench.eval_layouts import SET, score_report
+
+    hits, totals = Counter(), Counter()
+    for gold in sorted((SET / "gold").glob("*.json")):
+        h, t, _ = score_report(SET / "reports" / f"{gold.stem}.txt", json.loads(Path(gold).read_text("utf-8")))
+        hits.update(h)
+        totals.update(t)
+    for field in ("unit", "inspector", "inspection_start", "inspection_end", "report_date", "stated_problems",
+                  "stated_categories", "stated_completed", "status", "measures"):
+        assert hits[field] == totals[field], field
+    assert hits["problem_found"] >= totals["problem_found"] - 8 and totals["extra_problems"] <= 3
