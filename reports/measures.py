@@ -12,7 +12,7 @@ from .status import status_sentence
 __all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 
 # The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
-RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展"
+RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
 # A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
 # a sub-unit 整改 + 落实情况.
 RECT_LABEL = re.compile(rf"^(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：]\s*")

@@ -40,6 +40,8 @@ def status_code(phrase: str) -> str | None:
 
 _ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
 _SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+_FIELD_LABEL = re.compile(r"^\s*[\u4e00-\u9fff]{2,6}\s*[:：]")
+_WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
@@ -55,7 +57,8 @@ def status_sentence(sentence: str) -> str | None:
     if not m:
         return None
     rest = sentence[:m.start()] + sentence[m.end():]
-    rest = re.sub(r"(?:整改进展|进展情况|整改情况|落实情况)\s*[:：]", "", rest)
+    rest = _FIELD_LABEL.sub("", rest)             # 整改进展: / 完成情况: / 整改状态: is a field's name
+    rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
 
 

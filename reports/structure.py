@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .dates import DATE_HANZI
+from .grammar import PARTY_ORGAN
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS, split_measures
 from .model import Category, Problem
@@ -26,6 +28,9 @@ INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
+# The signature: the signing body on its own line(s), then the date alone on a line.
+SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
+SIGNATURE_DATE_LINE = re.compile(rf"^\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|{DATE_HANZI.pattern})\s*$")
 INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
@@ -223,6 +228,10 @@ class _Reader:
         if self.closed or CLOSING.match(ln.text):
             self.closed = True
             return
+        if SIGNATURE_DATE_LINE.match(ln.text):
+            self._drop_signature()
+            self.closed = True
+            return
         for handler in (self._category_line, self._problem_line, self._sub_line, self._rect_line):
             if handler(ln):
                 return
@@ -307,6 +316,16 @@ class _Reader:
         else:
             self.sections.append({"ordinal": category.ordinal, "title": category.title,
                                   "text": ln.text, "span": (ln.start, ln.end)})
+
+    def _drop_signature(self) -> None:
+        """The signing body's lines right above the date were read as the last problem's text."""
+        current = self._current()
+        if current is None:
+            return
+        for store in (self.rect, self.stmt):
+            lines = store.get(id(current))
+            while lines and len(lines) > 1 and SIGNATURE_ORG.match(lines[-1].text.strip()):
+                lines.pop()
 
     # -- finishing ---------------------------------------------------------------------
     def finish(self) -> tuple[list[Category], list[dict]]:
