@@ -15,7 +15,9 @@ __all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
 # A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
 # a sub-unit 整改 + 落实情况.
-RECT_LABEL = re.compile(rf"^(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：]\s*")
+# Or in brackets, as a form's field: 【整改落实】… / [整改措施]…
+RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
+                        rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
