@@ -64,7 +64,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     categories, sections = read_categories(text, part, scheme)
     narrative = is_narrative(categories, text)
     if not categories:
-        headings = read_categories(text, heading_part(body), SHALLOW)
+        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
     items = mark_rectification_items(categories, text) if narrative else 0

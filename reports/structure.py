@@ -96,13 +96,32 @@ def choose_scheme(lines: list[Line]) -> Scheme:
 
 def _bracket_level_restarts(lines: list[Line]) -> bool:
     """(一) restarts under two or more 一、 sections in a row: the 一、 are categories and the (一) their
-    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow."""
+    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow. The
+    sections carry rectifications, or (一) is their lowest numbered level (a report without labels)."""
     run = best = 0
+    labelled = _labelled(lines)
     for sec in (s for s in _sections(lines) if s.heading):
         first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
-        run = run + 1 if first and to_int(first["n"]) == 1 and _rectified(sec) else 0
+        problems = first and to_int(first["n"]) == 1 and (_rectified(sec) or not (labelled or _numbered_below(sec)))
+        run = run + 1 if problems else 0
         best = max(best, run)
     return best >= 2
+
+
+def _labelled(lines: list[Line]) -> bool:
+    """Some rectification in the report is labelled (整改情况: on its line or inside a paragraph)."""
+    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in lines)
+
+
+def _numbered_below(section: Section) -> bool:
+    return any(_first_match(OUTLINE.problems, ln.text) for ln in section.lines)
+
+
+def _shallow_sections(sections: list[Section]) -> list[Section]:
+    """A shallow report's categories: the 一、 sections with rectifications, or, in a report that labels
+    none, those holding (一) items."""
+    rectified = [s for s in sections if s.heading and _rectified(s)]
+    return rectified or [s for s in sections if s.heading and any(CAT.match(ln.text) for ln in s.lines)]
 
 
 def _heading_problems(lines: list[Line]) -> list[Section]:
@@ -139,7 +158,7 @@ def _flat_problem_sections(lines: list[Line]) -> list[Section]:
 
 def _rectified(section: Section) -> bool:
     """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
-    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in section.lines)
+    return _labelled(section.lines)
 
 
 @dataclass
@@ -179,7 +198,7 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
         return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
     sections = _sections(lines)
     if scheme is SHALLOW:
-        chosen = [s for s in sections if s.heading and _rectified(s)]
+        chosen = _shallow_sections(sections)
         return [ln for s in chosen for ln in (s.heading, *s.lines)]
     best = max(sections, key=Section.problem_score)
     if best.problem_score() == 0:
@@ -198,9 +217,10 @@ def heading_part(lines: list[Line]) -> list[Line]:
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
-    def __init__(self, text: str, scheme: Scheme = OUTLINE):
+    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False):
         self.text = text
         self.scheme = scheme
+        self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
         self.sections: list[dict] = []
         self.top: Problem | None = None
@@ -305,7 +325,7 @@ class _Reader:
             if self.categories and not self.categories[-1].problems:
                 self._note_section_text(ln)
             return
-        target = self.rect if self._has_rect(current) else self.stmt
+        target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
         target.setdefault(id(current), []).append(ln)
 
     def _note_section_text(self, ln: Line) -> None:
@@ -414,8 +434,13 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
     return end
 
 
-def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE) -> tuple[list[Category], list[dict]]:
-    reader = _Reader(text, scheme)
+def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
+                    split_unlabelled: bool = True) -> tuple[list[Category], list[dict]]:
+    """Categories and problems of the problem part. In a report that labels no rectification, the
+    paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
+    by its headings keeps them together, as the item's text."""
+    unlabelled = split_unlabelled and bool(lines) and not _labelled(lines)
+    reader = _Reader(text, scheme, unlabelled)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()
