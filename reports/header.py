@@ -93,13 +93,14 @@ def _opening_line(content: list[Line]) -> Line | None:
 
 
 def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
-    """The title line, joined with the org line above it when the title starts with 关于."""
+    """The title line, joined with the org line above it when the title has no subject of its own
+    (关于…通报 / 巡察整改进展情况公示)."""
     limit = opening.start if opening is not None else (content[min(len(content), 40) - 1].end if content else 0)
     before = [ln for ln in content if ln.end <= limit]
     for i, ln in enumerate(before):
         if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
             continue
-        if ln.text.startswith("关于") and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
+        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
                 and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
             return [before[i - 1], ln]
         return [ln]

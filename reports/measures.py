@@ -24,6 +24,8 @@ MARKER = re.compile(
     r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
     rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
     re.MULTILINE)
+# A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
+FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
 
 def _clean(s: str) -> str:
@@ -37,8 +39,8 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = raw.strip()
     body = body.rstrip(" \t")
     cleaned = _clean(body)
-    if len(cleaned) < 2 or status_sentence(cleaned):
-        return None   # a status (已完成整改。) says how far the work got; it is not a measure
+    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(cleaned):
+        return None   # a status (已完成整改。) or a form's who/when field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
 
 
