@@ -21,7 +21,7 @@ from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
-CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月\d{{1,2}}日|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
                           rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 
