@@ -83,14 +83,25 @@ def load_text_judged(path: Path, name: str, author: str, rows: Sequence[dict]) -
         q = json.loads(line)
         grades = {}
         for rel in q["relevant"]:
-            key = by_start.get((rel["file"], _norm(rel["text_start"])[:24]))
-            if key is None:  # fall back to the id when the parser's text start moved
-                key = (by_file[rel["file"]], str(rel["id"]))
+            file = _file_named(str(rel["file"]), by_file)
+            key = by_start.get((file, _norm(rel["text_start"])[:24]))
+            if key is None:  # fall back to the id when the parser's text start moved (or the start is shorter)
+                key = (by_file[file], str(rel["id"]))
                 if key not in ids:
                     raise SystemExit(f"{path.name}:{n}: judgement {rel} matches no problem")
             grades[key] = max(grades.get(key, 0), int(rel["grade"]))
         queries.append(Query(f"{name}:{n}", q["q"], grades, q.get("style", "")))
     return QuerySet(name, queries, author)
+
+
+def _file_named(name: str, by_file: dict[str, str]) -> str:
+    """The corpus file a judgement names: its full name, or (author D) its number, 003 for 003_<hash>.txt."""
+    if name in by_file:
+        return name
+    found = [f for f in by_file if f.split("_", 1)[0] == name]
+    if len(found) != 1:
+        raise SystemExit(f"judgement file {name!r} names {len(found)} corpus files")
+    return found[0]
 
 
 def load_team(path: Path, name: str) -> QuerySet:
@@ -174,6 +185,9 @@ def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
     author_b = EVAL / "author_b" / "queries.jsonl"
     if author_b.is_file():
         sets.append(load_text_judged(author_b, "author B", "outside author B", rows))
+    author_d = EVAL / "author_d" / "queries.jsonl"
+    if author_d.is_file():  # held out like author A: never fitted on (bench/fit_calibration.py names its sets)
+        sets.append(load_text_judged(author_d, "author D", "outside author D", rows))
     sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
              load_offdomain(EVAL / "offdomain.json")]
     return sets
