@@ -64,7 +64,7 @@ class Thesaurus:
 
     def expand(self, words: Iterable[str], known: Callable[[list[str]], list[str]]) -> list[str]:
         """Synonyms of the ``words`` the corpus never uses that it does use; ``known`` keeps the words
-        of a list that occur in the corpus (``LexicalIndex.known``). A word the corpus uses is never
+        of a list that occur in the corpus (its BM25 vocabulary). A word the corpus uses is never
         expanded: the thesaurus only stands in where the query's own word cannot match anything."""
         words = list(dict.fromkeys(words))
         unknown = set(words) - set(known(words))

