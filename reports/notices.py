@@ -135,7 +135,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "`xuncha reindex --backend faiss`",
                            "无法连接 Milvus({uri}):{reason};请检查 --uri / XUNCHA_MILVUS_URI,或用 "
                            "xuncha reindex --backend faiss 改回内置检索"),
-    "uri_needs_milvus": ("--uri applies to the milvus backend only", "--uri 只适用于 --backend milvus"),
+    "uri_unsupported": ("--uri applies to --backend {backends} only", "--uri 只适用于 --backend {backends}"),
     "unknown_backend": ("search backend must be one of {backends}, not {backend!r}",
                         "检索后端必须是 {backends} 之一,不能是 {backend}"),
     "store_damaged": ("the store is damaged and cannot be repaired automatically; restore it from a copy",

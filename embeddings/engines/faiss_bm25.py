@@ -3,6 +3,7 @@ See docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from ..lexical import LexicalIndex
 from ..search import ProblemTable, Searcher
 from .base import Progress, SearchEngine
 
-__all__ = ["FaissBM25Engine"]
+__all__ = ["FaissBM25Engine", "open_engine"]
 
 
 class FaissBM25Engine(SearchEngine):
@@ -45,3 +46,8 @@ class FaissBM25Engine(SearchEngine):
                  ) -> Searcher:
         self._vectors = vectors
         return Searcher(table, vectors, lexical, **options)
+
+
+def open_engine(search_dir: Path, uri: str | None, **options: Any) -> FaissBM25Engine:
+    """The registry's entry point: the files are the service's own, so nothing to connect to."""
+    return FaissBM25Engine()

@@ -8,6 +8,7 @@ import os
 import threading
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,8 @@ from ..lexical import STOPWORDS, LexicalIndex
 from ..search import Filters, ProblemTable, Searcher
 from .base import SearchEngine
 
-__all__ = ["ANALYZERS", "COLLECTION", "MilvusEngine", "MilvusSearcher", "filter_expr"]
+__all__ = ["ANALYZERS", "COLLECTION", "MILVUS_URI_ENV", "MilvusEngine", "MilvusSearcher", "filter_expr", "milvus_uri",
+           "open_engine"]
 
 log = logging.getLogger("xuncha.search")
 
@@ -32,6 +34,21 @@ _PUNCT = tuple("，。、；：？！“”‘’（）《》【】—…·,.;:?
 _STRING_FIELDS = {"report_id": 256, "unit": 1024, "unit_short": 512, "level": 32, "region": 512,
                   "kind": 32, "category": 1024, "item_kind": 64}
 _SEARCH_ITEM_KINDS = ("problem", "rectification_item")
+
+
+MILVUS_URI_ENV = "XUNCHA_MILVUS_URI"
+MILVUS_LITE_FILE = "milvus.db"
+
+
+def milvus_uri(search_dir: Path, recorded: str | None) -> str:
+    """Where the Milvus collection lives: $XUNCHA_MILVUS_URI, else the URI the manifest recorded,
+    else Milvus Lite in the workspace (kept relative in the manifest so a workspace can move)."""
+    return os.environ.get(MILVUS_URI_ENV) or recorded or str(Path(search_dir) / MILVUS_LITE_FILE)
+
+
+def open_engine(search_dir: Path, uri: str | None, **options: Any) -> MilvusEngine:
+    """The registry's entry point (embeddings/engines/__init__.py)."""
+    return MilvusEngine(milvus_uri(search_dir, uri), **options)
 
 
 LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": False}
