@@ -316,6 +316,15 @@ class IndexSync:
         if added or removed:
             log.info("%s engine: +%d -%d problems", engine.name, added, removed)
 
+    def verify_lexical(self, manifest: Manifest) -> None:
+        """Read the build's BM25 index and token cache as a query would; OSError/ValueError naming what
+        cannot be read (doctor), KeyError when the manifest records none."""
+        LexicalIndex.load(self.dir / manifest.files["lexical"])
+        try:
+            self._read_tokens(manifest.files["tokens"])
+        except _Damaged as exc:
+            raise ValueError(str(exc)) from exc
+
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""
         if not name:

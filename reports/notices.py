@@ -249,6 +249,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor_graph_first": ("the graph must be rebuilt first", "需先重建知识图谱"),
     "doctor_graph_lacks": ("the graph lacks these themes / SIMILAR_TO edges", "知识图谱中缺少这些主题或相似关系"),
     "doctor_similar": ("{count} SIMILAR_TO edges", "{count} 条相似关系"),
+    "doctor_recurs": ("{count} RECURS edges", "{count} 条重复出现关系"),
+    "doctor_recurs_behind": ("the reports of {count} units changed since the RECURS edges were computed",
+                             "{count} 个单位的报告有变化,重复出现关系尚未更新"),
     "doctor_store": ("{problems}", "数据库完整性检查未通过:{problems}"),
     # xuncha's own log warnings, as the CLI prints them (LOG_FORMATS below)
     "scores_uncalibrated": ("{reason}; scores are uncalibrated", "得分校准文件不可用,相关度未经校准"),

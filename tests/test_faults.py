@@ -98,7 +98,8 @@ def fingerprint(capsys, ws: Path) -> dict:
         G = w.graph.graph
         graph = (G.number_of_nodes(), G.number_of_edges(),
                  sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO"),
-                 sum(1 for _, d in G.nodes(data=True) if d.get("type") == "Theme"))
+                 sum(1 for _, d in G.nodes(data=True) if d.get("type") == "Theme"),
+                 sum(1 for _, _, k in G.edges(keys=True) if k == "RECURS"))
     hits = {}
     for q in QUERIES:
         code, out, _ = run(capsys, "search", q, "--json", "-k", "5", "--workspace", str(ws))
@@ -316,6 +317,7 @@ def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, capsys, clean,
     code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
     states = {c["name"]: c["state"] for c in json.loads(out)["checks"]}
     assert code == 1 and states["graph"] == "damaged" and states["themes"] == "damaged"
+    assert states["recurrence"] == "stale"          # the RECURS links lived in the damaged file
     code, out, _ = run(capsys, "doctor", "--repair", "--json", "--workspace", str(ws))
     assert code == 0 and json.loads(out)["healthy"]
     assert fingerprint(capsys, ws) == clean

@@ -126,3 +126,28 @@ def test_links_kept_incrementally_equal_a_full_recomputation(built, tmp_path):
                 assert [o.status for o in copy.ingest([path])] == ["ingested"]
                 copy.sync()
                 assert stored() == _links(copy.recurrences())
+
+
+def test_repair_of_a_damaged_graph_computes_the_recurs_links_again(built, tmp_path):
+    """RECURS links live in graph.db: doctor says they are stale when that file is rebuilt from
+    nothing, and repair (which rebuilds the graph) computes them again (they are an artifact of
+    ui/service/artifacts.py, derived from the graph)."""
+    import shutil
+
+    from ui.service.doctor import diagnose
+    from ui.service.workspace import Workspace
+    ws, _ = built
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = {(a, b, c, d) for a, b, c, d, _ in ws.graph.links("RECURS")}
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root)
+    for extra in root.glob("graph.db-*"):   # the copy's WAL would otherwise hold the pages
+        extra.unlink()
+    (root / "graph.db").write_bytes(b"{broken" * 100)
+    with Workspace(root) as copy:
+        states = {c.name: c.state for c in diagnose(copy)}
+        assert states["graph"] == "damaged" and states["recurrence"] == "stale"
+        done = copy.repair(diagnose(copy))
+        assert "重复出现关系:已更新" in done
+        assert {c.name: c.state for c in diagnose(copy)} == dict.fromkeys(states, "ok")
+        assert {(a, b, c, d) for a, b, c, d, _ in copy.graph.links("RECURS")} == before != set()

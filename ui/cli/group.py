@@ -180,14 +180,12 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     before = _entries(root)  # None: no workspace here yet; one that ends up with no report is not left behind
     ws = open_workspace(root)
     bars = StageBars()
-    from embeddings.writer_lock import writing
-
     counts = dict.fromkeys(("ingested", "duplicate", "skipped", "error"), 0)
     meter = Throughput()
     outcomes: list = []
     names: dict[str, str] = {}
     try:
-        with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
+        with ws.writing():  # ingest and sync as one write: searches elsewhere answer from the last index
             outcomes = ws.ingest(paths, progress=lambda stage, done, total: bars(stage, done, total, meter.postfix()),
                                  on_outcome=meter.add)
             bars.close()

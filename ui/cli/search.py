@@ -177,18 +177,12 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
             workspace: Path | None) -> None:
     """从数据库重建检索索引(用 --model M 换向量模型,--backend 换检索引擎)。"""
-    from embeddings.writer_lock import writing
-
     if uri is not None and backend is not None and backend not in uri_backends():
         raise UserError("uri_unsupported", backends=", ".join(uri_backends()))
     bars = StageBars()
-    with existing_workspace(workspace, None) as ws, writing(ws.root):
-        service = ws.search
-        summary = service.reindex(model=model, progress=bars, backend=backend or (uri_backends()[0] if uri else None),
-                                  uri=uri)
-        summary["model"] = service.model_name
-        if model is not None or backend is None:
-            ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
+    with existing_workspace(workspace, None) as ws:
+        summary = ws.reindex(model=model, progress=bars, backend=backend or (uri_backends()[0] if uri else None),
+                             uri=uri)
     bars.close()
     if as_json:
         emit_json(summary)

@@ -91,7 +91,7 @@ class ThemeService:
         """The current themes document (see ``_document``), recomputed first if it is stale."""
         with self._lock:
             cached = self._cache if self._cache is not None else self._read()
-            if cached is not None and self._fresh(cached):
+            if cached is not None and self.is_fresh(cached):
                 self._cache = cached
                 return cached
             if cached is not None and cached.get("format") == THEMES_FORMAT and writer_active(self.root):
@@ -129,7 +129,8 @@ class ThemeService:
             build = manifest.files.get("vectors") if legacy else {k: getattr(manifest, k) for k in _BUILD_FIELDS}
         return {"generation": self.store.generation(), "model": manifest.model if manifest else None, "index": build}
 
-    def _fresh(self, doc: dict) -> bool:
+    def is_fresh(self, doc: dict) -> bool:
+        """Whether the themes document ``doc`` reflects the store, the index build and the settings."""
         stamp = doc.get("stamp")
         legacy = isinstance(stamp, dict) and isinstance(stamp.get("index"), str)  # older files: the vectors file name
         return (doc.get("format") == THEMES_FORMAT and doc.get("config") == self.config.key()
@@ -137,12 +138,26 @@ class ThemeService:
 
     def _read(self) -> dict | None:
         try:
-            return json.loads(self.path.read_text("utf-8"))
-        except FileNotFoundError:
-            return None
+            return self.read_document()
         except (OSError, ValueError) as exc:
             log.warning("%s unreadable (%s); recomputing themes", self.path, exc)
             return None
+
+    def read_document(self) -> dict | None:
+        """themes.json as saved, None if there is none; OSError/ValueError if it is not a themes file."""
+        try:
+            doc = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("stamp"), dict):
+            raise ValueError("not a themes file")
+        return doc
+
+    def in_graph(self, doc: dict) -> bool:
+        """Whether the graph's store holds exactly these themes (ids and sizes) and similar pairs."""
+        have = {t["id"]: len(t["members"]) for t in self.graph.stored_themes()}
+        want = {t["id"]: t["size"] for t in doc["themes"]}
+        return have == want and len(self.graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
     def _recompute(self, progress: Progress | None) -> dict:
         """Bring the themes up to date: incrementally from the last clustering when it still describes
@@ -407,13 +422,6 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
     return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
             **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
-
-
-def _graph_has(graph, doc: dict) -> bool:
-    """Whether the graph service's store holds exactly these themes (ids and sizes) and similar pairs."""
-    have = {t["id"]: len(t["members"]) for t in graph.stored_themes()}
-    want = {t["id"]: t["size"] for t in doc["themes"]}
-    return have == want and len(graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
 
 def unit_theme_matrix(themes: Sequence[dict]) -> dict:
