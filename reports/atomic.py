@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_bytes", "write_json", "write_text"]
+__all__ = ["atomic_dir", "atomic_path", "write_bytes", "write_json", "write_text"]
 
 
 @contextmanager
@@ -33,6 +34,28 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike, *, is_complete: Callable[[Path], bool] | None = None) -> Iterator[Path]:
+    """A temp directory beside ``path`` to fill (mode from the umask, not mkdtemp's 0700); renamed to
+    ``path`` when the block ends without error and removed otherwise, so a crash never leaves a half
+    directory that later runs would trust. When another process renamed its own into place first,
+    that one is kept if ``is_complete`` says it is whole (else the rename's error is raised)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        os.chmod(tmp, 0o777 & ~current_umask())
+        yield tmp
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            if is_complete is None or not is_complete(path):
+                raise
+        _fsync_dir(path.parent)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:

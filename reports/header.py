@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
+from .gazetteer import ORG_SUFFIXES
 from .grammar import CJK, COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
@@ -23,8 +24,12 @@ TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
                        rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
-ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
-                        r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团|工会|(?<=[传织战])部)$")
+# A line or name that ends like an organisation: the gazetteer's endings (one list: gazetteer.ORG_SUFFIXES),
+# the party organs, and endings only a whole name may have (医院, 所, 站, 社, 团: in running text they end
+# ordinary words too); 部 only as 宣传部, 组织部, 统战部 (not 干部, 全部).
+_NAME_ONLY_SUFFIXES = ("医院", "工会", "联", "所", "站", "社", "团")
+ORG_SUFFIX = re.compile("(?:" + "|".join(sorted({*PARTY_ORGAN, *_NAME_ONLY_SUFFIXES, *ORG_SUFFIXES} - {"部"},
+                                                key=lambda s: (-len(s), s))) + "|(?<=[传织战])部)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
                    "本单位", "我单位", "本局", "本委", "我市", "我区", "我县", "我镇", "我乡", "我街道", "我们")
 UNIT_TAIL = PARTY_ORGAN_TAIL

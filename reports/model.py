@@ -1,4 +1,4 @@
-"""Report records: the single definition of what a parsed report is (DESIGN.md section 2).
+"""Report records: the single definition of what a parsed report is (the `xuncha parse` JSON of docs/cli.md is its contract).
 Every record keeps its character span in `Report.text`, so any fact shown can be traced to the source."""
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["Place", "all_places", "find_places", "region_of"]
+__all__ = ["Place", "all_places", "find_places", "join_region", "qualified_level", "region_of"]
 
 _SHORTEN = re.compile(r"(省|市|特别行政区|维吾尔自治区|壮族自治区|回族自治区|自治区)$")
 
@@ -106,3 +106,22 @@ def region_of(text: str) -> tuple[str | None, str | None, str | None]:
         elif place.rank == 0 and province is None:
             province = place.name
     return province, city, county
+
+
+def join_region(region: str, body: str) -> str:
+    """张家界市 + 市委宣传部 -> 张家界市委宣传部.
+
+    A one-character place keeps the level before a committee (攸县 + 县委 -> 攸县县委) but not before a
+    bureau (攸县 + 县财政局 -> 攸县财政局), as those bodies write their own names.
+    """
+    keep = len(region) == 2 and body[1:].startswith(("委", "政府", "人大", "政协", "纪委", "监委"))
+    return region + (body if keep else body[1:])
+
+
+def qualified_level(level: str, place: str | None) -> str:
+    """A committee level (市委, 县委…) under the report's place of that level: 市委 + 张家界市 -> 张家界市委,
+    县委 + 攸县 -> 攸县县委; unchanged without a place of that level. What keeps the third team of two
+    cities apart, for the entity reader and the graph alike."""
+    if not place or not place.endswith(level[0]):
+        return level
+    return join_region(place, level)

@@ -20,8 +20,8 @@ def problem_records(store: Store, unit: str | None = None, type_: str | None = N
                     concreteness: dict[tuple[str, str], float] | None = None) -> list[dict]:
     """Problems in store order; `unit` is a substring of the full or display name, `type_` a type's
     Chinese name or id; `concreteness` maps (report_id, problem_id) to the rectification's
-    concreteness (reports.concreteness; null when absent). Contract fields first (DESIGN.md
-    section 6), then the evidence."""
+    concreteness (reports.concreteness; null when absent). Contract fields first (docs/cli.md,
+    `xuncha problems`), then the evidence."""
     concreteness = concreteness or {}
     wanted = resolve_type(type_) if type_ else None
     rows = store.problem_rows()

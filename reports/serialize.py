@@ -1,4 +1,4 @@
-"""Report records as the JSON of the CLI contract (DESIGN.md section 6, `xuncha parse`).
+"""Report records as the JSON of the CLI contract (docs/cli.md, `xuncha parse`).
 Contract keys are kept exactly; extra keys are additions other tools may ignore (docs/decisions.md, CLI)."""
 from __future__ import annotations
 

@@ -71,6 +71,10 @@ def test_team_grammar_is_the_one_the_entities_and_graph_use():
                                                     unit="中共张家界市文学艺术界联合会党组")
              if m.type == "inspection_team"]
     assert teams == ["张家界市委第三巡察组"]
+    # a one-character county keeps its level (攸县县委), in the entity reader and the graph alike
+    teams = [m.canonical for m in extract_entities("县委第一巡察组对县财政局开展了巡察。", unit="中共攸县财政局党组")
+             if m.type == "inspection_team"]
+    assert teams == [qualify_team("县委第一巡察组", "湖南省株洲市攸县")] == ["攸县县委第一巡察组"]
 
 
 @pytest.mark.parametrize("dates, start, end", [

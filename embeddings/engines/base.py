@@ -3,18 +3,18 @@ Why candidates and not rankings: docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from reports.progress import Progress
 
 from ..index import VectorIndex
 from ..lexical import LexicalIndex
 from ..search import Filters, Hit, ProblemTable, Searcher
 
-__all__ = ["Progress", "SearchEngine"]
-
-Progress = Callable[[str, int, int], None]   # (stage, done, total), as SearchService.sync reports
+__all__ = ["SearchEngine"]
 
 
 class SearchEngine(ABC):

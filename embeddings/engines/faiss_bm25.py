@@ -8,10 +8,12 @@ from typing import Any
 
 import numpy as np
 
+from reports.progress import Progress
+
 from ..index import VectorIndex
 from ..lexical import LexicalIndex
 from ..search import ProblemTable, Searcher
-from .base import Progress, SearchEngine
+from .base import SearchEngine
 
 __all__ = ["FaissBM25Engine", "open_engine"]
 

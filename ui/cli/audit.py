@@ -1,5 +1,5 @@
 """`xuncha audit` and `xuncha recurring`: check reports as an inspection office would, and list the
-problems that come back in a unit's later round (DESIGN.md section 6)."""
+problems that come back in a unit's later round (docs/cli.md)."""
 from __future__ import annotations
 
 from pathlib import Path

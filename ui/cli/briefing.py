@@ -1,5 +1,5 @@
 """`xuncha briefing`: 巡前研判 / 自查清单 for one unit, as JSON, Chinese text, .docx or .xlsx
-(ui/service/briefing.py does the work; DESIGN.md section 6)."""
+(ui/service/briefing.py does the work; docs/cli.md)."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,5 @@
 """What every `xuncha` command shares: the one-line user error, JSON output, the --workspace and
---json options, progress bars on stderr, and opening an existing workspace (DESIGN.md section 6)."""
+--json options, progress bars on stderr, and opening an existing workspace (docs/cli.md)."""
 from __future__ import annotations
 
 import json

@@ -1,5 +1,5 @@
 """`xuncha graph …`: thin commands over `graph.service.GraphService`
-(DESIGN.md section 6; docs/decisions.md, "Graph")."""
+(docs/cli.md; docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import itertools

@@ -1,5 +1,5 @@
 """The `xuncha` Click group and the report commands (parse, entities, ingest, remove, reports, export),
-thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
+thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (docs/cli.md)."""
 from __future__ import annotations
 
 import logging
@@ -21,6 +21,7 @@ from ui.cli.common import (
     usage_line,
     workspace_option,
 )
+from ui.service.text import mention_label
 
 __all__ = ["cli", "main", "run"]
 
@@ -98,10 +99,6 @@ def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     _print_entities(mentions)
 
 
-MENTION_TYPES = {"person": "人员", "organization": "机构", "inspection_team": "巡察组", "regulation": "党内法规",
-                 "document": "文件", "work": "作品/刊物", "place": "地区"}
-
-
 def _print_entities(mentions: list) -> None:
     """One line per entity (type + canonical name): how often, every spelling and role, where.
     A web page's editor credit (编辑:谢航) is listed apart, not counted as a person of the report."""
@@ -120,8 +117,8 @@ def _print_entities(mentions: list) -> None:
         roles = list(dict.fromkeys(r for m in ms if m.role for r in m.role.split("、")))
         spans = ",".join(f"{m.span[0]}-{m.span[1]}" for m in sorted(ms, key=lambda m: m.span))
         extra = (f"({'、'.join(roles)})" if roles else "") + (f" 又作:{'、'.join(names)}" if names else "")
-        click.echo(f"{MENTION_TYPES.get(type_, type_)}\t{canonical}{extra}\t{len(ms)} 处:{spans}")
-    summary = ",".join(f"{MENTION_TYPES.get(t, t)} {n}" for t, n in counts.items())
+        click.echo(f"{mention_label(type_)}\t{canonical}{extra}\t{len(ms)} 处:{spans}")
+    summary = ",".join(f"{mention_label(t)} {n}" for t, n in counts.items())
     if credits:
         names = "、".join(dict.fromkeys(f"{m.name}({m.role})" for m in credits))
         click.echo(f"网页署名(不计为报告中的人员):{names}")

@@ -1,5 +1,5 @@
 """`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over the SearchService
-(DESIGN.md section 6; docs/decisions.md, "Search")."""
+(docs/cli.md; docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -79,7 +79,7 @@ class Peer:
 
 @dataclass
 class Briefing:
-    """The whole briefing; `to_json()` is the CLI contract (DESIGN.md section 6) plus evidence."""
+    """The whole briefing; `to_json()` is the CLI contract (docs/cli.md) plus evidence."""
 
     target: UnitProfile
     sector: Sector | None             # the sector peers were chosen by (the target's, or --sector)

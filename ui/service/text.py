@@ -2,10 +2,14 @@
 for the CLI and the web app, which never import each other (docs/architecture.md)."""
 from __future__ import annotations
 
-from graph.names import TYPE_LABELS, node_id  # node types as people read them: one table, the graph's
+from graph.names import (  # node types as people read them: the graph's table
+    MENTION_TYPES,
+    TYPE_LABELS,
+    node_id,
+)
 
 __all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows", "degree_text",
-           "report_display", "shorten", "term_labels", "type_label"]
+           "mention_label", "report_display", "shorten", "term_labels", "type_label"]
 
 # Relation names as people read them.
 EDGE_LABELS = {
@@ -32,6 +36,11 @@ def shorten(text: str | None, n: int) -> str:
 
 def type_label(node_type: str | None) -> str:
     return TYPE_LABELS.get(node_type or "", node_type or "")
+
+
+def mention_label(kind: str) -> str:
+    """A mention's type (``organization``…) by the name of the graph node it becomes (组织机构…)."""
+    return type_label(MENTION_TYPES.get(kind, kind))
 
 
 # Node attributes (graph.build) as people read them; an attribute not listed is not shown (it is an

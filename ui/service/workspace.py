@@ -40,7 +40,7 @@ LOG_FILE = Path("logs") / "xuncha.log"  # inside a workspace: every traceback of
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 
-# Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
+# Files a folder may hold beside reports, and why they are not read (docs/cli.md: ingest names
 # every file it does not take); the reasons are notice codes (reports/notices.py).
 LEGACY_WORD = (".doc", ".wps")
 IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
