@@ -7,7 +7,6 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner
 
 from embeddings.backends.base import Encoder
 
@@ -70,5 +69,3 @@ FILTER_CASES = [
 ]
 
 
-def run_cli(command, args):
-    return CliRunner().invoke(command, args, catch_exceptions=False)

@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from conftest import run_cli
 from search_support import (
     FILTER_CASES,
     SD,
@@ -18,7 +19,6 @@ from search_support import (
     FakeEncoder,
     fake_loader,
     make_store,
-    run_cli,
 )
 
 from embeddings.engines.milvus import filter_expr
@@ -171,18 +171,17 @@ def test_switching_back_to_faiss(pair):
 
 def test_cli_reindex_backend_milvus(pair, monkeypatch, tmp_path):
     import embeddings.encoder as enc
-    from ui.cli.search import reindex, search
 
     service = pair["faiss"]
     monkeypatch.setattr(enc, "load_encoder", fake_loader(service.encoder))
-    result = run_cli(reindex, ["--backend", "milvus", "--json", "--workspace", str(service.root)])
+    result = run_cli("reindex", "--backend", "milvus", "--json", "--workspace", str(service.root))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["backend"] == "milvus" and summary["total"] == 159
     assert read_manifest(service.dir).backend == "milvus"
     queries = tmp_path / "q.txt"
     queries.write_text("\n".join(QUERIES[:3]), "utf-8")
-    result = run_cli(search, ["--batch", str(queries), "--json", "--workspace", str(service.root)])
+    result = run_cli("search", "--batch", str(queries), "--json", "--workspace", str(service.root))
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 3 and all(len(hits) == 10 for hits in lines)
@@ -243,8 +242,7 @@ def test_jieba_analyzer_collection_finds_the_phrase(pair, tmp_path):
 def test_unreachable_server_is_a_one_line_error(pair):
     with pytest.raises(SearchIndexError, match="cannot open Milvus"):
         pair["faiss"].reindex(backend="milvus", uri="http://127.0.0.1:1")
-    from ui.cli.search import reindex
-    result = run_cli(reindex, ["--backend", "faiss", "--uri", "http://x:1", "--workspace",
+    result = run_cli("reindex", *["--backend", "faiss", "--uri", "http://x:1", "--workspace",
                                str(pair["faiss"].root)])
     assert result.exit_code == 1 and "--uri" in result.output and len(result.output.strip().splitlines()) == 1
 

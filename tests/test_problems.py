@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, ROOT, assert_user_error, xuncha
+from conftest import CORPUS, ROOT, assert_user_error, small_report, xuncha
 
-from reports.model import Category, Inspection, Problem, Report
 from reports.places import region_of
 from reports.problemtypes import classify, classify_rows, taxonomy
 from reports.store import Store
@@ -24,12 +23,8 @@ def corpus_store(tmp_path, corpus_reports):
     store.close()
 
 
-def _report(rid: str, unit: str, short: str | None, region: str | None, problem: str = "中心组学习流于形式。") -> Report:
-    text = f"{unit}关于巡察整改进展情况的通报\n(一)问题\n1.{problem}"
-    at = text.index(problem)
-    p = Problem("1", "1.", problem, (at, at + len(problem)), 1)
-    return Report(id=rid, text=text, unit=unit, unit_short=short, level=None, region=region,
-                  inspection=Inspection(kind="巡察"), categories=[Category(1, "(一)", "问题", (0, 5), problems=[p])])
+def _report(rid: str, unit: str, short: str | None, region: str | None, problem: str = "中心组学习流于形式。"):
+    return small_report(rid, unit, short=short, region=region, problem=problem)
 
 
 # -- display names -------------------------------------------------------------------------------

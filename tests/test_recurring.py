@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from embeddings.recurrence import RecurrenceConfig, find_recurrences
 from ui.service.workspace import unit_key
@@ -87,11 +87,9 @@ def test_same_unit_is_name_plus_region_and_order_is_by_date():
 
 
 def test_cli_recurring_json(built):
-    from click.testing import CliRunner
 
-    from ui.cli.group import cli
     ws, ids = built
-    result = CliRunner().invoke(cli, ["recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root)])
+    result = run_cli("recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root))
     assert result.exit_code == 0, result.output
     links = json.loads(result.stdout)
     assert links and all(r["later"]["report_id"] == ids[GOLD["test"]["file"]] for r in links)
