@@ -5,25 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
+from .dates import DATE_CN, ISO_DATE, find_dates, lost_separators, resolve
 from .gazetteer import ORG_SUFFIXES
-from .grammar import CJK, COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from .grammar import CJK, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from .inspection import KIND, LEVEL, TARGET_RE, opening_scope, read_inspection
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
 from .numerals import CN_COUNT_CLASS
 from .places import region_of
-from .teams import ROUND_RE, Team, find_teams
+from .teams import find_teams
 
 __all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header", "unit_level"]
 
-KIND = INSPECTION_KIND
-LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
-# The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
-# name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
-TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
 # A line or name that ends like an organisation: the gazetteer's endings (one list: gazetteer.ORG_SUFFIXES),
 # the party organs, and endings only a whole name may have (医院, 所, 站, 社, 团: in running text they end
 # ordinary words too); 部 only as 宣传部, 组织部, 统战部 (not 干部, 全部).
@@ -73,7 +68,7 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
     h.publish_date = _publish_date(lines, noise, h.body_start)
     h.report_date = _signature_date(content)
     dated = next((d for d in (h.report_date, h.publish_date) if d), None)
-    h.inspection = _inspection(text, _opening_scope(content, opening), h.title, dated)
+    h.inspection = read_inspection(text, opening_scope(content, opening), h.title, dated)
     h.unit = _unit(h.title, content, opening, lines)
     h.unit_short = _unit_short(text, h.unit, opening)
     _level_region(h)
@@ -388,103 +383,3 @@ def _signature_date(content: list[Line]) -> DateValue | None:
             value = resolve(d[0], None)
             return DateValue(value.iso, value.text, value.span, True) if value and d[0].readings else value
     return None
-
-
-def _opening_scope(content: list[Line], opening: Line | None) -> Line | None:
-    """The opening sentence, and the paragraph after it when the feedback is told there
-    ('…开展了巡察。' then '2022年1月27日,巡察组向…反馈…')."""
-    if opening is None or "反馈" in opening.text:
-        return opening
-    after = [ln for ln in content if ln.start >= opening.end][:1]
-    if after and "反馈" in after[0].text and len(after[0].text) < 400:
-        return Line(opening.start, after[0].end, opening.text + "\n" + after[0].text)
-    return opening
-
-
-def _inspection(text: str, opening: Line | None, title: str | None, dated: DateValue | None) -> Inspection:
-    insp = Inspection()
-    scope = opening.text if opening else ""
-    offset = opening.start if opening else 0
-    m = TARGET_RE.search(scope)
-    kind_source = (m["k"] if m else None) or _first_kind(title or "") or _first_kind(text)
-    insp.kind = kind_source.replace("巡查", "巡察") if kind_source else None
-    deploy = re.search(rf"(?:根据|按照)(?P<lvl>{LEVEL})", scope)
-    teams = _inspecting_teams(scope) or _inspecting_teams(text[:4000])
-    if teams:
-        level = deploy["lvl"] if deploy else None
-        insp.inspector_text = "、".join(t.text for t in teams)
-        insp.inspector = "、".join(dict.fromkeys(t.canonical(level) for t in teams))
-    insp.span = (offset, offset + len(scope)) if opening else None
-    rnd = ROUND_RE.search(title or "") or ROUND_RE.search(scope)
-    insp.round = rnd.group(0) if rnd else next((t.round for t in teams if t.round), None)
-    _inspection_dates(insp, scope, offset, dated)
-    return insp
-
-
-def _inspecting_teams(scope: str) -> list[Team]:
-    """The team(s) that inspected: the first team named, with any listed right after it
-    (第一巡察组、第六巡察组); a bare 巡察组 only when no more specific name is given."""
-    teams = find_teams(scope)
-    if not teams:
-        return []
-    specific = [t for t in teams if not t.generic]
-    if not specific:
-        return teams[:1]
-    out = [specific[0]]
-    for t in specific[1:]:
-        gap = scope[out[-1].span[1]:t.span[0]]
-        if gap in ("、", "和", "及", "与", ",") and t.canonical() != out[-1].canonical():
-            out.append(t)
-        else:
-            break
-    return out
-
-
-def _first_kind(s: str) -> str | None:
-    m = re.search(KIND, s)
-    return m.group(0) if m else None
-
-
-def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValue | None) -> None:
-    """start/end from the 'D至D' pair (several stays 'D至D、D至D': start of the first, end of the last);
-    feedback from the date in the clause that says 反馈. Missing years come from the previous date,
-    else from the report's own date (never after it: an inspection precedes its report)."""
-    sentences = [(s.start(), s.group(0)) for s in re.finditer(r"[^。]+。?", scope)]
-    lost = lost_separators(scope)
-    start_end, feedback = [], None
-    for pos, sentence in sentences:
-        dates = find_dates(sentence, offset + pos, lost=lost)
-        if not start_end and len(dates) >= 2 and _joined(scope, offset, dates[0], dates[1]):
-            start_end = dates[:2]
-            dates = dates[2:]
-            while len(dates) >= 2 and _listed(scope, offset, start_end[1], dates[0]) \
-                    and _joined(scope, offset, dates[0], dates[1]):
-                start_end[1] = dates[1]
-                dates = dates[2:]
-        if feedback is None and "反馈" in sentence and dates:
-            feedback = dates[0]
-    seq = [d for d in (*start_end, feedback) if d is not None]
-    year = int(dated.iso[:4]) if dated else None
-    report_iso = dated.iso if dated else None
-    values = resolve_calendar(seq, year, report_iso)
-    if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
-        values = resolve_calendar(seq, year - 1, report_iso)
-    resolved = dict(zip(map(id, seq), values, strict=False))
-    if start_end:
-        insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
-    if feedback is not None:
-        insp.feedback = resolved[id(feedback)]
-
-
-def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
-    return scope[a.span[1] - offset:b.span[0] - offset]
-
-
-def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
-    """'D至D', 'D到D', 'D—D': a range."""
-    return bool(re.fullmatch(r"\s*(?:至|到|—|-|~|－)\s*", _between(scope, offset, a, b)))
-
-
-def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
-    """'D至D、D至D': another stay of the same inspection."""
-    return bool(re.fullmatch(r"\s*(?:、|和|及|,)\s*", _between(scope, offset, a, b)))

@@ -1,6 +1,10 @@
 """Schema migrations as code: entry N brings a store from user_version N to N+1."""
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 MIGRATIONS: list[str] = [
     # 1: records and entity mentions
     """
@@ -77,7 +81,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN display_text TEXT;
     """,
     # 3: warnings as code + parameters (reports/notices.py); stored English sentences are converted once
-    # by notices.legacy_warning (registered on the connection by Store), `message` stays for reading
+    # by migrations.legacy_warning (registered on the connection by Store), `message` stays for reading
     """
     ALTER TABLE warnings ADD COLUMN code TEXT NOT NULL DEFAULT 'legacy';
     ALTER TABLE warnings ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}';
@@ -95,3 +99,35 @@ MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(MIGRATIONS)
 FINGERPRINT_VERSION = 4  # the schema that added reports.fingerprint (filled in for older rows on migration)
+
+
+# Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses
+# English (the code is the record from then on).
+_LEGACY: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
+    ("no_problem_section", re.compile(r"no problem section found.*"), ()),
+    ("truncated", re.compile(r"text looks truncated: it ends mid-sentence \(…?(.*)\)"), ("tail",)),
+    ("stated_counts_differ", re.compile(r"the report states different problem counts: (.+)"), ("counts",)),
+    ("stated_problems_mismatch", re.compile(r"stated (\d+) problems, found (\d+) \((\d+) leaf problems\)"),
+     ("stated", "found", "leaf")),
+    ("stated_categories_mismatch", re.compile(r"stated (\d+) categories, found (\d+)"), ("stated", "found")),
+    ("category_problems_mismatch", re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"),
+     ("ordinal", "stated", "found")),
+    ("rectification_items", re.compile(r"the report does not list its problems: (\d+) headings of rectification "
+                                       r"work were read as rectification items, not problems"), ("items",)),
+]
+
+
+def legacy_warning(message: str) -> str:
+    """JSON {"code", "params"} for a warning stored as an English sentence before migration 3."""
+    text = " ".join((message or "").split())
+    for code, pattern, names in _LEGACY:
+        m = pattern.fullmatch(text)
+        if m:
+            params: dict[str, Any] = {}
+            for name, value in zip(names, m.groups(), strict=True):
+                if name == "counts":
+                    params[name] = [int(v) for v in re.findall(r"\d+", value)]
+                else:
+                    params[name] = int(value) if value.isdigit() else value
+            return json.dumps({"code": code, "params": params}, ensure_ascii=False)
+    return json.dumps({"code": "legacy", "params": {"message": text}}, ensure_ascii=False)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LOG_FORMATS", "MESSAGES", "Notice", "XunchaError", "legacy_warning", "log_notice", "render"]
+__all__ = ["LOG_FORMATS", "MESSAGES", "Notice", "XunchaError", "render"]
 
 # code -> (English, Chinese). Placeholders name the parameters; a list parameter is joined per language.
 # A code's parameters may grow, never change meaning: stored warnings are rendered with today's table.
@@ -391,51 +391,3 @@ class XunchaError(Exception):
 
     def chinese(self, *, with_path: bool = True) -> str:
         return self._line("zh") if with_path else self.notice.chinese()
-
-
-def log_notice(msg: object, args: tuple | dict | None) -> Notice | None:
-    """The notice for one of xuncha's own log warnings (LOG_FORMATS), None for any other record.
-    An argument that is a XunchaError (a query's reason) is kept as its notice, rendered per language."""
-    entry = LOG_FORMATS.get(msg) if isinstance(msg, str) else None
-    if entry is None:
-        return None
-    code, names = entry
-    values = args if isinstance(args, tuple) else ()
-    params = {}
-    for name, value in zip(names, values, strict=False):
-        params[name] = value.notice if isinstance(value, XunchaError) else value
-    if code == "env_ignored" and "name" not in params:
-        params["name"] = "XUNCHA_MAX_SECONDS_PER_FILE"
-    return Notice(code, params)
-
-
-# Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses
-# English (the code is the record from then on).
-_LEGACY: list[tuple[str, re.Pattern[str], tuple[str, ...]]] = [
-    ("no_problem_section", re.compile(r"no problem section found.*"), ()),
-    ("truncated", re.compile(r"text looks truncated: it ends mid-sentence \(…?(.*)\)"), ("tail",)),
-    ("stated_counts_differ", re.compile(r"the report states different problem counts: (.+)"), ("counts",)),
-    ("stated_problems_mismatch", re.compile(r"stated (\d+) problems, found (\d+) \((\d+) leaf problems\)"),
-     ("stated", "found", "leaf")),
-    ("stated_categories_mismatch", re.compile(r"stated (\d+) categories, found (\d+)"), ("stated", "found")),
-    ("category_problems_mismatch", re.compile(r"category \((\d+)\) states (\d+) problems, found (\d+)"),
-     ("ordinal", "stated", "found")),
-    ("rectification_items", re.compile(r"the report does not list its problems: (\d+) headings of rectification "
-                                       r"work were read as rectification items, not problems"), ("items",)),
-]
-
-
-def legacy_warning(message: str) -> str:
-    """JSON {"code", "params"} for a warning stored as an English sentence before migration 3."""
-    text = " ".join((message or "").split())
-    for code, pattern, names in _LEGACY:
-        m = pattern.fullmatch(text)
-        if m:
-            params: dict[str, Any] = {}
-            for name, value in zip(names, m.groups(), strict=True):
-                if name == "counts":
-                    params[name] = [int(v) for v in re.findall(r"\d+", value)]
-                else:
-                    params[name] = int(value) if value.isdigit() else value
-            return json.dumps({"code": code, "params": params}, ensure_ascii=False)
-    return json.dumps({"code": "legacy", "params": {"message": text}}, ensure_ascii=False)

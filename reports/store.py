@@ -10,7 +10,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION
+from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, legacy_warning
 from .model import (
     Category,
     DateValue,
@@ -23,7 +23,7 @@ from .model import (
     content_fingerprint,
     iso,
 )
-from .notices import Notice, XunchaError, legacy_warning
+from .notices import Notice, XunchaError
 from .problemtypes import classify_rows
 from .status import status_code
 from .unitnames import display_names

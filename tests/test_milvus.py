@@ -21,7 +21,7 @@ from search_support import (
     make_store,
 )
 
-from embeddings.engines.milvus import filter_expr
+from embeddings.engines.milvus_expr import filter_expr
 from embeddings.manifest import SearchIndexError, read_manifest
 from embeddings.search import Filters
 from embeddings.service import SearchService

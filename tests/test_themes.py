@@ -27,6 +27,7 @@ from embeddings.themes import (
 )
 from reports.parse import parse_file
 from ui.service import themes as theme_service_module
+from ui.service.fix_finder import FixFinder, UnknownUnitError
 from ui.service.fixes import (
     MERGE_THRESHOLD,
     MeasureKey,
@@ -38,7 +39,7 @@ from ui.service.fixes import (
     titles,
     usable_hits,
 )
-from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError
+from ui.service.themes import THEMES_FILE, ThemeService
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -387,7 +388,7 @@ def test_fixes_cli_gives_other_units_measures_with_sources(built):
 
 def test_fixes_for_a_stored_problem_leaves_out_its_own_unit(built):
     _, svc = built
-    result = svc.fixes(report_id=SZ, problem_id="17", k=8)
+    result = FixFinder(svc.store, svc.search).fixes(report_id=SZ, problem_id="17", k=8)
     assert result["source"]["unit"] == "中共政协桑植县委员会党组"
     assert result["units"] and all(g["unit"] != result["source"]["unit"] for g in result["units"])
     assert result["query"] == result["source"]["text"]
@@ -397,11 +398,11 @@ def test_fixes_for_a_stored_problem_leaves_out_its_own_unit(built):
 
 def test_unit_names_resolve_or_fail_clearly(built):
     _, svc = built
-    assert svc.resolve_units(["市文旅广体局", "张家界"]) == ["中共张家界市文学艺术界联合会党组", "中共益阳市文化旅游广电体育局党组"]
+    assert FixFinder(svc.store, svc.search).resolve_units(["市文旅广体局", "张家界"]) == ["中共张家界市文学艺术界联合会党组", "中共益阳市文化旅游广电体育局党组"]
     with pytest.raises(UnknownUnitError, match="ambiguous"):
-        svc.resolve_units(["市文联"])
+        FixFinder(svc.store, svc.search).resolve_units(["市文联"])
     with pytest.raises(UnknownUnitError, match="unknown unit"):
-        svc.resolve_units(["不存在的单位"])
+        FixFinder(svc.store, svc.search).resolve_units(["不存在的单位"])
 
 
 def test_merging_near_identical_measures():

@@ -57,7 +57,7 @@ def briefing(unit: str, sector: str | None, level: str | None, kind: str | None,
 def briefing_lines(b: dict) -> list[str]:
     """The briefing for people, in Chinese: target, peers with the reason, notes, ranked types."""
     from reports.numerals import int_to_cn
-    from ui.service.briefing import NO_MEASURES, profile_text, source_text, target_text, type_heading
+    from ui.service.briefing_text import NO_MEASURES, profile_text, source_text, target_text, type_heading
 
     lines = [f"自查清单:{b.get('unit_short') or b['unit']}({b['unit']})", f"  {profile_text(b)}",
              f"同类单位 {len(b['peers'])} 个:"]

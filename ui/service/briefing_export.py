@@ -13,15 +13,8 @@ from reports.atomic import write_bytes
 from reports.notices import XunchaError
 from reports.numerals import int_to_cn
 
-from .briefing import (
-    NO_MEASURES,
-    STATUS_ORDER,
-    profile_text,
-    source_text,
-    status_text,
-    target_text,
-    type_heading,
-)
+from .briefing import STATUS_ORDER
+from .briefing_text import NO_MEASURES, profile_text, source_text, status_text, target_text, type_heading
 
 __all__ = ["EXPORT_FORMATS", "ITEM_STYLE", "MIME", "SOURCE_STYLE", "briefing_bytes", "briefing_docx", "briefing_xlsx", "export_name", "write_briefing"]
 
