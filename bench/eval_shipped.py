@@ -7,7 +7,8 @@ Sets: independent (bench/eval/independent.jsonl, a copy of ../shared/devset/quer
 70 queries by an author who never saw the code; judgements matched on the problem's first 24
 characters), author B (bench/eval/author_b/, written and frozen by a second outside author before any
 tuning), the team's lexical and paraphrase sets, the team's off-domain set, and `similar` on two
-authors' topic labels (relevant = same topic, another unit).
+authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
+author, frozen before use) is, like author A, never fitted on.
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -68,6 +69,17 @@ def corpus_index(rows: Sequence[dict]) -> tuple[dict[str, str], dict[tuple[str, 
     return by_file, by_start
 
 
+def _file_name(name: str, by_file: dict[str, str], where: str) -> str:
+    """The corpus file a judgement names: its full name, or the unique file starting ``NNN_`` when an
+    annotator wrote only the report's number (author D)."""
+    if name in by_file:
+        return name
+    matches = [f for f in by_file if f.startswith(f"{name}_")]
+    if len(matches) != 1:
+        raise SystemExit(f"{where}: file {name!r} names {len(matches)} corpus files")
+    return matches[0]
+
+
 def _norm(text: str) -> str:
     return "".join(text.split())
 
@@ -83,6 +95,7 @@ def load_text_judged(path: Path, name: str, author: str, rows: Sequence[dict]) -
         q = json.loads(line)
         grades = {}
         for rel in q["relevant"]:
+            rel = rel | {"file": _file_name(rel["file"], by_file, f"{path.name}:{n}")}
             key = by_start.get((rel["file"], _norm(rel["text_start"])[:24]))
             if key is None:  # fall back to the id when the parser's text start moved
                 key = (by_file[rel["file"]], str(rel["id"]))
@@ -174,6 +187,9 @@ def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
     author_b = EVAL / "author_b" / "queries.jsonl"
     if author_b.is_file():
         sets.append(load_text_judged(author_b, "author B", "outside author B", rows))
+    author_d = EVAL / "author_d" / "queries.jsonl"
+    if author_d.is_file():
+        sets.append(load_text_judged(author_d, "author D", "outside author D", rows))
     sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
              load_offdomain(EVAL / "offdomain.json")]
     return sets

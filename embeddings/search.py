@@ -34,6 +34,7 @@ __all__ = [
     "Searcher",
     "rrf_fuse",
     "score_fuse",
+    "word_cover",
 ]
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -322,6 +323,25 @@ class Candidates:
     lexical_info: dict[int, tuple[int, float]]
 
 
+COVER_TOP = 3   # candidates read for the answer decision's word cover (top 1: less held-out utility; top 5: no more)
+
+
+def word_cover(tokens: Sequence[str], text: str, measures: Sequence[str] = ()) -> float:
+    """Share of a query's words found in a problem's text or measures. Words, not tokens: lexicon
+    concept tokens (#...) are left out, and so is a search-mode sub-word inside a longer query word
+    (jieba gives 乱收费 and also 乱收, 收费), so each word of the query counts once.
+
+    >>> word_cover(["医保", "基金", "违规", "使用"], "超标购买文件袋,违规购买会议纪念品。")
+    0.25
+    """
+    words = [t for t in dict.fromkeys(tokens) if not t.startswith("#")]
+    words = [w for w in words if not any(w != v and w in v for v in words)]
+    if not words:
+        return 0.0
+    where = "\n".join([text, *measures])
+    return sum(1 for w in words if w in where) / len(words)
+
+
 @dataclass
 class Searcher:
     """Dense, lexical and hybrid retrieval over one table; the pieces stay swappable for tests.
@@ -456,7 +476,7 @@ class Searcher:
         if probs is None:
             ranked = self._uncalibrated(cand, mode)
         else:
-            if not len(probs) or not self.calibration.answers(purpose, self.answer_features(tokens, probs)):
+            if not len(probs) or not self.calibration.answers(purpose, self.answer_features(tokens, probs, cand)):
                 return []
             ranked = self._ranked(cand, probs, mode)
         if min_score is not None:
@@ -464,11 +484,18 @@ class Searcher:
         return [self._hit(pos, rank, score, cand, tokens, probs is not None)
                 for rank, (pos, score) in enumerate(ranked[:k], start=1)]
 
-    def answer_features(self, tokens: Sequence[str], probs: np.ndarray) -> dict[str, float]:
-        """The query-level features of the answer decision (embeddings/calibration.ANSWER_FEATURES)."""
-        words = [t for t in tokens if not t.startswith("#")]   # lexicon concept tokens are not words
-        known = len(self.lexical.known(words)) / len(words) if words else 0.0
-        return {"best": float(probs.max()) if len(probs) else 0.0, "known": known}
+    def answer_features(self, tokens: Sequence[str], probs: np.ndarray, cand: Candidates) -> dict[str, float]:
+        """The query-level features of the answer decision (embeddings/calibration.ANSWER_FEATURES): the
+        best candidate's probability, and the largest share of the query's words that one of the
+        COVER_TOP best candidates contains, read as a person reads it (its text with its parent heading,
+        measures and category). A hard negative (医保基金违规使用 in a corpus without medical insurance)
+        is matched on its generic words only: no candidate has the words that name its topic."""
+        if not len(probs):
+            return {"best": 0.0, "cover": 0.0}
+        top = np.argsort(-probs, kind="stable")[:COVER_TOP]
+        cover = max(word_cover(tokens, self.table.doc_text(p, "parent+text+measures"), [self.table.value("category", p) or ""])
+                    for p in (int(cand.pos[j]) for j in top))
+        return {"best": float(probs[top[0]]), "cover": cover}
 
     def scores(self, qvec: np.ndarray | None, tokens: Sequence[str], cand: Candidates, mode: str,
                purpose: str) -> np.ndarray | None:

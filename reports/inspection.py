@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .dates import PartialDate, find_dates, lost_separators, resolve_calendar
-from .grammar import COMMITTEES, INSPECTION_KIND
+from .grammar import COMMITTEES, HAN, INSPECTION_KIND
 from .lines import Line
 from .model import DateValue, Inspection
 from .teams import ROUND_RE, Team, find_teams
@@ -18,7 +18,7 @@ LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 # The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
+                       rf"(?:[{HAN}]{{1,4}}?)?(?P<k>{KIND})")   # 常规/专项/村级/提级…巡察: any short modifier
 
 
 def opening_scope(content: list[Line], opening: Line | None) -> Line | None:

@@ -7,11 +7,15 @@ import re
 from .grammar import CJK
 from .model import Measure, Span
 from .numerals import CN_ORDINAL_CLASS
+from .status import status_sentence
 
-__all__ = ["RECT_LABEL", "split_measures"]
+__all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 
-RECT_LABEL = re.compile(rf"^(?P<who>[{CJK}]{{2,12}}?)?(?P<label>整改情况|进展情况|整改进展情况|整改落实情况"
-                        r"|整改措施|落实情况|整改进展)\s*[:：]\s*")
+# The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
+RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展"
+# A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
+# a sub-unit 整改 + 落实情况.
+RECT_LABEL = re.compile(rf"^(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：]\s*")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
@@ -31,8 +35,8 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = raw.strip()
     body = body.rstrip(" \t")
     cleaned = _clean(body)
-    if len(cleaned) < 2:
-        return None
+    if len(cleaned) < 2 or status_sentence(cleaned):
+        return None   # a status (已完成整改。) says how far the work got; it is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
 
 

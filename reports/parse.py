@@ -74,7 +74,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         level=header.level, region=header.region, inspection=header.inspection,
         report_date=header.report_date, publish_date=header.publish_date,
         categories=categories, sections=sections)
-    preamble_end = categories[0].span[0] if categories else (part[0].start if part else len(text))
+    preamble_end = _preamble_end(categories, part, len(text))
     report.stated = find_stated_counts(text, header.body_start, preamble_end)
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
@@ -91,6 +91,16 @@ def parse_source(src) -> Report:
 def parse_file(path: str | os.PathLike) -> Report:
     from .read import read_source
     return parse_source(read_source(path))
+
+
+def _preamble_end(categories, part: list[Line], default: int) -> int:
+    """Where the preamble (and its stated counts) ends: the first category heading, or the first
+    problem when the report has no category headings (its one category has no span of its own)."""
+    if categories and categories[0].span[1] > 0:
+        return categories[0].span[0]
+    if categories and categories[0].problems:
+        return categories[0].problems[0].span[0]
+    return part[0].start if part else default
 
 
 def _looks_truncated(body: list[Line]) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code"]
+from .grammar import HAN_RE
+
+__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
 # Chinese names of the codes, shown to users.
@@ -36,10 +38,43 @@ def status_code(phrase: str) -> str | None:
     return None
 
 
+_ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
+_SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
+
+
+def status_sentence(sentence: str) -> str | None:
+    """The status word of a sentence that says nothing but a status (已完成。 目前,该问题已完成整改。
+    整改进展:已完成整改。), else None. A longer sentence around the word (已完成学习计划的制定) is a
+    measure that uses it.
+
+    >>> status_sentence("目前,该问题已完成整改。"), status_sentence("已完成学习计划的制定。")
+    ('已完成整改', None)
+    """
+    m = _ANY_STATUS.search(sentence)
+    if not m:
+        return None
+    rest = sentence[:m.start()] + sentence[m.end():]
+    rest = re.sub(r"(?:整改进展|进展情况|整改情况|落实情况)\s*[:：]", "", rest)
+    return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
+
+
 def find_status(rectification: str) -> str | None:
-    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
+    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改), or a
+    sentence that is nothing but a status (…制定学习计划。已完成。): inside a longer sentence
+    (已完成学习计划的制定) such a word describes a measure, not the problem's status.
+
+    >>> find_status("制定学习计划。已完成。"), find_status("已完成学习计划的制定。")
+    ('已完成', None)
+    """
     m = STATUS_PHRASE.search(rectification)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    for sentence in _SENTENCES.findall(rectification):
+        found = status_sentence(sentence)
+        if found:
+            return found
+    return None
 
 
 def heading_status(title: str) -> str | None:

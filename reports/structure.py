@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 
 from .lines import Line
-from .measures import RECT_LABEL, split_measures
+from .measures import RECT_LABEL, RECT_WORDS, split_measures
 from .model import Category, Problem
 from .numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
-from .status import find_status, heading_status, status_code
+from .status import find_status, heading_status, status_code, status_sentence
 
 __all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 
@@ -21,6 +21,13 @@ SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
+# The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
+# contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
+CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
+INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
+# A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
+STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
+STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
 # An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
@@ -48,6 +55,8 @@ class Scheme:
 OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
 # 一、category (一)problem 1./(1) sub-problem: reports one level shallower.
 SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
+# 一、category 1.problem (1)sub-problem: the outline without its (一) level, found by its numbering.
+FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
 
 
 def _first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -68,7 +77,38 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
-    return SHALLOW if votes["shallow"] > votes["outline"] else OUTLINE
+    if votes["shallow"] > votes["outline"]:
+        return SHALLOW
+    return FLAT if _flat_problem_sections(lines) else OUTLINE
+
+
+def _numbers(section: Section) -> list[int]:
+    return [to_int(m["n"]) for m in (_first_match(FLAT.problems, ln.text) for ln in section.lines) if m]
+
+
+def _flat_problem_sections(lines: list[Line]) -> list[Section]:
+    """The 一、 sections that are categories of one problem list when no (一) level exists: at least
+    two sections in a row hold numbered items, and either the numbering runs on across them (1. 2. |
+    3. 4.) or it restarts in each and every one of them carries rectifications. A lone numbered
+    section, or lists that merely restart (下一步: 1. 2.), stay with the outline scheme."""
+    if any(CAT.match(ln.text) for ln in lines):
+        return []
+    sections = [s for s in _sections(lines) if s.heading]
+    best: list[Section] = []
+    run: list[Section] = []
+    for sec in sections:
+        numbers = _numbers(sec)
+        joins = bool(run) and bool(numbers) and (numbers[0] == _numbers(run[-1])[-1] + 1
+                                                 or (numbers[0] == 1 and _rectified(sec) and _rectified(run[-1])))
+        run = ([*run, sec] if joins else [sec]) if numbers else []
+        if len(run) > len(best):
+            best = run
+    return best if len(best) >= 2 else []
+
+
+def _rectified(section: Section) -> bool:
+    """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
+    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in section.lines)
 
 
 @dataclass
@@ -100,6 +140,8 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
     have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
     the 一、 sections are the categories: every section with rectifications, headings included."""
+    if scheme is FLAT:
+        return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
     sections = _sections(lines)
     if scheme is SHALLOW:
         chosen = [s for s in sections if s.heading and any(RECT_LABEL.match(ln.text) for ln in s.lines)]
@@ -130,6 +172,7 @@ class _Reader:
         self.sub: Problem | None = None
         self.last_top = 0
         self.restarts = False
+        self.closed = False                        # past the report's closing (欢迎…监督, contacts)
         self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
         self.stmt: dict[int, list[Line]] = {}      # id(problem) -> statement lines
 
@@ -147,6 +190,9 @@ class _Reader:
 
     # -- line handlers -----------------------------------------------------------------
     def feed(self, ln: Line) -> None:
+        if self.closed or CLOSING.match(ln.text):
+            self.closed = True
+            return
         for handler in (self._category_line, self._problem_line, self._sub_line, self._rect_line):
             if handler(ln):
                 return
@@ -251,10 +297,11 @@ class _Reader:
         if not rect and not p.children:
             split = _inline_split(self.text, s_start, s_end)
             if split is not None:
-                rect = [Line(split, s_end, self.text[split:s_end])]
-                s_end = split
+                rect = [Line(split[1], s_end, self.text[split[1]:s_end])]
+                s_end = split[0]
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
-        p.text = re.sub(r"\s*\n\s*", "", self.text[p.span[0]:p.span[1]])
+        t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
+        p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
         wrapped = WRAPPER.match(p.text)
         if wrapped:
             p.text = wrapped["f"] or wrapped["g"]  # the span keeps pointing at the whole item, wrapper included
@@ -264,11 +311,24 @@ class _Reader:
             p.rectification = self.text[r_start:r_end].strip()
             p.measures = split_measures(self.text, (r_start, r_end))
             p.status = find_status(p.rectification)
+        p.status = tag or p.status   # the report's own tag on the problem line says it outright
         section = heading_status(category.title)
         if section and not (p.status and status_code(p.status) == status_code(section)):
             p.status = section  # a status-split report: the section says it for every problem in it
         elif p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
             p.status = "已立行立改"
+
+
+def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
+    """(start, end, status) of a problem statement without its bracketed status tag, at its head
+    (1.【已立行立改】…) or its tail (…未上缴财政。(已完成整改)); a bracket that says anything
+    besides a status (含下属单位) stays part of the text."""
+    seg = text[start:end]
+    for pattern, head in ((STATUS_TAG_HEAD, True), (STATUS_TAG_TAIL, False)):
+        m = pattern.search(seg)
+        if m and status_sentence(m["s"]) == m["s"].strip():
+            return (start + m.end(), end, m["s"].strip()) if head else (start, start + m.start(), m["s"].strip())
+    return start, end, None
 
 
 def _prefix_ids(problem: Problem, ordinal: int) -> None:
@@ -279,16 +339,21 @@ def _prefix_ids(problem: Problem, ordinal: int) -> None:
             p.parent_id = f"{ordinal}.{p.parent_id}"
 
 
-def _inline_split(text: str, start: int, end: int) -> int | None:
-    """Where the rectification begins inside a problem's own paragraph: after '关于…方面。', else
-    at the first ① or 一是 (002's '(1)关于…方面。①完善…')."""
+def _inline_split(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """(end of the finding, start of the rectification) inside a problem's own paragraph: at a
+    rectification label after a sentence (…不深入。整改措施:制定…), after '关于…方面。', else at the
+    first ① or 一是 (002's '(1)关于…方面。①完善…')."""
     seg = text[start:end]
+    m = INLINE_RECT.search(seg)
+    if m and seg[m.end():].strip():
+        return start + m.start(), start + m.end()
     m = ABOUT_ASPECT.match(seg)
     if m and seg[m.end():].strip():
-        return start + m.end()
+        return start + m.end(), start + m.end()
     m = INLINE_SPLIT.search(seg)
     if m and m.start() > 0:
-        return start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        at = start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        return at, at
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from conftest import ROOT, assert_user_error, corpus_file, xuncha
@@ -279,6 +280,9 @@ def test_cli_text_is_chinese_and_exports_both_files(cli_ws, tmp_path):
     assert lines[0].startswith("自查清单:桑植县政协")
     assert any(line.startswith("注意:没有同行业(政协)") for line in lines)
     assert any(line.startswith("一、") for line in lines) and "来源:" in proc.stdout
+    # concreteness as a grade a reader knows (较具体(4.1 分)), never a raw 0.83
+    grades = re.findall(r"具体程度 ([^)]*\))", proc.stdout)
+    assert grades and all(re.fullmatch(r"(?:空泛|较空泛|一般|较具体|具体)\(\d\.\d 分\)", g) for g in grades)
     assert docx.Document(str(out_docx)).paragraphs[0].text == "自查清单:桑植县政协"
     assert load_workbook(out_xlsx).sheetnames[0] == "自查清单"
     assert f"已写入 {out_docx}" in proc.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.service.text import shorten
+from ui.service.text import concreteness_label, shorten
 
 __all__ = ["COMMANDS", "briefing"]
 
@@ -79,7 +79,7 @@ def briefing_lines(b: dict) -> list[str]:
             lines.append(f"    整改做法:{NO_MEASURES}")
             continue
         lines.append("    整改做法(按具体程度):")
-        lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {m['concreteness']:.2f})\n"
+        lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {concreteness_label(m['concreteness'])})\n"
                   f"         来源:{source_text(m)}" for k, m in enumerate(t["measures"], 1)]
     return lines
 

@@ -8,8 +8,9 @@ from graph.names import (  # node types as people read them: the graph's table
     node_id,
 )
 
-__all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows", "degree_text",
-           "mention_label", "report_display", "shorten", "term_labels", "type_label"]
+__all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "GRADE_WORDS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows",
+           "concreteness_label", "degree_text", "mention_label", "report_display", "shorten", "term_labels",
+           "type_label"]
 
 # Relation names as people read them.
 EDGE_LABELS = {
@@ -26,6 +27,22 @@ AUDIT_LABELS = {
     "vague_rectification": "整改措施空泛", "status_contradiction": "状态前后矛盾",
     "rectification_truncated": "整改情况被截断",
 }
+
+
+# Concreteness grades (1-5, reports/concreteness.py) as people read them.
+GRADE_WORDS = {1: "空泛", 2: "较空泛", 3: "一般", 4: "较具体", 5: "具体"}
+
+
+def concreteness_label(score: float) -> str:
+    """A concreteness score (0-1) as a grade word and its 1-5 grade: 较具体(4.2 分). A raw 0.83 means
+    nothing to a reader; the grade is the scale the weights were fitted on (author C's 1-5)."""
+    from reports.audit import VAGUE_BELOW
+    from reports.concreteness import weights
+
+    lo, hi = weights().grade_range
+    grade = lo + score * (hi - lo)
+    word = GRADE_WORDS[1] if score < VAGUE_BELOW else GRADE_WORDS[max(2, min(5, round(grade)))]
+    return f"{word}({grade:.1f} 分)"
 
 
 def shorten(text: str | None, n: int) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.service.text import concreteness_label
 from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
@@ -138,7 +139,7 @@ def types(b: dict) -> None:
             if t["measures"]:
                 st.markdown("**整改做法**(按具体程度:可核查的文件、时间、数量等越多越靠前)")
                 for k, m in enumerate(t["measures"], 1):
-                    _item(f"{m['text']}(具体程度 {m['concreteness']:.2f})", source_text(m), m["report_id"], m["problem_id"], k)
+                    _item(f"{m['text']}(具体程度 {concreteness_label(m['concreteness'])})", source_text(m), m["report_id"], m["problem_id"], k)
             else:
                 st.caption(NO_MEASURES)
 
