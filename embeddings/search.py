@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from reports.model import content_text
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
@@ -74,7 +74,7 @@ class Filters:
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
     kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
-    type: a problem type, by id or Chinese name (理论学习, three_major; reports/problem_types.json).
+    type: a problem type, by id or Chinese name (理论学习, three_major; reports/analysis/problem_types.json).
     item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
@@ -266,7 +266,7 @@ class ProblemTable:
 
 def _type_id(name: str) -> str:
     """A type filter's id; an unknown type is a QueryError naming the known ones."""
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
 
     found = taxonomy().resolve(name)
     if found is None:

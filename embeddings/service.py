@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from reports.grammar import WORDY
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
 from .index import VectorIndex

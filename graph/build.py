@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from reports.model import Report
-from reports.progress import Progress
+from reports.shared.progress import Progress
 from reports.store import Store
 
 from .names import (

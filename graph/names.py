@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from reports.grammar import strip_party
-from reports.places import find_places, qualified_level, region_of
-from reports.teams import parse_team
+from reports.grammar.places import find_places, qualified_level, region_of
+from reports.grammar.teams import parse_team
 
 __all__ = [
     "EDGE_TYPES",

@@ -7,10 +7,10 @@ import logging
 
 import networkx as nx
 
+from reports.analysis.problemtypes import TypeMatch, classify, taxonomy
 from reports.entities import CITED, NAMED, STAFF
+from reports.grammar.places import find_places
 from reports.model import Category, Problem, Report, iso
-from reports.places import find_places
-from reports.problemtypes import TypeMatch, classify, taxonomy
 
 from .names import (
     MENTION_TYPES,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS, PYTHON_VALUES, ROOT, assert_for_people, corpus_file, english_words, run_cli
 
-from reports.notices import LOG_FORMATS, MESSAGES
+from reports.shared.notices import LOG_FORMATS, MESSAGES
 
 
 def test_the_scanner_finds_what_it_must():

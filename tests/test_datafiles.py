@@ -8,10 +8,10 @@ import pytest
 
 from embeddings.calibration import Calibration
 from embeddings.lexicon import Lexicon
-from reports.concreteness import weights
-from reports.datafiles import DataFileError, read_data_json
-from reports.notices import XunchaError
-from reports.problemtypes import TAXONOMY_PATH, taxonomy
+from reports.analysis.concreteness import weights
+from reports.analysis.problemtypes import TAXONOMY_PATH, taxonomy
+from reports.shared.datafiles import DataFileError, read_data_json
+from reports.shared.notices import XunchaError
 
 LOADERS = [("calibration", Calibration.load), ("lexicon", Lexicon.load), ("taxonomy", taxonomy),
            ("concreteness", weights)]

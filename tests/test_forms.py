@@ -9,12 +9,12 @@ import opencc
 import pytest
 from conftest import CORPUS_FILES
 
-from reports.dates import find_dates, resolve_sequence
-from reports.normalize import normalize
+from reports.grammar.normalize import normalize
+from reports.grammar.teams import find_teams, parse_team
 from reports.parse import parse_text
+from reports.parse.dates import find_dates, resolve_sequence
 from reports.read import read_bytes, read_source
-from reports.serialize import report_to_json
-from reports.teams import find_teams, parse_team
+from reports.store.serialize import report_to_json
 
 DEVSET = Path("/work/shared/devset/openings.jsonl")
 S2T = opencc.OpenCC("s2t").convert

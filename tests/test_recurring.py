@@ -149,3 +149,24 @@ def test_repair_of_a_damaged_graph_computes_the_recurs_links_again(built, tmp_pa
         assert "重复出现关系:已更新" in done
         assert {c.name: c.state for c in diagnose(copy)} == dict.fromkeys(states, "ok")
         assert {(a, b, c, d) for a, b, c, d, _ in copy.graph.links("RECURS")} == before != set()
+
+
+def test_sync_rebuilds_the_artifacts_that_lag_and_only_those(built, tmp_path):
+    """Workspace.sync asks each artifact whether it is fresh: after a removal the graph, the index,
+    the themes and the RECURS links lag the store; one sync makes every one fresh again."""
+    import shutil
+
+    from ui.service.artifacts import artifacts, is_fresh
+    from ui.service.workspace import Workspace
+    ws, ids = built
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root)
+    with Workspace(root) as copy:
+        assert {a.name: is_fresh(a) for a in artifacts(copy)} == dict.fromkeys(
+            ("graph", "search", "themes", "recurrence"), True)
+        copy.remove(ids[sorted(p.name for p in DATA.iterdir() if p.is_file())[0]])
+        assert {a.name: is_fresh(a) for a in artifacts(copy)} == dict.fromkeys(
+            ("graph", "search", "themes", "recurrence"), False)
+        copy.sync()
+        assert all(is_fresh(a) for a in artifacts(copy))

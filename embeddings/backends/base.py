@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reports.notices import XunchaError
-from reports.progress import Progress
+from reports.shared.notices import XunchaError
+from reports.shared.progress import Progress
 
 __all__ = ["E5_PREFIXES", "Encoder", "Kind", "ModelSpecError", "as_text_list", "check_kind", "l2_normalize"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from ..convert import BASE_NAME
 from .base import Encoder, Kind, as_text_list, check_kind, l2_normalize

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from ..convert import DEFAULT_NAME, read_meta
 from ..model_cache import ensure_converted

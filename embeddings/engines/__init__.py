@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 if TYPE_CHECKING:   # the registry stays import-light: the manifest reads its default
     from .base import SearchEngine

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from ..index import VectorIndex
 from ..lexical import LexicalIndex

@@ -5,10 +5,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reports import gazetteer as gz
 from reports.grammar import CJK, NUMBER, is_cjk
+from reports.grammar import gazetteer as gz
+from reports.grammar.places import join_region
 from reports.model import Mention
-from reports.places import join_region
 
 from .base import _NON_ACTOR_FLAGS, _SENTENCE_END
 from .segment import _Segmentation, _Token

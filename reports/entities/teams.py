@@ -1,9 +1,9 @@
-"""Inspection-team mentions, read with the one team grammar (reports.teams)."""
+"""Inspection-team mentions, read with the one team grammar (reports.grammar.teams)."""
 from __future__ import annotations
 
+from reports.grammar.places import qualified_level
+from reports.grammar.teams import Team, find_teams
 from reports.model import Mention
-from reports.places import qualified_level
-from reports.teams import Team, find_teams
 
 from .orgs import _inside
 from .unit import UnitContext

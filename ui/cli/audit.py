@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reports.notices import render
+from reports.shared.notices import render
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, known_unit, workspace_option
 from ui.service.text import AUDIT_LABELS, SEVERITY_LABELS, shorten
 

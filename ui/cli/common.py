@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from reports.notices import XunchaError
-from reports.paths import STORE_FILE, default_workspace
+from reports.shared.notices import XunchaError
+from reports.shared.paths import STORE_FILE, default_workspace
 from ui.cli import click_zh
 
 __all__ = ["StageBars", "Throughput", "UserError", "XunchaGroup", "emit_json", "existing_workspace", "json_option",

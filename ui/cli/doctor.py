@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from reports.paths import STORE_FILE
+from reports.shared.paths import STORE_FILE
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["doctor"]

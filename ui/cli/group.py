@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.cli.common import (
     StageBars,
     Throughput,
@@ -52,7 +52,7 @@ def _parse_file(file: Path):
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     """解析一个报告文件并显示识别结果(不需要工作区)。"""
-    from reports.serialize import report_to_json
+    from reports.store.serialize import report_to_json
     data = report_to_json(_parse_file(file))
     if as_json:
         emit_json(data)
@@ -145,7 +145,7 @@ no_sync_option = click.option(
 def sync_workspace(ws, stored: int | None = None) -> None:
     """Bring the graph, search index and themes up to date; a failure here leaves the store as it
     is (the artifacts catch up on their next use or with `xuncha doctor --repair`)."""
-    from reports.ioerrors import io_reason
+    from reports.shared.ioerrors import io_reason
     from ui.service.workspace import LOG_FILE
 
     bars = StageBars()

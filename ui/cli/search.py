@@ -35,8 +35,8 @@ def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
 
 def _filters(unit, level, region, year, category, kind, exclude_report, type_=None) -> dict[str, Any]:
     if type_:
-        from reports.notices import XunchaError
-        from reports.problem_list import resolve_type
+        from reports.shared.notices import XunchaError
+        from reports.store.problem_list import resolve_type
 
         try:
             resolve_type(type_)
@@ -133,7 +133,7 @@ def search(query: str | None, batch, k: int, min_score: float | None, unit, leve
 def _unusable(query: str) -> str | None:
     """Why a line of --batch is not searched (empty, punctuation only), in Chinese; None if it is."""
     from embeddings.service import MAX_QUERY_CHARS, clean_query
-    from reports.notices import XunchaError
+    from reports.shared.notices import XunchaError
 
     try:
         clean_query(" ".join(query.split())[:MAX_QUERY_CHARS])  # the search itself warns about a long one

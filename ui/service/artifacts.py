@@ -13,10 +13,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Protocol
 
-from reports.notices import Notice
-from reports.progress import Progress
+from reports.shared.notices import Notice
+from reports.shared.progress import Progress
 
-__all__ = ["ARTIFACTS", "DAMAGED", "MISSING", "OK", "STALE", "Artifact", "Check", "artifacts"]
+__all__ = ["ARTIFACTS", "DAMAGED", "MISSING", "OK", "STALE", "Artifact", "Check", "artifacts", "is_fresh"]
 
 OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
 
@@ -139,7 +139,8 @@ class SearchArtifact:
         return out
 
     def is_fresh(self) -> bool:
-        return not self.ws.search.status()["stale"]
+        status = self.ws.search.status()
+        return not status["stale"] and status.get("tokenizer") == self.ws.search.index.tokens_version
 
     def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
         if full:
@@ -185,7 +186,10 @@ class ThemesArtifact:
         return out
 
     def is_fresh(self) -> bool:
-        doc = self.ws.themes._read()
+        try:
+            doc = self.ws.themes.read_document()
+        except (OSError, ValueError):
+            return False
         return doc is not None and self.ws.themes.is_fresh(doc) and self.ws.themes.in_graph(doc)
 
     def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
@@ -221,6 +225,16 @@ class RecurrenceArtifact:
 
 # In build order: each after the artifacts it is derived from.
 ARTIFACTS: tuple[type, ...] = (GraphArtifact, SearchArtifact, ThemesArtifact, RecurrenceArtifact)
+
+
+def is_fresh(artifact: Artifact) -> bool:
+    """``artifact.is_fresh()``, False when it cannot even be read (its rebuild then says why)."""
+    from reports.shared.notices import XunchaError
+
+    try:
+        return artifact.is_fresh()
+    except (OSError, ValueError, sqlite3.Error, XunchaError):
+        return False
 
 
 def artifacts(ws) -> list[Artifact]:

@@ -2,9 +2,9 @@
 
 One service for both faces (`xuncha briefing`, the 自查清单 page) and both exports (ui/service/
 briefing_export.py): the target unit (one of the workspace, or any unit named by its full name), its
-peer units by sector (reports/sectors.py), level and inspection kind, and the problem types
-(reports/problem_types.json) most often found in those peers, ranked by how many peer units had
-them, each with representative problems, the most concrete measures (reports/concreteness.py) and
+peer units by sector (reports/analysis/sectors.py), level and inspection kind, and the problem types
+(reports/analysis/problem_types.json) most often found in those peers, ranked by how many peer units had
+them, each with representative problems, the most concrete measures (reports/analysis/concreteness.py) and
 whether the target had the type itself. See docs/decisions.md, "Briefing".
 """
 from __future__ import annotations
@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reports.concreteness import rectification_statuses
+from reports.analysis.concreteness import rectification_statuses
+from reports.analysis.problemtypes import taxonomy
+from reports.analysis.sectors import RELATIONS, Sector, relation, resolve_sector, sector_of, shared_system
 from reports.grammar import strip_party
-from reports.header import unit_level
-from reports.notices import XunchaError
-from reports.problemtypes import taxonomy
-from reports.sectors import RELATIONS, Sector, relation, resolve_sector, sector_of, shared_system
-from reports.unitnames import unit_name
+from reports.grammar.unitnames import unit_name
+from reports.parse.header import unit_level
+from reports.shared.notices import XunchaError
 
 from .briefing_measures import MeasureScorer, evidence_score
 from .fix_finder import UnknownUnitError, resolve_unit
@@ -60,7 +60,7 @@ class Peer:
     """A unit like the target, and why (`why` is the Chinese sentence both faces show)."""
 
     profile: UnitProfile
-    relation: str         # sector | family | system | none (reports.sectors.RELATIONS)
+    relation: str         # sector | family | system | none (reports.analysis.sectors.RELATIONS)
     same_level: bool
     same_kind: bool
     shared_place: str | None
@@ -246,7 +246,7 @@ def _peer_order(p: Peer) -> tuple:
 
 def _shared_place(a: str | None, b: str | None) -> str | None:
     """The most specific place two regions share (湖南省张家界市桑植县 and 湖南省张家界市 -> 张家界市)."""
-    from reports.places import region_of
+    from reports.grammar.places import region_of
     if not a or not b:
         return None
     shared = [x for x, y in zip(region_of(a), region_of(b), strict=True) if x and x == y]

@@ -1,12 +1,12 @@
 """The most concrete measures peer units took for a problem type (the briefing's 「可参考的整改措施」):
-each measure scored by reports.concreteness as if it were the whole rectification. Why: docs/decisions.md
+each measure scored by reports.analysis.concreteness as if it were the whole rectification. Why: docs/decisions.md
 (Briefing)."""
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import replace
 
-from reports.concreteness import assess
+from reports.analysis.concreteness import assess
 from reports.model import Mention, Report
 
 from .fixes import MeasureKey, detail_link, near_duplicate
@@ -22,7 +22,7 @@ def evidence_score(row: dict, type_id: str) -> tuple:
 
 
 class MeasureScorer:
-    """The concreteness (reports.concreteness.assess) of single measures: each measure is scored as
+    """The concreteness (reports.analysis.concreteness.assess) of single measures: each measure is scored as
     if it were the whole rectification, with the report's entity mentions inside its span, so a
     measure that names a document it issued, a date or a count ranks above a general one."""
 

@@ -9,8 +9,8 @@ damaged or missing, and whatever is derived from what it rebuilt (docs/decisions
 """
 from __future__ import annotations
 
-from reports.notices import Notice
-from reports.progress import Progress
+from reports.shared.notices import Notice
+from reports.shared.progress import Progress
 
 from .artifacts import DAMAGED, MISSING, OK, STALE, Check, artifacts
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from embeddings.search import QueryError
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
 
 __all__ = ["MAX_FIX_PROBLEMS", "FixFinder", "UnknownUnitError", "resolve_unit"]

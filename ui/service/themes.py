@@ -34,9 +34,9 @@ from embeddings.themes_update import (
     update_neighbours,
 )
 from embeddings.writer_lock import writer_active
-from reports.atomic import write_text
-from reports.notices import XunchaError
-from reports.progress import Progress
+from reports.shared.atomic import write_text
+from reports.shared.notices import XunchaError
+from reports.shared.progress import Progress
 from ui.service.themes_state import (
     STATE_FILE,
     append_rows,

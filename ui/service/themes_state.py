@@ -12,7 +12,7 @@ import numpy as np
 from embeddings.index import problem_uids
 from embeddings.themes import ProblemSet, ThemeConfig, ThemeResult
 from embeddings.themes_update import ThemeState, Transform
-from reports.atomic import atomic_path
+from reports.shared.atomic import atomic_path
 
 __all__ = ["STATE_FILE", "append_rows", "base_state", "read_state", "state_pairs", "take_rows", "write_state"]
 

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from reports.concreteness import Concreteness
+from reports.analysis.concreteness import Concreteness
 from reports.model import Mention, Report
-from reports.notices import Notice
-from reports.paths import STORE_FILE
-from reports.paths import default_workspace as default_root  # the name the faces import
-from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, read_bytes
+from reports.shared.notices import Notice
+from reports.shared.paths import STORE_FILE
+from reports.shared.paths import default_workspace as default_root  # the name the faces import
+from reports.shared.progress import Progress
 from reports.store import Store
 
-from .artifacts import artifacts
+from .artifacts import artifacts, is_fresh
 from .ingest import (
     IngestOutcome,
     Prepared,
@@ -41,7 +41,7 @@ DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 
 # Files a folder may hold beside reports, and why they are not read (docs/cli.md: ingest names
-# every file it does not take); the reasons are notice codes (reports/notices.py).
+# every file it does not take); the reasons are notice codes (reports/shared/notices.py).
 LEGACY_WORD = (".doc", ".wps")
 IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
 URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
@@ -131,11 +131,13 @@ class Workspace:
         return ThemeService(self.root, self.store, self.search, self.graph)
 
     def sync(self, progress: Progress | None = None) -> None:
-        """Bring every derived artifact (ui/service/artifacts.py) in line with the store (after
-        ingest/remove). Skipping it is safe: each catches up by itself on first use."""
+        """Bring every derived artifact (ui/service/artifacts.py) that lags the store in line with it
+        (after ingest/remove); one that is fresh is left alone. Skipping it is safe: each catches up
+        by itself on first use."""
         with self.writing():
             for artifact in artifacts(self):
-                artifact.rebuild(progress)
+                if not is_fresh(artifact):
+                    artifact.rebuild(progress)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -290,8 +292,8 @@ class Workspace:
                 for m in self.store.mentions(report_id)]
 
     def audit(self, report_id: str | None = None) -> list:
-        """Audit findings (reports.audit.Finding) for one report, or every report in the workspace."""
-        from reports.audit import audit_report
+        """Audit findings (reports.analysis.audit.Finding) for one report, or every report in the workspace."""
+        from reports.analysis.audit import audit_report
         ids = [report_id] if report_id else self.store.report_ids()
         out = []
         for rid in ids:
@@ -303,7 +305,7 @@ class Workspace:
 
     def concreteness(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], Concreteness]:
         """(report_id, problem_id) -> rectification concreteness, for every problem with a rectification."""
-        from reports.concreteness import assess_report
+        from reports.analysis.concreteness import assess_report
         out = {}
         for rid in (report_ids if report_ids is not None else self.store.report_ids()):
             report = self.store.load(rid)

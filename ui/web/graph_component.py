@@ -13,8 +13,8 @@ from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from reports.atomic import atomic_dir
-from reports.paths import cache_dir
+from reports.shared.atomic import atomic_dir
+from reports.shared.paths import cache_dir
 
 __all__ = ["PANEL_CSS", "STRINGS", "localize", "localized_build"]
 

@@ -41,7 +41,7 @@ def _file(path: str, gen: int, unit: str, sector: str | None, level: str | None,
 
 
 def _sector_names() -> list[str]:
-    from reports.sectors import sector_table
+    from reports.analysis.sectors import sector_table
 
     return [s.name for s in sector_table().sectors.values()]
 
@@ -112,7 +112,7 @@ def _item(text: str, source: str, report_id: str, problem_id: str, n: int) -> No
 
 
 def types(b: dict) -> None:
-    from reports.numerals import int_to_cn
+    from reports.grammar.numerals import int_to_cn
     from ui.service.briefing_text import NO_MEASURES, source_text, target_text, type_heading
 
     st.subheader("常见问题类型")

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .grammar import PARTY_ORGAN_TAIL, strip_party
+from reports.grammar import PARTY_ORGAN_TAIL, strip_party
+
 from .places import find_places, region_of
 
 __all__ = ["UnitName", "display_names", "org_abbreviation", "org_part", "unit_name"]
@@ -137,7 +138,7 @@ def _display_core(unit: str) -> str:
 def org_part(unit: str) -> str:
     """The organisation part of a full unit name, as the display name reads it: no party wrapper,
     parenthetical aside or place (中共张家界市文学艺术界联合会党组 -> 文学艺术界联合会, 中共佛山市南海区委 -> 委,
-    区交通运输局党组 -> 区交通运输局). What reports/sectors.py classifies."""
+    区交通运输局党组 -> 区交通运输局). What reports/analysis/sectors.py classifies."""
     return _strip_places(_display_core(unit)) if unit else ""
 
 

@@ -1,9 +1,9 @@
 """Every stored problem as one flat record (`xuncha problems`): unit, display name, types, measures."""
 from __future__ import annotations
 
-from .notices import XunchaError
-from .problemtypes import taxonomy
-from .store import Store
+from reports.analysis.problemtypes import taxonomy
+from reports.shared.notices import XunchaError
+from reports.store import Store
 
 __all__ = ["problem_records", "resolve_type", "unit_type_matrix"]
 
@@ -20,7 +20,7 @@ def problem_records(store: Store, unit: str | None = None, type_: str | None = N
                     concreteness: dict[tuple[str, str], float] | None = None) -> list[dict]:
     """Problems in store order; `unit` is a substring of the full or display name, `type_` a type's
     Chinese name or id; `concreteness` maps (report_id, problem_id) to the rectification's
-    concreteness (reports.concreteness; null when absent). Contract fields first (docs/cli.md,
+    concreteness (reports.analysis.concreteness; null when absent). Contract fields first (docs/cli.md,
     `xuncha problems`), then the evidence."""
     concreteness = concreteness or {}
     wanted = resolve_type(type_) if type_ else None

@@ -80,7 +80,7 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN script TEXT NOT NULL DEFAULT 'simplified';
     ALTER TABLE reports ADD COLUMN display_text TEXT;
     """,
-    # 3: warnings as code + parameters (reports/notices.py); stored English sentences are converted once
+    # 3: warnings as code + parameters (reports/shared/notices.py); stored English sentences are converted once
     # by migrations.legacy_warning (registered on the connection by Store), `message` stays for reading
     """
     ALTER TABLE warnings ADD COLUMN code TEXT NOT NULL DEFAULT 'legacy';

@@ -1,6 +1,6 @@
 """The sector of an inspected unit (文联, 作协, 文旅, 卫健, 教育, 政协 …), read from its name's grammar.
 
-Organisation names are head-final compounds: the place comes first (reports/places.py), then the field
+Organisation names are head-final compounds: the place comes first (reports/grammar/places.py), then the field
 the body works in, then its kind (局/委/会/中心). The name is first reduced to its organisation part
 by the display-name grammar (reports/unitnames.org_part: no party wrapper, no place), then:
 
@@ -13,7 +13,7 @@ by the display-name grammar (reports/unitnames.org_part: no party wrapper, no pl
 
 Sectors sit in families (文联 and 作协: 文艺界联合会) and families in systems (宣传思想文化系统), so
 two units are related as the same sector, the same family, the same system, or not at all. The
-vocabulary is data (reports/sectors.json), written from the standard names of party, state and mass
+vocabulary is data (reports/analysis/sectors.json), written from the standard names of party, state and mass
 organisations, never from the units of any corpus. See docs/decisions.md, "Briefing".
 """
 from __future__ import annotations
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import DataFileError, read_data_json
-from .grammar import strip_party
-from .notices import XunchaError
-from .unitnames import org_part
+from reports.grammar import strip_party
+from reports.grammar.unitnames import org_part
+from reports.shared.datafiles import DataFileError, read_data_json
+from reports.shared.notices import XunchaError
 
 __all__ = ["RELATIONS", "Sector", "SectorTable", "relation", "resolve_sector", "sector_of", "sector_table", "shared_system"]
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reports.grammar import CJK, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from reports.grammar.gazetteer import ORG_SUFFIXES
+from reports.grammar.noise import is_noise_line, is_publish_info
+from reports.grammar.numerals import CN_COUNT_CLASS
+from reports.grammar.places import region_of
+from reports.grammar.teams import find_teams
+from reports.model import DateValue, Inspection, Span
+
 from .dates import DATE_CN, ISO_DATE, find_dates, lost_separators, resolve
-from .gazetteer import ORG_SUFFIXES
-from .grammar import CJK, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .inspection import KIND, LEVEL, TARGET_RE, opening_scope, read_inspection
 from .lines import Line
-from .model import DateValue, Inspection, Span
-from .noise import is_noise_line, is_publish_info
-from .numerals import CN_COUNT_CLASS
-from .places import region_of
-from .teams import find_teams
 
 __all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header", "unit_level"]
 
@@ -140,7 +141,7 @@ _NOT_IN_NAME = re.compile(r"[的了在由以向对把将从被为]|按照|根据
 def _subject_name(body: str, p: int, fits) -> str | None:
     """The unit name a clause opens with: it starts with 中共, a level character or a place, holds no
     sentence word, and is the shortest such head ending in a body's suffix (its party organ kept)."""
-    from .places import find_places
+    from reports.grammar.places import find_places
     lead = body[p:p + 40]
     if not (lead.startswith("中共") or re.match(r"[^,。;]{0,5}?(?:省|市|区|县|州|旗|镇|乡|街道)", lead) or
             any(start == 0 for start, _, _ in find_places(lead[:12]))):
@@ -248,7 +249,7 @@ def _list_items(target: str) -> list[str]:
 
 def _is_place(name: str) -> bool:
     """A name that is only a place (东莞市, 深圳市宝安区), not a body in it."""
-    from .places import find_places
+    from reports.grammar.places import find_places
     found = find_places(name)
     return bool(found) and found[-1][1] == len(name) and found[0][0] == 0
 

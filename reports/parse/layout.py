@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from reports.model import Category, Problem
+
 from .measures import RECT_LABEL, split_measures
-from .model import Category, Problem
 
 __all__ = ["ACTION_START", "DEFICIENCY", "RECT_HEADING", "is_narrative", "mark_rectification_items"]
 

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from .model import DateValue, Span
+from reports.model import DateValue, Span
 
 __all__ = ["DATE_CN", "ISO_DATE", "MONTH_CN", "PartialDate", "find_dates", "lost_separators", "resolve",
            "resolve_calendar", "resolve_sequence"]

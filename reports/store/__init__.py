@@ -10,8 +10,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, legacy_warning
-from .model import (
+from reports.analysis.problemtypes import classify_rows
+from reports.grammar.unitnames import display_names
+from reports.model import (
     Category,
     DateValue,
     Inspection,
@@ -23,10 +24,10 @@ from .model import (
     content_fingerprint,
     iso,
 )
-from .notices import Notice, XunchaError
-from .problemtypes import classify_rows
-from .status import status_code
-from .unitnames import display_names
+from reports.shared.notices import Notice, XunchaError
+from reports.status import status_code
+
+from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, legacy_warning
 
 __all__ = ["Store", "StoreError", "problem_at"]
 

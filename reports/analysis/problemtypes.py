@@ -1,4 +1,4 @@
-"""Problem types: the curated taxonomy (reports/problem_types.json) and a keyword classifier over it.
+"""Problem types: the curated taxonomy (reports/analysis/problem_types.json) and a keyword classifier over it.
 
 A problem gets one or two types. Each type's keywords come from its definition in the taxonomy.
 A keyword in the problem's own statement counts fully, and more (Settings.headline_weight) in its
@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from reports.datafiles import DataFileError, read_data_json
 from reports.grammar import HAN
+from reports.shared.datafiles import DataFileError, read_data_json
 
 __all__ = ["DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
 

@@ -2,7 +2,7 @@
 complete, does every problem have a rectification, and is what it calls done really done.
 
 Pure computation over a `Report` (and its entity mentions); messages are rendered from a code and
-its parameters through the one notice table (reports.notices.MESSAGES). See docs/decisions.md "Audit".
+its parameters through the one notice table (reports.shared.notices.MESSAGES). See docs/decisions.md "Audit".
 """
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from reports.model import Mention, Report
+from reports.shared.notices import render
+from reports.status import STATUS_NAMES, STATUS_PARTS, STATUS_WORDS, status_code
+
 from .concreteness import Concreteness, assess_report
-from .model import Mention, Report
-from .notices import render
-from .status import STATUS_NAMES, STATUS_PARTS, STATUS_WORDS, status_code
 
 __all__ = ["AUDIT_CODES", "SEVERITY", "VAGUE_BELOW", "Finding", "audit_report", "findings_json"]
 
-# code -> severity; the messages (English and Chinese) are in reports.notices.MESSAGES.
+# code -> severity; the messages (English and Chinese) are in reports.shared.notices.MESSAGES.
 SEVERITY: dict[str, str] = {
     "count_conflict": "error", "count_mismatch": "warning", "truncated": "error", "status_sum": "warning",
     "date_order": "error", "no_measures": "warning", "vague_rectification": "info", "status_contradiction": "warning",

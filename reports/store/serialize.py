@@ -2,9 +2,9 @@
 Contract keys are kept exactly; extra keys are additions other tools may ignore (docs/decisions.md, CLI)."""
 from __future__ import annotations
 
-from .model import STATUS_KEYS, Problem, Report, iso
-from .status import status_code
-from .unitnames import display_names
+from reports.grammar.unitnames import display_names
+from reports.model import STATUS_KEYS, Problem, Report, iso
+from reports.status import status_code
 
 __all__ = ["problem_to_json", "report_to_json"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .grammar import CJK_RE
+from reports.grammar import CJK_RE
 
 __all__ = ["is_traditional", "to_simplified"]
 

@@ -1,5 +1,5 @@
 """Name the cause of an I/O failure (full disk, read-only or unwritable workspace, bad media) in
-one short phrase (a code of the one message table, reports/notices.py), whether it came from the OS
+one short phrase (a code of the one message table, reports/shared/notices.py), whether it came from the OS
 (OSError) or from SQLite (sqlite3.Error).
 
 Why one module: the ingest loop, the sync step and the CLI's top-level handler all turn the same
@@ -14,7 +14,7 @@ from .notices import render
 
 __all__ = ["io_code", "io_reason", "is_disk_full"]
 
-# The causes as codes of the one message table (reports/notices.py, "io_*").
+# The causes as codes of the one message table (reports/shared/notices.py, "io_*").
 _ERRNO_CODES = {
     errno.ENOSPC: "io_disk_full",
     errno.EDQUOT: "io_quota",

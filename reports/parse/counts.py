@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .model import StatedCount
-from .numerals import CN_COUNT_CLASS, to_int
-from .status import STATUS_WORDS
+from reports.grammar.numerals import CN_COUNT_CLASS, to_int
+from reports.model import StatedCount
+from reports.status import STATUS_WORDS
 
 __all__ = ["find_stated_counts"]
 

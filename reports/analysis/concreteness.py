@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .datafiles import DataFileError, read_data_json
-from .dates import find_dates
-from .gazetteer import LEARN_VERBS
-from .grammar import HAN
-from .model import Mention, Problem, Report, Span
-from .status import STATUS_WORDS
+from reports.grammar import HAN
+from reports.grammar.gazetteer import LEARN_VERBS
+from reports.model import Mention, Problem, Report, Span
+from reports.parse.dates import find_dates
+from reports.shared.datafiles import DataFileError, read_data_json
+from reports.status import STATUS_WORDS
 
 __all__ = ["FEATURES", "Concreteness", "addresses_problem", "assess", "assess_report", "features", "problem_mentions",
            "rectification_statuses", "sentences", "weights"]
@@ -38,7 +38,7 @@ __all__ = ["FEATURES", "Concreteness", "addresses_problem", "assess", "assess_re
 WEIGHTS_PATH = Path(__file__).with_name("concreteness_weights.json")
 
 # A number with what it counts: people, times, items, money, percentages. Dates are found by
-# reports.dates and removed first, so 9月23日 is a date, not two counts.
+# reports.parse.dates and removed first, so 9月23日 is a date, not two counts.
 COUNT = re.compile(r"(?<![\d.])(?P<n>\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)(?:余|多)?\s*"
                    r"(?P<unit>万元|元|名|人次|人|次|个|件|项|条|篇|期|场|份|家|所|批|起|笔|%|％)")
 MONEY = re.compile(r"(?:清退|追回|收回|退还|退回|缴回|收缴|挽回|补缴|返还)[^。;;]{0,20}?\d+(?:\.\d+)?\s*(?:万?元)"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from reports.normalize import normalize_chars
-
-from .grammar import CJK
+from reports.grammar import CJK
+from reports.grammar.normalize import normalize_chars
 
 __all__ = ["is_noise_line", "is_publish_info"]
 

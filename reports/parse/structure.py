@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+from reports.model import Category, Problem
+from reports.status import find_status, heading_status, status_code, status_sentence
+
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS, split_measures
-from .model import Category, Problem
-from .numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
-from .status import find_status, heading_status, status_code, status_sentence
 
 __all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 

@@ -1,6 +1,6 @@
 """The one reader of the JSON data files xuncha ships (search calibration, lexicon, problem-type taxonomy):
 a missing, oversized or malformed file is a coded error naming the file and the reason, not a traceback.
-Writing goes through reports/atomic.py; these files are only read."""
+Writing goes through reports/shared/atomic.py; these files are only read."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 __all__ = ["DATA_FILES", "MAX_DATA_BYTES", "DataFileError", "read_data_json"]
 

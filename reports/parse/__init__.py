@@ -6,15 +6,16 @@ import hashlib
 import os
 import re
 
+from reports.grammar import PARTY_ORGAN
+from reports.grammar.noise import is_noise_line
+from reports.grammar.script import to_simplified
+from reports.model import Report
+from reports.shared.notices import Notice
+
 from .counts import find_stated_counts
-from .grammar import PARTY_ORGAN
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
-from .model import Report
-from .noise import is_noise_line
-from .notices import Notice
-from .script import to_simplified
 from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
@@ -33,7 +34,7 @@ def report_id(text: str) -> str:
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None) -> Report:
     """Traditional text is parsed (and searched) in Simplified; the original stays in
-    `Report.display_text` with every span valid in both (reports/script.py).
+    `Report.display_text` with every span valid in both (reports/grammar/script.py).
 
     >>> report = parse_text("\\n".join([
     ...     "中共某某市文学艺术界联合会党组关于巡察整改进展情况的通报",
@@ -89,7 +90,7 @@ def parse_source(src) -> Report:
 
 
 def parse_file(path: str | os.PathLike) -> Report:
-    from .read import read_source
+    from reports.read import read_source
     return parse_source(read_source(path))
 
 

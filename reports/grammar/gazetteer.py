@@ -58,10 +58,10 @@ __all__ = [
 # --------------------------------------------------------------------------------------------
 # Places: cpca ships the national list of provinces, cities and counties (adcodes.csv). cpca's own
 # __init__ imports pkg_resources, which recent setuptools no longer ships, so the CSV is read
-# directly from the installed package without importing it (reports/places.py does that).
+# directly from the installed package without importing it (reports/grammar/places.py does that).
 # --------------------------------------------------------------------------------------------
 
-Region = Place  # one loader for cpca's list: reports/places.py
+Region = Place  # one loader for cpca's list: reports/grammar/places.py
 
 
 def regions() -> tuple[Region, ...]:

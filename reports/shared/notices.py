@@ -29,7 +29,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "read as rectification items, not problems",
                             "报告未列出具体问题:{items} 个整改工作标题按整改事项读取,不计为问题"),
     "legacy": ("{message}", "{message}"),
-    # audit findings (reports/audit.py; `truncated` above serves the audit too)
+    # audit findings (reports/analysis/audit.py; `truncated` above serves the audit too)
     "count_conflict": ("the report states different problem totals: {values}", "报告前后所称问题总数不一致:{values}"),
     "count_mismatch": ("the report states {stated} {what_en}, {found} found", "报告称{what}{stated}个,实际识别出{found}个"),
     "status_sum": ("status counts {parts_en} add up to {total_parts}, not the stated total {stated}",
@@ -91,7 +91,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "(limit per line)", "{lines} 行超过 {limit:,} 字:实体只从每行前 {limit:,} 字中识别(每行上限)"),
     "entity_report_cut": ("report of {chars:,} characters: entities are taken from about the first {limit:,} "
                           "(limit per report)", "报告共 {chars:,} 字:实体只从前约 {limit:,} 字中识别(每份报告上限)"),
-    # the data files xuncha ships (reports/datafiles.py)
+    # the data files xuncha ships (reports/shared/datafiles.py)
     "data_missing": ("the {what_en} file is missing; reinstall xuncha", "缺少{what}文件,请重新安装 xuncha"),
     "data_invalid": ("the {what_en} file is not one xuncha wrote ({reason}); reinstall xuncha",
                      "{what}文件内容有误({reason}),请重新安装 xuncha"),
@@ -249,7 +249,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor_graph_first": ("the graph must be rebuilt first", "需先重建知识图谱"),
     "doctor_graph_lacks": ("the graph lacks these themes / SIMILAR_TO edges", "知识图谱中缺少这些主题或相似关系"),
     "doctor_similar": ("{count} SIMILAR_TO edges", "{count} 条相似关系"),
-    # causes of I/O failures (reports/ioerrors.py): a phrase other messages put in their {reason}
+    # causes of I/O failures (reports/shared/ioerrors.py): a phrase other messages put in their {reason}
     "io_disk_full": ("disk full", "磁盘已满"),
     "io_quota": ("disk quota exceeded", "磁盘配额已用完"),
     "io_read_only_fs": ("read-only file system", "文件系统只读"),

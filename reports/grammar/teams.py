@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .grammar import CJK, COMMITTEES, INSPECTION_KIND, NUMBER
+from reports.grammar import CJK, COMMITTEES, INSPECTION_KIND, NUMBER
+
 from .numerals import int_to_cn, to_int
 
 __all__ = ["ROUND_RE", "TEAM_RE", "Team", "find_teams", "parse_team", "same_team"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from .grammar import CJK
-from .model import Measure, Span
-from .numerals import CN_ORDINAL_CLASS
-from .status import status_sentence
+from reports.grammar import CJK
+from reports.grammar.numerals import CN_ORDINAL_CLASS
+from reports.model import Measure, Span
+from reports.status import status_sentence
 
 __all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 
+from reports.grammar import COMMITTEES, HAN, INSPECTION_KIND
+from reports.grammar.teams import ROUND_RE, Team, find_teams
+from reports.model import DateValue, Inspection
+
 from .dates import PartialDate, find_dates, lost_separators, resolve_calendar
-from .grammar import COMMITTEES, HAN, INSPECTION_KIND
 from .lines import Line
-from .model import DateValue, Inspection
-from .teams import ROUND_RE, Team, find_teams
 
 __all__ = ["KIND", "LEVEL", "TARGET_RE", "opening_scope", "read_inspection"]
 

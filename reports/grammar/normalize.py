@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from typing import Any
 
-from .grammar import CJK
+from reports.grammar import CJK
 
 __all__ = ["PINYIN_GLOSS", "OffsetMap", "normalize", "normalize_chars"]
 
