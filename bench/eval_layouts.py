@@ -1,7 +1,7 @@
 """Reports in layouts nobody here wrote: author E's 14 reports (tests/gold/author_e/, 14 layouts, gold
 records written and frozen before the parser was measured on them), read as `xuncha ingest` reads them.
 
-    python -m bench.eval_layouts [--per-report]
+    python -m bench.eval_layouts [--per-report] [--set tests/gold/author_f]
 
 Per field: header (unit, inspector, the four dates), stated counts (categories, problems, completed),
 structure (categories found, their titles, gold problems found by the start of their text, problems
@@ -99,10 +99,11 @@ def score_report(path: Path, gold: dict) -> tuple[Counter, Counter, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-report", action="store_true", help="print every miss")
+    ap.add_argument("--set", type=Path, default=SET, help="a folder with reports/NN.txt and gold/NN.json")
     args = ap.parse_args(argv)
     hits, totals, misses = Counter(), Counter(), []
-    for gold_path in sorted((SET / "gold").glob("*.json")):
-        h, t, m = score_report(SET / "reports" / f"{gold_path.stem}.txt", json.loads(gold_path.read_text("utf-8")))
+    for gold_path in sorted((args.set / "gold").glob("*.json")):
+        h, t, m = score_report(args.set / "reports" / f"{gold_path.stem}.txt", json.loads(gold_path.read_text("utf-8")))
         hits.update(h)
         totals.update(t)
         misses += m

@@ -139,6 +139,11 @@ def evaluate(qset: QuerySet, run: Callable[[list[str]], list[list[dict]]], retri
         out["units_in_top10"] = sum(len({h["unit"] for h in hits[:10]}) for _, hits in answerable) / len(answerable)
         out["answerable_silent"] = sum(1 for _, h in answerable if not h)
         out["per_query"] = {q.text: round(per[q.id], 3) for q, _ in answerable}
+        styles: dict[str, list[float]] = {}
+        for q, _ in answerable:
+            if q.style:
+                styles.setdefault(q.style, []).append(per[q.id])
+        out["by_style"] = {st: sum(v) / len(v) for st, v in sorted(styles.items())}
     if empty:
         out["zero_relevance_silent"] = sum(1 for _, h in empty if not h)
     return out
@@ -269,6 +274,14 @@ def print_table(figures: dict, per_query: bool = False) -> None:
     for name, f in figures["similar"].items():
         s, r = f["shipped"], f["no_floor"]
         print(f"| {name} | {s['problems']} | {_f(s['nDCG@10'])} | {_f(r['nDCG@10'])} | {_f(s['units_in_top10'], '{:.1f}')} | {s['own_report_hits']} |")
+    styled = {name: f for name, f in figures["search"].items() if f["shipped"].get("by_style")}
+    if styled:
+        print()
+        print("| set: nDCG@10 by query style, shipped (ranking alone) |")
+        print("|---|")
+        for name, f in styled.items():
+            cells = [f"{st} {v:.3f} ({f['no_floor']['by_style'][st]:.3f})" for st, v in f["shipped"]["by_style"].items()]
+            print(f"| {name}: {', '.join(cells)} |")
     if per_query:
         for name, f in figures["search"].items():
             for q, v in f["shipped"].get("per_query", {}).items():

@@ -13,6 +13,7 @@ from reports.model import Report
 from reports.shared.notices import Notice
 
 from .counts import find_stated_counts
+from .dates import DATE_HANZI
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
@@ -21,7 +22,7 @@ from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
-CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
                           rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 
@@ -64,7 +65,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     categories, sections = read_categories(text, part, scheme)
     narrative = is_narrative(categories, text)
     if not categories:
-        headings = read_categories(text, heading_part(body), SHALLOW)
+        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
     items = mark_rectification_items(categories, text) if narrative else 0

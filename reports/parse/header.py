@@ -13,7 +13,14 @@ from reports.grammar.places import region_of
 from reports.grammar.teams import find_teams
 from reports.model import DateValue, Inspection, Span
 
-from .dates import DATE_CN, ISO_DATE, find_dates, lost_separators, resolve
+from .dates import (
+    DATE_CN,
+    DATE_HANZI,
+    ISO_DATE,
+    find_dates,
+    lost_separators,
+    resolve,
+)
 from .inspection import KIND, LEVEL, TARGET_RE, opening_scope, read_inspection
 from .lines import Line
 
@@ -34,7 +41,7 @@ ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+SIGNATURE_DATE = re.compile(rf"^(?:(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^(?:{DATE_HANZI.pattern})$"
                             r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
@@ -85,13 +92,14 @@ def _opening_line(content: list[Line]) -> Line | None:
 
 
 def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
-    """The title line, joined with the org line above it when the title starts with 关于."""
+    """The title line, joined with the org line above it when the title has no subject of its own
+    (关于…通报 / 巡察整改进展情况公示)."""
     limit = opening.start if opening is not None else (content[min(len(content), 40) - 1].end if content else 0)
     before = [ln for ln in content if ln.end <= limit]
     for i, ln in enumerate(before):
         if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
             continue
-        if ln.text.startswith("关于") and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
+        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
                 and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
             return [before[i - 1], ln]
         return [ln]
