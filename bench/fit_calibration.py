@@ -39,7 +39,7 @@ from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
 from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE
-from reports import atomic
+from reports.shared import atomic
 
 TIER_HIGH = 0.5   # 高度相关: the hit is more likely relevant than not (a probability, so no fitting)
 

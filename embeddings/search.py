@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 
 from reports.model import content_text
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
@@ -55,7 +55,7 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
                                 "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
-# The CLI contract's keys of a hit, in order (../shared/DESIGN.md section 6); the rest follow.
+# The CLI contract's keys of a hit, in order (docs/cli.md); the rest follow.
 HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
                 "measures", "types")
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
@@ -74,7 +74,7 @@ class Filters:
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
     kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
-    type: a problem type, by id or Chinese name (理论学习, three_major; reports/problem_types.json).
+    type: a problem type, by id or Chinese name (理论学习, three_major; reports/analysis/problem_types.json).
     item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
@@ -272,7 +272,7 @@ class ProblemTable:
 
 def _type_id(name: str) -> str:
     """A type filter's id; an unknown type is a QueryError naming the known ones."""
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
 
     found = taxonomy().resolve(name)
     if found is None:
