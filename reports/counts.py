@@ -16,8 +16,10 @@ _STATUS_ALT = "|".join(f"(?P<{k}>{v})" for k, v in STATUS_WORDS)
 STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CLS}")
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
+# The count after the word: 反馈问题6条, 问题七个, 问题共3大类9项, 问题2个方面7个 (the group count is ASPECTS').
+PROBLEMS_AFTER = re.compile(rf"问题(?:共|总计|合计)?(?:(?:\d+|{CN_COUNT_CLASS}+)(?:大|个)?(?:方面|类))?(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
-ASPECTS = re.compile(rf"{NUM}(?:大|个)?方面")
+ASPECTS = re.compile(rf"{NUM}(?:大|个)?(?:方面|类)")   # 3个方面 / 3类 (beside a problem count only)
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 # A category count run into a problem count by a page that lost characters: 437个方面问题 (4个方面37个问题).
@@ -27,6 +29,8 @@ AUTHORITATIVE = re.compile(r"截至|截止|目前")
 SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 # A leader's own share of the problems (书记领办3个问题, 主动认领11个反馈问题), not the report's total.
 SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
+# ... unless the clause says the whole lot was taken on (党组共认领3个方面14个问题, 问题全部认领).
+WHOLE = re.compile(r"全部|共|照单全收|全盘")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
 
 
@@ -48,18 +52,19 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     separate = _separate_ranges(sentence)
 
     def add(key: str, m: re.Match) -> None:
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        start, end = m.span("c") if "c" in m.re.groupindex else m.span()   # c: the count itself, when the
+        if any(s < end and start < e for s, e in taken):                   # pattern reads words around it
             return
         around = clause(m)
-        if SHARE.search(around):
+        if SHARE.search(around) and not WHOLE.search(around):
             return
         prefix = "transferred_" if any(a <= m.start() < b for a, b in separate) else ""
         value = to_int(m["n"])
         if key in ("categories", "problems") and m["n"] == "一":
             return  # "一个问题一个问题深入研究" is an idiom, not a count
         if value is not None:
-            taken.append((m.start(), m.end()))
-            found.append(StatedCount(prefix + key, value, m.group(0), (pos + m.start(), pos + m.end())))
+            taken.append((start, end))
+            found.append(StatedCount(prefix + key, value, sentence[start:end], (pos + start, pos + end)))
             scope_of[len(found) - 1] = prefix
 
     for pattern in (STATUS_THEN_NUM, NUM_THEN_STATUS):
@@ -71,7 +76,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         found.append(count)
     # "14个问题38个具体问题": the first number counts groups of problems, not problems.
     for key, pattern in (("categories", ASPECTS), ("categories", GROUPS), ("problems", SPECIFIC),
-                         ("problems", PROBLEMS)):
+                         ("problems", PROBLEMS), ("problems", PROBLEMS_AFTER)):
         for m in pattern.finditer(sentence):
             add(key, m)
     for m in TASKS.finditer(sentence):

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from .model import DateValue, Span
+from .numerals import CN_DIGITS, to_int
 
-__all__ = ["DATE_CN", "ISO_DATE", "MONTH_CN", "PartialDate", "find_dates", "lost_separators", "resolve",
+__all__ = ["DATE_CN", "DATE_HANZI", "ISO_DATE", "MONTH_CN", "PartialDate", "find_dates", "lost_separators", "resolve",
            "resolve_calendar", "resolve_sequence"]
 
 # Year optional; day optional-terminated ("2022年11月15市委" lacks 日). The day must not run into
@@ -102,10 +103,27 @@ def _lost_dates(text: str, offset: int) -> list[PartialDate]:
     return found
 
 
+# A date written in Chinese numerals, as some signatures are: 二〇二四年七月十六日 (year digit by digit).
+DATE_HANZI = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月"
+                        r"\s*(?P<d>三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
+
+
+def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:
+    """
+    >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年七月十六日", 0)]
+    [(2024, 7, 16)]
+    """
+    out = []
+    for m in DATE_HANZI.finditer(text):
+        year = int("".join(str(CN_DIGITS[c]) for c in m["y"]))
+        out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]), m.group(0), (offset + m.start(), offset + m.end())))
+    return out
+
+
 def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[PartialDate]:
     """All Chinese-style and ISO dates in `text`, in order; spans shifted by `offset`. With `lost`
     (the page dropped 年/月: `lost_separators`), run-together dates come first, with their readings."""
-    found = _lost_dates(text, offset) if lost else []
+    found = (_lost_dates(text, offset) if lost else []) + _hanzi_dates(text, offset)
     for pattern in (DATE_CN, ISO_DATE, MONTH_CN):
         for m in pattern.finditer(text):
             span = (offset + m.start(), offset + m.start() + len(m.group(0).rstrip()))

@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .dates import DATE_CN, ISO_DATE, PartialDate, find_dates, lost_separators, resolve, resolve_calendar
-from .grammar import CJK, COMMITTEES, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
+from .dates import (
+    DATE_CN,
+    DATE_HANZI,
+    ISO_DATE,
+    PartialDate,
+    find_dates,
+    lost_separators,
+    resolve,
+    resolve_calendar,
+)
+from .grammar import CJK, COMMITTEES, HAN, INSPECTION_KIND, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from .lines import Line
 from .model import DateValue, Inspection, Span
 from .noise import is_noise_line, is_publish_info
@@ -22,7 +31,7 @@ TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改
 # The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:常规|专项|机动|提级|交叉|延伸|政治)?(?P<k>{KIND})")
+                       rf"(?:[{HAN}]{{1,4}}?)?(?P<k>{KIND})")   # 常规/专项/村级/提级…巡察: any short modifier
 ORG_SUFFIX = re.compile(f"(?:{'|'.join(PARTY_ORGAN)}|委员会|局|委|办|厅|院|协会|联合会|联|公司|集团"
                         r"|中心|学校|大学|医院|政府|法院|检察院|馆|所|站|社|团|工会|(?<=[传织战])部)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
@@ -33,7 +42,7 @@ ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(r"^(?:(?:19|20)\d{2})\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日$"
+SIGNATURE_DATE = re.compile(rf"^(?:(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^(?:{DATE_HANZI.pattern})$"
                             r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
@@ -84,13 +93,14 @@ def _opening_line(content: list[Line]) -> Line | None:
 
 
 def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
-    """The title line, joined with the org line above it when the title starts with 关于."""
+    """The title line, joined with the org line above it when the title has no subject of its own
+    (关于…通报 / 巡察整改进展情况公示)."""
     limit = opening.start if opening is not None else (content[min(len(content), 40) - 1].end if content else 0)
     before = [ln for ln in content if ln.end <= limit]
     for i, ln in enumerate(before):
         if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
             continue
-        if ln.text.startswith("关于") and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
+        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
                 and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
             return [before[i - 1], ln]
         return [ln]

@@ -12,16 +12,20 @@ from .status import status_sentence
 __all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
 
 # The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
-RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展"
+RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
 # A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
 # a sub-unit 整改 + 落实情况.
-RECT_LABEL = re.compile(rf"^(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：]\s*")
+# Or in brackets, as a form's field: 【整改落实】… / [整改措施]…
+RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
+                        rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
     r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
     rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
     re.MULTILINE)
+# A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
+FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
 
 def _clean(s: str) -> str:
@@ -35,8 +39,8 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = raw.strip()
     body = body.rstrip(" \t")
     cleaned = _clean(body)
-    if len(cleaned) < 2 or status_sentence(cleaned):
-        return None   # a status (已完成整改。) says how far the work got; it is not a measure
+    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(cleaned):
+        return None   # a status (已完成整改。) or a form's who/when field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
 
 

@@ -29,8 +29,9 @@ _LINK = re.compile(r"^(本文链接|本文地址|原文链接|文章链接|页�
 _QR = re.compile(r"^(扫一扫|用手机扫|手机扫描|微信扫一扫)")
 _SHARE = re.compile(r"^(分享到|分享至)|^分享\s*[::]")
 _FOOTER = re.compile(r"(^版权所有|版权所有\s*[::©]|ICP备|ICP证|公网安备|网站标识码|网站识别码|Copyright|©)", re.IGNORECASE)
-# A bracketed column tag alone: "【巡察整改】", "[巡视巡察]".
-_TAG_ALONE = re.compile(r"^[【\[][^】\]]{1,16}[】\]]$")
+# A bracketed column tag alone: "【巡察整改】", "[巡视巡察]"; a numbered item's marker (【问题1】) is
+# the report's structure, not the site's.
+_TAG_ALONE = re.compile(r"^[【\[](?![^】\]]*(?:\d|问题[一二三四五六七八九十]))[^】\]]{1,16}[】\]]$")
 
 # Widget words: a line made only of these (in any brackets, any separators) is a toolbar.
 _WIDGETS = frozenset([

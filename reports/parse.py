@@ -7,6 +7,7 @@ import os
 import re
 
 from .counts import find_stated_counts
+from .dates import DATE_HANZI
 from .grammar import PARTY_ORGAN
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
@@ -20,7 +21,7 @@ from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
-CLOSING_LINE = re.compile(r"^((?:19|20)\d{2}年\d{1,2}月\d{1,2}日|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
                           rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 
@@ -63,7 +64,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     categories, sections = read_categories(text, part, scheme)
     narrative = is_narrative(categories, text)
     if not categories:
-        headings = read_categories(text, heading_part(body), SHALLOW)
+        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
     items = mark_rectification_items(categories, text) if narrative else 0
@@ -74,7 +75,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         level=header.level, region=header.region, inspection=header.inspection,
         report_date=header.report_date, publish_date=header.publish_date,
         categories=categories, sections=sections)
-    preamble_end = categories[0].span[0] if categories else (part[0].start if part else len(text))
+    preamble_end = _preamble_end(categories, part, len(text))
     report.stated = find_stated_counts(text, header.body_start, preamble_end)
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
@@ -91,6 +92,16 @@ def parse_source(src) -> Report:
 def parse_file(path: str | os.PathLike) -> Report:
     from .read import read_source
     return parse_source(read_source(path))
+
+
+def _preamble_end(categories, part: list[Line], default: int) -> int:
+    """Where the preamble (and its stated counts) ends: the first category heading, or the first
+    problem when the report has no category headings (its one category has no span of its own)."""
+    if categories and categories[0].span[1] > 0:
+        return categories[0].span[0]
+    if categories and categories[0].problems:
+        return categories[0].problems[0].span[0]
+    return part[0].start if part else default
 
 
 def _looks_truncated(body: list[Line]) -> bool:

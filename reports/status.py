@@ -17,8 +17,8 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
+    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"),
     ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
     ("immediate", r"已立行立改|立行立改"),
 ]
@@ -40,6 +40,8 @@ def status_code(phrase: str) -> str | None:
 
 _ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
 _SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+_FIELD_LABEL = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,6}\s*[:：]|[【\[][\u4e00-\u9fff]{2,6}[】\]])")
+_WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
@@ -55,8 +57,13 @@ def status_sentence(sentence: str) -> str | None:
     if not m:
         return None
     rest = sentence[:m.start()] + sentence[m.end():]
-    rest = re.sub(r"(?:整改进展|进展情况|整改情况|落实情况)\s*[:：]", "", rest)
+    rest = _FIELD_LABEL.sub("", rest)             # 整改进展: / 完成情况: / 整改状态: is a field's name
+    rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
+
+
+# A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
+STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
 
 
 def find_status(rectification: str) -> str | None:
@@ -70,6 +77,9 @@ def find_status(rectification: str) -> str | None:
     m = STATUS_PHRASE.search(rectification)
     if m:
         return m.group(0)
+    for field in STATUS_FIELD.finditer(rectification):
+        if status_sentence(field["v"]):
+            return status_sentence(field["v"])
     for sentence in _SENTENCES.findall(rectification):
         found = status_sentence(sentence)
         if found:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .dates import DATE_HANZI
+from .grammar import PARTY_ORGAN
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS, split_measures
 from .model import Category, Problem
@@ -16,14 +18,19 @@ __all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
 H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
 CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
-QNUM = re.compile(rf"^问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})\s*[:：]\s*(?P<t>.*)$")
+QNUM = re.compile(rf"^[【\[]?问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})(?:[】\]]|\s*[:：])\s*(?P<t>.*)$")   # 问题一: / 【问题1】
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
+# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
+PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
+# The signature: the signing body on its own line(s), then the date alone on a line.
+SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
+SIGNATURE_DATE_LINE = re.compile(rf"^\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|{DATE_HANZI.pattern})\s*$")
 INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
@@ -57,6 +64,9 @@ OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
 SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
 # 一、category 1.problem (1)sub-problem: the outline without its (一) level, found by its numbering.
 FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
+# 一、problem (no category level): a flat list of findings, each followed by its rectification.
+NO_HEADING = re.compile(r"(?!)")
+HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
 
 
 def _first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -77,9 +87,49 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
-    if votes["shallow"] > votes["outline"]:
+    if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
         return SHALLOW
-    return FLAT if _flat_problem_sections(lines) else OUTLINE
+    if _flat_problem_sections(lines):
+        return FLAT
+    return HEADINGS if _heading_problems(lines) else OUTLINE
+
+
+def _bracket_level_restarts(lines: list[Line]) -> bool:
+    """(一) restarts under two or more 一、 sections in a row: the 一、 are categories and the (一) their
+    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow. The
+    sections carry rectifications, or (一) is their lowest numbered level (a report without labels)."""
+    run = best = 0
+    labelled = _labelled(lines)
+    for sec in (s for s in _sections(lines) if s.heading):
+        first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
+        problems = first and to_int(first["n"]) == 1 and (_rectified(sec) or not (labelled or _numbered_below(sec)))
+        run = run + 1 if problems else 0
+        best = max(best, run)
+    return best >= 2
+
+
+def _labelled(lines: list[Line]) -> bool:
+    """Some rectification in the report is labelled (整改情况: on its line or inside a paragraph)."""
+    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in lines)
+
+
+def _numbered_below(section: Section) -> bool:
+    return any(_first_match(OUTLINE.problems, ln.text) for ln in section.lines)
+
+
+def _shallow_sections(sections: list[Section]) -> list[Section]:
+    """A shallow report's categories: the 一、 sections with rectifications, or, in a report that labels
+    none, those holding (一) items."""
+    rectified = [s for s in sections if s.heading and _rectified(s)]
+    return rectified or [s for s in sections if s.heading and any(CAT.match(ln.text) for ln in s.lines)]
+
+
+def _heading_problems(lines: list[Line]) -> list[Section]:
+    """一、 items that are the problems themselves (一、…不到位。 then 整改措施:): three or more 一、
+    sections with rectifications and no numbered level inside them."""
+    rectified = [s for s in _sections(lines, statements=True) if s.heading and _rectified(s)]
+    inner = any(CAT.match(ln.text) or _first_match(OUTLINE.problems, ln.text) for s in rectified for ln in s.lines)
+    return rectified if len(rectified) >= 3 and not inner else []
 
 
 def _numbers(section: Section) -> list[int]:
@@ -107,7 +157,8 @@ def _flat_problem_sections(lines: list[Line]) -> list[Section]:
 
 
 def _rectified(section: Section) -> bool:
-    return any(RECT_LABEL.match(ln.text) for ln in section.lines)
+    """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
+    return _labelled(section.lines)
 
 
 @dataclass
@@ -122,12 +173,14 @@ class Section:
                    or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
 
 
-def _sections(lines: list[Line]) -> list[Section]:
+def _sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
+    """Lines split at 一、 二、 … in sequence. A heading is short and no sentence; with ``statements``
+    a full sentence counts too (一、…学习研讨不深入。: the flat list whose items are the findings)."""
     sections = [Section(None)]
     expected = 1
     for ln in lines:
         m = H1.match(ln.text)
-        if m and to_int(m["n"]) == expected and len(m["t"]) <= 60 and not m["t"].endswith("。"):
+        if m and to_int(m["n"]) == expected and (statements or (len(m["t"]) <= 60 and not m["t"].endswith("。"))):
             sections.append(Section(ln))
             expected += 1
         else:
@@ -141,9 +194,11 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     the 一、 sections are the categories: every section with rectifications, headings included."""
     if scheme is FLAT:
         return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
+    if scheme is HEADINGS:
+        return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
     sections = _sections(lines)
     if scheme is SHALLOW:
-        chosen = [s for s in sections if s.heading and any(RECT_LABEL.match(ln.text) for ln in s.lines)]
+        chosen = _shallow_sections(sections)
         return [ln for s in chosen for ln in (s.heading, *s.lines)]
     best = max(sections, key=Section.problem_score)
     if best.problem_score() == 0:
@@ -162,9 +217,10 @@ def heading_part(lines: list[Line]) -> list[Line]:
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
-    def __init__(self, text: str, scheme: Scheme = OUTLINE):
+    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False):
         self.text = text
         self.scheme = scheme
+        self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
         self.sections: list[dict] = []
         self.top: Problem | None = None
@@ -190,6 +246,10 @@ class _Reader:
     # -- line handlers -----------------------------------------------------------------
     def feed(self, ln: Line) -> None:
         if self.closed or CLOSING.match(ln.text):
+            self.closed = True
+            return
+        if SIGNATURE_DATE_LINE.match(ln.text):
+            self._drop_signature()
             self.closed = True
             return
         for handler in (self._category_line, self._problem_line, self._sub_line, self._rect_line):
@@ -265,7 +325,7 @@ class _Reader:
             if self.categories and not self.categories[-1].problems:
                 self._note_section_text(ln)
             return
-        target = self.rect if self._has_rect(current) else self.stmt
+        target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
         target.setdefault(id(current), []).append(ln)
 
     def _note_section_text(self, ln: Line) -> None:
@@ -276,6 +336,16 @@ class _Reader:
         else:
             self.sections.append({"ordinal": category.ordinal, "title": category.title,
                                   "text": ln.text, "span": (ln.start, ln.end)})
+
+    def _drop_signature(self) -> None:
+        """The signing body's lines right above the date were read as the last problem's text."""
+        current = self._current()
+        if current is None:
+            return
+        for store in (self.rect, self.stmt):
+            lines = store.get(id(current))
+            while lines and len(lines) > 1 and SIGNATURE_ORG.match(lines[-1].text.strip()):
+                lines.pop()
 
     # -- finishing ---------------------------------------------------------------------
     def finish(self) -> tuple[list[Category], list[dict]]:
@@ -300,6 +370,8 @@ class _Reader:
                 s_end = split[0]
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
+        label = PROBLEM_LABEL.match(self.text, t_start, t_end)
+        t_start = label.end() if label else t_start
         p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
         wrapped = WRAPPER.match(p.text)
         if wrapped:
@@ -362,8 +434,13 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
     return end
 
 
-def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE) -> tuple[list[Category], list[dict]]:
-    reader = _Reader(text, scheme)
+def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
+                    split_unlabelled: bool = True) -> tuple[list[Category], list[dict]]:
+    """Categories and problems of the problem part. In a report that labels no rectification, the
+    paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
+    by its headings keeps them together, as the item's text."""
+    unlabelled = split_unlabelled and bool(lines) and not _labelled(lines)
+    reader = _Reader(text, scheme, unlabelled)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()

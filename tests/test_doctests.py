@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ("reports.parse", "reports.numerals", "reports.teams", "reports.read", "reports.paths", "embeddings.search", "reports.status")
+MODULES = ("reports.parse", "reports.numerals", "reports.teams", "reports.read", "reports.paths", "embeddings.search", "reports.status", "reports.dates")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -48,9 +48,6 @@ SYNC_STAGES = {
     "lexical": "构建关键词索引", "index": "构建向量索引", "save": "保存索引",
     "themes": "归纳共性问题",
 }
-# One OpenMP thread per query encoding: two threads on busy cores stall at every barrier
-# (embeddings/openmp.py; 20-30 ms instead of 130-160 ms per query at load 5).
-QUERY_THREADS = 1
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
                 "Place", "Theme")
 
@@ -196,10 +193,7 @@ def warm_up() -> None:
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str, min_score: float | None
             ) -> list[dict]:
-    from embeddings.openmp import set_thread_count
-
     ws = get_workspace(path)
-    set_thread_count(QUERY_THREADS)  # this thread's queries only; ingest keeps its threads
     with resources.locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
         return ws.search.search(query, k=k, filters=dict(filters), mode=mode, min_score=min_score)
 
