@@ -17,7 +17,8 @@ from .dates import DATE_HANZI
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
-from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
+from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
+from .structure import read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 

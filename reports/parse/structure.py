@@ -1,26 +1,21 @@
-"""Find the problem part of a report by its content; read categories, problems, sub-problems, rectifications.
-Numbering is read as a sequence: docs/decisions.md (Parsing)."""
+"""Read categories, problems, sub-problems and rectifications from a report's problem part, in one pass
+that keeps the numbering state (the scheme and the part: reports/parse/schemes.py)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from reports.grammar import PARTY_ORGAN
-from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
 from reports.status import find_status, heading_status, status_code, status_sentence
 
 from .dates import DATE_HANZI
 from .lines import Line
-from .measures import RECT_LABEL, RECT_WORDS, split_measures
+from .measures import RECT_LABEL, split_measures
+from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled
 
-__all__ = ["Section", "find_problem_part", "heading_part", "read_categories"]
+__all__ = ["read_categories"]
 
-H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
-CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
-NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
-QNUM = re.compile(rf"^[【\[]?问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})(?:[】\]]|\s*[:：])\s*(?P<t>.*)$")   # 问题一: / 【问题1】
-SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 # A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
@@ -32,7 +27,6 @@ CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|
 # The signature: the signing body on its own line(s), then the date alone on a line.
 SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
 SIGNATURE_DATE_LINE = re.compile(rf"^\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|{DATE_HANZI.pattern})\s*$")
-INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
 STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
@@ -47,172 +41,6 @@ _WRAP_TAIL = (r"的?(?:问题|方面)?的?(?:整改落实情况|整改进展情�
 WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』]{_WRAP_TAIL}"
                      r"|^关于(?P<g>.{4,200}?)(?:问题|方面)的?(?:整改落实情况|整改进展情况|整改情况|整改落实"
                      r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
-
-
-@dataclass(frozen=True)
-class Scheme:
-    """Which numbering marks categories, problems and sub-problems in a report."""
-
-    name: str
-    category: re.Pattern
-    problems: tuple[re.Pattern, ...]
-    subs: tuple[re.Pattern, ...]
-
-
-# (一)category 1.problem (1)sub-problem: most reports.
-OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
-# 一、category (一)problem 1./(1) sub-problem: reports one level shallower.
-SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
-# 一、category 1.problem (1)sub-problem: the outline without its (一) level, found by its numbering.
-FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
-# 一、problem (no category level): a flat list of findings, each followed by its rectification.
-NO_HEADING = re.compile(r"(?!)")
-HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
-
-
-def _first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
-    return next((m for m in (p.match(text) for p in patterns) if m), None)
-
-
-def choose_scheme(lines: list[Line]) -> Scheme:
-    """The scheme whose problem level owns the rectification labels: for every 整改情况: line, the
-    nearest numbered line above it votes with its marker ((一) -> shallow; 1. 问题一 (1) -> outline)."""
-    votes = {"outline": 0, "shallow": 0}
-    nearest: str | None = None
-    for ln in lines:
-        if NUM.match(ln.text) or QNUM.match(ln.text) or SUB.match(ln.text):
-            nearest = "outline"
-        elif CAT.match(ln.text):
-            nearest = "shallow"
-        elif H1.match(ln.text):
-            nearest = None
-        elif RECT_LABEL.match(ln.text) and nearest:
-            votes[nearest] += 1
-    if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
-        return SHALLOW
-    if _flat_problem_sections(lines):
-        return FLAT
-    return HEADINGS if _heading_problems(lines) else OUTLINE
-
-
-def _bracket_level_restarts(lines: list[Line]) -> bool:
-    """(一) restarts under two or more 一、 sections in a row: the 一、 are categories and the (一) their
-    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow. The
-    sections carry rectifications, or (一) is their lowest numbered level (a report without labels)."""
-    run = best = 0
-    labelled = _labelled(lines)
-    for sec in (s for s in _sections(lines) if s.heading):
-        first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
-        problems = first and to_int(first["n"]) == 1 and (_rectified(sec) or not (labelled or _numbered_below(sec)))
-        run = run + 1 if problems else 0
-        best = max(best, run)
-    return best >= 2
-
-
-def _labelled(lines: list[Line]) -> bool:
-    """Some rectification in the report is labelled (整改情况: on its line or inside a paragraph)."""
-    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in lines)
-
-
-def _numbered_below(section: Section) -> bool:
-    return any(_first_match(OUTLINE.problems, ln.text) for ln in section.lines)
-
-
-def _shallow_sections(sections: list[Section]) -> list[Section]:
-    """A shallow report's categories: the 一、 sections with rectifications, or, in a report that labels
-    none, those holding (一) items."""
-    rectified = [s for s in sections if s.heading and _rectified(s)]
-    return rectified or [s for s in sections if s.heading and any(CAT.match(ln.text) for ln in s.lines)]
-
-
-def _heading_problems(lines: list[Line]) -> list[Section]:
-    """一、 items that are the problems themselves (一、…不到位。 then 整改措施:): three or more 一、
-    sections with rectifications and no numbered level inside them."""
-    rectified = [s for s in _sections(lines, statements=True) if s.heading and _rectified(s)]
-    inner = any(CAT.match(ln.text) or _first_match(OUTLINE.problems, ln.text) for s in rectified for ln in s.lines)
-    return rectified if len(rectified) >= 3 and not inner else []
-
-
-def _numbers(section: Section) -> list[int]:
-    return [to_int(m["n"]) for m in (_first_match(FLAT.problems, ln.text) for ln in section.lines) if m]
-
-
-def _flat_problem_sections(lines: list[Line]) -> list[Section]:
-    """The 一、 sections that are categories of one problem list when no (一) level exists: at least
-    two sections in a row hold numbered items, and either the numbering runs on across them (1. 2. |
-    3. 4.) or it restarts in each and every one of them carries rectifications. A lone numbered
-    section, or lists that merely restart (下一步: 1. 2.), stay with the outline scheme."""
-    if any(CAT.match(ln.text) for ln in lines):
-        return []
-    sections = [s for s in _sections(lines) if s.heading]
-    best: list[Section] = []
-    run: list[Section] = []
-    for sec in sections:
-        numbers = _numbers(sec)
-        joins = bool(run) and bool(numbers) and (numbers[0] == _numbers(run[-1])[-1] + 1
-                                                 or (numbers[0] == 1 and _rectified(sec) and _rectified(run[-1])))
-        run = ([*run, sec] if joins else [sec]) if numbers else []
-        if len(run) > len(best):
-            best = run
-    return best if len(best) >= 2 else []
-
-
-def _rectified(section: Section) -> bool:
-    """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
-    return _labelled(section.lines)
-
-
-@dataclass
-class Section:
-    """A top-level section ("二、巡察反馈问题整改进展情况") and its lines."""
-
-    heading: Line | None
-    lines: list[Line] = field(default_factory=list)
-
-    def problem_score(self) -> int:
-        return sum(1 for ln in self.lines if NUM.match(ln.text) or QNUM.match(ln.text)
-                   or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
-
-
-def _sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
-    """Lines split at 一、 二、 … in sequence. A heading is short and no sentence; with ``statements``
-    a full sentence counts too (一、…学习研讨不深入。: the flat list whose items are the findings)."""
-    sections = [Section(None)]
-    expected = 1
-    for ln in lines:
-        m = H1.match(ln.text)
-        if m and to_int(m["n"]) == expected and (statements or (len(m["t"]) <= 60 and not m["t"].endswith("。"))):
-            sections.append(Section(ln))
-            expected += 1
-        else:
-            sections[-1].lines.append(ln)
-    return sections
-
-
-def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]:
-    """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
-    have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
-    the 一、 sections are the categories: every section with rectifications, headings included."""
-    if scheme is FLAT:
-        return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
-    if scheme is HEADINGS:
-        return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
-    sections = _sections(lines)
-    if scheme is SHALLOW:
-        chosen = _shallow_sections(sections)
-        return [ln for s in chosen for ln in (s.heading, *s.lines)]
-    best = max(sections, key=Section.problem_score)
-    if best.problem_score() == 0:
-        return []
-    chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
-                                                   and s.problem_score() >= 2)]
-    return [ln for s in chosen for ln in s.lines]
-
-
-def heading_part(lines: list[Line]) -> list[Line]:
-    """Every numbered section with its lines, for reading a report whose only structure is
-    headings (一、 then (一)): a narrative report that never numbers problems."""
-    return [ln for s in _sections(lines) if s.heading for ln in (s.heading, *s.lines)]
 
 
 class _Reader:
@@ -276,7 +104,7 @@ class _Reader:
         return True
 
     def _problem_line(self, ln: Line) -> bool:
-        m = _first_match(self.scheme.problems, ln.text)
+        m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
         n = to_int(m["n"])
@@ -297,7 +125,7 @@ class _Reader:
         return True
 
     def _sub_line(self, ln: Line) -> bool:
-        m = _first_match(self.scheme.subs, ln.text)
+        m = first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
         n = to_int(m["n"])
@@ -440,7 +268,7 @@ def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
     """Categories and problems of the problem part. In a report that labels no rectification, the
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
-    unlabelled = split_unlabelled and bool(lines) and not _labelled(lines)
+    unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
     reader = _Reader(text, scheme, unlabelled)
     for ln in lines:
         reader.feed(ln)
