@@ -44,7 +44,7 @@ from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import Filters, ProblemTable, Searcher
 from embeddings.service import corpus_background
-from reports.paths import cache_dir
+from reports.shared.paths import cache_dir
 
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_search.json"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"

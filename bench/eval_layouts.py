@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from reports.normalize import normalize_chars
+from reports.grammar.normalize import normalize_chars
 from reports.parse import parse_file
 from reports.status import status_code
 

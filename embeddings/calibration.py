@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.datafiles import DataFileError, read_data_json
+from reports.shared.datafiles import DataFileError, read_data_json
 
 __all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
 

@@ -10,7 +10,7 @@ from contextlib import nullcontext
 
 import numpy as np
 
-from reports.atomic import atomic_path
+from reports.shared.atomic import atomic_path
 
 from .openmp import one_thread
 
@@ -235,7 +235,7 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically (reports/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
+        """Write atomically (reports/shared/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
         with atomic_path(path) as tmp:
             _faiss().write_index(self._index, str(tmp))
 

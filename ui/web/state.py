@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
 from ui.web import resources
 from ui.web.render import INTERNAL_ERROR, md, measure_list
@@ -253,7 +253,7 @@ def unit_name(summary: dict) -> str:
 
 
 def unit_display() -> dict[str, str]:
-    """Full unit name -> its display name (distinct across the workspace: reports.unitnames), the
+    """Full unit name -> its display name (distinct across the workspace: reports.grammar.unitnames), the
     one name every page shows for a unit; the full name goes to its hover text."""
     return {s["unit"]: s.get("unit_short") or s["unit"] for s in report_summaries() if s.get("unit")}
 
@@ -291,7 +291,7 @@ def _filter_options(path: str, gen: int) -> dict[str, list]:
 
 def _present_types(rows: list[dict]) -> list[str]:
     """Problem-type names that some stored problem has, in taxonomy order."""
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
 
     present = {name for r in rows for name in r.get("types") or ()}
     return [t.name for t in taxonomy().types if t.name in present]
@@ -325,7 +325,7 @@ def _audit(path: str, gen: int, report_id: str) -> list[dict]:
 
 
 def audit(report_id: str) -> list[dict]:
-    """Audit findings of one report (reports.audit), as contract JSON."""
+    """Audit findings of one report (reports.analysis.audit), as contract JSON."""
     return _audit(root(), generation(), report_id)
 
 

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 
 import streamlit as st
 
-from reports import notices
+from reports.shared import notices
 from ui.service.text import AUDIT_LABELS, concreteness_label
 from ui.web import render, state
 
@@ -93,7 +93,7 @@ REPORT_CODES = ("count_conflict", "count_mismatch", "status_sum", "truncated", "
 
 
 def counts(report, findings: list[dict]) -> None:
-    """Stated vs found; every report-level audit finding (reports.audit) spelled out with its source."""
+    """Stated vs found; every report-level audit finding (reports.analysis.audit) spelled out with its source."""
     st.subheader("问题数量:报告自述与实际识别")
     found = report.found()
     distinct = sorted({s.value for s in report.stated if s.key == "problems"})

@@ -1,0 +1,188 @@
+"""Which numbering marks a report's categories, problems and sub-problems, and where its problem part
+is: read from the numbering itself (sequences, restarts, rectification labels), never from heading
+words. docs/decisions.md (Parsing; Reading unseen layouts)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+
+from .lines import Line
+from .measures import RECT_LABEL, RECT_WORDS
+
+__all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "QNUM", "SHALLOW", "SUB", "Scheme",
+           "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled"]
+
+H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
+CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
+NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
+QNUM = re.compile(rf"^[【\[]?问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})(?:[】\]]|\s*[:：])\s*(?P<t>.*)$")   # 问题一: / 【问题1】
+SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
+INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """Which numbering marks categories, problems and sub-problems in a report."""
+
+    name: str
+    category: re.Pattern
+    problems: tuple[re.Pattern, ...]
+    subs: tuple[re.Pattern, ...]
+
+
+# (一)category 1.problem (1)sub-problem: most reports.
+OUTLINE = Scheme("outline", CAT, (NUM, QNUM), (SUB,))
+# 一、category (一)problem 1./(1) sub-problem: reports one level shallower.
+SHALLOW = Scheme("shallow", H1, (CAT,), (NUM, SUB))
+# 一、category 1.problem (1)sub-problem: the outline without its (一) level, found by its numbering.
+FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
+# 一、problem (no category level): a flat list of findings, each followed by its rectification.
+NO_HEADING = re.compile(r"(?!)")
+HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
+
+
+def first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
+    return next((m for m in (p.match(text) for p in patterns) if m), None)
+
+
+def choose_scheme(lines: list[Line]) -> Scheme:
+    """The scheme whose problem level owns the rectification labels: for every 整改情况: line, the
+    nearest numbered line above it votes with its marker ((一) -> shallow; 1. 问题一 (1) -> outline)."""
+    votes = {"outline": 0, "shallow": 0}
+    nearest: str | None = None
+    for ln in lines:
+        if NUM.match(ln.text) or QNUM.match(ln.text) or SUB.match(ln.text):
+            nearest = "outline"
+        elif CAT.match(ln.text):
+            nearest = "shallow"
+        elif H1.match(ln.text):
+            nearest = None
+        elif RECT_LABEL.match(ln.text) and nearest:
+            votes[nearest] += 1
+    if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
+        return SHALLOW
+    if _flat_problem_sections(lines):
+        return FLAT
+    return HEADINGS if _heading_problems(lines) else OUTLINE
+
+
+def _bracket_level_restarts(lines: list[Line]) -> bool:
+    """(一) restarts under two or more 一、 sections in a row: the 一、 are categories and the (一) their
+    problems (一、category (一)problem 1.sub), whatever level the rectification labels follow. The
+    sections carry rectifications, or (一) is their lowest numbered level (a report without labels)."""
+    run = best = 0
+    any_label = labelled(lines)
+    for sec in (s for s in _sections(lines) if s.heading):
+        first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
+        problems = first and to_int(first["n"]) == 1 and (_rectified(sec) or not (any_label or _numbered_below(sec)))
+        run = run + 1 if problems else 0
+        best = max(best, run)
+    return best >= 2
+
+
+def labelled(lines: list[Line]) -> bool:
+    """Some rectification in the report is labelled (整改情况: on its line or inside a paragraph)."""
+    return any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text) for ln in lines)
+
+
+def _numbered_below(section: Section) -> bool:
+    return any(first_match(OUTLINE.problems, ln.text) for ln in section.lines)
+
+
+def _shallow_sections(sections: list[Section]) -> list[Section]:
+    """A shallow report's categories: the 一、 sections with rectifications, or, in a report that labels
+    none, those holding (一) items."""
+    rectified = [s for s in sections if s.heading and _rectified(s)]
+    return rectified or [s for s in sections if s.heading and any(CAT.match(ln.text) for ln in s.lines)]
+
+
+def _heading_problems(lines: list[Line]) -> list[Section]:
+    """一、 items that are the problems themselves (一、…不到位。 then 整改措施:): three or more 一、
+    sections with rectifications and no numbered level inside them."""
+    rectified = [s for s in _sections(lines, statements=True) if s.heading and _rectified(s)]
+    inner = any(CAT.match(ln.text) or first_match(OUTLINE.problems, ln.text) for s in rectified for ln in s.lines)
+    return rectified if len(rectified) >= 3 and not inner else []
+
+
+def _numbers(section: Section) -> list[int]:
+    return [to_int(m["n"]) for m in (first_match(FLAT.problems, ln.text) for ln in section.lines) if m]
+
+
+def _flat_problem_sections(lines: list[Line]) -> list[Section]:
+    """The 一、 sections that are categories of one problem list when no (一) level exists: at least
+    two sections in a row hold numbered items, and either the numbering runs on across them (1. 2. |
+    3. 4.) or it restarts in each and every one of them carries rectifications. A lone numbered
+    section, or lists that merely restart (下一步: 1. 2.), stay with the outline scheme."""
+    if any(CAT.match(ln.text) for ln in lines):
+        return []
+    sections = [s for s in _sections(lines) if s.heading]
+    best: list[Section] = []
+    run: list[Section] = []
+    for sec in sections:
+        numbers = _numbers(sec)
+        joins = bool(run) and bool(numbers) and (numbers[0] == _numbers(run[-1])[-1] + 1
+                                                 or (numbers[0] == 1 and _rectified(sec) and _rectified(run[-1])))
+        run = ([*run, sec] if joins else [sec]) if numbers else []
+        if len(run) > len(best):
+            best = run
+    return best if len(best) >= 2 else []
+
+
+def _rectified(section: Section) -> bool:
+    """The section carries rectifications: a label line (整改情况:) or one inside an item (…。整改措施:)."""
+    return labelled(section.lines)
+
+
+@dataclass
+class Section:
+    """A top-level section ("二、巡察反馈问题整改进展情况") and its lines."""
+
+    heading: Line | None
+    lines: list[Line] = field(default_factory=list)
+
+    def problem_score(self) -> int:
+        return sum(1 for ln in self.lines if NUM.match(ln.text) or QNUM.match(ln.text)
+                   or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
+
+
+def _sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
+    """Lines split at 一、 二、 … in sequence. A heading is short and no sentence; with ``statements``
+    a full sentence counts too (一、…学习研讨不深入。: the flat list whose items are the findings)."""
+    sections = [Section(None)]
+    expected = 1
+    for ln in lines:
+        m = H1.match(ln.text)
+        if m and to_int(m["n"]) == expected and (statements or (len(m["t"]) <= 60 and not m["t"].endswith("。"))):
+            sections.append(Section(ln))
+            expected += 1
+        else:
+            sections[-1].lines.append(ln)
+    return sections
+
+
+def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]:
+    """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
+    have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
+    the 一、 sections are the categories: every section with rectifications, headings included."""
+    if scheme is FLAT:
+        return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
+    if scheme is HEADINGS:
+        return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
+    sections = _sections(lines)
+    if scheme is SHALLOW:
+        chosen = _shallow_sections(sections)
+        return [ln for s in chosen for ln in (s.heading, *s.lines)]
+    best = max(sections, key=Section.problem_score)
+    if best.problem_score() == 0:
+        return []
+    chosen = [s for s in sections if s is best or (s.heading and "问题" in s.heading.text
+                                                   and s.problem_score() >= 2)]
+    return [ln for s in chosen for ln in s.lines]
+
+
+def heading_part(lines: list[Line]) -> list[Line]:
+    """Every numbered section with its lines, for reading a report whose only structure is
+    headings (一、 then (一)): a narrative report that never numbers problems."""
+    return [ln for s in _sections(lines) if s.heading for ln in (s.heading, *s.lines)]

@@ -1,0 +1,275 @@
+"""Read categories, problems, sub-problems and rectifications from a report's problem part, in one pass
+that keeps the numbering state (the scheme and the part: reports/parse/schemes.py)."""
+from __future__ import annotations
+
+import re
+
+from reports.grammar import PARTY_ORGAN
+from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
+from reports.model import Category, Problem
+from reports.status import find_status, heading_status, status_code, status_sentence
+
+from .dates import DATE_HANZI
+from .lines import Line
+from .measures import RECT_LABEL, split_measures
+from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled
+
+__all__ = ["read_categories"]
+
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
+CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
+# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
+PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
+INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
+# The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
+# contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
+CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
+# The signature: the signing body on its own line(s), then the date alone on a line.
+SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
+SIGNATURE_DATE_LINE = re.compile(rf"^\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|{DATE_HANZI.pattern})\s*$")
+# A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
+STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
+STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
+ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
+IMMEDIATE_CATEGORY = re.compile(r"立行立改")
+# An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
+# Quoted: 关于“X”问题的整改, 关于“落实“第一议题”不到位”问题整改情况, 关于「X」的问题; unquoted only with
+# 整改 in it (关于X问题的整改情况), since 关于…方面 alone is a topic heading (002); a status in brackets
+# or a colon may close it.
+_WRAP_TAIL = (r"的?(?:问题|方面)?的?(?:整改落实情况|整改进展情况|整改情况|整改落实|整改进展|整改工作|整改)?"
+              r"(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
+WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』]{_WRAP_TAIL}"
+                     r"|^关于(?P<g>.{4,200}?)(?:问题|方面)的?(?:整改落实情况|整改进展情况|整改情况|整改落实"
+                     r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
+
+
+class _Reader:
+    """A single pass over the problem part; keeps the numbering state."""
+
+    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False):
+        self.text = text
+        self.scheme = scheme
+        self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
+        self.categories: list[Category] = []
+        self.sections: list[dict] = []
+        self.top: Problem | None = None
+        self.sub: Problem | None = None
+        self.last_top = 0
+        self.restarts = False
+        self.closed = False                        # past the report's closing (欢迎…监督, contacts)
+        self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
+        self.stmt: dict[int, list[Line]] = {}      # id(problem) -> statement lines
+
+    # -- state helpers -----------------------------------------------------------------
+    def _current(self) -> Problem | None:
+        return self.sub or self.top
+
+    def _category(self) -> Category:
+        if not self.categories:
+            self.categories.append(Category(1, "", "", (0, 0)))
+        return self.categories[-1]
+
+    def _has_rect(self, p: Problem | None) -> bool:
+        return p is not None and bool(self.rect.get(id(p)))
+
+    # -- line handlers -----------------------------------------------------------------
+    def feed(self, ln: Line) -> None:
+        if self.closed or CLOSING.match(ln.text):
+            self.closed = True
+            return
+        if SIGNATURE_DATE_LINE.match(ln.text):
+            self._drop_signature()
+            self.closed = True
+            return
+        for handler in (self._category_line, self._problem_line, self._sub_line, self._rect_line):
+            if handler(ln):
+                return
+        self._text_line(ln)
+
+    def _category_line(self, ln: Line) -> bool:
+        m = self.scheme.category.match(ln.text)
+        if not m:
+            return False
+        n = to_int(m["n"])
+        if self.categories and n != self.categories[-1].ordinal + 1:
+            return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
+        title = CATEGORY_PREFIX.sub("", m["t"]).strip()
+        stated = STATED_IN_TITLE.search(title)
+        if stated:
+            title = title[:stated.start()].strip()
+        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        self.categories.append(Category(n, label, title, (ln.start, ln.end),
+                                        to_int(stated["n"]) if stated else None))
+        self.top = self.sub = None
+        return True
+
+    def _problem_line(self, ln: Line) -> bool:
+        m = first_match(self.scheme.problems, ln.text)
+        if not m:
+            return False
+        n = to_int(m["n"])
+        category = self._category()
+        fresh = not category.problems
+        if n == self.last_top + 1 or (self.last_top == 0 and fresh):
+            pass  # next in sequence, or the first problem (excerpts may start at their own number)
+        elif n == 1 and fresh and self.categories and self.last_top > 0:
+            self.restarts = True
+        else:
+            return False
+        self.last_top = n
+        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        problem = Problem(str(n), label, "", (ln.end - len(m["t"]), ln.end), category.ordinal)
+        category.problems.append(problem)
+        self.stmt[id(problem)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.top, self.sub = problem, None
+        return True
+
+    def _sub_line(self, ln: Line) -> bool:
+        m = first_match(self.scheme.subs, ln.text)
+        if not m or self.top is None or self._has_rect(self.top):
+            return False
+        n = to_int(m["n"])
+        expected = len(self.top.children) + 1
+        if n != expected:
+            return False
+        child = Problem(f"{self.top.id}.{n}", ln.text[:len(ln.text) - len(m["t"])].strip(), "",
+                        (ln.end - len(m["t"]), ln.end), self.top.category_ordinal, parent_id=self.top.id)
+        self.top.children.append(child)
+        self.stmt[id(child)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.sub = child
+        return True
+
+    def _rect_line(self, ln: Line) -> bool:
+        m = RECT_LABEL.match(ln.text)
+        current = self._current()
+        if not m or current is None:
+            return False
+        body_start = ln.start if m["who"] else ln.start + m.end()
+        self.rect.setdefault(id(current), []).append(Line(body_start, ln.end, self.text[body_start:ln.end]))
+        return True
+
+    def _text_line(self, ln: Line) -> None:
+        current = self._current()
+        if current is None:
+            if self.categories and not self.categories[-1].problems:
+                self._note_section_text(ln)
+            return
+        target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
+        target.setdefault(id(current), []).append(ln)
+
+    def _note_section_text(self, ln: Line) -> None:
+        category = self.categories[-1]
+        if self.sections and self.sections[-1]["ordinal"] == category.ordinal:
+            self.sections[-1]["text"] += "\n" + ln.text
+            self.sections[-1]["span"] = (self.sections[-1]["span"][0], ln.end)
+        else:
+            self.sections.append({"ordinal": category.ordinal, "title": category.title,
+                                  "text": ln.text, "span": (ln.start, ln.end)})
+
+    def _drop_signature(self) -> None:
+        """The signing body's lines right above the date were read as the last problem's text."""
+        current = self._current()
+        if current is None:
+            return
+        for store in (self.rect, self.stmt):
+            lines = store.get(id(current))
+            while lines and len(lines) > 1 and SIGNATURE_ORG.match(lines[-1].text.strip()):
+                lines.pop()
+
+    # -- finishing ---------------------------------------------------------------------
+    def finish(self) -> tuple[list[Category], list[dict]]:
+        for category in self.categories:
+            for problem in category.problems:
+                if self.restarts:
+                    _prefix_ids(problem, category.ordinal)
+                for p in problem.walk():
+                    self._complete(p, category)
+        keep = [c for c in self.categories if c.problems]
+        sections = [s for s in self.sections if not any(c.ordinal == s["ordinal"] for c in keep)]
+        return keep, sections
+
+    def _complete(self, p: Problem, category: Category) -> None:
+        stmt = self.stmt.get(id(p), [])
+        rect = self.rect.get(id(p), [])
+        s_start, s_end = stmt[0].start, stmt[-1].end
+        if not rect and not p.children:
+            split = _inline_split(self.text, s_start, s_end)
+            if split is not None:
+                rect = [Line(split[1], s_end, self.text[split[1]:s_end])]
+                s_end = split[0]
+        p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
+        t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
+        label = PROBLEM_LABEL.match(self.text, t_start, t_end)
+        t_start = label.end() if label else t_start
+        p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
+        wrapped = WRAPPER.match(p.text)
+        if wrapped:
+            p.text = wrapped["f"] or wrapped["g"]  # the span keeps pointing at the whole item, wrapper included
+        if rect:
+            r_start, r_end = rect[0].start, rect[-1].end
+            p.rectification_span = (r_start, r_end)
+            p.rectification = self.text[r_start:r_end].strip()
+            p.measures = split_measures(self.text, (r_start, r_end))
+            p.status = find_status(p.rectification)
+        p.status = tag or p.status   # the report's own tag on the problem line says it outright
+        section = heading_status(category.title)
+        if section and not (p.status and status_code(p.status) == status_code(section)):
+            p.status = section  # a status-split report: the section says it for every problem in it
+        elif p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
+            p.status = "已立行立改"
+
+
+def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
+    """(start, end, status) of a problem statement without its bracketed status tag, at its head
+    (1.【已立行立改】…) or its tail (…未上缴财政。(已完成整改)); a bracket that says anything
+    besides a status (含下属单位) stays part of the text."""
+    seg = text[start:end]
+    for pattern, head in ((STATUS_TAG_HEAD, True), (STATUS_TAG_TAIL, False)):
+        m = pattern.search(seg)
+        if m and status_sentence(m["s"]) == m["s"].strip():
+            return (start + m.end(), end, m["s"].strip()) if head else (start, start + m.start(), m["s"].strip())
+    return start, end, None
+
+
+def _prefix_ids(problem: Problem, ordinal: int) -> None:
+    """Numbering restarts in every category ("1、关于…方面"): ids become category-qualified paths."""
+    for p in problem.walk():
+        p.id = f"{ordinal}.{p.id}"
+        if p.parent_id is not None:
+            p.parent_id = f"{ordinal}.{p.parent_id}"
+
+
+def _inline_split(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """(end of the finding, start of the rectification) inside a problem's own paragraph: at a
+    rectification label after a sentence (…不深入。整改措施:制定…), after '关于…方面。', else at the
+    first ① or 一是 (002's '(1)关于…方面。①完善…')."""
+    seg = text[start:end]
+    m = INLINE_RECT.search(seg)
+    if m and seg[m.end():].strip():
+        return start + m.start(), start + m.end()
+    m = ABOUT_ASPECT.match(seg)
+    if m and seg[m.end():].strip():
+        return start + m.end(), start + m.end()
+    m = INLINE_SPLIT.search(seg)
+    if m and m.start() > 0:
+        at = start + m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        return at, at
+    return None
+
+
+def _rstrip_pos(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
+                    split_unlabelled: bool = True) -> tuple[list[Category], list[dict]]:
+    """Categories and problems of the problem part. In a report that labels no rectification, the
+    paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
+    by its headings keeps them together, as the item's text."""
+    unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
+    reader = _Reader(text, scheme, unlabelled)
+    for ln in lines:
+        reader.feed(ln)
+    return reader.finish()
