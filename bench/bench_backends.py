@@ -96,7 +96,8 @@ def one(backend: str, n: int, repeat: int) -> dict:
     """Build ``backend`` over ``n`` synthetic problems and time hybrid queries (run in a subprocess)."""
     from embeddings.index import VectorIndex, choose_kind
     from embeddings.lexical import LexicalIndex
-    from embeddings.search import ProblemTable, Searcher
+    from embeddings.search import Searcher
+    from embeddings.table import ProblemTable
 
     base, texts, tokens, qvecs, qtokens = _materials()
     vecs = synth_vectors(n, base, seed=n)

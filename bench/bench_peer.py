@@ -57,8 +57,8 @@ def encoded_texts(files_dir: Path, tmp: Path) -> tuple[list[str], str]:
     """The strings xuncha's document encoder is given for these files, and the model directory."""
     from embeddings.doc_texts import capped_texts
     from embeddings.encoder import load_encoder
-    from embeddings.search import ProblemTable
     from embeddings.service import DOC_KIND, DOC_RECIPE
+    from embeddings.table import ProblemTable
     from reports.read.limits import MAX_EMBED_CHARS_PROBLEM, MAX_EMBED_CHARS_REPORT
     from ui.service.workspace import Workspace
 

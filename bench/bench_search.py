@@ -42,8 +42,9 @@ from embeddings.calibration import default_calibration
 from embeddings.index import VectorIndex, choose_kind
 from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
-from embeddings.search import Filters, ProblemTable, Searcher
+from embeddings.search import Searcher
 from embeddings.service import corpus_background
+from embeddings.table import Filters, ProblemTable
 from reports.shared.paths import cache_dir
 
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_search.json"

@@ -49,7 +49,8 @@ from embeddings.calibration import (
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
-from embeddings.search import ProblemTable, Searcher
+from embeddings.search import Searcher
+from embeddings.table import ProblemTable
 from reports.shared.paths import STORE_FILE, cache_dir
 
 LABELS = ROOT / "bench" / "eval" / "queries.json"

@@ -33,8 +33,9 @@ from bench.evaluate import Labelled, ndcg_at
 from bench.fit_calibration import Lab, calibrate, shipped_figures
 from embeddings.calibration import Background
 from embeddings.lexical import LexicalIndex
-from embeddings.search import Candidates, Filters, ProblemTable, Searcher, _top
+from embeddings.search import Candidates, Searcher, _top
 from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE, query_text
+from embeddings.table import Filters, ProblemTable
 from embeddings.thesaurus import EQUAL, RELATED, Thesaurus, cilin_path
 
 FIT = ["team lexical", "team paraphrase", "team off-domain", "author B", "author D"]   # as fit_calibration ships

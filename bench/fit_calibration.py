@@ -36,8 +36,9 @@ from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, Background
 from embeddings.encoder import DEFAULT_MODEL, load_encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
-from embeddings.search import ProblemTable, Searcher
+from embeddings.search import Searcher
 from embeddings.service import DOC_KIND, DOC_RECIPE, LEX_RECIPE, THESAURUS, query_text
+from embeddings.table import ProblemTable
 from embeddings.thesaurus import default_thesaurus
 from reports.shared import atomic
 

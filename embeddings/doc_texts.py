@@ -6,7 +6,7 @@ import logging
 
 from reports.read.limits import embed_caps
 
-from .search import ProblemTable
+from .table import ProblemTable
 
 __all__ = ["capped_texts"]
 

@@ -52,7 +52,8 @@ from .manifest import (
     versions,
     write_manifest,
 )
-from .search import ProblemTable, Searcher
+from .search import Searcher
+from .table import ProblemTable
 from .writer_lock import writer_active, writing
 
 __all__ = ["IndexSync", "QueryState", "SearcherOptions", "writer_active", "writing"]  # the lock: writer_lock.py

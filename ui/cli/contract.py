@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from embeddings.search import HIT_CONTRACT
+from embeddings.table import HIT_CONTRACT
 from reports.analysis.audit import AUDIT_CODES
 from ui.service.ingest import OUTCOME_CODES
 
