@@ -13,7 +13,7 @@ from reports.model import Report
 from reports.shared.notices import Notice
 
 from .counts import find_stated_counts
-from .dates import DATE_HANZI
+from .dates import SIGNATURE_DATE_TEXT
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
@@ -23,7 +23,7 @@ from .structure import read_categories
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
-CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+CLOSING_LINE = re.compile(rf"^({SIGNATURE_DATE_TEXT}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
                           rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
 
 

@@ -12,8 +12,20 @@ from datetime import date
 from reports.grammar.numerals import CN_DIGITS, to_int
 from reports.model import DateValue, Span
 
-__all__ = ["DATE_CN", "DATE_HANZI", "ISO_DATE", "MONTH_CN", "PartialDate", "find_dates", "lost_separators", "resolve",
-           "resolve_calendar", "resolve_sequence"]
+__all__ = [
+    "DATE_CN",
+    "DATE_HANZI",
+    "ISO_DATE",
+    "MONTH_CN",
+    "SIGNATURE_DATE",
+    "SIGNATURE_DATE_TEXT",
+    "PartialDate",
+    "find_dates",
+    "lost_separators",
+    "resolve",
+    "resolve_calendar",
+    "resolve_sequence",
+]
 
 # Year optional; day optional-terminated ("2022年11月15市委" lacks 日). The day must not run into
 # more digits, so "11月151" is not read as day 15.
@@ -106,6 +118,13 @@ def _lost_dates(text: str, offset: int) -> list[PartialDate]:
 # A date written in Chinese numerals, as some signatures are: 二〇二四年七月十六日 (year digit by digit).
 DATE_HANZI = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月"
                         r"\s*(?P<d>三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
+
+
+# A signature's date alone on its line: 2024年7月16日, 2025年8月 (month only), 2024315日 (its 年/月 lost),
+# 二〇二四年七月十六日. One definition for the header's signature, the reader's stop and the truncation check.
+SIGNATURE_DATE_TEXT = (r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日|"
+                       + DATE_HANZI.pattern + ")")
+SIGNATURE_DATE = re.compile(rf"^\s*{SIGNATURE_DATE_TEXT}\s*$")
 
 
 def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:

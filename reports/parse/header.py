@@ -15,8 +15,8 @@ from reports.model import DateValue, Inspection, Span
 
 from .dates import (
     DATE_CN,
-    DATE_HANZI,
     ISO_DATE,
+    SIGNATURE_DATE,
     find_dates,
     lost_separators,
     resolve,
@@ -41,8 +41,6 @@ ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
 METADATA = re.compile(r"^(?P<k>发布机构|发文机关|发布单位|来源单位|发文单位|文件名称|标题|文章标题)\s*[:：]\s*(?P<v>.+)$")
-SIGNATURE_DATE = re.compile(rf"^(?:(?:19|20)\d{{2}})\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日$|^(?:{DATE_HANZI.pattern})$"
-                            r"|^(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日$")  # or its 年/月 lost: 2024315日
 
 
 @dataclass
@@ -387,8 +385,8 @@ def _signature_date(content: list[Line]) -> DateValue | None:
     for ln in reversed(content[-12:]):
         if SIGNATURE_DATE.match(ln.text.replace(" ", "")):
             d = find_dates(ln.text, ln.start, lost=lost_separators(ln.text))
-            if not d:
-                return None
+            if not d or d[0].day is None:
+                return None   # a month alone (2025年8月) signs the report but dates it to no day
             value = resolve(d[0], None)
             return DateValue(value.iso, value.text, value.span, True) if value and d[0].readings else value
     return None

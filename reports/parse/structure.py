@@ -9,7 +9,7 @@ from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
 from reports.status import find_status, heading_status, status_code, status_sentence
 
-from .dates import DATE_HANZI
+from .dates import SIGNATURE_DATE
 from .lines import Line
 from .measures import RECT_LABEL, split_measures
 from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled
@@ -24,9 +24,8 @@ INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
-# The signature: the signing body on its own line(s), then the date alone on a line.
+# The signature: the signing body on its own line(s), then the date alone on a line (SIGNATURE_DATE).
 SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
-SIGNATURE_DATE_LINE = re.compile(rf"^\s*(?:(?:19|20)\d{{2}}\s*年\s*\d{{1,2}}\s*月(?:\s*\d{{1,2}}\s*日)?|{DATE_HANZI.pattern})\s*$")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
 STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
@@ -77,7 +76,7 @@ class _Reader:
         if self.closed or CLOSING.match(ln.text):
             self.closed = True
             return
-        if SIGNATURE_DATE_LINE.match(ln.text):
+        if SIGNATURE_DATE.match(ln.text):
             self._drop_signature()
             self.closed = True
             return
