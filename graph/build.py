@@ -10,7 +10,7 @@ import networkx as nx
 from reports.entities import CITED, NAMED, STAFF
 from reports.model import Category, Problem, Report, iso
 from reports.places import find_places
-from reports.problemtypes import TypeMatch, classify, taxonomy
+from reports.problemtypes import TypeMatch, classify_report, taxonomy
 from reports.progress import Progress
 from reports.store import Store
 
@@ -105,16 +105,18 @@ def stored_fragment(store: Store, report_id: str) -> nx.MultiDiGraph:
     report = store.load(report_id)
     if report is None:
         raise KeyError(f"report {report_id} is not in the store")
-    return report_fragment(report, store.mentions(report_id))
+    return report_fragment(report, store.mentions(report_id), store.report_types(report_id))
 
 
-def report_fragment(report: Report, mentions: list[dict]) -> nx.MultiDiGraph:
+def report_fragment(report: Report, mentions: list[dict],
+                    types: dict[str, list[TypeMatch]] | None = None) -> nx.MultiDiGraph:
     """Everything one report says, as a graph of its own: the nodes and edges it supports, with only
     its own support. Built without looking at any other report, so a workspace stores one fragment
     per report and the graph is the merge of the fragments (``merge_fragment``): adding or removing
-    a report costs that report, not the graph (docs/decisions.md, "Scale to a province")."""
+    a report costs that report, not the graph (docs/decisions.md, "Scale to a province").
+    ``types``: problem id -> types as the store holds them (``classify_report(report)`` if None)."""
     F = new_graph()
-    _ReportBuilder(F, report, mentions).build()
+    _ReportBuilder(F, report, mentions, types).build()
     return F
 
 
@@ -251,15 +253,16 @@ def set_themes(G: nx.MultiDiGraph, themes: Iterable[dict]) -> int:
 class _ReportBuilder:
     """Everything one report says, as nodes and edges supported by that report."""
 
-    def __init__(self, G: nx.MultiDiGraph, report: Report, mentions: list[dict]):
+    def __init__(self, G: nx.MultiDiGraph, report: Report, mentions: list[dict],
+                 types: dict[str, list[TypeMatch]] | None = None):
         self.G, self.r, self.mentions = G, report, mentions
+        self.types = types if types is not None else classify_report(report)
         self.rid = report.id
         self.report = node_id("Report", report.id)
         self.unit_name = unit_canonical(report.unit or report.unit_short or "") or None
         self.unit: str | None = None
         self.team: str | None = None
         self.person_keys: dict[str, str] = {}
-        self.parent_text = {p.id: p.text for p in report.problems()}
 
     def build(self) -> None:
         self._report_node()
@@ -353,8 +356,7 @@ class _ReportBuilder:
         self.edge(pid, category, "IN_CATEGORY", p.span)
         if p.parent_id:
             self.edge(pid, node_id("Problem", f"{self.rid}/{p.parent_id}"), "CHILD_OF", p.span)
-        parent = self.parent_text.get(p.parent_id) if p.parent_id else None
-        for match in classify(p.text, [parent] if parent else [], fallback=[category_title]):
+        for match in self.types.get(p.id, ()):
             self._problem_type(pid, match, p.span)
 
     def _problem_type(self, pid: str, match: TypeMatch, span) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict
 from pathlib import Path
 
-from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION
+from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, TYPES_SCHEMA
 from .model import (
     Category,
     DateValue,
@@ -24,13 +25,24 @@ from .model import (
     iso,
 )
 from .notices import Notice, XunchaError, legacy_warning
-from .problemtypes import classify_rows
+from .problemtypes import (
+    TypeMatch,
+    classify_report,
+    classify_rows,
+    types_from_json,
+    types_json,
+    types_version,
+)
+from .progress import Progress
 from .status import status_code
 from .unitnames import display_names
 
 __all__ = ["Store", "StoreError", "problem_at"]
 
 BUSY_TIMEOUT_S = 60.0
+log = logging.getLogger("xuncha")
+_TYPE_ROWS = ("SELECT p.report_id, p.id, p.parent_id, p.text, c.title AS category FROM problems p"
+              " JOIN categories c ON c.report_id = p.report_id AND c.ordinal = p.category_ordinal WHERE p.report_id=?")
 
 
 class StoreError(XunchaError):
@@ -48,12 +60,15 @@ def problem_at(report: Report, offset: int) -> str | None:
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    """``progress`` sees a migration's long step (filling the problem types of an older store: stage
+    "types")."""
+
+    def __init__(self, path: str | Path, progress: Progress | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._names: tuple[int, dict[str, str]] | None = None
-        self._types: tuple[int, dict] | None = None
+        self._stale_types: tuple[int, dict[tuple[str, str], list[dict]]] | None = None
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                         check_same_thread=False)
@@ -62,7 +77,7 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.create_function("xuncha_legacy_warning", 1, legacy_warning, deterministic=True)
-            self._migrate()
+            self._migrate(progress)
         except sqlite3.DatabaseError as exc:
             raise StoreError("store_unusable", path=str(self.path), reason=str(exc)) from exc
 
@@ -76,7 +91,7 @@ class Store:
         self.close()
 
     # -- schema ------------------------------------------------------------------------
-    def _migrate(self) -> None:
+    def _migrate(self, progress: Progress | None = None) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError("store_newer", path=str(self.path), version=version, supported=SCHEMA_VERSION)
@@ -89,6 +104,8 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {target + 1}")
                 if target + 1 == FINGERPRINT_VERSION:
                     self._fill_fingerprints()
+                if target + 1 == TYPES_SCHEMA:
+                    self._fill_types(progress)
 
     def _fill_fingerprints(self) -> None:
         """Fingerprints of reports stored before schema 4, from their stored problems (same order)."""
@@ -99,6 +116,40 @@ class Store:
             texts.setdefault(r["report_id"], []).append(r["text"])
         self.conn.executemany("UPDATE reports SET fingerprint=? WHERE id=?",
                               [(content_fingerprint(t), rid) for rid, t in texts.items()])
+
+    def _fill_types(self, progress: Progress | None = None) -> int:
+        """Store the types of every report whose stamp is not today's classifier's (inside the caller's
+        transaction: a migration or ``reclassify``); the number of reports classified. One report at a
+        time, so memory stays one report's rows whatever the store's size."""
+        current = types_version()
+        stale = [r[0] for r in self.conn.execute("SELECT id FROM reports WHERE types_version IS NOT ? ORDER BY id",
+                                                 (current,))]
+        for n, report_id in enumerate(stale):
+            if progress and n % 20 == 0:
+                progress("types", n, len(stale))
+            types = classify_rows([dict(r) for r in self.conn.execute(_TYPE_ROWS, (report_id,))])
+            self.conn.executemany("UPDATE problems SET types_json=? WHERE report_id=? AND id=?",
+                                  [(types_json(matches), rid, pid) for (rid, pid), matches in types.items()])
+            self.conn.execute("UPDATE reports SET types_version=? WHERE id=?", (current, report_id))
+        if progress:
+            progress("types", len(stale), len(stale))
+        return len(stale)
+
+    def stale_types(self) -> int:
+        """How many reports hold problem types from another classifier version (0: every stored type
+        is today's classifier's)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM reports WHERE types_version IS NOT ?",
+                                     (types_version(),)).fetchone()[0])
+
+    def reclassify(self, progress: Progress | None = None) -> int:
+        """Classify again and store the types of the reports whose stamp is stale (after the classifier
+        or the taxonomy changed), in one transaction; a new generation when any changed, so derived
+        artifacts (the graph's OF_TYPE edges, readers' tables) follow. Returns the reports done."""
+        with self.transaction():
+            done = self._fill_types(progress)
+            if done:
+                self._bump()
+        return done
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -138,13 +189,17 @@ class Store:
                                 (fingerprint,)).fetchone()
         return row["id"] if row else None
 
-    def add(self, report: Report, mentions: list[Mention] = (), offsets_json: str | None = None) -> bool:
-        """Store a report and its mentions in one transaction; False if it (or a copy, ``duplicate_of``)
-        is already stored."""
+    def add(self, report: Report, mentions: list[Mention] = (), offsets_json: str | None = None,
+            types: dict[str, list[TypeMatch]] | None = None) -> bool:
+        """Store a report, its problems' types and its mentions in one transaction; False if it (or a
+        copy, ``duplicate_of``) is already stored. ``types``: ``classify_report(report)`` when the
+        caller computed it already (an ingest worker does, in parallel), else computed here."""
+        if types is None:
+            types = classify_report(report)
         with self.transaction() as db:
             if self.duplicate_of(report) is not None:
                 return False
-            _insert_report(db, report, offsets_json)
+            _insert_report(db, report, offsets_json, types)
             _insert_mentions(db, report, mentions)
             self._bump()
         return True
@@ -233,9 +288,10 @@ class Store:
         return None if row is None else _load_report(self.conn, row)
 
     def problem_rows(self, report_ids: list[str] | None = None, *, types: bool = True) -> list[dict]:
-        """Problems with what search needs to filter and show: unit, category, measures; ``types=False``
-        leaves the problem types empty (classifying is most of the cost, and not every reader needs them)."""
-        sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
+        """Problems with what search needs to filter and show: unit, category, measures, types (as
+        stored at ingest; rows stamped by another classifier version are classified afresh, never
+        mixed with today's); ``types=False`` leaves the types empty."""
+        sql = ("SELECT p.*, p.kind AS item_kind, r.types_version, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
                " r.region, r.inspector, r.start_date,"
                " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
                " JOIN reports r ON r.id = p.report_id"
@@ -252,30 +308,54 @@ class Store:
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         names = self.unit_names()
-        types = self._problem_types(rows, report_ids is None) if types else {}
+        current = types_version()
+        fresh = self._fresh_types(rows, current) if types else {}
         out = []
         for r in rows:
             d = dict(r)
             d["kind"] = d.pop("inspection_kind")  # 巡视/巡察; the problem's own kind is item_kind
             d["unit_short"] = names.get(r["report_id"])
-            matches = types.get((r["report_id"], r["id"]), [])
-            d["types"] = [m.name for m in matches]
-            d["type_ids"] = [m.type_id for m in matches]
-            d["type_evidence"] = [m.to_json() for m in matches]
+            stored, stamp = d.pop("types_json"), d.pop("types_version")
+            if not types:
+                evidence = []
+            elif stamp == current:
+                evidence = types_from_json(stored)
+            else:
+                evidence = fresh.get((r["report_id"], r["id"]), [])
+            d["types"] = [m["name"] for m in evidence]
+            d["type_ids"] = [m["type_id"] for m in evidence]
+            d["type_evidence"] = evidence
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)
         return out
 
-    def _problem_types(self, rows: list, complete: bool) -> dict:
-        """(report_id, problem_id) -> types; the whole store's result is kept per generation."""
+    def report_types(self, report_id: str) -> dict[str, list[TypeMatch]]:
+        """Problem id -> types of one stored report: as stored when its stamp is today's classifier's,
+        else classified afresh (the graph builds its OF_TYPE edges from these)."""
+        stamp = self.conn.execute("SELECT types_version FROM reports WHERE id=?", (report_id,)).fetchone()
+        if stamp is not None and stamp[0] == types_version():
+            return {r["id"]: [TypeMatch.from_json(d) for d in types_from_json(r["types_json"])] for r in
+                    self.conn.execute("SELECT id, types_json FROM problems WHERE report_id=?", (report_id,))}
+        return {pid: matches for (_, pid), matches in
+                classify_rows([dict(r) for r in self.conn.execute(_TYPE_ROWS, (report_id,))]).items()}
+
+    def _fresh_types(self, rows: list, current: str) -> dict[tuple[str, str], list[dict]]:
+        """Types for the rows whose report's stored types are stale (another classifier version, or
+        none), classified now and kept per generation; {} when every row's stamp is current."""
+        stale = {r["report_id"] for r in rows if r["types_version"] != current}
+        if not stale:
+            return {}
         generation = self.generation()
-        if self._types is not None and self._types[0] == generation:
-            return self._types[1]
-        types = classify_rows([dict(r) for r in rows])
-        if complete:
-            self._types = (generation, types)
-        return types
+        if self._stale_types is None or self._stale_types[0] != generation:
+            self._stale_types = (generation, {})
+            log.warning("%s: the problem types of %d reports were stored by another classifier version; classifying "
+                        "them on read until `xuncha doctor --repair` stores them again", self.path, self.stale_types())
+        known = self._stale_types[1]
+        todo = [dict(r) for r in rows if r["report_id"] in stale and (r["report_id"], r["id"]) not in known]
+        for key, matches in classify_rows(todo).items():
+            known[key] = [m.to_json() for m in matches]
+        return known
 
     def mentions(self, report_id: str | None = None) -> list[dict]:
         sql = ("SELECT m.*, e.type, e.canonical FROM mentions m JOIN entities e ON e.id = m.entity_id")
@@ -295,7 +375,10 @@ def _year(iso: str | None) -> int | None:
 
 
 
-def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) -> None:
+def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None,
+                   types: dict[str, list[TypeMatch]] | None = None) -> None:
+    if types is None:
+        types = classify_report(r)
     i = r.inspection
     dates = {k: asdict(v) for k, v in (("start", i.start), ("end", i.end), ("feedback", i.feedback),
                                         ("report_date", r.report_date), ("publish_date", r.publish_date)) if v}
@@ -303,13 +386,13 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
         "INSERT INTO reports (id, source_path, source_format, encoding, title, unit, unit_short, level, region,"
         " kind, inspector, inspector_text, round, inspection_span, start_date, end_date, feedback_date,"
         " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json, script,"
-        " display_text, fingerprint)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " display_text, fingerprint, types_version)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
          i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), iso(i.start), iso(i.end),
          iso(i.feedback), iso(r.report_date), iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
          json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json, r.script,
-         r.display_text, r.fingerprint))
+         r.display_text, r.fingerprint, types_version()))
     db.executemany("INSERT INTO warnings (report_id, seq, message, code, params_json) VALUES (?,?,?,?,?)",
                    [(r.id, n, w.english(), w.code, json.dumps(w.params, ensure_ascii=False))
                     for n, w in enumerate(r.warnings)])
@@ -321,10 +404,11 @@ def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) 
     for seq, p in enumerate(r.problems()):
         rect = p.rectification_span or (None, None)
         db.execute("INSERT INTO problems (report_id, id, seq, parent_id, category_ordinal, label, text, start,"
-                   " end, rectification, rect_start, rect_end, status, status_code, kind)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   " end, rectification, rect_start, rect_end, status, status_code, kind, types_json)"
+                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                    (r.id, p.id, seq, p.parent_id, p.category_ordinal, p.label, p.text, *p.span,
-                    p.rectification, *rect, p.status, status_code(p.status) if p.status else None, p.kind))
+                    p.rectification, *rect, p.status, status_code(p.status) if p.status else None, p.kind,
+                    types_json(types.get(p.id, []))))
         db.executemany("INSERT INTO measures VALUES (?,?,?,?,?,?,?)",
                        [(r.id, p.id, n, m.label, m.text, *m.span) for n, m in enumerate(p.measures)])
 

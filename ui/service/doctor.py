@@ -20,7 +20,7 @@ __all__ = ["PART_LABELS", "Check", "diagnose", "repair"]
 OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
 _LABELS = {OK: "正常", STALE: "过期", DAMAGED: "损坏", MISSING: "缺失"}
 # The parts of a workspace as people name them (the JSON keeps `name`).
-PART_LABELS = {"store": "数据库", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
+PART_LABELS = {"store": "数据库", "types": "问题类型", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
                "themes": "共性问题", "similarity": "相似关系", "themes/similarity": "共性问题和相似关系"}
 
 
@@ -28,7 +28,7 @@ PART_LABELS = {"store": "数据库", "search": "向量索引", "lexical": "关�
 class Check:
     """The state of one part of the workspace; `notice` says what was found (a code of the one table)."""
 
-    name: str            # store | search | lexical | graph | themes | similarity
+    name: str            # store | types | search | lexical | graph | themes | similarity
     state: str           # ok | stale | damaged | missing
     generation: int | None = None   # store generation the artifact reflects
     notice: Notice | None = None
@@ -62,11 +62,25 @@ def diagnose(ws) -> list[Check]:
     problems = ws.store.integrity()
     checks = [Check("store", DAMAGED if problems else OK, generation,
                     _n("doctor_store", problems="; ".join(problems[:3])) if problems else None)]
+    if not problems:
+        checks.append(_types_check(ws, generation))
     checks += _search_checks(ws, generation)
     graph_check, G = _graph_check(ws, generation)
     checks.append(graph_check)
     checks += _theme_checks(ws, generation, G)
     return checks
+
+
+def _types_check(ws, generation: int) -> Check:
+    """The problem types stored at ingest: stale when some report's were classified by another
+    classifier version (readers then classify those on read; repair stores them again)."""
+    from reports.problemtypes import types_version
+
+    version = types_version()
+    stale = ws.store.stale_types()
+    if stale:
+        return Check("types", STALE, generation, _n("doctor_types_stale", reports=stale, version=version))
+    return Check("types", OK, generation, _n("doctor_types", count=len(ws.store.problem_keys()), version=version))
 
 
 def _search_checks(ws, generation: int) -> list[Check]:
@@ -87,7 +101,7 @@ def _search_checks(ws, generation: int) -> list[Check]:
     path = svc.dir / manifest.files.get("vectors", "")
     try:
         vectors = VectorIndex.load(path)
-        count = len(ws.store.problem_rows())
+        count = len(ws.store.problem_keys())
         if manifest.generation != generation:
             out.append(Check("search", STALE, manifest.generation, _n("doctor_behind", generation=generation)))
         elif len(vectors) != count:
@@ -169,6 +183,10 @@ def repair(ws, checks: list[Check], progress=None) -> list[str]:
     bad = {c.name for c in checks if c.state != OK}
     done: list[str] = []
     with writing(ws.root):
+        if "types" in bad:   # first: a new generation, and the graph's OF_TYPE edges follow the stored types
+            ws.store.reclassify(progress=progress)
+            done.append(f"{PART_LABELS['types']}:已重新分类")
+            bad |= {"search", "graph"}
         if bad & {"search", "lexical"}:
             damaged = any(c.state == DAMAGED for c in checks if c.name in ("search", "lexical"))
             if damaged:
@@ -178,7 +196,7 @@ def repair(ws, checks: list[Check], progress=None) -> list[str]:
                 ws.search.sync(progress=progress)
                 done.append(f"{PART_LABELS['search']}:已更新")
         if "graph" in bad:
-            if any(c.name == "graph" and c.state == DAMAGED for c in checks):
+            if "types" in bad or any(c.name == "graph" and c.state == DAMAGED for c in checks):
                 ws.graph.rebuild()
                 done.append(f"{PART_LABELS['graph']}:已重建")
             else:

@@ -107,11 +107,12 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 class Workspace:
     """`model` picks the encoder for a new search index (None: the index's own, or the default)."""
 
-    def __init__(self, root: str | os.PathLike | None = None, model: str | None = None):
+    def __init__(self, root: str | os.PathLike | None = None, model: str | None = None,
+                 progress: Progress | None = None):
         self.root = Path(root) if root is not None else default_root()
         self.root.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self.store = Store(self.root / STORE_FILE)
+        self.store = Store(self.root / STORE_FILE, progress=progress)   # progress: an older store's migration
 
     # -- derived services (built from the store, loaded on first use) ----------------------
     @cached_property
@@ -209,7 +210,7 @@ class Workspace:
         name, report = prepared.name, prepared.report
         started = time.perf_counter()
         try:
-            stored = self.store.add(report, prepared.mentions, prepared.offsets_json)
+            stored = self.store.add(report, prepared.mentions, prepared.offsets_json, prepared.types)
         except Exception as exc:  # the outcome names the file and why it was not stored
             return self._logged(failure_outcome(name, exc))
         if not stored:
