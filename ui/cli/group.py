@@ -189,7 +189,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     try:
         with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
             outcomes = ws.ingest(paths, progress=lambda stage, done, total: bars(stage, done, total, meter.postfix()),
-                                 on_outcome=meter.add)
+                                 on_outcome=meter.add, preload_encoder=not no_sync)
             bars.close()
             counts = {s: sum(o.status == s for o in outcomes) for s in counts}
             names = ws.store.unit_names()
