@@ -195,7 +195,7 @@ class SentenceTransformerEncoder(Encoder):
         for start in range(0, len(short), step):
             idx = short[start:start + step]
             if self.model is None:
-                out[idx] = self._windows.encode_sorted([ids[i] for i in idx], batch_size)
+                out[idx] = self._windows.encode_batches([ids[i] for i in idx], [len(items[i]) for i in idx], batch_size)
             else:
                 out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
             done += len(idx)
@@ -307,13 +307,15 @@ class _MeanPooled:
             hidden = self.transformer(input_ids=input_ids, attention_mask=mask).last_hidden_state
         return (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
 
-    def encode_sorted(self, ids: list[list[int]], batch_size: int) -> np.ndarray:
-        """Mean vectors of texts that fit one window, in batches of ``batch_size`` in the given order
-        (the caller sorts by length, so a batch pads little)."""
+    def encode_batches(self, ids: list[list[int]], chars: list[int], batch_size: int) -> np.ndarray:
+        """Mean vectors of texts that fit one window, in batches of ``batch_size`` taken longest first by
+        character count (``chars``), as sentence-transformers batches one encode call: the same batches
+        pad to the same widths, so even bf16 arithmetic gives its vectors."""
         out = np.zeros((len(ids), self.model_dim), dtype=np.float32)
+        order = np.argsort([-n for n in chars])
         for start in range(0, len(ids), max(1, batch_size)):
-            rows = [self.prefix + c + self.suffix for c in ids[start:start + batch_size]]
-            out[start:start + len(rows)] = self._means(rows).float().numpy()
+            idx = order[start:start + batch_size]
+            out[idx] = self._means([self.prefix + ids[i] + self.suffix for i in idx]).float().numpy()
         return out
 
     def encode(self, ids: list[int], batch_size: int) -> np.ndarray:
