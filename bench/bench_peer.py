@@ -4,7 +4,7 @@
 
 txtai is what a user would pick instead; it is a benchmark-only dependency (``pip install txtai``,
 the ``bench`` extra), never imported by xuncha itself. Both sides load the converted e5-small from
-the local cache directory (embeddings.convert; nothing is downloaded: HF_HUB_OFFLINE=1).
+the local cache directory (embeddings.model_cache; nothing is downloaded: HF_HUB_OFFLINE=1).
 
 The reports are synthetic unique copies of data/reports (bench.bench_ingest.replicate). The texts
 txtai indexes are exactly the strings xuncha's document encoder is given (the indexed recipe of each

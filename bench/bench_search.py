@@ -44,7 +44,7 @@ from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import Filters, ProblemTable, Searcher
 from embeddings.service import corpus_background
-from reports.paths import cache_dir
+from reports.shared.paths import cache_dir
 
 RESULTS_JSON = ROOT / "bench" / "results" / "bench_search.json"
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
@@ -213,8 +213,12 @@ def bench_query_encoders(queries: list[str], repeat: int) -> dict:
 
 # -- end-to-end at scale --------------------------------------------------------------------------------
 
-def _timed_query(q, encoder, tokenizer, searcher, unit_filter, enc_t, tok_t, dense_t, lex_t, total_t, filt_t):
-    """One query end to end, then its parts again on their own (dense, BM25, filtered search)."""
+def _timed_query(q, encoder, tokenizer, searcher, unit_filter, enc_t, tok_t, dense_t, lex_t, total_t, filt_t,
+                 cpu_t):
+    """One query end to end, then its parts again on their own (dense, BM25, filtered search).
+    ``cpu_t`` gets the end-to-end CPU seconds of the whole process (every thread): what a loaded
+    machine cannot inflate, unlike the wall time, except by threads that wait spinning."""
+    c0 = time.process_time()
     t0 = time.perf_counter()
     qvec = encoder.encode([default_lexicon().expand(q)], kind="query")[0]   # as the service encodes
     t1 = time.perf_counter()
@@ -223,6 +227,7 @@ def _timed_query(q, encoder, tokenizer, searcher, unit_filter, enc_t, tok_t, den
     # min_score 0: synthetic problems are not relevant to anything; the floor's cost is the same
     hits = searcher.search(qvec, qtok, k=10, mode="hybrid", min_score=0.0)
     t3 = time.perf_counter()
+    cpu_t.append(time.process_time() - c0)
     assert len(hits) == 10
     enc_t.append(t1 - t0)
     tok_t.append(t2 - t1)
@@ -270,14 +275,14 @@ def bench_size(n: int, base: np.ndarray, texts, tokens, encoder, queries, repeat
     passes = []
     for _ in range(repeat):
         wait_quiet()
-        enc_t, tok_t, dense_t, lex_t, total_t, filt_t = [], [], [], [], [], []
+        enc_t, tok_t, dense_t, lex_t, total_t, filt_t, cpu_t = [], [], [], [], [], [], []
         with Neighbours() as nb:
             for q in queries:
                 _timed_query(q, encoder, tokenizer, searcher, unit_filter,
-                             enc_t, tok_t, dense_t, lex_t, total_t, filt_t)
-        passes.append((nb.clean, [enc_t, tok_t, dense_t, lex_t, total_t, filt_t]))
+                             enc_t, tok_t, dense_t, lex_t, total_t, filt_t, cpu_t)
+        passes.append((nb.clean, [enc_t, tok_t, dense_t, lex_t, total_t, filt_t, cpu_t]))
     clean = [p for ok, p in passes if ok] or [p for _, p in passes]
-    enc_t, tok_t, dense_t, lex_t, total_t, filt_t = ([t for p in clean for t in p[i]] for i in range(6))
+    enc_t, tok_t, dense_t, lex_t, total_t, filt_t, cpu_t = ([t for p in clean for t in p[i]] for i in range(7))
     every = [t for _, p in passes for t in p[4]]
     row = {
         "problems": n, "index_kind": index.kind, **index.describe(),
@@ -290,7 +295,8 @@ def bench_size(n: int, base: np.ndarray, texts, tokens, encoder, queries, repeat
                        "encode_p50": round(pct(enc_t, 50), 1), "tokenize_p50": round(pct(tok_t, 50), 2),
                        "dense_p50": round(pct(dense_t, 50), 2), "dense_p95": round(pct(dense_t, 95), 2),
                        "bm25_p50": round(pct(lex_t, 50), 2), "bm25_p95": round(pct(lex_t, 95), 2),
-                       "filtered_p50": round(pct(filt_t, 50), 1), "filtered_p95": round(pct(filt_t, 95), 1)},
+                       "filtered_p50": round(pct(filt_t, 50), 1), "filtered_p95": round(pct(filt_t, 95), 1),
+                       "cpu_mean": round(1000 * float(np.mean(cpu_t)), 1), "cpu_p95": round(pct(cpu_t, 95), 1)},
         "queries_timed": len(total_t), "clean_passes": sum(ok for ok, _ in passes), "passes": len(passes),
         "p95_all_passes_ms": round(pct(every, 95), 1),
     }
@@ -416,13 +422,15 @@ def tables(res: dict) -> str:
               f"{v.get('passes', '?')} | {v.get('p95_all_passes_ms', '?')} ms |" for k, v in enc.items()]
     lines += ["", f"End-to-end hybrid query latency (encode with {res['query_encoder']} + jieba + dense + BM25 + "
               "fusion + records), k=10; synthetic problems above 159 (see bench/bench_search.py):", "",
-              "| problems | index | p50 | p95 | encode p50 | dense p50/p95 | BM25 p50/p95 | filtered p50/p95 "
-              "| index MB | BM25 MB | RSS growth MB | build s (index / BM25) | clean passes | p95, all passes |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| problems | index | p50 | p95 | CPU ms per query (mean / p95) | encode p50 | dense p50/p95 | BM25 p50/p95 | "
+              "filtered p50/p95 | index MB | BM25 MB | RSS growth MB | build s (index / BM25) | clean passes | "
+              "p95, all passes |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["scale"]:
         lat, mem, b = r["latency_ms"], r["memory_mb"], r["build_s"]
         kind = r["index_kind"] + (f" nlist={r['nlist']} nprobe={r['nprobe']}" if r["index_kind"] == "ivf" else "")
-        lines.append(f"| {r['problems']:,} | {kind} | {lat['p50']} ms | **{lat['p95']} ms** | {lat['encode_p50']} | "
+        lines.append(f"| {r['problems']:,} | {kind} | {lat['p50']} ms | **{lat['p95']} ms** | {lat.get('cpu_mean', '-')} / {lat.get('cpu_p95', '-')} | "
+                     f"{lat['encode_p50']} | "
                      f"{lat['dense_p50']} / {lat['dense_p95']} | {lat['bm25_p50']} / {lat['bm25_p95']} | "
                      f"{lat['filtered_p50']} / {lat['filtered_p95']} | {mem['vector_index']} | {mem['bm25_arrays']} | "
                      f"{mem['rss_growth_total']} | {b['vector_index']} / {b['bm25']} | {r.get('clean_passes', '?')}/"

@@ -1,4 +1,4 @@
-"""Agreement of `reports.concreteness.assess` with two annotators' labels, side by side.
+"""Agreement of `reports.analysis.concreteness.assess` with two annotators' labels, side by side.
 
 Run: python -m bench.concreteness_eval   (writes bench/results/concreteness.json)
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 from scipy.stats import spearmanr
 
-from reports.concreteness import Concreteness, assess_report
+from reports.analysis.concreteness import Concreteness, assess_report
 from reports.entities import extract_entities
 from reports.model import Mention, Report
 from reports.parse import parse_file
@@ -53,7 +53,7 @@ def corpus_report(file: str, reports_dir: Path = REPORTS) -> tuple[Report, tuple
 
 
 def assessed(labels: list[dict]) -> list[tuple[dict, Concreteness]]:
-    """Each label with the scorer's result for its problem (reports.concreteness.assess_report)."""
+    """Each label with the scorer's result for its problem (reports.analysis.concreteness.assess_report)."""
     results = {}
     for item in labels:
         if item["file"] not in results:

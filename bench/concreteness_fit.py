@@ -1,9 +1,9 @@
-"""Fit and cross-validate the concreteness weights (reports/concreteness_weights.json).
+"""Fit and cross-validate the concreteness weights (reports/analysis/concreteness_weights.json).
 
     python -m bench.concreteness_fit            # cross-validation only
     python -m bench.concreteness_fit --write    # and write the weights fitted on all of author C
 
-The model is linear in reports.concreteness.FEATURES (counts as log(1 + n), shares as they are),
+The model is linear in reports.analysis.concreteness.FEATURES (counts as log(1 + n), shares as they are),
 standardised, with a ridge penalty (LAMBDA) and the sign each feature must have (facts up,
 intentions and general sentences down: a fit may drop a feature, never reverse it). The shipped
 weights are fitted on author C's 1-5 scores (labels written outside the team); their honest
@@ -24,8 +24,8 @@ from scipy.optimize import nnls
 from scipy.stats import spearmanr
 
 from bench.concreteness_eval import ANNOTATORS, ORDER, corpus_report, load_labels
-from reports.atomic import write_text
-from reports.concreteness import FEATURES, WEIGHTS_PATH, features
+from reports.analysis.concreteness import FEATURES, WEIGHTS_PATH, features
+from reports.shared.atomic import write_text
 
 LAMBDA = 10.0                       # ridge on standardised features: mild shrinkage for ~140 labels
 NEGATIVE = {"intent_share", "general_share"}
@@ -101,8 +101,8 @@ def shipped_weights() -> dict:
     """Weights fitted on all of author C's judged labels, as the data file stores them."""
     rows, x = design("author_c")
     b, w = fit(x, _target(rows))
-    return {"version": 1, "about": "Linear model of rectification concreteness (reports/concreteness.py): "
-            "grade = intercept + sum(weight * feature), features as reports.concreteness.features returns them "
+    return {"version": 1, "about": "Linear model of rectification concreteness (reports/analysis/concreteness.py): "
+            "grade = intercept + sum(weight * feature), features as reports.analysis.concreteness.features returns them "
             "(log(1 + count), shares); score = (grade - grade_range[0]) / (grade_range[1] - grade_range[0]) "
             "clipped to 0..1. Written by `python -m bench.concreteness_fit --write`.",
             "fitted_on": f"author C's 1-5 scores, {len(rows)} judged leaf problems (tests/gold/author_c/concreteness.jsonl)",

@@ -21,10 +21,10 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 
-from reports.numerals import to_int
+from reports.grammar.numerals import to_int
 from reports.parse import parse_source
 from reports.read import read_bytes
-from reports.serialize import report_to_json
+from reports.store.serialize import report_to_json
 
 DEVSET = Path("/work/shared/devset/openings.jsonl")
 FIELDS = ("unit", "inspector", "kind", "inspection_start", "inspection_end", "feedback_date",
@@ -161,12 +161,12 @@ def main() -> None:
         for name, result in results.items():
             print(f"## {name} ({result['pages']['all']} pages)\n\n{markdown(result)}\n")
         if args.json:
-            from reports.atomic import write_json
+            from reports.shared.atomic import write_json
             write_json(args.json, results, indent=1)
         return
     result = evaluate(rows, convert)
     if args.json:
-        from reports.atomic import write_json
+        from reports.shared.atomic import write_json
         write_json(args.json, result, indent=1)
     print(markdown(result))
 

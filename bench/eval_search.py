@@ -50,7 +50,7 @@ from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
-from reports.paths import STORE_FILE, cache_dir
+from reports.shared.paths import STORE_FILE, cache_dir
 
 LABELS = ROOT / "bench" / "eval" / "queries.json"
 PARAPHRASES = ROOT / "bench" / "eval" / "paraphrases.json"

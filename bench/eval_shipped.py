@@ -7,7 +7,8 @@ Sets: independent (bench/eval/independent.jsonl, a copy of ../shared/devset/quer
 70 queries by an author who never saw the code; judgements matched on the problem's first 24
 characters), author B (bench/eval/author_b/, written and frozen by a second outside author before any
 tuning), the team's lexical and paraphrase sets, the team's off-domain set, and `similar` on two
-authors' topic labels (relevant = same topic, another unit).
+authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
+author, frozen before use) is, like author A, never fitted on.
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -68,6 +69,17 @@ def corpus_index(rows: Sequence[dict]) -> tuple[dict[str, str], dict[tuple[str, 
     return by_file, by_start
 
 
+def _file_name(name: str, by_file: dict[str, str], where: str) -> str:
+    """The corpus file a judgement names: its full name, or the unique file starting ``NNN_`` when an
+    annotator wrote only the report's number (author D)."""
+    if name in by_file:
+        return name
+    matches = [f for f in by_file if f.startswith(f"{name}_")]
+    if len(matches) != 1:
+        raise SystemExit(f"{where}: file {name!r} names {len(matches)} corpus files")
+    return matches[0]
+
+
 def _norm(text: str) -> str:
     return "".join(text.split())
 
@@ -83,6 +95,7 @@ def load_text_judged(path: Path, name: str, author: str, rows: Sequence[dict]) -
         q = json.loads(line)
         grades = {}
         for rel in q["relevant"]:
+            rel = rel | {"file": _file_name(rel["file"], by_file, f"{path.name}:{n}")}
             key = by_start.get((rel["file"], _norm(rel["text_start"])[:24]))
             if key is None:  # fall back to the id when the parser's text start moved
                 key = (by_file[rel["file"]], str(rel["id"]))
@@ -126,6 +139,11 @@ def evaluate(qset: QuerySet, run: Callable[[list[str]], list[list[dict]]], retri
         out["units_in_top10"] = sum(len({h["unit"] for h in hits[:10]}) for _, hits in answerable) / len(answerable)
         out["answerable_silent"] = sum(1 for _, h in answerable if not h)
         out["per_query"] = {q.text: round(per[q.id], 3) for q, _ in answerable}
+        styles: dict[str, list[float]] = {}
+        for q, _ in answerable:
+            if q.style:
+                styles.setdefault(q.style, []).append(per[q.id])
+        out["by_style"] = {st: sum(v) / len(v) for st, v in sorted(styles.items())}
     if empty:
         out["zero_relevance_silent"] = sum(1 for _, h in empty if not h)
     return out
@@ -174,6 +192,9 @@ def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
     author_b = EVAL / "author_b" / "queries.jsonl"
     if author_b.is_file():
         sets.append(load_text_judged(author_b, "author B", "outside author B", rows))
+    author_d = EVAL / "author_d" / "queries.jsonl"
+    if author_d.is_file():
+        sets.append(load_text_judged(author_d, "author D", "outside author D", rows))
     sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
              load_offdomain(EVAL / "offdomain.json")]
     return sets
@@ -253,6 +274,14 @@ def print_table(figures: dict, per_query: bool = False) -> None:
     for name, f in figures["similar"].items():
         s, r = f["shipped"], f["no_floor"]
         print(f"| {name} | {s['problems']} | {_f(s['nDCG@10'])} | {_f(r['nDCG@10'])} | {_f(s['units_in_top10'], '{:.1f}')} | {s['own_report_hits']} |")
+    styled = {name: f for name, f in figures["search"].items() if f["shipped"].get("by_style")}
+    if styled:
+        print()
+        print("| set: nDCG@10 by query style, shipped (ranking alone) |")
+        print("|---|")
+        for name, f in styled.items():
+            cells = [f"{st} {v:.3f} ({f['no_floor']['by_style'][st]:.3f})" for st, v in f["shipped"]["by_style"].items()]
+            print(f"| {name}: {', '.join(cells)} |")
     if per_query:
         for name, f in figures["search"].items():
             for q, v in f["shipped"].get("per_query", {}).items():

@@ -20,8 +20,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from reports.analysis.problemtypes import (
+    DEFAULT,
+    SIMILARITY_MIN,
+    Settings,
+    classify_rows,
+    most_similar_type,
+    taxonomy,
+)
 from reports.parse import parse_file
-from reports.problemtypes import DEFAULT, SIMILARITY_MIN, Settings, classify_rows, most_similar_type, taxonomy
 
 # Reports whose errors the keyword list was tuned on; the others are held out.
 TUNE_REPORTS = {"fbe545c4025f9a17", "c5cdda18cb1b96e4", "7e881da2de6b8ab3"}
@@ -217,7 +224,7 @@ def markdown(result: dict) -> str:
     ins, out, allr = result["tune"], result["held_out"], result["all"]
     v1 = result.get("first_run")
     lines = [SECTION, "",
-             "Keyword classifier over the taxonomy in reports/problem_types.json (27 types, 6 groups), against "
+             "Keyword classifier over the taxonomy in reports/analysis/problem_types.json (27 types, 6 groups), against "
              "140 hand-labelled leaf problems (tests/gold/types.json, labelled before the classifier existed). "
              "Tuned on reports 000/002/004 (in-sample), held out: 001/003. `python -m bench.eval_types`.", "",
              "| set | problems | top-1 accuracy | micro precision | micro recall | unassigned |",

@@ -17,7 +17,7 @@ from embeddings.lexical import LexicalIndex, get_tokenizer
 from embeddings.lexicon import default_lexicon
 from embeddings.search import ProblemTable, Searcher
 from embeddings.service import corpus_background
-from reports.paths import cache_dir
+from reports.shared.paths import cache_dir
 
 queries = [q.query for q in load_labels(B.LABELS)]
 texts = B.corpus_texts()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.atomic import write_text
+from reports.shared.atomic import write_text
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 

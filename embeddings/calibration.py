@@ -9,15 +9,16 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.datafiles import DataFileError, read_data_json
+from reports.shared.datafiles import DataFileError, read_data_json
 
 __all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
 # Query-level features of the answer decision: the best candidate's probability and the share of the
-# query's words the corpus uses at all (a hard negative such as 医保基金违规使用 shares few of them).
-ANSWER_FEATURES = ("best", "known")
+# query's words that candidate contains (a hard negative such as 医保基金违规使用 is matched on its
+# generic words only). Chosen by leave-one-author-out validation: docs/decisions.md, issue 21.
+ANSWER_FEATURES = ("best", "cover")
 BACKGROUND_SAMPLE = 20_000   # rows used for mu/Sigma: enough for 384 dimensions, bounded at 1M problems
 _EPS = 1e-6
 

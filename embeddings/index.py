@@ -6,10 +6,13 @@ import hashlib
 import math
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 
 import numpy as np
 
-from reports.atomic import atomic_path
+from reports.shared.atomic import atomic_path
+
+from .openmp import one_thread
 
 __all__ = [
     "EXACT_FILTER_MAX", "FLAT_MAX", "KINDS", "VectorIndex", "choose_kind", "problem_uid", "problem_uids",
@@ -167,7 +170,9 @@ class VectorIndex:
                ) -> tuple[np.ndarray, np.ndarray]:
         """Top-``k`` (scores, ids) per query; ids are -1 where fewer than ``k`` vectors qualify.
 
-        ``allowed``: ids the results must come from (a filter), or None for all.
+        ``allowed``: ids the results must come from (a filter), or None for all. One query vector is
+        scanned on one OpenMP thread (a few ms of work; two threads stall on busy cores:
+        embeddings/openmp.py); a batch of queries keeps faiss's threads.
         """
         q = _as_matrix(queries, self.dim)
         k = int(k)
@@ -182,7 +187,8 @@ class VectorIndex:
         if not len(self) or k <= 0:
             return _empty_result(len(q), max(k, 0))
         params = self._cached_params(key, allowed)
-        scores, ids = self._index.search(q, min(k, len(self)), params=params)
+        with one_thread() if len(q) == 1 else nullcontext():
+            scores, ids = self._index.search(q, min(k, len(self)), params=params)
         return _pad(scores, ids, k)
 
     def _cached_params(self, key: object, allowed: np.ndarray | None):
@@ -229,7 +235,7 @@ class VectorIndex:
 
     # -- persistence -----------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
-        """Write atomically (reports/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
+        """Write atomically (reports/shared/atomic.py): ``faiss.write_index`` fills a temp file that replaces `path`."""
         with atomic_path(path) as tmp:
             _faiss().write_index(self._index, str(tmp))
 

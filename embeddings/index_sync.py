@@ -1,9 +1,10 @@
 """Keeping the search index in step with the store: the committed state readers load, and sync.
 
 Split from service.py (queries) so that the writer side (embed new problems, tokenise, save files
-under a fresh build token, commit the manifest) is one module. ``SearchService`` inherits
-``IndexSync``; the attributes it relies on (``dir``, ``store``, ``encoder``, recipes, ``_check_model``)
-are set up by ``SearchService.__init__``. Layout of ``search/`` and the commit protocol: manifest.py.
+under a fresh build token, commit the manifest) is one module. ``SearchService`` holds one
+``IndexSync`` and asks it for the ``QueryState`` its queries run against; how a state's Searcher is
+configured (calibration, fusion) is the query side's business, handed in as ``searcher_options``, so
+this module imports nothing of service.py. Layout of ``search/`` and the commit protocol: manifest.py.
 """
 from __future__ import annotations
 
@@ -16,31 +17,36 @@ import secrets
 import shutil
 import sqlite3
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from reports.atomic import write_json
-from reports.ioerrors import io_reason
-from reports.progress import Progress
 from reports.read.limits import (
     MAX_EMBED_CHARS_PROBLEM,
     MAX_EMBED_CHARS_REPORT,
     MAX_TOKENIZE_CHARS_PROBLEM,
     MAX_TOKENIZE_CHARS_REPORT,
 )
+from reports.shared.atomic import atomic_dir, write_json
+from reports.shared.ioerrors import io_reason
+from reports.shared.progress import Progress
 
 from .doc_texts import capped_texts
-from .engines import DEFAULT_BACKEND, SearchEngine, open_engine
+from .engines import DEFAULT_BACKEND, open_engine, uri_backends
+from .engines import backend as backend_entry  # ``backend`` is reindex's parameter
+from .engines.base import SearchEngine
 from .index import VectorIndex, choose_kind, problem_uid, problem_uids
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import (
     Manifest,
+    ModelMismatchError,
     SearchIndexError,
+    known_model_name,
     read_manifest,
     read_manifest_or_none,
     versions,
@@ -49,14 +55,13 @@ from .manifest import (
 from .search import ProblemTable, Searcher
 from .writer_lock import writer_active, writing
 
-__all__ = ["IndexSync", "writer_active", "writing"]  # the lock lives in writer_lock.py
+__all__ = ["IndexSync", "QueryState", "SearcherOptions", "writer_active", "writing"]  # the lock: writer_lock.py
 
 log = logging.getLogger("xuncha.search")
 
 
-
 @dataclass
-class _State:
+class QueryState:
     """What queries run against; matches one manifest build and one store generation."""
 
     generation: int
@@ -91,8 +96,102 @@ class _Synced:
     tokens: dict[int, list[str]]
 
 
+SearcherOptions = Callable[[str | None, ProblemTable, VectorIndex], dict]
+"""(model, table, vectors) -> the Searcher's options for a state (embeddings.service.searcher_options)."""
+
+
 class IndexSync:
-    """The index-maintenance half of ``SearchService`` (see the module docstring)."""
+    """The search index of one workspace and the document encoder that builds it (module docstring).
+
+    ``root``/``store``/``model``/``encoder``/``cache_dir`` and the recipes are as SearchService's;
+    ``searcher_options`` configures the Searcher of each query state."""
+
+    def __init__(self, root: str | Path, store, model: str | None, *, searcher_options: SearcherOptions,
+                 encoder=None, cache_dir: str | Path | None = None, doc_kind: str, doc_recipe: str,
+                 lex_recipe: str, tokens_version: str, search_dir: str) -> None:
+        self.root = Path(root)
+        self.dir = self.root / search_dir
+        self.store = store
+        self.requested_model = model
+        self.cache_dir = cache_dir
+        self.doc_kind = doc_kind
+        self.doc_recipe = doc_recipe
+        self.lex_recipe = lex_recipe
+        self.tokens_version = tokens_version
+        self._searcher_options = searcher_options
+        self._encoder = encoder
+        self._state: QueryState | None = None
+        self._mutex = threading.RLock()
+        manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
+        if manifest is not None:
+            wanted = encoder.name if encoder is not None else known_model_name(model) if model else None
+            self.check_model(manifest, wanted, model)
+
+    # -- model -------------------------------------------------------------------------------
+    def spec(self, manifest: Manifest | None) -> str | None:
+        """The encoder spec in force: the one asked for, else the one the index was built with."""
+        if self.requested_model is not None:
+            return self.requested_model
+        return manifest.model_spec if manifest is not None else None
+
+    def check_model(self, manifest: Manifest, name: str | None, spec: str | None) -> None:
+        """ModelMismatchError when model ``name`` cannot query or extend the index of ``manifest``."""
+        if name is None or name == manifest.model or not manifest.model or not manifest.count:
+            return  # an empty index holds no vectors to disagree with
+        raise ModelMismatchError("model_mismatch", directory=str(self.dir), built=manifest.model, asked=name,
+                                 spec_note=f" (from {spec!r})" if spec and spec != name else "",
+                                 rebuild=spec or name)
+
+    @property
+    def encoder(self):
+        """The document encoder, loaded on first use and kept (query latency excludes the model load)."""
+        self.join_preload()
+        return self._load_encoder()
+
+    _preload: threading.Thread | None = None
+
+    def preload_encoder(self) -> None:
+        """Load the document encoder in a background thread, so its load (~5 s of imports and weights)
+        overlaps other work: ingest starts it once its parse workers run (docs/decisions.md, "Scale to a
+        province"). ``encoder`` waits for it; a failure here is left for ``encoder`` to raise."""
+        if self._encoder is not None or self._preload is not None:
+            return
+
+        def load() -> None:
+            try:
+                self._load_encoder()
+            except Exception as exc:  # the caller's own `encoder` access loads again and reports it
+                log.debug("preloading the embedding model failed: %s", exc)
+
+        self._preload = threading.Thread(target=load, name="xuncha-encoder-preload", daemon=True)
+        self._preload.start()
+
+    def join_preload(self) -> None:
+        """Wait for a preload started by ``preload_encoder`` (before the process exits, say)."""
+        if self._preload is not None:
+            self._preload.join()
+
+    def _load_encoder(self):
+        if self._encoder is None:
+            from .encoder import load_encoder
+
+            manifest = read_manifest(self.dir)
+            spec = self.spec(manifest)
+            started = time.perf_counter()
+            self._encoder = load_encoder(spec, cache_dir=self.cache_dir)
+            log.info("loaded embedding model %s in %.1fs", self._encoder.name, time.perf_counter() - started)
+            if manifest is not None:
+                try:
+                    self.check_model(manifest, self._encoder.name, spec)
+                except ModelMismatchError:
+                    self._encoder = None
+                    raise
+        return self._encoder
+
+    @property
+    def model_name(self) -> str | None:
+        manifest = read_manifest(self.dir)
+        return manifest.model if manifest else (self._encoder.name if self._encoder else None)
 
     # -- state ---------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -108,12 +207,12 @@ class IndexSync:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
         return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
 
-    def ensure_ready(self, *, progress: Progress | None = None) -> _State:
+    def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
         with self._mutex:  # one UI process may query from several threads
             return self._ensure_ready(progress)
 
-    def _ensure_ready(self, progress: Progress | None) -> _State:
+    def _ensure_ready(self, progress: Progress | None) -> QueryState:
         generation = self.store.generation()
         if self._state is not None and self._state.generation == generation:
             return self._state
@@ -137,7 +236,7 @@ class IndexSync:
                 return self._state_after_sync()
         raise SearchIndexError("index_unstable", path=str(self.dir))
 
-    def _state_after_sync(self) -> _State:
+    def _state_after_sync(self) -> QueryState:
         """The query state of what the last sync committed (a writer's sync does not build it)."""
         if self._state is None:
             manifest = read_manifest(self.dir)
@@ -145,7 +244,7 @@ class IndexSync:
             self._state = self._load_state(manifest, self._synced.generation)
         return self._state
 
-    def _sync_or_committed(self, manifest: Manifest | None, progress: Progress | None) -> _State:
+    def _sync_or_committed(self, manifest: Manifest | None, progress: Progress | None) -> QueryState:
         """Catch the index up; if that fails for want of disk (or another I/O fault), answer from
         the last committed build with a warning rather than not at all."""
         try:
@@ -162,7 +261,7 @@ class IndexSync:
             return committed
         return self._state_after_sync()
 
-    def _committed_state(self, manifest: Manifest | None) -> _State | None:
+    def _committed_state(self, manifest: Manifest | None) -> QueryState | None:
         """While another process writes (ingest, remove, reindex), serve the last committed build
         over the problems it holds instead of waiting for the writer's embedding; None if there is
         no usable build (then the caller syncs, i.e. waits). The state is not cached: the next
@@ -189,7 +288,7 @@ class IndexSync:
         self._state = self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens)
         return self._state
 
-    def _load_state(self, manifest: Manifest, generation: int) -> _State:
+    def _load_state(self, manifest: Manifest, generation: int) -> QueryState:
         table = ProblemTable(self.store.problem_rows())
         path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
         try:
@@ -203,16 +302,14 @@ class IndexSync:
         tokens = self._read_tokens(manifest.files.get("tokens"))
         lexical = self._load_lexical(manifest.files.get("lexical"), table, tokens)
         engine = self.engine_for(manifest)
-        if engine.name != "faiss" and engine.count() != table.size:  # e.g. a sync interrupted before it
+        if backend_entry(engine.name).external and engine.count() != table.size:  # e.g. a sync interrupted before it
             self._sync_engine(manifest, table, vectors, tokens, _progress(None), rebuild=False)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 
-    def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> _State:
-        from .service import searcher_options  # query-side wiring lives with the queries
-
+    def _make_state(self, generation, manifest, table, vectors, lexical, tokens) -> QueryState:
         searcher = self.engine_for(manifest).searcher(table, vectors, lexical,
-                                                      **searcher_options(manifest.model, table, vectors))
-        return _State(generation, manifest, table, vectors, lexical, tokens, searcher)
+                                                      **self._searcher_options(manifest.model, table, vectors))
+        return QueryState(generation, manifest, table, vectors, lexical, tokens, searcher)
 
     # -- engine ------------------------------------------------------------------------------------
     _engine: SearchEngine | None = None
@@ -238,13 +335,22 @@ class IndexSync:
 
     def _sync_engine(self, manifest: Manifest | None, table: ProblemTable, vectors: VectorIndex,
                      tokens: dict[int, list[str]], report: Progress, *, rebuild: bool) -> None:
-        """Bring an external engine (Milvus) in line with the table; FAISS is the files themselves."""
+        """Bring an external engine in line with the table (one over the workspace's files has nothing to do)."""
         engine = self.engine_for(manifest)
-        if rebuild and hasattr(engine, "drop"):
+        if rebuild:
             engine.drop()
         added, removed = engine.sync(table, vectors, tokens, report)
         if added or removed:
             log.info("%s engine: +%d -%d problems", engine.name, added, removed)
+
+    def verify_lexical(self, manifest: Manifest) -> None:
+        """Read the build's BM25 index and token cache as a query would; OSError/ValueError naming what
+        cannot be read (doctor), KeyError when the manifest records none."""
+        LexicalIndex.load(self.dir / manifest.files["lexical"])
+        try:
+            self._read_tokens(manifest.files["tokens"])
+        except _Damaged as exc:
+            raise ValueError(str(exc)) from exc
 
     def _reuse_lexical(self, name: str | None, table: ProblemTable) -> LexicalIndex | None:
         """The saved BM25 index if it was built over exactly these problems in this order."""
@@ -321,11 +427,11 @@ class IndexSync:
             switch = rebuild_engine or (manifest is not None and self._wanted_backend(manifest) != (
                 manifest.backend or DEFAULT_BACKEND, manifest.backend_uri))   # reindex --backend: no re-embed
             # the writer reads the rows of new reports only; an external engine wants every row
-            external = self._wanted_backend(manifest)[0] != DEFAULT_BACKEND
+            external = backend_entry(self._wanted_backend(manifest)[0]).external
             table = ProblemTable(self.store.problem_rows()) if external else KeyTable(self.store.problem_keys())
             report("scan", 1, 1)
             if manifest is not None and not full:
-                self._check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
+                self.check_model(manifest, self.encoder.name if self._encoder else None, self.requested_model)
             vectors = None if full else self._try_load_vectors(manifest)
             added, removed, vectors, vectors_changed = self._sync_vectors(table, vectors, report)
             tokens, tokens_changed = self._sync_tokens(table, manifest, report)
@@ -474,11 +580,9 @@ class IndexSync:
         return manifest
 
     def _save_lexical(self, directory: Path, lexical: LexicalIndex, table: ProblemTable) -> None:
-        tmp = directory.with_name(f".{directory.name}.tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        lexical.save(tmp)
-        (tmp / "uids.json").write_text(json.dumps(table.uids.tolist()), "utf-8")
-        tmp.rename(directory)
+        with atomic_dir(directory) as tmp:
+            lexical.save(tmp)
+            (tmp / "uids.json").write_text(json.dumps(table.uids.tolist()), "utf-8")
 
     def _collect_garbage(self, keep: set[str]) -> None:
         for path in self.dir.iterdir():
@@ -497,22 +601,23 @@ class IndexSync:
     def reindex(self, model: str | None = None, progress: Progress | None = None, *,
                 backend: str | None = None, uri: str | None = None) -> dict[str, Any]:
         """Re-embed every problem, with ``model`` if given (the only way to change the model), served
-        by ``backend`` (faiss | milvus; None keeps the current one) at ``uri`` (Milvus only).
+        by ``backend`` (a name in engines.REGISTRY; None keeps the current one) at ``uri`` (a backend that
+        takes one).
 
         A backend switch alone re-embeds nothing: the new engine is filled from the cached vectors."""
         if backend is not None or uri is not None:
             manifest = read_manifest_or_none(self.dir)
             current = self._wanted_backend(manifest)
-            name = backend or current[0]
-            if uri is not None and name != "milvus":
-                raise SearchIndexError("uri_needs_milvus")
-            self._backend = (name, uri if name == "milvus" else None)
+            entry = backend_entry(backend or current[0])
+            if uri is not None and not entry.takes_uri:
+                raise SearchIndexError("uri_unsupported", backends=", ".join(uri_backends()))
+            self._backend = (entry.name, uri if entry.takes_uri else None)
             if model is None and manifest is not None and self._compatible(manifest):
                 self._state = None
                 return self.sync(progress, rebuild_engine=True)
         if model is not None:
             self.requested_model = model
-            self._encoder = self._query_encoder = None
+            self._encoder = None
         elif self.requested_model is None:
             manifest = read_manifest_or_none(self.dir)
             self.requested_model = manifest.model_spec if manifest else None

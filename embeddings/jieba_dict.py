@@ -14,8 +14,8 @@ import json
 import logging
 from pathlib import Path
 
-from reports.atomic import write_text
-from reports.paths import cache_dir
+from reports.shared.atomic import write_text
+from reports.shared.paths import cache_dir
 
 __all__ = ["CHUNK", "cache_path", "initialize"]
 

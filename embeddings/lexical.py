@@ -166,12 +166,6 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
 
-    def known(self, tokens: Iterable[str]) -> list[str]:
-        """The tokens that occur somewhere in the corpus (the rest cannot match anything)."""
-        if self._bm25 is None:
-            return []
-        return [t for t in tokens if t in self._bm25.vocab_dict]
-
     def save(self, directory: str | os.PathLike) -> None:
         """bm25s's own format (npy arrays + JSON vocabulary and params, ``allow_pickle=False``)."""
         Path(directory).mkdir(parents=True, exist_ok=True)

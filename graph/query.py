@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 
 from .names import NODE_TYPES, TYPE_LABELS, node_id
 
@@ -47,7 +47,7 @@ _SUGGESTIONS = 5
 
 
 class GraphQueryError(XunchaError, LookupError):
-    """A query the graph cannot answer as asked (a code from reports/notices.py)."""
+    """A query the graph cannot answer as asked (a code from reports/shared/notices.py)."""
 
 
 class NotFound(GraphQueryError):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 from reports.store import Store
 
 from . import query

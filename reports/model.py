@@ -1,4 +1,4 @@
-"""Report records: the single definition of what a parsed report is (DESIGN.md section 2).
+"""Report records: the single definition of what a parsed report is (the `xuncha parse` JSON of docs/cli.md is its contract).
 Every record keeps its character span in `Report.text`, so any fact shown can be traced to the source."""
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from reports.shared.notices import Notice
+
 from .grammar import CJK
-from .notices import Notice
 from .status import STATUS_CODES
 
 # What a report's content fingerprint reads of a problem: letters, digits and CJK only, so the same
@@ -170,14 +171,14 @@ class Report:
     categories: list[Category] = field(default_factory=list)
     sections: list[dict] = field(default_factory=list)  # non-problem sections inside the problem part
     truncated: bool = False
-    warnings: list[Notice] = field(default_factory=list)  # codes + parameters (reports/notices.py)
+    warnings: list[Notice] = field(default_factory=list)  # codes + parameters (reports/shared/notices.py)
     script: str = "simplified"        # simplified | traditional (then `text` is the t2s conversion)
     display_text: str | None = None   # the Traditional original, same length as `text`
 
     @property
     def original_text(self) -> str:
         """The text as the report writes it, for reading: the Traditional original when the report was
-        converted (every span indexes it as it indexes `text`, reports/script.py), else `text`."""
+        converted (every span indexes it as it indexes `text`, reports/grammar/script.py), else `text`."""
         if self.display_text is not None and len(self.display_text) == len(self.text):
             return self.display_text
         return self.text

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code"]
+from .grammar import HAN_RE
+
+__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
 # Chinese names of the codes, shown to users.
@@ -15,8 +17,8 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|需要?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效"),
+    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"),
     ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
     ("immediate", r"已立行立改|立行立改"),
 ]
@@ -36,10 +38,53 @@ def status_code(phrase: str) -> str | None:
     return None
 
 
+_ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
+_SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+_FIELD_LABEL = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,6}\s*[:：]|[【\[][\u4e00-\u9fff]{2,6}[】\]])")
+_WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
+STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
+
+
+def status_sentence(sentence: str) -> str | None:
+    """The status word of a sentence that says nothing but a status (已完成。 目前,该问题已完成整改。
+    整改进展:已完成整改。), else None. A longer sentence around the word (已完成学习计划的制定) is a
+    measure that uses it.
+
+    >>> status_sentence("目前,该问题已完成整改。"), status_sentence("已完成学习计划的制定。")
+    ('已完成整改', None)
+    """
+    m = _ANY_STATUS.search(sentence)
+    if not m:
+        return None
+    rest = sentence[:m.start()] + sentence[m.end():]
+    rest = _FIELD_LABEL.sub("", rest)             # 整改进展: / 完成情况: / 整改状态: is a field's name
+    rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
+    return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
+
+
+# A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
+STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
+
+
 def find_status(rectification: str) -> str | None:
-    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改)."""
+    """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改), or a
+    sentence that is nothing but a status (…制定学习计划。已完成。): inside a longer sentence
+    (已完成学习计划的制定) such a word describes a measure, not the problem's status.
+
+    >>> find_status("制定学习计划。已完成。"), find_status("已完成学习计划的制定。")
+    ('已完成', None)
+    """
     m = STATUS_PHRASE.search(rectification)
-    return m.group(0) if m else None
+    if m:
+        return m.group(0)
+    for field in STATUS_FIELD.finditer(rectification):
+        if status_sentence(field["v"]):
+            return status_sentence(field["v"])
+    for sentence in _SENTENCES.findall(rectification):
+        found = status_sentence(sentence)
+        if found:
+            return found
+    return None
 
 
 def heading_status(title: str) -> str | None:

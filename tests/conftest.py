@@ -10,6 +10,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,62 @@ def corpus_file(prefix: str) -> Path:
 def child_env() -> dict[str, str]:
     """The environment for a child Python process: this checkout importable (no sys.path edits)."""
     return dict(os.environ, PYTHONPATH=str(ROOT))
+
+
+def small_report(rid: str, unit: str, *, short: str | None = None, region: str | None = None, level: str | None = None,
+                 problem: str = "中心组学习流于形式。", team: str | None = None, extra: str = ""):
+    """A minimal report built by hand, every span computed from its own text: the title, a sentence
+    naming the inspecting ``team`` (if given), ``extra`` lines, one category holding one problem.
+    The one factory for tests that need a report the corpus does not have."""
+    from reports.model import Category, Inspection, Problem, Report
+
+    sentence = f"根据市委统一部署,{team}对{short}进行了巡察。" if team else ""
+    text = f"{unit}关于巡察整改进展情况的通报\n" + (sentence + "\n" if team else "") + extra + f"(一)问题\n1.{problem}"
+    at = text.index
+    found = Problem("1", "1.", problem, (at(problem), at(problem) + len(problem)), 1)
+    category = Category(1, "(一)", "问题", (at("(一)"), at("(一)") + 5), problems=[found])
+    inspection = Inspection(kind="巡察", inspector=team, inspector_text=team,
+                            span=(at(sentence), at(sentence) + len(sentence)) if team else None)
+    return Report(id=rid, text=text, unit=unit, unit_short=short, level=level, region=region, inspection=inspection,
+                  categories=[category])
+
+
+@dataclass
+class CliResult:
+    """What one `xuncha` command line did: its exit code and its two streams."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        """Both streams, stdout first (for messages that may go to either)."""
+        return self.stdout + self.stderr
+
+    def __iter__(self):
+        """``code, out, err = run_cli(...)``."""
+        return iter((self.exit_code, self.stdout, self.stderr))
+
+
+def run_cli(*args: str) -> CliResult:
+    """`xuncha ARGS` in this process, through the real entry point (`ui.cli.main`: the same error
+    lines, exit codes and crash log as the installed command); the one in-process way tests run the
+    command line. ``xuncha`` below is the other way, a child process, for what only a process shows."""
+    import contextlib
+    import io
+
+    from ui.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # commands that exit 1 on purpose (doctor, ingest of only errors)
+            code = int(exc.code or 0)
+    result = CliResult(code, out.getvalue(), err.getvalue())
+    assert "Traceback" not in result.output, result.output   # the contract: one line, never a traceback
+    return result
 
 
 def xuncha(*args: str, ws=None) -> subprocess.CompletedProcess:

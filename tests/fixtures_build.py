@@ -11,7 +11,7 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 
-from reports.noise import is_noise_line
+from reports.grammar.noise import is_noise_line
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "reports"
 

@@ -7,9 +7,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
-from click.testing import CliRunner
 
-from embeddings.encoder import Encoder
+from embeddings.backends.base import Encoder
 
 ZJJ = "fbe545c4025f9a17"     # 000 张家界市文联 (巡察, 市, 2020)
 QY = "7b3e89d1d0a8cdd9"      # 001 庆阳市文联 (巡察, 市, 2022)
@@ -70,5 +69,3 @@ FILTER_CASES = [
 ]
 
 
-def run_cli(command, args):
-    return CliRunner().invoke(command, args, catch_exceptions=False)

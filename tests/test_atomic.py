@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from reports.atomic import atomic_path, write_json, write_text
+from reports.shared.atomic import atomic_path, write_json, write_text
 
 
 def test_failed_write_keeps_previous_file(tmp_path):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from reports.audit import AUDIT_CODES, SEVERITY, audit_report
-from reports.notices import MESSAGES
+from reports.analysis.audit import AUDIT_CODES, SEVERITY, audit_report
 from reports.parse import parse_text
+from reports.shared.notices import MESSAGES
 
 REPORT_LEVEL = {"count_conflict", "count_mismatch", "truncated", "date_order"}
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from conftest import ROOT, assert_user_error, corpus_file, xuncha
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.service.briefing import build_briefing
 from ui.service.briefing_export import ITEM_STYLE, SOURCE_STYLE, briefing_docx, briefing_xlsx, write_briefing
 from ui.service.workspace import DEMO_CORPUS, Workspace
@@ -117,7 +118,7 @@ def test_every_listed_problem_is_another_units_and_carries_its_span(ws, briefing
 
 
 def test_measures_are_the_most_concrete_of_the_type(ws, briefings):
-    from reports.concreteness import assess
+    from reports.analysis.concreteness import assess
 
     b = briefings["张家界市文联"]
     with_measures = [t for t in b["types"] if t["measures"]]
@@ -127,7 +128,7 @@ def test_measures_are_the_most_concrete_of_the_type(ws, briefings):
             assert 0 < m["concreteness"] <= 1
             assert m["problem_id"] in {pid.split("/")[1] for u in t["peer_names"]
                                        for pid in leaf_types(ws)[u][t["type_id"]] if pid.startswith(m["report_id"])}
-    # the score is reports.concreteness.assess of the measure alone
+    # the score is reports.analysis.concreteness.assess of the measure alone
     m = with_measures[0]["measures"][0]
     report = ws.report(m["report_id"])
     problem = report.find_problem(m["problem_id"])
@@ -279,6 +280,9 @@ def test_cli_text_is_chinese_and_exports_both_files(cli_ws, tmp_path):
     assert lines[0].startswith("自查清单:桑植县政协")
     assert any(line.startswith("注意:没有同行业(政协)") for line in lines)
     assert any(line.startswith("一、") for line in lines) and "来源:" in proc.stdout
+    # concreteness as a grade a reader knows (较具体(4.1 分)), never a raw 0.83
+    grades = re.findall(r"具体程度 ([^)]*\))", proc.stdout)
+    assert grades and all(re.fullmatch(r"(?:空泛|较空泛|一般|较具体|具体)\(\d\.\d 分\)", g) for g in grades)
     assert docx.Document(str(out_docx)).paragraphs[0].text == "自查清单:桑植县政协"
     assert load_workbook(out_xlsx).sheetnames[0] == "自查清单"
     assert f"已写入 {out_docx}" in proc.stderr

@@ -1,4 +1,4 @@
-"""The `xuncha` CLI contract (DESIGN.md section 6): JSON on stdout, one-line errors, exit codes."""
+"""The `xuncha` CLI contract (docs/cli.md): JSON on stdout, one-line errors, exit codes."""
 from __future__ import annotations
 
 import json
@@ -255,7 +255,7 @@ def test_entities_one_line_per_entity_and_no_page_credit_as_person():
     proc = xuncha("entities", str(corpus_file("000")))
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    wenlian = [ln for ln in lines if re.match(r"机构\t张家界市文学艺术界联合会[ \t(]", ln)]
+    wenlian = [ln for ln in lines if re.match(r"组织机构\t张家界市文学艺术界联合会[ \t(]", ln)]
     assert len(wenlian) == 1 and "又作:" in wenlian[0] and "市文联" in wenlian[0]
     people = [ln for ln in lines if ln.startswith("人员\t")]
     assert people and not any("谢航" in ln for ln in people)

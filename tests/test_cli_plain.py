@@ -11,9 +11,9 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, PYTHON_VALUES, ROOT, assert_for_people, corpus_file, english_words
+from conftest import CORPUS, PYTHON_VALUES, ROOT, assert_for_people, corpus_file, english_words, run_cli
 
-from reports.notices import LOG_FORMATS, MESSAGES
+from reports.shared.notices import LOG_FORMATS, MESSAGES
 
 
 def test_the_scanner_finds_what_it_must():
@@ -28,35 +28,17 @@ def test_the_scanner_finds_what_it_must():
     assert PYTHON_VALUES.search("自述 None")
 
 
-# -- running the command line in this process ----------------------------------------------------------
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """`xuncha ARGS` in-process (the real model): exit code, stdout, stderr."""
-    from ui.cli import main
-
-    try:
-        code = main(list(args))
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+# -- running the command line in this process (conftest.run_cli) ------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The corpus ingested and synced by the CLI itself, its plain output kept."""
-    import contextlib
-    import io
-
-    from ui.cli import main
-
     root = tmp_path_factory.mktemp("plain")
     ws = root / "ws"
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["ingest", str(CORPUS), "--workspace", str(ws)])
-    assert code == 0, err.getvalue()
-    return {"ws": ws, "root": root, "ingest": out.getvalue() + err.getvalue()}
+    result = run_cli("ingest", str(CORPUS), "--workspace", str(ws))
+    assert result.exit_code == 0, result.stderr
+    return {"ws": ws, "root": root, "ingest": result.output}
 
 
 def _ids(ws: Path) -> dict[str, str]:
@@ -96,7 +78,7 @@ def test_everyday_commands_speak_chinese_without_python_values(demo, capsys, tmp
         ("export", "ledger", str(tmp_path / "台账.xlsx")),
     ]
     for args in commands:
-        code, out, err = run(capsys, *args, *(["--workspace", ws] if args[0] not in ("parse", "entities") else []))
+        code, out, err = run_cli(*args, *(["--workspace", ws] if args[0] not in ("parse", "entities") else []))
         assert code == 0, (args, err)
         assert out.strip() or err.strip(), args
         assert_for_people(out + err, " ".join(args))
@@ -117,7 +99,7 @@ def test_everyday_commands_speak_chinese_without_python_values(demo, capsys, tmp
     (("remove", "0000000000000000"), "不在工作区中"),
 ])
 def test_usage_and_user_errors_are_one_chinese_line(demo, capsys, args, needle):
-    code, _, err = run(capsys, *args, "--workspace", str(demo["ws"]))
+    code, _, err = run_cli(*args, "--workspace", str(demo["ws"]))
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert code == 1 and len(lines) == 1, err
     assert needle in lines[0], lines[0]
@@ -127,24 +109,24 @@ def test_usage_and_user_errors_are_one_chinese_line(demo, capsys, args, needle):
 def test_graph_show_names_a_unit_as_reports_prints_it(demo, capsys):
     """The names `reports` prints are found, and `show` prints attributes in Chinese, reports by unit."""
     ws = str(demo["ws"])
-    _, out, _ = run(capsys, "reports", "--workspace", ws)
+    _, out, _ = run_cli("reports", "--workspace", ws)
     names = [ln.split()[1] for ln in out.splitlines()]
     assert {"张家界市文联", "山东省作协"} <= set(names)
     for name in names:
-        code, shown, err = run(capsys, "graph", "show", name, "--workspace", ws)
+        code, shown, err = run_cli("graph", "show", name, "--workspace", ws)
         assert code == 0 and shown.startswith(f"{name}(被巡察单位)"), (name, err)
-    code, out, _ = run(capsys, "graph", "show", "覃文乐", "--workspace", ws)
+    code, out, _ = run_cli("graph", "show", "覃文乐", "--workspace", ws)
     assert "职务:党组书记、主席" in out and "来源报告:张家界市文联 [" in out and "→任职 1" in out
-    code, _, err = run(capsys, "graph", "show", "山东作协", "--workspace", ws)
+    code, _, err = run_cli("graph", "show", "山东作协", "--workspace", ws)
     assert code == 1 and "山东省作协" in err  # the suggestion names the display name
 
 
 def test_query_warnings_and_skipped_lines_are_chinese(demo, capsys, tmp_path):
     batch = tmp_path / "q.txt"
     batch.write_text("理论学习\n   \n", encoding="utf-8")
-    code, out, err = run(capsys, "search", "--batch", str(batch), "-k", "1", "--workspace", str(demo["ws"]))
+    code, out, err = run_cli("search", "--batch", str(batch), "-k", "1", "--workspace", str(demo["ws"]))
     assert code == 0 and "注意:第 2 条检索已跳过:检索内容为空" in err and "已跳过:检索内容为空" in out
-    code, out, err = run(capsys, "search", "理论学习" * 200, "-k", "1", "--workspace", str(demo["ws"]))
+    code, out, err = run_cli("search", "理论学习" * 200, "-k", "1", "--workspace", str(demo["ws"]))
     assert code == 0 and "注意:检索内容共 800 字,只用前 512 字检索" in err
 
 
@@ -183,7 +165,7 @@ def test_injected_parser_failure_leaves_its_traceback_in_the_workspace_log(tmp_p
 
     monkeypatch.setattr(ingest, "parse_source", parse)
     ws = tmp_path / "ws"
-    code, out, err = run(capsys, "ingest", "--no-sync", str(corpus_file("002")), str(corpus_file("003")),
+    code, out, err = run_cli("ingest", "--no-sync", str(corpus_file("002")), str(corpus_file("003")),
                          "--workspace", str(ws))
     assert code == 0
     log = ws / "logs" / "xuncha.log"
@@ -194,7 +176,7 @@ def test_injected_parser_failure_leaves_its_traceback_in_the_workspace_log(tmp_p
     assert "Traceback" not in out + err and "injected parser failure" not in out + err
     # one file alone in a new workspace: the workspace stays, holding the log the line names
     lone = tmp_path / "lone"
-    code, _, err = run(capsys, "ingest", "--no-sync", str(corpus_file("003")), "--workspace", str(lone))
+    code, _, err = run_cli("ingest", "--no-sync", str(corpus_file("003")), "--workspace", str(lone))
     assert code == 1 and "injected parser failure" in (lone / "logs" / "xuncha.log").read_text("utf-8")
 
 
@@ -202,12 +184,12 @@ def test_unexpected_crash_is_one_chinese_line_naming_the_log(tmp_path, capsys, m
     import ui.service.workspace as workspace
 
     ws = tmp_path / "ws"
-    run(capsys, "ingest", "--no-sync", str(corpus_file("001")), "--workspace", str(ws))
+    run_cli("ingest", "--no-sync", str(corpus_file("001")), "--workspace", str(ws))
 
     def boom(self):
         raise RuntimeError("simulated internal failure")
     monkeypatch.setattr(workspace.Workspace, "reports", boom)
-    code, _, err = run(capsys, "reports", "--workspace", str(ws))
+    code, _, err = run_cli("reports", "--workspace", str(ws))
     assert code == 1 and err.strip() == f"xuncha:{ws}: 程序内部错误,详情见 {ws / 'logs' / 'xuncha.log'}"
     assert "simulated internal failure" in (ws / "logs" / "xuncha.log").read_text("utf-8")
 
@@ -219,7 +201,7 @@ def test_read_only_commands_create_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("XUNCHA_HOME", raising=False)
     for args in (("reports",), ("search", "理论"), ("problems",), ("audit",), ("graph", "stats"),
                  ("export", "ledger", "x.csv"), ("remove", "0123456789abcdef"), ("doctor",)):
-        code, _, err = run(capsys, *args)
+        code, _, err = run_cli(*args)
         assert code == 1 and "这里没有工作区" in err, (args, err)
     assert list(tmp_path.iterdir()) == []
 
@@ -228,25 +210,25 @@ def test_search_in_an_empty_workspace_says_it_has_no_reports(tmp_path, capsys):
     from ui.service.workspace import Workspace
 
     Workspace(tmp_path / "ws").close()
-    code, _, err = run(capsys, "search", "理论学习", "--workspace", str(tmp_path / "ws"))
+    code, _, err = run_cli("search", "理论学习", "--workspace", str(tmp_path / "ws"))
     assert code == 1 and "工作区中还没有报告" in err and "未找到相似问题" not in err
 
 
 def test_failed_ingest_leaves_no_workspace(tmp_path, capsys):
     bad = tmp_path / "空.txt"
     bad.write_bytes(b"")
-    code, _, err = run(capsys, "ingest", str(bad), "--workspace", str(tmp_path / "new"))
+    code, _, err = run_cli("ingest", str(bad), "--workspace", str(tmp_path / "new"))
     assert code == 1 and "空文件" in err and not (tmp_path / "new").exists()
     folder = tmp_path / "existing"
     folder.mkdir()
     (folder / "mine.txt").write_text("x", encoding="utf-8")
-    run(capsys, "ingest", str(bad), "--workspace", str(folder))
+    run_cli("ingest", str(bad), "--workspace", str(folder))
     assert [p.name for p in folder.iterdir()] == ["mine.txt"]  # the user's file stays, ours go
 
 
 def test_ledger_into_a_missing_folder_is_refused(demo, capsys, tmp_path):
     target = tmp_path / "no" / "such" / "台账.xlsx"
-    code, _, err = run(capsys, "export", "ledger", str(target), "--workspace", str(demo["ws"]))
+    code, _, err = run_cli("export", "ledger", str(target), "--workspace", str(demo["ws"]))
     assert code == 1 and f"文件夹 {target.parent} 不存在" in err and not (tmp_path / "no").exists()
 
 
@@ -258,7 +240,7 @@ def test_a_file_has_one_outcome_alone_or_in_a_folder(tmp_path, capsys):
     (folder / "扫描件.png").write_bytes(bytes.fromhex("89504e470d0a1a0a") + bytes(64))
     seen = {}
     for target in (folder, doc, folder / "扫描件.png"):
-        _, out, _ = run(capsys, "ingest", str(target), "--json", "--no-sync", "--workspace", str(tmp_path / "ws"))
+        _, out, _ = run_cli("ingest", str(target), "--json", "--no-sync", "--workspace", str(tmp_path / "ws"))
         for o in json.loads(out)["outcomes"]:
             seen.setdefault(Path(o["path"]).name, set()).add((o["status"], o["code"]))
     assert seen == {"旧通报.doc": {("skipped", "legacy_word")}, "扫描件.png": {("skipped", "image")}}
@@ -281,7 +263,7 @@ def test_ui_on_a_busy_port_is_one_chinese_line(tmp_path, capsys):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code, _, err = run(capsys, "ui", "--port", str(port), "--workspace", str(tmp_path / "ws"))
+        code, _, err = run_cli("ui", "--port", str(port), "--workspace", str(tmp_path / "ws"))
     assert code == 1 and f"端口 {port} 已被占用" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "ws").exists()
 

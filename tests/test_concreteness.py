@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bench.concreteness_eval import evaluate
-from reports.audit import audit_report
-from reports.concreteness import FEATURES, assess_report, weights
+from reports.analysis.audit import audit_report
+from reports.analysis.concreteness import FEATURES, assess_report, weights
 from reports.entities import extract_entities
 from reports.parse import parse_text
 

@@ -3,16 +3,15 @@ the file and the reason, in English and Chinese, from every loader that reads su
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from embeddings.calibration import Calibration
 from embeddings.lexicon import Lexicon
-from reports.concreteness import weights
-from reports.datafiles import DataFileError, read_data_json
-from reports.notices import XunchaError
-from reports.problemtypes import taxonomy
+from reports.analysis.concreteness import weights
+from reports.analysis.problemtypes import TAXONOMY_PATH, taxonomy
+from reports.shared.datafiles import DataFileError, read_data_json
+from reports.shared.notices import XunchaError
 
 LOADERS = [("calibration", Calibration.load), ("lexicon", Lexicon.load), ("taxonomy", taxonomy),
            ("concreteness", weights)]
@@ -60,7 +59,7 @@ def test_shipped_files_still_load():
 
 def test_parsed_but_wrong_content_is_a_coded_error(tmp_path):
     """A file that is JSON but not what xuncha wrote: data_invalid, naming the file and what is wrong."""
-    good = read_data_json(Path(__file__).resolve().parents[1] / "reports" / "problem_types.json", "taxonomy")
+    good = read_data_json(TAXONOMY_PATH, "taxonomy")
     good["types"].append(dict(good["types"][0]))  # a duplicate type id
     path = tmp_path / "taxonomy.json"
     path.write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")

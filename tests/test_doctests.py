@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ("reports.parse", "reports.numerals", "reports.teams", "reports.read", "reports.paths")
+MODULES = ("reports.parse", "reports.grammar.numerals", "reports.grammar.teams", "reports.read", "reports.shared.paths", "embeddings.search", "reports.status", "reports.parse.dates")
 
 
 @pytest.mark.parametrize("name", MODULES)

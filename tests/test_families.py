@@ -10,12 +10,12 @@ import pytest
 
 from bench.eval_header import evaluate
 from bench.families import FAMILIES, glossed, lost_ym, transform
-from reports.counts import find_stated_counts
-from reports.dates import find_dates, lost_separators, resolve_calendar
-from reports.normalize import normalize
+from reports.grammar.normalize import normalize
 from reports.parse import parse_source, parse_text
+from reports.parse.counts import find_stated_counts
+from reports.parse.dates import find_dates, lost_separators, resolve_calendar
 from reports.read import read_bytes
-from reports.serialize import report_to_json
+from reports.store.serialize import report_to_json
 
 DEVSET = Path("/work/shared/devset/openings.jsonl")
 

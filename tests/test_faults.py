@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_FILES, ROOT, corpus_file
+from conftest import CORPUS_FILES, ROOT, corpus_file, run_cli
 from search_support import FakeEncoder
 
 QUERIES = ("理论学习流于形式", "三会一课制度落实不到位", "意识形态工作责任制")
@@ -41,19 +41,6 @@ def fake_model(monkeypatch):
     encoder = FakeEncoder()
     monkeypatch.setattr(enc, "load_encoder", lambda spec=None, cache_dir=None: encoder)
     return encoder
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    """`xuncha ARGS` in-process; asserts that nothing printed a traceback."""
-    from ui.cli import main
-
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # commands that exit 1 on purpose (doctor, ingest of only errors)
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err, err
-    return code, out, err
 
 
 CHILD = textwrap.dedent("""
@@ -90,7 +77,7 @@ def child(*args: str, env: dict | None = None) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def fingerprint(capsys, ws: Path) -> dict:
+def fingerprint(ws: Path) -> dict:
     """What must equal a clean build: the graph's size and the top results of a few queries."""
     from ui.service.workspace import Workspace
 
@@ -98,17 +85,18 @@ def fingerprint(capsys, ws: Path) -> dict:
         G = w.graph.graph
         graph = (G.number_of_nodes(), G.number_of_edges(),
                  sum(1 for _, _, k in G.edges(keys=True) if k == "SIMILAR_TO"),
-                 sum(1 for _, d in G.nodes(data=True) if d.get("type") == "Theme"))
+                 sum(1 for _, d in G.nodes(data=True) if d.get("type") == "Theme"),
+                 sum(1 for _, _, k in G.edges(keys=True) if k == "RECURS"))
     hits = {}
     for q in QUERIES:
-        code, out, _ = run(capsys, "search", q, "--json", "-k", "5", "--workspace", str(ws))
+        code, out, _ = run_cli("search", q, "--json", "-k", "5", "--workspace", str(ws))
         assert code == 0
         hits[q] = [(h["report_id"], h["problem_id"]) for h in json.loads(out)]
     return {"graph": graph, "hits": hits}
 
 
-def assert_healthy(capsys, ws: Path) -> dict:
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+def assert_healthy(ws: Path) -> dict:
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     report = json.loads(out)
     assert code == 0 and report["healthy"], report
     return report
@@ -124,12 +112,12 @@ def clean_fingerprint(tmp_path_factory):
 
 
 @pytest.fixture
-def clean(clean_fingerprint, capsys):
-    return fingerprint(capsys, clean_fingerprint)
+def clean(clean_fingerprint):
+    return fingerprint(clean_fingerprint)
 
 
-def ingest(capsys, ws: Path, *paths) -> tuple[int, str, str]:
-    return run(capsys, "ingest", *map(str, paths), "--workspace", str(ws))
+def ingest(ws: Path, *paths) -> tuple[int, str, str]:
+    return run_cli("ingest", *map(str, paths), "--workspace", str(ws))
 
 
 # --------------------------------------------------------------------------- hostile files
@@ -147,7 +135,7 @@ def huge_problem_report(path: Path, size: int = 1_000_000) -> Path:
 
 
 @pytest.mark.slow
-def test_one_huge_problem_is_embedded_from_its_first_part(tmp_path, capsys, clean_fingerprint):
+def test_one_huge_problem_is_embedded_from_its_first_part(tmp_path, clean_fingerprint):
     from reports.read.limits import MAX_EMBED_CHARS_PROBLEM
 
     big = huge_problem_report(tmp_path / "big.txt")
@@ -162,9 +150,9 @@ def test_one_huge_problem_is_embedded_from_its_first_part(tmp_path, capsys, clea
     assert outcome["status"] == "ingested"
     assert any(f"{MAX_EMBED_CHARS_PROBLEM:,}" in w and "first" in w for w in outcome["warnings"]), outcome
     started = time.monotonic()
-    code, out, _ = run(capsys, "search", "意识形态工作研究部署", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("search", "意识形态工作研究部署", "--json", "--workspace", str(ws))
     assert code == 0 and json.loads(out) and time.monotonic() - started < 10
-    assert_healthy(capsys, ws)
+    assert_healthy(ws)
 
 
 def test_embed_caps_share_a_report_budget():
@@ -189,7 +177,7 @@ def docx_bomb(path: Path, inflated_mb: int = 200) -> Path:
     return path
 
 
-def test_docx_that_inflates_to_200_mb_is_refused_before_inflating(tmp_path, capsys):
+def test_docx_that_inflates_to_200_mb_is_refused_before_inflating(tmp_path):
     from reports.read import ReadError, read_source
 
     bomb = docx_bomb(tmp_path / "bomb.docx")
@@ -202,7 +190,7 @@ def test_docx_that_inflates_to_200_mb_is_refused_before_inflating(tmp_path, caps
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024 < 100  # nothing inflated
     message = str(info.value)
     assert message.startswith(str(bomb)) and "limit" in message and "\n" not in message
-    code, _, err = ingest(capsys, tmp_path / "ws", bomb)
+    code, _, err = ingest(tmp_path / "ws", bomb)
     assert code == 1 and "200 MB" in err and "已导入 0 份" in err
 
 
@@ -252,7 +240,7 @@ def test_deep_but_allowed_html_is_read_without_recursion(tmp_path):
     assert text.count("关于巡视整改进展情况的通报") >= 60
 
 
-def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch, capsys):
+def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch):
     import ui.service.ingest as ingest_module
 
     def slow(source):
@@ -260,7 +248,7 @@ def test_per_file_time_limit_ends_a_runaway_file(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XUNCHA_MAX_SECONDS_PER_FILE", "0.5")
     monkeypatch.setattr(ingest_module, "parse_source", slow)
     started = time.monotonic()
-    code, _, err = ingest(capsys, tmp_path / "ws", corpus_file("001"))
+    code, _, err = ingest(tmp_path / "ws", corpus_file("001"))
     assert time.monotonic() - started < 4
     assert code == 1 and "未入库" in err and "0.5" in err
 
@@ -286,43 +274,44 @@ def _damage(search: Path, case: str) -> None:
 
 
 @pytest.mark.parametrize("case", ["garbage", "empty-list", "wrong-type", "truncated-faiss", "corrupt-tokens"])
-def test_damaged_index_files_are_named_and_reindex_repairs(tmp_path, capsys, clean, clean_fingerprint, case):
+def test_damaged_index_files_are_named_and_reindex_repairs(tmp_path, clean, clean_fingerprint, case):
     import shutil
 
     ws = tmp_path / "ws"
     shutil.copytree(clean_fingerprint, ws)
     _damage(ws / "search", case)
-    code, out, err = run(capsys, "search", QUERIES[0], "--workspace", str(ws))
+    code, out, err = run_cli("search", QUERIES[0], "--workspace", str(ws))
     if case in ("garbage", "empty-list", "wrong-type"):   # the manifest itself: say so and how to fix it
         assert code == 1 and "manifest.json" in err and "xuncha reindex" in err and len(err.strip().splitlines()) == 1
     else:                                                 # a file it names: repaired on the spot
         assert code == 0 and out.strip()
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     damaged = {c["name"] for c in json.loads(out)["checks"] if c["state"] == "damaged"}
     assert damaged == ({"search", "lexical"} if case in ("garbage", "empty-list", "wrong-type") else set())
-    code, _, err = run(capsys, "reindex", "--workspace", str(ws))
+    code, _, err = run_cli("reindex", "--workspace", str(ws))
     assert code == 0, err
-    assert_healthy(capsys, ws)
-    assert fingerprint(capsys, ws) == clean
+    assert_healthy(ws)
+    assert fingerprint(ws) == clean
 
 
-def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, capsys, clean, clean_fingerprint):
+def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, clean, clean_fingerprint):
     import shutil
 
     ws = tmp_path / "ws"
     shutil.copytree(clean_fingerprint, ws)
     (ws / "graph.db").write_bytes(b"{broken" * 100)
     (ws / "themes.json").write_text("[]")
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     states = {c["name"]: c["state"] for c in json.loads(out)["checks"]}
     assert code == 1 and states["graph"] == "damaged" and states["themes"] == "damaged"
-    code, out, _ = run(capsys, "doctor", "--repair", "--json", "--workspace", str(ws))
+    assert states["recurrence"] == "stale"          # the RECURS links lived in the damaged file
+    code, out, _ = run_cli("doctor", "--repair", "--json", "--workspace", str(ws))
     assert code == 0 and json.loads(out)["healthy"]
-    assert fingerprint(capsys, ws) == clean
+    assert fingerprint(ws) == clean
 
 
 @pytest.mark.slow
-def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean, clean_fingerprint):
+def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, clean, clean_fingerprint):
     """A search that re-embeds a damaged .faiss writes the same vectors under a new file name: the
     themes computed before still reflect the store and the model, and doctor says so; a build made
     another way (here: another document recipe) does make them stale."""
@@ -330,30 +319,30 @@ def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean
 
     ws = tmp_path / "ws"
     shutil.copytree(clean_fingerprint, ws)
-    before = {c["name"]: c for c in assert_healthy(capsys, ws)["checks"]}
+    before = {c["name"]: c for c in assert_healthy(ws)["checks"]}
     damaged = next((ws / "search").glob("vectors-*.faiss"))
     damaged.write_bytes(damaged.read_bytes()[:200])
-    code, out, _ = run(capsys, "search", QUERIES[0], "--workspace", str(ws))
+    code, out, _ = run_cli("search", QUERIES[0], "--workspace", str(ws))
     assert code == 0 and out.strip()
     assert not damaged.exists() and len(list((ws / "search").glob("vectors-*.faiss"))) == 1   # rebuilt anew
-    after = {c["name"]: c for c in assert_healthy(capsys, ws)["checks"]}
+    after = {c["name"]: c for c in assert_healthy(ws)["checks"]}
     assert after["themes"] == before["themes"] and after["similarity"]["state"] == "ok"
-    assert fingerprint(capsys, ws) == clean
+    assert fingerprint(ws) == clean
 
     themes = ws / "themes.json"   # a themes file written before this stamp named the vectors file: still fresh
     doc = json.loads(themes.read_text())
     vectors = next((ws / "search").glob("vectors-*.faiss")).name
     themes.write_text(json.dumps({**doc, "stamp": {**doc["stamp"], "index": vectors}}, ensure_ascii=False))
-    assert_healthy(capsys, ws)
+    assert_healthy(ws)
     themes.write_text(json.dumps({**doc, "stamp": {**doc["stamp"], "index": damaged.name}}, ensure_ascii=False))
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     assert {c["name"]: c["state"] for c in json.loads(out)["checks"]}["themes"] == "stale"
     themes.write_text(json.dumps(doc, ensure_ascii=False))
 
     manifest = ws / "search" / "manifest.json"
     data = json.loads(manifest.read_text())
     manifest.write_text(json.dumps({**data, "doc_recipe": data["doc_recipe"] + "-other"}))
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     assert {c["name"]: c["state"] for c in json.loads(out)["checks"]}["themes"] == "stale"
 
 
@@ -361,7 +350,7 @@ def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, capsys, clean
 
 
 @pytest.mark.slow
-def test_kill_during_ingest_then_ingest_again_finishes_the_sync(tmp_path, capsys, clean):
+def test_kill_during_ingest_then_ingest_again_finishes_the_sync(tmp_path, clean):
     ws, marker = tmp_path / "ws", tmp_path / "embedding"
     proc = child("ingest", *map(str, CORPUS_FILES), "--workspace", str(ws),
                  env={"H12_MARKER": str(marker), "H12_SLEEP": "60"})
@@ -371,18 +360,18 @@ def test_kill_during_ingest_then_ingest_again_finishes_the_sync(tmp_path, capsys
         time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    code, out, _ = run(capsys, "doctor", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
     assert code == 1 and not json.loads(out)["healthy"]          # the derived data lags: it says so
-    code, _, err = ingest(capsys, ws, *CORPUS_FILES)            # all duplicates now
+    code, _, err = ingest(ws, *CORPUS_FILES)            # all duplicates now
     assert code == 0 and "重复 5 份" in err
-    assert_healthy(capsys, ws)
-    assert fingerprint(capsys, ws) == clean
+    assert_healthy(ws)
+    assert fingerprint(ws) == clean
 
 
 @pytest.mark.slow
-def test_searches_during_an_ingest_do_not_wait_for_its_embedding(tmp_path, capsys):
+def test_searches_during_an_ingest_do_not_wait_for_its_embedding(tmp_path):
     ws, marker = tmp_path / "ws", tmp_path / "embedding"
-    code, _, _ = ingest(capsys, ws, *CORPUS_FILES[:2])
+    code, _, _ = ingest(ws, *CORPUS_FILES[:2])
     assert code == 0
     proc = child("ingest", *map(str, CORPUS_FILES[2:]), "--workspace", str(ws),
                  env={"H12_MARKER": str(marker), "H12_SLEEP": "30"})
@@ -393,7 +382,7 @@ def test_searches_during_an_ingest_do_not_wait_for_its_embedding(tmp_path, capsy
             time.sleep(0.1)
         for query in QUERIES:
             started = time.monotonic()
-            code, out, _ = run(capsys, "search", query, "--json", "--workspace", str(ws))
+            code, out, _ = run_cli("search", query, "--json", "--workspace", str(ws))
             assert code == 0 and json.loads(out)
             assert time.monotonic() - started < 10   # the writer sleeps 30 s inside its embedding
     finally:
@@ -405,7 +394,7 @@ def enospc(*_args, **_kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def test_full_disk_while_storing_names_the_true_outcome(tmp_path, capsys, monkeypatch, clean):
+def test_full_disk_while_storing_names_the_true_outcome(tmp_path, monkeypatch, clean):
     import reports.store as store
 
     real = store._insert_report
@@ -418,25 +407,25 @@ def test_full_disk_while_storing_names_the_true_outcome(tmp_path, capsys, monkey
         return real(db, report, offsets, *rest)
     monkeypatch.setattr(store, "_insert_report", insert)
     ws = tmp_path / "ws"
-    code, out, err = run(capsys, "ingest", *map(str, CORPUS_FILES), "--json", "--workspace", str(ws))
+    code, out, err = run_cli("ingest", *map(str, CORPUS_FILES), "--json", "--workspace", str(ws))
     data = json.loads(out)
     assert code == 0 and data["summary"] == {"ingested": 4, "duplicate": 0, "skipped": 0, "error": 1}
     failed = [o for o in data["outcomes"] if o["status"] == "error"]
     assert failed[0]["path"] == str(CORPUS_FILES[1]) and failed[0]["code"] == "not_stored_io"
     assert failed[0]["message"].startswith(str(CORPUS_FILES[1])) and "磁盘已满" in failed[0]["message"]
     monkeypatch.setattr(store, "_insert_report", real)
-    code, _, err = ingest(capsys, ws, *CORPUS_FILES)
+    code, _, err = ingest(ws, *CORPUS_FILES)
     assert code == 0 and "已导入 1 份,重复 4 份" in err
-    assert_healthy(capsys, ws)
-    assert fingerprint(capsys, ws) == clean
+    assert_healthy(ws)
+    assert fingerprint(ws) == clean
 
 
-def test_full_disk_while_syncing_keeps_the_store_and_says_so(tmp_path, capsys, monkeypatch, clean):
+def test_full_disk_while_syncing_keeps_the_store_and_says_so(tmp_path, monkeypatch, clean):
     from embeddings.index import VectorIndex
 
     ws = tmp_path / "ws"
     monkeypatch.setattr(VectorIndex, "save", enospc)
-    code, _, err = ingest(capsys, ws, *CORPUS_FILES)
+    code, _, err = ingest(ws, *CORPUS_FILES)
     assert code == 1
     lines = err.strip().splitlines()
     assert "已导入 5 份,重复 0 份,跳过 0 个文件,出错 0 个" in err
@@ -444,32 +433,32 @@ def test_full_disk_while_syncing_keeps_the_store_and_says_so(tmp_path, capsys, m
     monkeypatch.undo()
     import embeddings.encoder as enc
     monkeypatch.setattr(enc, "load_encoder", lambda spec=None, cache_dir=None: FakeEncoder())
-    code, _, err = run(capsys, "doctor", "--repair", "--workspace", str(ws))
+    code, _, err = run_cli("doctor", "--repair", "--workspace", str(ws))
     assert code == 0, err
-    assert fingerprint(capsys, ws) == clean
+    assert fingerprint(ws) == clean
 
 
-def test_search_on_a_full_disk_answers_from_the_last_index(tmp_path, capsys, monkeypatch):
+def test_search_on_a_full_disk_answers_from_the_last_index(tmp_path, monkeypatch):
     from embeddings.index import VectorIndex
 
     ws = tmp_path / "ws"
-    ingest(capsys, ws, *CORPUS_FILES[:2])
-    run(capsys, "ingest", "--no-sync", *map(str, CORPUS_FILES[2:]), "--workspace", str(ws))
+    ingest(ws, *CORPUS_FILES[:2])
+    run_cli("ingest", "--no-sync", *map(str, CORPUS_FILES[2:]), "--workspace", str(ws))
     monkeypatch.setattr(VectorIndex, "save", enospc)
-    code, out, err = run(capsys, "search", QUERIES[0], "--json", "--workspace", str(ws))
+    code, out, err = run_cli("search", QUERIES[0], "--json", "--workspace", str(ws))
     assert code == 0 and json.loads(out) and "磁盘已满" in err
 
 
-def test_unexpected_failure_is_one_line_and_logged_in_the_workspace(tmp_path, capsys, monkeypatch):
+def test_unexpected_failure_is_one_line_and_logged_in_the_workspace(tmp_path, monkeypatch):
     import ui.service.workspace as workspace
 
     ws = tmp_path / "ws"
-    ingest(capsys, ws, corpus_file("001"))
+    ingest(ws, corpus_file("001"))
 
     def boom(self):
         raise RuntimeError("simulated internal failure")
     monkeypatch.setattr(workspace.Workspace, "reports", boom)
-    code, _, err = run(capsys, "reports", "--workspace", str(ws))
+    code, _, err = run_cli("reports", "--workspace", str(ws))
     assert code == 1 and len(err.strip().splitlines()) == 1
     log = ws / "logs" / "xuncha.log"
     assert str(log) in err and "程序内部错误" in err  # the exception's English stays in the log (issue 24)
@@ -488,15 +477,15 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(mnt)], check=False)
 
 
-def test_really_full_disk_reports_each_file_truthfully(tiny_disk, capsys):
+def test_really_full_disk_reports_each_file_truthfully(tiny_disk):
     ws = tiny_disk / "ws"
-    code, out, err = run(capsys, "ingest", "--no-sync", "--json", *map(str, CORPUS_FILES), "--workspace", str(ws))
+    code, out, err = run_cli("ingest", "--no-sync", "--json", *map(str, CORPUS_FILES), "--workspace", str(ws))
     data = json.loads(out)
     errors = [o for o in data["outcomes"] if o["status"] == "error"]
     assert errors and all(o["code"] == "not_stored_io" and o["message"].endswith("磁盘已满") for o in errors)
-    code, out, _ = run(capsys, "reports", "--json", "--workspace", str(ws))
+    code, out, _ = run_cli("reports", "--json", "--workspace", str(ws))
     stored = {r["report_id"] for r in json.loads(out)}
     assert stored == {o["report_id"] for o in data["outcomes"] if o["status"] == "ingested"}
     assert data["summary"]["ingested"] == len(stored)
-    code, _, err = run(capsys, "search", QUERIES[0], "--workspace", str(ws))   # no room for an index
+    code, _, err = run_cli("search", QUERIES[0], "--workspace", str(ws))   # no room for an index
     assert code == 1 and "磁盘已满" in err and len(err.strip().splitlines()) == 1

@@ -9,12 +9,12 @@ import opencc
 import pytest
 from conftest import CORPUS_FILES
 
-from reports.dates import find_dates, resolve_sequence
-from reports.normalize import normalize
+from reports.grammar.normalize import normalize
+from reports.grammar.teams import find_teams, parse_team
 from reports.parse import parse_text
+from reports.parse.dates import find_dates, resolve_sequence
 from reports.read import read_bytes, read_source
-from reports.serialize import report_to_json
-from reports.teams import find_teams, parse_team
+from reports.store.serialize import report_to_json
 
 DEVSET = Path("/work/shared/devset/openings.jsonl")
 S2T = opencc.OpenCC("s2t").convert
@@ -71,6 +71,10 @@ def test_team_grammar_is_the_one_the_entities_and_graph_use():
                                                     unit="中共张家界市文学艺术界联合会党组")
              if m.type == "inspection_team"]
     assert teams == ["张家界市委第三巡察组"]
+    # a one-character county keeps its level (攸县县委), in the entity reader and the graph alike
+    teams = [m.canonical for m in extract_entities("县委第一巡察组对县财政局开展了巡察。", unit="中共攸县财政局党组")
+             if m.type == "inspection_team"]
+    assert teams == [qualify_team("县委第一巡察组", "湖南省株洲市攸县")] == ["攸县县委第一巡察组"]
 
 
 @pytest.mark.parametrize("dates, start, end", [

@@ -8,8 +8,7 @@ import sqlite3
 
 import networkx as nx
 import pytest
-from click.testing import CliRunner
-from conftest import CORPUS, corpus_file
+from conftest import CORPUS, corpus_file, run_cli, small_report
 
 from graph.build import (
     add_report,
@@ -33,10 +32,9 @@ from graph.query import (
     stats,
 )
 from graph.service import GraphService
-from reports.model import Category, Inspection, Mention, Problem, Report
+from reports.model import Mention
 from reports.parse import parse_file
 from reports.store import Store
-from ui.cli.graph import graph as graph_cli
 
 ZJJ = "Unit:张家界市文学艺术界联合会"
 QINGYANG = "Unit:庆阳市文联"
@@ -339,18 +337,12 @@ def test_overview_shows_units_teams_and_the_most_connected_people_and_regulation
 # -- a small hand-built store: two 李军 in two units -----------------------------------------------
 
 def _report(rid: str, unit: str, short: str, region: str, team: str, role: str, other_org: str | None):
-    """A minimal report, spans computed from its own text, with hand-made mentions."""
+    """conftest.small_report with hand-made mentions: 李军 in a role of the unit, a regulation, maybe an org."""
     canonical = unit.removeprefix("中共").removesuffix("党组")
     problem = "落实《中国共产党纪律处分条例》不到位。" + (f"与{other_org}沟通不够。" if other_org else "")
-    text = f"{unit}关于巡察整改进展情况的通报\n根据市委统一部署,{team}对{short}进行了巡察。\n{role}李军任组长。\n(一)问题\n1.{problem}"
-    at = text.index
-    p = Problem("1", "1.", problem, (at(problem), at(problem) + len(problem)), 1)
-    category = Category(1, "(一)", "问题", (at("(一)"), at("(一)") + 5), problems=[p])
-    sentence = f"根据市委统一部署,{team}对{short}进行了巡察。"
-    report = Report(id=rid, text=text, unit=unit, unit_short=short, level="市", region=region,
-                    inspection=Inspection(kind="巡察", inspector=team, inspector_text=team,
-                                          span=(at(sentence), at(sentence) + len(sentence))),
-                    categories=[category])
+    report = small_report(rid, unit, short=short, region=region, level="市", problem=problem, team=team,
+                          extra=f"{role}李军任组长。\n")
+    at = report.text.index
     mentions = [Mention("person", "李军", "李军", (at("李军"), at("李军") + 2), role=role, attrs={"org": canonical}),
                 Mention("regulation", "《中国共产党纪律处分条例》", "中国共产党纪律处分条例",
                         (at("《"), at("》") + 1))]
@@ -382,7 +374,7 @@ def test_two_people_with_one_name_are_ambiguous(small_store):
 
 
 def test_cli_lists_ambiguous_candidates_with_units(small_store):
-    result = CliRunner().invoke(graph_cli, ["neighbors", "李军", "--workspace", str(small_store.path.parent)])
+    result = run_cli("graph", "neighbors", "李军", "--workspace", str(small_store.path.parent))
     assert result.exit_code == 1
     assert "庆阳市文联" in result.output and "张家界市文学艺术界联合会" in result.output
     assert "Traceback" not in result.output
@@ -415,7 +407,7 @@ def test_similarity_and_themes_follow_their_problems(small_store):
 # -- the CLI on the corpus -----------------------------------------------------------------------
 
 def run(corpus_ws, *args: str):
-    return CliRunner().invoke(graph_cli, [*args, "--workspace", str(corpus_ws.root)])
+    return run_cli("graph", *args, "--workspace", str(corpus_ws.root))
 
 
 def test_cli_neighbors_json(corpus_ws):
@@ -452,7 +444,7 @@ def test_cli_path_stats_export(corpus_ws, tmp_path):
 
 
 def test_cli_missing_workspace_is_a_user_error(tmp_path):
-    result = CliRunner().invoke(graph_cli, ["stats", "--workspace", str(tmp_path / "nowhere")])
+    result = run_cli("graph", "stats", "--workspace", str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "没有工作区" in result.stderr
     assert not (tmp_path / "nowhere").exists()
 

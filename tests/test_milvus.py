@@ -10,6 +10,7 @@ import pytest
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
+from conftest import run_cli
 from search_support import (
     FILTER_CASES,
     SD,
@@ -18,10 +19,9 @@ from search_support import (
     FakeEncoder,
     fake_loader,
     make_store,
-    run_cli,
 )
 
-from embeddings.engines.milvus import filter_expr
+from embeddings.engines.milvus_expr import filter_expr
 from embeddings.manifest import SearchIndexError, read_manifest
 from embeddings.search import Filters
 from embeddings.service import SearchService
@@ -68,7 +68,7 @@ def test_reindex_switches_to_milvus_lite_in_the_workspace_and_records_it(pair):
     # queries from Milvus without being told
     expected = keys(service.search("选人用人不规范", k=5))
     engine.client.release_collection(engine.collection)
-    fresh = SearchService(service.root, service.store, encoder=service._encoder)
+    fresh = SearchService(service.root, service.store, encoder=service.encoder)
     assert type(fresh.ensure_ready().searcher).__name__ == "MilvusSearcher"
     assert keys(fresh.search("选人用人不规范", k=5)) == expected
 
@@ -164,24 +164,24 @@ def test_switching_back_to_faiss(pair):
     assert manifest.backend == "faiss"
     assert type(service.ensure_ready().searcher).__name__ == "Searcher"
     assert keys(service.search("选人用人不规范", k=10, mode="dense")) == before
-    with pytest.raises(SearchIndexError, match="milvus backend only"):
+    with pytest.raises(SearchIndexError) as refused:
         service.reindex(backend="faiss", uri="http://localhost:19530")
+    assert refused.value.code == "uri_unsupported" and refused.value.params["backends"] == "milvus"
 
 
 def test_cli_reindex_backend_milvus(pair, monkeypatch, tmp_path):
     import embeddings.encoder as enc
-    from ui.cli.search import reindex, search
 
     service = pair["faiss"]
-    monkeypatch.setattr(enc, "load_encoder", fake_loader(service._encoder))
-    result = run_cli(reindex, ["--backend", "milvus", "--json", "--workspace", str(service.root)])
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(service.encoder))
+    result = run_cli("reindex", "--backend", "milvus", "--json", "--workspace", str(service.root))
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["backend"] == "milvus" and summary["total"] == 159
     assert read_manifest(service.dir).backend == "milvus"
     queries = tmp_path / "q.txt"
     queries.write_text("\n".join(QUERIES[:3]), "utf-8")
-    result = run_cli(search, ["--batch", str(queries), "--json", "--workspace", str(service.root)])
+    result = run_cli("search", "--batch", str(queries), "--json", "--workspace", str(service.root))
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(lines) == 3 and all(len(hits) == 10 for hits in lines)
@@ -200,7 +200,7 @@ def test_labelled_queries_overlap_between_backends(real_service, tmp_path):
     labels = load_labels(ROOT / "bench" / "eval" / "queries.json")
     queries = [item.query for item in labels]
     state = real_service.ensure_ready()
-    engine = MilvusEngine(str(tmp_path / "milvus.db"), lex_recipe=real_service.lex_recipe)
+    engine = MilvusEngine(str(tmp_path / "milvus.db"), lex_recipe=real_service.index.lex_recipe)
     engine.sync(state.table, state.vectors, state.tokens)
     faiss_runs = real_service.search_batch(queries, k=10)
     original = state.searcher
@@ -228,12 +228,12 @@ def test_jieba_analyzer_collection_finds_the_phrase(pair, tmp_path):
 
     service = pair["faiss"]
     state = service.ensure_ready()
-    engine = MilvusEngine(str(tmp_path / "jieba.db"), analyzer="jieba", lex_recipe=service.lex_recipe)
+    engine = MilvusEngine(str(tmp_path / "jieba.db"), analyzer="jieba", lex_recipe=service.index.lex_recipe)
     assert engine.sync(state.table, state.vectors, state.tokens) == (159, 0)
     searcher = engine.searcher(state.table, state.vectors, state.lexical)
     hits = searcher.search(None, ["三会一课"], k=10, mode="lexical")
     t = state.table
-    docs = [t.doc_text(t.pos[problem_uid(h.report_id, h.problem_id)], service.lex_recipe) for h in hits]
+    docs = [t.doc_text(t.pos[problem_uid(h.report_id, h.problem_id)], service.index.lex_recipe) for h in hits]
     assert docs and all("三会" in d or "一课" in d for d in docs)
     assert "三会一课" in docs[0]
     engine.close()
@@ -242,8 +242,7 @@ def test_jieba_analyzer_collection_finds_the_phrase(pair, tmp_path):
 def test_unreachable_server_is_a_one_line_error(pair):
     with pytest.raises(SearchIndexError, match="cannot open Milvus"):
         pair["faiss"].reindex(backend="milvus", uri="http://127.0.0.1:1")
-    from ui.cli.search import reindex
-    result = run_cli(reindex, ["--backend", "faiss", "--uri", "http://x:1", "--workspace",
+    result = run_cli("reindex", *["--backend", "faiss", "--uri", "http://x:1", "--workspace",
                                str(pair["faiss"].root)])
     assert result.exit_code == 1 and "--uri" in result.output and len(result.output.strip().splitlines()) == 1
 
@@ -255,7 +254,7 @@ def test_cli_reindex_to_milvus_prints_one_chinese_line(pair, monkeypatch, capfd)
     from ui.cli import main
 
     service = pair["faiss"]
-    monkeypatch.setattr(enc, "load_encoder", fake_loader(service._encoder))
+    monkeypatch.setattr(enc, "load_encoder", fake_loader(service.encoder))
     assert main(["reindex", "--backend", "milvus", "--workspace", str(service.root)]) == 0
     out, err = capfd.readouterr()
     lines = [ln for ln in err.splitlines() if ln.strip()]

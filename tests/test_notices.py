@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from reports.migrations import MIGRATIONS
-from reports.notices import MESSAGES, Notice, XunchaError, render
 from reports.parse import parse_text
+from reports.shared.notices import MESSAGES, Notice, XunchaError, render
 from reports.store import Store
+from reports.store.migrations import MIGRATIONS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 PASS_THROUGH = {"legacy", "os_error"}  # they carry a text the program did not write

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from reports.notices import Notice
+from reports.grammar.teams import parse_team
 from reports.parse import parse_text, report_id
-from reports.teams import parse_team
+from reports.shared.notices import Notice
 
 EXPECTED = {
     # prefix: (categories, problems, leaf problems)
@@ -189,7 +189,7 @@ def test_inspector_forms(written, canonical):
 
 
 def test_chinese_numerals_round_trip():
-    from reports.numerals import cn_to_int, int_to_cn
+    from reports.grammar.numerals import cn_to_int, int_to_cn
     assert [int_to_cn(n) for n in (3, 10, 11, 20, 23, 99)] == ["三", "十", "十一", "二十", "二十三", "九十九"]
     assert all(cn_to_int(int_to_cn(n)) == n for n in range(1, 100))
 

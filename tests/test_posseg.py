@@ -1,4 +1,4 @@
-"""reports.posseg must tag exactly as jieba.posseg.cut does (it replaces it for speed)."""
+"""reports.grammar.posseg must tag exactly as jieba.posseg.cut does (it replaces it for speed)."""
 from __future__ import annotations
 
 import random
@@ -6,7 +6,7 @@ import random
 import pytest
 from conftest import CORPUS_FILES
 
-from reports.posseg import pos_tags, viterbi
+from reports.grammar.posseg import pos_tags, viterbi
 
 
 def _jieba(text: str) -> list[tuple[str, str]]:

@@ -4,13 +4,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CORPUS, ROOT, assert_user_error, xuncha
+from conftest import CORPUS, ROOT, assert_user_error, small_report, xuncha
 
-from reports.model import Category, Inspection, Problem, Report
-from reports.places import region_of
-from reports.problemtypes import classify, classify_rows, taxonomy
+from reports.analysis.problemtypes import classify, classify_rows, taxonomy
+from reports.grammar.places import region_of
+from reports.grammar.unitnames import display_names, org_abbreviation
 from reports.store import Store
-from reports.unitnames import display_names, org_abbreviation
 
 CORPUS_NAMES = {"张家界市文联", "庆阳市文联", "山东省作协", "桑植县政协", "益阳市文旅广体局"}
 
@@ -24,12 +23,8 @@ def corpus_store(tmp_path, corpus_reports):
     store.close()
 
 
-def _report(rid: str, unit: str, short: str | None, region: str | None, problem: str = "中心组学习流于形式。") -> Report:
-    text = f"{unit}关于巡察整改进展情况的通报\n(一)问题\n1.{problem}"
-    at = text.index(problem)
-    p = Problem("1", "1.", problem, (at, at + len(problem)), 1)
-    return Report(id=rid, text=text, unit=unit, unit_short=short, level=None, region=region,
-                  inspection=Inspection(kind="巡察"), categories=[Category(1, "(一)", "问题", (0, 5), problems=[p])])
+def _report(rid: str, unit: str, short: str | None, region: str | None, problem: str = "中心组学习流于形式。"):
+    return small_report(rid, unit, short=short, region=region, problem=problem)
 
 
 # -- display names -------------------------------------------------------------------------------
@@ -110,7 +105,7 @@ def test_statement_without_keywords_falls_back_to_the_closest_description():
     """No keyword of any type in these statements, so the type comes from similarity to the type
     descriptions, and says so (no keywords, the similarity); text sharing no character with any
     description gets no type rather than a guess, anything else its nearest type, weak or not."""
-    from reports.problemtypes import SIMILARITY_MIN
+    from reports.analysis.problemtypes import SIMILARITY_MIN
 
     assert [m.type_id for m in classify("公务用车使用登记不全")] == ["eight_rules"]
     matches = classify("规避政府招投标方式，化整为零")

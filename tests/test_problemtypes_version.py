@@ -1,4 +1,4 @@
-"""The stored problem types are only as good as their stamp (reports.problemtypes.types_version): a
+"""The stored problem types are only as good as their stamp (reports.analysis.problemtypes.types_version): a
 change to the classifier that changes its answers must bump CLASSIFIER_VERSION, or stores keep the
 old answers as if they were today's. This pins the classifier's answers on fixed inputs (the
 statements of the two hand-labelled sets, alone and with a neighbour as parent heading, none read
@@ -9,7 +9,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from reports.problemtypes import CLASSIFIER_VERSION, classify, types_json
+from reports.analysis.problemtypes import CLASSIFIER_VERSION, classify, types_json
 
 GOLD = Path(__file__).resolve().parent / "gold"
 # CLASSIFIER_VERSION -> digest of its answers below. A change that moves the digest: bump the version
@@ -32,5 +32,5 @@ def test_the_classifier_answers_as_its_version_says():
         digest.update(types_json(classify(text)).encode())
         digest.update(types_json(classify(text, [texts[n - 1]], fallback=["党的建设方面"])).encode())
     assert ANSWERS.get(CLASSIFIER_VERSION) == digest.hexdigest()[:16], (
-        "the problem-type classifier's answers changed: bump reports.problemtypes.CLASSIFIER_VERSION and "
+        "the problem-type classifier's answers changed: bump reports.analysis.problemtypes.CLASSIFIER_VERSION and "
         f"record {digest.hexdigest()[:16]} for it in ANSWERS")

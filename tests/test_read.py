@@ -21,8 +21,8 @@ from fixtures_build import (
 )
 
 from reports import read as read_mod
-from reports.noise import is_noise_line, is_publish_info
-from reports.normalize import OffsetMap, normalize
+from reports.grammar.noise import is_noise_line, is_publish_info
+from reports.grammar.normalize import OffsetMap, normalize
 from reports.read import SUPPORTED_SUFFIXES, ReadError, SourceText, read_bytes, read_source
 
 PREFIXES = ("000", "001", "002", "003", "004")

@@ -5,7 +5,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from embeddings.recurrence import RecurrenceConfig, find_recurrences
 from ui.service.workspace import unit_key
@@ -87,11 +87,9 @@ def test_same_unit_is_name_plus_region_and_order_is_by_date():
 
 
 def test_cli_recurring_json(built):
-    from click.testing import CliRunner
 
-    from ui.cli.group import cli
     ws, ids = built
-    result = CliRunner().invoke(cli, ["recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root)])
+    result = run_cli("recurring", "--json", "--unit", "文学艺术界", "--workspace", str(ws.root))
     assert result.exit_code == 0, result.output
     links = json.loads(result.stdout)
     assert links and all(r["later"]["report_id"] == ids[GOLD["test"]["file"]] for r in links)
@@ -126,3 +124,49 @@ def test_links_kept_incrementally_equal_a_full_recomputation(built, tmp_path):
                 assert [o.status for o in copy.ingest([path])] == ["ingested"]
                 copy.sync()
                 assert stored() == _links(copy.recurrences())
+
+
+def test_repair_of_a_damaged_graph_computes_the_recurs_links_again(built, tmp_path):
+    """RECURS links live in graph.db: doctor says they are stale when that file is rebuilt from
+    nothing, and repair (which rebuilds the graph) computes them again (they are an artifact of
+    ui/service/artifacts.py, derived from the graph)."""
+    import shutil
+
+    from ui.service.doctor import diagnose
+    from ui.service.workspace import Workspace
+    ws, _ = built
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = {(a, b, c, d) for a, b, c, d, _ in ws.graph.links("RECURS")}
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root)
+    for extra in root.glob("graph.db-*"):   # the copy's WAL would otherwise hold the pages
+        extra.unlink()
+    (root / "graph.db").write_bytes(b"{broken" * 100)
+    with Workspace(root) as copy:
+        states = {c.name: c.state for c in diagnose(copy)}
+        assert states["graph"] == "damaged" and states["recurrence"] == "stale"
+        done = copy.repair(diagnose(copy))
+        assert "重复出现关系:已更新" in done
+        assert {c.name: c.state for c in diagnose(copy)} == dict.fromkeys(states, "ok")
+        assert {(a, b, c, d) for a, b, c, d, _ in copy.graph.links("RECURS")} == before != set()
+
+
+def test_sync_rebuilds_the_artifacts_that_lag_and_only_those(built, tmp_path):
+    """Workspace.sync asks each artifact whether it is fresh: after a removal the graph, the index,
+    the themes and the RECURS links lag the store; one sync makes every one fresh again."""
+    import shutil
+
+    from ui.service.artifacts import artifacts, is_fresh
+    from ui.service.workspace import Workspace
+    ws, ids = built
+    ws.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    root = tmp_path / "ws"
+    shutil.copytree(ws.root, root)
+    with Workspace(root) as copy:
+        assert {a.name: is_fresh(a) for a in artifacts(copy)} == dict.fromkeys(
+            ("graph", "search", "themes", "recurrence"), True)
+        copy.remove(ids[sorted(p.name for p in DATA.iterdir() if p.is_file())[0]])
+        assert {a.name: is_fresh(a) for a in artifacts(copy)} == dict.fromkeys(
+            ("graph", "search", "themes", "recurrence"), False)
+        copy.sync()
+        assert all(is_fresh(a) for a in artifacts(copy))

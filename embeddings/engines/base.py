@@ -3,18 +3,18 @@ Why candidates and not rankings: docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from reports.shared.progress import Progress
 
 from ..index import VectorIndex
 from ..lexical import LexicalIndex
 from ..search import Filters, Hit, ProblemTable, Searcher
 
-__all__ = ["Progress", "SearchEngine"]
-
-Progress = Callable[[str, int, int], None]   # (stage, done, total), as SearchService.sync reports
+__all__ = ["SearchEngine"]
 
 
 class SearchEngine(ABC):
@@ -84,6 +84,10 @@ class SearchEngine(ABC):
 
     def describe(self) -> dict[str, Any]:
         return {"backend": self.name}
+
+    def drop(self) -> None:
+        """Empty the engine before a full refill (an engine over the workspace's files has nothing to drop)."""
+        return None
 
     def close(self) -> None:
         """Release connections (nothing by default)."""

@@ -3,16 +3,19 @@ See docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reports.shared.progress import Progress
+
 from ..index import VectorIndex
 from ..lexical import LexicalIndex
 from ..search import ProblemTable, Searcher
-from .base import Progress, SearchEngine
+from .base import SearchEngine
 
-__all__ = ["FaissBM25Engine"]
+__all__ = ["FaissBM25Engine", "open_engine"]
 
 
 class FaissBM25Engine(SearchEngine):
@@ -45,3 +48,8 @@ class FaissBM25Engine(SearchEngine):
                  ) -> Searcher:
         self._vectors = vectors
         return Searcher(table, vectors, lexical, **options)
+
+
+def open_engine(search_dir: Path, uri: str | None, **options: Any) -> FaissBM25Engine:
+    """The registry's entry point: the files are the service's own, so nothing to connect to."""
+    return FaissBM25Engine()

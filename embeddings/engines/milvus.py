@@ -8,6 +8,7 @@ import os
 import threading
 import unicodedata
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,8 +17,9 @@ from ..index import VectorIndex
 from ..lexical import STOPWORDS, LexicalIndex
 from ..search import Filters, ProblemTable, Searcher
 from .base import SearchEngine
+from .milvus_expr import filter_expr
 
-__all__ = ["ANALYZERS", "COLLECTION", "MilvusEngine", "MilvusSearcher", "filter_expr"]
+__all__ = ["ANALYZERS", "COLLECTION", "MILVUS_URI_ENV", "MilvusEngine", "MilvusSearcher", "milvus_uri", "open_engine"]
 
 log = logging.getLogger("xuncha.search")
 
@@ -34,58 +36,26 @@ _STRING_FIELDS = {"report_id": 256, "unit": 1024, "unit_short": 512, "level": 32
 _SEARCH_ITEM_KINDS = ("problem", "rectification_item")
 
 
+MILVUS_URI_ENV = "XUNCHA_MILVUS_URI"
+MILVUS_LITE_FILE = "milvus.db"
+
+
+def milvus_uri(search_dir: Path, recorded: str | None) -> str:
+    """Where the Milvus collection lives: $XUNCHA_MILVUS_URI, else the URI the manifest recorded,
+    else Milvus Lite in the workspace (kept relative in the manifest so a workspace can move)."""
+    return os.environ.get(MILVUS_URI_ENV) or recorded or str(Path(search_dir) / MILVUS_LITE_FILE)
+
+
+def open_engine(search_dir: Path, uri: str | None, **options: Any) -> MilvusEngine:
+    """The registry's entry point (embeddings/engines/__init__.py)."""
+    return MilvusEngine(milvus_uri(search_dir, uri), **options)
+
+
 LITE_GRPC_OPTIONS = {"grpc.keepalive_time_ms": 2**31 - 1, "grpc.keepalive_permit_without_calls": False}
 
 
 def _is_lite(uri: str) -> bool:
     return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
-
-
-def _quote(value: str) -> str:
-    """A Milvus string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _like(field: str, needle: str) -> str | None:
-    """``field like "%needle%"``, or None when the needle holds LIKE wildcards (the mask still applies)."""
-    if any(c in needle for c in "%_\\\""):
-        return None
-    return f'{field} like "%{needle}%"'
-
-
-def filter_expr(filters: Filters) -> str:
-    """The Milvus boolean expression for ``filters`` ("" when nothing is filtered).
-
-    It mirrors ProblemTable.mask; where a value cannot be expressed safely the clause is left out,
-    and the mask (applied to Milvus's candidates) keeps the meaning exact."""
-    parts: list[str] = []
-    if filters.unit:
-        needle = filters.unit.strip()
-        a, b = _like("unit", needle), _like("unit_short", needle)
-        if a and b:
-            parts.append(f"({a} or {b})")
-    if filters.level:
-        level = filters.level.strip().removesuffix("级")
-        parts.append(f"level in [{_quote(level)}, {_quote(level + '级')}]")
-    if filters.region and (clause := _like("region", filters.region.strip())):
-        parts.append(clause)
-    if filters.year:
-        parts.append(f"year == {int(filters.year)}")
-    if filters.category and (clause := _like("category", filters.category.strip())):
-        parts.append(clause)
-    if filters.kind:
-        parts.append(f"kind == {_quote(filters.kind.strip())}")
-    type_filter = getattr(filters, "type", None)
-    if type_filter:
-        from ..search import _type_id
-
-        parts.append(f'type_ids like "% {_type_id(type_filter)} %"')   # ids are [a-z_] words
-    item_kind = getattr(filters, "item_kind", None)
-    if item_kind:
-        parts.append(f"item_kind == {_quote(item_kind.strip())}")
-    if filters.exclude_report:
-        parts.append(f"report_id not in [{', '.join(_quote(r) for r in filters.exclude_report)}]")
-    return " and ".join(parts)
 
 
 def _normalise(text: str) -> str:

@@ -1,5 +1,5 @@
 """Entity mentions in a report: people, organisations, inspection teams, 《》 titles, document numbers, places.
-Rule-based plus tables in reports.gazetteer, on purpose: docs/decisions.md (Entities)."""
+Rule-based plus tables in reports.grammar.gazetteer, on purpose: docs/decisions.md (Entities)."""
 from __future__ import annotations
 
 from reports.model import Mention

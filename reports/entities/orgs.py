@@ -5,8 +5,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reports import gazetteer as gz
 from reports.grammar import CJK, NUMBER, is_cjk
+from reports.grammar import gazetteer as gz
+from reports.grammar.places import join_region
 from reports.model import Mention
 
 from .base import _NON_ACTOR_FLAGS, _SENTENCE_END
@@ -254,17 +255,7 @@ def _qualify(name: str, start: int, text: str, ctx: UnitContext) -> str | None:
         _local_region(text, start, body[0]) if body[0] in "县区" else None)
     if not region or region[-1] != body[0]:
         return None
-    return lead + _join_region(region, body)
-
-
-def _join_region(region: str, body: str) -> str:
-    """张家界市 + 市委宣传部 -> 张家界市委宣传部.
-
-    A one-character place keeps the level before a committee (攸县 + 县委 -> 攸县县委) but not before a
-    bureau (攸县 + 县财政局 -> 攸县财政局), as those bodies write their own names.
-    """
-    keep = len(region) == 2 and body[1:].startswith(("委", "政府", "人大", "政协", "纪委", "监委"))
-    return region + (body if keep else body[1:])
+    return lead + join_region(region, body)
 
 
 def _alias_within_report(mentions: list[Mention], headless: set[int], core: str | None) -> None:

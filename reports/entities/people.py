@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from reports import gazetteer as gz
 from reports.grammar import CJK, is_cjk
+from reports.grammar import gazetteer as gz
 from reports.model import Mention
 
 from .base import _SENTENCE_END

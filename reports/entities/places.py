@@ -1,7 +1,7 @@
 """Place mentions (cpca place list)."""
 from __future__ import annotations
 
-from reports import gazetteer as gz
+from reports.grammar import gazetteer as gz
 from reports.grammar import is_cjk
 from reports.model import Mention
 

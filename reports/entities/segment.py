@@ -17,7 +17,7 @@ class _Segmentation:
     """jieba tokens with offsets: word boundaries and person-name (nr*) tags."""
 
     def __init__(self, text: str) -> None:
-        from ..posseg import pos_tags  # jieba.posseg's tags, vectorised and cached per line
+        from reports.grammar.posseg import pos_tags  # jieba.posseg's tags, vectorised and cached per line
 
         self.tokens: list[_Token] = []
         pos = 0

@@ -1,17 +1,18 @@
-"""Inspection-team mentions, read with the one team grammar (reports.teams)."""
+"""Inspection-team mentions, read with the one team grammar (reports.grammar.teams)."""
 from __future__ import annotations
 
+from reports.grammar.places import qualified_level
+from reports.grammar.teams import Team, find_teams
 from reports.model import Mention
-from reports.teams import Team, find_teams
 
-from .orgs import _inside, _join_region
+from .orgs import _inside
 from .unit import UnitContext
 
 
 def _team_canonical(team: Team, level: str, number: int, ctx: UnitContext) -> tuple[str, str | None]:
     """张家界市委第三巡察组: the region keeps same-numbered teams of different cities apart."""
     region = ctx.region_for(level[0]) if level != "中央" else None
-    head = _join_region(region, level) if region and region.endswith(level[0]) else level
+    head = qualified_level(level, region)
     numbered = Team(team.text, team.span, level, team.kind, number, special=team.special)
     return head + numbered.canonical()[len(level):], region
 

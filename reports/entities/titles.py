@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from reports import gazetteer as gz
 from reports.grammar import CJK
+from reports.grammar import gazetteer as gz
 from reports.model import Mention
 
 from .base import _CLAUSE_END

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from reports import gazetteer as gz
 from reports.grammar import CJK, strip_party
-from reports.teams import ROUND_RE
+from reports.grammar import gazetteer as gz
+from reports.grammar.teams import ROUND_RE
 
 
 @dataclass

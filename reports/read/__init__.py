@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reports.normalize import OffsetMap, normalize
+from reports.grammar.normalize import OffsetMap, normalize
 
 from .docx import _read_docx
 from .encodings import _read_txt

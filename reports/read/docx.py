@@ -8,9 +8,9 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from reports.numerals import CN_DIGIT_CHARS, cn_numeral
+from reports.grammar.numerals import CN_DIGIT_CHARS, cn_numeral
+from reports.shared.notices import Notice
 
-from ..notices import Notice
 from .limits import _MIB, MAX_DOCX_PART_BYTES, MAX_DOCX_TOTAL_BYTES, ReadError
 
 log = logging.getLogger(__name__)

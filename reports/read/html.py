@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reports.grammar import HAN_RE
-from reports.noise import is_noise_line, is_publish_info
+from reports.grammar.noise import is_noise_line, is_publish_info
 
 from .encodings import _decode
 from .limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, ReadError

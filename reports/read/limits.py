@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from reports.notices import Notice, XunchaError
+from reports.shared.notices import Notice, XunchaError
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ READ_CODES: tuple[str, ...] = (
 
 
 class ReadError(XunchaError):
-    """A file that cannot be read as report text: a code from reports/notices.py; ``str(e)`` is one
+    """A file that cannot be read as report text: a code from reports/shared/notices.py; ``str(e)`` is one
     line, ``"{path}: {reason}"``."""
 
     def __init__(self, path: str | os.PathLike[str], code: str, /, **params: object) -> None:

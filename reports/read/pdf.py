@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from reports.grammar import CJK, CJK_COMPAT, CJK_SYMBOLS
+from reports.shared.notices import Notice
 
-from ..notices import Notice
 from .limits import ReadError
 
 log = logging.getLogger(__name__)

@@ -1,12 +1,12 @@
 """`xuncha audit` and `xuncha recurring`: check reports as an inspection office would, and list the
-problems that come back in a unit's later round (DESIGN.md section 6)."""
+problems that come back in a unit's later round (docs/cli.md)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
 
-from reports.notices import render
+from reports.shared.notices import render
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, known_unit, workspace_option
 from ui.service.text import AUDIT_LABELS, SEVERITY_LABELS, shorten
 

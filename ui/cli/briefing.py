@@ -1,5 +1,5 @@
 """`xuncha briefing`: 巡前研判 / 自查清单 for one unit, as JSON, Chinese text, .docx or .xlsx
-(ui/service/briefing.py does the work; DESIGN.md section 6)."""
+(ui/service/briefing.py does the work; docs/cli.md)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
-from ui.service.text import shorten
+from ui.service.text import concreteness_label, shorten
 
 __all__ = ["COMMANDS", "briefing"]
 
@@ -30,7 +30,7 @@ def briefing(unit: str, sector: str | None, level: str | None, kind: str | None,
 
     UNIT 为工作区中的单位(全称、简称或其中一段),或工作区外单位的全称(按同一规则判断行业和层级)。
     每类问题按有此类问题的同类单位数排序,附典型问题及出处、最具体的整改做法,以及本单位是否有过此类问题。"""
-    from reports.notices import XunchaError
+    from reports.shared.notices import XunchaError
     from ui.service.briefing import build_briefing
     from ui.service.briefing_export import EXPORT_FORMATS, write_briefing
 
@@ -56,8 +56,8 @@ def briefing(unit: str, sector: str | None, level: str | None, kind: str | None,
 
 def briefing_lines(b: dict) -> list[str]:
     """The briefing for people, in Chinese: target, peers with the reason, notes, ranked types."""
-    from reports.numerals import int_to_cn
-    from ui.service.briefing import NO_MEASURES, profile_text, source_text, target_text, type_heading
+    from reports.grammar.numerals import int_to_cn
+    from ui.service.briefing_text import NO_MEASURES, profile_text, source_text, target_text, type_heading
 
     lines = [f"自查清单:{b.get('unit_short') or b['unit']}({b['unit']})", f"  {profile_text(b)}",
              f"同类单位 {len(b['peers'])} 个:"]
@@ -79,7 +79,7 @@ def briefing_lines(b: dict) -> list[str]:
             lines.append(f"    整改做法:{NO_MEASURES}")
             continue
         lines.append("    整改做法(按具体程度):")
-        lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {m['concreteness']:.2f})\n"
+        lines += [f"      {k}. {shorten(m['text'], TEXT_WIDTH)}(具体程度 {concreteness_label(m['concreteness'])})\n"
                   f"         来源:{source_text(m)}" for k, m in enumerate(t["measures"], 1)]
     return lines
 

@@ -1,5 +1,5 @@
 """What every `xuncha` command shares: the one-line user error, JSON output, the --workspace and
---json options, progress bars on stderr, and opening an existing workspace (DESIGN.md section 6)."""
+--json options, progress bars on stderr, and opening an existing workspace (docs/cli.md)."""
 from __future__ import annotations
 
 import json
@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from reports.notices import XunchaError
-from reports.paths import STORE_FILE, default_workspace
+from reports.shared.notices import XunchaError
+from reports.shared.paths import STORE_FILE, default_workspace
 from ui.cli import click_zh
 
 __all__ = ["StageBars", "Throughput", "UserError", "XunchaGroup", "emit_json", "existing_workspace", "json_option",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from embeddings.search import HIT_CONTRACT
-from reports.audit import AUDIT_CODES
+from reports.analysis.audit import AUDIT_CODES
 from ui.service.ingest import OUTCOME_CODES
 
 __all__ = ["CONTRACT", "Shape"]

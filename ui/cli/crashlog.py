@@ -3,7 +3,7 @@ record with its traceback; the terminal gets one Chinese line per warning xuncha
 one line for a failure, naming the log file (docs/decisions.md "Faults", "Everyday use, second pass").
 
 What reaches the terminal: a record carrying a notice (``extra={"notice": Notice(...)}``) or one of
-xuncha's own warnings listed in ``reports.notices.LOG_FORMATS``, rendered in Chinese from its code;
+xuncha's own warnings listed in ``reports.shared.notices.LOG_FORMATS``, rendered in Chinese from its code;
 any other warning of xuncha's as one generic line naming the log file; nothing from third-party
 libraries (gRPC, transformers: their English lines stay in the file); nothing marked
 ``extra={"console": False}`` (a traceback the command already reported in its own words).
@@ -18,9 +18,9 @@ from contextlib import contextmanager, suppress
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from reports.ioerrors import io_reason
-from reports.notices import Notice, XunchaError, log_notice, render
-from reports.paths import cache_dir, default_workspace
+from reports.shared.ioerrors import io_reason
+from reports.shared.notices import LOG_FORMATS, Notice, XunchaError, render
+from reports.shared.paths import cache_dir, default_workspace
 from ui.service.workspace import LOG_FILE
 
 __all__ = ["LOG_FILE", "crash_line", "installed", "log_path", "workspace_from_argv"]
@@ -149,3 +149,19 @@ def crash_line(exc: BaseException, root: Path) -> str:
     error = XunchaError("internal_error", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
                         log=str(where)) if where else XunchaError("internal_error_no_log", reason=type(exc).__name__)
     return f"xuncha:{place}{error.chinese()}"
+
+
+def log_notice(msg: object, args: tuple | dict | None) -> Notice | None:
+    """The notice for one of xuncha's own log warnings (LOG_FORMATS), None for any other record.
+    An argument that is a XunchaError (a query's reason) is kept as its notice, rendered per language."""
+    entry = LOG_FORMATS.get(msg) if isinstance(msg, str) else None
+    if entry is None:
+        return None
+    code, names = entry
+    values = args if isinstance(args, tuple) else ()
+    params = {}
+    for name, value in zip(names, values, strict=False):
+        params[name] = value.notice if isinstance(value, XunchaError) else value
+    if code == "env_ignored" and "name" not in params:
+        params["name"] = "XUNCHA_MAX_SECONDS_PER_FILE"
+    return Notice(code, params)

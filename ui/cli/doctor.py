@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from reports.paths import STORE_FILE
+from reports.shared.paths import STORE_FILE
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["doctor"]
@@ -26,16 +26,16 @@ def doctor(repair: bool, as_json: bool, workspace: Path | None) -> None:
         if repair and store_ok and any(c.state != doc.OK for c in checks):
             bars = StageBars()
             try:
-                actions = doc.repair(ws, checks, progress=bars)
+                actions = ws.repair(checks, progress=bars)
             finally:
                 bars.close()
             checks = doc.diagnose(ws)
     healthy = all(c.state == doc.OK for c in checks)
     if as_json:
-        emit_json({"healthy": healthy, "checks": [c.to_json() for c in checks], "repaired": actions})
+        emit_json({"healthy": healthy, "checks": [doc.to_json(c) for c in checks], "repaired": actions})
     else:
         for c in checks:
-            click.echo(c.line())
+            click.echo(doc.line(c))
         for line in actions:
             click.echo(f"修复:{line}", err=True)
         click.echo("工作区正常" if healthy else "工作区有问题" + ("" if repair else "(运行 xuncha doctor --repair 修复)"),

@@ -1,5 +1,5 @@
 """`xuncha graph …`: thin commands over `graph.service.GraphService`
-(DESIGN.md section 6; docs/decisions.md, "Graph")."""
+(docs/cli.md; docs/decisions.md, "Graph")."""
 from __future__ import annotations
 
 import itertools
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
 from ui.service.text import EDGE_LABELS, attr_rows, degree_text, report_display, shorten, type_label
 

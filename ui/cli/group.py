@@ -1,5 +1,5 @@
 """The `xuncha` Click group and the report commands (parse, entities, ingest, remove, reports, export),
-thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (DESIGN.md section 6)."""
+thin over the Workspace; JSON on stdout, one Chinese line and exit 1 for a user error (docs/cli.md)."""
 from __future__ import annotations
 
 import logging
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.cli.common import (
     StageBars,
     Throughput,
@@ -21,6 +21,7 @@ from ui.cli.common import (
     usage_line,
     workspace_option,
 )
+from ui.service.text import mention_label
 
 __all__ = ["cli", "main", "run"]
 
@@ -51,7 +52,7 @@ def _parse_file(file: Path):
 @workspace_option
 def parse(file: Path, as_json: bool, workspace: Path | None) -> None:
     """解析一个报告文件并显示识别结果(不需要工作区)。"""
-    from reports.serialize import report_to_json
+    from reports.store.serialize import report_to_json
     data = report_to_json(_parse_file(file))
     if as_json:
         emit_json(data)
@@ -98,10 +99,6 @@ def entities(file: Path, as_json: bool, workspace: Path | None) -> None:
     _print_entities(mentions)
 
 
-MENTION_TYPES = {"person": "人员", "organization": "机构", "inspection_team": "巡察组", "regulation": "党内法规",
-                 "document": "文件", "work": "作品/刊物", "place": "地区"}
-
-
 def _print_entities(mentions: list) -> None:
     """One line per entity (type + canonical name): how often, every spelling and role, where.
     A web page's editor credit (编辑:谢航) is listed apart, not counted as a person of the report."""
@@ -120,8 +117,8 @@ def _print_entities(mentions: list) -> None:
         roles = list(dict.fromkeys(r for m in ms if m.role for r in m.role.split("、")))
         spans = ",".join(f"{m.span[0]}-{m.span[1]}" for m in sorted(ms, key=lambda m: m.span))
         extra = (f"({'、'.join(roles)})" if roles else "") + (f" 又作:{'、'.join(names)}" if names else "")
-        click.echo(f"{MENTION_TYPES.get(type_, type_)}\t{canonical}{extra}\t{len(ms)} 处:{spans}")
-    summary = ",".join(f"{MENTION_TYPES.get(t, t)} {n}" for t, n in counts.items())
+        click.echo(f"{mention_label(type_)}\t{canonical}{extra}\t{len(ms)} 处:{spans}")
+    summary = ",".join(f"{mention_label(t)} {n}" for t, n in counts.items())
     if credits:
         names = "、".join(dict.fromkeys(f"{m.name}({m.role})" for m in credits))
         click.echo(f"网页署名(不计为报告中的人员):{names}")
@@ -148,7 +145,7 @@ no_sync_option = click.option(
 def sync_workspace(ws, stored: int | None = None) -> None:
     """Bring the graph, search index and themes up to date; a failure here leaves the store as it
     is (the artifacts catch up on their next use or with `xuncha doctor --repair`)."""
-    from reports.ioerrors import io_reason
+    from reports.shared.ioerrors import io_reason
     from ui.service.workspace import LOG_FILE
 
     bars = StageBars()
@@ -180,14 +177,12 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     before = _entries(root)  # None: no workspace here yet; one that ends up with no report is not left behind
     ws = open_workspace(root)
     bars = StageBars()
-    from embeddings.writer_lock import writing
-
     counts = dict.fromkeys(("ingested", "duplicate", "skipped", "error"), 0)
     meter = Throughput()
     outcomes: list = []
     names: dict[str, str] = {}
     try:
-        with writing(ws.root):  # searches elsewhere answer from the last committed index meanwhile
+        with ws.writing():  # ingest and sync as one write: searches elsewhere answer from the last index
             outcomes = ws.ingest(paths, progress=lambda stage, done, total: bars(stage, done, total, meter.postfix()),
                                  on_outcome=meter.add, preload_encoder=not no_sync)
             bars.close()

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from reports.notices import render
+from reports.shared.notices import render
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, known_unit, workspace_option
 
 
@@ -17,9 +17,9 @@ from ui.cli.common import UserError, emit_json, existing_workspace, json_option,
 @workspace_option
 def problems(unit: str | None, type_: str | None, list_types: bool, as_json: bool, workspace: Path | None) -> None:
     """列出库中全部问题(可按 --unit、--type 筛选);加 --types 列出问题类型分类表。"""
-    from reports.notices import XunchaError
-    from reports.problem_list import problem_records
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
+    from reports.shared.notices import XunchaError
+    from reports.store.problem_list import problem_records
 
     if list_types:
         tax = taxonomy()

@@ -71,7 +71,7 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    from reports.atomic import write_text
+    from reports.shared.atomic import write_text
     target = Path(argv[0]) if argv else DOC_PATH
     write_text(target, render())
     print(f"已写入 {target}", file=sys.stderr)

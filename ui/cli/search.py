@@ -1,5 +1,5 @@
 """`xuncha search`, `xuncha similar`, `xuncha reindex`: thin commands over the SearchService
-(DESIGN.md section 6; docs/decisions.md, "Search")."""
+(docs/cli.md; docs/decisions.md, "Search")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,6 +9,8 @@ from typing import Any
 
 import click
 
+from embeddings.engines import BACKENDS, REGISTRY, uri_backends
+from embeddings.engines import backend as backend_entry
 from ui.cli.common import StageBars, UserError, emit_json, existing_workspace, json_option, workspace_option
 
 __all__ = ["COMMANDS", "reindex", "search", "similar"]
@@ -33,8 +35,8 @@ def _service(workspace: Path | None, model: str | None) -> Iterator[Any]:
 
 def _filters(unit, level, region, year, category, kind, exclude_report, type_=None) -> dict[str, Any]:
     if type_:
-        from reports.notices import XunchaError
-        from reports.problem_list import resolve_type
+        from reports.shared.notices import XunchaError
+        from reports.store.problem_list import resolve_type
 
         try:
             resolve_type(type_)
@@ -131,7 +133,7 @@ def search(query: str | None, batch, k: int, min_score: float | None, unit, leve
 def _unusable(query: str) -> str | None:
     """Why a line of --batch is not searched (empty, punctuation only), in Chinese; None if it is."""
     from embeddings.service import MAX_QUERY_CHARS, clean_query
-    from reports.notices import XunchaError
+    from reports.shared.notices import XunchaError
 
     try:
         clean_query(" ".join(query.split())[:MAX_QUERY_CHARS])  # the search itself warns about a long one
@@ -166,9 +168,8 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 
 @click.command()
 @_model_option
-@click.option("--backend", type=click.Choice(["faiss", "milvus"]), default=None,
-              help="检索引擎:faiss(工作区内)或 milvus(默认 Milvus Lite,文件在 工作区/search/milvus.db,"
-                   "或用 --uri 指定服务器)。不指定则保持当前引擎。")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None,
+              help="检索引擎:" + ";".join(f"{b.name}({b.help})" for b in REGISTRY) + "。不指定则保持当前引擎。")
 @click.option("--uri", default=None, metavar="URI",
               help="Milvus 服务器地址,例如 http://host:19530(默认:环境变量 XUNCHA_MILVUS_URI 或 Milvus Lite)。")
 @json_option
@@ -176,31 +177,24 @@ def similar(report_id: str, problem_id: str, k: int, min_score: float | None, un
 def reindex(model: str | None, backend: str | None, uri: str | None, as_json: bool,
             workspace: Path | None) -> None:
     """从数据库重建检索索引(用 --model M 换向量模型,--backend 换检索引擎)。"""
-    from embeddings.writer_lock import writing
-
-    if uri is not None and backend not in (None, "milvus"):
-        raise UserError("uri_needs_milvus")
+    if uri is not None and backend is not None and backend not in uri_backends():
+        raise UserError("uri_unsupported", backends=", ".join(uri_backends()))
     bars = StageBars()
-    with existing_workspace(workspace, None) as ws, writing(ws.root):
-        service = ws.search
-        summary = service.reindex(model=model, progress=bars, backend=backend or ("milvus" if uri else None),
-                                  uri=uri)
-        summary["model"] = service.model_name
-        if model is not None or backend is None:
-            ws.themes.sync(progress=bars)  # themes and SIMILAR_TO edges follow the new vectors
+    with existing_workspace(workspace, None) as ws:
+        summary = ws.reindex(model=model, progress=bars, backend=backend or (uri_backends()[0] if uri else None),
+                             uri=uri)
     bars.close()
     if as_json:
         emit_json(summary)
     else:
         kind = INDEX_KINDS.get(summary["kind"], summary["kind"])
-        engine = BACKENDS.get(summary.get("backend", "faiss"), summary.get("backend"))
+        engine = backend_entry(summary.get("backend")).label
         click.echo(f"已用向量模型 {summary['model']} 为 {summary['total']} 条问题重建索引"
                    f"({kind},检索引擎 {engine},用时 {summary['seconds']:.1f} 秒)", err=True)
 
 
-# How the reindex line names the index kind and the engine (the JSON keeps the codes).
+# How the reindex line names the index kind (the JSON keeps the codes; engines: their registry label).
 INDEX_KINDS = {"flat": "精确检索", "ivf": "IVF 近似检索"}
-BACKENDS = {"faiss": "FAISS(工作区内)", "milvus": "Milvus"}
 
 
 COMMANDS = (search, similar, reindex)

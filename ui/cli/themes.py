@@ -101,8 +101,11 @@ def fixes(query: str | None, report_id: str | None, problem_id: str | None, excl
     if query is None and not (report_id and problem_id):
         raise UserError("need_query")
     with _service(workspace) as svc:
+        from ui.service.fix_finder import FixFinder
+
         svc.search.ensure_ready(progress=StageBars())
-        result = svc.fixes(query, report_id=report_id, problem_id=problem_id, exclude_units=exclude_units, k=k)
+        result = FixFinder(svc.store, svc.search).fixes(query, report_id=report_id, problem_id=problem_id,
+                                                        exclude_units=exclude_units, k=k)
     emit_json(result) if as_json else _print_fixes(result)
 
 

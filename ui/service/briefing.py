@@ -2,34 +2,30 @@
 
 One service for both faces (`xuncha briefing`, the 自查清单 page) and both exports (ui/service/
 briefing_export.py): the target unit (one of the workspace, or any unit named by its full name), its
-peer units by sector (reports/sectors.py), level and inspection kind, and the problem types
-(reports/problem_types.json) most often found in those peers, ranked by how many peer units had
-them, each with representative problems, the most concrete measures (reports/concreteness.py) and
+peer units by sector (reports/analysis/sectors.py), level and inspection kind, and the problem types
+(reports/analysis/problem_types.json) most often found in those peers, ranked by how many peer units had
+them, each with representative problems, the most concrete measures (reports/analysis/concreteness.py) and
 whether the target had the type itself. See docs/decisions.md, "Briefing".
 """
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reports.concreteness import assess, rectification_statuses
+from reports.analysis.concreteness import rectification_statuses
+from reports.analysis.problemtypes import taxonomy
+from reports.analysis.sectors import RELATIONS, Sector, relation, resolve_sector, sector_of, shared_system
 from reports.grammar import strip_party
-from reports.header import unit_level
-from reports.model import Mention, Report
-from reports.notices import XunchaError
-from reports.problemtypes import taxonomy
-from reports.sectors import RELATIONS, Sector, relation, resolve_sector, sector_of, shared_system
-from reports.status import STATUS_NAMES
-from reports.unitnames import unit_name
+from reports.grammar.unitnames import unit_name
+from reports.parse.header import unit_level
+from reports.shared.notices import XunchaError
 
-from .fixes import MeasureKey, detail_link, near_duplicate
-from .themes import UnknownUnitError, _resolve
+from .briefing_measures import MeasureScorer, evidence_score
+from .fix_finder import UnknownUnitError, resolve_unit
+from .fixes import detail_link
 
-__all__ = ["KINDS", "LEVELS", "MAX_EXAMPLES", "MAX_MEASURES", "NO_MEASURES", "THIN_PEERS", "Briefing", "Peer", "UnitProfile",
-           "build_briefing", "find_target", "profile_text", "resolve_criteria", "select_peers", "source_text",
-           "status_text", "target_text", "type_heading", "unit_profiles"]
+__all__ = ["KINDS", "LEVELS", "MAX_EXAMPLES", "MAX_MEASURES", "THIN_PEERS", "Briefing", "Peer", "UnitProfile", "build_briefing", "find_target", "resolve_criteria", "select_peers", "unit_profiles"]
 
 LEVELS = ("省", "市", "县")
 KINDS = ("巡视", "巡察")
@@ -64,7 +60,7 @@ class Peer:
     """A unit like the target, and why (`why` is the Chinese sentence both faces show)."""
 
     profile: UnitProfile
-    relation: str         # sector | family | system | none (reports.sectors.RELATIONS)
+    relation: str         # sector | family | system | none (reports.analysis.sectors.RELATIONS)
     same_level: bool
     same_kind: bool
     shared_place: str | None
@@ -79,7 +75,7 @@ class Peer:
 
 @dataclass
 class Briefing:
-    """The whole briefing; `to_json()` is the CLI contract (DESIGN.md section 6) plus evidence."""
+    """The whole briefing; `to_json()` is the CLI contract (docs/cli.md) plus evidence."""
 
     target: UnitProfile
     sector: Sector | None             # the sector peers were chosen by (the target's, or --sector)
@@ -128,7 +124,7 @@ def find_target(profiles: Sequence[UnitProfile], name: str, kind: str | None = N
     units = {p.unit: {"short": p.unit_short} for p in profiles}
     by_unit = {p.unit: p for p in profiles}
     try:
-        return by_unit[_resolve(needle, units)]
+        return by_unit[resolve_unit(needle, units)]
     except UnknownUnitError as exc:
         if exc.code != "unknown_unit":
             raise
@@ -250,7 +246,7 @@ def _peer_order(p: Peer) -> tuple:
 
 def _shared_place(a: str | None, b: str | None) -> str | None:
     """The most specific place two regions share (湖南省张家界市桑植县 and 湖南省张家界市 -> 张家界市)."""
-    from reports.places import region_of
+    from reports.grammar.places import region_of
     if not a or not b:
         return None
     shared = [x for x, y in zip(region_of(a), region_of(b), strict=True) if x and x == y]
@@ -312,7 +308,7 @@ def _types(ws, target: UnitProfile, peers: list[Peer]) -> list[dict]:
     tax = taxonomy()
     order = {t.id: n for n, t in enumerate(tax.types)}
     by_id = tax.by_id()
-    measures = _MeasureScorer(ws)
+    measures = MeasureScorer(ws, MAX_MEASURES, MAX_SCORED)
     out = []
     for type_id, found in peer_rows.items():
         units = sorted({unit_of[r["report_id"]] for r in found}, key=lambda u: rank[u])
@@ -333,18 +329,11 @@ def _types(ws, target: UnitProfile, peers: list[Peer]) -> list[dict]:
     return out
 
 
-def _evidence_score(row: dict, type_id: str) -> tuple:
-    """How plainly a problem is of `type_id`: named by its statement's own keywords first, then
-    as its first type, then by the keyword weight."""
-    ev = next((e for e in row.get("type_evidence", ()) if e["type_id"] == type_id), {})
-    return (bool(ev.get("keywords")), row["type_ids"][:1] == [type_id], float(ev.get("score") or 0.0))
-
-
 def _examples(found: list[dict], type_id: str, unit_of: dict[str, str], rank: dict[str, int]) -> list[dict]:
     """Up to MAX_EXAMPLES problems, one per peer unit in peer order before a second of any unit;
     within a unit the one that shows the type most plainly."""
     per_unit: dict[str, list[dict]] = {}
-    for r in sorted(found, key=lambda r: _evidence_score(r, type_id), reverse=True):
+    for r in sorted(found, key=lambda r: evidence_score(r, type_id), reverse=True):
         per_unit.setdefault(unit_of[r["report_id"]], []).append(r)
     queues = [per_unit[u] for u in sorted(per_unit, key=lambda u: rank[u])]
     picked: list[dict] = []
@@ -360,84 +349,6 @@ def _examples(found: list[dict], type_id: str, unit_of: dict[str, str], rank: di
                     "keywords": list(ev.get("keywords") or ev.get("context_keywords") or []),
                     "link": "detail" + detail_link(r["report_id"], str(r["id"]))})
     return out
-
-
-class _MeasureScorer:
-    """The concreteness (reports.concreteness.assess) of single measures: each measure is scored as
-    if it were the whole rectification, with the report's entity mentions inside its span, so a
-    measure that names a document it issued, a date or a count ranks above a general one."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-        self.reports: dict[str, tuple[Report, list[Mention]]] = {}
-        self.scores: dict[tuple[str, str], list[tuple[float, str, tuple[int, int]]]] = {}
-        self.shortlist: set[int] = set()
-
-    def _report(self, rid: str) -> tuple[Report, list[Mention]]:
-        if rid not in self.reports:
-            mentions = sorted(self.ws.stored_mentions(rid), key=lambda m: m.span[0])
-            self.reports[rid] = (self.ws.store.load(rid), mentions)
-        return self.reports[rid]
-
-    @staticmethod
-    def _within(mentions: list[Mention], span: tuple[int, int] | None) -> list[Mention]:
-        """The mentions starting inside `span` (mentions sorted by start): what assess() looks at,
-        found once per problem instead of once per measure over the whole report."""
-        if span is None:
-            return []
-        starts = [m.span[0] for m in mentions]
-        return mentions[bisect_left(starts, span[0]):bisect_left(starts, span[1])]
-
-    def _scored(self, rid: str, pid: str) -> list[tuple[float, str, tuple[int, int]]]:
-        key = (rid, pid)
-        if key not in self.scores:
-            report, mentions = self._report(rid)
-            problem = report.find_problem(pid) if report else None
-            out = []
-            if problem is not None:
-                mentions = self._within(mentions, problem.rectification_span)
-                items = [(m.text, m.span) for m in problem.measures]
-                if not items and problem.rectification.strip() and problem.rectification_span:
-                    items = [(problem.rectification, problem.rectification_span)]
-                for text, span in items:
-                    alone = replace(problem, rectification=text, rectification_span=tuple(span), measures=[])
-                    out.append((assess(alone, report.text, mentions).score, text, tuple(span)))
-            self.scores[key] = out
-        return self.scores[key]
-
-    def best(self, found: list[dict], unit_of: dict[str, str], type_id: str) -> list[dict]:
-        """Up to MAX_MEASURES of the most concrete measures (score > 0: something checkable), the
-        best of each unit before a second one of any unit, near-duplicates merged. Only the
-        MAX_SCORED problems of each unit that show the type most plainly are scored (a unit with
-        many rounds would otherwise cost a score for every measure it ever reported)."""
-        per_unit: dict[str, list[dict]] = {}
-        for r in sorted(found, key=lambda r: _evidence_score(r, type_id), reverse=True):
-            per_unit.setdefault(unit_of[r["report_id"]], []).append(r)
-        self.shortlist = {id(r) for rows in per_unit.values() for r in rows[:MAX_SCORED]}
-        cands = []
-        for r in found:
-            if id(r) not in self.shortlist:
-                continue
-            for score, text, span in self._scored(r["report_id"], str(r["id"])):
-                if score > 0:
-                    cands.append((score, unit_of[r["report_id"]], r["report_id"], str(r["id"]), text, span))
-        cands.sort(key=lambda c: (-c[0], c[1], c[2], c[3]))
-        picked: list[tuple] = []
-        keys: list[MeasureKey] = []
-        for second_round in (False, True):
-            for c in cands:
-                if len(picked) >= MAX_MEASURES:
-                    break
-                if c in picked or (not second_round and any(p[1] == c[1] for p in picked)):
-                    continue
-                key = MeasureKey.of(c[4])
-                if any(near_duplicate(key, k) for k in keys):
-                    continue
-                picked.append(c)
-                keys.append(key)
-        return [{"text": " ".join(c[4].split()), "concreteness": round(c[0], 3), "unit_short": c[1],
-                 "report_id": c[2], "problem_id": c[3], "span": list(c[5]),
-                 "link": "detail" + detail_link(c[2], c[3])} for c in picked]
 
 
 def _target(target: UnitProfile, rows: list[dict]) -> dict:
@@ -456,44 +367,3 @@ def _target(target: UnitProfile, rows: list[dict]) -> dict:
     codes = [p["status_code"] for p in problems if p["status_code"]]
     status = next((c for c in STATUS_ORDER if c in codes), None)
     return {"had": bool(rows), "status_code": status, "problems": problems, "known": target.in_workspace}
-
-
-# -- the sentences both faces and both exports show (one wording) -----------------------------------
-
-STATUS_TEXT = STATUS_NAMES
-NO_MEASURES = "同类单位的整改措施中没有可核查的具体内容。"
-
-
-def status_text(code: str | None) -> str:
-    return STATUS_TEXT.get(code or "", "报告未说明")
-
-
-def profile_text(b: dict) -> str:
-    """行业 · 层级 · 类型 of the target as the briefing read it (what was inferred says so)."""
-    sector = b.get("sector")
-    family = f",属{sector['family']}" if sector and sector["family"] != sector["name"] else ""
-    parts = [f"行业:{sector['name']}{family}" if sector else "行业:未能从名称判断",
-             f"{b['level']}级" if b.get("level") else "层级不明",
-             (f"被{b['kind']}单位" + ("(按层级推定)" if b.get("kind_inferred") else "")) if b.get("kind") else "巡视/巡察不明"]
-    return " · ".join(parts)
-
-
-def target_text(target: dict) -> str:
-    """Whether the target had the type (and how far its rectification got)."""
-    if not target.get("known", True):
-        return "本单位不在工作区中,无法对照"
-    if not target["had"]:
-        return "本单位的报告中未见此类问题"
-    return f"本单位也有此类问题 {len(target.get('problems') or [])} 条,整改状态:{status_text(target['status_code'])}"
-
-
-def source_text(item: dict) -> str:
-    """Where an example or a measure comes from: unit, report, problem, character span."""
-    span = item.get("span") or [None, None]
-    where = f" · 原文第 {span[0]}–{span[1]} 字" if span[0] is not None else ""
-    return f"{item['unit_short']} · 报告 {item['report_id']} · 问题 {item['problem_id']}{where}"
-
-
-def type_heading(t: dict) -> str:
-    names = "、".join(t.get("peer_names") or [])
-    return f"{t['type']}:{t['peer_units']} 个同类单位有此类问题({names}),共 {t.get('problems', 0)} 条"

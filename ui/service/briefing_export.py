@@ -9,19 +9,13 @@ import os
 from datetime import date
 from pathlib import Path
 
-from reports.atomic import write_bytes
-from reports.notices import XunchaError
-from reports.numerals import int_to_cn
+from reports.grammar.numerals import int_to_cn
+from reports.shared.atomic import write_bytes
+from reports.shared.notices import XunchaError
 
-from .briefing import (
-    NO_MEASURES,
-    STATUS_ORDER,
-    profile_text,
-    source_text,
-    status_text,
-    target_text,
-    type_heading,
-)
+from .briefing import STATUS_ORDER
+from .briefing_text import NO_MEASURES, profile_text, source_text, status_text, target_text, type_heading
+from .text import concreteness_label
 
 __all__ = ["EXPORT_FORMATS", "ITEM_STYLE", "MIME", "SOURCE_STYLE", "briefing_bytes", "briefing_docx", "briefing_xlsx", "export_name", "write_briefing"]
 
@@ -135,7 +129,7 @@ def briefing_docx(b: dict) -> bytes:
             _source(doc, source_text(e))
         doc.add_paragraph("整改做法(按具体程度排列):" if t["measures"] else f"整改做法:{NO_MEASURES}")
         for k, m in enumerate(t["measures"], 1):
-            _item(doc, k, f"{m['text']}(具体程度 {m['concreteness']:.2f})")
+            _item(doc, k, f"{m['text']}(具体程度 {concreteness_label(m['concreteness'])})")
             _source(doc, source_text(m))
         doc.add_paragraph(FILL_IN + "_" * 30)
     buf = io.BytesIO()
@@ -169,7 +163,7 @@ def briefing_xlsx(b: dict) -> bytes:
         ws.append([n, t["type"], t.get("definition") or "", t["peer_units"], "、".join(t.get("peer_names") or []),
                    t.get("problems"), target_text(t["target"]),
                    _numbered(t["examples"], lambda e: e["text"]),
-                   _numbered(t["measures"], lambda m: f"{m['text']}(具体程度 {m['concreteness']:.2f})"), "", ""])
+                   _numbered(t["measures"], lambda m: f"{m['text']}(具体程度 {concreteness_label(m['concreteness'])})"), "", ""])
     items = wb.create_sheet("典型问题与做法")
     items.append(ITEM_COLUMNS)
     for n, t in enumerate(b["types"], 1):

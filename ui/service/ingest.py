@@ -15,13 +15,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
-from reports.ioerrors import io_reason
+from reports.analysis.problemtypes import TypeMatch, classify_report
 from reports.model import Mention, Report
-from reports.notices import Notice, XunchaError
 from reports.parse import parse_source
-from reports.problemtypes import TypeMatch, classify_report
 from reports.read import SourceText, read_source
 from reports.read.limits import READ_CODES, FileTimeout, embed_warnings, entity_text, time_limit, to_original
+from reports.shared.ioerrors import io_reason
+from reports.shared.notices import Notice, XunchaError
 
 __all__ = ["OUTCOME_CODES", "POOL_MIN_FILES", "WORKERS_ENV", "IngestOutcome", "Prepared", "duplicate_outcome", "failure_outcome",
            "pool_workers", "prepare", "prepare_all", "report_mentions"]

@@ -8,8 +8,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from reports.atomic import write_bytes
-from reports.notices import XunchaError
+from reports.shared.atomic import write_bytes
+from reports.shared.notices import XunchaError
 from reports.store import Store
 
 __all__ = ["LEDGER_COLUMNS", "ledger_bytes", "ledger_rows", "write_ledger"]
@@ -32,7 +32,7 @@ LEDGER_COLUMNS: list[tuple[str, str]] = [
 def ledger_rows(store: Store, themes: dict[tuple[str, str], str] | None = None,
                 concreteness: dict[tuple[str, str], float] | None = None) -> list[dict]:
     """Rows for every leaf problem in the store, in report and document order; `concreteness` maps
-    (report_id, problem_id) to the rectification's concreteness (reports.concreteness), 0..1."""
+    (report_id, problem_id) to the rectification's concreteness (reports.analysis.concreteness), 0..1."""
     themes = themes or {}
     concreteness = concreteness or {}
     summaries = {s["report_id"]: s for s in store.summaries()}

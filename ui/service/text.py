@@ -2,10 +2,15 @@
 for the CLI and the web app, which never import each other (docs/architecture.md)."""
 from __future__ import annotations
 
-from graph.names import TYPE_LABELS, node_id  # node types as people read them: one table, the graph's
+from graph.names import (  # node types as people read them: the graph's table
+    MENTION_TYPES,
+    TYPE_LABELS,
+    node_id,
+)
 
-__all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows", "degree_text",
-           "report_display", "shorten", "term_labels", "type_label"]
+__all__ = ["ATTR_LABELS", "AUDIT_LABELS", "EDGE_LABELS", "GRADE_WORDS", "SEVERITY_LABELS", "TYPE_LABELS", "attr_rows",
+           "concreteness_label", "degree_text", "mention_label", "report_display", "shorten", "term_labels",
+           "type_label"]
 
 # Relation names as people read them.
 EDGE_LABELS = {
@@ -14,7 +19,7 @@ EDGE_LABELS = {
     "LOCATED_IN": "位于", "SIMILAR_TO": "相似", "IN_THEME": "属于主题", "APPEARS_IN": "见于", "OF_TYPE": "问题类型", "RECURS": "重复出现",
 }
 
-# Audit findings (reports.audit) as people read them: the severity and what the code checks.
+# Audit findings (reports.analysis.audit) as people read them: the severity and what the code checks.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 AUDIT_LABELS = {
     "count_conflict": "问题总数前后不一", "count_mismatch": "自述数量与识别不符", "truncated": "正文不完整",
@@ -22,6 +27,22 @@ AUDIT_LABELS = {
     "vague_rectification": "整改措施空泛", "status_contradiction": "状态前后矛盾",
     "rectification_truncated": "整改情况被截断",
 }
+
+
+# Concreteness grades (1-5, reports/analysis/concreteness.py) as people read them.
+GRADE_WORDS = {1: "空泛", 2: "较空泛", 3: "一般", 4: "较具体", 5: "具体"}
+
+
+def concreteness_label(score: float) -> str:
+    """A concreteness score (0-1) as a grade word and its 1-5 grade: 较具体(4.2 分). A raw 0.83 means
+    nothing to a reader; the grade is the scale the weights were fitted on (author C's 1-5)."""
+    from reports.analysis.audit import VAGUE_BELOW
+    from reports.analysis.concreteness import weights
+
+    lo, hi = weights().grade_range
+    grade = lo + score * (hi - lo)
+    word = GRADE_WORDS[1] if score < VAGUE_BELOW else GRADE_WORDS[max(2, min(5, round(grade)))]
+    return f"{word}({grade:.1f} 分)"
 
 
 def shorten(text: str | None, n: int) -> str:
@@ -32,6 +53,11 @@ def shorten(text: str | None, n: int) -> str:
 
 def type_label(node_type: str | None) -> str:
     return TYPE_LABELS.get(node_type or "", node_type or "")
+
+
+def mention_label(kind: str) -> str:
+    """A mention's type (``organization``…) by the name of the graph node it becomes (组织机构…)."""
+    return type_label(MENTION_TYPES.get(kind, kind))
 
 
 # Node attributes (graph.build) as people read them; an attribute not listed is not shown (it is an

@@ -10,12 +10,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from embeddings.index import problem_uids
-from embeddings.search import QueryError
 from embeddings.themes import (
     DEFAULT_CONFIG,
     ProblemSet,
@@ -36,24 +34,26 @@ from embeddings.themes_update import (
     update_neighbours,
 )
 from embeddings.writer_lock import writer_active
-from reports.atomic import write_text
-from reports.notices import XunchaError
-from reports.progress import Progress
-from ui.service.fixes import MERGE_METHOD, MERGE_THRESHOLD, RELATIVE_FLOOR, group_by_unit, usable_hits
-from ui.service.themes_state import STATE_FILE, read_state, write_state
+from reports.shared.atomic import write_text
+from reports.shared.notices import XunchaError
+from reports.shared.progress import Progress
+from ui.service.themes_state import (
+    STATE_FILE,
+    append_rows,
+    base_state,
+    read_state,
+    state_pairs,
+    take_rows,
+    write_state,
+)
 
-__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "UnknownUnitError", "unit_theme_matrix"]
+__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "unit_theme_matrix"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
 THEMES_FORMAT = "xuncha-themes/2"  # 2: themes named by dominant problem type + phrase
 # the manifest fields that decide the index vectors and tokens (besides the generation and the model)
 _BUILD_FIELDS = ("encoder", "model_spec", "dim", "doc_kind", "doc_recipe", "tokenizer")
-MAX_FIX_PROBLEMS = 100
-
-
-class UnknownUnitError(XunchaError):
-    """A unit name that matches no unit in the workspace, or more than one."""
 
 
 class ThemeService:
@@ -91,7 +91,7 @@ class ThemeService:
         """The current themes document (see ``_document``), recomputed first if it is stale."""
         with self._lock:
             cached = self._cache if self._cache is not None else self._read()
-            if cached is not None and self._fresh(cached):
+            if cached is not None and self.is_fresh(cached):
                 self._cache = cached
                 return cached
             if cached is not None and cached.get("format") == THEMES_FORMAT and writer_active(self.root):
@@ -129,7 +129,8 @@ class ThemeService:
             build = manifest.files.get("vectors") if legacy else {k: getattr(manifest, k) for k in _BUILD_FIELDS}
         return {"generation": self.store.generation(), "model": manifest.model if manifest else None, "index": build}
 
-    def _fresh(self, doc: dict) -> bool:
+    def is_fresh(self, doc: dict) -> bool:
+        """Whether the themes document ``doc`` reflects the store, the index build and the settings."""
         stamp = doc.get("stamp")
         legacy = isinstance(stamp, dict) and isinstance(stamp.get("index"), str)  # older files: the vectors file name
         return (doc.get("format") == THEMES_FORMAT and doc.get("config") == self.config.key()
@@ -137,12 +138,26 @@ class ThemeService:
 
     def _read(self) -> dict | None:
         try:
-            return json.loads(self.path.read_text("utf-8"))
-        except FileNotFoundError:
-            return None
+            return self.read_document()
         except (OSError, ValueError) as exc:
             log.warning("%s unreadable (%s); recomputing themes", self.path, exc)
             return None
+
+    def read_document(self) -> dict | None:
+        """themes.json as saved, None if there is none; OSError/ValueError if it is not a themes file."""
+        try:
+            doc = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+        if not isinstance(doc, dict) or not isinstance(doc.get("stamp"), dict):
+            raise ValueError("not a themes file")
+        return doc
+
+    def in_graph(self, doc: dict) -> bool:
+        """Whether the graph's store holds exactly these themes (ids and sizes) and similar pairs."""
+        have = {t["id"]: len(t["members"]) for t in self.graph.stored_themes()}
+        want = {t["id"]: t["size"] for t in doc["themes"]}
+        return have == want and len(self.graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
     def _recompute(self, progress: Progress | None) -> dict:
         """Bring the themes up to date: incrementally from the last clustering when it still describes
@@ -167,7 +182,7 @@ class ThemeService:
         result = compute_themes(problems, self.config)
         report("themes", 2, 3)
         transform = Transform.fit(problems.vectors, problems.tokens, self.config)
-        state = _base_state(problems, result, transform, self.config)
+        state = base_state(problems, result, transform, self.config)
         base = {"generation": stamp["generation"], "problems": len(problems), "drift": 0.0,
                 "themes": [{k: t[k] for k in ("id", "label", "type", "terms")} for t in result.themes]}
         doc = _document(result, stamp, self.config, time.perf_counter() - started)
@@ -202,7 +217,7 @@ class ThemeService:
             dirty_uids = {int(u) for u, row in zip(state.uids.tolist(), state.nbr.tolist(), strict=True)
                           if u not in removed and removed & set(row)}
             rejoin = bool((state.in_base & gone).any())
-            state = _take(state, ~gone)
+            state = take_rows(state, ~gone)
         else:
             dirty_uids, rejoin = set(), False
         new_rows = self.store.problem_rows(sorted({key_of[int(u)][0] for u in new_uids})) if len(new_uids) else []
@@ -210,7 +225,7 @@ class ThemeService:
         new_keys = [key_of[int(u)] for u in new_uids]
         tokens = self._token_lists([info[k] for k in new_keys], new_uids, search)
         start = len(state)
-        state = _append(state, new_uids, [unit_of(info[k]) for k in new_keys], transform.lexical(tokens))
+        state = append_rows(state, new_uids, [unit_of(info[k]) for k in new_keys], transform.lexical(tokens))
         pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
         added = np.arange(start, len(state), dtype=np.int64)
         report("themes", 1, 3)
@@ -265,7 +280,7 @@ class ThemeService:
             themes.append({**base, "size": len(entries), "units": units, "unit_count": len(units),
                            "reports": sorted({m["report_id"] for m in entries}), "members": entries})
         themes = _order(themes)
-        pairs = _state_pairs(state, keys, rank, self.config)
+        pairs = state_pairs(state, keys, rank, self.config)
         result = ThemeResult(themes, pairs, sorted(k for k in keys if k not in themed),
                              {"problems": len(keys), "themes": len(themes),
                               "themed_problems": sum(t["size"] for t in themes), "similar_pairs": len(pairs),
@@ -323,83 +338,6 @@ class ThemeService:
             return None
         return {"themes": len(themes), "similar_to": len(doc["pairs"]), "changed": changed}
 
-    # -- how others fixed it ---------------------------------------------------------------------
-    def fixes(self, query: str | None = None, *, report_id: str | None = None, problem_id: str | None = None,
-              exclude_units: Sequence[str] = (), k: int = 10) -> dict[str, Any]:
-        """Measures taken by other units for problems like ``query``, or like the stored problem
-        (``report_id``, ``problem_id``), whose own unit is then left out. The result is grouped by
-        unit, near-identical measures merged.
-
-        ``exclude_units``: unit names (full name, unique short name or unique part of a full name)
-        to leave out too. ``k``: at most this many similar problems are used."""
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_FIX_PROBLEMS:
-            raise QueryError("bad_k", max_k=MAX_FIX_PROBLEMS, k=k)
-        by_problem = report_id is not None or problem_id is not None
-        if by_problem == (query is not None):
-            raise QueryError("query_or_problem")
-        if by_problem and (report_id is None or problem_id is None):
-            raise QueryError("need_query")
-        excluded = self.resolve_units(exclude_units)
-        source = self._source(report_id, problem_id) if by_problem else None
-        if source is not None:
-            excluded = sorted({*excluded, source["unit"]})
-        filters = {"exclude_report": tuple(self._reports_of(excluded))}
-        want = min(1000, max(3 * k, 30))  # hits without measures are skipped: ask for more
-        if source is not None:
-            hits = self.search.similar(report_id, problem_id, k=want, filters=filters)
-        else:
-            hits = self.search.search(query, k=want, filters=filters)
-        used = usable_hits(hits, k)
-        groups, merged = group_by_unit(used)
-        return {"query": query if source is None else source["text"], "source": source, "excluded_units": excluded,
-                "problems": len(used), "units": groups,
-                "method": {"relative_floor": RELATIVE_FLOOR, "merge": MERGE_METHOD,
-                           "merge_threshold": MERGE_THRESHOLD, "merged": merged}}
-
-    def _units(self) -> dict[str, dict]:
-        """Full unit name -> {"short", "reports"}; a unit inspected twice has two reports."""
-        units: dict[str, dict] = {}
-        for s in self.store.summaries():
-            name = s.get("unit") or s.get("unit_short") or s["report_id"]
-            entry = units.setdefault(name, {"short": s.get("unit_short"), "reports": []})
-            entry["reports"].append(s["report_id"])
-        return units
-
-    def resolve_units(self, names: Sequence[str]) -> list[str]:
-        """Full names for what a user typed: the full name, a display name, or a part of exactly
-        one full or display name (市文旅广体局 is part of 益阳市文旅广体局). Anything else is an ``UnknownUnitError`` that lists
-        the candidates."""
-        units = self._units()
-        return sorted({_resolve(name, units) for name in names if name and name.strip()})
-
-    def _reports_of(self, unit_names: Sequence[str]) -> list[str]:
-        units = self._units()
-        return sorted(r for name in unit_names for r in units.get(name, {}).get("reports", []))
-
-    def _source(self, report_id: str, problem_id: str) -> dict:
-        rows = self.store.problem_rows([str(report_id)])
-        if not rows:
-            raise QueryError("unknown_report", report_id=report_id)
-        row = next((r for r in rows if str(r["id"]) == str(problem_id)), None)
-        if row is None:
-            raise QueryError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
-        return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": row.get("unit") or row["report_id"],
-                "unit_short": row.get("unit_short"), "text": row.get("text") or "", "measures": row["measures"]}
-
-
-def _resolve(name: str, units: dict[str, dict]) -> str:
-    needle = " ".join(name.split())
-    if needle in units:
-        return needle
-    for candidates in ([u for u, d in units.items() if d["short"] == needle],
-                       [u for u, d in units.items() if needle in u or (d["short"] and needle in d["short"])]):
-        if len(candidates) == 1:
-            return candidates[0]
-        if len(candidates) > 1:
-            raise UnknownUnitError("unit_ambiguous", unit=needle, candidates=sorted(candidates))
-    known = ", ".join(f"{u} ({d['short']})" if d["short"] and d["short"] != u else u for u, d in sorted(units.items()))
-    raise UnknownUnitError("unknown_unit", unit=needle, known=known or "(none)")
-
 
 def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: float) -> dict:
     """What themes.json holds. ``unit_theme`` is kept with the themes so that readers need
@@ -407,13 +345,6 @@ def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: fl
     return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
             **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
-
-
-def _graph_has(graph, doc: dict) -> bool:
-    """Whether the graph service's store holds exactly these themes (ids and sizes) and similar pairs."""
-    have = {t["id"]: len(t["members"]) for t in graph.stored_themes()}
-    want = {t["id"]: t["size"] for t in doc["themes"]}
-    return have == want and len(graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
 
 def unit_theme_matrix(themes: Sequence[dict]) -> dict:
@@ -444,54 +375,3 @@ def _member_entry(row: dict) -> dict:
     return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": unit_of(row),
             "unit_short": row.get("unit_short"), "category": row.get("category"), "text": row.get("text") or "",
             "types": list(row.get("types") or [])}
-
-
-def _base_state(ps: ProblemSet, result: ThemeResult, transform: Transform, config: ThemeConfig) -> ThemeState:
-    """The incremental state right after clustering ``ps`` into ``result``."""
-    uids = problem_uids(ps.keys)
-    index = {(m["report_id"], m["problem_id"]): n for n, t in enumerate(result.themes) for m in t["members"]}
-    theme = np.asarray([index.get(k, -1) for k in ps.keys], dtype=np.int32)
-    cross_idx, cross_sim = result.neighbours if result.neighbours is not None else (
-        np.full((len(ps), config.similar_top), -1), np.full((len(ps), config.similar_top), -np.inf))
-    nbr = np.where(cross_idx >= 0, uids[np.maximum(cross_idx, 0)], -1).astype(np.int64)
-    return ThemeState(uids, list(ps.units), np.ones(len(ps), dtype=bool), theme, transform.lexical(ps.tokens),
-                      nbr, np.asarray(cross_sim, dtype=np.float32), config.dense_weight)
-
-
-def _take(state: ThemeState, keep: np.ndarray) -> ThemeState:
-    return ThemeState(state.uids[keep], [u for u, k in zip(state.units, keep.tolist(), strict=True) if k],
-                      state.in_base[keep], state.theme[keep], state.lexical[np.flatnonzero(keep)], state.nbr[keep],
-                      state.nbr_sim[keep], state.weight)
-
-
-def _append(state: ThemeState, uids: np.ndarray, units: list[str], lexical) -> ThemeState:
-    from scipy import sparse
-
-    k = state.nbr.shape[1]
-    cols = max(state.lexical.shape[1], lexical.shape[1])
-    lex = sparse.vstack([_widen(state.lexical, cols), _widen(lexical, cols)]).tocsr()
-    return ThemeState(np.concatenate([state.uids, uids]), [*state.units, *units],
-                      np.concatenate([state.in_base, np.zeros(len(uids), dtype=bool)]),
-                      np.concatenate([state.theme, np.full(len(uids), -1, dtype=np.int32)]), lex,
-                      np.concatenate([state.nbr, np.full((len(uids), k), -1, dtype=np.int64)]),
-                      np.concatenate([state.nbr_sim, np.full((len(uids), k), -np.inf, dtype=np.float32)]), state.weight)
-
-
-def _widen(m, cols: int):
-    m = m.tocsr().copy()
-    m.resize((m.shape[0], cols))
-    return m
-
-
-def _state_pairs(state: ThemeState, keys: list[tuple[str, str]], rank: dict, config: ThemeConfig) -> list[tuple]:
-    """SIMILAR_TO pairs from the neighbour lists, as embeddings.themes._pairs makes them."""
-    pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
-    best: dict[tuple[int, int], float] = {}
-    for i in range(len(state)):
-        for u, sim in zip(state.nbr[i, :config.similar_top].tolist(), state.nbr_sim[i, :config.similar_top].tolist(),
-                          strict=True):
-            if u >= 0 and sim >= config.similar_min and u in pos:
-                a, b = sorted((rank[keys[i]], rank[keys[pos[u]]]))
-                best[(a, b)] = max(best.get((a, b), -1.0), float(sim))
-    by_rank = {r: k for k, r in rank.items()}
-    return [(*by_rank[a], *by_rank[b], round(s, 6)) for (a, b), s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]

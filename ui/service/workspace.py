@@ -6,21 +6,22 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from reports.concreteness import Concreteness
+from reports.analysis.concreteness import Concreteness
 from reports.model import Mention, Report
-from reports.notices import Notice
-from reports.paths import STORE_FILE
-from reports.paths import default_workspace as default_root  # the name the faces import
-from reports.progress import Progress
 from reports.read import SUPPORTED_SUFFIXES, read_bytes
+from reports.shared.notices import Notice
+from reports.shared.paths import STORE_FILE
+from reports.shared.paths import default_workspace as default_root  # the name the faces import
+from reports.shared.progress import Progress
 from reports.store import Store
 
+from .artifacts import artifacts, is_fresh
 from .ingest import (
     IngestOutcome,
     Prepared,
@@ -43,8 +44,8 @@ PRELOAD_AFTER = 2
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 
-# Files a folder may hold beside reports, and why they are not read (DESIGN.md section 6: ingest names
-# every file it does not take); the reasons are notice codes (reports/notices.py).
+# Files a folder may hold beside reports, and why they are not read (docs/cli.md: ingest names
+# every file it does not take); the reasons are notice codes (reports/shared/notices.py).
 LEGACY_WORD = (".doc", ".wps")
 IMAGES = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".heic")
 URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)", re.IGNORECASE)
@@ -135,23 +136,44 @@ class Workspace:
         return ThemeService(self.root, self.store, self.search, self.graph)
 
     def sync(self, progress: Progress | None = None) -> None:
-        """Bring the graph and the search index in line with the store (after ingest/remove).
-        Skipping it is safe: both catch up by themselves on first use."""
+        """Bring every derived artifact (ui/service/artifacts.py) that lags the store in line with it
+        (after ingest/remove); one that is fresh is left alone. Skipping it is safe: each catches up
+        by itself on first use."""
+        with self.writing():
+            for artifact in artifacts(self):
+                if not is_fresh(artifact):
+                    artifact.rebuild(progress)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Mark the workspace as being written while the block runs (re-entrant): readers elsewhere
+        answer from the last committed index meanwhile. The service layer's one way to take the
+        writer lock (embeddings/writer_lock.py); the index takes it too when a query starts a sync."""
         from embeddings.writer_lock import writing
 
         with writing(self.root):
-            self.graph.sync(progress=progress)
-            self.search.sync(progress=progress)
-            self.themes.sync(progress=progress)
-            self._sync_recurrence()
+            yield
 
-    def _sync_recurrence(self) -> None:
-        """RECURS links for the units whose reports changed since the links were computed (a unit's
-        links depend on its own reports only, so the others are kept: equal to recomputing all)."""
+    def _recurrence_units(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(report -> unit key now, report -> unit key when the RECURS links were computed)."""
         units = {rid: unit_key(unit, region) for rid, unit, region in self.store.conn.execute(
             "SELECT id, unit, region FROM reports")}
         covered = self.graph.fragments.note("recurrence_units")
-        covered = covered if isinstance(covered, dict) else {}
+        return units, covered if isinstance(covered, dict) else {}
+
+    def recurrence_touched(self) -> set[str]:
+        """The units whose reports changed since the RECURS links were computed (all, if never)."""
+        units, covered = self._recurrence_units()
+        if not covered:
+            return set(units.values())
+        return {units[r] for r in units if r not in covered} | {covered[r] for r in covered if r not in units}
+
+    def sync_recurrence(self, *, full: bool = False) -> None:
+        """RECURS links for the units whose reports changed since the links were computed (a unit's
+        links depend on its own reports only, so the others are kept: equal to recomputing all);
+        ``full`` recomputes every unit's."""
+        units, covered = self._recurrence_units()
+        covered = {} if full else covered
         touched = {units[r] for r in units if r not in covered} | {covered[r] for r in covered if r not in units}
         if covered and not touched:
             return
@@ -184,15 +206,13 @@ class Workspace:
         ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display).
         ``preload_encoder``: a sync follows, so load the document encoder in a thread of this process
         while the parse workers run (the writer mostly waits for them meanwhile)."""
-        from embeddings.writer_lock import writing
-
         inputs = scan(paths)
         readable = [str(item.path) for item in inputs if not item.skip]
         outcomes = []
         # started once the pool has forked (its workers must not inherit a half-done import)
         preload_after = PRELOAD_AFTER if preload_encoder and pool_workers(len(readable)) else None
         done = 0
-        with writing(self.root), closing(prepare_all(readable, self.store.contains)) as prepared:
+        with self.writing(), closing(prepare_all(readable, self.store.contains)) as prepared:
             # searches elsewhere answer from the last index meanwhile; closing() ends the workers
             for n, item in enumerate(inputs):
                 if progress:
@@ -244,10 +264,26 @@ class Workspace:
         return outcome
 
     def remove(self, report_id: str) -> bool:
-        from embeddings.writer_lock import writing
-
-        with writing(self.root):
+        with self.writing():
             return self.store.remove(report_id)
+
+    def reindex(self, model: str | None = None, progress: Progress | None = None, *, backend: str | None = None,
+                uri: str | None = None) -> dict:
+        """Re-embed every problem (``model``: a new model), or move the index to ``backend``; themes and
+        SIMILAR_TO edges follow new vectors (a backend switch alone changes none). Returns the index's summary."""
+        with self.writing():
+            summary = self.search.reindex(model=model, progress=progress, backend=backend, uri=uri)
+            summary["model"] = self.search.model_name
+            if model is not None or backend is None:
+                self.themes.sync(progress=progress)
+        return summary
+
+    def repair(self, checks, progress: Progress | None = None) -> list[str]:
+        """Rebuild what ``checks`` (doctor.diagnose) found not ok; ui/service/doctor.repair."""
+        from ui.service.doctor import repair
+
+        with self.writing():
+            return repair(self, checks, progress)
 
     # -- reads ---------------------------------------------------------------------------
     def reports(self) -> list[dict]:
@@ -272,8 +308,8 @@ class Workspace:
                 for m in self.store.mentions(report_id)]
 
     def audit(self, report_id: str | None = None) -> list:
-        """Audit findings (reports.audit.Finding) for one report, or every report in the workspace."""
-        from reports.audit import audit_report
+        """Audit findings (reports.analysis.audit.Finding) for one report, or every report in the workspace."""
+        from reports.analysis.audit import audit_report
         ids = [report_id] if report_id else self.store.report_ids()
         out = []
         for rid in ids:
@@ -285,7 +321,7 @@ class Workspace:
 
     def concreteness(self, report_ids: Iterable[str] | None = None) -> dict[tuple[str, str], Concreteness]:
         """(report_id, problem_id) -> rectification concreteness, for every problem with a rectification."""
-        from reports.concreteness import assess_report
+        from reports.analysis.concreteness import assess_report
         out = {}
         for rid in (report_ids if report_ids is not None else self.store.report_ids()):
             report = self.store.load(rid)

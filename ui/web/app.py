@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from reports import notices
-from reports.notices import XunchaError
+from reports.shared import notices
+from reports.shared.notices import XunchaError
 from ui.web import render, resources, state
 
 HERE = Path(__file__).resolve().parent

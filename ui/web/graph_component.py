@@ -8,14 +8,13 @@ copy as the component the library's `st_link_analysis()` calls; nothing is fetch
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import tempfile
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
-from reports.paths import cache_dir
+from reports.shared.atomic import atomic_dir
+from reports.shared.paths import cache_dir
 
 __all__ = ["PANEL_CSS", "STRINGS", "localize", "localized_build"]
 
@@ -67,23 +66,13 @@ def localized_build(cache_root: Path | None = None) -> Path:
     target = (cache_root or _cache_root()) / f"st_link_analysis-{version('st-link-analysis')}-{digest}"
     if (target / "index.html").is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with atomic_dir(target, is_complete=lambda made: (made / "index.html").is_file()) as tmp:
         shutil.copytree(source, tmp, dirs_exist_ok=True)
         html = (source / "index.html").read_text("utf-8")
         for english, chinese in STRINGS.items():
             html = html.replace(english, chinese)
         html = html.replace("</head>", PANEL_CSS, 1)
         (tmp / "index.html").write_text(html, "utf-8")
-        os.chmod(tmp, 0o755)  # mkdtemp makes it private; the build is static files, like the wheel's
-        try:
-            os.replace(tmp, target)
-        except OSError:  # another process made it first
-            if not (target / "index.html").is_file():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return target
 
 

@@ -45,8 +45,6 @@ TYPE_COLORS = {
 }
 KIND_LABELS = {"巡视": "巡视", "巡察": "巡察"}
 STATUS_LABELS = STATUS_NAMES
-MENTION_LABELS = {"organization": "Organization", "person": "Person", "inspection_team": "InspectionTeam",
-                  "regulation": "Regulation", "document": "Document", "work": "Work", "place": "Place"}
 
 
 def esc(value: object) -> str:

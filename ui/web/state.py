@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from reports.notices import XunchaError
+from reports.shared.notices import XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
 from ui.web import resources
 from ui.web.render import INTERNAL_ERROR, md, measure_list
@@ -48,9 +48,6 @@ SYNC_STAGES = {
     "lexical": "构建关键词索引", "index": "构建向量索引", "save": "保存索引",
     "themes": "归纳共性问题",
 }
-# One OpenMP thread per query encoding: two threads on busy cores stall at every barrier
-# (embeddings/openmp.py; 20-30 ms instead of 130-160 ms per query at load 5).
-QUERY_THREADS = 1
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
                 "Place", "Theme")
 
@@ -196,10 +193,7 @@ def warm_up() -> None:
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str, min_score: float | None
             ) -> list[dict]:
-    from embeddings.openmp import set_thread_count
-
     ws = get_workspace(path)
-    set_thread_count(QUERY_THREADS)  # this thread's queries only; ingest keeps its threads
     with resources.locks(path)["encoder"]:  # waits for the warm-up instead of loading the model twice
         return ws.search.search(query, k=k, filters=dict(filters), mode=mode, min_score=min_score)
 
@@ -259,7 +253,7 @@ def unit_name(summary: dict) -> str:
 
 
 def unit_display() -> dict[str, str]:
-    """Full unit name -> its display name (distinct across the workspace: reports.unitnames), the
+    """Full unit name -> its display name (distinct across the workspace: reports.grammar.unitnames), the
     one name every page shows for a unit; the full name goes to its hover text."""
     return {s["unit"]: s.get("unit_short") or s["unit"] for s in report_summaries() if s.get("unit")}
 
@@ -297,7 +291,7 @@ def _filter_options(path: str, gen: int) -> dict[str, list]:
 
 def _present_types(rows: list[dict]) -> list[str]:
     """Problem-type names that some stored problem has, in taxonomy order."""
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
 
     present = {name for r in rows for name in r.get("types") or ()}
     return [t.name for t in taxonomy().types if t.name in present]
@@ -331,7 +325,7 @@ def _audit(path: str, gen: int, report_id: str) -> list[dict]:
 
 
 def audit(report_id: str) -> list[dict]:
-    """Audit findings of one report (reports.audit), as contract JSON."""
+    """Audit findings of one report (reports.analysis.audit), as contract JSON."""
     return _audit(root(), generation(), report_id)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.service.text import concreteness_label
 from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
@@ -40,7 +41,7 @@ def _file(path: str, gen: int, unit: str, sector: str | None, level: str | None,
 
 
 def _sector_names() -> list[str]:
-    from reports.sectors import sector_table
+    from reports.analysis.sectors import sector_table
 
     return [s.name for s in sector_table().sectors.values()]
 
@@ -111,8 +112,8 @@ def _item(text: str, source: str, report_id: str, problem_id: str, n: int) -> No
 
 
 def types(b: dict) -> None:
-    from reports.numerals import int_to_cn
-    from ui.service.briefing import NO_MEASURES, source_text, target_text, type_heading
+    from reports.grammar.numerals import int_to_cn
+    from ui.service.briefing_text import NO_MEASURES, source_text, target_text, type_heading
 
     st.subheader("常见问题类型")
     st.caption("按有此类问题的同类单位数排序(不是按问题条数);每类附典型问题、同类单位最具体的整改做法,"
@@ -138,7 +139,7 @@ def types(b: dict) -> None:
             if t["measures"]:
                 st.markdown("**整改做法**(按具体程度:可核查的文件、时间、数量等越多越靠前)")
                 for k, m in enumerate(t["measures"], 1):
-                    _item(f"{m['text']}(具体程度 {m['concreteness']:.2f})", source_text(m), m["report_id"], m["problem_id"], k)
+                    _item(f"{m['text']}(具体程度 {concreteness_label(m['concreteness'])})", source_text(m), m["report_id"], m["problem_id"], k)
             else:
                 st.caption(NO_MEASURES)
 
@@ -155,7 +156,7 @@ def main() -> None:
     b = state.safe(_briefing, state.root(), state.generation(), unit, sector, level)
     if b is None:
         return
-    from ui.service.briefing import profile_text
+    from ui.service.briefing_text import profile_text
 
     st.markdown(f'<div class="xc-text" style="font-size:1.2rem;font-weight:600">{render.esc(b.get("unit_short") or b["unit"])}'
                 f'</div><div class="xc-meta">{render.esc(b["unit"])} · {render.esc(profile_text(b))}</div>',

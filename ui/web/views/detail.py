@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from graph.names import MENTION_TYPES
 from ui.web import render, state
 
 ENTITY_PAGE = "views/entities.py"
@@ -80,7 +81,7 @@ def show_entities(mentions: list[dict]) -> None:
         seen.setdefault((m["type"], m["canonical"]), m)
     rows = []
     for (kind, canonical), m in seen.items():
-        node_type = render.MENTION_LABELS.get(kind, kind)
+        node_type = MENTION_TYPES.get(kind, kind)
         rows.append({"类型": render.type_label(node_type), "名称": canonical,
                      "原文写法": m["name"] if m["name"] != canonical else "", "职务": m.get("role") or ""})
     st.dataframe(rows, hide_index=True, width="stretch")

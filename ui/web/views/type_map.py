@@ -13,7 +13,7 @@ TYPE_KEY, UNIT_KEY = "ptype", "punit"
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _records(path: str, gen: int) -> list[dict]:
-    from reports.problem_list import problem_records
+    from reports.store.problem_list import problem_records
 
     return problem_records(state.get_workspace(path).store)
 
@@ -50,8 +50,8 @@ def map_html(matrix: dict) -> str:
 
 def show() -> None:
     """The map, and under it the problems of the clicked cell."""
-    from reports.problem_list import unit_type_matrix
-    from reports.problemtypes import taxonomy
+    from reports.analysis.problemtypes import taxonomy
+    from reports.store.problem_list import unit_type_matrix
 
     records = state.safe(_records, state.root(), state.generation())
     if not records:

@@ -7,9 +7,8 @@ from collections import Counter, defaultdict
 
 import streamlit as st
 
-from reports import notices
-from reports.audit import VAGUE_BELOW
-from ui.service.text import AUDIT_LABELS
+from reports.shared import notices
+from ui.service.text import AUDIT_LABELS, concreteness_label
 from ui.web import render, state
 
 DETAIL_PAGE = "views/detail.py"
@@ -94,7 +93,7 @@ REPORT_CODES = ("count_conflict", "count_mismatch", "status_sum", "truncated", "
 
 
 def counts(report, findings: list[dict]) -> None:
-    """Stated vs found; every report-level audit finding (reports.audit) spelled out with its source."""
+    """Stated vs found; every report-level audit finding (reports.analysis.audit) spelled out with its source."""
     st.subheader("问题数量:报告自述与实际识别")
     found = report.found()
     distinct = sorted({s.value for s in report.stated if s.key == "problems"})
@@ -166,24 +165,11 @@ def problem_findings(report, findings: list[dict], concreteness: dict[str, dict]
         st.caption(f"具体程度:{CONCRETENESS_HELP} 回应问题:{ADDRESSES_HELP}")
 
 
-# Concreteness as people read it: the grade the model predicts on the 1-5 scale it was fitted to (an
-# outside annotator's scores; reports/concreteness.py maps it onto 0..1), with a word per whole grade;
-# under the audit's vague threshold it is 空泛 whatever the rounding says.
-GRADE_WORDS = {1: "空泛", 2: "较空泛", 3: "一般", 4: "较具体", 5: "具体"}
 CONCRETENESS_HELP = ("按整改情况中可核查的内容估计:印发的文件、完成时间、数量、资金、问责和建立的制度越多越具体;"
                      "括号内为按人工 1-5 分评分拟合的预测分。")
 ADDRESSES = {True: "是", False: "否", None: "无法判断"}
 ADDRESSES_HELP = ("整改情况是否针对问题本身:是 = 明显沿用了问题原文的说法;否 = 几乎没有提到;"
                   "无法判断 = 问题原文太短,或重合程度介于两者之间。")
-
-
-def concreteness_label(score: float) -> str:
-    from reports.concreteness import weights
-
-    lo, hi = weights().grade_range
-    grade = lo + score * (hi - lo)
-    word = GRADE_WORDS[1] if score < VAGUE_BELOW else GRADE_WORDS[max(2, min(5, round(grade)))]
-    return f"{word}({grade:.1f} 分)"
 
 
 def _evidence(label: str, items: list[str]) -> str:

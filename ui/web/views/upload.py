@@ -7,8 +7,8 @@ import math
 
 import streamlit as st
 
-from reports import notices
 from reports.read import MAX_BYTES
+from reports.shared import notices
 from ui.web import render, state
 
 log = logging.getLogger("xuncha.ui")

@@ -1,0 +1,136 @@
+"""Parse a report's text into a `Report` record: header, stated counts, categories and problems.
+Never invents: a missing field stays None, a disagreement is a warning (docs/decisions.md, Parsing)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+
+from reports.grammar import PARTY_ORGAN
+from reports.grammar.noise import is_noise_line
+from reports.grammar.script import to_simplified
+from reports.model import Report
+from reports.shared.notices import Notice
+
+from .counts import find_stated_counts
+from .dates import DATE_HANZI
+from .header import parse_header
+from .layout import is_narrative, mark_rectification_items
+from .lines import Line, split_lines
+from .structure import SHALLOW, choose_scheme, find_problem_part, heading_part, read_categories
+
+__all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
+
+TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
+CLOSING_LINE = re.compile(rf"^((?:19|20)\d{{2}}年\d{{1,2}}月(?:\d{{1,2}}日)?|{DATE_HANZI.pattern}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
+                          rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
+
+
+def report_id(text: str) -> str:
+    """sha256 of the text with all whitespace removed, first 16 hex: the same report re-saved with
+    other line breaks or indentation keeps its id, so ingest stays idempotent."""
+    return hashlib.sha256(re.sub(r"\s+", "", text).encode("utf-8")).hexdigest()[:16]
+
+
+def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
+               encoding: str | None = None) -> Report:
+    """Traditional text is parsed (and searched) in Simplified; the original stays in
+    `Report.display_text` with every span valid in both (reports/grammar/script.py).
+
+    >>> report = parse_text("\\n".join([
+    ...     "中共某某市文学艺术界联合会党组关于巡察整改进展情况的通报",
+    ...     "根据市委统一部署,2023年3月1日至4月30日,市委第三巡察组对市文联党组进行了巡察。",
+    ...     "一、贯彻落实党的路线方针政策方面",
+    ...     "(一)理论学习不深入。", "整改情况:已完成整改。制定学习计划,每月集中学习一次。",
+    ...     "(二)意识形态责任制落实不到位。", "整改情况:正在整改。",
+    ...     "二、全面从严治党方面",
+    ...     "(一)公务接待不规范。", "整改情况:已完成整改。"]))
+    >>> report.unit, report.inspection.inspector, report.inspection.start.iso
+    ('中共某某市文学艺术界联合会党组', '市委第三巡察组', '2023-03-01')
+    >>> [c.title for c in report.categories]
+    ['贯彻落实党的路线方针政策方面', '全面从严治党方面']
+    >>> [(p.id, p.text, p.status) for c in report.categories for p in c.problems]
+    [('1.1', '理论学习不深入。', '已完成整改'), ('1.2', '意识形态责任制落实不到位。', '正在整改'), ('2.1', '公务接待不规范。', '已完成整改')]
+    """
+    original = text
+    simplified = to_simplified(text)
+    if simplified is not None:
+        text = simplified
+    lines = split_lines(text)
+    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
+    header = parse_header(text, lines, noise)
+    body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
+    scheme = choose_scheme(body)
+    part = find_problem_part(body, scheme)
+    categories, sections = read_categories(text, part, scheme)
+    narrative = is_narrative(categories, text)
+    if not categories:
+        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
+        if is_narrative(headings[0], text):
+            (categories, sections), narrative, part = headings, True, heading_part(body)
+    items = mark_rectification_items(categories, text) if narrative else 0
+    report = Report(
+        id=report_id(original), script="traditional" if simplified is not None else "simplified",
+        display_text=original if simplified is not None else None, text=text, source_path=source_path, source_format=source_format,
+        encoding=encoding, title=header.title, unit=header.unit, unit_short=header.unit_short,
+        level=header.level, region=header.region, inspection=header.inspection,
+        report_date=header.report_date, publish_date=header.publish_date,
+        categories=categories, sections=sections)
+    preamble_end = _preamble_end(categories, part, len(text))
+    report.stated = find_stated_counts(text, header.body_start, preamble_end)
+    report.truncated = _looks_truncated(body)
+    report.warnings.extend(_warnings(report, has_part=bool(part)))
+    if narrative:
+        report.warnings.append(Notice("rectification_items", {"items": items}))
+    return report
+
+
+def parse_source(src) -> Report:
+    """Parse a `reports.read.SourceText`."""
+    return parse_text(src.text, source_path=src.path, source_format=src.format, encoding=src.encoding)
+
+
+def parse_file(path: str | os.PathLike) -> Report:
+    from reports.read import read_source
+    return parse_source(read_source(path))
+
+
+def _preamble_end(categories, part: list[Line], default: int) -> int:
+    """Where the preamble (and its stated counts) ends: the first category heading, or the first
+    problem when the report has no category headings (its one category has no span of its own)."""
+    if categories and categories[0].span[1] > 0:
+        return categories[0].span[0]
+    if categories and categories[0].problems:
+        return categories[0].problems[0].span[0]
+    return part[0].start if part else default
+
+
+def _looks_truncated(body: list[Line]) -> bool:
+    if not body:
+        return False
+    last = body[-1].text
+    return not (last.endswith(TERMINAL) or CLOSING_LINE.match(last.replace(" ", "")))
+
+
+def _warnings(report: Report, *, has_part: bool) -> list[Notice]:
+    out: list[Notice] = []
+    found = report.found()
+    if not has_part or not report.categories:
+        out.append(Notice("no_problem_section"))
+    if report.truncated:
+        out.append(Notice("truncated", {"tail": report.text.rstrip()[-20:].replace("\n", " ")}))
+    problems = sorted({s.value for s in report.stated if s.key == "problems"})
+    if len(problems) > 1:
+        out.append(Notice("stated_counts_differ", {"counts": problems}))
+    stated = report.stated_value("problems")
+    if stated is not None and found["problems"] and stated not in (found["problems"], found["leaf_problems"]):
+        out.append(Notice("stated_problems_mismatch",
+                          {"stated": stated, "found": found["problems"], "leaf": found["leaf_problems"]}))
+    categories = report.stated_value("categories")
+    if categories is not None and found["categories"] and categories != found["categories"]:
+        out.append(Notice("stated_categories_mismatch", {"stated": categories, "found": found["categories"]}))
+    for c in report.categories:
+        if c.stated_problems is not None and c.stated_problems != len(c.problems):
+            out.append(Notice("category_problems_mismatch",
+                              {"ordinal": c.ordinal, "stated": c.stated_problems, "found": len(c.problems)}))
+    return out

@@ -1,0 +1,76 @@
+"""Split rectification text into measures (一是…二是…, ①②, sub-unit labels, 1./(1), else sentences).
+Status phrases live in reports/status.py; see docs/decisions.md (Parsing, Inline rectification)."""
+from __future__ import annotations
+
+import re
+
+from reports.grammar import CJK
+from reports.grammar.numerals import CN_ORDINAL_CLASS
+from reports.model import Measure, Span
+from reports.status import status_sentence
+
+__all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
+
+# The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
+RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
+# A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
+# a sub-unit 整改 + 落实情况.
+# Or in brackets, as a form's field: 【整改落实】… / [整改措施]…
+RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
+                        rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
+MARKER = re.compile(
+    rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
+    r"|(?P<c>[\u2460-\u2473])"
+    r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
+    rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
+    re.MULTILINE)
+# A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
+FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
+SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
+
+def _clean(s: str) -> str:
+    """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
+    return re.sub(r"\s*\n\s*", "", s).strip(" \t,,;;")
+
+
+def _measure(text: str, start: int, end: int, label: str | None) -> Measure | None:
+    raw = text[start:end]
+    lead = len(raw) - len(raw.lstrip())
+    body = raw.strip()
+    body = body.rstrip(" \t")
+    cleaned = _clean(body)
+    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(cleaned):
+        return None   # a status (已完成整改。) or a form's who/when field (责任人:…) is not a measure
+    return Measure(cleaned, (start + lead, start + lead + len(body)), label)
+
+
+def split_measures(text: str, span: Span) -> list[Measure]:
+    """Measures in text[span[0]:span[1]] (a rectification block, label already excluded)."""
+    start, end = span
+    block = text[start:end]
+    marks = list(MARKER.finditer(block))
+    if not marks:
+        return _sentences(text, start, end)
+    out: list[Measure] = []
+    if block[:marks[0].start()].strip():
+        out.extend(_sentences(text, start, start + marks[0].start()))
+    who = None
+    for i, m in enumerate(marks):
+        if m["who"]:
+            who = m["who"]  # a sub-unit's own block: its measures carry its name
+        label = m["m"] or m["c"] or (m["n"] or "").strip() or None
+        label = " ".join(x for x in (who, label) if x) or None
+        stop = marks[i + 1].start() if i + 1 < len(marks) else len(block)
+        measure = _measure(text, start + m.end(), start + stop, label)
+        if measure:
+            out.append(measure)
+    return out
+
+
+def _sentences(text: str, start: int, end: int) -> list[Measure]:
+    out = []
+    for m in SENTENCE.finditer(text, start, end):
+        measure = _measure(text, m.start(), m.end(), None)
+        if measure:
+            out.append(measure)
+    return out

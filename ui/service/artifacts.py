@@ -1,0 +1,242 @@
+"""A workspace's derived artifacts behind one protocol: ``state`` (what doctor shows), ``is_fresh``,
+``rebuild``. Workspace.sync, doctor and repair iterate ``ARTIFACTS`` in order, so a new artifact is
+one class here and one entry in that list, not an edit to each of them.
+
+The store (xuncha.db) is the system of record and no artifact: it cannot be rebuilt from anything.
+Every artifact records the store generation it reflects; ``after`` names the artifacts it is derived
+from besides the store, so repair rebuilds it whenever one of those was (themes follow the index and
+the graph). Each class asks its service for what it checks; none parses another's files.
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Protocol
+
+from reports.shared.notices import Notice
+from reports.shared.progress import Progress
+
+__all__ = ["ARTIFACTS", "DAMAGED", "MISSING", "OK", "STALE", "Artifact", "Check", "artifacts", "is_fresh"]
+
+OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
+
+
+@dataclass
+class Check:
+    """The state of one part of the workspace; `notice` says what was found (a code of the one table)."""
+
+    name: str            # store | search | lexical | graph | themes | similarity
+    state: str           # ok | stale | damaged | missing
+    generation: int | None = None   # store generation the artifact reflects
+    notice: Notice | None = None
+
+
+class Artifact(Protocol):
+    """One derived artifact of a workspace (see the module docstring)."""
+
+    name: str                  # how repair names it
+    parts: tuple[str, ...]     # the parts its ``state`` reports (doctor's lines)
+    after: tuple[str, ...]     # artifacts it is derived from besides the store
+
+    def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
+        """One Check per part, reading without writing; ``earlier`` holds the checks of the artifacts before it."""
+
+    def is_fresh(self) -> bool:
+        """Whether it reflects the store's current generation (cheap; no full read)."""
+
+    def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
+        """Catch up with the store, or (``full``) build it again from nothing (after damage)."""
+
+
+def _n(code: str, **params) -> Notice:
+    return Notice(code, params)
+
+
+def _why(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:200]
+
+
+class GraphArtifact:
+    """graph.db: one fragment per stored report (graph/service.py)."""
+
+    name, parts, after = "graph", ("graph",), ()
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
+        from graph.persist import GraphFileError
+
+        graph = self.ws.graph
+        if not graph.path.exists():
+            return [Check("graph", MISSING if self.ws.store.report_ids() else OK, None)]
+        try:
+            have = graph.fragments.generation()
+            counts = graph.fragments.counts()
+            stored = graph.fragments.report_ids() == set(self.ws.store.report_ids())
+            for _ in graph.fragments.fragments():
+                pass
+        except (GraphFileError, OSError, ValueError, sqlite3.Error) as exc:
+            return [Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(graph.path), reason=_why(exc)))]
+        state = OK if have == generation and stored else STALE
+        return [Check("graph", state, have, _n("doctor_graph_fragments", fragments=counts["fragments"]))]
+
+    def is_fresh(self) -> bool:
+        return self.ws.graph.path.exists() and self.ws.graph.fragments.generation() == self.ws.store.generation()
+
+    def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
+        if full:
+            self.ws.graph.rebuild(progress)
+        else:
+            self.ws.graph.sync(progress=progress)
+
+
+class SearchArtifact:
+    """search/: the vectors, ids, tokens and BM25 files one manifest names (embeddings/index_sync.py)."""
+
+    name, parts, after = "search", ("search", "lexical"), ()
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
+        from embeddings.index import VectorIndex
+        from embeddings.manifest import SearchIndexError, read_manifest
+
+        index = self.ws.search.index
+        try:
+            manifest = read_manifest(index.dir)
+        except SearchIndexError as exc:
+            return [Check("search", DAMAGED, None, exc.notice),
+                    Check("lexical", DAMAGED, None, _n("doctor_manifest_damaged"))]
+        if manifest is None:
+            state = MISSING if self.ws.store.report_ids() else OK
+            return [Check("search", state, None, _n("doctor_no_index") if state == MISSING else None),
+                    Check("lexical", state, None)]
+        out = []
+        path = index.dir / manifest.files.get("vectors", "")
+        try:
+            vectors = VectorIndex.load(path)
+            count = len(self.ws.store.problem_keys())
+            if manifest.generation != generation:
+                out.append(Check("search", STALE, manifest.generation, _n("doctor_behind", generation=generation)))
+            elif len(vectors) != count:
+                out.append(Check("search", STALE, manifest.generation,
+                                 _n("doctor_vectors", vectors=len(vectors), problems=count)))
+            else:
+                out.append(Check("search", OK, manifest.generation, _n("doctor_problems", count=len(vectors))))
+        except (OSError, RuntimeError, ValueError) as exc:
+            out.append(Check("search", DAMAGED, manifest.generation,
+                             _n("doctor_unreadable", path=str(path), reason=_why(exc))))
+        try:
+            index.verify_lexical(manifest)
+            out.append(Check("lexical", OK if manifest.generation == generation else STALE, manifest.generation))
+        except KeyError:
+            out.append(Check("lexical", DAMAGED, manifest.generation, _n("doctor_not_recorded")))
+        except (OSError, ValueError) as exc:
+            out.append(Check("lexical", DAMAGED, manifest.generation,
+                             _n("doctor_unreadable", path=str(index.dir), reason=_why(exc))))
+        return out
+
+    def is_fresh(self) -> bool:
+        status = self.ws.search.status()
+        return not status["stale"] and status.get("tokenizer") == self.ws.search.index.tokens_version
+
+    def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
+        if full:
+            self.ws.search.reindex(progress=progress)
+        else:
+            self.ws.search.sync(progress=progress)
+
+
+class ThemesArtifact:
+    """themes.json and the theme nodes and SIMILAR_TO links it puts into the graph (ui/service/themes.py)."""
+
+    name, parts, after = "themes", ("themes", "similarity"), ("search", "graph")
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
+        from embeddings.manifest import SearchIndexError
+
+        themes = self.ws.themes
+        try:
+            doc = themes.read_document()
+        except (OSError, ValueError) as exc:
+            return [Check("themes", DAMAGED, None, _n("doctor_unreadable", path=str(themes.path), reason=_why(exc))),
+                    Check("similarity", STALE, None, _n("doctor_themes_first"))]
+        if doc is None:
+            state = MISSING if self.ws.store.report_ids() else OK
+            return [Check("themes", state, None), Check("similarity", state, None)]
+        have = doc["stamp"].get("generation")
+        try:
+            fresh = themes.is_fresh(doc)
+        except SearchIndexError:
+            fresh = False
+        out = [Check("themes", OK if fresh else STALE, have, _n("doctor_themes", count=len(doc.get("themes", []))))]
+        graph = earlier.get("graph")
+        if graph is None or graph.state not in (OK, STALE):
+            out.append(Check("similarity", STALE, have, _n("doctor_graph_first")))
+        elif not themes.in_graph(doc):
+            out.append(Check("similarity", STALE, have, _n("doctor_graph_lacks")))
+        else:
+            out.append(Check("similarity", OK if fresh else STALE, have,
+                             _n("doctor_similar", count=len(doc.get("pairs", [])))))
+        return out
+
+    def is_fresh(self) -> bool:
+        try:
+            doc = self.ws.themes.read_document()
+        except (OSError, ValueError):
+            return False
+        return doc is not None and self.ws.themes.is_fresh(doc) and self.ws.themes.in_graph(doc)
+
+    def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
+        self.ws.themes.sync(progress=progress, force=full)
+
+
+class RecurrenceArtifact:
+    """The RECURS links between the reports of one unit, kept in graph.db (Workspace.sync_recurrence);
+    a graph rebuilt from nothing has none until they are computed again."""
+
+    name, parts, after = "recurrence", ("recurrence",), ("graph",)
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
+        graph = earlier.get("graph")
+        if graph is not None and graph.state == MISSING:
+            return [Check("recurrence", MISSING, None)]
+        if graph is None or graph.state == DAMAGED:
+            return [Check("recurrence", STALE, None, _n("doctor_graph_first"))]
+        touched = self.ws.recurrence_touched()
+        if touched:
+            return [Check("recurrence", STALE, graph.generation, _n("doctor_recurs_behind", count=len(touched)))]
+        return [Check("recurrence", OK, graph.generation, _n("doctor_recurs", count=len(self.ws.graph.links("RECURS"))))]
+
+    def is_fresh(self) -> bool:
+        return not self.ws.recurrence_touched()
+
+    def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
+        self.ws.sync_recurrence(full=full)
+
+
+# In build order: each after the artifacts it is derived from.
+ARTIFACTS: tuple[type, ...] = (GraphArtifact, SearchArtifact, ThemesArtifact, RecurrenceArtifact)
+
+
+def is_fresh(artifact: Artifact) -> bool:
+    """``artifact.is_fresh()``, False when it cannot even be read (its rebuild then says why)."""
+    from reports.shared.notices import XunchaError
+
+    try:
+        return artifact.is_fresh()
+    except (OSError, ValueError, sqlite3.Error, XunchaError):
+        return False
+
+
+def artifacts(ws) -> list[Artifact]:
+    """The artifacts of workspace ``ws``, in build order."""
+    return [cls(ws) for cls in ARTIFACTS]
