@@ -290,10 +290,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "env_ignored": ("ignoring {name}={value} ({why})", "忽略环境变量 {name}={value}(取值无效)"),
     "worker_restart": ("an ingest worker died; finding the file that kills it, one file at a time",
                        "一个导入进程意外退出,正在逐个文件排查"),
-    "types_stale": ("{path}: the problem types of {reports} reports were stored by another classifier version; "
-                    "classifying them on read until `xuncha doctor --repair` stores them again",
-                    "{path}:{reports} 份报告的问题类型由旧版分类器计算,暂时在读取时重新分类;"
-                    "运行 xuncha doctor --repair 可重新保存"),
+    "types_stale": ("{path}: {reports} reports' problem types are stale; classified on read (doctor --repair)",
+                    "{path}:{reports} 份报告的问题类型已过期,读取时重新分类(xuncha doctor --repair 可更新)"),
     "log_warning": ("{message}", "程序记录了一条警告,详情见 {log}"),
 }
 
@@ -323,8 +321,8 @@ LOG_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ignoring XUNCHA_MAX_SECONDS_PER_FILE=%r (not a number)": ("env_ignored", ("value",)),
     "ignoring %s=%r (not a whole number)": ("env_ignored", ("name", "value")),
     "an ingest worker died; finding the file that kills it, one file at a time": ("worker_restart", ()),
-    "%s: the problem types of %d reports were stored by another classifier version; classifying them on read "
-    "until `xuncha doctor --repair` stores them again": ("types_stale", ("path", "reports")),
+    "%s: %d reports' problem types are stale; classified on read (doctor --repair)":
+        ("types_stale", ("path", "reports")),
     "report %s: %d long problem texts used from their first part (limits %d per problem, %d per report)":
         ("long_problems_cut", ("report_id", "count", "per_problem", "per_report")),
 }
