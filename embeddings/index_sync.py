@@ -146,6 +146,33 @@ class IndexSync:
     @property
     def encoder(self):
         """The document encoder, loaded on first use and kept (query latency excludes the model load)."""
+        self.join_preload()
+        return self._load_encoder()
+
+    _preload: threading.Thread | None = None
+
+    def preload_encoder(self) -> None:
+        """Load the document encoder in a background thread, so its load (~5 s of imports and weights)
+        overlaps other work: ingest starts it once its parse workers run (docs/decisions.md, "Scale to a
+        province"). ``encoder`` waits for it; a failure here is left for ``encoder`` to raise."""
+        if self._encoder is not None or self._preload is not None:
+            return
+
+        def load() -> None:
+            try:
+                self._load_encoder()
+            except Exception as exc:  # the caller's own `encoder` access loads again and reports it
+                log.debug("preloading the embedding model failed: %s", exc)
+
+        self._preload = threading.Thread(target=load, name="xuncha-encoder-preload", daemon=True)
+        self._preload.start()
+
+    def join_preload(self) -> None:
+        """Wait for a preload started by ``preload_encoder`` (before the process exits, say)."""
+        if self._preload is not None:
+            self._preload.join()
+
+    def _load_encoder(self):
         if self._encoder is None:
             from .encoder import load_encoder
 

@@ -146,6 +146,13 @@ class SearchService:
         """The document encoder (IndexSync.encoder)."""
         return self.index.encoder
 
+    def preload_encoder(self) -> None:
+        """IndexSync.preload_encoder: ingest loads the model while its parse workers run."""
+        self.index.preload_encoder()
+
+    def join_preload(self) -> None:
+        self.index.join_preload()
+
     @property
     def model_name(self) -> str | None:
         return self.index.model_name

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
+from reports.analysis.problemtypes import TypeMatch
 from reports.model import Report
 from reports.shared.progress import Progress
 from reports.store import Store
@@ -96,16 +97,18 @@ def stored_fragment(store: Store, report_id: str) -> nx.MultiDiGraph:
     report = store.load(report_id)
     if report is None:
         raise KeyError(f"report {report_id} is not in the store")
-    return report_fragment(report, store.mentions(report_id))
+    return report_fragment(report, store.mentions(report_id), store.report_types(report_id))
 
 
-def report_fragment(report: Report, mentions: list[dict]) -> nx.MultiDiGraph:
+def report_fragment(report: Report, mentions: list[dict],
+                    types: dict[str, list[TypeMatch]] | None = None) -> nx.MultiDiGraph:
     """Everything one report says, as a graph of its own: the nodes and edges it supports, with only
     its own support. Built without looking at any other report, so a workspace stores one fragment
     per report and the graph is the merge of the fragments (``merge_fragment``): adding or removing
-    a report costs that report, not the graph (docs/decisions.md, "Scale to a province")."""
+    a report costs that report, not the graph (docs/decisions.md, "Scale to a province").
+    ``types``: problem id -> types as the store holds them (``classify_report(report)`` if None)."""
     F = new_graph()
-    ReportBuilder(F, report, mentions).build()
+    ReportBuilder(F, report, mentions, types).build()
     return F
 
 

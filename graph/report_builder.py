@@ -7,7 +7,7 @@ import logging
 
 import networkx as nx
 
-from reports.analysis.problemtypes import TypeMatch, classify, taxonomy
+from reports.analysis.problemtypes import TypeMatch, classify_report, taxonomy
 from reports.entities import CITED, NAMED, STAFF
 from reports.grammar.places import find_places
 from reports.model import Category, Problem, Report, iso
@@ -33,15 +33,16 @@ _SNIPPET = 40
 class ReportBuilder:
     """Everything one report says, as nodes and edges supported by that report."""
 
-    def __init__(self, G: nx.MultiDiGraph, report: Report, mentions: list[dict]):
+    def __init__(self, G: nx.MultiDiGraph, report: Report, mentions: list[dict],
+                 types: dict[str, list[TypeMatch]] | None = None):
         self.G, self.r, self.mentions = G, report, mentions
+        self.types = types if types is not None else classify_report(report)   # the store's, at ingest
         self.rid = report.id
         self.report = node_id("Report", report.id)
         self.unit_name = unit_canonical(report.unit or report.unit_short or "") or None
         self.unit: str | None = None
         self.team: str | None = None
         self.person_keys: dict[str, str] = {}
-        self.parent_text = {p.id: p.text for p in report.problems()}
 
     def build(self) -> None:
         self._report_node()
@@ -135,8 +136,7 @@ class ReportBuilder:
         self.edge(pid, category, "IN_CATEGORY", p.span)
         if p.parent_id:
             self.edge(pid, node_id("Problem", f"{self.rid}/{p.parent_id}"), "CHILD_OF", p.span)
-        parent = self.parent_text.get(p.parent_id) if p.parent_id else None
-        for match in classify(p.text, [parent] if parent else [], fallback=[category_title]):
+        for match in self.types.get(p.id, ()):
             self._problem_type(pid, match, p.span)
 
     def _problem_type(self, pid: str, match: TypeMatch, span) -> None:

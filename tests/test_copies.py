@@ -35,6 +35,8 @@ def test_fingerprints_are_filled_in_for_a_store_made_before_them(tmp_path, corpu
     conn = sqlite3.connect(path)  # as a schema-3 store left it: no fingerprint yet
     conn.execute("DROP INDEX reports_fingerprint")
     conn.execute("ALTER TABLE reports DROP COLUMN fingerprint")
+    conn.execute("ALTER TABLE reports DROP COLUMN types_version")   # schema 5's columns
+    conn.execute("ALTER TABLE problems DROP COLUMN types_json")
     conn.execute("PRAGMA user_version = 3")
     conn.commit()
     conn.close()

@@ -400,11 +400,11 @@ def test_full_disk_while_storing_names_the_true_outcome(tmp_path, monkeypatch, c
     real = store._insert_report
     calls = {"n": 0}
 
-    def insert(db, report, offsets):
+    def insert(db, report, offsets, *rest):
         calls["n"] += 1
         if calls["n"] == 2:
             raise sqlite3.OperationalError("database or disk is full")
-        return real(db, report, offsets)
+        return real(db, report, offsets, *rest)
     monkeypatch.setattr(store, "_insert_report", insert)
     ws = tmp_path / "ws"
     code, out, err = run_cli("ingest", *map(str, CORPUS_FILES), "--json", "--workspace", str(ws))

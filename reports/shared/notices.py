@@ -249,6 +249,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doctor_graph_first": ("the graph must be rebuilt first", "需先重建知识图谱"),
     "doctor_graph_lacks": ("the graph lacks these themes / SIMILAR_TO edges", "知识图谱中缺少这些主题或相似关系"),
     "doctor_similar": ("{count} SIMILAR_TO edges", "{count} 条相似关系"),
+    "doctor_types": ("types of {count} problems, classifier {version}", "{count} 条问题的类型(分类器 {version})"),
+    "doctor_types_stale": ("types of {reports} reports from another classifier version (now {version})",
+                           "{reports} 份报告的问题类型由旧版分类器计算(当前 {version})"),
     # causes of I/O failures (reports/shared/ioerrors.py): a phrase other messages put in their {reason}
     "io_disk_full": ("disk full", "磁盘已满"),
     "io_quota": ("disk quota exceeded", "磁盘配额已用完"),
@@ -287,6 +290,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "env_ignored": ("ignoring {name}={value} ({why})", "忽略环境变量 {name}={value}(取值无效)"),
     "worker_restart": ("an ingest worker died; finding the file that kills it, one file at a time",
                        "一个导入进程意外退出,正在逐个文件排查"),
+    "types_stale": ("{path}: {reports} reports' problem types are stale; classified on read (doctor --repair)",
+                    "{path}:{reports} 份报告的问题类型已过期,读取时重新分类(xuncha doctor --repair 可更新)"),
     "log_warning": ("{message}", "程序记录了一条警告,详情见 {log}"),
 }
 
@@ -316,6 +321,8 @@ LOG_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ignoring XUNCHA_MAX_SECONDS_PER_FILE=%r (not a number)": ("env_ignored", ("value",)),
     "ignoring %s=%r (not a whole number)": ("env_ignored", ("name", "value")),
     "an ingest worker died; finding the file that kills it, one file at a time": ("worker_restart", ()),
+    "%s: %d reports' problem types are stale; classified on read (doctor --repair)":
+        ("types_stale", ("path", "reports")),
     "report %s: %d long problem texts used from their first part (limits %d per problem, %d per report)":
         ("long_problems_cut", ("report_id", "count", "per_problem", "per_report")),
 }

@@ -3,58 +3,52 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
 from pathlib import Path
 
-from reports.analysis.problemtypes import classify_rows
-from reports.grammar.unitnames import display_names
-from reports.model import (
-    Category,
-    DateValue,
-    Inspection,
-    Measure,
-    Mention,
-    Problem,
-    Report,
-    StatedCount,
-    content_fingerprint,
-    iso,
+from reports.analysis.problemtypes import (
+    TypeMatch,
+    classify_report,
+    classify_rows,
+    types_from_json,
+    types_json,
+    types_version,
 )
-from reports.shared.notices import Notice, XunchaError
-from reports.status import status_code
+from reports.grammar.unitnames import display_names
+from reports.model import Mention, Report, content_fingerprint
+from reports.shared.notices import XunchaError
+from reports.shared.progress import Progress
 
-from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, legacy_warning
+from .migrations import FINGERPRINT_VERSION, MIGRATIONS, SCHEMA_VERSION, TYPES_SCHEMA, legacy_warning
+from .rows import insert_mentions, load_report, problem_at
+from .rows import insert_report as _insert_report  # by this name: tests replace it to fail a write
 
 __all__ = ["Store", "StoreError", "problem_at"]
 
 BUSY_TIMEOUT_S = 60.0
+log = logging.getLogger("xuncha")
+_TYPE_ROWS = ("SELECT p.report_id, p.id, p.parent_id, p.text, c.title AS category FROM problems p"
+              " JOIN categories c ON c.report_id = p.report_id AND c.ordinal = p.category_ordinal WHERE p.report_id=?")
 
 
 class StoreError(XunchaError):
     """A store that cannot be used: newer schema, not a database, unwritable."""
 
 
-def problem_at(report: Report, offset: int) -> str | None:
-    """Id of the deepest problem whose statement or rectification contains `offset`."""
-    hit = None
-    for p in report.problems():
-        spans = [p.span] + ([p.rectification_span] if p.rectification_span else [])
-        if any(s <= offset < e for s, e in spans):
-            hit = p.id
-    return hit
-
-
 class Store:
-    def __init__(self, path: str | Path):
+    """``progress`` sees a migration's long step (filling the problem types of an older store: stage
+    "types")."""
+
+    def __init__(self, path: str | Path, progress: Progress | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._names: tuple[int, dict[str, str]] | None = None
-        self._types: tuple[int, dict] | None = None
+        self._stale_types: tuple[int, dict[tuple[str, str], list[dict]]] | None = None
         try:
             self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                         check_same_thread=False)
@@ -63,7 +57,7 @@ class Store:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.create_function("xuncha_legacy_warning", 1, legacy_warning, deterministic=True)
-            self._migrate()
+            self._migrate(progress)
         except sqlite3.DatabaseError as exc:
             raise StoreError("store_unusable", path=str(self.path), reason=str(exc)) from exc
 
@@ -77,7 +71,7 @@ class Store:
         self.close()
 
     # -- schema ------------------------------------------------------------------------
-    def _migrate(self) -> None:
+    def _migrate(self, progress: Progress | None = None) -> None:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError("store_newer", path=str(self.path), version=version, supported=SCHEMA_VERSION)
@@ -90,6 +84,8 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {target + 1}")
                 if target + 1 == FINGERPRINT_VERSION:
                     self._fill_fingerprints()
+                if target + 1 == TYPES_SCHEMA:
+                    self._fill_types(progress)
 
     def _fill_fingerprints(self) -> None:
         """Fingerprints of reports stored before schema 4, from their stored problems (same order)."""
@@ -100,6 +96,40 @@ class Store:
             texts.setdefault(r["report_id"], []).append(r["text"])
         self.conn.executemany("UPDATE reports SET fingerprint=? WHERE id=?",
                               [(content_fingerprint(t), rid) for rid, t in texts.items()])
+
+    def _fill_types(self, progress: Progress | None = None) -> int:
+        """Store the types of every report whose stamp is not today's classifier's (inside the caller's
+        transaction: a migration or ``reclassify``); the number of reports classified. One report at a
+        time, so memory stays one report's rows whatever the store's size."""
+        current = types_version()
+        stale = [r[0] for r in self.conn.execute("SELECT id FROM reports WHERE types_version IS NOT ? ORDER BY id",
+                                                 (current,))]
+        for n, report_id in enumerate(stale):
+            if progress and n % 20 == 0:
+                progress("types", n, len(stale))
+            types = classify_rows([dict(r) for r in self.conn.execute(_TYPE_ROWS, (report_id,))])
+            self.conn.executemany("UPDATE problems SET types_json=? WHERE report_id=? AND id=?",
+                                  [(types_json(matches), rid, pid) for (rid, pid), matches in types.items()])
+            self.conn.execute("UPDATE reports SET types_version=? WHERE id=?", (current, report_id))
+        if progress:
+            progress("types", len(stale), len(stale))
+        return len(stale)
+
+    def stale_types(self) -> int:
+        """How many reports hold problem types from another classifier version (0: every stored type
+        is today's classifier's)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM reports WHERE types_version IS NOT ?",
+                                     (types_version(),)).fetchone()[0])
+
+    def reclassify(self, progress: Progress | None = None) -> int:
+        """Classify again and store the types of the reports whose stamp is stale (after the classifier
+        or the taxonomy changed), in one transaction; a new generation when any changed, so derived
+        artifacts (the graph's OF_TYPE edges, readers' tables) follow. Returns the reports done."""
+        with self.transaction():
+            done = self._fill_types(progress)
+            if done:
+                self._bump()
+        return done
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -139,14 +169,18 @@ class Store:
                                 (fingerprint,)).fetchone()
         return row["id"] if row else None
 
-    def add(self, report: Report, mentions: list[Mention] = (), offsets_json: str | None = None) -> bool:
-        """Store a report and its mentions in one transaction; False if it (or a copy, ``duplicate_of``)
-        is already stored."""
+    def add(self, report: Report, mentions: list[Mention] = (), offsets_json: str | None = None,
+            types: dict[str, list[TypeMatch]] | None = None) -> bool:
+        """Store a report, its problems' types and its mentions in one transaction; False if it (or a
+        copy, ``duplicate_of``) is already stored. ``types``: ``classify_report(report)`` when the
+        caller computed it already (an ingest worker does, in parallel), else computed here."""
+        if types is None:
+            types = classify_report(report)
         with self.transaction() as db:
             if self.duplicate_of(report) is not None:
                 return False
-            _insert_report(db, report, offsets_json)
-            _insert_mentions(db, report, mentions)
+            _insert_report(db, report, offsets_json, types)
+            insert_mentions(db, report, mentions)
             self._bump()
         return True
 
@@ -231,12 +265,13 @@ class Store:
 
     def load(self, report_id: str) -> Report | None:
         row = self.conn.execute("SELECT * FROM reports WHERE id=?", (report_id,)).fetchone()
-        return None if row is None else _load_report(self.conn, row)
+        return None if row is None else load_report(self.conn, row)
 
     def problem_rows(self, report_ids: list[str] | None = None, *, types: bool = True) -> list[dict]:
-        """Problems with what search needs to filter and show: unit, category, measures; ``types=False``
-        leaves the problem types empty (classifying is most of the cost, and not every reader needs them)."""
-        sql = ("SELECT p.*, p.kind AS item_kind, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
+        """Problems with what search needs to filter and show: unit, category, measures, types (as
+        stored at ingest; rows stamped by another classifier version are classified afresh, never
+        mixed with today's); ``types=False`` leaves the types empty."""
+        sql = ("SELECT p.*, p.kind AS item_kind, r.types_version, r.kind AS inspection_kind, r.unit, r.unit_short, r.level,"
                " r.region, r.inspector, r.start_date,"
                " r.end_date, r.feedback_date, r.report_date, r.publish_date, c.title AS category FROM problems p"
                " JOIN reports r ON r.id = p.report_id"
@@ -253,30 +288,54 @@ class Store:
         for m in self.conn.execute(m_sql + " ORDER BY report_id, problem_id, seq", args):
             measures.setdefault((m["report_id"], m["problem_id"]), []).append(m["text"])
         names = self.unit_names()
-        types = self._problem_types(rows, report_ids is None) if types else {}
+        current = types_version()
+        fresh = self._fresh_types(rows, current) if types else {}
         out = []
         for r in rows:
             d = dict(r)
             d["kind"] = d.pop("inspection_kind")  # 巡视/巡察; the problem's own kind is item_kind
             d["unit_short"] = names.get(r["report_id"])
-            matches = types.get((r["report_id"], r["id"]), [])
-            d["types"] = [m.name for m in matches]
-            d["type_ids"] = [m.type_id for m in matches]
-            d["type_evidence"] = [m.to_json() for m in matches]
+            stored, stamp = d.pop("types_json"), d.pop("types_version")
+            if not types:
+                evidence = []
+            elif stamp == current:
+                evidence = types_from_json(stored)
+            else:
+                evidence = fresh.get((r["report_id"], r["id"]), [])
+            d["types"] = [m["name"] for m in evidence]
+            d["type_ids"] = [m["type_id"] for m in evidence]
+            d["type_evidence"] = evidence
             d["measures"] = measures.get((r["report_id"], r["id"]), [])
             d["year"] = _year(r["start_date"] or r["report_date"] or r["publish_date"])
             out.append(d)
         return out
 
-    def _problem_types(self, rows: list, complete: bool) -> dict:
-        """(report_id, problem_id) -> types; the whole store's result is kept per generation."""
+    def report_types(self, report_id: str) -> dict[str, list[TypeMatch]]:
+        """Problem id -> types of one stored report: as stored when its stamp is today's classifier's,
+        else classified afresh (the graph builds its OF_TYPE edges from these)."""
+        stamp = self.conn.execute("SELECT types_version FROM reports WHERE id=?", (report_id,)).fetchone()
+        if stamp is not None and stamp[0] == types_version():
+            return {r["id"]: [TypeMatch.from_json(d) for d in types_from_json(r["types_json"])] for r in
+                    self.conn.execute("SELECT id, types_json FROM problems WHERE report_id=?", (report_id,))}
+        return {pid: matches for (_, pid), matches in
+                classify_rows([dict(r) for r in self.conn.execute(_TYPE_ROWS, (report_id,))]).items()}
+
+    def _fresh_types(self, rows: list, current: str) -> dict[tuple[str, str], list[dict]]:
+        """Types for the rows whose report's stored types are stale (another classifier version, or
+        none), classified now and kept per generation; {} when every row's stamp is current."""
+        stale = {r["report_id"] for r in rows if r["types_version"] != current}
+        if not stale:
+            return {}
         generation = self.generation()
-        if self._types is not None and self._types[0] == generation:
-            return self._types[1]
-        types = classify_rows([dict(r) for r in rows])
-        if complete:
-            self._types = (generation, types)
-        return types
+        if self._stale_types is None or self._stale_types[0] != generation:
+            self._stale_types = (generation, {})
+            log.warning("%s: %d reports' problem types are stale; classified on read (doctor --repair)",
+                        self.path, self.stale_types())
+        known = self._stale_types[1]
+        todo = [dict(r) for r in rows if r["report_id"] in stale and (r["report_id"], r["id"]) not in known]
+        for key, matches in classify_rows(todo).items():
+            known[key] = [m.to_json() for m in matches]
+        return known
 
     def mentions(self, report_id: str | None = None) -> list[dict]:
         sql = ("SELECT m.*, e.type, e.canonical FROM mentions m JOIN entities e ON e.id = m.entity_id")
@@ -293,92 +352,3 @@ def _statements(script: str) -> list[str]:
 
 def _year(iso: str | None) -> int | None:
     return int(iso[:4]) if iso else None
-
-
-
-def _insert_report(db: sqlite3.Connection, r: Report, offsets_json: str | None) -> None:
-    i = r.inspection
-    dates = {k: asdict(v) for k, v in (("start", i.start), ("end", i.end), ("feedback", i.feedback),
-                                        ("report_date", r.report_date), ("publish_date", r.publish_date)) if v}
-    db.execute(
-        "INSERT INTO reports (id, source_path, source_format, encoding, title, unit, unit_short, level, region,"
-        " kind, inspector, inspector_text, round, inspection_span, start_date, end_date, feedback_date,"
-        " report_date, publish_date, dates_json, sections_json, truncated, text, offsets_json, script,"
-        " display_text, fingerprint)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (r.id, r.source_path, r.source_format, r.encoding, r.title, r.unit, r.unit_short, r.level, r.region,
-         i.kind, i.inspector, i.inspector_text, i.round, json.dumps(i.span), iso(i.start), iso(i.end),
-         iso(i.feedback), iso(r.report_date), iso(r.publish_date), json.dumps(dates, ensure_ascii=False),
-         json.dumps(r.sections, ensure_ascii=False), int(r.truncated), r.text, offsets_json, r.script,
-         r.display_text, r.fingerprint))
-    db.executemany("INSERT INTO warnings (report_id, seq, message, code, params_json) VALUES (?,?,?,?,?)",
-                   [(r.id, n, w.english(), w.code, json.dumps(w.params, ensure_ascii=False))
-                    for n, w in enumerate(r.warnings)])
-    db.executemany("INSERT INTO stated_counts VALUES (?,?,?,?,?,?,?)",
-                   [(r.id, n, s.key, s.value, s.text, *s.span) for n, s in enumerate(r.stated)])
-    for c in r.categories:
-        db.execute("INSERT INTO categories VALUES (?,?,?,?,?,?,?)",
-                   (r.id, c.ordinal, c.label, c.title, *c.span, c.stated_problems))
-    for seq, p in enumerate(r.problems()):
-        rect = p.rectification_span or (None, None)
-        db.execute("INSERT INTO problems (report_id, id, seq, parent_id, category_ordinal, label, text, start,"
-                   " end, rectification, rect_start, rect_end, status, status_code, kind)"
-                   " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (r.id, p.id, seq, p.parent_id, p.category_ordinal, p.label, p.text, *p.span,
-                    p.rectification, *rect, p.status, status_code(p.status) if p.status else None, p.kind))
-        db.executemany("INSERT INTO measures VALUES (?,?,?,?,?,?,?)",
-                       [(r.id, p.id, n, m.label, m.text, *m.span) for n, m in enumerate(p.measures)])
-
-
-def _insert_mentions(db: sqlite3.Connection, report: Report, mentions: list[Mention]) -> None:
-    for m in mentions:
-        db.execute("INSERT OR IGNORE INTO entities (type, canonical) VALUES (?, ?)", (m.type, m.canonical))
-        entity_id = db.execute("SELECT id FROM entities WHERE type=? AND canonical=?",
-                               (m.type, m.canonical)).fetchone()[0]
-        db.execute("INSERT INTO mentions (entity_id, report_id, problem_id, name, role, start, end, attrs_json)"
-                   " VALUES (?,?,?,?,?,?,?,?)",
-                   (entity_id, report.id, problem_at(report, m.span[0]), m.name, m.role, *m.span,
-                    json.dumps(m.attrs, ensure_ascii=False)))
-
-
-def _date(d: dict | None) -> DateValue | None:
-    return DateValue(d["iso"], d["text"], tuple(d["span"]), d["year_inferred"]) if d else None
-
-
-def _load_report(db: sqlite3.Connection, row: sqlite3.Row) -> Report:
-    rid = row["id"]
-    dates = json.loads(row["dates_json"])
-    span = json.loads(row["inspection_span"]) if row["inspection_span"] else None
-    inspection = Inspection(row["kind"], row["inspector"], row["inspector_text"], row["round"],
-                            _date(dates.get("start")), _date(dates.get("end")), _date(dates.get("feedback")),
-                            tuple(span) if span else None)
-    report = Report(
-        id=rid, text=row["text"], source_path=row["source_path"], source_format=row["source_format"],
-        encoding=row["encoding"], title=row["title"], unit=row["unit"], unit_short=row["unit_short"],
-        level=row["level"], region=row["region"], inspection=inspection,
-        report_date=_date(dates.get("report_date")), publish_date=_date(dates.get("publish_date")),
-        sections=json.loads(row["sections_json"]), truncated=bool(row["truncated"]),
-        script=row["script"], display_text=row["display_text"])
-    report.warnings = [Notice(w["code"], json.loads(w["params_json"])) for w in db.execute(
-        "SELECT code, params_json FROM warnings WHERE report_id=? ORDER BY seq", (rid,))]
-    report.stated = [StatedCount(s["key"], s["value"], s["text"], (s["start"], s["end"])) for s in db.execute(
-        "SELECT * FROM stated_counts WHERE report_id=? ORDER BY seq", (rid,))]
-    categories = {c["ordinal"]: Category(c["ordinal"], c["label"], c["title"], (c["start"], c["end"]),
-                                         c["stated_problems"])
-                  for c in db.execute("SELECT * FROM categories WHERE report_id=? ORDER BY ordinal", (rid,))}
-    measures: dict[str, list[Measure]] = {}
-    for m in db.execute("SELECT * FROM measures WHERE report_id=? ORDER BY problem_id, seq", (rid,)):
-        measures.setdefault(m["problem_id"], []).append(Measure(m["text"], (m["start"], m["end"]), m["label"]))
-    by_id: dict[str, Problem] = {}
-    for p in db.execute("SELECT * FROM problems WHERE report_id=? ORDER BY seq", (rid,)):
-        rect = (p["rect_start"], p["rect_end"]) if p["rect_start"] is not None else None
-        problem = Problem(p["id"], p["label"], p["text"], (p["start"], p["end"]), p["category_ordinal"],
-                          p["parent_id"], p["rectification"], rect, measures.get(p["id"], []), p["status"],
-                          kind=p["kind"])
-        by_id[problem.id] = problem
-        if problem.parent_id is None:
-            categories[problem.category_ordinal].problems.append(problem)
-        else:
-            by_id[problem.parent_id].children.append(problem)
-    report.categories = list(categories.values())
-    return report

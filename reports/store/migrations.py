@@ -95,10 +95,18 @@ MIGRATIONS: list[str] = [
     ALTER TABLE reports ADD COLUMN fingerprint TEXT;
     CREATE INDEX reports_fingerprint ON reports(fingerprint);
     """,
+    # 5 (issue 23): each problem's types (reports.analysis.problemtypes) stored at ingest, stamped per report with
+    # the classifier's version, so a reader no longer classifies every row; rows stored before it are
+    # filled in by Store._fill_types (docs/decisions.md, "Scale to a province")
+    """
+    ALTER TABLE problems ADD COLUMN types_json TEXT;
+    ALTER TABLE reports ADD COLUMN types_version TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 FINGERPRINT_VERSION = 4  # the schema that added reports.fingerprint (filled in for older rows on migration)
+TYPES_SCHEMA = 5         # the schema that added problems.types_json (filled in for older rows on migration)
 
 
 # Migration 3 converts warnings stored as English sentences by these patterns, once; nothing else parses

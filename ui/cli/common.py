@@ -167,7 +167,8 @@ def json_option(fn: Callable) -> Callable:
 
 # The stages services report progress for, as the bars name them.
 STAGES = {"ingest": "导入", "导入": "导入", "scan": "检查", "embed": "向量编码", "lexical": "分词索引",
-          "index": "向量索引", "tokenize": "分词", "save": "保存", "graph": "知识图谱", "themes": "共性问题"}
+          "index": "向量索引", "tokenize": "分词", "save": "保存", "graph": "知识图谱", "themes": "共性问题",
+          "types": "问题类型"}
 
 
 class StageBars:
@@ -226,14 +227,18 @@ class Throughput:
 
 
 def open_workspace(path: Path | None, model: str | None = None):
-    """A Workspace (created if absent: ingest starts from nothing); store problems as user errors."""
+    """A Workspace (created if absent: ingest starts from nothing); store problems as user errors.
+    Migrating an older store shows its long step (filling the problem types) as a bar."""
     from ui.service.workspace import Workspace
+    bars = StageBars()
     try:
-        return Workspace(path, model=model)
+        return Workspace(path, model=model, progress=bars)
     except XunchaError as exc:
         raise UserError.of(exc) from exc
     except OSError as exc:
         raise UserError("workspace_unusable", path=str(path), reason=str(exc.strerror or exc)) from exc
+    finally:
+        bars.close()
 
 
 @contextmanager

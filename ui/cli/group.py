@@ -184,7 +184,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
     try:
         with ws.writing():  # ingest and sync as one write: searches elsewhere answer from the last index
             outcomes = ws.ingest(paths, progress=lambda stage, done, total: bars(stage, done, total, meter.postfix()),
-                                 on_outcome=meter.add)
+                                 on_outcome=meter.add, preload_encoder=not no_sync)
             bars.close()
             counts = {s: sum(o.status == s for o in outcomes) for s in counts}
             names = ws.store.unit_names()

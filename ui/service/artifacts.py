@@ -117,7 +117,7 @@ class SearchArtifact:
         path = index.dir / manifest.files.get("vectors", "")
         try:
             vectors = VectorIndex.load(path)
-            count = len(self.ws.store.problem_rows())
+            count = len(self.ws.store.problem_keys())
             if manifest.generation != generation:
                 out.append(Check("search", STALE, manifest.generation, _n("doctor_behind", generation=generation)))
             elif len(vectors) != count:

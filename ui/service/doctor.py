@@ -18,7 +18,7 @@ __all__ = ["DAMAGED", "MISSING", "OK", "PART_LABELS", "STALE", "Check", "diagnos
 
 _LABELS = {OK: "正常", STALE: "过期", DAMAGED: "损坏", MISSING: "缺失"}
 # The parts of a workspace as people name them (the JSON keeps `name`).
-PART_LABELS = {"store": "数据库", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
+PART_LABELS = {"store": "数据库", "types": "问题类型", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
                "themes": "共性问题", "similarity": "相似关系", "recurrence": "重复出现关系",
                "themes/similarity": "共性问题和相似关系"}
 
@@ -45,12 +45,28 @@ def diagnose(ws) -> list[Check]:
     problems = ws.store.integrity()
     checks = [Check("store", DAMAGED if problems else OK, generation,
                     Notice("doctor_store", {"problems": "; ".join(problems[:3])}) if problems else None)]
+    if not problems:
+        checks.append(_types_check(ws, generation))
     earlier: dict[str, Check] = {}
     for artifact in artifacts(ws):
         found = artifact.state(generation, earlier)
         earlier.update((c.name, c) for c in found)
         checks += found
     return checks
+
+
+def _types_check(ws, generation: int) -> Check:
+    """The problem types stored at ingest: stale when some report's were classified by another
+    classifier version (readers then classify those on read; repair stores them again). Not an
+    artifact: they live in the store, and a sync (an ingest) never reclassifies the whole store by itself."""
+    from reports.analysis.problemtypes import types_version
+
+    version = types_version()
+    stale = ws.store.stale_types()
+    if stale:
+        return Check("types", STALE, generation, Notice("doctor_types_stale", {"reports": stale, "version": version}))
+    return Check("types", OK, generation,
+                 Notice("doctor_types", {"count": len(ws.store.problem_keys()), "version": version}))
 
 
 def repair(ws, checks: list[Check], progress: Progress | None = None) -> list[str]:
@@ -60,6 +76,12 @@ def repair(ws, checks: list[Check], progress: Progress | None = None) -> list[st
     state = {c.name: c.state for c in checks}
     rebuilt: set[str] = set()
     done: list[str] = []
+    if state.get("types", OK) != OK:   # first: a new generation; the graph's OF_TYPE edges are rebuilt from them
+        ws.store.reclassify(progress=progress)
+        done.append(f"{PART_LABELS['types']}:已重新分类")
+        state["graph"] = DAMAGED
+        state.setdefault("search", STALE)
+        state["search"] = DAMAGED if state["search"] == DAMAGED else STALE
     for artifact in artifacts(ws):
         parts = [state.get(p, OK) for p in artifact.parts]
         if not (any(s != OK for s in parts) or rebuilt & set(artifact.after)):

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
+from reports.analysis.problemtypes import TypeMatch, classify_report
 from reports.model import Mention, Report
 from reports.parse import parse_source
 from reports.read import SourceText, read_source
@@ -72,13 +73,15 @@ class IngestOutcome:
 
 @dataclass
 class Prepared:
-    """A parsed report ready to store: its mentions and the offset map back to the original file."""
+    """A parsed report ready to store: its mentions, its problems' types (problem id -> types) and the
+    offset map back to the original file."""
 
     name: str
     report: Report
     mentions: list[Mention]
     offsets_json: str
     seconds: dict[str, float]
+    types: dict[str, list[TypeMatch]] | None = None
 
 
 def duplicate_outcome(name: str, report: Report, stored_id: str | None = None) -> IngestOutcome:
@@ -119,9 +122,11 @@ def prepare(name: str, read: Callable[[], SourceText],
             if is_stored is not None and is_stored(report.id):   # no entity work for a known report
                 return duplicate_outcome(name, report)
             mentions = report_mentions(report)
-            seconds["entities"] = time.perf_counter() - t2
+            t3 = time.perf_counter()
+            types = classify_report(report)   # here, in the workers, not in the one writer
+            seconds.update(entities=t3 - t2, types=time.perf_counter() - t3)
         report.warnings.extend(embed_warnings(report))
-        return Prepared(name, report, mentions, source.offsets.to_json(), seconds)
+        return Prepared(name, report, mentions, source.offsets.to_json(), seconds, types)
     except Exception as exc:  # every failure becomes that file's outcome
         return failure_outcome(name, exc)
 

@@ -27,6 +27,7 @@ from .ingest import (
     Prepared,
     duplicate_outcome,
     failure_outcome,
+    pool_workers,
     prepare,
     prepare_all,
     report_mentions,
@@ -37,6 +38,9 @@ __all__ = ["DEMO_CORPUS", "LOG_FILE", "IngestOutcome", "Input", "Workspace", "co
 
 log = logging.getLogger("xuncha")
 LOG_FILE = Path("logs") / "xuncha.log"  # inside a workspace: every traceback of the CLI and the app
+# The encoder preload starts once this many files have been stored: by then prepare_all's pool has forked
+# every worker (the first file is parsed in this process, the pool starts for the second).
+PRELOAD_AFTER = 2
 DEMO_CORPUS = Path(__file__).resolve().parents[2] / "data" / "reports"
 
 
@@ -108,11 +112,12 @@ def collect_files(paths: Iterable[str | os.PathLike]) -> list[Path]:
 class Workspace:
     """`model` picks the encoder for a new search index (None: the index's own, or the default)."""
 
-    def __init__(self, root: str | os.PathLike | None = None, model: str | None = None):
+    def __init__(self, root: str | os.PathLike | None = None, model: str | None = None,
+                 progress: Progress | None = None):
         self.root = Path(root) if root is not None else default_root()
         self.root.mkdir(parents=True, exist_ok=True)
         self.model = model
-        self.store = Store(self.root / STORE_FILE)
+        self.store = Store(self.root / STORE_FILE, progress=progress)   # progress: an older store's migration
 
     # -- derived services (built from the store, loaded on first use) ----------------------
     @cached_property
@@ -181,6 +186,8 @@ class Workspace:
         self.graph.fragments.set_note("recurrence_units", dict(units))
 
     def close(self) -> None:
+        if "search" in self.__dict__:
+            self.search.join_preload()   # never exit with the model half-loaded in a thread
         if "graph" in self.__dict__:
             self.graph.close()
         self.store.close()
@@ -193,12 +200,18 @@ class Workspace:
 
     # -- ingest / remove ---------------------------------------------------------------
     def ingest(self, paths: Iterable[str | os.PathLike], progress: Progress | None = None,
-               on_outcome: Callable[[IngestOutcome], None] | None = None) -> list[IngestOutcome]:
+               on_outcome: Callable[[IngestOutcome], None] | None = None,
+               preload_encoder: bool = False) -> list[IngestOutcome]:
         """Ingest files and folders; a bad file is reported and skipped, never stops the batch.
-        ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display)."""
+        ``on_outcome`` sees each file's outcome as soon as it is stored (throughput display).
+        ``preload_encoder``: a sync follows, so load the document encoder in a thread of this process
+        while the parse workers run (the writer mostly waits for them meanwhile)."""
         inputs = scan(paths)
         readable = [str(item.path) for item in inputs if not item.skip]
         outcomes = []
+        # started once the pool has forked (its workers must not inherit a half-done import)
+        preload_after = PRELOAD_AFTER if preload_encoder and pool_workers(len(readable)) else None
+        done = 0
         with self.writing(), closing(prepare_all(readable, self.store.contains)) as prepared:
             # searches elsewhere answer from the last index meanwhile; closing() ends the workers
             for n, item in enumerate(inputs):
@@ -208,6 +221,9 @@ class Workspace:
                     outcomes.append(skipped_outcome(item.path, item.skip))
                 else:
                     outcomes.append(self._store(next(prepared)))
+                    done += 1
+                    if done == preload_after:
+                        self.search.preload_encoder()
                 if on_outcome:
                     on_outcome(outcomes[-1])
         if progress:
@@ -229,7 +245,7 @@ class Workspace:
         name, report = prepared.name, prepared.report
         started = time.perf_counter()
         try:
-            stored = self.store.add(report, prepared.mentions, prepared.offsets_json)
+            stored = self.store.add(report, prepared.mentions, prepared.offsets_json, prepared.types)
         except Exception as exc:  # the outcome names the file and why it was not stored
             return self._logged(failure_outcome(name, exc))
         if not stored:
