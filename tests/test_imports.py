@@ -72,7 +72,8 @@ MAX_LINES = 400
 # Over the limit on purpose, each with the reason; the test fails when one of these is split (take it off
 # the list) as it does for any other module that grows past the limit.
 OVER_LIMIT = {
-    "embeddings/index_sync.py": "the index writer; issue 23 (the store) is rewriting it on its own branch",
+    "embeddings/index_sync.py": "the index writer (encoder slot, vectors, tokens, commit), grown by the session-5 "
+                                "encoder preload; to be split along those four parts (issue 25 left open for it)",
 }
 
 
