@@ -6,7 +6,6 @@ import hashlib
 import os
 import re
 
-from reports.grammar import PARTY_ORGAN
 from reports.grammar.noise import is_noise_line
 from reports.grammar.script import to_simplified
 from reports.model import Report
@@ -18,13 +17,13 @@ from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
-from .structure import read_categories
+from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
-CLOSING_LINE = re.compile(rf"^({SIGNATURE_DATE_TEXT}|.*(?:电话|邮箱|邮编|邮政编码|信箱|地址|网址)[:：].*"
-                          rf"|[^。,,]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会))$")
+# The last line of a complete report: the signature's date, a contact line or the signing body.
+CLOSING_LINE = re.compile(rf"^({SIGNATURE_DATE_TEXT}|.*{CONTACT_LABEL}.*|{SIGNATURE_ORG_TEXT})$")
 
 
 def report_id(text: str) -> str:

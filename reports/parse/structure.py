@@ -23,9 +23,11 @@ PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
-CLOSING = re.compile(r"^(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|地址|方式)\s*[:：])")
+CONTACT_LABEL = r"(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|邮编|邮政编码|地址|网址|方式)\s*[:：]"
+CLOSING = re.compile(rf"^(?:欢迎.{{0,40}}?(?:巡视|巡察|整改).{{0,20}}?监督|{CONTACT_LABEL})")
 # The signature: the signing body on its own line(s), then the date alone on a line (SIGNATURE_DATE).
-SIGNATURE_ORG = re.compile(rf"^[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)$")
+SIGNATURE_ORG_TEXT = rf"[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)"
+SIGNATURE_ORG = re.compile(rf"^{SIGNATURE_ORG_TEXT}$")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
 STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
