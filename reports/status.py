@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .grammar import HAN_RE
+from .grammar import HAN, HAN_RE
 
 __all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
 
@@ -40,7 +40,7 @@ def status_code(phrase: str) -> str | None:
 
 _ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
 _SENTENCES = re.compile(r"[^。;;!?！？\n]+")
-_FIELD_LABEL = re.compile(r"^\s*(?:[\u4e00-\u9fff]{2,6}\s*[:：]|[【\[][\u4e00-\u9fff]{2,6}[】\]])")
+_FIELD_LABEL = re.compile(rf"^\s*(?:[{HAN}]{{2,6}}\s*[:：]|[【\[][{HAN}]{{2,6}}[】\]])")
 _WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
@@ -78,8 +78,8 @@ def find_status(rectification: str) -> str | None:
     if m:
         return m.group(0)
     for field in STATUS_FIELD.finditer(rectification):
-        if status_sentence(field["v"]):
-            return status_sentence(field["v"])
+        if found := status_sentence(field["v"]):
+            return found
     for sentence in _SENTENCES.findall(rectification):
         found = status_sentence(sentence)
         if found:
