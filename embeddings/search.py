@@ -256,7 +256,8 @@ class Searcher:
             ranked = self._ranked(cand, probs, mode)
         if min_score is not None:
             ranked = [(p, sc) for p, sc in ranked if sc >= min_score]
-        return [self._hit(pos, rank, score, cand, tokens, probs is not None)
+        terms = [*tokens, *self.expansion(tokens)]   # once per query, not once per hit
+        return [self._hit(pos, rank, score, cand, terms, probs is not None)
                 for rank, (pos, score) in enumerate(ranked[:k], start=1)]
 
     def answer_features(self, tokens: Sequence[str], probs: np.ndarray, cand: Candidates) -> dict[str, float]:
@@ -292,14 +293,15 @@ class Searcher:
         order = sorted(np.flatnonzero(keep).tolist(), key=lambda j: (-key[j], int(cand.pos[j])))
         return [(int(cand.pos[j]), float(probs[j])) for j in order]
 
-    def _hit(self, pos: int, rank: int, score: float, cand: Candidates, tokens: Sequence[str],
+    def _hit(self, pos: int, rank: int, score: float, cand: Candidates, terms: Sequence[str],
              calibrated: bool) -> Hit:
+        """One hit; ``terms`` are the query's tokens and their synonyms, for its matched terms."""
         hit = self.table.hit(pos, rank, score)
         hit.calibrated = calibrated
         hit.tier = self.calibration.tier(score) if calibrated else None
         hit.dense_rank, hit.dense_score = cand.dense_info.get(pos, (None, None))
         hit.lexical_rank, hit.lexical_score = cand.lexical_info.get(pos, (None, None))
-        hit.matched_terms = matched_terms([*tokens, *self.expansion(tokens)], hit.text)
+        hit.matched_terms = matched_terms(terms, hit.text)
         return hit
 
     def _uncalibrated(self, cand: Candidates, mode: str) -> list[tuple[int, float]]:
