@@ -153,22 +153,29 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="build the workspace here and keep it")
     ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the ingest processes")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--resume-after", type=int, default=0, metavar="N",
+                    help="continue a stopped run: --keep's workspace already holds the first N chunks")
     args = ap.parse_args()
+    if args.resume_after and not (args.keep and (args.keep / "xuncha.db").exists()):
+        raise SystemExit("--resume-after needs --keep naming the stopped run's workspace")
     command = "HF_HUB_OFFLINE=1 python -m bench.bench_scale " + " ".join(sys.argv[1:])
     extra = dict(kv.split("=", 1) for kv in args.env)
     tmp = Path(tempfile.mkdtemp(prefix="xuncha-scale-"))
     workspace = args.keep or tmp / "ws"
-    if workspace.exists():
+    if workspace.exists() and not args.resume_after:
         shutil.rmtree(workspace)
     rows_path = HERE / "results" / f"scale-{args.label.replace(' ', '_')}.jsonl"
     rows_path.parent.mkdir(parents=True, exist_ok=True)
-    rows_path.write_text("")
+    if not args.resume_after:
+        rows_path.write_text("")
     log_path = tmp / "stderr.log"
     started_at = datetime.now(UTC)
     rows = []
     try:
         files = replicate(ROOT / "data" / "reports", args.reports, tmp / "all")
         for n, start in enumerate(range(0, len(files), args.chunk)):
+            if n < args.resume_after:   # replicate() is deterministic: these copies are stored already
+                continue
             chunk_dir = tmp / f"chunk{n:03d}"
             chunk_dir.mkdir()
             for f in files[start:start + args.chunk]:
