@@ -99,11 +99,12 @@ def score_report(path: Path, gold: dict) -> tuple[Counter, Counter, list[str]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-report", action="store_true", help="print every miss")
-    ap.add_argument("--set", type=Path, default=SET, help="a folder with reports/NN.txt and gold/NN.json")
+    ap.add_argument("--set", type=Path, default=SET, help="a folder with reports/NN.<ext> (.txt, .html, .docx…) and gold/NN.json")
     args = ap.parse_args(argv)
     hits, totals, misses = Counter(), Counter(), []
     for gold_path in sorted((args.set / "gold").glob("*.json")):
-        h, t, m = score_report(args.set / "reports" / f"{gold_path.stem}.txt", json.loads(gold_path.read_text("utf-8")))
+        report = min((args.set / "reports").glob(f"{gold_path.stem}.*"))
+        h, t, m = score_report(report, json.loads(gold_path.read_text("utf-8")))
         hits.update(h)
         totals.update(t)
         misses += m
