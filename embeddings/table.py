@@ -3,16 +3,15 @@ distinct value), the filters a query may carry, and the hit a query returns (the
 fields first). Searching them: embeddings/search.py."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
 
-from reports.model import content_text
 from reports.shared.notices import XunchaError
 
-from .index import problem_uid
+from .table_columns import REPORT_COLUMNS, ROW_COLUMNS, Columns, factorize
 
 __all__ = ["DOC_RECIPES", "HIT_CONTRACT", "Filters", "Hit", "ProblemTable", "QueryError", "type_id"]
 
@@ -27,7 +26,6 @@ DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "categor
 # The CLI contract's keys of a hit, in order (docs/cli.md); the rest follow.
 HIT_CONTRACT = ("rank", "score", "tier", "report_id", "unit", "unit_short", "problem_id", "category", "text",
                 "measures", "types")
-_CATEGORICAL = ("report_id", "unit", "unit_short", "level", "region", "kind", "category", "status", "item_kind")
 
 
 class QueryError(XunchaError, ValueError):
@@ -128,39 +126,58 @@ def _copied(value: Any) -> Any:
 
 class ProblemTable:
     """Problems as columns, row i <-> ``uids[i]``; categorical columns are factorised so that a
-    filter is evaluated once per distinct value, not once per problem (this matters at 1M rows)."""
+    filter is evaluated once per distinct value, not once per problem (this matters at 1M rows).
 
-    def __init__(self, rows: Sequence[dict]) -> None:
-        self.size = len(rows)
-        self.report_id = [r["report_id"] for r in rows]
-        self.problem_id = [str(r["id"]) for r in rows]
-        self.uids = np.fromiter((problem_uid(r, p) for r, p in zip(self.report_id, self.problem_id, strict=True)),
-                                dtype=np.int64, count=self.size)
-        self.text = [r.get("text") or "" for r in rows]
-        self.measures = [list(r.get("measures") or []) for r in rows]
-        self.parent_id = [r.get("parent_id") for r in rows]
-        self.types = [list(r.get("types") or []) for r in rows]
-        self.type_ids = [frozenset(r.get("type_ids") or ()) for r in rows]
-        self.year = np.array([r.get("year") or 0 for r in rows], dtype=np.int32)
+    Built from store rows (``ProblemTable(rows)``), or from persisted columns (``columns=``, see
+    embeddings/table_columns.py) with ``details`` reading the statements and measures of the rows a
+    query shows from the store (Store.problem_texts): a reader then touches no other row."""
+
+    def __init__(self, rows: Sequence[dict] = (), *, columns: Columns | None = None,
+                 details: Details | None = None) -> None:
+        self.columns = cols = Columns.from_rows(rows) if columns is None else columns
+        self.size = cols.size
+        self.uids = cols.uids
+        self.report_id = [cols.reports[c] for c in cols.report.tolist()]
+        self.problem_id = cols.problem_id
+        self.parent_id = cols.parent_id
+        self.year = cols.report_year[cols.report] if self.size else np.zeros(0, dtype=np.int32)
         self._codes: dict[str, np.ndarray] = {}
         self._values: dict[str, list] = {}
-        for col in _CATEGORICAL:
-            values, codes = _factorize([r.get(col) for r in rows])
-            self._values[col], self._codes[col] = values, codes
-        self.pos = {int(u): i for i, u in enumerate(self.uids)}
-        if len(self.pos) != self.size:
-            raise ValueError("two problems share an id (duplicate report_id/problem_id or a hash collision)")
-        parents = {(r, p) for r, p in zip(self.report_id, self.parent_id, strict=True) if p}
-        # a parent with sub-problems and no measures of its own is a heading, never a hit
-        self.heading_only = np.fromiter(((r, p) in parents and not m for r, p, m in
-                                         zip(self.report_id, self.problem_id, self.measures, strict=True)),
-                                        dtype=bool, count=self.size)
+        self._values["report_id"], self._codes["report_id"] = cols.reports, cols.report
+        for col in REPORT_COLUMNS:   # per report, so the values are the reports' few
+            values, codes = factorize(cols.report_values[col])
+            self._values[col], self._codes[col] = values, codes[cols.report] if self.size else codes
+        for col in ROW_COLUMNS:
+            self._values[col], self._codes[col] = cols.values[col], cols.codes[col]
+        self.heading_only = cols.heading_only
         self.retrievable = ~self.heading_only
-        self._content_keys: np.ndarray | None = None
+        if columns is None:
+            self.text = [r.get("text") or "" for r in rows]
+            self.measures = [list(r.get("measures") or []) for r in rows]
+        else:
+            if details is None:
+                raise ValueError("a table of persisted columns needs the store's details reader")
+            fetched = _Fetched(self, details)
+            self.text = _Column(self.size, lambda i: fetched.row(i)[0])
+            self.measures = _Column(self.size, lambda i: list(fetched.row(i)[1]))
+        self.types = _Column(self.size, lambda i: [p[1] for p in self._type_pairs(i) if p[1] is not None])
+        self.type_ids = _Column(self.size, lambda i: frozenset(p[0] for p in self._type_pairs(i) if p[0] is not None))
+        self._pos: dict[int, int] | None = None
+
+    @property
+    def pos(self) -> dict[int, int]:
+        """uid -> row (built on first use: ~20 ms at 143k rows)."""
+        if self._pos is None:
+            self._pos = dict(zip(self.uids.tolist(), range(self.size), strict=True))
+        return self._pos
+
+    def _type_pairs(self, i: int) -> list[list]:
+        cols = self.columns
+        return [cols.type_vocab[c] for c in cols.type_codes[cols.type_indptr[i]:cols.type_indptr[i + 1]].tolist()]
 
     def parent_pos(self, i: int) -> int | None:
-        parent = self.parent_id[i]
-        return self.pos.get(problem_uid(self.report_id[i], parent)) if parent else None
+        parent = int(self.columns.parent[i])
+        return parent if parent >= 0 else None
 
     def doc_text(self, i: int, recipe: str = "text") -> str:
         """The text of row ``i`` that gets embedded and tokenised, per ``recipe`` (see DOC_RECIPES)."""
@@ -184,11 +201,12 @@ class ProblemTable:
     def copies_of(self, i: int) -> np.ndarray:
         """Rows whose text is row ``i``'s own, letters and characters only: the same problem stored
         again (a copy of its report), never offered as similar to itself."""
-        if self._content_keys is None:  # once per table: a similar query must not redo every row
-            contents = (content_text(t) for t in self.text)
-            self._content_keys = np.fromiter((hash(c) if c else i for i, c in enumerate(contents)),
-                                             dtype=np.int64, count=self.size)
-        return self._content_keys == self._content_keys[i]
+        keys = self.columns.content
+        if keys[i] == 0:   # no letters at all: a copy of nothing
+            out = np.zeros(self.size, dtype=bool)
+            out[i] = True
+            return out
+        return keys == keys[i]
 
     def value(self, col: str, i: int) -> Any:
         return self._values[col][self._codes[col][i]]
@@ -197,6 +215,16 @@ class ProblemTable:
         """Boolean mask of rows whose ``col`` value satisfies ``pred`` (called once per distinct value)."""
         ok = np.array([bool(v is not None and pred(v)) for v in self._values[col]], dtype=bool)
         return ok[self._codes[col]] if len(ok) else np.zeros(self.size, dtype=bool)
+
+    def with_type(self, wanted: str) -> np.ndarray:
+        """Boolean mask of rows classified as type id ``wanted`` (evaluated on the type vocabulary)."""
+        cols = self.columns
+        ok = np.array([p[0] == wanted for p in cols.type_vocab], dtype=bool)
+        out = np.zeros(self.size, dtype=bool)
+        if len(ok) and len(cols.type_codes):
+            rows = np.repeat(np.arange(self.size), np.diff(cols.type_indptr))
+            out[rows[ok[cols.type_codes]]] = True
+        return out
 
     def mask(self, filters: Filters) -> np.ndarray | None:
         """Rows allowed by ``filters``; None when nothing is filtered."""
@@ -223,8 +251,7 @@ class ProblemTable:
             excluded = set(filters.exclude_report)
             m &= ~self.where("report_id", lambda v: v in excluded)
         if filters.type:
-            wanted = type_id(filters.type)
-            m &= np.fromiter((wanted in ids for ids in self.type_ids), dtype=bool, count=self.size)
+            m &= self.with_type(type_id(filters.type))
         return m
 
     def hit(self, i: int, rank: int, score: float) -> Hit:
@@ -239,6 +266,50 @@ class ProblemTable:
                    types=list(self.types[i]))
 
 
+Details = Callable[[list[tuple[str, str]]], dict[tuple[str, str], tuple[str, list[str]]]]
+"""(report_id, problem_id) keys -> (statement, measures) of those stored (Store.problem_texts)."""
+
+
+class _Column(Sequence):
+    """A read-only column computed per row on access (``table.text[i]``, ``table.types[i]``)."""
+
+    def __init__(self, size: int, get: Callable[[int], Any]) -> None:
+        self._size, self._get = size, get
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._get(j) for j in range(*i.indices(self._size))]
+        i = int(i)
+        if not -self._size <= i < self._size:
+            raise IndexError(i)
+        return self._get(i % self._size)
+
+
+class _Fetched:
+    """Statements and measures of a table's rows, read from the store on first use and kept (at most
+    MAX_KEPT rows: a UI process answers many queries; its cache must not become the whole store)."""
+
+    MAX_KEPT = 50_000
+
+    def __init__(self, table: ProblemTable, details: Details) -> None:
+        self._table, self._details = table, details
+        self._kept: dict[int, tuple[str, list[str]]] = {}
+
+    def row(self, i: int) -> tuple[str, list[str]]:
+        got = self._kept.get(i)
+        if got is None:
+            key = (self._table.report_id[i], self._table.problem_id[i])
+            text, measures = self._details([key]).get(key, ("", []))
+            got = (text or "", list(measures or []))
+            if len(self._kept) >= self.MAX_KEPT:
+                self._kept.clear()
+            self._kept[i] = got
+        return got
+
+
 def type_id(name: str) -> str:
     """A type filter's id; an unknown type is a QueryError naming the known ones."""
     from reports.analysis.problemtypes import taxonomy
@@ -247,9 +318,3 @@ def type_id(name: str) -> str:
     if found is None:
         raise QueryError("unknown_problem_type", type=name, known=[t.name for t in taxonomy().types])
     return found.id
-
-
-def _factorize(values: list) -> tuple[list, np.ndarray]:
-    index: dict[Any, int] = {}
-    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int32, count=len(values))
-    return list(index), codes

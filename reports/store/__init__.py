@@ -310,6 +310,30 @@ class Store:
             out.append(d)
         return out
 
+    def report_fields(self) -> dict[str, dict]:
+        """report id -> the report's fields a search table filters on (unit, unit_short, level, region,
+        kind, year), every report, in ingest order: one row per report, not per problem (a writer
+        refreshes a persisted search table with them; unit_short depends on every unit)."""
+        names = self.unit_names()
+        rows = self.conn.execute("SELECT id, unit, level, region, kind, start_date, report_date, publish_date"
+                                 " FROM reports ORDER BY ingested_at, id")
+        return {r["id"]: {"unit": r["unit"], "unit_short": names.get(r["id"]), "level": r["level"],
+                          "region": r["region"], "kind": r["kind"],
+                          "year": _year(r["start_date"] or r["report_date"] or r["publish_date"])} for r in rows}
+
+    def problem_texts(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, list[str]]]:
+        """(report_id, problem_id) -> (statement, measures) of the stored ones among ``keys``: what a
+        hit shows beyond a search table's columns, read for the hits only."""
+        out: dict[tuple[str, str], tuple[str, list[str]]] = {}
+        for report_id, problem_id in keys:
+            row = self.conn.execute("SELECT text FROM problems WHERE report_id=? AND id=?",
+                                    (report_id, problem_id)).fetchone()
+            if row is not None:
+                measures = [m[0] for m in self.conn.execute(
+                    "SELECT text FROM measures WHERE report_id=? AND problem_id=? ORDER BY seq", (report_id, problem_id))]
+                out[(report_id, problem_id)] = (row[0], measures)
+        return out
+
     def report_types(self, report_id: str) -> dict[str, list[TypeMatch]]:
         """Problem id -> types of one stored report: as stored when its stamp is today's classifier's,
         else classified afresh (the graph builds its OF_TYPE edges from these)."""
