@@ -14,9 +14,10 @@ log = logging.getLogger("xuncha.search")
 
 
 def capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_problem: int,
-                  per_report: int) -> list[str]:
+                  per_report: int, *, quiet: bool = False) -> list[str]:
     """The texts of rows ``positions`` cut to the per-problem and per-report limits (a long text
-    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits")."""
+    is used from its first part; reports.read.limits.embed_caps, docs/decisions.md "Limits").
+    ``quiet``: no warning for a cut (a query re-deriving one problem's tokens, not a sync)."""
     texts = [table.doc_text(int(i), recipe) for i in positions]
     by_report: dict[str, list[int]] = {}
     for n, i in enumerate(positions):
@@ -28,7 +29,7 @@ def capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_pro
             if cap < len(texts[n]):
                 texts[n] = texts[n][:cap]
                 cut += 1
-        if cut:
+        if cut and not quiet:
             log.warning("report %s: %d long problem texts used from their first part (limits %d per problem, "
                         "%d per report)", report_id, cut, per_problem, per_report)
             cut = 0

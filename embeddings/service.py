@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 
 from reports.grammar import WORDY
+from reports.read.limits import MAX_TOKENIZE_CHARS_PROBLEM, MAX_TOKENIZE_CHARS_REPORT
 from reports.shared.progress import Progress
 
 from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
+from .doc_texts import capped_texts
 from .index import VectorIndex
 from .index_sync import IndexSync, QueryState
 from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
@@ -278,10 +280,19 @@ class SearchService:
             raise SearchIndexError("unknown_problem_hint", report_id=report_id, problem_id=problem_id)
         filters = Filters.of({**filters.to_json(), "exclude_report": (*filters.exclude_report, str(report_id))})
         qvec = state.vectors.vectors([uid])[0]
-        hits = state.searcher.search(qvec, state.tokens.get(uid, []), k=k, filters=filters, mode=mode,
+        hits = state.searcher.search(qvec, self.problem_tokens(state.table, pos), k=k, filters=filters, mode=mode,
                                      min_score=min_score, purpose="similar",
                                      extra_mask=~state.table.copies_of(pos))
         return [h.to_json() for h in hits]
+
+    def problem_tokens(self, table: ProblemTable, pos: int) -> list[str]:
+        """The BM25 tokens of row ``pos`` as the sync made them (its report's texts of the lexical recipe,
+        capped together, tokenised), without reading the token file: a `similar` query needs one
+        problem's tokens, and the file holds every problem's (docs/decisions.md, issue 23 third pass)."""
+        members = np.flatnonzero(table.where("report_id", lambda v: v == table.report_id[pos])).tolist()
+        texts = capped_texts(table, members, self.index.lex_recipe, MAX_TOKENIZE_CHARS_PROBLEM,
+                             MAX_TOKENIZE_CHARS_REPORT, quiet=True)
+        return get_tokenizer().tokenize(texts[members.index(pos)])
 
     def problem_vectors(self, keys: Sequence[tuple[str, str]] | None = None
                         ) -> tuple[list[tuple[str, str]], np.ndarray, list[list[str]]]:

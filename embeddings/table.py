@@ -216,6 +216,22 @@ class ProblemTable:
         ok = np.array([bool(v is not None and pred(v)) for v in self._values[col]], dtype=bool)
         return ok[self._codes[col]] if len(ok) else np.zeros(self.size, dtype=bool)
 
+    def most_common(self, col: str) -> list:
+        """The values of ``col`` some row has, most rows first (ties: first appearance), as
+        Counter.most_common orders them."""
+        counts = np.bincount(self._codes[col], minlength=len(self._values[col])) if self.size else np.zeros(0, int)
+        order = sorted((k for k in range(len(counts)) if counts[k]), key=lambda k: -counts[k])
+        return [self._values[col][k] for k in order]
+
+    def present(self, col: str) -> set:
+        """The values of ``col`` some row has."""
+        return set(self.most_common(col))
+
+    def present_types(self) -> set[str]:
+        """The type names some row has."""
+        cols = self.columns
+        return {cols.type_vocab[c][1] for c in np.unique(cols.type_codes).tolist() if cols.type_vocab[c][1]}
+
     def with_type(self, wanted: str) -> np.ndarray:
         """Boolean mask of rows classified as type id ``wanted`` (evaluated on the type vocabulary)."""
         cols = self.columns

@@ -51,6 +51,11 @@ def test_saved_columns_answer_as_the_rows_do(store, tmp_path):
     loaded.hit(0, 1, 0.5)
     assert len(asked) == 1
     _same(full, loaded)
+    # the app's filter choices come from the columns, as they came from the rows
+    from collections import Counter
+    assert loaded.most_common("category") == [c for c, _ in Counter(r["category"] for r in rows).most_common()]
+    assert loaded.present("level") == {r["level"] for r in rows}
+    assert loaded.present_types() == {name for r in rows for name in r["types"]} != set()
 
 
 def test_gathered_table_equals_a_fresh_one(store, corpus_reports):
