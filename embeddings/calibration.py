@@ -40,6 +40,15 @@ class Background:
             vectors = vectors[np.linspace(0, len(vectors) - 1, BACKGROUND_SAMPLE).astype(np.int64)]
         return cls(vectors.mean(axis=0), np.cov(vectors, rowvar=False))
 
+    @classmethod
+    def of_index(cls, vectors, uids: np.ndarray) -> Background | None:
+        """From ``vectors`` (a VectorIndex) of the problems ``uids`` in index order, sampled by row: what
+        the writer stores with a build (index_table.py) and a reader without one computes, alike."""
+        if len(uids) < 2:
+            return None
+        rows = np.linspace(0, len(uids) - 1, min(len(uids), BACKGROUND_SAMPLE)).astype(np.int64)
+        return cls.of(vectors.vectors(uids[np.unique(rows)]))
+
     def z(self, qvec: np.ndarray, cos: np.ndarray) -> np.ndarray:
         """Standardised cosines of one query's hits."""
         q = np.asarray(qvec, dtype=np.float64)

@@ -15,13 +15,16 @@ from typing import Any
 from reports.shared.atomic import write_json
 from reports.shared.progress import Progress
 
+from .calibration import Background
 from .encoder_slot import EncoderSlot
 from .index import VectorIndex
 from .index_engine import EngineSlot
+from .index_table import TableSide
 from .index_tokens import TokenSide
 from .lexical import LexicalIndex
 from .manifest import Manifest, versions, write_manifest
 from .table import KeyTable, ProblemTable
+from .table_columns import Columns
 
 __all__ = ["IndexCommit"]
 
@@ -31,18 +34,20 @@ class IndexCommit:
     ``engines``, the BM25 files through ``tokens``; ``doc_kind``/``doc_recipe`` are recorded."""
 
     def __init__(self, directory: Path, *, encoders: EncoderSlot, engines: EngineSlot, tokens: TokenSide,
-                 doc_kind: str, doc_recipe: str) -> None:
+                 tables: TableSide, doc_kind: str, doc_recipe: str) -> None:
         self.dir = directory
         self.encoders = encoders
         self.engines = engines
         self.tokens = tokens
+        self.tables = tables
         self.doc_kind = doc_kind
         self.doc_recipe = doc_recipe
 
     def commit(self, old: Manifest | None, generation: int, table: ProblemTable | KeyTable, vectors: VectorIndex,
                lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
-               tokens_changed: bool, lexical_changed: bool, report: Progress) -> Manifest:
-        """Write new files under a fresh token, then the manifest; finally drop unreferenced files."""
+               tokens_changed: bool, lexical_changed: bool, report: Progress, *, columns: Columns) -> Manifest:
+        """Write new files under a fresh token, then the manifest; finally drop unreferenced files. The
+        search table (``columns``) is written with every build: it carries the build's generation."""
         token = f"{generation}-{secrets.token_hex(4)}"
         files = dict(old.files) if old is not None else {}
         tokens_version = self.tokens.tokens_version
@@ -62,6 +67,9 @@ class IndexCommit:
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"
             self.tokens.save_lexical(self.dir / files["lexical"], lexical, table)
+        files["table"] = f"table-{token}"
+        columns.background = Background.of_index(vectors, table.uids)   # readers load it, not compute it
+        self.tables.save(self.dir / files["table"], columns, generation)
         report("save", 3, 4)
         encoder = self.encoders.loaded
         encoder_info = encoder.info() if encoder is not None else (old.encoder if old else {})
@@ -86,7 +94,7 @@ class IndexCommit:
             name = path.name
             if name in keep or name in ("manifest.json", ".lock"):
                 continue
-            if not re.match(r"^(vectors-|ids-|tokens-|lexical-|\.)", name):
+            if not re.match(r"^(vectors-|ids-|tokens-|lexical-|table-|\.)", name):
                 continue  # not ours
             if name.startswith(".") and time.time() - path.stat().st_mtime < 3600:
                 continue  # a temp file of a writer that may still be running

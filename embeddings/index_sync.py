@@ -8,7 +8,8 @@ this module imports nothing of service.py. Layout of ``search/`` and the commit 
 ``IndexSync`` is the coordinator (when to load, sync or answer from the last build; the writer lock)
 and holds one part per job: ``EncoderSlot`` (encoder_slot.py: the model spec and the loaded encoder),
 ``VectorSide`` (index_vectors.py: the FAISS vectors and their diff against the store), ``TokenSide``
-(index_tokens.py: cached BM25 tokens and the BM25 index), ``EngineSlot`` (index_engine.py: the
+(index_tokens.py: cached BM25 tokens and the BM25 index), ``TableSide`` (index_table.py: the
+persisted search table readers load instead of every store row), ``EngineSlot`` (index_engine.py: the
 backend serving the index) and ``IndexCommit`` (index_commit.py: writing a build, dropping old files).
 """
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .engines.base import SearchEngine
 from .index import VectorIndex, problem_uid
 from .index_commit import IndexCommit
 from .index_engine import EngineSlot
+from .index_table import LazyTokens, TableSide
 from .index_tokens import TokenSide
 from .index_vectors import VectorSide
 from .lexical import LexicalIndex
@@ -100,8 +102,9 @@ class IndexSync:
         self.engines = EngineSlot(self.dir, lex_recipe)
         self.vectors = VectorSide(self.dir, store, self.encoders, doc_kind=doc_kind, doc_recipe=doc_recipe)
         self.tokens = TokenSide(self.dir, store, lex_recipe=lex_recipe, tokens_version=tokens_version)
+        self.table = TableSide(self.dir, store)
         self.committer = IndexCommit(self.dir, encoders=self.encoders, engines=self.engines, tokens=self.tokens,
-                                     doc_kind=doc_kind, doc_recipe=doc_recipe)
+                                     tables=self.table, doc_kind=doc_kind, doc_recipe=doc_recipe)
         self._state: QueryState | None = None
         self._mutex = threading.RLock()
         manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
@@ -142,6 +145,16 @@ class IndexSync:
     def verify_lexical(self, manifest: Manifest) -> None:
         """TokenSide.verify: read the build's BM25 index and token cache as a query would (doctor)."""
         self.tokens.verify(manifest)
+
+    def verify_table(self, manifest: Manifest) -> tuple[str, str]:
+        """TableSide.verify: (state, reason) of the build's persisted search table (doctor)."""
+        return self.table.verify(manifest)
+
+    def table_fresh(self) -> bool:
+        """Whether the committed build has a usable search table for the store's generation (repair)."""
+        manifest = read_manifest(self.dir)
+        return manifest is not None and manifest.generation == self.store.generation() \
+            and self.table.verify(manifest)[0] == "ok"
 
     # -- state ---------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -223,12 +236,10 @@ class IndexSync:
             return state
         try:
             vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
-            have = set(vectors.ids().tolist())
-            rows = [r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have]
-            table = ProblemTable(rows)
-            if table.size != len(vectors):
+            table = self._committed_table(manifest, vectors)
+            if table is None or table.size != len(vectors):
                 return None  # a report of this build was removed meanwhile
-            tokens = self.tokens.read(manifest.files.get("tokens"))
+            tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
             lexical = self.tokens.load_lexical(manifest.files.get("lexical"), table, tokens)
         except (OSError, RuntimeError, ValueError, KeyError, IndexInconsistent, DamagedIndexFile) as exc:
             log.info("last committed search index unusable (%s); waiting for the writer", exc)
@@ -238,12 +249,25 @@ class IndexSync:
         self._state = self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens)
         return self._state
 
+    def _committed_table(self, manifest: Manifest, vectors: VectorIndex) -> ProblemTable | None:
+        """The last build's table while a writer works: its persisted one if every report it shows is
+        still stored (None if not), else one from the stored rows it indexed (a build without a table)."""
+        try:
+            table = self.table.load(manifest)
+        except (IndexInconsistent, DamagedIndexFile):
+            have = set(vectors.ids().tolist())
+            return ProblemTable([r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have])
+        shown = {table.columns.reports[k] for k in np.unique(table.columns.report).tolist()}
+        return table if shown <= set(self.store.report_ids()) else None
+
     def _load_state(self, manifest: Manifest, generation: int) -> QueryState:
-        table = ProblemTable(self.store.problem_rows())
+        """The build's persisted table, vectors and BM25 matrix: no store row is read, and the token
+        lists only if the BM25 matrix must be built again (docs/decisions.md, issue 23 third pass)."""
+        table = self.table.load(manifest)
         vectors = self.vectors.load(manifest)
         if len(vectors) != table.size or not np.array_equal(np.sort(vectors.ids()), np.sort(table.uids)):
             raise IndexInconsistent(f"{len(vectors)} vectors for {table.size} problems")
-        tokens = self.tokens.read(manifest.files.get("tokens"))
+        tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
         lexical = self.tokens.load_lexical(manifest.files.get("lexical"), table, tokens)
         self.engines.catch_up(manifest, table, vectors, tokens)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
@@ -304,9 +328,11 @@ class IndexSync:
             if switch or (external and (vectors_changed or tokens_changed or full)):
                 self.engines.sync(manifest, table, vectors, tokens, report, rebuild=full or switch)
             if full or switch or vectors_changed or tokens_changed or lexical_changed \
-                    or manifest.generation != generation:
+                    or manifest.generation != generation or not self.table.usable(manifest):
+                columns = self.table.next(manifest, table, full=full, report=report)
                 manifest = self.committer.commit(manifest, generation, table, vectors, lexical, tokens,
-                                                 vectors_changed or full, tokens_changed, lexical_changed, report)
+                                                 vectors_changed or full, tokens_changed, lexical_changed, report,
+                                                 columns=columns)
             if isinstance(table, ProblemTable):
                 self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
             else:   # queries build their state from the files when they come (readers do anyway)

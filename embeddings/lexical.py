@@ -186,7 +186,9 @@ class LexicalIndex:
         out = cls([])
         out.size = int(size)
         if out.size:
-            out._bm25 = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False)
+            # memory-mapped: a query reads the columns of its own terms, not the whole matrix (0.35 s at
+            # 143k problems before a reader's first answer; docs/decisions.md, issue 23 third pass)
+            out._bm25 = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False, mmap=True)
         return out
 
     def memory_bytes(self) -> int:

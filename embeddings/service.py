@@ -14,7 +14,7 @@ from reports.grammar import WORDY
 from reports.read.limits import MAX_TOKENIZE_CHARS_PROBLEM, MAX_TOKENIZE_CHARS_REPORT
 from reports.shared.progress import Progress
 
-from .calibration import BACKGROUND_SAMPLE, Background, Calibration, default_calibration
+from .calibration import Background, Calibration, default_calibration
 from .doc_texts import capped_texts
 from .index import VectorIndex
 from .index_sync import IndexSync, QueryState
@@ -104,11 +104,10 @@ def _calibration() -> Calibration | None:
 
 
 def corpus_background(vectors: VectorIndex, table: ProblemTable) -> Background | None:
-    """Mean and covariance of (a sample of) the indexed vectors, for the calibration's z feature."""
-    if table.size < 2:
-        return None
-    rows = np.linspace(0, table.size - 1, min(table.size, BACKGROUND_SAMPLE)).astype(np.int64)
-    return Background.of(vectors.vectors(table.uids[np.unique(rows)]))
+    """Mean and covariance of (a sample of) the indexed vectors, for the calibration's z feature: the
+    one the writer stored with the build's table when there is one (~1 CPU s of a reader's start)."""
+    stored = table.columns.background
+    return stored if stored is not None else Background.of_index(vectors, table.uids)
 
 
 def _check_mode(mode: str) -> str:

@@ -27,6 +27,7 @@ import numpy as np
 from reports.model import content_text
 from reports.shared.atomic import atomic_dir
 
+from .calibration import Background
 from .index import problem_uid
 
 __all__ = ["REPORT_COLUMNS", "ROW_COLUMNS", "TABLE_FORMAT", "Columns", "TableFileError", "content_key", "factorize"]
@@ -77,6 +78,7 @@ class Columns:
     type_codes: np.ndarray              # int32 into type_vocab, in the row's order
     heading_only: np.ndarray            # bool [n]: a parent with sub-problems and no measures of its own
     content: np.ndarray                 # int64 [n]: content_key of the statement
+    background: Background | None = None   # the calibration's background of the build's vectors (writer)
 
     @property
     def size(self) -> int:
@@ -200,6 +202,8 @@ class Columns:
                       "heading_only": self.heading_only, "content": self.content, "type_indptr": self.type_indptr,
                       "type_codes": self.type_codes, "report_year": self.report_year,
                       **{f"code_{c}": self.codes[c] for c in ROW_COLUMNS}}
+            if self.background is not None:
+                arrays |= {"background_mean": self.background.mean, "background_cov": self.background.cov}
             with open(tmp / "columns.npz", "wb") as fh:
                 np.savez(fh, **arrays)
             meta = {**stamp, "format": TABLE_FORMAT, "size": self.size, "problem_id": self.problem_id,
@@ -230,12 +234,15 @@ class Columns:
         try:
             with np.load(Path(directory) / "columns.npz", allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in _ARRAYS}
+                background = Background(npz["background_mean"], npz["background_cov"]) \
+                    if "background_mean" in npz.files else None
             cols = cls(arrays["uids"], list(meta["problem_id"]), list(meta["parent_id"]), arrays["parent"],
                        arrays["report"], list(meta["reports"]),
                        {c: list(meta["report_values"][c]) for c in REPORT_COLUMNS}, arrays["report_year"],
                        {c: list(meta["values"][c]) for c in ROW_COLUMNS},
                        {c: arrays[f"code_{c}"] for c in ROW_COLUMNS}, [list(p) for p in meta["type_vocab"]],
-                       arrays["type_indptr"], arrays["type_codes"], arrays["heading_only"], arrays["content"])
+                       arrays["type_indptr"], arrays["type_codes"], arrays["heading_only"], arrays["content"],
+                       background)
         except FileNotFoundError:
             raise
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:

@@ -91,3 +91,133 @@ def test_damaged_table_is_named(store, tmp_path):
         Columns.load(tmp_path / "u")
     with pytest.raises(FileNotFoundError):
         Columns.load(tmp_path / "missing")
+
+
+# -- the table of an index build (embeddings/index_table.py) -------------------------------------
+
+def _service(root, store):
+    from search_support import FakeEncoder
+
+    from embeddings.service import SearchService
+
+    return SearchService(root, store, encoder=FakeEncoder())
+
+
+def _answers(service) -> list:
+    return [[(h["report_id"], h["problem_id"], h["score"], h["text"], h["unit_short"], h["types"])
+             for h in service.search(q, k=8)] for q in ("理论学习流于形式", "三重一大事项未集体决策", "公务接待")]
+
+
+def _table_dir(root):
+    from embeddings.manifest import read_manifest
+
+    return root / "search" / read_manifest(root / "search").files["table"]
+
+
+def test_a_reader_reads_no_store_row_and_no_token_list(tmp_path, corpus_reports, monkeypatch):
+    """A fresh reader answers from the build's table, vectors and BM25 matrix: Store.problem_rows and the
+    token file are never read; `similar` derives its problem's tokens as the sync did."""
+    from embeddings.index_tokens import TokenSide
+    from reports.store import Store
+
+    store = make_store(tmp_path, corpus_reports.values())
+    writer = _service(tmp_path, store)
+    writer.sync()
+    expected, similar = _answers(writer), writer.similar(*_some_problem(store), k=5)
+    fresh = _service(tmp_path, store)
+    monkeypatch.setattr(Store, "problem_rows", lambda *a, **k: pytest.fail("a reader read every row"))
+    monkeypatch.setattr(TokenSide, "read", lambda *a, **k: pytest.fail("a reader read the token file"))
+    assert _answers(fresh) == expected
+    assert fresh.similar(*_some_problem(store), k=5) == similar
+    store.close()
+
+
+def _some_problem(store) -> tuple[str, str]:
+    keys = store.problem_keys()
+    return keys[len(keys) // 2]
+
+
+def test_the_table_follows_ingest_and_removal(tmp_path, corpus_reports):
+    """After each sync the persisted table equals one built from every row (report by report, then a
+    removal): a sync builds it from the last table and the added reports only."""
+    from embeddings.index_table import TableSide
+    from embeddings.manifest import read_manifest
+    from reports.store import Store
+
+    store = Store(tmp_path / "xuncha.db")
+    service = _service(tmp_path, store)
+    reports, sizes = list(corpus_reports.values()), []
+    for report in [*reports, None]:
+        if report is not None:
+            store.add(report)
+        else:
+            store.remove(reports[1].id)
+        service.sync()
+        table = TableSide(tmp_path / "search", store).load(read_manifest(tmp_path / "search"))
+        _same(ProblemTable(store.problem_rows()), table)
+        sizes.append(table.size)
+    assert sizes == sorted(sizes[:-1]) + [sizes[-1]] and 0 < sizes[-1] < sizes[-2]
+    store.close()
+
+
+@pytest.mark.parametrize("fault", ["missing", "damaged", "stale"])
+def test_an_unusable_table_is_never_used_and_is_rebuilt(tmp_path, corpus_reports, fault, caplog):
+    """A table directory gone, not whole, or stamped by another classifier: a reader says why, the
+    index is brought up to date (the table rebuilt from the rows), answers are the same, and doctor
+    reported the part before."""
+    import json
+    import shutil
+
+    from ui.service.artifacts import SearchArtifact
+
+    store = make_store(tmp_path, corpus_reports.values())
+    writer = _service(tmp_path, store)
+    writer.sync()
+    expected = _answers(writer)
+    table = _table_dir(tmp_path)
+    if fault == "missing":
+        shutil.rmtree(table)
+    elif fault == "damaged":
+        (table / "columns.npz").write_bytes(b"PK\x03\x04 not a zip")
+    else:
+        meta = json.loads((table / "meta.json").read_text("utf-8"))
+        (table / "meta.json").write_text(json.dumps({**meta, "types_version": "another-classifier"}), "utf-8")
+
+    class Ws:   # what SearchArtifact asks of a workspace
+        search = _service(tmp_path, store)
+
+    Ws.store = store
+    check = {c.name: c for c in SearchArtifact(Ws).state(store.generation(), {})}["table"]
+    assert check.state == {"missing": "damaged", "damaged": "damaged", "stale": "stale"}[fault]
+    assert not SearchArtifact(Ws).is_fresh()
+    reader = _service(tmp_path, store)
+    with caplog.at_level("WARNING", logger="xuncha.search"):
+        assert _answers(reader) == expected
+    assert "updating the search index" in caplog.text and str(table) in caplog.text
+    assert _table_dir(tmp_path) != table and SearchArtifact(Ws).is_fresh()
+    store.close()
+
+
+def test_a_build_without_a_table_gets_one(tmp_path, corpus_reports):
+    """An index written before tables existed (no "table" in its manifest): doctor says missing; the
+    first reader brings it up to date and later readers load it."""
+    from embeddings.manifest import read_manifest, write_manifest
+    from ui.service.artifacts import SearchArtifact
+
+    store = make_store(tmp_path, corpus_reports.values())
+    writer = _service(tmp_path, store)
+    writer.sync()
+    expected = _answers(writer)
+    manifest = read_manifest(tmp_path / "search")
+    del manifest.files["table"]
+    write_manifest(tmp_path / "search", manifest)
+
+    class Ws:
+        search = _service(tmp_path, store)
+
+    Ws.store = store
+    assert {c.name: c.state for c in SearchArtifact(Ws).state(store.generation(), {})}["table"] == "missing"
+    assert _answers(_service(tmp_path, store)) == expected
+    assert "table" in read_manifest(tmp_path / "search").files
+    assert {c.name: c.state for c in SearchArtifact(Ws).state(store.generation(), {})}["table"] == "ok"
+    store.close()

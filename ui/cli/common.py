@@ -168,7 +168,7 @@ def json_option(fn: Callable) -> Callable:
 # The stages services report progress for, as the bars name them.
 STAGES = {"ingest": "导入", "导入": "导入", "scan": "检查", "embed": "向量编码", "lexical": "分词索引",
           "index": "向量索引", "tokenize": "分词", "save": "保存", "graph": "知识图谱", "themes": "共性问题",
-          "types": "问题类型"}
+          "types": "问题类型", "table": "检索表"}
 
 
 class StageBars:

@@ -92,9 +92,9 @@ class GraphArtifact:
 
 
 class SearchArtifact:
-    """search/: the vectors, ids, tokens and BM25 files one manifest names (embeddings/index_sync.py)."""
+    """search/: the vectors, ids, tokens, BM25 and table files one manifest names (embeddings/index_sync.py)."""
 
-    name, parts, after = "search", ("search", "lexical"), ()
+    name, parts, after = "search", ("search", "lexical", "table"), ()
 
     def __init__(self, ws) -> None:
         self.ws = ws
@@ -108,11 +108,12 @@ class SearchArtifact:
             manifest = read_manifest(index.dir)
         except SearchIndexError as exc:
             return [Check("search", DAMAGED, None, exc.notice),
-                    Check("lexical", DAMAGED, None, _n("doctor_manifest_damaged"))]
+                    Check("lexical", DAMAGED, None, _n("doctor_manifest_damaged")),
+                    Check("table", DAMAGED, None, _n("doctor_manifest_damaged"))]
         if manifest is None:
             state = MISSING if self.ws.store.report_ids() else OK
             return [Check("search", state, None, _n("doctor_no_index") if state == MISSING else None),
-                    Check("lexical", state, None)]
+                    Check("lexical", state, None), Check("table", state, None)]
         out = []
         path = index.dir / manifest.files.get("vectors", "")
         try:
@@ -136,11 +137,27 @@ class SearchArtifact:
         except (OSError, ValueError) as exc:
             out.append(Check("lexical", DAMAGED, manifest.generation,
                              _n("doctor_unreadable", path=str(index.dir), reason=_why(exc))))
+        out.append(self._table(index, manifest, generation))
         return out
+
+    @staticmethod
+    def _table(index, manifest, generation: int) -> Check:
+        """The build's persisted search table (embeddings/index_table.py): what readers load instead of
+        every store row; a stale one (another generation or classifier) is never used."""
+        state, reason = index.verify_table(manifest)
+        if state == "missing":
+            return Check("table", MISSING, manifest.generation, _n("doctor_not_recorded"))
+        if state == "damaged":
+            path = index.dir / manifest.files.get("table", "")
+            return Check("table", DAMAGED, manifest.generation, _n("doctor_unreadable", path=str(path), reason=reason))
+        if state == "stale" or manifest.generation != generation:
+            return Check("table", STALE, manifest.generation, _n("doctor_behind", generation=generation))
+        return Check("table", OK, manifest.generation, _n("doctor_problems", count=manifest.count))
 
     def is_fresh(self) -> bool:
         status = self.ws.search.status()
-        return not status["stale"] and status.get("tokenizer") == self.ws.search.index.tokens_version
+        return not status["stale"] and status.get("tokenizer") == self.ws.search.index.tokens_version \
+            and self.ws.search.index.table_fresh()
 
     def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
         if full:

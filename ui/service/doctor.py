@@ -18,8 +18,8 @@ __all__ = ["DAMAGED", "MISSING", "OK", "PART_LABELS", "STALE", "Check", "diagnos
 
 _LABELS = {OK: "正常", STALE: "过期", DAMAGED: "损坏", MISSING: "缺失"}
 # The parts of a workspace as people name them (the JSON keeps `name`).
-PART_LABELS = {"store": "数据库", "types": "问题类型", "search": "向量索引", "lexical": "关键词索引", "graph": "知识图谱",
-               "themes": "共性问题", "similarity": "相似关系", "recurrence": "重复出现关系",
+PART_LABELS = {"store": "数据库", "types": "问题类型", "search": "向量索引", "lexical": "关键词索引", "table": "检索表",
+               "graph": "知识图谱", "themes": "共性问题", "similarity": "相似关系", "recurrence": "重复出现关系",
                "themes/similarity": "共性问题和相似关系"}
 
 

@@ -45,7 +45,7 @@ log = logging.getLogger("xuncha.ui")
 APP_TITLE = "巡察整改知识库"
 SYNC_STAGES = {
     "graph": "构建知识图谱", "scan": "扫描问题", "embed": "生成语义向量", "tokenize": "分词",
-    "lexical": "构建关键词索引", "index": "构建向量索引", "save": "保存索引",
+    "lexical": "构建关键词索引", "index": "构建向量索引", "table": "整理检索表", "save": "保存索引",
     "themes": "归纳共性问题",
 }
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
