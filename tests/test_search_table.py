@@ -156,7 +156,7 @@ def test_the_table_follows_ingest_and_removal(tmp_path, corpus_reports):
         table = TableSide(tmp_path / "search", store).load(read_manifest(tmp_path / "search"))
         _same(ProblemTable(store.problem_rows()), table)
         sizes.append(table.size)
-    assert sizes == sorted(sizes[:-1]) + [sizes[-1]] and 0 < sizes[-1] < sizes[-2]
+    assert sizes == [*sorted(sizes[:-1]), sizes[-1]] and 0 < sizes[-1] < sizes[-2]
     store.close()
 
 
