@@ -38,7 +38,7 @@ from .index_engine import EngineSlot
 from .index_table import LazyTokens, TableSide
 from .index_tokens import TokenSide
 from .index_vectors import VectorSide
-from .lexical import LexicalIndex
+from .lexical import DeferredLexical, LexicalIndex
 from .manifest import (
     DamagedIndexFile,
     IndexInconsistent,
@@ -268,7 +268,11 @@ class IndexSync:
         if len(vectors) != table.size or not np.array_equal(np.sort(vectors.ids()), np.sort(table.uids)):
             raise IndexInconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
-        lexical = self.tokens.load_lexical(manifest.files.get("lexical"), table, tokens)
+        name = manifest.files.get("lexical")
+        if name and (self.dir / name / "size.json").exists():   # loaded when a query first needs it
+            lexical = DeferredLexical(lambda: self.tokens.load_lexical(name, table, tokens))
+        else:   # none saved: built from the tokens now, or IndexInconsistent (a sync) when they lack some
+            lexical = self.tokens.load_lexical(name, table, tokens)
         self.engines.catch_up(manifest, table, vectors, tokens)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 

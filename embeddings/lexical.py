@@ -8,7 +8,7 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from reports.grammar import WORDY
 from .jieba_dict import initialize
 from .lexicon import Lexicon, default_lexicon
 
-__all__ = ["PHRASES", "STOPWORDS", "TOKENIZER_VERSION", "LexicalIndex", "Tokenizer", "get_tokenizer"]
+__all__ = ["PHRASES", "STOPWORDS", "TOKENIZER_VERSION", "DeferredLexical", "LexicalIndex", "Tokenizer", "get_tokenizer"]
 
 # Formulaic phrases of Party-discipline writing. Each is one token, so a query for 三会一课 does not
 # match every text that merely contains 三 and 会.
@@ -196,3 +196,24 @@ class LexicalIndex:
         if self._bm25 is None:
             return 0
         return int(sum(self._bm25.scores[k].nbytes for k in ("data", "indices", "indptr")))
+
+
+class DeferredLexical:
+    """A build's BM25 index, loaded when a query first scores with it: a dense answer needs none, and
+    loading imports bm25s (scipy.sparse: ~0.35 CPU s), which the app's first, dense-only answer need not
+    wait for (docs/decisions.md, issue 23 third pass). Any attribute is the loaded index's."""
+
+    def __init__(self, load: Callable[[], LexicalIndex]) -> None:
+        self._load = load
+        self._index: LexicalIndex | None = None
+        self._guard = threading.Lock()
+
+    def index(self) -> LexicalIndex:
+        with self._guard:
+            if self._index is None:
+                self._index = self._load()
+            return self._index
+
+    def __getattr__(self, name: str):
+        return getattr(self.index(), name)
+

