@@ -240,9 +240,11 @@ class VectorIndex:
             _faiss().write_index(self._index, str(tmp))
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, nprobe: int = DEFAULT_NPROBE) -> VectorIndex:
+    def load(cls, path: str | os.PathLike, *, nprobe: int = DEFAULT_NPROBE, mmap: bool = False) -> VectorIndex:
+        """The index in ``path``. ``mmap``: for a reader only (an IVF index's lists are then mapped from
+        the file, read-only: adding or removing raises): 0.05 instead of 0.2 s at 143k problems."""
         faiss = _faiss()
-        index = faiss.read_index(str(path))
+        index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP if mmap else 0)
         if isinstance(index, faiss.IndexIDMap2):
             return cls(index.d, "flat", _index=index)
         # read_index already returns the concrete class; downcasting again would hand out a second

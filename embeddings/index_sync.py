@@ -235,7 +235,7 @@ class IndexSync:
         if state is not None and state.manifest.files == manifest.files:
             return state
         try:
-            vectors = VectorIndex.load(self.dir / manifest.files["vectors"])
+            vectors = VectorIndex.load(self.dir / manifest.files["vectors"], mmap=True)
             table = self._committed_table(manifest, vectors)
             if table is None or table.size != len(vectors):
                 return None  # a report of this build was removed meanwhile

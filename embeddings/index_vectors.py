@@ -37,11 +37,12 @@ class VectorSide:
         self.doc_recipe = doc_recipe
 
     def load(self, manifest: Manifest) -> VectorIndex:
-        """The build's vectors; FileNotFoundError if a concurrent sync replaced the build,
-        DamagedIndexFile if the file is not what we wrote."""
+        """The build's vectors, for queries (memory-mapped: never changed in place, a sync loads its
+        own); FileNotFoundError if a concurrent sync replaced the build, DamagedIndexFile if the file
+        is not what we wrote."""
         path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
         try:
-            return VectorIndex.load(path)
+            return VectorIndex.load(path, mmap=True)
         except FileNotFoundError:
             raise
         except (OSError, RuntimeError, ValueError) as exc:
