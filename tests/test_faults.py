@@ -316,6 +316,25 @@ def test_doctor_repair_fixes_a_damaged_graph_and_themes(tmp_path, clean, clean_f
     assert fingerprint(ws) == clean
 
 
+def test_doctor_repair_writes_a_damaged_search_table_again(tmp_path, clean, clean_fingerprint):
+    """The persisted search table (embeddings/index_table.py) is a part doctor shows and repair rebuilds,
+    without re-embedding: the vectors file stays the same."""
+    import shutil
+
+    ws = tmp_path / "ws"
+    shutil.copytree(clean_fingerprint, ws)
+    table = next((ws / "search").glob("table-*"))
+    (table / "meta.json").write_text("{", "utf-8")
+    vectors = {p.name for p in (ws / "search").glob("vectors-*.faiss")}
+    code, out, _ = run_cli("doctor", "--json", "--workspace", str(ws))
+    states = {c["name"]: c["state"] for c in json.loads(out)["checks"]}
+    assert code == 1 and states["table"] == "damaged" and states["search"] == "ok"
+    code, out, _ = run_cli("doctor", "--repair", "--json", "--workspace", str(ws))
+    assert code == 0 and json.loads(out)["healthy"]
+    assert not table.exists() and {p.name for p in (ws / "search").glob("vectors-*.faiss")} == vectors
+    assert fingerprint(ws) == clean
+
+
 @pytest.mark.slow
 def test_doctor_after_a_search_repaired_the_vectors_file(tmp_path, clean, clean_fingerprint):
     """A search that re-embeds a damaged .faiss writes the same vectors under a new file name: the

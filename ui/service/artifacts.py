@@ -37,6 +37,8 @@ class Artifact(Protocol):
     name: str                  # how repair names it
     parts: tuple[str, ...]     # the parts its ``state`` reports (doctor's lines)
     after: tuple[str, ...]     # artifacts it is derived from besides the store
+    # optional ``rebuilt_from_nothing``: the parts whose damage calls for ``rebuild(full=True)`` (default:
+    # every part); a damaged part not named there is written again by an ordinary catch-up
 
     def state(self, generation: int, earlier: dict[str, Check]) -> list[Check]:
         """One Check per part, reading without writing; ``earlier`` holds the checks of the artifacts before it."""
@@ -95,6 +97,7 @@ class SearchArtifact:
     """search/: the vectors, ids, tokens, BM25 and table files one manifest names (embeddings/index_sync.py)."""
 
     name, parts, after = "search", ("search", "lexical", "table"), ()
+    rebuilt_from_nothing = ("search", "lexical")   # a damaged table is written again by a sync: no re-embedding
 
     def __init__(self, ws) -> None:
         self.ws = ws

@@ -86,7 +86,7 @@ def repair(ws, checks: list[Check], progress: Progress | None = None) -> list[st
         parts = [state.get(p, OK) for p in artifact.parts]
         if not (any(s != OK for s in parts) or rebuilt & set(artifact.after)):
             continue
-        full = DAMAGED in parts
+        full = any(state.get(p, OK) == DAMAGED for p in getattr(artifact, "rebuilt_from_nothing", artifact.parts))
         artifact.rebuild(progress, full=full)
         rebuilt.add(artifact.name)
         label = PART_LABELS["themes/similarity" if artifact.name == "themes" else artifact.name]
