@@ -36,9 +36,11 @@ class TableSide:
     def stamp(self, generation: int) -> dict:
         return {"generation": generation, "types_version": types_version()}
 
-    def _read(self, manifest: Manifest) -> Columns:
+    def _read(self, manifest: Manifest, *, any_generation: bool = False) -> Columns:
         """The build's columns; IndexInconsistent when none is recorded or it is stale, DamagedIndexFile
-        when it cannot be read (missing while the manifest still names it, or not whole)."""
+        when it cannot be read (missing while the manifest still names it, or not whole).
+        ``any_generation``: the last build's, for a sync to refresh (stale only when the classifier
+        changed, since the types of every row are then due again)."""
         name = manifest.files.get("table")
         if not name:
             raise IndexInconsistent("the search index has no persisted table (built before it had one)")
@@ -52,12 +54,11 @@ class TableSide:
             raise
         except TableFileError as exc:
             raise DamagedIndexFile(path, exc) from exc
-        if stamp.get("generation") != manifest.generation or stamp.get("types_version") != types_version():
+        if stamp.get("types_version") != types_version() or (not any_generation and (
+                stamp.get("generation") != manifest.generation or columns.size != manifest.count)):
             raise IndexInconsistent(f"{path}: search table of generation {stamp.get('generation')}, classifier "
                                     f"{stamp.get('types_version')} (index at {manifest.generation}, classifier "
-                                    f"{types_version()})")
-        if columns.size != manifest.count:
-            raise DamagedIndexFile(path, f"{columns.size} rows for {manifest.count} indexed problems")
+                                    f"{types_version()}; {columns.size} rows for {manifest.count} problems)")
         return columns
 
     def load(self, manifest: Manifest) -> ProblemTable:
@@ -95,7 +96,7 @@ class TableSide:
         old = None
         if manifest is not None and not full:
             try:
-                old = self._read_any_generation(manifest)
+                old = self._read(manifest, any_generation=True)
             except (IndexInconsistent, DamagedIndexFile, FileNotFoundError) as exc:
                 log.warning("%s; updating the search index", exc)   # the table is built again from the rows
         have = old.uids if old is not None else np.zeros(0, np.int64)
@@ -106,21 +107,6 @@ class TableSide:
         sources = [c for c in (old, Columns.from_rows(rows)) if c is not None]
         columns = Columns.gather(table.uids, sources, self.store.report_fields())
         report("table", len(reports) or 1, len(reports) or 1)
-        return columns
-
-    def _read_any_generation(self, manifest: Manifest) -> Columns:
-        """The last build's columns whatever their generation (a sync refreshes them); stale only when
-        the classifier changed, since the types of every row are then due again."""
-        name = manifest.files.get("table")
-        if not name:
-            raise IndexInconsistent("the search index has no persisted table")
-        path = self.dir / name
-        try:
-            columns, stamp = Columns.load(path)
-        except TableFileError as exc:
-            raise DamagedIndexFile(path, exc) from exc
-        if stamp.get("types_version") != types_version():
-            raise IndexInconsistent(f"{path}: problem types of another classifier ({stamp.get('types_version')})")
         return columns
 
     def save(self, directory: Path, columns: Columns, generation: int) -> None:
