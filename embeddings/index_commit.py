@@ -25,6 +25,7 @@ from .lexical import LexicalIndex
 from .manifest import Manifest, versions, write_manifest
 from .table import KeyTable, ProblemTable
 from .table_columns import Columns
+from .token_file import TOKENS_SUFFIX, write_tokens
 
 __all__ = ["IndexCommit"]
 
@@ -60,9 +61,8 @@ class IndexCommit:
             write_json(self.dir / files["ids"], {"ids": idmap})
         report("save", 1, 4)
         if tokens_changed or "tokens" not in files:
-            files["tokens"] = f"tokens-{token}.json"
-            payload = {"tokenizer": tokens_version, "tokens": {str(u): t for u, t in tokens.items()}}
-            write_json(self.dir / files["tokens"], payload)
+            files["tokens"] = f"tokens-{token}{TOKENS_SUFFIX}"
+            write_tokens(self.dir / files["tokens"], tokens_version, tokens)
         report("save", 2, 4)
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"

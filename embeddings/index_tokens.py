@@ -20,6 +20,7 @@ from .doc_texts import row_texts
 from .lexical import LexicalIndex, get_tokenizer
 from .manifest import DamagedIndexFile, IndexInconsistent, Manifest
 from .table import KeyTable, ProblemTable
+from .token_file import TokenFileError, read_tokens
 
 __all__ = ["TokenSide"]
 
@@ -80,19 +81,8 @@ class TokenSide:
             return {}
         path = self.dir / name
         try:
-            data = json.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
-            raise
-        except (OSError, ValueError) as exc:
-            raise DamagedIndexFile(path, exc) from exc
-        if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
-            raise DamagedIndexFile(path, "not a tokens file")
-        if data.get("tokenizer") != self.tokens_version:
-            return {}
-        try:  # one str object per distinct token (JSON makes one per occurrence: 11 kB per problem at 8k problems)
-            intern = sys.intern
-            return {int(k): [intern(t) for t in v] for k, v in data["tokens"].items()}
-        except (TypeError, ValueError) as exc:
+            return read_tokens(path, self.tokens_version)
+        except TokenFileError as exc:
             raise DamagedIndexFile(path, exc) from exc
 
     def sync(self, table: ProblemTable | KeyTable, manifest: Manifest | None, report: Progress):

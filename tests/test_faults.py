@@ -270,7 +270,7 @@ def _damage(search: Path, case: str) -> None:
         vectors = next(search.glob("vectors-*.faiss"))
         vectors.write_bytes(vectors.read_bytes()[:200])
     elif case == "corrupt-tokens":
-        next(search.glob("tokens-*.json")).write_text('{"tokenizer": [1, 2')
+        next(search.glob("tokens-*")).write_text('{"tokenizer": [1, 2')
     elif case == "truncated-table":
         columns = next(search.glob("table-*/columns.npz"))
         columns.write_bytes(columns.read_bytes()[:300])

@@ -221,3 +221,27 @@ def test_a_build_without_a_table_gets_one(tmp_path, corpus_reports):
     assert "table" in read_manifest(tmp_path / "search").files
     assert {c.name: c.state for c in SearchArtifact(Ws).state(store.generation(), {})}["table"] == "ok"
     store.close()
+
+
+def test_token_file_round_trip_and_faults(tmp_path):
+    """The token lists file (embeddings/token_file.py): what is written is read back, each distinct token
+    one str object; another tokenizer's file reads as empty; a JSON file of an earlier version is read;
+    a file that is not whole is named as such."""
+    import json
+
+    from embeddings.token_file import TokenFileError, read_tokens, write_tokens
+
+    tokens = {5: ["三会一课", "落实", "落实"], 2**62 + 1: [], 7: ["#concept", "三会一课", "a1"]}
+    write_tokens(tmp_path / "t.npz", "v1", tokens)
+    back = read_tokens(tmp_path / "t.npz", "v1")
+    assert back == tokens and list(back) == list(tokens)
+    assert back[5][0] is back[7][1]
+    assert read_tokens(tmp_path / "t.npz", "v2") == {}
+    (tmp_path / "old.json").write_text(json.dumps({"tokenizer": "v1", "tokens": {str(k): v for k, v in tokens.items()}}))
+    assert read_tokens(tmp_path / "old.json", "v1") == tokens
+    data = (tmp_path / "t.npz").read_bytes()
+    (tmp_path / "t.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(TokenFileError):
+        read_tokens(tmp_path / "t.npz", "v1")
+    write_tokens(tmp_path / "e.npz", "v1", {})
+    assert read_tokens(tmp_path / "e.npz", "v1") == {}
