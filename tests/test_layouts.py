@@ -315,3 +315,42 @@ def test_author_e_layouts_read_as_their_gold():
                   "stated_categories", "stated_completed", "status", "measures"):
         assert hits[field] == totals[field], field
     assert hits["problem_found"] >= totals["problem_found"] - 8 and totals["extra_problems"] <= 3
+
+
+def _unnumbered(category_marks: tuple[str, str] | None) -> str:
+    """Problems as unnumbered heading lines, each right above its rectification labels."""
+    first, second = category_marks or ("", "")
+    lines = [_FLAT_HEAD.rstrip("\n")]
+    if first:
+        lines.append(f"{first}思想建设方面")
+    lines += ["学习制度执行不严", "整改措施：一是制定学习计划;二是建立学习档案。", "落实情况：该问题已完成整改。",
+              "意识形态阵地管理薄弱", "整改措施：修订阵地管理办法。", "落实情况：正在整改。"]
+    if second:
+        lines.append(f"{second}作风建设方面")
+    lines += ["公务接待超标准", "整改措施：一是清退超标费用;二是约谈相关人员。", "落实情况：该问题已完成整改。",
+              "欢迎广大干部群众对巡察整改落实情况进行监督。", "中共市文化局党组", "2023年7月1日"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("marks", [("一、", "二、"), ("（一）", "（二）"), None])
+def test_problems_as_unnumbered_headings(marks):
+    """A problem written as a heading line without a number (bold in the original) is the line right
+    above its rectification label, whether the categories are 一、, (一) or absent."""
+    report = parse_text(_unnumbered(marks))
+    got = [(c.title, [(p.text, p.status, len(p.measures)) for p in c.problems]) for c in report.categories]
+    problems = [("学习制度执行不严", "已完成整改", 2), ("意识形态阵地管理薄弱", "正在整改", 1), ("公务接待超标准", "已完成整改", 2)]
+    if marks:
+        assert got == [("思想建设方面", problems[:2]), ("作风建设方面", problems[2:])]
+    else:
+        assert got == [("", problems)]
+
+
+def test_a_continuation_paragraph_is_no_unnumbered_problem():
+    """In a numbered report a paragraph between two labels (二是… / a plain sentence) continues the
+    rectification: numbered problems keep the rectifications that follow them."""
+    text = _FLAT_HEAD + ("二、反馈问题整改情况\n（一）思想建设方面\n1.学习制度执行不严。\n整改措施：一是制定学习计划。\n"
+                         "二是建立学习档案。\n落实情况：已完成整改。\n2.意识形态阵地管理薄弱。\n整改措施：修订阵地管理办法。\n"
+                         "同时开展专项检查\n落实情况：正在整改。\n3.公务接待超标准。\n整改措施：清退超标费用。\n")
+    report = parse_text(text)
+    assert [(p.id, p.text) for p in report.problems()] == [
+        ("1", "学习制度执行不严。"), ("2", "意识形态阵地管理薄弱。"), ("3", "公务接待超标准。")]

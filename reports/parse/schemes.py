@@ -3,7 +3,9 @@ is: read from the numbering itself (sequences, restarts, rectification labels), 
 words. docs/decisions.md (Parsing; Reading unseen layouts)."""
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
@@ -12,7 +14,8 @@ from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS
 
 __all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "QNUM", "SHALLOW", "SUB", "Scheme",
-           "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled"]
+           "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled",
+           "unnumbered_heads"]
 
 H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
 CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
@@ -30,6 +33,7 @@ class Scheme:
     category: re.Pattern
     problems: tuple[re.Pattern, ...]
     subs: tuple[re.Pattern, ...]
+    unnumbered: bool = False   # problems are unnumbered heading lines (`unnumbered_heads`), not a pattern
 
 
 # (一)category 1.problem (1)sub-problem: most reports.
@@ -41,6 +45,16 @@ FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
 # 一、problem (no category level): a flat list of findings, each followed by its rectification.
 NO_HEADING = re.compile(r"(?!)")
 HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
+
+
+# Problems as unnumbered (bold-style) headings, each right above its rectification label, under 一、 or
+# (一) categories, or under none (UNNUMBERED_NONE).
+UNNUMBERED_H1 = Scheme("unnumbered", H1, (), (), unnumbered=True)
+UNNUMBERED_CAT = Scheme("unnumbered", CAT, (), (), unnumbered=True)
+UNNUMBERED_NONE = Scheme("unnumbered", NO_HEADING, (), (), unnumbered=True)
+HEAD_MAX = 60   # a heading, not a paragraph: a bold-style problem line is one short statement
+# A line that continues a rectification (二是… / ②… / (2)…) rather than naming a problem.
+MEASURE_START = re.compile(rf"^(?:{CN_ORDINAL_CLASS}{{1,3}}是|[\u2460-\u2473]|[(（]?\d{{1,2}}[)）.、])")
 
 
 def first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -61,11 +75,60 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
+    unnumbered = _unnumbered_scheme(lines)
+    if unnumbered is not None:
+        return unnumbered
     if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
         return SHALLOW
     if _flat_problem_sections(lines):
         return FLAT
     return HEADINGS if _heading_problems(lines) else OUTLINE
+
+
+def _numbered(text: str) -> bool:
+    return bool(H1.match(text) or CAT.match(text) or first_match(OUTLINE.problems, text) or SUB.match(text))
+
+
+def unnumbered_heads(lines: list[Line]) -> list[int]:
+    """Indices of lines that head a problem without a number: a short plain line (no numbering, no
+    label, one statement) right above a rectification label, below another rectification's label
+    line, a numbered heading, or the preamble (no label above it yet): …落实情况:…。 | 公务用车管理存在
+    漏洞 | 整改措施:…"""
+    out = []
+    seen_label = False
+    for i in range(1, len(lines) - 1):
+        text, above, below = lines[i].text, lines[i - 1].text, lines[i + 1].text
+        seen_label = seen_label or bool(RECT_LABEL.match(above))
+        if _numbered(text) or RECT_LABEL.match(text) or not RECT_LABEL.match(below):
+            continue
+        if not (RECT_LABEL.match(above) or H1.match(above) or CAT.match(above) or not seen_label):
+            continue
+        if len(text) > HEAD_MAX or MEASURE_START.match(text) or INLINE_RECT.search(text) or "。" in text.rstrip("。"):
+            continue
+        out.append(i)
+    return out
+
+
+def _unnumbered_scheme(lines: list[Line]) -> Scheme | None:
+    """Problems as unnumbered heading lines: three or more heads, and heads that follow another
+    problem's rectification (the sign a new problem began without a number) at least half as many
+    as those under a heading or the preamble (a numbered report whose items each have a description
+    line has one such line per item and at most a stray one after a rectification); and more
+    rectifications opened under heads than under numbered lines. The categories are the numbered
+    level nearest above most heads (一、 or (一)), or none."""
+    heads = unnumbered_heads(lines)
+    after_rect = sum(1 for i in heads if RECT_LABEL.match(lines[i - 1].text))
+    under_numbers = sum(1 for a, b in itertools.pairwise(lines)
+                        if RECT_LABEL.match(b.text) and not RECT_LABEL.match(a.text) and _numbered(a.text)
+                        and not H1.match(a.text))
+    if len(heads) < 3 or after_rect < 1 or 2 * after_rect < len(heads) - after_rect or len(heads) <= under_numbers:
+        return None
+    above: Counter[str] = Counter()
+    for i in heads:
+        level = next((("h1" if H1.match(ln.text) else "cat") for ln in reversed(lines[:i])
+                      if H1.match(ln.text) or CAT.match(ln.text)), "none")
+        above[level] += 1
+    return {"h1": UNNUMBERED_H1, "cat": UNNUMBERED_CAT, "none": UNNUMBERED_NONE}[above.most_common(1)[0][0]]
 
 
 def _bracket_level_restarts(lines: list[Line]) -> bool:
@@ -166,6 +229,11 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
     have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
     the 一、 sections are the categories: every section with rectifications, headings included."""
+    if scheme.unnumbered:
+        heads = {lines[i].start for i in unnumbered_heads(lines)}
+        keep = [s for s in _sections(lines) if any(ln.start in heads for ln in s.lines)]
+        with_heading = scheme.category is H1
+        return [ln for s in keep for ln in ((s.heading, *s.lines) if with_heading and s.heading else s.lines)]
     if scheme is FLAT:
         return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
     if scheme is HEADINGS:

@@ -12,7 +12,7 @@ from reports.status import find_status, heading_status, status_code, status_sent
 from .dates import SIGNATURE_DATE
 from .lines import Line
 from .measures import RECT_LABEL, split_measures
-from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled
+from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
 
@@ -47,8 +47,10 @@ WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
-    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False):
+    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False,
+                 heads: frozenset[int] = frozenset()):
         self.text = text
+        self.heads = heads             # starts of unnumbered problem lines (an unnumbered scheme)
         self.scheme = scheme
         self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
@@ -105,10 +107,14 @@ class _Reader:
         return True
 
     def _problem_line(self, ln: Line) -> bool:
+        if ln.start in self.heads:
+            return self._add_problem(ln, self.last_top + 1, ln.text)
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        n = to_int(m["n"])
+        return self._add_problem(ln, to_int(m["n"]), m["t"])
+
+    def _add_problem(self, ln: Line, n: int, body: str) -> bool:
         category = self._category()
         fresh = not category.problems
         if n == self.last_top + 1 or (self.last_top == 0 and fresh):
@@ -118,10 +124,10 @@ class _Reader:
         else:
             return False
         self.last_top = n
-        label = ln.text[:len(ln.text) - len(m["t"])].strip()
-        problem = Problem(str(n), label, "", (ln.end - len(m["t"]), ln.end), category.ordinal)
+        label = ln.text[:len(ln.text) - len(body)].strip()
+        problem = Problem(str(n), label, "", (ln.end - len(body), ln.end), category.ordinal)
         category.problems.append(problem)
-        self.stmt[id(problem)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.stmt[id(problem)] = [Line(ln.end - len(body), ln.end, body)]
         self.top, self.sub = problem, None
         return True
 
@@ -270,7 +276,8 @@ def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
     unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
-    reader = _Reader(text, scheme, unlabelled)
+    heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
+    reader = _Reader(text, scheme, unlabelled, heads)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()
