@@ -354,3 +354,13 @@ def test_a_continuation_paragraph_is_no_unnumbered_problem():
     report = parse_text(text)
     assert [(p.id, p.text) for p in report.problems()] == [
         ("1", "学习制度执行不严。"), ("2", "意识形态阵地管理薄弱。"), ("3", "公务接待超标准。")]
+
+
+def test_a_closing_paragraph_that_opens_with_a_resolution_is_no_measure():
+    """The invitation to supervise may follow a closing remark in the same paragraph (…将以此次巡察整改为
+    契机…。欢迎…监督。联系电话:…): the paragraph is the closing, not the last problem's measure."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n（一）理论学习不深入。\n整改情况：制定学习计划;建立学习档案。\n"
+                         "局党组将以此次巡察整改为契机，持续巩固整改成果。欢迎广大干部群众对巡察整改落实情况进行监督。"
+                         "联系电话：0731-1234567。\n中共市文化局党组\n2023年7月1日\n")
+    last = parse_text(text).categories[-1].problems[-1]
+    assert [m.text for m in last.measures] == ["制定学习计划", "建立学习档案。"]
