@@ -364,3 +364,26 @@ def test_a_closing_paragraph_that_opens_with_a_resolution_is_no_measure():
                          "联系电话：0731-1234567。\n中共市文化局党组\n2023年7月1日\n")
     last = parse_text(text).categories[-1].problems[-1]
     assert [m.text for m in last.measures] == ["制定学习计划", "建立学习档案。"]
+
+
+def test_progress_fields_beside_labelled_actions_are_no_measures():
+    """整改措施: names the actions; a separate 落实情况:/完成情况: reports results and status, so its
+    sentences are not measures. Where 整改进展: is the only label, it holds the actions."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改措施：一是制定学习计划;二是建立学习档案。\n"
+                         "落实情况：2024年以来开展集中学习7次,该问题已完成整改。\n2.财务报销手续不全。\n"
+                         "整改进展：修订报销制度。开展专项检查。\n")
+    first, second = parse_text(text).categories[0].problems
+    assert [m.text for m in first.measures] == ["制定学习计划", "建立学习档案。"] and first.status == "已完成整改"
+    assert [m.text for m in second.measures] == ["修订报销制度。", "开展专项检查。"]
+
+
+@pytest.mark.parametrize("sentence", ["目前思政课教师配备已达标。", "截至9月底,4个村集体经济收入均已突破10万元。",
+                                      "下一步,局党组将持续跟踪问效。", "街道党工委将坚持标准不降、力度不减。",
+                                      "线索核查工作仍在进行中。", "剩余2个支部书记选配工作正在推进。",
+                                      "项目竣工决算工作将于2026年3月前完成。"])
+def test_results_and_plans_are_no_measures(sentence):
+    """A sentence saying where the work stands or what comes next is not an action taken; an action
+    that starts with 将 (将…纳入考核) still is."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。将学习情况纳入考核。{sentence}\n"
+    problem = parse_text(text).categories[0].problems[0]
+    assert [m.text for m in problem.measures] == ["修订学习制度。", "将学习情况纳入考核。"]

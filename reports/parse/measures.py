@@ -9,7 +9,7 @@ from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
 from reports.status import status_sentence
 
-__all__ = ["RECT_LABEL", "RECT_WORDS", "split_measures"]
+__all__ = ["PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
 # The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
 RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
@@ -18,6 +18,12 @@ RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|�
 # Or in brackets, as a form's field: 【整改落实】… / [整改措施]…
 RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
                         rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
+# A form's progress field on its own line (完成情况:已完成 / 【进度】持续推进): where the work stands.
+PROGRESS_FIELD = re.compile(r"^\s*(?:(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：]"
+                            r"|[【\[](?:完成情况|整改状态|整改进度|进展状态|进度|状态)[】\]])")
+# The label that names the actions themselves; beside it, other labels (落实情况: 整改进展: 完成情况:)
+# report results and status.
+MEASURE_LABEL = re.compile(r"整改措施")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
@@ -27,6 +33,17 @@ MARKER = re.compile(
 # A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
 FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
+# A sentence that reports where the work stands or what comes next, not an action taken: a result
+# (目前思政课教师配备已达标 / 截至9月底,…已整改完成), a plan (下一步,…将… / 今后将… / …将继续…), or progress
+# on the rest (线索核查工作仍在进行中 / 剩余…正在推进 / …将于2026年3月前完成). Both outside authors (E, F)
+# count none of these as measures. Only unnumbered sentences are judged: an enumerated item (一是…) is
+# the author's own count.
+RESULT_OR_PLAN = re.compile(
+    r"^(?:目前|截至|截止|至此|当前|下一步|下步|今后|剩余|其余)"
+    r"|^[^,，]{0,16}?将(?:继续|持续|长期|坚持)"
+    r"|^[^,，]{2,16}?(?:仍在|仍需|尚需|正在)(?:进行|推进|办理|持续推进|长期推进|长期坚持)"
+    r"|^[^,，]{2,16}?(?:将于|预计于?|计划于?).{0,16}?(?:前|底)?完成[。;;]?$")
+
 
 def _clean(s: str) -> str:
     """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
@@ -42,6 +59,23 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(cleaned):
         return None   # a status (已完成整改。) or a form's who/when field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
+
+
+def segment_measures(text: str, lines: list, labels: dict[int, str]) -> list[Measure]:
+    """Measures of a rectification given as lines, some of which open a labelled segment (`labels`:
+    line start -> label). A form that labels its actions (整改措施:) and, apart, its progress
+    (落实情况: / 整改进展: / 完成情况:) has its measures in the first: the progress segment reports
+    results and status (2024年以来开展集中学习7次,该问题已完成整改), not actions. Without a 整改措施
+    label every segment is measures (整改进展: alone is where many reports put their actions)."""
+    segments: list[list] = []
+    for ln in lines:
+        if ln.start in labels or not segments:
+            segments.append([labels.get(ln.start), ln.start, ln.end])
+        else:
+            segments[-1][2] = ln.end
+    if any(label and MEASURE_LABEL.search(label) for label, _, _ in segments):
+        segments = [s for s in segments if not s[0] or MEASURE_LABEL.search(s[0])]
+    return [m for _, start, end in segments for m in split_measures(text, (start, end))]
 
 
 def split_measures(text: str, span: Span) -> list[Measure]:
@@ -70,6 +104,8 @@ def split_measures(text: str, span: Span) -> list[Measure]:
 def _sentences(text: str, start: int, end: int) -> list[Measure]:
     out = []
     for m in SENTENCE.finditer(text, start, end):
+        if RESULT_OR_PLAN.match(_clean(m.group(0))):
+            continue
         measure = _measure(text, m.start(), m.end(), None)
         if measure:
             out.append(measure)

@@ -11,7 +11,7 @@ from reports.status import find_status, heading_status, status_code, status_sent
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .measures import RECT_LABEL, split_measures
+from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
 from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
@@ -65,6 +65,7 @@ class _Reader:
         self.restarts = False
         self.closed = False                        # past the report's closing (欢迎…监督, contacts)
         self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
+        self.labels: dict[int, dict[int, str]] = {}  # id(problem) -> {rectification line start: its label}
         self.stmt: dict[int, list[Line]] = {}      # id(problem) -> statement lines
 
     # -- state helpers -----------------------------------------------------------------
@@ -156,6 +157,8 @@ class _Reader:
         if not m or current is None:
             return False
         body_start = ln.start if m["who"] else ln.start + m.end()
+        if not m["who"]:
+            self.labels.setdefault(id(current), {})[body_start] = m["label"] or m.group(0).strip("【】[] ")
         self.rect.setdefault(id(current), []).append(Line(body_start, ln.end, self.text[body_start:ln.end]))
         return True
 
@@ -166,6 +169,8 @@ class _Reader:
                 self._note_section_text(ln)
             return
         target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
+        if target is self.rect and PROGRESS_FIELD.match(ln.text):
+            self.labels.setdefault(id(current), {})[ln.start] = "progress"
         target.setdefault(id(current), []).append(ln)
 
     def _note_section_text(self, ln: Line) -> None:
@@ -220,7 +225,7 @@ class _Reader:
             r_start, r_end = rect[0].start, rect[-1].end
             p.rectification_span = (r_start, r_end)
             p.rectification = self.text[r_start:r_end].strip()
-            p.measures = split_measures(self.text, (r_start, r_end))
+            p.measures = segment_measures(self.text, rect, self.labels.get(id(p), {}))
             p.status = find_status(p.rectification)
         p.status = tag or p.status   # the report's own tag on the problem line says it outright
         section = heading_status(category.title)
