@@ -387,3 +387,22 @@ def test_results_and_plans_are_no_measures(sentence):
     text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。将学习情况纳入考核。{sentence}\n"
     problem = parse_text(text).categories[0].problems[0]
     assert [m.text for m in problem.measures] == ["修订学习制度。", "将学习情况纳入考核。"]
+
+
+@pytest.mark.parametrize("tail, status", [("对问题线索已移交纪委,现正在核查中,整改持续推进。", "持续推进"),
+                                          ("目前整改正在进行中,计划年底前完成。", "正在进行"),
+                                          ("该问题需常态化监管,将长期坚持。", "长期坚持"),
+                                          ("立行立改,及时解除委托经营协议。", None)])
+def test_a_status_clause_of_a_longer_sentence(tail, status):
+    """A status said as a clause (…,整改持续推进。) is the problem's status when it closes its sentence or
+    the sentence says where the work stands (目前…); a clause leading an action describes that action."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。{tail}\n"
+    assert parse_text(text).categories[0].problems[0].status == status
+
+
+def test_closed_items_count_as_completed():
+    """已销号 (the item closed on the ledger) is a completed count."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "共认领问题6个,截至公示之日已销号5个,剩余1个正在推进。") + (
+        "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
+    report = parse_text(text)
+    assert (report.stated_value("problems"), report.stated_value("completed")) == (6, 5)

@@ -7,7 +7,7 @@ import re
 from reports.grammar import CJK
 from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
-from reports.status import status_sentence
+from reports.status import RESULT_OR_PLAN, status_sentence
 
 __all__ = ["PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
@@ -33,17 +33,6 @@ MARKER = re.compile(
 # A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
 FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
-# A sentence that reports where the work stands or what comes next, not an action taken: a result
-# (目前思政课教师配备已达标 / 截至9月底,…已整改完成), a plan (下一步,…将… / 今后将… / …将继续…), or progress
-# on the rest (线索核查工作仍在进行中 / 剩余…正在推进 / …将于2026年3月前完成). Both outside authors (E, F)
-# count none of these as measures. Only unnumbered sentences are judged: an enumerated item (一是…) is
-# the author's own count.
-RESULT_OR_PLAN = re.compile(
-    r"^(?:目前|截至|截止|至此|当前|下一步|下步|今后|剩余|其余)"
-    r"|^[^,，]{0,16}?将(?:继续|持续|长期|坚持)"
-    r"|^[^,，]{2,16}?(?:仍在|仍需|尚需|正在)(?:进行|推进|办理|持续推进|长期推进|长期坚持)"
-    r"|^[^,，]{2,16}?(?:将于|预计于?|计划于?).{0,16}?(?:前|底)?完成[。;;]?$")
-
 
 def _clean(s: str) -> str:
     """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
