@@ -406,3 +406,17 @@ def test_closed_items_count_as_completed():
         "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
     report = parse_text(text)
     assert (report.stated_value("problems"), report.stated_value("completed")) == (6, 5)
+
+
+@pytest.mark.parametrize("rect, measures", [
+    ("制定帮扶方案,为4个薄弱村各选派1名干部驻村,引进深加工项目1个。", 3),
+    ("对公务接待开展全面检查,清退违规费用4.6万元,对3名责任人进行批评教育。", 2),  # a result is no action
+    ("制定前置事项清单,明确6大类31项前置事项。", 1),                           # 明确 spells out the list
+    ("建立联动机制,事件平均办结时间由5.2天缩短至2.6天。", 1),                   # a figure is a result
+    ("一是制定帮扶方案,为4个薄弱村各选派1名干部驻村;二是引进深加工项目1个。", 2),  # the author's own count
+])
+def test_comma_joined_actions_are_measures_each(rect, measures):
+    """An unnumbered sentence that joins actions with commas holds one measure per action (how outside
+    authors count); results, elaborations and enumerated items are not split."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：{rect}\n"
+    assert len(parse_text(text).categories[0].problems[0].measures) == measures

@@ -95,7 +95,31 @@ def _sentences(text: str, start: int, end: int) -> list[Measure]:
     for m in SENTENCE.finditer(text, start, end):
         if RESULT_OR_PLAN.match(_clean(m.group(0))):
             continue
-        measure = _measure(text, m.start(), m.end(), None)
-        if measure:
-            out.append(measure)
+        for a, b in _actions(text, m.start(), m.end()):
+            measure = _measure(text, a, b, None)
+            if measure:
+                out.append(measure)
     return out
+
+
+# A clause after a comma that opens another action: a verb of doing (制定, 建立, 开展, 选派…), or 对/为/向
+# + its object before such a verb (对3名责任人进行批评教育). A clause that spells out the one before
+# (明确…, 实行…), gives its result (清退…万元, 补齐…, 新增…个, a figure) or states an aim in a generic
+# verb (加强…, 推动…, 规范…) does not.
+ACTION_CLAUSE = re.compile(
+    r"(?:并|同时|随即)?(?:统一|重新|逐一|及时|全面|集中)?"
+    r"(?:制定|修订|出台|建立|健全|完善|开展|组织|成立|设立|组建|新组建|选派|选聘|引入|引进|推行|实施|上线|开通"
+    r"|召开|配齐|配强|落实|盘活|编制|约谈|举办|印发|下发|调整|安装|启动)"
+    r"|(?:对|为|向)[^,，;；。]{1,40}?(?:开展|进行|给予|作出|实施|选派|安装|配备|配齐|建立|约谈|处理|处分|诫勉|批评)")
+_COMMA = re.compile(r"[,，]")
+
+
+def _actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """One unnumbered sentence split into the actions it joins with commas (制定方案,为4个村选派…,引进项目1个:
+    three measures); outside authors count each action, and a report that enumerates is counted by its
+    own enumeration (those items are never split)."""
+    cuts = [start]
+    for c in _COMMA.finditer(text, start, end):
+        if ACTION_CLAUSE.match(text, c.end()) and text[c.start() - 1] != "的":   # 对能够立行立改的,制定…
+            cuts.append(c.end())
+    return list(zip(cuts, [*cuts[1:], end], strict=True))
