@@ -420,3 +420,11 @@ def test_comma_joined_actions_are_measures_each(rect, measures):
     authors count); results, elaborations and enumerated items are not split."""
     text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：{rect}\n"
     assert len(parse_text(text).categories[0].problems[0].measures) == measures
+
+
+def test_a_page_number_inside_a_rectification_is_no_part_of_a_measure():
+    """A printed page's number ("- 2 -") between two paragraphs of one rectification is chrome."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：建立学习台账;\n\n- 2 -\n\n"
+                         "对学习滞后的2个支部挂牌督办。\n")
+    problem = parse_text(text).categories[0].problems[0]
+    assert [m.text for m in problem.measures] == ["建立学习台账", "对学习滞后的2个支部挂牌督办。"]

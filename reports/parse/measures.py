@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from reports.grammar import CJK
+from reports.grammar.noise import is_noise_line
 from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
 from reports.status import RESULT_OR_PLAN, status_sentence
@@ -35,7 +36,10 @@ FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
 
 def _clean(s: str) -> str:
-    """Measures read as one line: a paragraph break inside a measure is layout, not meaning."""
+    """Measures read as one line: a paragraph break inside a measure is layout, not meaning, and a
+    page's chrome between its paragraphs (a page number, - 2 -) is no part of it."""
+    if "\n" in s:
+        s = "\n".join(line for line in s.split("\n") if not is_noise_line(line))
     return re.sub(r"\s*\n\s*", "", s).strip(" \t,,;;")
 
 
