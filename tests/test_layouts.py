@@ -428,3 +428,10 @@ def test_a_page_number_inside_a_rectification_is_no_part_of_a_measure():
                          "对学习滞后的2个支部挂牌督办。\n")
     problem = parse_text(text).categories[0].problems[0]
     assert [m.text for m in problem.measures] == ["建立学习台账", "对学习滞后的2个支部挂牌督办。"]
+
+
+def test_a_breakdown_of_the_feedback_is_not_its_problem_count():
+    """针对巡察反馈的11项问题,…梳理出了31个具体问题: 11 problems were fed back; 31 is the breakdown."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "针对巡察反馈的11项问题,制定整改方案,梳理出了31个具体问题,86项整改措施。") + (
+        "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
+    assert parse_text(text).stated_value("problems") == 11

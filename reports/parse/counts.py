@@ -31,6 +31,8 @@ SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
 # ... unless the clause says the whole lot was taken on (党组共认领3个方面14个问题, 问题全部认领).
 WHOLE = re.compile(r"全部|共|照单全收|全盘")
+# A breakdown of the feedback into finer items (梳理出了31个具体问题, 细化为60项): not the problems fed back.
+BREAKDOWN = re.compile(r"(?:梳理出了?|梳理为|细化为|细化出|细化成|分解为|分解成|拆分为|拆解为)(?:共|了)?$")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
 
 
@@ -62,6 +64,8 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         value = to_int(m["n"])
         if key in ("categories", "problems") and m["n"] == "一":
             return  # "一个问题一个问题深入研究" is an idiom, not a count
+        if key == "problems" and BREAKDOWN.search(sentence, 0, start):
+            return
         if value is not None:
             taken.append((start, end))
             found.append(StatedCount(prefix + key, value, sentence[start:end], (pos + start, pos + end)))
