@@ -435,3 +435,71 @@ def test_a_breakdown_of_the_feedback_is_not_its_problem_count():
     text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "针对巡察反馈的11项问题,制定整改方案,梳理出了31个具体问题,86项整改措施。") + (
         "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
     assert parse_text(text).stated_value("problems") == 11
+
+
+_TABLE_HEAD = ("<html><head><meta charset='utf-8'><title>中共某某县水利局党组关于县委巡察整改进展情况的通报</title></head><body>"
+               "<div class='article'><h1>中共某某县水利局党组关于县委巡察整改进展情况的通报</h1><p>根据县委统一部署，2024年3月1日至"
+               "4月30日，县委第二巡察组对县水利局党组开展了巡察，5月20日反馈了巡察意见。反馈问题共3个，已完成整改2个。</p>")
+_TABLE_TAIL = "</table><p>欢迎广大干部群众对巡察整改落实情况进行监督。</p><p>中共某某县水利局党组</p><p>2024年8月1日</p></div></body></html>"
+
+
+def _table_report(tmp_path, rows: str, header: str) -> object:
+    from reports.parse import parse_file
+    path = tmp_path / "r.html"
+    path.write_text(_TABLE_HEAD + f"<table border='1'><tr>{header}</tr>" + rows + _TABLE_TAIL, "utf-8")
+    return parse_file(path)
+
+
+def test_a_problem_table_gives_one_problem_per_row(tmp_path):
+    """序号 | 反馈问题 | 整改措施 | 责任单位 | 完成情况: each row a problem, read by its columns; a cell's
+    paragraphs stay on the row's line."""
+    header = "<th>序号</th><th>反馈问题</th><th>整改措施</th><th>责任单位</th><th>完成情况</th>"
+    rows = ("<tr><td>1</td><td>理论学习不深入。</td><td><p>一是制定学习计划；</p><p>二是建立学习档案。</p></td><td>办公室</td><td>已完成</td></tr>"
+            "<tr><td>2</td><td>河湖管护责任落实不到位。</td><td>开展专项行动，清理违建17处。</td><td>河湖股</td><td>正在推进</td></tr>"
+            "<tr><td>3</td><td>公务用车管理不规范。</td><td>修订公务用车管理办法。</td><td>办公室</td><td>已完成</td></tr>")
+    report = _table_report(tmp_path, rows, header)
+    got = [(p.id, p.text, p.status, [m.text for m in p.measures]) for p in report.problems()]
+    assert got == [("1", "理论学习不深入。", "已完成", ["制定学习计划", "建立学习档案。"]),
+                   ("2", "河湖管护责任落实不到位。", "正在推进", ["开展专项行动,清理违建17处。"]),
+                   ("3", "公务用车管理不规范。", "已完成", ["修订公务用车管理办法。"])]
+    assert (report.stated_value("problems"), report.stated_value("completed")) == (3, 2)
+    assert report.text[slice(*list(report.problems())[1].span)] == "河湖管护责任落实不到位。"
+
+
+def test_a_problem_table_with_a_merged_category_column(tmp_path):
+    """A 问题类别 column spanning its rows (rowspan) groups the problems; the rows below it lack the cell."""
+    header = "<th>问题类别</th><th>序号</th><th>存在问题</th><th>整改落实情况</th>"
+    rows = ("<tr><td rowspan='2'>政治建设方面</td><td>1</td><td>理论学习不深入。</td><td>制定学习计划。已完成整改。</td></tr>"
+            "<tr><td>2</td><td>意识形态责任制落实不到位。</td><td>健全责任制度。正在整改。</td></tr>"
+            "<tr><td>作风建设方面</td><td>3</td><td>公务用车管理不规范。</td><td>修订公务用车管理办法。</td></tr>")
+    report = _table_report(tmp_path, rows, header)
+    assert [(c.title, [(p.id, p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", [("1", "已完成整改", 1), ("2", "正在整改", 1)]), ("作风建设方面", [("3", None, 1)])]
+
+
+def test_a_table_of_other_things_is_no_problem_table():
+    """A table without a problem column and a rectification column (联系人 | 电话) is not read as problems."""
+    text = _FLAT_HEAD + "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n单位\t联系人\t电话\n办公室\t张三\t1234567\n"
+    assert [p.text for p in parse_text(text).problems()] == ["理论学习不深入。"]
+
+
+def test_a_problem_table_in_a_word_file(tmp_path):
+    """The same table in a .docx (its rows read as tab-joined lines) gives the same problems."""
+    import docx
+
+    from reports.parse import parse_file
+    doc = docx.Document()
+    doc.add_paragraph("中共某某县水利局党组关于县委巡察整改进展情况的通报")
+    doc.add_paragraph("根据县委统一部署，2024年3月1日至4月30日，县委第二巡察组对县水利局党组开展了巡察。")
+    rows = [("序号", "巡察反馈问题", "整改措施", "整改时限", "整改进展"),
+            ("1", "理论学习不深入。", "制定学习计划;建立学习档案。", "2024年6月", "已完成"),
+            ("2", "公务用车管理不规范。", "修订公务用车管理办法。", "长期坚持", "正在整改")]
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    doc.add_paragraph("2024年8月1日")
+    doc.save(tmp_path / "r.docx")
+    report = parse_file(tmp_path / "r.docx")
+    assert [(p.id, p.text, p.status, len(p.measures)) for p in report.problems()] == [
+        ("1", "理论学习不深入。", "已完成", 2), ("2", "公务用车管理不规范。", "正在整改", 1)]

@@ -18,6 +18,7 @@ from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
+from .table import read_table
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
@@ -60,10 +61,16 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    scheme = choose_scheme(body)
-    part = find_problem_part(body, scheme)
-    categories, sections = read_categories(text, part, scheme)
-    narrative = is_narrative(categories, text)
+    categories = read_table(text, body)
+    if categories:   # a problem table: its rows are the problems, whatever the numbering
+        sections: list[dict] = []
+        part = [ln for ln in body if ln.start >= _preamble_end(categories, [], len(text))]
+        narrative = False
+    else:
+        scheme = choose_scheme(body)
+        part = find_problem_part(body, scheme)
+        categories, sections = read_categories(text, part, scheme)
+        narrative = is_narrative(categories, text)
     if not categories:
         headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
