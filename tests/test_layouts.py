@@ -503,3 +503,16 @@ def test_a_problem_table_in_a_word_file(tmp_path):
     report = parse_file(tmp_path / "r.docx")
     assert [(p.id, p.text, p.status, len(p.measures)) for p in report.problems()] == [
         ("1", "理论学习不深入。", "已完成", 2), ("2", "公务用车管理不规范。", "正在整改", 1)]
+
+
+def test_a_form_of_labelled_findings_without_numbers():
+    """Blocks of fields with no numbering (问题描述:… 整改措施:… 责任人:… 完成情况:…): each labelled
+    finding is a problem, however long; who/when fields and the status field are no measures."""
+    block = ("问题描述：{p}\n整改措施：{m}\n责任人：办公室主任\n完成情况：{s}\n")
+    text = _FLAT_HEAD + "一、反馈问题整改情况\n" + "".join(block.format(p=p, m=m, s=s) for p, m, s in (
+        ("理论学习不深入，学习制度执行不严，中心组学习流于形式，个别党员参学率偏低，学习笔记照抄照搬。", "制定学习计划;建立学习档案。", "已完成"),
+        ("公务用车管理不规范。", "修订公务用车管理办法。", "正在整改"),
+        ("财务报销审核不严。", "开展财务专项检查。", "已完成"))) + "中共市文化局党组\n2023年7月1日\n"
+    report = parse_text(text)
+    assert [(p.id, p.text[:7], p.status, len(p.measures)) for p in report.problems()] == [
+        ("1", "理论学习不深入", "已完成", 2), ("2", "公务用车管理不", "正在整改", 1), ("3", "财务报销审核不", "已完成", 1)]

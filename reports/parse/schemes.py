@@ -13,8 +13,8 @@ from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS
 
-__all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "QNUM", "SHALLOW", "SUB", "Scheme",
-           "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled",
+__all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "PROBLEM_LABEL", "QNUM", "SHALLOW", "SUB",
+           "Scheme", "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled",
            "unnumbered_heads"]
 
 H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
@@ -52,6 +52,9 @@ HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
 UNNUMBERED_H1 = Scheme("unnumbered", H1, (), (), unnumbered=True)
 UNNUMBERED_CAT = Scheme("unnumbered", CAT, (), (), unnumbered=True)
 UNNUMBERED_NONE = Scheme("unnumbered", NO_HEADING, (), (), unnumbered=True)
+# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
+PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
+LABEL_REACH = 4   # lines from a labelled finding (问题描述:) to its rectification label
 HEAD_MAX = 60   # a heading, not a paragraph: a bold-style problem line is one short statement
 # A line that continues a rectification (二是… / ②… / (2)…) rather than naming a problem.
 MEASURE_START = re.compile(rf"^(?:{CN_ORDINAL_CLASS}{{1,3}}是|[\u2460-\u2473]|[(（]?\d{{1,2}}[)）.、])")
@@ -93,13 +96,22 @@ def unnumbered_heads(lines: list[Line]) -> list[int]:
     """Indices of lines that head a problem without a number: a short plain line (no numbering, no
     label, one statement) right above a rectification label, below another rectification's label
     line, a numbered heading, or the preamble (no label above it yet): …落实情况:…。 | 公务用车管理存在
-    漏洞 | 整改措施:…"""
+    漏洞 | 整改措施:…; or a form's labelled finding (问题描述:…, any length) with a rectification label
+    a few lines below, unless a numbered line right above it is the problem (【问题1】 then 问题描述:)."""
     out = []
     seen_label = False
-    for i in range(1, len(lines) - 1):
-        text, above, below = lines[i].text, lines[i - 1].text, lines[i + 1].text
+    for i in range(1, len(lines)):
+        text, above = lines[i].text, lines[i - 1].text
         seen_label = seen_label or bool(RECT_LABEL.match(above))
-        if _numbered(text) or RECT_LABEL.match(text) or not RECT_LABEL.match(below):
+        if _numbered(text) or RECT_LABEL.match(text):
+            continue
+        if PROBLEM_LABEL.match(text):
+            below = lines[i + 1:i + 1 + LABEL_REACH]
+            numbered_above = _numbered(above) and not H1.match(above)
+            if not numbered_above and any(RECT_LABEL.match(ln.text) for ln in below):
+                out.append(i)
+            continue
+        if i + 1 >= len(lines) or not RECT_LABEL.match(lines[i + 1].text):
             continue
         if not (RECT_LABEL.match(above) or H1.match(above) or CAT.match(above) or not seen_label):
             continue
@@ -117,7 +129,8 @@ def _unnumbered_scheme(lines: list[Line]) -> Scheme | None:
     rectifications opened under heads than under numbered lines. The categories are the numbered
     level nearest above most heads (一、 or (一)), or none."""
     heads = unnumbered_heads(lines)
-    after_rect = sum(1 for i in heads if RECT_LABEL.match(lines[i - 1].text))
+    # after another rectification, or labelled as a finding: the signs a problem began without a number
+    after_rect = sum(1 for i in heads if RECT_LABEL.match(lines[i - 1].text) or PROBLEM_LABEL.match(lines[i].text))
     under_numbers = sum(1 for a, b in itertools.pairwise(lines)
                         if RECT_LABEL.match(b.text) and not RECT_LABEL.match(a.text) and _numbered(a.text)
                         and not H1.match(a.text))

@@ -12,14 +12,12 @@ from reports.status import find_status, heading_status, status_code, status_sent
 from .dates import SIGNATURE_DATE
 from .lines import Line
 from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
-from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled, unnumbered_heads
+from .schemes import INLINE_RECT, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
 
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
-# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
-PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
