@@ -8,7 +8,8 @@ Sets: independent (bench/eval/independent.jsonl, a copy of ../shared/devset/quer
 characters), author B (bench/eval/author_b/, written and frozen by a second outside author before any
 tuning), the team's lexical and paraphrase sets, the team's off-domain set, and `similar` on two
 authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
-author, frozen before use) is, like author A, never fitted on.
+author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
+(bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) is, like author A, held out.
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -195,6 +196,9 @@ def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
     author_d = EVAL / "author_d" / "queries.jsonl"
     if author_d.is_file():
         sets.append(load_text_judged(author_d, "author D", "outside author D", rows))
+    author_g = EVAL / "author_g" / "queries.jsonl"
+    if author_g.is_file():
+        sets.append(load_text_judged(author_g, "author G", "outside author G", rows))
     sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
              load_offdomain(EVAL / "offdomain.json")]
     return sets
