@@ -6,6 +6,7 @@ import pytest
 
 from embeddings.table import Filters, ProblemTable
 from reports.parse import parse_text
+from reports.status import status_code
 from reports.store.serialize import report_to_json
 
 HEAD = ("中共益阳市财政局党组关于巡察整改进展情况的通报\n"
@@ -516,3 +517,31 @@ def test_a_form_of_labelled_findings_without_numbers():
     report = parse_text(text)
     assert [(p.id, p.text[:7], p.status, len(p.measures)) for p in report.problems()] == [
         ("1", "理论学习不深入", "已完成", 2), ("2", "公务用车管理不", "正在整改", 1), ("3", "财务报销审核不", "已完成", 1)]
+
+
+def _marked(mark, cats=("（一）", "（二）")) -> str:
+    """Problems numbered by `mark(n)` under categories numbered `cats`, inside a report's 二、 part
+    (categories 一、 are the parts themselves)."""
+    parts = "" if cats[0] == "一、" else "一、整改工作开展情况\n局党组高度重视。\n二、反馈问题整改情况\n"
+    return _FLAT_HEAD + parts + (
+        f"{cats[0]}思想建设方面\n{mark(1)}学习制度执行不严。整改情况：制定学习计划;建立学习档案。已完成整改。\n"
+        f"{mark(2)}意识形态阵地管理薄弱。\n整改措施：修订阵地管理办法。\n完成情况：正在推进。\n"
+        f"{cats[1]}作风建设方面\n{mark(1)}公务接待超标准。整改情况：清退超标费用。已完成整改。"
+        "(完成时限:2023年6月底,完成情况:已完成)\n"
+        "三、下一步工作\n第一,持续巩固整改成果。\n第二,建立长效机制。\n")
+
+
+@pytest.mark.parametrize("mark, cats", [(lambda n: "①②"[n - 1], ("（一）", "（二）")),
+                                        (lambda n: f"第{'一二'[n - 1]}，", ("（一）", "（二）")),
+                                        (lambda n: f"({n})", ("一、", "二、")),
+                                        (lambda n: f"{n}．", ("第一、", "第二、"))])
+def test_problems_numbered_without_1_dot(mark, cats):
+    """A report whose problems are numbered ①②, 第一,第二, or (1)(2) under 一、 (and none 1.) reads
+    them as its problem level under the numbered headings above them; 第一、 inside a part is a
+    category heading above 1. problems; a 下一步 list (第一,…) after the problem part is none;
+    bracketed fields after a rectification (完成时限:…,完成情况:…) are no measure."""
+    report = parse_text(_marked(mark, cats))
+    got = [(c.title, [(p.text, status_code(p.status) if p.status else None, len(p.measures)) for p in c.problems])
+           for c in report.categories]
+    assert got == [("思想建设方面", [("学习制度执行不严。", "completed", 2), ("意识形态阵地管理薄弱。", "in_progress", 1)]),
+                   ("作风建设方面", [("公务接待超标准。", "completed", 1)])]

@@ -49,8 +49,9 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = raw.strip()
     body = body.rstrip(" \t")
     cleaned = _clean(body)
-    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(cleaned):
-        return None   # a status (已完成整改。) or a form's who/when field (责任人:…) is not a measure
+    fields = cleaned.lstrip("(（【[")   # (完成时限:2025年9月底,完成情况:已完成): the fields in brackets
+    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(fields) or PROGRESS_FIELD.match(fields):
+        return None   # a status (已完成整改。) or a form's who/when/progress field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
 
 

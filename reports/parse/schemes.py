@@ -8,20 +8,24 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+from reports.grammar.numerals import CIRCLED, CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
 
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS
 
-__all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "PROBLEM_LABEL", "QNUM", "SHALLOW", "SUB",
+__all__ = ["CAT", "DI", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "PROBLEM_LABEL", "QNUM", "SHALLOW", "SUB",
            "Scheme", "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled",
            "unnumbered_heads"]
 
 H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
+DI = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")   # 第一、: a heading level of its own
 CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
 QNUM = re.compile(rf"^[【\[]?问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})(?:[】\]]|\s*[:：])\s*(?P<t>.*)$")   # 问题一: / 【问题1】
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
+# Problem numberings of reports that use no 1. at all: ①… and 第一,… (each item opens its own line).
+CIRCLED_ITEM = re.compile(rf"^(?P<n>[{CIRCLED}])\s*(?P<t>.*)$")
+ORDINAL_ITEM = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[,，]\s*(?P<t>.*)$")
 INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
 
 
@@ -78,9 +82,9 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
-    unnumbered = _unnumbered_scheme(lines)
-    if unnumbered is not None:
-        return unnumbered
+    special = _unnumbered_scheme(lines) or _marked_scheme(lines)
+    if special is not None:
+        return special
     if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
         return SHALLOW
     if _flat_problem_sections(lines):
@@ -89,7 +93,8 @@ def choose_scheme(lines: list[Line]) -> Scheme:
 
 
 def _numbered(text: str) -> bool:
-    return bool(H1.match(text) or CAT.match(text) or first_match(OUTLINE.problems, text) or SUB.match(text))
+    return bool(H1.match(text) or CAT.match(text) or first_match(OUTLINE.problems, text) or SUB.match(text)
+                or DI.match(text) or CIRCLED_ITEM.match(text) or ORDINAL_ITEM.match(text))
 
 
 def unnumbered_heads(lines: list[Line]) -> list[int]:
@@ -136,12 +141,41 @@ def _unnumbered_scheme(lines: list[Line]) -> Scheme | None:
                         and not H1.match(a.text))
     if len(heads) < 3 or after_rect < 1 or 2 * after_rect < len(heads) - after_rect or len(heads) <= under_numbers:
         return None
+    return {"h1": UNNUMBERED_H1, "cat": UNNUMBERED_CAT, "none": UNNUMBERED_NONE}[_level_above(lines, heads)]
+
+
+def _level_above(lines: list[Line], items: list[int]) -> str:
+    """The numbered heading level nearest above most of the items: "h1" (一、), "di" (第一、), "cat"
+    ((一)) or "none"."""
     above: Counter[str] = Counter()
-    for i in heads:
-        level = next((("h1" if H1.match(ln.text) else "cat") for ln in reversed(lines[:i])
-                      if H1.match(ln.text) or CAT.match(ln.text)), "none")
-        above[level] += 1
-    return {"h1": UNNUMBERED_H1, "cat": UNNUMBERED_CAT, "none": UNNUMBERED_NONE}[above.most_common(1)[0][0]]
+    for i in items:
+        above[next((level for ln in reversed(lines[:i]) for level, pattern in CATEGORY_OF_LEVEL.items()
+                    if level != "none" and pattern.match(ln.text)), "none")] += 1
+    return above.most_common(1)[0][0]
+
+
+CATEGORY_OF_LEVEL = {"h1": H1, "di": DI, "cat": CAT, "none": NO_HEADING}
+
+
+def _marked_scheme(lines: list[Line]) -> Scheme | None:
+    """Problem numberings the usual schemes do not read. A report that numbers no problem 1. or 问题一:
+    may number them ①②, 第一,第二, or (1)(2) right under 一、 categories: the first of these markers
+    whose items (two or more) each carry a rectification label (on a line of their own or inside the
+    item's paragraph) is the problem level, and the numbered heading nearest above them the
+    categories ((1) under (一) stays a sub-problem level). A report with 1. problems whose nearest
+    heading is 第一、 has those as its categories."""
+    numbered = any(first_match((NUM, QNUM), ln.text) for ln in lines)
+    for markers in (((NUM, QNUM),) if numbered else ((CIRCLED_ITEM,), (ORDINAL_ITEM,), (SUB,))):
+        items = [i for i, ln in enumerate(lines) if first_match(markers, ln.text)]
+        bounds = [*items[1:], len(lines)] if items else []
+        owned = sum(1 for i, j in zip(items, bounds, strict=True) if labelled(lines[i:j]))
+        if owned < 2:
+            continue
+        level = _level_above(lines, items)
+        if (numbered and level != "di") or (markers == (SUB,) and level == "cat"):
+            continue
+        return Scheme("marked", CATEGORY_OF_LEVEL[level], markers, (SUB,) if numbered else ())
+    return None
 
 
 def _bracket_level_restarts(lines: list[Line]) -> bool:
@@ -242,9 +276,10 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
     have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
     the 一、 sections are the categories: every section with rectifications, headings included."""
-    if scheme.unnumbered:
-        heads = {lines[i].start for i in unnumbered_heads(lines)}
-        keep = [s for s in _sections(lines) if any(ln.start in heads for ln in s.lines)]
+    if scheme.unnumbered or scheme.name == "marked":
+        heads = ({lines[i].start for i in unnumbered_heads(lines)} if scheme.unnumbered else
+                 {ln.start for ln in lines if first_match(scheme.problems, ln.text)})
+        keep = [s for s in _sections(lines) if any(ln.start in heads for ln in s.lines) and labelled(s.lines)]
         with_heading = scheme.category is H1
         return [ln for s in keep for ln in ((s.heading, *s.lines) if with_heading and s.heading else s.lines)]
     if scheme is FLAT:
