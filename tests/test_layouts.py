@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.eval_layouts import SET
 from embeddings.table import Filters, ProblemTable
 from reports.parse import parse_text
 from reports.status import status_code
@@ -545,3 +546,44 @@ def test_problems_numbered_without_1_dot(mark, cats):
            for c in report.categories]
     assert got == [("思想建设方面", [("学习制度执行不严。", "completed", 2), ("意识形态阵地管理薄弱。", "in_progress", 1)]),
                    ("作风建设方面", [("公务接待超标准。", "completed", 1)])]
+
+
+def _hard_wrap(paragraphs: list[str], width: int = 24) -> str:
+    """Paragraphs as text copied out of a PDF: broken every `width` characters, a paragraph's first
+    line indented, a page number and a running title after the 16th line."""
+    lines = []
+    for para in paragraphs:
+        chunks = [para[i:i + width] for i in range(0, len(para), width)]
+        lines += ["    " + chunks[0], *chunks[1:]]
+    page = ["", "                        — 1 —", "", "　　　市文化局巡察整改进展情况通报", ""]
+    lines[16:16] = page
+    lines += [*page[:2], "", "\u3000\u3000\u3000市文化局巡察整改进展情况通报", "", "                        — 2 —"]
+    return "\n".join(lines) + "\n"
+
+
+def test_text_copied_from_a_pdf_is_read_as_paragraphs(tmp_path):
+    """Lines broken at the margin (even inside a label: 完成|情况:) are joined into their paragraphs;
+    page numbers and the running title between pages are dropped."""
+    from reports.parse import parse_file
+    paragraphs = ["根据市委统一部署，2023年3月1日至4月30日，市委第二巡察组对市文化局党组进行了巡察。2023年5月20日，"
+                  "巡察组向市文化局党组反馈了巡察意见。反馈3个方面3个问题，截至目前已完成整改2个。",
+                  "一、思想建设方面",
+                  "1.理论学习不深入，中心组学习制度执行不严，学习研讨流于形式。整改措施：制定学习计划；建立学习档案。完成情况：已完成。",
+                  "2.意识形态阵地管理薄弱，网站和公众号审核把关不严。整改措施：修订阵地管理办法；开展专项检查。完成情况：正在推进。",
+                  "二、作风建设方面",
+                  "1.公务接待超标准，部分接待未履行审批手续，接待清单不全。整改措施：清退超标费用；约谈相关人员。完成情况：已完成。"]
+    path = tmp_path / "r.txt"
+    path.write_text("中共某某市文化局党组关于巡察整改进展情况的通报\n\n" + _hard_wrap(paragraphs), "utf-8")
+    report = parse_file(path)
+    assert (report.inspection.start.iso, report.inspection.feedback.iso) == ("2023-03-01", "2023-05-20")
+    assert report.stated_value("completed") == 2
+    assert [(p.text[:8], status_code(p.status), len(p.measures)) for p in report.problems()] == [
+        ("理论学习不深入,", "completed", 2), ("意识形态阵地管理", "in_progress", 2), ("公务接待超标准,", "completed", 2)]
+    assert "巡察整改进展情况通报" not in report.text.split("\n", 3)[3]
+
+
+def test_text_that_is_not_wrapped_is_read_as_it_is():
+    from reports.read.unwrap import join_hard_wraps
+    for path in sorted((SET.parent.parent.parent / "data" / "reports").glob("*.txt")):
+        text = path.read_text("utf-8")
+        assert join_hard_wraps(text) == text, path.name
