@@ -587,3 +587,12 @@ def test_text_that_is_not_wrapped_is_read_as_it_is():
     for path in sorted((SET.parent.parent.parent / "data" / "reports").glob("*.txt")):
         text = path.read_text("utf-8")
         assert join_hard_wraps(text) == text, path.name
+
+
+@pytest.mark.parametrize("modifier", ["乡村振兴专项", "就业社保领域专项", "常规"])
+def test_an_inspection_named_by_its_topic_still_dates_the_opening(modifier):
+    """对X开展了乡村振兴专项巡察: a topic of several words before 巡察 is still the opening sentence."""
+    text = ("中共某某镇委员会关于巡察整改进展情况的通报\n根据县委统一部署，2025年5月6日至6月6日，县委第五巡察组对某某镇党委开展了"
+            f"{modifier}巡察。7月1日，县委第五巡察组向镇党委反馈了巡察意见。\n一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    ins = parse_text(text).inspection
+    assert (ins.start.iso, ins.end.iso, ins.feedback.iso) == ("2025-05-06", "2025-06-06", "2025-07-01")
