@@ -596,3 +596,20 @@ def test_an_inspection_named_by_its_topic_still_dates_the_opening(modifier):
             f"{modifier}巡察。7月1日，县委第五巡察组向镇党委反馈了巡察意见。\n一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
     ins = parse_text(text).inspection
     assert (ins.start.iso, ins.end.iso, ins.feedback.iso) == ("2025-05-06", "2025-06-06", "2025-07-01")
+
+
+def test_a_table_flattened_to_tabbed_text(tmp_path):
+    """A Word table pasted as text: tab-separated cells, category rows (一、…方面) inside it, measures
+    numbered inline (1.…;2.…), and a 整改情况 column beside 整改措施 that reports the status."""
+    from reports.parse import parse_file
+    rows = ["序号\t反馈问题\t整改措施\t完成时限\t整改情况", "一、思想建设方面",
+            "1\t理论学习不深入。\t1.制定学习计划；2.建立学习档案；3.开展专题研讨2次。\t2023年6月\t已完成",
+            "二、作风建设方面",
+            "2\t公务接待超标准。\t1.清退超标费用1.2万元；2.约谈相关人员。\t长期坚持\t持续推进"]
+    path = tmp_path / "r.txt"
+    path.write_text("中共某某市文化局党组关于巡察整改进展情况的通报\n根据市委统一部署，2023年3月1日至4月30日，市委第二巡察组对市文化局"
+                    "党组进行了巡察。巡察反馈问题涉及2个方面共2条，已完成整改1条。\n" + "\n".join(rows) + "\n", "utf-8")
+    report = parse_file(path)
+    assert [(c.title, [(p.id, status_code(p.status), len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("思想建设方面", [("1", "completed", 3)]), ("作风建设方面", [("2", "in_progress", 2)])]
+    assert (report.stated_value("categories"), report.stated_value("problems"), report.stated_value("completed")) == (2, 2, 1)

@@ -17,7 +17,8 @@ STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CL
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
 # The count after the word: 反馈问题6条, 问题七个, 问题共3大类9项, 问题2个方面7个 (the group count is ASPECTS').
-PROBLEMS_AFTER = re.compile(rf"问题(?:共|总计|合计)?(?:(?:\d+|{CN_COUNT_CLASS}+)(?:大|个)?(?:方面|类))?(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")
+PROBLEMS_AFTER = re.compile(rf"问题(?:涉及|包括)?(?:共|总计|合计)?(?:(?:\d+|{CN_COUNT_CLASS}+)(?:大|个)?(?:方面|类)[、,]?(?:共|总计)?)?"
+                            rf"(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")   # 问题涉及3个方面共8条
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?(?:方面|类)")   # 3个方面 / 3类 (beside a problem count only)
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")

@@ -28,7 +28,7 @@ MEASURE_LABEL = re.compile(r"整改措施")
 MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
-    r"|(?:(?<=^)|(?<=\n))\s*(?P<n>\d{1,2}[.、]|[(（]\d{1,2}[)）])"
+    r"|(?:(?<=^)|(?<=\n)|(?<=[;；。]))\s*(?P<n>\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）])"
     rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
     re.MULTILINE)
 # A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).

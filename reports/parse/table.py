@@ -62,6 +62,11 @@ def _columns(line: Line) -> list[str] | None:
         return None
     if "measures" not in kinds:   # 整改落实情况 / 整改进展 alone holds the actions, as its label does in text
         kinds[kinds.index("status")] = "measures"
+    cells = [c.text for c in _cells(line)]
+    actions = [i for i, k in enumerate(kinds) if k == "measures" and ("措施" in cells[i] or "举措" in cells[i])]
+    for i, kind in enumerate(kinds):   # beside a 整改措施 column, 整改情况 reports where the work stands
+        if kind == "measures" and actions and i not in actions and "status" not in kinds:
+            kinds[i] = "status"
     return kinds
 
 
