@@ -55,6 +55,8 @@ _SENTENCES = re.compile(r"[^。;;!?！？\n]+")
 _CLAUSES = re.compile(r"[^,，]+")
 _FIELD_LABEL = re.compile(rf"^\s*(?:[{HAN}]{{2,6}}\s*[:：]|[【\[][{HAN}]{{2,6}}[】\]])")
 _WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
+# The problem or task itself as a status sentence's subject: 该问题 / 此项工作 / 该项整改 (no more content).
+_ITSELF = re.compile(r"^\s*(?:目前|截至目前)?[,，]?\s*(?:该|此|这)(?:个|项)?(?:问题|工作|任务|整改|事项)?(?:的)?(?:整改)?(?:工作)?")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
@@ -71,12 +73,13 @@ def status_sentence(sentence: str) -> str | None:
         return None
     rest = sentence[:m.start()] + sentence[m.end():]
     rest = _FIELD_LABEL.sub("", rest)             # 整改进展: / 完成情况: / 整改状态: is a field's name
+    rest = _ITSELF.sub("", rest)                  # 该项工作正在持续推进: the item itself is the subject
     rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
 
 
 # A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
-STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
+STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
 
 
 def find_status(rectification: str) -> str | None:

@@ -613,3 +613,21 @@ def test_a_table_flattened_to_tabbed_text(tmp_path):
     assert [(c.title, [(p.id, status_code(p.status), len(p.measures)) for p in c.problems]) for c in report.categories] == [
         ("思想建设方面", [("1", "completed", 3)]), ("作风建设方面", [("2", "in_progress", 2)])]
     assert (report.stated_value("categories"), report.stated_value("problems"), report.stated_value("completed")) == (2, 2, 1)
+
+
+def test_problem_and_rectification_numbered_in_pairs():
+    """问题1:… then 整改1:…: the numbered 整改 line is the problem's rectification, its 整改结果: field
+    the status and no measure."""
+    text = _FLAT_HEAD + ("二、反馈问题整改情况\n问题1：理论学习不深入。\n整改1：制定学习计划;建立学习档案。整改结果：已销号。\n"
+                         "问题2：公务接待超标准。\n整改2：清退超标费用;约谈相关人员。整改结果：持续推进，截至目前已清退3笔，剩余2笔正在办理。\n")
+    got = [(p.text, status_code(p.status), [m.text for m in p.measures]) for p in parse_text(text).problems()]
+    assert got == [("理论学习不深入。", "completed", ["制定学习计划", "建立学习档案。"]),
+                   ("公务接待超标准。", "in_progress", ["清退超标费用", "约谈相关人员。"])]
+
+
+@pytest.mark.parametrize("sentence, status", [("该项工作正在持续推进。", "in_progress"), ("此项工作需长期坚持。", "long_term"),
+                                              ("这项任务的整改工作正在推进。", "in_progress")])
+def test_a_status_sentence_about_the_item_itself(sentence, status):
+    text = _FLAT_HEAD + f"一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。{sentence}\n"
+    problem = parse_text(text).categories[0].problems[0]
+    assert status_code(problem.status) == status and [m.text for m in problem.measures] == ["制定学习计划。"]

@@ -13,15 +13,15 @@ from reports.status import RESULT_OR_PLAN, status_sentence
 __all__ = ["PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
 # The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
-RECT_WORDS = "整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效"
+RECT_WORDS = r"整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效|整改\d{1,3}"   # 整改1: pairs 问题1:
 # A sub-unit may lead its own label (市博物馆整改情况:); a label that is itself longer (整改落实情况) is not
 # a sub-unit 整改 + 落实情况.
 # Or in brackets, as a form's field: 【整改落实】… / [整改措施]…
 RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
                         rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
 # A form's progress field on its own line (完成情况:已完成 / 【进度】持续推进): where the work stands.
-PROGRESS_FIELD = re.compile(r"^\s*(?:(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：]"
-                            r"|[【\[](?:完成情况|整改状态|整改进度|进展状态|进度|状态)[】\]])")
+PROGRESS_FIELD = re.compile(r"^\s*(?:(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：]"
+                            r"|[【\[](?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)[】\]])")
 # The label that names the actions themselves; beside it, other labels (落实情况: 整改进展: 完成情况:)
 # report results and status.
 MEASURE_LABEL = re.compile(r"整改措施")
