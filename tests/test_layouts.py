@@ -631,3 +631,21 @@ def test_a_status_sentence_about_the_item_itself(sentence, status):
     text = _FLAT_HEAD + f"一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。{sentence}\n"
     problem = parse_text(text).categories[0].problems[0]
     assert status_code(problem.status) == status and [m.text for m in problem.measures] == ["制定学习计划。"]
+
+
+_TWO_LISTS = _FLAT_HEAD + ("一、整改工作开展情况\n局党组高度重视。\n二、巡察反馈的主要问题\n1.理论学习不深入。\n2.公务接待超标准。\n三、{title}\n"
+                           "1.{a}制定学习计划;建立学习档案。{s1}\n2.{b}清退超标费用。{s2}\n")
+
+
+def test_a_problem_list_and_a_rectification_list_numbered_alike():
+    """二、 lists the problems, 三、 their rectifications with the same numbers (1.针对…问题:…): item k is
+    problem k's rectification, and no extra problem."""
+    text = _TWO_LISTS.format(title="整改落实情况", a="针对学习问题：", b="针对接待问题：", s1="已整改完成。", s2="正在持续推进。")
+    report = parse_text(text)
+    assert [(p.text, status_code(p.status), [m.text for m in p.measures]) for p in report.problems()] == [
+        ("理论学习不深入。", "completed", ["制定学习计划", "建立学习档案。"]), ("公务接待超标准。", "in_progress", ["清退超标费用。"])]
+
+
+def test_a_plan_list_numbered_like_the_problems_is_no_rectification():
+    text = _TWO_LISTS.format(title="下一步工作", a="", b="", s1="", s2="")
+    assert [p.rectification for p in parse_text(text).problems()] == ["", ""]

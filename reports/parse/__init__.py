@@ -16,6 +16,7 @@ from .dates import SIGNATURE_DATE_TEXT
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
+from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
@@ -75,6 +76,8 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
+    if not narrative:
+        attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
