@@ -9,9 +9,9 @@ from reports.grammar.numerals import to_int
 from reports.model import Category
 from reports.status import find_status
 
+from .dates import SIGNATURE_DATE
 from .lines import Line
 from .measures import split_measures
-from .dates import SIGNATURE_DATE
 from .schemes import NUM, _sections
 from .structure import CLOSING
 
