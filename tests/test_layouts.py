@@ -649,3 +649,23 @@ def test_a_problem_list_and_a_rectification_list_numbered_alike():
 def test_a_plan_list_numbered_like_the_problems_is_no_rectification():
     text = _TWO_LISTS.format(title="下一步工作", a="", b="", s1="", s2="")
     assert [p.rectification for p in parse_text(text).problems()] == ["", ""]
+
+
+def test_findings_and_rectifications_enumerated_in_paragraphs():
+    """巡察指出:一是…;二是… then 整改情况:一是…(已完成);二是…: item k of the finding is a problem and
+    item k of the rectification its rectification, its bracketed status its status; a finding that
+    does not enumerate is one problem."""
+    text = _FLAT_HEAD + ("一、思想建设方面\n巡察指出：一是理论学习不深入;二是意识形态阵地管理薄弱。\n"
+                         "整改情况：一是制定学习计划,开展专题研讨2次(已完成);二是修订阵地管理办法(持续推进)。\n"
+                         "二、作风建设方面\n巡察指出：公务接待超标准。\n整改情况：清退超标费用,约谈相关人员。已完成整改。\n")
+    report = parse_text(text)
+    assert [(c.title, [(p.text, status_code(p.status), len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("思想建设方面", [("理论学习不深入", "completed", 2), ("意识形态阵地管理薄弱", "in_progress", 1)]),
+        ("作风建设方面", [("公务接待超标准。", "completed", 2)])]
+
+
+@pytest.mark.parametrize("rect, measures", [("制定人才规划,面向高校招聘毕业生8名,与职业学院共建实训基地。", 3),
+                                            ("与公安部门建立联合执法机制。", 1)])
+def test_a_clause_opening_with_a_partner_is_an_action(rect, measures):
+    text = _FLAT_HEAD + f"一、思想建设方面\n1.人才队伍结构不优。\n整改情况：{rect}\n"
+    assert len(parse_text(text).categories[0].problems[0].measures) == measures

@@ -13,6 +13,7 @@ from reports.shared.notices import Notice
 
 from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
+from .enumerated import read_enumerated
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
@@ -62,8 +63,8 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    categories = read_table(text, body)
-    if categories:   # a problem table: its rows are the problems, whatever the numbering
+    categories = read_table(text, body) or read_enumerated(text, body)
+    if categories:   # a problem table, or findings enumerated in paragraphs: whatever the numbering
         sections: list[dict] = []
         part = [ln for ln in body if ln.start >= _preamble_end(categories, [], len(text))]
         narrative = False
