@@ -669,3 +669,14 @@ def test_findings_and_rectifications_enumerated_in_paragraphs():
 def test_a_clause_opening_with_a_partner_is_an_action(rect, measures):
     text = _FLAT_HEAD + f"一、思想建设方面\n1.人才队伍结构不优。\n整改情况：{rect}\n"
     assert len(parse_text(text).categories[0].problems[0].measures) == measures
+
+
+def test_aspects_of_problems_count_categories_without_a_problem_count():
+    """对巡视反馈的3个方面问题,梳理形成整改任务52项: 3 categories and no problem count; a bare 5个方面
+    (从5个方面构建责任链) still counts nothing."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "对巡视反馈的3个方面问题,梳理形成整改任务52项。") + (
+        "一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    report = parse_text(text)
+    assert (report.stated_value("categories"), report.stated_value("problems")) == (3, None)
+    bare = parse_text(text.replace("对巡视反馈的3个方面问题,", "从5个方面构建责任链,"))
+    assert bare.stated_value("categories") is None

@@ -21,6 +21,8 @@ PROBLEMS_AFTER = re.compile(rf"问题(?:涉及|包括)?(?:共|总计|合计)?(?:
                             rf"(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")   # 问题涉及3个方面共8条
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?(?:方面|类)")   # 3个方面 / 3类 (beside a problem count only)
+# 反馈的3个方面问题: categories of problems by the words themselves, with or without a problem count.
+ASPECT_PROBLEMS = re.compile(rf"{NUM}(?:大|个)?方面(?:的)?(?:具体)?问题")
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 # A category count run into a problem count by a page that lost characters: 437个方面问题 (4个方面37个问题).
@@ -53,6 +55,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         return sentence[starts[-1] if starts else 0:stop.start() if stop else len(sentence)]
 
     separate = _separate_ranges(sentence)
+    firm_keys: set[int] = set()   # counts kept without a problem count beside them
 
     def add(key: str, m: re.Match) -> None:
         start, end = m.span("c") if "c" in m.re.groupindex else m.span()   # c: the count itself, when the
@@ -79,6 +82,11 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     for count in _run_pair(sentence, pos, taken):
         scope_of[len(found)] = ""
         found.append(count)
+    for m in ASPECT_PROBLEMS.finditer(sentence):
+        if to_int(m["n"]) and to_int(m["n"]) <= MAX_CATEGORIES:
+            before = len(found)
+            add("categories", m)
+            firm_keys.update(range(before, len(found)))
     # "14个问题38个具体问题": the first number counts groups of problems, not problems.
     for key, pattern in (("categories", ASPECTS), ("categories", GROUPS), ("problems", SPECIFIC),
                          ("problems", PROBLEMS), ("problems", PROBLEMS_AFTER)):
@@ -90,7 +98,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
     scopes_with_problems = {scope_of[i] for i, c in enumerate(found) if c.key == scope_of[i] + "problems"}
     return [c for i, c in enumerate(found)
-            if not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
+            if i in firm_keys or not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
 
 
 def _run_pair(sentence: str, pos: int, taken: list[tuple[int, int]]) -> list[StatedCount]:
