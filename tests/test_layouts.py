@@ -680,3 +680,14 @@ def test_aspects_of_problems_count_categories_without_a_problem_count():
     assert (report.stated_value("categories"), report.stated_value("problems")) == (3, None)
     bare = parse_text(text.replace("对巡视反馈的3个方面问题,", "从5个方面构建责任链,"))
     assert bare.stated_value("categories") is None
+
+
+@pytest.mark.parametrize("heading", ["中共某某职业学院委员会 某某职业学院关于巡视整改进展情况的通报",
+                                     "中共某某职业学院委员会\n某某职业学院\n关于巡视整改进展情况的通报",
+                                     "中共某某职业学院委员会\n中共某某职业学院图书馆支部委员会\n关于巡视整改进展情况的通报"])
+def test_a_joint_report_is_the_first_party_organisations(heading):
+    """A title naming several bodies (on one line or a line each): the unit is the party organisation
+    that answers to the inspection (the first, when several are), not the administration co-signing."""
+    text = (heading + "\n根据省委统一部署，2025年3月17日至5月23日，省委第十一巡视组对某某职业学院党委开展了常规巡视。\n"
+            "一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    assert parse_text(text).unit == "中共某某职业学院委员会"

@@ -66,7 +66,8 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
     opening = _opening_line(content)
     title_lines = _title_lines(content, opening)
     if title_lines:
-        h.title = _clean_title("".join(ln.text for ln in title_lines))
+        bodies = " ".join(ln.text for ln in title_lines[:-1])   # a joint report's bodies, a line each
+        h.title = _clean_title(bodies + title_lines[-1].text)
         h.title_span = (title_lines[0].start, title_lines[-1].end)
         h.body_start = title_lines[-1].end
     elif opening is not None:
@@ -97,11 +98,17 @@ def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
     for i, ln in enumerate(before):
         if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
             continue
-        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
-                and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
-            return [before[i - 1], ln]
+        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and _org_line(before[i - 1]):
+            first = i - 1
+            while first > 0 and i - first < 3 and _org_line(before[first - 1]):
+                first -= 1   # a joint report names its bodies on a line each
+            return [*before[first:i], ln]
         return [ln]
     return []
+
+
+def _org_line(ln: Line) -> bool:
+    return bool(ORG_SUFFIX.search(ln.text)) and len(ln.text) <= 40 and "。" not in ln.text
 
 
 def _clean_title(title: str) -> str:
@@ -196,10 +203,21 @@ def _self_named(content: list[Line], opening: Line, target: str | None) -> str |
     return max(counts, key=lambda n: (counts[n], len(n))) if counts else None
 
 
+# A party organisation by its name: 中共… / …党组, 党委, 党工委, 党总支, 党支部, (支部)委员会.
+PARTY_BODY = re.compile(rf"^中共|(?:{'|'.join(PARTY_ORGAN)}|委员会)$")
+
+
 def _title_head(title: str | None) -> str | None:
+    """The body before 关于 in the title. A joint report's title names several bodies (中共X学院委员会
+    X学院 / two org lines): the unit is the party organisation that answers to the inspection, the
+    first when several are; the administration that co-signs is not."""
     if not title:
         return None
     head = _clean_title(title).split("关于", 1)[0].strip()
+    bodies = [b for b in re.split(r"\s+|、", head) if b]
+    party = [b for b in bodies if PARTY_BODY.search(PAREN_ASIDE.sub("", b))]
+    if len(bodies) > 1 and party:
+        head = party[0]
     bare = PAREN_ASIDE.sub("", head)
     return head if 2 <= len(bare) <= 60 and len(head) <= 120 and ORG_SUFFIX.search(bare) else None
 
