@@ -280,7 +280,7 @@ def _layout_scores(folder: str):
     root = SET.parent / folder
     hits, totals = Counter(), Counter()
     for gold in sorted((root / "gold").glob("*.json")):
-        h, t, _ = score_report(root / "reports" / f"{gold.stem}.txt", json.loads(gold.read_text("utf-8")))
+        h, t, _ = score_report(min((root / "reports").glob(f"{gold.stem}.*")), json.loads(gold.read_text("utf-8")))
         hits.update(h)
         totals.update(t)
     return hits, totals
@@ -288,20 +288,34 @@ def _layout_scores(folder: str):
 
 def test_author_f_layouts_read_as_their_gold():
     """Author F's 12 layouts (tests/gold/author_f/, the held-out set of E's rules; bench/RESULTS.md has
-    its held-out figure): every problem found, stated counts right, statuses all but 3 (their status
-    is a sentence of the paragraph: 该问题需常态化监管)."""
+    its held-out figure): every problem found, stated counts and statuses right, measure counts all
+    but F's own borderline cases."""
     hits, totals = _layout_scores("author_f")
     assert hits["problem_found"] == totals["problem_found"] and totals["extra_problems"] == 0
     for field in ("stated_problems", "stated_categories", "category_title", "report_date", "inspector"):
         assert hits[field] == totals[field], field
-    assert hits["status"] >= totals["status"] - 3
+    assert hits["status"] == totals["status"]
+    assert hits["measures"] >= 80   # F counts comma-joined actions; the rest are its own ±1 cases
+
+
+def test_author_h_layouts_read_as_their_gold():
+    """Author H's 12 layouts (tests/gold/author_h/: tables as .html and as tabbed text, PDF copies,
+    问题N/整改N pairs, 一是 findings, ①/第一,/(1)/第一、 numbering, two lists, joint reports). Scored held
+    out on arrival (bench/RESULTS.md: 61/85 problems found); every rule since is a grammar tested on
+    built reports above, and this holds the whole set at what they reach (in-sample)."""
+    hits, totals = _layout_scores("author_h")
+    assert totals["problem_found"] == 85 and totals["extra_problems"] == 0
+    for field in ("problem_found", "status", "measures", "categories", "category_title", "unit", "inspection_start",
+                  "inspection_end", "feedback_date", "report_date", "stated_problems", "stated_categories",
+                  "stated_completed"):
+        assert hits[field] == totals[field], field
 
 
 def test_author_e_layouts_read_as_their_gold():
     """Author E wrote 14 reports in 14 layouts and their gold records before the parser was measured on
     them (tests/gold/author_e/); bench.eval_layouts scores them field by field. Held here: every
-    header field, stated count, status and measure count of a found problem, and all but the
-    unnumbered-heading layout's problems (05: bold-style headings without numbers)."""
+    header field, stated count, status and measure count of a found problem, and every problem
+    (05's bold-style headings without numbers included)."""
     import json
     from collections import Counter
     from pathlib import Path
@@ -316,7 +330,7 @@ def test_author_e_layouts_read_as_their_gold():
     for field in ("unit", "inspector", "inspection_start", "inspection_end", "report_date", "stated_problems",
                   "stated_categories", "stated_completed", "status", "measures"):
         assert hits[field] == totals[field], field
-    assert hits["problem_found"] >= totals["problem_found"] - 8 and totals["extra_problems"] <= 3
+    assert hits["problem_found"] == totals["problem_found"] and totals["extra_problems"] == 0
 
 
 def _unnumbered(category_marks: tuple[str, str] | None) -> str:
