@@ -44,15 +44,17 @@ def read_enumerated(text: str, body: list[Line]) -> list[Category]:
     some finding paragraph enumerates (一是…二是…) and there are `MIN_ITEMS` findings in all. A finding
     paragraph that does not enumerate is one problem with the whole rectification paragraph."""
     categories: list[Category] = []
-    found = enumerated = 0
+    found = enumerated = answered = paragraphs = 0
     for i, ln in enumerate(body):
         label = FINDINGS.match(ln.text)
         if not label:
             continue
+        paragraphs += 1
         items = _items(text, ln.start + label.end(), ln.end)
         enumerated += len(items) >= 2
         rect_line = next((x for x in body[i + 1:i + 4] if RECT_LABEL.match(x.text)), None)
         rect_items: dict[int, Span] = {}
+        answered += rect_line is not None
         if rect_line is not None:
             r = RECT_LABEL.match(rect_line.text)
             rect_items = dict(_items(text, rect_line.start + r.end(), rect_line.end)) if len(items) >= 2 else \
@@ -73,7 +75,9 @@ def read_enumerated(text: str, body: list[Line]) -> list[Category]:
             if n in rect_items:
                 _rectify(problem, text, *rect_items[n])
             category.problems.append(problem)
-    return categories if found >= MIN_ITEMS and enumerated else []
+    # each finding paragraph answered by a rectification paragraph: a self-assessment's 存在问题:一是…
+    # with no rectification after it is not the problem list
+    return categories if found >= MIN_ITEMS and enumerated and 2 * answered > paragraphs else []
 
 
 def _rectify(problem: Problem, text: str, start: int, end: int) -> None:
