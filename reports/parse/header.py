@@ -209,15 +209,15 @@ PARTY_BODY = re.compile(rf"^中共|(?:{'|'.join(PARTY_ORGAN)}|委员会)$")
 
 def _title_head(title: str | None) -> str | None:
     """The body before 关于 in the title. A joint report's title names several bodies (中共X学院委员会
-    X学院 / two org lines): the unit is the party organisation that answers to the inspection, the
-    first when several are; the administration that co-signs is not."""
+    X学院 / a line each): the unit is the party organisation(s) answering to the inspection, several
+    joined with 、 as a joint signature is (test_forms); an administration co-signing is no unit."""
     if not title:
         return None
     head = _clean_title(title).split("关于", 1)[0].strip()
     bodies = [b for b in re.split(r"\s+|、", head) if b]
     party = [b for b in bodies if PARTY_BODY.search(PAREN_ASIDE.sub("", b))]
     if len(bodies) > 1 and party:
-        head = party[0]
+        head = "、".join(party)
     bare = PAREN_ASIDE.sub("", head)
     return head if 2 <= len(bare) <= 60 and len(head) <= 120 and ORG_SUFFIX.search(bare) else None
 

@@ -116,7 +116,7 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
         category = categories[-1]
         n += 1
         number = row.get("number")
-        ident = str(to_int(number.text) or n) if number and to_int(number.text) else str(n)
+        ident = str((to_int(number.text) if number else None) or n)
         problem = Problem(ident, number.text if number else "", problem_cell.text,
                           (problem_cell.start, problem_cell.end), category.ordinal)
         measures_cell, status_cell = row.get("measures"), row.get("status")
