@@ -118,6 +118,7 @@ ACTION_CLAUSE = re.compile(
     r"|(?:对|为|向|面向|与|同)[^,，;；。]{1,40}?(?:开展|进行|给予|作出|实施|选派|安装|配备|配齐|建立|约谈|处理|处分|诫勉|批评"
     r"|招聘|共建|签订)")
 _COMMA = re.compile(r"[,，]")
+AIM_HEAD = re.compile(r"(?:加强|强化|健全|完善|推动|规范|严格|深化|提升|压实|狠抓|发挥)[^,，;；。]{1,8}")
 
 
 def _actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -128,4 +129,6 @@ def _actions(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for c in _COMMA.finditer(text, start, end):
         if ACTION_CLAUSE.match(text, c.end()) and text[c.start() - 1] != "的":   # 对能够立行立改的,制定…
             cuts.append(c.end())
+    if len(cuts) > 1 and AIM_HEAD.fullmatch(_clean(text[start:cuts[1]])):
+        del cuts[1]   # 强化督查检查,印发《…》: a short aim heads the action that follows, it is none itself
     return list(zip(cuts, [*cuts[1:], end], strict=True))
