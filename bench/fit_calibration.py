@@ -44,7 +44,8 @@ from embeddings.thesaurus import default_thesaurus
 from reports.shared import atomic
 
 TIER_HIGH = 0.5   # 高度相关: the hit is more likely relevant than not (a probability, so no fitting)
-FLOOR_GRID = np.round(np.arange(0.02, 0.98, 0.01), 2)
+FLOOR_STEP = 0.01
+FLOOR_GRID = np.round(np.arange(0.02, 0.98, FLOOR_STEP), 2)
 # The floor's utility is averaged over floors within this distance before its best is taken: on ~300
 # fitting queries one query flips the utility by ~0.004, so a lone spike is one query's luck and a
 # broad optimum is what other authors' queries share (leave-one-author-out: docs/decisions.md, issue 21).
@@ -159,7 +160,7 @@ def choose_answer_floor(points: list[tuple[float, float | None]], window: float 
     (the lowest on ties). The raw utility is flat near its best and its argmax can sit on a spike that one
     query makes; measured leave-one-author-out, the broad optimum held better for the author left out."""
     raw = floor_utility(points)
-    k = int(round(window / 0.01))
+    k = round(window / FLOOR_STEP)
     smooth = np.convolve(np.pad(raw, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), mode="valid") if k else raw
     i = int(np.argmax(smooth > smooth.max() - 1e-9))
     return float(FLOOR_GRID[i]), float(raw[i])
