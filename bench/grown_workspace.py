@@ -94,10 +94,10 @@ def grow_store(db_path: Path, target: int) -> list[tuple[str, int]]:
 def grow_index(workspace: Path, seed: int = 0) -> int:
     """The index over every stored problem, written by the service's own commit; problems indexed."""
     from embeddings.index import VectorIndex, problem_uid
-    from embeddings.index_sync import KeyTable
     from embeddings.lexical import LexicalIndex
     from embeddings.manifest import read_manifest
     from embeddings.service import SearchService
+    from embeddings.table import KeyTable
     from reports.store import Store
 
     store = Store(workspace / "xuncha.db")
@@ -105,7 +105,7 @@ def grow_index(workspace: Path, seed: int = 0) -> int:
     manifest = read_manifest(service.dir)
     assert manifest is not None
     old = VectorIndex.load(service.dir / manifest.files["vectors"])
-    tokens = service._read_tokens(manifest.files["tokens"])
+    tokens = service.index.tokens.read(manifest.files["tokens"])
     table = KeyTable(store.problem_keys())
     rng = np.random.default_rng(seed)
     original = np.array([problem_uid(r.split("~")[0], p) for r, p in zip(table.report_id, table.problem_id,
@@ -118,9 +118,9 @@ def grow_index(workspace: Path, seed: int = 0) -> int:
     vectors = VectorIndex.build(table.uids, vecs)
     grown = {int(u): tokens[int(o)] for u, o in zip(table.uids.tolist(), original.tolist(), strict=True)}
     lexical = LexicalIndex([grown[u] for u in table.uids.tolist()])
-    with service._lock():
-        service._commit(manifest, store.generation(), table, vectors, lexical, grown, True, True, True,
-                        lambda *a: None)
+    with service.index.lock():
+        service.index.committer.commit(manifest, store.generation(), table, vectors, lexical, grown, True, True,
+                                       True, lambda *a: None)
     store.close()
     return table.size
 

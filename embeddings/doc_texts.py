@@ -1,14 +1,16 @@
-"""The texts that are embedded for index rows, cut to the per-problem and per-report limits
-(reports.read.limits.embed_caps; docs/decisions.md, "Faults and limits")."""
+"""The texts that are embedded (or tokenised) for index rows, cut to the per-problem and per-report
+limits (reports.read.limits.embed_caps; docs/decisions.md, "Faults and limits")."""
 from __future__ import annotations
 
 import logging
 
+import numpy as np
+
 from reports.read.limits import embed_caps
 
-from .table import ProblemTable
+from .table import KeyTable, ProblemTable
 
-__all__ = ["capped_texts"]
+__all__ = ["capped_texts", "row_texts"]
 
 log = logging.getLogger("xuncha.search")
 
@@ -33,3 +35,15 @@ def capped_texts(table: ProblemTable, positions: list[int], recipe: str, per_pro
                         "%d per report)", report_id, cut, per_problem, per_report)
             cut = 0
     return texts
+
+
+def row_texts(store, table: ProblemTable | KeyTable, positions: np.ndarray, recipe: str, per_problem: int,
+              per_report: int) -> list[str]:
+    """The recipe's texts of rows ``positions`` of ``table`` (a ProblemTable, or a KeyTable whose
+    rows are then read from ``store`` for the reports they belong to only)."""
+    if isinstance(table, ProblemTable) or not len(positions):
+        return capped_texts(table, positions.tolist(), recipe, per_problem, per_report) if len(positions) else []
+    reports = sorted({table.report_id[int(i)] for i in positions})
+    rows = ProblemTable(store.problem_rows(reports, types=False))   # texts only
+    return capped_texts(rows, [rows.pos[int(table.uids[int(i)])] for i in positions], recipe, per_problem,
+                        per_report)

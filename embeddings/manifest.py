@@ -15,8 +15,8 @@ from reports.shared.notices import XunchaError
 from .engines import BACKENDS, DEFAULT_BACKEND
 
 __all__ = [
-    "MANIFEST_NAME", "MANIFEST_VERSION", "Manifest", "ModelMismatchError", "SearchIndexError",
-    "known_model_name", "read_manifest", "read_manifest_or_none", "versions", "write_manifest",
+    "MANIFEST_NAME", "MANIFEST_VERSION", "DamagedIndexFile", "IndexInconsistent", "Manifest", "ModelMismatchError",
+    "SearchIndexError", "known_model_name", "read_manifest", "read_manifest_or_none", "versions", "write_manifest",
 ]
 
 log = logging.getLogger("xuncha.search")
@@ -31,6 +31,18 @@ class SearchIndexError(XunchaError):
 
 class ModelMismatchError(SearchIndexError):
     """The index was built with another embedding model than the one asked for."""
+
+
+class IndexInconsistent(Exception):
+    """Index files disagree with the store; a sync repairs it (never shown: the reader syncs)."""
+
+
+class DamagedIndexFile(Exception):
+    """An index file that cannot be read as what we wrote; one line naming it. A sync rewrites it."""
+
+    def __init__(self, path: Path, reason: object) -> None:
+        self.path = path
+        super().__init__(f"{path}: damaged search index file ({' '.join(str(reason).split())[:200]})")
 
 
 @dataclass

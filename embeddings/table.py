@@ -12,9 +12,9 @@ import numpy as np
 from reports.model import content_text
 from reports.shared.notices import XunchaError
 
-from .index import problem_uid
+from .index import problem_uid, problem_uids
 
-__all__ = ["DOC_RECIPES", "HIT_CONTRACT", "Filters", "Hit", "ProblemTable", "QueryError", "type_id"]
+__all__ = ["DOC_RECIPES", "HIT_CONTRACT", "Filters", "Hit", "KeyTable", "ProblemTable", "QueryError", "type_id"]
 
 # What text of a problem is embedded/tokenised. "parent+text" prefixes a sub-problem with its
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
@@ -248,6 +248,21 @@ def type_id(name: str) -> str:
         raise QueryError("unknown_problem_type", type=name, known=[t.name for t in taxonomy().types])
     return found.id
 
+
+@dataclass
+class KeyTable:
+    """The store's problems as keys only (what a sync diffs against the index): row i <-> ``uids[i]``."""
+
+    report_id: list[str]
+    problem_id: list[str]
+    uids: np.ndarray
+    size: int
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        self.report_id = [k[0] for k in keys]
+        self.problem_id = [str(k[1]) for k in keys]
+        self.uids = problem_uids(keys)
+        self.size = len(keys)
 
 def _factorize(values: list) -> tuple[list, np.ndarray]:
     index: dict[Any, int] = {}
