@@ -9,7 +9,8 @@ characters), author B (bench/eval/author_b/, written and frozen by a second outs
 tuning), the team's lexical and paraphrase sets, the team's off-domain set, and `similar` on two
 authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
 author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
-(bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) is, like author A, held out.
+(bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) was scored held out
+first and is fitted on since (docs/decisions.md, issue 21). Author A is never fitted on.
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an

@@ -6,7 +6,7 @@ import re
 
 from .grammar import HAN, HAN_RE
 
-__all__ = ["STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
+__all__ = ["RESULT_OR_PLAN", "STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
 # Chinese names of the codes, shown to users.
@@ -18,8 +18,9 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
     ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"),
-    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改"),
+    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
+                    r"|(?:正在|仍在)进行"),
+    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已办结|已完成|已整改|已销号"),
     ("immediate", r"已立行立改|立行立改"),
 ]
 
@@ -38,10 +39,24 @@ def status_code(phrase: str) -> str | None:
     return None
 
 
+# A sentence that reports where the work stands or what comes next, not an action taken: a result
+# (目前思政课教师配备已达标 / 截至9月底,…已整改完成), a plan (下一步,…将… / 今后将… / …将继续…), or progress
+# on the rest (线索核查工作仍在进行中 / 剩余…正在推进 / …将于2026年3月前完成). Both outside authors (E, F)
+# count none of these as measures (reports/parse/measures.py judges unnumbered sentences only: an
+# enumerated item, 一是…, is the author's own count); a status clause in one is the problem's status.
+RESULT_OR_PLAN = re.compile(
+    r"^(?:目前|截至|截止|至此|当前|下一步|下步|今后|剩余|其余|(?:该|此)项?(?:问题|工作|项))"
+    r"|^[^,，]{0,16}?将(?:继续|持续|长期|坚持)"
+    r"|^[^,，]{2,16}?(?:仍在|仍需|尚需|正在)(?:进行|推进|办理|持续推进|长期推进|长期坚持)"
+    r"|^[^,，]{2,16}?(?:将于|预计于?|计划于?).{0,16}?(?:前|底)?完成[。;;]?$")
+
 _ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
 _SENTENCES = re.compile(r"[^。;;!?！？\n]+")
+_CLAUSES = re.compile(r"[^,，]+")
 _FIELD_LABEL = re.compile(rf"^\s*(?:[{HAN}]{{2,6}}\s*[:：]|[【\[][{HAN}]{{2,6}}[】\]])")
 _WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
+# The problem or task itself as a status sentence's subject: 该问题 / 此项工作 / 该项整改 (no more content).
+_ITSELF = re.compile(r"^\s*(?:目前|截至目前)?[,，]?\s*(?:该|此|这)(?:个|项)?(?:问题|工作|任务|整改|事项)?(?:的)?(?:整改)?(?:工作)?")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
@@ -58,12 +73,13 @@ def status_sentence(sentence: str) -> str | None:
         return None
     rest = sentence[:m.start()] + sentence[m.end():]
     rest = _FIELD_LABEL.sub("", rest)             # 整改进展: / 完成情况: / 整改状态: is a field's name
+    rest = _ITSELF.sub("", rest)                  # 该项工作正在持续推进: the item itself is the subject
     rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
 
 
 # A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
-STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
+STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
 
 
 def find_status(rectification: str) -> str | None:
@@ -80,10 +96,21 @@ def find_status(rectification: str) -> str | None:
     for field in STATUS_FIELD.finditer(rectification):
         if found := status_sentence(field["v"]):
             return found
-    for sentence in _SENTENCES.findall(rectification):
+    sentences = _SENTENCES.findall(rectification)
+    for sentence in sentences:
         found = status_sentence(sentence)
         if found:
             return found
+    # A status as a clause of a longer sentence: its last (…,现正在核查中,整改持续推进。), or any clause of a
+    # sentence on where the work stands (目前整改正在进行中,计划年底前完成。); nearest the paragraph's end,
+    # where reports conclude. A clause leading an action (立行立改,及时解除…协议) describes that action.
+    for sentence in reversed(sentences):
+        clauses = _CLAUSES.findall(sentence)
+        if len(clauses) < 2:
+            continue
+        for clause in reversed(clauses if RESULT_OR_PLAN.match(sentence.strip()) else clauses[-1:]):
+            if found := status_sentence(clause):
+                return found
     return None
 
 

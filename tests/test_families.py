@@ -117,7 +117,9 @@ def test_run_together_counts_are_split_and_flagged(written, categories, problems
 
 def test_plain_counts_are_not_split():
     text = "巡察反馈的4个方面问题,已完成整改10个。"
-    assert {c.key for c in find_stated_counts(text, 0, len(text))} == {"completed"}
+    counts = {c.key: c for c in find_stated_counts(text, 0, len(text))}
+    assert set(counts) == {"categories", "completed"}   # 4个方面问题 counts categories (author H's 04), unsplit
+    assert counts["categories"].value == 4 and not counts["categories"].inferred
     r, _ = _inspection("2023年6月5日至8月1日", "2023年10月12日", counts="3个方面15个问题")
     assert r.stated_value("problems") == 15 and not any(s.inferred for s in r.stated)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bench.eval_layouts import SET
 from embeddings.table import Filters, ProblemTable
 from reports.parse import parse_text
+from reports.status import status_code
 from reports.store.serialize import report_to_json
 
 HEAD = ("中共益阳市财政局党组关于巡察整改进展情况的通报\n"
@@ -278,7 +280,7 @@ def _layout_scores(folder: str):
     root = SET.parent / folder
     hits, totals = Counter(), Counter()
     for gold in sorted((root / "gold").glob("*.json")):
-        h, t, _ = score_report(root / "reports" / f"{gold.stem}.txt", json.loads(gold.read_text("utf-8")))
+        h, t, _ = score_report(min((root / "reports").glob(f"{gold.stem}.*")), json.loads(gold.read_text("utf-8")))
         hits.update(h)
         totals.update(t)
     return hits, totals
@@ -286,20 +288,35 @@ def _layout_scores(folder: str):
 
 def test_author_f_layouts_read_as_their_gold():
     """Author F's 12 layouts (tests/gold/author_f/, the held-out set of E's rules; bench/RESULTS.md has
-    its held-out figure): every problem found, stated counts right, statuses all but 3 (their status
-    is a sentence of the paragraph: 该问题需常态化监管)."""
+    its held-out figure): every problem found, stated counts and statuses right, measure counts all
+    but F's own borderline cases."""
     hits, totals = _layout_scores("author_f")
     assert hits["problem_found"] == totals["problem_found"] and totals["extra_problems"] == 0
     for field in ("stated_problems", "stated_categories", "category_title", "report_date", "inspector"):
         assert hits[field] == totals[field], field
-    assert hits["status"] >= totals["status"] - 3
+    assert hits["status"] == totals["status"]
+    assert hits["measures"] >= 80   # F counts comma-joined actions; the rest are its own ±1 cases
+
+
+def test_author_h_layouts_read_as_their_gold():
+    """Author H's 12 layouts (tests/gold/author_h/: tables as .html and as tabbed text, PDF copies,
+    问题N/整改N pairs, 一是 findings, ①/第一,/(1)/第一、 numbering, two lists, joint reports). Scored held
+    out on arrival (bench/RESULTS.md: 61/85 problems found); every rule since is a grammar tested on
+    built reports above, and this holds the whole set at what they reach (in-sample)."""
+    hits, totals = _layout_scores("author_h")
+    assert totals["problem_found"] == 85 and totals["extra_problems"] == 0
+    assert hits["unit"] >= totals["unit"] - 1   # 11: the joint string where H's gold takes the first body
+    for field in ("problem_found", "status", "measures", "categories", "category_title", "inspection_start",
+                  "inspection_end", "feedback_date", "report_date", "stated_problems", "stated_categories",
+                  "stated_completed"):
+        assert hits[field] == totals[field], field
 
 
 def test_author_e_layouts_read_as_their_gold():
     """Author E wrote 14 reports in 14 layouts and their gold records before the parser was measured on
     them (tests/gold/author_e/); bench.eval_layouts scores them field by field. Held here: every
-    header field, stated count, status and measure count of a found problem, and all but the
-    unnumbered-heading layout's problems (05: bold-style headings without numbers)."""
+    header field, stated count, status and measure count of a found problem, and every problem
+    (05's bold-style headings without numbers included)."""
     import json
     from collections import Counter
     from pathlib import Path
@@ -314,4 +331,380 @@ def test_author_e_layouts_read_as_their_gold():
     for field in ("unit", "inspector", "inspection_start", "inspection_end", "report_date", "stated_problems",
                   "stated_categories", "stated_completed", "status", "measures"):
         assert hits[field] == totals[field], field
-    assert hits["problem_found"] >= totals["problem_found"] - 8 and totals["extra_problems"] <= 3
+    assert hits["problem_found"] == totals["problem_found"] and totals["extra_problems"] == 0
+
+
+def _unnumbered(category_marks: tuple[str, str] | None) -> str:
+    """Problems as unnumbered heading lines, each right above its rectification labels."""
+    first, second = category_marks or ("", "")
+    lines = [_FLAT_HEAD.rstrip("\n")]
+    if first:
+        lines.append(f"{first}思想建设方面")
+    lines += ["学习制度执行不严", "整改措施：一是制定学习计划;二是建立学习档案。", "落实情况：该问题已完成整改。",
+              "意识形态阵地管理薄弱", "整改措施：修订阵地管理办法。", "落实情况：正在整改。"]
+    if second:
+        lines.append(f"{second}作风建设方面")
+    lines += ["公务接待超标准", "整改措施：一是清退超标费用;二是约谈相关人员。", "落实情况：该问题已完成整改。",
+              "欢迎广大干部群众对巡察整改落实情况进行监督。", "中共市文化局党组", "2023年7月1日"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("marks", [("一、", "二、"), ("（一）", "（二）"), None])
+def test_problems_as_unnumbered_headings(marks):
+    """A problem written as a heading line without a number (bold in the original) is the line right
+    above its rectification label, whether the categories are 一、, (一) or absent."""
+    report = parse_text(_unnumbered(marks))
+    got = [(c.title, [(p.text, p.status, len(p.measures)) for p in c.problems]) for c in report.categories]
+    problems = [("学习制度执行不严", "已完成整改", 2), ("意识形态阵地管理薄弱", "正在整改", 1), ("公务接待超标准", "已完成整改", 2)]
+    if marks:
+        assert got == [("思想建设方面", problems[:2]), ("作风建设方面", problems[2:])]
+    else:
+        assert got == [("", problems)]
+
+
+def test_a_continuation_paragraph_is_no_unnumbered_problem():
+    """In a numbered report a paragraph between two labels (二是… / a plain sentence) continues the
+    rectification: numbered problems keep the rectifications that follow them."""
+    text = _FLAT_HEAD + ("二、反馈问题整改情况\n（一）思想建设方面\n1.学习制度执行不严。\n整改措施：一是制定学习计划。\n"
+                         "二是建立学习档案。\n落实情况：已完成整改。\n2.意识形态阵地管理薄弱。\n整改措施：修订阵地管理办法。\n"
+                         "同时开展专项检查\n落实情况：正在整改。\n3.公务接待超标准。\n整改措施：清退超标费用。\n")
+    report = parse_text(text)
+    assert [(p.id, p.text) for p in report.problems()] == [
+        ("1", "学习制度执行不严。"), ("2", "意识形态阵地管理薄弱。"), ("3", "公务接待超标准。")]
+
+
+def test_a_closing_paragraph_that_opens_with_a_resolution_is_no_measure():
+    """The invitation to supervise may follow a closing remark in the same paragraph (…将以此次巡察整改为
+    契机…。欢迎…监督。联系电话:…): the paragraph is the closing, not the last problem's measure."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n（一）理论学习不深入。\n整改情况：制定学习计划;建立学习档案。\n"
+                         "局党组将以此次巡察整改为契机，持续巩固整改成果。欢迎广大干部群众对巡察整改落实情况进行监督。"
+                         "联系电话：0731-1234567。\n中共市文化局党组\n2023年7月1日\n")
+    last = parse_text(text).categories[-1].problems[-1]
+    assert [m.text for m in last.measures] == ["制定学习计划", "建立学习档案。"]
+
+
+def test_progress_fields_beside_labelled_actions_are_no_measures():
+    """整改措施: names the actions; a separate 落实情况:/完成情况: reports results and status, so its
+    sentences are not measures. Where 整改进展: is the only label, it holds the actions."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改措施：一是制定学习计划;二是建立学习档案。\n"
+                         "落实情况：2024年以来开展集中学习7次,该问题已完成整改。\n2.财务报销手续不全。\n"
+                         "整改进展：修订报销制度。开展专项检查。\n")
+    first, second = parse_text(text).categories[0].problems
+    assert [m.text for m in first.measures] == ["制定学习计划", "建立学习档案。"] and first.status == "已完成整改"
+    assert [m.text for m in second.measures] == ["修订报销制度。", "开展专项检查。"]
+
+
+@pytest.mark.parametrize("sentence", ["目前思政课教师配备已达标。", "截至9月底,4个村集体经济收入均已突破10万元。",
+                                      "下一步,局党组将持续跟踪问效。", "街道党工委将坚持标准不降、力度不减。",
+                                      "线索核查工作仍在进行中。", "剩余2个支部书记选配工作正在推进。",
+                                      "项目竣工决算工作将于2026年3月前完成。"])
+def test_results_and_plans_are_no_measures(sentence):
+    """A sentence saying where the work stands or what comes next is not an action taken; an action
+    that starts with 将 (将…纳入考核) still is."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。将学习情况纳入考核。{sentence}\n"
+    problem = parse_text(text).categories[0].problems[0]
+    assert [m.text for m in problem.measures] == ["修订学习制度。", "将学习情况纳入考核。"]
+
+
+@pytest.mark.parametrize("tail, status", [("对问题线索已移交纪委,现正在核查中,整改持续推进。", "持续推进"),
+                                          ("目前整改正在进行中,计划年底前完成。", "正在进行"),
+                                          ("该问题需常态化监管,将长期坚持。", "长期坚持"),
+                                          ("立行立改,及时解除委托经营协议。", None)])
+def test_a_status_clause_of_a_longer_sentence(tail, status):
+    """A status said as a clause (…,整改持续推进。) is the problem's status when it closes its sentence or
+    the sentence says where the work stands (目前…); a clause leading an action describes that action."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。{tail}\n"
+    assert parse_text(text).categories[0].problems[0].status == status
+
+
+def test_closed_items_count_as_completed():
+    """已销号 (the item closed on the ledger) is a completed count."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "共认领问题6个,截至公示之日已销号5个,剩余1个正在推进。") + (
+        "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
+    report = parse_text(text)
+    assert (report.stated_value("problems"), report.stated_value("completed")) == (6, 5)
+
+
+@pytest.mark.parametrize("rect, measures", [
+    ("制定帮扶方案,为4个薄弱村各选派1名干部驻村,引进深加工项目1个。", 3),
+    ("对公务接待开展全面检查,清退违规费用4.6万元,对3名责任人进行批评教育。", 2),  # a result is no action
+    ("制定前置事项清单,明确6大类31项前置事项。", 1),                           # 明确 spells out the list
+    ("建立联动机制,事件平均办结时间由5.2天缩短至2.6天。", 1),                   # a figure is a result
+    ("一是制定帮扶方案,为4个薄弱村各选派1名干部驻村;二是引进深加工项目1个。", 2),  # the author's own count
+])
+def test_comma_joined_actions_are_measures_each(rect, measures):
+    """An unnumbered sentence that joins actions with commas holds one measure per action (how outside
+    authors count); results, elaborations and enumerated items are not split."""
+    text = _FLAT_HEAD + f"一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：{rect}\n"
+    assert len(parse_text(text).categories[0].problems[0].measures) == measures
+
+
+def test_a_page_number_inside_a_rectification_is_no_part_of_a_measure():
+    """A printed page's number ("- 2 -") between two paragraphs of one rectification is chrome."""
+    text = _FLAT_HEAD + ("一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：建立学习台账;\n\n- 2 -\n\n"
+                         "对学习滞后的2个支部挂牌督办。\n")
+    problem = parse_text(text).categories[0].problems[0]
+    assert [m.text for m in problem.measures] == ["建立学习台账", "对学习滞后的2个支部挂牌督办。"]
+
+
+def test_a_breakdown_of_the_feedback_is_not_its_problem_count():
+    """针对巡察反馈的11项问题,…梳理出了31个具体问题: 11 problems were fed back; 31 is the breakdown."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "针对巡察反馈的11项问题,制定整改方案,梳理出了31个具体问题,86项整改措施。") + (
+        "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：修订学习制度。\n")
+    assert parse_text(text).stated_value("problems") == 11
+
+
+_TABLE_HEAD = ("<html><head><meta charset='utf-8'><title>中共某某县水利局党组关于县委巡察整改进展情况的通报</title></head><body>"
+               "<div class='article'><h1>中共某某县水利局党组关于县委巡察整改进展情况的通报</h1><p>根据县委统一部署，2024年3月1日至"
+               "4月30日，县委第二巡察组对县水利局党组开展了巡察，5月20日反馈了巡察意见。反馈问题共3个，已完成整改2个。</p>")
+_TABLE_TAIL = "</table><p>欢迎广大干部群众对巡察整改落实情况进行监督。</p><p>中共某某县水利局党组</p><p>2024年8月1日</p></div></body></html>"
+
+
+def _table_report(tmp_path, rows: str, header: str) -> object:
+    from reports.parse import parse_file
+    path = tmp_path / "r.html"
+    path.write_text(_TABLE_HEAD + f"<table border='1'><tr>{header}</tr>" + rows + _TABLE_TAIL, "utf-8")
+    return parse_file(path)
+
+
+def test_a_problem_table_gives_one_problem_per_row(tmp_path):
+    """序号 | 反馈问题 | 整改措施 | 责任单位 | 完成情况: each row a problem, read by its columns; a cell's
+    paragraphs stay on the row's line."""
+    header = "<th>序号</th><th>反馈问题</th><th>整改措施</th><th>责任单位</th><th>完成情况</th>"
+    rows = ("<tr><td>1</td><td>理论学习不深入。</td><td><p>一是制定学习计划；</p><p>二是建立学习档案。</p></td><td>办公室</td><td>已完成</td></tr>"
+            "<tr><td>2</td><td>河湖管护责任落实不到位。</td><td>开展专项行动，清理违建17处。</td><td>河湖股</td><td>正在推进</td></tr>"
+            "<tr><td>3</td><td>公务用车管理不规范。</td><td>修订公务用车管理办法。</td><td>办公室</td><td>已完成</td></tr>")
+    report = _table_report(tmp_path, rows, header)
+    got = [(p.id, p.text, p.status, [m.text for m in p.measures]) for p in report.problems()]
+    assert got == [("1", "理论学习不深入。", "已完成", ["制定学习计划", "建立学习档案。"]),
+                   ("2", "河湖管护责任落实不到位。", "正在推进", ["开展专项行动,清理违建17处。"]),
+                   ("3", "公务用车管理不规范。", "已完成", ["修订公务用车管理办法。"])]
+    assert (report.stated_value("problems"), report.stated_value("completed")) == (3, 2)
+    assert report.text[slice(*list(report.problems())[1].span)] == "河湖管护责任落实不到位。"
+
+
+def test_a_problem_table_with_a_merged_category_column(tmp_path):
+    """A 问题类别 column spanning its rows (rowspan) groups the problems; the rows below it lack the cell."""
+    header = "<th>问题类别</th><th>序号</th><th>存在问题</th><th>整改落实情况</th>"
+    rows = ("<tr><td rowspan='2'>政治建设方面</td><td>1</td><td>理论学习不深入。</td><td>制定学习计划。已完成整改。</td></tr>"
+            "<tr><td>2</td><td>意识形态责任制落实不到位。</td><td>健全责任制度。正在整改。</td></tr>"
+            "<tr><td>作风建设方面</td><td>3</td><td>公务用车管理不规范。</td><td>修订公务用车管理办法。</td></tr>")
+    report = _table_report(tmp_path, rows, header)
+    assert [(c.title, [(p.id, p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", [("1", "已完成整改", 1), ("2", "正在整改", 1)]), ("作风建设方面", [("3", None, 1)])]
+
+
+def test_a_table_of_other_things_is_no_problem_table():
+    """A table without a problem column and a rectification column (联系人 | 电话) is not read as problems."""
+    text = _FLAT_HEAD + "一、贯彻落实党的路线方针政策方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n单位\t联系人\t电话\n办公室\t张三\t1234567\n"
+    assert [p.text for p in parse_text(text).problems()] == ["理论学习不深入。"]
+
+
+def test_a_problem_table_in_a_word_file(tmp_path):
+    """The same table in a .docx (its rows read as tab-joined lines) gives the same problems."""
+    import docx
+
+    from reports.parse import parse_file
+    doc = docx.Document()
+    doc.add_paragraph("中共某某县水利局党组关于县委巡察整改进展情况的通报")
+    doc.add_paragraph("根据县委统一部署，2024年3月1日至4月30日，县委第二巡察组对县水利局党组开展了巡察。")
+    rows = [("序号", "巡察反馈问题", "整改措施", "整改时限", "整改进展"),
+            ("1", "理论学习不深入。", "制定学习计划;建立学习档案。", "2024年6月", "已完成"),
+            ("2", "公务用车管理不规范。", "修订公务用车管理办法。", "长期坚持", "正在整改")]
+    table = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    doc.add_paragraph("2024年8月1日")
+    doc.save(tmp_path / "r.docx")
+    report = parse_file(tmp_path / "r.docx")
+    assert [(p.id, p.text, p.status, len(p.measures)) for p in report.problems()] == [
+        ("1", "理论学习不深入。", "已完成", 2), ("2", "公务用车管理不规范。", "正在整改", 1)]
+
+
+def test_a_form_of_labelled_findings_without_numbers():
+    """Blocks of fields with no numbering (问题描述:… 整改措施:… 责任人:… 完成情况:…): each labelled
+    finding is a problem, however long; who/when fields and the status field are no measures."""
+    block = ("问题描述：{p}\n整改措施：{m}\n责任人：办公室主任\n完成情况：{s}\n")
+    text = _FLAT_HEAD + "一、反馈问题整改情况\n" + "".join(block.format(p=p, m=m, s=s) for p, m, s in (
+        ("理论学习不深入，学习制度执行不严，中心组学习流于形式，个别党员参学率偏低，学习笔记照抄照搬。", "制定学习计划;建立学习档案。", "已完成"),
+        ("公务用车管理不规范。", "修订公务用车管理办法。", "正在整改"),
+        ("财务报销审核不严。", "开展财务专项检查。", "已完成"))) + "中共市文化局党组\n2023年7月1日\n"
+    report = parse_text(text)
+    assert [(p.id, p.text[:7], p.status, len(p.measures)) for p in report.problems()] == [
+        ("1", "理论学习不深入", "已完成", 2), ("2", "公务用车管理不", "正在整改", 1), ("3", "财务报销审核不", "已完成", 1)]
+
+
+def _marked(mark, cats=("（一）", "（二）")) -> str:
+    """Problems numbered by `mark(n)` under categories numbered `cats`, inside a report's 二、 part
+    (categories 一、 are the parts themselves)."""
+    parts = "" if cats[0] == "一、" else "一、整改工作开展情况\n局党组高度重视。\n二、反馈问题整改情况\n"
+    return _FLAT_HEAD + parts + (
+        f"{cats[0]}思想建设方面\n{mark(1)}学习制度执行不严。整改情况：制定学习计划;建立学习档案。已完成整改。\n"
+        f"{mark(2)}意识形态阵地管理薄弱。\n整改措施：修订阵地管理办法。\n完成情况：正在推进。\n"
+        f"{cats[1]}作风建设方面\n{mark(1)}公务接待超标准。整改情况：清退超标费用。已完成整改。"
+        "(完成时限:2023年6月底,完成情况:已完成)\n"
+        "三、下一步工作\n第一,持续巩固整改成果。\n第二,建立长效机制。\n")
+
+
+@pytest.mark.parametrize("mark, cats", [(lambda n: "①②"[n - 1], ("（一）", "（二）")),
+                                        (lambda n: f"第{'一二'[n - 1]}，", ("（一）", "（二）")),
+                                        (lambda n: f"({n})", ("一、", "二、")),
+                                        (lambda n: f"{n}．", ("第一、", "第二、"))])
+def test_problems_numbered_without_1_dot(mark, cats):
+    """A report whose problems are numbered ①②, 第一,第二, or (1)(2) under 一、 (and none 1.) reads
+    them as its problem level under the numbered headings above them; 第一、 inside a part is a
+    category heading above 1. problems; a 下一步 list (第一,…) after the problem part is none;
+    bracketed fields after a rectification (完成时限:…,完成情况:…) are no measure."""
+    report = parse_text(_marked(mark, cats))
+    got = [(c.title, [(p.text, status_code(p.status) if p.status else None, len(p.measures)) for p in c.problems])
+           for c in report.categories]
+    assert got == [("思想建设方面", [("学习制度执行不严。", "completed", 2), ("意识形态阵地管理薄弱。", "in_progress", 1)]),
+                   ("作风建设方面", [("公务接待超标准。", "completed", 1)])]
+
+
+def _hard_wrap(paragraphs: list[str], width: int = 24) -> str:
+    """Paragraphs as text copied out of a PDF: broken every `width` characters, a paragraph's first
+    line indented, a page number and a running title after the 16th line."""
+    lines = []
+    for para in paragraphs:
+        chunks = [para[i:i + width] for i in range(0, len(para), width)]
+        lines += ["    " + chunks[0], *chunks[1:]]
+    page = ["", "                        — 1 —", "", "　　　市文化局巡察整改进展情况通报", ""]
+    lines[16:16] = page
+    lines += [*page[:2], "", "\u3000\u3000\u3000市文化局巡察整改进展情况通报", "", "                        — 2 —"]
+    return "\n".join(lines) + "\n"
+
+
+def test_text_copied_from_a_pdf_is_read_as_paragraphs(tmp_path):
+    """Lines broken at the margin (even inside a label: 完成|情况:) are joined into their paragraphs;
+    page numbers and the running title between pages are dropped."""
+    from reports.parse import parse_file
+    paragraphs = ["根据市委统一部署，2023年3月1日至4月30日，市委第二巡察组对市文化局党组进行了巡察。2023年5月20日，"
+                  "巡察组向市文化局党组反馈了巡察意见。反馈3个方面3个问题，截至目前已完成整改2个。",
+                  "一、思想建设方面",
+                  "1.理论学习不深入，中心组学习制度执行不严，学习研讨流于形式。整改措施：制定学习计划；建立学习档案。完成情况：已完成。",
+                  "2.意识形态阵地管理薄弱，网站和公众号审核把关不严。整改措施：修订阵地管理办法；开展专项检查。完成情况：正在推进。",
+                  "二、作风建设方面",
+                  "1.公务接待超标准，部分接待未履行审批手续，接待清单不全。整改措施：清退超标费用；约谈相关人员。完成情况：已完成。"]
+    path = tmp_path / "r.txt"
+    path.write_text("中共某某市文化局党组关于巡察整改进展情况的通报\n\n" + _hard_wrap(paragraphs), "utf-8")
+    report = parse_file(path)
+    assert (report.inspection.start.iso, report.inspection.feedback.iso) == ("2023-03-01", "2023-05-20")
+    assert report.stated_value("completed") == 2
+    assert [(p.text[:8], status_code(p.status), len(p.measures)) for p in report.problems()] == [
+        ("理论学习不深入,", "completed", 2), ("意识形态阵地管理", "in_progress", 2), ("公务接待超标准,", "completed", 2)]
+    assert "巡察整改进展情况通报" not in report.text.split("\n", 3)[3]
+
+
+def test_text_that_is_not_wrapped_is_read_as_it_is():
+    from reports.read.unwrap import join_hard_wraps
+    for path in sorted((SET.parent.parent.parent / "data" / "reports").glob("*.txt")):
+        text = path.read_text("utf-8")
+        assert join_hard_wraps(text) == text, path.name
+
+
+@pytest.mark.parametrize("modifier", ["乡村振兴专项", "就业社保领域专项", "常规"])
+def test_an_inspection_named_by_its_topic_still_dates_the_opening(modifier):
+    """对X开展了乡村振兴专项巡察: a topic of several words before 巡察 is still the opening sentence."""
+    text = ("中共某某镇委员会关于巡察整改进展情况的通报\n根据县委统一部署，2025年5月6日至6月6日，县委第五巡察组对某某镇党委开展了"
+            f"{modifier}巡察。7月1日，县委第五巡察组向镇党委反馈了巡察意见。\n一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    ins = parse_text(text).inspection
+    assert (ins.start.iso, ins.end.iso, ins.feedback.iso) == ("2025-05-06", "2025-06-06", "2025-07-01")
+
+
+def test_a_table_flattened_to_tabbed_text(tmp_path):
+    """A Word table pasted as text: tab-separated cells, category rows (一、…方面) inside it, measures
+    numbered inline (1.…;2.…), and a 整改情况 column beside 整改措施 that reports the status."""
+    from reports.parse import parse_file
+    rows = ["序号\t反馈问题\t整改措施\t完成时限\t整改情况", "一、思想建设方面",
+            "1\t理论学习不深入。\t1.制定学习计划；2.建立学习档案；3.开展专题研讨2次。\t2023年6月\t已完成",
+            "二、作风建设方面",
+            "2\t公务接待超标准。\t1.清退超标费用1.2万元；2.约谈相关人员。\t长期坚持\t持续推进"]
+    path = tmp_path / "r.txt"
+    path.write_text("中共某某市文化局党组关于巡察整改进展情况的通报\n根据市委统一部署，2023年3月1日至4月30日，市委第二巡察组对市文化局"
+                    "党组进行了巡察。巡察反馈问题涉及2个方面共2条，已完成整改1条。\n" + "\n".join(rows) + "\n", "utf-8")
+    report = parse_file(path)
+    assert [(c.title, [(p.id, status_code(p.status), len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("思想建设方面", [("1", "completed", 3)]), ("作风建设方面", [("2", "in_progress", 2)])]
+    assert (report.stated_value("categories"), report.stated_value("problems"), report.stated_value("completed")) == (2, 2, 1)
+
+
+def test_problem_and_rectification_numbered_in_pairs():
+    """问题1:… then 整改1:…: the numbered 整改 line is the problem's rectification, its 整改结果: field
+    the status and no measure."""
+    text = _FLAT_HEAD + ("二、反馈问题整改情况\n问题1：理论学习不深入。\n整改1：制定学习计划;建立学习档案。整改结果：已销号。\n"
+                         "问题2：公务接待超标准。\n整改2：清退超标费用;约谈相关人员。整改结果：持续推进，截至目前已清退3笔，剩余2笔正在办理。\n")
+    got = [(p.text, status_code(p.status), [m.text for m in p.measures]) for p in parse_text(text).problems()]
+    assert got == [("理论学习不深入。", "completed", ["制定学习计划", "建立学习档案。"]),
+                   ("公务接待超标准。", "in_progress", ["清退超标费用", "约谈相关人员。"])]
+
+
+@pytest.mark.parametrize("sentence, status", [("该项工作正在持续推进。", "in_progress"), ("此项工作需长期坚持。", "long_term"),
+                                              ("这项任务的整改工作正在推进。", "in_progress")])
+def test_a_status_sentence_about_the_item_itself(sentence, status):
+    text = _FLAT_HEAD + f"一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。{sentence}\n"
+    problem = parse_text(text).categories[0].problems[0]
+    assert status_code(problem.status) == status and [m.text for m in problem.measures] == ["制定学习计划。"]
+
+
+_TWO_LISTS = _FLAT_HEAD + ("一、整改工作开展情况\n局党组高度重视。\n二、巡察反馈的主要问题\n1.理论学习不深入。\n2.公务接待超标准。\n三、{title}\n"
+                           "1.{a}制定学习计划;建立学习档案。{s1}\n2.{b}清退超标费用。{s2}\n")
+
+
+def test_a_problem_list_and_a_rectification_list_numbered_alike():
+    """二、 lists the problems, 三、 their rectifications with the same numbers (1.针对…问题:…): item k is
+    problem k's rectification, and no extra problem."""
+    text = _TWO_LISTS.format(title="整改落实情况", a="针对学习问题：", b="针对接待问题：", s1="已整改完成。", s2="正在持续推进。")
+    report = parse_text(text)
+    assert [(p.text, status_code(p.status), [m.text for m in p.measures]) for p in report.problems()] == [
+        ("理论学习不深入。", "completed", ["制定学习计划", "建立学习档案。"]), ("公务接待超标准。", "in_progress", ["清退超标费用。"])]
+
+
+def test_a_plan_list_numbered_like_the_problems_is_no_rectification():
+    text = _TWO_LISTS.format(title="下一步工作", a="", b="", s1="", s2="")
+    assert [p.rectification for p in parse_text(text).problems()] == ["", ""]
+
+
+def test_findings_and_rectifications_enumerated_in_paragraphs():
+    """巡察指出:一是…;二是… then 整改情况:一是…(已完成);二是…: item k of the finding is a problem and
+    item k of the rectification its rectification, its bracketed status its status; a finding that
+    does not enumerate is one problem."""
+    text = _FLAT_HEAD + ("一、思想建设方面\n巡察指出：一是理论学习不深入;二是意识形态阵地管理薄弱。\n"
+                         "整改情况：一是制定学习计划,开展专题研讨2次(已完成);二是修订阵地管理办法(持续推进)。\n"
+                         "二、作风建设方面\n巡察指出：公务接待超标准。\n整改情况：清退超标费用,约谈相关人员。已完成整改。\n")
+    report = parse_text(text)
+    assert [(c.title, [(p.text, status_code(p.status), len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("思想建设方面", [("理论学习不深入", "completed", 2), ("意识形态阵地管理薄弱", "in_progress", 1)]),
+        ("作风建设方面", [("公务接待超标准。", "completed", 2)])]
+
+
+@pytest.mark.parametrize("rect, measures", [("制定人才规划,面向高校招聘毕业生8名,与职业学院共建实训基地。", 3),
+                                            ("与公安部门建立联合执法机制。", 1)])
+def test_a_clause_opening_with_a_partner_is_an_action(rect, measures):
+    text = _FLAT_HEAD + f"一、思想建设方面\n1.人才队伍结构不优。\n整改情况：{rect}\n"
+    assert len(parse_text(text).categories[0].problems[0].measures) == measures
+
+
+def test_aspects_of_problems_count_categories_without_a_problem_count():
+    """对巡视反馈的3个方面问题,梳理形成整改任务52项: 3 categories and no problem count; a bare 5个方面
+    (从5个方面构建责任链) still counts nothing."""
+    text = _FLAT_HEAD.replace("现将整改进展情况予以公布。", "对巡视反馈的3个方面问题,梳理形成整改任务52项。") + (
+        "一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    report = parse_text(text)
+    assert (report.stated_value("categories"), report.stated_value("problems")) == (3, None)
+    bare = parse_text(text.replace("对巡视反馈的3个方面问题,", "从5个方面构建责任链,"))
+    assert bare.stated_value("categories") is None
+
+
+@pytest.mark.parametrize("heading, unit", [
+    ("中共某某职业学院委员会 某某职业学院关于巡视整改进展情况的通报", "中共某某职业学院委员会"),
+    ("中共某某职业学院委员会\n某某职业学院\n关于巡视整改进展情况的通报", "中共某某职业学院委员会"),
+    ("中共某某职业学院委员会\n中共某某职业学院图书馆支部委员会\n关于巡视整改进展情况的通报",
+     "中共某某职业学院委员会、中共某某职业学院图书馆支部委员会")])
+def test_a_joint_report_is_its_party_organisations(heading, unit):
+    """A title naming several bodies (on one line or a line each): the unit is the party organisation(s)
+    answering to the inspection (joined with 、, as a joint signature is), not the administration co-signing."""
+    text = (heading + "\n根据省委统一部署，2025年3月17日至5月23日，省委第十一巡视组对某某职业学院党委开展了常规巡视。\n"
+            "一、思想建设方面\n1.理论学习不深入。\n整改情况：制定学习计划。\n")
+    assert parse_text(text).unit == unit

@@ -30,6 +30,8 @@ _SHARE = re.compile(r"^(分享到|分享至)|^分享\s*[::]")
 _FOOTER = re.compile(r"(^版权所有|版权所有\s*[::©]|ICP备|ICP证|公网安备|网站标识码|网站识别码|Copyright|©)", re.IGNORECASE)
 # A bracketed column tag alone: "【巡察整改】", "[巡视巡察]"; a numbered item's marker (【问题1】) is
 # the report's structure, not the site's.
+# A page number a printed page left in the text: "- 2 -", "— 3 —", "第2页", "第 2 页 共 5 页".
+_PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?)$")
 _TAG_ALONE = re.compile(r"^[【\[](?![^】\]]*(?:\d|问题[一二三四五六七八九十]))[^】\]]{1,16}[】\]]$")
 
 # Widget words: a line made only of these (in any brackets, any separators) is a toolbar.
@@ -73,5 +75,5 @@ def is_noise_line(line: str) -> bool:
     if not s or len(s) > _MAX_CHROME_LEN:
         return False
     checks = (_POSITION.match, _CRUMB.match, _PREV_NEXT.match, _LINK.match, _QR.match,
-              _SHARE.match, _FONT_SIZE.search, _FOOTER.search, _TAG_ALONE.match)
+              _SHARE.match, _FONT_SIZE.search, _FOOTER.search, _TAG_ALONE.match, _PAGE_NUMBER.match)
     return is_publish_info(s) or any(check(s) for check in checks) or _is_widget_bar(s)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "CIRCLED",
     "CN_COUNT_CLASS",
     "CN_DIGITS",
     "CN_DIGIT_CHARS",
@@ -79,9 +80,18 @@ def int_to_cn(n: int) -> str:
     return cn_numeral(n) or ""
 
 
+CIRCLED = "\u2460-\u2473"   # ① … ⑳
+
+
 def to_int(s: str) -> int | None:
-    """Arabic (including full-width, already normalised) or Chinese numeral to int."""
+    """Arabic (including full-width, already normalised), circled (①) or Chinese numeral to int.
+
+    >>> to_int("12"), to_int("③"), to_int("十一")
+    (12, 3, 11)
+    """
     s = s.strip()
-    if s.isdigit():
+    if s.isdecimal():
         return int(s)
+    if len(s) == 1 and "\u2460" <= s <= "\u2473":
+        return ord(s) - 0x245F
     return cn_to_int(s)

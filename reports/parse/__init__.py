@@ -13,11 +13,14 @@ from reports.shared.notices import Notice
 
 from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
+from .enumerated import read_enumerated
 from .header import parse_header
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
+from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
+from .table import read_table
 
 __all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
 
@@ -60,14 +63,22 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    scheme = choose_scheme(body)
-    part = find_problem_part(body, scheme)
-    categories, sections = read_categories(text, part, scheme)
-    narrative = is_narrative(categories, text)
+    categories = read_table(text, body) or read_enumerated(text, body)
+    if categories:   # a problem table, or findings enumerated in paragraphs: whatever the numbering
+        sections: list[dict] = []
+        part = [ln for ln in body if ln.start >= _preamble_end(categories, [], len(text))]
+        narrative = False
+    else:
+        scheme = choose_scheme(body)
+        part = find_problem_part(body, scheme)
+        categories, sections = read_categories(text, part, scheme)
+        narrative = is_narrative(categories, text)
     if not categories:
         headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
+    if not narrative:
+        attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",

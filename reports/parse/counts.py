@@ -17,9 +17,12 @@ STATUS_THEN_NUM = re.compile(rf"(?:{_STATUS_ALT})(?:的|了)?(?:问题)?{NUM}{CL
 NUM_THEN_STATUS = re.compile(rf"{NUM}{CLS}?(?:问题)?{CLS}?(?:已经|已)?(?:{_STATUS_ALT})")
 PROBLEMS = re.compile(rf"{NUM}{CLS}(?:具体)?问题")
 # The count after the word: 反馈问题6条, 问题七个, 问题共3大类9项, 问题2个方面7个 (the group count is ASPECTS').
-PROBLEMS_AFTER = re.compile(rf"问题(?:共|总计|合计)?(?:(?:\d+|{CN_COUNT_CLASS}+)(?:大|个)?(?:方面|类))?(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")
+PROBLEMS_AFTER = re.compile(rf"问题(?:涉及|包括)?(?:共|总计|合计)?(?:(?:\d+|{CN_COUNT_CLASS}+)(?:大|个)?(?:方面|类)[、,]?(?:共|总计)?)?"
+                            rf"(?P<c>{NUM}{CLS})(?!方面|类|大类|具体)")   # 问题涉及3个方面共8条
 SPECIFIC = re.compile(rf"{NUM}{CLS}具体问题")
 ASPECTS = re.compile(rf"{NUM}(?:大|个)?(?:方面|类)")   # 3个方面 / 3类 (beside a problem count only)
+# 反馈的3个方面问题: categories of problems by the words themselves, with or without a problem count.
+ASPECT_PROBLEMS = re.compile(rf"{NUM}(?:大|个)?方面(?:的)?(?:具体)?问题")
 GROUPS = re.compile(rf"{NUM}{CLS}问题(?=[,、]?(?:\d+|{CN_COUNT_CLASS}+){CLS}具体问题)")
 TASKS = re.compile(rf"{NUM}{CLS}(?:整改)?(?:落实)?(?:任务|措施|责任清单)")
 # A category count run into a problem count by a page that lost characters: 437个方面问题 (4个方面37个问题).
@@ -31,6 +34,8 @@ SEPARATE_SCOPE = re.compile(r"移交|立行立改问题|信访")
 SHARE = re.compile(r"领办|认领|牵头|包案|领衔|督办")
 # ... unless the clause says the whole lot was taken on (党组共认领3个方面14个问题, 问题全部认领).
 WHOLE = re.compile(r"全部|共|照单全收|全盘")
+# A breakdown of the feedback into finer items (梳理出了31个具体问题, 细化为60项): not the problems fed back.
+BREAKDOWN = re.compile(r"(?:梳理出了?|梳理为|细化为|细化出|细化成|分解为|分解成|拆分为|拆解为)(?:共|了)?$")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
 
 
@@ -50,6 +55,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         return sentence[starts[-1] if starts else 0:stop.start() if stop else len(sentence)]
 
     separate = _separate_ranges(sentence)
+    firm_keys: set[int] = set()   # counts kept without a problem count beside them
 
     def add(key: str, m: re.Match) -> None:
         start, end = m.span("c") if "c" in m.re.groupindex else m.span()   # c: the count itself, when the
@@ -62,6 +68,8 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
         value = to_int(m["n"])
         if key in ("categories", "problems") and m["n"] == "一":
             return  # "一个问题一个问题深入研究" is an idiom, not a count
+        if key == "problems" and BREAKDOWN.search(sentence, 0, start):
+            return
         if value is not None:
             taken.append((start, end))
             found.append(StatedCount(prefix + key, value, sentence[start:end], (pos + start, pos + end)))
@@ -74,6 +82,11 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     for count in _run_pair(sentence, pos, taken):
         scope_of[len(found)] = ""
         found.append(count)
+    for m in ASPECT_PROBLEMS.finditer(sentence):
+        if to_int(m["n"]) and to_int(m["n"]) <= MAX_CATEGORIES:
+            before = len(found)
+            add("categories", m)
+            firm_keys.update(range(before, len(found)))
     # "14个问题38个具体问题": the first number counts groups of problems, not problems.
     for key, pattern in (("categories", ASPECTS), ("categories", GROUPS), ("problems", SPECIFIC),
                          ("problems", PROBLEMS), ("problems", PROBLEMS_AFTER)):
@@ -85,7 +98,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
     scopes_with_problems = {scope_of[i] for i, c in enumerate(found) if c.key == scope_of[i] + "problems"}
     return [c for i, c in enumerate(found)
-            if not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
+            if i in firm_keys or not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
 
 
 def _run_pair(sentence: str, pos: int, taken: list[tuple[int, int]]) -> list[StatedCount]:

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 
 from reports.grammar import CJK, PARTY_ORGAN, PARTY_ORGAN_TAIL
-from reports.grammar.gazetteer import ORG_SUFFIXES
 from reports.grammar.noise import is_noise_line, is_publish_info
 from reports.grammar.numerals import CN_COUNT_CLASS
 from reports.grammar.places import region_of
@@ -21,22 +20,15 @@ from .dates import (
     lost_separators,
     resolve,
 )
-from .inspection import KIND, LEVEL, TARGET_RE, opening_scope, read_inspection
+from .inspection import LEVEL, TARGET_RE, opening_scope, read_inspection
 from .lines import Line
+from .title import ORG_SUFFIX, PAREN_ASIDE, clean_title, title_head, title_lines
 
 __all__ = ["ORG_SUFFIX", "SELF_REFERENCES", "Header", "parse_header", "unit_level"]
 
-TITLE_RE = re.compile(rf"关于.*{KIND}.*(?:整改|通报|情况)|{KIND}.*整改.*(?:通报|情况|报告|公告)")
-# A line or name that ends like an organisation: the gazetteer's endings (one list: gazetteer.ORG_SUFFIXES),
-# the party organs, and endings only a whole name may have (医院, 所, 站, 社, 团: in running text they end
-# ordinary words too); 部 only as 宣传部, 组织部, 统战部 (not 干部, 全部).
-_NAME_ONLY_SUFFIXES = ("医院", "工会", "联", "所", "站", "社", "团")
-ORG_SUFFIX = re.compile("(?:" + "|".join(sorted({*PARTY_ORGAN, *_NAME_ONLY_SUFFIXES, *ORG_SUFFIXES} - {"部"},
-                                                key=lambda s: (-len(s), s))) + "|(?<=[传织战])部)$")
 SELF_REFERENCES = ("我局", "我委", "我院", "我办", "我会", "我校", "我司", "我馆", "我厅", "我部", "我中心",
                    "本单位", "我单位", "本局", "本委", "我市", "我区", "我县", "我镇", "我乡", "我街道", "我们")
 UNIT_TAIL = PARTY_ORGAN_TAIL
-PAREN_ASIDE = re.compile(r"[(（][^()（）]*[)）]")
 ABBREVIATION_ASIDE = re.compile(r"[(（](?:以下)?简称[^()（）]{1,20}[)）]")
 EXTENSION = re.compile(r"(?:及|并|和|,|,)?(?:延伸|同步)(?:对|巡察|巡视)")
 MANY_UNITS = re.compile(rf"等?(?:\d+|{CN_COUNT_CLASS}+)(?:家|个)(?:单位|部门|党组织)")
@@ -64,11 +56,12 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
     content = [ln for ln in lines if ln.start not in noise]
     h = Header()
     opening = _opening_line(content)
-    title_lines = _title_lines(content, opening)
-    if title_lines:
-        h.title = _clean_title("".join(ln.text for ln in title_lines))
-        h.title_span = (title_lines[0].start, title_lines[-1].end)
-        h.body_start = title_lines[-1].end
+    found = title_lines(content, opening)
+    if found:
+        bodies = " ".join(ln.text for ln in found[:-1])   # a joint report's bodies, a line each
+        h.title = clean_title(bodies + found[-1].text)
+        h.title_span = (found[0].start, found[-1].end)
+        h.body_start = found[-1].end
     elif opening is not None:
         h.body_start = opening.start
     h.publish_date = _publish_date(lines, noise, h.body_start)
@@ -89,30 +82,10 @@ def _opening_line(content: list[Line]) -> Line | None:
     return next((ln for ln in content if TARGET_RE.search(ln.text)), None)
 
 
-def _title_lines(content: list[Line], opening: Line | None) -> list[Line]:
-    """The title line, joined with the org line above it when the title has no subject of its own
-    (关于…通报 / 巡察整改进展情况公示)."""
-    limit = opening.start if opening is not None else (content[min(len(content), 40) - 1].end if content else 0)
-    before = [ln for ln in content if ln.end <= limit]
-    for i, ln in enumerate(before):
-        if len(ln.text) > 120 or ln.text.endswith(("。", ";")) or not TITLE_RE.search(ln.text):
-            continue
-        if ln.text.startswith(("关于", "巡察", "巡视")) and i > 0 and ORG_SUFFIX.search(before[i - 1].text) \
-                and len(before[i - 1].text) <= 40 and "。" not in before[i - 1].text:
-            return [before[i - 1], ln]
-        return [ln]
-    return []
-
-
-def _clean_title(title: str) -> str:
-    title = re.sub(r"^(?:文件名称|标题|文章标题|名称)\s*[:：]\s*", "", title.strip())
-    return re.sub(r"^【[^】]{1,12}】", "", title).strip()
-
-
 def _unit(title: str | None, content: list[Line], opening: Line | None, lines: list[Line]) -> str | None:
     """The reporting unit: the title's head, else the signature, else the opening's target (a place
     means its party committee), else the page's metadata block (发布机构, 文件名称)."""
-    for head in (_title_head(title), _signature_org(content)):
+    for head in (title_head(title), _signature_org(content)):
         if head:
             return head
     m = TARGET_RE.search(opening.text) if opening else None
@@ -196,14 +169,6 @@ def _self_named(content: list[Line], opening: Line, target: str | None) -> str |
     return max(counts, key=lambda n: (counts[n], len(n))) if counts else None
 
 
-def _title_head(title: str | None) -> str | None:
-    if not title:
-        return None
-    head = _clean_title(title).split("关于", 1)[0].strip()
-    bare = PAREN_ASIDE.sub("", head)
-    return head if 2 <= len(bare) <= 60 and len(head) <= 120 and ORG_SUFFIX.search(bare) else None
-
-
 def _target_unit(target: str, opening: str) -> str | None:
     """The inspected body as the opening names it: '(简称…)' asides and extension clauses
     ('及延伸对…') dropped; a list of several units ('等4家单位') is no single unit; a bare place
@@ -271,7 +236,7 @@ def _metadata_unit(lines: list[Line]) -> str | None:
             if 2 <= len(value) <= 40 and ORG_SUFFIX.search(value):
                 return value
         else:
-            head = _title_head(value)
+            head = title_head(value)
             if head:
                 return head
     return None

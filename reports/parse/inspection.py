@@ -19,7 +19,7 @@ LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 # The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:[{HAN}]{{1,4}}?)?(?P<k>{KIND})")   # 常规/专项/村级/提级…巡察: any short modifier
+                       rf"(?:[{HAN}]{{1,10}}?)?(?P<k>{KIND})")   # 常规/村级/乡村振兴专项/就业社保领域专项…巡察: a modifier
 
 
 def opening_scope(content: list[Line], opening: Line | None) -> Line | None:

@@ -3,22 +3,29 @@ is: read from the numbering itself (sequences, restarts, rectification labels), 
 words. docs/decisions.md (Parsing; Reading unseen layouts)."""
 from __future__ import annotations
 
+import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
-from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
+from reports.grammar.numerals import CIRCLED, CN_COUNT_CLASS, CN_ORDINAL_CLASS, to_int
 
 from .lines import Line
 from .measures import RECT_LABEL, RECT_WORDS
 
-__all__ = ["CAT", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "QNUM", "SHALLOW", "SUB", "Scheme",
-           "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled"]
+__all__ = ["CAT", "DI", "FLAT", "H1", "HEADINGS", "INLINE_RECT", "NUM", "OUTLINE", "PROBLEM_LABEL", "QNUM", "SHALLOW", "SUB",
+           "Scheme", "Section", "choose_scheme", "find_problem_part", "first_match", "heading_part", "labelled",
+           "unnumbered_heads"]
 
 H1 = re.compile(rf"^(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")
+DI = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[、.．]\s*(?P<t>.*)$")   # 第一、: a heading level of its own
 CAT = re.compile(rf"^[(（](?P<n>{CN_ORDINAL_CLASS}{{1,3}})[)）]\s*(?P<t>.*)$")
 NUM = re.compile(r"^(?P<n>\d{1,3})\s*[.、．](?!\d+[.、．]\d)\s*(?P<t>.*)$")
 QNUM = re.compile(rf"^[【\[]?问题(?P<n>{CN_COUNT_CLASS}{{1,4}}|\d{{1,3}})(?:[】\]]|\s*[:：])\s*(?P<t>.*)$")   # 问题一: / 【问题1】
 SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
+# Problem numberings of reports that use no 1. at all: ①… and 第一,… (each item opens its own line).
+CIRCLED_ITEM = re.compile(rf"^(?P<n>[{CIRCLED}])\s*(?P<t>.*)$")
+ORDINAL_ITEM = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[,，]\s*(?P<t>.*)$")
 INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
 
 
@@ -30,6 +37,7 @@ class Scheme:
     category: re.Pattern
     problems: tuple[re.Pattern, ...]
     subs: tuple[re.Pattern, ...]
+    unnumbered: bool = False   # problems are unnumbered heading lines (`unnumbered_heads`), not a pattern
 
 
 # (一)category 1.problem (1)sub-problem: most reports.
@@ -41,6 +49,19 @@ FLAT = Scheme("flat", H1, (NUM, QNUM), (SUB,))
 # 一、problem (no category level): a flat list of findings, each followed by its rectification.
 NO_HEADING = re.compile(r"(?!)")
 HEADINGS = Scheme("headings", NO_HEADING, (H1,), (CAT, NUM, SUB))
+
+
+# Problems as unnumbered (bold-style) headings, each right above its rectification label, under 一、 or
+# (一) categories, or under none (UNNUMBERED_NONE).
+UNNUMBERED_H1 = Scheme("unnumbered", H1, (), (), unnumbered=True)
+UNNUMBERED_CAT = Scheme("unnumbered", CAT, (), (), unnumbered=True)
+UNNUMBERED_NONE = Scheme("unnumbered", NO_HEADING, (), (), unnumbered=True)
+# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
+PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
+LABEL_REACH = 4   # lines from a labelled finding (问题描述:) to its rectification label
+HEAD_MAX = 60   # a heading, not a paragraph: a bold-style problem line is one short statement
+# A line that continues a rectification (二是… / ②… / (2)…) rather than naming a problem.
+MEASURE_START = re.compile(rf"^(?:{CN_ORDINAL_CLASS}{{1,3}}是|[\u2460-\u2473]|[(（]?\d{{1,2}}[)）.、])")
 
 
 def first_match(patterns: tuple[re.Pattern, ...], text: str) -> re.Match | None:
@@ -61,11 +82,100 @@ def choose_scheme(lines: list[Line]) -> Scheme:
             nearest = None
         elif RECT_LABEL.match(ln.text) and nearest:
             votes[nearest] += 1
+    special = _unnumbered_scheme(lines) or _marked_scheme(lines)
+    if special is not None:
+        return special
     if votes["shallow"] > votes["outline"] or _bracket_level_restarts(lines):
         return SHALLOW
     if _flat_problem_sections(lines):
         return FLAT
     return HEADINGS if _heading_problems(lines) else OUTLINE
+
+
+def _numbered(text: str) -> bool:
+    return bool(H1.match(text) or CAT.match(text) or first_match(OUTLINE.problems, text) or SUB.match(text)
+                or DI.match(text) or CIRCLED_ITEM.match(text) or ORDINAL_ITEM.match(text))
+
+
+def unnumbered_heads(lines: list[Line]) -> list[int]:
+    """Indices of lines that head a problem without a number: a short plain line (no numbering, no
+    label, one statement) right above a rectification label, below another rectification's label
+    line, a numbered heading, or the preamble (no label above it yet): …落实情况:…。 | 公务用车管理存在
+    漏洞 | 整改措施:…; or a form's labelled finding (问题描述:…, any length) with a rectification label
+    a few lines below, unless a numbered line right above it is the problem (【问题1】 then 问题描述:)."""
+    out = []
+    seen_label = False
+    for i in range(1, len(lines)):
+        text, above = lines[i].text, lines[i - 1].text
+        seen_label = seen_label or bool(RECT_LABEL.match(above))
+        if _numbered(text) or RECT_LABEL.match(text):
+            continue
+        if PROBLEM_LABEL.match(text):
+            below = lines[i + 1:i + 1 + LABEL_REACH]
+            numbered_above = _numbered(above) and not H1.match(above)
+            if not numbered_above and any(RECT_LABEL.match(ln.text) for ln in below):
+                out.append(i)
+            continue
+        if i + 1 >= len(lines) or not RECT_LABEL.match(lines[i + 1].text):
+            continue
+        if not (RECT_LABEL.match(above) or H1.match(above) or CAT.match(above) or not seen_label):
+            continue
+        if len(text) > HEAD_MAX or MEASURE_START.match(text) or INLINE_RECT.search(text) or "。" in text.rstrip("。"):
+            continue
+        out.append(i)
+    return out
+
+
+def _unnumbered_scheme(lines: list[Line]) -> Scheme | None:
+    """Problems as unnumbered heading lines: three or more heads, and heads that follow another
+    problem's rectification (the sign a new problem began without a number) at least half as many
+    as those under a heading or the preamble (a numbered report whose items each have a description
+    line has one such line per item and at most a stray one after a rectification); and more
+    rectifications opened under heads than under numbered lines. The categories are the numbered
+    level nearest above most heads (一、 or (一)), or none."""
+    heads = unnumbered_heads(lines)
+    # after another rectification, or labelled as a finding: the signs a problem began without a number
+    after_rect = sum(1 for i in heads if RECT_LABEL.match(lines[i - 1].text) or PROBLEM_LABEL.match(lines[i].text))
+    under_numbers = sum(1 for a, b in itertools.pairwise(lines)
+                        if RECT_LABEL.match(b.text) and not RECT_LABEL.match(a.text) and _numbered(a.text)
+                        and not H1.match(a.text))
+    if len(heads) < 3 or after_rect < 1 or 2 * after_rect < len(heads) - after_rect or len(heads) <= under_numbers:
+        return None
+    return {"h1": UNNUMBERED_H1, "cat": UNNUMBERED_CAT, "none": UNNUMBERED_NONE}[_level_above(lines, heads)]
+
+
+def _level_above(lines: list[Line], items: list[int]) -> str:
+    """The numbered heading level nearest above most of the items: "h1" (一、), "di" (第一、), "cat"
+    ((一)) or "none"."""
+    above: Counter[str] = Counter()
+    for i in items:
+        above[next((level for ln in reversed(lines[:i]) for level, pattern in CATEGORY_OF_LEVEL.items()
+                    if level != "none" and pattern.match(ln.text)), "none")] += 1
+    return above.most_common(1)[0][0]
+
+
+CATEGORY_OF_LEVEL = {"h1": H1, "di": DI, "cat": CAT, "none": NO_HEADING}
+
+
+def _marked_scheme(lines: list[Line]) -> Scheme | None:
+    """Problem numberings the usual schemes do not read. A report that numbers no problem 1. or 问题一:
+    may number them ①②, 第一,第二, or (1)(2) right under 一、 categories: the first of these markers
+    whose items (two or more) each carry a rectification label (on a line of their own or inside the
+    item's paragraph) is the problem level, and the numbered heading nearest above them the
+    categories ((1) under (一) stays a sub-problem level). A report with 1. problems whose nearest
+    heading is 第一、 has those as its categories."""
+    numbered = any(first_match((NUM, QNUM), ln.text) for ln in lines)
+    for markers in (((NUM, QNUM),) if numbered else ((CIRCLED_ITEM,), (ORDINAL_ITEM,), (SUB,))):
+        items = [i for i, ln in enumerate(lines) if first_match(markers, ln.text)]
+        bounds = [*items[1:], len(lines)] if items else []
+        owned = sum(1 for i, j in zip(items, bounds, strict=True) if labelled(lines[i:j]))
+        if owned < 2:
+            continue
+        level = _level_above(lines, items)
+        if (numbered and level != "di") or (markers == (SUB,) and level == "cat"):
+            continue
+        return Scheme("marked", CATEGORY_OF_LEVEL[level], markers, (SUB,) if numbered else ())
+    return None
 
 
 def _bracket_level_restarts(lines: list[Line]) -> bool:
@@ -166,6 +276,12 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     """Lines of the section(s) holding the problems, chosen by how many problem-shaped lines they
     have, never by their number: reports put problems under 二、 or 三、 alike. In a shallow report
     the 一、 sections are the categories: every section with rectifications, headings included."""
+    if scheme.unnumbered or scheme.name == "marked":
+        heads = ({lines[i].start for i in unnumbered_heads(lines)} if scheme.unnumbered else
+                 {ln.start for ln in lines if first_match(scheme.problems, ln.text)})
+        keep = [s for s in _sections(lines) if any(ln.start in heads for ln in s.lines) and labelled(s.lines)]
+        with_heading = scheme.category is H1
+        return [ln for s in keep for ln in ((s.heading, *s.lines) if with_heading and s.heading else s.lines)]
     if scheme is FLAT:
         return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
     if scheme is HEADINGS:

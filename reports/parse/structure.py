@@ -11,20 +11,22 @@ from reports.status import find_status, heading_status, status_code, status_sent
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .measures import RECT_LABEL, split_measures
-from .schemes import INLINE_RECT, OUTLINE, Scheme, first_match, labelled
+from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
+from .schemes import INLINE_RECT, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
 
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
-# A form's field label before the finding itself: (一)问题描述:… / 具体问题:… (used with .match at a position)
-PROBLEM_LABEL = re.compile(r"\s*(?:问题描述|问题表现|问题内容|具体问题|存在问题|反馈问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CONTACT_LABEL = r"(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|邮编|邮政编码|地址|网址|方式)\s*[:：]"
-CLOSING = re.compile(rf"^(?:欢迎.{{0,40}}?(?:巡视|巡察|整改).{{0,20}}?监督|{CONTACT_LABEL})")
+INVITATION = r"欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督"
+CLOSING = re.compile(rf"^(?:{INVITATION}|{CONTACT_LABEL})")
+# The invitation as a later sentence of a closing paragraph (集团党委将以此次巡察整改为契机…。欢迎…监督。
+# 联系电话:…): the whole paragraph is the closing.
+CLOSING_SENTENCE = re.compile(rf"[。!?;]\s*{INVITATION}")
 # The signature: the signing body on its own line(s), then the date alone on a line (SIGNATURE_DATE).
 SIGNATURE_ORG_TEXT = rf"[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员会|总支部|支部)"
 SIGNATURE_ORG = re.compile(rf"^{SIGNATURE_ORG_TEXT}$")
@@ -47,8 +49,10 @@ WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
-    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False):
+    def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False,
+                 heads: frozenset[int] = frozenset()):
         self.text = text
+        self.heads = heads             # starts of unnumbered problem lines (an unnumbered scheme)
         self.scheme = scheme
         self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
@@ -59,6 +63,7 @@ class _Reader:
         self.restarts = False
         self.closed = False                        # past the report's closing (欢迎…监督, contacts)
         self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
+        self.labels: dict[int, dict[int, str]] = {}  # id(problem) -> {rectification line start: its label}
         self.stmt: dict[int, list[Line]] = {}      # id(problem) -> statement lines
 
     # -- state helpers -----------------------------------------------------------------
@@ -75,7 +80,7 @@ class _Reader:
 
     # -- line handlers -----------------------------------------------------------------
     def feed(self, ln: Line) -> None:
-        if self.closed or CLOSING.match(ln.text):
+        if self.closed or CLOSING.match(ln.text) or CLOSING_SENTENCE.search(ln.text):
             self.closed = True
             return
         if SIGNATURE_DATE.match(ln.text):
@@ -105,10 +110,14 @@ class _Reader:
         return True
 
     def _problem_line(self, ln: Line) -> bool:
+        if ln.start in self.heads:
+            return self._add_problem(ln, self.last_top + 1, ln.text)
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        n = to_int(m["n"])
+        return self._add_problem(ln, to_int(m["n"]), m["t"])
+
+    def _add_problem(self, ln: Line, n: int, body: str) -> bool:
         category = self._category()
         fresh = not category.problems
         if n == self.last_top + 1 or (self.last_top == 0 and fresh):
@@ -118,10 +127,10 @@ class _Reader:
         else:
             return False
         self.last_top = n
-        label = ln.text[:len(ln.text) - len(m["t"])].strip()
-        problem = Problem(str(n), label, "", (ln.end - len(m["t"]), ln.end), category.ordinal)
+        label = ln.text[:len(ln.text) - len(body)].strip()
+        problem = Problem(str(n), label, "", (ln.end - len(body), ln.end), category.ordinal)
         category.problems.append(problem)
-        self.stmt[id(problem)] = [Line(ln.end - len(m["t"]), ln.end, m["t"])]
+        self.stmt[id(problem)] = [Line(ln.end - len(body), ln.end, body)]
         self.top, self.sub = problem, None
         return True
 
@@ -146,6 +155,8 @@ class _Reader:
         if not m or current is None:
             return False
         body_start = ln.start if m["who"] else ln.start + m.end()
+        if not m["who"]:
+            self.labels.setdefault(id(current), {})[body_start] = m["label"] or m.group(0).strip("【】[] ")
         self.rect.setdefault(id(current), []).append(Line(body_start, ln.end, self.text[body_start:ln.end]))
         return True
 
@@ -156,6 +167,8 @@ class _Reader:
                 self._note_section_text(ln)
             return
         target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
+        if target is self.rect and PROGRESS_FIELD.match(ln.text):
+            self.labels.setdefault(id(current), {})[ln.start] = "progress"
         target.setdefault(id(current), []).append(ln)
 
     def _note_section_text(self, ln: Line) -> None:
@@ -210,7 +223,7 @@ class _Reader:
             r_start, r_end = rect[0].start, rect[-1].end
             p.rectification_span = (r_start, r_end)
             p.rectification = self.text[r_start:r_end].strip()
-            p.measures = split_measures(self.text, (r_start, r_end))
+            p.measures = segment_measures(self.text, rect, self.labels.get(id(p), {}))
             p.status = find_status(p.rectification)
         p.status = tag or p.status   # the report's own tag on the problem line says it outright
         section = heading_status(category.title)
@@ -270,7 +283,8 @@ def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
     unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
-    reader = _Reader(text, scheme, unlabelled)
+    heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
+    reader = _Reader(text, scheme, unlabelled, heads)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()

@@ -27,6 +27,7 @@ from .formats import _choose_format
 from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
 from .pdf import _read_pdf
+from .unwrap import join_hard_wraps
 
 __all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadError", "SourceText", "read_bytes", "read_source"]
 
@@ -109,6 +110,8 @@ def _check_size(name: str, size: int) -> None:
 def _read(data: bytes, name: str) -> SourceText:
     fmt = _choose_format(data, name)
     original, encoding = _EXTRACTORS[fmt](data, name)
+    if fmt == "txt":
+        original = join_hard_wraps(original)   # text copied out of a PDF: lines broken at the margin
     text, offsets = normalize(original)
     if not text.strip():
         raise ReadError(name, "blank_file") if fmt == "txt" else ReadError(name, "no_text", fmt=fmt)

@@ -63,24 +63,38 @@ def _render_lines(el) -> list[str]:
     buf: list[str] = []
     stack: list = [iter(el.children)]
     closers: list[str] = [""]
+    in_cell: list[bool] = [False]   # a table cell stays on its row's line: its paragraphs join with a space
     while stack:
         child = next(stack[-1], None)
         if child is None:
             stack.pop()
+            in_cell.pop()
             buf.append(closers.pop())
             continue
         if isinstance(child, NavigableString):
             if not isinstance(child, PreformattedString):
                 buf.append(_HTML_WS.sub(" ", str(child)))
         elif child.name == "br":
-            buf.append("\n")
+            buf.append(" " if in_cell[-1] else "\n")
         else:
-            mark = "\t" if child.name in ("td", "th") else "\n" if child.name in _BLOCK_TAGS else ""
+            cell = child.name in ("td", "th") and _data_cell(child)
+            block = " " if in_cell[-1] else "\n"
+            mark = "\t" if cell else block if child.name in _BLOCK_TAGS else ""
             buf.append(mark)
             stack.append(iter(child.children))
+            in_cell.append(in_cell[-1] or cell)
             closers.append(mark)
     lines = (re.sub(r"[ \t]*\t[ \t]*", "\t", ln).strip() for ln in "".join(buf).split("\n"))
     return [ln for ln in lines if ln]
+
+
+_MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside
+
+
+def _data_cell(td) -> bool:
+    """A cell of a data table (a problem list's 整改措施 cell), not a layout table's cell holding the
+    whole article: short, and no table inside it."""
+    return td.find("table") is None and len(td.get_text()) <= _MAX_DATA_CELL
 
 
 _START_TAG = re.compile(r"<[A-Za-z]")

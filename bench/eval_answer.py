@@ -1,0 +1,203 @@
+"""The answer decision's features and floor rule, measured leave-one-author-out (issue 21).
+
+    HF_HUB_OFFLINE=1 python -m bench.eval_answer
+
+Each fitted outside author (B, D, G) is left out in turn: the probability models, the answer model
+and its floor are fitted on the team's sets and the other two, and the author left out is scored by
+its mean per-query utility (nDCG@10 if answered, 0 if silenced; 1 for a no-answer query left
+silent, 0 if answered). Outside author A is never fitted on: it is scored under the fit on team + B +
+D + G, with the team's sets beside it. Features are chosen on the leave-one-out mean, never on A.
+
+Candidates (docs/decisions.md, issue 21): the shipped best probability + word cover; the mean of the
+top two probabilities; the number of hits at probability >= 0.7; the cover of query character
+bigrams; a cross-check of the query against the top candidates' text alone (the e5 cosine of the
+text without its category, z-standardised); a soft word cover (a query word counts as covered when
+one of a candidate's words is within a cosine of 0.82 of it, words embedded by the encoder), with
+query words embedded live or only from the corpus vocabulary (a query word the corpus never uses
+counts as uncovered); the share of the query's nouns (jieba POS) covered. Each with the first-best
+floor and with the windowed floor (bench/fit_calibration.choose_answer_floor).
+"""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from bench.eval_shipped import query_sets, similar_sets
+from bench.evaluate import ndcg_at
+from bench.fit_calibration import FLOOR_WINDOW, TIER_HIGH, Lab, _uid, choose_answer_floor, fit_models
+from embeddings.calibration import Calibration
+from embeddings.encoder import DEFAULT_MODEL
+from embeddings.search import COVER_TOP, word_cover
+
+TEAM = ["team lexical", "team paraphrase", "team off-domain"]
+OUTSIDE = ["author B", "author D", "author G"]
+SOFT_COSINE = 0.82   # e5 cosines of unrelated words sit at 0.70-0.78, near-synonyms above 0.82
+
+
+@dataclass
+class Point:
+    """One query under one fold's probability models: what every candidate feature reads."""
+
+    set: str
+    text: str
+    tokens: list[str]
+    gain: float | None          # nDCG@10 of the ranking, None for a query with no answer
+    probs: list[float]          # top 10, best first
+    top: list[int]              # their row positions
+    cover: float
+
+
+def query_words(tokens: list[str]) -> list[str]:
+    """The words word_cover counts: no concept tokens, no sub-word inside a longer query word."""
+    words = [t for t in dict.fromkeys(tokens) if not t.startswith("#")]
+    return [w for w in words if not any(w != v and w in v for v in words)]
+
+
+class Features:
+    """Query-level features over a Point; word vectors and text-only vectors are computed once."""
+
+    def __init__(self, lab: Lab, points: list[Point]) -> None:
+        t = lab.table
+        self.where = [t.doc_text(i, "parent+text+measures") + "\n" + (t.value("category", i) or "") for i in range(t.size)]
+        self.doc_words = [[w for w in dict.fromkeys(lab.tokenizer.tokenize(x)) if not w.startswith("#")] for x in self.where]
+        self.corpus_vocab = {w for ws in self.doc_words for w in ws}
+        vocab = sorted(self.corpus_vocab | {w for p in points for w in query_words(p.tokens)})
+        self.index = {w: i for i, w in enumerate(vocab)}
+        self.vecs = lab.encoder.encode(vocab, kind="query", batch_size=64)
+        text = lab.encoder.encode([t.doc_text(i, "text") for i in range(t.size)], kind="query")
+        self.text_vecs, self.text_mean, self.text_cov = text, text.mean(axis=0), np.cov(text, rowvar=False)
+        from embeddings.service import query_text
+
+        texts = sorted({p.text for p in points})
+        self.qvecs = dict(zip(texts, lab.encoder.encode([query_text(x) for x in texts], kind="query"), strict=True))
+        import jieba.posseg
+
+        self.nouns = {x: [w.word.lower() for w in jieba.posseg.cut(x) if w.flag in ("n", "nz", "nt", "nr", "ns", "j", "l", "i", "vn", "b")]
+                      for x in texts}
+
+    def soft_cover(self, p: Point, live: bool) -> float:
+        words = query_words(p.tokens)
+        if not words:
+            return 0.0
+        best = 0.0
+        for pos in p.top[:COVER_TOP]:
+            mat = self.vecs[[self.index[w] for w in self.doc_words[pos]]]
+            hit = 0
+            for w in words:
+                if w in self.where[pos]:
+                    hit += 1
+                elif (live or w in self.corpus_vocab) and len(mat):
+                    hit += float(np.max(mat @ self.vecs[self.index[w]])) >= SOFT_COSINE
+            best = max(best, hit / len(words))
+        return best
+
+    def text_z(self, p: Point) -> float:
+        q = self.qvecs[p.text]
+        sd = float(np.sqrt(q @ self.text_cov @ q)) + 1e-6
+        return max((float(self.text_vecs[pos] @ q) - float(q @ self.text_mean)) / sd for pos in p.top[:COVER_TOP])
+
+    def bigram_cover(self, p: Point) -> float:
+        han = "".join(re.findall(r"[\u4e00-\u9fff]", p.text))
+        grams = {han[i:i + 2] for i in range(len(han) - 1)}
+        if not grams:
+            return p.cover
+        return max(sum(g in self.where[pos] for g in grams) / len(grams) for pos in p.top[:COVER_TOP])
+
+    def noun_cover(self, p: Point) -> float:
+        nouns = self.nouns[p.text]
+        if not nouns:
+            return p.cover
+        return max(sum(n in self.where[pos] for n in nouns) / len(nouns) for pos in p.top[:COVER_TOP])
+
+    def table(self) -> dict[str, Callable[[Point], float]]:
+        return {"best": lambda p: p.probs[0], "cover": lambda p: p.cover,
+                "mean2": lambda p: float(np.mean(p.probs[:2])),
+                "n70": lambda p: float(sum(x >= 0.7 for x in p.probs)),
+                "bigram": self.bigram_cover, "text_z": self.text_z, "nouns": self.noun_cover,
+                "soft_live": lambda p: self.soft_cover(p, True), "soft_corpus": lambda p: self.soft_cover(p, False)}
+
+
+CANDIDATES = [("best", "cover"), ("best",), ("mean2", "cover"), ("best", "cover", "n70"), ("best", "cover", "bigram"),
+              ("best", "cover", "text_z"), ("best", "nouns"), ("best", "cover", "nouns"),
+              ("best", "soft_live"), ("best", "soft_corpus")]
+
+
+def fold_points(lab: Lab, sets: dict, sims: dict, fit: list[str]) -> list[Point]:
+    """Every query's Point under probability models fitted on ``fit``."""
+    models = fit_models(lab, [sets[n] for n in fit], [sims["team topics"]])
+    s = lab.searcher(Calibration(models, {}, TIER_HIGH, model_name=DEFAULT_MODEL))
+    t, out = s.table, []
+    for name, queries in sets.items():
+        for q in queries:
+            cand = s.gather(q.vec, q.tokens, s.mask_for(None, None), "hybrid", s.candidates)
+            probs = s.scores(q.vec, q.tokens, cand, "hybrid", "search")
+            order = np.argsort(-probs, kind="stable")[:10]
+            top = [int(cand.pos[j]) for j in order]
+            gain = None
+            if any(g > 0 for g in q.item.grades.values()):
+                grades = {k: g for k, g in q.item.grades.items() if not t.heading_only[t.pos[_uid(k)]]}
+                gain = ndcg_at([(t.report_id[p], t.problem_id[p]) for p in top], grades, 10)
+            cover = max(word_cover(q.tokens, t.doc_text(p, "parent+text+measures"), [t.value("category", p) or ""])
+                        for p in top[:COVER_TOP])
+            out.append(Point(name, q.item.query, q.tokens, gain, [float(probs[j]) for j in order], top, cover))
+    return out
+
+
+def decide(points: list[Point], fit: list[str], names: tuple[str, ...], feats: dict, window: float) -> dict[str, tuple]:
+    """Fit the answer model on ``fit``'s points, choose its floor, score every set:
+    {set: (utility, nDCG@10 as shipped, no-answer silent, no-answer, answerable silent, answerable)}."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([[feats[n](p) for n in names] for p in points])
+    train = np.array([p.set in fit for p in points])
+    y = np.array([p.gain is not None for p in points])
+    prob = LogisticRegression(C=1.0, max_iter=1000).fit(x[train], y[train]).predict_proba(x)[:, 1]
+    floor, _ = choose_answer_floor([(v, p.gain) for v, p, keep in zip(prob, points, train, strict=True) if keep], window)
+    out = {}
+    for name in dict.fromkeys(p.set for p in points):
+        rows = [(v >= floor, p.gain) for v, p in zip(prob, points, strict=True) if p.set == name]
+        utility = [(g if on else 0.0) if g is not None else float(not on) for on, g in rows]
+        ndcg = [g if on else 0.0 for on, g in rows if g is not None]
+        out[name] = (float(np.mean(utility)), float(np.mean(ndcg)) if ndcg else None,
+                     sum(not on for on, g in rows if g is None), sum(g is None for _, g in rows),
+                     sum(not on for on, g in rows if g is not None), len(ndcg))
+    return out
+
+
+def _cell(f: tuple) -> str:
+    return f"{f[0]:.3f}: {f[1]:.3f}, {f[2]}/{f[3]} silent, {f[4]}/{f[5]} answerable silenced"
+
+
+def main() -> int:
+    lab = Lab()
+    sets = {qs.name: lab.queries(qs) for qs in query_sets(lab.rows)}
+    sims = {name: lab.similar_queries(judged) for name, judged in similar_sets(lab.rows)}
+    outside = [a for a in OUTSIDE if a in sets]
+    folds = {held: [*TEAM, *[a for a in outside if a != held]] for held in outside}
+    folds["all"] = [*TEAM, *outside]
+    points = {name: fold_points(lab, sets, sims, fit) for name, fit in folds.items()}
+    feats = Features(lab, points["all"]).table()
+    print("| answer features | floor | held-out mean | " + " | ".join(f"{a} held out" for a in outside)
+          + " | A held out (fit team + " + " + ".join(a.split()[-1] for a in outside) + ") | team paraphrase / lexical |")
+    print("|---|---|---|" + "---|" * len(outside) + "---|---|")
+    for names in CANDIDATES:
+        for window in (0.0, FLOOR_WINDOW):
+            held = [decide(points[a], folds[a], names, feats, window)[a] for a in outside]
+            full = decide(points["all"], folds["all"], names, feats, window)
+            print(f"| {' + '.join(names)} | {'windowed' if window else 'first best'} | {np.mean([h[0] for h in held]):.4f} | "
+                  + " | ".join(_cell(h) for h in held) + f" | {_cell(full['independent'])} | "
+                  f"{full['team paraphrase'][1]:.3f} / {full['team lexical'][1]:.3f} |")
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
