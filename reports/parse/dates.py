@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from reports.grammar.numerals import CN_DIGITS, to_int
+from reports.grammar.numerals import CN_DIGIT_CHARS, CN_DIGITS, to_int
 from reports.model import DateValue, Span
 
 __all__ = [
@@ -116,8 +116,9 @@ def _lost_dates(text: str, offset: int) -> list[PartialDate]:
 
 
 # A date written in Chinese numerals, as some signatures are: 二〇二四年七月十六日 (year digit by digit).
-DATE_HANZI = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})\s*年\s*(?P<m>十[一二]?|[一二三四五六七八九])\s*月"
-                        r"\s*(?P<d>三十一?|二十[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])\s*日")
+_ONE_TO_NINE = f"[{CN_DIGIT_CHARS[1:]}]"
+DATE_HANZI = re.compile(rf"(?P<y>[〇{CN_DIGIT_CHARS}]{{4}})\s*年\s*(?P<m>十[一二]?|{_ONE_TO_NINE})\s*月"
+                        rf"\s*(?P<d>三十一?|二十{_ONE_TO_NINE}?|十{_ONE_TO_NINE}?|{_ONE_TO_NINE})\s*日")
 
 
 # A signature's date alone on its line: 2024年7月16日, 2025年8月 (month only), 2024315日 (its 年/月 lost),

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reports.shared.notices import XunchaError
+from reports.shared.paths import STORE_FILE
 from ui.cli.common import (
     StageBars,
     Throughput,
@@ -206,7 +207,7 @@ def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path
 def _entries(root: Path) -> set[str] | str | None:
     """What a folder held before ingest made it a workspace: None (no folder), its entries (a folder
     that is not a workspace yet), or "kept" (a workspace already: never removed)."""
-    if (root / "xuncha.db").exists():
+    if (root / STORE_FILE).exists():
         return "kept"
     if not root.is_dir():
         return None
