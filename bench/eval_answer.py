@@ -35,7 +35,7 @@ from bench.evaluate import ndcg_at
 from bench.fit_calibration import FLOOR_WINDOW, TIER_HIGH, Lab, _uid, choose_answer_floor, fit_models
 from embeddings.calibration import Calibration
 from embeddings.encoder import DEFAULT_MODEL
-from embeddings.search import COVER_TOP, word_cover
+from embeddings.search import COVER_TOP, query_words, word_cover
 
 TEAM = ["team lexical", "team paraphrase", "team off-domain"]
 OUTSIDE = ["author B", "author D", "author G"]
@@ -53,12 +53,6 @@ class Point:
     probs: list[float]          # top 10, best first
     top: list[int]              # their row positions
     cover: float
-
-
-def query_words(tokens: list[str]) -> list[str]:
-    """The words word_cover counts: no concept tokens, no sub-word inside a longer query word."""
-    words = [t for t in dict.fromkeys(tokens) if not t.startswith("#")]
-    return [w for w in words if not any(w != v and w in v for v in words)]
 
 
 class Features:

@@ -26,6 +26,7 @@ __all__ = [
     "RRF_K",
     "Candidates",
     "Searcher",
+    "query_words",
     "rrf_fuse",
     "score_fuse",
     "word_cover",
@@ -88,16 +89,23 @@ class Candidates:
 COVER_TOP = 3   # candidates read for the answer decision's word cover (top 1: less held-out utility; top 5: no more)
 
 
-def word_cover(tokens: Sequence[str], text: str, measures: Sequence[str] = ()) -> float:
-    """Share of a query's words found in a problem's text or measures. Words, not tokens: lexicon
-    concept tokens (#...) are left out, and so is a search-mode sub-word inside a longer query word
-    (jieba gives 乱收费 and also 乱收, 收费), so each word of the query counts once.
+def query_words(tokens: Sequence[str]) -> list[str]:
+    """The words of a query its cover counts. Words, not tokens: lexicon concept tokens (#...) are left
+    out, and so is a search-mode sub-word inside a longer query word (jieba gives 乱收费 and also 乱收,
+    收费), so each word of the query counts once."""
+    words = [t for t in dict.fromkeys(tokens) if not t.startswith("#")]
+    return [w for w in words if not any(w != v and w in v for v in words)]
+
+
+def word_cover(tokens: Sequence[str], text: str, measures: Sequence[str] = (), *,
+               words: Sequence[str] | None = None) -> float:
+    """Share of a query's words (query_words) found in a problem's text or measures; ``words`` when the
+    caller already derived them (the answer decision reads several candidates per query).
 
     >>> word_cover(["医保", "基金", "违规", "使用"], "超标购买文件袋,违规购买会议纪念品。")
     0.25
     """
-    words = [t for t in dict.fromkeys(tokens) if not t.startswith("#")]
-    words = [w for w in words if not any(w != v and w in v for v in words)]
+    words = query_words(tokens) if words is None else words
     if not words:
         return 0.0
     where = "\n".join([text, *measures])
@@ -269,8 +277,9 @@ class Searcher:
         if not len(probs):
             return {"best": 0.0, "cover": 0.0}
         top = np.argsort(-probs, kind="stable")[:COVER_TOP]
-        cover = max(word_cover(tokens, self.table.doc_text(p, "parent+text+measures"), [self.table.value("category", p) or ""])
-                    for p in (int(cand.pos[j]) for j in top))
+        words = query_words(tokens)
+        cover = max(word_cover(tokens, self.table.doc_text(p, "parent+text+measures"), [self.table.value("category", p) or ""],
+                               words=words) for p in (int(cand.pos[j]) for j in top))
         return {"best": float(probs[top[0]]), "cover": cover}
 
     def scores(self, qvec: np.ndarray | None, tokens: Sequence[str], cand: Candidates, mode: str,
