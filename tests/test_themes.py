@@ -536,3 +536,22 @@ def test_themes_page_table_heatmap_detail_and_escaping(themes_app):
     assert "&lt;script&gt;" in html and "<script" not in html
     assert any(e.label.startswith("整改措施") for e in at.expander)
     assert at.query_params["theme"] in (theory["id"], [theory["id"]])
+
+
+def test_an_incremental_update_reads_themes_json_once(built, tmp_path, monkeypatch):
+    """The stale document snapshot() read is the one the update starts from: themes.json is ~0.5 kB per
+    problem, so a second read cost the writer ~800 MB at 320k problems (bench/RESULTS.md, issue 23)."""
+    ws = _base_workspace(built, tmp_path / "once", {ZJJ, SD})
+    try:
+        ws.themes.drift_threshold, ws.themes.incremental_min = 1.0, 0
+        assert [o.status for o in ws.ingest([_corpus_file(YY)])] == ["ingested"]
+        ws.search.ensure_ready()   # the index follows the store; the themes are now stale
+        ws.themes._cache = None
+        reads = []
+        real = ws.themes.read_document
+        monkeypatch.setattr(ws.themes, "read_document", lambda: reads.append(1) or real())
+        doc = ws.themes.snapshot()
+        assert doc["stats"].get("incremental") and any(m["report_id"] == YY for t in doc["themes"] for m in t["members"])
+        assert len(reads) == 1
+    finally:
+        ws.close()

@@ -97,7 +97,7 @@ class ThemeService:
             if cached is not None and cached.get("format") == THEMES_FORMAT and writer_active(self.root):
                 log.info("themes are being updated by another process; answering from the last computation")
                 return cached  # a reader never waits for a writer's embedding (docs/decisions.md "Faults")
-            self._cache = self._recompute(progress)
+            self._cache = self._recompute(progress, cached)
             return self._cache
 
     def themes(self) -> list[dict]:
@@ -159,11 +159,14 @@ class ThemeService:
         want = {t["id"]: t["size"] for t in doc["themes"]}
         return have == want and len(self.graph.links("SIMILAR_TO")) == len(doc["pairs"])
 
-    def _recompute(self, progress: Progress | None) -> dict:
+    def _recompute(self, progress: Progress | None, cached: dict | None = None) -> dict:
         """Bring the themes up to date: incrementally from the last clustering when it still describes
-        the workspace, by clustering afresh otherwise (docs/decisions.md, "Scale to a province")."""
+        the workspace, by clustering afresh otherwise (docs/decisions.md, "Scale to a province").
+        ``cached``: the document the caller read already (themes.json is ~0.5 kB per problem: reading it
+        twice cost ~800 MB and 3 CPU s at 320k problems)."""
         report = progress or (lambda stage, done, total: None)
-        cached = self._cache if self._cache is not None else self._read()
+        if cached is None:
+            cached = self._cache if self._cache is not None else self._read()
         if cached is not None and cached.get("format") == THEMES_FORMAT and cached.get("config") == self.config.key() \
                 and isinstance(cached.get("base"), dict) and cached.get("stamp", {}).get("index") == self._stamp()["index"]:
             loaded = read_state(self.root / STATE_FILE)
