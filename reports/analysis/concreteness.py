@@ -27,6 +27,7 @@ from pathlib import Path
 
 from reports.grammar import HAN
 from reports.grammar.gazetteer import LEARN_VERBS
+from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Mention, Problem, Report, Span
 from reports.parse.dates import find_dates
 from reports.shared.datafiles import DataFileError, read_data_json
@@ -63,7 +64,7 @@ INTENT = re.compile(r"今后|下一步|将(?:进一步|继续|严格|加快|持�
 DONE = re.compile(r"已(?!立行立改)|(?<![为除])了(?!解)|完成")
 # Sentences and numbered items; a sentence with no outcome, no checkable fact and no system set up is general.
 _SENTENCE = re.compile(r"[^。；;!！?？\n]+")
-_ITEM = re.compile(r"(?=[一二三四五六七八九十]+是)|(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?=[(（][一二三四五六七八九十]+[)）])")
+_ITEM = re.compile(rf"(?={CN_ORDINAL_CLASS}+是)|(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?=[(（]{CN_ORDINAL_CLASS}+[)）])")
 # A title the unit studied or implemented rather than issued: 学习《…》, 贯彻落实…《…》, 按照《…》.
 _IMPLEMENTED = re.compile(rf"(?:{'|'.join(LEARN_VERBS)}|落实|执行|按照|依据|根据|对照|遵照|严格)[^。；;，,《]{{0,4}}$")
 _TERMINAL = ("。", "!", "！", "?", "？", "”", "」", "』", ")", "）", "…")

@@ -6,6 +6,7 @@ import re
 
 from reports.grammar import CJK
 from reports.grammar.normalize import normalize_chars
+from reports.grammar.numerals import CN_ORDINAL_CLASS
 
 __all__ = ["is_noise_line", "is_publish_info"]
 
@@ -32,7 +33,7 @@ _FOOTER = re.compile(r"(^版权所有|版权所有\s*[::©]|ICP备|ICP证|公网
 # the report's structure, not the site's.
 # A page number a printed page left in the text: "- 2 -", "— 3 —", "第2页", "第 2 页 共 5 页".
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?)$")
-_TAG_ALONE = re.compile(r"^[【\[](?![^】\]]*(?:\d|问题[一二三四五六七八九十]))[^】\]]{1,16}[】\]]$")
+_TAG_ALONE = re.compile(rf"^[【\[](?![^】\]]*(?:\d|问题{CN_ORDINAL_CLASS}))[^】\]]{{1,16}}[】\]]$")
 
 # Widget words: a line made only of these (in any brackets, any separators) is a toolbar.
 _WIDGETS = frozenset([

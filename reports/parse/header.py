@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from reports.grammar import CJK, PARTY_ORGAN, PARTY_ORGAN_TAIL
 from reports.grammar.noise import is_noise_line, is_publish_info
-from reports.grammar.numerals import CN_COUNT_CLASS
+from reports.grammar.numerals import CN_COUNT_CLASS, CN_ORDINAL_CLASS
 from reports.grammar.places import region_of
 from reports.grammar.teams import find_teams
 from reports.model import DateValue, Inspection, Span
@@ -103,7 +103,7 @@ OWN_PLAN = re.compile(r"《(?P<u>(?:中共)?[^《》关]{2,40}?)关于[^《》]{
                       r"(?:方案|措施|清单|计划)》")
 # …or as the subject of a sentence: a clause that opens with a body's name (县委宣传部高度重视…,
 # 区交通运输局党组第一时间…); the name is the longest org-shaped head of the clause.
-CLAUSE_START = re.compile(r"(?:^|[。;!,\n]|[一二三四五六七八九十]是)\s*")
+CLAUSE_START = re.compile(rf"(?:^|[。;!,\n]|{CN_ORDINAL_CLASS}是)\s*")
 CJK_ONLY = re.compile(f"[{CJK}]+")
 _NOT_AFTER_SUBJECT = set("的第之和与及、巡,。;:()（）《》“”") | set("0123456789")
 # What 我局/我区/我单位 tells about the name: the character it must end with (None: any body).

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from reports.grammar import CJK, CJK_COMPAT, CJK_SYMBOLS
+from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.shared.notices import Notice
 
 from .limits import ReadError
@@ -33,7 +34,7 @@ _STRONG_MARKER = re.compile(
 )
 # Markers that also occur mid-paragraph ("…。二是…", "…方面。①…"): they start a new line only in
 # documents that do not indent paragraphs (otherwise indentation says it better).
-_WEAK_MARKER = re.compile(r"^\s*(?:[①-⑳⑴-⒇⒈-⒛]|[一二三四五六七八九十]是)")
+_WEAK_MARKER = re.compile(rf"^\s*(?:[①-⑳⑴-⒇⒈-⒛]|{CN_ORDINAL_CLASS}是)")
 
 
 # Set solid in Chinese text (no spaces between): ideographs, CJK symbols and Chinese quotes and dashes.

@@ -10,6 +10,7 @@ import unicodedata
 from collections import Counter
 
 from reports.grammar.noise import is_noise_line
+from reports.grammar.numerals import CN_ORDINAL_CLASS
 
 __all__ = ["join_hard_wraps"]
 
@@ -17,7 +18,8 @@ TERMINAL = tuple("。！？!?；;…”」』)）")   # not a colon: a label may
 MIN_WIDTH = 20          # display columns: shorter lines are headings or ends of paragraphs
 MARGIN_SLACK = 6        # a wrapped line may stop a few columns short of the margin (a wide char, digits)
 WRAPPED_SHARE = 0.3     # of the long lines, this share must run to the margin unfinished: the text is wrapped
-_NEW_ITEM = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,3}[.、．]|第[一二三四五六七八九十]{1,3}[、,，])")
+_NEW_ITEM = re.compile(rf"^(?:{CN_ORDINAL_CLASS}{{1,3}}[、.．]|[(（](?:{CN_ORDINAL_CLASS}|\d){{1,3}}[)）]|\d{{1,3}}[.、．]"
+                       rf"|第{CN_ORDINAL_CLASS}{{1,3}}[、,，])")
 
 
 def _width(line: str) -> int:

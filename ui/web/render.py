@@ -7,6 +7,7 @@ import itertools
 import re
 from collections.abc import Iterable, Sequence
 
+from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Problem, Report
 from reports.status import STATUS_NAMES
 from ui.service.text import EDGE_LABELS, TYPE_LABELS, shorten, type_label
@@ -218,7 +219,7 @@ DENSE_FIRST_NOTICE = "语义检索结果,关键词索引加载中:稍后再检�
 
 # A measure's label is its marker (一是, ①, (1)) after the part of the unit it belongs to when the report
 # reports by parts (博物馆 一是): the part is a heading, the marker is the list's own numbering.
-_MARKER = re.compile(r"(?:[一二三四五六七八九十]+是|[\u2460-\u2473]|[(（]\d+[)）]|\d+[.、])$")
+_MARKER = re.compile(rf"(?:{CN_ORDINAL_CLASS}+是|[\u2460-\u2473]|[(（]\d+[)）]|\d+[.、])$")
 
 
 def measure_part(label: str | None) -> str:
