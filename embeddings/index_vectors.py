@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from reports.read.limits import MAX_EMBED_CHARS_PROBLEM, MAX_EMBED_CHARS_REPORT
+from reports.shared.ioerrors import reason_line
 from reports.shared.progress import Progress
 
 from .doc_texts import row_texts
@@ -55,7 +56,7 @@ class VectorSide:
             vectors = VectorIndex.load(path)
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("%s: search index file unreadable (%s); re-embedding every problem", path,
-                        " ".join(str(exc).split())[:200])
+                        reason_line(exc))
             return None
         return vectors if vectors.dim == manifest.dim else None
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.shared.atomic import write_json
+from reports.shared.ioerrors import reason_line
 from reports.shared.notices import XunchaError
 
 from .engines import BACKENDS, DEFAULT_BACKEND
@@ -42,7 +43,7 @@ class DamagedIndexFile(Exception):
 
     def __init__(self, path: Path, reason: object) -> None:
         self.path = path
-        super().__init__(f"{path}: damaged search index file ({' '.join(str(reason).split())[:200]})")
+        super().__init__(f"{path}: damaged search index file ({reason_line(reason)})")
 
 
 @dataclass

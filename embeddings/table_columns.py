@@ -26,6 +26,7 @@ import numpy as np
 
 from reports.model import content_text
 from reports.shared.atomic import atomic_dir
+from reports.shared.ioerrors import reason_line
 
 from .calibration import Background
 from .index import problem_uid
@@ -219,7 +220,7 @@ class Columns:
         except FileNotFoundError:
             raise
         except (OSError, ValueError) as exc:
-            raise TableFileError(f"{directory}: {' '.join(str(exc).split())[:200]}") from exc
+            raise TableFileError(f"{directory}: {reason_line(exc)}") from exc
         if not isinstance(meta, dict):
             raise TableFileError(f"{directory}: meta.json is not an object")
         return meta
@@ -246,7 +247,7 @@ class Columns:
         except FileNotFoundError:
             raise
         except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
-            raise TableFileError(f"{directory}: {' '.join(str(exc).split())[:200]}") from exc
+            raise TableFileError(f"{directory}: {reason_line(exc)}") from exc
         cols.check(int(meta.get("size", -1)), directory)
         return cols, meta
 

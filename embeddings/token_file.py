@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from reports.shared.atomic import atomic_path
+from reports.shared.ioerrors import reason_line
 
 __all__ = ["TOKENS_SUFFIX", "TokenFileError", "read_tokens", "write_tokens"]
 
@@ -57,7 +58,7 @@ def read_tokens(path: Path, tokenizer: str) -> dict[int, list[str]]:
     except FileNotFoundError:
         raise
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise TokenFileError(" ".join(str(exc).split())[:200]) from exc
+        raise TokenFileError(reason_line(exc)) from exc
     if len(indptr) != len(uids) + 1 or (len(indptr) and (indptr[0] != 0 or indptr[-1] != len(ids))) \
             or (np.diff(indptr) < 0).any() or (len(ids) and (ids.min() < 0 or ids.max() >= len(vocab))):
         raise TokenFileError("token lists out of range")
@@ -74,7 +75,7 @@ def _read_json(path: Path, tokenizer: str) -> dict[int, list[str]]:
     except FileNotFoundError:
         raise
     except (OSError, ValueError) as exc:
-        raise TokenFileError(" ".join(str(exc).split())[:200]) from exc
+        raise TokenFileError(reason_line(exc)) from exc
     if not isinstance(data, dict) or not isinstance(data.get("tokens"), dict):
         raise TokenFileError("not a tokens file")
     if data.get("tokenizer") != tokenizer:

@@ -9,6 +9,7 @@ from pathlib import Path
 import networkx as nx
 
 from reports.shared.atomic import write_json
+from reports.shared.ioerrors import reason_line
 from reports.shared.notices import XunchaError
 
 __all__ = ["GraphFileError", "graph_from_json", "graph_to_json", "load_graph", "save_graph", "to_jsonable"]
@@ -19,7 +20,7 @@ class GraphFileError(XunchaError, ValueError):
     rebuilds it from the store)."""
 
     def __init__(self, path: str | os.PathLike, reason: object) -> None:
-        super().__init__("graph_file_unreadable", path=str(path), reason=" ".join(str(reason).split())[:200])
+        super().__init__("graph_file_unreadable", path=str(path), reason=reason_line(reason))
 
 
 def to_jsonable(value):

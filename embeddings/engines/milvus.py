@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from reports.shared.ioerrors import reason_line
+
 from ..index import VectorIndex
 from ..lexical import STOPWORDS, LexicalIndex
 from ..search import Filters, ProblemTable, Searcher
@@ -89,7 +91,7 @@ class MilvusEngine(SearchEngine):
         except Exception as exc:   # pymilvus raises its own and grpc's errors; the user needs one line
             from ..manifest import SearchIndexError
 
-            reason = " ".join(str(exc).split())[:200]
+            reason = reason_line(exc)
             raise SearchIndexError("milvus_unreachable", uri=uri, reason=reason) from exc
         self._lock = threading.RLock()
         self._ready_dim: int | None = None    # the collection is known to exist for this dimension

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from reports.shared.ioerrors import reason_line
 from reports.shared.notices import XunchaError
 
 __all__ = ["DATA_FILES", "MAX_DATA_BYTES", "DataFileError", "read_data_json"]
@@ -30,7 +31,7 @@ class DataFileError(XunchaError, ValueError):
     def __init__(self, path: str | os.PathLike, what: str, reason: object) -> None:
         en, zh = DATA_FILES[what]
         super().__init__("data_invalid", path=str(path), what=zh, what_en=en,
-                         reason=" ".join(str(reason).split())[:200])
+                         reason=reason_line(reason))
 
 
 def read_data_json(path: str | os.PathLike, what: str) -> Any:

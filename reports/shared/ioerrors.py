@@ -12,7 +12,9 @@ import sqlite3
 
 from .notices import render
 
-__all__ = ["io_code", "io_reason", "is_disk_full"]
+__all__ = ["REASON_CHARS", "io_code", "io_reason", "is_disk_full", "reason_line"]
+
+REASON_CHARS = 200   # an error message quotes at most this much of a library's own text
 
 # The causes as codes of the one message table (reports/shared/notices.py, "io_*").
 _ERRNO_CODES = {
@@ -60,3 +62,13 @@ def io_reason(exc: BaseException, lang: str = "zh") -> str | None:
 
 def is_disk_full(exc: BaseException) -> bool:
     return io_code(exc) == "io_disk_full"
+
+
+def reason_line(reason: object, limit: int = REASON_CHARS) -> str:
+    r"""A library's error text as one line a message can quote: whitespace runs (tracebacks, grpc's
+    multi-line details) folded, cut at ``limit`` characters.
+
+    >>> reason_line("bad\n  zip   file")
+    'bad zip file'
+    """
+    return " ".join(str(reason).split())[:limit]

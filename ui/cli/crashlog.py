@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from reports.shared.ioerrors import io_reason
+from reports.shared.ioerrors import io_reason, reason_line
 from reports.shared.notices import LOG_FORMATS, Notice, XunchaError, render
 from reports.shared.paths import cache_dir, default_workspace
 from ui.service.workspace import LOG_FILE
@@ -146,7 +146,7 @@ def crash_line(exc: BaseException, root: Path) -> str:
     if reason:
         tail = f";详情见 {where}" if where else ""
         return f"xuncha:{place}出错:{reason}{tail}"
-    error = XunchaError("internal_error", reason=f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}",
+    error = XunchaError("internal_error", reason=f"{type(exc).__name__}: {reason_line(exc, 300)}",
                         log=str(where)) if where else XunchaError("internal_error_no_log", reason=type(exc).__name__)
     return f"xuncha:{place}{error.chinese()}"
 

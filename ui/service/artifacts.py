@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Protocol
 
+from reports.shared.ioerrors import reason_line
 from reports.shared.notices import Notice
 from reports.shared.progress import Progress
 
@@ -54,10 +55,6 @@ def _n(code: str, **params) -> Notice:
     return Notice(code, params)
 
 
-def _why(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:200]
-
-
 class GraphArtifact:
     """graph.db: one fragment per stored report (graph/service.py)."""
 
@@ -79,7 +76,7 @@ class GraphArtifact:
             for _ in graph.fragments.fragments():
                 pass
         except (GraphFileError, OSError, ValueError, sqlite3.Error) as exc:
-            return [Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(graph.path), reason=_why(exc)))]
+            return [Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(graph.path), reason=reason_line(exc)))]
         state = OK if have == generation and stored else STALE
         return [Check("graph", state, have, _n("doctor_graph_fragments", fragments=counts["fragments"]))]
 
@@ -131,7 +128,7 @@ class SearchArtifact:
                 out.append(Check("search", OK, manifest.generation, _n("doctor_problems", count=len(vectors))))
         except (OSError, RuntimeError, ValueError) as exc:
             out.append(Check("search", DAMAGED, manifest.generation,
-                             _n("doctor_unreadable", path=str(path), reason=_why(exc))))
+                             _n("doctor_unreadable", path=str(path), reason=reason_line(exc))))
         try:
             index.verify_lexical(manifest)
             out.append(Check("lexical", OK if manifest.generation == generation else STALE, manifest.generation))
@@ -139,7 +136,7 @@ class SearchArtifact:
             out.append(Check("lexical", DAMAGED, manifest.generation, _n("doctor_not_recorded")))
         except (OSError, ValueError) as exc:
             out.append(Check("lexical", DAMAGED, manifest.generation,
-                             _n("doctor_unreadable", path=str(index.dir), reason=_why(exc))))
+                             _n("doctor_unreadable", path=str(index.dir), reason=reason_line(exc))))
         out.append(self._table(index, manifest, generation))
         return out
 
@@ -184,7 +181,7 @@ class ThemesArtifact:
         try:
             doc = themes.read_document()
         except (OSError, ValueError) as exc:
-            return [Check("themes", DAMAGED, None, _n("doctor_unreadable", path=str(themes.path), reason=_why(exc))),
+            return [Check("themes", DAMAGED, None, _n("doctor_unreadable", path=str(themes.path), reason=reason_line(exc))),
                     Check("similarity", STALE, None, _n("doctor_themes_first"))]
         if doc is None:
             state = MISSING if self.ws.store.report_ids() else OK
