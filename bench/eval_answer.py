@@ -24,7 +24,8 @@ dictionary words of frequency >= 5 and 词林's, general_vocabulary) on the docu
 outside it encoded live (soft_vocab) or counted uncovered (soft_vocab_only), or every corpus word and
 the general vocabulary's query words (soft_corpus_general); the cover with 词林 synonyms and lexicon
 concepts instead of vectors (thes, thes_concepts); distinct units in the top 10 (units); the best minus
-the tenth probability (gap). ``--view`` measures another dense view of a problem with everything
+the tenth probability (gap); the cover weighted by each word's specificity in general Chinese (spec)
+or only the most specific word (rarest). ``--view`` measures another dense view of a problem with everything
 else as shipped (idea 2: the parent heading for every child, or for a child whose text is short).
 """
 from __future__ import annotations
@@ -78,6 +79,21 @@ def general_vocabulary(min_freq: int = VOCAB_MIN_FREQ) -> frozenset[str]:
     return frozenset(words)
 
 
+def _jieba_freq() -> dict[str, int]:
+    """jieba's dictionary frequencies (its dict.txt), the words' use in general Chinese."""
+    from pathlib import Path
+
+    import jieba
+
+    out = {}
+    with open(Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME, encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2:
+                out[parts[0]] = int(parts[1])
+    return out
+
+
 def short_child_text(table, i: int, max_chars: int = 20) -> str:
     """Idea 2's dense view: category + text, with the parent heading before the text of a child
     problem whose own text is short (关于专项治理不到位方面 names no topic without 关于整治形式主义…)."""
@@ -128,6 +144,9 @@ class Features:
         import jieba.posseg
 
         self.general = general_vocabulary()
+        self.freq = _jieba_freq()
+        self.freq_total = float(sum(self.freq.values()))
+        self.freq_max = float(np.log(self.freq_total))
         from embeddings.lexicon import default_lexicon
         from embeddings.thesaurus import Thesaurus
 
@@ -176,6 +195,23 @@ class Features:
             best = max(best, hit / (len(words) + len(extra)))
         return best
 
+    def specific_cover(self, p: Point, rarest_only: bool) -> float:
+        """The word cover with each query word weighted by how specific it is in general Chinese
+        (-log of its jieba dictionary frequency; a word the dictionary lacks gets the rarest weight),
+        so 医保 outweighs 使用; ``rarest_only``: 1 if the query's most specific word is in one of the
+        top candidates. Not the corpus idf of session 5 (which weighs a word by the corpus's own use)."""
+        words = query_words(p.tokens)
+        if not words:
+            return 0.0
+        weight = {w: self.specificity(w) for w in words}
+        if rarest_only:
+            words = [max(words, key=lambda w: (weight[w], len(w)))]
+        total = sum(weight[w] for w in words)
+        return max(sum(weight[w] for w in words if w in self.where[pos]) / total for pos in p.top[:COVER_TOP])
+
+    def specificity(self, w: str) -> float:
+        return float(np.log(self.freq_total / self.freq[w])) if self.freq.get(w) else self.freq_max
+
     def units(self, p: Point) -> float:
         """Distinct units among the top 10 (a real topic recurs across units; a near miss often not)."""
         return float(len({self.unit[pos] for pos in p.top}))
@@ -208,6 +244,7 @@ class Features:
                 "soft_vocab_only": lambda p: self.soft_cover(p, False, general=True),
                 "soft_corpus_general": lambda p: self.soft_cover(p, False, query_general=True),
                 "thes": lambda p: self.thesaurus_cover(p, False), "thes_concepts": lambda p: self.thesaurus_cover(p, True),
+                "spec": lambda p: self.specific_cover(p, False), "rarest": lambda p: self.specific_cover(p, True),
                 "units": self.units, "gap": lambda p: p.probs[0] - p.probs[-1]}
 
 
