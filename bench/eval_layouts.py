@@ -17,6 +17,7 @@ from pathlib import Path
 
 from reports.grammar.normalize import normalize_chars
 from reports.parse import parse_file
+from reports.shared.notices import XunchaError
 from reports.status import status_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,9 +54,19 @@ def _gold_problems(gold: dict) -> list[dict]:
 
 
 def score_report(path: Path, gold: dict) -> tuple[Counter, Counter, list[str]]:
-    """(hits, totals, misses) per field for one report."""
-    report = parse_file(path)
+    """(hits, totals, misses) per field for one report. A file the reader refuses scores every
+    gold field as missed (it is what a user gets), not a crash of the whole evaluation."""
     hits, totals, misses = Counter(), Counter(), []
+    try:
+        report = parse_file(path)
+    except XunchaError as err:
+        for f in HEADER:
+            totals[f] += 1
+        totals.update(f"stated_{k}" for k, v in (gold.get("stated") or {}).items() if v is not None)
+        totals["categories"] += 1
+        totals["category_title"] += sum(1 for c in gold["categories"] if c.get("title"))
+        totals["problem_found"] += len(_gold_problems(gold))
+        return hits, totals, [f"{path.stem} not read: {err}"]
 
     def check(field: str, ok: bool, detail: str) -> None:
         totals[field] += 1

@@ -12,7 +12,7 @@ from reports.status import find_status
 from .dates import SIGNATURE_DATE
 from .lines import Line
 from .measures import split_measures
-from .schemes import NUM, _sections
+from .schemes import NUM, top_sections
 from .structure import CLOSING
 
 __all__ = ["attach_rectification_list"]
@@ -30,7 +30,7 @@ def attach_rectification_list(text: str, categories: list[Category], body: list[
     if not problems or any(p.rectification_span or p.children for p in problems):
         return 0
     last = problems[-1].span[1]
-    for section in _sections(body):
+    for section in top_sections(body):
         if section.heading is None or section.heading.start < last:
             continue
         lines = section.lines
