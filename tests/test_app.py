@@ -190,6 +190,61 @@ def test_exclude_my_unit(home, summaries):
     assert hit_units(at) and mine not in hit_units(at)
 
 
+def test_catalog_counts_what_the_summaries_count(home, summaries):
+    """The sidebar's workspace line and unit pickers read SQL aggregates (ui.service.catalog), never every
+    summary: they must say what the summaries say, unit by unit."""
+    from ui.service.catalog import catalog
+
+    with Workspace(home) as ws:
+        cat = catalog(ws.store)
+    assert cat.reports == len(summaries)
+    assert cat.problems == sum(s["found"]["problems"] for s in summaries.values())
+    assert cat.items == sum(s["found"]["leaf_problems"] for s in summaries.values())
+    assert {e.unit: (e.display, e.reports) for e in cat.units} == {
+        s["unit"]: (s["unit_short"], (rid,)) for rid, s in summaries.items()}
+    assert [e.problems for e in cat.units] == sorted((s["found"]["problems"] for s in summaries.values()), reverse=True)
+    assert set(cat.regions) == {s["region"] for s in summaries.values()}
+
+
+def test_pickers_list_the_most_frequent_and_take_a_typed_name(home, summaries, monkeypatch):
+    """Past state.CHOICES units or categories, a picker lists the most frequent (by problems) and says so;
+    a name typed instead (a part of one) filters by substring, and 本单位 typed resolves to its unit."""
+    from ui.web import state
+
+    monkeypatch.setattr(state, "CHOICES", 2)
+    state.invalidate()
+    at = search(run(new_app()), "理论学习流于形式")
+    by_problems = sorted(summaries.values(), key=lambda s: -s["found"]["problems"])
+    listed = at.selectbox(key="f_unit").options
+    assert len(listed) == 3 and set(listed[1:]) == {s["unit_short"] for s in by_problems[:2]}
+    assert "共 5 个" in at.selectbox(key="f_unit").help and len(at.selectbox(key="my_unit").options) == 2
+    assert len(at.selectbox(key="f_category").options) == 3
+    small, others = by_problems[-1], by_problems[:-1]  # not listed: typed, a part of its name
+    typed = next(small["unit_short"][:n] for n in range(2, len(small["unit_short"]) + 1)
+                 if not any(small["unit_short"][:n] in name for s in others for name in (s["unit"], s["unit_short"])))
+    # AppTest cannot type into a picker: a new session starts with the typed value, as the widget returns it
+    at = new_app()
+    at.query_params["q"] = "理论学习流于形式"
+    at.session_state["f_unit"] = typed
+    run(at)
+    assert set(hit_units(at)) == {small["unit"]}
+    assert typed in at.selectbox(key="f_unit").options  # the typed text shown as the pick
+    assert "按包含匹配" in at.selectbox(key="f_unit").help
+    run(at)  # and it stays
+    assert set(hit_units(at)) == {small["unit"]}
+    assert state.search_units(typed) == small["unit"]
+    assert state.search_units(small["unit_short"]) == small["unit"]
+    assert state.search_units("党组") is None  # several units: no single one
+    at = new_app()
+    at.query_params["q"] = "意识形态工作责任制落实不到位"
+    at.session_state["f_category"] = "意识形态"
+    run(at)
+    cats = re.findall(r"类别:([^<·]*)", "\n".join(html_blocks(at)))
+    assert cats and all("意识形态" in c for c in cats)
+    monkeypatch.undo()
+    state.invalidate()
+
+
 def test_unusable_query_is_a_message_not_a_traceback(home):
     at = search(run(new_app()), "!!!???")
     assert at.error and "!!!" in at.error[0].value.replace("\\", "")

@@ -453,6 +453,28 @@ def test_five_unit_picks_in_a_row_each_show_the_picked_unit(browser, demo_app):
     assert watch.dialogs == [] and watch.external == []
 
 
+def test_sidebar_pickers_take_a_typed_name(browser, demo_app):
+    """本单位 and 问题类别 take what is typed (past state.CHOICES they list only the most frequent): a part of
+    a unit's name picks that unit; a keyword typed as the category narrows the results to categories
+    holding it."""
+    page, watch = new_page(browser)
+    open_ready(page, f"{demo_app}/?q={quote('意识形态工作责任制落实不到位')}", "div.xc-meta b[title]")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="本单位").click()
+    page.keyboard.type("桑植县")
+    page.keyboard.press("Enter")
+    wait_idle(page, 1500)
+    assert "桑植县政协" in sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="本单位").inner_text()
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="问题类别").click()
+    page.keyboard.type("意识形态")
+    page.keyboard.press("Enter")
+    wait_idle(page, 1500)
+    metas = page.locator("div.xc-meta").all_inner_texts()
+    categories = [m.split("类别:")[1].split(" · ")[0] for m in metas if "类别:" in m]
+    assert categories and all("意识形态" in c for c in categories), categories
+    assert watch.dialogs == [] and watch.external == []
+
+
 def test_unit_profile_says_what_it_knows(browser, demo_app):
     """A report that states no count is not called consistent; categories with their full titles; the
     concreteness in words; a problem cut off by the truncation called so, not vague."""

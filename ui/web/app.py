@@ -115,19 +115,32 @@ def not_found(home: st.Page) -> None:
 
 
 def sidebar(box) -> None:
-    """The workspace line and 本单位, into ``box`` (a sidebar container made before the page ran)."""
+    """The workspace line and 本单位, into ``box`` (a sidebar container made before the page ran). Reads
+    the workspace catalog (one object per store generation), never every report's summary: a rerun's
+    cost does not grow with the store."""
     with box:
-        summaries = state.report_summaries()
-        n_problems = sum(s["found"]["problems"] for s in summaries)
-        n_items = sum(s["found"].get("leaf_problems", s["found"]["problems"]) for s in summaries)
-        st.caption(f"工作区:{len(summaries)} 份报告,{render.problem_count(n_problems, n_items)}", help=render.ITEMS_HELP)
+        cat = state.workspace_catalog()
+        st.caption(f"工作区:{cat.reports} 份报告,{render.problem_count(cat.problems, cat.items)}", help=render.ITEMS_HELP)
         names = state.unit_display()
-        units = sorted(names, key=lambda u: names[u])
         mine = st.session_state.get("my_unit")
-        st.selectbox("本单位", units, index=None, key="my_unit", placeholder="选择本单位(可选)",
-                     format_func=lambda u: names.get(u, u),
+        hover = state.unit_hover(mine)
+        more = state.capped("单位", len(names))
+        st.selectbox("本单位", state.unit_choices(mine), index=None, key="my_unit", placeholder="选择本单位(可选)",
+                     format_func=lambda u: names.get(u, u), accept_new_options=True, on_change=_resolve_mine,
                      help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。"
-                          + (f"\n\n{state.unit_hover(mine)}" if state.unit_hover(mine) else ""))
+                          + (f"\n\n{more}" if more else "") + (f"\n\n{hover}" if hover else ""))
+
+
+def _resolve_mine() -> None:
+    """A typed 本单位 (a name not in the listed choices) becomes the unit it names, when exactly one
+    does; otherwise it is cleared, with a notice: 本单位 is one unit (its reports are excluded)."""
+    typed = st.session_state.get("my_unit")
+    if not typed or typed in state.unit_display():
+        return
+    unit = state.search_units(typed)
+    st.session_state["my_unit"] = unit
+    if unit is None:
+        st.toast(f"没有找到唯一的单位「{typed}」:请输入单位全称或简称中的更多字。", icon=":material/search_off:")
 
 
 def main() -> None:
