@@ -312,13 +312,13 @@ def unit_choices(current: str | None = None) -> list[str]:
     a typed name: search_units finds it). A picker sends its options to the browser on every rerun:
     10,000 units would be ~1 MB per answer."""
     top = _unit_choices(root(), generation())
-    return top if not current or current in top else [*top, current]
+    return [*top] if not current or current in top else [*top, current]
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _unit_choices(path: str, gen: int) -> list[str]:
+def _unit_choices(path: str, gen: int) -> tuple[str, ...]:
     units = _catalog(path, gen).units[:CHOICES]  # most problems first
-    return [e.unit for e in sorted(units, key=lambda e: e.display)]
+    return tuple(e.unit for e in sorted(units, key=lambda e: e.display))
 
 
 def capped(kind: str, count: int) -> str | None:
