@@ -460,11 +460,16 @@ def test_sidebar_pickers_take_a_typed_name(browser, demo_app):
     page, watch = new_page(browser)
     open_ready(page, f"{demo_app}/?q={quote('意识形态工作责任制落实不到位')}", "div.xc-meta b[title]")
     sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="本单位").click()
+    mine = sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="本单位")
+    mine.click()
     page.keyboard.type("桑植县")
+    offer = page.locator('[role="option"][data-key="__creatable__"] > div')  # Streamlit's "Add: 桑植县"
+    offer.wait_for()
+    said = offer.evaluate("e => [getComputedStyle(e).fontSize, getComputedStyle(e, '::before').content]")
+    assert said == ["0px", '"使用输入的文字(回车)"'], said
     page.keyboard.press("Enter")
     wait_idle(page, 1500)
-    assert "桑植县政协" in sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="本单位").inner_text()
+    assert mine.locator("input").input_value() == "桑植县政协"  # the typed part resolved to its unit
     sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="问题类别").click()
     page.keyboard.type("意识形态")
     page.keyboard.press("Enter")

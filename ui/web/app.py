@@ -45,6 +45,9 @@ table.xc-cat td.xc-num { white-space: nowrap; text-align: left; }
 li.xc-same { color: #888; }
 /* Streamlit's English key hints under inputs ("Press Enter to apply"); each input's help says it in Chinese */
 [data-testid="InputInstructions"] { display: none; }
+/* a picker that takes a typed value offers it as "Add: <text>" (English, in one text node): said in Chinese */
+[role="option"][data-key="__creatable__"] > div { font-size: 0 !important; }
+[role="option"][data-key="__creatable__"] > div::before { content: "使用输入的文字(回车)"; font-size: 0.95rem; }
 /* the keyboard user's first stop ("Skip to main content") */
 a[data-testid="stSkipToContent"] { font-size: 0 !important; }
 a[data-testid="stSkipToContent"]::after { content: "跳到正文"; font-size: 1rem; }
