@@ -207,12 +207,12 @@ def test_catalog_counts_what_the_summaries_count(home, summaries):
 
 
 def test_pickers_list_the_most_frequent_and_take_a_typed_name(home, summaries, monkeypatch):
-    """Past state.CHOICES units or categories, a picker lists the most frequent (by problems) and says so;
+    """Past pickers.CHOICES units or categories, a picker lists the most frequent (by problems) and says so;
     a name typed instead (a part of one) filters by substring, and 本单位 typed resolves to its unit."""
-    from ui.web import state
+    from ui.web import pickers
 
-    monkeypatch.setattr(state, "CHOICES", 2)
-    state.invalidate()
+    monkeypatch.setattr(pickers, "CHOICES", 2)
+    pickers.clear()
     at = search(run(new_app()), "理论学习流于形式")
     by_problems = sorted(summaries.values(), key=lambda s: -s["found"]["problems"])
     listed = at.selectbox(key="f_unit").options
@@ -232,9 +232,9 @@ def test_pickers_list_the_most_frequent_and_take_a_typed_name(home, summaries, m
     assert "按包含匹配" in at.selectbox(key="f_unit").help
     run(at)  # and it stays
     assert set(hit_units(at)) == {small["unit"]}
-    assert state.search_units(typed) == small["unit"]
-    assert state.search_units(small["unit_short"]) == small["unit"]
-    assert state.search_units("党组") is None  # several units: no single one
+    assert pickers.search_units(typed) == small["unit"]
+    assert pickers.search_units(small["unit_short"]) == small["unit"]
+    assert pickers.search_units("党组") is None  # several units: no single one
     at = new_app()
     at.query_params["q"] = "意识形态工作责任制落实不到位"
     at.session_state["f_category"] = "意识形态"
@@ -242,7 +242,7 @@ def test_pickers_list_the_most_frequent_and_take_a_typed_name(home, summaries, m
     cats = re.findall(r"类别:([^<·]*)", "\n".join(html_blocks(at)))
     assert cats and all("意识形态" in c for c in cats)
     monkeypatch.undo()
-    state.invalidate()
+    pickers.clear()
 
 
 def test_unusable_query_is_a_message_not_a_traceback(home):

@@ -454,7 +454,7 @@ def test_five_unit_picks_in_a_row_each_show_the_picked_unit(browser, demo_app):
 
 
 def test_sidebar_pickers_take_a_typed_name(browser, demo_app):
-    """本单位 and 问题类别 take what is typed (past state.CHOICES they list only the most frequent): a part of
+    """本单位 and 问题类别 take what is typed (past pickers.CHOICES they list only the most frequent): a part of
     a unit's name picks that unit; a keyword typed as the category narrows the results to categories
     holding it."""
     page, watch = new_page(browser)

@@ -9,7 +9,7 @@ import streamlit as st
 
 from reports.shared import notices
 from reports.shared.notices import XunchaError
-from ui.web import render, resources, state
+from ui.web import pickers, render, resources, state
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("xuncha.ui")
@@ -122,13 +122,13 @@ def sidebar(box) -> None:
     the workspace catalog (one object per store generation), never every report's summary: a rerun's
     cost does not grow with the store."""
     with box:
-        cat = state.workspace_catalog()
+        cat = pickers.workspace_catalog()
         st.caption(f"工作区:{cat.reports} 份报告,{render.problem_count(cat.problems, cat.items)}", help=render.ITEMS_HELP)
-        names = state.unit_display()
+        names = pickers.unit_display()
         mine = st.session_state.get("my_unit")
-        hover = state.unit_hover(mine)
-        more = state.capped("单位", len(names))
-        st.selectbox("本单位", state.unit_choices(mine), index=None, key="my_unit", placeholder="选择本单位(可选)",
+        hover = pickers.unit_hover(mine)
+        more = pickers.capped("单位", len(names))
+        st.selectbox("本单位", pickers.unit_choices(mine), index=None, key="my_unit", placeholder="选择本单位(可选)",
                      format_func=lambda u: names.get(u, u), accept_new_options=True, on_change=_resolve_mine,
                      help="选定后,检索时可一键排除本单位自己的问题,只看其他单位的同类问题和整改做法。"
                           + (f"\n\n{more}" if more else "") + (f"\n\n{hover}" if hover else ""))
@@ -138,9 +138,9 @@ def _resolve_mine() -> None:
     """A typed 本单位 (a name not in the listed choices) becomes the unit it names, when exactly one
     does; otherwise it is cleared, with a notice: 本单位 is one unit (its reports are excluded)."""
     typed = st.session_state.get("my_unit")
-    if not typed or typed in state.unit_display():
+    if not typed or typed in pickers.unit_display():
         return
-    unit = state.search_units(typed)
+    unit = pickers.search_units(typed)
     st.session_state["my_unit"] = unit
     if unit is None:
         st.toast(f"没有找到唯一的单位「{typed}」:请输入单位全称或简称中的更多字。", icon=":material/search_off:")

@@ -10,7 +10,7 @@ import hashlib
 
 import streamlit as st
 
-from ui.web import render, state
+from ui.web import pickers, render, state
 
 FIRST_SHOWN = 5
 MORE_STEP = 10
@@ -79,23 +79,23 @@ def current_filters() -> tuple[dict, str, float]:
         "type": None if ptype == ALL else ptype,
     }
     if ss.get("f_exclude_mine") and mine:
-        filters["exclude_report"] = list(state.unit_options().get(mine, []))
+        filters["exclude_report"] = list(pickers.unit_options().get(mine, []))
     min_pct = ss.get("f_min_score", _linked_min_pct())
     return filters, ss.get("f_mode", next(iter(MODES))), min_pct / 100
 
 
 def filter_widgets() -> None:
     """The sidebar's filter widgets; current_filters reads their values."""
-    opts = state.filter_options()
+    opts = pickers.filter_options()
     ss = st.session_state
     with st.sidebar:
         st.markdown("**筛选条件**")
-        names = state.unit_display()
+        names = pickers.unit_display()
         unit = ss.get("f_unit")
-        hints = [state.unit_hover(unit), state.capped("单位", len(names)),
+        hints = [pickers.unit_hover(unit), pickers.capped("单位", len(names)),
                  "输入的名称按包含匹配单位全称或简称。" if unit and unit != ALL and unit not in names else None]
         # a typed unit (not in the listed choices) filters by substring, as the search table does
-        st.selectbox("单位", [ALL, *state.unit_choices(None if unit == ALL else unit)], key="f_unit",
+        st.selectbox("单位", [ALL, *pickers.unit_choices(None if unit == ALL else unit)], key="f_unit",
                      placeholder="选择或输入单位", format_func=lambda u: names.get(u, u), accept_new_options=True,
                      help="\n\n".join(h for h in hints if h) or None)
         st.selectbox("地区", [ALL, *opts["regions"]], key="f_region", placeholder="选择地区")
@@ -104,7 +104,7 @@ def filter_widgets() -> None:
         st.selectbox("问题类别", listed if category in (None, "", *listed) else [*listed, category], key="f_category",
                      placeholder="选择或输入类别", accept_new_options=True,
                      help="\n\n".join(h for h in ("可输入关键词(如「意识形态」)查找类别,回车后按包含该关键词筛选。",
-                                                    state.capped("类别", opts.get("category_count", 0))) if h))
+                                                    pickers.capped("类别", opts.get("category_count", 0))) if h))
         st.selectbox("问题类型", [ALL, *opts.get("types", [])], key="f_type", placeholder="选择问题类型",
                      help="按巡视巡察常用问题分类筛选(见「共性问题」页的单位 × 问题类型)。")
         st.selectbox("年份", [ALL, *opts["years"]], key="f_year", placeholder="选择年份", format_func=lambda y: y if y == ALL else f"{y} 年")
