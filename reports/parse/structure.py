@@ -11,8 +11,9 @@ from reports.status import find_status, heading_status, status_code, status_sent
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
+from .markers import BULLET_LEAD, marker_index
 from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
-from .schemes import INLINE_RECT, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
+from .schemes import INLINE_RECT, NO_HEADING, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
 
@@ -96,7 +97,7 @@ class _Reader:
         m = self.scheme.category.match(ln.text)
         if not m:
             return False
-        n = to_int(m["n"])
+        n = marker_index(m["n"])
         if self.categories and n != self.categories[-1].ordinal + 1:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
         title = CATEGORY_PREFIX.sub("", m["t"]).strip()
@@ -111,11 +112,22 @@ class _Reader:
 
     def _problem_line(self, ln: Line) -> bool:
         if ln.start in self.heads:
-            return self._add_problem(ln, self.last_top + 1, ln.text)
+            bullet = BULLET_LEAD.match(ln.text)   # an induced bullet family: the glyph is no part of the text
+            return self._add_problem(ln, self.last_top + 1, ln.text[bullet.end():] if bullet else ln.text)
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        return self._add_problem(ln, to_int(m["n"]), m["t"])
+        if m.re.groupindex.get("o") and m["o"]:
+            self._outer_category(int(m["o"]))
+        return self._add_problem(ln, marker_index(m["n"]), m["t"])
+
+    def _outer_category(self, outer: int) -> None:
+        """A compound marker (1-2, 2.1) with no category headings: its first number is the category."""
+        if self.scheme.category.pattern != NO_HEADING.pattern:
+            return
+        if not self.categories or self.categories[-1].ordinal != outer:
+            self.categories.append(Category(outer, "", "", (0, 0)))
+            self.top = self.sub = None
 
     def _add_problem(self, ln: Line, n: int, body: str) -> bool:
         category = self._category()
@@ -138,7 +150,7 @@ class _Reader:
         m = first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
-        n = to_int(m["n"])
+        n = marker_index(m["n"])
         expected = len(self.top.children) + 1
         if n != expected:
             return False
@@ -278,12 +290,14 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
 
 
 def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
-                    split_unlabelled: bool = True) -> tuple[list[Category], list[dict]]:
+                    split_unlabelled: bool = True,
+                    heads: frozenset[int] | None = None) -> tuple[list[Category], list[dict]]:
     """Categories and problems of the problem part. In a report that labels no rectification, the
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
     unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
-    heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
+    if heads is None:   # an induced bullet family brings its own heads (reports/parse/induced.py)
+        heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
     reader = _Reader(text, scheme, unlabelled, heads)
     for ln in lines:
         reader.feed(ln)

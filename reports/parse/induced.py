@@ -1,0 +1,163 @@
+"""Read a report by its own enumeration (reports/parse/markers.py): which induced level holds the problems,
+decided from evidence in the document, turned into a `Scheme` the structure reader follows.
+docs/decisions.md ("Reading unseen layouts: the document's own enumeration")."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from reports.model import Category
+
+from .lines import Line
+from .markers import Family, Levels, induce_families, induce_levels
+from .measures import RECT_LABEL
+from .schemes import CAT, CIRCLED_ITEM, DI, H1, INLINE_RECT, NO_HEADING, NUM, ORDINAL_ITEM, QNUM, SUB, Scheme
+from .structure import read_categories
+
+__all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
+
+# The notations the tuned readers (schemes.py) already read; a level in one of these is left to them.
+KNOWN = (H1, DI, CAT, NUM, QNUM, SUB, CIRCLED_ITEM, ORDINAL_ITEM)
+# A heading that opens work to come, not findings: 下一步工作 / 今后打算 / 下步措施.
+PLANS = re.compile(r"下一?步|今后|打算|计划|展望")
+
+
+@dataclass
+class Reading:
+    """The levels chosen: problem family, the family above it (categories) and below it (sub-problems),
+    with the evidence that chose them."""
+
+    levels: Levels
+    problem: int
+    category: int | None
+    sub: int | None
+    labels: int          # rectification labels the problem level owns
+    by_count: bool       # chosen by the stated count, not by labels
+
+
+def _owner(levels: Levels) -> dict[int, int]:
+    owner: dict[int, int] = {}
+    for k, f in enumerate(levels.families):
+        for i in f.items:
+            owner.setdefault(i, k)
+    return owner
+
+
+def _label_votes(lines: list[Line], levels: Levels) -> Counter[int]:
+    """Each rectification label (a 整改情况: line, or one inside an item's paragraph) votes for the family
+    of the nearest item above it: the level whose items the rectifications follow."""
+    owner = _owner(levels)
+    votes: Counter[int] = Counter()
+    nearest: int | None = None
+    for i, ln in enumerate(lines):
+        if i in owner:
+            nearest = owner[i]
+            if INLINE_RECT.search(ln.text):
+                votes[nearest] += 1
+            continue
+        if RECT_LABEL.match(ln.text) and nearest is not None:
+            votes[nearest] += 1
+    return votes
+
+
+def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | None:
+    """The problem level: the family most rectification labels follow; its parent holds the categories.
+    When the report states its problem count and the parent's items number exactly that (the labels
+    follow sub-items), the parent is the problem level. Without labels, the one family whose item count
+    is the stated count. None when neither kind of evidence points at a family."""
+    families = induce_families(lines)
+    if not families:
+        return None
+    levels = induce_levels(families)
+    votes = _label_votes(lines, levels)
+    by_count = False
+    if votes:
+        problem, owned = votes.most_common(1)[0]
+        if owned < 2:
+            return None
+        parent = levels.parent[problem]
+        if (stated is not None and parent is not None and len(levels.families[problem].items) != stated
+                and len(levels.families[parent].items) == stated and not levels.families[parent].bullet):
+            problem = parent
+    else:
+        if stated is None:
+            return None
+        matching = [k for k, f in enumerate(families) if len(f.items) == stated]
+        if not matching:
+            return None
+        problem = max(matching, key=levels.depth)
+        owned, by_count = 0, True
+    category = levels.parent[problem]
+    if category is not None and levels.families[category].bullet:
+        category = None
+    numbered_children = [j for j in levels.children(problem) if not levels.families[j].bullet]
+    sub = max(numbered_children, key=lambda j: len(levels.families[j].items)) if numbered_children else None
+    return Reading(levels, problem, category, sub, owned, by_count)
+
+
+def known_notation(family: Family, lines: list[Line]) -> bool:
+    """The family's markers are a notation the tuned readers already read (1. (一) 问题一: …)."""
+    text = lines[family.items[0]].text
+    body = _body_at(family, text)
+    return any((m := p.match(text)) is not None and m.start("t") == body for p in KNOWN)
+
+
+def _body_at(family: Family, text: str) -> int:
+    m = family.pattern().match(text)
+    return m.start("t") if m else 0
+
+
+def _part(lines: list[Line], reading: Reading) -> list[Line]:
+    """The lines the problem list spans: from the category item above the first problem (or the first
+    problem) to the first item of a shallower level after the last problem, or of the category level
+    that opens work to come (三、下一步工作)."""
+    levels = reading.levels
+    fams = levels.families
+    problems = fams[reading.problem].items
+    first, last = problems[0], problems[-1]
+    start = first
+    if reading.category is not None:
+        above = [i for i in fams[reading.category].items if i < first]
+        start = above[-1] if above else first
+    top_levels = {k for k in range(len(fams)) if levels.depth(k) < levels.depth(reading.problem)
+                  and k != reading.category}
+    end = len(lines)
+    for k in top_levels:
+        after = [i for i in fams[k].items if i > last]
+        if after:
+            end = min(end, after[0])
+    if reading.category is not None:
+        for i in fams[reading.category].items:
+            if i > last and PLANS.search(lines[i].text):
+                end = min(end, i)
+                break
+    return lines[start:end]
+
+
+def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
+                 unseen_only: bool = False) -> tuple[list[Category], list[dict], Reading] | None:
+    """Categories and problems read by the document's own enumeration, or None when it shows no problem
+    level. With ``unseen_only`` only a reading whose problem or category level is a notation the tuned
+    readers do not know is returned (they stay in charge of the notations they were tuned on)."""
+    reading = choose_levels(lines, stated)
+    if reading is None:
+        return None
+    fams = reading.levels.families
+    if unseen_only and all(known_notation(fams[k], lines) for k in (reading.problem, reading.category)
+                           if k is not None):
+        return None
+    problem = fams[reading.problem]
+    category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
+    subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
+    part = _part(lines, reading)
+    if problem.bullet:
+        scheme = Scheme("induced", category, (), subs, unnumbered=True)
+        heads = frozenset(lines[i].start for i in problem.items)
+    else:
+        scheme = Scheme("induced", category, (problem.pattern(),), subs)
+        heads = frozenset()
+    categories, sections = read_categories(text, part, scheme, heads=heads)
+    if not categories:
+        return None
+    return categories, sections, reading
