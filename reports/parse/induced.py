@@ -12,7 +12,8 @@ from reports.model import Category
 from .lines import Line
 from .markers import Family, Levels, induce_families, induce_levels
 from .measures import RECT_LABEL
-from .schemes import CAT, CIRCLED_ITEM, DI, H1, INLINE_RECT, NO_HEADING, NUM, ORDINAL_ITEM, QNUM, SUB, Scheme
+from .schemes import (CAT, CIRCLED_ITEM, DI, H1, HEAD_MAX, INLINE_RECT, MEASURE_START, NO_HEADING, NUM, ORDINAL_ITEM, QNUM,
+                      SUB, Scheme)
 from .structure import read_categories
 
 __all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
@@ -34,6 +35,7 @@ class Reading:
     sub: int | None
     labels: int          # rectification labels the problem level owns
     by_count: bool       # chosen by the stated count, not by labels
+    heads: tuple[int, ...] = ()   # an unmarked problem level: line indexes of its heads (problem is then -1)
 
 
 def _owner(levels: Levels) -> dict[int, int]:
@@ -93,7 +95,57 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         category = None
     numbered_children = [j for j in levels.children(problem) if not levels.families[j].bullet]
     sub = max(numbered_children, key=lambda j: len(levels.families[j].items)) if numbered_children else None
+    top = levels.parent[category] if category is not None else None
+    if not by_count and top is not None and _labelled_restarts(lines, levels, category, top) >= 2 \
+            and not levels.families[top].bullet:
+        # the labels follow a third level: the top level restarts the middle one in each of its items
+        # (一、方面 (一)问题 1.具体问题 整改情况:), so the top holds categories and the middle the problems
+        return Reading(levels, category, top, problem, owned, by_count)
+    heads = _unmarked_heads(lines, levels)
+    mine = [i for i in levels.families[problem].items]
+    if not by_count and len(heads) >= 2 and len(heads) > len(mine) \
+            and 2 * sum(1 for a, b in zip(mine, [*mine[1:], len(lines)], strict=True)
+                        if any(a < h < b for h in heads)) >= len(mine):
+        # more unnumbered heads right above labels than items: each item is a category of unmarked problems
+        return Reading(levels, -1, problem, None, owned, by_count, tuple(heads))
     return Reading(levels, problem, category, sub, owned, by_count)
+
+
+def _labelled_restarts(lines: list[Line], levels: Levels, middle: int, top: int) -> int:
+    """Items of the top level in which the middle level restarts at 1 and some rectification is
+    labelled: the top level's items that hold problems (三、下一步工作 (一)(二) holds none)."""
+    fam = levels.families[middle]
+    first = dict(zip(fam.items, fam.indexes, strict=True))
+    starts = [run[0] for run in fam.runs if run and first[run[0]] == 1]
+    tops = levels.families[top].items
+    count = 0
+    for a, b in zip(tops, [*tops[1:], len(lines)], strict=True):
+        if any(a < s < b for s in starts) and any(RECT_LABEL.match(ln.text) or INLINE_RECT.search(ln.text)
+                                                  for ln in lines[a:b]):
+            count += 1
+    return count
+
+
+def _unmarked_heads(lines: list[Line], levels: Levels) -> list[int]:
+    """Lines that head a problem without a marker: a short statement (no sentence inside it, no measure
+    opening) right above a rectification label, after an item or after another rectification."""
+    owner = _owner(levels)
+    out: list[int] = []
+    in_rect = False
+    for i, ln in enumerate(lines):
+        if i in owner:
+            in_rect = False
+            continue
+        if RECT_LABEL.match(ln.text):
+            in_rect = True
+            continue
+        below = lines[i + 1].text if i + 1 < len(lines) else ""
+        text = ln.text
+        if (RECT_LABEL.match(below) and (in_rect or i - 1 in owner) and len(text) <= HEAD_MAX
+                and not MEASURE_START.match(text) and not INLINE_RECT.search(text) and "。" not in text.rstrip("。")):
+            out.append(i)
+            in_rect = False
+    return out
 
 
 def known_notation(family: Family, lines: list[Line]) -> bool:
@@ -114,14 +166,14 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
     that opens work to come (三、下一步工作)."""
     levels = reading.levels
     fams = levels.families
-    problems = fams[reading.problem].items
+    problems = list(reading.heads) or fams[reading.problem].items
     first, last = problems[0], problems[-1]
     start = first
     if reading.category is not None:
         above = [i for i in fams[reading.category].items if i < first]
         start = above[-1] if above else first
-    top_levels = {k for k in range(len(fams)) if levels.depth(k) < levels.depth(reading.problem)
-                  and k != reading.category}
+    depth = levels.depth(reading.category) + 1 if reading.heads else levels.depth(reading.problem)
+    top_levels = {k for k in range(len(fams)) if levels.depth(k) < depth and k != reading.category}
     end = len(lines)
     for k in top_levels:
         after = [i for i in fams[k].items if i > last]
@@ -145,13 +197,15 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
         return None
     fams = reading.levels.families
     if unseen_only and all(known_notation(fams[k], lines) for k in (reading.problem, reading.category)
-                           if k is not None):
+                           if k is not None and k >= 0):
         return None
-    problem = fams[reading.problem]
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
     part = _part(lines, reading)
-    if problem.bullet:
+    if reading.heads:
+        scheme = Scheme("induced", category, (), (), unnumbered=True)
+        heads = frozenset(lines[i].start for i in reading.heads)
+    elif (problem := fams[reading.problem]).bullet:
         scheme = Scheme("induced", category, (), subs, unnumbered=True)
         heads = frozenset(lines[i].start for i in problem.items)
     else:

@@ -78,7 +78,7 @@ class Shape:
         bare = not (self.prefix or self.counter or self.open or self.script == "o")
         close = {"": r"(?:\s+|$)" if bare else r"\s*",
                  " ": r"\s+", ".": "[、.．]", ":": "[:：]", ")": "[)）]", ",": "[,，]"}.get(self.close, re.escape(self.close))
-        tail = r"(?!\d)" if self.script in ("d", "dd") else ""   # 1.5亿元 is a figure
+        tail = r"(?!\d)" if self.script in ("d", "dd") and self.close == "." else ""   # 1.5亿元 is a figure
         counter = re.escape(self.counter)
         return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{index}{counter}{close}{tail}\s*(?P<t>.*)$")
 
