@@ -65,9 +65,9 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    categories = [] if reader == "grammar" else read_table(text, body) or read_enumerated(text, body)
-    if reader == "grammar":   # the document's own enumeration alone (bench: how far the grammar reaches)
-        induced = read_induced(text, body, _stated_problems(text, header.body_start, body))
+    categories = read_table(text, body) or read_enumerated(text, body)
+    if reader == "grammar" and not categories:   # line numbering read by the document's own enumeration
+        induced = read_induced(text, body, _stated_problems(text, header.body_start, body))   # alone (bench)
         categories, sections = induced[:2] if induced else ([], [])
         part, narrative = (body if categories else []), False
     elif categories:   # a problem table, or findings enumerated in paragraphs: whatever the numbering

@@ -14,6 +14,7 @@ from .markers import Family, Levels, induce_families, induce_levels
 from .measures import RECT_LABEL
 from .schemes import (CAT, CIRCLED_ITEM, DI, H1, HEAD_MAX, INLINE_RECT, MEASURE_START, NO_HEADING, NUM, ORDINAL_ITEM, QNUM,
                       SUB, Scheme)
+from .rectlist import answer_list
 from .structure import read_categories
 
 __all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
@@ -36,6 +37,7 @@ class Reading:
     labels: int          # rectification labels the problem level owns
     by_count: bool       # chosen by the stated count, not by labels
     heads: tuple[int, ...] = ()   # an unmarked problem level: line indexes of its heads (problem is then -1)
+    items: tuple[int, ...] = ()   # the problem family's items that are problems, when only one run is
 
 
 def _owner(levels: Levels) -> dict[int, int]:
@@ -68,12 +70,19 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
     When the report states its problem count and the parent's items number exactly that (the labels
     follow sub-items), the parent is the problem level. Without labels, the one family whose item count
     is the stated count. None when neither kind of evidence points at a family."""
-    families = induce_families(lines)
+    families = induce_families(lines, RECT_LABEL)
     if not families:
         return None
     levels = induce_levels(families)
     votes = _label_votes(lines, levels)
     by_count = False
+    answered = None if votes else _answered_run(lines, levels)
+    if answered is not None:
+        problem, run = answered
+        category = levels.parent[problem]
+        category = category if category is not None and not levels.families[category].bullet \
+            and not _document_sections(levels.families[category], run, len(lines)) else None
+        return Reading(levels, problem, category, None, 0, False, items=tuple(run))
     if votes:
         problem, owned = votes.most_common(1)[0]
         if owned < 2:
@@ -91,7 +100,8 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         problem = max(matching, key=levels.depth)
         owned, by_count = 0, True
     category = levels.parent[problem]
-    if category is not None and levels.families[category].bullet:
+    if category is not None and (levels.families[category].bullet or _document_sections(
+            levels.families[category], levels.families[problem].items, len(lines))):
         category = None
     numbered_children = [j for j in levels.children(problem) if not levels.families[j].bullet]
     sub = max(numbered_children, key=lambda j: len(levels.families[j].items)) if numbered_children else None
@@ -109,6 +119,25 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         # more unnumbered heads right above labels than items: each item is a category of unmarked problems
         return Reading(levels, -1, problem, None, owned, by_count, tuple(heads))
     return Reading(levels, problem, category, sub, owned, by_count)
+
+
+def _answered_run(lines: list[Line], levels: Levels) -> tuple[int, list[int]] | None:
+    """A run of items answered one for one by a later list (二、问题 1. 2. | 三、整改 1.针对…问题: 2.…):
+    the problems are that run, their rectifications the later list's items."""
+    for k, fam in enumerate(levels.families):
+        for run in fam.runs:
+            if len(run) >= 2 and not fam.bullet and answer_list(lines[run[-1] + 1:], len(run)) is not None:
+                return k, run
+    return None
+
+
+def _document_sections(family: Family, problems: list[int], end: int) -> bool:
+    """The level above the problems holds them in one of its items and has others besides
+    (一、整改工作开展情况 二、反馈问题整改情况 1. 2. 三、下一步工作): it is the document's sections, not
+    categories of problems."""
+    holding = sum(1 for a, b in zip(family.items, [*family.items[1:], end], strict=True)
+                  if any(a < i < b for i in problems))
+    return holding <= 1 and len(family.items) > 1
 
 
 def _labelled_restarts(lines: list[Line], levels: Levels, middle: int, top: int) -> int:
@@ -166,7 +195,7 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
     that opens work to come (三、下一步工作)."""
     levels = reading.levels
     fams = levels.families
-    problems = list(reading.heads) or fams[reading.problem].items
+    problems = list(reading.heads) or list(reading.items) or fams[reading.problem].items
     first, last = problems[0], problems[-1]
     start = first
     if reading.category is not None:

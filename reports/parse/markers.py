@@ -176,16 +176,17 @@ class Family:
 MIN_ITEMS = 2
 
 
-def induce_families(lines: list[Line]) -> list[Family]:
+def induce_families(lines: list[Line], fields: re.Pattern[str] | None = None) -> list[Family]:
     """Every family of the lines, in order of first appearance. An item continues its shape's current
     run when its index is the next one, starts a new run at 1 (or, for a compound N-M, when N moves
     on), and is left out otherwise (a stray 3. in a paragraph of figures); a shape with fewer than two
-    items in sequence is no family."""
+    items in sequence is no family. A line that `fields` matches (整改1:, a rectification's label) is a
+    field of the item above it, not an item."""
     families: dict[Shape, Family] = {}
     last_outer: dict[Shape, int | None] = {}
     for i, ln in enumerate(lines):
         marker = parse_marker(ln.text)
-        if marker is None:
+        if marker is None or (fields is not None and fields.match(ln.text)):
             continue
         fam = families.setdefault(marker.shape, Family(marker.shape))
         if fam.bullet:
