@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from reports.model import Category
 
 from .lines import Line
-from .markers import Family, Levels, induce_families, induce_levels
+from .markers import Family, Levels, induce_families, induce_levels, parse_marker
 from .measures import RECT_LABEL
 from .schemes import (CAT, CIRCLED_ITEM, DI, H1, HEAD_MAX, INLINE_RECT, MEASURE_START, NO_HEADING, NUM, ORDINAL_ITEM, QNUM,
                       SUB, Scheme)
@@ -23,6 +23,7 @@ __all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
 KNOWN = (H1, DI, CAT, NUM, QNUM, SUB, CIRCLED_ITEM, ORDINAL_ITEM)
 # A heading that opens work to come, not findings: 下一步工作 / 今后打算 / 下步措施.
 PLANS = re.compile(r"下一?步|今后|打算|计划|展望")
+PLAN_REACH = 8   # characters of a heading's opening where the words of work to come stand
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Reading:
     by_count: bool       # chosen by the stated count, not by labels
     heads: tuple[int, ...] = ()   # an unmarked problem level: line indexes of its heads (problem is then -1)
     items: tuple[int, ...] = ()   # the problem family's items that are problems, when only one run is
+    labelled: tuple[int, ...] = ()   # the problem items with a rectification label under them
 
 
 def _owner(levels: Levels) -> dict[int, int]:
@@ -48,21 +50,26 @@ def _owner(levels: Levels) -> dict[int, int]:
     return owner
 
 
-def _label_votes(lines: list[Line], levels: Levels) -> Counter[int]:
-    """Each rectification label (a 整改情况: line, or one inside an item's paragraph) votes for the family
-    of the nearest item above it: the level whose items the rectifications follow."""
+def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:
+    """Each item with a rectification label under it (a 整改情况: line before the next item, or one
+    inside the item's paragraph) votes once for its family: the level whose items the rectifications
+    follow, counted in items (a form with 整改措施: and 整改进展: under each item counts it once).
+    Returns the votes and the items that cast them."""
     owner = _owner(levels)
+    voted: set[int] = set()
     votes: Counter[int] = Counter()
     nearest: int | None = None
     for i, ln in enumerate(lines):
         if i in owner:
-            nearest = owner[i]
-            if INLINE_RECT.search(ln.text):
-                votes[nearest] += 1
+            nearest = i
+            if not INLINE_RECT.search(ln.text):
+                continue
+        elif not RECT_LABEL.match(ln.text) or nearest is None:
             continue
-        if RECT_LABEL.match(ln.text) and nearest is not None:
-            votes[nearest] += 1
-    return votes
+        if nearest not in voted:
+            voted.add(nearest)
+            votes[owner[nearest]] += 1
+    return votes, voted
 
 
 def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | None:
@@ -74,7 +81,7 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
     if not families:
         return None
     levels = induce_levels(families)
-    votes = _label_votes(lines, levels)
+    votes, voted = _label_votes(lines, levels)
     by_count = False
     answered = None if votes else _answered_run(lines, levels)
     if answered is not None:
@@ -88,9 +95,9 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         if owned < 2:
             return None
         parent = levels.parent[problem]
-        if (stated is not None and parent is not None and len(levels.families[problem].items) != stated
+        if (stated is not None and parent is not None and owned != stated
                 and len(levels.families[parent].items) == stated and not levels.families[parent].bullet):
-            problem = parent
+            problem = parent   # the labels follow sub-items; their parents number what the report states
     else:
         if stated is None:
             return None
@@ -100,17 +107,19 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         problem = max(matching, key=levels.depth)
         owned, by_count = 0, True
     category = levels.parent[problem]
+    evidence = [i for i in levels.families[problem].items if i in voted] or levels.families[problem].items
     if category is not None and (levels.families[category].bullet or _document_sections(
-            levels.families[category], levels.families[problem].items, len(lines))):
+            levels.families[category], evidence, len(lines))):
         category = None
     numbered_children = [j for j in levels.children(problem) if not levels.families[j].bullet]
     sub = max(numbered_children, key=lambda j: len(levels.families[j].items)) if numbered_children else None
+    labelled = tuple(i for i in levels.families[problem].items if i in voted)
     top = levels.parent[category] if category is not None else None
     if not by_count and top is not None and _labelled_restarts(lines, levels, category, top) >= 2 \
             and not levels.families[top].bullet:
         # the labels follow a third level: the top level restarts the middle one in each of its items
         # (一、方面 (一)问题 1.具体问题 整改情况:), so the top holds categories and the middle the problems
-        return Reading(levels, category, top, problem, owned, by_count)
+        return Reading(levels, category, top, problem, owned, by_count)   # labelled: its subs
     heads = _unmarked_heads(lines, levels)
     mine = [i for i in levels.families[problem].items]
     if not by_count and len(heads) >= 2 and len(heads) > len(mine) \
@@ -118,7 +127,7 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
                         if any(a < h < b for h in heads)) >= len(mine):
         # more unnumbered heads right above labels than items: each item is a category of unmarked problems
         return Reading(levels, -1, problem, None, owned, by_count, tuple(heads))
-    return Reading(levels, problem, category, sub, owned, by_count)
+    return Reading(levels, problem, category, sub, owned, by_count, labelled=labelled)
 
 
 def _answered_run(lines: list[Line], levels: Levels) -> tuple[int, list[int]] | None:
@@ -196,7 +205,7 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
     levels = reading.levels
     fams = levels.families
     problems = list(reading.heads) or list(reading.items) or fams[reading.problem].items
-    first, last = problems[0], problems[-1]
+    first, last = problems[0], (reading.labelled or problems)[-1]
     start = first
     if reading.category is not None:
         above = [i for i in fams[reading.category].items if i < first]
@@ -208,11 +217,13 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
         after = [i for i in fams[k].items if i > last]
         if after:
             end = min(end, after[0])
-    if reading.category is not None:
-        for i in fams[reading.category].items:
-            if i > last and PLANS.search(lines[i].text):
-                end = min(end, i)
-                break
+    own = {reading.problem, reading.sub}
+    for i in range(last + 1, end):   # a heading of work to come (三、下一步工作, in any notation)
+        marker = parse_marker(lines[i].text)
+        if marker is not None and not any(k is not None and k >= 0 and fams[k].shape == marker.shape for k in own) \
+                and PLANS.search(lines[i].text[marker.body:marker.body + PLAN_REACH]):
+            end = i
+            break
     return lines[start:end]
 
 

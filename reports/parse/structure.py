@@ -12,7 +12,7 @@ from reports.status import find_status, heading_status, status_code, status_sent
 from .dates import SIGNATURE_DATE
 from .lines import Line
 from .markers import BULLET_LEAD, marker_index
-from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
+from .measures import FORM_FIELD, PROGRESS_FIELD, RECT_LABEL, segment_measures
 from .schemes import INLINE_RECT, NO_HEADING, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
 
 __all__ = ["read_categories"]
@@ -178,7 +178,11 @@ class _Reader:
             if self.categories and not self.categories[-1].problems:
                 self._note_section_text(ln)
             return
-        target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
+        if not self._has_rect(current) and not self.unlabelled and FORM_FIELD.match(ln.text):
+            target = self.rect   # 责任单位: / 整改时限: before 整改措施: — the form's fields open its rectification
+            self.labels.setdefault(id(current), {})[ln.start] = "field"
+        else:
+            target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
         if target is self.rect and PROGRESS_FIELD.match(ln.text):
             self.labels.setdefault(id(current), {})[ln.start] = "progress"
         target.setdefault(id(current), []).append(ln)
