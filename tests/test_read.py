@@ -529,5 +529,5 @@ def test_html_without_text(tmp_path):
 
 
 def test_public_constants():
-    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".pdf", ".html", ".htm")
+    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".pdf", ".html", ".htm", ".md")
     assert read_mod.MAX_BYTES == 20 * 1024 * 1024

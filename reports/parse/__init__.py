@@ -18,6 +18,7 @@ from .header import parse_header
 from .induced import read_induced
 from .layout import is_narrative, mark_rectification_items
 from .lines import Line, split_lines
+from .markers import parse_marker
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
@@ -119,7 +120,8 @@ def _stated_problems(text: str, body_start: int, body: list[Line]) -> int | None
 def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
     """The tuned readers' result, unless the document's own enumeration (reports/parse/induced.py) finds
     a problem level in a notation they do not read and explains the report better: more problems with
-    a rectification, or exactly the stated count where the tuned reading misses it."""
+    a rectification, exactly the stated count where the tuned reading misses it, or as many
+    rectifications where most tuned problems open with a marker it did not read as one."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
     induced = read_induced(text, body, stated, unseen_only=True)
@@ -128,8 +130,11 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
     got = sum(len(c.problems) for c in induced[0])
+    tops = [p for c in categories for p in c.problems]
+    unread = sum(1 for p in tops if parse_marker(p.text) is not None)   # 问题1 森林…: a marker read as text
     better = _rectified(induced[0]) > _rectified(categories) or (
-        stated is not None and got == stated and stated not in (found, leaves))
+        stated is not None and got == stated and stated not in (found, leaves)) or (
+        2 * unread > len(tops) and _rectified(induced[0]) >= _rectified(categories))
     if not better and found:
         return tuned
     return induced[0], induced[1], body, False
