@@ -80,7 +80,7 @@ def _render_lines(el) -> list[str]:
             cell = child.name in ("td", "th") and _data_cell(child)
             block = " " if in_cell[-1] else "\n"
             mark = "\t" if cell else block if child.name in _BLOCK_TAGS else ""
-            buf.append(mark)
+            buf.append(mark + (_list_marker(child) if child.name == "li" else ""))
             stack.append(iter(child.children))
             in_cell.append(in_cell[-1] or cell)
             closers.append(mark)
@@ -88,6 +88,25 @@ def _render_lines(el) -> list[str]:
     return [ln for ln in lines if ln]
 
 
+def _list_marker(li) -> str:
+    """The number or bullet a browser draws before a list item (1. of <ol start=…>, • of <ul>): the
+    document's own enumeration, which the parser reads (reports/parse/markers.py). An item that
+    already opens with its own number keeps only that."""
+    parent = li.parent
+    own = li.get_text().lstrip()
+    if parent is None or parent.name not in ("ol", "ul") or not own or _OWN_MARKER.match(own):
+        return ""
+    if parent.name == "ul":
+        return "• "
+    try:
+        start = int(parent.get("start") or 1)
+    except ValueError:
+        start = 1
+    siblings = [c for c in parent.find_all("li", recursive=False)]
+    return f"{start + siblings.index(li)}." if li in siblings else ""
+
+
+_OWN_MARKER = re.compile(r"^(?:[(（【\[]?[0-9一二三四五六七八九十]{1,3}[)）】\].、．]|[•·●▲■◆★①-⑳])")
 _MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside
 
 
