@@ -17,6 +17,7 @@ from .enumerated import read_enumerated
 from .header import parse_header
 from .induced import read_induced
 from .layout import is_narrative, mark_rectification_items
+from .legend import apply_legend
 from .lines import Line, split_lines
 from .markers import parse_marker
 from .measures import RECT_LABEL
@@ -88,7 +89,8 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         categories, sections, part, narrative = _prefer_induced(text, header.body_start, body,
                                                                 (categories, sections, part, narrative))
     if not narrative:
-        attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
+        attach_rectification_list(text, categories, body)
+        apply_legend(text, categories)   # √ / △ defined by the report's own legend   # 二、问题 1. 2. | 三、整改 1. 2.
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
@@ -121,7 +123,8 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     """The tuned readers' result, unless the document's own enumeration (reports/parse/induced.py) finds
     a problem level in a notation they do not read and explains the report better: more problems with
     a rectification, exactly the stated count where the tuned reading misses it, or as many
-    rectifications where most tuned problems open with a marker it did not read as one."""
+    rectifications where most tuned problems open with a marker it did not read as one, or the same
+    problems under two or more categories where the tuned reading found one."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
     induced = read_induced(text, body, stated, unseen_only=True)
@@ -134,7 +137,9 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     unread = sum(1 for p in tops if parse_marker(p.text) is not None)   # 问题1 森林…: a marker read as text
     better = _rectified(induced[0]) > _rectified(categories) or (
         stated is not None and got == stated and stated not in (found, leaves)) or (
-        2 * unread > len(tops) and _rectified(induced[0]) >= _rectified(categories))
+        2 * unread > len(tops) and _rectified(induced[0]) >= _rectified(categories)) or (
+        len(induced[0]) >= 2 and len(categories) <= 1 and got == found   # 第一方面: headings the tuned missed
+        and _rectified(induced[0]) >= _rectified(categories))
     if not better and found:
         return tuned
     return induced[0], induced[1], body, False
