@@ -12,9 +12,22 @@ from reports.model import Category
 from .lines import Line
 from .markers import Family, Levels, induce_families, induce_levels, parse_marker
 from .measures import RECT_LABEL
-from .schemes import (CAT, CIRCLED_ITEM, DI, H1, HEAD_MAX, INLINE_RECT, MEASURE_START, NO_HEADING, NUM, ORDINAL_ITEM, QNUM,
-                      SUB, Scheme)
 from .rectlist import answer_list
+from .schemes import (
+    CAT,
+    CIRCLED_ITEM,
+    DI,
+    H1,
+    HEAD_MAX,
+    INLINE_RECT,
+    MEASURE_START,
+    NO_HEADING,
+    NUM,
+    ORDINAL_ITEM,
+    QNUM,
+    SUB,
+    Scheme,
+)
 from .structure import read_categories
 
 __all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
@@ -121,7 +134,7 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         # (一、方面 (一)问题 1.具体问题 整改情况:), so the top holds categories and the middle the problems
         return Reading(levels, category, top, problem, owned, by_count)   # labelled: its subs
     heads = _unmarked_heads(lines, levels)
-    mine = [i for i in levels.families[problem].items]
+    mine = levels.families[problem].items
     if not by_count and len(heads) >= 2 and len(heads) > len(mine) \
             and 2 * sum(1 for a, b in zip(mine, [*mine[1:], len(lines)], strict=True)
                         if any(a < h < b for h in heads)) >= len(mine):

@@ -223,7 +223,7 @@ def _valid(f: Family) -> bool:
         return False
     if f.bullet:
         return True
-    return any(len(r) >= 2 for r in f.runs) or sum(1 for r in f.runs if r) >= 2 and f.indexes.count(1) >= 2
+    return any(len(r) >= 2 for r in f.runs) or (sum(1 for r in f.runs if r) >= 2 and f.indexes.count(1) >= 2)
 
 
 @dataclass

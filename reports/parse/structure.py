@@ -13,7 +13,16 @@ from .dates import SIGNATURE_DATE
 from .lines import Line
 from .markers import BULLET_LEAD, marker_index
 from .measures import FORM_FIELD, PROGRESS_FIELD, RECT_LABEL, segment_measures
-from .schemes import INLINE_RECT, NO_HEADING, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
+from .schemes import (
+    INLINE_RECT,
+    NO_HEADING,
+    OUTLINE,
+    PROBLEM_LABEL,
+    Scheme,
+    first_match,
+    labelled,
+    unnumbered_heads,
+)
 
 __all__ = ["read_categories"]
 

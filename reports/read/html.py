@@ -102,8 +102,8 @@ def _list_marker(li) -> str:
         start = int(parent.get("start") or 1)
     except ValueError:
         start = 1
-    siblings = [c for c in parent.find_all("li", recursive=False)]
-    return f"{start + siblings.index(li)}." if li in siblings else ""
+    position = next((k for k, c in enumerate(parent.find_all("li", recursive=False)) if c is li), None)
+    return "" if position is None else f"{start + position}."   # `is`: bs4 tags compare equal by content
 
 
 _OWN_MARKER = re.compile(r"^(?:[(（【\[]?[0-9一二三四五六七八九十]{1,3}[)）】\].、．]|[•·●▲■◆★①-⑳])")
