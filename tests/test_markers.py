@@ -179,3 +179,31 @@ def test_next_steps_list_is_not_problems():
     """A report whose only numbered list is 下一步工作 (no labels, no stated count) has no induced problems."""
     lines = _lines("一、整改工作开展情况", "党组高度重视。", "二、下一步工作", "1)巩固整改成果。", "2)健全长效机制。")
     assert choose_levels(lines) is None
+
+
+def test_bullet_categories_over_bullet_problems():
+    report = parse_text(HEAD + "反馈问题3个。\n■ 政治建设方面\n● 理论学习不深入。\n整改情况:制定学习计划。已完成整改。\n"
+                        "● 意识形态工作不到位。\n整改情况:专题研究。已完成整改。\n■ 组织建设方面\n● 支部活动不规范。\n"
+                        "整改情况:开展规范化建设。正在整改。\n" + TAIL)
+    assert _problems(report) == [
+        ("政治建设方面", [("1", "理论学习不深入。", "已完成整改"), ("2", "意识形态工作不到位。", "已完成整改")]),
+        ("组织建设方面", [("3", "支部活动不规范。", "正在整改")])]
+
+
+def test_status_table_at_the_end():
+    """Problems numbered in the text (反馈问题第一项:), their status in a table after them."""
+    report = parse_text(HEAD + "反馈问题2个。\n反馈问题第一项:理论学习不深入。\n整改措施:制定学习计划。\n"
+                        "反馈问题第二项:支部活动不规范。\n整改措施:开展规范化建设。\n附表:整改进展情况\n序号\t问题\t完成情况\n"
+                        "1\t理论学习不深入\t已完成\n2\t支部活动不规范\t正在推进\n" + TAIL)
+    assert [(p.text, p.status, p.rectification) for p in report.problems()] == [
+        ("理论学习不深入。", "已完成", "制定学习计划。"), ("支部活动不规范。", "正在推进", "开展规范化建设。")]
+
+
+def test_html_definition_list():
+    page = ("<html><body><div><p>" + HEAD.replace("\n", "</p><p>") + "反馈问题2个。</p><dl><dt>问题1:理论学习不深入。</dt>"
+            "<dd>整改情况:制定学习计划。已完成整改。</dd><dt>问题2:支部活动不规范。</dt><dd>整改情况:开展规范化建设。正在整改。</dd>"
+            "</dl><p>中共某某县文化旅游局党组</p><p>2024年10月8日</p></div></body></html>")
+    src = read_bytes(page.encode("utf-8"), "a.html")
+    report = parse_text(src.text, source_format="html")
+    assert [(p.text, p.status) for p in report.problems()] == [("理论学习不深入。", "已完成整改"),
+                                                              ("支部活动不规范。", "正在整改")]

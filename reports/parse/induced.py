@@ -100,7 +100,7 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
     if answered is not None:
         problem, run = answered
         category = levels.parent[problem]
-        category = category if category is not None and not levels.families[category].bullet \
+        category = category if category is not None \
             and not _document_sections(levels.families[category], run, len(lines)) else None
         return Reading(levels, problem, category, None, 0, False, items=tuple(run))
     if votes:
@@ -121,15 +121,13 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
         owned, by_count = 0, True
     category = levels.parent[problem]
     evidence = [i for i in levels.families[problem].items if i in voted] or levels.families[problem].items
-    if category is not None and (levels.families[category].bullet or _document_sections(
-            levels.families[category], evidence, len(lines))):
+    if category is not None and _document_sections(levels.families[category], evidence, len(lines)):
         category = None
     numbered_children = [j for j in levels.children(problem) if not levels.families[j].bullet]
     sub = max(numbered_children, key=lambda j: len(levels.families[j].items)) if numbered_children else None
     labelled = tuple(i for i in levels.families[problem].items if i in voted)
     top = levels.parent[category] if category is not None else None
-    if not by_count and top is not None and _labelled_restarts(lines, levels, category, top) >= 2 \
-            and not levels.families[top].bullet:
+    if not by_count and top is not None and _labelled_restarts(lines, levels, category, top) >= 2:
         # the labels follow a third level: the top level restarts the middle one in each of its items
         # (一、方面 (一)问题 1.具体问题 整改情况:), so the top holds categories and the middle the problems
         return Reading(levels, category, top, problem, owned, by_count)   # labelled: its subs

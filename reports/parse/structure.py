@@ -106,8 +106,9 @@ class _Reader:
         m = self.scheme.category.match(ln.text)
         if not m:
             return False
-        n = marker_index(m["n"])
-        if self.categories and n != self.categories[-1].ordinal + 1:
+        following = self.categories[-1].ordinal + 1 if self.categories else 1
+        n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+        if self.categories and n != following:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
         title = CATEGORY_PREFIX.sub("", m["t"]).strip()
         stated = STATED_IN_TITLE.search(title)
