@@ -45,11 +45,9 @@ def test_marker_shapes(line, label, index, body):
         assert marker_index(match["n"]) == index
 
 
-@pytest.mark.parametrize("line", ["三是加强学习", "2023年以来,开展学习", "1.5亿元资金", "一,是加强", "10 个单位",
-                                  "整改情况:已完成", "加强学习。"])
+@pytest.mark.parametrize("line", ["2023年以来,开展学习", "1.5亿元资金", "一,是加强", "10 个单位", "整改情况:已完成",
+                                  "加强学习。", "是非曲直", "(一、未闭合"])
 def test_prose_is_no_marker(line):
-    m = parse_marker(line)
-    assert m is None or line.startswith("整改")   # 整改情况: has no index at all
     assert parse_marker(line) is None
 
 
@@ -84,11 +82,19 @@ def test_levels_by_nesting():
 
 
 def test_in_paragraph_enumeration_is_no_family():
-    """一是…二是… inside a paragraph, or opening measure lines, never forms a level."""
+    """一是…二是… inside a paragraph never forms a level; on lines of their own under a label they are the
+    measures' enumeration, never the problem level."""
     lines = _lines("一、甲方面", "1)理论学习不深入。", "整改措施:一是制定计划;二是集中学习。", "2)接待不规范。",
                    "整改措施:一是退费;二是修订办法。", "三是加强监督。", "四是建立台账。")
-    labels = {f.shape.label() for f in induce_families(lines)}
-    assert labels == {"{d})"}
+    assert {f.shape.label() for f in induce_families(lines)} == {"{d})", "{c}是"}
+    assert {f.shape.label() for f in induce_families(lines[:5])} == {"{d})"}
+    reading = choose_levels(lines)
+    assert reading.levels.families[reading.problem].shape.label() == "{d})"
+
+
+def test_other_scripts():
+    assert [parse_marker(t).index for t in ("Ⅲ、政治", "ⅱ.学习", "叁、政治建设", "拾贰、财务", "(壹)接待", "一是加强")] == [
+        3, 2, 3, 12, 1, 1]
 
 
 def test_problem_level_follows_labels():
@@ -207,3 +213,13 @@ def test_html_definition_list():
     report = parse_text(src.text, source_format="html")
     assert [(p.text, p.status) for p in report.problems()] == [("理论学习不深入。", "已完成整改"),
                                                               ("支部活动不规范。", "正在整改")]
+
+
+def test_status_tags_are_evidence_for_the_problem_level():
+    """No rectification labels: items carrying their status in brackets are the problem level."""
+    report = parse_text(HEAD + "【一】政治建设方面\n一)理论学习不深入。(已完成整改)\n制定年度学习计划。\n"
+                        "二)意识形态工作不到位。(正在整改)\n专题研究意识形态工作。\n【二】组织建设方面\n"
+                        "一)支部组织生活不规范。(已完成整改)\n开展支部规范化建设。\n" + TAIL)
+    assert [(c.title, [(p.id, p.status, p.rectification) for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", [("1.1", "已完成整改", "制定年度学习计划。"), ("1.2", "正在整改", "专题研究意识形态工作。")]),
+        ("组织建设方面", [("2.1", "已完成整改", "开展支部规范化建设。")])]

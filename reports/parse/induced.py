@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from reports.model import Category
+from reports.status import status_sentence
 
 from .lines import Line
 from .markers import Family, Levels, induce_families, induce_levels, parse_marker
@@ -28,7 +29,7 @@ from .schemes import (
     SUB,
     Scheme,
 )
-from .structure import read_categories
+from .structure import STATUS_TAG_HEAD, STATUS_TAG_TAIL, read_categories
 
 __all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
 
@@ -63,9 +64,16 @@ def _owner(levels: Levels) -> dict[int, int]:
     return owner
 
 
+def _status_tagged(text: str) -> bool:
+    """The item's own line carries its status in brackets: 1.【已完成】… / …不到位。(正在整改)."""
+    return any((m := p.search(text)) is not None and status_sentence(m["s"]) is not None
+               for p in (STATUS_TAG_HEAD, STATUS_TAG_TAIL))
+
+
 def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:
     """Each item with a rectification label under it (a 整改情况: line before the next item, or one
-    inside the item's paragraph) votes once for its family: the level whose items the rectifications
+    inside the item's paragraph), or with its status (…(已完成) on its line, 已完成整改。 on a line
+    of its own under it), votes once for its family: the level whose items the rectifications
     follow, counted in items (a form with 整改措施: and 整改进展: under each item counts it once).
     Returns the votes and the items that cast them."""
     owner = _owner(levels)
@@ -75,9 +83,9 @@ def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[i
     for i, ln in enumerate(lines):
         if i in owner:
             nearest = i
-            if not INLINE_RECT.search(ln.text):
+            if not (INLINE_RECT.search(ln.text) or _status_tagged(ln.text)):
                 continue
-        elif not RECT_LABEL.match(ln.text) or nearest is None:
+        elif not (RECT_LABEL.match(ln.text) or status_sentence(ln.text)) or nearest is None:
             continue
         if nearest not in voted:
             voted.add(nearest)

@@ -23,25 +23,30 @@ __all__ = ["BULLETS", "BULLET_LEAD", "Family", "Levels", "Shape", "induce_famili
 # Glyphs publishers put before items instead of a number.
 BULLETS = "▲△■□◆◇●○★☆•·▪▫▶►▸✦❖➢➤◎※"
 # Counter words between an index and its closing mark: 第一项 / 第二方面 / 第3条 / 第一部分.
-COUNTER = r"(?:项|个|条|点|类|方面|部分|板块)"
+COUNTER = r"(?:项|个|条|点|类|方面|部分|板块|是)"   # 一是…: the counter word closes the marker itself
 # Closing marks, by class: the shape keeps the class, not the exact character (1. and 1、 in one list).
 CLOSE_CLASS = {"、": ".", ".": ".", "．": ".", ":": ":", "：": ":", ")": ")", "）": ")", "】": "】", "]": "]",
                "〕": "〕", "》": "》", "〉": "〉", ",": ",", "，": ","}
 OPEN_FOR = {")": "(", "】": "【", "]": "[", "〕": "〔", "》": "《", "〉": "〈"}
 PAREN_DIGITS = "\u2474-\u2487"   # ⑴ … ⒇
+ROMAN = "\u2160-\u216b\u2170-\u217b"   # Ⅰ … Ⅻ, ⅰ … ⅻ (one character each)
+FINANCIAL = "壹贰叁肆伍陆柒捌玖拾"   # the financial numerals, 壹 … 玖拾玖
+_FINANCIAL_TO_PLAIN = str.maketrans(FINANCIAL, "一二三四五六七八九十")
 DOT_DIGITS = "\u2488-\u249b"     # ⒈ … ⒛
 # Scripts of an index, each a pattern for the index alone.
 SCRIPTS = {
     "d": r"\d{1,3}",
     "c": f"{CN_ORDINAL_CLASS}{{1,3}}",
-    "o": f"[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}]",
+    "f": f"[{FINANCIAL}]{{1,3}}",
+    "o": f"[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}]",
     "a": r"[A-Za-z]",
 }
 _MARKER = re.compile(
     r"^(?P<open>[(\[【〔《〈])?"
     r"(?P<pre>[\u4e00-\u9fff]{0,6}?)"
     r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})"
-    rf"|(?P<d>\d{{1,3}})|(?P<c>{CN_ORDINAL_CLASS}{{1,3}})|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}])"
+    rf"|(?P<d>\d{{1,3}})|(?P<c>{CN_ORDINAL_CLASS}{{1,3}})|(?P<f>[{FINANCIAL}]{{1,3}})"
+    rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}])"
     r"|(?P<a>[A-Za-z])(?![A-Za-z]))"
     rf"(?P<suf>{COUNTER})?"
     r"(?P<close>[、.．:：)）】\]〕》〉,，]|(?=\s)|$)?")
@@ -93,15 +98,17 @@ class Marker:
 
 def marker_index(s: str) -> int | None:
     """Value of an index in any script the grammar reads: digits (zero-padded too), Chinese, circled
-    ①/⑴/⒈, or one Latin letter (a = 1)."""
+    ①/⑴/⒈, Roman Ⅲ, financial 叁, or one Latin letter (a = 1)."""
     s = s.strip()
     if len(s) == 1 and ("\u2474" <= s <= "\u2487"):
         return ord(s) - 0x2473
     if len(s) == 1 and ("\u2488" <= s <= "\u249b"):
         return ord(s) - 0x2487
+    if len(s) == 1 and ("\u2160" <= s <= "\u216b" or "\u2170" <= s <= "\u217b"):
+        return ord(s) - (0x215F if s <= "\u216b" else 0x216F)
     if len(s) == 1 and s.isascii() and s.isalpha():
         return ord(s.lower()) - 0x60
-    return to_int(s)
+    return to_int(s.translate(_FINANCIAL_TO_PLAIN))
 
 
 def parse_marker(text: str) -> Marker | None:
@@ -123,8 +130,8 @@ def parse_marker(text: str) -> Marker | None:
         return None
     opener, prefix, counter = m["open"] or "", m["pre"] or "", m["suf"] or ""
     raw_close = m["close"]
-    if raw_close is None and m["ci"]:
-        raw_close = ""   # ①… needs no closing mark
+    if raw_close is None and (m["ci"] or counter == "是"):
+        raw_close = ""   # ①… and 一是… need no closing mark
     if raw_close is None:
         return None
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
@@ -143,7 +150,7 @@ def parse_marker(text: str) -> Marker | None:
             return None
         shape = Shape(opener, prefix, "dd", counter, close)
         return Marker(shape, int(m["m"]), int(m["o"]), _body(text, m.end()))
-    script = next(k for k in ("d", "c", "ci", "a") if m[k])
+    script = next(k for k in ("d", "c", "f", "ci", "a") if m[k])
     value = m[script]
     shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close)
     if script == "d" and close == "." and re.match(r"\d", text[m.end():]):
