@@ -1,15 +1,15 @@
-"""The document's own enumeration (reports/parse/markers.py, induced.py, legend.py): marker shapes, families,
+"""The document's own enumeration (reports/grammar/markers.py, reports/parse/induced.py and legend.py): marker shapes, families,
 levels and the problem level, on small documents built here; end to end through parse_text for notations
 the tuned readers do not know."""
 from __future__ import annotations
 
 import pytest
 
+from reports.grammar.markers import induce_families, induce_levels, marker_index, parse_marker
 from reports.parse import parse_text
 from reports.parse.induced import choose_levels
 from reports.parse.legend import read_legend
 from reports.parse.lines import split_lines
-from reports.parse.markers import induce_families, induce_levels, marker_index, parse_marker
 from reports.read import read_bytes
 
 HEAD = ("中共某某县文化旅游局党组关于县委巡察整改进展情况的通报\n"

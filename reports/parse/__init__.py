@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 
+from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line
 from reports.grammar.script import to_simplified
 from reports.model import Report
@@ -19,7 +20,6 @@ from .induced import read_induced
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
-from .markers import parse_marker
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part

@@ -1,4 +1,4 @@
-"""Read a report by its own enumeration (reports/parse/markers.py): which induced level holds the problems,
+"""Read a report by its own enumeration (reports/grammar/markers.py): which induced level holds the problems,
 decided from evidence in the document, turned into a `Scheme` the structure reader follows.
 docs/decisions.md ("Reading unseen layouts: the document's own enumeration")."""
 from __future__ import annotations
@@ -7,11 +7,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from reports.grammar.markers import Family, Levels, induce_families, induce_levels, parse_marker
 from reports.model import Category
 from reports.status import status_sentence
 
 from .lines import Line
-from .markers import Family, Levels, induce_families, induce_levels, parse_marker
 from .measures import RECT_LABEL
 from .rectlist import answer_list
 from .schemes import (

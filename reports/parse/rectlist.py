@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
+from reports.grammar.markers import induce_families, marker_index
 from reports.model import Category
 from reports.status import find_status
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .markers import induce_families, marker_index
 from .measures import RECT_LABEL, split_measures
 from .structure import CLOSING
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 
 from reports.grammar import PARTY_ORGAN
+from reports.grammar.markers import BULLET_LEAD, marker_index
 from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
 from reports.status import find_status, heading_status, status_code, status_sentence
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .markers import BULLET_LEAD, marker_index
 from .measures import FORM_FIELD, PROGRESS_FIELD, RECT_LABEL, segment_measures
 from .schemes import (
     INLINE_RECT,

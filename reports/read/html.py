@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reports.grammar import HAN_RE
+from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line, is_publish_info
+from reports.grammar.normalize import normalize_chars
 
 from .encodings import _decode
 from .limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, ReadError
@@ -88,13 +90,16 @@ def _render_lines(el) -> list[str]:
     return [ln for ln in lines if ln]
 
 
+MARKER_REACH = 16   # characters at an item's start where its own marker would stand
+
+
 def _list_marker(li) -> str:
     """The number or bullet a browser draws before a list item (1. of <ol start=…>, • of <ul>): the
-    document's own enumeration, which the parser reads (reports/parse/markers.py). An item that
+    document's own enumeration, which the parser reads (reports/grammar/markers.py). An item that
     already opens with its own number keeps only that."""
     parent = li.parent
     own = li.get_text().lstrip()
-    if parent is None or parent.name not in ("ol", "ul") or not own or _OWN_MARKER.match(own):
+    if parent is None or parent.name not in ("ol", "ul") or not own or parse_marker(normalize_chars(own[:MARKER_REACH])) is not None:
         return ""
     if parent.name == "ul":
         return "• "
@@ -106,7 +111,6 @@ def _list_marker(li) -> str:
     return "" if position is None else f"{start + position}."   # `is`: bs4 tags compare equal by content
 
 
-_OWN_MARKER = re.compile(r"^(?:[(（【\[]?[0-9一二三四五六七八九十]{1,3}[)）】\].、．]|[•·●▲■◆★①-⑳])")
 _MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside
 
 

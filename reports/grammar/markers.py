@@ -6,16 +6,18 @@ Lines whose markers share one shape and whose indexes count up (1, 2, 3 … rest
 form a family; families are ordered into levels by which one restarts inside which; and the level that
 holds the problems is chosen from evidence in the document: the level the rectification labels follow
 (整改情况: under each item), else the level whose count is the count the report states (问题N个).
-docs/decisions.md ("Reading unseen layouts: the document's own enumeration")."""
+Here in the grammar (below the readers and the parser): the HTML reader asks it whether a list item
+already opens with its own marker. docs/decisions.md ("Reading unseen layouts: the document's own
+enumeration")."""
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from reports.grammar.numerals import CIRCLED, CN_ORDINAL_CLASS, to_int
-
-from .lines import Line
+from .numerals import CIRCLED, CN_ORDINAL_CLASS, to_int
 
 __all__ = ["BULLETS", "BULLET_LEAD", "Family", "Levels", "Shape", "induce_families", "induce_levels", "marker_index",
            "parse_marker"]
@@ -54,6 +56,12 @@ BULLET_LEAD = re.compile(rf"^(?P<b>[{BULLETS}])\s*(?=\S)")
 # A prefix that is a sentence's opening words, not a label: a marker's prefix names the item (问题, 第,
 # 反馈问题第, 事项), it does not run into prose (截至2024年 has no closing mark after its number anyway).
 MAX_PREFIX = 6
+
+
+class Texted(Protocol):
+    """A line of a report as the parser holds it (reports.parse.lines.Line): only its text is read here."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -183,7 +191,7 @@ class Family:
 MIN_ITEMS = 2
 
 
-def induce_families(lines: list[Line], fields: re.Pattern[str] | None = None) -> list[Family]:
+def induce_families(lines: Sequence[Texted], fields: re.Pattern[str] | None = None) -> list[Family]:
     """Every family of the lines, in order of first appearance. An item continues its shape's current
     run when its index is the next one, starts a new run at 1 (or, for a compound N-M, when N moves
     on), and is left out otherwise (a stray 3. in a paragraph of figures); a shape with fewer than two
