@@ -94,10 +94,12 @@ def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[i
 
 
 def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | None:
-    """The problem level: the family most rectification labels follow; its parent holds the categories.
-    When the report states its problem count and the parent's items number exactly that (the labels
-    follow sub-items), the parent is the problem level. Without labels, the one family whose item count
-    is the stated count. None when neither kind of evidence points at a family."""
+    """The problem level, from evidence in the document (docs/decisions.md lists the rules in order):
+    no labels but a run answered one for one by a later list -> that run; else the family whose items
+    most labels or statuses follow (its parent when the labelled items miss the stated count and the
+    parent's items number it); else the deepest family whose count is the stated count. Then a third
+    level under labels (the middle restarting in labelled top items) or more unmarked heads than items
+    moves the problems down a level or to the heads. None when no evidence points at a family."""
     families = induce_families(lines, RECT_LABEL)
     if not families:
         return None
