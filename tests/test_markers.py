@@ -223,3 +223,13 @@ def test_status_tags_are_evidence_for_the_problem_level():
     assert [(c.title, [(p.id, p.status, p.rectification) for p in c.problems]) for c in report.categories] == [
         ("政治建设方面", [("1.1", "已完成整改", "制定年度学习计划。"), ("1.2", "正在整改", "专题研究意识形态工作。")]),
         ("组织建设方面", [("2.1", "已完成整改", "开展支部规范化建设。")])]
+
+
+def test_unmarked_category_headings_over_restarting_problems():
+    """政治建设方面 on a line of its own (bold lost) above each restart of 1. 2.: categories, not text."""
+    report = parse_text(HEAD + "反馈问题4个。\n政治建设方面\n1.理论学习不深入。\n整改情况:制定学习计划。已完成整改。\n"
+                        "2.意识形态工作不到位。\n整改情况:专题研究。已完成整改。\n全面从严治党方面\n1.惠农资金监管不严。\n"
+                        "整改情况:开展专项检查。正在整改。\n2.公务接待不规范。\n整改情况:修订接待办法。已完成整改。\n" + TAIL)
+    assert [(c.title, [p.id for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", ["1.1", "1.2"]), ("全面从严治党方面", ["2.1", "2.2"])]
+    assert [len(p.measures) for p in report.problems()] == [1, 1, 1, 1]

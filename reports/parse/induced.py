@@ -54,6 +54,7 @@ class Reading:
     heads: tuple[int, ...] = ()   # an unmarked problem level: line indexes of its heads (problem is then -1)
     items: tuple[int, ...] = ()   # the problem family's items that are problems, when only one run is
     labelled: tuple[int, ...] = ()   # the problem items with a rectification label under them
+    category_heads: tuple[int, ...] = ()   # unmarked category lines above the problem level's restarts
 
 
 def _owner(levels: Levels) -> dict[int, int]:
@@ -148,7 +149,32 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
                         if any(a < h < b for h in heads)) >= len(mine):
         # more unnumbered heads right above labels than items: each item is a category of unmarked problems
         return Reading(levels, -1, problem, None, owned, by_count, tuple(heads))
-    return Reading(levels, problem, category, sub, owned, by_count, labelled=labelled)
+    category_heads = _unmarked_categories(lines, levels, problem) if category is None else ()
+    return Reading(levels, problem, category, sub, owned, by_count, labelled=labelled,
+                   category_heads=category_heads)
+
+
+def _unmarked_categories(lines: list[Line], levels: Levels, problem: int) -> tuple[int, ...]:
+    """Category headings without a marker (政治建设方面 in bold, the bold lost): the problem level restarts
+    at 1 two or more times and the line right above every restart is a heading (no item, no label, one
+    short statement, no sentence end), the first run's included."""
+    fam = levels.families[problem]
+    if fam.bullet:
+        return ()
+    first = dict(zip(fam.items, fam.indexes, strict=True))
+    starts = [run[0] for run in fam.runs if run and first[run[0]] == 1]
+    owner = _owner(levels)
+    if len(starts) < 2 or any(i == 0 for i in starts):
+        return ()
+    above = [i - 1 for i in starts]
+    if all(_heading_line(lines[i].text) and i not in owner for i in above):
+        return tuple(above)
+    return ()
+
+
+def _heading_line(text: str) -> bool:
+    return (len(text) <= HEAD_MAX and not RECT_LABEL.match(text) and not INLINE_RECT.search(text)
+            and not text.endswith(("。", ";", "；", ":", "：")) and "。" not in text and not status_sentence(text))
 
 
 def _answered_run(lines: list[Line], levels: Levels) -> tuple[int, list[int]] | None:
@@ -227,7 +253,7 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
     fams = levels.families
     problems = list(reading.heads) or list(reading.items) or fams[reading.problem].items
     first, last = problems[0], (reading.labelled or problems)[-1]
-    start = first
+    start = min(first, *reading.category_heads) if reading.category_heads else first
     if reading.category is not None:
         above = [i for i in fams[reading.category].items if i < first]
         start = above[-1] if above else first
@@ -257,8 +283,8 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     if reading is None:
         return None
     fams = reading.levels.families
-    if unseen_only and all(known_notation(fams[k], lines) for k in (reading.problem, reading.category)
-                           if k is not None and k >= 0):
+    if unseen_only and not reading.category_heads and all(
+            known_notation(fams[k], lines) for k in (reading.problem, reading.category) if k is not None and k >= 0):
         return None
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
@@ -272,7 +298,8 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     else:
         scheme = Scheme("induced", category, (problem.pattern(),), subs)
         heads = frozenset()
-    categories, sections = read_categories(text, part, scheme, heads=heads)
+    categories, sections = read_categories(text, part, scheme, heads=heads,
+                                           category_heads=frozenset(lines[i].start for i in reading.category_heads))
     if not categories:
         return None
     return categories, sections, reading

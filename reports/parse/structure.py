@@ -60,9 +60,10 @@ class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
     def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False,
-                 heads: frozenset[int] = frozenset()):
+                 heads: frozenset[int] = frozenset(), category_heads: frozenset[int] = frozenset()):
         self.text = text
         self.heads = heads             # starts of unnumbered problem lines (an unnumbered scheme)
+        self.category_heads = category_heads   # starts of unnumbered category lines (an induced reading)
         self.scheme = scheme
         self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
@@ -103,18 +104,22 @@ class _Reader:
         self._text_line(ln)
 
     def _category_line(self, ln: Line) -> bool:
-        m = self.scheme.category.match(ln.text)
-        if not m:
-            return False
         following = self.categories[-1].ordinal + 1 if self.categories else 1
-        n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+        if ln.start in self.category_heads:   # 政治建设方面 on its own line, no marker: counts by position
+            n, body = following, ln.text
+        else:
+            m = self.scheme.category.match(ln.text)
+            if not m:
+                return False
+            n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+            body = m["t"]
         if self.categories and n != following:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
-        title = CATEGORY_PREFIX.sub("", m["t"]).strip()
+        title = CATEGORY_PREFIX.sub("", body).strip()
         stated = STATED_IN_TITLE.search(title)
         if stated:
             title = title[:stated.start()].strip()
-        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        label = ln.text[:len(ln.text) - len(body)].strip()
         self.categories.append(Category(n, label, title, (ln.start, ln.end),
                                         to_int(stated["n"]) if stated else None))
         self.top = self.sub = None
@@ -305,14 +310,15 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
 
 def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
                     split_unlabelled: bool = True,
-                    heads: frozenset[int] | None = None) -> tuple[list[Category], list[dict]]:
+                    heads: frozenset[int] | None = None,
+                    category_heads: frozenset[int] = frozenset()) -> tuple[list[Category], list[dict]]:
     """Categories and problems of the problem part. In a report that labels no rectification, the
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
     unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
     if heads is None:   # an induced bullet family brings its own heads (reports/parse/induced.py)
         heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
-    reader = _Reader(text, scheme, unlabelled, heads)
+    reader = _Reader(text, scheme, unlabelled, heads, category_heads)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()
