@@ -105,7 +105,7 @@ def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tu
     if reader == "grammar":
         induced = read_induced(text, body, _stated_problems(text, body_start, body))
         categories, sections = induced[:2] if induced else ([], [])
-        return categories, sections, (body if categories else []), False
+        return categories, sections, (body if categories else []), is_narrative(categories, text)
     scheme = choose_scheme(body)
     part = find_problem_part(body, scheme)
     categories, sections = read_categories(text, part, scheme)
@@ -179,7 +179,7 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
         and _rectified(induced[0]) >= _rectified(categories))
     if not better and found:
         return tuned
-    return induced[0], induced[1], body, False
+    return induced[0], induced[1], body, is_narrative(induced[0], text)   # items of work, in a notation of its own
 
 
 def parse_source(src) -> Report:
