@@ -233,3 +233,13 @@ def test_unmarked_category_headings_over_restarting_problems():
     assert [(c.title, [p.id for p in c.problems]) for c in report.categories] == [
         ("政治建设方面", ["1.1", "1.2"]), ("全面从严治党方面", ["2.1", "2.2"])]
     assert [len(p.measures) for p in report.problems()] == [1, 1, 1, 1]
+
+
+def test_the_documents_own_rectification_fields():
+    """整改举措: / 完成情况: repeated under each 1) item are this report's labels (no 整改情况: anywhere);
+    整改时限: names when, not the work."""
+    report = parse_text(HEAD + "一、整改工作开展情况\n党组高度重视。\n二、反馈问题整改情况\n1)占道经营整治不彻底。\n整改时限:2024年6月\n"
+                        "整改举措:开展专项整治行动。\n完成情况:已完成。\n2)执法记录仪使用不规范。\n整改时限:2024年9月\n"
+                        "整改举措:修订管理办法。\n完成情况:正在推进。\n三、下一步工作\n1)巩固整改成果。\n2)健全长效机制。\n" + TAIL)
+    assert [(p.text, p.status, [m.text for m in p.measures]) for p in report.problems()] == [
+        ("占道经营整治不彻底。", "已完成", ["开展专项整治行动。"]), ("执法记录仪使用不规范。", "正在推进", ["修订管理办法。"])]

@@ -55,6 +55,7 @@ class Reading:
     items: tuple[int, ...] = ()   # the problem family's items that are problems, when only one run is
     labelled: tuple[int, ...] = ()   # the problem items with a rectification label under them
     category_heads: tuple[int, ...] = ()   # unmarked category lines above the problem level's restarts
+    own_labels: tuple[str, ...] = ()   # the document's own rectification field names (`_own_labels`)
 
 
 def _owner(levels: Levels) -> dict[int, int]:
@@ -71,13 +72,31 @@ def _status_tagged(text: str) -> bool:
                for p in (STATUS_TAG_HEAD, STATUS_TAG_TAIL))
 
 
+# A field of the report's own form: a short name and a colon opening a line (整改举措: 完成情况: 办理结果:).
+FIELD = re.compile(r"^[【\[]?(?P<f>[\u4e00-\u9fff]{2,6})[】\]]?\s*[:：]")
+# What a rectification field's name speaks of; a field named so and repeated under two or more items is
+# the document's own rectification label, whatever its exact words.
+RECT_FIELD_WORD = re.compile(r"整改|措施|举措|落实|完成|进展|结果|成效|办理|处理")
+# ... unless it names who or when (整改时限: 责任单位: 完成时间:): a form's fields, not the work.
+WHO_WHEN_WORD = re.compile(r"时限|时间|期限|日期|责任|单位|领导|部门|人$")
+
+
+def _own_labels(lines: list[Line], owner: dict[int, int]) -> set[str]:
+    """The field names the document repeats on lines of their own, outside its items, that speak of
+    rectification: its own labels, beside the ones every report uses (RECT_LABEL)."""
+    names = Counter(m["f"] for i, ln in enumerate(lines) if i not in owner and (m := FIELD.match(ln.text)))
+    return {name for name, n in names.items()
+            if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)}
+
+
 def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:
     """Each item with a rectification label under it (a 整改情况: line before the next item, or one
-    inside the item's paragraph), or with its status (…(已完成) on its line, 已完成整改。 on a line
-    of its own under it), votes once for its family: the level whose items the rectifications
+    inside the item's paragraph, or a field of the document's own form, `_own_labels`), or with its
+    status (…(已完成) on its line, 已完成整改。 on a line of its own under it), votes once for its family: the level whose items the rectifications
     follow, counted in items (a form with 整改措施: and 整改进展: under each item counts it once).
     Returns the votes and the items that cast them."""
     owner = _owner(levels)
+    own = _own_labels(lines, owner)
     voted: set[int] = set()
     votes: Counter[int] = Counter()
     nearest: int | None = None
@@ -86,7 +105,8 @@ def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[i
             nearest = i
             if not (INLINE_RECT.search(ln.text) or _status_tagged(ln.text)):
                 continue
-        elif not (RECT_LABEL.match(ln.text) or status_sentence(ln.text)) or nearest is None:
+        elif nearest is None or not (RECT_LABEL.match(ln.text) or status_sentence(ln.text)
+                                     or ((m := FIELD.match(ln.text)) and m["f"] in own)):
             continue
         if nearest not in voted:
             voted.add(nearest)
@@ -95,6 +115,14 @@ def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[i
 
 
 def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | None:
+    """The problem level with the document's own labels (`_choose`)."""
+    reading = _choose(lines, stated)
+    if reading is not None:
+        reading.own_labels = tuple(sorted(_own_labels(lines, _owner(reading.levels))))
+    return reading
+
+
+def _choose(lines: list[Line], stated: int | None = None) -> Reading | None:
     """The problem level, from evidence in the document (docs/decisions.md lists the rules in order):
     no labels but a run answered one for one by a later list -> that run; else the family whose items
     most labels or statuses follow (its parent when the labelled items miss the stated count and the
@@ -289,14 +317,16 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
     part = _part(lines, reading)
+    labels = (re.compile(r"^[【\[]?(?P<who>(?!))?(?P<label>" + "|".join(map(re.escape, reading.own_labels))
+                         + r")[】\]]?\s*[:：]\s*") if reading.own_labels else None)
     if reading.heads:
-        scheme = Scheme("induced", category, (), (), unnumbered=True)
+        scheme = Scheme("induced", category, (), (), unnumbered=True, labels=labels)
         heads = frozenset(lines[i].start for i in reading.heads)
     elif (problem := fams[reading.problem]).bullet:
-        scheme = Scheme("induced", category, (), subs, unnumbered=True)
+        scheme = Scheme("induced", category, (), subs, unnumbered=True, labels=labels)
         heads = frozenset(lines[i].start for i in problem.items)
     else:
-        scheme = Scheme("induced", category, (problem.pattern(),), subs)
+        scheme = Scheme("induced", category, (problem.pattern(),), subs, labels=labels)
         heads = frozenset()
     categories, sections = read_categories(text, part, scheme, heads=heads,
                                            category_heads=frozenset(lines[i].start for i in reading.category_heads))

@@ -12,7 +12,7 @@ from reports.status import find_status, heading_status, status_code, status_sent
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .measures import FORM_FIELD, PROGRESS_FIELD, RECT_LABEL, segment_measures
+from .measures import FORM_FIELD, PROGRESS_FIELD, segment_measures
 from .schemes import (
     INLINE_RECT,
     NO_HEADING,
@@ -177,7 +177,7 @@ class _Reader:
         return True
 
     def _rect_line(self, ln: Line) -> bool:
-        m = RECT_LABEL.match(ln.text)
+        m = self.scheme.rect_label(ln.text)
         current = self._current()
         if not m or current is None:
             return False
@@ -315,7 +315,8 @@ def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
     """Categories and problems of the problem part. In a report that labels no rectification, the
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
-    unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
+    unlabelled = split_unlabelled and bool(lines) and not labelled(lines) and not (
+        scheme.labels is not None and any(scheme.labels.match(ln.text) for ln in lines))
     if heads is None:   # an induced bullet family brings its own heads (reports/parse/induced.py)
         heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
     reader = _Reader(text, scheme, unlabelled, heads, category_heads)
