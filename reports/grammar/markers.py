@@ -122,12 +122,12 @@ def marker_index(s: str) -> int | None:
 def parse_marker(text: str) -> Marker | None:
     """The marker that opens a line, or None: a bullet glyph, or a bracketed / prefixed / suffixed
     index with a closing mark. A marker needs a closing mark unless a bracket, prefix word or counter
-    word already sets it off (问题1 on its own line, 第一方面 then a space); a bare index with no
-    closing mark (2023年…, 三是…) is prose.
+    word already sets it off (问题1 on its own line, 第一方面 then a space, 三是…); a bare index with no
+    closing mark (2023年…, 1.5亿元) is prose.
 
-    >>> [parse_marker(t).shape.label() for t in ("【一】政治建设", "问题1:学习不够", "1-2 干部", "01.制度")]
-    ['【{c}】', '问题{d}:', '{d}-{d}', '{d}.']
-    >>> parse_marker("三是加强学习"), parse_marker("2023年以来")
+    >>> [parse_marker(t).shape.label() for t in ("【一】政治建设", "问题1:学习不够", "1-2 干部", "01.制度", "三是加强")]
+    ['【{c}】', '问题{d}:', '{d}-{d}', '{d}.', '{c}是']
+    >>> parse_marker("2023年以来"), parse_marker("1.5亿元")
     (None, None)
     """
     b = BULLET_LEAD.match(text)
