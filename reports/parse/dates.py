@@ -128,15 +128,28 @@ SIGNATURE_DATE_TEXT = (r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*
 SIGNATURE_DATE = re.compile(rf"^\s*{SIGNATURE_DATE_TEXT}\s*$")
 
 
+# In running text a range writes its year once (二〇二四年九月十日至十月三十一日) and a stay may be told by
+# month (二〇二四年十月中旬): the year is optional, the day too when a year or a part of the month
+# (中旬, 底) says it is a date and not a count of months.
+_HANZI_RUNNING = re.compile(rf"(?:(?P<y>[〇{CN_DIGIT_CHARS}]{{4}})\s*年\s*)?(?<![{CN_DIGIT_CHARS}十])"
+                            rf"(?P<m>十[一二]?|{_ONE_TO_NINE})\s*月(?:\s*(?P<d>三十一?|二十{_ONE_TO_NINE}?|"
+                            rf"十{_ONE_TO_NINE}?|{_ONE_TO_NINE})\s*日|(?P<part>[上中下]旬|初|底|末))?")
+
+
 def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:
     """
     >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年七月十六日", 0)]
     [(2024, 7, 16)]
+    >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年九月十日至十月三十一日,三个月", 0)]
+    [(2024, 9, 10), (None, 10, 31)]
     """
     out = []
-    for m in DATE_HANZI.finditer(text):
-        year = int("".join(str(CN_DIGITS[c]) for c in m["y"]))
-        out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]), m.group(0), (offset + m.start(), offset + m.end())))
+    for m in _HANZI_RUNNING.finditer(text):
+        if not (m["y"] or m["d"] or m["part"]):
+            continue  # 三月 alone: a count of months as often as a date
+        year = int("".join(str(CN_DIGITS[c]) for c in m["y"])) if m["y"] else None
+        out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]) if m["d"] else None, m.group(0),
+                               (offset + m.start(), offset + m.end())))
     return out
 
 

@@ -4,6 +4,7 @@ See docs/decisions.md (Parsing)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from reports.grammar import COMMITTEES, HAN, INSPECTION_KIND
 from reports.grammar.teams import ROUND_RE, Team, find_teams
@@ -19,7 +20,7 @@ LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 # The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:[{HAN}]{{1,10}}?)?(?P<k>{KIND})")   # 常规/村级/乡村振兴专项/就业社保领域专项…巡察: a modifier
+                       rf"(?:[{HAN}]{{1,20}}?)?(?P<k>{KIND})")   # 常规/村级/乡村振兴专项/水利工程建设和资金管理专项…巡察: a modifier
 
 
 def opening_scope(content: list[Line], opening: Line | None) -> Line | None:
@@ -97,8 +98,11 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
                 dates = dates[2:]
         if feedback is None and "反馈" in sentence and dates:
             feedback = dates[0]
-    seq = [d for d in (*start_end, feedback) if d is not None]
     year = int(dated.iso[:4]) if dated else None
+    if year is not None:
+        start_end = [_relative_year(d, scope, offset, year) for d in start_end]
+        feedback = _relative_year(feedback, scope, offset, year) if feedback is not None else None
+    seq = [d for d in (*start_end, feedback) if d is not None]
     report_iso = dated.iso if dated else None
     values = resolve_calendar(seq, year, report_iso)
     if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
@@ -108,6 +112,18 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
         insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
     if feedback is not None:
         insp.feedback = resolved[id(feedback)]
+
+
+# A year told relative to the report's own date: 今年4月7日, 去年11月.
+RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2}
+
+
+def _relative_year(d: PartialDate, scope: str, offset: int, year: int) -> PartialDate:
+    """`d` with the year a 今年/去年 right before it names, counted from the report's year."""
+    before = scope[max(0, d.span[0] - offset - 2):d.span[0] - offset]
+    if d.year is not None or d.readings or before not in RELATIVE_YEAR:
+        return d
+    return replace(d, year=year + RELATIVE_YEAR[before])
 
 
 def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
