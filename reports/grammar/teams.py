@@ -24,7 +24,7 @@ _ROUND = rf"(?:(?P<term>{NUMBER})届)?(?P<lvl>{_LEVEL})?(?:第(?P<rnd>{NUMBER})�
 ROUND_RE = re.compile(rf"(?:{NUMBER}届)?(?:{'|'.join(COMMITTEES)})?第{NUMBER}轮")
 TEAM_RE = re.compile(
     _ROUND + "(?:"
-    rf"第(?P<a>{NUMBER})(?P<k1>{INSPECTION_KIND})组"                                   # 第三巡察组
+    rf"第(?P<a>{NUMBER})(?P<nspecial>{_SPECIAL})?(?P<k1>{INSPECTION_KIND})组"          # 第三巡察组, 第一专项巡察组
     rf"|(?P<target>对村|村级)?(?P<k2>{INSPECTION_KIND})(?:工作)?组?第?(?P<b>{NUMBER})组"  # 巡察二组, 巡察组第三组
     rf"|(?P<count>{NUMBER})个(?P<k3>{INSPECTION_KIND})(?:工作)?组"                      # 4个巡察组
     rf"|(?P<topic>(?<=委)[{CJK}]{{2,6}}?)?(?P<special>{_SPECIAL})(?P<k4>{INSPECTION_KIND})(?:工作)?组"
@@ -56,8 +56,9 @@ class Team:
         if self.special in ("对村", "村级") and self.number is not None:
             return f"{level}{self.special}{self.kind}第{int_to_cn(self.number)}组"
         if self.number is not None:
-            return f"{level}第{int_to_cn(self.number)}{self.kind}组" if self.number < 100 else \
-                f"{level}第{self.number}{self.kind}组"
+            special = self.special or ""   # 县委第一专项巡察组: a numbered team of a special kind
+            return f"{level}第{int_to_cn(self.number)}{special}{self.kind}组" if self.number < 100 else \
+                f"{level}第{self.number}{special}{self.kind}组"
         if self.count is not None:
             return f"{level}{self.count}个{self.kind}组"
         return f"{level}{self.special or ''}{self.kind}组"
@@ -75,7 +76,7 @@ def _team(m: re.Match, offset: int = 0) -> Team | None:
         level += "委"
     number = to_int(m["a"] or m["b"]) if (m["a"] or m["b"]) else None
     count = to_int(m["count"]) if m["count"] else None
-    special = (m["topic"] or "") + m["special"] if m["special"] else m["target"]
+    special = (m["topic"] or "") + m["special"] if m["special"] else m["target"] or m["nspecial"]
     if m["rkind"] and m["rkind"] != "常规" and number is not None and special is None:
         special = None  # 第一轮专项巡察第二巡察组: the round's kind, the team is still numbered
     round_text = None

@@ -45,6 +45,8 @@ WHOLE = re.compile(r"全部|共|照单全收|全盘")
 # A breakdown of the feedback into finer items (梳理出了31个具体问题, 细化为60项): not the problems fed back.
 BREAKDOWN = re.compile(r"(?:梳理出了?|梳理为|细化为|细化出|细化成|分解为|分解成|拆分为|拆解为)(?:共|了)?$")
 CLAUSE_BREAK = re.compile(r"[,,;;、()()]")
+# A clause that returns to the feedback itself ('移交问题线索3件,反馈问题21个'): the separate scope ends.
+FEEDBACK_CLAUSE = re.compile(r"[,,;;](?=[^,,;;]{0,6}反馈)")
 
 
 def _sentences(text: str, offset: int) -> list[tuple[int, str]]:
@@ -153,7 +155,8 @@ def _run_pair(sentence: str, pos: int, taken: list[tuple[int, int]]) -> list[Sta
 def _separate_ranges(sentence: str) -> list[tuple[int, int]]:
     """Where counts belong to a separate scope (移交, 立行立改问题, 信访): from the marker's clause to the
     sentence end ('巡察移交的4个立行立改问题,已完成整改4个'), or only to the closing parenthesis when the
-    marker sits in one ('(含立行立改问题2个),阶段性完成整改3个' goes back to the main count)."""
+    marker sits in one ('(含立行立改问题2个),阶段性完成整改3个' goes back to the main count), or to a
+    clause that returns to the feedback ('移交问题线索3件,反馈问题21个')."""
     ranges = []
     for m in SEPARATE_SCOPE.finditer(sentence):
         before = sentence[:m.start()]
@@ -164,7 +167,8 @@ def _separate_ranges(sentence: str) -> list[tuple[int, int]]:
             ranges.append((opened, close))
         else:
             starts = [b.end() for b in CLAUSE_BREAK.finditer(sentence, 0, m.start())]
-            ranges.append((starts[-1] if starts else 0, len(sentence)))
+            back = FEEDBACK_CLAUSE.search(sentence, m.end())
+            ranges.append((starts[-1] if starts else 0, back.start() if back else len(sentence)))
     return ranges
 
 

@@ -153,6 +153,24 @@ def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:
     return out
 
 
+# What joins the two ends of a range: 至, 到, a dash of any width (-, –, —, ——, －) or a tilde (~, ～, 〜).
+RANGE_JOIN = r"(?:至|到|——|—|–|-|－|~|～|〜)"
+# A numeric date's end that writes its year once: 2024.3.15—6.12, 2024-03-15至06-12, 2024/3/15～6/12
+# (same separator as the start, which must be right before the joiner).
+_NUMERIC_TAIL = re.compile(rf"\s*{RANGE_JOIN}\s*(?P<m>1[0-2]|0?[1-9])(?P<sep>[-/.])(?P<d>3[01]|[12]\d|0?[1-9])(?![\d.\-/])")
+
+
+def _numeric_tails(text: str, offset: int, found: list[PartialDate]) -> list[PartialDate]:
+    out = []
+    for m in ISO_DATE.finditer(text):
+        tail = _NUMERIC_TAIL.match(text, m.end())
+        if tail and tail["sep"] == text[m.start("m") - 1]:
+            span = (offset + tail.start("m"), offset + tail.end())
+            if not any(d.span[0] < span[1] and span[0] < d.span[1] for d in found):
+                out.append(PartialDate(None, int(tail["m"]), int(tail["d"]), text[tail.start("m"):tail.end()], span))
+    return out
+
+
 def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[PartialDate]:
     """All Chinese-style and ISO dates in `text`, in order; spans shifted by `offset`. With `lost`
     (the page dropped 年/月: `lost_separators`), run-together dates come first, with their readings."""
@@ -165,6 +183,7 @@ def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[Partia
             year = int(m["y"]) if m["y"] else None
             day = int(m["d"]) if "d" in m.re.groupindex else None
             found.append(PartialDate(year, int(m["m"]), day, m.group(0).strip(), span))
+    found += _numeric_tails(text, offset, found)
     found.sort(key=lambda d: d.span)
     return found
 
@@ -195,6 +214,26 @@ def resolve_sequence(dates: list[PartialDate], context_year: int | None = None) 
         out.append(value)
         if value is not None:
             prev = (int(value.iso[:4]), d.month)
+    return _years_from_later(dates, out)
+
+
+def _years_from_later(dates: list[PartialDate], values: list[DateValue | None]) -> list[DateValue | None]:
+    """Dates left without a year before the first one that has it take its year, a year earlier when
+    their month is later ('3月15日至6月12日,2024年8月13日反馈' -> 2024; '11月至12月,2025年2月反馈' -> 2024)."""
+    later = next((i for i, v in enumerate(values) if v is not None), None)
+    if later is None or later == 0:
+        return values
+    out = list(values)
+    year, month = int(values[later].iso[:4]), dates[later].month
+    for i in range(later - 1, -1, -1):
+        d = dates[i]
+        if d.month <= 0:
+            return values
+        if d.month > month:
+            year -= 1
+        month = d.month
+        v = resolve(d, year)
+        out[i] = DateValue(v.iso, v.text, v.span, True) if v else None
     return out
 
 
