@@ -38,6 +38,8 @@ def stated(sentence: str) -> dict[str, int]:
     ("2024年3月15日–6月12日", "2024-03-15", "2024-06-12"),      # en dash
     ("二〇二四年三月十五日至六月十二日", "2024-03-15", "2024-06-12"),  # Chinese numerals, year once
     ("二〇二四年十一月中旬至十二月下旬", "2024-11", "2024-12"),     # Chinese numerals, by 旬
+    ("二〇二四年三月至六月", "2024-03", "2024-06"),                # Chinese numerals, by month
+    ("自2024年3月15日起至6月12日", "2024-03-15", "2024-06-12"),     # 起至
     ("2024年11月15日至2025年1月12日", "2024-11-15", "2025-01-12"),  # two years
     ("3月15日至6月12日", "2024-03-15", "2024-06-12"),            # year only on the feedback date after
 ])
@@ -108,6 +110,7 @@ def test_we_with_a_party_organ_is_no_unit():
     ("整改完成率91%。", None, None),
     ("反馈问题分为4个方面。", None, None),
     ("反馈问题20个,其中已完成整改16个,基本完成3个,阶段性完成1个。", 20, 16),
+    ("反馈问题18个,已整改完毕16个,整改率88.9%。", 18, 16),
 ])
 def test_stated_counts(sentence, problems, completed):
     text = read_bytes(sentence.encode("utf-8"), "s.txt").text

@@ -142,11 +142,14 @@ def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:
     [(2024, 7, 16)]
     >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年九月十日至十月三十一日,三个月", 0)]
     [(2024, 9, 10), (None, 10, 31)]
+    >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年九月至十一月,每三月一次", 0)]
+    [(2024, 9, None), (None, 11, None)]
     """
-    out = []
+    out: list[PartialDate] = []
     for m in _HANZI_RUNNING.finditer(text):
-        if not (m["y"] or m["d"] or m["part"]):
-            continue  # 三月 alone: a count of months as often as a date
+        closes = bool(out) and re.fullmatch(rf"\s*{RANGE_JOIN}\s*", text[out[-1].span[1] - offset:m.start()])
+        if not (m["y"] or m["d"] or m["part"] or closes):
+            continue  # 三月 alone: a count of months as often as a date (二〇二四年九月至十一月 closes a range)
         year = int("".join(str(CN_DIGITS[c]) for c in m["y"])) if m["y"] else None
         out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]) if m["d"] else None, m.group(0),
                                (offset + m.start(), offset + m.end())))

@@ -131,8 +131,8 @@ def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
 
 
 def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
-    """'D至D', 'D到D', 'D—D', 'D～D': a range."""
-    return bool(re.fullmatch(rf"\s*{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
+    """'D至D', 'D到D', 'D—D', 'D～D', 'D起至D': a range."""
+    return bool(re.fullmatch(rf"\s*(?:起|开始)?{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
 
 
 def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
