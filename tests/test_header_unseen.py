@@ -42,6 +42,9 @@ def stated(sentence: str) -> dict[str, int]:
     ("自2024年3月15日起至6月12日", "2024-03-15", "2024-06-12"),     # 起至
     ("2024年11月15日至2025年1月12日", "2024-11-15", "2025-01-12"),  # two years
     ("3月15日至6月12日", "2024-03-15", "2024-06-12"),            # year only on the feedback date after
+    ("2024年3—6月", "2024-03", "2024-06"),                        # one 月 for both months
+    ("2024.3—2024.6", "2024-03", "2024-06"),                      # dotted months
+    ("2024.03-2024.06", "2024-03", "2024-06"),
 ])
 def test_range_notations(dates, start, end):
     insp = parse(page(dates=dates)).inspection

@@ -174,10 +174,31 @@ def _numeric_tails(text: str, offset: int, found: list[PartialDate]) -> list[Par
     return out
 
 
+# Month ranges that share one 月 or write months as numbers, always with a year first: 2024年3—6月,
+# 2024.3—2024.6, 2024.03-2024.06 (a month alone after a dot is a date only as one end of such a pair).
+_MONTH_PAIR = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}})(?:\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*{RANGE_JOIN}\s*(?P<m2>1[0-2]|0?[1-9])\s*月"
+                         rf"|(?P<sep>[./])(?P<dm>1[0-2]|0?[1-9])\s*{RANGE_JOIN}\s*(?:(?P<y2>(?:19|20)\d{{2}})(?P=sep))?"
+                         rf"(?P<dm2>1[0-2]|0?[1-9])(?![\d.\-/]))")
+
+
+def _month_pairs(text: str, offset: int) -> list[PartialDate]:
+    out = []
+    for m in _MONTH_PAIR.finditer(text):
+        if m["sep"] and text[m.end("dm"):m.end("dm") + 1] == m["sep"]:
+            continue  # 2024.3.15: a day date, read by ISO_DATE
+        first, second = ("m", "m2") if m["m"] else ("dm", "dm2")
+        year2 = int(m["y2"]) if m["y2"] else None
+        out.append(PartialDate(int(m["y"]), int(m[first]), None, text[m.start():m.end(first)],
+                               (offset + m.start(), offset + m.end(first))))
+        out.append(PartialDate(year2, int(m[second]), None, text[m.start(second) if not m["y2"] else m.start("y2"):m.end()],
+                               (offset + (m.start("y2") if m["y2"] else m.start(second)), offset + m.end())))
+    return out
+
+
 def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[PartialDate]:
     """All Chinese-style and ISO dates in `text`, in order; spans shifted by `offset`. With `lost`
     (the page dropped 年/月: `lost_separators`), run-together dates come first, with their readings."""
-    found = (_lost_dates(text, offset) if lost else []) + _hanzi_dates(text, offset)
+    found = (_lost_dates(text, offset) if lost else []) + _hanzi_dates(text, offset) + _month_pairs(text, offset)
     for pattern in (DATE_CN, ISO_DATE, MONTH_CN):
         for m in pattern.finditer(text):
             span = (offset + m.start(), offset + m.start() + len(m.group(0).rstrip()))
