@@ -105,6 +105,7 @@ def test_we_with_a_party_organ_is_no_unit():
     ("截至目前,已整改完成14个,剩余2个问题正在推进。反馈问题16个。", 16, 14),
     ("对反馈的3个方面12项问题,已整改10项,剩余2项正在推进。", 12, 10),
     ("巡察反馈问题9个,已全部整改完成。", 9, 9),                                    # all done, no number
+    ("反馈问题18个,其中立行立改问题均已整改完成。", 18, None),                      # ...of a separate scope only
     ("移交问题线索3件,反馈问题21个,已整改到位19个。", 21, 19),                       # clues are not problems
     ("针对反馈的3个方面13个问题,细化整改任务42项。截至10月底,已整改销号11个。", 13, 11),
     ("针对反馈的共6大类29项问题,分解整改任务81项。已整改27项,2项正在推进。", 29, 27),  # 项 of problems
@@ -126,3 +127,14 @@ def test_stated_counts(sentence, problems, completed):
 
 def test_task_counts_done_are_kept_as_tasks():
     assert stated("细化整改任务142项,已完成129项。") == {"tasks": 142, "tasks_completed": 129}
+
+
+def test_a_timed_sentence_is_not_a_byline():
+    assert not is_publish_info("2024年8月13日 15:00,召开巡察反馈会议")
+
+
+def test_a_cross_inspection_team_keeps_its_own_place_as_an_entity():
+    from reports.entities import extract_entities
+    r = parse(page(team="建德市委第二巡察组").replace("中共某区财政局党组", "中共桐庐县分水镇委员会"))
+    teams = [m.canonical for m in extract_entities(r.text, unit=r.unit) if m.type == "inspection_team"]
+    assert teams and set(teams) == {"建德市委第二巡察组"}

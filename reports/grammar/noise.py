@@ -27,6 +27,7 @@ _DATETIME = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 # never times itself to the minute.
 _STAMP = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})\s+\d{1,2}:\d{2}(?!\d)")
 _MAX_STAMP_LEN = 60
+_CLAUSE_MARK = re.compile(r"[,，。;；]")   # a byline is spaced, a sentence ('8月13日 15:00,召开反馈会') punctuated
 _FONT_SIZE = re.compile(r"(字体|字号)\s*[::]?\s*[\[【]?\s*(大\s*中\s*小|[\]】])|[\[【](字体|字号)\s*[::]")
 # "♦ 阅读上一篇", "上一篇:xxx", "下一篇".
 _PREV_NEXT = re.compile(rf"^[^\w{CJK}]*(阅读)?(上一篇|下一篇|上一条|下一条)")
@@ -70,7 +71,7 @@ def is_publish_info(line: str) -> bool:
     s = _clean(line)
     if not s or len(s) > _MAX_CHROME_LEN:
         return False
-    if _BYLINE.match(s) or (len(s) <= _MAX_STAMP_LEN and _STAMP.search(s)):
+    if _BYLINE.match(s) or (len(s) <= _MAX_STAMP_LEN and _STAMP.search(s) and not _CLAUSE_MARK.search(s)):
         return True
     return bool(_DATETIME.match(s) and _BYLINE_ANYWHERE.search(s))
 

@@ -105,7 +105,7 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
     for pattern in (TASKS, TASKS_AFTER):
         for m in pattern.finditer(sentence):
             add("tasks", m)
-    _all_done(sentence, pos, found, scope_of)
+    _all_done(sentence, pos, found, scope_of, separate)
     # "N个方面" alone is too common a phrase ("从…5个方面构建责任链"); it counts problem groups
     # only beside a problem count ("3大方面12个问题", "五个方面共44个问题").
     scopes_with_problems = {scope_of[i] for i, c in enumerate(found) if c.key == scope_of[i] + "problems"}
@@ -113,12 +113,16 @@ def _counts_in(sentence: str, pos: int) -> list[StatedCount]:
             if i in firm_keys or not (c.key == scope_of[i] + "categories" and scope_of[i] not in scopes_with_problems)]
 
 
-def _all_done(sentence: str, pos: int, found: list[StatedCount], scope_of: dict[int, str]) -> None:
+def _all_done(sentence: str, pos: int, found: list[StatedCount], scope_of: dict[int, str],
+              separate: list[tuple[int, int]]) -> None:
     """'问题9个,已全部整改完成': the problem count just before the phrase is also the count completed
-    (only when the sentence states no completed count of its own)."""
+    (only when the sentence states no completed count of its own, and not in a separate scope:
+    '立行立改问题均已整改完成' says nothing of the rest)."""
     if any(c.key == "completed" for c in found):
         return
     for m in ALL_DONE.finditer(sentence):
+        if any(a <= m.start() < b for a, b in separate):
+            continue
         before = [(i, c) for i, c in enumerate(found) if c.span[1] - pos <= m.start()]
         if not before:
             continue

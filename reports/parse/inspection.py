@@ -115,7 +115,7 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
 
 
 # A year told relative to the report's own date: 今年4月7日, 去年11月.
-RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2}
+RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2}   # not 当年: that year, said of another
 
 
 def _relative_year(d: PartialDate, scope: str, offset: int, year: int) -> PartialDate:
