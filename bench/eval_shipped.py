@@ -167,10 +167,10 @@ def similar_sets(rows: Sequence[dict]) -> list[tuple[str, dict[Key, dict[Key, in
                 members.setdefault(lab["topic"], []).append((by_file[lab["file"]], str(lab["id"])))
         sets.append(("author B topics", _topic_grades(list(members.values()))))
     author_k = EVAL / "author_k" / "topics.json"
-    if author_k.is_file():
-        by_file = {r["file"]: r["report_id"] for r in rows}
+    if author_k.is_file():  # names reports by corpus number: "000"
+        by_number = {r["file"][:3]: r["report_id"] for r in rows}
         data = json.loads(author_k.read_text("utf-8"))
-        sets.append(("author K topics", _topic_grades([[(by_file[f], str(p)) for f, p in t["members"]]
+        sets.append(("author K topics", _topic_grades([[(by_number[f], str(p)) for f, p in t["members"]]
                                                        for t in data["topics"]])))
     return sets
 
