@@ -134,6 +134,10 @@ class FragmentStore:
         return [{"id": i, "label": label, "members": [tuple(m) for m in json.loads(members)]}
                 for i, label, members in self.conn.execute("SELECT id, label, members FROM themes ORDER BY id")]
 
+    def theme_sizes(self) -> dict[str, int]:
+        """Theme id -> member count, counted in SQLite (a freshness check needs no member list)."""
+        return dict(self.conn.execute("SELECT id, json_array_length(members) FROM themes"))
+
     def set_themes(self, themes: Iterable[dict]) -> int:
         """Replace the themes, writing only those that changed. Returns the changes."""
         want = {str(t["id"]): (t.get("label") or str(t["id"]),

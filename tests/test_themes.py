@@ -198,7 +198,11 @@ def test_cache_is_reused_and_settings_invalidate_it(built, monkeypatch):
     ws, svc = built
     doc = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
     assert doc["stamp"]["generation"] == ws.store.generation()
-    assert doc["themes"] == svc.themes()
+    assert doc["themes"] == svc.snapshot()["themes"]
+    # lean on disk: members as keys (their texts come from the store), no pairs
+    assert "pairs" not in doc and all(isinstance(m, list) and len(m) == 2 for t in doc["themes"] for m in t["members"])
+    assert [[[m["report_id"], m["problem_id"]] for m in t["members"]] for t in svc.themes()] == \
+        [t["members"] for t in doc["themes"]]
 
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although the cache is current")
@@ -236,7 +240,7 @@ def test_graph_holds_themes_and_cross_unit_similarity(built):
     assert len(in_theme) == sum(t["size"] for t in themes)
     assert all(G.nodes[u]["type"] == "Problem" for u, _ in in_theme)
     similar = [(u, v, d) for u, v, k, d in G.edges(keys=True, data=True) if k == "SIMILAR_TO"]
-    assert len(similar) == len(svc.snapshot()["pairs"]) > 0
+    assert len(similar) == len(svc.pairs()) == svc.snapshot()["stats"]["similar_pairs"] > 0
     for u, v, d in similar:
         assert G.nodes[u]["unit"] != G.nodes[v]["unit"]
         assert d["score"] >= DEFAULT_CONFIG.similar_min
@@ -280,10 +284,11 @@ def test_removing_a_report_updates_themes_and_graph(built, tmp_path):
 
 # -- incremental updates (issue 23) -----------------------------------------------------------------
 
-def _theme_view(doc: dict) -> tuple:
+def _theme_view(svc: ThemeService) -> tuple:
     """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed."""
-    themes = {t["id"]: sorted((m["report_id"], m["problem_id"]) for m in t["members"]) for t in doc["themes"]}
-    pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in doc["pairs"])
+    doc = svc.snapshot()
+    themes = {t["id"]: sorted(tuple(m) for m in t["members"]) for t in doc["themes"]}
+    pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in svc.pairs())
     return themes, pairs, sorted(tuple(k) for k in doc["unthemed"])
 
 
@@ -326,8 +331,8 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                 ws.sync()
             doc = ws.themes.snapshot()
             assert doc["stats"].get("incremental") and {t["id"] for t in doc["themes"]} <= base_ids
-            assert any(m["report_id"] in (QY, SZ) for t in doc["themes"] for m in t["members"])
-            views[name] = _theme_view(doc)
+            assert any(r in (QY, SZ) for t in doc["themes"] for r, _ in t["members"])
+            views[name] = _theme_view(ws.themes)
             if name == "one-by-one":   # and back: remove in both orders from copies of this state
                 for order in ((QY, SZ), (SZ, QY)):
                     other = copy_workspace(ws, tmp_path / f"remove-{order[0]}")
@@ -335,10 +340,10 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                         other.themes.drift_threshold, other.themes.incremental_min = 1.0, 0
                         other.remove(order[0])
                         other.sync()
-                        views[f"remove-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                        views[f"remove-{order[0]}-first"] = _theme_view(other.themes)
                         other.remove(order[1])
                         other.sync()
-                        views[f"removed-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                        views[f"removed-{order[0]}-first"] = _theme_view(other.themes)
                     finally:
                         other.close()
         finally:
@@ -551,7 +556,74 @@ def test_an_incremental_update_reads_themes_json_once(built, tmp_path, monkeypat
         real = ws.themes.read_document
         monkeypatch.setattr(ws.themes, "read_document", lambda: reads.append(1) or real())
         doc = ws.themes.snapshot()
-        assert doc["stats"].get("incremental") and any(m["report_id"] == YY for t in doc["themes"] for m in t["members"])
+        assert doc["stats"].get("incremental") and any(r == YY for t in doc["themes"] for r, _ in t["members"])
         assert len(reads) == 1
+    finally:
+        ws.close()
+
+
+class _CountingJson:
+    """json as ui.service.themes uses it, counting the documents it parses."""
+
+    def __init__(self) -> None:
+        self.loads_calls = 0
+
+    def loads(self, text, *args, **kwargs):
+        self.loads_calls += 1
+        return json.loads(text, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(json, name)
+
+
+def test_a_sync_parses_themes_json_at_most_once(built, tmp_path, monkeypatch):
+    """A sync's freshness check (ThemesArtifact.is_fresh) and its update share one parse of themes.json,
+    and the next sync, with nothing changed, parses it not at all (the document written is kept, keyed
+    by the file's stat): at 320k problems each parse held ~0.6 GB (bench/RESULTS.md, issue 23)."""
+    ws = _base_workspace(built, tmp_path / "parses", {ZJJ, SD})
+    try:
+        ws.themes.drift_threshold, ws.themes.incremental_min = 1.0, 0
+        assert [o.status for o in ws.ingest([_corpus_file(YY)])] == ["ingested"]
+        counting = _CountingJson()
+        monkeypatch.setattr(theme_service_module, "json", counting)
+        ws.themes._cache = ws.themes._file = None    # as in a fresh process
+        ws.sync()
+        assert counting.loads_calls == 1
+        assert ws.themes.snapshot()["stats"].get("incremental")
+        ws.sync()
+        assert counting.loads_calls == 1
+        fresh = ThemeService.from_workspace(ws)       # another process: reads the file once, then keeps it
+        fresh.snapshot()
+        fresh.read_document()
+        assert counting.loads_calls == 2
+    finally:
+        ws.close()
+
+
+def test_a_themes_file_of_the_previous_format_is_read_and_upgraded(built, tmp_path, monkeypatch):
+    """themes.json as written before issue 23's lean format (members with their texts, pairs inline) is
+    still current: it answers without clustering, its base serves the next incremental update, and that
+    update writes the lean format."""
+    ws = _base_workspace(built, tmp_path / "legacy", {ZJJ, SD})
+    try:
+        svc = ws.themes
+        lean = svc.snapshot()
+        old = {**lean, "format": "xuncha-themes/2", "themes": svc.themes(), "pairs": [list(p) for p in svc.pairs()]}
+        (ws.root / THEMES_FILE).write_text(json.dumps(old, ensure_ascii=False), "utf-8")
+
+        def boom(*args, **kwargs):
+            raise AssertionError("clustered afresh although the old file is current")
+
+        monkeypatch.setattr(theme_service_module, "compute_themes", boom)
+        again = ThemeService.from_workspace(ws)
+        assert again.snapshot()["themes"] == lean["themes"] and again.themes() == svc.themes()
+        assert again.in_graph(again.snapshot()) and sorted(again.pairs()) == sorted(svc.pairs())
+        again.drift_threshold, again.incremental_min = 1.0, 0
+        assert [o.status for o in ws.ingest([_corpus_file(YY)])] == ["ingested"]
+        ws.search.ensure_ready()
+        doc = again.snapshot()
+        assert doc["stats"].get("incremental") and any(r == YY for t in doc["themes"] for r, _ in t["members"])
+        written = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
+        assert written["format"] == "xuncha-themes/3" and "pairs" not in written
     finally:
         ws.close()
