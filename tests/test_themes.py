@@ -285,10 +285,13 @@ def test_removing_a_report_updates_themes_and_graph(built, tmp_path):
 # -- incremental updates (issue 23) -----------------------------------------------------------------
 
 def _theme_view(svc: ThemeService) -> tuple:
-    """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed."""
+    """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed; the
+    graph holds exactly those pairs (an update that only adds patches them there: pair_changes)."""
     doc = svc.snapshot()
     themes = {t["id"]: sorted(tuple(m) for m in t["members"]) for t in doc["themes"]}
     pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in svc.pairs())
+    assert sorted((tuple(p[:4]), round(p[4], 5)) for p in svc.graph.links("SIMILAR_TO")) == pairs
+    assert doc["stats"]["similar_pairs"] == len(pairs)
     return themes, pairs, sorted(tuple(k) for k in doc["unthemed"])
 
 
@@ -587,8 +590,16 @@ def test_a_sync_parses_themes_json_at_most_once(built, tmp_path, monkeypatch):
         counting = _CountingJson()
         monkeypatch.setattr(theme_service_module, "json", counting)
         ws.themes._cache = ws.themes._file = None    # as in a fresh process
+        replaced, patched = [], []
+        fragments = ws.graph.fragments
+        real_set, real_patch = fragments.set_links, fragments.patch_links
+        monkeypatch.setattr(fragments, "set_links", lambda kind, pairs: replaced.append(kind) or real_set(kind, pairs))
+        monkeypatch.setattr(fragments, "patch_links", lambda kind, *a: patched.append(kind) or real_patch(kind, *a))
         ws.sync()
         assert counting.loads_calls == 1
+        # the added problems' pairs are patched into graph.db; the stored pairs are not read and compared
+        assert patched == ["SIMILAR_TO"] and "SIMILAR_TO" not in replaced
+        assert sorted(ws.graph.links("SIMILAR_TO")) == sorted(ws.themes.pairs())
         assert ws.themes.snapshot()["stats"].get("incremental")
         ws.sync()
         assert counting.loads_calls == 1
@@ -627,3 +638,40 @@ def test_a_themes_file_of_the_previous_format_is_read_and_upgraded(built, tmp_pa
         assert written["format"] == "xuncha-themes/3" and "pairs" not in written
     finally:
         ws.close()
+
+
+def test_pair_changes_equal_diffing_every_pair():
+    """An update that only adds problems writes the change of the SIMILAR_TO pairs, found from the rows
+    whose neighbour lists changed: equal to diffing every pair before and after."""
+    from embeddings.themes_update import ThemeState
+    from ui.service.themes_state import pair_changes, state_pairs
+
+    rng = np.random.default_rng(7)
+    config, n, old, k = DEFAULT_CONFIG, 80, 64, DEFAULT_CONFIG.similar_top
+    uids = rng.permutation(10_000)[:n].astype(np.int64)
+    keys = [(f"r{i // 8}", str(i % 8 + 1)) for i in range(n)]
+    rank = {key: r for r, key in enumerate(sorted(keys))}
+    units = [f"u{i // 16}" for i in range(n)]
+
+    def lists(rows: int) -> tuple[np.ndarray, np.ndarray]:
+        nbr, sim = np.full((n, k), -1, np.int64), np.full((n, k), -np.inf, np.float32)
+        for i in range(rows):
+            others = [j for j in range(rows) if units[j] != units[i]]
+            nbr[i] = uids[rng.choice(others, k, replace=False)]
+            sim[i] = np.sort(rng.uniform(0.1, 0.6, k))[::-1]
+        return nbr, sim
+
+    prev_nbr, prev_sim = lists(old)
+    nbr, sim = lists(n)
+    same = rng.random(old) < 0.7   # most old problems keep their lists, as when few problems are added
+    nbr[:old][same], sim[:old][same] = prev_nbr[:old][same], prev_sim[:old][same]
+
+    def state(a: np.ndarray, b: np.ndarray) -> ThemeState:
+        return ThemeState(uids, units, np.ones(n, bool), np.full(n, -1, np.int32), None, a, b)
+
+    before = {p[:4]: p[4] for p in state_pairs(state(prev_nbr, prev_sim), keys, rank, config)}
+    after = {p[:4]: p[4] for p in state_pairs(state(nbr, sim), keys, rank, config)}
+    gone, fresh, delta = pair_changes(state(nbr, sim), prev_nbr, prev_sim, keys, rank, config)
+    assert sorted(gone) == sorted(p for p in before if p not in after) and gone
+    assert sorted(fresh) == sorted((*p, s) for p, s in after.items() if before.get(p) != s) and fresh
+    assert delta == len(after) - len(before)

@@ -16,7 +16,6 @@ from embeddings.themes import (
     ProblemSet,
     ThemeConfig,
     _natural,
-    _order,
     compute_themes,
     leaf_rows,
     unit_of,
@@ -33,7 +32,16 @@ from embeddings.writer_lock import writer_active
 from reports.shared.atomic import write_text
 from reports.shared.notices import XunchaError
 from reports.shared.progress import Progress
-from ui.service.themes_doc import THEMES_FORMAT, document, hydrate, lean_themes, unit_theme_matrix, upgrade
+from ui.service.themes_doc import (
+    THEMES_FORMAT,
+    Computed,
+    document,
+    hydrate,
+    lean_themes,
+    unit_theme_matrix,
+    update_document,
+    upgrade,
+)
 from ui.service.themes_state import (
     STATE_FILE,
     append_rows,
@@ -73,7 +81,7 @@ class ThemeService:
         self.config = config
         self._cache: dict | None = None
         self._file: tuple[tuple, dict] | None = None   # (stat signature, document) of the last read or write
-        self._computed: tuple[dict, list[tuple]] | None = None   # a document just computed and its pairs
+        self._computed: Computed | None = None   # a document just computed, with its pairs or their change
         self._tokens: dict[int, list[str]] = {}
         self._lock = threading.RLock()  # one Streamlit process shares the service across sessions
         self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
@@ -111,7 +119,7 @@ class ThemeService:
         return None if lean is None else hydrate(self.store, [lean])[0]
 
     def unit_theme_matrix(self) -> dict:
-        """Units x themes problem counts (``unit_theme_matrix`` below), as cached."""
+        """Units x themes problem counts (ui.service.themes_doc.unit_theme_matrix), as cached."""
         return self.snapshot()["unit_theme"]
 
     def labels(self) -> dict[tuple[str, str], str]:
@@ -175,12 +183,12 @@ class ThemeService:
         first: as just computed, else from the state file (themes.json does not hold them)."""
         with self._lock:
             doc = self.snapshot()
-            if self._computed is not None and self._computed[0] is doc:
-                return self._computed[1]
+            if self._computed is not None and self._computed.doc is doc and self._computed.pairs is not None:
+                return self._computed.pairs
             pairs = self._state_pairs()
             if pairs is None:   # no usable state beside the document: cluster afresh
                 self._cache = self._recluster(lambda stage, done, total: None)
-                return self._computed[1]
+                return self._computed.pairs
             return pairs
 
     def _state_pairs(self) -> list[tuple] | None:
@@ -230,7 +238,7 @@ class ThemeService:
         doc = document(lean_themes(result.themes), result.unthemed, result.stats, matrix, stamp, self.config,
                        time.perf_counter() - started)
         self._save(doc, base, transform, state, len(problems))
-        self._computed = (doc, result.pairs)
+        self._computed = Computed(doc, result.pairs)
         report("themes", 3, 3)
         log.info("themes: %d over %d problems in %.2fs (clustered afresh)", len(result.themes), len(problems),
                  doc["seconds"])
@@ -284,6 +292,7 @@ class ThemeService:
         if self.full_update:   # the rebuild an incremental update must equal
             full, added = np.arange(len(state), dtype=np.int64), np.zeros(0, dtype=np.int64)
             rejoin = True
+        prev = None if gone.any() or self.full_update else (state.nbr, state.nbr_sim)   # additions only: diff the pairs
         state.nbr, state.nbr_sim = update_neighbours(state, dense_of, added, self.config.similar_top, full)
         joining = np.flatnonzero(~state.in_base) if rejoin else added
         state.theme[joining] = join_themes(state, dense_of, joining, self.config)
@@ -295,44 +304,14 @@ class ThemeService:
             log.info("themes: drift %.2f > %.2f; clustering afresh", drift, self.drift_threshold)
             return None
         report("themes", 2, 3)
-        doc, pairs = self._document_from_state(cached, state, key_of, drift, time.perf_counter() - started)
+        doc, computed = update_document(cached, state, key_of, self.store.unit_names(), self._stamp(), self.config,
+                                        drift, time.perf_counter() - started, prev)
         self._save(doc, {**cached["base"], "drift": round(drift, 4)}, transform, state, base_total)
-        self._computed = (doc, pairs)
+        self._computed = computed
         report("themes", 3, 3)
         log.info("themes: +%d -%d problems joined incrementally in %.2fs (drift %.3f)", len(new_uids), int(gone.sum()),
                  doc["seconds"], drift)
         return doc
-
-    def _document_from_state(self, cached: dict, state: ThemeState, key_of: dict, drift: float,
-                             seconds: float) -> tuple[dict, list[tuple]]:
-        """themes.json from the state: base themes (ids, labels, types, terms) with today's members (keys:
-        no member row is read), and the SIMILAR_TO pairs the neighbour lists imply."""
-        keys = [key_of[int(u)] for u in state.uids.tolist()]
-        groups: dict[int, list[int]] = {}
-        for i, t in enumerate(state.theme.tolist()):
-            if t >= 0:
-                groups.setdefault(t, []).append(i)
-        rank = {k: n for n, k in enumerate(sorted(keys, key=lambda k: (k[0], _natural(k[1]))))}
-        names = self.store.unit_names()
-        themes, member_units, themed = [], {}, set()
-        for t, base in enumerate(cached["base"]["themes"]):
-            rows = sorted(groups.get(t, []), key=lambda i: rank[keys[i]])
-            if len(rows) < self.config.min_size:
-                continue
-            members = [keys[i] for i in rows]
-            themed.update(members)
-            units = sorted({state.units[i] for i in rows})
-            member_units[base["id"]] = [(state.units[i], names.get(keys[i][0])) for i in rows]
-            themes.append({**base, "size": len(members), "units": units, "unit_count": len(units),
-                           "reports": sorted({k[0] for k in members}), "members": [list(k) for k in members]})
-        themes = _order(themes)
-        pairs = state_pairs(state, keys, rank, self.config)
-        stats = {"problems": len(keys), "themes": len(themes), "themed_problems": sum(t["size"] for t in themes),
-                 "similar_pairs": len(pairs), "incremental": True, "drift": round(drift, 4),
-                 "seconds": {"total": round(seconds, 4)}}
-        matrix = unit_theme_matrix(themes, [member_units[t["id"]] for t in themes])
-        unthemed = sorted(k for k in keys if k not in themed)
-        return document(themes, unthemed, stats, matrix, self._stamp(), self.config, seconds), pairs
 
     def _problem_set(self) -> tuple[ProblemSet, dict]:
         """Leaf problems with their index vectors and tokens. The search index is brought up to
@@ -368,22 +347,32 @@ class ThemeService:
             if force:  # on demand: cluster afresh (a new base)
                 self._cache = self._recluster(progress or (lambda stage, done, total: None))
             doc = self.snapshot(progress)
-            recomputed = self._computed is not None and self._computed[0] is doc   # in this call
+            computed = self._computed if self._computed is not None and self._computed.doc is doc else None
+            recomputed = computed is not None   # in this call (or computed and not written yet)
             written = None
-            if self.graph is not None and (recomputed or not self.in_graph(doc)):
+            if self.graph is not None and computed is not None and computed.changes is not None:
+                written = self._push(doc, changes=computed.changes)
+            elif self.graph is not None and (recomputed or not self.in_graph(doc)):
                 written = self._push(doc, self.pairs())
             self._computed = None   # the pairs are in graph.db now; pairs() derives them from the state again
         return {"themes": len(doc["themes"]), "similar_pairs": doc["stats"].get("similar_pairs", 0),
                 "generation": doc["stamp"]["generation"], "recomputed": recomputed, "seconds": doc["seconds"],
                 "graph": written}
 
-    def _push(self, doc: dict, pairs: list[tuple]) -> dict | None:
+    def _push(self, doc: dict, pairs: list[tuple] | None = None, changes: tuple | None = None) -> dict | None:
         """Theme nodes and SIMILAR_TO links into the graph's store, writing only what changed (the
-        writer never assembles the graph; readers do)."""
+        writer never assembles the graph; readers do). ``changes`` (pairs gone, pairs new or rescored,
+        the count before) patches the stored pairs without reading them, when graph.db holds the
+        previous document's pairs (their count agrees); otherwise every pair is compared."""
         themes = [{"id": t["id"], "label": t["label"], "members": [tuple(m) for m in t["members"]]}
                   for t in doc["themes"]]
-        changed = self.graph.fragments.set_themes(themes)
-        changed += self.graph.fragments.set_links("SIMILAR_TO", pairs)
+        fragments = self.graph.fragments
+        changed = fragments.set_themes(themes)
+        if changes is not None and fragments.counts().get("SIMILAR_TO", 0) == changes[2]:
+            changed += fragments.patch_links("SIMILAR_TO", changes[0], changes[1])
+        if changes is None or fragments.counts().get("SIMILAR_TO", 0) != doc["stats"]["similar_pairs"]:
+            pairs = pairs if pairs is not None else self.pairs()
+            changed += fragments.set_links("SIMILAR_TO", pairs)
         if not changed:
             return None
-        return {"themes": len(themes), "similar_to": len(pairs), "changed": changed}
+        return {"themes": len(themes), "similar_to": doc["stats"]["similar_pairs"], "changed": changed}

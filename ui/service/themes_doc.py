@@ -6,12 +6,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from embeddings.themes import ThemeConfig, unit_of
+import numpy as np
 
-__all__ = ["THEMES_FORMAT", "document", "hydrate", "lean_themes", "member_entries", "member_entry",
-           "unit_theme_matrix", "upgrade"]
+from embeddings.themes import ThemeConfig, _natural, _order, unit_of
+from embeddings.themes_update import ThemeState
+from ui.service.themes_state import pair_changes, state_pairs
+
+__all__ = ["THEMES_FORMAT", "Computed", "document", "hydrate", "lean_themes", "member_entries", "member_entry",
+           "unit_theme_matrix", "update_document", "upgrade"]
 
 THEMES_FORMAT = "xuncha-themes/3"   # 3: members as [report id, problem id], no pairs (2: member texts, pairs)
 LEGACY_FORMAT = "xuncha-themes/2"   # read and upgraded in memory; the next write replaces it
@@ -27,6 +32,59 @@ def document(themes: list[dict], unthemed: Sequence[Key], stats: dict, unit_them
     return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
             "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
             "themes": themes, "unthemed": [list(k) for k in unthemed], "stats": stats, "unit_theme": unit_theme}
+
+
+@dataclass
+class Computed:
+    """A themes document computed by this process and not yet in the graph: its SIMILAR_TO pairs, or
+    (after an update that only added problems) their change: (pairs gone, pairs new or rescored, the
+    number of pairs before)."""
+
+    doc: dict
+    pairs: list[tuple] | None = None
+    changes: tuple[list[tuple], list[tuple], int] | None = None
+
+
+def update_document(cached: dict, state: ThemeState, key_of: dict, names: dict[str, str], stamp: dict,
+                    config: ThemeConfig, drift: float, seconds: float, prev: tuple[np.ndarray, np.ndarray] | None
+                    ) -> tuple[dict, Computed]:
+    """themes.json after an incremental update (ui.service.themes): the base themes (ids, labels, types,
+    terms) with today's members (keys: no member row is read; ``names`` report id -> display name), and
+    the SIMILAR_TO pairs the neighbour lists imply: with ``prev`` (the lists before problems were
+    added) only their change, else all of them."""
+    keys = [key_of[int(u)] for u in state.uids.tolist()]
+    groups: dict[int, list[int]] = {}
+    for i, t in enumerate(state.theme.tolist()):
+        if t >= 0:
+            groups.setdefault(t, []).append(i)
+    rank = {k: n for n, k in enumerate(sorted(keys, key=lambda k: (k[0], _natural(k[1]))))}
+    themes, member_units, themed = [], {}, set()
+    for t, base in enumerate(cached["base"]["themes"]):
+        rows = sorted(groups.get(t, []), key=lambda i: rank[keys[i]])
+        if len(rows) < config.min_size:
+            continue
+        members = [keys[i] for i in rows]
+        themed.update(members)
+        units = sorted({state.units[i] for i in rows})
+        member_units[base["id"]] = [(state.units[i], names.get(keys[i][0])) for i in rows]
+        themes.append({**base, "size": len(members), "units": units, "unit_count": len(units),
+                       "reports": sorted({k[0] for k in members}), "members": [list(k) for k in members]})
+    themes = _order(themes)
+    pairs = changes = None
+    if prev is not None:
+        gone, fresh, delta = pair_changes(state, *prev, keys, rank, config)
+        had = int(cached["stats"].get("similar_pairs", 0))
+        changes, count = (gone, fresh, had), had + delta
+    else:
+        pairs = state_pairs(state, keys, rank, config)
+        count = len(pairs)
+    stats = {"problems": len(keys), "themes": len(themes), "themed_problems": sum(t["size"] for t in themes),
+             "similar_pairs": count, "incremental": True, "drift": round(drift, 4),
+             "seconds": {"total": round(seconds, 4)}}
+    matrix = unit_theme_matrix(themes, [member_units[t["id"]] for t in themes])
+    unthemed = sorted(k for k in keys if k not in themed)
+    doc = document(themes, unthemed, stats, matrix, stamp, config, seconds)
+    return doc, Computed(doc, pairs, changes)
 
 
 def lean_themes(themes: Iterable[dict]) -> list[dict]:
