@@ -63,15 +63,15 @@ def replicate(corpus: Path, n: int, out: Path, unit_rounds: int = 0) -> list[Pat
         src = sources[i % len(sources)]
         copy = i // len(sources)
         text = src.read_text("utf-8")
-        if copy:
-            counter = iter(range(1, 10**9))
-            text = _SENTENCE_END.sub(lambda m, c=copy, k=counter: f"（{c}-{next(k)}）{m.group(1)}", text)
-        if unit_rounds > 0:
+        if unit_rounds > 0:   # before the counters, which must stay as they are (the copies' texts differ by them)
             group, round_ = divmod(copy, unit_rounds)
             if group and units.get(src):
                 text = text.replace(units[src], unit_variant(units[src], group))
             if round_:
                 text = _YEAR.sub(lambda m, r=round_: str(int(m.group(0)) + r), text)
+        if copy:
+            counter = iter(range(1, 10**9))
+            text = _SENTENCE_END.sub(lambda m, c=copy, k=counter: f"（{c}-{next(k)}）{m.group(1)}", text)
         path = out / f"{i:05d}_{src.stem}.txt"
         path.write_text(text, "utf-8")
         files.append(path)
