@@ -228,9 +228,10 @@ class Store:
         work heading): what recurrence links."""
         sql = "SELECT p.report_id, p.id FROM problems p JOIN reports r ON r.id = p.report_id WHERE 1"
         args: tuple = ()
-        if findings:
+        if findings:   # as problem_rows: a problem whose category row is missing is not read there either
             sql += (" AND p.kind = 'problem' AND NOT EXISTS (SELECT 1 FROM problems c"
-                    " WHERE c.report_id = p.report_id AND c.parent_id = p.id)")
+                    " WHERE c.report_id = p.report_id AND c.parent_id = p.id) AND EXISTS (SELECT 1 FROM categories k"
+                    " WHERE k.report_id = p.report_id AND k.ordinal = p.category_ordinal)")
         if report_ids is not None:
             sql += f" AND p.report_id IN ({','.join('?' * len(report_ids))})"
             args = tuple(report_ids)
