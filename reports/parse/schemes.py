@@ -38,6 +38,12 @@ class Scheme:
     problems: tuple[re.Pattern, ...]
     subs: tuple[re.Pattern, ...]
     unnumbered: bool = False   # problems are unnumbered heading lines (`unnumbered_heads`), not a pattern
+    # The document's own rectification labels beside RECT_LABEL (整改举措: in an induced reading), with
+    # RECT_LABEL's groups (who, label); None: RECT_LABEL alone.
+    labels: re.Pattern | None = None
+
+    def rect_label(self, text: str) -> re.Match | None:
+        return RECT_LABEL.match(text) or (self.labels.match(text) if self.labels is not None else None)
 
 
 # (一)category 1.problem (1)sub-problem: most reports.
