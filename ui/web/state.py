@@ -209,7 +209,6 @@ def search(query: str, k: int, filters: dict, mode: str, min_score: float | None
     return _search(root(), generation(), query, k, frozen, mode, min_score)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 @st.cache_data(show_spinner=False, max_entries=256, ttl=3600)
 def _similar(path: str, gen: int, report_id: str, problem_id: str, k: int) -> list[dict]:
     return get_workspace(path).search.similar(report_id, problem_id, k=k)
