@@ -56,33 +56,31 @@ class TokenLists(Mapping):
             raise TokenFileError("token lists out of range")
         self.vocab: list[str] = [sys.intern(w) for w in vocab.tolist()]
         self._order: np.ndarray | None = None
+        self._sorted = self.uids
         self._mapped: np.ndarray | None = None
 
     def ids(self) -> np.ndarray:
         """Every row's token ids, one after another (mapped, read when touched)."""
         if self._mapped is None:
-            self._mapped = self._ids.memmap()
+            self._mapped = np.asarray(self._ids.memmap())   # a plain view: slicing a memmap subclass costs more
         return self._mapped
-
-    def _ids_of(self, row: int) -> np.ndarray:
-        ids = np.asarray(self.ids()[int(self.indptr[row]):int(self.indptr[row + 1])])
-        if len(ids) and (ids.min() < 0 or ids.max() >= len(self.vocab)):
-            raise TokenFileError("token lists out of range")
-        return ids
 
     def row_of(self, uid: int) -> int:
         """The file's row of ``uid``; KeyError when it has none."""
         if self._order is None:
             self._order = np.argsort(self.uids, kind="stable")
-        sorted_uids = self.uids[self._order]
-        i = int(np.searchsorted(sorted_uids, uid))
-        if i >= len(sorted_uids) or sorted_uids[i] != uid:
+            self._sorted = self.uids[self._order]
+        i = int(np.searchsorted(self._sorted, uid))
+        if i >= len(self._sorted) or self._sorted[i] != uid:
             raise KeyError(uid)
         return int(self._order[i])
 
     def row(self, row: int) -> list[str]:
         vocab = self.vocab
-        return [vocab[i] for i in self._ids_of(row).tolist()]
+        try:   # an id past the vocabulary: not a file we wrote (doctor's verify checks every one)
+            return [vocab[i] for i in self.ids()[int(self.indptr[row]):int(self.indptr[row + 1])].tolist()]
+        except IndexError as exc:
+            raise TokenFileError("token lists out of range") from exc
 
     def __getitem__(self, uid: int) -> list[str]:
         return self.row(self.row_of(uid))

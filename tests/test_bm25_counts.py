@@ -190,8 +190,7 @@ def test_an_earlier_build_is_read_checked_and_upgraded(tmp_path, corpus_reports)
     writer = _service(tmp_path, store)
     store.add(reports[-1])
     writer.sync()
-    lexical, order = _lexical(tmp_path)
-    assert not lexical.legacy
+    assert not _lexical(tmp_path)[0].legacy
     from embeddings.manifest import read_manifest
 
     manifest = read_manifest(tmp_path / "search")
