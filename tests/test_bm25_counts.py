@@ -1,7 +1,8 @@
 """BM25 kept as term counts and weighted at query time (embeddings/bm25_counts.py): scores bit-identical
 to the bm25s matrix the index used before; a sync updates the counts per added and removed report and
 the result scores exactly as a build from every token list; a build of the earlier format (bm25s files,
-a JSON token file) is read, checked by doctor and replaced by the next sync."""
+a JSON token file) is read, checked by doctor and replaced by the next sync; a damaged one is named by
+doctor and rebuilt by its repair."""
 from __future__ import annotations
 
 import json
@@ -201,4 +202,6 @@ def test_an_earlier_build_is_read_checked_and_upgraded(tmp_path, corpus_reports)
     rows = tmp_path / "search" / read_manifest(tmp_path / "search").files["lexical"] / "rows.npy"
     rows.write_bytes(rows.read_bytes()[:-8])
     assert _doctor(tmp_path, store)["lexical"] == "damaged"
+    _service(tmp_path, store).reindex()   # what `doctor --repair` does for a damaged lexical part
+    assert _doctor(tmp_path, store)["lexical"] == "ok" and _answers(_service(tmp_path, store)) == expected
     store.close()
