@@ -32,7 +32,6 @@ from reports.shared.progress import Progress
 
 from .encoder_slot import EncoderSlot
 from .engines.base import SearchEngine
-from .heap import hold_mmap_threshold
 from .index import VectorIndex, problem_uid
 from .index_commit import IndexCommit
 from .index_engine import EngineSlot
@@ -306,7 +305,6 @@ class IndexSync:
         """
         started = time.perf_counter()
         report = _progress(progress)
-        hold_mmap_threshold()   # the index lists a sync grows are copied: their old space must go back
         with self._mutex, self.lock():
             manifest = read_manifest_or_none(self.dir) if rebuild else read_manifest(self.dir)
             generation = self.store.generation()
