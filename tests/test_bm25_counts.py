@@ -205,3 +205,28 @@ def test_an_earlier_build_is_read_checked_and_upgraded(tmp_path, corpus_reports)
     _service(tmp_path, store).reindex()   # what `doctor --repair` does for a damaged lexical part
     assert _doctor(tmp_path, store)["lexical"] == "ok" and _answers(_service(tmp_path, store)) == expected
     store.close()
+
+
+def test_a_damaged_build_is_counted_again_by_the_next_sync(tmp_path, corpus_reports, caplog):
+    """The last build's postings cut short: the next sync says so (bm25_recount) and counts the BM25
+    files from the token lists instead, which score as a fresh build."""
+    from embeddings.manifest import read_manifest
+    from embeddings.token_file import read_tokens
+
+    reports = list(corpus_reports.values())
+    store = make_store(tmp_path, reports[:-1])
+    writer = _service(tmp_path, store)
+    writer.sync()
+    rows = tmp_path / "search" / read_manifest(tmp_path / "search").files["lexical"] / "rows.npy"
+    rows.write_bytes(rows.read_bytes()[:-8])
+    store.add(reports[-1])
+    with caplog.at_level("WARNING", logger="xuncha.search"):
+        writer.sync()
+    assert "BM25 files not updatable" in caplog.text and str(rows.parent) in caplog.text
+    lexical, order = _lexical(tmp_path)
+    manifest = read_manifest(tmp_path / "search")
+    tokens = read_tokens(tmp_path / "search" / manifest.files["tokens"], manifest.tokenizer)
+    fresh = LexicalIndex([tokens[u] for u in order])
+    for q in _queries([tokens[u] for u in order], n=30):
+        assert np.array_equal(lexical.scores(q), fresh.scores(q))
+    store.close()
