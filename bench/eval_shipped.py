@@ -10,7 +10,8 @@ tuning), the team's lexical and paraphrase sets, the team's off-domain set, and 
 authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
 author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
 (bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) was scored held out
-first and is fitted on since (docs/decisions.md, issue 21). Author A is never fitted on.
+first and is fitted on since (docs/decisions.md, issue 21). Authors A and I (bench/eval/author_i/, a fifth, frozen
+in session 7) are never fitted on.
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -165,6 +166,12 @@ def similar_sets(rows: Sequence[dict]) -> list[tuple[str, dict[Key, dict[Key, in
             if lab.get("topic"):
                 members.setdefault(lab["topic"], []).append((by_file[lab["file"]], str(lab["id"])))
         sets.append(("author B topics", _topic_grades(list(members.values()))))
+    author_k = EVAL / "author_k" / "topics.json"
+    if author_k.is_file():  # names reports by corpus number: "000"
+        by_number = {r["file"][:3]: r["report_id"] for r in rows}
+        data = json.loads(author_k.read_text("utf-8"))
+        sets.append(("author K topics", _topic_grades([[(by_number[f], str(p)) for f, p in t["members"]]
+                                                       for t in data["topics"]])))
     return sets
 
 
@@ -194,12 +201,10 @@ def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
     author_b = EVAL / "author_b" / "queries.jsonl"
     if author_b.is_file():
         sets.append(load_text_judged(author_b, "author B", "outside author B", rows))
-    author_d = EVAL / "author_d" / "queries.jsonl"
-    if author_d.is_file():
-        sets.append(load_text_judged(author_d, "author D", "outside author D", rows))
-    author_g = EVAL / "author_g" / "queries.jsonl"
-    if author_g.is_file():
-        sets.append(load_text_judged(author_g, "author G", "outside author G", rows))
+    for name in ("d", "g", "i"):
+        path = EVAL / f"author_{name}" / "queries.jsonl"
+        if path.is_file():
+            sets.append(load_text_judged(path, f"author {name.upper()}", f"outside author {name.upper()}", rows))
     sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
              load_offdomain(EVAL / "offdomain.json")]
     return sets

@@ -247,8 +247,9 @@ def split_half(runner: Runner, configs: list[ThemeConfig], gold: Gold, repeats: 
 
 # -- 2. SIMILAR_TO threshold ---------------------------------------------------------------------------
 
-def similar_precision(ps: ProblemSet, gold: Gold) -> list[dict]:
-    c = DEFAULT_CONFIG
+def similar_precision(ps: ProblemSet, gold: Gold, c: ThemeConfig = DEFAULT_CONFIG) -> list[dict]:
+    """Precision of the cross-unit neighbour pairs by threshold, with ``ps`` built by ``c.lexical``
+    (the recipe the service uses for SIMILAR_TO)."""
     f = Features(dense_part(ps.vectors, c.center), lexical_part(ps.tokens), c.dense_weight)
     _, _, cidx, csim = neighbours(f, ps.units, c.neighbors, c.similar_top)
     topic = dict(zip(gold.rows, gold.labels, strict=True))
@@ -270,10 +271,10 @@ def similar_precision(ps: ProblemSet, gold: Gold) -> list[dict]:
     return out
 
 
-def similar_rule(ps: ProblemSet, gold: Gold, want: float = 0.8) -> float | None:
+def similar_rule(ps: ProblemSet, gold: Gold, want: float = 0.8, c: ThemeConfig = DEFAULT_CONFIG) -> float | None:
     """The lowest hybrid threshold whose edges are at least ``want`` precise: as many edges as
     can be trusted."""
-    ok = [r["threshold"] for r in similar_precision(ps, gold)
+    ok = [r["threshold"] for r in similar_precision(ps, gold, c)
           if r["score"] == "hybrid" and r["precision"] is not None and r["precision"] >= want]
     return min(ok) if ok else None
 
@@ -365,7 +366,7 @@ def timings(ws, ps: ProblemSet) -> dict:
         full.append(time.perf_counter() - t)
     svc.graph.set_themes([])  # the next push writes everything again
     t = time.perf_counter()
-    svc._push(svc.snapshot())
+    svc._push(svc.snapshot(), svc.pairs())
     push = time.perf_counter() - t
     t = time.perf_counter()
     svc.snapshot()
@@ -516,9 +517,9 @@ def main() -> None:
         "eligible": len(eligible), "selected": eligible[0]["setting"] if eligible else None,
         "default_run": {"config": json.loads(DEFAULT_CONFIG.key()),
                         **{k: round(v, 4) for k, v in scores(runner.groups(DEFAULT_CONFIG), gold).items()}},
-        "similar_min_rule": similar_rule(sets["text"], gold),
+        "similar_min_rule": similar_rule(sets[DEFAULT_CONFIG.lexical], Gold(sets[DEFAULT_CONFIG.lexical], gold_data)),
         "by_method": method_table(rows), "split_half": split_half(runner, louvain, gold),
-        "similar_to": similar_precision(sets["text"], gold), "fixes_floor": floor_precision(ws),
+        "similar_to": similar_precision(sets[DEFAULT_CONFIG.lexical], Gold(sets[DEFAULT_CONFIG.lexical], gold_data)), "fixes_floor": floor_precision(ws),
         "merge": merge_eval(ws, gold_data), "merge_pairs": len(gold_data["measure_duplicates"]["pairs"]),
         "merge_duplicates": sum(p["duplicate"] for p in gold_data["measure_duplicates"]["pairs"]),
         "timing": {"corpus_problems": len(sets["text"]), "recompute_s_median": 0, "graph_push_s": 0,

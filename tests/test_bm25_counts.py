@@ -208,7 +208,7 @@ def test_an_earlier_build_is_read_checked_and_upgraded(tmp_path, corpus_reports)
 
 
 def test_a_damaged_build_is_counted_again_by_the_next_sync(tmp_path, corpus_reports, caplog):
-    """The last build's postings cut short: the next sync says so (bm25_recount) and counts the BM25
+    """The last build's postings cut short: the next sync names the files as damaged and counts the BM25
     files from the token lists instead, which score as a fresh build."""
     from embeddings.manifest import read_manifest
     from embeddings.token_file import read_tokens
@@ -222,7 +222,7 @@ def test_a_damaged_build_is_counted_again_by_the_next_sync(tmp_path, corpus_repo
     store.add(reports[-1])
     with caplog.at_level("WARNING", logger="xuncha.search"):
         writer.sync()
-    assert "BM25 files not updatable" in caplog.text and str(rows.parent) in caplog.text
+    assert "damaged search index file" in caplog.text and str(rows.parent) in caplog.text
     lexical, order = _lexical(tmp_path)
     manifest = read_manifest(tmp_path / "search")
     tokens = read_tokens(tmp_path / "search" / manifest.files["tokens"], manifest.tokenizer)

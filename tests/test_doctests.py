@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ("reports.parse", "reports.grammar.numerals", "reports.grammar.teams", "reports.read", "reports.shared.paths", "embeddings.search", "reports.status", "reports.parse.dates")
+MODULES = ("reports.parse", "reports.grammar.numerals", "reports.grammar.markers", "reports.parse.legend", "reports.read.markdown", "reports.grammar.teams", "reports.read", "reports.shared.paths", "embeddings.search", "reports.status", "reports.parse.dates")
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -448,7 +448,7 @@ def test_unknown_extension(tmp_path, name):
     path.write_bytes(corpus_text("001").encode("utf-8"))
     err = _error(lambda: read_source(path))
     assert err.reason.startswith(f"unsupported format {path.suffix.lower()}")
-    assert "(supported: .txt .docx .pdf .html .htm)" in err.reason
+    assert "(supported: .txt .docx .pdf .html .htm .md)" in err.reason
 
 
 def test_upper_case_suffix_is_fine(tmp_path):
@@ -529,5 +529,5 @@ def test_html_without_text(tmp_path):
 
 
 def test_public_constants():
-    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".pdf", ".html", ".htm")
+    assert SUPPORTED_SUFFIXES == (".txt", ".docx", ".pdf", ".html", ".htm", ".md")
     assert read_mod.MAX_BYTES == 20 * 1024 * 1024

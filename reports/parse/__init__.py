@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 
+from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line
 from reports.grammar.script import to_simplified
 from reports.model import Report
@@ -15,8 +16,11 @@ from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
 from .header import parse_header
+from .induced import read_induced
 from .layout import is_narrative, mark_rectification_items
+from .legend import apply_legend
 from .lines import Line, split_lines
+from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
@@ -36,7 +40,7 @@ def report_id(text: str) -> str:
 
 
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
-               encoding: str | None = None) -> Report:
+               encoding: str | None = None, reader: str = "auto") -> Report:
     """Traditional text is parsed (and searched) in Simplified; the original stays in
     `Report.display_text` with every span valid in both (reports/grammar/script.py).
 
@@ -63,22 +67,20 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
     body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
-    categories = read_table(text, body) or read_enumerated(text, body)
-    if categories:   # a problem table, or findings enumerated in paragraphs: whatever the numbering
-        sections: list[dict] = []
+    table = read_table(text, body)
+    lined = _beside_status_table(text, header.body_start, body, table, reader) if table else None
+    if lined is not None:   # problems numbered in the text, their status in a table at the end
+        categories, sections, part, narrative = lined
+    elif table or (categories := read_enumerated(text, body)):   # a problem table, or findings enumerated
+        categories = table or categories                          # in paragraphs: whatever the numbering
+        sections = []
         part = [ln for ln in body if ln.start >= _preamble_end(categories, [], len(text))]
         narrative = False
     else:
-        scheme = choose_scheme(body)
-        part = find_problem_part(body, scheme)
-        categories, sections = read_categories(text, part, scheme)
-        narrative = is_narrative(categories, text)
-    if not categories:
-        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
-        if is_narrative(headings[0], text):
-            (categories, sections), narrative, part = headings, True, heading_part(body)
+        categories, sections, part, narrative = _read_lines(text, header.body_start, body, reader)
     if not narrative:
         attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
+        apply_legend(text, categories)   # √ / △ defined by the report's own legend
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
@@ -94,6 +96,90 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     if narrative:
         report.warnings.append(Notice("rectification_items", {"items": items}))
     return report
+
+
+def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tuple:
+    """(categories, sections, part, narrative) read from numbered lines: the tuned schemes, a narrative's
+    headings, and the document's own enumeration where it explains the report better (``reader="grammar"``:
+    that enumeration alone)."""
+    if reader == "grammar":
+        induced = read_induced(text, body, _stated_problems(text, body_start, body))
+        categories, sections = induced[:2] if induced else ([], [])
+        return categories, sections, (body if categories else []), is_narrative(categories, text)
+    scheme = choose_scheme(body)
+    part = find_problem_part(body, scheme)
+    categories, sections = read_categories(text, part, scheme)
+    narrative = is_narrative(categories, text)
+    if not categories:
+        headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
+        if is_narrative(headings[0], text):
+            (categories, sections), narrative, part = headings, True, heading_part(body)
+    return _prefer_induced(text, body_start, body, (categories, sections, part, narrative))
+
+
+TABLE_CAPTION = 30   # characters: a caption line above a table, not a sentence
+STATUS_TABLE_MATCH = 4   # characters of a row's problem cell that must open the problem read from the text
+
+
+def _beside_status_table(text: str, body_start: int, body: list[Line], table, reader: str) -> tuple | None:
+    """A table that gives no measures (序号 | 问题 | 完成情况, often at the end) beside problems numbered in
+    the text before it: the text's reading, with each problem's status from its row. None unless the
+    rows and the problems match one for one (same count, each row's cell opens its problem's text)."""
+    rows = [p for c in table for p in c.problems]
+    if any(p.measures for p in rows):
+        return None
+    first_row = min(p.span[0] for p in rows)
+    cut = next((k for k, ln in enumerate(body) if "\t" in ln.text), len(body))
+    before = [ln for ln in body[:cut] if ln.start < first_row]
+    if before and len(before[-1].text) <= TABLE_CAPTION and not before[-1].text.endswith(TERMINAL):
+        before = before[:-1]   # the table's caption (附表:整改进展情况) is no part of the last problem
+    lined = _read_lines(text, body_start, before, reader)
+    problems = [p for c in lined[0] for p in c.problems]
+    if len(problems) != len(rows) or lined[3]:
+        return None
+    if any(not re.sub(r"\s+", "", p.text).startswith(re.sub(r"\s+", "", r.text)[:STATUS_TABLE_MATCH])
+           for p, r in zip(problems, rows, strict=True)):
+        return None
+    for p, r in zip(problems, rows, strict=True):
+        p.status = r.status or p.status
+    return lined
+
+
+def _rectified(categories) -> int:
+    return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
+
+
+def _stated_problems(text: str, body_start: int, body: list[Line]) -> int | None:
+    """The problem count the report states before its first rectification label: evidence for which
+    induced level holds the problems."""
+    first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
+    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == "problems"), None)
+
+
+def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
+    """The tuned readers' result, unless the document's own enumeration (reports/parse/induced.py) finds
+    a problem level in a notation they do not read and explains the report better: more problems with
+    a rectification, exactly the stated count where the tuned reading misses it, or as many
+    rectifications where most tuned problems open with a marker it did not read as one, or the same
+    problems under two or more categories where the tuned reading found one."""
+    categories = tuned[0]
+    stated = _stated_problems(text, body_start, body)
+    induced = read_induced(text, body, stated, unseen_only=True)
+    if induced is None:
+        return tuned
+    found = sum(len(c.problems) for c in categories)
+    leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
+    got = sum(len(c.problems) for c in induced[0])
+    tops = [p for c in categories for p in c.problems]
+    unread = sum(1 for p in tops if parse_marker(p.text) is not None)   # 问题1 森林…: a marker read as text
+    better = _rectified(induced[0]) > _rectified(categories) or (
+        stated is not None and got == stated and stated not in (found, leaves)) or (
+        2 * unread > len(tops) and _rectified(induced[0]) >= _rectified(categories)) or (
+        len(induced[0]) >= 2 and len(categories) <= 1 and got == found   # 第一方面: headings the tuned missed
+        and _rectified(induced[0]) >= _rectified(categories))
+    if not better and found:
+        return tuned
+    return induced[0], induced[1], body, is_narrative(induced[0], text)   # items of work, in a notation of its own
 
 
 def parse_source(src) -> Report:

@@ -10,7 +10,7 @@ from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
 from reports.status import RESULT_OR_PLAN, status_sentence
 
-__all__ = ["PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
+__all__ = ["FORM_FIELD", "PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
 # The words that open a problem's rectification (整改情况: ...), on its own line or inside the paragraph.
 RECT_WORDS = r"整改情况|进展情况|整改进展情况|整改落实情况|整改措施|落实情况|整改进展|整改成效|整改\d{1,3}"   # 整改1: pairs 问题1:

@@ -38,6 +38,12 @@ class Scheme:
     problems: tuple[re.Pattern, ...]
     subs: tuple[re.Pattern, ...]
     unnumbered: bool = False   # problems are unnumbered heading lines (`unnumbered_heads`), not a pattern
+    # The document's own rectification labels beside RECT_LABEL (整改举措: in an induced reading), with
+    # RECT_LABEL's groups (who, label); None: RECT_LABEL alone.
+    labels: re.Pattern | None = None
+
+    def rect_label(self, text: str) -> re.Match | None:
+        return RECT_LABEL.match(text) or (self.labels.match(text) if self.labels is not None else None)
 
 
 # (一)category 1.problem (1)sub-problem: most reports.
@@ -184,7 +190,7 @@ def _bracket_level_restarts(lines: list[Line]) -> bool:
     sections carry rectifications, or (一) is their lowest numbered level (a report without labels)."""
     run = best = 0
     any_label = labelled(lines)
-    for sec in (s for s in _sections(lines) if s.heading):
+    for sec in (s for s in top_sections(lines) if s.heading):
         first = next((CAT.match(ln.text) for ln in sec.lines if CAT.match(ln.text)), None)
         problems = first and to_int(first["n"]) == 1 and (_rectified(sec) or not (any_label or _numbered_below(sec)))
         run = run + 1 if problems else 0
@@ -211,7 +217,7 @@ def _shallow_sections(sections: list[Section]) -> list[Section]:
 def _heading_problems(lines: list[Line]) -> list[Section]:
     """一、 items that are the problems themselves (一、…不到位。 then 整改措施:): three or more 一、
     sections with rectifications and no numbered level inside them."""
-    rectified = [s for s in _sections(lines, statements=True) if s.heading and _rectified(s)]
+    rectified = [s for s in top_sections(lines, statements=True) if s.heading and _rectified(s)]
     inner = any(CAT.match(ln.text) or first_match(OUTLINE.problems, ln.text) for s in rectified for ln in s.lines)
     return rectified if len(rectified) >= 3 and not inner else []
 
@@ -227,7 +233,7 @@ def _flat_problem_sections(lines: list[Line]) -> list[Section]:
     section, or lists that merely restart (下一步: 1. 2.), stay with the outline scheme."""
     if any(CAT.match(ln.text) for ln in lines):
         return []
-    sections = [s for s in _sections(lines) if s.heading]
+    sections = [s for s in top_sections(lines) if s.heading]
     best: list[Section] = []
     run: list[Section] = []
     for sec in sections:
@@ -257,7 +263,7 @@ class Section:
                    or SUB.match(ln.text) or RECT_LABEL.match(ln.text))
 
 
-def _sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
+def top_sections(lines: list[Line], *, statements: bool = False) -> list[Section]:
     """Lines split at 一、 二、 … in sequence. A heading is short and no sentence; with ``statements``
     a full sentence counts too (一、…学习研讨不深入。: the flat list whose items are the findings)."""
     sections = [Section(None)]
@@ -279,14 +285,14 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
     if scheme.unnumbered or scheme.name == "marked":
         heads = ({lines[i].start for i in unnumbered_heads(lines)} if scheme.unnumbered else
                  {ln.start for ln in lines if first_match(scheme.problems, ln.text)})
-        keep = [s for s in _sections(lines) if any(ln.start in heads for ln in s.lines) and labelled(s.lines)]
+        keep = [s for s in top_sections(lines) if any(ln.start in heads for ln in s.lines) and labelled(s.lines)]
         with_heading = scheme.category is H1
         return [ln for s in keep for ln in ((s.heading, *s.lines) if with_heading and s.heading else s.lines)]
     if scheme is FLAT:
         return [ln for s in _flat_problem_sections(lines) for ln in (s.heading, *s.lines)]
     if scheme is HEADINGS:
         return [ln for s in _heading_problems(lines) for ln in (s.heading, *s.lines)]
-    sections = _sections(lines)
+    sections = top_sections(lines)
     if scheme is SHALLOW:
         chosen = _shallow_sections(sections)
         return [ln for s in chosen for ln in (s.heading, *s.lines)]
@@ -301,4 +307,4 @@ def find_problem_part(lines: list[Line], scheme: Scheme = OUTLINE) -> list[Line]
 def heading_part(lines: list[Line]) -> list[Line]:
     """Every numbered section with its lines, for reading a report whose only structure is
     headings (一、 then (一)): a narrative report that never numbers problems."""
-    return [ln for s in _sections(lines) if s.heading for ln in (s.heading, *s.lines)]
+    return [ln for s in top_sections(lines) if s.heading for ln in (s.heading, *s.lines)]

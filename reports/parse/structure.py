@@ -5,14 +5,24 @@ from __future__ import annotations
 import re
 
 from reports.grammar import PARTY_ORGAN
+from reports.grammar.markers import BULLET_LEAD, marker_index
 from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
 from reports.status import find_status, heading_status, status_code, status_sentence
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .measures import PROGRESS_FIELD, RECT_LABEL, segment_measures
-from .schemes import INLINE_RECT, OUTLINE, PROBLEM_LABEL, Scheme, first_match, labelled, unnumbered_heads
+from .measures import FORM_FIELD, PROGRESS_FIELD, segment_measures
+from .schemes import (
+    INLINE_RECT,
+    NO_HEADING,
+    OUTLINE,
+    PROBLEM_LABEL,
+    Scheme,
+    first_match,
+    labelled,
+    unnumbered_heads,
+)
 
 __all__ = ["read_categories"]
 
@@ -50,9 +60,10 @@ class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
     def __init__(self, text: str, scheme: Scheme = OUTLINE, unlabelled: bool = False,
-                 heads: frozenset[int] = frozenset()):
+                 heads: frozenset[int] = frozenset(), category_heads: frozenset[int] = frozenset()):
         self.text = text
         self.heads = heads             # starts of unnumbered problem lines (an unnumbered scheme)
+        self.category_heads = category_heads   # starts of unnumbered category lines (an induced reading)
         self.scheme = scheme
         self.unlabelled = unlabelled   # no rectification labels anywhere: a problem's next paragraphs are it
         self.categories: list[Category] = []
@@ -93,17 +104,22 @@ class _Reader:
         self._text_line(ln)
 
     def _category_line(self, ln: Line) -> bool:
-        m = self.scheme.category.match(ln.text)
-        if not m:
-            return False
-        n = to_int(m["n"])
-        if self.categories and n != self.categories[-1].ordinal + 1:
+        following = self.categories[-1].ordinal + 1 if self.categories else 1
+        if ln.start in self.category_heads:   # 政治建设方面 on its own line, no marker: counts by position
+            n, body = following, ln.text
+        else:
+            m = self.scheme.category.match(ln.text)
+            if not m:
+                return False
+            n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+            body = m["t"]
+        if self.categories and n != following:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
-        title = CATEGORY_PREFIX.sub("", m["t"]).strip()
+        title = CATEGORY_PREFIX.sub("", body).strip()
         stated = STATED_IN_TITLE.search(title)
         if stated:
             title = title[:stated.start()].strip()
-        label = ln.text[:len(ln.text) - len(m["t"])].strip()
+        label = ln.text[:len(ln.text) - len(body)].strip()
         self.categories.append(Category(n, label, title, (ln.start, ln.end),
                                         to_int(stated["n"]) if stated else None))
         self.top = self.sub = None
@@ -111,11 +127,22 @@ class _Reader:
 
     def _problem_line(self, ln: Line) -> bool:
         if ln.start in self.heads:
-            return self._add_problem(ln, self.last_top + 1, ln.text)
+            bullet = BULLET_LEAD.match(ln.text)   # an induced bullet family: the glyph is no part of the text
+            return self._add_problem(ln, self.last_top + 1, ln.text[bullet.end():] if bullet else ln.text)
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        return self._add_problem(ln, to_int(m["n"]), m["t"])
+        if m.re.groupindex.get("o") and m["o"]:
+            self._outer_category(int(m["o"]))
+        return self._add_problem(ln, marker_index(m["n"]), m["t"])
+
+    def _outer_category(self, outer: int) -> None:
+        """A compound marker (1-2, 2.1) with no category headings: its first number is the category."""
+        if self.scheme.category.pattern != NO_HEADING.pattern:
+            return
+        if not self.categories or self.categories[-1].ordinal != outer:
+            self.categories.append(Category(outer, "", "", (0, 0)))
+            self.top = self.sub = None
 
     def _add_problem(self, ln: Line, n: int, body: str) -> bool:
         category = self._category()
@@ -138,7 +165,7 @@ class _Reader:
         m = first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
-        n = to_int(m["n"])
+        n = marker_index(m["n"])
         expected = len(self.top.children) + 1
         if n != expected:
             return False
@@ -150,7 +177,7 @@ class _Reader:
         return True
 
     def _rect_line(self, ln: Line) -> bool:
-        m = RECT_LABEL.match(ln.text)
+        m = self.scheme.rect_label(ln.text)
         current = self._current()
         if not m or current is None:
             return False
@@ -166,7 +193,11 @@ class _Reader:
             if self.categories and not self.categories[-1].problems:
                 self._note_section_text(ln)
             return
-        target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
+        if not self._has_rect(current) and not self.unlabelled and FORM_FIELD.match(ln.text):
+            target = self.rect   # 责任单位: / 整改时限: before 整改措施: — the form's fields open its rectification
+            self.labels.setdefault(id(current), {})[ln.start] = "field"
+        else:
+            target = self.rect if self._has_rect(current) or self.unlabelled else self.stmt
         if target is self.rect and PROGRESS_FIELD.match(ln.text):
             self.labels.setdefault(id(current), {})[ln.start] = "progress"
         target.setdefault(id(current), []).append(ln)
@@ -278,13 +309,17 @@ def _rstrip_pos(text: str, start: int, end: int) -> int:
 
 
 def read_categories(text: str, lines: list[Line], scheme: Scheme = OUTLINE, *,
-                    split_unlabelled: bool = True) -> tuple[list[Category], list[dict]]:
+                    split_unlabelled: bool = True,
+                    heads: frozenset[int] | None = None,
+                    category_heads: frozenset[int] = frozenset()) -> tuple[list[Category], list[dict]]:
     """Categories and problems of the problem part. In a report that labels no rectification, the
     paragraphs after a problem's own are its rectification (``split_unlabelled``); a narrative read
     by its headings keeps them together, as the item's text."""
-    unlabelled = split_unlabelled and bool(lines) and not labelled(lines)
-    heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
-    reader = _Reader(text, scheme, unlabelled, heads)
+    unlabelled = split_unlabelled and bool(lines) and not labelled(lines) and not (
+        scheme.labels is not None and any(scheme.labels.match(ln.text) for ln in lines))
+    if heads is None:   # an induced bullet family brings its own heads (reports/parse/induced.py)
+        heads = frozenset(lines[i].start for i in unnumbered_heads(lines)) if scheme.unnumbered else frozenset()
+    reader = _Reader(text, scheme, unlabelled, heads, category_heads)
     for ln in lines:
         reader.feed(ln)
     return reader.finish()

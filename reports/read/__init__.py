@@ -1,4 +1,4 @@
-"""Turn a report file (.txt .docx .pdf .html) into normalised text the parser reads.
+"""Turn a report file (.txt .docx .pdf .html .md) into normalised text the parser reads.
 
 One entry point per source (`read_source` for paths, `read_bytes` for uploads). Each format has
 a small extractor that returns the text as a reader would see it on the page; `normalize` then
@@ -26,12 +26,13 @@ from .encodings import _read_txt
 from .formats import _choose_format
 from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
+from .markdown import _read_md
 from .pdf import _read_pdf
 from .unwrap import join_hard_wraps
 
 __all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadError", "SourceText", "read_bytes", "read_source"]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".docx", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".docx", ".pdf", ".html", ".htm", ".md")
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ class SourceText:
     """A file read as text. Spans everywhere in the project index into `text`."""
 
     path: str
-    format: str            # "txt" | "docx" | "pdf" | "html"
+    format: str            # "txt" | "docx" | "pdf" | "html" | "md"
     encoding: str | None   # "utf-8", "utf-8-sig", "gb18030", ...; None for docx/pdf
     original: str          # text as decoded/extracted, before normalisation
     text: str              # normalised text
@@ -110,7 +111,7 @@ def _check_size(name: str, size: int) -> None:
 def _read(data: bytes, name: str) -> SourceText:
     fmt = _choose_format(data, name)
     original, encoding = _EXTRACTORS[fmt](data, name)
-    if fmt == "txt":
+    if fmt in ("txt", "md"):
         original = join_hard_wraps(original)   # text copied out of a PDF: lines broken at the margin
     text, offsets = normalize(original)
     if not text.strip():
@@ -121,5 +122,5 @@ def _read(data: bytes, name: str) -> SourceText:
 
 
 _EXTRACTORS: dict[str, Callable[[bytes, str], tuple[str, str | None]]] = {
-    "txt": _read_txt, "docx": _read_docx, "pdf": _read_pdf, "html": _read_html,
+    "txt": _read_txt, "docx": _read_docx, "pdf": _read_pdf, "html": _read_html, "md": _read_md,
 }

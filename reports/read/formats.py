@@ -38,6 +38,8 @@ def _choose_format(data: bytes, name: str) -> str:
         return "pdf"
     if suffix in (".html", ".htm") or _HTML_START.match(_strip_bom(head)):
         return "html"
+    if suffix == ".md":
+        return "md"   # Markdown (a WeChat article saved as text): read as text, its markup stripped
     return "txt"
 
 

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from reports.grammar import HAN_RE
+from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line, is_publish_info
+from reports.grammar.normalize import normalize_chars
 
 from .encodings import _decode
 from .limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, ReadError
@@ -80,12 +82,33 @@ def _render_lines(el) -> list[str]:
             cell = child.name in ("td", "th") and _data_cell(child)
             block = " " if in_cell[-1] else "\n"
             mark = "\t" if cell else block if child.name in _BLOCK_TAGS else ""
-            buf.append(mark)
+            buf.append(mark + (_list_marker(child) if child.name == "li" else ""))
             stack.append(iter(child.children))
             in_cell.append(in_cell[-1] or cell)
             closers.append(mark)
     lines = (re.sub(r"[ \t]*\t[ \t]*", "\t", ln).strip() for ln in "".join(buf).split("\n"))
     return [ln for ln in lines if ln]
+
+
+MARKER_REACH = 16   # characters at an item's start where its own marker would stand
+
+
+def _list_marker(li) -> str:
+    """The number or bullet a browser draws before a list item (1. of <ol start=…>, • of <ul>): the
+    document's own enumeration, which the parser reads (reports/grammar/markers.py). An item that
+    already opens with its own number keeps only that."""
+    parent = li.parent
+    own = li.get_text().lstrip()
+    if parent is None or parent.name not in ("ol", "ul") or not own or parse_marker(normalize_chars(own[:MARKER_REACH])) is not None:
+        return ""
+    if parent.name == "ul":
+        return "• "
+    try:
+        start = int(parent.get("start") or 1)
+    except ValueError:
+        start = 1
+    position = next((k for k, c in enumerate(parent.find_all("li", recursive=False)) if c is li), None)
+    return "" if position is None else f"{start + position}."   # `is`: bs4 tags compare equal by content
 
 
 _MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside

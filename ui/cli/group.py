@@ -168,7 +168,7 @@ def sync_workspace(ws, stored: int | None = None) -> None:
 @json_option
 @workspace_option
 def ingest(paths: tuple[str, ...], no_sync: bool, as_json: bool, workspace: Path | None) -> None:
-    """导入报告文件或文件夹(txt、docx、pdf、html)。
+    """导入报告文件或文件夹(txt、docx、pdf、html、md)。
 
     同一内容只导入一次(重复的跳过);文件夹里不能导入的文件(旧版 .doc、图片/扫描件等)逐个列出原因。
     网页请先另存为 .html 再导入。"""

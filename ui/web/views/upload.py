@@ -46,7 +46,7 @@ def upload_section() -> None:
     # file is taken and the reader names what it cannot read, in Chinese (the command line's words).
     files = st.file_uploader("选择一个或多个整改情况通报文件", accept_multiple_files=True,
                              key=f"upload_files_{nonce}", max_upload_size=MAX_MB,
-                             help="支持 txt(UTF-8/GBK 等编码自动识别)、docx、pdf(需有文字层)、html。"
+                             help="支持 txt(UTF-8/GBK 等编码自动识别)、docx、pdf(需有文字层)、html、md(Markdown,如公众号文章)。"
                                   "同一报告重复导入会被识别并跳过。")
     if st.button("开始导入", type="primary", icon=":material/upload:", disabled=not files, key="upload_go"):
         outcomes = ingest(files)

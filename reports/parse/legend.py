@@ -1,0 +1,54 @@
+"""Status given as a symbol the report itself defines (注:√表示已完成整改,△表示正在整改): the legend is read
+from the document, never from a fixed list of symbols, and a problem whose own line carries one of its
+symbols takes that status. docs/decisions.md ("Reading unseen layouts: the document's own enumeration")."""
+from __future__ import annotations
+
+import re
+
+from reports.model import Category
+from reports.status import STATUS_WORDS
+
+__all__ = ["apply_legend", "read_legend"]
+
+_ANY_STATUS = "|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS)
+# A symbol, then the words that define it, then a status: √表示已完成 / ★为已完成整改 / ○:正在推进 / ▲——需长期坚持
+LEGEND = re.compile(rf"(?P<sym>[^\w\s,，。:：;；、()（）\[\]【】“”\"'‘’《》.·-])\s*(?:表示|代表|为|即|是|[:：=]|—+|-+)\s*"
+                    rf"(?:该?问题)?(?P<status>{_ANY_STATUS})")
+MIN_SYMBOLS = 2   # a legend defines at least two symbols; one symbol-word pair is prose
+
+
+def read_legend(text: str) -> dict[str, str]:
+    """Symbol -> status phrase, for a report that defines two or more symbols; {} otherwise.
+
+    >>> read_legend("注:√表示已完成整改,△表示正在整改,○表示需长期坚持。")
+    {'√': '已完成整改', '△': '正在整改', '○': '需长期坚持'}
+    >>> read_legend("√表示已完成")
+    {}
+    """
+    legend: dict[str, str] = {}
+    for m in LEGEND.finditer(text):
+        legend.setdefault(m["sym"], m["status"])
+    return legend if len(legend) >= MIN_SYMBOLS else {}
+
+
+def apply_legend(text: str, categories: list[Category]) -> int:
+    """Give every problem whose statement line opens or closes with a legend symbol that status (the
+    report's own mark wins over a status inferred from the rectification's wording); returns how many."""
+    legend = read_legend(text)
+    if not legend:
+        return 0
+    marked = 0
+    for c in categories:
+        for top in c.problems:
+            for p in top.walk():
+                line_start = text.rfind("\n", 0, p.span[0]) + 1
+                line_end = text.find("\n", p.span[0])
+                line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
+                sym = next((s for s in legend if line.startswith(s) or line.rstrip("。.;；").endswith(s)
+                            or p.text.startswith(s)), None)
+                if sym is not None:
+                    p.status = legend[sym]
+                    if p.text.startswith(sym):
+                        p.text = p.text[len(sym):].lstrip()
+                    marked += 1
+    return marked

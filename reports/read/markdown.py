@@ -1,0 +1,76 @@
+"""Markdown extraction: reports copied out of WeChat articles and saved as .md are read as text, their markup
+stripped the way a reader sees the page (docs/decisions.md, "Reading unseen layouts: the document's own
+enumeration"). Headings, emphasis, links, images, quotes, code marks and HTML tags go; a bullet item keeps
+a bullet glyph (•) so the parser sees the document's own list; an ordered item keeps its number; a table
+row becomes one line with its cells joined by a tab, as the HTML and Word readers render rows."""
+from __future__ import annotations
+
+import re
+
+from .encodings import _decode
+
+__all__ = ["strip_markdown"]
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")          # the underline of a heading written Setext style
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_QUOTE = re.compile(r"^\s{0,3}(>\s?)+")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+(?=\S)")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
+_EMPHASIS = re.compile(r"(\*\*\*|\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_CODE = re.compile(r"`+([^`]*)`+")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _inline(text: str) -> str:
+    text = _BR.sub("\n", text)
+    text = _IMAGE.sub("", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REF_LINK.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    for _ in range(3):   # nested emphasis: ***a*** / **_a_**
+        text = _EMPHASIS.sub(r"\2", text)
+    text = _TAG.sub("", text)
+    return _ESCAPE.sub(r"\1", text)
+
+
+def strip_markdown(source: str) -> str:
+    """The text of a Markdown document as it reads on the page.
+
+    >>> strip_markdown("# 通报\\n\\n**一、政治建设方面**\\n\\n- 学习不深入\\n> 整改情况:已完成\\n\\n| 序号 | 问题 |\\n|---|---|\\n| 1 | 学习 |")
+    '通报\\n\\n一、政治建设方面\\n\\n• 学习不深入\\n整改情况:已完成\\n\\n序号\\t问题\\n1\\t学习'
+    """
+    out: list[str] = []
+    fenced = False
+    for line in source.split("\n"):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        if fenced:
+            out.append(line)
+            continue
+        if _LINK_DEF.match(line) or _RULE.match(line) or _TABLE_RULE.match(line):
+            continue
+        if _SETEXT.match(line) and out and out[-1].strip():
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            line = heading.group(1)
+        line = _QUOTE.sub("", line)
+        line = _BULLET.sub(r"\1• ", line)
+        if line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 2:
+            line = "\t".join(cell.strip() for cell in line.strip()[1:-1].split("|"))
+        out.append(_inline(line))
+    return "\n".join(out)
+
+
+def _read_md(data: bytes, name: str) -> tuple[str, str | None]:
+    text, encoding = _decode(data, name)
+    return strip_markdown(text), encoding
