@@ -9,6 +9,7 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from .encoder_slot import EncoderSlot
 from .index import VectorIndex
 from .index_engine import EngineSlot
 from .index_table import TableSide
-from .index_tokens import TokenSide
+from .index_tokens import LexicalPlan, TokenSide, TokenSync
 from .lexical import LexicalIndex
 from .manifest import Manifest, versions, write_manifest
 from .table import KeyTable, ProblemTable
@@ -45,7 +46,7 @@ class IndexCommit:
         self.doc_recipe = doc_recipe
 
     def commit(self, old: Manifest | None, generation: int, table: ProblemTable | KeyTable, vectors: VectorIndex,
-               lexical: LexicalIndex, tokens: dict[int, list[str]], vectors_changed: bool,
+               lexical: LexicalIndex | LexicalPlan, tokens: Mapping[int, Sequence[str]], vectors_changed: bool,
                tokens_changed: bool, lexical_changed: bool, report: Progress, *, columns: Columns) -> Manifest:
         """Write new files under a fresh token, then the manifest; finally drop unreferenced files. The
         search table (``columns``) is written with every build: it carries the build's generation."""
@@ -62,11 +63,14 @@ class IndexCommit:
         report("save", 1, 4)
         if tokens_changed or "tokens" not in files:
             files["tokens"] = f"tokens-{token}{TOKENS_SUFFIX}"
-            write_tokens(self.dir / files["tokens"], tokens_version, tokens)
+            if isinstance(tokens, TokenSync):   # the kept rows copied from the last file, the added appended
+                tokens.write(self.dir / files["tokens"], tokens_version)
+            else:
+                write_tokens(self.dir / files["tokens"], tokens_version, tokens)
         report("save", 2, 4)
         if lexical_changed or "lexical" not in files:
             files["lexical"] = f"lexical-{token}"
-            self.tokens.save_lexical(self.dir / files["lexical"], lexical, table)
+            self.tokens.save_lexical(self.dir / files["lexical"], lexical, table, self.dir / files["tokens"])
         files["table"] = f"table-{token}"
         columns.background = Background.of_index(vectors, table.uids)   # readers load it, not compute it
         self.tables.save(self.dir / files["table"], columns, generation)

@@ -20,7 +20,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from .index import VectorIndex, problem_uid
 from .index_commit import IndexCommit
 from .index_engine import EngineSlot
 from .index_table import LazyTokens, TableSide
-from .index_tokens import TokenSide
+from .index_tokens import LexicalPlan, TokenSide
 from .index_vectors import VectorSide
 from .lexical import DeferredLexical, LexicalIndex
 from .manifest import (
@@ -66,7 +66,7 @@ class QueryState:
     table: ProblemTable
     vectors: VectorIndex
     lexical: LexicalIndex
-    tokens: dict[int, list[str]]
+    tokens: Mapping[int, list[str]]
     searcher: Searcher
 
 
@@ -74,7 +74,7 @@ class QueryState:
 class _Synced:
     generation: int
     vectors: VectorIndex
-    tokens: dict[int, list[str]]
+    tokens: Mapping[int, list[str]]   # read a problem at a time from the build's file (LazyTokens)
 
 
 SearcherOptions = Callable[[str | None, ProblemTable, VectorIndex], dict]
@@ -269,7 +269,7 @@ class IndexSync:
             raise IndexInconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
         name = manifest.files.get("lexical")
-        if name and (self.dir / name / "size.json").exists():   # loaded when a query first needs it
+        if name and LexicalIndex.saved(self.dir / name):   # loaded when a query first needs it
             lexical = DeferredLexical(lambda: self.tokens.load_lexical(name, table, tokens))
         else:   # none saved: built from the tokens now, or IndexInconsistent (a sync) when they lack some
             lexical = self.tokens.load_lexical(name, table, tokens)
@@ -320,14 +320,15 @@ class IndexSync:
                                  self.encoders.requested_model)
             vectors = None if full else self.vectors.try_load(manifest)
             added, removed, vectors, vectors_changed = self.vectors.sync(table, vectors, report)
-            tokens, tokens_changed = self.tokens.sync(table, manifest, report)
-            lexical = None
-            if manifest is not None and not (full or vectors_changed or tokens_changed):
-                lexical = self.tokens.reuse_lexical(manifest.files.get("lexical"), table)
+            tokens = self.tokens.sync(table, manifest, report)
+            tokens_changed = tokens.changed
+            lexical: LexicalIndex | LexicalPlan | None = None
+            if manifest is not None and not (full or tokens_changed):   # the same problems: kept as it is
+                lexical = self.tokens.reuse_lexical(manifest.files.get("lexical"), table, legacy=False)
             lexical_changed = lexical is None
-            if lexical is None:
+            if lexical is None:   # written by the commit: updated per added and removed problem
                 report("lexical", 0, 1)
-                lexical = LexicalIndex([tokens[u] for u in table.uids.tolist()])
+                lexical = self.tokens.plan(manifest, tokens, full=full)
             report("lexical", 1, 1)
             if switch or (external and (vectors_changed or tokens_changed or full)):
                 self.engines.sync(manifest, table, vectors, tokens, report, rebuild=full or switch)
@@ -337,11 +338,16 @@ class IndexSync:
                 manifest = self.committer.commit(manifest, generation, table, vectors, lexical, tokens,
                                                  vectors_changed or full, tokens_changed, lexical_changed, report,
                                                  columns=columns)
+            # later stages (themes, recurrence) read a few problems' lists: from the committed file, by row
+            name = manifest.files.get("tokens")
+            committed = LazyTokens(lambda: self.tokens.read(name))
             if isinstance(table, ProblemTable):
-                self._state = self._make_state(generation, manifest, table, vectors, lexical, tokens)
+                if not isinstance(lexical, LexicalIndex):
+                    lexical = LexicalIndex.load(self.dir / manifest.files["lexical"])
+                self._state = self._make_state(generation, manifest, table, vectors, lexical, committed)
             else:   # queries build their state from the files when they come (readers do anyway)
                 self._state = None
-            self._synced = _Synced(generation, vectors, tokens)
+            self._synced = _Synced(generation, vectors, committed)
         seconds = time.perf_counter() - started
         if added or removed:
             log.info("search index: +%d -%d problems (%d total, %s) in %.1fs", added, removed, table.size,

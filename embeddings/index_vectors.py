@@ -17,6 +17,7 @@ from reports.shared.progress import Progress
 
 from .doc_texts import row_texts
 from .encoder_slot import EncoderSlot
+from .heap import mapped_blocks
 from .index import VectorIndex, choose_kind
 from .manifest import DamagedIndexFile, Manifest
 from .table import KeyTable, ProblemTable
@@ -53,7 +54,8 @@ class VectorSide:
         """The build's vectors to extend, or None (with a warning) when they must all be embedded again."""
         path = self.dir / manifest.files.get("vectors", "vectors-missing.faiss")
         try:
-            vectors = VectorIndex.load(path)
+            with mapped_blocks():   # its lists mapped, so that the copies an add makes give their space back
+                vectors = VectorIndex.load(path)
         except (OSError, RuntimeError, ValueError) as exc:
             log.warning("%s: search index file unreadable (%s); re-embedding every problem", path,
                         reason_line(exc))
@@ -68,7 +70,8 @@ class VectorSide:
         if vectors is None:
             vectors = VectorIndex(self.encoders.encoder.dim if len(new_pos) or self.encoders.loaded else 384)
         if len(gone):
-            vectors.remove(gone)
+            with mapped_blocks():
+                vectors.remove(gone)
         if len(new_pos):
             texts = row_texts(self.store, table, new_pos, self.doc_recipe, MAX_EMBED_CHARS_PROBLEM,
                               MAX_EMBED_CHARS_REPORT)
@@ -76,13 +79,15 @@ class VectorSide:
             vecs = self.encoders.encoder.encode(texts, kind=self.doc_kind, progress=report)
             if vectors.dim != vecs.shape[1]:
                 vectors = VectorIndex(vecs.shape[1])
-            vectors.add(table.uids[new_pos], vecs)
+            with mapped_blocks():   # each list it grows is copied (embeddings/heap.py)
+                vectors.add(table.uids[new_pos], vecs)
         changed = bool(len(gone) or len(new_pos))
         kind = choose_kind(len(vectors))
         if kind != vectors.kind:
             report("index", 0, 1)
             ids = vectors.ids()
-            vectors = VectorIndex.build(ids, vectors.vectors(ids), kind=kind)
+            with mapped_blocks():
+                vectors = VectorIndex.build(ids, vectors.vectors(ids), kind=kind)
             changed = True
             report("index", 1, 1)
         return len(new_pos), len(gone), vectors, changed

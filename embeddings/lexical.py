@@ -1,5 +1,5 @@
 """Lexical side of search: jieba search-mode tokens, formulaic phrases kept whole, lexicon concept tokens
-(embeddings/lexicon.py), BM25 via bm25s. Why: docs/decisions.md (Search; Search quality)."""
+(embeddings/lexicon.py), BM25 as term counts weighted at query time (embeddings/bm25_counts.py). Why: docs/decisions.md (Search; Search quality)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,7 @@ import numpy as np
 
 from reports.grammar import WORDY
 
+from .bm25_counts import TermCounts, counts_of_docs, is_counts_dir
 from .jieba_dict import initialize
 from .lexicon import Lexicon, default_lexicon
 
@@ -142,66 +143,83 @@ class LexicalIndex:
     """BM25 (Lucene variant, k1=1.5, b=0.75) over pre-tokenised documents, addressed by position.
 
     ``scores`` returns one float per document so that the caller can apply filters as a mask and
-    pick its own top-k; a document sharing no term with the query scores exactly 0.
+    pick its own top-k; a document sharing no term with the query scores exactly 0. Kept as term
+    counts weighted at query time (embeddings/bm25_counts.py), so a sync updates it per report; a
+    build saved by bm25s before that is still read (``load``) until the next sync rewrites it.
     """
 
-    def __init__(self, docs: Sequence[Sequence[str]], *, k1: float = 1.5, b: float = 0.75) -> None:
-        import bm25s
+    def __init__(self, docs: Sequence[Sequence[str]] = (), *, counts: TermCounts | None = None,
+                 legacy=None, size: int | None = None) -> None:
+        self._counts = counts if counts is not None else (counts_of_docs(docs) if docs else None)
+        self._bm25 = legacy   # a bm25s index of an earlier build
+        self.size = size if size is not None else (self._counts.size if self._counts is not None else len(docs))
 
-        self.size = len(docs)
-        self._bm25 = None
-        if self.size:
-            # bm25s needs at least one token per document; an empty one gets a placeholder that no
-            # query can produce (tokens are lower-cased, the placeholder is not).
-            corpus = [list(d) if d else ["\x00EMPTY"] for d in docs]
-            self._bm25 = bm25s.BM25(k1=k1, b=b)
-            self._bm25.index(corpus, show_progress=False)
+    @property
+    def legacy(self) -> bool:
+        """Whether this is a bm25s build of an earlier version (a sync replaces it)."""
+        return self._bm25 is not None
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
         """BM25 score of every document for the query (float32, length ``size``)."""
-        if self._bm25 is None:
-            return np.zeros(0, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(list(query_tokens))
-        if not ids:
+        if self._bm25 is not None:
+            ids = self._bm25.get_tokens_ids(list(query_tokens))
+            if not ids:
+                return np.zeros(self.size, dtype=np.float32)
+            return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        if self._counts is None:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+        return self._counts.scores(query_tokens)
 
     def known(self, tokens: Iterable[str]) -> list[str]:
         """The tokens that occur somewhere in the corpus, in order (the rest cannot match anything)."""
-        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
-        return [t for t in tokens if t in vocab]
-
-    def save(self, directory: str | os.PathLike) -> None:
-        """bm25s's own format (npy arrays + JSON vocabulary and params, ``allow_pickle=False``)."""
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        (Path(directory) / "size.json").write_text(json.dumps({"size": self.size}), "utf-8")
         if self._bm25 is not None:
-            self._bm25.save(str(directory), show_progress=False)
+            return [t for t in tokens if t in self._bm25.vocab_dict]
+        return self._counts.known(tokens) if self._counts is not None else []
+
+    def save(self, directory: str | os.PathLike, uids: np.ndarray) -> None:
+        """Write the counts into ``directory`` (a caller's temp directory), rows in ``uids``'s order."""
+        counts = self._counts if self._counts is not None else counts_of_docs([])
+        if self._bm25 is not None or len(uids) != self.size:
+            raise ValueError("only an index of term counts over these rows can be saved")
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        counts.save(Path(directory), np.asarray(uids, dtype=np.int64))
+
+    @staticmethod
+    def saved(directory: str | os.PathLike) -> bool:
+        """Whether ``directory`` holds a saved index (either format)."""
+        return is_counts_dir(directory) or (Path(directory) / "size.json").is_file()
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> LexicalIndex:
+        """The saved index; its postings are memory-mapped, so a query reads its own terms' columns."""
+        if is_counts_dir(directory):
+            counts = TermCounts.load(Path(directory))
+            return cls(counts=counts)
+        # a build of an earlier version: bm25s's files (npy + JSON, allow_pickle=False)
         import bm25s
 
-        size = json.loads((Path(directory) / "size.json").read_text("utf-8"))["size"]
-        out = cls([])
-        out.size = int(size)
-        if out.size:
-            # memory-mapped: a query reads the columns of its own terms, not the whole matrix (0.35 s at
-            # 143k problems before a reader's first answer; docs/decisions.md, issue 23 third pass)
-            out._bm25 = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False, mmap=True)
-        return out
+        size = int(json.loads((Path(directory) / "size.json").read_text("utf-8"))["size"])
+        legacy = bm25s.BM25.load(str(directory), allow_pickle=False, show_progress=False, mmap=True) if size else None
+        return cls(legacy=legacy, size=size)
+
+    @staticmethod
+    def order(directory: str | os.PathLike) -> np.ndarray:
+        """The problem uids of a saved index's rows, in order (``uids.npy``; ``uids.json`` before)."""
+        if is_counts_dir(directory):
+            return TermCounts.uids(Path(directory))
+        return np.asarray(json.loads((Path(directory) / "uids.json").read_text("utf-8")), dtype=np.int64)
 
     def memory_bytes(self) -> int:
-        """Size of the score matrix arrays (the vocabulary dict is not counted)."""
-        if self._bm25 is None:
-            return 0
-        return int(sum(self._bm25.scores[k].nbytes for k in ("data", "indices", "indptr")))
+        """Size of the arrays scored with (the vocabulary is not counted)."""
+        if self._bm25 is not None:
+            return int(sum(self._bm25.scores[k].nbytes for k in ("data", "indices", "indptr")))
+        return self._counts.memory_bytes() if self._counts is not None else 0
 
 
 class DeferredLexical:
     """A build's BM25 index, loaded when a query first scores with it: a dense answer needs none, and
-    loading imports bm25s (scipy.sparse: ~0.35 CPU s), which the app's first, dense-only answer need not
-    wait for (docs/decisions.md, issue 23 third pass). Any attribute is the loaded index's."""
+    loading reads its vocabulary (and, for a build of an earlier version, imports bm25s and scipy.sparse:
+    ~0.35 CPU s), which the app's first, dense-only answer need not wait for (docs/decisions.md, issue 23 third pass). Any attribute is the loaded index's."""
 
     def __init__(self, load: Callable[[], LexicalIndex]) -> None:
         self._load = load

@@ -171,7 +171,7 @@ def test_bm25_scores_and_persistence(tmp_path):
     scores = index.scores(tok.tokenize("三会一课"))
     assert scores.argmax() == 0 and scores[0] > 0 and (scores[1:] == 0).all()
     assert (index.scores(tok.tokenize("完全无关的词汇")) == 0).all()
-    index.save(tmp_path / "lex")
+    index.save(tmp_path / "lex", np.arange(len(docs), dtype=np.int64))
     assert not list((tmp_path / "lex").glob("*.pkl"))
     loaded = LexicalIndex.load(tmp_path / "lex")
     assert np.allclose(loaded.scores(tok.tokenize("中心组 学习")), index.scores(tok.tokenize("中心组 学习")))

@@ -1,4 +1,4 @@
-"""The embedded default engine: the workspace's FAISS and bm25s files, as the search service writes them.
+"""The embedded default engine: the workspace's FAISS and BM25 files, as the search service writes them.
 See docs/decisions.md (Search backends)."""
 from __future__ import annotations
 
