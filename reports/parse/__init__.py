@@ -16,7 +16,7 @@ from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
 from .header import parse_header
-from .induced import read_induced
+from .induced import read_induced, undecorated_fields
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
@@ -66,7 +66,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     lines = split_lines(text)
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
-    body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
+    body = undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
     table = read_table(text, body)
     lined = _beside_status_table(text, header.body_start, body, table, reader) if table else None
     if lined is not None:   # problems numbered in the text, their status in a table at the end
