@@ -143,8 +143,8 @@ def parse_marker(text: str) -> Marker | None:
     if raw_close is None:
         return None
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
-    if m["ci"] and close == " ":
-        close = ""   # ① text and ①text are one shape
+    if (m["ci"] or counter == "是") and close == " ":
+        close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
     if opener and OPEN_FOR.get(close) != opener:
         return None   # a bracket opened must close with its pair: (一) 【一】, never (一、
     if close == "," and not prefix.endswith("第"):

@@ -22,6 +22,7 @@ from .legend import apply_legend
 from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
+from .statusrows import apply_status_rows
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
@@ -81,6 +82,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     if not narrative:
         attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
         apply_legend(text, categories)   # √ / △ defined by the report's own legend
+        apply_status_rows(text, categories, body)   # (一)一是　简称　已完成: rows after the problems
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
