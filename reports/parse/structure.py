@@ -56,6 +56,8 @@ WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』
                      r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
 
 
+# The name of a field inside a tag (【整改状态:已完成】): the tag still says nothing but a status.
+FIELD_NAME = re.compile(r"^\s*[\u4e00-\u9fff]{2,6}\s*[:：]")
 # A finding's own label at the head of its statement (问题: / 【巡察反馈】): a field name, read as the label
 # only when the document repeats it on two or more problems (`_own_finding_labels`), whatever its words.
 FINDING_LABEL = re.compile(r"\s*(?:[【\[](?P<b>[\u4e00-\u9fff]{2,6})[】\]]|(?P<c>[\u4e00-\u9fff]{2,6})\s*[:：])\s*")
@@ -302,8 +304,9 @@ def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
     seg = text[start:end]
     for pattern, head in ((STATUS_TAG_HEAD, True), (STATUS_TAG_TAIL, False)):
         m = pattern.search(seg)
-        if m and status_sentence(m["s"]) == m["s"].strip():
-            return (start + m.end(), end, m["s"].strip()) if head else (start, start + m.start(), m["s"].strip())
+        said = FIELD_NAME.sub("", m["s"]).strip() if m else ""   # 【整改状态:已完成】: the field's name
+        if m and status_sentence(said) == said:
+            return (start + m.end(), end, said) if head else (start, start + m.start(), said)
     return start, end, None
 
 
