@@ -16,7 +16,7 @@ from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
 from .header import parse_header
-from .induced import read_induced, undecorated_fields
+from .induced import read_induced, undecorated_fields, unseen_notation
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
@@ -151,11 +151,11 @@ def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
-def _stated_problems(text: str, body_start: int, body: list[Line]) -> int | None:
-    """The problem count the report states before its first rectification label: evidence for which
-    induced level holds the problems."""
+def _stated_problems(text: str, body_start: int, body: list[Line], key: str = "problems") -> int | None:
+    """The problem (or category) count the report states before its first rectification label:
+    evidence for which induced level holds the problems."""
     first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
-    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == "problems"), None)
+    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == key), None)
 
 
 def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
@@ -166,12 +166,20 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     problems under two or more categories where the tuned reading found one."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
-    induced = read_induced(text, body, stated, unseen_only=True)
+    induced = read_induced(text, body, stated)
     if induced is None:
         return tuned
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
     got = sum(len(c.problems) for c in induced[0])
+    if not unseen_notation(induced[2], body):
+        # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
+        # only when it finds both counts the report states where the tuned reading finds neither
+        aspects = _stated_problems(text, body_start, body, "categories")
+        counted = (stated is not None and got == stated and stated not in (found, leaves)
+                   and aspects is not None and len(induced[0]) == aspects != len(categories)
+                   and _rectified(induced[0]) >= _rectified(categories))
+        return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned
     tops = [p for c in categories for p in c.problems]
     unread = sum(1 for p in tops if parse_marker(p.text) is not None)   # 问题1 森林…: a marker read as text
     better = _rectified(induced[0]) > _rectified(categories) or (

@@ -31,7 +31,7 @@ from .schemes import (
 )
 from .structure import STATUS_TAG_HEAD, STATUS_TAG_TAIL, read_categories
 
-__all__ = ["Reading", "choose_levels", "known_notation", "read_induced", "undecorated_fields"]
+__all__ = ["Reading", "choose_levels", "known_notation", "read_induced", "undecorated_fields", "unseen_notation"]
 
 # The notations the tuned readers (schemes.py) already read; a level in one of these is left to them.
 KNOWN = (H1, DI, CAT, NUM, QNUM, SUB, CIRCLED_ITEM, ORDINAL_ITEM)
@@ -283,6 +283,14 @@ def known_notation(family: Family, lines: list[Line]) -> bool:
     return any((m := p.match(text)) is not None and m.start("t") == body for p in KNOWN)
 
 
+def unseen_notation(reading: Reading, lines: list[Line]) -> bool:
+    """The reading's problem or category level is a notation the tuned readers do not read (or its
+    categories are unmarked headings)."""
+    fams = reading.levels.families
+    return bool(reading.category_heads) or not all(
+        known_notation(fams[k], lines) for k in (reading.problem, reading.category) if k is not None and k >= 0)
+
+
 def _body_at(family: Family, text: str) -> int:
     m = family.pattern().match(text)
     return m.start("t") if m else 0
@@ -325,10 +333,9 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     reading = choose_levels(lines, stated)
     if reading is None:
         return None
-    fams = reading.levels.families
-    if unseen_only and not reading.category_heads and all(
-            known_notation(fams[k], lines) for k in (reading.problem, reading.category) if k is not None and k >= 0):
+    if unseen_only and not unseen_notation(reading, lines):
         return None
+    fams = reading.levels.families
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
     part = _part(lines, reading)
