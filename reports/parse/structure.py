@@ -234,6 +234,7 @@ class _Reader:
     # -- finishing ---------------------------------------------------------------------
     def finish(self) -> tuple[list[Category], list[dict]]:
         self.finding_labels = self._own_finding_labels()
+        self._end_last_like_the_others()
         for category in self.categories:
             for problem in category.problems:
                 if self.restarts:
@@ -243,6 +244,21 @@ class _Reader:
         keep = [c for c in self.categories if c.problems]
         sections = [s for s in self.sections if not any(c.ordinal == s["ordinal"] for c in keep)]
         return keep, sections
+
+    def _end_last_like_the_others(self) -> None:
+        """The last problem's rectification ends where every other one's did: when each of the others
+        ends with a line that is nothing but its status (★已完成), the paragraphs after the last one's
+        last status line (下一步…, 综上…) are the report's closing, not its rectification."""
+        rects = [self.rect.get(id(p)) for c in self.categories for top in c.problems for p in top.walk()
+                 if not p.children]
+        if len(rects) < MIN_SHAPED or not all(rects):
+            return
+        if not all(_status_line(r[-1].text) for r in rects[:-1]):
+            return
+        last = rects[-1]
+        at = next((k for k in range(len(last) - 1, -1, -1) if _status_line(last[k].text)), None)
+        if at is not None:
+            del last[at + 1:]
 
     def _own_finding_labels(self) -> frozenset[str]:
         """Field names that open the statements of two or more problems, and of at least half of them
@@ -295,6 +311,15 @@ class _Reader:
             p.status = section  # a status-split report: the section says it for every problem in it
         elif p.status is None and IMMEDIATE_CATEGORY.search(category.title) and not p.children:
             p.status = "已立行立改"
+
+
+MIN_SHAPED = 3   # problems whose rectifications all end alike before the last one is cut to their shape
+STATUS_LINE_MAX = 16   # characters: a status line (整改状态:已完成), not a sentence that ends in one
+
+
+def _status_line(text: str) -> bool:
+    """A line that says nothing but a status (★已完成 / 整改状态:持续推进 / 已完成整改。)."""
+    return status_sentence(text) is not None and len(text) <= STATUS_LINE_MAX
 
 
 def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
