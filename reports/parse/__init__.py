@@ -22,8 +22,8 @@ from .legend import apply_legend
 from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
-from .statusrows import apply_status_rows
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
+from .statusrows import apply_status_rows
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
 
