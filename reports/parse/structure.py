@@ -314,12 +314,11 @@ class _Reader:
 
 
 MIN_SHAPED = 3   # problems whose rectifications all end alike before the last one is cut to their shape
-STATUS_LINE_MAX = 16   # characters: a status line (整改状态:已完成), not a sentence that ends in one
 
 
 def _status_line(text: str) -> bool:
-    """A line that says nothing but a status (★已完成 / 整改状态:持续推进 / 已完成整改。)."""
-    return status_sentence(text) is not None and len(text) <= STATUS_LINE_MAX
+    """A line that says nothing but a status (★已完成 / 整改状态:基本完成(剩余3份合同正在协商) / 已完成整改。)."""
+    return status_sentence(re.sub(r"[(（][^()（）]*[)）]\s*$", "", text)) is not None   # a note in brackets after it
 
 
 def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
