@@ -163,7 +163,8 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     a problem level in a notation they do not read and explains the report better: more problems with
     a rectification, exactly the stated count where the tuned reading misses it, or as many
     rectifications where most tuned problems open with a marker it did not read as one, or the same
-    problems under two or more categories where the tuned reading found one."""
+    problems under two or more categories where the tuned reading found one. In notations they know
+    (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
     induced = read_induced(text, body, stated)
@@ -174,10 +175,11 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     got = sum(len(c.problems) for c in induced[0])
     if not unseen_notation(induced[2], body):
         # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
-        # only when it finds both counts the report states where the tuned reading finds neither
+        # only when it finds the stated problem count where the tuned reading misses it, the stated
+        # category count (if any) agrees, and no rectification is lost
         aspects = _stated_problems(text, body_start, body, "categories")
         counted = (stated is not None and got == stated and stated not in (found, leaves)
-                   and aspects is not None and len(induced[0]) == aspects != len(categories)
+                   and aspects in (None, len(induced[0]))
                    and _rectified(induced[0]) >= _rectified(categories))
         return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned
     tops = [p for c in categories for p in c.problems]
