@@ -167,19 +167,19 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
-    induced = read_induced(text, body, stated)
-    if induced is None:
-        return tuned
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
+    missed = stated is not None and stated not in (found, leaves)   # else a known notation stays theirs
+    induced = read_induced(text, body, stated, unseen_only=not missed)
+    if induced is None:
+        return tuned
     got = sum(len(c.problems) for c in induced[0])
     if not unseen_notation(induced[2], body):
         # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
         # only when it finds the stated problem count where the tuned reading misses it, the stated
         # category count (if any) agrees, and no rectification is lost
         aspects = _stated_problems(text, body_start, body, "categories")
-        counted = (stated is not None and got == stated and stated not in (found, leaves)
-                   and aspects in (None, len(induced[0]))
+        counted = (got == stated and aspects in (None, len(induced[0]))
                    and _rectified(induced[0]) >= _rectified(categories))
         return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned
     tops = [p for c in categories for p in c.problems]
