@@ -40,7 +40,8 @@ def apply_status_rows(text: str, categories: list[Category], body: list[Line]) -
     tops = [(c, p) for c in categories for p in c.problems]
     if not tops or all(p.status for _, p in tops):
         return 0
-    end = max(p.span[1] for _, p in tops)
+    end = max(max(q.span[1], q.rectification_span[1] if q.rectification_span else 0)
+              for _, p in tops for q in p.walk())   # rows after the problems and their rectifications
     rows = [r for ln in body if ln.start >= end and (r := _row(ln.text)) is not None]
     keyed: dict[tuple[str, ...], Problem | None] = {}
     for c, p in tops:
