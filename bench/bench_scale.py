@@ -5,7 +5,11 @@ process (issue 23): per-chunk rate, peak RSS, search latency, and the app's firs
     HF_HUB_OFFLINE=1 python -m bench.bench_scale --reports 10000 --chunk 500 --search --first-answer
 
 Reports are synthetic unique copies of data/reports (bench.bench_ingest.replicate: every sentence
-gets a copy-and-sentence counter, so no text repeats across copies). Each chunk is a fresh
+gets a copy-and-sentence counter, so no text repeats across copies). Since 2026-12-07 the copies get
+units of their own (``--unit-rounds 4``: units of 4 reports, one per inspection round, as a province
+holds many units; the corpus's five units before, so every sync touched every unit and recurrence
+and themes figures of earlier runs reflect that shape; ``--unit-rounds 0`` rebuilds it, as
+``--resume-after`` on a workspace of such a run needs). Each chunk is a fresh
 ``python -m ui.cli ingest DIR --workspace WS --json`` process, so the per-chunk rate includes what a
 user pays: interpreter start, model load, storing, and the sync (graph, index, themes, recurrence).
 
@@ -153,6 +157,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="build the workspace here and keep it")
     ap.add_argument("--env", action="append", default=[], help="KEY=VALUE for the ingest processes")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--unit-rounds", type=int, default=4, metavar="R",
+                    help="copies form units of R reports (inspection rounds); 0: every copy keeps its source's unit")
     ap.add_argument("--resume-after", type=int, default=0, metavar="N",
                     help="continue a stopped run: --keep's workspace already holds the first N chunks")
     args = ap.parse_args()
@@ -172,7 +178,7 @@ def main() -> None:
     started_at = datetime.now(UTC)
     rows = []
     try:
-        files = replicate(ROOT / "data" / "reports", args.reports, tmp / "all")
+        files = replicate(ROOT / "data" / "reports", args.reports, tmp / "all", unit_rounds=args.unit_rounds)
         for n, start in enumerate(range(0, len(files), args.chunk)):
             if n < args.resume_after:   # replicate() is deterministic: these copies are stored already
                 continue

@@ -7,6 +7,7 @@ held-out part (sha1 of the host, one in three held out) so the held-out figure s
 made while reading the development pages carry to sites nobody tuned on.
 
 Run: python -m bench.eval_header [--devset PATH] [--json OUT] [--traditional] [--family NAME|all]
+(--devset bench/eval/author_m/openings.jsonl: author M's 40 invented openings, an outside author's set)
 (--family: the pages bench/families.py builds from the dev set, one header family each)
 """
 from __future__ import annotations

@@ -366,7 +366,7 @@ def timings(ws, ps: ProblemSet) -> dict:
         full.append(time.perf_counter() - t)
     svc.graph.set_themes([])  # the next push writes everything again
     t = time.perf_counter()
-    svc._push(svc.snapshot())
+    svc._push(svc.snapshot(), svc.pairs())
     push = time.perf_counter() - t
     t = time.perf_counter()
     svc.snapshot()

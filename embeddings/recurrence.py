@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 __all__ = ["DEFAULT_RECURRENCE", "Occurrence", "Recurrence", "RecurrenceConfig", "find_recurrences",
-           "inspection_date", "leaf_problem_rows", "pair_scores"]
+           "inspection_date", "leaf_problem_rows", "pair_scores", "unit_links"]
 
 
 @dataclass(frozen=True)
@@ -111,25 +111,36 @@ def find_recurrences(rows: Sequence[dict], vectors: np.ndarray, tokens: Sequence
         groups[key][r["report_id"]].append(i)
     out: list[Recurrence] = []
     for reports in groups.values():
-        ordered = sorted(reports, key=lambda rid: inspection_date(rows[reports[rid][0]]))
-        for n, later_id in enumerate(ordered):
-            later_date = inspection_date(rows[reports[later_id][0]])
-            earlier = [i for rid in ordered[:n] if inspection_date(rows[reports[rid][0]]) < later_date
-                       for i in reports[rid]]
-            if not earlier:
-                continue
-            later = reports[later_id]
-            dense, lexical = pair_scores(later, earlier, vectors, tokens)
-            fused = config.dense_weight * dense + (1.0 - config.dense_weight) * lexical
-            for a, i in enumerate(later):
-                b = int(np.argmax(fused[a]))
-                if fused[a, b] < config.threshold:
-                    continue
-                j = earlier[b]
-                out.append(Recurrence(rows[i].get("unit") or "", rows[i].get("unit_short"),
-                                      _occurrence(rows[j]), _occurrence(rows[i]), float(fused[a, b]),
-                                      float(dense[a, b]), float(lexical[a, b])))
+        dates = {rid: inspection_date(rows[positions[0]]) for rid, positions in reports.items()}
+        for i, j, fused, dense, lexical in unit_links(reports, dates, vectors, tokens, config):
+            out.append(Recurrence(rows[i].get("unit") or "", rows[i].get("unit_short"),
+                                  _occurrence(rows[j]), _occurrence(rows[i]), fused, dense, lexical))
     return out
+
+
+def unit_links(reports: dict[str, list[int]], dates: dict[str, str], vectors: np.ndarray,
+               tokens: Sequence[Sequence[str]], config: RecurrenceConfig = DEFAULT_RECURRENCE
+               ) -> Iterator[tuple[int, int, float, float, float]]:
+    """The links inside one unit: (later position, earlier position, fused, dense, lexical).
+
+    `reports` maps each of the unit's reports to its problems' positions in `vectors`/`tokens`, in the
+    order the caller read them (ties of date keep it, so every caller links the same problems);
+    `dates` each report's inspection date. Needs no statement text, so a sync can feed it one unit's
+    keys and vectors at a time (docs/decisions.md, "Scale to a province")."""
+    ordered = sorted(reports, key=dates.__getitem__)
+    for n, later_id in enumerate(ordered):
+        later_date = dates[later_id]
+        earlier = [i for rid in ordered[:n] if dates[rid] < later_date for i in reports[rid]]
+        if not earlier:
+            continue
+        later = reports[later_id]
+        dense, lexical = pair_scores(later, earlier, vectors, tokens)
+        fused = config.dense_weight * dense + (1.0 - config.dense_weight) * lexical
+        for a, i in enumerate(later):
+            b = int(np.argmax(fused[a]))
+            if fused[a, b] < config.threshold:
+                continue
+            yield i, earlier[b], float(fused[a, b]), float(dense[a, b]), float(lexical[a, b])
 
 
 def _occurrence(row: dict) -> Occurrence:

@@ -130,9 +130,27 @@ class FragmentStore:
             self._bump()
         return len(gone) + len(new)
 
+    def patch_links(self, kind: str, gone: Iterable[tuple[str, str, str, str]], fresh: Iterable[Link]) -> int:
+        """Delete the `kind` links ``gone`` (4 keys) and write ``fresh`` (new or rescored) in one transaction,
+        without reading the others (a sync that knows what changed). Returns the changes."""
+        gone = [(kind, *map(str, k)) for k in gone]
+        fresh = [(kind, str(a), str(b), str(c), str(d), round(float(s), 6)) for a, b, c, d, s in fresh]
+        if not gone and not fresh:
+            return 0
+        with _transaction(self.conn):
+            self.conn.executemany("DELETE FROM links WHERE kind = ? AND a_report = ? AND a_problem = ? AND "
+                                  "b_report = ? AND b_problem = ?", gone)
+            self.conn.executemany("INSERT OR REPLACE INTO links VALUES (?, ?, ?, ?, ?, ?)", fresh)
+            self._bump()
+        return len(gone) + len(fresh)
+
     def themes(self) -> list[dict]:
         return [{"id": i, "label": label, "members": [tuple(m) for m in json.loads(members)]}
                 for i, label, members in self.conn.execute("SELECT id, label, members FROM themes ORDER BY id")]
+
+    def theme_sizes(self) -> dict[str, int]:
+        """Theme id -> member count, counted in SQLite (a freshness check needs no member list)."""
+        return dict(self.conn.execute("SELECT id, json_array_length(members) FROM themes"))
 
     def set_themes(self, themes: Iterable[dict]) -> int:
         """Replace the themes, writing only those that changed. Returns the changes."""

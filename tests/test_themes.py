@@ -198,7 +198,11 @@ def test_cache_is_reused_and_settings_invalidate_it(built, monkeypatch):
     ws, svc = built
     doc = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
     assert doc["stamp"]["generation"] == ws.store.generation()
-    assert doc["themes"] == svc.themes()
+    assert doc["themes"] == svc.snapshot()["themes"]
+    # lean on disk: members as keys (their texts come from the store), no pairs
+    assert "pairs" not in doc and all(isinstance(m, list) and len(m) == 2 for t in doc["themes"] for m in t["members"])
+    assert [[[m["report_id"], m["problem_id"]] for m in t["members"]] for t in svc.themes()] == \
+        [t["members"] for t in doc["themes"]]
 
     def boom(*args, **kwargs):
         raise AssertionError("recomputed although the cache is current")
@@ -236,7 +240,7 @@ def test_graph_holds_themes_and_cross_unit_similarity(built):
     assert len(in_theme) == sum(t["size"] for t in themes)
     assert all(G.nodes[u]["type"] == "Problem" for u, _ in in_theme)
     similar = [(u, v, d) for u, v, k, d in G.edges(keys=True, data=True) if k == "SIMILAR_TO"]
-    assert len(similar) == len(svc.snapshot()["pairs"]) > 0
+    assert len(similar) == len(svc.pairs()) == svc.snapshot()["stats"]["similar_pairs"] > 0
     for u, v, d in similar:
         assert G.nodes[u]["unit"] != G.nodes[v]["unit"]
         assert d["score"] >= DEFAULT_CONFIG.similar_min
@@ -280,10 +284,14 @@ def test_removing_a_report_updates_themes_and_graph(built, tmp_path):
 
 # -- incremental updates (issue 23) -----------------------------------------------------------------
 
-def _theme_view(doc: dict) -> tuple:
-    """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed."""
-    themes = {t["id"]: sorted((m["report_id"], m["problem_id"]) for m in t["members"]) for t in doc["themes"]}
-    pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in doc["pairs"])
+def _theme_view(svc: ThemeService) -> tuple:
+    """What an update decides: theme ids with their members, pairs (scores to 5 places), unthemed; the
+    graph holds exactly those pairs (an update that only adds patches them there: pair_changes)."""
+    doc = svc.snapshot()
+    themes = {t["id"]: sorted(tuple(m) for m in t["members"]) for t in doc["themes"]}
+    pairs = sorted((tuple(p[:4]), round(p[4], 5)) for p in svc.pairs())
+    assert sorted((tuple(p[:4]), round(p[4], 5)) for p in svc.graph.links("SIMILAR_TO")) == pairs
+    assert doc["stats"]["similar_pairs"] == len(pairs)
     return themes, pairs, sorted(tuple(k) for k in doc["unthemed"])
 
 
@@ -326,8 +334,8 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                 ws.sync()
             doc = ws.themes.snapshot()
             assert doc["stats"].get("incremental") and {t["id"] for t in doc["themes"]} <= base_ids
-            assert any(m["report_id"] in (QY, SZ) for t in doc["themes"] for m in t["members"])
-            views[name] = _theme_view(doc)
+            assert any(r in (QY, SZ) for t in doc["themes"] for r, _ in t["members"])
+            views[name] = _theme_view(ws.themes)
             if name == "one-by-one":   # and back: remove in both orders from copies of this state
                 for order in ((QY, SZ), (SZ, QY)):
                     other = copy_workspace(ws, tmp_path / f"remove-{order[0]}")
@@ -335,10 +343,10 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                         other.themes.drift_threshold, other.themes.incremental_min = 1.0, 0
                         other.remove(order[0])
                         other.sync()
-                        views[f"remove-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                        views[f"remove-{order[0]}-first"] = _theme_view(other.themes)
                         other.remove(order[1])
                         other.sync()
-                        views[f"removed-{order[0]}-first"] = _theme_view(other.themes.snapshot())
+                        views[f"removed-{order[0]}-first"] = _theme_view(other.themes)
                     finally:
                         other.close()
         finally:
@@ -551,7 +559,119 @@ def test_an_incremental_update_reads_themes_json_once(built, tmp_path, monkeypat
         real = ws.themes.read_document
         monkeypatch.setattr(ws.themes, "read_document", lambda: reads.append(1) or real())
         doc = ws.themes.snapshot()
-        assert doc["stats"].get("incremental") and any(m["report_id"] == YY for t in doc["themes"] for m in t["members"])
+        assert doc["stats"].get("incremental") and any(r == YY for t in doc["themes"] for r, _ in t["members"])
         assert len(reads) == 1
     finally:
         ws.close()
+
+
+class _CountingJson:
+    """json as ui.service.themes uses it, counting the documents it parses."""
+
+    def __init__(self) -> None:
+        self.loads_calls = 0
+
+    def loads(self, text, *args, **kwargs):
+        self.loads_calls += 1
+        return json.loads(text, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(json, name)
+
+
+def test_a_sync_parses_themes_json_at_most_once(built, tmp_path, monkeypatch):
+    """A sync's freshness check (ThemesArtifact.is_fresh) and its update share one parse of themes.json,
+    and the next sync, with nothing changed, parses it not at all (the document written is kept, keyed
+    by the file's stat): at 320k problems each parse held ~0.6 GB (bench/RESULTS.md, issue 23)."""
+    ws = _base_workspace(built, tmp_path / "parses", {ZJJ, SD})
+    try:
+        ws.themes.drift_threshold, ws.themes.incremental_min = 1.0, 0
+        assert [o.status for o in ws.ingest([_corpus_file(YY)])] == ["ingested"]
+        counting = _CountingJson()
+        monkeypatch.setattr(theme_service_module, "json", counting)
+        ws.themes._cache = ws.themes._file = None    # as in a fresh process
+        replaced, patched = [], []
+        fragments = ws.graph.fragments
+        real_set, real_patch = fragments.set_links, fragments.patch_links
+        monkeypatch.setattr(fragments, "set_links", lambda kind, pairs: replaced.append(kind) or real_set(kind, pairs))
+        monkeypatch.setattr(fragments, "patch_links", lambda kind, *a: patched.append(kind) or real_patch(kind, *a))
+        ws.sync()
+        assert counting.loads_calls == 1
+        # the added problems' pairs are patched into graph.db; the stored pairs are not read and compared
+        assert patched == ["SIMILAR_TO"] and "SIMILAR_TO" not in replaced
+        assert sorted(ws.graph.links("SIMILAR_TO")) == sorted(ws.themes.pairs())
+        assert ws.themes.snapshot()["stats"].get("incremental")
+        ws.sync()
+        assert counting.loads_calls == 1
+        fresh = ThemeService.from_workspace(ws)       # another process: reads the file once, then keeps it
+        fresh.snapshot()
+        fresh.read_document()
+        assert counting.loads_calls == 2
+    finally:
+        ws.close()
+
+
+def test_a_themes_file_of_the_previous_format_is_read_and_upgraded(built, tmp_path, monkeypatch):
+    """themes.json as written before issue 23's lean format (members with their texts, pairs inline) is
+    still current: it answers without clustering, its base serves the next incremental update, and that
+    update writes the lean format."""
+    ws = _base_workspace(built, tmp_path / "legacy", {ZJJ, SD})
+    try:
+        svc = ws.themes
+        lean = svc.snapshot()
+        old = {**lean, "format": "xuncha-themes/2", "themes": svc.themes(), "pairs": [list(p) for p in svc.pairs()]}
+        (ws.root / THEMES_FILE).write_text(json.dumps(old, ensure_ascii=False), "utf-8")
+
+        def boom(*args, **kwargs):
+            raise AssertionError("clustered afresh although the old file is current")
+
+        monkeypatch.setattr(theme_service_module, "compute_themes", boom)
+        again = ThemeService.from_workspace(ws)
+        assert again.snapshot()["themes"] == lean["themes"] and again.themes() == svc.themes()
+        assert again.in_graph(again.snapshot()) and sorted(again.pairs()) == sorted(svc.pairs())
+        again.drift_threshold, again.incremental_min = 1.0, 0
+        assert [o.status for o in ws.ingest([_corpus_file(YY)])] == ["ingested"]
+        ws.search.ensure_ready()
+        doc = again.snapshot()
+        assert doc["stats"].get("incremental") and any(r == YY for t in doc["themes"] for r, _ in t["members"])
+        written = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
+        assert written["format"] == "xuncha-themes/3" and "pairs" not in written
+    finally:
+        ws.close()
+
+
+def test_pair_changes_equal_diffing_every_pair():
+    """An update that only adds problems writes the change of the SIMILAR_TO pairs, found from the rows
+    whose neighbour lists changed: equal to diffing every pair before and after."""
+    from embeddings.themes_update import ThemeState
+    from ui.service.themes_state import pair_changes, state_pairs
+
+    rng = np.random.default_rng(7)
+    config, n, old, k = DEFAULT_CONFIG, 80, 64, DEFAULT_CONFIG.similar_top
+    uids = rng.permutation(10_000)[:n].astype(np.int64)
+    keys = [(f"r{i // 8}", str(i % 8 + 1)) for i in range(n)]
+    rank = {key: r for r, key in enumerate(sorted(keys))}
+    units = [f"u{i // 16}" for i in range(n)]
+
+    def lists(rows: int) -> tuple[np.ndarray, np.ndarray]:
+        nbr, sim = np.full((n, k), -1, np.int64), np.full((n, k), -np.inf, np.float32)
+        for i in range(rows):
+            others = [j for j in range(rows) if units[j] != units[i]]
+            nbr[i] = uids[rng.choice(others, k, replace=False)]
+            sim[i] = np.sort(rng.uniform(0.1, 0.6, k))[::-1]
+        return nbr, sim
+
+    prev_nbr, prev_sim = lists(old)
+    nbr, sim = lists(n)
+    same = rng.random(old) < 0.7   # most old problems keep their lists, as when few problems are added
+    nbr[:old][same], sim[:old][same] = prev_nbr[:old][same], prev_sim[:old][same]
+
+    def state(a: np.ndarray, b: np.ndarray) -> ThemeState:
+        return ThemeState(uids, units, np.ones(n, bool), np.full(n, -1, np.int32), None, a, b)
+
+    before = {p[:4]: p[4] for p in state_pairs(state(prev_nbr, prev_sim), keys, rank, config)}
+    after = {p[:4]: p[4] for p in state_pairs(state(nbr, sim), keys, rank, config)}
+    gone, fresh, delta = pair_changes(state(nbr, sim), prev_nbr, prev_sim, keys, rank, config)
+    assert sorted(gone) == sorted(p for p in before if p not in after) and gone
+    assert sorted(fresh) == sorted((*p, s) for p, s in after.items() if before.get(p) != s) and fresh
+    assert delta == len(after) - len(before)

@@ -10,8 +10,9 @@ from .unit import UnitContext
 
 
 def _team_canonical(team: Team, level: str, number: int, ctx: UnitContext) -> tuple[str, str | None]:
-    """张家界市委第三巡察组: the region keeps same-numbered teams of different cities apart."""
-    region = ctx.region_for(level[0]) if level != "中央" else None
+    """张家界市委第三巡察组: the region keeps same-numbered teams of different cities apart; a team that
+    names its place (建德市委第二巡察组 in a 交叉巡察) keeps that place, not the report's."""
+    region = team.place or (ctx.region_for(level[0]) if level != "中央" else None)   # 建德市委…: its own place
     head = qualified_level(level, region)
     numbered = Team(team.text, team.span, level, team.kind, number, special=team.special)
     return head + numbered.canonical()[len(level):], region

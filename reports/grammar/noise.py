@@ -22,6 +22,12 @@ _BYLINE = re.compile(
 # Labels that may lead a byline without being its first word ("2020-12-07 15:22 来源:…").
 _BYLINE_ANYWHERE = re.compile(r"(来源|发布时间|作者|编辑|浏览量|浏览次数|点击数|阅读量|访问量)\s*[::]")
 _DATETIME = re.compile(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+# A post's timestamp, date then clock time, on a short line of its own: a WeChat copy's byline
+# ('原创 清风桐庐 2025年06月18日 17:45 浙江'), an aggregator's ('2025-05-14 17:30 来源…'). Report prose
+# never times itself to the minute.
+_STAMP = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})\s+\d{1,2}:\d{2}(?!\d)")
+_MAX_STAMP_LEN = 60
+_CLAUSE_MARK = re.compile(r"[,，。;；]")   # a byline is spaced, a sentence ('8月13日 15:00,召开反馈会') punctuated
 _FONT_SIZE = re.compile(r"(字体|字号)\s*[::]?\s*[\[【]?\s*(大\s*中\s*小|[\]】])|[\[【](字体|字号)\s*[::]")
 # "♦ 阅读上一篇", "上一篇:xxx", "下一篇".
 _PREV_NEXT = re.compile(rf"^[^\w{CJK}]*(阅读)?(上一篇|下一篇|上一条|下一条)")
@@ -65,7 +71,7 @@ def is_publish_info(line: str) -> bool:
     s = _clean(line)
     if not s or len(s) > _MAX_CHROME_LEN:
         return False
-    if _BYLINE.match(s):
+    if _BYLINE.match(s) or (len(s) <= _MAX_STAMP_LEN and _STAMP.search(s) and not _CLAUSE_MARK.search(s)):
         return True
     return bool(_DATETIME.match(s) and _BYLINE_ANYWHERE.search(s))
 

@@ -128,22 +128,77 @@ SIGNATURE_DATE_TEXT = (r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*
 SIGNATURE_DATE = re.compile(rf"^\s*{SIGNATURE_DATE_TEXT}\s*$")
 
 
+# In running text a range writes its year once (二〇二四年九月十日至十月三十一日) and a stay may be told by
+# month (二〇二四年十月中旬): the year is optional, the day too when a year or a part of the month
+# (中旬, 底) says it is a date and not a count of months.
+_HANZI_RUNNING = re.compile(rf"(?:(?P<y>[〇{CN_DIGIT_CHARS}]{{4}})\s*年\s*)?(?<![{CN_DIGIT_CHARS}十])"
+                            rf"(?P<m>十[一二]?|{_ONE_TO_NINE})\s*月(?:\s*(?P<d>三十一?|二十{_ONE_TO_NINE}?|"
+                            rf"十{_ONE_TO_NINE}?|{_ONE_TO_NINE})\s*日|(?P<part>[上中下]旬|初|底|末))?")
+
+
 def _hanzi_dates(text: str, offset: int) -> list[PartialDate]:
     """
     >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年七月十六日", 0)]
     [(2024, 7, 16)]
+    >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年九月十日至十月三十一日,三个月", 0)]
+    [(2024, 9, 10), (None, 10, 31)]
+    >>> [(d.year, d.month, d.day) for d in _hanzi_dates("二〇二四年九月至十一月,每三月一次", 0)]
+    [(2024, 9, None), (None, 11, None)]
     """
+    out: list[PartialDate] = []
+    for m in _HANZI_RUNNING.finditer(text):
+        closes = bool(out) and re.fullmatch(rf"\s*{RANGE_JOIN}\s*", text[out[-1].span[1] - offset:m.start()])
+        if not (m["y"] or m["d"] or m["part"] or closes):
+            continue  # 三月 alone: a count of months as often as a date (二〇二四年九月至十一月 closes a range)
+        year = int("".join(str(CN_DIGITS[c]) for c in m["y"])) if m["y"] else None
+        out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]) if m["d"] else None, m.group(0),
+                               (offset + m.start(), offset + m.end())))
+    return out
+
+
+# What joins the two ends of a range: 至, 到, a dash of any width (-, –, —, ——, －) or a tilde (~, ～, 〜).
+RANGE_JOIN = r"(?:至|到|——|—|–|-|－|~|～|〜)"
+# A numeric date's end that writes its year once: 2024.3.15—6.12, 2024-03-15至06-12, 2024/3/15～6/12
+# (same separator as the start, which must be right before the joiner).
+_NUMERIC_TAIL = re.compile(rf"\s*{RANGE_JOIN}\s*(?P<m>1[0-2]|0?[1-9])(?P<sep>[-/.])(?P<d>3[01]|[12]\d|0?[1-9])(?![\d.\-/])")
+
+
+def _numeric_tails(text: str, offset: int, found: list[PartialDate]) -> list[PartialDate]:
     out = []
-    for m in DATE_HANZI.finditer(text):
-        year = int("".join(str(CN_DIGITS[c]) for c in m["y"]))
-        out.append(PartialDate(year, to_int(m["m"]), to_int(m["d"]), m.group(0), (offset + m.start(), offset + m.end())))
+    for m in ISO_DATE.finditer(text):
+        tail = _NUMERIC_TAIL.match(text, m.end())
+        if tail and tail["sep"] == text[m.start("m") - 1]:
+            span = (offset + tail.start("m"), offset + tail.end())
+            if not any(d.span[0] < span[1] and span[0] < d.span[1] for d in found):
+                out.append(PartialDate(None, int(tail["m"]), int(tail["d"]), text[tail.start("m"):tail.end()], span))
+    return out
+
+
+# Month ranges that share one 月 or write months as numbers, always with a year first: 2024年3—6月,
+# 2024.3—2024.6, 2024.03-2024.06 (a month alone after a dot is a date only as one end of such a pair).
+_MONTH_PAIR = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}})(?:\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*{RANGE_JOIN}\s*(?P<m2>1[0-2]|0?[1-9])\s*月"
+                         rf"|(?P<sep>[./])(?P<dm>1[0-2]|0?[1-9])\s*{RANGE_JOIN}\s*(?:(?P<y2>(?:19|20)\d{{2}})(?P=sep))?"
+                         rf"(?P<dm2>1[0-2]|0?[1-9])(?![\d.\-/]))")
+
+
+def _month_pairs(text: str, offset: int) -> list[PartialDate]:
+    out = []
+    for m in _MONTH_PAIR.finditer(text):
+        if m["sep"] and text[m.end("dm"):m.end("dm") + 1] == m["sep"]:
+            continue  # 2024.3.15: a day date, read by ISO_DATE
+        first, second = ("m", "m2") if m["m"] else ("dm", "dm2")
+        year2 = int(m["y2"]) if m["y2"] else None
+        out.append(PartialDate(int(m["y"]), int(m[first]), None, text[m.start():m.end(first)],
+                               (offset + m.start(), offset + m.end(first))))
+        out.append(PartialDate(year2, int(m[second]), None, text[m.start(second) if not m["y2"] else m.start("y2"):m.end()],
+                               (offset + (m.start("y2") if m["y2"] else m.start(second)), offset + m.end())))
     return out
 
 
 def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[PartialDate]:
     """All Chinese-style and ISO dates in `text`, in order; spans shifted by `offset`. With `lost`
     (the page dropped 年/月: `lost_separators`), run-together dates come first, with their readings."""
-    found = (_lost_dates(text, offset) if lost else []) + _hanzi_dates(text, offset)
+    found = (_lost_dates(text, offset) if lost else []) + _hanzi_dates(text, offset) + _month_pairs(text, offset)
     for pattern in (DATE_CN, ISO_DATE, MONTH_CN):
         for m in pattern.finditer(text):
             span = (offset + m.start(), offset + m.start() + len(m.group(0).rstrip()))
@@ -152,6 +207,7 @@ def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[Partia
             year = int(m["y"]) if m["y"] else None
             day = int(m["d"]) if "d" in m.re.groupindex else None
             found.append(PartialDate(year, int(m["m"]), day, m.group(0).strip(), span))
+    found += _numeric_tails(text, offset, found)
     found.sort(key=lambda d: d.span)
     return found
 
@@ -182,6 +238,26 @@ def resolve_sequence(dates: list[PartialDate], context_year: int | None = None) 
         out.append(value)
         if value is not None:
             prev = (int(value.iso[:4]), d.month)
+    return _years_from_later(dates, out)
+
+
+def _years_from_later(dates: list[PartialDate], values: list[DateValue | None]) -> list[DateValue | None]:
+    """Dates left without a year before the first one that has it take its year, a year earlier when
+    their month is later ('3月15日至6月12日,2024年8月13日反馈' -> 2024; '11月至12月,2025年2月反馈' -> 2024)."""
+    later = next((i for i, v in enumerate(values) if v is not None), None)
+    if later is None or later == 0:
+        return values
+    out = list(values)
+    year, month = int(values[later].iso[:4]), dates[later].month
+    for i in range(later - 1, -1, -1):
+        d = dates[i]
+        if d.month <= 0:
+            return values
+        if d.month > month:
+            year -= 1
+        month = d.month
+        v = resolve(d, year)
+        out[i] = DateValue(v.iso, v.text, v.span, True) if v else None
     return out
 
 

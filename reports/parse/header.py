@@ -95,7 +95,7 @@ def _unit(title: str | None, content: list[Line], opening: Line | None, lines: l
     meta = _metadata_unit(lines)
     if meta or opening is None:
         return meta
-    return _self_named(content, opening, m["t"] if m else None)
+    return _self_named(content, opening, _self_core(m["t"]) if m else None)
 
 
 # The unit names itself in the title of its own plan: 《中共X党组关于巡察反馈意见的整改方案》.
@@ -169,13 +169,20 @@ def _self_named(content: list[Line], opening: Line, target: str | None) -> str |
     return max(counts, key=lambda n: (counts[n], len(n))) if counts else None
 
 
+def _self_core(target: str) -> str:
+    """我局党组 -> 我局: a self-reference with its party organ is still a self-reference."""
+    target = target.strip()
+    core = UNIT_TAIL.sub("", target)
+    return core if core in SELF_REFERENCES else target
+
+
 def _target_unit(target: str, opening: str) -> str | None:
     """The inspected body as the opening names it: '(简称…)' asides and extension clauses
     ('及延伸对…') dropped; a list of several units ('等4家单位') is no single unit; a bare place
     (东昌府区) is inspected as its party committee, named as the feedback clause names it."""
     target = ABBREVIATION_ASIDE.sub("", target)
     target = EXTENSION.split(target, 1)[0].strip()
-    if not target or target in SELF_REFERENCES or MANY_UNITS.search(target):
+    if not target or _self_core(target) in SELF_REFERENCES or MANY_UNITS.search(target):
         return None
     items = _list_items(target)
     if len(items) > 1:

@@ -4,12 +4,13 @@ See docs/decisions.md (Parsing)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from reports.grammar import COMMITTEES, HAN, INSPECTION_KIND
 from reports.grammar.teams import ROUND_RE, Team, find_teams
 from reports.model import DateValue, Inspection
 
-from .dates import PartialDate, find_dates, lost_separators, resolve_calendar
+from .dates import RANGE_JOIN, PartialDate, find_dates, lost_separators, resolve_calendar
 from .lines import Line
 
 __all__ = ["KIND", "LEVEL", "TARGET_RE", "opening_scope", "read_inspection"]
@@ -19,7 +20,7 @@ LEVEL = "(?:" + "|".join(COMMITTEES) + "|市|县|区)"
 # The inspected body: no clause break, except inside a parenthesised alias or list that is part of its
 # name (中共某区文化和旅游局(某区文物局,含某区执法大队)党组).
 TARGET_RE = re.compile(r"对(?P<t>(?:[^,。;:()（）]|[(（][^()（）。;]{1,80}[)）]){2,160}?)(?:进行了|开展了|进行|开展)(?:为期[^,。]*的)?"
-                       rf"(?:[{HAN}]{{1,10}}?)?(?P<k>{KIND})")   # 常规/村级/乡村振兴专项/就业社保领域专项…巡察: a modifier
+                       rf"(?:[{HAN}]{{1,20}}?)?(?P<k>{KIND})")   # 常规/村级/乡村振兴专项/水利工程建设和资金管理专项…巡察: a modifier
 
 
 def opening_scope(content: list[Line], opening: Line | None) -> Line | None:
@@ -97,8 +98,11 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
                 dates = dates[2:]
         if feedback is None and "反馈" in sentence and dates:
             feedback = dates[0]
-    seq = [d for d in (*start_end, feedback) if d is not None]
     year = int(dated.iso[:4]) if dated else None
+    if year is not None:
+        start_end = [_relative_year(d, scope, offset, year) for d in start_end]
+        feedback = _relative_year(feedback, scope, offset, year) if feedback is not None else None
+    seq = [d for d in (*start_end, feedback) if d is not None]
     report_iso = dated.iso if dated else None
     values = resolve_calendar(seq, year, report_iso)
     if dated and values and values[0] is not None and values[0].year_inferred and values[0].iso > dated.iso:
@@ -110,13 +114,25 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
         insp.feedback = resolved[id(feedback)]
 
 
+# A year told relative to the report's own date: 今年4月7日, 去年11月.
+RELATIVE_YEAR = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "前年": -2}   # not 当年: that year, said of another
+
+
+def _relative_year(d: PartialDate, scope: str, offset: int, year: int) -> PartialDate:
+    """`d` with the year a 今年/去年 right before it names, counted from the report's year."""
+    before = scope[max(0, d.span[0] - offset - 2):d.span[0] - offset]
+    if d.year is not None or d.readings or before not in RELATIVE_YEAR:
+        return d
+    return replace(d, year=year + RELATIVE_YEAR[before])
+
+
 def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
     return scope[a.span[1] - offset:b.span[0] - offset]
 
 
 def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
-    """'D至D', 'D到D', 'D—D': a range."""
-    return bool(re.fullmatch(r"\s*(?:至|到|—|-|~|－)\s*", _between(scope, offset, a, b)))
+    """'D至D', 'D到D', 'D—D', 'D～D', 'D起至D': a range."""
+    return bool(re.fullmatch(rf"\s*(?:起|开始)?{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
 
 
 def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:

@@ -221,13 +221,19 @@ class Store:
             "SELECT p.report_id, p.id FROM problems p WHERE NOT EXISTS (SELECT 1 FROM problems c"
             " WHERE c.report_id = p.report_id AND c.parent_id = p.id)")]
 
-    def problem_keys(self, report_ids: list[str] | None = None) -> list[tuple[str, str]]:
+    def problem_keys(self, report_ids: list[str] | None = None, *, findings: bool = False) -> list[tuple[str, str]]:
         """(report_id, problem_id) of stored problems, in problem_rows order, without loading the rows
-        (syncs diff these against their indexes; docs/decisions.md, "Scale to a province")."""
-        sql = "SELECT p.report_id, p.id FROM problems p JOIN reports r ON r.id = p.report_id"
+        (syncs diff these against their indexes; docs/decisions.md, "Scale to a province").
+        ``findings``: only problems without sub-problems whose own kind is a problem (not a narrative
+        work heading): what recurrence links."""
+        sql = "SELECT p.report_id, p.id FROM problems p JOIN reports r ON r.id = p.report_id WHERE 1"
         args: tuple = ()
+        if findings:   # as problem_rows: a problem whose category row is missing is not read there either
+            sql += (" AND p.kind = 'problem' AND NOT EXISTS (SELECT 1 FROM problems c"
+                    " WHERE c.report_id = p.report_id AND c.parent_id = p.id) AND EXISTS (SELECT 1 FROM categories k"
+                    " WHERE k.report_id = p.report_id AND k.ordinal = p.category_ordinal)")
         if report_ids is not None:
-            sql += f" WHERE p.report_id IN ({','.join('?' * len(report_ids))})"
+            sql += f" AND p.report_id IN ({','.join('?' * len(report_ids))})"
             args = tuple(report_ids)
         return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY r.ingested_at, p.report_id, p.seq", args)]
 

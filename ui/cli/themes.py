@@ -52,11 +52,15 @@ def themes(theme_id: str | None, members: bool, recompute: bool, as_json: bool, 
     with _service(workspace) as svc:
         svc.sync(progress=StageBars(), force=recompute)
         doc = svc.snapshot()
+        if theme_id is not None:
+            theme = svc.theme(theme_id)
+            if theme is None:
+                known = ", ".join(t["id"] for t in doc["themes"][:8])
+                raise UserError("unknown_theme", theme_id=theme_id, known=known,
+                                more=", …" if len(doc["themes"]) > 8 else "")
+        elif as_json or members:   # members with their texts, read from the store (themes.json holds keys)
+            doc = {**doc, "themes": svc.themes()}
     if theme_id is not None:
-        theme = next((t for t in doc["themes"] if t["id"] == theme_id), None)
-        if theme is None:
-            known = ", ".join(t["id"] for t in doc["themes"][:8])
-            raise UserError("unknown_theme", theme_id=theme_id, known=known, more=", …" if len(doc["themes"]) > 8 else "")
         emit_json(theme) if as_json else _print_themes({**doc, "themes": [theme]}, True)
         return
     if as_json:

@@ -199,7 +199,7 @@ class ThemesArtifact:
             out.append(Check("similarity", STALE, have, _n("doctor_graph_lacks")))
         else:
             out.append(Check("similarity", OK if fresh else STALE, have,
-                             _n("doctor_similar", count=len(doc.get("pairs", [])))))
+                             _n("doctor_similar", count=doc.get("stats", {}).get("similar_pairs", 0))))
         return out
 
     def is_fresh(self) -> bool:

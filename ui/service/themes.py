@@ -6,9 +6,6 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +15,7 @@ from embeddings.themes import (
     DEFAULT_CONFIG,
     ProblemSet,
     ThemeConfig,
-    ThemeResult,
     _natural,
-    _order,
     compute_themes,
     leaf_rows,
     unit_of,
@@ -37,6 +32,16 @@ from embeddings.writer_lock import writer_active
 from reports.shared.atomic import write_text
 from reports.shared.notices import XunchaError
 from reports.shared.progress import Progress
+from ui.service.themes_doc import (
+    THEMES_FORMAT,
+    Computed,
+    document,
+    hydrate,
+    lean_themes,
+    unit_theme_matrix,
+    update_document,
+    upgrade,
+)
 from ui.service.themes_state import (
     STATE_FILE,
     append_rows,
@@ -47,11 +52,10 @@ from ui.service.themes_state import (
     write_state,
 )
 
-__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService", "unit_theme_matrix"]
+__all__ = ["THEMES_FILE", "THEMES_FORMAT", "ThemeService"]
 
 log = logging.getLogger("xuncha.themes")
 THEMES_FILE = "themes.json"
-THEMES_FORMAT = "xuncha-themes/2"  # 2: themes named by dominant problem type + phrase
 # the manifest fields that decide the index vectors and tokens (besides the generation and the model)
 _BUILD_FIELDS = ("encoder", "model_spec", "dim", "doc_kind", "doc_recipe", "tokenizer")
 
@@ -76,6 +80,8 @@ class ThemeService:
         self.graph = graph
         self.config = config
         self._cache: dict | None = None
+        self._file: tuple[tuple, dict] | None = None   # (stat signature, document) of the last read or write
+        self._computed: Computed | None = None   # a document just computed, with its pairs or their change
         self._tokens: dict[int, list[str]] = {}
         self._lock = threading.RLock()  # one Streamlit process shares the service across sessions
         self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
@@ -88,7 +94,8 @@ class ThemeService:
 
     # -- the cached result --------------------------------------------------------------------------
     def snapshot(self, progress: Progress | None = None) -> dict:
-        """The current themes document (see ``_document``), recomputed first if it is stale."""
+        """The current themes document (ui/service/themes_doc.py: members as [report id, problem id]),
+        recomputed first if it is stale."""
         with self._lock:
             cached = self._cache if self._cache is not None else self._read()
             if cached is not None and self.is_fresh(cached):
@@ -101,20 +108,23 @@ class ThemeService:
             return self._cache
 
     def themes(self) -> list[dict]:
-        """Themes, most units first: ``{id, label, terms, size, units, unit_count, reports,
-        members: [{report_id, problem_id, unit, unit_short, category, text}]}``."""
-        return self.snapshot()["themes"]
+        """Themes, most units first: ``{id, label, type, terms, size, units, unit_count, reports,
+        members: [{report_id, problem_id, unit, unit_short, category, text, types}]}`` (the members'
+        fields read from the store: ``snapshot()`` holds them as [report id, problem id])."""
+        return hydrate(self.store, self.snapshot()["themes"])
 
     def theme(self, theme_id: str) -> dict | None:
-        return next((t for t in self.themes() if t["id"] == theme_id), None)
+        """One theme as ``themes()`` gives it (its members only read from the store), None if unknown."""
+        lean = next((t for t in self.snapshot()["themes"] if t["id"] == theme_id), None)
+        return None if lean is None else hydrate(self.store, [lean])[0]
 
     def unit_theme_matrix(self) -> dict:
-        """Units x themes problem counts (``unit_theme_matrix`` below), as cached."""
+        """Units x themes problem counts (ui.service.themes_doc.unit_theme_matrix), as cached."""
         return self.snapshot()["unit_theme"]
 
     def labels(self) -> dict[tuple[str, str], str]:
         """(report_id, problem_id) -> theme label, for the problem ledger."""
-        return {(m["report_id"], m["problem_id"]): t["label"] for t in self.themes() for m in t["members"]}
+        return {(r, p): t["label"] for t in self.snapshot()["themes"] for r, p in t["members"]}
 
     def _stamp(self, legacy: bool = False) -> dict:
         """What the themes depend on besides the settings: the store generation and how the index's
@@ -144,20 +154,55 @@ class ThemeService:
             return None
 
     def read_document(self) -> dict | None:
-        """themes.json as saved, None if there is none; OSError/ValueError if it is not a themes file."""
+        """themes.json as saved (an older format upgraded in memory), None if there is none;
+        OSError/ValueError if it is not a themes file. Parsed once per version of the file (its stat
+        signature): a sync's freshness check and its update share one read."""
         try:
+            st = self.path.stat()
+            signature = (st.st_mtime_ns, st.st_size, st.st_ino)
+            if self._file is not None and self._file[0] == signature:
+                return self._file[1]
             doc = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
             return None
         if not isinstance(doc, dict) or not isinstance(doc.get("stamp"), dict):
             raise ValueError("not a themes file")
+        doc = upgrade(doc)
+        self._file = (signature, doc)
         return doc
 
     def in_graph(self, doc: dict) -> bool:
-        """Whether the graph's store holds exactly these themes (ids and sizes) and similar pairs."""
-        have = {t["id"]: len(t["members"]) for t in self.graph.stored_themes()}
+        """Whether the graph's store holds exactly these themes (ids and sizes) and as many similar
+        pairs (counted in SQLite: the pairs are not read)."""
         want = {t["id"]: t["size"] for t in doc["themes"]}
-        return have == want and len(self.graph.links("SIMILAR_TO")) == len(doc["pairs"])
+        return self.graph.fragments.theme_sizes() == want and \
+            self.graph.fragments.counts().get("SIMILAR_TO", 0) == doc["stats"].get("similar_pairs", 0)
+
+    def pairs(self) -> list[tuple]:
+        """The SIMILAR_TO pairs of the current themes (report, problem, report, problem, score), strongest
+        first: as just computed, else from the state file (themes.json does not hold them)."""
+        with self._lock:
+            doc = self.snapshot()
+            if self._computed is not None and self._computed.doc is doc and self._computed.pairs is not None:
+                return self._computed.pairs
+            pairs = self._state_pairs()
+            if pairs is None:   # no usable state beside the document: cluster afresh
+                self._cache = self._recluster(lambda stage, done, total: None)
+                return self._computed.pairs
+            return pairs
+
+    def _state_pairs(self) -> list[tuple] | None:
+        """The pairs themes-state.npz implies for the store's problems, None without a state file."""
+        loaded = read_state(self.root / STATE_FILE)
+        if loaded is None:
+            return None
+        state = loaded[1]
+        keys = self.store.leaf_keys()
+        by_uid = dict(zip(problem_uids(keys).tolist(), keys, strict=True))
+        state = take_rows(state, np.isin(state.uids, np.fromiter(by_uid, dtype=np.int64, count=len(by_uid))))
+        ordered = [by_uid[int(u)] for u in state.uids.tolist()]
+        rank = {k: n for n, k in enumerate(sorted(ordered, key=lambda k: (k[0], _natural(k[1]))))}
+        return state_pairs(state, ordered, rank, self.config)
 
     def _recompute(self, progress: Progress | None, cached: dict | None = None) -> dict:
         """Bring the themes up to date: incrementally from the last clustering when it still describes
@@ -188,8 +233,12 @@ class ThemeService:
         state = base_state(problems, result, transform, self.config)
         base = {"generation": stamp["generation"], "problems": len(problems), "drift": 0.0,
                 "themes": [{k: t[k] for k in ("id", "label", "type", "terms")} for t in result.themes]}
-        doc = _document(result, stamp, self.config, time.perf_counter() - started)
+        matrix = unit_theme_matrix(result.themes, [[(m["unit"], m.get("unit_short")) for m in t["members"]]
+                                                   for t in result.themes])
+        doc = document(lean_themes(result.themes), result.unthemed, result.stats, matrix, stamp, self.config,
+                       time.perf_counter() - started)
         self._save(doc, base, transform, state, len(problems))
+        self._computed = Computed(doc, result.pairs)
         report("themes", 3, 3)
         log.info("themes: %d over %d problems in %.2fs (clustered afresh)", len(result.themes), len(problems),
                  doc["seconds"])
@@ -199,6 +248,8 @@ class ThemeService:
         doc["base"] = {**base, "rows": int(state.uids.size), "base_total": base_total}
         write_state(self.root / STATE_FILE, transform, state, base_total)
         write_text(self.path, json.dumps(doc, ensure_ascii=False))
+        st = self.path.stat()
+        self._file = ((st.st_mtime_ns, st.st_size, st.st_ino), doc)   # what a freshness check reads next
 
     def _update(self, cached: dict, transform: Transform, state: ThemeState, base_total: int,
                 report: Progress) -> dict | None:
@@ -229,6 +280,7 @@ class ThemeService:
         tokens = self._token_lists([info[k] for k in new_keys], new_uids, search)
         start = len(state)
         state = append_rows(state, new_uids, [unit_of(info[k]) for k in new_keys], transform.lexical(tokens))
+        del new_rows, info, tokens
         pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
         added = np.arange(start, len(state), dtype=np.int64)
         report("themes", 1, 3)
@@ -240,6 +292,7 @@ class ThemeService:
         if self.full_update:   # the rebuild an incremental update must equal
             full, added = np.arange(len(state), dtype=np.int64), np.zeros(0, dtype=np.int64)
             rejoin = True
+        prev = None if gone.any() or self.full_update else (state.nbr, state.nbr_sim)   # additions only: diff the pairs
         state.nbr, state.nbr_sim = update_neighbours(state, dense_of, added, self.config.similar_top, full)
         joining = np.flatnonzero(~state.in_base) if rejoin else added
         state.theme[joining] = join_themes(state, dense_of, joining, self.config)
@@ -251,44 +304,14 @@ class ThemeService:
             log.info("themes: drift %.2f > %.2f; clustering afresh", drift, self.drift_threshold)
             return None
         report("themes", 2, 3)
-        doc = self._document_from_state(cached, state, key_of, info, drift, time.perf_counter() - started)
+        doc, computed = update_document(cached, state, key_of, self.store.unit_names(), self._stamp(), self.config,
+                                        drift, time.perf_counter() - started, prev)
         self._save(doc, {**cached["base"], "drift": round(drift, 4)}, transform, state, base_total)
+        self._computed = computed
         report("themes", 3, 3)
         log.info("themes: +%d -%d problems joined incrementally in %.2fs (drift %.3f)", len(new_uids), int(gone.sum()),
                  doc["seconds"], drift)
         return doc
-
-    def _document_from_state(self, cached: dict, state: ThemeState, key_of: dict, info: dict, drift: float,
-                             seconds: float) -> dict:
-        """themes.json from the state: base themes (ids, labels, types, terms) with today's members."""
-        known = {(m["report_id"], m["problem_id"]): m for t in cached["themes"] for m in t["members"]}
-        keys = [key_of[int(u)] for u in state.uids.tolist()]
-        missing = sorted({k[0] for k, t in zip(keys, state.theme.tolist(), strict=True)
-                          if t >= 0 and k not in known and k not in info})
-        if missing:
-            info = {**info, **{(r["report_id"], str(r["id"])): r for r in self.store.problem_rows(missing)}}
-        groups: dict[int, list[int]] = {}
-        for i, t in enumerate(state.theme.tolist()):
-            if t >= 0:
-                groups.setdefault(t, []).append(i)
-        rank = {k: n for n, k in enumerate(sorted(keys, key=lambda k: (k[0], _natural(k[1]))))}
-        themes, themed = [], set()
-        for t, base in enumerate(cached["base"]["themes"]):
-            members = sorted((keys[i] for i in groups.get(t, [])), key=rank.__getitem__)
-            if len(members) < self.config.min_size:
-                continue
-            themed.update(members)
-            entries = [known.get(k) or _member_entry(info[k]) for k in members]
-            units = sorted({m["unit"] for m in entries})
-            themes.append({**base, "size": len(entries), "units": units, "unit_count": len(units),
-                           "reports": sorted({m["report_id"] for m in entries}), "members": entries})
-        themes = _order(themes)
-        pairs = state_pairs(state, keys, rank, self.config)
-        result = ThemeResult(themes, pairs, sorted(k for k in keys if k not in themed),
-                             {"problems": len(keys), "themes": len(themes),
-                              "themed_problems": sum(t["size"] for t in themes), "similar_pairs": len(pairs),
-                              "incremental": True, "drift": round(drift, 4), "seconds": {"total": round(seconds, 4)}})
-        return _document(result, self._stamp(), self.config, seconds)
 
     def _problem_set(self) -> tuple[ProblemSet, dict]:
         """Leaf problems with their index vectors and tokens. The search index is brought up to
@@ -323,58 +346,33 @@ class ThemeService:
         with self._lock:
             if force:  # on demand: cluster afresh (a new base)
                 self._cache = self._recluster(progress or (lambda stage, done, total: None))
-            before = self._cache
             doc = self.snapshot(progress)
-            recomputed = force or doc is not before
-            written = self._push(doc) if self.graph is not None else None
-        return {"themes": len(doc["themes"]), "similar_pairs": len(doc["pairs"]), "generation": doc["stamp"]["generation"],
-                "recomputed": recomputed, "seconds": doc["seconds"], "graph": written}
+            computed = self._computed if self._computed is not None and self._computed.doc is doc else None
+            recomputed = computed is not None   # in this call (or computed and not written yet)
+            written = None
+            if self.graph is not None and computed is not None and computed.changes is not None:
+                written = self._push(doc, changes=computed.changes)
+            elif self.graph is not None and (recomputed or not self.in_graph(doc)):
+                written = self._push(doc, self.pairs())
+            self._computed = None   # the pairs are in graph.db now; pairs() derives them from the state again
+        return {"themes": len(doc["themes"]), "similar_pairs": doc["stats"].get("similar_pairs", 0),
+                "generation": doc["stamp"]["generation"], "recomputed": recomputed, "seconds": doc["seconds"],
+                "graph": written}
 
-    def _push(self, doc: dict) -> dict | None:
+    def _push(self, doc: dict, pairs: list[tuple] | None = None, changes: tuple | None = None) -> dict | None:
         """Theme nodes and SIMILAR_TO links into the graph's store, writing only what changed (the
-        writer never assembles the graph; readers do)."""
-        themes = [{"id": t["id"], "label": t["label"],
-                   "members": [(m["report_id"], m["problem_id"]) for m in t["members"]]} for t in doc["themes"]]
-        changed = self.graph.fragments.set_themes(themes)
-        changed += self.graph.fragments.set_links("SIMILAR_TO", [tuple(p) for p in doc["pairs"]])
+        writer never assembles the graph; readers do). ``changes`` (pairs gone, pairs new or rescored,
+        the count before) patches the stored pairs without reading them, when graph.db holds the
+        previous document's pairs (their count agrees); otherwise every pair is compared."""
+        themes = [{"id": t["id"], "label": t["label"], "members": [tuple(m) for m in t["members"]]}
+                  for t in doc["themes"]]
+        fragments = self.graph.fragments
+        changed = fragments.set_themes(themes)
+        if changes is not None and fragments.counts().get("SIMILAR_TO", 0) == changes[2]:
+            changed += fragments.patch_links("SIMILAR_TO", changes[0], changes[1])
+        if changes is None or fragments.counts().get("SIMILAR_TO", 0) != doc["stats"]["similar_pairs"]:
+            pairs = pairs if pairs is not None else self.pairs()
+            changed += fragments.set_links("SIMILAR_TO", pairs)
         if not changed:
             return None
-        return {"themes": len(themes), "similar_to": len(doc["pairs"]), "changed": changed}
-
-
-def _document(result: ThemeResult, stamp: dict, config: ThemeConfig, seconds: float) -> dict:
-    """What themes.json holds. ``unit_theme`` is kept with the themes so that readers need
-    nothing else."""
-    return {"format": THEMES_FORMAT, "stamp": stamp, "config": config.key(),
-            "computed_at": datetime.now(UTC).isoformat(timespec="seconds"), "seconds": round(seconds, 4),
-            **result.to_json(), "unit_theme": unit_theme_matrix(result.themes)}
-
-
-def unit_theme_matrix(themes: Sequence[dict]) -> dict:
-    """Units x themes problem counts (the page's heatmap and `xuncha themes`). Units with more themes come first; themes keep their order
-    (most units first).
-
-    ``{"units": [full names], "unit_short": [display names], "unit_labels": [the same],
-    "themes": [ids], "labels": [...], "counts": [[int per theme] per unit]}``"""
-    per_unit: dict[str, Counter] = {}
-    short: dict[str, str | None] = {}
-    for col, t in enumerate(themes):
-        for m in t["members"]:
-            per_unit.setdefault(m["unit"], Counter())[col] += 1
-            short.setdefault(m["unit"], m.get("unit_short"))
-    units = sorted(per_unit, key=lambda u: (-len(per_unit[u]), -sum(per_unit[u].values()), u))
-    shorts = [short[u] or u for u in units]
-    return {
-        "units": units,
-        "unit_short": shorts,
-        "unit_labels": shorts,  # display names: distinct per workspace (Store.unit_names)
-        "themes": [t["id"] for t in themes],
-        "labels": [t["label"] for t in themes],
-        "counts": [[per_unit[u].get(c, 0) for c in range(len(themes))] for u in units],
-    }
-
-
-def _member_entry(row: dict) -> dict:
-    return {"report_id": row["report_id"], "problem_id": str(row["id"]), "unit": unit_of(row),
-            "unit_short": row.get("unit_short"), "category": row.get("category"), "text": row.get("text") or "",
-            "types": list(row.get("types") or [])}
+        return {"themes": len(themes), "similar_to": doc["stats"]["similar_pairs"], "changed": changed}

@@ -14,7 +14,8 @@ from embeddings.themes import ProblemSet, ThemeConfig, ThemeResult
 from embeddings.themes_update import ThemeState, Transform
 from reports.shared.atomic import atomic_path
 
-__all__ = ["STATE_FILE", "append_rows", "base_state", "read_state", "state_pairs", "take_rows", "write_state"]
+__all__ = ["STATE_FILE", "append_rows", "base_state", "pair_changes", "read_state", "state_pairs", "take_rows",
+           "write_state"]
 
 log = logging.getLogger("xuncha.themes")
 STATE_FILE = "themes-state.npz"
@@ -91,14 +92,47 @@ def _widen(m, cols: int):
 
 
 def state_pairs(state: ThemeState, keys: list[tuple[str, str]], rank: dict, config: ThemeConfig) -> list[tuple]:
-    """SIMILAR_TO pairs from the neighbour lists, as embeddings.themes._pairs makes them."""
+    """SIMILAR_TO pairs from the neighbour lists, as embeddings.themes._pairs makes them: the lower-ranked
+    problem first, strongest first."""
     pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
+    best = _best(state.nbr, state.nbr_sim, range(len(state)), pos, keys, rank, config)
+    ordered = sorted(best.items(), key=lambda kv: (-kv[1], rank[keys[kv[0][0]]], rank[keys[kv[0][1]]]))
+    return [(*keys[a], *keys[b], round(s, 6)) for (a, b), s in ordered]
+
+
+def pair_changes(state: ThemeState, prev_nbr: np.ndarray, prev_sim: np.ndarray, keys: list[tuple[str, str]],
+                 rank: dict, config: ThemeConfig) -> tuple[list[tuple], list[tuple], int]:
+    """What became of the SIMILAR_TO pairs when the neighbour lists went from ``prev_*`` to ``state``'s
+    (rows added since, with empty previous lists; none removed): (pairs gone as 4 keys, pairs new or
+    rescored as links, change in their number). A pair depends on its two problems' lists only, so
+    only pairs of a problem whose list changed are looked at: cost proportional to the change, not to
+    the ~2 pairs per stored problem (tested equal to diffing ``state_pairs`` before and after)."""
+    k = config.similar_top
+    changed = (state.nbr[:, :k] != prev_nbr[:, :k]).any(axis=1) | (state.nbr_sim[:, :k] != prev_sim[:, :k]).any(axis=1)
+    moved = state.uids[changed]
+    pos = {int(u): i for i, u in enumerate(state.uids.tolist())}
+
+    def touching(nbr: np.ndarray, sim: np.ndarray) -> dict[tuple[int, int], float]:
+        rows = np.flatnonzero(changed | np.isin(nbr[:, :k], moved).any(axis=1)).tolist()
+        best = _best(nbr, sim, rows, pos, keys, rank, config)
+        return {p: round(s, 6) for p, s in best.items() if changed[p[0]] or changed[p[1]]}
+
+    before, after = touching(prev_nbr, prev_sim), touching(state.nbr, state.nbr_sim)
+    gone = [(*keys[a], *keys[b]) for a, b in before if (a, b) not in after]
+    fresh = [(*keys[a], *keys[b], s) for (a, b), s in after.items() if before.get((a, b)) != s]
+    return gone, fresh, len(after) - len(before)
+
+
+def _best(nbr: np.ndarray, sim: np.ndarray, rows, pos: dict[int, int], keys: list[tuple[str, str]], rank: dict,
+          config: ThemeConfig) -> dict[tuple[int, int], float]:
+    """(row, row) -> the pair's score over the lists of ``rows``: the lower-ranked row first, the larger
+    similarity of the two directions, neighbours at or above ``similar_min`` still stored."""
+    k = config.similar_top
     best: dict[tuple[int, int], float] = {}
-    for i in range(len(state)):
-        for u, sim in zip(state.nbr[i, :config.similar_top].tolist(), state.nbr_sim[i, :config.similar_top].tolist(),
-                          strict=True):
-            if u >= 0 and sim >= config.similar_min and u in pos:
-                a, b = sorted((rank[keys[i]], rank[keys[pos[u]]]))
-                best[(a, b)] = max(best.get((a, b), -1.0), float(sim))
-    by_rank = {r: k for k, r in rank.items()}
-    return [(*by_rank[a], *by_rank[b], round(s, 6)) for (a, b), s in sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))]
+    for i in rows:
+        for u, s in zip(nbr[i, :k].tolist(), sim[i, :k].tolist(), strict=True):
+            if u >= 0 and s >= config.similar_min and u in pos:
+                j = pos[u]
+                pair = (i, j) if rank[keys[i]] < rank[keys[j]] else (j, i)
+                best[pair] = max(best.get(pair, -1.0), float(s))
+    return best

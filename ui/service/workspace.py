@@ -180,10 +180,15 @@ class Workspace:
         keep = [link for link in self.graph.links("RECURS") if link[0] in units and link[2] in units
                 and units[link[0]] not in touched and units[link[2]] not in touched] if covered else []
         reports = [r for r, key in units.items() if key in touched] if covered else None
-        fresh = [(r.later.report_id, r.later.problem_id, r.earlier.report_id, r.earlier.problem_id, r.score)
-                 for r in self.recurrences(report_ids=reports)]
-        self.graph.set_recurrence(keep + fresh)
+        self.graph.set_recurrence(keep + self.recurrence_links(units, reports))
         self.graph.fragments.set_note("recurrence_units", dict(units))
+
+    def recurrence_links(self, units: dict[str, str | None], report_ids: list[str] | None) -> list:
+        """The RECURS links of these reports' units (ui/service/recurrence_sync.py: keys and one unit's
+        vectors at a time, the links ``recurrences`` finds)."""
+        from ui.service.recurrence_sync import recurrence_links
+
+        return recurrence_links(self.store, self.search.problem_vectors, units, report_ids)
 
     def close(self) -> None:
         if "search" in self.__dict__:

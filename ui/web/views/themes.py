@@ -47,6 +47,13 @@ def _ledger(path: str, gen: int, fmt: str) -> bytes:
     return ledger_bytes(state.get_workspace(path).ledger_rows(), fmt)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def _members(path: str, gen: int, theme_id: str) -> list[dict]:
+    """One theme's members with their texts, read from the store (themes.json holds their keys)."""
+    theme = service().theme(theme_id)
+    return theme["members"] if theme is not None else []
+
+
 def unit_label(doc: dict) -> dict[str, str]:
     m = doc["unit_theme"]
     return dict(zip(m["units"], m.get("unit_labels") or m["unit_short"], strict=True))
@@ -120,7 +127,7 @@ def theme_detail(doc: dict, theme: dict) -> None:
     st.markdown(" ".join(render.chip(t, "#637939") for t in term_labels(theme["terms"])[:8]), unsafe_allow_html=True)
     st.caption(f"{theme['unit_count']} 个单位,{render.problem_items(theme['size'])}。按单位列出问题及其整改措施。")
     by_unit: dict[str, list[dict]] = {}
-    for m in theme["members"]:
+    for m in _members(state.root(), state.generation(), theme["id"]):
         by_unit.setdefault(m["unit"], []).append(m)
     for unit, members in sorted(by_unit.items(), key=lambda kv: -len(kv[1])):
         st.markdown(f'<div class="xc-text" style="font-weight:600;margin-top:0.8rem">{render.esc(labels.get(unit, unit))}'
