@@ -78,6 +78,8 @@ def status_sentence(sentence: str) -> str | None:
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
 
 
+# A status in brackets at the head of a rectification, before its measures: (已完成)一是… / 【持续推进】….
+_HEAD_TAG = re.compile(r"^\s*[(（【\[](?P<s>[^()（）【】\[\]]{2,12})[)）】\]]")
 # A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
 STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
 
@@ -90,11 +92,15 @@ def find_status(rectification: str) -> str | None:
     >>> find_status("制定学习计划。已完成。"), find_status("已完成学习计划的制定。")
     ('已完成', None)
     """
+    tag = _HEAD_TAG.match(rectification)
+    if tag and status_sentence(tag["s"]) == tag["s"].strip():
+        return tag["s"].strip()   # 【整改情况】(已完成)一是…: the report tags the rectification outright
     m = STATUS_PHRASE.search(rectification)
     if m:
         return m.group(0)
     for field in STATUS_FIELD.finditer(rectification):
-        if found := status_sentence(field["v"]):
+        # 整改状态:基本完成(剩余3份合同正在协商): the status before a bracketed note on it
+        if found := status_sentence(field["v"]) or status_sentence(re.split(r"[(（]", field["v"])[0]):
             return found
     sentences = _SENTENCES.findall(rectification)
     for sentence in sentences:

@@ -243,3 +243,64 @@ def test_the_documents_own_rectification_fields():
                         "整改举措:修订管理办法。\n完成情况:正在推进。\n三、下一步工作\n1)巩固整改成果。\n2)健全长效机制。\n" + TAIL)
     assert [(p.text, p.status, [m.text for m in p.measures]) for p in report.problems()] == [
         ("占道经营整治不彻底。", "已完成", ["开展专项整治行动。"]), ("执法记录仪使用不规范。", "正在推进", ["修订管理办法。"])]
+
+
+def test_a_field_of_the_form_is_no_unmarked_head():
+    """反馈问题第1项: items with 整改时限: right above 整改措施: (a head's place): the field is the form's,
+    so the items stay the problems and 5.1 5.2 their sub-problems."""
+    report = parse_text(HEAD + "(一)政治建设方面\n反馈问题第1项:理论学习不深入。\n整改时限:2024年9月30日\n"
+                        "整改措施:制定学习计划。\n整改状态:已完成\n反馈问题第2项:廉洁风险防控薄弱,具体表现为:\n"
+                        "2.1 招标管理不规范。\n整改时限:2024年10月31日\n整改措施:上线监管系统。\n整改状态:已完成\n"
+                        "2.2 采购率偏低。\n整改时限:长期坚持\n整改措施:出台采购办法。\n整改状态:基本完成(剩余3份合同正在协商)\n"
+                        "(二)组织建设方面\n反馈问题第3项:支部活动不规范。\n整改时限:2024年8月31日\n整改措施:开展规范化建设。\n"
+                        "整改状态:已完成(销号时间:2024年8月29日)\n下一步,党组将对正在推进的问题持续跟踪。\n" + TAIL)
+    assert [(p.id, p.text, p.status) for p in report.problems()] == [
+        ("1", "理论学习不深入。", "已完成"), ("2", "廉洁风险防控薄弱,具体表现为:", None),
+        ("2.1", "招标管理不规范。", "已完成"), ("2.2", "采购率偏低。", "基本完成"), ("3", "支部活动不规范。", "已完成")]
+
+
+def test_bullets_before_fields_and_the_documents_own_finding_label():
+    """▲ findings with ◆ 整改情况: and ● 整改状态: under them (the glyphs decorate fields), and a finding label
+    the document repeats (【巡察反馈】“…”) with the status bracketed at the rectification's head."""
+    md = parse_text(HEAD + "■ 政治建设方面\n▲ 理论学习不深入。\n◆ 整改情况:制定学习计划。\n● 整改状态:已完成\n"
+                    "▲ 意识形态工作不到位。\n◆ 整改情况:专题研究。\n● 整改状态:持续推进\n" + TAIL)
+    assert [(p.text, p.status) for p in md.problems()] == [("理论学习不深入。", "已完成"), ("意识形态工作不到位。", "持续推进")]
+    quoted = parse_text(HEAD + "一)政治建设方面\n1)【巡察反馈】“理论学习不深入。”\n【整改情况】(已完成)一是制定学习计划;二是开展专题学习。\n"
+                        "2)【巡察反馈】“意识形态工作不到位。”\n【整改情况】(需长期坚持)一是专题研究。\n" + TAIL)
+    assert [(p.text, p.status) for p in quoted.problems()] == [("理论学习不深入。", "已完成"),
+                                                               ("意识形态工作不到位。", "需长期坚持")]
+
+
+def test_tagged_number_lines_and_status_rows_named_by_markers():
+    """问题1【整改状态:已完成】 alone on a line, the finding on the next; and 一是 findings whose statuses come
+    only from rows after the signature that name them by their markers ((一)一是　简称　已完成)."""
+    tagged = parse_text(HEAD + "第一方面:政治建设方面\n问题1【整改状态:已完成】\n理论学习不深入。\n整改情况:制定学习计划。\n"
+                        "问题2【整改状态:持续推进】\n意识形态工作不到位。\n整改情况:专题研究。\n" + TAIL)
+    assert [(p.text, p.status) for p in tagged.problems()] == [("理论学习不深入。", "已完成"), ("意识形态工作不到位。", "持续推进")]
+    rows = parse_text(HEAD + "(一)政治建设方面\n一是理论学习不深入。\n整改措施:制定学习计划。\n二是意识形态工作不到位。\n"
+                      "整改措施:专题研究。\n(二)组织建设方面\n一是支部活动不规范。\n整改措施:开展规范化建设。\n" + TAIL
+                      + "附件\n序号\u3000\u3000问题简称\u3000\u3000整改进展\n(一)一是\u3000学习不深入\u3000\u3000已完成\n"
+                      "(一)二是\u3000意识形态\u3000\u3000持续推进\n(二)一是\u3000支部活动\u3000\u3000需长期坚持\n")
+    assert [(p.text, p.status) for p in rows.problems()] == [
+        ("理论学习不深入。", "已完成"), ("意识形态工作不到位。", "持续推进"), ("支部活动不规范。", "需长期坚持")]
+
+
+def test_a_markdown_table_pasted_into_text():
+    src = read_bytes((HEAD + "| 巡察反馈问题 | 整改落实情况 |\n|---|---|\n| 一、政治建设方面 | |\n"
+                      "| 1.理论学习不深入。 | 整改措施:①制定学习计划;②开展专题学习。完成情况:已完成 |\n"
+                      "| 2.意识形态工作不到位。 | 整改措施:①专题研究。完成情况:需长期坚持 |\n" + TAIL).encode("utf-8"), "a.txt")
+    report = parse_text(src.text)
+    assert [(c.title, [(p.id, p.text, p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", [("1", "理论学习不深入。", "已完成", 2), ("2", "意识形态工作不到位。", "需长期坚持", 1)])]
+
+
+def test_known_notations_nested_the_other_way_round():
+    """1.方面 over (一)问题 (the tuned readers take 1. for problems and (一) for categories): the induced
+    reading wins because it finds the 4 problems and 2 categories the report states."""
+    report = parse_text(HEAD + "巡察反馈问题共2个方面4个问题。\n一、整改工作开展情况\n党组高度重视。\n二、反馈问题整改落实情况\n"
+                        "1.政治建设方面\n(一)理论学习不深入。\n责任单位:办公室\n整改措施:制定学习计划。\n整改结果:已完成\n"
+                        "(二)意识形态工作不到位。\n责任单位:办公室\n整改措施:专题研究。\n整改结果:已完成\n"
+                        "2.组织建设方面\n(一)支部活动不规范。\n责任单位:机关党委\n整改措施:开展规范化建设。\n整改结果:持续推进\n"
+                        "(二)发展党员不规范。\n责任单位:机关党委\n整改措施:开展专项检查。\n整改结果:已完成\n" + TAIL)
+    assert [(c.title, [(p.id, p.status) for p in c.problems]) for c in report.categories] == [
+        ("政治建设方面", [("1.1", "已完成"), ("1.2", "已完成")]), ("组织建设方面", [("2.1", "持续推进"), ("2.2", "已完成")])]

@@ -51,7 +51,7 @@ _MARKER = re.compile(
     rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}])"
     r"|(?P<a>[A-Za-z])(?![A-Za-z]))"
     rf"(?P<suf>{COUNTER})?"
-    r"(?P<close>[、.．:：)）】\]〕》〉,，]|(?=\s)|$)?")
+    r"(?P<close>[、.．:：)）】\]〕》〉,，]|(?=\s)|(?=[【\[])|$)?")   # 问题1【整改状态:已完成】: a tag sets it off
 BULLET_LEAD = re.compile(rf"^(?P<b>[{BULLETS}])\s*(?=\S)")
 # A prefix that is a sentence's opening words, not a label: a marker's prefix names the item (问题, 第,
 # 反馈问题第, 事项), it does not run into prose (截至2024年 has no closing mark after its number anyway).
@@ -143,8 +143,8 @@ def parse_marker(text: str) -> Marker | None:
     if raw_close is None:
         return None
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
-    if m["ci"] and close == " ":
-        close = ""   # ① text and ①text are one shape
+    if (m["ci"] or counter == "是" or text[m.end():m.end() + 1] in ("【", "[")) and close == " ":
+        close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
     if opener and OPEN_FOR.get(close) != opener:
         return None   # a bracket opened must close with its pair: (一) 【一】, never (一、
     if close == "," and not prefix.endswith("第"):

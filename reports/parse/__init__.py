@@ -16,13 +16,14 @@ from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
 from .header import parse_header
-from .induced import read_induced
+from .induced import read_induced, undecorated_fields, unseen_notation
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
+from .statusrows import apply_status_rows
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
 
@@ -66,7 +67,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     lines = split_lines(text)
     noise = {ln.start for ln in lines if is_noise_line(ln.text)}
     header = parse_header(text, lines, noise)
-    body = [ln for ln in lines if ln.start >= header.body_start and ln.start not in noise]
+    body = undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
     table = read_table(text, body)
     lined = _beside_status_table(text, header.body_start, body, table, reader) if table else None
     if lined is not None:   # problems numbered in the text, their status in a table at the end
@@ -81,6 +82,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     if not narrative:
         attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
         apply_legend(text, categories)   # √ / △ defined by the report's own legend
+        apply_status_rows(text, categories, body)   # (一)一是　简称　已完成: rows after the problems
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
@@ -149,11 +151,11 @@ def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
-def _stated_problems(text: str, body_start: int, body: list[Line]) -> int | None:
-    """The problem count the report states before its first rectification label: evidence for which
-    induced level holds the problems."""
+def _stated_problems(text: str, body_start: int, body: list[Line], key: str = "problems") -> int | None:
+    """The problem (or category) count the report states before its first rectification label:
+    evidence for which induced level holds the problems."""
     first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
-    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == "problems"), None)
+    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == key), None)
 
 
 def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
@@ -161,15 +163,25 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     a problem level in a notation they do not read and explains the report better: more problems with
     a rectification, exactly the stated count where the tuned reading misses it, or as many
     rectifications where most tuned problems open with a marker it did not read as one, or the same
-    problems under two or more categories where the tuned reading found one."""
+    problems under two or more categories where the tuned reading found one. In notations they know
+    (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
     stated = _stated_problems(text, body_start, body)
-    induced = read_induced(text, body, stated, unseen_only=True)
-    if induced is None:
-        return tuned
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
+    missed = stated is not None and stated not in (found, leaves)   # else a known notation stays theirs
+    induced = read_induced(text, body, stated, unseen_only=not missed)
+    if induced is None:
+        return tuned
     got = sum(len(c.problems) for c in induced[0])
+    if not unseen_notation(induced[2], body):
+        # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
+        # only when it finds the stated problem count where the tuned reading misses it, the stated
+        # category count (if any) agrees, and no rectification is lost
+        aspects = _stated_problems(text, body_start, body, "categories")
+        counted = (got == stated and aspects in (None, len(induced[0]))
+                   and _rectified(induced[0]) >= _rectified(categories))
+        return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned
     tops = [p for c in categories for p in c.problems]
     unread = sum(1 for p in tops if parse_marker(p.text) is not None)   # 问题1 森林…: a marker read as text
     better = _rectified(induced[0]) > _rectified(categories) or (

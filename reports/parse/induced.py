@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from reports.grammar.markers import Family, Levels, induce_families, induce_levels, parse_marker
+from reports.grammar.markers import BULLET_LEAD, Family, Levels, induce_families, induce_levels, parse_marker
 from reports.model import Category
 from reports.status import status_sentence
 
@@ -31,7 +31,7 @@ from .schemes import (
 )
 from .structure import STATUS_TAG_HEAD, STATUS_TAG_TAIL, read_categories
 
-__all__ = ["Reading", "choose_levels", "known_notation", "read_induced"]
+__all__ = ["Reading", "choose_levels", "known_notation", "read_induced", "undecorated_fields", "unseen_notation"]
 
 # The notations the tuned readers (schemes.py) already read; a level in one of these is left to them.
 KNOWN = (H1, DI, CAT, NUM, QNUM, SUB, CIRCLED_ITEM, ORDINAL_ITEM)
@@ -79,6 +79,22 @@ FIELD = re.compile(r"^[【\[]?(?P<f>[\u4e00-\u9fff]{2,6})[】\]]?\s*[:：]")
 RECT_FIELD_WORD = re.compile(r"整改|措施|举措|落实|完成|进展|结果|成效|办理|处理")
 # ... unless it names who or when (整改时限: 责任单位: 完成时间:): a form's fields, not the work.
 WHO_WHEN_WORD = re.compile(r"时限|时间|期限|日期|责任|单位|领导|部门|人$")
+
+
+def undecorated_fields(lines: list[Line]) -> list[Line]:
+    """The lines with a bullet glyph dropped where it only decorates a field of the form (◆ 整改情况:…,
+    ● 整改状态:已完成, ◆ 责任单位:…): the field is read as the label it is, not as an item of a bullet list.
+    A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item."""
+    out = []
+    for ln in lines:
+        b = BULLET_LEAD.match(ln.text)
+        rest = ln.text[b.end():] if b else ""
+        field = FIELD.match(rest)
+        if b and (RECT_LABEL.match(rest) or (field and (RECT_FIELD_WORD.search(field["f"])
+                                                        or WHO_WHEN_WORD.search(field["f"])))):
+            ln = Line(ln.start + b.end(), ln.end, rest)
+        out.append(ln)
+    return out
 
 
 def _own_labels(lines: list[Line], owner: dict[int, int]) -> set[str]:
@@ -241,7 +257,8 @@ def _labelled_restarts(lines: list[Line], levels: Levels, middle: int, top: int)
 
 def _unmarked_heads(lines: list[Line], levels: Levels) -> list[int]:
     """Lines that head a problem without a marker: a short statement (no sentence inside it, no measure
-    opening) right above a rectification label, after an item or after another rectification."""
+    opening, no field of a form such as 整改时限:) right above a rectification label, after an item or
+    after another rectification."""
     owner = _owner(levels)
     out: list[int] = []
     in_rect = False
@@ -255,7 +272,8 @@ def _unmarked_heads(lines: list[Line], levels: Levels) -> list[int]:
         below = lines[i + 1].text if i + 1 < len(lines) else ""
         text = ln.text
         if (RECT_LABEL.match(below) and (in_rect or i - 1 in owner) and len(text) <= HEAD_MAX
-                and not MEASURE_START.match(text) and not INLINE_RECT.search(text) and "。" not in text.rstrip("。")):
+                and not MEASURE_START.match(text) and not INLINE_RECT.search(text) and "。" not in text.rstrip("。")
+                and not FIELD.match(text)):   # 整改时限:2025年9月30日 is a field of the form, not a head
             out.append(i)
             in_rect = False
     return out
@@ -266,6 +284,14 @@ def known_notation(family: Family, lines: list[Line]) -> bool:
     text = lines[family.items[0]].text
     body = _body_at(family, text)
     return any((m := p.match(text)) is not None and m.start("t") == body for p in KNOWN)
+
+
+def unseen_notation(reading: Reading, lines: list[Line]) -> bool:
+    """The reading's problem or category level is a notation the tuned readers do not read (or its
+    categories are unmarked headings)."""
+    fams = reading.levels.families
+    return bool(reading.category_heads) or not all(
+        known_notation(fams[k], lines) for k in (reading.problem, reading.category) if k is not None and k >= 0)
 
 
 def _body_at(family: Family, text: str) -> int:
@@ -310,10 +336,9 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     reading = choose_levels(lines, stated)
     if reading is None:
         return None
-    fams = reading.levels.families
-    if unseen_only and not reading.category_heads and all(
-            known_notation(fams[k], lines) for k in (reading.problem, reading.category) if k is not None and k >= 0):
+    if unseen_only and not unseen_notation(reading, lines):
         return None
+    fams = reading.levels.families
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
     part = _part(lines, reading)

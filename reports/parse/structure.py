@@ -56,6 +56,15 @@ WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』
                      r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
 
 
+# The name of a field inside a tag (【整改状态:已完成】): the tag still says nothing but a status.
+FIELD_NAME = re.compile(r"^\s*[\u4e00-\u9fff]{2,6}\s*[:：]")
+# A finding's own label at the head of its statement (问题: / 【巡察反馈】): a field name, read as the label
+# only when the document repeats it on two or more problems (`_own_finding_labels`), whatever its words.
+FINDING_LABEL = re.compile(r"\s*(?:[【\[](?P<b>[\u4e00-\u9fff]{2,6})[】\]]|(?P<c>[\u4e00-\u9fff]{2,6})\s*[:：])\s*")
+# A statement quoted whole (“…” after the label 【巡察反馈】): the inspectors' wording, the quotes its framing.
+QUOTED = re.compile(r"^[“\"「](?P<q>[^“”\"「」]{4,})[”\"」]\s*[。.]?$")
+
+
 class _Reader:
     """A single pass over the problem part; keeps the numbering state."""
 
@@ -72,6 +81,7 @@ class _Reader:
         self.sub: Problem | None = None
         self.last_top = 0
         self.restarts = False
+        self.finding_labels: frozenset[str] = frozenset()   # set by finish()
         self.closed = False                        # past the report's closing (欢迎…监督, contacts)
         self.rect: dict[int, list[Line]] = {}      # id(problem) -> rectification lines
         self.labels: dict[int, dict[int, str]] = {}  # id(problem) -> {rectification line start: its label}
@@ -223,6 +233,8 @@ class _Reader:
 
     # -- finishing ---------------------------------------------------------------------
     def finish(self) -> tuple[list[Category], list[dict]]:
+        self.finding_labels = self._own_finding_labels()
+        self._end_last_like_the_others()
         for category in self.categories:
             for problem in category.problems:
                 if self.restarts:
@@ -232,6 +244,39 @@ class _Reader:
         keep = [c for c in self.categories if c.problems]
         sections = [s for s in self.sections if not any(c.ordinal == s["ordinal"] for c in keep)]
         return keep, sections
+
+    def _end_last_like_the_others(self) -> None:
+        """The last problem's rectification ends where every other one's did: when each of the others
+        ends with a line that is nothing but its status (★已完成), the paragraphs after the last one's
+        last status line (下一步…, 综上…) are the report's closing, not its rectification."""
+        rects = [self.rect.get(id(p)) for c in self.categories for top in c.problems for p in top.walk()
+                 if not p.children]
+        if len(rects) < MIN_SHAPED or not all(rects):
+            return
+        if not all(_status_line(r[-1].text) for r in rects[:-1]):
+            return
+        last = rects[-1]
+        at = next((k for k in range(len(last) - 1, -1, -1) if _status_line(last[k].text)), None)
+        if at is not None:
+            del last[at + 1:]
+
+    def _own_finding_labels(self) -> frozenset[str]:
+        """Field names that open the statements of two or more problems, and of at least half of them
+        (1.问题:… 2.问题:…): the document's own label for a finding, not part of it. A rectification or
+        status label there is not one (it is split off as the rectification)."""
+        names: list[str] = []
+        statements = 0
+        for category in self.categories:
+            for top in category.problems:
+                for p in top.walk():
+                    stmt = self.stmt.get(id(p))
+                    if not stmt:
+                        continue
+                    statements += 1
+                    m = FINDING_LABEL.match(stmt[0].text)
+                    if m and not self.scheme.rect_label(stmt[0].text) and not PROGRESS_FIELD.match(stmt[0].text):
+                        names.append(m["b"] or m["c"])
+        return frozenset(n for n in set(names) if names.count(n) >= 2 and 2 * names.count(n) >= statements)
 
     def _complete(self, p: Problem, category: Category) -> None:
         stmt = self.stmt.get(id(p), [])
@@ -245,8 +290,12 @@ class _Reader:
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
         label = PROBLEM_LABEL.match(self.text, t_start, t_end)
+        own = FINDING_LABEL.match(self.text, t_start, t_end) if not label else None
+        label = own if own and (own["b"] or own["c"]) in self.finding_labels else label
         t_start = label.end() if label else t_start
         p.text = re.sub(r"\s*\n\s*", "", self.text[t_start:t_end])
+        quoted = QUOTED.match(p.text) if own is label and label else None
+        p.text = quoted["q"] if quoted else p.text
         wrapped = WRAPPER.match(p.text)
         if wrapped:
             p.text = wrapped["f"] or wrapped["g"]  # the span keeps pointing at the whole item, wrapper included
@@ -264,6 +313,14 @@ class _Reader:
             p.status = "已立行立改"
 
 
+MIN_SHAPED = 3   # problems whose rectifications all end alike before the last one is cut to their shape
+
+
+def _status_line(text: str) -> bool:
+    """A line that says nothing but a status (★已完成 / 整改状态:基本完成(剩余3份合同正在协商) / 已完成整改。)."""
+    return status_sentence(re.sub(r"[(（][^()（）]*[)）]\s*$", "", text)) is not None   # a note in brackets after it
+
+
 def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
     """(start, end, status) of a problem statement without its bracketed status tag, at its head
     (1.【已立行立改】…) or its tail (…未上缴财政。(已完成整改)); a bracket that says anything
@@ -271,8 +328,9 @@ def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:
     seg = text[start:end]
     for pattern, head in ((STATUS_TAG_HEAD, True), (STATUS_TAG_TAIL, False)):
         m = pattern.search(seg)
-        if m and status_sentence(m["s"]) == m["s"].strip():
-            return (start + m.end(), end, m["s"].strip()) if head else (start, start + m.start(), m["s"].strip())
+        said = FIELD_NAME.sub("", m["s"]).strip() if m else ""   # 【整改状态:已完成】: the field's name
+        if m and status_sentence(said) == said:
+            return (start + m.end(), end, said) if head else (start, start + m.start(), said)
     return start, end, None
 
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from reports.grammar.markers import parse_marker
 from reports.grammar.numerals import to_int
 from reports.model import Category, Problem
 from reports.status import find_status, status_sentence
 
 from .lines import Line
-from .measures import split_measures
+from .measures import RECT_LABEL, split_measures
 from .schemes import CAT, H1
 
 __all__ = ["read_table"]
@@ -116,14 +117,22 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
         category = categories[-1]
         n += 1
         number = row.get("number")
-        ident = str((to_int(number.text) if number else None) or n)
-        problem = Problem(ident, number.text if number else "", problem_cell.text,
+        own = parse_marker(problem_cell.text) if number is None else None
+        if own is not None and own.index is not None:   # | 1.学习不深入 | …: the cell carries its own number
+            label, body = problem_cell.text[:own.body].strip(), problem_cell.text[own.body:]
+            problem_cell = Cell(problem_cell.end - len(body), problem_cell.end, body)
+        else:
+            label = number.text if number else ""
+        ident = str((to_int(number.text) if number else own.index if own is not None else None) or n)
+        problem = Problem(ident, label, problem_cell.text,
                           (problem_cell.start, problem_cell.end), category.ordinal)
         measures_cell, status_cell = row.get("measures"), row.get("status")
         rect = measures_cell or status_cell
         problem.rectification_span = (rect.start, rect.end)
         problem.rectification = rect.text
-        problem.measures = split_measures(text, (measures_cell.start, measures_cell.end)) if measures_cell else []
+        lead = RECT_LABEL.match(measures_cell.text) if measures_cell else None   # | 整改措施:①… |: the cell's label
+        problem.measures = split_measures(text, (measures_cell.start + (lead.end() if lead else 0), measures_cell.end)) \
+            if measures_cell else []
         problem.status = ((status_sentence(status_cell.text) or find_status(status_cell.text)) if status_cell else None) \
             or (find_status(measures_cell.text) if measures_cell else None)
         category.problems.append(problem)

@@ -26,7 +26,7 @@ from .encodings import _read_txt
 from .formats import _choose_format
 from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
-from .markdown import _read_md
+from .markdown import _read_md, pipe_tables
 from .pdf import _read_pdf
 from .unwrap import join_hard_wraps
 
@@ -111,6 +111,8 @@ def _check_size(name: str, size: int) -> None:
 def _read(data: bytes, name: str) -> SourceText:
     fmt = _choose_format(data, name)
     original, encoding = _EXTRACTORS[fmt](data, name)
+    if fmt == "txt":
+        original = pipe_tables(original)   # a Markdown table pasted into a .txt: rows of cells
     if fmt in ("txt", "md"):
         original = join_hard_wraps(original)   # text copied out of a PDF: lines broken at the margin
     text, offsets = normalize(original)

@@ -65,10 +65,29 @@ def strip_markdown(source: str) -> str:
             line = heading.group(1)
         line = _QUOTE.sub("", line)
         line = _BULLET.sub(r"\1• ", line)
-        if line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 2:
-            line = "\t".join(cell.strip() for cell in line.strip()[1:-1].split("|"))
-        out.append(_inline(line))
+        out.append(_inline(_pipe_row(line)))
     return "\n".join(out)
+
+
+def _pipe_row(line: str) -> str:
+    """A table row written with pipes (| 问题 | 整改情况 |) as the readers give every table row: cells
+    joined by a tab."""
+    if line.strip().startswith("|") and line.strip().endswith("|") and line.count("|") >= 2:
+        return "\t".join(cell.strip() for cell in line.strip()[1:-1].split("|"))
+    return line
+
+
+def pipe_tables(text: str) -> str:
+    """A plain-text report that holds a Markdown table (a header row, then |---|---|) has its rows read
+    as table rows, like a .md file's; a text without such a rule line is returned as it is.
+
+    >>> pipe_tables("通报\\n| 问题 | 整改情况 |\\n|---|---|\\n| 1.学习不够 | 已完成 |")
+    '通报\\n问题\\t整改情况\\n1.学习不够\\t已完成'
+    """
+    lines = text.split("\n")
+    if not any("|" in ln and _TABLE_RULE.match(ln) for ln in lines):
+        return text
+    return "\n".join(_pipe_row(ln) for ln in lines if not ("|" in ln and _TABLE_RULE.match(ln)))
 
 
 def _read_md(data: bytes, name: str) -> tuple[str, str | None]:
