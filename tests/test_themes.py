@@ -675,3 +675,28 @@ def test_pair_changes_equal_diffing_every_pair():
     assert sorted(gone) == sorted(p for p in before if p not in after) and gone
     assert sorted(fresh) == sorted((*p, s) for p, s in after.items() if before.get(p) != s) and fresh
     assert delta == len(after) - len(before)
+
+
+def test_a_new_default_waits_for_the_next_clustering_afresh(built, monkeypatch):
+    """Themes clustered with other settings of the same algorithm are kept by a service on the
+    defaults (a new release's default must not re-cluster a province in an ordinary sync); clustering
+    afresh on demand switches to the defaults."""
+    ws, _ = built
+    other_config = ThemeConfig(resolution=DEFAULT_CONFIG.resolution + 1)
+    other = ThemeService.from_workspace(ws, other_config)
+    other.sync(force=True)
+    kept = other.snapshot()["themes"]
+    real = theme_service_module.compute_themes
+
+    def boom(*args, **kwargs):
+        raise AssertionError("clustered afresh in an ordinary read")
+
+    monkeypatch.setattr(theme_service_module, "compute_themes", boom)
+    default = ThemeService.from_workspace(ws)
+    assert default.snapshot()["themes"] == kept
+    assert default.is_fresh(json.loads((ws.root / THEMES_FILE).read_text("utf-8")))
+    monkeypatch.setattr(theme_service_module, "compute_themes", real)
+    default.sync(force=True)
+    doc = json.loads((ws.root / THEMES_FILE).read_text("utf-8"))
+    assert doc["config"] == DEFAULT_CONFIG.key()
+    assert ThemeService.from_workspace(ws, other_config).config == other_config  # chosen settings stay chosen

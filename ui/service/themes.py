@@ -12,6 +12,7 @@ import numpy as np
 
 from embeddings.index import problem_uids
 from embeddings.themes import (
+    ALGORITHM_VERSION,
     DEFAULT_CONFIG,
     ProblemSet,
     ThemeConfig,
@@ -79,6 +80,7 @@ class ThemeService:
         self.search = search
         self.graph = graph
         self.config = config
+        self._chosen = config          # what a clustering afresh uses (``config`` may adopt a stored one)
         self._cache: dict | None = None
         self._file: tuple[tuple, dict] | None = None   # (stat signature, document) of the last read or write
         self._computed: Computed | None = None   # a document just computed, with its pairs or their change
@@ -139,8 +141,25 @@ class ThemeService:
             build = manifest.files.get("vectors") if legacy else {k: getattr(manifest, k) for k in _BUILD_FIELDS}
         return {"generation": self.store.generation(), "model": manifest.model if manifest else None, "index": build}
 
+    def _adopt_settings(self, doc: dict) -> None:
+        """Keep clustering with the settings the stored themes were made with when only the default
+        settings changed (a new release's default): clustering a province afresh costs tens of CPU
+        minutes and several GB (bench/RESULTS.md, issue 23), so a new default takes effect at the next
+        clustering afresh (on demand, ``xuncha themes --recompute``, or past the drift threshold), not
+        in an ordinary sync. Settings a caller chose, or another algorithm version, are never adopted."""
+        if self._chosen is not DEFAULT_CONFIG or doc.get("config") == self.config.key() \
+                or doc.get("format") != THEMES_FORMAT or not isinstance(doc.get("base"), dict):
+            return
+        try:
+            stored = json.loads(doc.get("config") or "")
+            if stored.pop("v", None) == ALGORITHM_VERSION:
+                self.config = ThemeConfig(**stored)
+        except (TypeError, ValueError):
+            return  # unreadable settings: the default, clustering afresh
+
     def is_fresh(self, doc: dict) -> bool:
         """Whether the themes document ``doc`` reflects the store, the index build and the settings."""
+        self._adopt_settings(doc)
         stamp = doc.get("stamp")
         legacy = isinstance(stamp, dict) and isinstance(stamp.get("index"), str)  # older files: the vectors file name
         return (doc.get("format") == THEMES_FORMAT and doc.get("config") == self.config.key()
@@ -212,6 +231,8 @@ class ThemeService:
         report = progress or (lambda stage, done, total: None)
         if cached is None:
             cached = self._cache if self._cache is not None else self._read()
+        if cached is not None:
+            self._adopt_settings(cached)
         if cached is not None and cached.get("format") == THEMES_FORMAT and cached.get("config") == self.config.key() \
                 and isinstance(cached.get("base"), dict) and cached.get("stamp", {}).get("index") == self._stamp()["index"]:
             loaded = read_state(self.root / STATE_FILE)
@@ -222,7 +243,9 @@ class ThemeService:
         return self._recluster(report)
 
     def _recluster(self, report: Progress) -> dict:
-        """Cluster every problem afresh: a new base (transform, themes, neighbours)."""
+        """Cluster every problem afresh: a new base (transform, themes, neighbours), with the chosen
+        settings (not ones adopted from the stored themes)."""
+        self.config = self._chosen
         started = time.perf_counter()
         report("themes", 0, 3)
         problems, stamp = self._problem_set()
