@@ -107,7 +107,7 @@ _NOT_WORDS = [
     re.compile(r"\bxuncha(?: [a-z]+)*"),                          # command lines it suggests
     re.compile(r"可选:[\w、-]+"),                                  # the values an option takes
     re.compile(r"「[^」]*」|(?:没有这个命令:|是否想用 )[\w-]+"),       # what the user typed, a command name
-    re.compile(r"\.(?:docx|doc|wps|pdf|html|htm|txt|csv|xlsx)\b"),  # formats named by suffix
+    re.compile(r"\.(?:docx|doc|wps|pdf|html|htm|txt|csv|xlsx|md)\b"),  # formats named by suffix
 ]
 ACRONYMS = re.compile(r"^[A-Z][A-Z0-9]+$")  # PDF, MB, OCR, FAISS, IVF, JSON, CSV, BM25
 NAMES = {"Milvus", "Word", "Excel"}  # products' names
