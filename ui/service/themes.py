@@ -142,11 +142,10 @@ class ThemeService:
         return {"generation": self.store.generation(), "model": manifest.model if manifest else None, "index": build}
 
     def _adopt_settings(self, doc: dict) -> None:
-        """Keep clustering with the settings the stored themes were made with when only the default
-        settings changed (a new release's default): clustering a province afresh costs tens of CPU
-        minutes and several GB (bench/RESULTS.md, issue 23), so a new default takes effect at the next
-        clustering afresh (on demand, ``xuncha themes --recompute``, or past the drift threshold), not
-        in an ordinary sync. Settings a caller chose, or another algorithm version, are never adopted."""
+        """Keep the stored themes' settings when only the default changed (a new release): clustering a
+        province afresh costs tens of CPU minutes and GB (bench/RESULTS.md "writer-budget"), so a new default
+        waits for the next clustering afresh (``themes --recompute``, or past the drift threshold). Settings
+        a caller chose, or another algorithm version, are never adopted."""
         if self._chosen is not DEFAULT_CONFIG or doc.get("config") == self.config.key() \
                 or doc.get("format") != THEMES_FORMAT or not isinstance(doc.get("base"), dict):
             return
