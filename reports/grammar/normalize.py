@@ -5,17 +5,23 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import unicodedata
 from bisect import bisect_right
 from typing import Any
 
 from reports.grammar import CJK
 
-__all__ = ["PINYIN_GLOSS", "OffsetMap", "normalize", "normalize_chars"]
+__all__ = ["PINYIN_GLOSS", "OffsetMap", "display_width", "normalize", "normalize_chars"]
 
 _SPACES = "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
 _NEWLINES = "\u000b\u000c\u0085\u2028\u2029"
 # Invisible format characters: zero-width space/joiners, word joiner, BOM, soft hyphen, bidi marks.
 _DROP = "\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a fixed-width page: wide (CJK) characters two, others one."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _build_table() -> dict[int, str]:

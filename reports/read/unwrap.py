@@ -6,10 +6,10 @@ docs/decisions.md (Reading unseen layouts)."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 
 from reports.grammar.noise import is_noise_line
+from reports.grammar.normalize import display_width
 from reports.grammar.numerals import CN_ORDINAL_CLASS
 
 __all__ = ["join_hard_wraps"]
@@ -22,10 +22,6 @@ _NEW_ITEM = re.compile(rf"^(?:{CN_ORDINAL_CLASS}{{1,3}}[、.．]|[(（](?:{CN_OR
                        rf"|第{CN_ORDINAL_CLASS}{{1,3}}[、,，])")
 
 
-def _width(line: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line.rstrip())
-
-
 def _page_furniture(lines: list[str]) -> set[int]:
     """Page numbers (— 1 —) and the running title: a line repeated near two or more page numbers."""
     pages = [i for i, ln in enumerate(lines) if ln.strip() and is_noise_line(ln.strip())]
@@ -35,27 +31,29 @@ def _page_furniture(lines: list[str]) -> set[int]:
     return set(pages) | {i for i, ln in enumerate(lines) if ln.strip() in running}
 
 
-def _wrapped(line: str, margin: int) -> bool:
-    return _width(line) >= margin - MARGIN_SLACK and not line.rstrip().endswith(TERMINAL)
+def _wrapped(line: str, width: int, margin: int) -> bool:
+    return width >= margin - MARGIN_SLACK and not line.rstrip().endswith(TERMINAL)
 
 
 def join_hard_wraps(text: str) -> str:
     """`text` with hard-wrapped lines joined into their paragraphs, page furniture between them
     dropped; unchanged when under `WRAPPED_SHARE` of its long lines run unfinished to the margin."""
     lines = text.split("\n")
-    long = [ln for ln in lines if _width(ln) >= MIN_WIDTH]
+    width = [display_width(ln.rstrip()) for ln in lines]   # once per line: a 1 MB text has 3M characters
+    long = [i for i, w in enumerate(width) if w >= MIN_WIDTH]
     if len(long) < 10:
         return text
-    widths = sorted(_width(ln) for ln in long)
+    widths = sorted(width[i] for i in long)
     margin = widths[int(0.8 * (len(widths) - 1))]
-    if sum(1 for ln in long if _wrapped(ln, margin)) < WRAPPED_SHARE * len(long):
+    if sum(1 for i in long if _wrapped(lines[i], width[i], margin)) < WRAPPED_SHARE * len(long):
         return text
     furniture = _page_furniture(lines)
-    kept = [ln for i, ln in enumerate(lines) if i not in furniture]
+    kept = [i for i in range(len(lines)) if i not in furniture]
     out: list[str] = []
     pending_join = False
     blank_run = 0
-    for ln in kept:
+    for i in kept:
+        ln = lines[i]
         if not ln.strip():
             blank_run += 1
             continue
@@ -66,5 +64,5 @@ def join_hard_wraps(text: str) -> str:
             out.extend([""] * min(blank_run, 1) if out else [])
             out.append(ln.rstrip())
         blank_run = 0
-        pending_join = _wrapped(ln, margin)   # the physical line ran to the margin unfinished
+        pending_join = _wrapped(ln, width[i], margin)   # the physical line ran to the margin unfinished
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")

@@ -6,7 +6,6 @@ import json
 import re
 import sys
 import time
-import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import click
 
+from reports.grammar.normalize import display_width
 from reports.shared.notices import XunchaError
 from reports.shared.paths import STORE_FILE, default_workspace
 from ui.cli import click_zh
@@ -42,15 +42,15 @@ class ZhHelpFormatter(click.HelpFormatter):
 
     def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
         rows = [(_zh_term(term), _RANGE_NOTE.sub(lambda m: click_zh.range_zh(m[0]), text)) for term, text in rows]
-        first_col = min(max((_columns(t) for t, _ in rows), default=0), col_max) + col_spacing
+        first_col = min(max((display_width(t) for t, _ in rows), default=0), col_max) + col_spacing
         indent = " " * self.current_indent
         for term, text in rows:
             self.write(f"{indent}{term}")
             if not text:
                 self.write("\n")
                 continue
-            if _columns(term) <= first_col - col_spacing:
-                self.write(" " * (first_col - _columns(term)))
+            if display_width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - display_width(term)))
             else:
                 self.write("\n" + " " * (first_col + self.current_indent))
             lines = _wrap(text, max(self.width - first_col - 2, 10)) or [""]
@@ -65,11 +65,6 @@ def _zh_term(term: str) -> str:
     return term
 
 
-def _columns(text: str) -> int:
-    """Terminal columns ``text`` takes: wide (CJK) characters two, others one."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 _PIECES = re.compile(r"[!-~]+|\s+|.")
 
 
@@ -78,7 +73,7 @@ def _wrap(text: str, width: int) -> list[str]:
     never inside an ASCII word (an option name, a path)."""
     lines, line = [], ""
     for piece in _PIECES.findall(" ".join(text.split())):
-        if line and _columns(line) + _columns(piece) > width:
+        if line and display_width(line) + display_width(piece) > width:
             lines.append(line.rstrip())
             line = "" if piece.isspace() else piece
         else:
