@@ -105,7 +105,7 @@ def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tu
     headings, and the document's own enumeration where it explains the report better (``reader="grammar"``:
     that enumeration alone)."""
     if reader == "grammar":
-        induced = read_induced(text, body, _stated_problems(text, body_start, body))
+        induced = read_induced(text, body, _stated(text, body_start, body).get("problems"))
         categories, sections = induced[:2] if induced else ([], [])
         return categories, sections, (body if categories else []), is_narrative(categories, text)
     scheme = choose_scheme(body)
@@ -151,11 +151,14 @@ def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
-def _stated_problems(text: str, body_start: int, body: list[Line], key: str = "problems") -> int | None:
-    """The problem (or category) count the report states before its first rectification label:
-    evidence for which induced level holds the problems."""
+def _stated(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
+    """The counts the report states before its first rectification label (problems, categories, …):
+    evidence for which induced level holds the problems. The first statement of each key counts."""
     first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
-    return next((s.value for s in find_stated_counts(text, body_start, first_label) if s.key == key), None)
+    out: dict[str, int] = {}
+    for s in find_stated_counts(text, body_start, first_label):
+        out.setdefault(s.key, s.value)
+    return out
 
 
 def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
@@ -166,7 +169,8 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     problems under two or more categories where the tuned reading found one. In notations they know
     (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
-    stated = _stated_problems(text, body_start, body)
+    counts = _stated(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
+    stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
     missed = stated is not None and stated not in (found, leaves)   # else a known notation stays theirs
@@ -178,7 +182,7 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
         # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
         # only when it finds the stated problem count where the tuned reading misses it, the stated
         # category count (if any) agrees, and no rectification is lost
-        aspects = _stated_problems(text, body_start, body, "categories")
+        aspects = counts.get("categories")
         counted = (got == stated and aspects in (None, len(induced[0]))
                    and _rectified(induced[0]) >= _rectified(categories))
         return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned
