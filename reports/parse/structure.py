@@ -143,7 +143,7 @@ class _Reader:
         if not m:
             return False
         if m.re.groupindex.get("o") and m["o"]:
-            self._outer_category(int(m["o"]))
+            self._outer_category(marker_index(m["o"]))
         return self._add_problem(ln, marker_index(m["n"]), m["t"])
 
     def _outer_category(self, outer: int) -> None:
