@@ -48,3 +48,52 @@ def test_a_code_counts_within_its_letter():
     lines = split_lines("\n".join(["A1 甲", "A2 乙", "B1 丙", "B2 丁", "C1 戊"]))
     (fam,) = induce_families(lines)
     assert [len(r) for r in fam.runs] == [2, 2, 1]
+
+
+_OPEN = ("中共某某区水务局党组关于巡察反馈意见整改情况的报告\n"
+         "2024年3月1日至4月30日，区委第三巡察组对区水务局党组开展了巡察，反馈2个方面3个问题。\n")
+_CLOSE = "\n欢迎监督。\n中共某某区水务局党组\n2024年10月8日\n"
+
+
+def _read_report(text: str):
+    from reports.parse import parse_source
+    from reports.read import read_bytes
+
+    return parse_source(read_bytes(text.encode("utf-8"), "报告.txt"))
+
+
+def test_a_table_pasted_one_cell_per_line():
+    """Header names on lines of their own, then rows of as many lines, each opening with its number; a
+    heading between rows starts a category (a Word table pasted as text)."""
+    rows = ["编号", "存在问题", "整改举措", "完成情况",
+            "（一）工程建设方面", "1", "河道清淤验收不严。", "修订验收办法；开展复查。", "已完成",
+            "2", "招标文件把关不细。", "建立审核清单。", "正在推进",
+            "（二）队伍建设方面", "3", "支部活动形式单一。", "开展主题党日。", "已完成"]
+    report = _read_report(_OPEN + "\n".join(rows) + _CLOSE)
+    assert [(c.title, [(p.id, p.text, p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("工程建设方面", [("1", "河道清淤验收不严。", "已完成", 2), ("2", "招标文件把关不细。", "正在推进", 1)]),
+        ("队伍建设方面", [("3", "支部活动形式单一。", "已完成", 1)])]
+
+
+def test_a_table_aligned_with_spaces_and_wrapped_cells():
+    """A fixed-width table: cells cut by display column, a cell wrapped onto the lines below joined back."""
+    rows = ["序号  存在问题              整改举措                  完成情况",
+            "（一）工程建设方面",
+            "1     河道清淤验收不严，    修订验收办法；开展        已完成",
+            "      部分标段未复测。      复查。",
+            "",
+            "2     招标文件把关不细。    建立审核清单。            正在推进",
+            "（二）队伍建设方面",
+            "3     支部活动形式单一。    开展主题党日；建立        已完成",
+            "                            活动台账。"]
+    report = _read_report(_OPEN + "\n".join(rows) + _CLOSE)
+    assert [(c.title, [(p.text, p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("工程建设方面", [("河道清淤验收不严,部分标段未复测。", "已完成", 2), ("招标文件把关不细。", "正在推进", 1)]),
+        ("队伍建设方面", [("支部活动形式单一。", "已完成", 2)])]
+
+
+def test_short_lines_and_spaced_words_are_no_table():
+    from reports.read.texttables import text_tables
+
+    prose = "\n".join(["通报", "一、基本情况", "领导小组", "工作专班", "督导组", "1", "2", "某某  某某  某某", "正文。"])
+    assert text_tables(prose) == prose
