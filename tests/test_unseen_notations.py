@@ -97,3 +97,45 @@ def test_short_lines_and_spaced_words_are_no_table():
 
     prose = "\n".join(["通报", "一、基本情况", "领导小组", "工作专班", "督导组", "1", "2", "某某  某某  某某", "正文。"])
     assert text_tables(prose) == prose
+
+
+@pytest.mark.parametrize(("rect", "code"), [
+    ("修订制度。\n是否整改到位：是", "completed"),                 # a yes/no question on the work
+    ("修订制度。\n是否办结：否（正在推进，预计年底完成）", "in_progress"),   # no, and the note says where it stands
+    ("修订制度。\n整改状态——基本完成（待上级批复）", "basically_completed"),   # a dash for the colon
+    ("修订制度。\n销号情况：未销号（需长期坚持）", "long_term"),          # not closed: the bracket decides
+    ("修订制度。\n办理进度：在办", "in_progress"),
+])
+def test_status_fields_in_other_forms(rect, code):
+    from reports.status import find_status, status_code
+
+    assert status_code(find_status(rect) or "") == code
+
+
+def test_no_status_from_a_word_inside_a_finding():
+    from reports.status import status_sentence
+
+    assert status_sentence("存在办公用房超标问题") is None
+
+
+def test_a_status_column_in_the_reports_own_words():
+    """Short words in a status column (办结 / 跟进) defined by the report's own legend (办结=已完成整改)."""
+    from reports.status import status_code
+
+    rows = ["（状态栏：办结=已完成整改；跟进=正在推进）", "序号\t问题\t整改措施\t状态",
+            "1\t河道清淤验收不严。\t修订验收办法。\t办结", "2\t招标文件把关不细。\t建立审核清单。\t跟进"]
+    report = _read_report(_OPEN + "\n".join(rows) + _CLOSE)
+    assert [status_code(p.status) for p in report.problems()] == ["completed", "in_progress"]
+
+
+def test_statuses_given_by_code_in_a_closing_sentence():
+    """综上 names the problems by their codes: each code takes the status written after it, and the
+    sentence is no measure of the last problem."""
+    from reports.status import status_code
+
+    text = (_OPEN + "A. 工程建设方面\nA1 河道清淤验收不严。\n整改措施：修订验收办法；开展复查。\n"
+            "A2 招标文件把关不细。\n整改措施：建立审核清单。\nB. 队伍建设方面\nB1 支部活动形式单一。\n"
+            "整改措施：开展主题党日；建立活动台账。\n综上，A1和B1已完成整改，A2正在推进。\n" + _CLOSE)
+    report = _read_report(text)
+    assert [(p.label, status_code(p.status), len(p.measures)) for p in report.problems()] == [
+        ("A1", "completed", 2), ("A2", "in_progress", 1), ("B1", "completed", 2)]

@@ -23,7 +23,7 @@ from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
-from .statusrows import apply_status_rows
+from .statusrows import apply_status_codes, apply_status_rows
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
 
@@ -83,6 +83,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
         apply_legend(text, categories)   # √ / △ defined by the report's own legend
         apply_status_rows(text, categories, body)   # (一)一是　简称　已完成: rows after the problems
+        apply_status_codes(text, categories, body)   # 综上，A1、B2已完成整改，C1…: a sentence naming codes
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",

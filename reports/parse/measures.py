@@ -8,7 +8,7 @@ from reports.grammar import CJK
 from reports.grammar.noise import is_noise_line
 from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
-from reports.status import RESULT_OR_PLAN, status_sentence
+from reports.status import RESULT_OR_PLAN, STATUS_FIELD_NAME, status_sentence
 
 __all__ = ["FORM_FIELD", "PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
@@ -20,8 +20,7 @@ RECT_WORDS = r"整改情况|进展情况|整改进展情况|整改落实情况|�
 RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
                         rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
 # A form's progress field on its own line (完成情况:已完成 / 【进度】持续推进): where the work stands.
-PROGRESS_FIELD = re.compile(r"^\s*(?:(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：]"
-                            r"|[【\[](?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)[】\]])")
+PROGRESS_FIELD = re.compile(rf"^\s*(?:{STATUS_FIELD_NAME}\s*(?:[:：]|—{{1,2}}|-{{2}})|[【\[]{STATUS_FIELD_NAME}[】\]])")
 # The label that names the actions themselves; beside it, other labels (落实情况: 整改进展: 完成情况:)
 # report results and status.
 MEASURE_LABEL = re.compile(r"整改措施")

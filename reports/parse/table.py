@@ -12,6 +12,7 @@ from reports.grammar.numerals import to_int
 from reports.model import Category, Problem
 from reports.status import find_status, status_sentence
 
+from .legend import read_word_legend
 from .lines import Line
 from .measures import RECT_LABEL, split_measures
 from .schemes import CAT, H1
@@ -89,6 +90,7 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
     categories: list[Category] = []
     kinds: list[str] | None = None
     n = 0
+    words: dict[str, str] | None = None   # the report's own legend of status words, read when a table is
     for i, ln in enumerate(lines):
         header = _columns(ln)
         if header:
@@ -133,7 +135,10 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
         lead = RECT_LABEL.match(measures_cell.text) if measures_cell else None   # | 整改措施:①… |: the cell's label
         problem.measures = split_measures(text, (measures_cell.start + (lead.end() if lead else 0), measures_cell.end)) \
             if measures_cell else []
-        problem.status = ((status_sentence(status_cell.text) or find_status(status_cell.text)) if status_cell else None) \
+        if status_cell is not None and words is None:
+            words = read_word_legend(text)
+        problem.status = ((words.get(status_cell.text.strip("。. ")) or status_sentence(status_cell.text)
+                           or find_status(status_cell.text)) if status_cell and words is not None else None) \
             or (find_status(measures_cell.text) if measures_cell else None)
         category.problems.append(problem)
     return [c for c in categories if c.problems]
