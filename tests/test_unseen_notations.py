@@ -139,3 +139,29 @@ def test_statuses_given_by_code_in_a_closing_sentence():
     report = _read_report(text)
     assert [(p.label, status_code(p.status), len(p.measures)) for p in report.problems()] == [
         ("A1", "completed", 2), ("A2", "in_progress", 1), ("B1", "completed", 2)]
+
+
+def test_a_dash_joins_the_finding_and_its_rectification():
+    """…不够。——整改：… in one paragraph: the dash and a bare 整改 label split finding from rectification."""
+    text = (_OPEN + "一、工程建设方面\n其一，河道清淤验收不严。——整改：修订验收办法；开展复查。\n整改状态：已完成\n"
+            "其二，招标文件把关不细。——整改：建立审核清单。\n整改状态：持续推进\n"
+            "二、队伍建设方面\n其一，支部活动形式单一。——整改：开展主题党日。\n整改状态：已完成\n" + _CLOSE)
+    report = _read_report(text)
+    assert [(p.text, len(p.measures)) for p in report.problems()] == [
+        ("河道清淤验收不严。", 2), ("招标文件把关不细。", 1), ("支部活动形式单一。", 1)]
+
+
+def test_a_merged_category_cell_in_an_html_table():
+    """A category cell spanning rows (rowspan) is missing from the rows below it; those rows still open with
+    their number, so the merged column is the category's."""
+    from reports.parse import parse_source
+    from reports.read import read_bytes
+
+    rows = [("1", '<td rowspan="2">工程建设方面</td>', "河道清淤验收不严。"), ("2", "", "招标文件把关不细。"),
+            ("3", "<td>队伍建设方面</td>", "支部活动形式单一。")]
+    body = "".join(f"<tr><td>{n}</td>{cat}<td>{p}</td><td>修订办法。</td><td>已完成</td></tr>" for n, cat, p in rows)
+    html = (f"<html><body><p>{_OPEN}</p><table><tr><th>序号</th><th>问题类别</th><th>存在问题</th><th>整改措施</th>"
+            f"<th>完成情况</th></tr>{body}</table><p>{_CLOSE}</p></body></html>")
+    report = parse_source(read_bytes(html.encode("utf-8"), "报告.html"))
+    assert [(c.title, [p.id for p in c.problems]) for c in report.categories] == [
+        ("工程建设方面", ["1", "2"]), ("队伍建设方面", ["3"])]

@@ -287,6 +287,12 @@ class _Reader:
             if split is not None:
                 rect = [Line(split[1], s_end, self.text[split[1]:s_end])]
                 s_end = split[0]
+        elif not p.children and (m := INLINE_RECT.search(self.text, s_start, s_end)) and m.end() < s_end:
+            # …不够。——整改:编写…, then a field line of its own (销号情况:…): the labelled part of the paragraph
+            # opens the rectification the field line continues
+            rect = [Line(m.end(), s_end, self.text[m.end():s_end]), *rect]
+            self.rect[id(p)] = rect
+            s_end = m.start()
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
         label = PROBLEM_LABEL.match(self.text, t_start, t_end)

@@ -74,10 +74,14 @@ def _columns(line: Line) -> list[str] | None:
 
 def _aligned(kinds: list[str], cells: list[Cell]) -> dict[str, Cell]:
     """Cells of a row by column kind. A row with fewer cells lost a merged one (a category or number
-    spanning several rows): those columns are dropped first, then the rest align from the right."""
+    spanning several rows): those columns are dropped first (the category's when the row still opens with
+    its number), then the rest align from the right."""
     if len(cells) < len(kinds):
         missing = len(kinds) - len(cells)
-        spans = [i for i, k in enumerate(kinds) if k in ("category", "number")][:missing]
+        spans = [i for i, k in enumerate(kinds) if k in ("category", "number")]
+        if kinds[0] == "number" and to_int(cells[0].text) is not None:
+            spans.sort(key=lambda i: kinds[i] == "number")   # the row has its number: the category cell is merged
+        spans = spans[:missing]
         kinds = [k for i, k in enumerate(kinds) if i not in spans]
     kinds = kinds[-len(cells):] if len(cells) < len(kinds) else kinds
     return {k: c for k, c in zip(kinds, cells[-len(kinds):] if len(cells) > len(kinds) else cells, strict=False)
