@@ -165,3 +165,14 @@ def test_a_merged_category_cell_in_an_html_table():
     report = parse_source(read_bytes(html.encode("utf-8"), "报告.html"))
     assert [(c.title, [p.id for p in c.problems]) for c in report.categories] == [
         ("工程建设方面", ["1", "2"]), ("队伍建设方面", ["3"])]
+
+
+@pytest.mark.parametrize(("text", "team"), [
+    ("根据省交通运输厅党组统一部署，省交通运输厅党组第三巡视组于2024年进驻", "省交通运输厅党组第三巡视组"),
+    ("经市烟草专卖局党委第一巡察组反馈", "市烟草专卖局党委第一巡察组"),
+    ("县委第二巡察组对我局开展了巡察", "县委第二巡察组"),   # a committee level stays as it was
+])
+def test_a_systems_own_team_keeps_its_party_body(text, team):
+    from reports.grammar.teams import find_teams
+
+    assert [t.canonical() for t in find_teams(text)] == [team]
