@@ -6,7 +6,7 @@ import re
 
 from .grammar import HAN, HAN_RE
 
-__all__ = ["RESULT_OR_PLAN", "STATUS_CODES", "STATUS_FIELD_NAME", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
+__all__ = ["RESULT_OR_PLAN", "STATUS_CODES", "STATUS_FIELD_NAME", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "noted_status", "status_code", "status_sentence"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
 # Chinese names of the codes, shown to users.
@@ -76,6 +76,12 @@ def status_sentence(sentence: str) -> str | None:
     rest = _ITSELF.sub("", rest)                  # 该项工作正在持续推进: the item itself is the subject
     rest = _WHEN.sub("", rest)                    # 此项已于7月底整改到位: the date is not more content
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
+
+
+def noted_status(sentence: str) -> str | None:
+    """`status_sentence` of a sentence that may close with a note on the status in brackets
+    (基本完成(方案已报县政府,待审批) / 整改状态:基本完成(剩余3份合同正在协商))."""
+    return status_sentence(sentence) or status_sentence(re.sub(r"[(（][^()（）]*[)）]?\s*$", "", sentence))
 
 
 # A status in brackets at the head of a rectification, before its measures: (已完成)一是… / 【持续推进】….

@@ -176,3 +176,22 @@ def test_a_systems_own_team_keeps_its_party_body(text, team):
     from reports.grammar.teams import find_teams
 
     assert [t.canonical() for t in find_teams(text)] == [team]
+
+
+def test_markdown_front_matter_is_not_the_page():
+    from reports.read.markdown import strip_markdown
+
+    md = '---\ntitle: "某某局党组关于整改情况的通报"\ndate: 2024-05-06\ntags: [巡察]\n---\n\n# 某某局党组关于整改情况的通报\n\n正文。'
+    assert strip_markdown(md) == "\n某某局党组关于整改情况的通报\n\n正文。"
+    assert strip_markdown("---\n\n正文。") == "\n正文。"   # a rule, not front matter
+
+
+def test_measures_follow_the_authors_own_bullets_and_skip_a_noted_status():
+    """A bullet list under the label counts one measure per item, whatever commas an item holds; a status
+    line with a note in brackets is no measure; a status in tortoise-shell brackets ends a rectification."""
+    text = (_OPEN + "一、工程建设方面\n（一）河道清淤验收不严。\n整改措施：\n• 修订验收办法，开展复查；\n• 建立台账。\n"
+            "整改进度：基本完成（待区政府批复）\n（二）招标文件把关不细。\n整改措施：建立审核清单。〔已完成〕\n"
+            "二、队伍建设方面\n（一）支部活动形式单一。\n整改措施：开展主题党日。〔需长期坚持〕\n下一步，局党组将持续巩固整改成果。\n" + _CLOSE)
+    report = _read_report(text)
+    assert [(len(p.measures), p.status) for p in report.problems()] == [
+        (2, "基本完成"), (1, "已完成"), (1, "需长期坚持")]
