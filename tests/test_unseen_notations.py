@@ -195,3 +195,18 @@ def test_measures_follow_the_authors_own_bullets_and_skip_a_noted_status():
     report = _read_report(text)
     assert [(len(p.measures), p.status) for p in report.problems()] == [
         (2, "基本完成"), (1, "已完成"), (1, "需长期坚持")]
+
+
+def test_a_date_under_the_title_dates_an_unsigned_report():
+    text = ("中共某某区水务局党组\n关于巡察反馈意见整改情况的报告\n（2024年10月8日）\n"
+            "2024年3月1日至4月30日，区委第三巡察组对区水务局党组开展了巡察。\n一、工程建设方面\n（一）河道清淤验收不严。\n"
+            "整改措施：修订验收办法。\n（二）招标文件把关不细。\n整改措施：建立审核清单。\n")
+    report = _read_report(text)
+    assert report.report_date is not None and report.report_date.iso == "2024-10-08"
+    assert report.text[slice(*report.report_date.span)] == "2024年10月8日"
+
+
+def test_a_signature_name_broken_over_two_lines_is_one_body():
+    text = (_OPEN.replace("中共某某区水务局党组关于", "关于") + "一、工程建设方面\n（一）河道清淤验收不严。\n整改措施：修订验收办法。\n"
+            "（二）招标文件把关不细。\n整改措施：建立审核清单。\n中共某某区水利水务综合执法局\n第三执法大队委员会\n2024年10月8日\n")
+    assert _read_report(text).unit == "中共某某区水利水务综合执法局第三执法大队委员会"
