@@ -17,6 +17,7 @@ from reports.parse.lines import split_lines
     ("3️⃣ 财务管理方面", "{d}\u20e3", 3, "财务管理方面"),   # keycap digit, emoji selector and all
     ("4\u20e3财务管理方面", "{d}\u20e3", 4, "财务管理方面"),
     ("C2 车辆使用登记不全", "{a}{d}", 2, "车辆使用登记不全"),   # a code: category letter + item number
+    ("D-3 车辆使用登记不全", "{a}{d}", 3, "车辆使用登记不全"),
     ("其三，车辆使用登记不全", "其{c},", 3, "车辆使用登记不全"),
     ("🟢 车辆使用登记不全", "🟢", None, "车辆使用登记不全"),    # any pictograph as a bullet
     ("➜整改：建立台账", "➜", None, "整改：建立台账"),
@@ -210,3 +211,15 @@ def test_a_signature_name_broken_over_two_lines_is_one_body():
     text = (_OPEN.replace("中共某某区水务局党组关于", "关于") + "一、工程建设方面\n（一）河道清淤验收不严。\n整改措施：修订验收办法。\n"
             "（二）招标文件把关不细。\n整改措施：建立审核清单。\n中共某某区水利水务综合执法局\n第三执法大队委员会\n2024年10月8日\n")
     assert _read_report(text).unit == "中共某某区水利水务综合执法局第三执法大队委员会"
+
+
+def test_a_table_aligned_with_ideographic_spaces_and_numbered_1_dot():
+    """The same table shape set with 　 (two columns wide each) and rows numbered 1. / 2.; a run of text goes
+    to the column it starts in even when the copy is a column or two off."""
+    rows = ["编号　　存在问题　　　　　　　　整改举措　　　　　　　　　　完成情况",
+            "1.　　 河道清淤验收不严。　　　修订验收办法；开展复查。　　已完成",
+            "2.　　 招标文件把关不细。　　 建立审核清单。　　　　　　　正在推进",
+            "3.　　 支部活动形式单一。　　　开展主题党日。　　　　　　　已完成"]
+    report = _read_report(_OPEN + "\n".join(rows) + _CLOSE)
+    assert [(p.text, p.status, len(p.measures)) for p in report.problems()] == [
+        ("河道清淤验收不严。", "已完成", 2), ("招标文件把关不细。", "正在推进", 1), ("支部活动形式单一。", "已完成", 1)]

@@ -61,7 +61,7 @@ SCRIPTS = {
 _MARKER = re.compile(
     r"^(?P<open>[(\[【〔《〈])?"
     r"(?P<pre>[\u4e00-\u9fff]{0,6}?)"
-    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})|(?P<lo>[A-Z])(?P<lm>\d{1,2})(?!\d)"
+    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})|(?P<lo>[A-Z])[-.．—–_]?(?P<lm>\d{1,2})(?!\d)"
     rf"|(?P<d>\d{{1,3}})|(?P<c>{CN_ORDINAL_CLASS}{{1,3}})|(?P<f>[{FINANCIAL}]{{1,3}})"
     rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}{IDEOGRAPH_DIGITS}{DINGBAT_DIGITS}])"
     rf"|(?P<g>[{STEMS}])(?![{STEMS}])"
@@ -103,7 +103,7 @@ class Shape:
         t (the item's text) and, for a compound N-M, o (the outer index)."""
         if self.script == "b":
             return re.compile(rf"^(?P<b>{re.escape(self.bullet)})\ufe0f?\s*(?P<t>.*)$")
-        index = {"dd": r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})", "ad": r"(?P<o>[A-Z])(?P<n>\d{1,2})(?!\d)"}.get(
+        index = {"dd": r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})", "ad": r"(?P<o>[A-Z])[-.．—–_]?(?P<n>\d{1,2})(?!\d)"}.get(
             self.script) or (f"(?P<n>[{self.block}])" if self.block else f"(?P<n>{SCRIPTS[self.script]})")
         bare = not (self.prefix or self.counter or self.open or self.script == "o")
         close = {"": r"(?:\s+|$)" if bare else r"\s*",
@@ -179,7 +179,7 @@ def parse_marker(text: str) -> Marker | None:
     if m["o"] or m["lo"]:
         if close == "" and m.end() < len(text):
             return None
-        if m["lo"]:   # A1 B2: a letter for the category, a number for the item (a code)
+        if m["lo"]:   # A1 B2 / A-1: a letter for the category, a number for the item (a code)
             return Marker(Shape(opener, prefix, "ad", counter, close), int(m["lm"]), marker_index(m["lo"]),
                           _body(text, m.end()))
         shape = Shape(opener, prefix, "dd", counter, close)

@@ -65,7 +65,7 @@ def _label(marker: str) -> str:
 
 
 # A code a problem is labelled with (A1, B2, 1-2, 3.1): letters or digits with a digit among them, no more.
-_CODE = re.compile(r"^[A-Za-z]?\d{1,2}(?:[-.]\d{1,2})?$")
+_CODE = re.compile(r"^(?:[A-Za-z][-.]?)?\d{1,2}(?:[-.]\d{1,2})?$")
 _ANY_STATUS = "|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS)
 _JOIN = r"\s*[、,，和及与]\s*"
 

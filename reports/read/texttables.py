@@ -23,8 +23,10 @@ MIN_COLUMNS = 3        # a table has a number or problem column, a problem and a
 MAX_NAME = 8           # characters of a column name
 MIN_ROWS = 2
 _NAME = re.compile(rf"^[\u4e00-\u9fff（）()/]{{2,{MAX_NAME}}}$")
-_NUMBER = re.compile(r"^\d{1,3}$")
+_NUMBER = re.compile(r"^(?P<n>\d{1,3})[.、．]?$")   # a row's number cell: 1 / 1. / 1、
 _GAP = re.compile(r"\s{2,}|\u3000+")
+_SEGMENT = re.compile(r"[^\s]+(?: [^\s]+)*")   # a run of text: single spaces inside, two or a 　 around it
+ALIGN_SLACK = 2         # display columns a cell may start before its column
 _RULE = re.compile(r"^\s*[-─━=═_—–]{10,}\s*$")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）])\S")
 
@@ -36,6 +38,11 @@ def text_tables(text: str) -> str:
     aligned = _aligned(cells if cells is not None else lines)
     out = aligned if aligned is not None else cells
     return text if out is None else "\n".join(out)
+
+
+def _number(cell: str) -> int | None:
+    m = _NUMBER.match(cell)
+    return int(m["n"]) if m else None
 
 
 # -- one cell per line -------------------------------------------------------------------------------
@@ -66,7 +73,7 @@ def _header_run(lines: list[str], start: int) -> int | None:
     first = lines[start + k].strip()
     if _HEADING.match(first) and start + k + 1 < len(lines):
         first = lines[start + k + 1].strip()
-    return k if first == "1" else None
+    return k if _number(first) == 1 else None
 
 
 def _rows(lines: list[str], at: int, k: int) -> tuple[list[str], int]:
@@ -75,12 +82,12 @@ def _rows(lines: list[str], at: int, k: int) -> tuple[list[str], int]:
     n = 1
     while at < len(lines):
         line = lines[at].strip()
-        if _HEADING.match(line) and at + 1 < len(lines) and lines[at + 1].strip() == str(n):
+        if _HEADING.match(line) and at + 1 < len(lines) and _number(lines[at + 1].strip()) == n:
             rows.append(line)
             at += 1
             continue
         cells = [s.strip() for s in lines[at:at + k]]
-        if line != str(n) or len(cells) < k or not all(cells) or any(_NUMBER.match(c) for c in cells[1:]):
+        if _number(line) != n or len(cells) < k or not all(cells) or any(_NUMBER.match(c) for c in cells[1:]):
             break
         rows.append("\t".join(cells))
         at += k
@@ -120,14 +127,29 @@ def _header_columns(line: str) -> list[int] | None:
 
 
 def _cut(line: str, columns: list[int]) -> list[str]:
-    """The line's text per column, cut where each column starts (in display columns)."""
+    """The line's text per column. Each run of text set apart by two spaces or more goes to the column it
+    starts in (a few display columns early still counts: a hand-aligned copy is off by one here and
+    there); a run reaching well into the next column is cut where each column starts."""
     cells = [""] * len(columns)
-    width = 0
-    for ch in line:
-        k = max(i for i, c in enumerate(columns) if c <= width) if width >= columns[0] else 0
-        cells[k] += ch
-        width += display_width(ch)
+    for m in _SEGMENT.finditer(line):
+        start = display_width(line[:m.start()])
+        k = _column(columns, start + ALIGN_SLACK)
+        if k + 1 < len(columns) and start + display_width(m.group(0)) > columns[k + 1] + ALIGN_SLACK:
+            for ch, at in _positions(m.group(0), start):
+                cells[_column(columns, at)] += ch
+        else:
+            cells[k] += m.group(0)
     return [c.strip() for c in cells]
+
+
+def _column(columns: list[int], at: int) -> int:
+    return max((i for i, c in enumerate(columns) if c <= at), default=0)
+
+
+def _positions(text: str, start: int):
+    for ch in text:
+        yield ch, start
+        start += display_width(ch)
 
 
 def _aligned_rows(lines: list[str], at: int, columns: list[int]) -> tuple[list[str | None], int]:
@@ -143,7 +165,7 @@ def _aligned_rows(lines: list[str], at: int, columns: list[int]) -> tuple[list[s
             at += 1
             continue
         cells = _cut(line, columns)
-        if _NUMBER.match(cells[0]) and int(cells[0]) == n and sum(1 for c in cells if c) >= 2:
+        if _number(cells[0]) == n and sum(1 for c in cells if c) >= 2:
             current = cells
             rows.append("")
             n += 1
