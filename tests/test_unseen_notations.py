@@ -136,7 +136,7 @@ def test_statuses_given_by_code_in_a_closing_sentence():
 
     text = (_OPEN + "A. 工程建设方面\nA1 河道清淤验收不严。\n整改措施：修订验收办法；开展复查。\n"
             "A2 招标文件把关不细。\n整改措施：建立审核清单。\nB. 队伍建设方面\nB1 支部活动形式单一。\n"
-            "整改措施：开展主题党日；建立活动台账。\n综上，A1和B1已完成整改，A2正在推进。\n" + _CLOSE)
+            "整改措施：开展主题党日；建立活动台账。\n综上，A1和B1等2个问题已完成整改，A2问题正在推进。\n" + _CLOSE)
     report = _read_report(text)
     assert [(p.label, status_code(p.status), len(p.measures)) for p in report.problems()] == [
         ("A1", "completed", 2), ("A2", "in_progress", 1), ("B1", "completed", 2)]

@@ -83,7 +83,8 @@ def apply_status_codes(text: str, categories: list[Category], body: list[Line]) 
         return 0
     code = "|".join(map(re.escape, codes))
     clause = re.compile(rf"(?<![A-Za-z\d])(?P<codes>(?:{code})(?:{_JOIN}(?:{code}))*)(?![A-Za-z\d])"
-                        rf"\s*(?:等?\s*(?:问题|项))?\s*(?:已经|均已|均)?(?P<status>{_ANY_STATUS})")
+                        rf"\s*等?\s*(?:[\d一二三四五六七八九十]{{1,3}}\s*[个项条])?\s*(?:问题|事项|项)?\s*(?:已经|均已|均)?"
+                        rf"(?P<status>{_ANY_STATUS})")   # A1、A2等2个问题已完成整改
     last = max(p.span[1] for p in problems.values())
     for ln in body:
         if ln.start < last:
