@@ -49,27 +49,28 @@ def _number(cell: str) -> int | None:
 
 
 def _cell_lines(lines: list[str]) -> list[str] | None:
-    for start in range(len(lines)):
+    out: list[str] = []
+    start = done = 0
+    while start < len(lines):
         k = _header_run(lines, start)
-        if k is None:
+        rows, end = _rows(lines, start + k, k) if k is not None else ([], start)
+        if k is None or len(rows) < MIN_ROWS:
+            start += 1
             continue
-        rows, end = _rows(lines, start + k, k)
-        if len(rows) >= MIN_ROWS:
-            table = ["\t".join(s.strip() for s in lines[start:start + k]), *rows]
-            rest = _cell_lines(lines[end:])
-            return lines[:start] + table + (rest if rest is not None else lines[end:])
-    return None
+        out += [*lines[done:start], "\t".join(s.strip() for s in lines[start:start + k]), *rows]
+        start = done = end
+    return out + lines[done:] if done else None
 
 
 def _header_run(lines: list[str], start: int) -> int | None:
     """K when lines[start:start+K] are K >= 3 column names and the line after them is row 1's number."""
+    if start > 0 and _NAME.match(lines[start - 1].strip()):
+        return None   # not the first name of the run (each run is scanned once)
     k = 0
     while start + k < len(lines) and _NAME.match(lines[start + k].strip()):
         k += 1
     if k < MIN_COLUMNS or start + k >= len(lines):
         return None
-    if start > 0 and _NAME.match(lines[start - 1].strip()):
-        return None   # not the first name of the run
     first = lines[start + k].strip()
     if _HEADING.match(first) and start + k + 1 < len(lines):
         first = lines[start + k + 1].strip()
@@ -99,17 +100,17 @@ def _rows(lines: list[str], at: int, k: int) -> tuple[list[str], int]:
 
 
 def _aligned(lines: list[str]) -> list[str] | None:
-    for h, line in enumerate(lines):
-        columns = _header_columns(line)
-        if columns is None:
+    out: list[str] = []
+    h = done = 0
+    while h < len(lines):
+        columns = _header_columns(lines[h])
+        rows, end = _aligned_rows(lines, h + 1, columns) if columns is not None else ([], h)
+        if columns is None or sum(1 for r in rows if r is not None and "\t" in r) < MIN_ROWS:
+            h += 1
             continue
-        rows, end = _aligned_rows(lines, h + 1, columns)
-        if sum(1 for r in rows if r is not None and "\t" in r) >= MIN_ROWS:
-            header = "\t".join(_cut(line, columns))
-            table = [header, *(r for r in rows if r is not None)]
-            rest = _aligned(lines[end:])
-            return lines[:h] + table + (rest if rest is not None else lines[end:])
-    return None
+        out += [*lines[done:h], "\t".join(_cut(lines[h], columns)), *(r for r in rows if r is not None)]
+        h = done = end
+    return out + lines[done:] if done else None
 
 
 def _header_columns(line: str) -> list[int] | None:
