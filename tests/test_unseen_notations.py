@@ -5,30 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from reports.grammar.markers import induce_families, marker_index, parse_marker
+from reports.grammar.markers import induce_families, parse_marker
 from reports.parse.lines import split_lines
-
-
-@pytest.mark.parametrize(("line", "label", "index", "body"), [
-    ("㈢ 食堂管理不规范", "{o}", 3, "食堂管理不规范"),      # parenthesised ideograph
-    ("㊁食堂管理不规范", "{o}", 2, "食堂管理不规范"),       # circled ideograph
-    ("❷ 食堂管理不规范", "{o}", 2, "食堂管理不规范"),      # dingbat digit: a number, not a bullet
-    ("丁、财务管理方面", "{g}.", 4, "财务管理方面"),        # the heavenly stems 甲乙丙丁…
-    ("3️⃣ 财务管理方面", "{d}\u20e3", 3, "财务管理方面"),   # keycap digit, emoji selector and all
-    ("4\u20e3财务管理方面", "{d}\u20e3", 4, "财务管理方面"),
-    ("C2 车辆使用登记不全", "{a}{d}", 2, "车辆使用登记不全"),   # a code: category letter + item number
-    ("D-3 车辆使用登记不全", "{a}{d}", 3, "车辆使用登记不全"),
-    ("其三，车辆使用登记不全", "其{c},", 3, "车辆使用登记不全"),
-    ("🟢 车辆使用登记不全", "🟢", None, "车辆使用登记不全"),    # any pictograph as a bullet
-    ("➜整改：建立台账", "➜", None, "整改：建立台账"),
-])
-def test_third_pass_marker_shapes(line, label, index, body):
-    m = parse_marker(line)
-    assert m is not None and m.shape.label() == label and m.index == index and line[m.body:] == body
-    match = m.shape.pattern().match(line)
-    assert match is not None and match["t"] == body
-    if index is not None:
-        assert marker_index(match["n"]) == index
 
 
 @pytest.mark.parametrize("line", ["甲方：某某公司", "乙类传染病防控", "A4纸打印", "─────────", "其中，3人", "═══ 表 ═══"])
