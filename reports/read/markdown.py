@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .encodings import _decode
+from .encodings import decode_text
 
 __all__ = ["strip_markdown"]
 
@@ -94,5 +94,5 @@ def pipe_tables(text: str) -> str:
 
 
 def _read_md(data: bytes, name: str) -> tuple[str, str | None]:
-    text, encoding = _decode(data, name)
+    text, encoding = decode_text(data, name)
     return strip_markdown(text), encoding
