@@ -15,19 +15,20 @@ from reports.shared.notices import Notice
 from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
-from .header import parse_header
+from .header import Header, parse_header
 from .induced import read_induced, undecorated_fields, unseen_notation
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
+from .roles import read_learned
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .statusrows import apply_status_rows
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
 
-__all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
+__all__ = ["parse_file", "parse_source", "parse_text", "read_body", "report_id", "stated_counts"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
 # The last line of a complete report: the signature's date, a contact line or the signing body.
@@ -64,10 +65,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     simplified = to_simplified(text)
     if simplified is not None:
         text = simplified
-    lines = split_lines(text)
-    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
-    header = parse_header(text, lines, noise)
-    body = undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
+    header, body = read_body(text)
     table = read_table(text, body)
     lined = _beside_status_table(text, header.body_start, body, table, reader) if table else None
     if lined is not None:   # problems numbered in the text, their status in a table at the end
@@ -100,12 +98,25 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     return report
 
 
+def read_body(text: str) -> tuple[Header, list[Line]]:
+    """The header and the body's lines (web chrome dropped, a bullet before a form's field dropped) of a
+    Simplified text: what every structure reader reads, and what the learned reader's training labels."""
+    lines = split_lines(text)
+    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
+    header = parse_header(text, lines, noise)
+    return header, undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
+
+
 def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tuple:
     """(categories, sections, part, narrative) read from numbered lines: the tuned schemes, a narrative's
     headings, and the document's own enumeration where it explains the report better (``reader="grammar"``:
     that enumeration alone)."""
+    if reader == "learned":   # the learned line roles alone (reports/parse/roles.py)
+        learned = read_learned(text, body, stated_counts(text, body_start, body))
+        categories, sections = learned if learned else ([], [])
+        return categories, sections, (body if categories else []), is_narrative(categories, text)
     if reader == "grammar":
-        induced = read_induced(text, body, _stated(text, body_start, body).get("problems"))
+        induced = read_induced(text, body, stated_counts(text, body_start, body).get("problems"))
         categories, sections = induced[:2] if induced else ([], [])
         return categories, sections, (body if categories else []), is_narrative(categories, text)
     scheme = choose_scheme(body)
@@ -151,7 +162,7 @@ def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
-def _stated(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
+def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
     """The counts the report states before its first rectification label (problems, categories, …):
     evidence for which induced level holds the problems. The first statement of each key counts."""
     first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
@@ -169,7 +180,7 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     problems under two or more categories where the tuned reading found one. In notations they know
     (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
-    counts = _stated(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
+    counts = stated_counts(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)

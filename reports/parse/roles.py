@@ -1,0 +1,261 @@
+"""A learned line-role reader: each body line is a category title, a problem's first line or other text,
+judged by a small multinomial logistic model over features that name no author's strings (the line's
+marker shape and level from reports/grammar/markers.py, its family's evidence, the label, status and
+field patterns the project already defines, length, punctuation, position, the lines around it). The
+roles become a reading through the one structure reader (structure.read_categories), so statement,
+rectification, status and measures are read as for every other reading.
+
+The model is a JSON file of coefficients built from the labelled layout sets by
+``python -m reports.parse.rolemodel build`` (provenance inside); nothing is pickled and nothing is
+learned at run time. docs/decisions.md ("A learned line-role reader")."""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from reports.grammar.markers import induce_families, induce_levels, parse_marker
+from reports.model import Category
+from reports.status import status_sentence
+
+from .induced import (
+    FIELD,
+    PLANS,
+    choose_levels,
+    heading_line,
+    label_votes,
+    own_label_pattern,
+    owner_of,
+)
+from .lines import Line
+from .measures import PROGRESS_FIELD, RECT_LABEL
+from .schemes import HEAD_MAX, INLINE_RECT, NO_HEADING, Scheme
+from .structure import CLOSING, STATUS_TAG_HEAD, STATUS_TAG_TAIL, read_categories
+
+__all__ = ["ROLES", "RoleModel", "feature_names", "line_features", "load_model", "read_learned", "using_model"]
+
+MODEL_PATH = Path(__file__).with_name("roles_model.json")
+ROLES = ("other", "category", "problem")
+SCRIPTS = ("d", "c", "f", "o", "a", "dd", "b")
+CLOSES = (".", ":", ")", "】", " ", "")
+FAMILY_SHARE = 0.5   # weight of the family's mean probability beside the line's own (one list, one role)
+
+
+def _base(lines: list[Line], i: int, ctx: dict) -> dict[str, float]:
+    """Features of line i alone and of its marker family."""
+    text = lines[i].text
+    f: dict[str, float] = {}
+    m = parse_marker(text)
+    f["marker"] = float(m is not None)
+    for s in SCRIPTS:
+        f[f"script_{s}"] = float(m is not None and m.shape.script == s)
+    for c in CLOSES:
+        f[f"close_{c or 'none'}"] = float(m is not None and m.shape.script != "b" and m.shape.close == c)
+    f["open_bracket"] = float(m is not None and bool(m.shape.open))
+    f["prefix"] = float(m is not None and bool(m.shape.prefix))
+    f["counter"] = float(m is not None and bool(m.shape.counter))
+    f["index_one"] = float(m is not None and m.index == 1)
+    body = text[m.body:] if m is not None else text
+    k = ctx["owner"].get(i)
+    levels = ctx["levels"]
+    f["family"] = float(k is not None)
+    depth = levels.depth(k) if k is not None else -1
+    for d in range(4):
+        f[f"depth_{d}"] = float(depth == d if d < 3 else depth >= 3)
+    fam = levels.families[k] if k is not None else None
+    items = len(fam.items) if fam else 0
+    f["family_items_log"] = math.log1p(items)
+    f["family_restarts"] = float(fam is not None and len(fam.runs) > 1)
+    f["family_labelled_share"] = ctx["votes"].get(k, 0) / items if items else 0.0
+    f["family_has_children"] = float(k is not None and bool(levels.children(k)))
+    stated = ctx["stated"]
+    f["family_is_stated_problems"] = float(items > 0 and items == stated.get("problems"))
+    f["family_is_stated_categories"] = float(items > 0 and items == stated.get("categories"))
+    f["item_labelled"] = float(i in ctx["voted"])
+    reading = ctx["reading"]
+    f["grammar_problem"] = float(reading is not None and ((k is not None and k == reading.problem)
+                                                          or i in reading.heads))
+    f["grammar_category"] = float(reading is not None and ((k is not None and k == reading.category)
+                                                           or i in reading.category_heads))
+    f["grammar_sub"] = float(reading is not None and k is not None and k == reading.sub)
+    n = len(body)
+    f["len_log"] = math.log1p(n)
+    f["short"] = float(n <= HEAD_MAX)
+    f["very_short"] = float(n <= 20)
+    f["ends_full_stop"] = float(body.endswith(("。", ".")))
+    f["inner_full_stop"] = float("。" in body.rstrip("。"))
+    f["ends_colon"] = float(body.endswith((":", "：")))
+    f["ends_semicolon"] = float(body.endswith((";", "；")))
+    f["rect_label"] = float(bool(RECT_LABEL.match(text)) or bool(ctx["own"] and ctx["own"].match(text)))
+    f["progress_field"] = float(bool(PROGRESS_FIELD.match(text)))
+    f["field"] = float(bool(FIELD.match(body)))
+    f["inline_rect"] = float(bool(INLINE_RECT.search(text)))
+    f["status_sentence"] = float(status_sentence(body) is not None)
+    f["status_tag"] = float(any((t := p.search(body)) is not None and status_sentence(t["s"]) is not None
+                                for p in (STATUS_TAG_HEAD, STATUS_TAG_TAIL)))
+    f["heading_like"] = float(heading_line(body))
+    f["plans"] = float(bool(PLANS.search(body[:8])))
+    f["aspect_word"] = float(bool(re.search(r"方面[。:：]?$|^关于", body)))
+    f["problem_word"] = float("问题" in body[:12])
+    f["closing"] = float(bool(CLOSING.match(text)))
+    f["tab"] = float("\t" in text)
+    f["position"] = i / max(1, len(lines) - 1)
+    return f
+
+
+CONTEXT = ("marker", "family", "rect_label", "progress_field", "status_sentence", "heading_like", "field",
+           "ends_full_stop", "short", "item_labelled")
+
+
+def _context(lines: list[Line], stated: dict[str, int]) -> dict:
+    """What the features read beside the line: the families and levels, the label votes, and the
+    grammar's own reading (reports/parse/induced.py) as evidence, not as the answer."""
+    reading = choose_levels(lines, stated.get("problems"))
+    levels = reading.levels if reading is not None else induce_levels(induce_families(lines, RECT_LABEL))
+    votes, voted = label_votes(lines, levels)
+    return {"levels": levels, "owner": owner_of(levels), "votes": votes, "voted": voted, "reading": reading,
+            "stated": stated, "own": own_label_pattern(reading.own_labels) if reading else None}
+
+
+def line_features(lines: list[Line], stated: dict[str, int] | None = None) -> tuple[np.ndarray, list[str], dict]:
+    """(matrix lines x features, feature names, the context read: families, levels, the grammar's
+    reading). Each line's own features, then the previous and next lines' context features, then
+    whether a rectification label comes before the next line of the same family."""
+    ctx = _context(lines, stated or {})
+    base = [_base(lines, i, ctx) for i in range(len(lines))]
+    rows: list[dict[str, float]] = []
+    for i, f in enumerate(base):
+        row = dict(f)
+        for side, j in (("prev", i - 1), ("next", i + 1), ("next2", i + 2)):
+            other = base[j] if 0 <= j < len(base) else None
+            for name in CONTEXT:
+                row[f"{side}_{name}"] = other[name] if other else 0.0
+        row["label_before_next_same"] = _label_before_next(lines, i, base)
+        row["first_line"] = float(i == 0)
+        rows.append(row)
+    names = feature_names(rows[0]) if rows else []
+    x = np.array([[r[n] for n in names] for r in rows], dtype=float) if rows else np.zeros((0, 0))
+    return x, names, ctx
+
+
+def feature_names(row: dict[str, float]) -> list[str]:
+    return list(row)
+
+
+def _label_before_next(lines: list[Line], i: int, base: list[dict[str, float]]) -> float:
+    """A rectification label (or a status line) follows this line before the next line that opens with
+    a marker of the same shape (or, for an unmarked line, before the next marked or heading-like line)."""
+    m = parse_marker(lines[i].text)
+    for j in range(i + 1, min(len(lines), i + 40)):
+        if base[j]["rect_label"] or base[j]["progress_field"] or base[j]["status_sentence"]:
+            return 1.0
+        other = parse_marker(lines[j].text)
+        if (m is not None and other is not None and other.shape == m.shape) or (m is None and base[j]["marker"]):
+            return 0.0
+    return 0.0
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """Standardisation and multinomial logistic coefficients, in the order of `names` and `ROLES`."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray        # roles x features
+    intercept: np.ndarray   # roles
+    provenance: dict
+
+    def proba(self, x: np.ndarray, names: list[str]) -> np.ndarray:
+        if list(names) != list(self.names):
+            raise ValueError("role model features differ from the reader's (rebuild the model)")
+        z = ((x - self.mean) / self.scale) @ self.coef.T + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def to_json(self) -> dict:
+        return {"roles": list(ROLES), "names": list(self.names), "mean": self.mean.tolist(),
+                "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept.tolist(),
+                "provenance": self.provenance}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RoleModel:
+        if tuple(data["roles"]) != ROLES:
+            raise ValueError("role model roles differ from the reader's")
+        return cls(tuple(data["names"]), np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
+                   np.array(data["intercept"]), data.get("provenance", {}))
+
+
+_override: list[RoleModel] = []
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> RoleModel | None:
+    if not MODEL_PATH.exists():
+        return None
+    return RoleModel.from_json(json.loads(MODEL_PATH.read_text("utf-8")))
+
+
+def load_model() -> RoleModel | None:
+    """The model in use: one set by `using_model` (a leave-one-author-out fold), else the shipped file."""
+    return _override[-1] if _override else _shipped()
+
+
+@contextmanager
+def using_model(model: RoleModel) -> Iterator[None]:
+    """Read with this model inside the block (bench/loao_layouts.py trains one per held-out author)."""
+    _override.append(model)
+    try:
+        yield
+    finally:
+        _override.pop()
+
+
+def predict_roles(lines: list[Line], stated: dict[str, int] | None, model: RoleModel) -> tuple[list[str], dict]:
+    """Each line's role: the line's probabilities, pulled toward its marker family's mean (a list's items
+    share a role), then the most probable role."""
+    x, names, ctx = line_features(lines, stated)
+    if not len(x):
+        return [], ctx
+    p = model.proba(x, names)
+    for fam in ctx["levels"].families:
+        mean = p[fam.items].mean(axis=0)
+        p[fam.items] = (1 - FAMILY_SHARE) * p[fam.items] + FAMILY_SHARE * mean
+    return [ROLES[k] for k in p.argmax(axis=1)], ctx
+
+
+def _unmarked(ln: Line) -> Line:
+    """The line without its marker (㈠ / A1 / 第1条:): a head's text is the item's own text."""
+    m = parse_marker(ln.text)
+    if m is None or m.body >= len(ln.text):
+        return ln
+    return Line(ln.start + m.body, ln.end, ln.text[m.body:])
+
+
+def read_learned(text: str, lines: list[Line], stated: dict[str, int] | None = None,
+                 model: RoleModel | None = None) -> tuple[list[Category], list[dict]] | None:
+    """Categories and problems read from the learned line roles, or None without a model or problems.
+    The problem part runs from the first category or problem line to the body's end (the structure
+    reader stops at the closing and the signature)."""
+    model = model or load_model()
+    if model is None or not lines:
+        return None
+    roles, ctx = predict_roles(lines, stated, model)
+    marked = [k for k, r in enumerate(roles) if r != "other"]
+    if not any(r == "problem" for r in roles):
+        return None
+    first = marked[0]
+    part = [_unmarked(ln) if roles[k] != "other" else ln for k, ln in enumerate(lines) if k >= first]
+    heads = frozenset(part[k - first].start for k in range(first, len(lines)) if roles[k] == "problem")
+    cats = frozenset(part[k - first].start for k in range(first, len(lines)) if roles[k] == "category")
+    scheme = Scheme("learned", NO_HEADING, (), (), unnumbered=True, labels=ctx["own"])
+    categories, sections = read_categories(text, part, scheme, heads=heads, category_heads=cats)
+    return (categories, sections) if categories else None
