@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reports.grammar.markers import parse_marker
 from reports.grammar.normalize import normalize_chars
 from reports.grammar.script import to_simplified
 from reports.parse import read_body, stated_counts
@@ -44,11 +45,19 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", opencc.OpenCC("t2s").convert(normalize_chars(text or "")))
 
 
-def _opens(line: str, start: str) -> bool:
-    """The normalised line's own text opens with ``start`` after at most LEAD characters of marker and
-    label, none of them ending a sentence."""
+def _opens(line: str, start: str, marker: int = 0) -> bool:
+    """The normalised line's own text opens with ``start``: right after its marker (``marker``
+    characters), or after at most LEAD characters of marker and label that end in no Han character
+    (【问题1】 问题描述: A1 ㈠, not ◎关于 before a title that contains the finding's words)."""
     k = line.find(start)
-    return 0 <= k <= LEAD and not re.search(r"[。;；!?]", line[:k])
+    if k < 0 or k > LEAD or re.search(r"[。;；!?]", line[:k]):
+        return False
+    return k in (0, marker) or not ("\u4e00" <= line[k - 1] <= "\u9fff")
+
+
+def _marker_len(text: str) -> int:
+    m = parse_marker(text)
+    return len(_norm(text[:m.body])) if m is not None else 0
 
 
 def _gold_order(gold: dict) -> list[tuple[int, dict]]:
@@ -63,13 +72,14 @@ def _gold_order(gold: dict) -> list[tuple[int, dict]]:
 def label_lines(lines: list[str], gold: dict) -> tuple[list[int], int, int]:
     """(role index per line, gold problems found at a line's start, gold problems), read in order."""
     normed = [_norm(t) for t in lines]
+    marks = [_marker_len(t) for t in lines]
     roles = [0] * len(lines)
     problem, category = ROLES.index("problem"), ROLES.index("category")
     pos, found, first = 0, 0, {}
     order = _gold_order(gold)
     for c, p in order:
         start = _norm(p["text_start"])
-        j = next((j for j in range(pos, len(lines)) if _opens(normed[j], start)), None)
+        j = next((j for j in range(pos, len(lines)) if _opens(normed[j], start, marks[j])), None)
         if j is None:
             continue
         roles[j], pos, found = problem, j + 1, found + 1
@@ -81,7 +91,7 @@ def label_lines(lines: list[str], gold: dict) -> tuple[list[int], int, int]:
             continue
         if title:
             j = next((j for j in range(first[c] - 1, floor, -1)
-                      if _opens(normed[j], title) and len(normed[j]) <= len(title) + LEAD), None)
+                      if _opens(normed[j], title, marks[j]) and len(normed[j]) <= len(title) + LEAD), None)
             if j is not None:
                 roles[j] = category
         floor = first[c]

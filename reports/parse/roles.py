@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from reports.grammar.markers import induce_families, induce_levels, parse_marker
+from reports.grammar.markers import BULLETS, induce_families, induce_levels, parse_marker
 from reports.model import Category
 from reports.status import status_sentence
 
@@ -48,6 +50,51 @@ CLOSES = (".", ":", ")", "】", " ", "")
 FAMILY_SHARE = 0.5   # weight of the family's mean probability beside the line's own (one list, one role)
 
 
+KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3")
+DECORATION = {"So", "Sm", "Sk", "Mn", "Me", "Cf"}   # emoji, arrows, variation selectors, joiners
+# A short token that opens a line and is set off by a separator (A1 / ㈠ / 甲、 / 其一,): a list item the
+# grammar's markers may not know; its shape keeps the character classes, not the characters.
+LEAD_TOKEN = re.compile(r"^(?P<t>[^\s、.．,，:：)）】\]]{1,3})(?:[、.．,，:：)）】\]]|\s+)(?=\S)")
+
+
+def _glyph_end(text: str) -> int:
+    """Where a line's decorative glyphs end (📌 / 🔹 / ✅ / → / 1️⃣ before the text): symbols that are not
+    the grammar's own bullets (those are markers) and not ASCII (a | opens a table row)."""
+    k = 0
+    while k < len(text):
+        cap = KEYCAP.match(text, k)
+        if cap:
+            k = cap.end()
+        elif (text[k] not in BULLETS and not text[k].isascii()
+              and unicodedata.category(text[k]) in DECORATION) or (text[k].isspace() and k):
+            k += 1
+        else:
+            break
+    return k
+
+
+def clean_lines(lines: list[Line]) -> tuple[list[Line], list[str]]:
+    """The lines without their decorative glyphs (the glyphs kept beside them): 🔹整改措施: is a label and
+    ✅ 已完成 a status line to every pattern of the project once the glyph is off."""
+    out, glyphs = [], []
+    for ln in lines:
+        k = _glyph_end(ln.text)
+        glyphs.append(ln.text[:k].strip())
+        out.append(Line(ln.start + k, ln.end, ln.text[k:]) if 0 < k < len(ln.text) else ln)
+    return out, glyphs
+
+
+def token_shape(text: str) -> str | None:
+    """The class shape of a line's opening token (A1 -> ad, ㈠ -> n, 甲、 -> h、), or None."""
+    m = LEAD_TOKEN.match(text)
+    if not m:
+        return None
+    classes = "".join("d" if c.isdigit() else "a" if c.isascii() and c.isalpha()
+                      else "n" if unicodedata.category(c) == "No" else "h" if "\u4e00" <= c <= "\u9fff" else c
+                      for c in m["t"])
+    return classes + text[m.end("t"):m.end()].strip()
+
+
 def _base(lines: list[Line], i: int, ctx: dict) -> dict[str, float]:
     """Features of line i alone and of its marker family."""
     text = lines[i].text
@@ -62,6 +109,12 @@ def _base(lines: list[Line], i: int, ctx: dict) -> dict[str, float]:
     f["prefix"] = float(m is not None and bool(m.shape.prefix))
     f["counter"] = float(m is not None and bool(m.shape.counter))
     f["index_one"] = float(m is not None and m.index == 1)
+    glyph = ctx["glyphs"][i]
+    f["glyph"] = float(bool(glyph))
+    f["glyph_repeats"] = float(bool(glyph) and ctx["glyph_count"][glyph] >= 2)
+    shape = ctx["shapes"][i]
+    f["token"] = float(shape is not None and m is None)
+    f["token_repeats_log"] = math.log1p(ctx["shape_count"][shape]) if shape is not None and m is None else 0.0
     body = text[m.body:] if m is not None else text
     k = ctx["owner"].get(i)
     levels = ctx["levels"]
@@ -114,21 +167,27 @@ CONTEXT = ("marker", "family", "rect_label", "progress_field", "status_sentence"
            "ends_full_stop", "short", "item_labelled")
 
 
-def _context(lines: list[Line], stated: dict[str, int]) -> dict:
+def _context(lines: list[Line], glyphs: list[str], stated: dict[str, int]) -> dict:
     """What the features read beside the line: the families and levels, the label votes, and the
-    grammar's own reading (reports/parse/induced.py) as evidence, not as the answer."""
+    grammar's own reading (reports/parse/induced.py) as evidence, not as the answer; the glyphs and
+    opening tokens and how often each repeats."""
+    shapes = [token_shape(ln.text) for ln in lines]
     reading = choose_levels(lines, stated.get("problems"))
     levels = reading.levels if reading is not None else induce_levels(induce_families(lines, RECT_LABEL))
     votes, voted = label_votes(lines, levels)
     return {"levels": levels, "owner": owner_of(levels), "votes": votes, "voted": voted, "reading": reading,
-            "stated": stated, "own": own_label_pattern(reading.own_labels) if reading else None}
+            "stated": stated, "own": own_label_pattern(reading.own_labels) if reading else None,
+            "glyphs": glyphs, "glyph_count": Counter(glyphs), "shapes": shapes, "shape_count": Counter(shapes)}
 
 
-def line_features(lines: list[Line], stated: dict[str, int] | None = None) -> tuple[np.ndarray, list[str], dict]:
-    """(matrix lines x features, feature names, the context read: families, levels, the grammar's
-    reading). Each line's own features, then the previous and next lines' context features, then
-    whether a rectification label comes before the next line of the same family."""
-    ctx = _context(lines, stated or {})
+def line_features(raw: list[Line], stated: dict[str, int] | None = None) -> tuple[np.ndarray, list[str], dict]:
+    """(matrix lines x features, feature names, the context read: the cleaned lines (`clean_lines`),
+    families, levels, the grammar's reading). Each line's own features, then the previous and next
+    lines' context features, then whether a rectification label comes before the next line of the
+    same family."""
+    lines, glyphs = clean_lines(raw)
+    ctx = _context(lines, glyphs, stated or {})
+    ctx["lines"] = lines
     base = [_base(lines, i, ctx) for i in range(len(lines))]
     rows: list[dict[str, float]] = []
     for i, f in enumerate(base):
@@ -138,6 +197,7 @@ def line_features(lines: list[Line], stated: dict[str, int] | None = None) -> tu
             for name in CONTEXT:
                 row[f"{side}_{name}"] = other[name] if other else 0.0
         row["label_before_next_same"] = _label_before_next(lines, i, base)
+        row["inside_rectification"] = _inside_rectification(lines, i, base)
         row["first_line"] = float(i == 0)
         rows.append(row)
     names = feature_names(rows[0]) if rows else []
@@ -158,6 +218,20 @@ def _label_before_next(lines: list[Line], i: int, base: list[dict[str, float]]) 
             return 1.0
         other = parse_marker(lines[j].text)
         if (m is not None and other is not None and other.shape == m.shape) or (m is None and base[j]["marker"]):
+            return 0.0
+    return 0.0
+
+
+def _inside_rectification(lines: list[Line], i: int, base: list[dict[str, float]]) -> float:
+    """A rectification label stands between this line and the nearest line above it that opens with
+    another marker shape (or, for an unmarked line, any marker): a list inside a rectification
+    (a. b. c. under 整改举措:), not the next finding."""
+    m = parse_marker(lines[i].text)
+    for j in range(i - 1, max(-1, i - 40), -1):
+        if base[j]["rect_label"]:
+            return 1.0
+        other = parse_marker(lines[j].text)
+        if other is not None and (m is None or other.shape != m.shape):
             return 0.0
     return 0.0
 
@@ -232,28 +306,34 @@ def predict_roles(lines: list[Line], stated: dict[str, int] | None, model: RoleM
     return [ROLES[k] for k in p.argmax(axis=1)], ctx
 
 
-def _unmarked(ln: Line) -> Line:
-    """The line without its marker (㈠ / A1 / 第1条:): a head's text is the item's own text."""
+def _unmarked(ln: Line, strip_token: bool) -> Line:
+    """The line without its marker (㈠ / A1 / 第1条:): a head's text is the item's own text. A token the
+    grammar does not read as a marker is taken off only when heads of the same role repeat its shape."""
     m = parse_marker(ln.text)
-    if m is None or m.body >= len(ln.text):
+    body = m.body if m is not None else 0
+    if m is None and strip_token and (t := LEAD_TOKEN.match(ln.text)):
+        body = t.end()
+    if not body or body >= len(ln.text):
         return ln
-    return Line(ln.start + m.body, ln.end, ln.text[m.body:])
+    return Line(ln.start + body, ln.end, ln.text[body:])
 
 
 def read_learned(text: str, lines: list[Line], stated: dict[str, int] | None = None,
                  model: RoleModel | None = None) -> tuple[list[Category], list[dict]] | None:
     """Categories and problems read from the learned line roles, or None without a model or problems.
     The problem part runs from the first category or problem line to the body's end (the structure
-    reader stops at the closing and the signature)."""
+    reader stops at the closing and the signature); its lines are read without decorative glyphs."""
     model = model or load_model()
     if model is None or not lines:
         return None
     roles, ctx = predict_roles(lines, stated, model)
-    marked = [k for k, r in enumerate(roles) if r != "other"]
-    if not any(r == "problem" for r in roles):
+    if "problem" not in roles:
         return None
-    first = marked[0]
-    part = [_unmarked(ln) if roles[k] != "other" else ln for k, ln in enumerate(lines) if k >= first]
+    clean = ctx["lines"]
+    first = next(k for k, r in enumerate(roles) if r != "other")
+    repeated = {role: Counter(ctx["shapes"][k] for k, r in enumerate(roles) if r == role) for role in ROLES[1:]}
+    part = [_unmarked(ln, repeated[roles[k]][ctx["shapes"][k]] >= 2) if roles[k] != "other" else ln
+            for k, ln in enumerate(clean) if k >= first]
     heads = frozenset(part[k - first].start for k in range(first, len(lines)) if roles[k] == "problem")
     cats = frozenset(part[k - first].start for k in range(first, len(lines)) if roles[k] == "category")
     scheme = Scheme("learned", NO_HEADING, (), (), unnumbered=True, labels=ctx["own"])
