@@ -47,7 +47,8 @@ MODEL_PATH = Path(__file__).with_name("roles_model.json")
 ROLES = ("other", "category", "problem")
 SCRIPTS = ("d", "c", "f", "o", "a", "dd", "b")
 CLOSES = (".", ":", ")", "】", " ", "")
-FAMILY_SHARE = 0.5   # weight of the family's mean probability beside the line's own (one list, one role)
+FAMILY_SHARE = 0.3   # weight of the family's mean probability beside the line's own (one list, one role)
+RUN_SHARE = 0.3      # ... and of its run's (a. b. c. under one label: one list inside one rectification)
 
 
 KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3")
@@ -294,28 +295,31 @@ def using_model(model: RoleModel) -> Iterator[None]:
 
 
 def predict_roles(lines: list[Line], stated: dict[str, int] | None, model: RoleModel) -> tuple[list[str], dict]:
-    """Each line's role: the line's probabilities, pulled toward its marker family's mean (a list's items
-    share a role), then the most probable role."""
+    """Each line's role: the line's probabilities, pulled toward its marker family's and its run's mean
+    (a list's items share a role), then the most probable role."""
     x, names, ctx = line_features(lines, stated)
     if not len(x):
         return [], ctx
     p = model.proba(x, names)
+    own = p.copy()
     for fam in ctx["levels"].families:
-        mean = p[fam.items].mean(axis=0)
-        p[fam.items] = (1 - FAMILY_SHARE) * p[fam.items] + FAMILY_SHARE * mean
+        p[fam.items] += FAMILY_SHARE * (own[fam.items].mean(axis=0) - own[fam.items])
+        for run in fam.runs:
+            p[run] += RUN_SHARE * (own[run].mean(axis=0) - own[run])
     return [ROLES[k] for k in p.argmax(axis=1)], ctx
 
 
 def _unmarked(ln: Line, strip_token: bool) -> Line:
     """The line without its marker (㈠ / A1 / 第1条:): a head's text is the item's own text. A token the
-    grammar does not read as a marker is taken off only when heads of the same role repeat its shape."""
+    grammar does not read as a marker is taken off only when heads of the same role repeat its shape. A
+    marker alone on its line (【问题1】) leaves an empty head: the statement is the lines below it."""
     m = parse_marker(ln.text)
     body = m.body if m is not None else 0
     if m is None and strip_token and (t := LEAD_TOKEN.match(ln.text)):
         body = t.end()
-    if not body or body >= len(ln.text):
-        return ln
-    return Line(ln.start + body, ln.end, ln.text[body:])
+    if body >= len(ln.text.rstrip()):
+        return Line(ln.end, ln.end, "")
+    return Line(ln.start + body, ln.end, ln.text[body:]) if body else ln
 
 
 def read_learned(text: str, lines: list[Line], stated: dict[str, int] | None = None,
