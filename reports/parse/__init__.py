@@ -44,7 +44,9 @@ def report_id(text: str) -> str:
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None, reader: str = "auto") -> Report:
     """Traditional text is parsed (and searched) in Simplified; the original stays in
-    `Report.display_text` with every span valid in both (reports/grammar/script.py).
+    `Report.display_text` with every span valid in both (reports/grammar/script.py). ``reader``: "auto"
+    (shipped), "rules" (the tuned and induced readers, no learned candidate), "grammar" (the document's
+    own enumeration alone), "learned" (the learned line roles alone); bench.eval_layouts compares them.
 
     >>> report = parse_text("\\n".join([
     ...     "中共某某市文学艺术界联合会党组关于巡察整改进展情况的通报",
@@ -127,7 +129,9 @@ def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tu
         headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
-    return _prefer_induced(text, body_start, body, (categories, sections, part, narrative))
+    counts = stated_counts(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
+    chosen = _prefer_induced(text, counts, body, (categories, sections, part, narrative))
+    return _prefer_learned(text, counts, body, chosen) if reader == "auto" else chosen
 
 
 TABLE_CAPTION = 30   # characters: a caption line above a table, not a sentence
@@ -172,7 +176,7 @@ def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int
     return out
 
 
-def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
+def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: tuple) -> tuple:
     """The tuned readers' result, unless the document's own enumeration (reports/parse/induced.py) finds
     a problem level in a notation they do not read and explains the report better: more problems with
     a rectification, exactly the stated count where the tuned reading misses it, or as many
@@ -180,7 +184,6 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     problems under two or more categories where the tuned reading found one. In notations they know
     (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
-    counts = stated_counts(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
@@ -207,6 +210,29 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     if not better and found:
         return tuned
     return induced[0], induced[1], body, is_narrative(induced[0], text)   # items of work, in a notation of its own
+
+
+def _counted(categories) -> tuple[int, int]:
+    """(problems, leaf problems) of a reading: a report's stated count may count either."""
+    return (sum(len(c.problems) for c in categories),
+            sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children))
+
+
+def _prefer_learned(text: str, counts: dict[str, int], body: list[Line], chosen: tuple) -> tuple:
+    """The reading chosen so far, unless it misses the report's stated problem count and the learned
+    line-role reading (reports/parse/roles.py) finds it exactly, with the stated category count (if the
+    report gives one) and at least as many rectifications: the same evidence rule that weighs the
+    induced reading, with the learned reading as one more candidate."""
+    stated = counts.get("problems")
+    if stated is None or stated in _counted(chosen[0]):
+        return chosen
+    learned = read_learned(text, body, counts)
+    if learned is None or stated not in _counted(learned[0]):
+        return chosen
+    aspects = counts.get("categories")
+    if aspects not in (None, len(learned[0])) or _rectified(learned[0]) < _rectified(chosen[0]):
+        return chosen
+    return learned[0], learned[1], body, is_narrative(learned[0], text)
 
 
 def parse_source(src) -> Report:
