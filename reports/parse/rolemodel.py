@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -35,7 +36,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SETS = tuple(ROOT / "tests" / "gold" / f"author_{a}" for a in "efhj")
 LEAD = 16          # characters of marker and label (【问题1】问题描述:) before a line's own text starts
 MIN_LABELLED = 0.5   # share of a report's gold problems that must open a line for the report to train
-C = 1.0            # inverse regularisation strength of the logistic regression
+KIND = os.environ.get("XUNCHA_ROLE_MODEL", "logistic")   # or "mlp" (bench comparisons)
+C = 0.1            # inverse regularisation strength of the logistic regression
+HIDDEN = 32        # hidden units of the mlp
+ALPHA = 1e-3       # L2 penalty of the mlp
 
 
 def _norm(text: str) -> str:
@@ -127,27 +131,40 @@ def labelled_set(folder: Path) -> list[LabelledReport]:
     return out
 
 
-def train(reports: list[LabelledReport], provenance: dict | None = None) -> RoleModel:
-    """A logistic model over the reports whose problems open lines (MIN_LABELLED); a report read as a
-    table or as findings inside one paragraph teaches nothing about line roles."""
+def train(reports: list[LabelledReport], provenance: dict | None = None, kind: str | None = None) -> RoleModel:
+    """A model over the reports whose problems open lines (MIN_LABELLED); a report read as a table or as
+    findings inside one paragraph teaches nothing about line roles. ``kind``: "logistic" (one layer)
+    or "mlp" (one hidden ReLU layer of HIDDEN units); classes weighted to equal total weight."""
     from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
 
+    kind = kind or KIND
     used = [r for r in reports if r.total and r.found >= MIN_LABELLED * r.total]
     x = np.vstack([r.x for r in used])
     y = np.concatenate([r.y for r in used])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced")
-    clf.fit((x - mean) / scale, y)
-    coef = np.zeros((len(ROLES), x.shape[1]))
-    intercept = np.full(len(ROLES), -1e3)   # a role no training line had is never predicted
-    for k, cls in enumerate(clf.classes_):
-        coef[cls], intercept[cls] = clf.coef_[k], clf.intercept_[k]
+    counts = np.bincount(y, minlength=len(ROLES))
+    weight = (len(y) / (len(ROLES) * np.maximum(counts, 1)))[y]
+    z = (x - mean) / scale
+    if kind == "mlp":
+        clf = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=ALPHA, max_iter=2000, random_state=0)
+        clf.fit(z, y, sample_weight=weight)
+        layers = [(w, b) for w, b in zip(clf.coefs_, clf.intercepts_, strict=True)]
+    else:
+        clf = LogisticRegression(C=C, max_iter=2000)
+        clf.fit(z, y, sample_weight=weight)
+        layers = [(clf.coef_.T, clf.intercept_)]
+    w, b = layers[-1]
+    full_w, full_b = np.zeros((w.shape[0], len(ROLES))), np.full(len(ROLES), -1e3)
+    for k, cls in enumerate(clf.classes_):   # a role no training line had is never predicted
+        full_w[:, cls], full_b[cls] = w[:, k], b[k]
+    layers[-1] = (full_w, full_b)
     prov = {"reports": [r.name for r in used], "skipped": [r.name for r in reports if r not in used],
-            "lines": len(y), "per_role": {ROLES[k]: int((y == k).sum()) for k in range(len(ROLES))},
-            "C": C, "class_weight": "balanced", **(provenance or {})}
-    return RoleModel(tuple(used[0].names), mean, scale, coef, intercept, prov)
+            "lines": len(y), "per_role": {ROLES[k]: int(counts[k]) for k in range(len(ROLES))},
+            "kind": kind, "C": C, "hidden": HIDDEN, "alpha": ALPHA, "class_weight": "balanced", **(provenance or {})}
+    return RoleModel(tuple(used[0].names), mean, scale, tuple(layers), prov)
 
 
 def _commit() -> str:

@@ -224,49 +224,57 @@ def _label_before_next(lines: list[Line], i: int, base: list[dict[str, float]]) 
 
 
 def _inside_rectification(lines: list[Line], i: int, base: list[dict[str, float]]) -> float:
-    """A rectification label stands between this line and the nearest line above it that opens with
-    another marker shape (or, for an unmarked line, any marker): a list inside a rectification
-    (a. b. c. under 整改举措:), not the next finding."""
+    """A marked line with a rectification label between it and the nearest line above it that opens with
+    another marker shape: a list inside a rectification (a. b. c. under 整改举措:), not the next finding."""
     m = parse_marker(lines[i].text)
+    if m is None:
+        return 0.0   # an unmarked line after a rectification may be the next head (E 05's bold findings)
     for j in range(i - 1, max(-1, i - 40), -1):
         if base[j]["rect_label"]:
             return 1.0
         other = parse_marker(lines[j].text)
-        if other is not None and (m is None or other.shape != m.shape):
+        if other is not None and other.shape != m.shape:
             return 0.0
     return 0.0
 
 
 @dataclass(frozen=True)
 class RoleModel:
-    """Standardisation and multinomial logistic coefficients, in the order of `names` and `ROLES`."""
+    """Standardisation, then dense layers (weights features x units, biases) with ReLU between them and a
+    softmax over `ROLES` after the last: one layer is a multinomial logistic model."""
 
     names: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
-    coef: np.ndarray        # roles x features
-    intercept: np.ndarray   # roles
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
     provenance: dict
 
     def proba(self, x: np.ndarray, names: list[str]) -> np.ndarray:
         if list(names) != list(self.names):
             raise ValueError("role model features differ from the reader's (rebuild the model)")
-        z = ((x - self.mean) / self.scale) @ self.coef.T + self.intercept
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
+        h = (x - self.mean) / self.scale
+        for k, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if k < len(self.layers) - 1:
+                h = np.maximum(h, 0.0)
+        h -= h.max(axis=1, keepdims=True)
+        e = np.exp(h)
         return e / e.sum(axis=1, keepdims=True)
 
     def to_json(self) -> dict:
         return {"roles": list(ROLES), "names": list(self.names), "mean": self.mean.tolist(),
-                "scale": self.scale.tolist(), "coef": self.coef.tolist(), "intercept": self.intercept.tolist(),
+                "scale": self.scale.tolist(),
+                "layers": [{"w": w.round(6).tolist(), "b": b.round(6).tolist()} for w, b in self.layers],
                 "provenance": self.provenance}
 
     @classmethod
     def from_json(cls, data: dict) -> RoleModel:
         if tuple(data["roles"]) != ROLES:
             raise ValueError("role model roles differ from the reader's")
-        return cls(tuple(data["names"]), np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]),
-                   np.array(data["intercept"]), data.get("provenance", {}))
+        layers = tuple((np.array(layer["w"], dtype=float), np.array(layer["b"], dtype=float))
+                       for layer in data["layers"])
+        return cls(tuple(data["names"]), np.array(data["mean"]), np.array(data["scale"]), layers,
+                   data.get("provenance", {}))
 
 
 _override: list[RoleModel] = []
