@@ -314,7 +314,44 @@ def predict_roles(lines: list[Line], stated: dict[str, int] | None, model: RoleM
         p[fam.items] += FAMILY_SHARE * (own[fam.items].mean(axis=0) - own[fam.items])
         for run in fam.runs:
             p[run] += RUN_SHARE * (own[run].mean(axis=0) - own[run])
-    return [ROLES[k] for k in p.argmax(axis=1)], ctx
+    roles = [ROLES[k] for k in p.argmax(axis=1)]
+    return _fit_count(roles, p, ctx, (stated or {}).get("problems")), ctx
+
+
+def _group(ctx: dict, k: int) -> str:
+    """The kind of opening a line has: its marker's shape, else its token's shape, else none."""
+    m = parse_marker(ctx["lines"][k].text)
+    return m.shape.label() if m is not None else f"token:{ctx['shapes'][k]}" if ctx["shapes"][k] else ""
+
+
+def _fit_count(roles: list[str], p: np.ndarray, ctx: dict, stated: int | None) -> list[str]:
+    """The report's own count decides between kinds of problem lines: when the lines read as problems
+    are not the stated number but the lines of one kind of opening among them are exactly that many,
+    those are the problems (a. b. c. measures read as problems beside ㈠ ㈡ findings), if every other line
+    stands after a rectification label of a kept problem; of several such kinds, the one read as
+    problems most surely."""
+    problem = ROLES.index("problem")
+    picked = [k for k, r in enumerate(roles) if r == "problem"]
+    if stated is None or len(picked) == stated:
+        return roles
+    groups: dict[str, list[int]] = {}
+    for k in picked:
+        groups.setdefault(_group(ctx, k), []).append(k)
+    fits = [g for g in groups.values() if len(g) == stated]
+    if not fits:
+        return roles
+    keep = set(max(fits, key=lambda g: float(p[g, problem].mean())))
+    if not all(_after_label(ctx, keep, k) for k in picked if k not in keep):
+        return roles   # sub-problems under their problem's statement are problems too (1. then (1) (2))
+    return [("other" if k not in keep else r) if r == "problem" else r for k, r in enumerate(roles)]
+
+
+def _after_label(ctx: dict, keep: set[int], k: int) -> bool:
+    """A rectification label stands between line k and the nearest kept problem line above it."""
+    head = max((j for j in keep if j < k), default=-1)
+    own = ctx["own"]
+    return head >= 0 and any(RECT_LABEL.match(ln.text) or (own is not None and own.match(ln.text))
+                             for ln in ctx["lines"][head + 1:k])
 
 
 def _unmarked(ln: Line, strip_token: bool) -> Line:
