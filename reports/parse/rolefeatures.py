@@ -9,8 +9,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from reports.grammar.markers import BULLETS, induce_families, induce_levels, parse_marker
 from reports.status import status_sentence
@@ -28,6 +27,9 @@ from .lines import Line
 from .measures import PROGRESS_FIELD, RECT_LABEL
 from .schemes import HEAD_MAX, INLINE_RECT
 from .structure import CLOSING, STATUS_TAG_HEAD, STATUS_TAG_TAIL
+
+if TYPE_CHECKING:   # imported when features are built, not when reports.parse is (cold start)
+    import numpy as np
 
 __all__ = ["LEAD_TOKEN", "clean_lines", "line_features", "token_shape"]
 
@@ -184,6 +186,8 @@ def line_features(raw: list[Line], stated: dict[str, int] | None = None) -> tupl
         row["first_line"] = float(i == 0)
         rows.append(row)
     names = list(rows[0]) if rows else []
+    import numpy as np
+
     x = np.array([[r[n] for n in names] for r in rows], dtype=float) if rows else np.zeros((0, 0))
     return x, names, ctx
 

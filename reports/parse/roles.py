@@ -17,8 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from reports.grammar.markers import parse_marker
 from reports.model import Category
@@ -28,6 +27,9 @@ from .measures import RECT_LABEL
 from .rolefeatures import LEAD_TOKEN, clean_lines, line_features, token_shape
 from .schemes import NO_HEADING, Scheme
 from .structure import read_categories
+
+if TYPE_CHECKING:   # numpy is imported when a model is used, not when reports.parse is (cold start)
+    import numpy as np
 
 __all__ = ["MODEL_PATH", "ROLES", "RoleModel", "clean_lines", "line_features", "load_model", "predict_roles", "read_learned",
            "token_shape", "using_model"]
@@ -52,6 +54,8 @@ class RoleModel:
     def proba(self, x: np.ndarray, names: list[str]) -> np.ndarray:
         if list(names) != list(self.names):
             raise ValueError("role model features differ from the reader's (rebuild the model)")
+        import numpy as np
+
         h = (x - self.mean) / self.scale
         for k, (w, b) in enumerate(self.layers):
             h = h @ w + b
@@ -71,6 +75,8 @@ class RoleModel:
     def from_json(cls, data: dict) -> RoleModel:
         if tuple(data["roles"]) != ROLES:
             raise ValueError("role model roles differ from the reader's")
+        import numpy as np
+
         layers = tuple((np.array(layer["w"], dtype=float), np.array(layer["b"], dtype=float))
                        for layer in data["layers"])
         return cls(tuple(data["names"]), np.array(data["mean"]), np.array(data["scale"]), layers,
