@@ -24,17 +24,19 @@ from reports.parse.roles import (
 HEAD = ["中共某某县林业局党组关于巡察整改进展情况的通报",
         "根据县委统一部署,2025年3月1日至4月30日,县委第一巡察组对县林业局党组开展了常规巡察。"
         "巡察反馈3个方面6个问题,现将整改进展情况通报如下。"]
-# Categories 甲、乙、丙 and problems ㈠ ㈡: notations no tuned reader and no induced family reads.
+# Categories Ⅰ. Ⅱ. Ⅲ. and problems Ⅰ-1 Ⅰ-2 restarting under each: the tuned readers and the induced
+# families read one problem per category (3 of the stated 6); the learned reader reads all six. (The first
+# version of this text used 甲、 and ㈠, which the grammar reads since the third layout pass.)
 UNSEEN = "\n".join([*HEAD,
-    "甲、贯彻落实上级决策部署方面",
-    "㈠ 林长制责任落实不到位,巡林记录存在代签现象。", "整改措施:修订巡林工作规程;开展巡林台账核查。", "整改状态:已完成",
-    "㈡ 森林防火物资储备不足。", "整改措施:采购灭火机12台。", "整改状态:已完成",
-    "乙、全面从严治党方面",
-    "㈠ 公务用车管理不规范。", "整改措施:安装车辆定位系统;实行派车单制度。", "整改状态:正在推进",
-    "㈡ 违规发放补贴。", "整改措施:清退多发补贴2.3万元。", "整改状态:已完成",
-    "丙、基层党建方面",
-    "㈠ 党支部“三会一课”落实不严格。", "整改措施:对2个支部书记进行约谈。", "整改状态:已完成",
-    "㈡ 干部队伍年龄结构老化。", "整改措施:与省林科院建立人才联合培养机制。", "整改状态:长期坚持",
+    "Ⅰ.贯彻落实上级决策部署方面",
+    "Ⅰ-1 林长制责任落实不到位,巡林记录存在代签现象。", "整改措施:修订巡林工作规程;开展巡林台账核查。", "整改状态:已完成",
+    "Ⅰ-2 森林防火物资储备不足。", "整改措施:采购灭火机12台。", "整改状态:已完成",
+    "Ⅱ.全面从严治党方面",
+    "Ⅰ-1 公务用车管理不规范。", "整改措施:安装车辆定位系统;实行派车单制度。", "整改状态:正在推进",
+    "Ⅰ-2 违规发放补贴。", "整改措施:清退多发补贴2.3万元。", "整改状态:已完成",
+    "Ⅲ.基层党建方面",
+    "Ⅰ-1 党支部“三会一课”落实不严格。", "整改措施:对2个支部书记进行约谈。", "整改状态:已完成",
+    "Ⅰ-2 干部队伍年龄结构老化。", "整改措施:与省林科院建立人才联合培养机制。", "整改状态:长期坚持",
     "中共某某县林业局党组", "2025年10月28日"])
 
 
@@ -94,27 +96,31 @@ def test_the_shipped_model_matches_the_features_and_says_where_it_came_from() ->
     _, names, _ = line_features(body)
     assert data["names"] == names   # a feature changed without `python -m reports.parse.rolemodel build`
     prov = data["provenance"]
-    assert prov["sets"] == [f"tests/gold/author_{a}" for a in "efhj"] and prov["command"].endswith("build")
+    assert prov["sets"] == [f"tests/gold/author_{a}" for a in "efhjl"] and prov["command"].endswith("build")
     assert len(prov["reports"]) >= 40 and prov["per_role"]["problem"] > 300
 
 
-def test_learned_reader_reads_a_notation_no_rule_reads() -> None:
-    assert parse_text(UNSEEN, reader="rules").categories == []
+def _problems(report) -> list:
+    return [p for c in report.categories for p in c.problems]
+
+
+def test_learned_reader_reads_what_the_rules_miss() -> None:
+    assert len(_problems(parse_text(UNSEEN, reader="rules"))) == 3
     report = parse_text(UNSEEN, reader="learned")
     assert [c.title for c in report.categories] == ["贯彻落实上级决策部署方面", "全面从严治党方面", "基层党建方面"]
-    problems = [p for c in report.categories for p in c.problems]
-    assert [p.text[:6] for p in problems] == ["林长制责任落", "森林防火物资", "公务用车管理", "违规发放补贴", "党支部“三会",
-                                              "干部队伍年龄"]
+    problems = _problems(report)
+    assert [p.text.split(" ", 1)[-1][:6] for p in problems] == ["林长制责任落", "森林防火物资", "公务用车管理", "违规发放补贴",
+                                                                "党支部“三会", "干部队伍年龄"]
     assert [p.status for p in problems] == ["已完成", "已完成", "正在推进", "已完成", "已完成", "长期坚持"]
     assert [len(p.measures) for p in problems] == [2, 1, 2, 1, 1, 1]
 
 
 def test_shipped_reading_takes_the_learned_one_only_on_the_stated_count() -> None:
     auto = parse_text(UNSEEN)
-    assert sum(len(c.problems) for c in auto.categories) == 6   # 3个方面6个问题: the rules found none
-    # stated 7: the learned reading's 6 problems miss it too, so the rules' reading (none) stays
+    assert len(_problems(auto)) == 6   # 3个方面6个问题: the rules found 3
+    # stated 7: the learned reading's 6 problems miss it too, so the rules' reading (3) stays
     other = parse_text(UNSEEN.replace("3个方面6个问题", "3个方面7个问题"))
-    assert other.categories == []
+    assert len(_problems(other)) == 3
 
 
 def test_the_stated_count_keeps_findings_and_drops_lists_inside_rectifications() -> None:
@@ -130,4 +136,6 @@ def test_the_stated_count_keeps_findings_and_drops_lists_inside_rectifications()
         roles, _ = predict_roles(body, stated, model)
         heads[stated is None] = [ln.text[0] for ln, r in zip(body, roles, strict=True) if r == "problem"]
     assert heads[False] == ["㈠", "㈡", "㈢", "㈣"]
-    assert len(heads[True]) > 4   # without the count, the a. b. lines are read as problems as well
+    # without the count the model may read the a. b. lines as problems too (the model trained on E/F/H/J did;
+    # trained with L, which has this layout, it does not): the count only ever removes openings
+    assert set(heads[False]) <= set(heads[True]) and heads[True][0] == "㈠"
