@@ -3,8 +3,8 @@ one and scored on that one with bench.eval_layouts' fields, beside the shipped r
 
     python -m bench.loao_layouts [--set DIR ...] [--reader auto --reader learned ...] [--per-report]
 
-Default sets: tests/gold/author_{e,f,h,j} and, when present, /work/held/author_l (read-only). The shipped
-readers' figures on E, F, H and J are in-sample (their rules were written from those misses); the
+Default sets: the model's DEFAULT_SETS (tests/gold/author_{e,f,h,j,l,n,o}). The shipped
+readers' figures on every set are in-sample (their rules were written from those misses); the
 learned reader's are held out in every row.
 """
 from __future__ import annotations
@@ -18,7 +18,6 @@ from bench.eval_layouts import score_report
 from reports.parse.rolemodel import DEFAULT_SETS, labelled_set, train
 from reports.parse.roles import using_model
 
-HELD_L = Path("/work/held/author_l")
 FIELDS = ("problem_found", "status", "measures", "categories", "category_title")
 
 
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reader", action="append", help="readers to score (default: auto, learned)")
     ap.add_argument("--per-report", action="store_true")
     args = ap.parse_args(argv)
-    sets = args.set or [*DEFAULT_SETS, *([HELD_L] if HELD_L.exists() else [])]
+    sets = args.set or list(DEFAULT_SETS)
     readers = args.reader or ["auto", "learned"]
     labelled = {s: labelled_set(s) for s in sets}
     print("| held out | " + " | ".join(f"{r} {f}" for r in readers for f in ("found", "status", "measures", "extra"))
