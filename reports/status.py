@@ -130,6 +130,8 @@ def find_status(rectification: str) -> str | None:
         clauses = _CLAUSES.findall(sentence)
         if len(clauses) < 2:
             continue
+        if RESULT_OR_PLAN.match(clauses[1].strip()) and (found := status_sentence(clauses[0])):
+            return found   # 基本完成,剩余3处…后实施 / 持续推进,预计…: the status, then a note on what remains
         for clause in reversed(clauses if RESULT_OR_PLAN.match(sentence.strip()) else clauses[-1:]):
             if found := status_sentence(clause):
                 return found

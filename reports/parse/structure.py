@@ -12,6 +12,7 @@ from reports.status import find_status, heading_status, noted_status, status_cod
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
+from .measurelist import fold_measure_lists
 from .measures import FORM_FIELD, PROGRESS_FIELD, segment_measures
 from .schemes import (
     INLINE_RECT,
@@ -235,6 +236,7 @@ class _Reader:
     def finish(self) -> tuple[list[Category], list[dict]]:
         self.finding_labels = self._own_finding_labels()
         self._end_last_like_the_others()
+        fold_measure_lists([t for c in self.categories for t in c.problems], self.text, self.stmt, self.rect, self.labels)
         for category in self.categories:
             for problem in category.problems:
                 if self.restarts:

@@ -1,0 +1,66 @@
+"""Phenomena of the fourth pass (docs/decisions.md, "Fourth pass: authors N and O as development sets"), each on
+small documents built here in wordings of their own (not the outside authors')."""
+from __future__ import annotations
+
+from reports.status import find_status
+
+_OPEN = ("中共某某区文旅局党组关于巡察反馈意见整改情况的报告\n"
+         "2024年3月1日至4月30日，区委第二巡察组对区文旅局党组开展了巡察，反馈2个方面3个问题。\n")
+_CLOSE = "\n欢迎广大干部群众对巡察整改落实情况进行监督。\n中共某某区文旅局党组\n2024年10月8日\n"
+
+
+def _read_report(text: str, stated: str = "2个方面3个问题"):
+    from reports.parse import parse_source
+    from reports.read import read_bytes
+
+    return parse_source(read_bytes(text.replace("2个方面3个问题", stated).encode("utf-8"), "报告.txt"))
+
+
+def _shape(report):
+    return [(p.text[:6], p.status, len(p.measures), len(p.children)) for c in report.categories for p in c.problems]
+
+
+def test_unlabelled_measure_lines_under_a_problem_are_its_measures():
+    """（1）（2） lines of work right under a problem, then one progress line for the problem: its measures,
+    one per line, not sub-problems; a status first on the progress line, then a note on what remains."""
+    text = (_OPEN + "一、文物保护方面\n1.文物巡查记录不完整，部分巡查流于形式。\n（1）修订文物巡查规程，明确巡查频次；\n"
+            "（2）为12处文保单位配备巡查终端；\n（3）组织文保员专题培训2期。\n推进情况：已完成整改。\n"
+            "2.文物修缮经费使用不规范。\n（1）对2022年以来修缮经费开展专项审计；\n（2）收回违规支出3.2万元。\n"
+            "推进情况：基本完成，剩余1个项目待区财政局复核后结算。\n"
+            "二、队伍建设方面\n1.支部组织生活不严肃。\n（1）制定支部年度工作计划；\n（2）开展支部书记述职评议。\n"
+            "推进情况：持续推进。" + _CLOSE)
+    assert _shape(_read_report(text)) == [("文物巡查记录", "已完成整改", 3, 0), ("文物修缮经费", "基本完成", 2, 0),
+                                          ("支部组织生活", "持续推进", 2, 0)]
+
+
+def test_measures_tagged_one_by_one_under_an_overall_line():
+    """1. 2. measure lines each closing with its own status, then an overall line (总体进展): the measures
+    count one per line and the problem's status is the overall line's, not a measure's."""
+    text = (_OPEN + "一、文物保护方面\n（一）文物巡查记录不完整，部分巡查流于形式。\n1.修订文物巡查规程（已完成）；\n"
+            "2.为12处文保单位配备巡查终端（持续推进）。\n总体进展：基本完成\n"
+            "（二）文物修缮经费使用不规范。\n1.对修缮经费开展专项审计（已完成）；\n2.建立经费使用台账（长期坚持）；\n"
+            "3.收回违规支出3.2万元（已完成）。\n总体进展：已完成" + _CLOSE)
+    assert _shape(_read_report(text, "1个方面2个问题")) == [("文物巡查记录", "基本完成", 2, 0), ("文物修缮经费", "已完成", 3, 0)]
+
+
+def test_sub_problems_with_their_own_rectification_stay_sub_problems():
+    """The same numbering holding shortcomings, each with its own rectification: sub-problems, untouched."""
+    text = (_OPEN + "一、文物保护方面\n1.文物安全管理存在漏洞。\n（1）巡查记录不完整，部分巡查流于形式。\n"
+            "整改情况：修订巡查规程。已完成整改。\n（2）消防设施老化，部分灭火器过期。\n整改情况：更换灭火器40具。已完成整改。\n"
+            "2.文物修缮经费使用不规范。\n整改情况：开展专项审计。该问题正在整改。" + _CLOSE)
+    assert _shape(_read_report(text, "1个方面2个问题")) == [("文物安全管理", None, 0, 2), ("文物修缮经费", "正在整改", 1, 0)]
+
+
+def test_shortcomings_listed_under_a_problem_are_not_folded():
+    """（1）（2） shortcomings listed together, with one status line after them: the list states shortcomings,
+    so it stays a list of sub-problems."""
+    text = (_OPEN + "一、文物保护方面\n1.文物安全管理存在漏洞。\n（1）巡查记录不规范，部分巡查流于形式；\n"
+            "（2）消防设施维护不到位，部分灭火器过期未更换。\n推进情况：已完成整改。\n"
+            "2.文物修缮经费使用不规范。\n整改情况：开展专项审计。该问题正在整改。" + _CLOSE)
+    assert [len(p.children) for c in _read_report(text, "1个方面2个问题").categories for p in c.problems] == [2, 0]
+
+
+def test_a_status_then_a_note_on_what_remains():
+    assert find_status("基本完成，剩余2处点位待验收。") == "基本完成"
+    assert find_status("持续推进，预计2025年6月底前完成。") == "持续推进"
+    assert find_status("立行立改，及时解除租赁协议。") is None   # a clause leading an action describes it
