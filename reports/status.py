@@ -17,10 +17,10 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|需长期整改|长期整改|持续整改|需要?持续推进"),
     ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
                     r"|(?:正在|仍在)进行|推进中|办理中|(?<![存正])在办"),
-    ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号"),
+    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号"),
     ("immediate", r"已立行立改|立行立改"),
 ]
 
@@ -56,7 +56,7 @@ _CLAUSES = re.compile(r"[^,，]+")
 _FIELD_LABEL = re.compile(rf"^\s*(?:[{HAN}]{{2,6}}\s*[:：]|[【\[][{HAN}]{{2,6}}[】\]])")
 _WHEN = re.compile(r"\d+\s*(?:年|月[底初中旬]*|日)|[上中下]旬|年底|月底")
 # The problem or task itself as a status sentence's subject: 该问题 / 此项工作 / 该项整改 (no more content).
-_ITSELF = re.compile(r"^\s*(?:目前|截至目前)?[,，]?\s*(?:该|此|这)(?:个|项)?(?:问题|工作|任务|整改|事项)?(?:的)?(?:整改)?(?:工作)?")
+_ITSELF = re.compile(r"^\s*(?:目前|截至目前)?[,，]?\s*(?:该|此|这|相关)(?:个|项)?(?:问题|工作|任务|整改|事项)?(?:的)?(?:整改)?(?:工作)?")
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
@@ -135,7 +135,17 @@ def find_status(rectification: str) -> str | None:
         for clause in reversed(clauses if RESULT_OR_PLAN.match(sentence.strip()) else clauses[-1:]):
             if found := status_sentence(clause):
                 return found
-    return None
+    return _closing_predicate(sentences[-1]) if sentences else None
+
+
+# A paragraph's last clause that ends on a status as its predicate, after 已: …11处违法占地已于2025年9月全部
+# 整改到位。 The subject may be long (what was put right); an aim or an order (督促…整改到位) has no 已.
+_CLOSING_STATUS = re.compile(rf"已[^,，]*?(?P<s>{_ANY_STATUS.pattern})\s*$")
+
+
+def _closing_predicate(sentence: str) -> str | None:
+    m = _CLOSING_STATUS.search(_CLAUSES.findall(sentence)[-1]) if _CLAUSES.findall(sentence) else None
+    return m["s"] if m else None
 
 
 def heading_status(title: str) -> str | None:

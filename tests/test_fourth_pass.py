@@ -64,3 +64,24 @@ def test_a_status_then_a_note_on_what_remains():
     assert find_status("基本完成，剩余2处点位待验收。") == "基本完成"
     assert find_status("持续推进，预计2025年6月底前完成。") == "持续推进"
     assert find_status("立行立改，及时解除租赁协议。") is None   # a clause leading an action describes it
+
+
+def test_a_category_closing_sentence_gives_statuses_by_position():
+    """No status under any problem; each category closes with one sentence naming its problems by position,
+    or all of them with a named exception. The sentence is no part of the last problem's work."""
+    text = (_OPEN + "一、文物保护方面\n1.文物巡查记录不完整。\n整改情况：修订巡查规程；配备巡查终端。\n"
+            "2.文物修缮经费使用不规范。\n整改情况：开展专项审计；收回违规支出3.2万元。\n"
+            "以上2个问题中，第2个问题已整改到位；第1个问题因终端采购周期较长，目前仍在持续推进。\n"
+            "二、队伍建设方面\n1.支部组织生活不严肃。\n整改情况：制定支部年度工作计划；开展述职评议。\n"
+            "2.干部培训覆盖面不广。\n整改情况：举办业务培训班3期。\n"
+            "以上问题均已完成整改，其中第1个问题局党组将作为长期任务持续抓好。" + _CLOSE)
+    report = _read_report(text, "2个方面4个问题")
+    assert [(p.status, len(p.measures)) for p in report.problems()] == [
+        ("持续推进", 2), ("已整改到位", 2), ("作为长期任务", 2), ("已完成整改", 1)]
+    assert "以上" not in list(report.problems())[1].rectification
+
+
+def test_a_status_closing_a_paragraph_after_a_long_subject():
+    assert find_status("开展专项整治；建立巡查机制。经区住建局复核，8处违建已于2024年9月全部整改到位。") == "整改到位"
+    assert find_status("截至目前，2个项目已恢复运营，相关工作正在持续推进，预计年底前完成。") == "持续推进"
+    assert find_status("督促施工单位于9月底前整改到位，并组织复查。") is None   # an order, not a status

@@ -12,6 +12,7 @@ from reports.status import find_status, heading_status, noted_status, status_cod
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
+from .closing import apply_category_closings
 from .measurelist import fold_measure_lists
 from .measures import FORM_FIELD, PROGRESS_FIELD, segment_measures
 from .schemes import (
@@ -244,6 +245,7 @@ class _Reader:
                 for p in problem.walk():
                     self._complete(p, category)
         keep = [c for c in self.categories if c.problems]
+        apply_category_closings(keep, self.text)
         sections = [s for s in self.sections if not any(c.ordinal == s["ordinal"] for c in keep)]
         return keep, sections
 
