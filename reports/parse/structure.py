@@ -10,9 +10,9 @@ from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
 from reports.status import find_status, heading_status, noted_status, status_code, status_sentence
 
+from .closing import apply_category_closings
 from .dates import SIGNATURE_DATE
 from .lines import Line
-from .closing import apply_category_closings
 from .measurelist import fold_measure_lists
 from .measures import FORM_FIELD, PROGRESS_FIELD, segment_measures
 from .schemes import (
