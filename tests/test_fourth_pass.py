@@ -85,3 +85,27 @@ def test_a_status_closing_a_paragraph_after_a_long_subject():
     assert find_status("开展专项整治；建立巡查机制。经区住建局复核，8处违建已于2024年9月全部整改到位。") == "整改到位"
     assert find_status("截至目前，2个项目已恢复运营，相关工作正在持续推进，预计年底前完成。") == "持续推进"
     assert find_status("督促施工单位于9月底前整改到位，并组织复查。") is None   # an order, not a status
+
+
+def _html_text(body: str) -> str:
+    from reports.read import read_bytes
+
+    page = f"<html><head><title>某某局党组关于巡察整改情况的通报</title></head><body><div>{body}</div></body></html>"
+    return read_bytes(page.encode("utf-8"), "通报.html").text
+
+
+def test_a_key_value_table_reads_as_the_form_it_is():
+    """One small table per problem, a header cell naming each field beside its value: each row is that field
+    (整改措施：…), as in a form; a table with column headers stays a table."""
+    text = _html_text("<table><caption>第1项</caption><tr><th>存在问题</th><td>河道清淤验收不严。</td></tr>"
+                      "<tr><th>整改举措</th><td>修订验收办法；<br>开展复查。</td></tr>"
+                      "<tr><th>完成情况</th><td>已完成</td></tr></table>"
+                      "<table><tr><th>序号</th><th>存在问题</th></tr><tr><td>1</td><td>招标文件把关不细。</td></tr></table>")
+    assert "存在问题:河道清淤验收不严。\n整改举措:修订验收办法; 开展复查。\n完成情况:已完成" in text
+    assert "序号\t存在问题\n1\t招标文件把关不细。" in text
+
+
+def test_a_number_set_in_its_own_inline_element_is_set_apart():
+    """<span>问题3</span> glued to the statement: the number is the item's marker, not a word of it."""
+    text = _html_text("<p><span class='no'>问题3</span>河道清淤验收不严。</p><p><b>注</b>以上为摘要。</p>")
+    assert "问题3 河道清淤验收不严。" in text and "注以上为摘要。" in text

@@ -277,7 +277,7 @@ class _Reader:
                     if not stmt:
                         continue
                     statements += 1
-                    m = FINDING_LABEL.match(stmt[0].text)
+                    m = FINDING_LABEL.match(self.text, stmt[0].start, stmt[-1].end)   # 问题1 alone, then 问题:…
                     if m and not self.scheme.rect_label(stmt[0].text) and not PROGRESS_FIELD.match(stmt[0].text):
                         names.append(m["b"] or m["c"])
         return frozenset(n for n in set(names) if names.count(n) >= 2 and 2 * names.count(n) >= statements)

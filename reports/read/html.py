@@ -82,10 +82,11 @@ def _render_lines(el) -> list[str]:
             cell = child.name in ("td", "th") and _data_cell(child)
             block = " " if in_cell[-1] else "\n"
             mark = "\t" if cell else block if child.name in _BLOCK_TAGS else ""
-            buf.append(mark + (_list_marker(child) if child.name == "li" else ""))
+            key = cell and _key_cells(child)
+            buf.append(("" if key == "value" else mark) + (_list_marker(child) if child.name == "li" else ""))
             stack.append(iter(child.children))
             in_cell.append(in_cell[-1] or cell)
-            closers.append(mark)
+            closers.append("：" if key == "key" else mark or _after_marker(child))
     lines = (re.sub(r"[ \t]*\t[ \t]*", "\t", ln).strip() for ln in "".join(buf).split("\n"))
     return [ln for ln in lines if ln]
 
@@ -111,6 +112,31 @@ def _list_marker(li) -> str:
     return "" if position is None else f"{start + position}."   # `is`: bs4 tags compare equal by content
 
 
+def _key_cells(cell) -> str | None:
+    """"key" / "value" for the two cells of a key/value row (<tr><th>整改措施</th><td>…</td></tr>: a form
+    laid out as a table, one field per row), rendered as the field it is (整改措施：…); else None."""
+    row = cell.parent
+    cells = row.find_all(["th", "td"], recursive=False) if row is not None and row.name == "tr" else []
+    if len(cells) != 2 or cells[0].name != "th" or cells[1].name != "td":
+        return None
+    name = cells[0].get_text(strip=True)
+    if not 1 <= len(name) <= _MAX_KEY or name[-1] in ":：" or not cells[1].get_text(strip=True):
+        return None
+    return "key" if cell is cells[0] else "value"
+
+
+_MAX_KEY = 8   # characters of a field's name
+_INLINE = frozenset(["span", "b", "strong", "em", "i", "label", "font"])
+
+
+def _after_marker(el) -> str:
+    """A space after an inline element that holds nothing but an item's number (<span class="no">问题1</span>
+    then the statement): the page sets it apart by style, the text by a space, so the number reads as one."""
+    if el.name not in _INLINE:
+        return ""
+    own = el.get_text().strip()
+    m = parse_marker(normalize_chars(own) + " ") if 0 < len(own) <= _MAX_KEY else None
+    return " " if m is not None and m.body >= len(own) else ""
 _MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside
 
 
