@@ -17,10 +17,10 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|需长期整改|长期整改|持续整改|需要?持续推进"),
+    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|转入常态化|需长期整改|长期整改|持续整改|需要?持续推进"),
     ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
                     r"|(?:正在|仍在)进行|推进中|办理中|(?<![存正])在办"),
-    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号"),
+    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号|同意销号"),
     ("immediate", r"已立行立改|立行立改"),
 ]
 
@@ -60,6 +60,10 @@ _ITSELF = re.compile(r"^\s*(?:目前|截至目前)?[,，]?\s*(?:该|此|这|相�
 STATUS_SENTENCE_SLACK = 5   # other characters a status sentence may hold: 目前,该问题已完成整改 (目前该问题)
 
 
+# 已 as a scan misreads it (己完成, 巳完成) before a status verb: the same word.
+_MISREAD_YI = re.compile(r"(?<!自)[己巳](?=完成|整改|办结|销号|全部|经完成|于)")
+
+
 def status_sentence(sentence: str) -> str | None:
     """The status word of a sentence that says nothing but a status (已完成。 目前,该问题已完成整改。
     整改进展:已完成整改。), else None. A longer sentence around the word (已完成学习计划的制定) is a
@@ -68,6 +72,7 @@ def status_sentence(sentence: str) -> str | None:
     >>> status_sentence("目前,该问题已完成整改。"), status_sentence("已完成学习计划的制定。")
     ('已完成整改', None)
     """
+    sentence = _MISREAD_YI.sub("已", sentence)
     m = _ANY_STATUS.search(sentence)
     if not m:
         return None
@@ -103,6 +108,7 @@ def find_status(rectification: str) -> str | None:
     >>> find_status("制定学习计划。已完成。"), find_status("已完成学习计划的制定。")
     ('已完成', None)
     """
+    rectification = _MISREAD_YI.sub("已", rectification)
     tag = _HEAD_TAG.match(rectification)
     if tag and status_sentence(tag["s"]) == tag["s"].strip():
         return tag["s"].strip()   # 【整改情况】(已完成)一是…: the report tags the rectification outright
@@ -133,7 +139,7 @@ def find_status(rectification: str) -> str | None:
         if RESULT_OR_PLAN.match(clauses[1].strip()) and (found := status_sentence(clauses[0])):
             return found   # 基本完成,剩余3处…后实施 / 持续推进,预计…: the status, then a note on what remains
         for clause in reversed(clauses if RESULT_OR_PLAN.match(sentence.strip()) else clauses[-1:]):
-            if found := status_sentence(clause):
+            if found := noted_status(clause):   # 暂缓销号,持续推进(剩余2间待改造): the note in brackets
                 return found
     return _closing_predicate(sentences[-1]) if sentences else None
 

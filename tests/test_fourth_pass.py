@@ -109,3 +109,13 @@ def test_a_number_set_in_its_own_inline_element_is_set_apart():
     """<span>问题3</span> glued to the statement: the number is the item's marker, not a word of it."""
     text = _html_text("<p><span class='no'>问题3</span>河道清淤验收不严。</p><p><b>注</b>以上为摘要。</p>")
     assert "问题3 河道清淤验收不严。" in text and "注以上为摘要。" in text
+
+
+def test_status_words_of_acceptance_verdicts_and_scanned_text():
+    """An acceptance verdict (同意销号 / 暂缓销号，持续推进（…） / 转入常态化管理) and 已 as a scan misreads it
+    (己完成, 巳完成) are statuses; 自己完成 is not one."""
+    assert find_status("验收结论：同意销号。") == "同意销号"
+    assert find_status("验收结论：暂缓销号，持续推进（剩余1处待改造）。") == "持续推进"
+    assert find_status("验收结论：转入常态化管理。") == "转入常态化"
+    assert find_status("完成情况：己完成") == "已完成" and find_status("完成情况：巳完成整改") == "已完成整改"
+    assert find_status("由党员自己完成学习笔记，支部每月检查。") is None
