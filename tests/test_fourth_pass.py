@@ -119,3 +119,24 @@ def test_status_words_of_acceptance_verdicts_and_scanned_text():
     assert find_status("验收结论：转入常态化管理。") == "转入常态化"
     assert find_status("完成情况：己完成") == "已完成" and find_status("完成情况：巳完成整改") == "已完成整改"
     assert find_status("由党员自己完成学习笔记，支部每月检查。") is None
+
+
+def test_a_ledger_exported_as_csv_reads_as_its_table():
+    """Title and preamble padded with commas, a header of column names, rows with quoted cells holding commas
+    and line breaks: the table's rows, one problem each, the category from its column."""
+    from reports.read.csvrows import csv_rows
+
+    ledger = ("某某局党组关于巡察整改情况的通报,,,,\n\"2024年3月1日至4月30日，区委第二巡察组开展巡察，反馈2个方面3个问题。\",,,,\n"
+              "编号,所属方面,存在问题,整改举措,进度\n"
+              "1,工程建设方面,\"河道清淤验收不严，台账缺失。\",\"1.修订验收办法；\n2.开展复查。\",已完成\n"
+              "2,工程建设方面,招标文件把关不细。,建立审核清单。,正在推进\n"
+              "3,队伍建设方面,支部活动形式单一。,开展主题党日。,已完成\n欢迎监督。,,,,\n")
+    out = csv_rows(ledger)
+    assert out.split("\n")[:4] == ["某某局党组关于巡察整改情况的通报", "2024年3月1日至4月30日，区委第二巡察组开展巡察，反馈2个方面3个问题。",
+                                   "编号\t所属方面\t存在问题\t整改举措\t进度",
+                                   "1\t工程建设方面\t河道清淤验收不严，台账缺失。\t1.修订验收办法； 2.开展复查。\t已完成"]
+    assert csv_rows("甲,乙\n丙,丁\n") == "甲,乙\n丙,丁\n"   # no header of names: not a table
+    report = _read_report(ledger.replace("欢迎监督。", "欢迎广大干部群众对巡察整改落实情况进行监督。"))
+    assert [(c.title, [(p.text[:6], p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("工程建设方面", [("河道清淤验收", "已完成", 2), ("招标文件把关", "正在推进", 1)]),
+        ("队伍建设方面", [("支部活动形式", "已完成", 1)])]

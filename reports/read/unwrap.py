@@ -32,7 +32,8 @@ def _page_furniture(lines: list[str]) -> set[int]:
 
 
 def _wrapped(line: str, width: int, margin: int) -> bool:
-    return width >= margin - MARGIN_SLACK and not line.rstrip().endswith(TERMINAL)
+    """Runs to the margin unfinished; a row of tab-joined cells is a table's row, never a wrapped line."""
+    return width >= margin - MARGIN_SLACK and not line.rstrip().endswith(TERMINAL) and "\t" not in line
 
 
 def join_hard_wraps(text: str) -> str:
