@@ -21,6 +21,7 @@ from pathlib import Path
 
 from reports.grammar.normalize import OffsetMap, normalize
 
+from .csvrows import csv_rows
 from .docx import _read_docx
 from .encodings import _read_txt
 from .formats import _choose_format
@@ -28,7 +29,6 @@ from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
 from .markdown import _read_md, pipe_tables
 from .pdf import _read_pdf
-from .csvrows import csv_rows
 from .texttables import text_tables
 from .unwrap import join_hard_wraps
 
