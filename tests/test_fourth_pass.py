@@ -140,3 +140,23 @@ def test_a_ledger_exported_as_csv_reads_as_its_table():
     assert [(c.title, [(p.text[:6], p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
         ("工程建设方面", [("河道清淤验收", "已完成", 2), ("招标文件把关", "正在推进", 1)]),
         ("队伍建设方面", [("支部活动形式", "已完成", 1)])]
+
+
+def test_cards_one_per_problem_read_as_a_table():
+    """Blocks of the same fields parted by rules, each opening with its running number: one row per card, the
+    category a field value; a status with a note in brackets; 已落实 / 落实中 are statuses."""
+    from reports.read.records import record_rows
+
+    def card(n, kind, problem, work, state):
+        return f"〔编号〕{n}\n〔类别〕{kind}\n〔问题〕{problem}\n〔措施〕{work}\n〔状态〕{state}\n".replace("〔", "【").replace("〕", "】")
+
+    cards = "\n－－－－－－－－\n".join([card(1, "工程建设方面", "河道清淤验收不严。", "修订验收办法；开展复查。", "已落实"),
+                                   card(2, "工程建设方面", "招标文件把关不细。", "建立审核清单。", "落实中（待区财政局复核）"),
+                                   card(3, "队伍建设方面", "支部活动形式单一。", "开展主题党日。", "已落实")])
+    rows = record_rows("前言。\n" + cards + "\n结语。")
+    assert rows.split("\n")[:3] == ["前言。", "编号\t类别\t问题\t措施\t状态", "1\t工程建设方面\t河道清淤验收不严。\t修订验收办法；开展复查。\t已落实"]
+    assert record_rows("【问题1】甲\n【整改措施】乙\n【完成情况】丙\n\n【问题2】丁\n【整改措施】戊\n【完成情况】己\n").startswith("【问题1】")
+    report = _read_report(_OPEN + cards + _CLOSE)
+    assert [(c.title, [(p.text[:6], p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
+        ("工程建设方面", [("河道清淤验收", "已落实", 2), ("招标文件把关", "落实中", 1)]),
+        ("队伍建设方面", [("支部活动形式", "已落实", 1)])]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from reports.grammar.markers import parse_marker
 from reports.grammar.numerals import to_int
 from reports.model import Category, Problem
-from reports.status import find_status, status_sentence
+from reports.status import find_status, noted_status
 
 from .legend import read_word_legend
 from .lines import Line
@@ -141,7 +141,7 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
             if measures_cell else []
         if status_cell is not None and words is None:
             words = read_word_legend(text)
-        problem.status = ((words.get(status_cell.text.strip("。. ")) or status_sentence(status_cell.text)
+        problem.status = ((words.get(status_cell.text.strip("。. ")) or noted_status(status_cell.text)
                            or find_status(status_cell.text)) if status_cell and words is not None else None) \
             or (find_status(measures_cell.text) if measures_cell else None)
         category.problems.append(problem)
