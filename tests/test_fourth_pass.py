@@ -160,3 +160,10 @@ def test_cards_one_per_problem_read_as_a_table():
     assert [(c.title, [(p.text[:6], p.status, len(p.measures)) for p in c.problems]) for c in report.categories] == [
         ("工程建设方面", [("河道清淤验收", "已落实", 2), ("招标文件把关", "落实中", 1)]),
         ("队伍建设方面", [("支部活动形式", "已落实", 1)])]
+
+
+def test_a_status_badge_after_the_statement_reads_as_a_tag():
+    """<em class="badge">正在推进</em> closing a problem's line: the page's colour is a tag, written in brackets;
+    a status word inside the running text is left as it is."""
+    text = _html_text("<p>1.河道清淤验收不严。<em class='badge'>正在推进</em></p><p>已完成<b>整改</b>的事项另行公布。</p>")
+    assert "1.河道清淤验收不严。【正在推进】" in text and "已完成整改的事项另行公布。" in text

@@ -83,10 +83,12 @@ def _render_lines(el) -> list[str]:
             block = " " if in_cell[-1] else "\n"
             mark = "\t" if cell else block if child.name in _BLOCK_TAGS else ""
             key = cell and _key_cells(child)
-            buf.append(("" if key == "value" else mark) + (_list_marker(child) if child.name == "li" else ""))
+            badge = not mark and _status_badge(child)
+            buf.append(("" if key == "value" else mark) + (_list_marker(child) if child.name == "li" else "")
+                       + ("【" if badge else ""))
             stack.append(iter(child.children))
             in_cell.append(in_cell[-1] or cell)
-            closers.append("：" if key == "key" else mark or _after_marker(child))
+            closers.append("：" if key == "key" else "】" if badge else mark or _after_marker(child))
     lines = (re.sub(r"[ \t]*\t[ \t]*", "\t", ln).strip() for ln in "".join(buf).split("\n"))
     return [ln for ln in lines if ln]
 
@@ -126,6 +128,21 @@ def _key_cells(cell) -> str | None:
 
 
 _MAX_KEY = 8   # characters of a field's name
+
+
+def _status_badge(el) -> bool:
+    """An inline element closing its block that holds nothing but a status (<em class="badge">已完成</em> after
+    the statement): the page sets it apart by colour, the text by brackets, as a status tag is written."""
+    from reports.status import status_sentence
+
+    own = el.get_text().strip()
+    if el.name not in _INLINE or not 2 <= len(own) <= _MAX_KEY or status_sentence(own) != own:
+        return False
+    after = el.next_sibling
+    while after is not None and isinstance(after, str) and not after.strip():
+        after = after.next_sibling
+    before = el.previous_sibling
+    return after is None and before is not None and bool(str(before).strip())
 _INLINE = frozenset(["span", "b", "strong", "em", "i", "label", "font"])
 
 
