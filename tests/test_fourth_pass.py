@@ -167,3 +167,15 @@ def test_a_status_badge_after_the_statement_reads_as_a_tag():
     a status word inside the running text is left as it is."""
     text = _html_text("<p>1.河道清淤验收不严。<em class='badge'>正在推进</em></p><p>已完成<b>整改</b>的事项另行公布。</p>")
     assert "1.河道清淤验收不严。【正在推进】" in text and "已完成整改的事项另行公布。" in text
+
+
+def test_yi_shi_paragraphs_under_a_problem_that_announces_them_are_its_sub_problems():
+    """…存在短板，具体有：then 一是… / 二是… paragraphs, each with its own rectification: sub-problems; 一是 items
+    inside a rectification stay measures. A closing sentence on the item's own status is no measure."""
+    text = (_OPEN + "一、文物保护方面\n1.文物安全管理存在短板，具体有：\n一是巡查记录不规范，部分巡查流于形式。\n"
+            "整改情况：修订巡查规程；配备巡查终端。经区文旅局复核，该问题已整改到位。\n"
+            "二是消防设施维护不到位，部分灭火器过期。\n整改情况：更换灭火器40具。目前，此项工作正在推进。\n"
+            "2.文物修缮经费使用不规范。\n整改情况：一是开展专项审计；二是收回违规支出3.2万元。该问题已完成整改。" + _CLOSE)
+    report = _read_report(text, "1个方面2个问题")
+    assert [(p.text[:6], p.status, len(p.measures)) for p in report.problems()] == [
+        ("文物安全管理", None, 0), ("巡查记录不规", "已整改到位", 2), ("消防设施维护", "正在推进", 1), ("文物修缮经费", "已完成整改", 2)]

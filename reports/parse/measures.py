@@ -51,9 +51,21 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = body.rstrip(" \t")
     cleaned = _clean(body)
     fields = cleaned.lstrip("(（【[")   # (完成时限:2025年9月底,完成情况:已完成): the fields in brackets
-    if len(cleaned) < 2 or noted_status(cleaned) or FORM_FIELD.match(fields) or PROGRESS_FIELD.match(fields):
+    if len(cleaned) < 2 or noted_status(cleaned) or FORM_FIELD.match(fields) or PROGRESS_FIELD.match(fields) \
+            or (label is None and _closes_on_itself(cleaned)):
         return None   # a status (已完成整改。) or a form's who/when/progress field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
+
+
+_ON_ITSELF = re.compile(r"^(?:目前|截至目前)?[,，]?\s*(?:该|此|这)(?:个|项)?(?:问题|工作|任务|整改|事项)")
+
+
+def _closes_on_itself(sentence: str) -> bool:
+    """An unnumbered sentence that ends on the item's own status and does no work before it (经考核验收，该项
+    整改已完成 / …是一项长期任务，该项工作需长期坚持): a status sentence, not a measure."""
+    clauses = [c for c in re.split(r"[,，]", sentence.rstrip("。.;；")) if c.strip()]
+    return (len(clauses) >= 2 and bool(_ON_ITSELF.match(clauses[-1].strip())) and bool(noted_status(clauses[-1]))
+            and not any(ACTION_CLAUSE.match(c.strip()) for c in clauses[:-1]))
 
 
 def segment_measures(text: str, lines: list, labels: dict[int, str]) -> list[Measure]:

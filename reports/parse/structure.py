@@ -25,6 +25,7 @@ from .schemes import (
     labelled,
     unnumbered_heads,
 )
+from .subparas import split_sub_paragraphs
 
 __all__ = ["read_categories"]
 
@@ -56,7 +57,6 @@ _WRAP_TAIL = (r"的?(?:问题|方面)?的?(?:整改落实情况|整改进展情�
 WRAPPER = re.compile(rf"^关于[“\"「‘『](?P<f>.{{4,200}}?)[”\"」’』]{_WRAP_TAIL}"
                      r"|^关于(?P<g>.{4,200}?)(?:问题|方面)的?(?:整改落实情况|整改进展情况|整改情况|整改落实"
                      r"|整改进展|整改工作|整改)(?:[(（][^()（）]{1,12}[)）])?[。;;:：]?$")
-
 
 # The name of a field inside a tag (【整改状态:已完成】): the tag still says nothing but a status.
 FIELD_NAME = re.compile(r"^\s*[\u4e00-\u9fff]{2,6}\s*[:：]")
@@ -237,7 +237,8 @@ class _Reader:
     def finish(self) -> tuple[list[Category], list[dict]]:
         self.finding_labels = self._own_finding_labels()
         self._end_last_like_the_others()
-        fold_measure_lists([t for c in self.categories for t in c.problems], self.text, self.stmt, self.rect, self.labels)
+        split_sub_paragraphs(tops := [t for c in self.categories for t in c.problems], self.stmt, self.rect, self.labels)
+        fold_measure_lists(tops, self.text, self.stmt, self.rect, self.labels)
         for category in self.categories:
             for problem in category.problems:
                 if self.restarts:
