@@ -20,12 +20,12 @@ STATUS_WORDS: list[tuple[str, str]] = [
     ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|转入常态化|需长期整改|长期整改|持续整改|需要?持续推进"),
     ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
                     r"|(?:正在|仍在)进行|推进中|办理中|落实中|(?<![存正])在办"),
-    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号|同意销号|已落实"),
+    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成(?!时间|时限|日期)|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号|同意销号|已落实"),
     ("immediate", r"已立行立改|立行立改"),
 ]
 
 STATUS_PHRASE = re.compile(
-    r"(?:此项工作)?需要?长期坚持|(?:巡[察视]期间)?已立行立改|已整改到位|已完成整改|整改完成|基本完成整改"
+    r"(?:此项工作)?需要?长期坚持|(?:巡[察视]期间)?已立行立改|已整改到位|已完成整改|整改完成(?!时间|时限|日期)|基本完成整改"
     r"|正在(?:整改|推进)|取得阶段性(?:成果|成效|进展)|持续推进中|(?<=问题)立行立改")
 # A section heading that is a status, not a topic: 已整改完成的问题, 正在推进整改的问题(5个), 需长期坚持的问题.
 _HEADING = re.compile(r"^(?P<s>.{2,16}?)的?(?:问题|事项|整改事项)(?:清单)?$")
@@ -100,6 +100,11 @@ FIELD_SEP = r"\s*(?:[:：】\]]|—{1,2}|-{2})\s*"
 STATUS_FIELD = re.compile(rf"(?P<name>{STATUS_FIELD_NAME}){FIELD_SEP}(?P<v>[^,，。;；\n]{{1,16}})")
 
 
+# A completion-date field holding a full date (整改完成时间：2025年8月30日), not a planned one (计划完成时间：…);
+# a word there (整改完成时间：长期坚持) is read as a status.
+_DONE_ON = re.compile(r"(?<!计划)(?<!预计)(?<![拟应])(?:整改|实际)?(?:完成|办结|销号)(?:时间|日期)\s*[:：]\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+
+
 def find_status(rectification: str) -> str | None:
     """The status phrase a report states for a problem (此项工作需要长期坚持, 巡察期间已立行立改), or a
     sentence that is nothing but a status (…制定学习计划。已完成。): inside a longer sentence
@@ -115,6 +120,8 @@ def find_status(rectification: str) -> str | None:
     m = STATUS_PHRASE.search(rectification)
     if m:
         return m.group(0)
+    if _DONE_ON.search(rectification):
+        return STATUS_NAMES["completed"]   # 整改完成时间:2025年8月30日: the day it was done, so done
     for field in STATUS_FIELD.finditer(rectification):
         # 整改状态:基本完成(剩余3份合同正在协商): the status before a bracketed note on it; 未销号(持续推进) /
         # 否(正在推进): a negative answer whose note says where the work stands

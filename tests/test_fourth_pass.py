@@ -179,3 +179,16 @@ def test_yi_shi_paragraphs_under_a_problem_that_announces_them_are_its_sub_probl
     report = _read_report(text, "1个方面2个问题")
     assert [(p.text[:6], p.status, len(p.measures)) for p in report.problems()] == [
         ("文物安全管理", None, 0), ("巡查记录不规", "已整改到位", 2), ("消防设施维护", "正在推进", 1), ("文物修缮经费", "已完成整改", 2)]
+
+
+def test_completion_date_fields_and_struck_through_statuses():
+    """整改完成时间 holding a day is done, a planned day (计划完成时间) is not, a word there is the status and the
+    field's name is none (整改完成 inside it); struck-through text (~~…~~, <del>) is deleted text."""
+    from reports.read.markdown import strip_markdown
+
+    assert find_status("修订办法。\n整改完成时间：2024年8月30日") == "已完成"
+    assert find_status("修订办法。\n计划完成时间：2025年12月31日") is None
+    assert find_status("修订办法。\n整改完成时间：长期坚持") == "长期坚持"
+    assert "~~" not in strip_markdown("- 整改状态：~~正在推进~~ 已完成") and "正在推进" not in strip_markdown(
+        "- 整改状态：~~正在推进~~ 已完成")
+    assert "正在推进" not in _html_text("<p>整改状态：<del>正在推进</del> 已完成</p>")

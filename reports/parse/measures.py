@@ -33,7 +33,8 @@ MARKER = re.compile(
     rf"|(?:(?<=^)|(?<=\n))\s*(?P<b>[{BULLETS}])\s*(?=\S)",   # • items on lines of their own: the author's list
     re.MULTILINE)
 # A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
-FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
+FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限"
+                        r"|(?:整改)?完成(?:时间|日期))\s*[:：]")
 SENTENCE = re.compile(r"[^。;;!?]+[。;;!?]?")
 
 def _clean(s: str) -> str:

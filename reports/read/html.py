@@ -78,6 +78,8 @@ def _render_lines(el) -> list[str]:
                 buf.append(_HTML_WS.sub(" ", str(child)))
         elif child.name == "br":
             buf.append(" " if in_cell[-1] else "\n")
+        elif child.name in ("del", "s", "strike"):
+            continue   # struck-through text is what the author deleted (<del>持续推进</del> 已完成)
         else:
             cell = child.name in ("td", "th") and _data_cell(child)
             block = " " if in_cell[-1] else "\n"

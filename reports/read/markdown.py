@@ -22,7 +22,9 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$")
-_EMPHASIS = re.compile(r"(\*\*\*|\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS = re.compile(r"(\*\*\*|\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# Struck-through text (~~持续推进~~ 已完成) is what the author deleted: superseded, not read.
+_STRUCK = re.compile(r"~~(?=\S)(.+?)(?<=\S)~~[ \t]?")
 _CODE = re.compile(r"`+([^`]*)`+")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -38,7 +40,7 @@ def _inline(text: str) -> str:
     text = _REF_LINK.sub(r"\1", text)
     text = _CODE.sub(r"\1", text)
     for _ in range(3):   # nested emphasis: ***a*** / **_a_**
-        text = _EMPHASIS.sub(r"\2", text)
+        text = _EMPHASIS.sub(r"\2", _STRUCK.sub("", text))
     text = _TAG.sub("", text)
     return _ESCAPE.sub(r"\1", text)
 
