@@ -192,3 +192,13 @@ def test_completion_date_fields_and_struck_through_statuses():
     assert "~~" not in strip_markdown("- 整改状态：~~正在推进~~ 已完成") and "正在推进" not in strip_markdown(
         "- 整改状态：~~正在推进~~ 已完成")
     assert "正在推进" not in _html_text("<p>整改状态：<del>正在推进</del> 已完成</p>")
+
+
+def test_inspection_dates_with_weekdays_and_an_end_day_alone():
+    """2024年3月4日（星期一）至4月12日（星期五） and 2024年3月1日至29日 are ranges; the feedback date after them."""
+    for period, end in (("2024年3月4日（星期一）至4月12日（星期五）", "2024-04-12"), ("2024年3月4日至29日", "2024-03-29")):
+        text = (f"中共某某区文旅局党组关于巡察反馈意见整改情况的报告\n区委第二巡察组于{period}对区文旅局党组开展了巡察，"
+                "并于2024年5月20日（星期一）反馈了巡察意见。\n一、文物保护方面\n（一）河道清淤验收不严。\n整改措施：修订验收办法。\n"
+                "（二）招标文件把关不细。\n整改措施：建立审核清单。\n")
+        ins = _read_report(text).inspection
+        assert (ins.start.iso, ins.end.iso, ins.feedback.iso) == ("2024-03-04", end, "2024-05-20")

@@ -174,6 +174,24 @@ def _numeric_tails(text: str, offset: int, found: list[PartialDate]) -> list[Par
     return out
 
 
+# The weekday a date may carry in brackets: 2025年3月24日（星期一）.
+WEEKDAY = r"(?:[(（](?:星期|周|礼拜)[一二三四五六日天][)）])"
+# A range's end that writes the day alone, in the start's month: 2025年4月1日至30日.
+_DAY_TAIL = re.compile(rf"\s*{WEEKDAY}?\s*{RANGE_JOIN}\s*(?P<d>3[01]|[12]\d|0?[1-9])\s*日")
+
+
+def _day_tails(text: str, offset: int, found: list[PartialDate]) -> list[PartialDate]:
+    out = []
+    for m in DATE_CN.finditer(text):
+        tail = _DAY_TAIL.match(text, m.end()) if m.group(0).rstrip().endswith("日") else None
+        if tail and _valid(int(m["m"]), int(tail["d"])) and int(tail["d"]) > int(m["d"]):
+            span = (offset + tail.start("d"), offset + tail.end())
+            if not any(d.span[0] < span[1] and span[0] < d.span[1] for d in found):
+                year = int(m["y"]) if m["y"] else None
+                out.append(PartialDate(year, int(m["m"]), int(tail["d"]), text[tail.start("d"):tail.end()], span))
+    return out
+
+
 # Month ranges that share one 月 or write months as numbers, always with a year first: 2024年3—6月,
 # 2024.3—2024.6, 2024.03-2024.06 (a month alone after a dot is a date only as one end of such a pair).
 _MONTH_PAIR = re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d{{2}})(?:\s*年\s*(?P<m>1[0-2]|0?[1-9])\s*{RANGE_JOIN}\s*(?P<m2>1[0-2]|0?[1-9])\s*月"
@@ -208,6 +226,7 @@ def find_dates(text: str, offset: int = 0, *, lost: bool = False) -> list[Partia
             day = int(m["d"]) if "d" in m.re.groupindex else None
             found.append(PartialDate(year, int(m["m"]), day, m.group(0).strip(), span))
     found += _numeric_tails(text, offset, found)
+    found += _day_tails(text, offset, found)
     found.sort(key=lambda d: d.span)
     return found
 

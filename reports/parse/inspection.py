@@ -10,7 +10,7 @@ from reports.grammar import COMMITTEES, HAN, INSPECTION_KIND
 from reports.grammar.teams import ROUND_RE, Team, find_teams
 from reports.model import DateValue, Inspection
 
-from .dates import RANGE_JOIN, PartialDate, find_dates, lost_separators, resolve_calendar
+from .dates import RANGE_JOIN, WEEKDAY, PartialDate, find_dates, lost_separators, resolve_calendar
 from .lines import Line
 
 __all__ = ["KIND", "LEVEL", "TARGET_RE", "opening_scope", "read_inspection"]
@@ -132,7 +132,7 @@ def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
 
 def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
     """'D至D', 'D到D', 'D—D', 'D～D', 'D起至D': a range."""
-    return bool(re.fullmatch(rf"\s*(?:起|开始)?{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
+    return bool(re.fullmatch(rf"\s*{WEEKDAY}?\s*(?:起|开始)?{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
 
 
 def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
