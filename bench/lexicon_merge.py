@@ -45,7 +45,7 @@ def corpus_texts() -> list[str]:
 
 
 def merge(base: dict, extension: dict, max_share: float | None = None, min_chars: int = 0,
-          texts: list[str] | None = None) -> tuple[dict, list[str]]:
+          texts: list[str] | None = None, source: str = "EXTENSION.json") -> tuple[dict, list[str]]:
     """(the merged lexicon, the forms dropped with their reason). ``texts``: the corpus, for ``max_share``."""
     dropped: list[str] = []
 
@@ -86,9 +86,11 @@ def merge(base: dict, extension: dict, max_share: float | None = None, min_chars
         rule.append(f"forms under {min_chars} characters dropped")
     how = (f"{base['how_built']} Extended 2026-12-07 (issue 21, helper h21w) with {added_concepts} concepts and "
            f"{added_forms} forms (new concepts' and extra forms of existing ids) from an extension written blind by an "
-           "outside domain author who never saw the engine, the corpus or any query set (his note: "
+           "outside domain author who never saw the engine, the corpus or any query set (the author's own note: "
            f"'{extension['how_built']}'); merge rule fixed before scoring: {'; '.join(rule) or 'every form kept'}"
-           f"{f' ({len(dropped)} dropped)' if dropped else ''}. Measured leave-one-outside-author-out: bench/RESULTS.md, "
+           f"{f' ({len(dropped)} dropped)' if dropped else ''}; the extension and its author's note are kept in "
+           f"bench/lexicon/; command: python -m bench.lexicon_merge {source}{' --max-share ' + str(max_share) if max_share is not None else ''}"
+           f"{' --min-chars ' + str(min_chars) if min_chars else ''}. Measured leave-one-outside-author-out: bench/RESULTS.md, "
            "docs/decisions.md (issue 21).")
     merged = dict(base, concepts=concepts, how_built=how)
     Lexicon.from_json(merged, "merged lexicon")   # the reader's own checks (ids, forms, lengths)
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     base = json.loads(args.base.read_text("utf-8"))
     extension = json.loads(args.extension.read_text("utf-8"))
     texts = corpus_texts() if args.max_share is not None else None
-    merged, dropped = merge(base, extension, args.max_share, args.min_chars, texts)
+    merged, dropped = merge(base, extension, args.max_share, args.min_chars, texts, str(args.extension))
     atomic.write_text(args.out, json.dumps(merged, ensure_ascii=False, indent=1) + "\n")
     print(f"{len(merged['concepts'])} concepts, {sum(len(c['forms']) for c in merged['concepts'])} forms; "
           f"dropped {len(dropped)}: {', '.join(dropped)}", file=sys.stderr)
