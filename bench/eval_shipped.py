@@ -10,8 +10,9 @@ tuning), the team's lexical and paraphrase sets, the team's off-domain set, and 
 authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
 author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
 (bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) was scored held out
-first and is fitted on since (docs/decisions.md, issue 21). Authors A and I (bench/eval/author_i/, a fifth, frozen
-in session 7) are never fitted on.
+first and is fitted on since (docs/decisions.md, issue 21); author I (bench/eval/author_i/, a fifth, frozen in
+session 7) likewise, scored held out in session 7 and fitted on since session 8. Author A is never fitted on;
+``--sets=-independent`` runs every set but A's without reading it (what a helper tuning the defaults runs).
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
