@@ -1,7 +1,7 @@
 """Reports in layouts nobody here wrote: author E's 14 reports (tests/gold/author_e/, 14 layouts, gold
 records written and frozen before the parser was measured on them), read as `xuncha ingest` reads them.
 
-    python -m bench.eval_layouts [--per-report] [--set tests/gold/author_f] [--reader grammar]
+    python -m bench.eval_layouts [--per-report] [--set tests/gold/author_f] [--reader grammar|learned|rules]
 
 Per field: header (unit, inspector, the four dates), stated counts (categories, problems, completed),
 structure (categories found, their titles, gold problems found by the start of their text, problems
@@ -116,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-report", action="store_true", help="print every miss")
     ap.add_argument("--set", type=Path, default=SET, help="a folder with reports/NN.<ext> (.txt, .html, .docx…) and gold/NN.json")
-    ap.add_argument("--reader", choices=("auto", "grammar"), default="auto",
-                    help="grammar: structure read by the document's own enumeration alone (no tuned readers)")
+    ap.add_argument("--reader", choices=("auto", "grammar", "learned", "rules"), default="auto",
+                    help="grammar: structure read by the document's own enumeration alone (no tuned readers); "
+                         "learned: by the learned line roles alone (reports/parse/roles.py); rules: the tuned "
+                         "and induced readers without the learned candidate")
     args = ap.parse_args(argv)
     hits, totals, misses = Counter(), Counter(), []
     for gold_path in sorted((args.set / "gold").glob("*.json")):

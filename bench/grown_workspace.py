@@ -119,8 +119,9 @@ def grow_index(workspace: Path, seed: int = 0) -> int:
     grown = {int(u): tokens[int(o)] for u, o in zip(table.uids.tolist(), original.tolist(), strict=True)}
     lexical = LexicalIndex([grown[u] for u in table.uids.tolist()])
     with service.index.lock():
+        columns = service.index.table.next(manifest, table, full=True, report=lambda *a: None)
         service.index.committer.commit(manifest, store.generation(), table, vectors, lexical, grown, True, True,
-                                       True, lambda *a: None)
+                                       True, lambda *a: None, columns=columns)
     store.close()
     return table.size
 

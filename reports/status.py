@@ -6,7 +6,7 @@ import re
 
 from .grammar import HAN, HAN_RE
 
-__all__ = ["RESULT_OR_PLAN", "STATUS_CODES", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "status_code", "status_sentence"]
+__all__ = ["RESULT_OR_PLAN", "STATUS_CODES", "STATUS_FIELD_NAME", "STATUS_NAMES", "STATUS_PARTS", "STATUS_PHRASE", "STATUS_WORDS", "find_status", "heading_status", "noted_status", "status_code", "status_sentence"]
 
 STATUS_CODES = ("completed", "basically_completed", "in_progress", "long_term", "immediate")
 # Chinese names of the codes, shown to users.
@@ -19,7 +19,7 @@ STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
     ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|需长期整改|长期整改|持续整改|需要?持续推进"),
     ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
-                    r"|(?:正在|仍在)进行"),
+                    r"|(?:正在|仍在)进行|推进中|办理中|(?<![存正])在办"),
     ("completed", r"已完成整改|已经完成整改|完成整改|已整改到位|整改到位|已整改完成|整改完成|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号"),
     ("immediate", r"已立行立改|立行立改"),
 ]
@@ -78,10 +78,21 @@ def status_sentence(sentence: str) -> str | None:
     return m.group(0) if len(HAN_RE.findall(rest)) <= STATUS_SENTENCE_SLACK else None
 
 
+def noted_status(sentence: str) -> str | None:
+    """`status_sentence` of a sentence that may close with a note on the status in brackets
+    (基本完成(方案已报县政府,待审批) / 整改状态:基本完成(剩余3份合同正在协商))."""
+    return status_sentence(sentence) or status_sentence(re.sub(r"[(（][^()（）]*[)）]?\s*$", "", sentence))
+
+
 # A status in brackets at the head of a rectification, before its measures: (已完成)一是… / 【持续推进】….
 _HEAD_TAG = re.compile(r"^\s*[(（【\[](?P<s>[^()（）【】\[\]]{2,12})[)）】\]]")
+# The name of a field that states the status: …状态 / …进度 (整改状态, 进展状态, 【进度】), a completion's
+# 情况 (完成情况, 销号情况, 办结情况), 整改结果, or a yes/no question on it (是否完成 / 是否整改到位: 是 / 否(…)).
+STATUS_FIELD_NAME = rf"(?:[{HAN}]{{0,4}}(?:状态|进度)|(?:完成|销号|办结|办理)情况|整改结果|是否[{HAN}]{{2,4}})"
+# What sets its value off: a colon or a bracket's close, or a dash (整改状态——已完成).
+FIELD_SEP = r"\s*(?:[:：】\]]|—{1,2}|-{2})\s*"
 # A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
-STATUS_FIELD = re.compile(r"(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：】\]]\s*(?P<v>[^,，。;；\n]{2,16})")
+STATUS_FIELD = re.compile(rf"(?P<name>{STATUS_FIELD_NAME}){FIELD_SEP}(?P<v>[^,，。;；\n]{{1,16}})")
 
 
 def find_status(rectification: str) -> str | None:
@@ -99,8 +110,13 @@ def find_status(rectification: str) -> str | None:
     if m:
         return m.group(0)
     for field in STATUS_FIELD.finditer(rectification):
-        # 整改状态:基本完成(剩余3份合同正在协商): the status before a bracketed note on it
-        if found := status_sentence(field["v"]) or status_sentence(re.split(r"[(（]", field["v"])[0]):
+        # 整改状态:基本完成(剩余3份合同正在协商): the status before a bracketed note on it; 未销号(持续推进) /
+        # 否(正在推进): a negative answer whose note says where the work stands
+        value, *note = re.split(r"[(（]", field["v"])
+        if found := status_sentence(field["v"]) or status_sentence(value) or (note and status_sentence(note[0])):
+            return found
+        asked = field["name"][2:] if field["name"].startswith("是否") and value.strip() == "是" else ""
+        if asked and (found := status_sentence("已" + asked) or status_sentence(asked)):   # 是否完成:是 -> 已完成
             return found
     sentences = _SENTENCES.findall(rectification)
     for sentence in sentences:

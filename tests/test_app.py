@@ -329,6 +329,57 @@ def test_unit_page_opens_on_the_most_complete_report(home, summaries):
     assert any("一致" in x.value for x in at.success)
 
 
+
+def open_unit_page_typed(typed: str) -> AppTest:
+    """单位画像 with ``typed`` in its report picker (AppTest cannot type into a picker: the session
+    starts with the typed value, as the widget returns it)."""
+    at = run(new_app())
+    at.session_state["unit_pick"] = typed
+    at.switch_page("views/unit.py")
+    return run(at)
+
+
+def test_unit_picker_takes_a_typed_name(home, summaries):
+    """The report pickers accept typed text (a large workspace lists only some reports): a part of a
+    unit's name picks its report; a text naming no report says so and keeps a report shown."""
+    at = open_unit_page_typed("桑植")
+    assert at.selectbox(key="unit_pick").value == report_of(summaries, "桑植")
+    assert not at.info
+    at = open_unit_page_typed("不存在的单位名称")
+    assert any("不存在的单位名称" in i.value for i in at.info)
+    assert at.selectbox(key="unit_pick").value in summaries
+    at = open_unit_page_typed("党组")  # several reports: the first by label, and how many matched
+    assert any("有 5 份报告与「党组」匹配" in i.value for i in at.info)
+
+
+def test_report_pickers_list_at_most_the_cap_and_keep_the_linked_report(home, summaries, monkeypatch):
+    """With the cap below the number of reports, a picker lists the cap plus the linked report and says
+    how to reach the others; the report detail page's picker likewise."""
+    from ui.web import pickers, report_picker
+
+    monkeypatch.setattr(pickers, "CHOICES", 2)
+    pickers.clear()
+    report_picker.clear()
+    try:
+        by_problems = sorted(summaries.values(), key=lambda s: -s["found"]["problems"])
+        linked = by_problems[-1]["report_id"]   # the fewest problems: not among the listed two
+        at = open_page("views/unit.py", report=linked)
+        box = at.selectbox(key="unit_pick")
+        assert box.value == linked and len(box.options) == 3
+        assert "共 5 份" in box.help
+        problem = state_problem(home, linked)
+        at = open_page("views/detail.py", report=linked, problem=problem)
+        box = next(b for b in at.selectbox if b.label == "报告(单位)")
+        assert box.value == linked and len(box.options) == 3 and "共 5 份" in box.help
+    finally:
+        pickers.clear()
+        report_picker.clear()
+
+
+def state_problem(home, report_id: str) -> str:
+    with Workspace(home) as ws:
+        return next(iter(ws.report(report_id).problems())).id
+
 # -- entities ---------------------------------------------------------------------------------
 
 def component_args(at: AppTest) -> list[dict]:

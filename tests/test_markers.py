@@ -35,6 +35,18 @@ TAIL = "欢迎广大干部群众对巡察整改落实情况进行监督。\n中�
     ("b.招标", "{a}.", 2, "招标"),
     ("▲ 医保基金管理", "▲", None, "医保基金管理"),
     ("■医保基金管理", "■", None, "医保基金管理"),
+    # the third pass (docs/decisions.md, "Third pass: author L as development set")
+    ("㈢ 食堂管理不规范", "{o}", 3, "食堂管理不规范"),      # parenthesised ideograph
+    ("㊁食堂管理不规范", "{o}", 2, "食堂管理不规范"),       # circled ideograph
+    ("❷ 食堂管理不规范", "{o}", 2, "食堂管理不规范"),      # dingbat digit: a number, not a bullet
+    ("丁、财务管理方面", "{g}.", 4, "财务管理方面"),        # the heavenly stems 甲乙丙丁…
+    ("3️⃣ 财务管理方面", "{d}\u20e3", 3, "财务管理方面"),   # keycap digit, emoji selector and all
+    ("4\u20e3财务管理方面", "{d}\u20e3", 4, "财务管理方面"),
+    ("C2 车辆使用登记不全", "{a}{d}", 2, "车辆使用登记不全"),   # a code: category letter + item number
+    ("D-3 车辆使用登记不全", "{a}{d}", 3, "车辆使用登记不全"),
+    ("其三，车辆使用登记不全", "其{c},", 3, "车辆使用登记不全"),
+    ("🟢 车辆使用登记不全", "🟢", None, "车辆使用登记不全"),    # any pictograph as a bullet
+    ("➜整改：建立台账", "➜", None, "整改：建立台账"),
 ])
 def test_marker_shapes(line, label, index, body):
     m = parse_marker(line)

@@ -24,35 +24,51 @@ __all__ = ["BULLETS", "BULLET_LEAD", "Family", "Levels", "Shape", "induce_famili
 
 # Glyphs publishers put before items instead of a number.
 BULLETS = "▲△■□◆◇●○★☆•·▪▫▶►▸✦❖➢➤◎※"
+# Pictographs any of which a publisher may use the same way (📌 🔹 ✅ → ⏳, as copied from a WeChat
+# article): arrows, technical symbols, geometric shapes, miscellaneous symbols, dingbats and emoji, by
+# Unicode block rather than by glyph. Box drawing (─ │, a table's rules) and the dingbat digits (❶ ➀,
+# indexes) are not among them.
+PICTOGRAPHS = ("\u2190-\u21ff\u2300-\u23ff\u25a0-\u25ff\u2600-\u2775\u2794-\u27bf\u2b00-\u2bff"
+               "\U0001f300-\U0001faff")
+DINGBAT_DIGITS = "\u2776-\u2793"   # ❶ … ❿, ➀ … ➉, ➊ … ➓: numbers, as ① is
 # Counter words between an index and its closing mark: 第一项 / 第二方面 / 第3条 / 第一部分.
 COUNTER = r"(?:项|个|条|点|类|方面|部分|板块|是)"   # 一是…: the counter word closes the marker itself
 # Closing marks, by class: the shape keeps the class, not the exact character (1. and 1、 in one list).
 CLOSE_CLASS = {"、": ".", ".": ".", "．": ".", ":": ":", "：": ":", ")": ")", "）": ")", "】": "】", "]": "]",
-               "〕": "〕", "》": "》", "〉": "〉", ",": ",", "，": ","}
+               "〕": "〕", "》": "》", "〉": "〉", ",": ",", "，": ",", "\u20e3": "\u20e3", "\ufe0f\u20e3": "\u20e3"}
 OPEN_FOR = {")": "(", "】": "【", "]": "[", "〕": "〔", "》": "《", "〉": "〈"}
 PAREN_DIGITS = "\u2474-\u2487"   # ⑴ … ⒇
 ROMAN = "\u2160-\u216b\u2170-\u217b"   # Ⅰ … Ⅻ, ⅰ … ⅻ (one character each)
 FINANCIAL = "壹贰叁肆伍陆柒捌玖拾"   # the financial numerals, 壹 … 玖拾玖
 _FINANCIAL_TO_PLAIN = str.maketrans(FINANCIAL, "一二三四五六七八九十")
 DOT_DIGITS = "\u2488-\u249b"     # ⒈ … ⒛
+IDEOGRAPH_DIGITS = "\u3220-\u3229\u3280-\u3289"   # ㈠ … ㈩ and ㊀ … ㊉: one glyph each, as ⑴ and ①
+# The heavenly stems, an ordinal series of their own (甲、乙、丙、 … as 一、二、三、): 甲 = 1.
+STEMS = "甲乙丙丁戊己庚辛壬癸"
+# A keycap (1️⃣ 2️⃣: a digit, an optional emoji selector, the enclosing keycap) closes its digit as 、 does.
+KEYCAP = "\ufe0f?\u20e3"
+# Numbers drawn as one glyph, by block: a list keeps to one block (⑴ ⑵ problems hold ① ② sub-items).
+GLYPH_BLOCKS = (CIRCLED, PAREN_DIGITS, DOT_DIGITS, ROMAN, "\u3220-\u3229", "\u3280-\u3289", DINGBAT_DIGITS)
 # Scripts of an index, each a pattern for the index alone.
 SCRIPTS = {
     "d": r"\d{1,3}",
     "c": f"{CN_ORDINAL_CLASS}{{1,3}}",
     "f": f"[{FINANCIAL}]{{1,3}}",
-    "o": f"[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}]",
+    "o": f"[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}{IDEOGRAPH_DIGITS}{DINGBAT_DIGITS}]",
     "a": r"[A-Za-z]",
+    "g": f"[{STEMS}]",
 }
 _MARKER = re.compile(
     r"^(?P<open>[(\[【〔《〈])?"
     r"(?P<pre>[\u4e00-\u9fff]{0,6}?)"
-    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})"
+    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})|(?P<lo>[A-Z])[-.．—–_]?(?P<lm>\d{1,2})(?!\d)"
     rf"|(?P<d>\d{{1,3}})|(?P<c>{CN_ORDINAL_CLASS}{{1,3}})|(?P<f>[{FINANCIAL}]{{1,3}})"
-    rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}])"
+    rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}{IDEOGRAPH_DIGITS}{DINGBAT_DIGITS}])"
+    rf"|(?P<g>[{STEMS}])(?![{STEMS}])"
     r"|(?P<a>[A-Za-z])(?![A-Za-z]))"
     rf"(?P<suf>{COUNTER})?"
-    r"(?P<close>[、.．:：)）】\]〕》〉,，]|(?=\s)|(?=[【\[])|$)?")   # 问题1【整改状态:已完成】: a tag sets it off
-BULLET_LEAD = re.compile(rf"^(?P<b>[{BULLETS}])\s*(?=\S)")
+    rf"(?P<close>[、.．:：)）】\]〕》〉,，]|{KEYCAP}|(?=\s)|(?=[【\[])|$)?")   # 问题1【整改状态:已完成】: a tag sets it off
+BULLET_LEAD = re.compile(rf"^(?P<b>[{BULLETS}{PICTOGRAPHS}])\ufe0f?\s*(?=\S)")
 # A prefix that is a sentence's opening words, not a label: a marker's prefix names the item (问题, 第,
 # 反馈问题第, 事项), it does not run into prose (截至2024年 has no closing mark after its number anyway).
 MAX_PREFIX = 6
@@ -70,27 +86,28 @@ class Shape:
 
     open: str = ""
     prefix: str = ""
-    script: str = ""      # d c o a | dd (compound N-M) | b (bullet)
+    script: str = ""      # d c f o a g | dd (compound N-M) | ad (code A1) | b (bullet)
     counter: str = ""
     close: str = ""       # a class from CLOSE_CLASS, " " (space), "" (end of line / none)
     bullet: str = ""
+    block: str = ""       # script o: the glyph block its indexes come from (GLYPH_BLOCKS)
 
     def label(self) -> str:
         if self.script == "b":
             return self.bullet
-        index = "{d}-{d}" if self.script == "dd" else "{" + self.script + "}"
+        index = {"dd": "{d}-{d}", "ad": "{a}{d}"}.get(self.script, "{" + self.script + "}")
         return f"{self.open}{self.prefix}{index}{self.counter}{self.close.strip()}"
 
     def pattern(self) -> re.Pattern[str]:
         """A line pattern for this shape with the groups the structure reader reads: n (the index),
         t (the item's text) and, for a compound N-M, o (the outer index)."""
         if self.script == "b":
-            return re.compile(rf"^(?P<b>{re.escape(self.bullet)})\s*(?P<t>.*)$")
-        index = (r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})" if self.script == "dd"
-                 else f"(?P<n>{SCRIPTS[self.script]})")
+            return re.compile(rf"^(?P<b>{re.escape(self.bullet)})\ufe0f?\s*(?P<t>.*)$")
+        index = {"dd": r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})", "ad": r"(?P<o>[A-Z])[-.．—–_]?(?P<n>\d{1,2})(?!\d)"}.get(
+            self.script) or (f"(?P<n>[{self.block}])" if self.block else f"(?P<n>{SCRIPTS[self.script]})")
         bare = not (self.prefix or self.counter or self.open or self.script == "o")
         close = {"": r"(?:\s+|$)" if bare else r"\s*",
-                 " ": r"\s+", ".": "[、.．]", ":": "[:：]", ")": "[)）]", ",": "[,，]"}.get(self.close, re.escape(self.close))
+                 " ": r"\s+", ".": "[、.．]", ":": "[:：]", ")": "[)）]", ",": "[,，]", "\u20e3": KEYCAP}.get(self.close, re.escape(self.close))
         tail = r"(?!\d)" if self.script in ("d", "dd") and self.close == "." else ""   # 1.5亿元 is a figure
         counter = re.escape(self.counter)
         return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{index}{counter}{close}{tail}\s*(?P<t>.*)$")
@@ -116,6 +133,12 @@ def marker_index(s: str) -> int | None:
         return ord(s) - (0x215F if s <= "\u216b" else 0x216F)
     if len(s) == 1 and s.isascii() and s.isalpha():
         return ord(s.lower()) - 0x60
+    if len(s) == 1 and ("\u3220" <= s <= "\u3229" or "\u3280" <= s <= "\u3289"):
+        return ord(s) - (0x321F if s <= "\u3229" else 0x327F)
+    if len(s) == 1 and "\u2776" <= s <= "\u2793":
+        return (ord(s) - 0x2776) % 10 + 1
+    if len(s) == 1 and s in STEMS:
+        return STEMS.index(s) + 1
     return to_int(s.translate(_FINANCIAL_TO_PLAIN))
 
 
@@ -147,20 +170,24 @@ def parse_marker(text: str) -> Marker | None:
         close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
     if opener and OPEN_FOR.get(close) != opener:
         return None   # a bracket opened must close with its pair: (一) 【一】, never (一、
-    if close == "," and not prefix.endswith("第"):
-        return None   # 第一,… is an ordinal; 一,… is a clause
-    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["ci"]):
+    if close == "," and not prefix.endswith(("第", "其")):
+        return None   # 第一,… and 其一,… are ordinals; 一,… is a clause
+    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["lo"] or m["ci"]):
         return None   # a bare number then a space or nothing: a figure, not a marker
     if m["a"] and (prefix or close not in (".", ")")):
         return None   # a letter is an index only as a./a)/(a)
-    if m["o"]:
+    if m["o"] or m["lo"]:
         if close == "" and m.end() < len(text):
             return None
+        if m["lo"]:   # A1 B2 / A-1: a letter for the category, a number for the item (a code)
+            return Marker(Shape(opener, prefix, "ad", counter, close), int(m["lm"]), marker_index(m["lo"]),
+                          _body(text, m.end()))
         shape = Shape(opener, prefix, "dd", counter, close)
         return Marker(shape, int(m["m"]), int(m["o"]), _body(text, m.end()))
-    script = next(k for k in ("d", "c", "f", "ci", "a") if m[k])
+    script = next(k for k in ("d", "c", "f", "ci", "g", "a") if m[k])
     value = m[script]
-    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close)
+    block = next((b for b in GLYPH_BLOCKS if re.fullmatch(f"[{b}]", value)), "") if script == "ci" else ""
+    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close, block=block)
     if script == "d" and close == "." and re.match(r"\d", text[m.end():]):
         return None   # 1.5亿元: a decimal figure
     return Marker(shape, marker_index(value), None, _body(text, m.end()))

@@ -16,6 +16,11 @@ __all__ = ["ROUND_RE", "TEAM_RE", "Team", "find_teams", "parse_team", "same_team
 # enterprise group's (集团党委第二巡察组, 集团公司党委第一巡察组), a university's (校党委第三巡察组).
 PARTY_COMMITTEES = ("自治区党委", "自治州党委", "集团公司党委", "集团党委", "公司党委", "学校党委", "校党委")
 _LEVEL = "|".join(PARTY_COMMITTEES + COMMITTEES) + "|市|县|区"
+# A system's own teams (省监狱管理局党委第二巡察组, 水利部党组第二巡视组, 省分行党委第一巡察组): the party
+# committee or group of a body, named right before a numbered team that no committee level precedes.
+_SYSTEM_BODY = re.compile(rf"(?P<org>[{CJK}]{{2,14}}(?:党委|党组))$")
+# Words a sentence opens with before the body's name (根据省局党委…, 经集团党委…): no part of the name.
+_LEAD_WORDS = re.compile(r"^(?:根据|按照|依据|经|由|受|在|对|派出|组织|和|及|与|的)+")
 # Kinds of team named by what they do rather than by a number.
 _SPECIAL = r"(?:提级交叉|提级|交叉|专项|机动|联动|延伸)"
 _ROUND = rf"(?:(?P<term>{NUMBER})届)?(?P<lvl>{_LEVEL})?(?:第(?P<rnd>{NUMBER})轮)?" \
@@ -131,11 +136,23 @@ def find_teams(text: str, offset: int = 0) -> list[Team]:
         if place:
             t = replace(t, text=text[m.start("lvl") - len(place) + _shared(place, t.level):m.end()],
                         span=(offset + m.start("lvl") - len(place) + _shared(place, t.level), t.span[1]), place=place)
+        if t.level is None and t.number is not None and (body := _system_body(text[:m.start()])):
+            t = replace(t, text=body + t.text, span=(t.span[0] - len(body), t.span[1]), level=body)
         prev = teams[-1] if teams else None
         if prev and t.level is None and prev.level and text[prev.span[1] - offset:m.start()] in ("、", "和", "及", "与"):
             t = Team(t.text, t.span, prev.level, t.kind, t.number, t.count, t.special, t.round)
         teams.append(t)
     return teams
+
+
+def _system_body(before: str) -> str | None:
+    """The party body (…党委 / …党组) written right before a team, its name from the last break in the
+    text (punctuation, a digit, a space) with a sentence's opening words dropped; None when there is none."""
+    m = _SYSTEM_BODY.search(before[-16:])
+    if not m:
+        return None
+    org = _LEAD_WORDS.sub("", m["org"])
+    return org if len(org) >= 4 and not org.startswith(("中共", "党委", "党组")) else None
 
 
 def parse_team(name: str) -> Team | None:

@@ -15,19 +15,20 @@ from reports.shared.notices import Notice
 from .counts import find_stated_counts
 from .dates import SIGNATURE_DATE_TEXT
 from .enumerated import read_enumerated
-from .header import parse_header
+from .header import Header, parse_header
 from .induced import read_induced, undecorated_fields, unseen_notation
 from .layout import is_narrative, mark_rectification_items
 from .legend import apply_legend
 from .lines import Line, split_lines
 from .measures import RECT_LABEL
 from .rectlist import attach_rectification_list
+from .roles import read_learned
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
-from .statusrows import apply_status_rows
+from .statusrows import apply_status_codes, apply_status_rows
 from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
 from .table import read_table
 
-__all__ = ["parse_file", "parse_source", "parse_text", "report_id"]
+__all__ = ["parse_file", "parse_source", "parse_text", "read_body", "report_id", "stated_counts"]
 
 TERMINAL = ("。", "!", "?", "”", "」", "』", ")", "）", "…")
 # The last line of a complete report: the signature's date, a contact line or the signing body.
@@ -43,7 +44,9 @@ def report_id(text: str) -> str:
 def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
                encoding: str | None = None, reader: str = "auto") -> Report:
     """Traditional text is parsed (and searched) in Simplified; the original stays in
-    `Report.display_text` with every span valid in both (reports/grammar/script.py).
+    `Report.display_text` with every span valid in both (reports/grammar/script.py). ``reader``: "auto"
+    (shipped), "rules" (the tuned and induced readers, no learned candidate), "grammar" (the document's
+    own enumeration alone), "learned" (the learned line roles alone); bench.eval_layouts compares them.
 
     >>> report = parse_text("\\n".join([
     ...     "中共某某市文学艺术界联合会党组关于巡察整改进展情况的通报",
@@ -64,10 +67,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     simplified = to_simplified(text)
     if simplified is not None:
         text = simplified
-    lines = split_lines(text)
-    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
-    header = parse_header(text, lines, noise)
-    body = undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
+    header, body = read_body(text)
     table = read_table(text, body)
     lined = _beside_status_table(text, header.body_start, body, table, reader) if table else None
     if lined is not None:   # problems numbered in the text, their status in a table at the end
@@ -83,6 +83,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         attach_rectification_list(text, categories, body)   # 二、问题 1. 2. | 三、整改 1. 2.
         apply_legend(text, categories)   # √ / △ defined by the report's own legend
         apply_status_rows(text, categories, body)   # (一)一是　简称　已完成: rows after the problems
+        apply_status_codes(text, categories, body)   # 综上，A1、B2已完成整改，C1…: a sentence naming codes
     items = mark_rectification_items(categories, text) if narrative else 0
     report = Report(
         id=report_id(original), script="traditional" if simplified is not None else "simplified",
@@ -100,12 +101,25 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
     return report
 
 
+def read_body(text: str) -> tuple[Header, list[Line]]:
+    """The header and the body's lines (web chrome dropped, a bullet before a form's field dropped) of a
+    Simplified text: what every structure reader reads, and what the learned reader's training labels."""
+    lines = split_lines(text)
+    noise = {ln.start for ln in lines if is_noise_line(ln.text)}
+    header = parse_header(text, lines, noise)
+    return header, undecorated_fields([ln for ln in lines if ln.start >= header.body_start and ln.start not in noise])
+
+
 def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tuple:
     """(categories, sections, part, narrative) read from numbered lines: the tuned schemes, a narrative's
     headings, and the document's own enumeration where it explains the report better (``reader="grammar"``:
     that enumeration alone)."""
+    if reader == "learned":   # the learned line roles alone (reports/parse/roles.py)
+        learned = read_learned(text, body, stated_counts(text, body_start, body))
+        categories, sections = learned if learned else ([], [])
+        return categories, sections, (body if categories else []), is_narrative(categories, text)
     if reader == "grammar":
-        induced = read_induced(text, body, _stated(text, body_start, body).get("problems"))
+        induced = read_induced(text, body, stated_counts(text, body_start, body).get("problems"))
         categories, sections = induced[:2] if induced else ([], [])
         return categories, sections, (body if categories else []), is_narrative(categories, text)
     scheme = choose_scheme(body)
@@ -116,7 +130,9 @@ def _read_lines(text: str, body_start: int, body: list[Line], reader: str) -> tu
         headings = read_categories(text, heading_part(body), SHALLOW, split_unlabelled=False)
         if is_narrative(headings[0], text):
             (categories, sections), narrative, part = headings, True, heading_part(body)
-    return _prefer_induced(text, body_start, body, (categories, sections, part, narrative))
+    counts = stated_counts(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
+    chosen = _prefer_induced(text, counts, body, (categories, sections, part, narrative))
+    return _prefer_learned(text, counts, body, chosen) if reader == "auto" else chosen
 
 
 TABLE_CAPTION = 30   # characters: a caption line above a table, not a sentence
@@ -151,7 +167,7 @@ def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
-def _stated(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
+def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
     """The counts the report states before its first rectification label (problems, categories, …):
     evidence for which induced level holds the problems. The first statement of each key counts."""
     first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
@@ -161,7 +177,7 @@ def _stated(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
     return out
 
 
-def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) -> tuple:
+def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: tuple) -> tuple:
     """The tuned readers' result, unless the document's own enumeration (reports/parse/induced.py) finds
     a problem level in a notation they do not read and explains the report better: more problems with
     a rectification, exactly the stated count where the tuned reading misses it, or as many
@@ -169,7 +185,6 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     problems under two or more categories where the tuned reading found one. In notations they know
     (nested another way) only the stated count, not contradicted by the stated categories, decides."""
     categories = tuned[0]
-    counts = _stated(text, body_start, body)   # one scan: a 1 MB report's preamble scan costs 0.25 s
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
@@ -196,6 +211,29 @@ def _prefer_induced(text: str, body_start: int, body: list[Line], tuned: tuple) 
     if not better and found:
         return tuned
     return induced[0], induced[1], body, is_narrative(induced[0], text)   # items of work, in a notation of its own
+
+
+def _counted(categories) -> tuple[int, int]:
+    """(problems, leaf problems) of a reading: a report's stated count may count either."""
+    return (sum(len(c.problems) for c in categories),
+            sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children))
+
+
+def _prefer_learned(text: str, counts: dict[str, int], body: list[Line], chosen: tuple) -> tuple:
+    """The reading chosen so far, unless it misses the report's stated problem count and the learned
+    line-role reading (reports/parse/roles.py) finds it exactly, with the stated category count (if the
+    report gives one) and at least as many rectifications: the same evidence rule that weighs the
+    induced reading, with the learned reading as one more candidate."""
+    stated = counts.get("problems")
+    if stated is None or stated in _counted(chosen[0]):
+        return chosen
+    learned = read_learned(text, body, counts)
+    if learned is None or stated not in _counted(learned[0]):
+        return chosen
+    aspects = counts.get("categories")
+    if aspects not in (None, len(learned[0])) or _rectified(learned[0]) < _rectified(chosen[0]):
+        return chosen
+    return learned[0], learned[1], body, is_narrative(learned[0], text)
 
 
 def parse_source(src) -> Report:

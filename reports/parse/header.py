@@ -65,7 +65,7 @@ def parse_header(text: str, lines: list[Line], noise: set[int] | None = None) ->
     elif opening is not None:
         h.body_start = opening.start
     h.publish_date = _publish_date(lines, noise, h.body_start)
-    h.report_date = _signature_date(content)
+    h.report_date = _signature_date(content) or _title_date(content, h.body_start)
     dated = next((d for d in (h.report_date, h.publish_date) if d), None)
     h.inspection = read_inspection(text, opening_scope(content, opening), h.title, dated)
     h.unit = _unit(h.title, content, opening, lines)
@@ -260,8 +260,25 @@ def _signature_org(content: list[Line]) -> str | None:
                 if not (len(ln.text) <= 40 and ORG_SUFFIX.search(ln.text) and "。" not in ln.text):
                     break
                 orgs.insert(0, ln.text)
-            return "、".join(orgs) or None
+            return "、".join(_rejoined(orgs)) or None
     return None
+
+
+_PARTY_END = re.compile(r"(?:委员会|党组|党委|党工委|党总支|党支部)$")
+
+
+def _rejoined(orgs: list[str]) -> list[str]:
+    """Signature lines with one name broken over two (中共江东省地质矿产勘查开发局 | 第九地质大队委员会): a line
+    without a party body's ending followed by one that has it and opens no name of its own (中共…) is one
+    name; two party bodies, or a body and its administration, stay two."""
+    out: list[str] = []
+    for org in orgs:
+        if out and not _PARTY_END.search(out[-1]) and _PARTY_END.search(org) and not org.startswith("中共") \
+                and out[-1].startswith("中共"):
+            out[-1] += org
+        else:
+            out.append(org)
+    return out
 
 
 def _core_name(unit: str) -> str:
@@ -350,6 +367,17 @@ def _publish_date(lines: list[Line], noise: set[int], body_start: int) -> DateVa
         if m and m["y"]:
             return DateValue(f"{int(m['y']):04d}-{int(m['m']):02d}-{int(m['d']):02d}", m.group(0).strip(),
                              (ln.start + m.start(), ln.start + m.end()))
+    return None
+
+
+def _title_date(content: list[Line], body_start: int) -> DateValue | None:
+    """A report that signs nowhere may date itself on a line of its own in brackets right under the title
+    (（2025年9月10日）), as a speech or a submitted report does."""
+    after = next((ln for ln in content if ln.start >= body_start), None)
+    inner = after.text.strip() if after else ""
+    if len(inner) > 2 and inner[0] in "(（" and inner[-1] in ")）" and SIGNATURE_DATE.match(inner[1:-1]):
+        at = after.start + after.text.index(inner) + 1
+        return _signature_date([Line(at, at + len(inner) - 2, inner[1:-1])])
     return None
 
 

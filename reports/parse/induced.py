@@ -31,7 +31,8 @@ from .schemes import (
 )
 from .structure import STATUS_TAG_HEAD, STATUS_TAG_TAIL, read_categories
 
-__all__ = ["Reading", "choose_levels", "known_notation", "read_induced", "undecorated_fields", "unseen_notation"]
+__all__ = ["FIELD", "PLANS", "Reading", "choose_levels", "heading_line", "known_notation", "label_votes", "own_label_pattern",
+           "owner_of", "read_induced", "undecorated_fields", "unseen_notation"]
 
 # The notations the tuned readers (schemes.py) already read; a level in one of these is left to them.
 KNOWN = (H1, DI, CAT, NUM, QNUM, SUB, CIRCLED_ITEM, ORDINAL_ITEM)
@@ -58,7 +59,7 @@ class Reading:
     own_labels: tuple[str, ...] = ()   # the document's own rectification field names (`_own_labels`)
 
 
-def _owner(levels: Levels) -> dict[int, int]:
+def owner_of(levels: Levels) -> dict[int, int]:
     owner: dict[int, int] = {}
     for k, f in enumerate(levels.families):
         for i in f.items:
@@ -105,13 +106,13 @@ def _own_labels(lines: list[Line], owner: dict[int, int]) -> set[str]:
             if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)}
 
 
-def _label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:
+def label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:
     """Each item with a rectification label under it (a 整改情况: line before the next item, or one
     inside the item's paragraph, or a field of the document's own form, `_own_labels`), or with its
     status (…(已完成) on its line, 已完成整改。 on a line of its own under it), votes once for its family: the level whose items the rectifications
     follow, counted in items (a form with 整改措施: and 整改进展: under each item counts it once).
     Returns the votes and the items that cast them."""
-    owner = _owner(levels)
+    owner = owner_of(levels)
     own = _own_labels(lines, owner)
     voted: set[int] = set()
     votes: Counter[int] = Counter()
@@ -134,7 +135,7 @@ def choose_levels(lines: list[Line], stated: int | None = None) -> Reading | Non
     """The problem level with the document's own labels (`_choose`)."""
     reading = _choose(lines, stated)
     if reading is not None:
-        reading.own_labels = tuple(sorted(_own_labels(lines, _owner(reading.levels))))
+        reading.own_labels = tuple(sorted(_own_labels(lines, owner_of(reading.levels))))
     return reading
 
 
@@ -149,7 +150,7 @@ def _choose(lines: list[Line], stated: int | None = None) -> Reading | None:
     if not families:
         return None
     levels = induce_levels(families)
-    votes, voted = _label_votes(lines, levels)
+    votes, voted = label_votes(lines, levels)
     by_count = False
     answered = None if votes else _answered_run(lines, levels)
     if answered is not None:
@@ -207,16 +208,16 @@ def _unmarked_categories(lines: list[Line], levels: Levels, problem: int) -> tup
         return ()
     first = dict(zip(fam.items, fam.indexes, strict=True))
     starts = [run[0] for run in fam.runs if run and first[run[0]] == 1]
-    owner = _owner(levels)
+    owner = owner_of(levels)
     if len(starts) < 2 or any(i == 0 for i in starts):
         return ()
     above = [i - 1 for i in starts]
-    if all(_heading_line(lines[i].text) and i not in owner for i in above):
+    if all(heading_line(lines[i].text) and i not in owner for i in above):
         return tuple(above)
     return ()
 
 
-def _heading_line(text: str) -> bool:
+def heading_line(text: str) -> bool:
     return (len(text) <= HEAD_MAX and not RECT_LABEL.match(text) and not INLINE_RECT.search(text)
             and not text.endswith(("。", ";", "；", ":", "：")) and "。" not in text and not status_sentence(text))
 
@@ -259,7 +260,7 @@ def _unmarked_heads(lines: list[Line], levels: Levels) -> list[int]:
     """Lines that head a problem without a marker: a short statement (no sentence inside it, no measure
     opening, no field of a form such as 整改时限:) right above a rectification label, after an item or
     after another rectification."""
-    owner = _owner(levels)
+    owner = owner_of(levels)
     out: list[int] = []
     in_rect = False
     for i, ln in enumerate(lines):
@@ -328,6 +329,14 @@ def _part(lines: list[Line], reading: Reading) -> list[Line]:
     return lines[start:end]
 
 
+def own_label_pattern(names: tuple[str, ...]) -> re.Pattern | None:
+    """A line pattern for the document's own rectification labels (`_own_labels`), with RECT_LABEL's
+    groups (who, label), for `Scheme.labels`; None when the document has none."""
+    if not names:
+        return None
+    return re.compile(r"^[【\[]?(?P<who>(?!))?(?P<label>" + "|".join(map(re.escape, names)) + r")[】\]]?\s*[:：]\s*")
+
+
 def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
                  unseen_only: bool = False) -> tuple[list[Category], list[dict], Reading] | None:
     """Categories and problems read by the document's own enumeration, or None when it shows no problem
@@ -342,8 +351,7 @@ def read_induced(text: str, lines: list[Line], stated: int | None = None, *,
     category = fams[reading.category].pattern() if reading.category is not None else NO_HEADING
     subs = (fams[reading.sub].pattern(),) if reading.sub is not None else ()
     part = _part(lines, reading)
-    labels = (re.compile(r"^[【\[]?(?P<who>(?!))?(?P<label>" + "|".join(map(re.escape, reading.own_labels))
-                         + r")[】\]]?\s*[:：]\s*") if reading.own_labels else None)
+    labels = own_label_pattern(reading.own_labels)
     if reading.heads:
         scheme = Scheme("induced", category, (), (), unnumbered=True, labels=labels)
         heads = frozenset(lines[i].start for i in reading.heads)

@@ -8,13 +8,15 @@ import re
 from reports.model import Category
 from reports.status import STATUS_WORDS
 
-__all__ = ["apply_legend", "read_legend"]
+__all__ = ["apply_legend", "read_legend", "read_word_legend"]
 
 _ANY_STATUS = "|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS)
 # A symbol, then the words that define it, then a status: √表示已完成 / ★为已完成整改 / ○:正在推进 / ▲——需长期坚持
 LEGEND = re.compile(rf"(?P<sym>[^\w\s,，。:：;；、()（）\[\]【】“”\"'‘’《》.·-])\s*(?:表示|代表|为|即|是|[:：=]|—+|-+)\s*"
                     rf"(?:该?问题)?(?P<status>{_ANY_STATUS})")
 MIN_SYMBOLS = 2   # a legend defines at least two symbols; one symbol-word pair is prose
+# A short word a status column uses, defined by an equals sign (“进度”栏:完成=已完成整改;长期=需长期坚持).
+WORD_LEGEND = re.compile(rf"(?P<word>[\u4e00-\u9fff]{{1,4}})\s*=\s*(?P<status>{_ANY_STATUS})")
 
 
 def read_legend(text: str) -> dict[str, str]:
@@ -28,6 +30,19 @@ def read_legend(text: str) -> dict[str, str]:
     legend: dict[str, str] = {}
     for m in LEGEND.finditer(text):
         legend.setdefault(m["sym"], m["status"])
+    return legend if len(legend) >= MIN_SYMBOLS else {}
+
+
+def read_word_legend(text: str) -> dict[str, str]:
+    """Word -> status phrase, for a report that defines two or more of the short words its status column
+    uses; {} otherwise. Only an equals sign defines a word (为 / 是 between words is prose).
+
+    >>> read_word_legend("(状态栏:办结=已完成整改;跟进=正在推进)")
+    {'办结': '已完成整改', '跟进': '正在推进'}
+    """
+    legend: dict[str, str] = {}
+    for m in WORD_LEGEND.finditer(text):
+        legend.setdefault(m["word"], m["status"])
     return legend if len(legend) >= MIN_SYMBOLS else {}
 
 

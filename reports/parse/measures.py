@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from reports.grammar import CJK
+from reports.grammar.markers import BULLETS
 from reports.grammar.noise import is_noise_line
 from reports.grammar.numerals import CN_ORDINAL_CLASS
 from reports.model import Measure, Span
-from reports.status import RESULT_OR_PLAN, status_sentence
+from reports.status import RESULT_OR_PLAN, STATUS_FIELD_NAME, noted_status
 
 __all__ = ["FORM_FIELD", "PROGRESS_FIELD", "RECT_LABEL", "RECT_WORDS", "segment_measures", "split_measures"]
 
@@ -20,8 +21,7 @@ RECT_WORDS = r"整改情况|进展情况|整改进展情况|整改落实情况|�
 RECT_LABEL = re.compile(rf"^(?:[【\[](?:{RECT_WORDS}|整改落实)[】\]]"
                         rf"|(?P<who>(?!(?:{RECT_WORDS})\s*[:：])[{CJK}]{{2,12}}?)?(?P<label>{RECT_WORDS})\s*[:：])\s*")
 # A form's progress field on its own line (完成情况:已完成 / 【进度】持续推进): where the work stands.
-PROGRESS_FIELD = re.compile(r"^\s*(?:(?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)\s*[:：]"
-                            r"|[【\[](?:完成情况|整改状态|整改进度|整改结果|进展状态|进度|状态)[】\]])")
+PROGRESS_FIELD = re.compile(rf"^\s*(?:{STATUS_FIELD_NAME}\s*(?:[:：]|—{{1,2}}|-{{2}})|[【\[]{STATUS_FIELD_NAME}[】\]])")
 # The label that names the actions themselves; beside it, other labels (落实情况: 整改进展: 完成情况:)
 # report results and status.
 MEASURE_LABEL = re.compile(r"整改措施")
@@ -29,7 +29,8 @@ MARKER = re.compile(
     rf"(?:(?<=^)|(?<=[。;;!?:\n]))\s*(?P<m>{CN_ORDINAL_CLASS}{{1,3}}是)"
     r"|(?P<c>[\u2460-\u2473])"
     r"|(?:(?<=^)|(?<=\n)|(?<=[;；。]))\s*(?P<n>\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）])"
-    rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]",
+    rf"|(?:(?<=^)|(?<=\n))\s*(?P<who>[{CJK}]{{2,12}}?)(?:整改情况|进展情况)\s*[:：]"
+    rf"|(?:(?<=^)|(?<=\n))\s*(?P<b>[{BULLETS}])\s*(?=\S)",   # • items on lines of their own: the author's list
     re.MULTILINE)
 # A rectification form's who/when fields: 责任人:… 整改时限:… (not measures; the work is elsewhere).
 FORM_FIELD = re.compile(r"^(?:责任(?:人|领导|单位|部门|科室)|牵头(?:领导|单位|部门)|配合单位|(?:整改|完成)?时限)\s*[:：]")
@@ -50,7 +51,7 @@ def _measure(text: str, start: int, end: int, label: str | None) -> Measure | No
     body = body.rstrip(" \t")
     cleaned = _clean(body)
     fields = cleaned.lstrip("(（【[")   # (完成时限:2025年9月底,完成情况:已完成): the fields in brackets
-    if len(cleaned) < 2 or status_sentence(cleaned) or FORM_FIELD.match(fields) or PROGRESS_FIELD.match(fields):
+    if len(cleaned) < 2 or noted_status(cleaned) or FORM_FIELD.match(fields) or PROGRESS_FIELD.match(fields):
         return None   # a status (已完成整改。) or a form's who/when/progress field (责任人:…) is not a measure
     return Measure(cleaned, (start + lead, start + lead + len(body)), label)
 
@@ -86,7 +87,7 @@ def split_measures(text: str, span: Span) -> list[Measure]:
     for i, m in enumerate(marks):
         if m["who"]:
             who = m["who"]  # a sub-unit's own block: its measures carry its name
-        label = m["m"] or m["c"] or (m["n"] or "").strip() or None
+        label = m["m"] or m["c"] or m["b"] or (m["n"] or "").strip() or None
         label = " ".join(x for x in (who, label) if x) or None
         stop = marks[i + 1].start() if i + 1 < len(marks) else len(block)
         measure = _measure(text, start + m.end(), start + stop, label)

@@ -26,7 +26,9 @@ SUB = re.compile(r"^[(（](?P<n>\d{1,2})[)）]\s*(?P<t>.*)$")
 # Problem numberings of reports that use no 1. at all: ①… and 第一,… (each item opens its own line).
 CIRCLED_ITEM = re.compile(rf"^(?P<n>[{CIRCLED}])\s*(?P<t>.*)$")
 ORDINAL_ITEM = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[,，]\s*(?P<t>.*)$")
-INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:{RECT_WORDS})\s*[:：]\s*")
+# A label inside the finding's paragraph, after a sentence; a dash may join the two (…不够。——整改:编写…), and
+# after a dash a bare 整改 is the label.
+INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:(?:—{{1,2}}|-{{2}})\s*(?:{RECT_WORDS}|整改)|{RECT_WORDS})\s*[:：]\s*")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from reports.grammar import PARTY_ORGAN
 from reports.grammar.markers import BULLET_LEAD, marker_index
 from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
 from reports.model import Category, Problem
-from reports.status import find_status, heading_status, status_code, status_sentence
+from reports.status import find_status, heading_status, noted_status, status_code, status_sentence
 
 from .dates import SIGNATURE_DATE
 from .lines import Line
@@ -42,7 +42,7 @@ SIGNATURE_ORG_TEXT = rf"[^。,,;;:：]{{2,40}}(?:{'|'.join(PARTY_ORGAN)}|委员�
 SIGNATURE_ORG = re.compile(rf"^{SIGNATURE_ORG_TEXT}$")
 # A status tag on the problem's own line: 1.【已完成整改】… or …不到位。(正在整改)
 STATUS_TAG_HEAD = re.compile(r"^\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*")
-STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（](?P<s>[^】\]()（）]{2,12})[】\])）]\s*[。.;；]?\s*$")
+STATUS_TAG_TAIL = re.compile(r"\s*[【\[(（〔](?P<s>[^】\]()（）〔〕]{2,12})[】\])）〕]\s*[。.;；]?\s*$")
 ABOUT_ASPECT = re.compile(r"^关于.{2,80}?(?:方面|问题)[。;;]")
 IMMEDIATE_CATEGORY = re.compile(r"立行立改")
 # An item that only wraps the finding: 关于“理论学习不深入”问题的整改。 -> 理论学习不深入.
@@ -143,7 +143,7 @@ class _Reader:
         if not m:
             return False
         if m.re.groupindex.get("o") and m["o"]:
-            self._outer_category(int(m["o"]))
+            self._outer_category(marker_index(m["o"]))
         return self._add_problem(ln, marker_index(m["n"]), m["t"])
 
     def _outer_category(self, outer: int) -> None:
@@ -253,10 +253,10 @@ class _Reader:
                  if not p.children]
         if len(rects) < MIN_SHAPED or not all(rects):
             return
-        if not all(_status_line(r[-1].text) for r in rects[:-1]):
+        if not all(_ends_with_status(r[-1].text) for r in rects[:-1]):
             return
         last = rects[-1]
-        at = next((k for k in range(len(last) - 1, -1, -1) if _status_line(last[k].text)), None)
+        at = next((k for k in range(len(last) - 1, -1, -1) if _ends_with_status(last[k].text)), None)
         if at is not None:
             del last[at + 1:]
 
@@ -287,6 +287,12 @@ class _Reader:
             if split is not None:
                 rect = [Line(split[1], s_end, self.text[split[1]:s_end])]
                 s_end = split[0]
+        elif not p.children and (m := INLINE_RECT.search(self.text, s_start, s_end)) and m.end() < s_end:
+            # …不够。——整改:编写…, then a field line of its own (销号情况:…): the labelled part of the paragraph
+            # opens the rectification the field line continues
+            rect = [Line(m.end(), s_end, self.text[m.end():s_end]), *rect]
+            self.rect[id(p)] = rect
+            s_end = m.start()
         p.span = (s_start, _rstrip_pos(self.text, s_start, s_end))
         t_start, t_end, tag = _status_tag(self.text, *p.span)   # the span keeps the tag, like a wrapper
         label = PROBLEM_LABEL.match(self.text, t_start, t_end)
@@ -318,7 +324,12 @@ MIN_SHAPED = 3   # problems whose rectifications all end alike before the last o
 
 def _status_line(text: str) -> bool:
     """A line that says nothing but a status (★已完成 / 整改状态:基本完成(剩余3份合同正在协商) / 已完成整改。)."""
-    return status_sentence(re.sub(r"[(（][^()（）]*[)）]\s*$", "", text)) is not None   # a note in brackets after it
+    return noted_status(text) is not None
+
+
+def _ends_with_status(text: str) -> bool:
+    """A line that is a status (`_status_line`) or closes with one in brackets (…管理规定。〔已完成〕)."""
+    return _status_line(text) or ((m := STATUS_TAG_TAIL.search(text)) is not None and bool(status_sentence(m["s"])))
 
 
 def _status_tag(text: str, start: int, end: int) -> tuple[int, int, str | None]:

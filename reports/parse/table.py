@@ -12,6 +12,7 @@ from reports.grammar.numerals import to_int
 from reports.model import Category, Problem
 from reports.status import find_status, status_sentence
 
+from .legend import read_word_legend
 from .lines import Line
 from .measures import RECT_LABEL, split_measures
 from .schemes import CAT, H1
@@ -73,10 +74,14 @@ def _columns(line: Line) -> list[str] | None:
 
 def _aligned(kinds: list[str], cells: list[Cell]) -> dict[str, Cell]:
     """Cells of a row by column kind. A row with fewer cells lost a merged one (a category or number
-    spanning several rows): those columns are dropped first, then the rest align from the right."""
+    spanning several rows): those columns are dropped first (the category's when the row still opens with
+    its number), then the rest align from the right."""
     if len(cells) < len(kinds):
         missing = len(kinds) - len(cells)
-        spans = [i for i, k in enumerate(kinds) if k in ("category", "number")][:missing]
+        spans = [i for i, k in enumerate(kinds) if k in ("category", "number")]
+        if kinds[0] == "number" and to_int(cells[0].text) is not None:
+            spans.sort(key=lambda i: kinds[i] == "number")   # the row has its number: the category cell is merged
+        spans = spans[:missing]
         kinds = [k for i, k in enumerate(kinds) if i not in spans]
     kinds = kinds[-len(cells):] if len(cells) < len(kinds) else kinds
     return {k: c for k, c in zip(kinds, cells[-len(kinds):] if len(cells) > len(kinds) else cells, strict=False)
@@ -89,6 +94,7 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
     categories: list[Category] = []
     kinds: list[str] | None = None
     n = 0
+    words: dict[str, str] | None = None   # the report's own legend of status words, read when a table is
     for i, ln in enumerate(lines):
         header = _columns(ln)
         if header:
@@ -133,7 +139,10 @@ def read_table(text: str, lines: list[Line]) -> list[Category]:
         lead = RECT_LABEL.match(measures_cell.text) if measures_cell else None   # | 整改措施:①… |: the cell's label
         problem.measures = split_measures(text, (measures_cell.start + (lead.end() if lead else 0), measures_cell.end)) \
             if measures_cell else []
-        problem.status = ((status_sentence(status_cell.text) or find_status(status_cell.text)) if status_cell else None) \
+        if status_cell is not None and words is None:
+            words = read_word_legend(text)
+        problem.status = ((words.get(status_cell.text.strip("。. ")) or status_sentence(status_cell.text)
+                           or find_status(status_cell.text)) if status_cell and words is not None else None) \
             or (find_status(measures_cell.text) if measures_cell else None)
         category.problems.append(problem)
     return [c for c in categories if c.problems]

@@ -28,6 +28,7 @@ from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
 from .markdown import _read_md, pipe_tables
 from .pdf import _read_pdf
+from .texttables import text_tables
 from .unwrap import join_hard_wraps
 
 __all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadError", "SourceText", "read_bytes", "read_source"]
@@ -113,6 +114,7 @@ def _read(data: bytes, name: str) -> SourceText:
     original, encoding = _EXTRACTORS[fmt](data, name)
     if fmt == "txt":
         original = pipe_tables(original)   # a Markdown table pasted into a .txt: rows of cells
+        original = text_tables(original)   # a table pasted a cell per line, or aligned with spaces
     if fmt in ("txt", "md"):
         original = join_hard_wraps(original)   # text copied out of a PDF: lines broken at the margin
     text, offsets = normalize(original)

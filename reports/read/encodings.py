@@ -77,7 +77,7 @@ def _detect(data: bytes) -> str | None:
     return best.encoding if best else None
 
 
-def _decode(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
+def decode_text(data: bytes, name: str, declared: str | None = None) -> tuple[str, str]:
     """Decode text bytes; returns (text, encoding). Never guesses from the file name.
 
     Order: BOM; strict UTF-8 (multi-byte UTF-8 almost never validates by accident); the
@@ -130,6 +130,6 @@ def _try_decode(data: bytes, enc: str) -> str | None:
 
 
 def _read_txt(data: bytes, name: str) -> tuple[str, str | None]:
-    return _decode(data, name)
+    return decode_text(data, name)
 
 

@@ -10,7 +10,7 @@ from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line, is_publish_info
 from reports.grammar.normalize import normalize_chars
 
-from .encodings import _decode
+from .encodings import decode_text
 from .limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, ReadError
 
 _HTML_DROP_ALWAYS = ("script", "style", "noscript", "template", "iframe", "object", "embed", "svg",
@@ -277,7 +277,7 @@ def _gone(el) -> bool:
 def _read_html(data: bytes, name: str) -> tuple[str, str | None]:
     from bs4 import BeautifulSoup
 
-    text, encoding = _decode(data, name, declared=_declared_charset(data))
+    text, encoding = decode_text(data, name, declared=_declared_charset(data))
     _check_element_count(text, name)
     soup = BeautifulSoup(text, "lxml")
     _check_depth(soup, name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .encodings import _decode
+from .encodings import decode_text
 
 __all__ = ["strip_markdown"]
 
@@ -27,6 +27,8 @@ _CODE = re.compile(r"`+([^`]*)`+")
 _TAG = re.compile(r"</?[A-Za-z][^>]*>")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+# Front matter (--- at the top, key: value lines, ---): the site's metadata, which a rendered page never shows.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n(?:[A-Za-z_][\w-]*[ \t]*:.*\n|[ \t]+.*\n|[ \t]*\n)*?---[ \t]*(?:\n|\Z)")
 
 
 def _inline(text: str) -> str:
@@ -49,6 +51,7 @@ def strip_markdown(source: str) -> str:
     """
     out: list[str] = []
     fenced = False
+    source = _FRONT_MATTER.sub("", source, count=1)
     for line in source.split("\n"):
         if _FENCE.match(line):
             fenced = not fenced
@@ -91,5 +94,5 @@ def pipe_tables(text: str) -> str:
 
 
 def _read_md(data: bytes, name: str) -> tuple[str, str | None]:
-    text, encoding = _decode(data, name)
+    text, encoding = decode_text(data, name)
     return strip_markdown(text), encoding

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from graph.names import MENTION_TYPES
-from ui.web import render, state
+from ui.web import render, report_picker, state
 
 ENTITY_PAGE = "views/entities.py"
 UNIT_PAGE = "views/unit.py"
@@ -17,13 +17,16 @@ def pick_problem() -> tuple[str | None, str | None]:
     problem_id = st.query_params.get("problem")
     if state.no_reports_notice():
         return None, None
-    summaries = state.report_summaries()
-    by_id = {s["report_id"]: s for s in summaries}
-    ids = list(by_id)
+    by_id = report_picker.summaries_by_id()
     with st.expander("选择问题", expanded=not (report_id and problem_id), icon=":material/list:"):
         c1, c2 = st.columns([2, 3])
-        rid = c1.selectbox("报告(单位)", ids, index=ids.index(report_id) if report_id in by_id else None,
-                           format_func=lambda r: _report_label(by_id[r]), placeholder="选择一个单位的报告")
+        ids = report_picker.choices(report_id)
+        typed = c1.selectbox("报告(单位)", ids, index=ids.index(report_id) if report_id in by_id else None,
+                             format_func=report_picker.label, placeholder="选择或输入单位的报告",
+                             accept_new_options=True, help=report_picker.help_text())
+        rid, notice = report_picker.resolve(typed)
+        if notice:
+            c1.caption(notice)
         pid = None
         if rid:
             report = state.load_report(rid)
@@ -35,11 +38,6 @@ def pick_problem() -> tuple[str | None, str | None]:
         st.query_params.update({"report": rid, "problem": pid})
         return rid, pid
     return (report_id, problem_id) if report_id and problem_id else (rid, pid)
-
-
-def _report_label(s: dict) -> str:
-    when = (s.get("start") or s.get("report_date") or "")[:4]
-    return " · ".join(x for x in (s.get("unit_short") or s.get("unit"), s.get("inspector"), when) if x)
 
 
 def problem_mentions(report_id: str, problem) -> list[dict]:

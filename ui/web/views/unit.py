@@ -9,7 +9,7 @@ import streamlit as st
 
 from reports.shared import notices
 from ui.service.text import AUDIT_LABELS, concreteness_label
-from ui.web import render, state
+from ui.web import render, report_picker, state
 
 DETAIL_PAGE = "views/detail.py"
 ENTITY_PAGE = "views/entities.py"
@@ -22,9 +22,7 @@ def pick_report() -> str | None:
     the page keeps it). A link naming no stored report says so instead of quietly showing another."""
     if state.no_reports_notice():
         return None
-    summaries = state.report_summaries()
-    by_id = {s["report_id"]: s for s in summaries}
-    ids = sorted(by_id, key=lambda r: _label(by_id[r]))
+    by_id = report_picker.summaries_by_id()
     linked = st.query_params.get("report")
     bad_link = None
     if linked and linked != st.session_state.get("unit_linked"):
@@ -33,11 +31,16 @@ def pick_report() -> str | None:
             st.session_state["unit_pick"] = linked
         else:
             bad_link = linked
-    if st.session_state.get("unit_pick") not in by_id:
-        st.session_state["unit_pick"] = most_complete(summaries)
+    # a typed name (the picker accepts one: it lists only some reports in a large workspace) means a report
+    picked, notice = report_picker.resolve(st.session_state.get("unit_pick"))
+    st.session_state["unit_pick"] = picked if picked in by_id else most_complete(list(by_id.values()))
     current = by_id[st.session_state["unit_pick"]]
-    pick = st.selectbox("单位", ids, key="unit_pick", placeholder="选择单位", format_func=lambda r: _label(by_id[r]),
-                        help=f"全称:{current.get('unit') or current['report_id']}")
+    hints = [f"全称:{current.get('unit') or current['report_id']}", report_picker.help_text()]
+    pick = st.selectbox("单位", report_picker.choices(st.session_state["unit_pick"]), key="unit_pick",
+                        placeholder="选择或输入单位", format_func=report_picker.label, accept_new_options=True,
+                        help="\n\n".join(h for h in hints if h))
+    if notice:
+        st.info(notice, icon=":material/search:")
     if bad_link:
         st.warning(render.md(notices.render("link_unknown_report",
                                             {"report_id": bad_link, "shown": state.unit_name(by_id[pick])})),
@@ -54,12 +57,6 @@ def most_complete(summaries: list[dict]) -> str:
     best = min(summaries, key=lambda s: (bool(s.get("truncated")), len(s.get("warnings") or ()),
                                          -s["found"]["problems"], s.get("unit") or "", s["report_id"]))
     return best["report_id"]
-
-
-def _label(s: dict) -> str:
-    """A report as the picker lists it: the unit's display name, the team, the month inspected."""
-    when = (s.get("start") or s.get("report_date") or "")[:7]
-    return " · ".join(x for x in (state.unit_name(s), s.get("inspector"), when) if x)
 
 
 def _date(d) -> str:
@@ -294,7 +291,7 @@ def main() -> None:
     if report is None:
         st.error("该报告已不在工作区中。", icon=":material/warning:")
         return
-    summary = next((s for s in state.report_summaries() if s["report_id"] == rid), {})
+    summary = report_picker.summaries_by_id().get(rid, {})
     header(report, summary)
     st.page_link(BRIEFING_PAGE, label="自查清单:同类单位被发现最多的问题及整改做法", icon=":material/checklist:",
                  query_params={"report": rid})
