@@ -1,7 +1,7 @@
 """Search as a user gets it: the shipped defaults (k=10, no options) through the workspace service, on
 every labelled query set, the independent one first.
 
-    HF_HUB_OFFLINE=1 python -m bench.eval_shipped [--workspace DIR] [--json OUT] [--no-write]
+    HF_HUB_OFFLINE=1 python -m bench.eval_shipped [--workspace DIR] [--json OUT] [--sets=-independent]
 
 Sets: independent (bench/eval/independent.jsonl, a copy of ../shared/devset/queries_independent.jsonl:
 70 queries by an author who never saw the code; judgements matched on the problem's first 24
@@ -10,8 +10,9 @@ tuning), the team's lexical and paraphrase sets, the team's off-domain set, and 
 authors' topic labels (relevant = same topic, another unit). Author D (bench/eval/author_d/, a third outside
 author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
 (bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) was scored held out
-first and is fitted on since (docs/decisions.md, issue 21). Authors A and I (bench/eval/author_i/, a fifth, frozen
-in session 7) are never fitted on.
+first and is fitted on since (docs/decisions.md, issue 21); author I (bench/eval/author_i/, a fifth, frozen in
+session 7) likewise, scored held out in session 7 and fitted on since session 8. Author A is never fitted on;
+``--sets=-independent`` runs every set but A's without reading it (what a helper tuning the defaults runs).
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -196,18 +197,42 @@ def evaluate_similar(judged: dict[Key, dict[Key, int]], similar: Callable[[Key],
             "units_in_top10": sum(units) / max(len(units), 1), "own_report_hits": own}
 
 
-def query_sets(rows: Sequence[dict]) -> list[QuerySet]:
-    sets = [load_text_judged(EVAL / "independent.jsonl", "independent", "outside author A", rows)]
-    author_b = EVAL / "author_b" / "queries.jsonl"
-    if author_b.is_file():
-        sets.append(load_text_judged(author_b, "author B", "outside author B", rows))
-    for name in ("d", "g", "i"):
+# Short names of the query sets for --sets (the set's name in the tables beside each).
+SET_KEYS = {"independent": "independent", "b": "author B", "d": "author D", "g": "author G", "i": "author I",
+            "paraphrase": "team paraphrase", "lexical": "team lexical", "offdomain": "team off-domain"}
+
+
+def select_sets(spec: str | None) -> frozenset[str]:
+    """The query sets a --sets value names: keys separated by commas (``b,d,lexical``), or keys each
+    preceded by ``-`` to leave out of all of them (``-independent``: every set but author A's, what a
+    helper tuning defaults runs, so A's queries stay unseen until the lead scores a finished branch)."""
+    if not spec:
+        return frozenset(SET_KEYS.values())
+    keys = [k.strip().lower() for k in spec.split(",") if k.strip()]
+    unknown = [k for k in keys if k.lstrip("-") not in SET_KEYS]
+    if unknown:
+        raise SystemExit(f"--sets: unknown set(s) {', '.join(unknown)}; known: {', '.join(SET_KEYS)}")
+    if all(k.startswith("-") for k in keys):
+        return frozenset(v for k, v in SET_KEYS.items() if f"-{k}" not in keys)
+    if any(k.startswith("-") for k in keys):
+        raise SystemExit("--sets: name sets to keep, or sets to leave out with '-', not both")
+    return frozenset(SET_KEYS[k] for k in keys)
+
+
+def query_sets(rows: Sequence[dict], names: frozenset[str] | None = None) -> list[QuerySet]:
+    """The labelled query sets, only those in ``names`` (default all): a set left out is not even read."""
+    want = names if names is not None else frozenset(SET_KEYS.values())
+    sets = []
+    if "independent" in want:
+        sets.append(load_text_judged(EVAL / "independent.jsonl", "independent", "outside author A", rows))
+    for name in ("b", "d", "g", "i"):
         path = EVAL / f"author_{name}" / "queries.jsonl"
-        if path.is_file():
-            sets.append(load_text_judged(path, f"author {name.upper()}", f"outside author {name.upper()}", rows))
-    sets += [load_team(EVAL / "paraphrases.json", "team paraphrase"), load_team(EVAL / "queries.json", "team lexical"),
-             load_offdomain(EVAL / "offdomain.json")]
-    return sets
+        if SET_KEYS[name] in want and path.is_file():
+            sets.append(load_text_judged(path, SET_KEYS[name], f"outside author {name.upper()}", rows))
+    team = [("paraphrase", lambda: load_team(EVAL / "paraphrases.json", "team paraphrase")),
+            ("lexical", lambda: load_team(EVAL / "queries.json", "team lexical")),
+            ("offdomain", lambda: load_offdomain(EVAL / "offdomain.json"))]
+    return sets + [load() for key, load in team if SET_KEYS[key] in want]
 
 
 @contextmanager
@@ -237,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workspace", type=Path, help="an existing workspace of the demo corpus (default: a new one)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--per-query", action="store_true", help="print nDCG per query")
+    ap.add_argument("--sets", help="query sets to run, e.g. 'b,d,g,i,paraphrase,lexical,offdomain', or '-independent' "
+                    f"for all but author A's (keys: {', '.join(SET_KEYS)}; default all)")
     args = ap.parse_args(argv)
+    names = select_sets(args.sets)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         ws = build_workspace(args.workspace or Path(tmp) / "ws")
@@ -247,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         retrievable = {(state.table.report_id[i], state.table.problem_id[i])
                        for i in range(state.table.size) if state.table.retrievable[i]}
         figures: dict = {"search": {}, "similar": {}}
-        for qset in query_sets(rows):
+        for qset in query_sets(rows, names):
             shipped = evaluate(qset, lambda qs: search.search_batch(qs), retrievable)
             with answering_all(state.searcher):
                 ranking = evaluate(qset, lambda qs: search.search_batch(qs), retrievable)

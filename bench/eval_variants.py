@@ -48,9 +48,6 @@ def view_text(table: ProblemTable, i: int, view: str) -> str:
     if view == "types+text":
         types = "、".join(table.types[i])
         return f"{types}：{table.text[i]}" if types else table.text[i]
-    if view == "category+types+text":
-        head = "、".join(x for x in [table.value("category", i), *table.types[i]] if x)
-        return f"{head}：{table.text[i]}" if head else table.text[i]
     return table.doc_text(i, view)
 
 

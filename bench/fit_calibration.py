@@ -1,14 +1,15 @@
 """Fit the search calibration across authors: probabilities on one set of authors' queries, checked on
 another's, and the per-query answer floor chosen the same way.
 
-    HF_HUB_OFFLINE=1 python -m bench.fit_calibration [--write]
+    HF_HUB_OFFLINE=1 python -m bench.fit_calibration [--write] [--sets=-independent] [--fit-authors b,d,g,i]
 
 Fitting sets (shipped): the team's lexical, paraphrase and off-domain queries plus outside authors B's,
-D's and G's queries (bench/eval/author_b/, author_d/, author_g/) for `search`; the team's and author B's
-topic labels for `similar`. Each fitted outside author is also left out in turn and scored by a
-calibration fitted on the rest (printed). Outside author A's independent set
-(bench/eval/independent.jsonl) is never fitted on, in no row: it is where the shipped defaults are
-reported (bench/eval_shipped.py), held out.
+D's, G's and I's queries (bench/eval/author_b/, author_d/, author_g/, author_i/) for `search`; the team's
+and author B's topic labels for `similar`. Each fitted outside author is also left out in turn and scored
+by a calibration fitted on the rest (printed, with the held-out authors' mean per-query utility: what a
+change to the defaults is chosen on). Outside author A's independent set (bench/eval/independent.jsonl)
+is never fitted on, in no row: it is where the shipped defaults are reported (bench/eval_shipped.py),
+held out; ``--sets=-independent`` does not even read it (what a helper tuning the defaults runs).
 
 The answer floor is the answer model's output below which a query is said to have no answer in the
 corpus; chosen where the mean per-query utility on the fitting sets' queries, off-domain ones
@@ -51,7 +52,8 @@ FLOOR_GRID = np.round(np.arange(0.02, 0.98, FLOOR_STEP), 2)
 # fitting queries one query flips the utility by ~0.004, so a lone spike is one query's luck and a
 # broad optimum is what other authors' queries share (leave-one-author-out: docs/decisions.md, issue 21).
 FLOOR_WINDOW = 0.02
-FIT_AUTHORS = ("author B", "author D", "author G")   # outside authors fitted on; A never is
+FLOOR_WEIGHT = "query"   # "query": each query counts once; "author": each author's mean counts once (measured)
+FIT_AUTHORS = ("author B", "author D", "author G", "author I")   # outside authors fitted on; A never is
 
 
 class Lab:
@@ -146,7 +148,8 @@ def fit_answer_model(points: list[tuple[dict[str, float], float | None]]) -> Log
     return Logistic(dict(zip(ANSWER_FEATURES, map(float, model.coef_[0]), strict=True)), float(model.intercept_[0]))
 
 
-def floor_utility(points: list[tuple[float, float | None]], floors: np.ndarray = FLOOR_GRID) -> np.ndarray:
+def floor_utility(points: list[tuple[float, float | None]], floors: np.ndarray = FLOOR_GRID,
+                  weights: np.ndarray | None = None) -> np.ndarray:
     """Mean per-query utility of each floor: an answered query scores its nDCG@10, a silenced one 0; a
     query with no answer scores 1 when silent, 0 when answered (the empty list is its ideal result).
     Each query is one person asking, so each counts once. (Weighting the two kinds equally instead
@@ -156,14 +159,15 @@ def floor_utility(points: list[tuple[float, float | None]], floors: np.ndarray =
     answerable = ~np.isnan(gain)
     answered = p[None, :] >= floors[:, None]
     utility = np.where(answerable[None, :], np.where(answered, np.nan_to_num(gain)[None, :], 0.0), ~answered)
-    return utility.mean(axis=1)
+    return utility.mean(axis=1) if weights is None else utility @ (weights / weights.sum())
 
 
-def choose_answer_floor(points: list[tuple[float, float | None]], window: float = FLOOR_WINDOW) -> tuple[float, float]:
+def choose_answer_floor(points: list[tuple[float, float | None]], window: float = FLOOR_WINDOW,
+                        weights: np.ndarray | None = None) -> tuple[float, float]:
     """(floor, its own utility): the floor whose utility averaged over floors within ``window`` is best
     (the lowest on ties). The raw utility is flat near its best and its argmax can sit on a spike that one
     query makes; measured leave-one-author-out, the broad optimum held better for the author left out."""
-    raw = floor_utility(points)
+    raw = floor_utility(points, weights=weights)
     k = round(window / FLOOR_STEP)
     smooth = np.convolve(np.pad(raw, k, mode="edge"), np.ones(2 * k + 1) / (2 * k + 1), mode="valid") if k else raw
     i = int(np.argmax(smooth > smooth.max() - 1e-9))
@@ -183,8 +187,10 @@ def shipped_figures(s: Searcher, queries: list[Query]) -> dict:
         else:
             zero += 1
             silent_zero += not hits
+    # per-query utility as floor_utility counts it: nDCG@10 if answered (0 if silenced), 1 for a silent no-answer query
+    utility = (float(np.sum(ndcgs)) + silent_zero) / max(len(ndcgs) + zero, 1)
     return {"nDCG@10": round(float(np.mean(ndcgs)), 4) if ndcgs else None, "answerable": len(ndcgs),
-            "answerable_silent": silent_ans, "zero": zero, "zero_silent": silent_zero}
+            "answerable_silent": silent_ans, "zero": zero, "zero_silent": silent_zero, "utility": round(utility, 4)}
 
 
 def _uid(key) -> int:
@@ -194,13 +200,18 @@ def _uid(key) -> int:
 
 
 def calibrate(lab: Lab, fit: list[str], sets: dict[str, list[Query]], sims: dict[str, list[Query]],
-              sim_fit: list[str]) -> Calibration:
+              sim_fit: list[str], floor_weight: str = FLOOR_WEIGHT) -> Calibration:
     models = fit_models(lab, [sets[n] for n in fit], [sims[n] for n in sim_fit])
     partial = Calibration(models, {}, TIER_HIGH, model_name=DEFAULT_MODEL)
     points = [p for n in fit for p in answer_points(lab.searcher(partial), sets[n])]
     answer = fit_answer_model(points)
     scored = [(float(answer.probability({k: np.array([v]) for k, v in f.items()})[0]), gain) for f, gain in points]
-    floor, accuracy = choose_answer_floor(scored)
+    weights = None
+    if floor_weight == "author":   # each author (the team's sets as one) weighs the same, whatever its size
+        group = [("team" if n.startswith("team") else n) for n in fit for _ in sets[n]]
+        size = {g: group.count(g) for g in set(group)}
+        weights = np.array([1.0 / size[g] for g in group])
+    floor, accuracy = choose_answer_floor(scored, weights=weights)
     return replace(partial, answer_floor={"search": floor}, answer_models={"search": answer},
                    provenance={"fitted": date.today().isoformat(),
                                "command": "HF_HUB_OFFLINE=1 python -m bench.fit_calibration --write",
@@ -217,33 +228,65 @@ def calibrate(lab: Lab, fit: list[str], sets: dict[str, list[Query]], sims: dict
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.eval_shipped import SET_KEYS, select_sets
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help="store embeddings/calibration.json")
+    ap.add_argument("--sets", help="query sets to read and score (as bench.eval_shipped --sets; '-independent': all "
+                    "but author A's); the fitting sets are always read")
+    ap.add_argument("--fit-authors", default=",".join(a.split()[-1].lower() for a in FIT_AUTHORS),
+                    help="outside authors fitted on, each left out in turn (default: %(default)s; never independent)")
+    ap.add_argument("--view", default="shipped", help="the dense view of a problem to measure (default: the service's "
+                    "DOC_RECIPE; else a bench.eval_variants.view_text view, e.g. category+types+text); not with --write")
+    ap.add_argument("--floor-weight", choices=("query", "author"), default=FLOOR_WEIGHT,
+                    help="how the fitting queries weigh in the answer floor's utility")
     args = ap.parse_args(argv)
-    lab = Lab()
-    named = {qs.name: qs for qs in query_sets(lab.rows)}
+    if args.write and args.view != "shipped":
+        raise SystemExit("--write stores the shipped view's calibration only")
+    fitted = [SET_KEYS[k.strip().lower()] for k in args.fit_authors.split(",") if k.strip()]
+    if "independent" in fitted or not all(a.startswith("author ") for a in fitted):
+        raise SystemExit("--fit-authors: outside authors b, d, g, i only (author A is never fitted on)")
+    team = ["team lexical", "team paraphrase", "team off-domain"]
+    names = select_sets(args.sets) | {*team, *fitted}
+    if args.view == "shipped":
+        lab = Lab()
+    else:
+        from bench.eval_variants import view_text
+
+        lab = Lab(lambda table, i: view_text(table, i, args.view))
+    named = {qs.name: qs for qs in query_sets(lab.rows, names)}
     sets = {name: lab.queries(qs) for name, qs in named.items()}
     sims = {name: lab.similar_queries(judged) for name, judged in similar_sets(lab.rows)}
-    team = ["team lexical", "team paraphrase", "team off-domain"]
     topics = ["team topics", "author B topics"]
-    fitted = [a for a in FIT_AUTHORS if a in sets]
-    shipped = calibrate(lab, [*team, *fitted], sets, sims, topics)
+    shipped = calibrate(lab, [*team, *fitted], sets, sims, topics, args.floor_weight)
     # Leave one fitted outside author out: each is scored by a calibration that never saw its queries.
-    checks = [(f"shipped: team + {' + '.join(a.split()[-1] for a in fitted)} (A held out)", shipped)]
+    short = lambda authors: " + ".join(a.split()[-1] for a in authors)  # noqa: E731
+    checks = [(f"shipped: team + {short(fitted)}", shipped, None)]
     for held in fitted:
         rest = [a for a in fitted if a != held]
-        checks.append((f"team + {' + '.join(a.split()[-1] for a in rest)} ({held.split()[-1]} and A held out)",
-                       calibrate(lab, [*team, *rest], sets, sims, [t for t in topics if not t.startswith(held)])))
+        checks.append((f"team + {short(rest)} ({held.split()[-1]} held out)",
+                       calibrate(lab, [*team, *rest], sets, sims, [t for t in topics if not t.startswith(held)],
+                                 args.floor_weight), held))
+    print("cells: nDCG@10 as shipped (answerable silenced, no-answer silent) utility", file=sys.stderr)
     print("| calibration | answer floor | " + " | ".join(sets) + " |", file=sys.stderr)
     print("|---|---|" + "---|" * len(sets), file=sys.stderr)
-    for label, cal in checks:
+    held_out: dict[str, dict] = {}
+    for label, cal, held in checks:
         s = lab.searcher(cal)
         cells = []
-        for qs in sets.values():
+        for name, qs in sets.items():
             f = shipped_figures(s, qs)
+            if name == held or (held is None and name.startswith("author ") and name not in fitted):
+                held_out[name] = f   # scored by a calibration that never saw it
             cells.append(f"{f['nDCG@10'] if f['nDCG@10'] is not None else '-'} "
-                         f"(silent {f['answerable_silent']}/{f['answerable']}, zero {f['zero_silent']}/{f['zero']})")
+                         f"({f['answerable_silent']}/{f['answerable']}, {f['zero_silent']}/{f['zero']}) u {f['utility']:.3f}")
         print(f"| {label} | {cal.answer_floor['search']:.2f} | " + " | ".join(cells) + " |", file=sys.stderr)
+    scored = {a: f for a, f in held_out.items() if a != "independent"}
+    if scored:
+        print("held out (utility: nDCG@10, answerable silenced, no-answer silent): " + "; ".join(
+            f"{a.split()[-1]} {f['utility']:.4f}: {f['nDCG@10']}, {f['answerable_silent']}/{f['answerable']}, "
+            f"{f['zero_silent']}/{f['zero']}" for a, f in sorted(scored.items()))
+            + f"; mean {np.mean([f['utility'] for f in scored.values()]):.4f}", file=sys.stderr)
     if args.write:
         atomic.write_text(CALIBRATION_PATH, json.dumps(shipped.to_json(), ensure_ascii=False, indent=1) + "\n")
         print(f"wrote {CALIBRATION_PATH}", file=sys.stderr)

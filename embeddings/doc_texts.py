@@ -10,7 +10,7 @@ from reports.read.limits import embed_caps
 
 from .table import KeyTable, ProblemTable
 
-__all__ = ["capped_texts", "row_texts"]
+__all__ = ["capped_texts", "recipe_stamp", "row_texts"]
 
 log = logging.getLogger("xuncha.search")
 
@@ -45,6 +45,17 @@ def row_texts(store, table: ProblemTable | KeyTable, positions: np.ndarray, reci
     if isinstance(table, ProblemTable) or not len(positions):
         return capped_texts(table, positions.tolist(), recipe, per_problem, per_report) if len(positions) else []
     reports = sorted({table.report_id[int(i)] for i in positions})
-    rows = ProblemTable(store.problem_rows(reports, types=False))   # texts only
+    rows = ProblemTable(store.problem_rows(reports, types="types" in recipe))   # texts (and types if embedded)
     return capped_texts(rows, [rows.pos[int(table.uids[int(i)])] for i in positions], recipe, per_problem,
                         per_report)
+
+
+def recipe_stamp(recipe: str) -> str:
+    """What an index records of how its vectors were made: the recipe, and for a recipe that embeds
+    the problems' types the classifier's stamp, since an edited taxonomy changes those texts without
+    changing any problem (the index is then rebuilt, as for another recipe)."""
+    if "types" not in recipe.split("+"):
+        return recipe
+    from reports.analysis.problemtypes import types_version
+
+    return f"{recipe}@{types_version()}"

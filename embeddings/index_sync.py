@@ -30,6 +30,7 @@ import numpy as np
 from reports.shared.ioerrors import io_reason
 from reports.shared.progress import Progress
 
+from .doc_texts import recipe_stamp
 from .encoder_slot import EncoderSlot
 from .engines.base import SearchEngine
 from .index import VectorIndex, problem_uid
@@ -103,8 +104,9 @@ class IndexSync:
         self.vectors = VectorSide(self.dir, store, self.encoders, doc_kind=doc_kind, doc_recipe=doc_recipe)
         self.tokens = TokenSide(self.dir, store, lex_recipe=lex_recipe, tokens_version=tokens_version)
         self.table = TableSide(self.dir, store)
+        self.doc_stamp = recipe_stamp(doc_recipe)   # recorded and compared: the recipe, and the types' stamp
         self.committer = IndexCommit(self.dir, encoders=self.encoders, engines=self.engines, tokens=self.tokens,
-                                     tables=self.table, doc_kind=doc_kind, doc_recipe=doc_recipe)
+                                     tables=self.table, doc_kind=doc_kind, doc_recipe=self.doc_stamp)
         self._state: QueryState | None = None
         self._mutex = threading.RLock()
         manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
@@ -168,7 +170,7 @@ class IndexSync:
 
     def _compatible(self, manifest: Manifest) -> bool:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
-        return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_recipe
+        return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_stamp
 
     def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
         """The in-memory state for the store's current generation, syncing the index if it lags."""

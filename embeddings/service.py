@@ -37,7 +37,7 @@ log = logging.getLogger("xuncha.search")
 DEFAULT_MODE = "hybrid"
 DEFAULT_SIMILAR_MODE = "hybrid"
 DOC_KIND = "query"          # e5 prefix for indexed problems
-DOC_RECIPE = "category+text"   # which text of a problem is embedded (category title gives context)
+DOC_RECIPE = "category+types+text"   # which text of a problem is embedded (category title and types give context)
 LEX_RECIPE = "parent+text+measures"  # which text of a problem is tokenised for BM25 (measures: for `similar`)
 MAX_QUERY_CHARS = 512
 # 词林 expansion of query words the corpus never uses (embeddings/thesaurus.py): measured, ready, off.

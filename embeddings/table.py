@@ -20,8 +20,10 @@ __all__ = ["DOC_RECIPES", "HIT_CONTRACT", "Filters", "Hit", "KeyTable", "Problem
 # parent's statement (省作协's "关于团结引导用力不足方面" means little without it).
 # "parent+text+measures" adds the problem's rectification measures, which say concretely what a
 # terse problem (关于团结引导用力不足方面) was about; it is what BM25 indexes (bench/RESULTS.md).
+# "category+types+text" names the problem's types (keyword rules) beside its category: what is embedded
+# since issue 21 (held out over four outside authors; docs/decisions.md).
 DOC_RECIPES: tuple[str, ...] = ("text", "parent+text", "category+text", "category+parent+text", "text+measures",
-                                "parent+text+measures")
+                                "parent+text+measures", "category+types+text")
 
 # Columns of the table that filters and results use, in the order problem_rows() names them.
 # The CLI contract's keys of a hit, in order (docs/cli.md); the rest follow.
@@ -197,6 +199,9 @@ class ProblemTable:
             return f"{category}：{text}" if category else text
         if recipe == "text+measures":
             return "；".join([text, *self.measures[i]])
+        if recipe == "category+types+text":
+            head = "、".join(x for x in [self.value("category", i), *self.types[i]] if x)
+            return f"{head}：{text}" if head else text
         raise ValueError(f"unknown document recipe {recipe!r}; known: {', '.join(DOC_RECIPES)}")
 
     def copies_of(self, i: int) -> np.ndarray:

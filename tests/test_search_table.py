@@ -245,3 +245,22 @@ def test_token_file_round_trip_and_faults(tmp_path):
         read_tokens(tmp_path / "t.npz", "v1")
     write_tokens(tmp_path / "e.npz", "v1", {})
     assert read_tokens(tmp_path / "e.npz", "v1") == {}
+
+
+def test_the_embedded_text_names_category_and_types_and_the_index_records_the_types_stamp(store, monkeypatch):
+    """Problems are embedded as category + types + text (issue 21); a changed classifier changes those texts
+    without changing any problem, so the index records the classifier's stamp beside the recipe and a
+    different stamp means a full re-embed (index_sync._compatible)."""
+    import embeddings.doc_texts as doc_texts
+    import reports.analysis.problemtypes as problemtypes
+    from embeddings.service import DOC_RECIPE
+
+    table = ProblemTable(store.problem_rows())
+    typed = next(i for i in range(table.size) if table.types[i] and table.value("category", i))
+    text = table.doc_text(typed, DOC_RECIPE)
+    assert text == f"{'、'.join([table.value('category', typed), *table.types[typed]])}：{table.text[typed]}"
+    assert doc_texts.recipe_stamp("category+text") == "category+text"
+    stamp = doc_texts.recipe_stamp(DOC_RECIPE)
+    assert stamp == f"{DOC_RECIPE}@{problemtypes.types_version()}"
+    monkeypatch.setattr(problemtypes, "types_version", lambda: "another-classifier")
+    assert doc_texts.recipe_stamp(DOC_RECIPE) != stamp

@@ -315,6 +315,16 @@ def _add(ws: Workspace, report_id: str) -> None:
     ws.sync()
 
 
+def _same_view(a: tuple, b: tuple) -> None:
+    """Two workspaces' updates decided the same: the same themes, members, pairs and unthemed problems;
+    pair scores to the encoder's batch precision. A document's vector depends slightly on the texts
+    that share its encoding batch (bf16 on CPUs that have it: ~1e-3 per component, ~2e-4 on a cosine),
+    and reports added one by one are encoded in other batches than reports added together."""
+    assert a[0] == b[0] and a[2] == b[2]
+    assert [k for k, _ in a[1]] == [k for k, _ in b[1]]
+    assert [s for _, s in a[1]] == pytest.approx([s for _, s in b[1]], abs=1e-3)
+
+
 def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(built, tmp_path):
     """Reports added one by one, or together, give the themes and SIMILAR_TO pairs that recomputing
     every neighbour list and every join from the same base gives; removing them again in either order
@@ -351,8 +361,9 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
                         other.close()
         finally:
             ws.close()
-    assert views["one-by-one"] == views["reversed"] == views["together"] == views["rebuild"]
-    assert views[f"removed-{QY}-first"] == views[f"removed-{SZ}-first"]
+    for name in ("reversed", "together", "rebuild"):
+        _same_view(views["one-by-one"], views[name])
+    _same_view(views[f"removed-{QY}-first"], views[f"removed-{SZ}-first"])
     base_only = views[f"removed-{QY}-first"]
     assert all(k[0] not in (QY, SZ) for members in base_only[0].values() for k in members)
 
