@@ -1,0 +1,234 @@
+"""Reads of the node index (graph.index) that answer as the merged graph would, without merging every
+fragment: a node's attributes, degree, context and neighbours, edges among nodes, and the themes and
+problem links (SIMILAR_TO, RECURS) that live beside the fragments (docs/decisions.md, "Graph reads at
+10,000 reports"). One fragment is parsed only for a report's own nodes (its problems, categories)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+
+from .fragments import FragmentStore
+from .index import context_of, id_of, key_of
+from .names import node_id
+
+__all__ = ["IndexReader", "chunks"]
+
+LINK_KINDS = ("SIMILAR_TO", "RECURS")
+_THEME = "Theme:"
+_CHUNK = 500
+
+
+def chunks(items: list, size: int = _CHUNK) -> Iterator[list]:
+    for at in range(0, len(items), size):
+        yield items[at:at + size]
+
+
+def _marks(n: int) -> str:
+    return ",".join("?" * n)
+
+
+class IndexReader:
+    """The index of one graph.db at one version (a new reader per version: its caches are that
+    version's). ``unit_names``: report id -> the unit's display name (Store.unit_names)."""
+
+    def __init__(self, fragments: FragmentStore, unit_names: Callable[[], dict[str, str]]):
+        self.fragments = fragments
+        self.conn = fragments.conn
+        self._unit_names = unit_names
+        self._displays: dict[str, str] | None = None
+        self.fragment = lru_cache(maxsize=64)(fragments.fragment)
+
+    # -- rows --------------------------------------------------------------------------------------
+    def row(self, node: str) -> tuple | None:
+        """(key, type, name, report_id, degree, ctx, attrs JSON) of a node id, None if absent."""
+        key = key_of(node)
+        row = self.conn.execute("SELECT key, type, name, report_id, degree, ctx, attrs FROM gnode WHERE key = ?",
+                                (key,)).fetchone()
+        return row if row is not None and id_of(row[0], row[1]) == node else None
+
+    def rows(self, nodes: Iterable[str]) -> dict[str, tuple]:
+        """Node id -> row, for the ids present (themes excluded)."""
+        out: dict[str, tuple] = {}
+        wanted = {key_of(n): n for n in nodes if not n.startswith(_THEME)}
+        for part in chunks(list(wanted)):
+            for row in self.conn.execute("SELECT key, type, name, report_id, degree, ctx, attrs FROM gnode "
+                                         f"WHERE key IN ({_marks(len(part))})", part):
+                node = id_of(row[0], row[1])
+                if wanted[row[0]] == node:
+                    out[node] = row
+        return out
+
+    def displays(self) -> dict[str, str]:
+        """Node id -> display name: a report and the unit it is about (build.label_units' rule: a unit
+        with two reports takes the display of the later one in the store's order)."""
+        if self._displays is None:
+            names = self._unit_names()
+            about: dict[str, list[str]] = {}
+            for rid, unit in self.conn.execute("SELECT report_id, unit FROM gabout"):
+                about.setdefault(rid, []).append(unit)
+            out: dict[str, str] = {}
+            for rid, name in names.items():
+                if self.exists(node_id("Report", rid)):
+                    out[node_id("Report", rid)] = name
+                    for unit in about.get(rid, ()):
+                        out[unit] = name
+            self._displays = out
+        return self._displays
+
+    def exists(self, node: str) -> bool:
+        if node.startswith(_THEME):
+            return node[len(_THEME):] in self.theme_sizes()
+        return self.row(node) is not None
+
+    # -- themes and problem links -----------------------------------------------------------------
+    def theme_sizes(self) -> dict[str, int]:
+        """Theme id -> its members the graph holds (its IN_THEME edges), for the themes with any."""
+        if not hasattr(self, "_sizes"):
+            self._sizes = dict(self.conn.execute(
+                "SELECT g.theme, COUNT(*) FROM gtheme g JOIN gnode n ON n.key = 'Problem:' || g.report_id || '/' || "
+                "g.problem_id GROUP BY g.theme ORDER BY g.theme"))
+        return self._sizes
+
+    def theme(self, tid: str) -> dict | None:
+        """A theme node's attributes (build.set_themes: the members the graph holds, in report-id
+        order, without spans), None for a theme with no member present."""
+        if tid not in self.theme_sizes():
+            return None
+        label, members = self.conn.execute("SELECT label, members FROM themes WHERE id = ?", (tid,)).fetchone()
+        by_report: dict[str, list] = {}
+        for rid, pid in self._present_problems([tuple(m) for m in json.loads(members)]):
+            if [rid, pid] not in by_report.setdefault(rid, []):
+                by_report[rid].append([rid, pid])
+        listed = [m for rid in sorted(by_report) for m in by_report[rid]]
+        return {"type": "Theme", "name": label or tid, "theme_id": tid, "reports": set(by_report),
+                "members": listed, "size": len(listed)}
+
+    def _present_problems(self, members: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        keys = [node_id("Problem", f"{r}/{p}") for r, p in members]
+        have: set[str] = set()
+        for part in chunks(list(dict.fromkeys(keys))):
+            have |= {k for (k,) in self.conn.execute(f"SELECT key FROM gnode WHERE key IN ({_marks(len(part))})", part)}
+        return [m for m, k in zip(members, keys, strict=True) if k in have]
+
+    def themes_of(self, problem: str) -> list[str]:
+        rid, pid = problem[len("Problem:"):].split("/", 1)
+        return [node_id("Theme", t) for (t,) in self.conn.execute(
+            "SELECT theme FROM gtheme WHERE report_id = ? AND problem_id = ? ORDER BY theme", (rid, pid))]
+
+    def problem_links(self, problem: str) -> list[tuple[str, str, str]]:
+        """(source, target, kind) of the SIMILAR_TO / RECURS edges at a problem whose other end the
+        graph holds (build.add_problem_links)."""
+        rid, pid = problem[len("Problem:"):].split("/", 1)
+        out = []
+        for kind in LINK_KINDS:
+            for a, b, c, d in self.conn.execute(
+                    "SELECT a_report, a_problem, b_report, b_problem FROM links WHERE kind = ? AND "
+                    "((a_report = ? AND a_problem = ?) OR (b_report = ? AND b_problem = ?))", (kind, rid, pid, rid, pid)):
+                u, v = node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}")
+                if u != v and self.row(u if v == problem else v) is not None:
+                    out.append((u, v, kind))
+        return out
+
+    # -- one node ------------------------------------------------------------------------------------
+    def degree(self, nodes: Iterable[str]) -> dict[str, int]:
+        """Node id -> its degree in the merged graph (edges either way)."""
+        out = {}
+        nodes = list(nodes)
+        rows = self.rows(nodes)
+        for n in nodes:
+            if n.startswith(_THEME):
+                out[n] = self.theme_sizes()[n[len(_THEME):]]
+            elif n in rows:
+                out[n] = rows[n][4]
+                if rows[n][1] == "Problem":
+                    out[n] += len(self.problem_links(n)) + len(self.themes_of(n))
+        return out
+
+    def types(self, nodes: Iterable[str]) -> dict[str, str]:
+        nodes = list(nodes)
+        out = {n: r[1] for n, r in self.rows(nodes).items()}
+        out.update({n: "Theme" for n in nodes if n.startswith(_THEME) and n[len(_THEME):] in self.theme_sizes()})
+        return out
+
+    def attrs(self, nodes: Iterable[str]) -> dict[str, dict]:
+        """Node id -> its attributes in the merged graph, without the per-report detail (spans,
+        by_report), for the nodes present, in the order given."""
+        nodes = list(dict.fromkeys(nodes))
+        rows = self.rows(nodes)
+        out: dict[str, dict] = {}
+        for n in nodes:
+            if n.startswith(_THEME):
+                theme = self.theme(n[len(_THEME):])
+                if theme is not None:
+                    out[n] = theme
+                continue
+            row = rows.get(n)
+            if row is None:
+                continue
+            if row[6] is not None:
+                d = json.loads(row[6])
+                d["reports"] = set(d.get("reports", ()))
+            else:
+                d = {k: v for k, v in self.fragment(row[3]).nodes[n].items() if k not in ("spans", "by_report")}
+            display = self.displays().get(n)
+            if display is not None:
+                d["display"] = display
+            out[n] = d
+        return out
+
+    def context(self, node: str) -> str | None:
+        """query.context of the merged graph: an inspection team's inspected units, else context_of."""
+        row = self.row(node)
+        if row is None:
+            return None
+        if row[1] == "InspectionTeam":
+            names = sorted(name for (name,) in self.conn.execute(
+                "SELECT n.name FROM gedge e JOIN gnode n ON n.key = e.u WHERE e.v = ? AND e.k = 'INSPECTED_BY'", (row[0],)))
+            return "、".join(names) or None
+        if row[6] is not None:
+            return row[5]
+        return context_of(self.fragment(row[3]).nodes[node])
+
+    def neighbours(self, node: str) -> list[tuple[str, str, str]]:
+        """(source, target, edge type) of every edge at ``node`` in the merged graph."""
+        if node.startswith(_THEME):
+            theme = self.theme(node[len(_THEME):])
+            return [(node_id("Problem", f"{r}/{p}"), node, "IN_THEME") for r, p in (theme or {}).get("members", ())]
+        row = self.row(node)
+        if row is None:
+            return []
+        key = row[0]
+        found = [(u, v, k) for u, v, k in self.conn.execute("SELECT u, v, k FROM gedge WHERE u = ?", (key,))]
+        found += [(u, v, k) for u, v, k in self.conn.execute("SELECT u, v, k FROM gedge WHERE v = ?", (key,)) if u != key]
+        ends = {x for u, v, _ in found for x in (u, v)}
+        ids = self.ids(ends)
+        out = [(ids[u], ids[v], k) for u, v, k in found]
+        if row[1] == "Problem":
+            out += self.problem_links(node) + [(node, t, "IN_THEME") for t in self.themes_of(node)]
+        return out
+
+    def ids(self, keys: Iterable[str]) -> dict[str, str]:
+        """Index key -> node id (an Organization's key is its Unit's)."""
+        out = {}
+        keys = list(keys)
+        for part in chunks(keys):
+            for key, type_ in self.conn.execute(f"SELECT key, type FROM gnode WHERE key IN ({_marks(len(part))})", part):
+                out[key] = id_of(key, type_)
+        return out
+
+    def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
+        """(source, target, edge type) of every edge with both ends in ``nodes``."""
+        nodes = set(nodes)
+        present = set(self.rows(nodes))
+        keys = {key_of(n): n for n in present}
+        out = []
+        for part in chunks(list(keys)):
+            for u, v, k in self.conn.execute(f"SELECT u, v, k FROM gedge WHERE u IN ({_marks(len(part))})", part):
+                if v in keys:
+                    out.append((keys[u], keys[v], k))
+        for n in sorted(nodes):
+            if n.startswith("Problem:"):
+                out += [(u, v, k) for u, v, k in self.problem_links(n) if u == n and v in nodes]
+                out += [(n, t, "IN_THEME") for t in self.themes_of(n) if t in nodes]
+        return sorted(set(out))
