@@ -143,14 +143,14 @@ class GraphService:
             (self.root / LEGACY_FILE).unlink(missing_ok=True)
             return {"added": new, "removed": gone, "generation": generation}
 
-    def rebuild(self, progress: Progress | None = None) -> nx.MultiDiGraph:
-        """Throw the fragments away and build them again (after the entity extractor changed, for
-        instance). Links and themes are not in the store: whoever computed them sets them again."""
+    def rebuild(self, progress: Progress | None = None) -> None:
+        """Throw the fragments (and their node index) away and build them again (after the entity
+        extractor changed, for instance). Links and themes are not in the store: whoever computed them
+        sets them again."""
         with self._lock:
             self._reset_file()
             self.sync(progress)
             self._graph, self._version, self._reader = None, None, None
-            return self.graph
 
     def close(self) -> None:
         self.fragments.close()
