@@ -4,12 +4,35 @@ sends all its options to the browser on every rerun, and listing them read every
 the graph's node index and takes any other typed (docs/decisions.md, "Graph reads at 10,000 reports")."""
 from __future__ import annotations
 
-from reports.shared import notices
-from ui.web import render, state
+import streamlit as st
 
-__all__ = ["choices", "label", "resolve", "row"]
+from reports.shared import notices
+from ui.web import pickers, render, state
+
+__all__ = ["choices", "label", "options", "resolve", "row", "search"]
 
 Row = tuple[str, str, str, str]   # node id, type, name, context (GraphService.entity_rows)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _options(path: str, gen: int, types: tuple[str, ...], limit: int) -> list[Row]:
+    return state.get_workspace(path).graph.entity_rows(types, limit)
+
+
+def options(types: tuple[str, ...] = state.ENTITY_TYPES) -> list[Row]:
+    """The pickers.CHOICES most connected entities of ``types`` (the graph's node index: SQL by
+    degree, never every entity)."""
+    return _options(state.root(), state.generation(), tuple(types), pickers.CHOICES)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _search(path: str, gen: int, text: str, types: tuple[str, ...], limit: int) -> list[Row]:
+    return state.get_workspace(path).graph.search_entities(text, types, limit)
+
+
+def search(text: str, types: tuple[str, ...] = state.ENTITY_TYPES) -> list[Row]:
+    """Entity rows whose name, display name, alias or context contains a picker's typed ``text``."""
+    return _search(state.root(), state.generation(), text.strip(), tuple(types), pickers.CHOICES)
 
 
 def row(node: str) -> Row | None:
@@ -25,7 +48,7 @@ def row(node: str) -> Row | None:
 
 def choices(types: tuple[str, ...], *keep: str | None) -> tuple[list[str], dict[str, Row]]:
     """The node ids a picker lists (the most connected of ``types``, then ``keep``) and their rows."""
-    by_id = {r[0]: r for r in state.entity_options(types)}
+    by_id = {r[0]: r for r in options(types)}
     for node in dict.fromkeys(keep):
         if node and node not in by_id:
             found = row(node)
@@ -51,7 +74,7 @@ def resolve(text: str | None, types: tuple[str, ...]) -> tuple[str | None, str |
         return None, None
     if state.workspace().graph.attrs([text]):
         return text, None
-    found = state.entity_search(text, types)
+    found = search(text, types)
     exact = [r for r in found if r[2] == text]
     if len(exact) == 1 or len(found) == 1:
         return (exact or found)[0][0], None

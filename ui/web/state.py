@@ -18,8 +18,6 @@ from ui.web.render import INTERNAL_ERROR, md, measure_list
 __all__ = [
     "APP_TITLE",
     "bootstrap",
-    "entity_options",
-    "entity_search",
     "generation",
     "get_workspace",
     "invalidate",
@@ -251,30 +249,6 @@ def mentions(report_id: str) -> list[dict]:
 
 def unit_name(summary: dict) -> str:
     return summary.get("unit_short") or summary.get("unit") or summary["report_id"]
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _entity_options(path: str, gen: int, types: tuple[str, ...], limit: int) -> list[tuple[str, str, str, str]]:
-    """(node id, type, name, context) of the ``limit`` most connected entities of ``types`` (from the
-    graph's node index: SQL by degree, never every entity)."""
-    return get_workspace(path).graph.entity_rows(types, limit)
-
-
-def entity_options(types: tuple[str, ...] = ENTITY_TYPES) -> list[tuple[str, str, str, str]]:
-    """What the entity picker lists: the pickers.CHOICES most connected entities (others are typed)."""
-    from ui.web.pickers import CHOICES  # pickers imports this module
-    return _entity_options(root(), generation(), tuple(types), CHOICES)
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _entity_search(path: str, gen: int, text: str, types: tuple[str, ...], limit: int) -> list[tuple[str, str, str, str]]:
-    return get_workspace(path).graph.search_entities(text, types, limit)
-
-
-def entity_search(text: str, types: tuple[str, ...] = ENTITY_TYPES) -> list[tuple[str, str, str, str]]:
-    """Entity rows whose name, display name, alias or context contains a picker's typed ``text``."""
-    from ui.web.pickers import CHOICES
-    return _entity_search(root(), generation(), text.strip(), tuple(types), CHOICES)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -105,7 +105,7 @@ def _on_graph_event() -> None:
 # -- picking --------------------------------------------------------------------------------------
 
 def entity_picker() -> str | None:
-    if not state.entity_options():
+    if not entity_picker_rows.options():
         st.info("知识图谱中还没有实体。请先到「导入报告」页面导入报告。", icon=":material/folder_open:")
         return None
     present = state.workspace().graph.node_types()
@@ -352,7 +352,7 @@ def main() -> None:
     st.caption("人员、单位、巡察组、党内法规和文件之间的关联,全部来自已导入报告的原文。")
     pick = entity_picker()
     if not pick:
-        if state.entity_options():
+        if entity_picker_rows.options():
             st.info("在上方选择一个实体(可输入名称搜索),或单击下图中的节点,查看它与其他单位、人员、法规和问题的关系。",
                     icon=":material/lightbulb:")
             overview()
