@@ -111,8 +111,9 @@ def add_fragment(conn: sqlite3.Connection, report_id: str, F: nx.MultiDiGraph, t
         key = key_of(n)
         if n in local:
             first = (d.get("spans") or {}).get(report_id, [])[:1]   # what a theme of this problem cites
-            conn.execute("INSERT INTO gnode (key, type, name, report_id, reports, degree, span) VALUES (?, ?, ?, ?, 1, ?, ?)",
-                         (key, d.get("type"), d.get("name"), report_id, F.degree(n), json.dumps(first[0]) if first else None))
+            conn.execute("INSERT INTO gnode (key, type, name, report_id, reports, degree, ctx, span) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                         (key, d.get("type"), d.get("name"), report_id, F.degree(n), context_of(d),
+                          json.dumps(first[0]) if first else None))
             conn.executemany("INSERT OR IGNORE INTO galias VALUES (?, ?)", [(a, key) for a in d.get("aliases", ())])
             continue
         conn.execute("INSERT OR IGNORE INTO gnode (key, type, name) VALUES (?, ?, ?)", (key, d.get("type"), d.get("name")))

@@ -185,17 +185,22 @@ def _spans(ix: IndexReader, node: str, d: dict) -> dict:
 
 def neighbour_rows(ix: IndexReader, node: str) -> list[dict]:
     """query.neighbors without the edges' attributes and supporting reports (what the app's table
-    shows): one row per edge, in query.neighbors' order."""
+    shows), from index rows alone: one row per edge, in query.neighbors' order."""
     edges = ix.neighbours(node)
     ends = [v if u == node else u for u, v, _ in edges]
-    shown = ix.attrs(ends)
-    rows = []
+    rows = ix.rows(ends)
+    labels = dict(ix.conn.execute("SELECT id, label FROM themes")) if any(e.startswith("Theme:") for e in ends) else {}
+    out = []
     for (u, _, k), other in zip(edges, ends, strict=True):
-        d = shown.get(other, {})
-        rows.append({**summary(ix, other, d.get("type"), d.get("name")), "edge": k,
-                     "direction": "out" if u == node else "in"})
-    rows.sort(key=lambda r: (r["edge"], r["direction"], r["type"] or "", r["id"]))
-    return rows
+        row = rows.get(other)
+        if row is None:   # a theme
+            tid = other.split(":", 1)[1]
+            who = {"id": other, "type": "Theme", "name": labels.get(tid) or tid, "context": None}
+        else:
+            who = {"id": other, "type": row[1], "name": row[2], "context": ix.context(other, row)}
+        out.append({**who, "edge": k, "direction": "out" if u == node else "in"})
+    out.sort(key=lambda r: (r["edge"], r["direction"], r["type"] or "", r["id"]))
+    return out
 
 
 def rankings(ix: IndexReader, type: str, by: str = "degree", top: int = 20) -> list[dict]:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
 from .fragments import FragmentStore
-from .index import context_of, id_of, key_of
+from .index import id_of, key_of
 from .names import node_id
 
 __all__ = ["IndexReader", "chunks"]
@@ -177,18 +177,17 @@ class IndexReader:
             out[n] = d
         return out
 
-    def context(self, node: str) -> str | None:
-        """query.context of the merged graph: an inspection team's inspected units, else context_of."""
-        row = self.row(node)
+    def context(self, node: str, row: tuple | None = None) -> str | None:
+        """query.context of the merged graph: an inspection team's inspected units, else context_of
+        (kept in the index for every node). ``row``: the node's row when the caller has it."""
+        row = row or self.row(node)
         if row is None:
             return None
         if row[1] == "InspectionTeam":
             names = sorted(name for (name,) in self.conn.execute(
                 "SELECT n.name FROM gedge e JOIN gnode n ON n.key = e.u WHERE e.v = ? AND e.k = 'INSPECTED_BY'", (row[0],)))
             return "、".join(names) or None
-        if row[6] is not None:
-            return row[5]
-        return context_of(self.fragment(row[3]).nodes[node])
+        return row[5]
 
     def neighbours(self, node: str) -> list[tuple[str, str, str]]:
         """(source, target, edge type) of every edge at ``node`` in the merged graph."""
