@@ -5,6 +5,7 @@ problem links (SIMILAR_TO, RECURS) that live beside the fragments (docs/decision
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
@@ -136,13 +137,32 @@ class IndexReader:
         out = {}
         nodes = list(nodes)
         rows = self.rows(nodes)
+        extra = self._problem_extra([n for n, r in rows.items() if r[1] == "Problem"])
         for n in nodes:
             if n.startswith(_THEME):
                 out[n] = self.theme_sizes()[n[len(_THEME):]]
             elif n in rows:
-                out[n] = rows[n][4]
-                if rows[n][1] == "Problem":
-                    out[n] += len(self.problem_links(n)) + len(self.themes_of(n))
+                out[n] = rows[n][4] + extra.get(n, 0)
+        return out
+
+    def _problem_extra(self, problems: list[str]) -> Counter:
+        """Problem id -> its links (either way, other end present) and themes: what its degree in
+        the merged graph adds to its fragment's (batched: a regulation's neighbours are thousands)."""
+        out: Counter = Counter()
+        for part in chunks(problems, 400):
+            pairs = [x for p in part for x in p[len("Problem:"):].split("/", 1)]
+            values = ",".join("(?, ?)" for _ in part)
+            ends = []
+            for kind in LINK_KINDS:
+                for mine, theirs in (("a", "b"), ("b", "a")):
+                    ends += [(node_id("Problem", f"{r}/{p}"), node_id("Problem", f"{o}/{q}")) for r, p, o, q in self.conn.execute(
+                        f"SELECT {mine}_report, {mine}_problem, {theirs}_report, {theirs}_problem FROM links WHERE kind = ? "
+                        f"AND ({mine}_report, {mine}_problem) IN (VALUES {values})", (kind, *pairs))]
+            present = set(self.rows(other for _, other in ends))
+            out.update(n for n, other in ends if other != n and other in present)
+            for rid, pid, n in self.conn.execute(f"SELECT report_id, problem_id, COUNT(*) FROM gtheme WHERE "
+                                                 f"(report_id, problem_id) IN (VALUES {values}) GROUP BY 1, 2", pairs):
+                out[node_id("Problem", f"{rid}/{pid}")] += n
         return out
 
     def types(self, nodes: Iterable[str]) -> dict[str, str]:
