@@ -94,10 +94,11 @@ def _inspected(ix: IndexReader, teams: list[str]) -> dict[str, str]:
 def search_rows(ix: IndexReader, text: str, types: Iterable[str], limit: int) -> list[tuple[str, str, str, str]]:
     """Entity rows whose name, display, alias or context contains ``text``, most connected first."""
     wanted = sorted(set(types) - {"Theme"})
-    like = f"%{text.strip()}%"
+    needle = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = f"%{needle}%"   # typed text is matched literally
     keys = {k for (k,) in ix.conn.execute(f"SELECT key FROM gnode WHERE type IN ({_marks(len(wanted))}) AND "
-                                           "(name LIKE ? OR ctx LIKE ?)", (*wanted, like, like))}
-    keys |= {k for (k,) in ix.conn.execute("SELECT key FROM galias WHERE alias LIKE ?", (like,))}
+                                           "(name LIKE ? ESCAPE '\\' OR ctx LIKE ? ESCAPE '\\')", (*wanted, like, like))}
+    keys |= {k for (k,) in ix.conn.execute("SELECT key FROM galias WHERE alias LIKE ? ESCAPE '\\'", (like,))}
     keys |= {key_of(n) for n, d in ix.displays().items() if text.strip() in d}
     found = []
     for part in chunks(sorted(keys)):
@@ -105,7 +106,7 @@ def search_rows(ix: IndexReader, text: str, types: Iterable[str], limit: int) ->
                                  f"AND type IN ({_marks(len(wanted))})", (*part, *wanted)).fetchall()
     rows = _rows(ix, found, False, None)
     if "Theme" in set(types):
-        labels = dict(ix.conn.execute("SELECT id, label FROM themes WHERE label LIKE ?", (like,)))
+        labels = dict(ix.conn.execute("SELECT id, label FROM themes WHERE label LIKE ? ESCAPE '\\'", (like,)))
         sizes = ix.theme_sizes()
         rows += [(node_id("Theme", t), "Theme", labels[t] or t, "") for t in labels if t in sizes]
     return rows[:limit]

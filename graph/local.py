@@ -10,8 +10,9 @@ from collections.abc import Iterable
 import networkx as nx
 
 from . import query
-from .build import add_problem_links, merge_fragment, new_graph, set_themes
+from .build import _copied, _merge_support, add_problem_links, merge_fragment, new_graph, set_themes
 from .fragments import FragmentStore
+from .index import key_of
 from .reader import LINK_KINDS, IndexReader
 from .report_builder import promote_to_unit
 
@@ -55,10 +56,33 @@ def local_graph(ix: IndexReader, fragments: FragmentStore, node: str) -> nx.Mult
 
 def neighbours_of(ix: IndexReader, fragments: FragmentStore, node: str, types: Iterable[str] | None = None,
                   edge_types: Iterable[str] | None = None) -> list[dict]:
-    """query.neighbors of the merged graph: the rows of the local graph, each other end's context
-    as the whole graph gives it (an inspection team's units, a person's organisation in any report)."""
-    G = local_graph(ix, fragments, node)
-    rows = query.neighbors(G, node, types, edge_types)
+    """query.neighbors of the merged graph. The edges at an entity and their attributes are merged
+    from its reports' fragments alone (what merge_fragment does to them, without merging the rest);
+    a problem's or a theme's neighbourhood is its local graph. The other ends read as the whole
+    graph has them (type, name and context from the index)."""
+    d = ix.attrs([node])[node]
+    if d.get("type") in ("Problem", "Theme"):
+        H = local_graph(ix, fragments, node)
+    else:
+        key = key_of(node)
+        edges: dict[tuple[str, str, str], dict] = {}
+        for rid in sorted(d.get("reports", ())):
+            F = fragments.fragment(rid)
+            here = next((n for n in F if key_of(n) == key), None) if F is not None else None
+            if here is None:
+                continue
+            for u, v, k, attrs in [*F.out_edges(here, keys=True, data=True), *F.in_edges(here, keys=True, data=True)]:
+                edge = (key_of(u), key_of(v), k)
+                if edge in edges:
+                    _merge_support(edges[edge], attrs)
+                else:
+                    edges[edge] = _copied(attrs)
+        ids = ix.ids({x for u, v, _ in edges for x in (u, v)})
+        H = nx.MultiDiGraph()
+        shown = ix.attrs(ids.values())
+        H.add_nodes_from((n, {"type": shown[n].get("type"), "name": shown[n].get("name")}) for n in ids.values())
+        H.add_edges_from((ids[u], ids[v], k, attrs) for (u, v, k), attrs in edges.items())
+    rows = query.neighbors(H, node, types, edge_types)
     for row in rows:
         row["context"] = ix.context(row["id"])
     return rows
