@@ -168,6 +168,24 @@ class FragmentStore:
         row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
         return graph_from_json(row[0], f"{self.path} (report {report_id})") if row else None
 
+    def fragment_nodes(self, report_id: str) -> dict[str, dict]:
+        """Node id -> attributes of one report's fragment, without building the graph (a view reading
+        a few of a report's problems); {} if not stored."""
+        row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
+        if row is None:
+            return {}
+        try:
+            nodes = json.loads(row[0])["nodes"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GraphFileError(f"{self.path} (report {report_id})", exc) from exc
+        out = {}
+        for d in nodes:
+            d = dict(d)
+            node = d.pop("id")
+            d["reports"] = set(d.get("reports", ()))
+            out[node] = d
+        return out
+
     # -- links and themes ---------------------------------------------------------------------------
     def links(self, kind: str) -> list[Link]:
         return [tuple(r) for r in self.conn.execute(

@@ -41,7 +41,7 @@ CREATE INDEX IF NOT EXISTS gedge_v ON gedge (v);
 CREATE TABLE IF NOT EXISTS gabout (report_id TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (report_id, unit)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS gabout_unit ON gabout (unit);
 CREATE TABLE IF NOT EXISTS gtheme (report_id TEXT NOT NULL, problem_id TEXT NOT NULL, theme TEXT NOT NULL,
-    PRIMARY KEY (report_id, problem_id, theme)) WITHOUT ROWID;
+    present INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (report_id, problem_id, theme)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS gtheme_theme ON gtheme (theme);
 CREATE TABLE IF NOT EXISTS gcount (what TEXT PRIMARY KEY, n INTEGER NOT NULL);
 """
@@ -77,6 +77,13 @@ def _own(d: dict) -> dict:
     if "roles" in facts:
         facts.add("role")
     return {k: (None if k in facts or k == "reports" else v) for k, v in d.items()}   # None keeps the key's place
+
+
+def _theme_member(conn: sqlite3.Connection, d: dict, present: int) -> None:
+    """A problem's theme memberships count (or no longer count) towards its themes' sizes."""
+    if d.get("type") == "Problem":
+        conn.execute("UPDATE gtheme SET present = ? WHERE report_id = ? AND problem_id = ?",
+                     (present, d["report_id"], str(d["problem_id"])))
 
 
 def _edge_delta(conn: sqlite3.Connection, a: str, b: str, k: str, step: int, local: bool) -> bool:
@@ -115,6 +122,7 @@ def add_fragment(conn: sqlite3.Connection, report_id: str, F: nx.MultiDiGraph, t
                          (key, d.get("type"), d.get("name"), report_id, F.degree(n), context_of(d),
                           json.dumps(first[0]) if first else None))
             conn.executemany("INSERT OR IGNORE INTO galias VALUES (?, ?)", [(a, key) for a in d.get("aliases", ())])
+            _theme_member(conn, d, 1)
             continue
         conn.execute("INSERT OR IGNORE INTO gnode (key, type, name) VALUES (?, ?, ?)", (key, d.get("type"), d.get("name")))
         conn.execute("UPDATE gnode SET reports = reports + 1, units = units + ? WHERE key = ?",
@@ -149,6 +157,7 @@ def remove_fragment(conn: sqlite3.Connection, report_id: str, F: nx.MultiDiGraph
         if n in local:
             conn.execute("DELETE FROM gnode WHERE key = ?", (key,))
             conn.execute("DELETE FROM galias WHERE key = ?", (key,))
+            _theme_member(conn, d, 0)
             continue
         conn.execute("DELETE FROM gnode_report WHERE key = ? AND report_id = ?", (key, report_id))
         conn.execute("UPDATE gnode SET reports = reports - 1, units = units - ? WHERE key = ?",
@@ -161,8 +170,8 @@ def index_themes(conn: sqlite3.Connection, themes: Iterable[tuple[str, str]]) ->
     dropped from the member index."""
     for tid, members in themes:
         conn.execute("DELETE FROM gtheme WHERE theme = ?", (tid,))
-        conn.executemany("INSERT OR IGNORE INTO gtheme VALUES (?, ?, ?)",
-                         [(str(r), str(p), tid) for r, p in json.loads(members or "[]")])
+        conn.executemany("INSERT OR IGNORE INTO gtheme VALUES (?, ?, ?, EXISTS (SELECT 1 FROM gnode WHERE key = ?))",
+                         [(str(r), str(p), tid, f"Problem:{r}/{p}") for r, p in json.loads(members or "[]")])
 
 
 def fold(rows: Iterable[tuple[str, str]]) -> dict:

@@ -177,7 +177,7 @@ def _spans(ix: IndexReader, node: str, d: dict) -> dict:
         return spans
     row = ix.row(node)
     if row[6] is None:   # a report's own node: its fragment has it all
-        return ix.fragment(row[3]).nodes[node].get("spans", {})
+        return ix.fragment_nodes(row[3])[node].get("spans", {})
     spans = {}
     for rid, text in ix.conn.execute("SELECT report_id, attrs FROM gnode_report WHERE key = ? ORDER BY report_id", (row[0],)):
         spans[rid] = json.loads(text).get("spans", {}).get(rid, [])

@@ -38,7 +38,8 @@ class IndexReader:
         self.conn = fragments.conn
         self._unit_names = unit_names
         self._displays: dict[str, str] | None = None
-        self.fragment = lru_cache(maxsize=64)(fragments.fragment)
+        self.fragment = lru_cache(maxsize=8)(fragments.fragment)
+        self.fragment_nodes = lru_cache(maxsize=64)(fragments.fragment_nodes)
 
     # -- rows --------------------------------------------------------------------------------------
     def row(self, node: str) -> tuple | None:
@@ -69,8 +70,9 @@ class IndexReader:
             for rid, unit in self.conn.execute("SELECT report_id, unit FROM gabout"):
                 about.setdefault(rid, []).append(unit)
             out: dict[str, str] = {}
+            have = {k for (k,) in self.conn.execute("SELECT key FROM gnode WHERE type = 'Report'")}
             for rid, name in names.items():
-                if self.exists(node_id("Report", rid)):
+                if node_id("Report", rid) in have:
                     out[node_id("Report", rid)] = name
                     for unit in about.get(rid, ()):
                         out[unit] = name
@@ -86,9 +88,8 @@ class IndexReader:
     def theme_sizes(self) -> dict[str, int]:
         """Theme id -> its members the graph holds (its IN_THEME edges), for the themes with any."""
         if not hasattr(self, "_sizes"):
-            self._sizes = dict(self.conn.execute(
-                "SELECT g.theme, COUNT(*) FROM gtheme g JOIN gnode n ON n.key = 'Problem:' || g.report_id || '/' || "
-                "g.problem_id GROUP BY g.theme ORDER BY g.theme"))
+            self._sizes = dict(self.conn.execute("SELECT theme, SUM(present) FROM gtheme GROUP BY theme "
+                                                 "HAVING SUM(present) > 0 ORDER BY theme"))
         return self._sizes
 
     def theme(self, tid: str) -> dict | None:
@@ -147,22 +148,27 @@ class IndexReader:
 
     def _problem_extra(self, problems: list[str]) -> Counter:
         """Problem id -> its links (either way, other end present) and themes: what its degree in
-        the merged graph adds to its fragment's (batched: a regulation's neighbours are thousands)."""
+        the merged graph adds to its fragment's. Read per report (an index prefix), not per problem:
+        a regulation's neighbours are thousands of problems."""
+        wanted: dict[str, set[str]] = {}
+        for p in problems:
+            rid, pid = p[len("Problem:"):].split("/", 1)
+            wanted.setdefault(rid, set()).add(pid)
         out: Counter = Counter()
-        for part in chunks(problems, 400):
-            pairs = [x for p in part for x in p[len("Problem:"):].split("/", 1)]
-            values = ",".join("(?, ?)" for _ in part)
+        for part in chunks(sorted(wanted)):
+            marks = _marks(len(part))
             ends = []
             for kind in LINK_KINDS:
                 for mine, theirs in (("a", "b"), ("b", "a")):
                     ends += [(node_id("Problem", f"{r}/{p}"), node_id("Problem", f"{o}/{q}")) for r, p, o, q in self.conn.execute(
-                        f"SELECT {mine}_report, {mine}_problem, {theirs}_report, {theirs}_problem FROM links WHERE kind = ? "
-                        f"AND ({mine}_report, {mine}_problem) IN (VALUES {values})", (kind, *pairs))]
+                        f"SELECT {mine}_report, {mine}_problem, {theirs}_report, {theirs}_problem FROM links "
+                        f"WHERE kind = ? AND {mine}_report IN ({marks})", (kind, *part)) if p in wanted[r]]
             present = set(self.rows(other for _, other in ends))
             out.update(n for n, other in ends if other != n and other in present)
-            for rid, pid, n in self.conn.execute(f"SELECT report_id, problem_id, COUNT(*) FROM gtheme WHERE "
-                                                 f"(report_id, problem_id) IN (VALUES {values}) GROUP BY 1, 2", pairs):
-                out[node_id("Problem", f"{rid}/{pid}")] += n
+            for rid, pid, n in self.conn.execute(f"SELECT report_id, problem_id, COUNT(*) FROM gtheme WHERE report_id IN "
+                                                 f"({marks}) GROUP BY 1, 2", part):
+                if pid in wanted[rid]:
+                    out[node_id("Problem", f"{rid}/{pid}")] += n
         return out
 
     def types(self, nodes: Iterable[str]) -> dict[str, str]:
@@ -190,7 +196,7 @@ class IndexReader:
                 d = json.loads(row[6])
                 d["reports"] = set(d.get("reports", ()))
             else:
-                d = {k: v for k, v in self.fragment(row[3]).nodes[n].items() if k not in ("spans", "by_report")}
+                d = {k: v for k, v in self.fragment_nodes(row[3])[n].items() if k not in ("spans", "by_report")}
             display = self.displays().get(n)
             if display is not None:
                 d["display"] = display

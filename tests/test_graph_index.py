@@ -83,6 +83,7 @@ def test_counts_picker_and_overview_equal_the_merged_graph(svc):
     for type_, by in itertools.product(("Person", "Regulation", "Unit", "Place", "Theme", "Document"),
                                        ("degree", "reports", "units")):
         assert svc.rankings(type_, by, 10) == query.rankings(G, type_, by, 10), (type_, by)
+    assert svc.search_entities("%", ENTITY_TYPES, 50) == []   # typed text is literal, not a LIKE pattern
     found = svc.search_entities("文联", ENTITY_TYPES, 50)
     assert found and all("文联" in name or "文联" in ctx or "文联" in "".join(G.nodes[n].get("aliases", ()))
                          or "文联" in (G.nodes[n].get("display") or "") for n, _, name, ctx in found)
