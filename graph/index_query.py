@@ -10,7 +10,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterable
 
-from .index import key_of
+from .index import id_of, key_of
 from .names import node_id
 from .query import (
     OVERVIEW_EDGE,
@@ -25,8 +25,8 @@ from .reader import IndexReader, chunks
 __all__ = ["PATH_BOUND", "PATH_SECONDS", "entity_rows", "neighbour_rows", "overview", "profile", "rankings",
            "resolve", "shortest_path", "stats", "suggest"]
 
-PATH_BOUND = 200_000   # nodes a path search may reach before it stops with graph_path_bound
-PATH_SECONDS = 20.0    # ... or seconds it may take
+PATH_BOUND = 1_000_000   # nodes a path search may reach before it stops with graph_path_bound
+PATH_SECONDS = 30.0    # ... or seconds it may take
 _SUGGESTIONS = 5
 _UNNAMED = ("Problem", "Report", "Category")   # types suggest() does not offer
 
@@ -61,7 +61,6 @@ def entity_rows(ix: IndexReader, types: Iterable[str], limit: int | None = None)
 
 
 def _rows(ix: IndexReader, found: list[tuple], themes: bool, limit: int | None) -> list[tuple[str, str, str, str]]:
-    from .index import id_of
     displays = ix.displays()
     teams = [key for key, t, *_ in found if t == "InspectionTeam"]
     inspected = _inspected(ix, teams)
@@ -189,7 +188,7 @@ def neighbour_rows(ix: IndexReader, node: str) -> list[dict]:
     shows), from index rows alone: one row per edge, in query.neighbors' order."""
     edges = ix.neighbours(node)
     ends = [v if u == node else u for u, v, _ in edges]
-    rows = ix.rows(ends)
+    rows = ix.rows(ends, attrs=False)
     labels = dict(ix.conn.execute("SELECT id, label FROM themes")) if any(e.startswith("Theme:") for e in ends) else {}
     out = []
     for (u, _, k), other in zip(edges, ends, strict=True):
@@ -317,19 +316,16 @@ def shortest_path(ix: IndexReader, a: str, b: str, avoid: Iterable[str] = (), bo
         side = 0 if len(frontiers[0]) <= len(frontiers[1]) else 1
         level = list(frontiers[side])
         frontiers[side].clear()
-        for node in level:
-            for other in _around(ix, node, skip, (a, b)):
-                if other in parents[side]:
-                    continue
-                parents[side][other] = node
-                if other in parents[1 - side]:
-                    meet = other
-                    break
-                frontiers[side].append(other)
-            if meet is not None:
+        for node, other in _expand(ix, level, skip, (a, b)):
+            if other in parents[side]:
+                continue
+            parents[side][other] = node
+            if other in parents[1 - side]:
+                meet = other
                 break
-            if len(parents[0]) + len(parents[1]) > bound or time.monotonic() - started > seconds:
-                raise GraphQueryError("graph_path_bound", a=a, b=b, bound=bound, seconds=int(seconds))
+            frontiers[side].append(other)
+        if meet is None and (len(parents[0]) + len(parents[1]) > bound or time.monotonic() - started > seconds):
+            raise GraphQueryError("graph_path_bound", a=a, b=b, bound=bound, seconds=int(seconds))
     if meet is None:
         raise NoPath(a, b)
     path = _walk(parents[0], meet)[::-1] + _walk(parents[1], meet)[1:]
@@ -342,12 +338,41 @@ def shortest_path(ix: IndexReader, a: str, b: str, avoid: Iterable[str] = (), bo
             "length": len(path) - 1}
 
 
-def _around(ix: IndexReader, node: str, skip: set[str], ends: tuple[str, str]) -> list[str]:
-    others = sorted({v if u == node else u for u, v, _ in ix.neighbours(node)})
-    if not skip:
-        return others
-    types = ix.types(others)
-    return [n for n in others if n in ends or types.get(n) not in skip]
+def _expand(ix: IndexReader, level: list[str], skip: set[str], ends: tuple[str, str]) -> list[tuple[str, str]]:
+    """(node, neighbour) for every node of a search level, either direction, in the level's order and
+    each node's neighbours sorted, the ``skip`` types left out (but the ends): a few queries per 500
+    nodes (an entity in thousands of reports has tens of thousands of neighbours)."""
+    found: dict[str, set[tuple[str, str]]] = {n: set() for n in level}
+    keys = {key_of(n): n for n in level if not n.startswith("Theme:")}
+    for part in chunks(sorted(keys)):
+        marks = _marks(len(part))
+        for mine, theirs in (("u", "v"), ("v", "u")):
+            for here, other, type_ in ix.conn.execute(
+                    f"SELECT e.{mine}, e.{theirs}, n.type FROM gedge e JOIN gnode n ON n.key = e.{theirs} "
+                    f"WHERE e.{mine} IN ({marks})", part):
+                found[keys[here]].add((id_of(other, type_), type_))
+    problems: dict[str, set[str]] = {}
+    for n in level:
+        if n.startswith("Problem:"):
+            rid, pid = n[len("Problem:"):].split("/", 1)
+            problems.setdefault(rid, set()).add(pid)
+    linked = []
+    for rid, pids in problems.items():
+        for kind in ("SIMILAR_TO", "RECURS"):
+            for a, b, c, d, _ in ix.link_rows(kind, rid, pids):
+                u, v = node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}")
+                linked += [(x, y) for x, y in ((u, v), (v, u)) if x in found and x != y]
+        for pid, theme in ix.conn.execute(f"SELECT problem_id, theme FROM gtheme WHERE present AND report_id = ? AND "
+                                          f"problem_id IN ({_marks(len(pids))})", (rid, *sorted(pids))):
+            found[node_id("Problem", f"{rid}/{pid}")].add((node_id("Theme", theme), "Theme"))
+    present = ix.rows((y for _, y in linked), attrs=False)
+    for x, y in linked:
+        if y in present:
+            found[x].add((y, "Problem"))
+    for n in level:
+        if n.startswith("Theme:"):
+            found[n] |= {(node_id("Problem", f"{r}/{p}"), "Problem") for r, p in (ix.theme(n[len("Theme:"):]) or {}).get("members", ())}
+    return [(n, other) for n in level for other, type_ in sorted(found[n]) if other in ends or type_ not in skip]
 
 
 def _walk(parents: dict, node: str) -> list[str]:

@@ -29,9 +29,7 @@ def local_graph(ix: IndexReader, fragments: FragmentStore, node: str) -> nx.Mult
     if d.get("type") == "Problem":
         rid, pid = d["report_id"], d["problem_id"]
         for kind in LINK_KINDS:
-            links[kind] = ix.conn.execute(
-                "SELECT a_report, a_problem, b_report, b_problem, score FROM links WHERE kind = ? AND "
-                "((a_report = ? AND a_problem = ?) OR (b_report = ? AND b_problem = ?))", (kind, rid, pid, rid, pid)).fetchall()
+            links[kind] = ix.link_rows(kind, rid, [pid])
             reports |= {r for a, _, c, _, _ in links[kind] for r in (a, c)}
         themes = [ix.theme(t.split(":", 1)[1]) for t in ix.themes_of(node)]
     elif d.get("type") == "Theme":

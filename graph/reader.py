@@ -4,6 +4,7 @@ problem links (SIMILAR_TO, RECURS) that live beside the fragments (docs/decision
 10,000 reports"). One fragment is parsed only for a report's own nodes (its problems, categories)."""
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +41,7 @@ class IndexReader:
         self._displays: dict[str, str] | None = None
         self.fragment = lru_cache(maxsize=8)(fragments.fragment)
         self.fragment_nodes = lru_cache(maxsize=64)(fragments.fragment_nodes)
+        self.neighbours = lru_cache(maxsize=16)(self._neighbours)   # the page asks three times per pick
 
     # -- rows --------------------------------------------------------------------------------------
     def row(self, node: str) -> tuple | None:
@@ -49,12 +51,14 @@ class IndexReader:
                                 (key,)).fetchone()
         return row if row is not None and id_of(row[0], row[1]) == node else None
 
-    def rows(self, nodes: Iterable[str]) -> dict[str, tuple]:
-        """Node id -> row, for the ids present (themes excluded)."""
+    def rows(self, nodes: Iterable[str], attrs: bool = True) -> dict[str, tuple]:
+        """Node id -> row, for the ids present (themes excluded); ``attrs=False`` leaves the merged
+        attributes out (None: an entity in thousands of reports has a long one)."""
         out: dict[str, tuple] = {}
         wanted = {key_of(n): n for n in nodes if not n.startswith(_THEME)}
+        column = "attrs" if attrs else "NULL"
         for part in chunks(list(wanted)):
-            for row in self.conn.execute("SELECT key, type, name, report_id, degree, ctx, attrs FROM gnode "
+            for row in self.conn.execute(f"SELECT key, type, name, report_id, degree, ctx, {column} FROM gnode "
                                          f"WHERE key IN ({_marks(len(part))})", part):
                 node = id_of(row[0], row[1])
                 if wanted[row[0]] == node:
@@ -118,15 +122,25 @@ class IndexReader:
         return [node_id("Theme", t) for (t,) in self.conn.execute(
             "SELECT theme FROM gtheme WHERE report_id = ? AND problem_id = ? ORDER BY theme", (rid, pid))]
 
+    def link_rows(self, kind: str, report_id: str, problems: Iterable[str]) -> list[tuple]:
+        """(a_report, a_problem, b_report, b_problem, score) of the ``kind`` links at any of a report's
+        ``problems``, either way (each side by its own index: the planner, without statistics, took
+        the primary key for the b side and scanned every link)."""
+        pids = sorted(set(problems))
+        marks = _marks(len(pids))
+        found = self.conn.execute(f"SELECT a_report, a_problem, b_report, b_problem, score FROM links WHERE kind = ? AND "
+                                  f"a_report = ? AND a_problem IN ({marks})", (kind, report_id, *pids)).fetchall()
+        found += self.conn.execute(f"SELECT a_report, a_problem, b_report, b_problem, score FROM links INDEXED BY links_b "
+                                   f"WHERE kind = ? AND b_report = ? AND b_problem IN ({marks})", (kind, report_id, *pids)).fetchall()
+        return list(dict.fromkeys(found))
+
     def problem_links(self, problem: str) -> list[tuple[str, str, str]]:
         """(source, target, kind) of the SIMILAR_TO / RECURS edges at a problem whose other end the
         graph holds (build.add_problem_links)."""
         rid, pid = problem[len("Problem:"):].split("/", 1)
         out = []
         for kind in LINK_KINDS:
-            for a, b, c, d in self.conn.execute(
-                    "SELECT a_report, a_problem, b_report, b_problem FROM links WHERE kind = ? AND "
-                    "((a_report = ? AND a_problem = ?) OR (b_report = ? AND b_problem = ?))", (kind, rid, pid, rid, pid)):
+            for a, b, c, d, _ in self.link_rows(kind, rid, [pid]):
                 u, v = node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}")
                 if u != v and self.row(u if v == problem else v) is not None:
                     out.append((u, v, kind))
@@ -137,7 +151,7 @@ class IndexReader:
         """Node id -> its degree in the merged graph (edges either way)."""
         out = {}
         nodes = list(nodes)
-        rows = self.rows(nodes)
+        rows = self.rows(nodes, attrs=False)
         extra = self._problem_extra([n for n, r in rows.items() if r[1] == "Problem"])
         for n in nodes:
             if n.startswith(_THEME):
@@ -148,8 +162,8 @@ class IndexReader:
 
     def _problem_extra(self, problems: list[str]) -> Counter:
         """Problem id -> its links (either way, other end present) and themes: what its degree in
-        the merged graph adds to its fragment's. Read per report (an index prefix), not per problem:
-        a regulation's neighbours are thousands of problems."""
+        the merged graph adds to its fragment's. One query per report and link kind (the index's
+        prefix): a regulation's neighbours are thousands of problems."""
         wanted: dict[str, set[str]] = {}
         for p in problems:
             rid, pid = p[len("Problem:"):].split("/", 1)
@@ -158,12 +172,12 @@ class IndexReader:
         for part in chunks(sorted(wanted)):
             marks = _marks(len(part))
             ends = []
-            for kind in LINK_KINDS:
-                for mine, theirs in (("a", "b"), ("b", "a")):
-                    ends += [(node_id("Problem", f"{r}/{p}"), node_id("Problem", f"{o}/{q}")) for r, p, o, q in self.conn.execute(
-                        f"SELECT {mine}_report, {mine}_problem, {theirs}_report, {theirs}_problem FROM links "
-                        f"WHERE kind = ? AND {mine}_report IN ({marks})", (kind, *part)) if p in wanted[r]]
-            present = set(self.rows(other for _, other in ends))
+            for kind, rid in itertools.product(LINK_KINDS, part):
+                for a, b, c, d, _ in self.link_rows(kind, rid, wanted[rid]):
+                    u, v = node_id("Problem", f"{a}/{b}"), node_id("Problem", f"{c}/{d}")
+                    ends += [(u, v)] if a == rid and b in wanted[rid] else []
+                    ends += [(v, u)] if c == rid and d in wanted[rid] else []
+            present = set(self.rows((other for _, other in ends), attrs=False))
             out.update(n for n, other in ends if other != n and other in present)
             for rid, pid, n in self.conn.execute(f"SELECT report_id, problem_id, COUNT(*) FROM gtheme WHERE report_id IN "
                                                  f"({marks}) GROUP BY 1, 2", part):
@@ -173,7 +187,7 @@ class IndexReader:
 
     def types(self, nodes: Iterable[str]) -> dict[str, str]:
         nodes = list(nodes)
-        out = {n: r[1] for n, r in self.rows(nodes).items()}
+        out = {n: r[1] for n, r in self.rows(nodes, attrs=False).items()}
         out.update({n: "Theme" for n in nodes if n.startswith(_THEME) and n[len(_THEME):] in self.theme_sizes()})
         return out
 
@@ -215,7 +229,7 @@ class IndexReader:
             return "、".join(names) or None
         return row[5]
 
-    def neighbours(self, node: str) -> list[tuple[str, str, str]]:
+    def _neighbours(self, node: str) -> list[tuple[str, str, str]]:
         """(source, target, edge type) of every edge at ``node`` in the merged graph."""
         if node.startswith(_THEME):
             theme = self.theme(node[len(_THEME):])
@@ -245,7 +259,7 @@ class IndexReader:
     def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
         """(source, target, edge type) of every edge with both ends in ``nodes``."""
         nodes = set(nodes)
-        present = set(self.rows(nodes))
+        present = set(self.rows(nodes, attrs=False))
         keys = {key_of(n): n for n in present}
         out = []
         for part in chunks(list(keys)):
