@@ -168,22 +168,37 @@ class FragmentStore:
         row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
         return graph_from_json(row[0], f"{self.path} (report {report_id})") if row else None
 
+    def _fragment_data(self, report_id: str) -> dict | None:
+        row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+            if not isinstance(data["nodes"], list) or not isinstance(data["edges"], list):
+                raise TypeError("nodes and edges must be lists")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GraphFileError(f"{self.path} (report {report_id})", exc) from exc
+        return data
+
     def fragment_nodes(self, report_id: str) -> dict[str, dict]:
         """Node id -> attributes of one report's fragment, without building the graph (a view reading
         a few of a report's problems); {} if not stored."""
-        row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
-        if row is None:
-            return {}
-        try:
-            nodes = json.loads(row[0])["nodes"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise GraphFileError(f"{self.path} (report {report_id})", exc) from exc
         out = {}
-        for d in nodes:
+        for d in (self._fragment_data(report_id) or {"nodes": []})["nodes"]:
             d = dict(d)
             node = d.pop("id")
             d["reports"] = set(d.get("reports", ()))
             out[node] = d
+        return out
+
+    def fragment_edges(self, report_id: str) -> list[tuple[str, str, str, dict]]:
+        """(source, target, key, attributes) of one report's fragment, without building the graph."""
+        out = []
+        for d in (self._fragment_data(report_id) or {"edges": []})["edges"]:
+            d = dict(d)
+            u, v, k = d.pop("source"), d.pop("target"), d.pop("key")
+            d["reports"] = set(d.get("reports", ()))
+            out.append((u, v, k, d))
         return out
 
     # -- links and themes ---------------------------------------------------------------------------

@@ -65,11 +65,9 @@ def neighbours_of(ix: IndexReader, fragments: FragmentStore, node: str, types: I
         key = key_of(node)
         edges: dict[tuple[str, str, str], dict] = {}
         for rid in sorted(d.get("reports", ())):
-            F = fragments.fragment(rid)
-            here = next((n for n in F if key_of(n) == key), None) if F is not None else None
-            if here is None:
-                continue
-            for u, v, k, attrs in [*F.out_edges(here, keys=True, data=True), *F.in_edges(here, keys=True, data=True)]:
+            for u, v, k, attrs in fragments.fragment_edges(rid):   # its JSON, no graph built
+                if key_of(u) != key and key_of(v) != key:
+                    continue
                 edge = (key_of(u), key_of(v), k)
                 if edge in edges:
                     _merge_support(edges[edge], attrs)
