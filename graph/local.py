@@ -10,9 +10,10 @@ from collections.abc import Iterable
 import networkx as nx
 
 from . import query
-from .build import _copied, _merge_support, add_problem_links, merge_fragment, new_graph, set_themes
+from .build import _copied, add_problem_links, merge_fragment, new_graph, set_themes
 from .fragments import FragmentStore
 from .index import key_of
+from .provenance import refresh
 from .reader import LINK_KINDS, IndexReader
 from .report_builder import promote_to_unit
 
@@ -52,6 +53,16 @@ def local_graph(ix: IndexReader, fragments: FragmentStore, node: str) -> nx.Mult
     return G
 
 
+def _gather(attrs: dict, theirs: dict) -> None:
+    """build._merge_support without refreshing at each step: an edge of an entity in 2,000 reports
+    would re-derive its facts 2,000 times (quadratic); refreshed once when all are gathered, with the
+    same result (refresh is a function of the per-report facts, which only grow here)."""
+    attrs["reports"] |= set(theirs.get("reports", ()))
+    attrs["spans"].update(theirs.get("spans", {}))
+    if theirs.get("by_report"):
+        attrs.setdefault("by_report", {}).update(theirs["by_report"])
+
+
 def neighbours_of(ix: IndexReader, fragments: FragmentStore, node: str, types: Iterable[str] | None = None,
                   edge_types: Iterable[str] | None = None) -> list[dict]:
     """query.neighbors of the merged graph. The edges at an entity and their attributes are merged
@@ -70,9 +81,12 @@ def neighbours_of(ix: IndexReader, fragments: FragmentStore, node: str, types: I
                     continue
                 edge = (key_of(u), key_of(v), k)
                 if edge in edges:
-                    _merge_support(edges[edge], attrs)
+                    _gather(edges[edge], attrs)
                 else:
                     edges[edge] = _copied(attrs)
+        for attrs in edges.values():
+            if attrs.get("by_report"):
+                refresh(attrs)
         ids = ix.ids({x for u, v, _ in edges for x in (u, v)})
         H = nx.MultiDiGraph()
         shown = ix.attrs(ids.values())
