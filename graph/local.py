@@ -89,8 +89,8 @@ def neighbours_of(ix: IndexReader, fragments: FragmentStore, node: str, types: I
                 refresh(attrs)
         ids = ix.ids({x for u, v, _ in edges for x in (u, v)})
         H = nx.MultiDiGraph()
-        shown = ix.attrs(ids.values())
-        H.add_nodes_from((n, {"type": shown[n].get("type"), "name": shown[n].get("name")}) for n in ids.values())
+        rows = ix.rows(ids.values(), attrs=False)    # type and name: no fragment read per neighbour
+        H.add_nodes_from((n, {"type": rows[n][1], "name": rows[n][2]}) for n in ids.values())
         H.add_edges_from((ids[u], ids[v], k, attrs) for (u, v, k), attrs in edges.items())
     rows = query.neighbors(H, node, types, edge_types)
     for row in rows:
