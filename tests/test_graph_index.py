@@ -7,7 +7,7 @@ import itertools
 import sqlite3
 
 import pytest
-from conftest import CORPUS
+import test_graph
 
 from graph import index_query, query
 from graph.index import INDEX_TABLES
@@ -17,24 +17,9 @@ from reports.model import Mention
 from reports.shared.notices import XunchaError
 from reports.store import Store
 
+corpus_ws = test_graph.corpus_ws     # the same fixtures: the corpus ingested once (per module), a private copy
+store_copy = test_graph.store_copy
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place", "Theme")
-
-
-@pytest.fixture(scope="module")
-def corpus_ws(tmp_path_factory):
-    from ui.service.workspace import Workspace
-    ws = Workspace(tmp_path_factory.mktemp("graph_index") / "ws")
-    assert [o.status for o in ws.ingest([CORPUS])] == ["ingested"] * 5
-    yield ws
-    ws.close()
-
-
-@pytest.fixture
-def store_copy(corpus_ws, tmp_path):
-    copy = Store(tmp_path / "copy" / "xuncha.db")
-    corpus_ws.store.conn.backup(copy.conn)
-    yield copy
-    copy.close()
 
 
 def with_links(svc: GraphService, ids: list[str]) -> None:
