@@ -66,14 +66,18 @@ def label(entry: Row | None) -> str:
 
 
 def resolve(text: str | None, types: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """(node id, notice) for a picker's value: a node id as it is; a typed text picks the one entity of
-    ``types`` whose name, alias or context contains it (an exact name first), else the most connected
-    with a notice saying how many matched, or none with a notice."""
+    """(node id, notice) for a picker's value: a node id as it is; a typed text picks the one listed
+    entity whose label contains it, else the one entity of ``types`` whose name, alias or context
+    contains it (an exact name first), else the most connected with a notice saying how many matched,
+    or none with a notice."""
     text = (text or "").strip()
     if not text:
         return None, None
     if state.workspace().graph.attrs([text]):
         return text, None
+    listed = [r for r in options(types) if text in label(r)]   # part of a listed label, as the list shows it
+    if len(listed) == 1:
+        return listed[0][0], None
     found = search(text, types)
     exact = [r for r in found if r[2] == text]
     if len(exact) == 1 or len(found) == 1:
