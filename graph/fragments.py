@@ -10,6 +10,17 @@ from pathlib import Path
 
 import networkx as nx
 
+from reports.shared.progress import Progress
+
+from .index import (
+    INDEX_FORMAT,
+    INDEX_SCHEMA,
+    INDEX_TABLES,
+    add_fragment,
+    index_themes,
+    refold,
+    remove_fragment,
+)
 from .persist import GraphFileError, graph_from_json, graph_to_json
 
 __all__ = ["FRAGMENTS_FORMAT", "FragmentStore", "Link"]
@@ -24,6 +35,9 @@ CREATE TABLE IF NOT EXISTS links (kind TEXT NOT NULL, a_report TEXT NOT NULL, a_
     PRIMARY KEY (kind, a_report, a_problem, b_report, b_problem));
 CREATE TABLE IF NOT EXISTS themes (id TEXT PRIMARY KEY, label TEXT NOT NULL, members TEXT NOT NULL);
 """
+
+# a problem's links either way (the index's reads); made by the writer with the index
+_LINKS_BY_B = "CREATE INDEX IF NOT EXISTS links_b ON links (kind, b_report, b_problem)"
 
 
 class FragmentStore:
@@ -42,16 +56,18 @@ class FragmentStore:
             conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
+                conn.executescript(_SCHEMA + INDEX_SCHEMA)
                 have = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise GraphFileError(self.path, exc) from exc
             if have is None or have[0] != FRAGMENTS_FORMAT:   # new, or written by other code: start over
                 with _transaction(conn):
-                    for table in ("fragments", "links", "themes", "meta"):
+                    for table in ("fragments", "links", "themes", "meta", *INDEX_TABLES):
                         conn.execute(f"DELETE FROM {table}")
                     conn.execute("INSERT INTO meta VALUES ('format', ?)", (FRAGMENTS_FORMAT,))
+                    conn.execute("INSERT INTO meta VALUES ('index', ?)", (INDEX_FORMAT,))
+                    conn.execute(_LINKS_BY_B)
             self._conn = conn
         return self._conn
 
@@ -90,16 +106,54 @@ class FragmentStore:
         return {r[0] for r in self.conn.execute("SELECT report_id FROM fragments")}
 
     def update(self, added: Iterable[tuple[str, nx.MultiDiGraph]], removed: Iterable[str], generation: int) -> None:
-        """Store the fragments of added reports and drop those of removed ones, in one transaction."""
+        """Store the fragments of added reports and drop those of removed ones, and keep the node index
+        in step (when the file has one: ``index_ready``), in one transaction."""
+        added, removed = list(added), list(removed)
+        indexed = self.index_ready()
         with _transaction(self.conn):
+            touched: set[str] = set()
+            if indexed:
+                for rid in [*removed, *(rid for rid, _ in added)]:
+                    old = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (rid,)).fetchone()
+                    if old is not None:
+                        remove_fragment(self.conn, rid, graph_from_json(old[0], f"{self.path} (report {rid})"), touched)
             self.conn.executemany("DELETE FROM fragments WHERE report_id = ?", [(r,) for r in removed])
             self.conn.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?)",
                                   ((rid, graph_to_json(F)) for rid, F in added))
+            if indexed:
+                for rid, F in added:
+                    add_fragment(self.conn, rid, F, touched)
+                refold(self.conn, touched)
             self._bump(generation)
+
+    def index_ready(self) -> bool:
+        """True when the node index reflects the fragments (files written before it have none)."""
+        return self._meta("index") == INDEX_FORMAT
+
+    def build_index(self, progress: Progress | None = None) -> None:
+        """Index every stored fragment (a file written before the index existed; doctor --repair):
+        the writer does it once, in one transaction, and readers merge fragments until then."""
+        ids = sorted(self.report_ids())
+        with _transaction(self.conn):
+            for table in INDEX_TABLES:
+                self.conn.execute(f"DELETE FROM {table}")
+            touched: set[str] = set()
+            for n, rid in enumerate(ids):
+                if progress and n % 100 == 0:
+                    progress("graph-index", n, len(ids))
+                data = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (rid,)).fetchone()[0]
+                add_fragment(self.conn, rid, graph_from_json(data, f"{self.path} (report {rid})"), touched)
+            refold(self.conn, touched)
+            index_themes(self.conn, self.conn.execute("SELECT id, members FROM themes").fetchall())
+            self.conn.execute(_LINKS_BY_B)
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (INDEX_FORMAT,))
+            self._bump()
+        if progress:
+            progress("graph-index", len(ids), len(ids))
 
     def clear(self) -> None:
         with _transaction(self.conn):
-            for table in ("fragments", "links", "themes"):
+            for table in ("fragments", "links", "themes", *INDEX_TABLES):
                 self.conn.execute(f"DELETE FROM {table}")
             self.conn.execute("DELETE FROM meta WHERE key = 'generation'")
             self._bump()
@@ -108,6 +162,44 @@ class FragmentStore:
         """(report id, fragment) in report-id order; GraphFileError names a fragment that is damaged."""
         for rid, data in self.conn.execute("SELECT report_id, data FROM fragments ORDER BY report_id"):
             yield rid, graph_from_json(data, f"{self.path} (report {rid})")
+
+    def fragment(self, report_id: str) -> nx.MultiDiGraph | None:
+        """One report's fragment (None if not stored)."""
+        row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
+        return graph_from_json(row[0], f"{self.path} (report {report_id})") if row else None
+
+    def _fragment_data(self, report_id: str) -> dict | None:
+        row = self.conn.execute("SELECT data FROM fragments WHERE report_id = ?", (report_id,)).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+            if not isinstance(data["nodes"], list) or not isinstance(data["edges"], list):
+                raise TypeError("nodes and edges must be lists")
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise GraphFileError(f"{self.path} (report {report_id})", exc) from exc
+        return data
+
+    def fragment_nodes(self, report_id: str) -> dict[str, dict]:
+        """Node id -> attributes of one report's fragment, without building the graph (a view reading
+        a few of a report's problems); {} if not stored."""
+        out = {}
+        for d in (self._fragment_data(report_id) or {"nodes": []})["nodes"]:
+            d = dict(d)
+            node = d.pop("id")
+            d["reports"] = set(d.get("reports", ()))
+            out[node] = d
+        return out
+
+    def fragment_edges(self, report_id: str) -> list[tuple[str, str, str, dict]]:
+        """(source, target, key, attributes) of one report's fragment, without building the graph."""
+        out = []
+        for d in (self._fragment_data(report_id) or {"edges": []})["edges"]:
+            d = dict(d)
+            u, v, k = d.pop("source"), d.pop("target"), d.pop("key")
+            d["reports"] = set(d.get("reports", ()))
+            out.append((u, v, k, d))
+        return out
 
     # -- links and themes ---------------------------------------------------------------------------
     def links(self, kind: str) -> list[Link]:
@@ -165,6 +257,8 @@ class FragmentStore:
         with _transaction(self.conn):
             self.conn.executemany("DELETE FROM themes WHERE id = ?", [(i,) for i in gone])
             self.conn.executemany("INSERT OR REPLACE INTO themes VALUES (?, ?, ?)", new)
+            if self.index_ready():
+                index_themes(self.conn, [(i, None) for i in gone] + [(i, members) for i, _, members in new])
             self._bump()
         return len(gone) + len(new)
 

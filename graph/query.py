@@ -11,6 +11,7 @@ import networkx as nx
 
 from reports.shared.notices import XunchaError
 
+from .index import context_of
 from .names import NODE_TYPES, TYPE_LABELS, node_id
 
 __all__ = [
@@ -167,8 +168,7 @@ def context(G: nx.MultiDiGraph, node: str) -> str | None:
     if d.get("type") == "InspectionTeam":
         inspected = sorted(G.nodes[u]["name"] for u, _, k in G.in_edges(node, keys=True) if k == "INSPECTED_BY")
         return "、".join(inspected) or None
-    cited = f"{d['cited_in']}的报告引用" if d.get("cited_in") else None
-    return d.get("org") or d.get("seen_in") or cited or d.get("unit") or d.get("region") or d.get("full_name")
+    return context_of(d)
 
 
 # -- lookups the views need (they never build node ids or walk the graph themselves) ---------------

@@ -14,7 +14,7 @@ import networkx as nx
 from reports.shared.progress import Progress
 from reports.store import Store
 
-from . import query
+from . import index_query, query
 from .build import (
     add_problem_links,
     label_units,
@@ -25,7 +25,10 @@ from .build import (
 )
 from .export import export
 from .fragments import FragmentStore, Link
+from .local import neighbours_of
+from .names import node_id
 from .persist import GraphFileError
+from .reader import IndexReader
 
 __all__ = ["GRAPH_FILE", "GraphService"]
 
@@ -53,26 +56,46 @@ class GraphService:
         self.fragments = FragmentStore(self.path)
         self._graph: nx.MultiDiGraph | None = None
         self._version: int | None = None
+        self._reader: IndexReader | None = None
+        self._reader_version: int | None = None
         self._lock = threading.RLock()  # Streamlit sessions share one service across threads
 
     @property
     def graph(self) -> nx.MultiDiGraph:
-        """The merged graph, caught up with the store (one cheap generation check per access)."""
+        """The merged graph, caught up with the store: what exports and whole-graph questions
+        (cooccurrence) need; the everyday queries read the node index instead (``_index``)."""
         with self._lock:
-            store_generation = self.store.generation()
-            try:
-                lagging = self.fragments.generation() != store_generation
-            except GraphFileError as exc:
-                log.warning("%s; rebuilding from the store", exc)
-                self._reset_file()
-                lagging = True
-            if lagging:
-                self.sync()
+            self._catch_up()
             version = self.fragments.version()
             if self._graph is None or self._version != version:
                 self._graph = self._assemble()
                 self._version = version
             return self._graph
+
+    def _catch_up(self) -> None:
+        """Sync when the fragments lag the store (one cheap generation check)."""
+        store_generation = self.store.generation()
+        try:
+            lagging = self.fragments.generation() != store_generation
+        except GraphFileError as exc:
+            log.warning("%s; rebuilding from the store", exc)
+            self._reset_file()
+            lagging = True
+        if lagging:
+            self.sync()
+
+    def _index(self) -> IndexReader | None:
+        """The node index at the current version; None for a file written before the index existed
+        (readers then merge the fragments; the writer's next sync adds the index)."""
+        with self._lock:
+            self._catch_up()
+            if not self.fragments.index_ready():
+                return None
+            version = self.fragments.version()
+            if self._reader is None or self._reader_version != version:
+                self._reader = IndexReader(self.fragments, self.store.unit_names)
+                self._reader_version = version
+            return self._reader
 
     def _reset_file(self) -> None:
         self.fragments.close()
@@ -115,17 +138,19 @@ class GraphService:
                 progress("graph", len(new), len(new))
             if gone or new or self.fragments.generation() != generation:
                 self.fragments.update(added, gone, generation)
+            if not self.fragments.index_ready():   # a file written before the node index: once
+                self.fragments.build_index(progress)
             (self.root / LEGACY_FILE).unlink(missing_ok=True)
             return {"added": new, "removed": gone, "generation": generation}
 
-    def rebuild(self, progress: Progress | None = None) -> nx.MultiDiGraph:
-        """Throw the fragments away and build them again (after the entity extractor changed, for
-        instance). Links and themes are not in the store: whoever computed them sets them again."""
+    def rebuild(self, progress: Progress | None = None) -> None:
+        """Throw the fragments (and their node index) away and build them again (after the entity
+        extractor changed, for instance). Links and themes are not in the store: whoever computed them
+        sets them again."""
         with self._lock:
             self._reset_file()
             self.sync(progress)
-            self._graph, self._version = None, None
-            return self.graph
+            self._graph, self._version, self._reader = None, None, None
 
     def close(self) -> None:
         self.fragments.close()
@@ -171,60 +196,117 @@ class GraphService:
     def stored_themes(self) -> list[dict]:
         return self.fragments.themes()
 
-    # -- queries (graph.query over the current graph) ---------------------------------------------
+    # -- queries: from the node index (graph.index_query), or the merged graph before it exists ---
     def resolve(self, name: str, type: str | None = None) -> str:
-        return query.resolve(self.graph, name, type)
+        ix = self._index()
+        return index_query.resolve(ix, name, type) if ix else query.resolve(self.graph, name, type)
 
     def profile(self, node: str) -> dict:
-        return query.profile(self.graph, node)
+        ix = self._index()
+        return index_query.profile(ix, node) if ix else query.profile(self.graph, node)
 
     def neighbors(self, node: str, types: Iterable[str] | None = None,
                   edge_types: Iterable[str] | None = None) -> list[dict]:
-        return query.neighbors(self.graph, node, types, edge_types)
+        """query.neighbors, with each edge's attributes and reports: the fragments of the reports the
+        node appears in, merged (graph.local), never the whole graph."""
+        ix = self._index()
+        if ix is None:
+            return query.neighbors(self.graph, node, types, edge_types)
+        return neighbours_of(ix, self.fragments, node, types, edge_types)
+
+    def neighbour_rows(self, node: str) -> list[dict]:
+        """The neighbours as the app's table lists them (no edge attributes): from the index alone."""
+        ix = self._index()
+        if ix is None:
+            return [{k: r[k] for k in ("id", "type", "name", "context", "edge", "direction")}
+                    for r in query.neighbors(self.graph, node)]
+        return index_query.neighbour_rows(ix, node)
 
     def ego(self, node: str, radius: int = 1, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
         return query.ego(self.graph, node, radius, types)
 
     def shortest_path(self, a: str, b: str, avoid: Iterable[str] = ()) -> dict:
-        return query.shortest_path(self.graph, a, b, avoid)
+        ix = self._index()
+        return index_query.shortest_path(ix, a, b, avoid) if ix else query.shortest_path(self.graph, a, b, avoid)
 
     def cooccurrence(self, type_a: str = "Regulation", by: str = "Unit",
                      via: Iterable[str] = ("Problem", "Report")) -> list[dict]:
         return query.cooccurrence(self.graph, type_a, by, via=via)
 
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
-        return query.rankings(self.graph, type, by, top)
+        ix = self._index()
+        return index_query.rankings(ix, type, by, top) if ix else query.rankings(self.graph, type, by, top)
 
     def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
         """The workspace at a glance (query.overview): nodes and the links to draw among them."""
-        return query.overview(self.graph, top)
+        ix = self._index()
+        return index_query.overview(ix, top) if ix else query.overview(self.graph, top)
 
     def stats(self) -> dict:
-        return query.stats(self.graph)
+        ix = self._index()
+        return index_query.stats(ix, self.fragments.generation()) if ix else query.stats(self.graph)
 
     # -- lookups for the views ----------------------------------------------------------------------
     def attrs(self, nodes: Iterable[str]) -> dict[str, dict]:
-        """Node id -> its attributes, for the nodes still in the graph (in the order given)."""
+        """Node id -> its attributes (without the per-report spans), for the nodes still in the graph
+        (in the order given)."""
+        ix = self._index()
+        if ix is not None:
+            return ix.attrs(nodes)
         G = self.graph
-        return {n: G.nodes[n] for n in dict.fromkeys(nodes) if n in G}
+        return {n: {k: v for k, v in G.nodes[n].items() if k not in ("spans", "by_report")}
+                for n in dict.fromkeys(nodes) if n in G}
 
     def node_types(self) -> set[str]:
-        return {d.get("type") for _, d in self.graph.nodes(data=True)}
+        ix = self._index()
+        if ix is None:
+            return {d.get("type") for _, d in self.graph.nodes(data=True)}
+        return {t for (t,) in ix.conn.execute("SELECT DISTINCT type FROM gnode")} | ({"Theme"} if ix.theme_sizes() else set())
 
     def context(self, node: str) -> str | None:
-        return query.context(self.graph, node)
+        ix = self._index()
+        return ix.context(node) if ix else query.context(self.graph, node)
 
     def report_unit(self, report_id: str) -> str | None:
-        return query.report_unit(self.graph, report_id)
+        ix = self._index()
+        if ix is None:
+            return query.report_unit(self.graph, report_id)
+        if not ix.exists(node_id("Report", report_id)):
+            return None
+        row = ix.conn.execute("SELECT unit FROM gabout WHERE report_id = ? ORDER BY unit", (report_id,)).fetchone()
+        return row[0] if row else None
 
     def ranked_neighbours(self, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
-        return query.ranked_neighbours(self.graph, node, types, limit)
+        ix = self._index()
+        if ix is None:
+            return query.ranked_neighbours(self.graph, node, types, limit)
+        wanted = set(types)
+        around = {v if u == node else u for u, v, _ in ix.neighbours(node)}
+        kinds = ix.types(around)
+        around = [n for n in around if kinds.get(n) in wanted]
+        degree = ix.degree(around)
+        ranked = sorted(around, key=lambda n: (-degree[n], n))
+        return ranked[:limit], max(0, len(ranked) - limit)
 
     def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
-        return query.edges_among(self.graph, nodes)
+        ix = self._index()
+        return ix.edges_among(nodes) if ix else query.edges_among(self.graph, nodes)
 
-    def entity_rows(self, types: Iterable[str]) -> list[tuple[str, str, str, str]]:
-        return query.entity_rows(self.graph, types)
+    def entity_rows(self, types: Iterable[str], limit: int | None = None) -> list[tuple[str, str, str, str]]:
+        """(node id, type, name, context) of the entities of ``types``, most connected first (the first
+        ``limit`` of them)."""
+        ix = self._index()
+        if ix is None:
+            return query.entity_rows(self.graph, types)[:limit]
+        return index_query.entity_rows(ix, types, limit)
+
+    def search_entities(self, text: str, types: Iterable[str], limit: int) -> list[tuple[str, str, str, str]]:
+        """Entity rows whose name, display name, alias or context contains ``text`` (a picker's typed text)."""
+        ix = self._index()
+        if ix is None:
+            needle = text.strip()
+            return [r for r in query.entity_rows(self.graph, types) if needle in r[2] or needle in r[3]][:limit]
+        return index_query.search_rows(ix, text, types, limit)
 
     def export(self, fmt: str, directory: str | os.PathLike) -> list[Path]:
         return export(self.graph, fmt, directory)

@@ -174,6 +174,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "「{name}」不唯一:{listed_zh};请用 --type 指定类型,或给出节点编号"),
     "graph_file_unreadable": ("not a readable graph file ({reason})", "不是可读的知识图谱文件({reason})"),
     "graph_no_path": ("no path between '{a}' and '{b}'", "「{a}」与「{b}」之间没有关联路径"),
+    "graph_path_bound": ("the path search between '{a}' and '{b}' stopped after reaching {bound} nodes or {seconds} s "
+                         "without meeting; leave out hub types (--avoid Place, ProblemType) and try again",
+                         "「{a}」与「{b}」之间的路径搜索已经过 {bound} 个节点或 {seconds} 秒仍未接通,已停止;"
+                         "可绕开地区、问题类型等几乎连接一切的类型后再试"),
     "unknown_node_type": ("unknown node type '{type}' (one of {types})", "未知的节点类型「{type}」(可选:{types})"),
     "query_or_batch": ("give either a QUERY or --batch FILE (not both)", "请给出检索内容或 --batch 文件(二者只选其一)"),
     "query_or_problem": ("give either a QUERY or --report ID --problem PID (not both)",
@@ -219,6 +223,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "picker_no_match": ("no report's unit, team or id contains '{text}'", "没有单位名称、巡察(视)组或编号包含「{text}」的报告"),
     "picker_many_matches": ("{count} reports match '{text}'; showing {shown}, type more of the name to pick another",
                             "有 {count} 份报告与「{text}」匹配,已显示 {shown};输入更完整的名称可选其他报告"),
+    "entity_no_match": ("no entity's name, alias or context contains '{text}'", "没有名称、别名或说明包含「{text}」的实体"),
+    "entity_many_matches": ("{count} entities match '{text}'; showing {shown}, type more of the name to pick another",
+                            "有 {count} 个实体与「{text}」匹配,已显示 {shown};输入更完整的名称可选其他实体"),
     "counts_agree": ("stated counts agree with what was found, dates in order, not truncated",
                      "报告自述数量与识别结果一致,日期顺序正常,未发现截断。"),
     "counts_unstated": ("the report states no problem count; dates in order, not truncated",

@@ -28,6 +28,19 @@ def _service(workspace: Path | None) -> Iterator:
         yield ws.graph
 
 
+class _Shown:
+    """What node_label reads of the nodes a command prints (and of their reports), fetched once from
+    the service (its node index), so that printing needs no merged graph."""
+
+    def __init__(self, service, nodes) -> None:
+        first = service.attrs(list(nodes))
+        reports = [f"Report:{d['report_id']}" for d in first.values() if d.get("report_id")]
+        self.nodes = {**service.attrs(reports), **first}
+
+    def __contains__(self, node: str) -> bool:
+        return node in self.nodes
+
+
 def node_label(G, node: str) -> str:
     """A node as people read it: a problem by its text (and unit), a report by its unit, anything else
     by its type and name; never the internal id."""
@@ -74,7 +87,7 @@ def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbo
         if as_json:
             emit_json({"node": service.profile(node), "neighbors": rows})
             return
-        G = service.graph
+        G = _Shown(service, [node, *(r["id"] for r in rows)])
         click.echo(node_label(G, node))
         for r in rows:
             arrow = "→" if r["direction"] == "out" else "←"
@@ -100,8 +113,8 @@ def path(a: str, b: str, type_a: str | None, type_b: str | None, avoid: tuple[st
         if as_json:
             emit_json(result)
             return
-        G = service.graph
         nodes = [n["id"] for n in result["nodes"]]
+        G = _Shown(service, nodes)
         click.echo(node_label(G, nodes[0]))
         for here, there in itertools.pairwise(nodes):
             steps = [f"-{edge_label(e['type'])}→" if e["source"] == here else f"←{edge_label(e['type'])}-"
@@ -165,8 +178,9 @@ def rank(type_: str, by: str, top: int, workspace: Path | None, as_json: bool) -
         if as_json:
             emit_json(rows)
             return
+        G = _Shown(service, [r["id"] for r in rows])
         for r in rows:
-            click.echo(f"{r['score']:>5}  {node_label(service.graph, r['id'])}")
+            click.echo(f"{r['score']:>5}  {node_label(G, r['id'])}")
 
 
 @graph.command(name="export")

@@ -77,7 +77,7 @@ class GraphArtifact:
                 pass
         except (GraphFileError, OSError, ValueError, sqlite3.Error) as exc:
             return [Check("graph", DAMAGED, None, _n("doctor_unreadable", path=str(graph.path), reason=reason_line(exc)))]
-        state = OK if have == generation and stored else STALE
+        state = OK if have == generation and stored and graph.fragments.index_ready() else STALE  # no node index: repair adds it
         return [Check("graph", state, have, _n("doctor_graph_fragments", fragments=counts["fragments"]))]
 
     def is_fresh(self) -> bool:

@@ -18,7 +18,6 @@ from ui.web.render import INTERNAL_ERROR, md, measure_list
 __all__ = [
     "APP_TITLE",
     "bootstrap",
-    "entity_options",
     "generation",
     "get_workspace",
     "invalidate",
@@ -250,16 +249,6 @@ def mentions(report_id: str) -> list[dict]:
 
 def unit_name(summary: dict) -> str:
     return summary.get("unit_short") or summary.get("unit") or summary["report_id"]
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _entity_options(path: str, gen: int) -> list[tuple[str, str, str, str]]:
-    """(node id, type, name, context) for every pickable entity, most connected first."""
-    return get_workspace(path).graph.entity_rows(ENTITY_TYPES)
-
-
-def entity_options() -> list[tuple[str, str, str, str]]:
-    return _entity_options(root(), generation())
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -8,6 +8,7 @@ import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
 from ui.service.text import attr_rows
+from ui.web import entity_picker as entity_picker_rows
 from ui.web import render, state
 from ui.web.graph_component import localize
 
@@ -104,32 +105,31 @@ def _on_graph_event() -> None:
 # -- picking --------------------------------------------------------------------------------------
 
 def entity_picker() -> str | None:
-    options = state.entity_options()
-    if not options:
+    if not entity_picker_rows.options():
         st.info("知识图谱中还没有实体。请先到「导入报告」页面导入报告。", icon=":material/folder_open:")
         return None
-    by_id = {node: (t, name, ctx) for node, t, name, ctx in options}
-    present = [t for t in state.ENTITY_TYPES if any(o[1] == t for o in options)]
-    wanted = st.pills("实体类型", present, selection_mode="multi", format_func=render.type_label,
-                      key="ent_types", help="不选则包括全部类型")
-    ids = [node for node, t, _, _ in options if not wanted or t in wanted]
+    present = state.workspace().graph.node_types()
+    wanted = st.pills("实体类型", [t for t in state.ENTITY_TYPES if t in present], selection_mode="multi",
+                      format_func=render.type_label, key="ent_types", help="不选则包括全部类型")
+    types = tuple(wanted) or state.ENTITY_TYPES
     linked = st.query_params.get("entity")
-    if linked and linked in by_id and st.session_state.get("ent_linked") != linked:
+    if linked and st.session_state.get("ent_linked") != linked and entity_picker_rows.row(linked):
         st.session_state["ent_linked"] = linked
         st.session_state["ent_pick"] = linked
-    if st.session_state.get("ent_pick") not in ids:
-        st.session_state["ent_pick"] = None
+    # a typed name (the picker lists only the most connected entities) means an entity
+    picked, notice = entity_picker_rows.resolve(st.session_state.get("ent_pick"), types)
+    if picked and entity_picker_rows.row(picked)[1] not in types:
+        picked = None
+    st.session_state["ent_pick"] = picked
+    ids, by_id = entity_picker_rows.choices(types, picked)
     pick = st.selectbox("选择实体(可输入名称搜索)", ids, key="ent_pick", placeholder="输入人名、单位、法规或文件名称…",
-                        format_func=lambda n: _option_label(by_id[n]))
-    if pick and st.query_params.get("entity") != pick:
+                        format_func=lambda n: entity_picker_rows.label(by_id.get(n)), accept_new_options=True,
+                        help=f"列出关联最多的 {len(ids)} 个实体;其他实体可输入名称中的几个字后按回车。")
+    if notice:
+        st.info(notice, icon=":material/search:")
+    if pick and pick in by_id and st.query_params.get("entity") != pick:
         st.query_params["entity"] = pick
-    return pick
-
-
-def _option_label(entry: tuple[str, str, str]) -> str:
-    t, name, ctx = entry
-    extra = f" · {render.shorten(ctx, 24)}" if ctx and ctx != name else ""
-    return f"{name}({render.type_label(t)}{extra})"
+    return pick if pick in by_id else None
 
 
 # -- drawing --------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ def properties(node: str, types: set[str]) -> None:
     if node != _session()["center"] and c2.button("设为中心", key="ent_recenter", icon=":material/center_focus_strong:",
                                                    width="stretch"):
         set_center(node, types)
-        st.session_state["ent_pick"] = node if node in {o[0] for o in state.entity_options()} else None
+        st.session_state["ent_pick"] = node if d.get("type") in state.ENTITY_TYPES else None
         st.rerun()
     if d.get("type") == "Problem":
         st.page_link(DETAIL_PAGE, label="查看问题详情", icon=":material/article:",
@@ -249,7 +249,7 @@ def properties(node: str, types: set[str]) -> None:
     elif d.get("type") == "Report":
         st.page_link(UNIT_PAGE, label="查看单位画像", icon=":material/apartment:",
                      query_params={"report": d["report_id"]})
-    neighbours = svc.neighbors(node)
+    neighbours = svc.neighbour_rows(node)
     if neighbours:
         with st.expander(f"相邻实体({len(neighbours)})", icon=":material/lan:"):
             st.dataframe([{"关系": render.EDGE_LABELS.get(r["edge"], r["edge"]) + ("→" if r["direction"] == "out" else "←"),
@@ -261,14 +261,19 @@ def properties(node: str, types: set[str]) -> None:
 
 def path_finder(center: str, types: set[str]) -> None:
     st.subheader("两个实体之间的关联路径")
-    options = state.entity_options()
-    by_id = {node: (t, name, ctx) for node, t, name, ctx in options}
-    ids = list(by_id)
+    for key in ("ent_path_a", "ent_path_b"):   # a typed name means an entity (the lists are capped)
+        if st.session_state.get(key):
+            st.session_state[key] = entity_picker_rows.resolve(st.session_state[key], state.ENTITY_TYPES)[0]
+    if st.session_state.get("ent_path_center") != center:
+        st.session_state["ent_path_center"] = center
+        st.session_state["ent_path_a"] = center
+    ids, by_id = entity_picker_rows.choices(state.ENTITY_TYPES, center, st.session_state.get("ent_path_a"),
+                                            st.session_state.get("ent_path_b"))
     c1, c2, c3 = st.columns([3, 3, 2])
-    a = c1.selectbox("起点", ids, index=ids.index(center) if center in by_id else None, key="ent_path_a",
-                     format_func=lambda n: _option_label(by_id[n]), placeholder="选择起点实体")
-    b = c2.selectbox("终点", ids, index=None, key="ent_path_b", format_func=lambda n: _option_label(by_id[n]),
-                     placeholder="选择终点实体")
+    a = c1.selectbox("起点", ids, key="ent_path_a", format_func=lambda n: entity_picker_rows.label(by_id.get(n)),
+                     placeholder="选择起点实体", accept_new_options=True)
+    b = c2.selectbox("终点", ids, key="ent_path_b", format_func=lambda n: entity_picker_rows.label(by_id.get(n)),
+                     placeholder="选择终点实体", accept_new_options=True)
     avoid = c3.multiselect("绕开类型", ["Place", "Category", "Report", "InspectionTeam", "Organization"],
                            default=["Place", "Category"], format_func=render.type_label, key="ent_path_avoid", placeholder="不绕开",
                            help="地区、问题类别等节点几乎连接一切,默认绕开,以找出更有意义的关联。")
@@ -347,7 +352,7 @@ def main() -> None:
     st.caption("人员、单位、巡察组、党内法规和文件之间的关联,全部来自已导入报告的原文。")
     pick = entity_picker()
     if not pick:
-        if state.entity_options():
+        if entity_picker_rows.options():
             st.info("在上方选择一个实体(可输入名称搜索),或单击下图中的节点,查看它与其他单位、人员、法规和问题的关系。",
                     icon=":material/lightbulb:")
             overview()
