@@ -16,7 +16,9 @@ multiplies through oneDNN and would not see these modules, int8 quantisation loo
 """
 from __future__ import annotations
 
+import ctypes
 import logging
+import mmap
 
 import torch
 
@@ -57,9 +59,48 @@ def pack_linears(model: torch.nn.Module) -> int:
                if type(child) is torch.nn.Linear and child.weight.dtype == torch.float32]
     if not targets or not _agrees(targets[0][2]):
         return 0
+    mapped = _file_mappings()
     for parent, name, child in targets:
         setattr(parent, name, PackedLinear(child))
+        _drop_pages(child.weight, mapped)
     return len(targets)
+
+
+def _file_mappings() -> list[tuple[int, int]]:
+    """(start, end) of this process's file-backed mappings (Linux; [] elsewhere)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return []
+    out = []
+    for line in lines:
+        parts = line.split(maxsplit=5)
+        if len(parts) == 6 and parts[5].startswith("/"):
+            start, end = parts[0].split("-")
+            out.append((int(start, 16), int(end, 16)))
+    return out
+
+
+def _drop_pages(weight: torch.Tensor, mapped: list[tuple[int, int]]) -> None:
+    """The resident pages of a weight the packed copy replaced, when it lies in a file mapping:
+    transformers maps model.safetensors, so the first product touches each weight's pages and they
+    stay counted in the process's memory beside the packed copy (+84 MB for e5-small) while the
+    mapping lives on for the other tensors. Only pages wholly inside this weight are dropped (a page
+    shared with a live tensor is kept); nothing reads the weight again, and a page read anyway
+    would come back from the file unchanged."""
+    start, size = weight.data_ptr(), weight.nbytes
+    if not size or not any(a <= start and start + size <= b for a, b in mapped):
+        return
+    page = mmap.PAGESIZE
+    first, last = -(-start // page) * page, (start + size) // page * page
+    if last <= first:
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.madvise(ctypes.c_void_p(first), ctypes.c_size_t(last - first), 4)   # MADV_DONTNEED
+    except (OSError, AttributeError) as exc:
+        log.debug("could not drop a packed weight's pages: %s", exc)
 
 
 def _agrees(linear: torch.nn.Linear) -> bool:
