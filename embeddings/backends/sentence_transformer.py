@@ -58,10 +58,14 @@ def load_default(*, cache_dir: str | os.PathLike | None = None, int8: bool = Fal
     ``int8`` quantises the layers in INT8_LAYERS (``quantize_int8``): ~1.5x faster document encoding
     at cosine >= 0.99 to fp32, but dense retrieval moved by more than issue 14's 0.01 bar, so it is
     opt-in (spec ``multilingual-e5-small-q4:int8``), not the default (bench/RESULTS.md, "Fast ingest").
+    In fp32 the Linear layers run on oneDNN with packed weights (packed_linear.py: ~0.55x the CPU).
     """
     encoder = SentenceTransformerEncoder(ensure_converted(name, cache_dir=cache_dir), precision=precision)
     if int8:
         quantize_int8(encoder)
+    elif encoder.precision == "fp32":
+        from .packed_linear import pack_linears
+        encoder.packed_linears = pack_linears(encoder.transformer)
     return encoder
 
 
@@ -123,6 +127,7 @@ class SentenceTransformerEncoder(Encoder):
 
     backend = "sentence-transformers"
     int8_layers: int = 0  # Linear layers quantised by quantize_int8 (0: plain fp32)
+    packed_linears: int = 0  # fp32 Linear layers run on oneDNN's packed weights (load_default)
 
     def __init__(self, path: str | os.PathLike, *, name: str | None = None, precision: str | None = None) -> None:
         self.path = Path(path)
