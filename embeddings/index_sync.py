@@ -28,14 +28,16 @@ from typing import Any
 import numpy as np
 
 from reports.shared.ioerrors import io_reason
+from reports.shared.notices import Notice
 from reports.shared.progress import Progress
 
 from .doc_texts import recipe_stamp
 from .encoder_slot import EncoderSlot
 from .engines.base import SearchEngine
-from .index import VectorIndex, problem_uid
+from .index import VectorIndex
 from .index_commit import IndexCommit
 from .index_engine import EngineSlot
+from .index_pending import PendingNotice, queryable
 from .index_table import LazyTokens, TableSide
 from .index_tokens import LexicalPlan, TokenSide
 from .index_vectors import VectorSide
@@ -69,6 +71,8 @@ class QueryState:
     lexical: LexicalIndex
     tokens: Mapping[int, list[str]]
     searcher: Searcher
+    # set on a build of an earlier version answering while its re-embed is due: readers show it
+    pending: Notice | None = None
 
 
 @dataclass
@@ -107,6 +111,7 @@ class IndexSync:
         self.doc_stamp = recipe_stamp(doc_recipe)   # recorded and compared: the recipe, and the types' stamp
         self.committer = IndexCommit(self.dir, encoders=self.encoders, engines=self.engines, tokens=self.tokens,
                                      tables=self.table, doc_kind=doc_kind, doc_recipe=self.doc_stamp)
+        self.pending = PendingNotice(self.dir, store)
         self._state: QueryState | None = None
         self._mutex = threading.RLock()
         manifest = read_manifest_or_none(self.dir)  # a damaged one is reported by the first query
@@ -166,11 +171,17 @@ class IndexSync:
         if manifest is None:
             return {"indexed": False, "generation": generation, "stale": True}
         return {"indexed": True, "stale": manifest.generation != generation or not self._compatible(manifest),
-                "generation": generation, **manifest.to_json()}
+                "reembed_due": self.reembed_due(manifest), "generation": generation, **manifest.to_json()}
 
     def _compatible(self, manifest: Manifest) -> bool:
         """Whether the index was built the way this code builds it (else a full re-embed is due)."""
         return manifest.doc_kind == self.doc_kind and manifest.doc_recipe == self.doc_stamp
+
+    def reembed_due(self, manifest: Manifest | None) -> bool:
+        """Whether the build's problems were embedded otherwise than this code embeds them (an upgrade changed
+        the recipe or the types' stamp): a full re-embed is due; readers answer from the build meanwhile."""
+        return manifest is not None and not self._compatible(manifest)
+
 
     def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
@@ -179,14 +190,15 @@ class IndexSync:
 
     def _ensure_ready(self, progress: Progress | None) -> QueryState:
         generation = self.store.generation()
-        if self._state is not None and self._state.generation == generation:
+        if self._state is not None and self._state.generation == generation and self._state.pending is None:
             return self._state
         for _ in range(3):
             manifest = read_manifest(self.dir)
             current = manifest is not None and manifest.generation == generation and self._compatible(manifest) \
                 and manifest.tokenizer == self.tokens_version
-            if not current:
-                committed = self._committed_state(manifest) if writer_active(self.root) else None
+            if not current:   # a re-embed due: answer from the last build meanwhile (docs/decisions.md)
+                due = self.reembed_due(manifest)
+                committed = self._committed_state(manifest) if due or writer_active(self.root) else None
                 if committed is not None:
                     return committed
                 return self._sync_or_committed(manifest, progress)
@@ -200,6 +212,13 @@ class IndexSync:
                 self.sync(progress=progress)
                 return self._state_after_sync()
         raise SearchIndexError("index_unstable", path=str(self.dir))
+
+    def earlier_build(self) -> QueryState | None:
+        """The last committed build while a re-embed is due, if it can answer meanwhile (its ``pending``
+        notice set), else None; never syncs (the app answers from it and re-embeds in the background)."""
+        with self._mutex:
+            manifest = read_manifest(self.dir)
+            return self._committed_state(manifest) if self.reembed_due(manifest) else None
 
     def _state_after_sync(self) -> QueryState:
         """The query state of what the last sync committed (a writer's sync does not build it)."""
@@ -227,40 +246,34 @@ class IndexSync:
         return self._state_after_sync()
 
     def _committed_state(self, manifest: Manifest | None) -> QueryState | None:
-        """While another process writes (ingest, remove, reindex), serve the last committed build
-        over the problems it holds instead of waiting for the writer's embedding; None if there is
-        no usable build (then the caller syncs, i.e. waits). The state is not cached: the next
-        query looks again."""
-        if manifest is None or not self._compatible(manifest) or manifest.tokenizer != self.tokens_version:
+        """Serve the last committed build over the problems it holds while another process writes (ingest,
+        remove, reindex) or a re-embed is due (``reembed_due``: an hour at 300k problems) instead of waiting;
+        None if it cannot answer (no build, another tokenizer, model or dimension, damaged files, a report of
+        it removed): the caller then syncs, i.e. waits. Not trusted as current: each query looks again."""
+        if manifest is None or not queryable(manifest, self.tokens_version, self.encoders.loaded):
             return None
         state = self._state
         if state is not None and state.manifest.files == manifest.files:
-            return state
+            return self._pending(state)
         try:
             vectors = VectorIndex.load(self.dir / manifest.files["vectors"], mmap=True)
-            table = self._committed_table(manifest, vectors)
-            if table is None or table.size != len(vectors):
-                return None  # a report of this build was removed meanwhile
+            table = self.table.committed(manifest, vectors)
+            if table is None or table.size != len(vectors) or vectors.dim != manifest.dim:
+                return None  # a report of this build was removed meanwhile, or the file is not the build's
             tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
             lexical = self.tokens.load_lexical(manifest.files.get("lexical"), table, tokens)
         except (OSError, RuntimeError, ValueError, KeyError, IndexInconsistent, DamagedIndexFile) as exc:
-            log.info("last committed search index unusable (%s); waiting for the writer", exc)
+            log.info("last committed search index unusable (%s); updating it first", exc)
             return None
-        log.info("search index is being updated by another process; answering from build %s (generation %d)",
-                 manifest.files.get("vectors"), manifest.generation)
-        self._state = self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens)
+        log.info("answering from search index build %s (generation %d): %s", manifest.files.get("vectors"),
+                 manifest.generation, "a re-embed is due" if self.reembed_due(manifest) else "another process writes")
+        self._state = self._pending(self._make_state(manifest.generation, manifest, table, vectors, lexical, tokens))
         return self._state
 
-    def _committed_table(self, manifest: Manifest, vectors: VectorIndex) -> ProblemTable | None:
-        """The last build's table while a writer works: its persisted one if every report it shows is
-        still stored (None if not), else one from the stored rows it indexed (a build without a table)."""
-        try:
-            table = self.table.load(manifest)
-        except (IndexInconsistent, DamagedIndexFile):
-            have = set(vectors.ids().tolist())
-            return ProblemTable([r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have])
-        shown = {table.columns.reports[k] for k in np.unique(table.columns.report).tolist()}
-        return table if shown <= set(self.store.report_ids()) else None
+    def _pending(self, state: QueryState) -> QueryState:   # with its notice (index_pending.py) if a re-embed is due
+        if self.reembed_due(state.manifest):
+            state.pending = self.pending.of(state.manifest, state.table.size)
+        return state
 
     def _load_state(self, manifest: Manifest, generation: int) -> QueryState:
         """The build's persisted table, vectors and BM25 matrix: no store row is read, and the token
@@ -306,7 +319,7 @@ class IndexSync:
         Returns counts: added, removed, total, kind, generation, seconds.
         """
         started = time.perf_counter()
-        report = _progress(progress)
+        report: Progress = progress or (lambda stage, done, total: None)
         with self._mutex, self.lock():
             manifest = read_manifest_or_none(self.dir) if rebuild else read_manifest(self.dir)
             generation = self.store.generation()
@@ -385,9 +398,3 @@ class IndexSync:
         self.encoders.for_rebuild(model)
         self._state = None
         return self.sync(progress, rebuild=True)
-
-
-def _progress(callback: Progress | None) -> Progress:
-    if callback is None:
-        return lambda stage, done, total: None
-    return callback

@@ -17,6 +17,7 @@ import numpy as np
 from reports.analysis.problemtypes import types_version
 from reports.shared.progress import Progress
 
+from .index import VectorIndex, problem_uid
 from .manifest import DamagedIndexFile, IndexInconsistent, Manifest, read_manifest_or_none
 from .table import KeyTable, ProblemTable
 from .table_columns import Columns, TableFileError
@@ -36,11 +37,13 @@ class TableSide:
     def stamp(self, generation: int) -> dict:
         return {"generation": generation, "types_version": types_version()}
 
-    def _read(self, manifest: Manifest, *, any_generation: bool = False) -> Columns:
+    def _read(self, manifest: Manifest, *, any_generation: bool = False, any_classifier: bool = False) -> Columns:
         """The build's columns; IndexInconsistent when none is recorded or it is stale, DamagedIndexFile
         when it cannot be read (missing while the manifest still names it, or not whole).
         ``any_generation``: the last build's, for a sync to refresh (stale only when the classifier
-        changed, since the types of every row are then due again)."""
+        changed, since the types of every row are then due again). ``any_classifier``: the build as it
+        was committed, types of an earlier classifier included (a reader answering from a build of an
+        earlier version while its re-embed is due: index_sync._committed_state)."""
         name = manifest.files.get("table")
         if not name:
             raise IndexInconsistent("the search index has no persisted table (built before it had one)")
@@ -54,16 +57,30 @@ class TableSide:
             raise
         except TableFileError as exc:
             raise DamagedIndexFile(path, exc) from exc
-        if stamp.get("types_version") != types_version() or (not any_generation and (
+        if (stamp.get("types_version") != types_version() and not any_classifier) or (not any_generation and (
                 stamp.get("generation") != manifest.generation or columns.size != manifest.count)):
             raise IndexInconsistent(f"{path}: search table of generation {stamp.get('generation')}, classifier "
                                     f"{stamp.get('types_version')} (index at {manifest.generation}, classifier "
                                     f"{types_version()}; {columns.size} rows for {manifest.count} problems)")
         return columns
 
-    def load(self, manifest: Manifest) -> ProblemTable:
-        """The table a reader queries: the build's columns, statements read from the store when shown."""
-        return ProblemTable(columns=self._read(manifest), details=self.store.problem_texts)
+    def load(self, manifest: Manifest, *, any_classifier: bool = False) -> ProblemTable:
+        """The table a reader queries: the build's columns, statements read from the store when shown
+        (``any_classifier``: as committed, see ``_read``)."""
+        return ProblemTable(columns=self._read(manifest, any_classifier=any_classifier), details=self.store.problem_texts)
+
+    def committed(self, manifest: Manifest, vectors: VectorIndex) -> ProblemTable | None:
+        """The table of the last committed build as it was (its types from the classifier of its time),
+        for a reader answering from it (index_sync._committed_state): its persisted one if every report
+        it shows is still stored (None if not), else one from the stored rows it indexed (a build
+        without a table)."""
+        try:
+            table = self.load(manifest, any_classifier=True)
+        except (IndexInconsistent, DamagedIndexFile):
+            have = set(vectors.ids().tolist())
+            return ProblemTable([r for r in self.store.problem_rows() if problem_uid(r["report_id"], str(r["id"])) in have])
+        shown = {table.columns.reports[k] for k in np.unique(table.columns.report).tolist()}
+        return table if shown <= set(self.store.report_ids()) else None
 
     def verify(self, manifest: Manifest) -> tuple[str, str]:
         """(state, reason) for doctor: "ok", "missing" (not recorded), "stale" or "damaged"."""

@@ -139,6 +139,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "themes_unstable": ("the workspace keeps changing while themes are computed; try again",
                         "计算主题期间工作区不断变化,请稍后重试"),
     "index_unstable": ("the search index keeps changing while being read; try again", "检索索引正在更新,请稍后重试"),
+    # an upgrade changed what is embedded per problem: readers answer from the earlier build meanwhile
+    # (embeddings/index_pending.py; docs/decisions.md, "Upgrades that change the embedded text")
+    "index_reembed_due": ("the search index was built by an earlier version of xuncha (embedded text {built}) and "
+                          "must be re-embedded; until then answers come from it, which lacks {missing} stored "
+                          "problems; run `xuncha reindex`",
+                          "检索索引由旧版本建立,需要按新版本重新编码;在此之前检索结果来自旧索引(尚有 {missing} 条"
+                          "问题未收录)。请运行 xuncha reindex 重建索引"),
+    "index_rebuilding": ("the search index is being rebuilt for this version of xuncha: {stage}; results come from "
+                         "the previous index until it is done ({missing} problems not yet included)",
+                         "检索索引正在为新版本重建({stage});重建完成前,检索结果来自旧索引(尚有 {missing} 条问题未收录),"
+                         "完成后自动切换"),
+    "index_rebuild_failed": ("rebuilding the search index failed ({reason}); results still come from the previous "
+                             "index (details: {log})",
+                             "检索索引重建失败({reason}),检索结果仍来自旧索引;详情见 {log}"),
+    "doctor_reembed_due": ("built by an earlier version (embedded text {built}, now {want}); a re-embed is due: "
+                           "`xuncha reindex` or `xuncha doctor --repair`",
+                           "由旧版本建立,需要重新编码全部问题(运行 xuncha reindex 或 xuncha doctor --repair)"),
     "unknown_problem_hint": ("report {report_id} has no problem {problem_id!r} (ids look like 3, 41.2; "
                              "see `xuncha parse FILE --json`)",
                              "报告 {report_id} 中没有问题 {problem_id}(问题编号形如 3、41.2,见 xuncha parse 文件 --json)"),

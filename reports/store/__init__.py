@@ -237,6 +237,11 @@ class Store:
             args = tuple(report_ids)
         return [(r[0], r[1]) for r in self.conn.execute(sql + " ORDER BY r.ingested_at, p.report_id, p.seq", args)]
 
+    def problem_count(self) -> int:
+        """How many problems ``problem_keys`` lists (one aggregate: a reader answering from an older
+        index build says how many are not in it, without reading every key)."""
+        return int(self.conn.execute("SELECT COUNT(*) FROM problems p JOIN reports r ON r.id = p.report_id").fetchone()[0])
+
     def summaries(self) -> list[dict]:
         """One row per report: header fields, stated and found counts, warnings."""
         rows = self.conn.execute(

@@ -1,0 +1,144 @@
+"""An upgrade that changes what is embedded per problem (the recipe, or the problem-type classifier's
+stamp inside it) makes a full re-embed due; until it is committed, readers answer from the last build
+when it can still answer, and say so with how many stored problems it lacks (docs/decisions.md,
+"Upgrades that change the embedded text"). A build that cannot answer (another dimension or tokenizer,
+no build, damaged files) is still synced first. Small data: two or three corpus reports, a fake encoder."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from search_support import FakeEncoder, make_store
+
+import embeddings.index_sync as index_sync
+import reports.analysis.problemtypes as problemtypes
+from embeddings.manifest import read_manifest
+from embeddings.service import DOC_RECIPE, SearchService
+
+QUERY = "理论学习流于形式"
+
+
+@pytest.fixture
+def earlier(tmp_path, corpus_reports, monkeypatch):
+    """A store of reports 000 and 003 whose index an earlier version built (another recipe stamp)."""
+    store = make_store(tmp_path, [corpus_reports["000"], corpus_reports["003"]])
+    with monkeypatch.context() as mp:
+        mp.setattr(index_sync, "recipe_stamp", lambda recipe: f"{recipe}@an-earlier-version")
+        SearchService(tmp_path, store, encoder=FakeEncoder()).sync()
+    yield tmp_path, store
+    store.close()
+
+
+def reader(root, store, encoder: FakeEncoder | None = None) -> SearchService:
+    return SearchService(root, store, encoder=encoder or FakeEncoder())
+
+
+def test_a_reader_answers_from_the_earlier_build_at_once_and_says_so(earlier, corpus_reports, caplog):
+    root, store = earlier
+    built = read_manifest(root / "search")
+    encoder = FakeEncoder()
+    service = reader(root, store, encoder)
+    assert service.status()["reembed_due"] and service.status()["stale"]
+    with caplog.at_level(logging.WARNING, logger="xuncha.search"):
+        hits = service.search(QUERY, k=5)
+    assert hits and len(encoder.encoded) == 1              # the query only: nothing was re-embedded
+    assert read_manifest(root / "search") == built          # nor committed
+    state = service.ensure_ready()
+    assert state.pending is not None and state.pending.code == "index_reembed_due"
+    assert state.pending.params["missing"] == 0
+    assert "xuncha reindex" in state.pending.chinese() and "尚有 0 条问题未收录" in state.pending.chinese()
+    warned = [r for r in caplog.records if getattr(r, "notice", None) is not None]
+    assert [r.notice.code for r in warned] == ["index_reembed_due"]   # once, not per query
+    service.search("公务接待不规范", k=3)
+    assert len([r for r in caplog.records if getattr(r, "notice", None) is not None]) == 1
+
+    added = corpus_reports["004"]                          # stored after that build (ingest --no-sync)
+    store.add(added)
+    hits = service.search(QUERY, k=50)
+    assert hits and added.id not in {h["report_id"] for h in hits}
+    state = service.ensure_ready()
+    assert state.pending.params["missing"] == len(store.problem_keys([added.id])) > 0
+    assert len(encoder.encoded) == 3                       # three queries, still no document
+
+    summary = service.sync()                               # the re-embed (xuncha reindex, the app's background)
+    assert summary["total"] == len(store.problem_keys())
+    manifest = read_manifest(root / "search")
+    assert manifest.doc_recipe == service.index.doc_stamp != built.doc_recipe
+    assert not service.status()["stale"] and not service.status()["reembed_due"]
+    state = service.ensure_ready()
+    assert state.pending is None and state.table.size == len(store.problem_keys())
+    assert any(h["report_id"] == added.id for h in service.search("三重一大", k=50))
+    fresh = reader(root, store)                            # another process: a build of today, no notice
+    assert fresh.ensure_ready().pending is None
+
+
+def test_a_new_classifier_leaves_the_earlier_build_answering_with_its_own_types(tmp_path, corpus_reports,
+                                                                                 monkeypatch):
+    """The classifier's stamp is inside the recipe stamp and the search table's: the build as committed
+    (its table's types included) answers; none of the store's rows is read for a table."""
+    store = make_store(tmp_path, [corpus_reports["000"], corpus_reports["003"]])
+    reader(tmp_path, store).sync()
+    before = reader(tmp_path, store).search(QUERY, k=5)
+    monkeypatch.setattr(problemtypes, "CLASSIFIER_VERSION", problemtypes.CLASSIFIER_VERSION + 1)
+    problemtypes.types_version.cache_clear()
+    try:
+        service = reader(tmp_path, store)
+        assert service.index.doc_stamp == f"{DOC_RECIPE}@{problemtypes.types_version()}"
+        rows = []
+        monkeypatch.setattr(store, "problem_rows", lambda *a, **k: rows.append(a) or [])
+        assert service.search(QUERY, k=5) == before and not rows
+        assert service.ensure_ready().pending.code == "index_reembed_due"
+    finally:
+        monkeypatch.undo()
+        problemtypes.types_version.cache_clear()
+    store.close()
+
+
+def test_a_build_that_cannot_answer_is_synced_first(earlier):
+    root, store = earlier
+    wider = FakeEncoder(dim=32)                            # the same model name, vectors of another size
+    service = reader(root, store, wider)
+    assert service.ensure_ready().pending is None          # synced: no earlier build answered
+    manifest = read_manifest(root / "search")
+    assert manifest.dim == 32 and manifest.doc_recipe == service.index.doc_stamp
+    assert len(wider.encoded) == len(store.problem_keys())
+
+
+def test_another_tokenizer_or_a_damaged_build_is_synced_first(earlier):
+    root, store = earlier
+    path = root / "search" / "manifest.json"
+    data = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({**data, "tokenizer": "an-earlier-tokenizer"}), "utf-8")
+    encoder = FakeEncoder()
+    assert reader(root, store, encoder).ensure_ready().pending is None
+    assert len(encoder.encoded) == len(store.problem_keys())
+
+    earlier_stamp = {**json.loads(path.read_text("utf-8")), "doc_recipe": "category+text"}
+    path.write_text(json.dumps(earlier_stamp), "utf-8")     # due again, and now its vectors are damaged
+    (root / "search" / earlier_stamp["files"]["vectors"]).write_bytes(b"not a faiss file")
+    encoder = FakeEncoder()
+    service = reader(root, store, encoder)
+    assert service.search(QUERY, k=3) and service.ensure_ready().pending is None
+    assert len(encoder.encoded) == len(store.problem_keys()) + 1
+
+
+def test_a_failed_reembed_leaves_the_earlier_build_answering(earlier):
+    """What a crash or kill in the middle of the re-embed leaves: the manifest and the files it names
+    (a build is committed by writing its manifest last; embeddings/index_commit.py)."""
+    root, store = earlier
+    built = read_manifest(root / "search")
+    expected = reader(root, store).search(QUERY, k=5)
+
+    class Dies(FakeEncoder):
+        def encode(self, texts, **kw):
+            if len(texts) > 1:
+                raise KeyboardInterrupt   # not an I/O fault: nothing catches it
+            return super().encode(texts, **kw)
+
+    with pytest.raises(KeyboardInterrupt):
+        reader(root, store, Dies()).sync()
+    assert read_manifest(root / "search") == built
+    assert all((root / "search" / name).exists() for name in built.files.values())
+    service = reader(root, store)
+    assert service.search(QUERY, k=5) == expected and service.ensure_ready().pending is not None
