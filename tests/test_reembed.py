@@ -9,7 +9,8 @@ import json
 import logging
 
 import pytest
-from search_support import FakeEncoder, make_store
+from conftest import corpus_file, run_cli
+from search_support import ZJJ, FakeEncoder, make_store
 
 import embeddings.index_sync as index_sync
 import reports.analysis.problemtypes as problemtypes
@@ -142,3 +143,43 @@ def test_a_failed_reembed_leaves_the_earlier_build_answering(earlier):
     assert all((root / "search" / name).exists() for name in built.files.values())
     service = reader(root, store)
     assert service.search(QUERY, k=5) == expected and service.ensure_ready().pending is not None
+
+
+# -- the command line ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def earlier_workspace(tmp_path, monkeypatch):
+    """A workspace of reports 000 and 003 ingested by an earlier version (another recipe stamp); every
+    encoder the CLI loads is the fake one."""
+    import embeddings.encoder as enc
+
+    encoder = FakeEncoder()
+    monkeypatch.setattr(enc, "load_encoder", lambda spec=None, cache_dir=None: encoder)
+    ws = tmp_path / "ws"
+    with monkeypatch.context() as mp:
+        mp.setattr(index_sync, "recipe_stamp", lambda recipe: f"{recipe}@an-earlier-version")
+        code, _, err = run_cli("ingest", str(corpus_file("000")), str(corpus_file("003")), "--workspace", str(ws))
+    assert code == 0, err
+    return ws
+
+
+def test_cli_answers_from_the_earlier_build_warns_and_reindex_clears_it(earlier_workspace):
+    ws = str(earlier_workspace)
+    code, out, err = run_cli("search", QUERY, "--json", "-k", "3", "--workspace", ws)
+    assert code == 0 and len(json.loads(out)) == 3
+    assert "注意:检索索引由旧版本建立" in err and "尚有 0 条问题未收录" in err and "xuncha reindex" in err
+    code, out, err = run_cli("similar", ZJJ, "1", "-k", "2", "--workspace", ws)
+    assert code == 0 and "检索索引由旧版本建立" in err
+    code, out, _ = run_cli("doctor", "--json", "--workspace", ws)
+    search = next(c for c in json.loads(out)["checks"] if c["name"] == "search")
+    assert code == 1 and search["state"] == "stale" and "重新编码" in search["message"]
+    assert "an-earlier-version" in search["detail"]
+    code, _, err = run_cli("doctor", "--workspace", ws)
+    assert "向量索引" in err + _ and "xuncha reindex" in err + _
+
+    code, _, err = run_cli("reindex", "--workspace", ws)
+    assert code == 0, err
+    code, out, err = run_cli("search", QUERY, "--json", "-k", "3", "--workspace", ws)
+    assert code == 0 and json.loads(out) and "旧版本" not in err
+    code, out, _ = run_cli("doctor", "--json", "--workspace", ws)
+    assert next(c for c in json.loads(out)["checks"] if c["name"] == "search")["state"] == "ok"

@@ -119,7 +119,10 @@ class SearchArtifact:
         try:
             vectors = VectorIndex.load(path)
             count = len(self.ws.store.problem_keys())
-            if manifest.generation != generation:
+            if index.reembed_due(manifest):   # an upgrade changed the embedded text: readers answer from it meanwhile
+                out.append(Check("search", STALE, manifest.generation,
+                                 _n("doctor_reembed_due", built=manifest.doc_recipe, want=index.doc_stamp)))
+            elif manifest.generation != generation:
                 out.append(Check("search", STALE, manifest.generation, _n("doctor_behind", generation=generation)))
             elif len(vectors) != count:
                 out.append(Check("search", STALE, manifest.generation,
