@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import threading
+import time
+from pathlib import Path
 
 import pytest
 from conftest import corpus_file, run_cli
@@ -183,3 +187,71 @@ def test_cli_answers_from_the_earlier_build_warns_and_reindex_clears_it(earlier_
     assert code == 0 and json.loads(out) and "旧版本" not in err
     code, out, _ = run_cli("doctor", "--json", "--workspace", ws)
     assert next(c for c in json.loads(out)["checks"] if c["name"] == "search")["state"] == "ok"
+
+
+# -- the app ------------------------------------------------------------------------------------------
+
+APP = str(Path(__file__).resolve().parent.parent / "ui" / "web" / "app.py")
+
+
+class Held(FakeEncoder):
+    """Embeds documents only once ``go`` is set (queries, one text at a time, at once): the test looks at
+    the app while its background re-embed is under way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = threading.Event()
+
+    def encode(self, texts, **kw):
+        if not isinstance(texts, str) and len(texts) > 1:
+            assert self.go.wait(120)
+        return super().encode(texts, **kw)
+
+
+def test_app_answers_from_the_earlier_build_while_it_reembeds_in_the_background(tmp_path, monkeypatch):
+    pytest.importorskip("streamlit")
+    from streamlit.testing.v1 import AppTest
+
+    import embeddings.encoder as enc
+    from ui.service.workspace import Workspace
+    from ui.web import resources
+
+    encoder = Held()
+    monkeypatch.setattr(enc, "load_encoder", lambda spec=None, cache_dir=None: encoder)
+    root = (tmp_path / "ws").resolve()
+    with Workspace(root) as ws, monkeypatch.context() as mp:
+        mp.setattr(index_sync, "recipe_stamp", lambda recipe: f"{recipe}@an-earlier-version")
+        encoder.go.set()
+        ws.ingest([corpus_file("000"), corpus_file("003")])
+        ws.sync()
+        encoder.go.clear()
+    built = read_manifest(root / "search")
+    monkeypatch.setenv("XUNCHA_HOME", str(root))
+
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.value for t in at.title] == ["相似问题检索"]          # the page, at once
+    notice = [i.value for i in at.info if "检索索引正在为新版本重建" in i.value]
+    assert notice and "尚有 0 条问题未收录" in notice[0]
+    assert at.get("progress")                                      # the background re-embed's progress
+    job = resources._rebuilds[str(root)]
+    assert job.running
+    at.text_area(key="search_q_input").input(QUERY)
+    at.button[0].click()
+    at.run()
+    assert not at.exception and re.findall(r'<b title="([^"]*)">', "\n".join(m.value for m in at.markdown))
+    assert read_manifest(root / "search") == built                  # answered from the earlier build
+    assert resources.rebuild(str(root)) is job                      # one re-embed at a time
+
+    encoder.go.set()
+    deadline = time.monotonic() + 120
+    while job.running:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert job.error is None
+    manifest = read_manifest(root / "search")
+    assert manifest.doc_recipe != built.doc_recipe and manifest.count == built.count
+    at.run()
+    assert not at.exception
+    assert not [i.value for i in at.info if "检索索引正在为新版本重建" in i.value] and not at.get("progress")
+    assert re.findall(r'<b title="([^"]*)">', "\n".join(m.value for m in at.markdown))   # the new build answers

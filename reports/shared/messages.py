@@ -146,10 +146,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
                           "problems; run `xuncha reindex`",
                           "检索索引由旧版本建立,需要按新版本重新编码;在此之前检索结果来自旧索引(尚有 {missing} 条"
                           "问题未收录)。请运行 xuncha reindex 重建索引"),
-    "index_rebuilding": ("the search index is being rebuilt for this version of xuncha: {stage}; results come from "
-                         "the previous index until it is done ({missing} problems not yet included)",
-                         "检索索引正在为新版本重建({stage});重建完成前,检索结果来自旧索引(尚有 {missing} 条问题未收录),"
+    "index_rebuilding": ("the search index is being rebuilt for this version of xuncha; results come from the "
+                         "previous index until it is done ({missing} problems not yet included)",
+                         "检索索引正在为新版本重建;重建完成前,检索结果来自旧索引(尚有 {missing} 条问题未收录),"
                          "完成后自动切换"),
+    "index_rebuilt": ("the search index has been rebuilt for this version of xuncha", "检索索引已按新版本重建完成"),
     "index_rebuild_failed": ("rebuilding the search index failed ({reason}); results still come from the previous "
                              "index (details: {log})",
                              "检索索引重建失败({reason}),检索结果仍来自旧索引;详情见 {log}"),

@@ -1,16 +1,21 @@
 """The app's process-wide resources, made without Streamlit: one Workspace and one set of locks per
-directory, and the background warm-up of the search service. Streamlit-free so that `xuncha ui`
-can start the warm-up before the server exists, and the first browser session finds the index
-and the query encoder loaded (docs/decisions.md, "Fast ingest and a fast first answer")."""
+directory, the background warm-up of the search service, and the background re-embed after an upgrade
+changed the embedded text. Streamlit-free so that `xuncha ui` can start the warm-up before the server
+exists, and the first browser session finds the index and the query encoder loaded (docs/decisions.md,
+"Fast ingest and a fast first answer", "Upgrades that change the embedded text")."""
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
-from ui.service.workspace import Workspace
+from reports.shared.ioerrors import reason_line
+from reports.shared.notices import Notice
+from ui.service.workspace import LOG_FILE, Workspace
 
-__all__ = ["locks", "page_done", "ready", "warm_up", "workspace"]
+__all__ = ["Rebuild", "locks", "page_done", "ready", "rebuild", "rebuild_done", "warm_up", "workspace"]
 
 log = logging.getLogger("xuncha.ui")
 _guard = threading.Lock()
@@ -18,6 +23,7 @@ _workspaces: dict[str, Workspace] = {}
 _locks: dict[str, dict[str, threading.Lock]] = {}
 _warmed: set[str] = set()  # workspaces whose warm-up has started (it loads everything)
 _page_done = threading.Event()  # a first page has been drawn in this process
+_rebuilds: dict[str, Rebuild] = {}  # workspace -> its background re-embed (the last one started)
 KEYWORD_WAIT_S = 30.0  # jieba loads after the first page, or this long after the index if nobody comes
 
 
@@ -32,9 +38,11 @@ def workspace(path: str) -> Workspace:
 
 
 def locks(path: str) -> dict[str, threading.Lock]:
-    """``bootstrap``: one first-run build at a time; ``encoder``: one index load or sync at a time."""
+    """``bootstrap``: one first-run build at a time; ``encoder``: one index load or sync at a time;
+    ``reembed``: one background re-embed at a time."""
     with _guard:
-        return _locks.setdefault(path, {"bootstrap": threading.Lock(), "encoder": threading.Lock()})
+        return _locks.setdefault(path, {"bootstrap": threading.Lock(), "encoder": threading.Lock(),
+                                        "reembed": threading.Lock()})
 
 
 def ready(ws: Workspace) -> bool:
@@ -93,3 +101,56 @@ def _load(path: str, check: bool, after: Callable[[], None] | None) -> None:
                 lexical.index()
     except Exception:
         log.exception("warming up the search service failed")
+
+
+@dataclass
+class Rebuild:
+    """A background re-embed of one workspace's index: how far it is (what the page shows), and how it ended."""
+
+    stage: str = "scan"
+    done: int = 0
+    total: int = 0
+    running: bool = True
+    error: Notice | None = None   # it failed: the earlier build keeps answering
+    seen: bool = False            # a page has taken note that it finished (rebuild_done)
+
+    def progress(self, stage: str, done: int, total: int, *_more: object) -> None:
+        self.stage, self.done, self.total = stage, done, total
+
+
+def rebuild(path: str) -> Rebuild:
+    """Start the re-embed of workspace ``path`` in a thread of this process unless one runs or failed
+    (once per process: a failure is shown, not retried on every rerun); the job the page shows.
+
+    The thread works on a Workspace of its own (its own store connection and search index object), so
+    the shared one's readers keep answering from the earlier build, never waiting for the writer; a
+    crash or kill before its commit leaves that build as it was (the manifest is written last)."""
+    with _guard:
+        job = _rebuilds.get(path)
+        if job is not None and (job.running or job.error is not None):
+            return job
+        job = _rebuilds[path] = Rebuild()
+    threading.Thread(target=_rebuild, args=(path, job), name="xuncha-reembed", daemon=True).start()
+    return job
+
+
+def _rebuild(path: str, job: Rebuild) -> None:
+    try:
+        with locks(path)["reembed"], Workspace(path) as writer:
+            writer.sync(job.progress)   # the index (a full re-embed), then whatever follows it (themes)
+    except Exception as exc:
+        log.exception("re-embedding the search index in the background failed")
+        job.error = Notice("index_rebuild_failed", {"reason": reason_line(exc), "log": str(Path(path) / LOG_FILE)})
+    finally:
+        job.running = False
+
+
+def rebuild_done(path: str) -> bool:
+    """True once, to the first page run after a background re-embed of ``path`` committed (it drops the
+    derived caches and says so)."""
+    with _guard:
+        job = _rebuilds.get(path)
+        if job is None or job.running or job.error is not None or job.seen:
+            return False
+        job.seen = True
+        return True

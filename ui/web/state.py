@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from reports.shared.notices import XunchaError
+from reports.shared.notices import Notice, XunchaError
 from ui.service.workspace import DEMO_CORPUS, Workspace, default_root
 from ui.web import resources
 from ui.web.render import INTERNAL_ERROR, md, measure_list
@@ -42,6 +42,7 @@ SYNC_STAGES = {
     "lexical": "构建关键词索引", "index": "构建向量索引", "table": "整理检索表", "save": "保存索引",
     "themes": "归纳共性问题",
 }
+REBUILD_POLL_S = 3.0  # how often the background re-embed's progress is redrawn
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work",
                 "Place", "Theme")
 
@@ -89,9 +90,17 @@ def safe(fn, *args, **kwargs) -> Any:
 
 def bootstrap() -> None:
     """Build the demo workspace on first run and bring graph and index up to date, with progress.
-    Runs before every page; costs two cheap checks when nothing is to be done."""
+    Runs before every page; costs two cheap checks when nothing is to be done. After an upgrade that
+    changed the embedded text, the page answers from the earlier build while the re-embed runs in the
+    background (``_answer_meanwhile``)."""
     ws = workspace()
     if resources.ready(ws):
+        if resources.rebuild_done(root()):
+            invalidate()
+            st.toast(Notice("index_rebuilt").chinese(), icon=":material/check_circle:")
+        warm_up()
+        return
+    if _answer_meanwhile(ws):
         warm_up()
         return
     with resources.locks(root())["bootstrap"]:
@@ -110,6 +119,33 @@ def bootstrap() -> None:
         elif synced:
             st.toast("知识图谱和检索索引已更新。", icon=":material/check_circle:")
     warm_up()
+
+
+def _answer_meanwhile(ws: Workspace) -> bool:
+    """While a re-embed is due and the last build can still answer (embeddings/index_sync.py,
+    ``earlier_build``): start the re-embed in the background (once per workspace), show the notice with
+    its progress, and let the page answer from that build; False (sync first) when it cannot answer."""
+    earlier = ws.search.index.earlier_build()
+    if earlier is None or earlier.pending is None:
+        return False
+    job = resources.rebuild(root())
+    _rebuild_notice(job, earlier.pending.params["missing"])
+    return True
+
+
+@st.fragment(run_every=REBUILD_POLL_S)
+def _rebuild_notice(job: resources.Rebuild, missing: int) -> None:
+    """The notice and the re-embed's progress, redrawn every few seconds; once it has committed, the
+    whole page runs again (from the new build, without the notice)."""
+    if job.error is not None:
+        st.warning(md(job.error.chinese()), icon=":material/warning:")
+        return
+    if not job.running:
+        st.rerun()
+    st.info(Notice("index_rebuilding", {"missing": missing}).chinese(), icon=":material/autorenew:")
+    label = SYNC_STAGES.get(job.stage, job.stage)
+    fraction = job.done / job.total if job.total else 0.0
+    st.progress(min(max(fraction, 0.0), 1.0), text=f"{label} {job.done:,}/{job.total:,}" if job.total > 1 else label)
 
 
 def _build_demo(ws: Workspace) -> int:
