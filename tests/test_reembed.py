@@ -242,6 +242,17 @@ def test_app_answers_from_the_earlier_build_while_it_reembeds_in_the_background(
     assert not at.exception and re.findall(r'<b title="([^"]*)">', "\n".join(m.value for m in at.markdown))
     assert read_manifest(root / "search") == built                  # answered from the earlier build
     assert resources.rebuild(str(root)) is job                      # one re-embed at a time
+    at.switch_page("views/upload.py")
+    at.run()
+    assert at.button(key="remove_go").disabled                     # removals wait for the re-embed
+    assert any("重建完成后才能删除报告" in c.value for c in at.caption)
+
+    with Workspace(root) as other:                                  # stored meanwhile (ingest --no-sync)
+        other.ingest([corpus_file("004")])
+        added = other.store.problem_count() - built.count
+    at.switch_page("views/search.py")
+    at.run()
+    assert any(f"尚有 {added} 条问题未收录" in i.value for i in at.info)
 
     encoder.go.set()
     deadline = time.monotonic() + 120
@@ -250,8 +261,10 @@ def test_app_answers_from_the_earlier_build_while_it_reembeds_in_the_background(
         time.sleep(0.1)
     assert job.error is None
     manifest = read_manifest(root / "search")
-    assert manifest.doc_recipe != built.doc_recipe and manifest.count == built.count
-    at.run()
+    assert manifest.doc_recipe != built.doc_recipe
+    at.run()                                                        # the sync after it takes in report 004
     assert not at.exception
+    manifest = read_manifest(root / "search")
+    assert manifest.count == built.count + added and resources.ready(resources.workspace(str(root)))
     assert not [i.value for i in at.info if "检索索引正在为新版本重建" in i.value] and not at.get("progress")
     assert re.findall(r'<b title="([^"]*)">', "\n".join(m.value for m in at.markdown))   # the new build answers

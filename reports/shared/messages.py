@@ -150,6 +150,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "previous index until it is done ({missing} problems not yet included)",
                          "检索索引正在为新版本重建;重建完成前,检索结果来自旧索引(尚有 {missing} 条问题未收录),"
                          "完成后自动切换"),
+    "index_rebuild_later": ("the search index is being rebuilt in the background; new reports become searchable "
+                            "once it has finished", "检索索引正在后台按新版本重建;新导入的报告在重建完成后收录检索"),
+    "remove_after_rebuild": ("reports can be removed once the search index has been rebuilt in the background",
+                             "检索索引正在后台按新版本重建,重建完成后才能删除报告"),
     "index_rebuilt": ("the search index has been rebuilt for this version of xuncha", "检索索引已按新版本重建完成"),
     "index_rebuild_failed": ("rebuilding the search index failed ({reason}); results still come from the previous "
                              "index (details: {log})",

@@ -15,7 +15,7 @@ from reports.shared.ioerrors import reason_line
 from reports.shared.notices import Notice
 from ui.service.workspace import LOG_FILE, Workspace
 
-__all__ = ["Rebuild", "locks", "page_done", "ready", "rebuild", "rebuild_done", "warm_up", "workspace"]
+__all__ = ["Rebuild", "locks", "page_done", "ready", "rebuild", "rebuild_done", "rebuilding", "warm_up", "workspace"]
 
 log = logging.getLogger("xuncha.ui")
 _guard = threading.Lock()
@@ -143,6 +143,15 @@ def _rebuild(path: str, job: Rebuild) -> None:
         job.error = Notice("index_rebuild_failed", {"reason": reason_line(exc), "log": str(Path(path) / LOG_FILE)})
     finally:
         job.running = False
+
+
+def rebuilding(path: str) -> Rebuild | None:
+    """The background re-embed of ``path`` while it runs: a page's own sync waits for it (the reports it
+    stores are taken in by the sync that follows it) and removals wait (the earlier build answers only
+    while every report it shows is stored)."""
+    with _guard:
+        job = _rebuilds.get(path)
+        return job if job is not None and job.running else None
 
 
 def rebuild_done(path: str) -> bool:

@@ -165,7 +165,11 @@ def _build_demo(ws: Workspace) -> int:
 
 
 def run_sync(ws: Workspace, title: str) -> None:
-    """ws.sync with one progress bar per stage (graph, then the search index's stages)."""
+    """ws.sync with one progress bar per stage (graph, then the search index's stages); while a background
+    re-embed runs, nothing: the first page run after it brings in what was stored meanwhile."""
+    if resources.rebuilding(root()) is not None:
+        st.info(Notice("index_rebuild_later").chinese(), icon=":material/schedule:")
+        return
     st.caption(title)
     bar = st.progress(0.0, text="准备中…")
     started = time.perf_counter()

@@ -9,7 +9,7 @@ import streamlit as st
 
 from reports.read import MAX_BYTES
 from reports.shared import notices
-from ui.web import render, state
+from ui.web import render, resources, state
 
 log = logging.getLogger("xuncha.ui")
 
@@ -123,7 +123,11 @@ def reports_section() -> None:
                            format_func=lambda r: f"{state.unit_name(by_id[r])}({r})",
                            placeholder="选择报告")
         sure = st.checkbox("确认删除(该报告的问题、实体和检索索引条目都会被移除)", key="remove_sure", disabled=not rid)
-        if st.button("删除", key="remove_go", type="primary", disabled=not (rid and sure), icon=":material/delete:"):
+        busy = resources.rebuilding(state.root()) is not None
+        if busy:
+            st.caption(notices.render("remove_after_rebuild", {}))
+        if st.button("删除", key="remove_go", type="primary", disabled=not (rid and sure) or busy,
+                     icon=":material/delete:"):
             removed = state.safe(state.workspace().remove, rid)
             if removed:
                 state.safe(state.run_sync, state.workspace(), "正在更新知识图谱和检索索引…")
