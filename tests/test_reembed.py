@@ -208,6 +208,7 @@ class Held(FakeEncoder):
         return super().encode(texts, **kw)
 
 
+@pytest.mark.slow
 def test_app_answers_from_the_earlier_build_while_it_reembeds_in_the_background(tmp_path, monkeypatch):
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
