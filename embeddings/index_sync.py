@@ -41,7 +41,7 @@ from .index_pending import PendingNotice, queryable
 from .index_table import LazyTokens, TableSide
 from .index_tokens import LexicalPlan, TokenSide
 from .index_vectors import VectorSide
-from .lexical import DeferredLexical, LexicalIndex
+from .lexical import LexicalIndex
 from .manifest import (
     DamagedIndexFile,
     IndexInconsistent,
@@ -261,7 +261,7 @@ class IndexSync:
             if table is None or table.size != len(vectors) or vectors.dim != manifest.dim:
                 return None  # a report of this build was removed meanwhile, or the file is not the build's
             tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
-            lexical = self.tokens.load_lexical(manifest.files.get("lexical"), table, tokens)
+            lexical = self.tokens.for_reader(manifest.files.get("lexical"), table, tokens)
         except (OSError, RuntimeError, ValueError, KeyError, IndexInconsistent, DamagedIndexFile) as exc:
             log.info("last committed search index unusable (%s); updating it first", exc)
             return None
@@ -283,11 +283,7 @@ class IndexSync:
         if len(vectors) != table.size or not np.array_equal(np.sort(vectors.ids()), np.sort(table.uids)):
             raise IndexInconsistent(f"{len(vectors)} vectors for {table.size} problems")
         tokens = LazyTokens(lambda: self.tokens.read(manifest.files.get("tokens")))
-        name = manifest.files.get("lexical")
-        if name and LexicalIndex.saved(self.dir / name):   # loaded when a query first needs it
-            lexical = DeferredLexical(lambda: self.tokens.load_lexical(name, table, tokens))
-        else:   # none saved: built from the tokens now, or IndexInconsistent (a sync) when they lack some
-            lexical = self.tokens.load_lexical(name, table, tokens)
+        lexical = self.tokens.for_reader(manifest.files.get("lexical"), table, tokens)
         self.engines.catch_up(manifest, table, vectors, tokens)
         return self._make_state(generation, manifest, table, vectors, lexical, tokens)
 

@@ -21,7 +21,7 @@ from reports.shared.progress import Progress
 from .array_file import ArrayFileError
 from .bm25_counts import TermCounts, counts_of_rows, is_counts_dir, update_counts
 from .doc_texts import row_texts
-from .lexical import LexicalIndex, get_tokenizer
+from .lexical import DeferredLexical, LexicalIndex, get_tokenizer
 from .manifest import DamagedIndexFile, IndexInconsistent, Manifest
 from .table import KeyTable, ProblemTable
 from .token_file import TokenFileError, TokenLists, open_tokens, verify_tokens, write_token_rows
@@ -120,6 +120,14 @@ class TokenSide:
         if missing:
             raise IndexInconsistent(f"{len(missing)} problems have no cached tokens")
         return LexicalIndex([tokens[u] for u in table.uids.tolist()])
+
+    def for_reader(self, name: str | None, table: ProblemTable,
+                   tokens: Mapping[int, list[str]]) -> LexicalIndex | DeferredLexical:
+        """A reader's BM25 index of a build: loaded when a query first needs it if one is saved (a dense
+        answer needs none), else built from ``tokens`` now (IndexInconsistent when they lack some)."""
+        if name and LexicalIndex.saved(self.dir / name):
+            return DeferredLexical(lambda: self.load_lexical(name, table, tokens))
+        return self.load_lexical(name, table, tokens)
 
     def plan(self, manifest: Manifest | None, tokens: TokenSync, *, full: bool) -> LexicalPlan:
         """How the next BM25 files are made: updated from the last build's unless ``full``, or it was made
