@@ -269,3 +269,57 @@ def test_app_answers_from_the_earlier_build_while_it_reembeds_in_the_background(
     assert manifest.count == built.count + added and resources.ready(resources.workspace(str(root)))
     assert not [i.value for i in at.info if "检索索引正在为新版本重建" in i.value] and not at.get("progress")
     assert re.findall(r'<b title="([^"]*)">', "\n".join(m.value for m in at.markdown))   # the new build answers
+
+
+KILLED = """
+import os, sys, time
+sys.path[:0] = [{root!r}, {tests!r}]
+import embeddings.encoder as enc
+import embeddings.index_commit as index_commit
+from search_support import FakeEncoder
+
+def held(*args, **kwargs):   # every file of the new build written, its manifest not yet: killed here
+    open(os.environ["REEMBED_MARKER"], "w").close()
+    time.sleep(120)
+
+index_commit.write_manifest = held
+enc.load_encoder = lambda spec=None, cache_dir=None, encoder=FakeEncoder(): encoder
+from ui.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow
+def test_a_reembed_killed_before_its_commit_leaves_the_earlier_build_answering(earlier_workspace, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT, child_env
+
+    ws, marker = earlier_workspace, tmp_path / "committing"
+    built = read_manifest(ws / "search")
+    before = set(os.listdir(ws / "search"))
+    script = KILLED.format(root=str(ROOT), tests=str(ROOT / "tests"))
+    proc = subprocess.Popen([sys.executable, "-c", script, "reindex", "--workspace", str(ws)], cwd=ROOT,
+                            env={**child_env(), "REEMBED_MARKER": str(marker)}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not marker.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else "slow"
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert read_manifest(ws / "search") == built
+    assert set(os.listdir(ws / "search")) > before               # the new build's files, never committed
+    code, out, err = run_cli("search", QUERY, "--json", "-k", "3", "--workspace", str(ws))
+    assert code == 0 and len(json.loads(out)) == 3 and "检索索引由旧版本建立" in err
+    code, _, err = run_cli("reindex", "--workspace", str(ws))
+    assert code == 0, err
+    manifest = read_manifest(ws / "search")
+    assert manifest.doc_recipe != built.doc_recipe
+    assert set(os.listdir(ws / "search")) - {"manifest.json", ".lock"} == set(manifest.files.values())
