@@ -20,7 +20,8 @@ and its forked parse workers). With ``--search`` each chunk is followed by a sea
 the independent query set (devset/queries_independent.jsonl) after one warm-up: p50/p95 ms per query.
 ``--first-answer`` runs bench.bench_ui's browser launch measurement once on the final workspace.
 Rows go to bench/results/scale-<label>.jsonl as they come (a long run can be read while it runs) and
-a table into bench/RESULTS.md ("## Scale to a province (issue 23)") unless ``--no-write``.
+a table into bench/RESULTS.md ("## Scale to a province (issue 23)"); with ``--no-write`` the rows are
+printed and logged in the run's temporary folder only, so the checkout is left as it was.
 """
 from __future__ import annotations
 
@@ -170,7 +171,9 @@ def main() -> None:
     workspace = args.keep or tmp / "ws"
     if workspace.exists() and not args.resume_after:
         shutil.rmtree(workspace)
-    rows_path = HERE / "results" / f"scale-{args.label.replace(' ', '_')}.jsonl"
+    # --no-write leaves the repo as it was: the per-chunk log goes to the run's temporary folder
+    rows_dir = tmp if args.no_write else HERE / "results"
+    rows_path = rows_dir / f"scale-{args.label.replace(' ', '_')}.jsonl"
     rows_path.parent.mkdir(parents=True, exist_ok=True)
     if not args.resume_after:
         rows_path.write_text("")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
+
 from reports.shared.datafiles import DataFileError, read_data_json
 
 __all__ = ["LEXICON_PATH", "Concept", "Lexicon", "default_lexicon"]
@@ -42,14 +44,17 @@ class Lexicon:
         self._forms = tuple(sorted(set(pairs), key=lambda p: (-len(p[0]), p)))
         blob = "\n".join(f"{f}\t{t}" for f, t in sorted(self._forms))
         self.version = hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+        self._matcher = _automaton(self._forms)
+        self._order = {c.token: n for n, c in reversed(list(enumerate(self.concepts)))}
+        self._labels = {c.token: c.label for c in reversed(self.concepts)}
 
     def tokens(self, text: str) -> list[str]:
         """Concept tokens of ``text``, each once, in lexicon order."""
         text = _norm(text)
         if not text:
             return []
-        found = {token for form, token in self._forms if form in text}
-        return [c.token for c in self.concepts if c.token in found]
+        found = {token for _, tokens in self._matcher.iter(text) for token in tokens}
+        return sorted(found, key=self._order.__getitem__)
 
     def expand(self, text: str) -> str:
         """``text`` followed by the labels of the concepts it mentions, for the dense side: e5 then
@@ -60,8 +65,7 @@ class Lexicon:
 
     def labels(self, tokens: Iterable[str]) -> list[str]:
         """Human labels of concept tokens (for showing why a hit matched)."""
-        by_token = {c.token: c.label for c in self.concepts}
-        return [by_token[t] for t in tokens if t in by_token]
+        return [self._labels[t] for t in tokens if t in self._labels]
 
     @classmethod
     def from_json(cls, data: dict, origin: str = "lexicon") -> Lexicon:
@@ -78,6 +82,19 @@ class Lexicon:
     @classmethod
     def load(cls, path: str | Path = LEXICON_PATH) -> Lexicon:
         return cls.from_json(read_data_json(path, "lexicon"), str(path))
+
+
+def _automaton(forms: Iterable[tuple[str, str]]) -> ahocorasick.Automaton:
+    """One Aho-Corasick automaton over every form: a text is scanned once, whatever the lexicon's
+    size (testing each form with ``in`` cost 0.14 ms per text at 1,727 forms, at ingest and per query)."""
+    by_form: dict[str, list[str]] = {}
+    for form, token in forms:
+        by_form.setdefault(form, []).append(token)
+    automaton = ahocorasick.Automaton()
+    for form, tokens in by_form.items():
+        automaton.add_word(form, tuple(tokens))
+    automaton.make_automaton()
+    return automaton
 
 
 def _norm(text: str) -> str:

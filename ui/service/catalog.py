@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from reports.store import Store
+from reports.store.aggregates import problem_counts, report_units
 
 __all__ = ["Catalog", "UnitEntry", "catalog"]
 
@@ -36,31 +37,23 @@ class Catalog:
 
 
 def catalog(store: Store) -> Catalog:
-    """Counts, units and regions in three aggregate queries (no report text, no per-report summary)."""
+    """Counts, units and regions from the store's aggregates (no report text, no per-report summary)."""
     generation = store.generation()
-    conn = store.conn
-    counts = {rid: (top, own) for rid, top, own in conn.execute(
-        "SELECT report_id, SUM(parent_id IS NULL AND kind = 'problem'), SUM(kind = 'problem') FROM problems"
-        " GROUP BY report_id")}
-    # a problem with 子问题 is counted by its 子问题: subtract every problem that is some row's parent
-    parents = dict(conn.execute(
-        "SELECT d.report_id, COUNT(*) FROM (SELECT DISTINCT report_id, parent_id FROM problems"
-        " WHERE parent_id IS NOT NULL) d JOIN problems p ON p.report_id = d.report_id AND p.id = d.parent_id"
-        " AND p.kind = 'problem' GROUP BY d.report_id").fetchall())
+    counts = problem_counts(store)
     names = store.unit_names()
     units: dict[str, dict] = {}
     regions: set[str] = set()
     n_reports = problems = items = 0
-    for rid, unit, region in conn.execute("SELECT id, unit, region FROM reports ORDER BY ingested_at, id"):
+    for rid, unit, region in report_units(store):
         n_reports += 1
-        top, own = counts.get(rid, (0, 0))
-        problems += top or 0
-        items += (own or 0) - parents.get(rid, 0)
+        top, own_items = counts.get(rid, (0, 0))
+        problems += top
+        items += own_items
         if region:
             regions.add(region)
         entry = units.setdefault(unit or rid, {"reports": [], "problems": 0, "display": unit or rid})
         entry["reports"].append(rid)
-        entry["problems"] += top or 0
+        entry["problems"] += top
         if unit:
             entry["display"] = names.get(rid) or unit
     entries = tuple(UnitEntry(u, e["display"], tuple(e["reports"]), e["problems"])
