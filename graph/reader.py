@@ -251,6 +251,35 @@ class IndexReader:
             out += self.problem_links(node) + [(node, t, "IN_THEME") for t in self.themes_of(node)]
         return out
 
+    def support(self, node: str) -> dict[tuple[str, str, str], int]:
+        """(source, target, edge type) -> how many reports state it (the reports the merged graph's
+        edge lists: its fragments for an edge of the index, both problems' reports for a link, the
+        problem's for a theme), for every edge at ``node``."""
+        out: dict[tuple[str, str, str], int] = {}
+        for u, v, k in self.neighbours(node):
+            if k in LINK_KINDS:
+                out[(u, v, k)] = len({u.split("/", 1)[0], v.split("/", 1)[0]})
+            elif k == "IN_THEME":
+                out[(u, v, k)] = 1
+        row = self.row(node)
+        if row is not None:
+            found = self.conn.execute("SELECT u, v, k, n FROM gedge WHERE u = ?", (row[0],)).fetchall()
+            found += self.conn.execute("SELECT u, v, k, n FROM gedge WHERE v = ? AND u != ?", (row[0], row[0])).fetchall()
+            ids = self.ids({x for u, v, _, _ in found for x in (u, v)})
+            out.update({(ids[u], ids[v], k): n for u, v, k, n in found})
+        return out
+
+    def shared_reports(self, a: str, b: str) -> list[str]:
+        """The reports both nodes appear in (those that can state an edge between them), for two
+        entities; for a report's own node, its report."""
+        rows = self.rows([a, b], attrs=False)
+        local = [r[3] for r in rows.values() if r[3] is not None]
+        if local or len(rows) < 2:
+            return local[:1]
+        return [rid for (rid,) in self.conn.execute(
+            "SELECT report_id FROM gnode_report WHERE key = ? AND report_id IN "
+            "(SELECT report_id FROM gnode_report WHERE key = ?)", (key_of(a), key_of(b)))]
+
     def node_types(self) -> set[str]:
         """The node types the merged graph holds."""
         types = {t for (t,) in self.conn.execute("SELECT DISTINCT type FROM gnode")}

@@ -26,7 +26,7 @@ from .build import (
 )
 from .export import export
 from .fragments import FragmentStore, Link
-from .local import neighbours_of
+from .local import neighbours_of, ranked_rows, top_neighbours
 from .persist import GraphFileError
 from .reader import IndexReader
 
@@ -229,6 +229,15 @@ class GraphService:
         return self._read(lambda ix: neighbours_of(ix, ix.fragments, node, types, edge_types),
                           lambda G: query.neighbors(G, node, types, edge_types))
 
+    def top_neighbours(self, node: str, limit: int, types: Iterable[str] | None = None,
+                       edge_types: Iterable[str] | None = None, attributes: bool = True) -> tuple[list[dict], int]:
+        """The ``limit`` edges at ``node`` stated by the most reports (graph.local.rank_key), each with its
+        ``report_count``, and how many edges there are: what a view of an entity in thousands of reports
+        shows, reading only the fragments those rows need (``attributes=False``: none)."""
+        return self._read(lambda ix: top_neighbours(ix, ix.fragments, node, limit, types, edge_types,
+                                                    self.store.report_dates, attributes),
+                          lambda G: ranked_rows(G, node, limit, types, edge_types, attributes))
+
     def neighbour_rows(self, node: str) -> list[dict]:
         """The neighbours as the app's table lists them (no edge attributes): from the index alone."""
         return self._read(lambda ix: index_query.neighbour_rows(ix, node),
@@ -249,9 +258,15 @@ class GraphService:
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
         return self._read(lambda ix: index_query.rankings(ix, type, by, top), lambda G: query.rankings(G, type, by, top))
 
-    def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
-        """The workspace at a glance (query.overview): nodes and the links to draw among them."""
-        return self._read(lambda ix: index_query.overview(ix, top), lambda G: query.overview(G, top))
+    def overview(self, top: int = 12, units: int = query.OVERVIEW_UNITS) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The workspace at a glance (query.overview): the ``units`` best-connected units and the rest,
+        and the links to draw among them."""
+        return self._read(lambda ix: index_query.overview(ix, top, units), lambda G: query.overview(G, top, units))
+
+    def count(self, type_: str) -> int:
+        """How many nodes of ``type_`` the graph holds (what a capped view says it shows some of)."""
+        return self._read(lambda ix: index_query.count(ix, type_),
+                          lambda G: sum(1 for _, d in G.nodes(data=True) if d.get("type") == type_))
 
     def stats(self) -> dict:
         return self._read(lambda ix: index_query.stats(ix, ix.fragments.generation()), query.stats)
