@@ -3,6 +3,8 @@ neighbour list capped at a limit (with its total, the edges stated by the most r
 only the fragments its rows need, and an overview of the best-connected units only."""
 from __future__ import annotations
 
+import json
+
 import networkx as nx
 import pytest
 import test_graph
@@ -87,3 +89,14 @@ def test_overview_draws_the_best_connected_units_and_their_teams(svc, cap):
     assert teams == {v for u in units for _, v, k in G.out_edges(u, keys=True) if k == "INSPECTED_BY"} or cap >= len(every)
     drawn = set(nodes)
     assert all(u in drawn and v in drawn for u, v, _ in links)
+
+
+def test_cli_neighbors_says_how_many_it_left_out(corpus_ws):
+    every = json.loads(test_graph.run(corpus_ws, "neighbors", "覃文乐", "--json").stdout)
+    assert every["total"] == len(every["neighbors"]) > 2 and every["notices"] == []
+    capped = json.loads(test_graph.run(corpus_ws, "neighbors", "覃文乐", "--limit", "2", "--json").stdout)
+    assert capped["neighbors"] == every["neighbors"][:2] and capped["total"] == every["total"]
+    assert [n["code"] for n in capped["notices"]] == ["graph_neighbors_capped"]
+    text = test_graph.run(corpus_ws, "neighbors", "覃文乐", "--limit", "2")
+    assert text.exit_code == 0 and len(text.stdout.splitlines()) == 4
+    assert f"共 {every['total']} 条关系,按来源报告数列出前 2 条,其余 {every['total'] - 2} 条未列出" in text.stdout
