@@ -140,7 +140,7 @@ def top_neighbours(ix: IndexReader, fragments: FragmentStore, node: str, limit: 
     if kind in ("Problem", "Theme"):
         H = local_graph(ix, fragments, node, {others[e] for e in shown})
     else:
-        H = _edge_graph(ix, fragments, shown, support, dates)
+        H = _edge_graph(ix, fragments, node, shown, support, dates)
     rows = {(r["id"], r["edge"], r["direction"]): r for r in query.neighbors(H, node)}
     out = []
     for e in shown:
@@ -181,10 +181,11 @@ def ranked_rows(G: nx.MultiDiGraph, node: str, limit: int, types: Iterable[str] 
     return rows[:limit], len(rows)
 
 
-def _edge_graph(ix: IndexReader, fragments: FragmentStore, edges: list[Edge], support: dict[Edge, int],
+def _edge_graph(ix: IndexReader, fragments: FragmentStore, node: str, edges: list[Edge], support: dict[Edge, int],
                 dates: Callable[[Iterable[str]], dict[str, str]] | None) -> nx.MultiDiGraph:
     """``edges`` of an entity with their attributes, each gathered from the latest EDGE_REPORTS of the
-    reports stating it (the fragments read once each)."""
+    reports stating it (each fragment read once; only its edges at the node kept)."""
+    key = key_of(node)
     read: dict[str, list] = {}
     gathered: dict[Edge, dict] = {}
     for edge in edges:
@@ -195,7 +196,7 @@ def _edge_graph(ix: IndexReader, fragments: FragmentStore, edges: list[Edge], su
         found = 0
         for rid in sorted(candidates, key=lambda r: (when.get(r, ""), r), reverse=True):
             if rid not in read:
-                read[rid] = fragments.fragment_edges(rid)
+                read[rid] = [e for e in fragments.fragment_edges(rid) if key in (key_of(e[0]), key_of(e[1]))]
             for a, b, kk, attrs in read[rid]:
                 if (key_of(a), key_of(b), kk) == wanted:
                     if edge in gathered:
