@@ -6,10 +6,13 @@ on the first visit after a sync):
 - page_first: the page's first visit (picker, node types, the overview);
 - centre: one entity picked on the page (set_center: ranked neighbours; drawing: attrs, contexts,
   edges among them; properties: profile, the neighbour table);
-- neighbors: `xuncha graph neighbors NAME --json` (resolve, neighbours with edge attributes, profile);
+- neighbors: `xuncha graph neighbors NAME --json` (resolve, the first 50 neighbours with edge attributes
+  and their total, profile; before the cap: every neighbour);
+- neighbors_all: the same with every neighbour (what the command read before the cap);
 - path: `xuncha graph path A B --avoid Place --avoid Category`;
 - stats: `xuncha graph stats`.
-Per operation: wall and CPU seconds, peak RSS of its process, and the load average at its start.
+Per operation: wall and CPU seconds, peak RSS of its process, the load average at its start, and how
+many report fragments it parsed (what a capped view bounds, whatever the load).
 
 Run: python -m bench.bench_graph --workspace DIR [--code DIR] [--together] [--ops picker,centre,...]
      [--node ID] [--path A B] [--timeout S]
@@ -29,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OPS = ("picker", "page_first", "centre", "neighbors", "path", "stats")
+LIMIT, TABLE_ROWS = 50, 100   # the CLI's default --limit; the page's neighbour table
 ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place", "Theme")
 SHOWN = {"Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place",
          "Problem", "Report", "Theme"}   # the page's default (Category hidden)
@@ -50,6 +54,11 @@ def _centre(svc, node: str) -> int:
     for n in attrs:
         svc.context(n)
     svc.edges_among(list(attrs))
+    if hasattr(svc, "top_neighbours"):   # the page since the cap: attributes, latest sources, a capped table
+        reports = sorted(attrs[node].get("reports", ()))
+        svc.store.report_dates(reports)
+        svc.store.unit_names()
+        return svc.top_neighbours(node, TABLE_ROWS, attributes=False)[1]
     svc.profile(node)
     table = svc.neighbour_rows(node) if hasattr(svc, "neighbour_rows") else svc.neighbors(node)
     return len(table)
@@ -64,7 +73,12 @@ def run_op(svc, op: str, node: str, path: tuple[str, str]) -> object:
         return len(svc.overview(12)[0])
     if op == "centre":
         return _centre(svc, node)
-    if op == "neighbors":
+    if op == "neighbors" and hasattr(svc, "top_neighbours"):
+        found = svc.resolve(node)
+        rows, total = svc.top_neighbours(found, LIMIT)
+        svc.profile(found)
+        return [len(rows), total]
+    if op in ("neighbors", "neighbors_all"):
         found = svc.resolve(node)
         rows = svc.neighbors(found)
         svc.profile(found)
@@ -78,19 +92,32 @@ def run_op(svc, op: str, node: str, path: tuple[str, str]) -> object:
 
 def child(args: argparse.Namespace) -> None:
     """Run the operations in this process and print one JSON line per operation."""
+    from graph.fragments import FragmentStore
     from graph.service import GraphService
     from reports.store import Store
 
+    reads = [0]
+
+    def counted(read):
+        def reading(self, *a, **k):
+            reads[0] += 1
+            return read(self, *a, **k)
+        return reading
+
+    for name in ("fragment", "fragment_edges", "fragment_nodes"):   # one report's fragment parsed
+        setattr(FragmentStore, name, counted(getattr(FragmentStore, name)))
     root = Path(args.workspace)
     svc = GraphService(root, Store(root / "xuncha.db"))
     for op in args.ops.split(","):
+        reads[0] = 0
         load = os.getloadavg()[0]
         wall, cpu = time.perf_counter(), time.process_time()
         result = run_op(svc, op, args.node, tuple(args.path))
         print(json.dumps({"op": op, "wall_s": round(time.perf_counter() - wall, 2),
                           "cpu_s": round(time.process_time() - cpu, 2),
                           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                          "load": round(load, 1), "result": result}, ensure_ascii=False), flush=True)
+                          "load": round(load, 1), "fragments_read": reads[0], "result": result},
+                         ensure_ascii=False), flush=True)
 
 
 def main() -> None:

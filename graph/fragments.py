@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import networkx as nx
@@ -47,34 +49,72 @@ class FragmentStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._guard = threading.Lock()
+        self._open: list[sqlite3.Connection] = []
+        self._checked = False
 
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        """This thread's connection: one per thread (Streamlit runs each session, and the warm-up, in a
+        thread of its own; on a shared connection a reader's statements ran inside another thread's open
+        write transaction and saw it half done). WAL lets them read while one writes."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection; the first one also makes the schema and checks the format.
+        ``check_same_thread=False`` only so that ``close`` can close every thread's connection."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        with self._guard:
             try:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA + INDEX_SCHEMA)
-                have = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+                if not self._checked:
+                    self._check(conn)
+                    self._checked = True
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise GraphFileError(self.path, exc) from exc
-            if have is None or have[0] != FRAGMENTS_FORMAT:   # new, or written by other code: start over
-                with _transaction(conn):
-                    for table in ("fragments", "links", "themes", "meta", *INDEX_TABLES):
-                        conn.execute(f"DELETE FROM {table}")
-                    conn.execute("INSERT INTO meta VALUES ('format', ?)", (FRAGMENTS_FORMAT,))
-                    conn.execute("INSERT INTO meta VALUES ('index', ?)", (INDEX_FORMAT,))
-                    conn.execute(_LINKS_BY_B)
-            self._conn = conn
-        return self._conn
+            self._open.append(conn)
+        return conn
+
+    @staticmethod
+    def _check(conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.executescript(_SCHEMA + INDEX_SCHEMA)
+        have = conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        if have is None or have[0] != FRAGMENTS_FORMAT:   # new, or written by other code: start over
+            with _transaction(conn):
+                for table in ("fragments", "links", "themes", "meta", *INDEX_TABLES):
+                    conn.execute(f"DELETE FROM {table}")
+                conn.execute("INSERT INTO meta VALUES ('format', ?)", (FRAGMENTS_FORMAT,))
+                conn.execute("INSERT INTO meta VALUES ('index', ?)", (INDEX_FORMAT,))
+                conn.execute(_LINKS_BY_B)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close every thread's connection (each opens a new one on its next use)."""
+        with self._guard:
+            for conn in self._open:
+                conn.close()
+            self._open.clear()
+            self._local = threading.local()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction on this thread's connection, so that the statements of one query see
+        one committed version of the file (a writer's commit lands before or after it, never inside).
+        Nested: the outer one holds."""
+        conn = self.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")
 
     # -- meta -------------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:

@@ -14,6 +14,7 @@ from .index import id_of, key_of
 from .names import node_id
 from .query import (
     OVERVIEW_EDGE,
+    OVERVIEW_UNITS,
     Ambiguous,
     GraphQueryError,
     NoPath,
@@ -22,7 +23,7 @@ from .query import (
 )
 from .reader import IndexReader, chunks
 
-__all__ = ["PATH_BOUND", "PATH_SECONDS", "entity_rows", "neighbour_rows", "overview", "profile", "rankings",
+__all__ = ["PATH_BOUND", "PATH_SECONDS", "count", "entity_rows", "neighbour_rows", "overview", "profile", "rankings",
            "resolve", "shortest_path", "stats", "suggest"]
 
 PATH_BOUND = 1_000_000   # nodes a path search may reach before it stops with graph_path_bound
@@ -131,11 +132,18 @@ def stats(ix: IndexReader, generation: int | None) -> dict:
             "reports": nodes.get("Report", 0), "generation": generation}
 
 
-def overview(ix: IndexReader, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """query.overview: every Unit and InspectionTeam, the ``top`` most connected People and
-    Regulations, the edges among them and APPEARS_IN links to the units whose reports name them."""
-    nodes = [k for (k,) in ix.conn.execute("SELECT key FROM gnode WHERE type = 'Unit' ORDER BY key")]
-    nodes += [k for (k,) in ix.conn.execute("SELECT key FROM gnode WHERE type = 'InspectionTeam' ORDER BY key")]
+def overview(ix: IndexReader, top: int = 12, units: int = OVERVIEW_UNITS) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """query.overview: the ``units`` most connected Units (by key) and the teams that inspected them
+    (every team when every unit is drawn), the ``top`` most connected People and Regulations, the edges
+    among them and APPEARS_IN links to the drawn units whose reports name them."""
+    drawn = sorted(k for (k,) in ix.conn.execute("SELECT key FROM gnode WHERE type = 'Unit' ORDER BY degree DESC, key "
+                                                  "LIMIT ?", (units,)))
+    if len(drawn) < count(ix, "Unit"):
+        teams = {v for part in chunks(drawn) for (v,) in ix.conn.execute(
+            f"SELECT v FROM gedge WHERE k = 'INSPECTED_BY' AND u IN ({_marks(len(part))})", part)}
+    else:
+        teams = {k for (k,) in ix.conn.execute("SELECT key FROM gnode WHERE type = 'InspectionTeam'")}
+    nodes = drawn + sorted(teams)
     picked = []
     for type_ in ("Person", "Regulation"):
         picked += [k for (k,) in ix.conn.execute("SELECT key FROM gnode WHERE type = ? ORDER BY degree DESC, key LIMIT ?",
@@ -143,11 +151,19 @@ def overview(ix: IndexReader, top: int = 12) -> tuple[list[str], list[tuple[str,
     nodes += picked
     links = ix.edges_among(nodes)
     linked = {frozenset((u, v)) for u, v, _ in links}
+    shown = set(drawn)
     for n in picked:
-        units = sorted({u for (u,) in ix.conn.execute(
-            "SELECT a.unit FROM gnode_report r JOIN gabout a ON a.report_id = r.report_id WHERE r.key = ?", (n,))})
-        links += [(n, unit, OVERVIEW_EDGE) for unit in units if frozenset((n, unit)) not in linked]
+        found = {u for (u,) in ix.conn.execute(
+            "SELECT a.unit FROM gnode_report r JOIN gabout a ON a.report_id = r.report_id WHERE r.key = ?", (n,))}
+        links += [(n, unit, OVERVIEW_EDGE) for unit in sorted(found & shown) if frozenset((n, unit)) not in linked]
     return nodes, links
+
+
+def count(ix: IndexReader, type_: str) -> int:
+    """How many nodes of a type the graph holds (from the index's (type, degree) index)."""
+    if type_ == "Theme":
+        return len(ix.theme_sizes())
+    return ix.conn.execute("SELECT COUNT(*) FROM gnode WHERE type = ?", (type_,)).fetchone()[0]
 
 
 # -- one node ------------------------------------------------------------------------------------

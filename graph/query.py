@@ -361,18 +361,23 @@ def _supporting_units(G: nx.MultiDiGraph, node: str) -> set[str]:
     return out
 
 
+OVERVIEW_UNITS = 40   # units the overview draws at most, the best connected (the page says how many of how many)
 OVERVIEW_EDGE = "APPEARS_IN"  # drawn only in the overview: a person or regulation -> a unit whose report names it
 
 
-def overview(G: nx.MultiDiGraph, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """The workspace at a glance, before anything is picked: every Unit and InspectionTeam, and the
-    `top` most connected People and Regulations. Returns the nodes and the links to draw: the graph's
-    own edges among them, plus an APPEARS_IN link from a person or regulation to each unit whose
-    report supports it where no direct edge says so (they meet only through problems otherwise)."""
+def overview(G: nx.MultiDiGraph, top: int = 12, units: int = OVERVIEW_UNITS) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The workspace at a glance, before anything is picked: the `units` most connected Units and the
+    InspectionTeams that inspected them (every team when every unit is drawn), and the `top` most
+    connected People and Regulations. Returns the nodes and the links to draw: the graph's own edges
+    among them, plus an APPEARS_IN link from a person or regulation to each drawn unit whose report
+    supports it where no direct edge says so (they meet only through problems otherwise)."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for n, d in G.nodes(data=True):
         by_type[d.get("type")].append(n)
-    nodes = sorted(by_type["Unit"]) + sorted(by_type["InspectionTeam"])
+    drawn = sorted(sorted(by_type["Unit"], key=lambda n: (-G.degree(n), n))[:units])
+    teams = by_type["InspectionTeam"] if len(drawn) == len(by_type["Unit"]) else \
+        {v for u in drawn for _, v, k in G.out_edges(u, keys=True) if k == "INSPECTED_BY"}
+    nodes = drawn + sorted(teams)
     for type_ in ("Person", "Regulation"):
         nodes += sorted(by_type[type_], key=lambda n: (-G.degree(n), n))[:top]
     present = set(nodes)
@@ -380,7 +385,7 @@ def overview(G: nx.MultiDiGraph, top: int = 12) -> tuple[list[str], list[tuple[s
     linked = {frozenset((u, v)) for u, v, _ in links}
     for n in nodes:
         if G.nodes[n].get("type") in ("Person", "Regulation"):
-            links += [(n, unit, OVERVIEW_EDGE) for unit in sorted(_supporting_units(G, n))
+            links += [(n, unit, OVERVIEW_EDGE) for unit in sorted(_supporting_units(G, n) & present)
                       if frozenset((n, unit)) not in linked]
     return nodes, links
 

@@ -36,12 +36,16 @@ class IndexReader:
 
     def __init__(self, fragments: FragmentStore, unit_names: Callable[[], dict[str, str]]):
         self.fragments = fragments
-        self.conn = fragments.conn
         self._unit_names = unit_names
         self._displays: dict[str, str] | None = None
         self.fragment = lru_cache(maxsize=8)(fragments.fragment)
         self.fragment_nodes = lru_cache(maxsize=64)(fragments.fragment_nodes)
         self.neighbours = lru_cache(maxsize=16)(self._neighbours)   # the page asks three times per pick
+
+    @property
+    def conn(self):
+        """The calling thread's connection (a reader serves every thread of the process)."""
+        return self.fragments.conn
 
     # -- rows --------------------------------------------------------------------------------------
     def row(self, node: str) -> tuple | None:
@@ -246,6 +250,57 @@ class IndexReader:
         if row[1] == "Problem":
             out += self.problem_links(node) + [(node, t, "IN_THEME") for t in self.themes_of(node)]
         return out
+
+    def support(self, node: str) -> dict[tuple[str, str, str], int]:
+        """(source, target, edge type) -> how many reports state it (the reports the merged graph's
+        edge lists: its fragments for an edge of the index, both problems' reports for a link, the
+        problem's for a theme), for every edge at ``node``."""
+        out: dict[tuple[str, str, str], int] = {}
+        for u, v, k in self.neighbours(node):
+            if k in LINK_KINDS:
+                out[(u, v, k)] = len({u.split("/", 1)[0], v.split("/", 1)[0]})
+            elif k == "IN_THEME":
+                out[(u, v, k)] = 1
+        row = self.row(node)
+        if row is not None:
+            found = self.conn.execute("SELECT u, v, k, n FROM gedge WHERE u = ?", (row[0],)).fetchall()
+            found += self.conn.execute("SELECT u, v, k, n FROM gedge WHERE v = ? AND u != ?", (row[0], row[0])).fetchall()
+            ids = self.ids({x for u, v, _, _ in found for x in (u, v)})
+            out.update({(ids[u], ids[v], k): n for u, v, k, n in found})
+        return out
+
+    def shared_reports(self, a: str, b: str) -> list[str]:
+        """The reports both nodes appear in (those that can state an edge between them), for two
+        entities; for a report's own node, its report."""
+        rows = self.rows([a, b], attrs=False)
+        local = [r[3] for r in rows.values() if r[3] is not None]
+        if local or len(rows) < 2:
+            return local[:1]
+        return [rid for (rid,) in self.conn.execute(
+            "SELECT report_id FROM gnode_report WHERE key = ? AND report_id IN "
+            "(SELECT report_id FROM gnode_report WHERE key = ?)", (key_of(a), key_of(b)))]
+
+    def node_types(self) -> set[str]:
+        """The node types the merged graph holds."""
+        types = {t for (t,) in self.conn.execute("SELECT DISTINCT type FROM gnode")}
+        return types | ({"Theme"} if self.theme_sizes() else set())
+
+    def report_unit(self, report_id: str) -> str | None:
+        """The unit a report is about (query.report_unit)."""
+        if not self.exists(node_id("Report", report_id)):
+            return None
+        row = self.conn.execute("SELECT unit FROM gabout WHERE report_id = ? ORDER BY unit", (report_id,)).fetchone()
+        return row[0] if row else None
+
+    def ranked_neighbours(self, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
+        """query.ranked_neighbours: up to ``limit`` neighbours of ``types``, most connected first, and
+        how many more there are."""
+        wanted = set(types)
+        around = {v if u == node else u for u, v, _ in self.neighbours(node)}
+        kinds = self.types(around)
+        degree = self.degree([n for n in around if kinds.get(n) in wanted])
+        ranked = sorted(degree, key=lambda n: (-degree[n], n))
+        return ranked[:limit], max(0, len(ranked) - limit)
 
     def ids(self, keys: Iterable[str]) -> dict[str, str]:
         """Index key -> node id (an Organization's key is its Unit's)."""

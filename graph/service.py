@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import networkx as nx
 
@@ -25,8 +26,7 @@ from .build import (
 )
 from .export import export
 from .fragments import FragmentStore, Link
-from .local import neighbours_of
-from .names import node_id
+from .local import neighbours_of, ranked_rows, top_neighbours
 from .persist import GraphFileError
 from .reader import IndexReader
 
@@ -36,6 +36,7 @@ log = logging.getLogger("xuncha.graph")
 GRAPH_FILE = "graph.db"
 LEGACY_FILE = "graph.json"   # the whole graph in one file, rewritten at every sync (before issue 23)
 LINK_KINDS = ("SIMILAR_TO", "RECURS")
+T = TypeVar("T")
 
 
 class GraphService:
@@ -91,9 +92,14 @@ class GraphService:
             self._catch_up()
             if not self.fragments.index_ready():
                 return None
-            version = self.fragments.version()
-            if self._reader is None or self._reader_version != version:
-                self._reader = IndexReader(self.fragments, self.store.unit_names)
+            return self._reader_of(self.fragments)
+
+    def _reader_of(self, fragments: FragmentStore) -> IndexReader:
+        """The reader of ``fragments`` at the version this thread sees (its caches are that version's)."""
+        version = fragments.version()
+        with self._lock:
+            if self._reader is None or self._reader_version != version or self._reader.fragments is not fragments:
+                self._reader = IndexReader(fragments, self.store.unit_names)
                 self._reader_version = version
             return self._reader
 
@@ -197,116 +203,114 @@ class GraphService:
         return self.fragments.themes()
 
     # -- queries: from the node index (graph.index_query), or the merged graph before it exists ---
+    def _read(self, on_index: Callable[[IndexReader], T], on_graph: Callable[[nx.MultiDiGraph], T]) -> T:
+        """The one place that decides where a query reads: the node index, inside one read snapshot of
+        the calling thread's connection (docs/decisions.md, "Graph reads from several threads"), or,
+        for a file written before the index existed, the merged graph."""
+        with self._lock:
+            self._catch_up()
+            fragments = self.fragments
+            indexed = fragments.index_ready()
+        if not indexed:
+            return on_graph(self.graph)
+        with fragments.snapshot():
+            return on_index(self._reader_of(fragments))
+
     def resolve(self, name: str, type: str | None = None) -> str:
-        ix = self._index()
-        return index_query.resolve(ix, name, type) if ix else query.resolve(self.graph, name, type)
+        return self._read(lambda ix: index_query.resolve(ix, name, type), lambda G: query.resolve(G, name, type))
 
     def profile(self, node: str) -> dict:
-        ix = self._index()
-        return index_query.profile(ix, node) if ix else query.profile(self.graph, node)
+        return self._read(lambda ix: index_query.profile(ix, node), lambda G: query.profile(G, node))
 
     def neighbors(self, node: str, types: Iterable[str] | None = None,
                   edge_types: Iterable[str] | None = None) -> list[dict]:
         """query.neighbors, with each edge's attributes and reports: the fragments of the reports the
         node appears in, merged (graph.local), never the whole graph."""
-        ix = self._index()
-        if ix is None:
-            return query.neighbors(self.graph, node, types, edge_types)
-        return neighbours_of(ix, self.fragments, node, types, edge_types)
+        return self._read(lambda ix: neighbours_of(ix, ix.fragments, node, types, edge_types),
+                          lambda G: query.neighbors(G, node, types, edge_types))
+
+    def top_neighbours(self, node: str, limit: int, types: Iterable[str] | None = None,
+                       edge_types: Iterable[str] | None = None, attributes: bool = True) -> tuple[list[dict], int]:
+        """The ``limit`` edges at ``node`` stated by the most reports (graph.local.rank_key), each with its
+        ``report_count``, and how many edges there are: what a view of an entity in thousands of reports
+        shows, reading only the fragments those rows need (``attributes=False``: none)."""
+        return self._read(lambda ix: top_neighbours(ix, ix.fragments, node, limit, types, edge_types,
+                                                    self.store.report_dates, attributes),
+                          lambda G: ranked_rows(G, node, limit, types, edge_types, attributes))
 
     def neighbour_rows(self, node: str) -> list[dict]:
         """The neighbours as the app's table lists them (no edge attributes): from the index alone."""
-        ix = self._index()
-        if ix is None:
-            return [{k: r[k] for k in ("id", "type", "name", "context", "edge", "direction")}
-                    for r in query.neighbors(self.graph, node)]
-        return index_query.neighbour_rows(ix, node)
+        return self._read(lambda ix: index_query.neighbour_rows(ix, node),
+                          lambda G: [{k: r[k] for k in ("id", "type", "name", "context", "edge", "direction")}
+                                     for r in query.neighbors(G, node)])
 
     def ego(self, node: str, radius: int = 1, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
         return query.ego(self.graph, node, radius, types)
 
     def shortest_path(self, a: str, b: str, avoid: Iterable[str] = ()) -> dict:
-        ix = self._index()
-        return index_query.shortest_path(ix, a, b, avoid) if ix else query.shortest_path(self.graph, a, b, avoid)
+        return self._read(lambda ix: index_query.shortest_path(ix, a, b, avoid),
+                          lambda G: query.shortest_path(G, a, b, avoid))
 
     def cooccurrence(self, type_a: str = "Regulation", by: str = "Unit",
                      via: Iterable[str] = ("Problem", "Report")) -> list[dict]:
         return query.cooccurrence(self.graph, type_a, by, via=via)
 
     def rankings(self, type: str, by: str = "degree", top: int = 20) -> list[dict]:
-        ix = self._index()
-        return index_query.rankings(ix, type, by, top) if ix else query.rankings(self.graph, type, by, top)
+        return self._read(lambda ix: index_query.rankings(ix, type, by, top), lambda G: query.rankings(G, type, by, top))
 
-    def overview(self, top: int = 12) -> tuple[list[str], list[tuple[str, str, str]]]:
-        """The workspace at a glance (query.overview): nodes and the links to draw among them."""
-        ix = self._index()
-        return index_query.overview(ix, top) if ix else query.overview(self.graph, top)
+    def overview(self, top: int = 12, units: int = query.OVERVIEW_UNITS) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The workspace at a glance (query.overview): the ``units`` best-connected units and the rest,
+        and the links to draw among them."""
+        return self._read(lambda ix: index_query.overview(ix, top, units), lambda G: query.overview(G, top, units))
+
+    def count(self, type_: str) -> int:
+        """How many nodes of ``type_`` the graph holds (what a capped view says it shows some of)."""
+        return self._read(lambda ix: index_query.count(ix, type_),
+                          lambda G: sum(1 for _, d in G.nodes(data=True) if d.get("type") == type_))
 
     def stats(self) -> dict:
-        ix = self._index()
-        return index_query.stats(ix, self.fragments.generation()) if ix else query.stats(self.graph)
+        return self._read(lambda ix: index_query.stats(ix, ix.fragments.generation()), query.stats)
 
     # -- lookups for the views ----------------------------------------------------------------------
     def attrs(self, nodes: Iterable[str]) -> dict[str, dict]:
         """Node id -> its attributes (without the per-report spans), for the nodes still in the graph
         (in the order given)."""
-        ix = self._index()
-        if ix is not None:
-            return ix.attrs(nodes)
-        G = self.graph
-        return {n: {k: v for k, v in G.nodes[n].items() if k not in ("spans", "by_report")}
-                for n in dict.fromkeys(nodes) if n in G}
+        nodes = list(nodes)
+        return self._read(lambda ix: ix.attrs(nodes),
+                          lambda G: {n: {k: v for k, v in G.nodes[n].items() if k not in ("spans", "by_report")}
+                                     for n in dict.fromkeys(nodes) if n in G})
 
     def node_types(self) -> set[str]:
-        ix = self._index()
-        if ix is None:
-            return {d.get("type") for _, d in self.graph.nodes(data=True)}
-        return {t for (t,) in ix.conn.execute("SELECT DISTINCT type FROM gnode")} | ({"Theme"} if ix.theme_sizes() else set())
+        return self._read(IndexReader.node_types, lambda G: {d.get("type") for _, d in G.nodes(data=True)})
 
     def context(self, node: str) -> str | None:
-        ix = self._index()
-        return ix.context(node) if ix else query.context(self.graph, node)
+        return self._read(lambda ix: ix.context(node), lambda G: query.context(G, node))
 
     def report_unit(self, report_id: str) -> str | None:
-        ix = self._index()
-        if ix is None:
-            return query.report_unit(self.graph, report_id)
-        if not ix.exists(node_id("Report", report_id)):
-            return None
-        row = ix.conn.execute("SELECT unit FROM gabout WHERE report_id = ? ORDER BY unit", (report_id,)).fetchone()
-        return row[0] if row else None
+        return self._read(lambda ix: ix.report_unit(report_id), lambda G: query.report_unit(G, report_id))
 
     def ranked_neighbours(self, node: str, types: Iterable[str], limit: int) -> tuple[list[str], int]:
-        ix = self._index()
-        if ix is None:
-            return query.ranked_neighbours(self.graph, node, types, limit)
-        wanted = set(types)
-        around = {v if u == node else u for u, v, _ in ix.neighbours(node)}
-        kinds = ix.types(around)
-        around = [n for n in around if kinds.get(n) in wanted]
-        degree = ix.degree(around)
-        ranked = sorted(around, key=lambda n: (-degree[n], n))
-        return ranked[:limit], max(0, len(ranked) - limit)
+        types = list(types)
+        return self._read(lambda ix: ix.ranked_neighbours(node, types, limit),
+                          lambda G: query.ranked_neighbours(G, node, types, limit))
 
     def edges_among(self, nodes: Iterable[str]) -> list[tuple[str, str, str]]:
-        ix = self._index()
-        return ix.edges_among(nodes) if ix else query.edges_among(self.graph, nodes)
+        nodes = list(nodes)
+        return self._read(lambda ix: ix.edges_among(nodes), lambda G: query.edges_among(G, nodes))
 
     def entity_rows(self, types: Iterable[str], limit: int | None = None) -> list[tuple[str, str, str, str]]:
         """(node id, type, name, context) of the entities of ``types``, most connected first (the first
         ``limit`` of them)."""
-        ix = self._index()
-        if ix is None:
-            return query.entity_rows(self.graph, types)[:limit]
-        return index_query.entity_rows(ix, types, limit)
+        types = list(types)
+        return self._read(lambda ix: index_query.entity_rows(ix, types, limit),
+                          lambda G: query.entity_rows(G, types)[:limit])
 
     def search_entities(self, text: str, types: Iterable[str], limit: int) -> list[tuple[str, str, str, str]]:
         """Entity rows whose name, display name, alias or context contains ``text`` (a picker's typed text)."""
-        ix = self._index()
-        if ix is None:
-            needle = text.strip()
-            return [r for r in query.entity_rows(self.graph, types) if needle in r[2] or needle in r[3]][:limit]
-        return index_query.search_rows(ix, text, types, limit)
+        types = list(types)
+        needle = text.strip()
+        return self._read(lambda ix: index_query.search_rows(ix, text, types, limit),
+                          lambda G: [r for r in query.entity_rows(G, types) if needle in r[2] or needle in r[3]][:limit])
 
     def export(self, fmt: str, directory: str | os.PathLike) -> list[Path]:
         return export(self.graph, fmt, directory)

@@ -200,6 +200,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "without meeting; leave out hub types (--avoid Place, ProblemType) and try again",
                          "「{a}」与「{b}」之间的路径搜索已经过 {bound} 个节点或 {seconds} 秒仍未接通,已停止;"
                          "可绕开地区、问题类型等几乎连接一切的类型后再试"),
+    "graph_neighbors_capped": ("{total} relations; listing the {shown} stated by the most reports, {left} left out",
+                               "共 {total} 条关系,按来源报告数列出前 {shown} 条,其余 {left} 条未列出"),
+    "graph_edge_reports_capped": ("{edges} of the relations listed are stated by more than {cap} reports: their "
+                                  "details and reports are the latest {cap}",
+                                  "其中 {edges} 条关系见于超过 {cap} 份报告,其详情和来源报告取自最近的 {cap} 份"),
+    "graph_overview_capped": ("{total} units; the overview draws the {shown} best connected (type a unit's name above "
+                              "to see another)",
+                              "共 {total} 个被巡察单位,图中只画出关联最多的 {shown} 个;其他单位可在上方输入名称查看"),
     "unknown_node_type": ("unknown node type '{type}' (one of {types})", "未知的节点类型「{type}」(可选:{types})"),
     "query_or_batch": ("give either a QUERY or --batch FILE (not both)", "请给出检索内容或 --batch 文件(二者只选其一)"),
     "query_or_problem": ("give either a QUERY or --report ID --problem PID (not both)",

@@ -6,7 +6,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -211,6 +211,17 @@ class Store:
             rows = self.conn.execute("SELECT id, unit, unit_short, region FROM reports").fetchall()
             self._names = (generation, display_names([tuple(r) for r in rows]))
         return self._names[1]
+
+    def report_dates(self, report_ids: Iterable[str]) -> dict[str, str]:
+        """Report id -> its date (report, else publish, else feedback date; "" if none): what orders a
+        long list of an entity's reports latest first."""
+        ids, out = list(report_ids), {}
+        for at in range(0, len(ids), 500):
+            part = ids[at:at + 500]
+            out.update((r[0], r[1]) for r in self.conn.execute(
+                "SELECT id, COALESCE(report_date, publish_date, feedback_date, '') FROM reports "
+                f"WHERE id IN ({','.join('?' * len(part))})", part))
+        return out
 
     def report_ids(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT id FROM reports ORDER BY ingested_at, id")]

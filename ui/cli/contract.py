@@ -64,8 +64,10 @@ CONTRACT: tuple[Shape, ...] = (
           (("themes[]", ("id", "label", "terms", "size", "units", "unit_count", "members")),)),
     Shape("fixes", "object", ("query", "source", "problems", "units"),
           "How other units fixed similar problems: `units[]` with their `problems` and merged `measures`."),
-    Shape("graph neighbors", "object", ("node", "neighbors"),
-          "`neighbors[]`: `id`, `type`, `name`, `edge`, `direction`, `edge_attrs`."),
+    Shape("graph neighbors", "object", ("node", "neighbors", "total", "notices"),
+          "`neighbors[]`: `id`, `type`, `name`, `edge`, `direction`, `edge_attrs`, `reports`, `report_count`; the "
+          "`--limit` relations stated by the most reports first (an edge's `reports` and details: its latest 10), "
+          "`total` of them all, `notices` (`code`, `params`, `message`) saying what was left out."),
     Shape("graph path", "object", ("nodes", "edges", "length"), "The shortest path, direction ignored."),
     Shape("graph show", "object", ("id", "type", "name", "context", "attrs", "degree", "reports"),
           "One node: its attributes, edges counted by type, supporting reports."),

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import click
 
-from reports.shared.notices import XunchaError
+from graph.local import EDGE_REPORTS
+from reports.shared.notices import Notice, XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
 from ui.service.text import EDGE_LABELS, attr_rows, degree_text, report_display, shorten, type_label
 
-__all__ = ["graph"]
+__all__ = ["NEIGHBOR_LIMIT", "graph"]
+
+NEIGHBOR_LIMIT = 50   # relations `graph neighbors` lists unless --limit says otherwise
 
 
 def _common(fn: Callable) -> Callable:
@@ -77,15 +80,19 @@ def graph() -> None:
 @click.option("--type", "type_", default=None, help="NAME 的节点类型(Person、Unit、Regulation…,或中文:人员、单位…)。")
 @click.option("--edge-type", "edge_types", multiple=True, help="只看这些关系类型(可重复,如 HOLDS_ROLE)。")
 @click.option("--neighbor-type", "neighbor_types", multiple=True, help="只看这些类型的相邻节点(可重复)。")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=NEIGHBOR_LIMIT, show_default=True,
+              help="最多列出几条关系(来源报告多的在前;总数和未列出的条数另行说明)。")
 @_common
-def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbor_types: tuple[str, ...],
+def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbor_types: tuple[str, ...], limit: int,
               workspace: Path | None, as_json: bool) -> None:
-    """与 NAME 相连的节点,每条关系一行(问题显示原文,不显示编号)。"""
+    """与 NAME 相连的节点,每条关系一行,来源报告多的在前(问题显示原文,不显示编号)。"""
     with _service(workspace) as service:
         node = _resolve(service, name, type_)
-        rows = service.neighbors(node, neighbor_types or None, edge_types or None)
+        rows, total = service.top_neighbours(node, limit, neighbor_types or None, edge_types or None)
+        notices = _left_out(rows, total)
         if as_json:
-            emit_json({"node": service.profile(node), "neighbors": rows})
+            emit_json({"node": service.profile(node), "neighbors": rows, "total": total,
+                       "notices": [n.to_json() for n in notices]})
             return
         G = _Shown(service, [node, *(r["id"] for r in rows)])
         click.echo(node_label(G, node))
@@ -95,6 +102,20 @@ def neighbors(name: str, type_: str | None, edge_types: tuple[str, ...], neighbo
             click.echo(f"  {arrow} {edge_label(r['edge'])}  {node_label(G, r['id'])}  {extra}".rstrip())
         if not rows:
             click.echo("  (没有相连的节点)")
+        for notice in notices:
+            click.echo(f"  {notice.chinese()}")
+
+
+def _left_out(rows: list[dict], total: int) -> list[Notice]:
+    """What a capped neighbour list says it left out: rows past the limit, and edges whose details come
+    from their latest reports only."""
+    out = []
+    if total > len(rows):
+        out.append(Notice("graph_neighbors_capped", {"total": total, "shown": len(rows), "left": total - len(rows)}))
+    partial = sum(1 for r in rows if r["report_count"] > len(r["reports"]))
+    if partial:
+        out.append(Notice("graph_edge_reports_capped", {"edges": partial, "cap": EDGE_REPORTS}))
+    return out
 
 
 @graph.command()

@@ -1,4 +1,5 @@
-"""st-link-analysis with its side panel and toolbar in Chinese, and a side panel that reads.
+"""st-link-analysis with its side panel and toolbar in Chinese, a side panel that reads, and the look
+of the 实体关系 page's graphs (layout, node and edge styles).
 
 The component's static build (index.html in the wheel) carries fixed English: the empty side panel's
 "No selected elements" and the toolbar buttons' titles, with no option to change them. `localize()`
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from reports.shared.atomic import atomic_dir
 from reports.shared.paths import cache_dir
+from ui.web import render
 
-__all__ = ["PANEL_CSS", "STRINGS", "localize", "localized_build"]
+__all__ = ["LAYOUT", "PANEL_CSS", "STRINGS", "edge_styles", "localize", "localized_build", "styles"]
 
 # English in the component's index.html -> what users read.
 STRINGS: dict[str, str] = {
@@ -88,3 +90,42 @@ def localize() -> bool:
         return False
     component._component_func = components.declare_component("st_link_analysis", path=str(path))
     return True
+
+
+# -- the look of the 实体关系 page's graphs -------------------------------------------------------
+
+class _Style:
+    """A raw Cytoscape style rule (st-link-analysis accepts anything with `dump()`)."""
+
+    def __init__(self, selector: str, style: dict):
+        self.selector, self.style = selector, style
+
+    def dump(self) -> dict:
+        return {"selector": self.selector, "style": self.style}
+
+
+# fcose packs a graph's separate parts (the overview: one per unit) into the canvas's wide shape instead
+# of stacking them, so the fitted zoom stays near 0.6-0.8 and a 16 px label is drawn at 10-13 px; cose's
+# stack fitted at 0.5, where the library's `min-zoomed-font-size` (10 px) hid every label.
+LAYOUT = {"name": "fcose", "quality": "proof", "randomize": True, "packComponents": True,
+          "nodeDimensionsIncludeLabels": True, "idealEdgeLength": 50, "nodeRepulsion": 4500, "animate": False,
+          "fit": True, "padding": 12}
+LABEL_PX = 16  # 14 drew at 8.8 px when the randomised layout fitted at zoom 0.63 (more nodes after issue 23)
+
+
+def styles(types: list[str]) -> list[_Style]:
+    rules = [_Style("node", {"label": "data(label)", "font-size": LABEL_PX, "text-valign": "bottom", "text-margin-y": 3,
+                             "width": 22, "height": 22, "text-wrap": "wrap", "text-max-width": 150,
+                             "min-zoomed-font-size": 0})]
+    for t in types:
+        rules.append(_Style(f"node[kind = '{t}']", {"background-color": render.TYPE_COLORS.get(t, "#999")}))
+    rules.append(_Style("node[center = 1]", {"width": 36, "height": 36, "font-size": LABEL_PX + 2, "font-weight": "bold",
+                                              "border-width": 3, "border-color": "#333"}))
+    rules.append(_Style("node[onpath = 1]", {"border-width": 4, "border-color": "#d62728"}))
+    return rules
+
+
+def edge_styles() -> list[_Style]:
+    return [_Style("edge", {"label": "data(label)", "font-size": 11, "curve-style": "bezier", "color": "#666",
+                            "target-arrow-shape": "triangle", "width": 1.2}),
+            _Style("edge[onpath = 1]", {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 3})]

@@ -7,31 +7,26 @@ import hashlib
 import streamlit as st
 from st_link_analysis import Event, st_link_analysis
 
+from graph.query import public_attrs
+from reports.shared import notices
 from ui.service.text import attr_rows
 from ui.web import entity_picker as entity_picker_rows
 from ui.web import render, state
-from ui.web.graph_component import localize
+from ui.web.graph_component import LAYOUT, edge_styles, localize, styles
 
 GRAPH_KEY = "entity_graph"
 OVERVIEW_KEY = "entity_overview"
 OVERVIEW_TOP = 12  # people and regulations shown in the overview, most connected first
+OVERVIEW_UNITS = 40  # units the overview draws at most, most connected first (the caption says of how many)
 MAX_NEIGHBOURS = 40
+TABLE_ROWS = 100  # rows of the 相邻实体 table, the relations stated by the most reports first
+SOURCES = 10  # source reports named in the properties, the latest first
 MAX_NODES = 220
 DEFAULT_HIDDEN = ("Category",)
 GRAPH_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation", "Document", "Work", "Place",
                "Problem", "Report", "Category", "Theme")
 UNIT_PAGE = "views/unit.py"
 DETAIL_PAGE = "views/detail.py"
-
-
-class _Style:
-    """A raw Cytoscape style rule (st-link-analysis accepts anything with `dump()`)."""
-
-    def __init__(self, selector: str, style: dict):
-        self.selector, self.style = selector, style
-
-    def dump(self) -> dict:
-        return {"selector": self.selector, "style": self.style}
 
 
 def opaque(node: str) -> str:
@@ -168,33 +163,6 @@ def elements(nodes: list[str], center: str | None, path: list[str],
     return {"nodes": out_nodes, "edges": edges}
 
 
-# fcose packs a graph's separate parts (the overview: one per unit) into the canvas's wide shape instead
-# of stacking them, so the fitted zoom stays near 0.6-0.8 and a 16 px label is drawn at 10-13 px; cose's
-# stack fitted at 0.5, where the library's `min-zoomed-font-size` (10 px) hid every label.
-LAYOUT = {"name": "fcose", "quality": "proof", "randomize": True, "packComponents": True,
-          "nodeDimensionsIncludeLabels": True, "idealEdgeLength": 50, "nodeRepulsion": 4500, "animate": False,
-          "fit": True, "padding": 12}
-LABEL_PX = 16  # 14 drew at 8.8 px when the randomised layout fitted at zoom 0.63 (more nodes after issue 23)
-
-
-def styles(types: list[str]) -> list[_Style]:
-    rules = [_Style("node", {"label": "data(label)", "font-size": LABEL_PX, "text-valign": "bottom", "text-margin-y": 3,
-                             "width": 22, "height": 22, "text-wrap": "wrap", "text-max-width": 150,
-                             "min-zoomed-font-size": 0})]
-    for t in types:
-        rules.append(_Style(f"node[kind = '{t}']", {"background-color": render.TYPE_COLORS.get(t, "#999")}))
-    rules.append(_Style("node[center = 1]", {"width": 36, "height": 36, "font-size": LABEL_PX + 2, "font-weight": "bold",
-                                              "border-width": 3, "border-color": "#333"}))
-    rules.append(_Style("node[onpath = 1]", {"border-width": 4, "border-color": "#d62728"}))
-    return rules
-
-
-def edge_styles() -> list[_Style]:
-    return [_Style("edge", {"label": "data(label)", "font-size": 11, "curve-style": "bezier", "color": "#666",
-                            "target-arrow-shape": "triangle", "width": 1.2}),
-            _Style("edge[onpath = 1]", {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 3})]
-
-
 def draw_graph(s: dict) -> None:
     data = elements(s["nodes"], s["center"], s["path"])
     types = sorted({n["data"]["kind"] for n in data["nodes"]}, key=lambda t: GRAPH_TYPES.index(t)
@@ -212,10 +180,18 @@ def draw_graph(s: dict) -> None:
 
 # -- properties -----------------------------------------------------------------------------------
 
+def _sources(reports: list[str]) -> str:
+    """The latest SOURCES of an entity's reports by their units' names, and how many more there are."""
+    ws = state.workspace()
+    dates, names = ws.store.report_dates(reports), ws.store.unit_names()
+    latest = sorted(reports, key=lambda r: (dates.get(r, ""), r), reverse=True)
+    shown = "、".join(names.get(r, r) for r in latest[:SOURCES])
+    return shown + (f" 等 {len(reports)} 份(列出最近的 {SOURCES} 份)" if len(reports) > SOURCES else "")
+
+
 def properties(node: str, types: set[str]) -> None:
     svc = state.workspace().graph
-    d = svc.attrs([node]).get(node, {})
-    prof = svc.profile(node)
+    d = svc.attrs([node]).get(node, {})   # not the profile: its spans are every report's (thousands)
     st.markdown(f'{render.chip(render.type_label(d.get("type")), render.TYPE_COLORS.get(d.get("type"), "#999"))}'
                 f' <b style="font-size:1.05rem" title="{render.esc(d.get("full_name") or d.get("name") or node)}">'
                 f'{render.esc(d.get("display") or d.get("name") or node)}</b>'
@@ -224,14 +200,12 @@ def properties(node: str, types: set[str]) -> None:
                 unsafe_allow_html=True)
     if d.get("type") == "Problem" and d.get("text"):
         st.markdown(render.paragraph(d["text"]), unsafe_allow_html=True)
-    rows = [{"属性": label, "值": value} for label, value in attr_rows(prof["attrs"])]
+    rows = [{"属性": label, "值": value} for label, value in attr_rows(public_attrs(d))]
     aliases = [a for a in d.get("aliases", ()) if a != d.get("name")]
     if aliases:
         rows.append({"属性": "别名/原文写法", "值": "、".join(sorted(aliases))})
-    summaries = {s["report_id"]: s for s in state.report_summaries()}
-    sources = [state.unit_name(summaries[r]) for r in prof["reports"] if r in summaries]
-    if sources:
-        rows.append({"属性": "来源报告", "值": "、".join(sources)})
+    if d.get("reports"):
+        rows.append({"属性": "来源报告", "值": _sources(sorted(d["reports"]))})
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
     c1, c2 = st.columns(2)
@@ -249,12 +223,16 @@ def properties(node: str, types: set[str]) -> None:
     elif d.get("type") == "Report":
         st.page_link(UNIT_PAGE, label="查看单位画像", icon=":material/apartment:",
                      query_params={"report": d["report_id"]})
-    neighbours = svc.neighbour_rows(node)
+    neighbours, total = svc.top_neighbours(node, TABLE_ROWS, attributes=False)
     if neighbours:
-        with st.expander(f"相邻实体({len(neighbours)})", icon=":material/lan:"):
+        with st.expander(f"相邻实体({total})", icon=":material/lan:"):
             st.dataframe([{"关系": render.EDGE_LABELS.get(r["edge"], r["edge"]) + ("→" if r["direction"] == "out" else "←"),
-                           "类型": render.type_label(r["type"]), "名称": r["name"] or r["id"]} for r in neighbours],
+                           "类型": render.type_label(r["type"]), "名称": r["name"] or r["id"],
+                           "来源报告数": r["report_count"]} for r in neighbours],
                          hide_index=True, width="stretch")
+            if total > len(neighbours):
+                st.caption(notices.render("graph_neighbors_capped",
+                                          {"total": total, "shown": len(neighbours), "left": total - len(neighbours)}))
 
 
 # -- path -----------------------------------------------------------------------------------------
@@ -332,7 +310,8 @@ def _on_overview_event() -> None:
 
 
 def overview() -> None:
-    nodes, links = state.workspace().graph.overview(OVERVIEW_TOP)
+    graph = state.workspace().graph
+    nodes, links = graph.overview(OVERVIEW_TOP, OVERVIEW_UNITS)
     if not nodes:
         return
     data = elements(nodes, None, [], links)
@@ -343,8 +322,13 @@ def overview() -> None:
     localize()
     st_link_analysis(data, layout=LAYOUT, node_styles=styles(types), edge_styles=edge_styles(), height=520,
                      key=OVERVIEW_KEY, on_change=_on_overview_event, events=[Event("select", "tap", "node")])
-    st.caption(f"全部被巡察单位和巡察(视)组,以及关联最多的 {OVERVIEW_TOP} 名人员和 {OVERVIEW_TOP} 部党内法规;"
+    total = graph.count("Unit")
+    units = "全部被巡察单位和巡察(视)组" if total <= OVERVIEW_UNITS else f"关联最多的 {OVERVIEW_UNITS} 个被巡察单位及其巡察(视)组"
+    st.caption(f"{units},以及关联最多的 {OVERVIEW_TOP} 名人员和 {OVERVIEW_TOP} 部党内法规;"
                "「见于」表示该人员或法规出现在这个单位的报告中。单击节点查看它的全部关系。")
+    if total > OVERVIEW_UNITS:
+        st.info(notices.render("graph_overview_capped", {"total": total, "shown": OVERVIEW_UNITS}),
+                icon=":material/filter_alt:")
 
 
 def main() -> None:
