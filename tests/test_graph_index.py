@@ -23,12 +23,17 @@ ENTITY_TYPES = ("Unit", "Organization", "Person", "InspectionTeam", "Regulation"
 
 
 def with_links(svc: GraphService, ids: list[str]) -> None:
-    """Similarity and recurrence links and two themes, some naming problems the store lacks."""
-    svc.set_similarity([(ids[0], "1", ids[1], "1", 0.5), (ids[2], "2", ids[3], "1", 0.4), (ids[1], "1", ids[0], "1", 0.5),
-                        (ids[0], "1", "f" * 16, "1", 0.9)])
-    svc.set_recurrence([(ids[4], "1", ids[0], "2", 0.8)])
-    svc.set_themes([{"id": "t1", "label": "主题", "members": [(ids[0], "1"), (ids[1], "1"), (ids[0], "2")]},
-                    {"id": "t2", "label": "", "members": [(ids[2], "1"), ("f" * 16, "1")]}])
+    """Similarity and recurrence links and two themes, some naming problems the store lacks. Each
+    report's first and second stored problems (keys differ by layout: 1, 2 or 1.1, 1.1.1), so every
+    link lands whatever order the reports were ingested in."""
+    first, second = ({rid: svc.store.problem_keys([rid])[n][1] for rid in ids} for n in (0, 1))
+    svc.set_similarity([(ids[0], first[ids[0]], ids[1], first[ids[1]], 0.5),
+                        (ids[2], second[ids[2]], ids[3], first[ids[3]], 0.4),
+                        (ids[1], first[ids[1]], ids[0], first[ids[0]], 0.5), (ids[0], first[ids[0]], "f" * 16, "1", 0.9)])
+    svc.set_recurrence([(ids[4], first[ids[4]], ids[0], second[ids[0]], 0.8)])
+    svc.set_themes([{"id": "t1", "label": "主题", "members": [(ids[0], first[ids[0]]), (ids[1], first[ids[1]]),
+                                                            (ids[0], second[ids[0]])]},
+                    {"id": "t2", "label": "", "members": [(ids[2], first[ids[2]]), ("f" * 16, "1")]}])
 
 
 def index_rows(path) -> dict:
