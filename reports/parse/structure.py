@@ -123,7 +123,7 @@ class _Reader:
             m = self.scheme.category.match(ln.text)
             if not m:
                 return False
-            n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+            n = (marker_index(m["n"]) if "n" in m.re.groupindex else None) or following   # a bullet (■) by position
             body = m["t"]
         if self.categories and n != following:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
@@ -146,7 +146,8 @@ class _Reader:
             return False
         if m.re.groupindex.get("o") and m["o"]:
             self._outer_category(marker_index(m["o"]))
-        return self._add_problem(ln, marker_index(m["n"]), m["t"])
+        n = marker_index(m["n"])   # None: an ordinal word with no number of its own (最后，…) comes next
+        return self._add_problem(ln, self.last_top + 1 if n is None else n, m["t"])
 
     def _outer_category(self, outer: int) -> None:
         """A compound marker (1-2, 2.1) with no category headings: its first number is the category."""
@@ -177,8 +178,8 @@ class _Reader:
         m = first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
-        n = marker_index(m["n"])
         expected = len(self.top.children) + 1
+        n = marker_index(m["n"]) or expected
         if n != expected:
             return False
         child = Problem(f"{self.top.id}.{n}", ln.text[:len(ln.text) - len(m["t"])].strip(), "",
