@@ -25,7 +25,7 @@ from .rectlist import attach_rectification_list
 from .roles import read_learned
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .statusrows import apply_status_codes, apply_status_rows
-from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
+from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, STATED_IN_TITLE, read_categories
 from .table import read_table
 
 __all__ = ["parse_file", "parse_source", "parse_text", "read_body", "report_id", "stated_counts"]
@@ -168,9 +168,11 @@ def _rectified(categories) -> int:
 
 
 def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
-    """The counts the report states before its first rectification label (problems, categories, …):
+    """The counts the report states before its first rectification label or its first heading that counts
+    its own section's problems (一、…方面（共3个问题）) (problems, categories, …):
     evidence for which induced level holds the problems. The first statement of each key counts."""
-    first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
+    first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)
+                        or (STATED_IN_TITLE.search(ln.text) and parse_marker(ln.text))), len(text))
     out: dict[str, int] = {}
     for s in find_stated_counts(text, body_start, first_label):
         out.setdefault(s.key, s.value)

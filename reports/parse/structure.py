@@ -29,7 +29,9 @@ from .subparas import split_sub_paragraphs
 
 __all__ = ["read_categories"]
 
-STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
+# A heading's own count in brackets at its end: (共3个问题) / (3项) / (共3个问题，已完成2个、推进中1个).
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?"
+                             r"(?:[,，、;；][^()（）]{0,30})?[)）]\s*$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
