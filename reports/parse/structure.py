@@ -32,6 +32,7 @@ __all__ = ["read_categories"]
 # A heading's own count in brackets at its end: (共3个问题) / (3项) / (共3个问题，已完成2个、推进中1个).
 STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?"
                              r"(?:[,，、;；][^()（）]{0,30})?[)）]\s*$")
+BRACKETED_HEAD = re.compile(r"^[【\[〔](?P<t>[^【】\[\]〔〕]+)[】\]〕]$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
@@ -120,7 +121,7 @@ class _Reader:
     def _category_line(self, ln: Line) -> bool:
         following = self.categories[-1].ordinal + 1 if self.categories else 1
         if ln.start in self.category_heads:   # 政治建设方面 on its own line, no marker: counts by position
-            n, body = following, ln.text
+            n, body = following, BRACKETED_HEAD.sub(r"\g<t>", ln.text)   # 【…方面】: the brackets only set it off
         else:
             m = self.scheme.category.match(ln.text)
             if not m:
