@@ -66,6 +66,7 @@ SCRIPTS = {
 _MARKER = re.compile(
     r"^(?P<open>[(\[【〔《〈])?"
     rf"(?P<pre>[\u4e00-\u9fff]{{0,6}}?|{LATIN_PREFIX})"
+    r"(?P<inner>(?<=[\u4e00-\u9fff])[(\[【〔])?"
     r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})"
     r"|(?P<lo>[A-Z]{2,3}(?=[-_—–])|[A-Z])[-.．—–_]?(?P<lm>\d{1,3})(?!\d)"
     rf"|(?P<w>{'|'.join(ORDINAL_WORDS)})(?=[,，:：])"
@@ -98,12 +99,13 @@ class Shape:
     close: str = ""       # a class from CLOSE_CLASS, " " (space), "" (end of line / none)
     bullet: str = ""
     block: str = ""       # script o: the glyph block its indexes come from (GLYPH_BLOCKS)
+    inner: str = ""       # a bracket after the prefix words: 问题（一）
 
     def label(self) -> str:
         if self.script == "b":
             return self.bullet
         index = {"dd": "{d}-{d}", "ad": "{a}{d}"}.get(self.script, "{" + self.script + "}")
-        return f"{self.open}{self.prefix}{index}{self.counter}{self.close.strip()}"
+        return f"{self.open}{self.prefix}{self.inner}{index}{self.counter}{self.close.strip()}"
 
     def pattern(self) -> re.Pattern[str]:
         """A line pattern for this shape with the groups the structure reader reads: n (the index),
@@ -117,7 +119,8 @@ class Shape:
                  " ": r"\s+", ".": "[、.．]", ":": "[:：]", ")": "[)）]", ",": "[,，]", "\u20e3": KEYCAP}.get(self.close, re.escape(self.close))
         tail = r"(?!\d)" if self.script in ("d", "dd") and self.close == "." else ""   # 1.5亿元 is a figure
         counter = re.escape(self.counter)
-        return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{index}{counter}{close}{tail}\s*(?P<t>.*)$")
+        return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{re.escape(self.inner)}{index}{counter}{close}"
+                          rf"{tail}\s*(?P<t>.*)$")
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,7 @@ def parse_marker(text: str) -> Marker | None:
     m = _MARKER.match(text)
     if not m:
         return None
-    opener, prefix, counter = m["open"] or "", m["pre"] or "", m["suf"] or ""
+    opener, prefix, counter, inner = m["open"] or "", m["pre"] or "", m["suf"] or "", m["inner"] or ""
     raw_close = m["close"]
     if raw_close is None and (m["ci"] or counter == "是"):
         raw_close = ""   # ①… and 一是… need no closing mark
@@ -177,8 +180,8 @@ def parse_marker(text: str) -> Marker | None:
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
     if (m["ci"] or counter == "是" or text[m.end():m.end() + 1] in ("【", "[")) and close == " ":
         close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
-    if opener and OPEN_FOR.get(close) != opener:
-        return None   # a bracket opened must close with its pair: (一) 【一】, never (一、
+    if (opener and inner) or (opener or inner) and OPEN_FOR.get(close) != (opener or inner):
+        return None   # a bracket opened must close with its pair: (一) 【一】 问题(一), never (一、
     if m["w"] and (prefix or opener):
         return None   # 首先，… opens an item only as the line's first word
     if close == "," and not (prefix.endswith(("第", "其")) or m["w"]):
@@ -188,7 +191,7 @@ def parse_marker(text: str) -> Marker | None:
     if m["a"] and (prefix or close not in (".", ")")):
         return None   # a letter is an index only as a./a)/(a)
     if m["o"] or m["lo"]:
-        if close == "" and m.end() < len(text):
+        if inner or (close == "" and m.end() < len(text)):
             return None
         if m["lo"]:   # A1 B2 / A-1: a letter for the category, a number for the item (a code); ZG-01: a task code
             outer = marker_index(m["lo"]) if len(m["lo"]) == 1 else None
@@ -198,7 +201,7 @@ def parse_marker(text: str) -> Marker | None:
     script = next(k for k in ("d", "c", "f", "ci", "g", "a", "w") if m[k])
     value = m[script]
     block = next((b for b in GLYPH_BLOCKS if re.fullmatch(f"[{b}]", value)), "") if script == "ci" else ""
-    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close, block=block)
+    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close, block=block, inner=inner)
     if script == "d" and close == "." and re.match(r"\d", text[m.end():]):
         return None   # 1.5亿元: a decimal figure
     return Marker(shape, marker_index(value), None, _body(text, m.end()))

@@ -190,7 +190,11 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
-    missed = stated is not None and stated not in (found, leaves)   # else a known notation stays theirs
+    aspects = counts.get("categories")
+    # else a known notation stays theirs; a count met only by the leaves (1、方面 read as problems, (1) as
+    # their subs) while the stated categories are not met is missed too
+    missed = stated is not None and (stated not in (found, leaves)
+                                     or (stated != found and aspects not in (None, len(categories))))
     induced = read_induced(text, body, stated, unseen_only=not missed)
     if induced is None:
         return tuned
@@ -199,7 +203,6 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
         # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
         # only when it finds the stated problem count where the tuned reading misses it, the stated
         # category count (if any) agrees, and no rectification is lost
-        aspects = counts.get("categories")
         counted = (got == stated and aspects in (None, len(induced[0]))
                    and _rectified(induced[0]) >= _rectified(categories))
         return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned

@@ -85,14 +85,17 @@ WHO_WHEN_WORD = re.compile(r"时限|时间|期限|日期|责任|单位|领导|�
 def undecorated_fields(lines: list[Line]) -> list[Line]:
     """The lines with a bullet glyph dropped where it only decorates a field of the form (◆ 整改情况:…,
     ● 整改状态:已完成, ◆ 责任单位:…): the field is read as the label it is, not as an item of a bullet list.
-    A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item."""
+    A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item; before a numbered
+    item with its own words (• 表现1:…, a Markdown list of 表现N), the number is the marker."""
     out = []
     for ln in lines:
         b = BULLET_LEAD.match(ln.text)
         rest = ln.text[b.end():] if b else ""
         field = FIELD.match(rest)
+        inner = parse_marker(rest) if b else None
         if b and (RECT_LABEL.match(rest) or (field and (RECT_FIELD_WORD.search(field["f"])
-                                                        or WHO_WHEN_WORD.search(field["f"])))):
+                                                        or WHO_WHEN_WORD.search(field["f"])))
+                  or (inner is not None and inner.shape.script != "b" and inner.shape.prefix)):
             ln = Line(ln.start + b.end(), ln.end, rest)
         out.append(ln)
     return out
