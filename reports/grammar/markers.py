@@ -186,7 +186,8 @@ def parse_marker(text: str) -> Marker | None:
         return None   # 首先，… opens an item only as the line's first word
     if close == "," and not (prefix.endswith(("第", "其")) or m["w"]):
         return None   # 第一,… and 其一,… are ordinals; 一,… is a clause
-    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["lo"] or m["ci"]):
+    padded = bool(m["d"]) and len(m["d"]) == 2 and m["d"].startswith("0") and close == " "   # 01 关于…: no figure
+    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["lo"] or m["ci"] or padded):
         return None   # a bare number then a space or nothing: a figure, not a marker
     if m["a"] and (prefix or close not in (".", ")")):
         return None   # a letter is an index only as a./a)/(a)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reports.grammar.markers import BULLET_LEAD, Family, Levels, induce_families, induce_levels, parse_marker
 from reports.model import Category
-from reports.status import status_sentence
+from reports.status import noted_status, status_sentence
 
 from .lines import Line
 from .measures import RECT_LABEL
@@ -82,11 +82,15 @@ RECT_FIELD_WORD = re.compile(r"整改|措施|举措|落实|完成|进展|结果|
 WHO_WHEN_WORD = re.compile(r"时限|时间|期限|日期|责任|单位|领导|部门|人$")
 
 
+STATUS_LINE_MAX = 24   # characters: a status with its note (基本完成（待审批）), not a sentence
+
+
 def undecorated_fields(lines: list[Line]) -> list[Line]:
     """The lines with a bullet glyph dropped where it only decorates a field of the form (◆ 整改情况:…,
     ● 整改状态:已完成, ◆ 责任单位:…): the field is read as the label it is, not as an item of a bullet list.
     A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item; before a numbered
-    item with its own words (• 表现1:…, a Markdown list of 表现N), the number is the marker."""
+    item with its own words (• 表现1:…, a Markdown list of 表现N), the number is the marker; before a status
+    alone (▶ 已完成, a coloured badge under each problem) it marks the status line."""
     out = []
     for ln in lines:
         b = BULLET_LEAD.match(ln.text)
@@ -95,7 +99,8 @@ def undecorated_fields(lines: list[Line]) -> list[Line]:
         inner = parse_marker(rest) if b else None
         if b and (RECT_LABEL.match(rest) or (field and (RECT_FIELD_WORD.search(field["f"])
                                                         or WHO_WHEN_WORD.search(field["f"])))
-                  or (inner is not None and inner.shape.script != "b" and inner.shape.prefix)):
+                  or (inner is not None and inner.shape.script != "b" and inner.shape.prefix)
+                  or (rest and noted_status(rest) is not None and len(rest) <= STATUS_LINE_MAX)):
             ln = Line(ln.start + b.end(), ln.end, rest)
         out.append(ln)
     return out
