@@ -93,7 +93,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         report_date=header.report_date, publish_date=header.publish_date,
         categories=categories, sections=sections)
     preamble_end = _preamble_end(categories, part, len(text))
-    report.stated = find_stated_counts(text, header.body_start, preamble_end)
+    report.stated = _with_title_counts(text, header.title, find_stated_counts(text, header.body_start, preamble_end))
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
     if narrative:
@@ -161,6 +161,20 @@ def _beside_status_table(text: str, body_start: int, body: list[Line], table, re
     for p, r in zip(problems, rows, strict=True):
         p.status = r.status or p.status
     return lined
+
+
+TITLE_SCAN = 600   # characters from the top where a title's lines are looked for
+
+
+def _with_title_counts(text: str, title: str | None, stated: list) -> list:
+    """The preamble's counts, and the title's (关于县委巡察反馈3个方面7个问题整改进展情况的通报) for what the
+    preamble does not state: some reports count their problems only in the title."""
+    if not title:
+        return stated
+    have = {s.key for s in stated}
+    extra = [s for ln in split_lines(text, 0, min(len(text), TITLE_SCAN)) if ln.text in title   # a title over two lines
+             for s in find_stated_counts(text, ln.start, ln.end) if s.key not in have]
+    return stated + extra
 
 
 def _rectified(categories) -> int:

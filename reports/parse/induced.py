@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reports.grammar.markers import BULLET_LEAD, Family, Levels, induce_families, induce_levels, parse_marker
 from reports.model import Category
-from reports.status import noted_status, status_sentence
+from reports.status import STATUS_FIELD_NAME, noted_status, status_sentence
 
 from .lines import Line
 from .measures import RECT_LABEL
@@ -110,8 +110,9 @@ def _own_labels(lines: list[Line], owner: dict[int, int]) -> set[str]:
     """The field names the document repeats on lines of their own, outside its items, that speak of
     rectification: its own labels, beside the ones every report uses (RECT_LABEL)."""
     names = Counter(m["f"] for i, ln in enumerate(lines) if i not in owner and (m := FIELD.match(ln.text)))
-    return {name for name, n in names.items()
-            if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)}
+    return {name for name, n in names.items()   # a status field (办理结果:完成) says where the work stands
+            if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)
+            and not re.fullmatch(STATUS_FIELD_NAME, name)}
 
 
 def label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:

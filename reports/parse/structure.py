@@ -38,7 +38,7 @@ INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CONTACT_LABEL = r"(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|邮编|邮政编码|地址|网址|方式)\s*[:：]"
-INVITATION = r"欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督"
+INVITATION = r"(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|欢迎(?:社会各界|广大干部群众|广大群众|各界)[^。]{0,10}?监督)"
 CLOSING = re.compile(rf"^(?:{INVITATION}|{CONTACT_LABEL})")
 # The invitation as a later sentence of a closing paragraph (集团党委将以此次巡察整改为契机…。欢迎…监督。
 # 联系电话:…): the whole paragraph is the closing.
