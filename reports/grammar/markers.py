@@ -180,7 +180,7 @@ def parse_marker(text: str) -> Marker | None:
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
     if (m["ci"] or counter == "是" or text[m.end():m.end() + 1] in ("【", "[")) and close == " ":
         close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
-    if (opener and inner) or (opener or inner) and OPEN_FOR.get(close) != (opener or inner):
+    if (opener and inner) or ((opener or inner) and OPEN_FOR.get(close) != (opener or inner)):
         return None   # a bracket opened must close with its pair: (一) 【一】 问题(一), never (一、
     if m["w"] and (prefix or opener):
         return None   # 首先，… opens an item only as the line's first word

@@ -29,9 +29,7 @@ from .subparas import split_sub_paragraphs
 
 __all__ = ["read_categories"]
 
-# A heading's own count in brackets at its end: (共3个问题) / (3项) / (共3个问题，已完成2个、推进中1个).
-STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?"
-                             r"(?:[,，、;；][^()（）]{0,30})?[)）]\s*$")
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?(?:[,，、;；][^()（）]{{0,30}})?[)）]\s*$")  # (共3个问题，已完成2个)
 BRACKETED_HEAD = re.compile(r"^[【\[〔](?P<t>[^【】\[\]〔〕]+)[】\]〕]$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
@@ -147,9 +145,9 @@ class _Reader:
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        if m.re.groupindex.get("o") and m["o"]:
-            self._outer_category(marker_index(m["o"]))
-        n = marker_index(m["n"])   # None: an ordinal word with no number of its own (最后，…) comes next
+        if m.re.groupindex.get("o") and m["o"] and (outer := marker_index(m["o"])) is not None:   # not ZG-01's ZG
+            self._outer_category(outer)
+        n = marker_index(m["n"])   # None: an ordinal word (最后，…) with no number of its own comes next
         return self._add_problem(ln, self.last_top + 1 if n is None else n, m["t"])
 
     def _outer_category(self, outer: int) -> None:
@@ -182,8 +180,7 @@ class _Reader:
         if not m or self.top is None or self._has_rect(self.top):
             return False
         expected = len(self.top.children) + 1
-        n = marker_index(m["n"]) or expected
-        if n != expected:
+        if (n := marker_index(m["n"]) or expected) != expected:
             return False
         child = Problem(f"{self.top.id}.{n}", ln.text[:len(ln.text) - len(m["t"])].strip(), "",
                         (ln.end - len(m["t"]), ln.end), self.top.category_ordinal, parent_id=self.top.id)
