@@ -158,3 +158,17 @@ def test_status_wordings(rect, code):
 def test_keeping_a_practice_up_closes_a_measure_not_a_status():
     """…并坚持常态长效。 ends an action (corpus 004): no status."""
     assert find_status("由财务科牵头，规范小额采购行为，并坚持常态长效。") is None
+
+
+def test_header_a_column_before_a_bar_a_slash_dated_signature_and_a_stay_from_a_day_on():
+    """动态｜中共…关于…的报告 (a page's column before a bar), 自D起…为期两个月 (a start, no end), the signature dated
+    2024/10/8: the unit without the column, the start, no end, and the report date."""
+    text = ("工作动态｜中共某某区文旅局党组关于巡察反馈意见整改情况的报告\n"
+            "区委第二巡察组自2024年3月1日起对中共某某区文旅局党组开展了为期两个月的常规巡察，反馈2个方面3个问题。\n"
+            "一、文物保护方面\n1.文物巡查记录不完整。\n整改情况：修订巡查规程。已完成整改。\n"
+            "2.修缮经费使用不规范。\n整改情况：开展专项审计。已完成整改。\n二、队伍建设方面\n1.支部组织生活不严肃。\n"
+            "整改情况：制定支部年度计划。已完成整改。\n欢迎广大干部群众对巡察整改落实情况进行监督。\n中共某某区文旅局党组\n2024/10/8\n")
+    report = _read(text)
+    assert report.unit == "中共某某区文旅局党组"
+    assert report.inspection.start.iso == "2024-03-01" and report.inspection.end is None
+    assert report.report_date.iso == "2024-10-08"

@@ -381,8 +381,8 @@ def test_author_r_layouts_read_as_their_gold(reader):
         assert hits["problem_found"] >= 92 and hits["status"] >= 92
         return
     assert totals["extra_problems"] == 0
-    for field in ("problem_found", "status", "categories", "category_title", "inspector", "inspection_end",
-                  "stated_categories"):
+    for field in ("problem_found", "status", "categories", "category_title", "unit", "inspector", "inspection_start",
+                  "inspection_end", "report_date", "stated_categories"):
         assert hits[field] == totals[field], field
     assert hits["measures"] >= 91   # R's own comma and result-sentence judgements
 
