@@ -6,7 +6,7 @@ regression (scikit-learn, at build time only) written as JSON coefficients with 
 
     python -m reports.parse.rolemodel build [--set DIR ...] [--out FILE]
 
-Default sets: the outside authors' layouts in tests/gold (E, F, H, J, L, N, O). docs/decisions.md ("A learned
+Default sets: the outside authors' layouts in tests/gold (E, F, H, J, L, N, O, R, S). docs/decisions.md ("A learned
 line-role reader")."""
 from __future__ import annotations
 
