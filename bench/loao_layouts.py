@@ -3,7 +3,7 @@ one and scored on that one with bench.eval_layouts' fields, beside the shipped r
 
     python -m bench.loao_layouts [--set DIR ...] [--reader auto --reader learned ...] [--per-report]
 
-Default sets: the model's DEFAULT_SETS (tests/gold/author_{e,f,h,j,l,n,o}). The shipped
+Default sets: the model's DEFAULT_SETS (tests/gold/author_{e,f,h,j,l,n,o,r,s}). The shipped
 readers' figures on every set are in-sample (their rules were written from those misses); the
 learned reader's are held out in every row.
 """

@@ -17,10 +17,10 @@ STATUS_PARTS = tuple(code for code in STATUS_CODES if code != "immediate")
 # Ordered longest first: "基本完成整改" must win over "完成整改" at the same place.
 STATUS_WORDS: list[tuple[str, str]] = [
     ("basically_completed", r"基本完成整改|基本整改到位|基本完成"),
-    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|转入常态化|需长期整改|长期整改|持续整改|需要?持续推进"),
-    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
-                    r"|(?:正在|仍在)进行|推进中|办理中|落实中|(?<![存正])在办"),
-    ("completed", r"已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成(?!时间|时限|日期)|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号|同意销号|已落实"),
+    ("long_term", r"需要?持续努力整改|(?:需要?)?长期坚持|作为长期任务|转入常态化|需长期整改|长期整改|持续整改|需要?持续推进|常态长效推进"),
+    ("in_progress", r"阶段性完成整改|阶段性完成|正在整改|正在(?:加紧|加快|积极|全力)?推进|整改中|取得阶段性(?:成果|成效|进展)|阶段性成效|持续推进"
+                    r"|(?:正在|仍在)进行|仍在推进|推进中|办理中|落实中|(?<![存正])在办"),
+    ("completed", r"(?<![保争])按期完成|已?整改闭环|已完成整改|已经完成整改|已经完成|已全部完成|完成整改|已整改到位|整改到位|已整改完成|整改完成(?!时间|时限|日期)|已整改完毕|整改完毕|已办结|已完成|已整改销号|整改销号|已整改|已销号|同意销号|已落实"),
     ("immediate", r"已立行立改|立行立改"),
 ]
 
@@ -29,6 +29,10 @@ STATUS_PHRASE = re.compile(
     r"|正在(?:整改|推进)|取得阶段性(?:成果|成效|进展)|持续推进中|(?<=问题)立行立改")
 # A section heading that is a status, not a topic: 已整改完成的问题, 正在推进整改的问题(5个), 需长期坚持的问题.
 _HEADING = re.compile(r"^(?P<s>.{2,16}?)的?(?:问题|事项|整改事项)(?:清单)?$")
+
+
+# A status field's whole value that is the bare verb (办理结果：完成 / 进展：办结): done, as the field's name says.
+BARE_DONE = ("完成", "办结", "完成。", "办结。")
 
 
 def status_code(phrase: str) -> str | None:
@@ -47,7 +51,7 @@ def status_code(phrase: str) -> str | None:
 RESULT_OR_PLAN = re.compile(
     r"^(?:目前|截至|截止|至此|当前|下一步|下步|今后|剩余|其余|(?:该|此)项?(?:问题|工作|项))"
     r"|^[^,，]{0,16}?将(?:继续|持续|长期|坚持)"
-    r"|^[^,，]{2,16}?(?:仍在|仍需|尚需|正在)(?:进行|推进|办理|持续推进|长期推进|长期坚持)"
+    r"|^[^,，]{2,16}?(?:仍在|仍需|尚需|正在)(?:进行|推进|办理|完善|持续推进|长期推进|长期坚持)"
     r"|^[^,，]{2,16}?(?:将于|预计于?|计划于?).{0,16}?(?:前|底)?完成[。;;]?$")
 
 _ANY_STATUS = re.compile("|".join(f"(?:{pattern})" for _, pattern in STATUS_WORDS))
@@ -92,8 +96,9 @@ def noted_status(sentence: str) -> str | None:
 # A status in brackets at the head of a rectification, before its measures: (已完成)一是… / 【持续推进】….
 _HEAD_TAG = re.compile(r"^\s*[(（【\[](?P<s>[^()（）【】\[\]]{2,12})[)）】\]]")
 # The name of a field that states the status: …状态 / …进度 (整改状态, 进展状态, 【进度】), a completion's
-# 情况 (完成情况, 销号情况, 办结情况), 整改结果, or a yes/no question on it (是否完成 / 是否整改到位: 是 / 否(…)).
-STATUS_FIELD_NAME = rf"(?:[{HAN}]{{0,4}}(?:状态|进度)|(?:完成|销号|办结|办理)情况|整改结果|是否[{HAN}]{{2,4}})"
+# 情况 (完成情况, 销号情况, 办结情况), a result or verdict (整改结果, 办理结果, 评估结论, 验收结论), or a yes/no question on it (是否完成 / 是否整改到位: 是 / 否(…)).
+STATUS_FIELD_NAME = (rf"(?:[{HAN}]{{0,4}}(?:状态|进度)|(?:完成|销号|办结|办理)情况|(?:整改|办理|评估|验收|考核)(?:结果|结论)"
+                     rf"|是否[{HAN}]{{2,4}})")
 # What sets its value off: a colon or a bracket's close, or a dash (整改状态——已完成).
 FIELD_SEP = r"\s*(?:[:：】\]]|—{1,2}|-{2})\s*"
 # A field that states the status (完成情况:基本完成,… / 整改状态:持续推进 / 【进度】持续推进): its first clause.
@@ -126,6 +131,8 @@ def find_status(rectification: str) -> str | None:
         # 整改状态:基本完成(剩余3份合同正在协商): the status before a bracketed note on it; 未销号(持续推进) /
         # 否(正在推进): a negative answer whose note says where the work stands
         value, *note = re.split(r"[(（]", field["v"])
+        if value.strip() in BARE_DONE:
+            return STATUS_NAMES["completed"]   # 办理结果：完成 — the field says what 完成 is about
         if found := status_sentence(field["v"]) or status_sentence(value) or (note and status_sentence(note[0])):
             return found
         asked = field["name"][2:] if field["name"].startswith("是否") and value.strip() == "是" else ""

@@ -367,6 +367,38 @@ def test_author_o_layouts_read_as_their_gold():
     assert hits["measures"] >= 81   # O's own comma and rule-6 judgements on unenumerated paragraphs
 
 
+@pytest.mark.parametrize("reader", ["auto", "grammar"])
+def test_author_r_layouts_read_as_their_gold(reader):
+    """Author R's 12 layouts real reports use that earlier sets do not (tests/gold/author_r/: 首先/其次/最后 under
+    第一部分, a TRS page with ⒈, a newspaper reprint with 【…方面】 and 整改过程中，, .md 问题（一） with - 表现N
+    parts, No.1 with a colour legend, a WeChat page with 01 spans and ▶ badges, 第N个问题 under counted headings,
+    【ZG-01】 codes, 1、/(1)/① with bracketed fields, ｜-parted records, ㊀/ⅰ with a verdict line). Scored on
+    arrival (bench/RESULTS.md: 40/99 problems found on main), the development set of the fifth pass: held here
+    in both readers (in-sample)."""
+    hits, totals = _layout_scores("author_r", reader)
+    assert totals["problem_found"] == 99
+    if reader == "grammar":   # 07's labelled findings under 01 spans are read by the learned candidate only
+        assert hits["problem_found"] >= 92 and hits["status"] >= 92
+        return
+    assert totals["extra_problems"] == 0
+    for field in ("problem_found", "status", "categories", "category_title", "unit", "inspector", "inspection_start",
+                  "inspection_end", "report_date", "stated_categories"):
+        assert hits[field] == totals[field], field
+    assert hits["measures"] >= 91   # R's own comma and result-sentence judgements
+
+
+@pytest.mark.parametrize("reader", ["auto", "grammar"])
+def test_author_s_layouts_read_as_their_gold(reader):
+    """Author S's 12 ordinary reports with the variety of real writers (tests/gold/author_s/). Read well on
+    arrival (101/101 found, status 96); the fifth pass's status wordings lift status: held here (in-sample)."""
+    hits, totals = _layout_scores("author_s", reader)
+    assert totals["problem_found"] == 101 and totals["extra_problems"] == 0
+    for field in ("problem_found", "categories", "category_title", "unit", "report_date", "inspection_start",
+                  "inspection_end", "stated_categories"):
+        assert hits[field] == totals[field], field
+    assert hits["status"] >= 99 and hits["measures"] >= 90
+
+
 def test_author_e_layouts_read_as_their_gold():
     """Author E wrote 14 reports in 14 layouts and their gold records before the parser was measured on
     them (tests/gold/author_e/); bench.eval_layouts scores them field by field. Held here: every

@@ -96,7 +96,7 @@ def test_the_shipped_model_matches_the_features_and_says_where_it_came_from() ->
     _, names, _ = line_features(body)
     assert data["names"] == names   # a feature changed without `python -m reports.parse.rolemodel build`
     prov = data["provenance"]
-    assert prov["sets"] == [f"tests/gold/author_{a}" for a in "efhjlno"] and prov["command"].endswith("build")
+    assert prov["sets"] == [f"tests/gold/author_{a}" for a in "efhjlnors"] and prov["command"].endswith("build")
     assert len(prov["reports"]) >= 40 and prov["per_role"]["problem"] > 300
 
 

@@ -32,10 +32,14 @@ PICTOGRAPHS = ("\u2190-\u21ff\u2300-\u23ff\u25a0-\u25ff\u2600-\u2775\u2794-\u27b
                "\U0001f300-\U0001faff")
 DINGBAT_DIGITS = "\u2776-\u2793"   # ❶ … ❿, ➀ … ➉, ➊ … ➓: numbers, as ① is
 # Counter words between an index and its closing mark: 第一项 / 第二方面 / 第3条 / 第一部分.
-COUNTER = r"(?:项|个|条|点|类|方面|部分|板块|是)"   # 一是…: the counter word closes the marker itself
+COUNTER = r"(?:(?:项|个|条|点|类)(?:问题|事项)?|方面|部分|板块|是)"   # 一是…: the counter word closes the marker itself
+# Ordinal words that open items as numbers do (首先，… 其次，… 最后，…): 最后 is whatever comes next.
+ORDINAL_WORDS = {"首先": 1, "其次": 2, "再次": 3, "最后": None}
+# Latin prefixes of a number (No.1 / NO.2 / №3), set off as 第 is.
+LATIN_PREFIX = r"No\.?|NO\.?|№"
 # Closing marks, by class: the shape keeps the class, not the exact character (1. and 1、 in one list).
 CLOSE_CLASS = {"、": ".", ".": ".", "．": ".", ":": ":", "：": ":", ")": ")", "）": ")", "】": "】", "]": "]",
-               "〕": "〕", "》": "》", "〉": "〉", ",": ",", "，": ",", "\u20e3": "\u20e3", "\ufe0f\u20e3": "\u20e3"}
+               "〕": "〕", "》": "》", "〉": "〉", ",": ",", "，": ",", "｜": "|", "|": "|", "\u20e3": "\u20e3", "\ufe0f\u20e3": "\u20e3"}
 OPEN_FOR = {")": "(", "】": "【", "]": "[", "〕": "〔", "》": "《", "〉": "〈"}
 PAREN_DIGITS = "\u2474-\u2487"   # ⑴ … ⒇
 ROMAN = "\u2160-\u216b\u2170-\u217b"   # Ⅰ … Ⅻ, ⅰ … ⅻ (one character each)
@@ -57,17 +61,21 @@ SCRIPTS = {
     "o": f"[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}{IDEOGRAPH_DIGITS}{DINGBAT_DIGITS}]",
     "a": r"[A-Za-z]",
     "g": f"[{STEMS}]",
+    "w": "|".join(ORDINAL_WORDS),
 }
 _MARKER = re.compile(
     r"^(?P<open>[(\[【〔《〈])?"
-    r"(?P<pre>[\u4e00-\u9fff]{0,6}?)"
-    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})|(?P<lo>[A-Z])[-.．—–_]?(?P<lm>\d{1,2})(?!\d)"
+    rf"(?P<pre>[\u4e00-\u9fff]{{0,6}}?|{LATIN_PREFIX})"
+    r"(?P<inner>(?<=[\u4e00-\u9fff])[(\[【〔])?"
+    r"(?:(?P<o>\d{1,2})(?P<sep>[-.．—–_])(?P<m>\d{1,2})"
+    r"|(?P<lo>[A-Z]{2,3}(?=[-_—–])|[A-Z])[-.．—–_]?(?P<lm>\d{1,3})(?!\d)"
+    rf"|(?P<w>{'|'.join(ORDINAL_WORDS)})(?=[,，:：])"
     rf"|(?P<d>\d{{1,3}})|(?P<c>{CN_ORDINAL_CLASS}{{1,3}})|(?P<f>[{FINANCIAL}]{{1,3}})"
     rf"|(?P<ci>[{CIRCLED}{PAREN_DIGITS}{DOT_DIGITS}{ROMAN}{IDEOGRAPH_DIGITS}{DINGBAT_DIGITS}])"
     rf"|(?P<g>[{STEMS}])(?![{STEMS}])"
     r"|(?P<a>[A-Za-z])(?![A-Za-z]))"
     rf"(?P<suf>{COUNTER})?"
-    rf"(?P<close>[、.．:：)）】\]〕》〉,，]|{KEYCAP}|(?=\s)|(?=[【\[])|$)?")   # 问题1【整改状态:已完成】: a tag sets it off
+    rf"(?P<close>[、.．:：)）】\]〕》〉,，｜|]|{KEYCAP}|(?=\s)|(?=[【\[])|$)?")   # 问题1【整改状态:已完成】: a tag sets it off
 BULLET_LEAD = re.compile(rf"^(?P<b>[{BULLETS}{PICTOGRAPHS}])\ufe0f?\s*(?=\S)")
 # A prefix that is a sentence's opening words, not a label: a marker's prefix names the item (问题, 第,
 # 反馈问题第, 事项), it does not run into prose (截至2024年 has no closing mark after its number anyway).
@@ -86,31 +94,33 @@ class Shape:
 
     open: str = ""
     prefix: str = ""
-    script: str = ""      # d c f o a g | dd (compound N-M) | ad (code A1) | b (bullet)
+    script: str = ""      # d c f o a g w (首先) | dd (compound N-M) | ad (code A1, ZG-01) | b (bullet)
     counter: str = ""
     close: str = ""       # a class from CLOSE_CLASS, " " (space), "" (end of line / none)
     bullet: str = ""
     block: str = ""       # script o: the glyph block its indexes come from (GLYPH_BLOCKS)
+    inner: str = ""       # a bracket after the prefix words: 问题（一）
 
     def label(self) -> str:
         if self.script == "b":
             return self.bullet
         index = {"dd": "{d}-{d}", "ad": "{a}{d}"}.get(self.script, "{" + self.script + "}")
-        return f"{self.open}{self.prefix}{index}{self.counter}{self.close.strip()}"
+        return f"{self.open}{self.prefix}{self.inner}{index}{self.counter}{self.close.strip()}"
 
     def pattern(self) -> re.Pattern[str]:
         """A line pattern for this shape with the groups the structure reader reads: n (the index),
         t (the item's text) and, for a compound N-M, o (the outer index)."""
         if self.script == "b":
             return re.compile(rf"^(?P<b>{re.escape(self.bullet)})\ufe0f?\s*(?P<t>.*)$")
-        index = {"dd": r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})", "ad": r"(?P<o>[A-Z])[-.．—–_]?(?P<n>\d{1,2})(?!\d)"}.get(
+        index = {"dd": r"(?P<o>\d{1,2})[-.．—–_](?P<n>\d{1,2})", "ad": r"(?P<o>[A-Z]{2,3}(?=[-_—–])|[A-Z])[-.．—–_]?(?P<n>\d{1,3})(?!\d)"}.get(
             self.script) or (f"(?P<n>[{self.block}])" if self.block else f"(?P<n>{SCRIPTS[self.script]})")
         bare = not (self.prefix or self.counter or self.open or self.script == "o")
         close = {"": r"(?:\s+|$)" if bare else r"\s*",
                  " ": r"\s+", ".": "[、.．]", ":": "[:：]", ")": "[)）]", ",": "[,，]", "\u20e3": KEYCAP}.get(self.close, re.escape(self.close))
         tail = r"(?!\d)" if self.script in ("d", "dd") and self.close == "." else ""   # 1.5亿元 is a figure
         counter = re.escape(self.counter)
-        return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{index}{counter}{close}{tail}\s*(?P<t>.*)$")
+        return re.compile(rf"^{re.escape(self.open)}{re.escape(self.prefix)}{re.escape(self.inner)}{index}{counter}{close}"
+                          rf"{tail}\s*(?P<t>.*)$")
 
 
 @dataclass(frozen=True)
@@ -139,6 +149,8 @@ def marker_index(s: str) -> int | None:
         return (ord(s) - 0x2776) % 10 + 1
     if len(s) == 1 and s in STEMS:
         return STEMS.index(s) + 1
+    if s in ORDINAL_WORDS:
+        return ORDINAL_WORDS[s]
     return to_int(s.translate(_FINANCIAL_TO_PLAIN))
 
 
@@ -159,7 +171,7 @@ def parse_marker(text: str) -> Marker | None:
     m = _MARKER.match(text)
     if not m:
         return None
-    opener, prefix, counter = m["open"] or "", m["pre"] or "", m["suf"] or ""
+    opener, prefix, counter, inner = m["open"] or "", m["pre"] or "", m["suf"] or "", m["inner"] or ""
     raw_close = m["close"]
     if raw_close is None and (m["ci"] or counter == "是"):
         raw_close = ""   # ①… and 一是… need no closing mark
@@ -168,26 +180,29 @@ def parse_marker(text: str) -> Marker | None:
     close = CLOSE_CLASS.get(raw_close, " " if raw_close == "" and m.end() < len(text) else "")
     if (m["ci"] or counter == "是" or text[m.end():m.end() + 1] in ("【", "[")) and close == " ":
         close = ""   # ① text and ①text are one shape, as are 一是 text and 一是text
-    if opener and OPEN_FOR.get(close) != opener:
-        return None   # a bracket opened must close with its pair: (一) 【一】, never (一、
-    if close == "," and not prefix.endswith(("第", "其")):
+    if (opener and inner) or ((opener or inner) and OPEN_FOR.get(close) != (opener or inner)):
+        return None   # a bracket opened must close with its pair: (一) 【一】 问题(一), never (一、
+    if m["w"] and (prefix or opener):
+        return None   # 首先，… opens an item only as the line's first word
+    if close == "," and not (prefix.endswith(("第", "其")) or m["w"]):
         return None   # 第一,… and 其一,… are ordinals; 一,… is a clause
-    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["lo"] or m["ci"]):
+    padded = bool(m["d"]) and len(m["d"]) == 2 and m["d"].startswith("0") and close == " "   # 01 关于…: no figure
+    if close in (" ", "") and not (prefix or counter or opener or m["o"] or m["lo"] or m["ci"] or padded):
         return None   # a bare number then a space or nothing: a figure, not a marker
     if m["a"] and (prefix or close not in (".", ")")):
         return None   # a letter is an index only as a./a)/(a)
     if m["o"] or m["lo"]:
-        if close == "" and m.end() < len(text):
+        if inner or (close == "" and m.end() < len(text)):
             return None
-        if m["lo"]:   # A1 B2 / A-1: a letter for the category, a number for the item (a code)
-            return Marker(Shape(opener, prefix, "ad", counter, close), int(m["lm"]), marker_index(m["lo"]),
-                          _body(text, m.end()))
+        if m["lo"]:   # A1 B2 / A-1: a letter for the category, a number for the item (a code); ZG-01: a task code
+            outer = marker_index(m["lo"]) if len(m["lo"]) == 1 else None
+            return Marker(Shape(opener, prefix, "ad", counter, close), int(m["lm"]), outer, _body(text, m.end()))
         shape = Shape(opener, prefix, "dd", counter, close)
         return Marker(shape, int(m["m"]), int(m["o"]), _body(text, m.end()))
-    script = next(k for k in ("d", "c", "f", "ci", "g", "a") if m[k])
+    script = next(k for k in ("d", "c", "f", "ci", "g", "a", "w") if m[k])
     value = m[script]
     block = next((b for b in GLYPH_BLOCKS if re.fullmatch(f"[{b}]", value)), "") if script == "ci" else ""
-    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close, block=block)
+    shape = Shape(opener, prefix, "o" if script == "ci" else script, counter, close, block=block, inner=inner)
     if script == "d" and close == "." and re.match(r"\d", text[m.end():]):
         return None   # 1.5亿元: a decimal figure
     return Marker(shape, marker_index(value), None, _body(text, m.end()))
@@ -239,6 +254,8 @@ def induce_families(lines: Sequence[Texted], fields: re.Pattern[str] | None = No
             fam.indexes.append(None)
             continue
         prev = fam.indexes[-1] if fam.indexes else None
+        if marker.index is None and prev is not None:   # 最后，… closes the run it follows
+            marker = Marker(marker.shape, prev + 1, marker.outer, marker.body)
         outer_moved = marker.outer is not None and last_outer.get(marker.shape) not in (None, marker.outer)
         if prev is not None and marker.index == prev + 1 and not outer_moved:
             fam.runs[-1].append(i)

@@ -39,7 +39,8 @@ _FOOTER = re.compile(r"(^版权所有|版权所有\s*[::©]|ICP备|ICP证|公网
 # the report's structure, not the site's.
 # A page number a printed page left in the text: "- 2 -", "— 3 —", "第2页", "第 2 页 共 5 页".
 _PAGE_NUMBER = re.compile(r"^(?:[-—–－]\s*\d{1,3}\s*[-—–－]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?)$")
-_TAG_ALONE = re.compile(rf"^[【\[](?![^】\]]*(?:\d|问题{CN_ORDINAL_CLASS}))[^】\]]{{1,16}}[】\]]$")
+# A bracketed topic heading (【落实全面从严治党责任方面】: a section of findings) is structure too.
+_TAG_ALONE = re.compile(rf"^[【\[](?![^】\]]*(?:\d|问题{CN_ORDINAL_CLASS}))(?![^】\]]*方面[】\]]$)[^】\]]{{1,16}}[】\]]$")
 
 # Widget words: a line made only of these (in any brackets, any separators) is a toolbar.
 _WIDGETS = frozenset([

@@ -25,7 +25,7 @@ from .rectlist import attach_rectification_list
 from .roles import read_learned
 from .schemes import SHALLOW, choose_scheme, find_problem_part, heading_part
 from .statusrows import apply_status_codes, apply_status_rows
-from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, read_categories
+from .structure import CONTACT_LABEL, SIGNATURE_ORG_TEXT, STATED_IN_TITLE, read_categories
 from .table import read_table
 
 __all__ = ["parse_file", "parse_source", "parse_text", "read_body", "report_id", "stated_counts"]
@@ -93,7 +93,7 @@ def parse_text(text: str, *, source_path: str = "", source_format: str = "txt",
         report_date=header.report_date, publish_date=header.publish_date,
         categories=categories, sections=sections)
     preamble_end = _preamble_end(categories, part, len(text))
-    report.stated = find_stated_counts(text, header.body_start, preamble_end)
+    report.stated = _with_title_counts(text, header.title, find_stated_counts(text, header.body_start, preamble_end))
     report.truncated = _looks_truncated(body)
     report.warnings.extend(_warnings(report, has_part=bool(part)))
     if narrative:
@@ -163,14 +163,30 @@ def _beside_status_table(text: str, body_start: int, body: list[Line], table, re
     return lined
 
 
+TITLE_SCAN = 600   # characters from the top where a title's lines are looked for
+
+
+def _with_title_counts(text: str, title: str | None, stated: list) -> list:
+    """The preamble's counts, and the title's (关于县委巡察反馈3个方面7个问题整改进展情况的通报) for what the
+    preamble does not state: some reports count their problems only in the title."""
+    if not title:
+        return stated
+    have = {s.key for s in stated}
+    extra = [s for ln in split_lines(text, 0, min(len(text), TITLE_SCAN)) if ln.text in title   # a title over two lines
+             for s in find_stated_counts(text, ln.start, ln.end) if s.key not in have]
+    return stated + extra
+
+
 def _rectified(categories) -> int:
     return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
 
 
 def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
-    """The counts the report states before its first rectification label (problems, categories, …):
+    """The counts the report states before its first rectification label or its first heading that counts
+    its own section's problems (一、…方面（共3个问题）) (problems, categories, …):
     evidence for which induced level holds the problems. The first statement of each key counts."""
-    first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)), len(text))
+    first_label = next((ln.start for ln in body if RECT_LABEL.match(ln.text)
+                        or (STATED_IN_TITLE.search(ln.text) and parse_marker(ln.text))), len(text))
     out: dict[str, int] = {}
     for s in find_stated_counts(text, body_start, first_label):
         out.setdefault(s.key, s.value)
@@ -188,7 +204,11 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
     leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
-    missed = stated is not None and stated not in (found, leaves)   # else a known notation stays theirs
+    aspects = counts.get("categories")
+    # else a known notation stays theirs; a count met only by the leaves (1、方面 read as problems, (1) as
+    # their subs) while the stated categories are not met is missed too
+    missed = stated is not None and (stated not in (found, leaves)
+                                     or (stated != found and aspects not in (None, len(categories))))
     induced = read_induced(text, body, stated, unseen_only=not missed)
     if induced is None:
         return tuned
@@ -197,7 +217,6 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
         # notations the tuned readers know, nested another way (1.方面 (一)问题): the induced reading
         # only when it finds the stated problem count where the tuned reading misses it, the stated
         # category count (if any) agrees, and no rectification is lost
-        aspects = counts.get("categories")
         counted = (got == stated and aspects in (None, len(induced[0]))
                    and _rectified(induced[0]) >= _rectified(categories))
         return (induced[0], induced[1], body, is_narrative(induced[0], text)) if counted else tuned

@@ -121,9 +121,10 @@ DATE_HANZI = re.compile(rf"(?P<y>[〇{CN_DIGIT_CHARS}]{{4}})\s*年\s*(?P<m>十[�
                         rf"\s*(?P<d>三十一?|二十{_ONE_TO_NINE}?|十{_ONE_TO_NINE}?|{_ONE_TO_NINE})\s*日")
 
 
-# A signature's date alone on its line: 2024年7月16日, 2025年8月 (month only), 2024315日 (its 年/月 lost),
+# A signature's date alone on its line: 2024年7月16日, 2025年8月 (month only), 2024315日 (its 年/月 lost), 2025/12/2,
 # 二〇二四年七月十六日. One definition for the header's signature, the reader's stop and the truncation check.
 SIGNATURE_DATE_TEXT = (r"(?:(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?|(?:19|20)\d{2}年?\d{1,2}月?\d{1,2}日|"
+                       r"(?:19|20)\d{2}(?:/\d{1,2}/|-\d{1,2}-|\.\d{1,2}\.)\d{1,2}|"   # 2025/12/2, 2025-12-02
                        + DATE_HANZI.pattern + ")")
 SIGNATURE_DATE = re.compile(rf"^\s*{SIGNATURE_DATE_TEXT}\s*$")
 

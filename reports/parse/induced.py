@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from reports.grammar.markers import BULLET_LEAD, Family, Levels, induce_families, induce_levels, parse_marker
 from reports.model import Category
-from reports.status import status_sentence
+from reports.status import STATUS_FIELD_NAME, noted_status, status_sentence
 
 from .lines import Line
 from .measures import RECT_LABEL
@@ -82,17 +82,25 @@ RECT_FIELD_WORD = re.compile(r"整改|措施|举措|落实|完成|进展|结果|
 WHO_WHEN_WORD = re.compile(r"时限|时间|期限|日期|责任|单位|领导|部门|人$")
 
 
+STATUS_LINE_MAX = 24   # characters: a status with its note (基本完成（待审批）), not a sentence
+
+
 def undecorated_fields(lines: list[Line]) -> list[Line]:
     """The lines with a bullet glyph dropped where it only decorates a field of the form (◆ 整改情况:…,
     ● 整改状态:已完成, ◆ 责任单位:…): the field is read as the label it is, not as an item of a bullet list.
-    A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item."""
+    A bullet before another name and colon (▲ 问题:…, • 政治建设方面:…) stays an item; before a numbered
+    item with its own words (• 表现1:…, a Markdown list of 表现N), the number is the marker; before a status
+    alone (▶ 已完成, a coloured badge under each problem) it marks the status line."""
     out = []
     for ln in lines:
         b = BULLET_LEAD.match(ln.text)
         rest = ln.text[b.end():] if b else ""
         field = FIELD.match(rest)
+        inner = parse_marker(rest) if b else None
         if b and (RECT_LABEL.match(rest) or (field and (RECT_FIELD_WORD.search(field["f"])
-                                                        or WHO_WHEN_WORD.search(field["f"])))):
+                                                        or WHO_WHEN_WORD.search(field["f"])))
+                  or (inner is not None and inner.shape.script != "b" and inner.shape.prefix)
+                  or (rest and noted_status(rest) is not None and len(rest) <= STATUS_LINE_MAX)):
             ln = Line(ln.start + b.end(), ln.end, rest)
         out.append(ln)
     return out
@@ -102,8 +110,9 @@ def _own_labels(lines: list[Line], owner: dict[int, int]) -> set[str]:
     """The field names the document repeats on lines of their own, outside its items, that speak of
     rectification: its own labels, beside the ones every report uses (RECT_LABEL)."""
     names = Counter(m["f"] for i, ln in enumerate(lines) if i not in owner and (m := FIELD.match(ln.text)))
-    return {name for name, n in names.items()
-            if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)}
+    return {name for name, n in names.items()   # a status field (办理结果:完成) says where the work stands
+            if n >= 2 and RECT_FIELD_WORD.search(name) and not WHO_WHEN_WORD.search(name)
+            and not re.fullmatch(STATUS_FIELD_NAME, name)}
 
 
 def label_votes(lines: list[Line], levels: Levels) -> tuple[Counter[int], set[int]]:

@@ -96,11 +96,13 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
                     and _joined(scope, offset, dates[0], dates[1]):
                 start_end[1] = dates[1]
                 dates = dates[2:]
+        elif not start_end and dates and _from_on(scope, offset, dates[0]):
+            start_end, dates = [dates[0], None], dates[1:]   # 自D起…为期两个月: a start, no end date
         if feedback is None and "反馈" in sentence and dates:
             feedback = dates[0]
     year = int(dated.iso[:4]) if dated else None
     if year is not None:
-        start_end = [_relative_year(d, scope, offset, year) for d in start_end]
+        start_end = [d and _relative_year(d, scope, offset, year) for d in start_end]
         feedback = _relative_year(feedback, scope, offset, year) if feedback is not None else None
     seq = [d for d in (*start_end, feedback) if d is not None]
     report_iso = dated.iso if dated else None
@@ -109,7 +111,7 @@ def _inspection_dates(insp: Inspection, scope: str, offset: int, dated: DateValu
         values = resolve_calendar(seq, year - 1, report_iso)
     resolved = dict(zip(map(id, seq), values, strict=False))
     if start_end:
-        insp.start, insp.end = resolved[id(start_end[0])], resolved[id(start_end[1])]
+        insp.start, insp.end = (resolved[id(d)] if d is not None else None for d in start_end)
     if feedback is not None:
         insp.feedback = resolved[id(feedback)]
 
@@ -133,6 +135,12 @@ def _between(scope: str, offset: int, a: PartialDate, b: PartialDate) -> str:
 def _joined(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:
     """'D至D', 'D到D', 'D—D', 'D～D', 'D起至D': a range."""
     return bool(re.fullmatch(rf"\s*{WEEKDAY}?\s*(?:起|开始)?{RANGE_JOIN}\s*", _between(scope, offset, a, b)))
+
+
+def _from_on(scope: str, offset: int, d: PartialDate) -> bool:
+    """'自D起' / '从D开始' with no end date after it: the stay's start."""
+    before, after = scope[max(0, d.span[0] - offset - 1):d.span[0] - offset], scope[d.span[1] - offset:]
+    return before in ("自", "从") and re.match(r"\s*(?:起|开始)(?!\s*至)", after) is not None
 
 
 def _listed(scope: str, offset: int, a: PartialDate, b: PartialDate) -> bool:

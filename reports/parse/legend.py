@@ -16,7 +16,9 @@ LEGEND = re.compile(rf"(?P<sym>[^\w\s,，。:：;；、()（）\[\]【】“”\
                     rf"(?:该?问题)?(?P<status>{_ANY_STATUS})")
 MIN_SYMBOLS = 2   # a legend defines at least two symbols; one symbol-word pair is prose
 # A short word a status column uses, defined by an equals sign (“进度”栏:完成=已完成整改;长期=需长期坚持).
-WORD_LEGEND = re.compile(rf"(?P<word>[\u4e00-\u9fff]{{1,4}})\s*=\s*(?P<status>{_ANY_STATUS})")
+WORD_LEGEND = re.compile(rf"(?P<word>[\u4e00-\u9fff]{{1,4}})\s*=\s*(?:整改)?(?P<status>{_ANY_STATUS})")
+# A field line whose whole value is one short word (亮灯：绿 / 评级：A): looked up in the word legend.
+FIELD_WORD = re.compile(r"^\s*[\u4e00-\u9fff]{1,6}\s*[:：]\s*(?P<v>[\u4e00-\u9fff]{1,4})\s*[。.]?\s*$")
 
 
 def read_legend(text: str) -> dict[str, str]:
@@ -49,10 +51,10 @@ def read_word_legend(text: str) -> dict[str, str]:
 def apply_legend(text: str, categories: list[Category]) -> int:
     """Give every problem whose statement line opens or closes with a legend symbol that status (the
     report's own mark wins over a status inferred from the rectification's wording); returns how many."""
+    marked = _apply_word_legend(text, categories)
     legend = read_legend(text)
     if not legend:
-        return 0
-    marked = 0
+        return marked
     for c in categories:
         for top in c.problems:
             for p in top.walk():
@@ -66,4 +68,24 @@ def apply_legend(text: str, categories: list[Category]) -> int:
                     if p.text.startswith(sym):
                         p.text = p.text[len(sym):].lstrip()
                     marked += 1
+    return marked
+
+
+def _apply_word_legend(text: str, categories: list[Category]) -> int:
+    """A problem whose rectification holds a field of one defined word (亮灯：绿, under the legend
+    绿=已完成整改;黄=整改推进中;蓝=需长期坚持) takes that word's status; the field is no measure."""
+    words = read_word_legend(text)
+    if not words:
+        return 0
+    marked = 0
+    for c in categories:
+        for top in c.problems:
+            for p in top.walk():
+                values = [m["v"] for ln in p.rectification.splitlines() if (m := FIELD_WORD.match(ln))]
+                value = next((v for v in reversed(values) if v in words), None)
+                if value is None:
+                    continue
+                p.status = words[value]
+                p.measures = [m for m in p.measures if not ((f := FIELD_WORD.match(m.text)) and f["v"] in words)]
+                marked += 1
     return marked

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from reports.grammar.markers import BULLETS, induce_families, induce_levels, parse_marker
-from reports.status import status_sentence
+from reports.status import STATUS_FIELD, status_sentence
 
 from .induced import (
     FIELD,
@@ -33,8 +33,8 @@ if TYPE_CHECKING:   # imported when features are built, not when reports.parse i
 
 __all__ = ["LEAD_TOKEN", "clean_lines", "line_features", "token_shape"]
 
-SCRIPTS = ("d", "c", "f", "o", "a", "dd", "b")
-CLOSES = (".", ":", ")", "】", " ", "")
+SCRIPTS = ("d", "c", "f", "o", "a", "dd", "ad", "w", "b")   # w: ordinal words (首先，其次，最后，)
+CLOSES = (".", ":", ")", "】", "|", ",", " ", "")
 KEYCAP = re.compile(r"^[0-9#*]\ufe0f?\u20e3")
 DECORATION = {"So", "Sm", "Sk", "Mn", "Me", "Cf"}   # emoji, arrows, variation selectors, joiners
 # A short token that opens a line and is set off by a separator (A1 / ㈠ / 甲、 / 其一,): a list item the
@@ -133,6 +133,7 @@ def _base(lines: list[Line], i: int, ctx: dict) -> dict[str, float]:
     f["ends_semicolon"] = float(body.endswith((";", "；")))
     f["rect_label"] = float(bool(RECT_LABEL.match(text)) or bool(ctx["own"] and ctx["own"].match(text)))
     f["progress_field"] = float(bool(PROGRESS_FIELD.match(text)))
+    f["status_field"] = float(bool(STATUS_FIELD.match(body)))   # 办理结果：完成 / 评估结论：… on a line of its own
     f["field"] = float(bool(FIELD.match(body)))
     f["inline_rect"] = float(bool(INLINE_RECT.search(text)))
     f["status_sentence"] = float(status_sentence(body) is not None)

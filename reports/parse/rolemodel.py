@@ -6,7 +6,7 @@ regression (scikit-learn, at build time only) written as JSON coefficients with 
 
     python -m reports.parse.rolemodel build [--set DIR ...] [--out FILE]
 
-Default sets: the outside authors' layouts in tests/gold (E, F, H, J, L, N, O). docs/decisions.md ("A learned
+Default sets: the outside authors' layouts in tests/gold (E, F, H, J, L, N, O, R, S). docs/decisions.md ("A learned
 line-role reader")."""
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from .roles import MODEL_PATH, ROLES, RoleModel, line_features
 __all__ = ["DEFAULT_SETS", "LabelledReport", "label_lines", "labelled_set", "main", "train"]
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SETS = tuple(ROOT / "tests" / "gold" / f"author_{a}" for a in "efhjlno")
+DEFAULT_SETS = tuple(ROOT / "tests" / "gold" / f"author_{a}" for a in "efhjlnors")
 LEAD = 16          # characters of marker and label (【问题1】问题描述:) before a line's own text starts
 MIN_LABELLED = 0.5   # share of a report's gold problems that must open a line for the report to train
 KIND = os.environ.get("XUNCHA_ROLE_MODEL", "logistic")   # or "mlp" (bench comparisons)

@@ -28,7 +28,11 @@ CIRCLED_ITEM = re.compile(rf"^(?P<n>[{CIRCLED}])\s*(?P<t>.*)$")
 ORDINAL_ITEM = re.compile(rf"^第(?P<n>{CN_ORDINAL_CLASS}{{1,3}})[,，]\s*(?P<t>.*)$")
 # A label inside the finding's paragraph, after a sentence; a dash may join the two (…不够。——整改:编写…), and
 # after a dash a bare 整改 is the label.
-INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:(?:—{{1,2}}|-{{2}})\s*(?:{RECT_WORDS}|整改)|{RECT_WORDS})\s*[:：]\s*")
+# Without a label, a sentence that opens by turning to the response (整改过程中，… / 针对该问题，… / 对此，…)
+# starts the rectification in the same way.
+RESPONSE_OPENER = r"(?:整改过程中|整改工作中|针对(?:该|此|这一|上述)问题|对此)"
+INLINE_RECT = re.compile(rf"(?<=[。;;!?！？])\s*(?:(?:(?:—{{1,2}}|-{{2}})\s*(?:{RECT_WORDS}|整改)|{RECT_WORDS})\s*[:：]"
+                         rf"|{RESPONSE_OPENER}\s*[,，])\s*")
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,14 @@ from .subparas import split_sub_paragraphs
 
 __all__ = ["read_categories"]
 
-STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?[)）]\s*$")
+STATED_IN_TITLE = re.compile(rf"[(（](?:共)?(?P<n>\d+|{CN_ORDINAL_CLASS}+)(?:个|项|条)(?:具体)?(?:问题)?(?:[,，、;；][^()（）]{{0,30}})?[)）]\s*$")  # (共3个问题，已完成2个)
+BRACKETED_HEAD = re.compile(r"^[【\[〔](?P<t>[^【】\[\]〔〕]+)[】\]〕]$")
 CATEGORY_PREFIX = re.compile(r"^(?:反馈问题|反馈意见|存在问题|问题)\s*[:：]\s*")
 INLINE_SPLIT = re.compile(rf"[\u2460-\u2473]|(?<=[。;;])\s*{CN_ORDINAL_CLASS}{{1,3}}是")
 # The report's closing: the invitation to supervise (欢迎广大干部群众对巡察整改落实情况进行监督) or the
 # contact lines that follow it. Everything from here on (contacts, signature, date) is not a problem's.
 CONTACT_LABEL = r"(?:联系|通信|通讯)?(?:电话|邮箱|电子邮箱|邮政信箱|信箱|邮编|邮政编码|地址|网址|方式)\s*[:：]"
-INVITATION = r"欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督"
+INVITATION = r"(?:欢迎.{0,40}?(?:巡视|巡察|整改).{0,20}?监督|欢迎(?:社会各界|广大干部群众|广大群众|各界)[^。]{0,10}?监督)"
 CLOSING = re.compile(rf"^(?:{INVITATION}|{CONTACT_LABEL})")
 # The invitation as a later sentence of a closing paragraph (集团党委将以此次巡察整改为契机…。欢迎…监督。
 # 联系电话:…): the whole paragraph is the closing.
@@ -118,12 +119,12 @@ class _Reader:
     def _category_line(self, ln: Line) -> bool:
         following = self.categories[-1].ordinal + 1 if self.categories else 1
         if ln.start in self.category_heads:   # 政治建设方面 on its own line, no marker: counts by position
-            n, body = following, ln.text
+            n, body = following, BRACKETED_HEAD.sub(r"\g<t>", ln.text)   # 【…方面】: the brackets only set it off
         else:
             m = self.scheme.category.match(ln.text)
             if not m:
                 return False
-            n = marker_index(m["n"]) if "n" in m.re.groupindex else following   # a bullet (■) counts by position
+            n = (marker_index(m["n"]) if "n" in m.re.groupindex else None) or following   # a bullet (■) by position
             body = m["t"]
         if self.categories and n != following:
             return False  # the first category may be any number (an excerpt, or 一、 used for the preamble)
@@ -144,9 +145,10 @@ class _Reader:
         m = first_match(self.scheme.problems, ln.text)
         if not m:
             return False
-        if m.re.groupindex.get("o") and m["o"]:
-            self._outer_category(marker_index(m["o"]))
-        return self._add_problem(ln, marker_index(m["n"]), m["t"])
+        if m.re.groupindex.get("o") and m["o"] and (outer := marker_index(m["o"])) is not None:   # not ZG-01's ZG
+            self._outer_category(outer)
+        n = marker_index(m["n"])   # None: an ordinal word (最后，…) with no number of its own comes next
+        return self._add_problem(ln, self.last_top + 1 if n is None else n, m["t"])
 
     def _outer_category(self, outer: int) -> None:
         """A compound marker (1-2, 2.1) with no category headings: its first number is the category."""
@@ -177,9 +179,8 @@ class _Reader:
         m = first_match(self.scheme.subs, ln.text)
         if not m or self.top is None or self._has_rect(self.top):
             return False
-        n = marker_index(m["n"])
         expected = len(self.top.children) + 1
-        if n != expected:
+        if (n := marker_index(m["n"]) or expected) != expected:
             return False
         child = Problem(f"{self.top.id}.{n}", ln.text[:len(ln.text) - len(m["t"])].strip(), "",
                         (ln.end - len(m["t"]), ln.end), self.top.category_ordinal, parent_id=self.top.id)

@@ -45,6 +45,7 @@ def _org_line(ln: Line) -> bool:
 
 def clean_title(title: str) -> str:
     title = re.sub(r"^(?:文件名称|标题|文章标题|名称)\s*[:：]\s*", "", title.strip())
+    title = re.sub(r"^[^|｜\s]{1,12}\s*[|｜]\s*(?=\S)", "", title.strip())   # 巡察整改|…: a page's column before a bar
     return re.sub(r"^【[^】]{1,12}】", "", title).strip()
 
 

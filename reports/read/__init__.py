@@ -29,7 +29,7 @@ from .html import _read_html
 from .limits import _MIB, MAX_BYTES, ReadError, _limit
 from .markdown import _read_md, pipe_tables
 from .pdf import _read_pdf
-from .records import record_rows
+from .records import bar_records, record_rows
 from .texttables import text_tables
 from .unwrap import join_hard_wraps
 
@@ -119,6 +119,7 @@ def _read(data: bytes, name: str) -> SourceText:
         original = text_tables(original)   # a table pasted a cell per line, or aligned with spaces
         original = csv_rows(original)   # a ledger exported as CSV
         original = record_rows(original)   # a ledger set out one card per row
+        original = bar_records(original)   # a ledger set out one record per line, fields parted by bars
     if fmt in ("txt", "md"):
         original = join_hard_wraps(original)   # text copied out of a PDF: lines broken at the margin
     text, offsets = normalize(original)

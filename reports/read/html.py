@@ -154,7 +154,7 @@ def _after_marker(el) -> str:
     if el.name not in _INLINE:
         return ""
     own = el.get_text().strip()
-    m = parse_marker(normalize_chars(own) + " ") if 0 < len(own) <= _MAX_KEY else None
+    m = parse_marker(normalize_chars(own) + " ") if 0 < len(own) <= _MAX_KEY else None   # 问题1 / 01 (padded)
     return " " if m is not None and m.body >= len(own) else ""
 _MAX_DATA_CELL = 1000   # characters: a longer cell is a page laid out in a table, its article inside
 

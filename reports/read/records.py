@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["record_rows"]
+__all__ = ["bar_records", "record_rows"]
 
 MIN_FIELDS = 3
 MIN_CARDS = 2
@@ -52,3 +52,38 @@ def record_rows(text: str) -> str:
         return text
     rows = ["\t".join(group[0][2]), *("\t".join(v.replace("\t", " ") for v in values) for *_, values in group)]
     return "\n".join([*lines[:group[0][0]], *rows, *lines[group[-1][1]:]])
+
+
+# A record on one line, its fields parted by bars: 1｜反馈问题：…｜整改措施：…｜进展：… (the running number first).
+HEADING_MAX = 40
+_BAR = re.compile(r"\s*[｜|]\s*(?=[\u4e00-\u9fff]{2,8}[:：])")
+_BAR_HEAD = re.compile(r"^\s*(?P<n>\d{1,3})\s*$")
+_BAR_FIELD = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,8})[:：]\s*(?P<v>.*?)\s*$")
+
+
+def _bar_record(line: str) -> tuple[int, tuple[str, ...], list[str]] | None:
+    parts = _BAR.split(line)
+    head = _BAR_HEAD.match(parts[0])
+    fields = [_BAR_FIELD.match(p) for p in parts[1:]]
+    if not head or len(fields) < MIN_FIELDS - 1 or not all(fields):
+        return None
+    return int(head["n"]), tuple(f["name"] for f in fields), [f["v"] for f in fields]
+
+
+def bar_records(text: str) -> str:
+    """`text` with records written one per line, fields parted by bars (1｜反馈问题：…｜整改措施：…｜进展：…),
+    as a header row of the field names and one tab-joined row per record, the lines between them (a
+    category's heading) kept where they are; unchanged unless two or more such lines share their field
+    names and count up from 1. Recognised by shape, never by a field's words, as cards are."""
+    lines = text.split("\n")
+    found = [(i, r) for i, ln in enumerate(lines) if (r := _bar_record(ln))]
+    if len(found) < MIN_CARDS or len({r[1] for _, r in found}) != 1 \
+            or [r[0] for _, r in found] != list(range(1, len(found) + 1)):
+        return text
+    for i, (n, _, values) in found:
+        lines[i] = "\t".join([str(n), *(v.replace("\t", " ") for v in values)])
+    first = found[0][0]
+    above = next((k for k in range(first - 1, -1, -1) if lines[k].strip()), None)
+    if above is not None and len(lines[above].strip()) <= HEADING_MAX and "。" not in lines[above]:
+        first = above   # the first record's category heading (一、…方面) is the table's first one-cell row
+    return "\n".join([*lines[:first], "\t".join(("序号", *found[0][1][1])), *lines[first:]])
