@@ -11,8 +11,10 @@ authors' topic labels (relevant = same topic, another unit). Author D (bench/eva
 author, frozen before use) is fitted on since session 5 (bench/fit_calibration.py); author G
 (bench/eval/author_g/, a fourth, 21 hard negatives and 10 pasted paragraphs) was scored held out
 first and is fitted on since (docs/decisions.md, issue 21); author I (bench/eval/author_i/, a fifth, frozen in
-session 7) likewise, scored held out in session 7 and fitted on since session 8. Author A is never fitted on;
-``--sets=-independent`` runs every set but A's without reading it (what a helper tuning the defaults runs).
+session 7) likewise, scored held out in session 7 and fitted on since session 8. Author A is never fitted on,
+nor is author T (bench/eval/author_t/, a sixth, frozen in session 9 and scored on the shipped defaults);
+``--sets=-independent`` runs every set but A's and T's without reading them (what a helper tuning the
+defaults runs).
 
 Per set: nDCG@10 of exactly what is returned (an answerable query that returns nothing scores 0),
 mean results per answerable query, zero-answer queries that return nothing, and distinct units in an
@@ -198,14 +200,19 @@ def evaluate_similar(judged: dict[Key, dict[Key, int]], similar: Callable[[Key],
 
 
 # Short names of the query sets for --sets (the set's name in the tables beside each).
-SET_KEYS = {"independent": "independent", "b": "author B", "d": "author D", "g": "author G", "i": "author I",
-            "paraphrase": "team paraphrase", "lexical": "team lexical", "offdomain": "team off-domain"}
+SET_KEYS = {"independent": "independent", "t": "author T", "b": "author B", "d": "author D", "g": "author G",
+            "i": "author I", "paraphrase": "team paraphrase", "lexical": "team lexical", "offdomain": "team off-domain"}
+# Never fitted on, and left out of every run that names sets to leave out (a tuning run): read only by
+# the lead's full run or by name. Author A's independent set; author T's (frozen in session 9, scored
+# once on the shipped defaults: bench/eval/author_t/).
+HELD_OUT = frozenset({"independent", "t"})
 
 
 def select_sets(spec: str | None) -> frozenset[str]:
     """The query sets a --sets value names: keys separated by commas (``b,d,lexical``), or keys each
     preceded by ``-`` to leave out of all of them (``-independent``: every set but author A's, what a
-    helper tuning defaults runs, so A's queries stay unseen until the lead scores a finished branch)."""
+    helper tuning defaults runs, so A's queries stay unseen until the lead scores a finished branch).
+    A list of sets to leave out never includes the held-out sets (HELD_OUT: A and T)."""
     if not spec:
         return frozenset(SET_KEYS.values())
     keys = [k.strip().lower() for k in spec.split(",") if k.strip()]
@@ -213,7 +220,7 @@ def select_sets(spec: str | None) -> frozenset[str]:
     if unknown:
         raise SystemExit(f"--sets: unknown set(s) {', '.join(unknown)}; known: {', '.join(SET_KEYS)}")
     if all(k.startswith("-") for k in keys):
-        return frozenset(v for k, v in SET_KEYS.items() if f"-{k}" not in keys)
+        return frozenset(v for k, v in SET_KEYS.items() if f"-{k}" not in keys and k not in HELD_OUT)
     if any(k.startswith("-") for k in keys):
         raise SystemExit("--sets: name sets to keep, or sets to leave out with '-', not both")
     return frozenset(SET_KEYS[k] for k in keys)
@@ -225,7 +232,7 @@ def query_sets(rows: Sequence[dict], names: frozenset[str] | None = None) -> lis
     sets = []
     if "independent" in want:
         sets.append(load_text_judged(EVAL / "independent.jsonl", "independent", "outside author A", rows))
-    for name in ("b", "d", "g", "i"):
+    for name in ("t", "b", "d", "g", "i"):
         path = EVAL / f"author_{name}" / "queries.jsonl"
         if SET_KEYS[name] in want and path.is_file():
             sets.append(load_text_judged(path, SET_KEYS[name], f"outside author {name.upper()}", rows))

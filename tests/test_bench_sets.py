@@ -1,4 +1,4 @@
-"""The bench's set selector keeps author A's queries out of a tuning run (bench.eval_shipped --sets), and the
+"""The bench's set selector keeps the held-out authors' (A, T) queries out of a tuning run (bench.eval_shipped --sets), and the
 lexicon merge (bench/lexicon_merge.py) adds an outside author's concepts and forms by its stated rules only."""
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from bench.lexicon_merge import merge
 from embeddings.lexicon import Lexicon
 
 
-def test_minus_independent_is_every_set_but_author_a():
+def test_minus_independent_is_every_set_but_the_held_out_ones():
     names = select_sets("-independent")
-    assert "independent" not in names
-    assert names == frozenset(SET_KEYS.values()) - {"independent"}
+    assert "independent" not in names and "author T" not in names   # a tuning run never reads them
+    assert names == frozenset(SET_KEYS.values()) - {"independent", "author T"}
+    assert select_sets("-b") == frozenset(SET_KEYS.values()) - {"independent", "author T", "author B"}
+    assert select_sets("t") == {"author T"}
     assert select_sets(None) == frozenset(SET_KEYS.values())
     assert select_sets("b,i,lexical") == {"author B", "author I", "team lexical"}
 
