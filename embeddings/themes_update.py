@@ -27,8 +27,10 @@ import numpy as np
 
 from .theme_similarity import normalize
 from .themes import ThemeConfig
+from .themes_candidates import QUERY_BLOCK, CandidateIndex, CandidateParams, pair_similarity, top_rows
 
-__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "ThemeState", "Transform", "join_themes", "update_neighbours"]
+__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "join_themes",
+           "update_neighbours"]
 
 DRIFT_THRESHOLD = 0.2     # share of problems the base clustering no longer describes: re-cluster past it
 INCREMENTAL_MIN = 2000    # below this many problems clustering afresh costs ~1 s: always do it (exact)
@@ -153,14 +155,17 @@ def _merge_top(idx: np.ndarray, sim: np.ndarray, cand_ids: np.ndarray, cand_sim:
 
 
 def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
-                      full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      full: np.ndarray, candidates: Candidates | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` cross-unit neighbours, updated for the problems at positions ``rows`` (new ones):
 
     - positions in ``full`` (new problems and those whose list lost a neighbour) get their list
       from every stored problem;
     - every other position merges the ``rows`` problems into its list.
     ``dense_of(positions)`` gives the transformed dense vectors of stored positions (read in column
-    blocks, so the writer never holds every vector twice). Returns the new (nbr, nbr_sim)."""
+    blocks, so the writer never holds every vector twice). Returns the new (nbr, nbr_sim).
+    ``candidates``: search those instead of every stored problem (``candidate_neighbours``)."""
+    if candidates is not None:
+        return candidate_neighbours(state, dense_of, rows, k, full, candidates)
     n = len(state)
     units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
     nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
@@ -188,23 +193,28 @@ def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
     return nbr, nbr_sim
 
 
-def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConfig) -> np.ndarray:
+def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConfig,
+                candidates: Candidates | None = None) -> np.ndarray:
     """Theme index for each problem at ``rows`` (not in the base): the theme holding most of the
     similarity of its ``config.neighbors`` nearest base problems, if the nearest reaches
-    ``config.similar_min``; else -1. Depends on the base problems only (order independent)."""
+    ``config.similar_min``; else -1. Depends on the base problems only (order independent).
+    ``candidates``: the nearest among the base problems those give (``candidate_base``)."""
     rows = np.asarray(rows, dtype=np.int64)
     out = np.full(len(rows), -1, dtype=np.int32)
     base = np.flatnonzero(state.in_base)
     if not len(rows) or not len(base):
         return out
     k = max(1, min(config.neighbors, len(base)))
-    best_idx = np.full((len(rows), k), -1, np.int64)
-    best_sim = np.full((len(rows), k), -np.inf, np.float32)
-    row_dense, row_lex = dense_of(rows), state.lexical[rows]
-    for lo in range(0, len(base), COLUMN_BLOCK):
-        cols = base[lo:lo + COLUMN_BLOCK]
-        s = similarity(row_dense, row_lex, dense_of(cols), state.lexical[cols], config.dense_weight)
-        best_idx, best_sim = _merge_top(best_idx, best_sim, cols.astype(np.int64), s, k)
+    if candidates is not None:
+        best_idx, best_sim = candidate_base(state, dense_of, rows, k, candidates)
+    else:
+        best_idx = np.full((len(rows), k), -1, np.int64)
+        best_sim = np.full((len(rows), k), -np.inf, np.float32)
+        row_dense, row_lex = dense_of(rows), state.lexical[rows]
+        for lo in range(0, len(base), COLUMN_BLOCK):
+            cols = base[lo:lo + COLUMN_BLOCK]
+            s = similarity(row_dense, row_lex, dense_of(cols), state.lexical[cols], config.dense_weight)
+            best_idx, best_sim = _merge_top(best_idx, best_sim, cols.astype(np.int64), s, k)
     for r in range(len(rows)):
         if not np.isfinite(best_sim[r, 0]) or best_sim[r, 0] < config.similar_min:
             continue
@@ -216,3 +226,87 @@ def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConf
         if weight:
             out[r] = min(weight, key=lambda t: (-weight[t], t))
     return out
+
+
+# -- above CANDIDATE_MIN: candidates from the dense index (embeddings/themes_candidates.py) ------------
+
+@dataclass
+class Candidates:
+    """The candidate index over every stored problem (its uids: ``state.uids``) and how to search it."""
+
+    index: CandidateIndex
+    params: CandidateParams
+
+
+def _positions(state: ThemeState, uids: np.ndarray) -> np.ndarray:
+    """Stored positions of ``uids`` (-1 for -1 or a uid not stored)."""
+    order = np.argsort(state.uids)
+    at = np.clip(np.searchsorted(state.uids, uids, sorter=order), 0, max(len(order) - 1, 0))
+    pos = order[at] if len(order) else np.full(np.shape(uids), -1)
+    return np.where((uids >= 0) & (state.uids[pos] == uids), pos, -1).astype(np.int64)
+
+
+def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, full: np.ndarray,
+                         candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """``update_neighbours`` over candidates: each position in ``full`` (or ``rows``) gets the best
+    ``k`` cross-unit problems among its ``params.m`` nearest by the index, scored exactly; a position
+    outside ``full`` takes a ``rows`` problem into its list when it is among that problem's candidates
+    (the pair's score is the same both ways)."""
+    units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
+    nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
+    rows = np.asarray(rows, dtype=np.int64)
+    full = np.asarray(full, dtype=np.int64)
+    in_full = np.zeros(len(state), dtype=bool)
+    in_full[full] = True
+    is_new = np.zeros(len(state), dtype=bool)
+    is_new[rows] = True
+    if len(full):
+        nbr[full], nbr_sim[full] = -1, -np.inf
+    queries = np.union1d(full, rows)
+    back_pos, back_uid, back_sim = [], [], []
+    p = candidates.params
+    for lo in range(0, len(queries), QUERY_BLOCK):
+        q = queries[lo:lo + QUERY_BLOCK]
+        q_dense = dense_of(q)
+        cand = _positions(state, candidates.index.search(q_dense, p.m, p.nprobe))
+        s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
+        s[(cand < 0) | (units[np.maximum(cand, 0)] == units[q][:, None])] = -np.inf
+        cand_uid = np.where(cand >= 0, state.uids[np.maximum(cand, 0)], -1)
+        mine = in_full[q]
+        nbr[q[mine]], nbr_sim[q[mine]] = top_rows(nbr[q[mine]], nbr_sim[q[mine]], cand_uid[mine], s[mine], k)
+        back = is_new[q][:, None] & np.isfinite(s) & ~in_full[np.maximum(cand, 0)]
+        r, c = np.nonzero(back)
+        back_pos.append(cand[r, c])
+        back_uid.append(state.uids[q[r]])
+        back_sim.append(s[r, c])
+    if back_pos and sum(len(x) for x in back_pos):
+        pos, uid, sim = (np.concatenate(x) for x in (back_pos, back_uid, back_sim))
+        order = np.lexsort((uid, -sim, pos))   # per old position: best first, ties by uid
+        pos, uid, sim = pos[order], uid[order], sim[order]
+        olds, first = np.unique(pos, return_index=True)
+        rank = np.arange(len(pos)) - np.repeat(first, np.diff(np.append(first, len(pos))))
+        keep = rank < k    # only an old problem's k best new candidates can enter its list
+        slot_idx = np.full((len(olds), k), -1, np.int64)
+        slot_sim = np.full((len(olds), k), -np.inf, np.float32)
+        at = np.searchsorted(olds, pos[keep])
+        slot_idx[at, rank[keep]], slot_sim[at, rank[keep]] = uid[keep], sim[keep]
+        nbr[olds], nbr_sim[olds] = top_rows(nbr[olds], nbr_sim[olds], slot_idx, slot_sim, k)
+    return nbr, nbr_sim
+
+
+def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candidates: Candidates
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, similarities) of each ``rows`` problem's ``k`` nearest base problems among its
+    ``params.join_m`` nearest base problems by the index, scored exactly; ties by position."""
+    p = candidates.params
+    base_uids = state.uids[state.in_base]
+    best_idx = np.full((len(rows), k), -1, np.int64)
+    best_sim = np.full((len(rows), k), -np.inf, np.float32)
+    for lo in range(0, len(rows), QUERY_BLOCK):
+        q = rows[lo:lo + QUERY_BLOCK]
+        q_dense = dense_of(q)
+        cand = _positions(state, candidates.index.search(q_dense, max(p.join_m, k), p.nprobe, base_uids))
+        s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
+        best_idx[lo:lo + len(q)], best_sim[lo:lo + len(q)] = top_rows(best_idx[lo:lo + len(q)],
+                                                                      best_sim[lo:lo + len(q)], cand, s, k)
+    return best_idx, best_sim

@@ -1,0 +1,153 @@
+"""Candidate neighbours for the themes update of a large store (issue 23): pure computation, no I/O.
+
+Below ``CANDIDATE_MIN`` stored problems embeddings.themes_update compares every added problem with
+every stored one (exact, cheap there). Above it the cost per added problem would grow with the store
+(added x stored dense + sparse lexical products: ~53 ms per added problem at 323k stored), so instead:
+
+- an inverted-file index (faiss IVF, inner product, 8-bit scalar codes) over the *transformed* dense
+  vectors (Transform.dense: centred, unit length) of every stored problem, keyed by problem uid; the
+  caller keeps it beside themes-state.npz and extends it by the problems added, drops the removed ones;
+- each problem whose list is (re)computed takes its ``m`` nearest problems by that index as
+  candidates, and scores them exactly with the full similarity (dense + lexical, the same values
+  ``similarity`` gives); its top-k cross-unit neighbours are the best of those candidates;
+- an old problem takes a new one into its list only if it is among that new problem's candidates
+  (the similarity is symmetric, so the pair is already scored): a new problem entering an old one's
+  top-k while the old one is not among the new one's ``m`` nearest by the dense index is what this
+  gives up (measured: bench/bench_themes_candidates.py);
+- a joining problem's ``neighbors`` nearest base problems are the best of its ``join_m`` nearest base
+  problems by the index (a uid selector restricts the search to the base).
+Cost per added problem: ``nprobe`` inverted lists of ~sqrt(n) codes each, plus ``m`` exact pair scores:
+~sqrt(store), not store. The index is rebuilt (trained afresh) when the store has grown 4x since it
+was trained. M and nprobe were chosen by measured agreement with the exact scan (docs/decisions.md,
+"Scale to a province (issue 23)", "Themes update by candidates").
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "pair_similarity", "top_rows"]
+
+CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
+QUERY_BLOCK = 256         # problems searched and scored at once (256 x m pairs)
+TRAIN_PER_LIST = 40       # k-means training points per inverted list (faiss wants >= 39)
+
+DenseOf = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class CandidateParams:
+    """How many candidates are scored exactly and how much of the index is searched."""
+
+    m: int = 64               # candidates per problem whose list is (re)computed
+    join_m: int = 64          # base candidates per joining problem
+    nprobe: int = 16          # inverted lists searched per problem
+    spec: str = "SQ8"         # how the lists store vectors (faiss factory suffix)
+
+
+class CandidateIndex:
+    """The faiss IVF index over stored problems' transformed dense vectors, keyed by uid."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+
+    @classmethod
+    def build(cls, uids: np.ndarray, dense_of: DenseOf, params: CandidateParams, dim: int) -> CandidateIndex:
+        """Trained on a fixed sample of ``TRAIN_PER_LIST`` points per list (about sqrt(n) lists) and
+        filled in blocks: the caller's vectors are read a block at a time, never all at once."""
+        import faiss
+
+        n = len(uids)
+        nlist = max(1, min(round(math.sqrt(n)), n // TRAIN_PER_LIST))
+        index = faiss.index_factory(dim, f"IVF{nlist},{params.spec}", faiss.METRIC_INNER_PRODUCT)
+        ivf = faiss.extract_index_ivf(index)
+        ivf.cp.niter = 10
+        rng = np.random.default_rng(0)
+        sample = np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False)) if n else np.zeros(0, int)
+        index.train(_blocks(dense_of, sample) if len(sample) else np.zeros((1, dim), np.float32))
+        out = cls(index)
+        step = 8 * QUERY_BLOCK
+        for lo in range(0, n, step):
+            pos = np.arange(lo, min(n, lo + step))
+            out.add(uids[pos], dense_of(pos))
+        return out
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def worn(self) -> bool:
+        """Whether the store has grown 4x past what the lists were trained for (about sqrt(n) of them):
+        the lists get long and a search costs more; the caller then builds the index afresh."""
+        import faiss
+
+        return faiss.extract_index_ivf(self.index).nlist * 2 < math.sqrt(max(len(self), 1))
+
+    def ids(self) -> np.ndarray:
+        """Every uid held, sorted (to check the index against the state it is meant to follow)."""
+        import faiss
+
+        ivf = faiss.extract_index_ivf(self.index)
+        inv = ivf.invlists
+        parts = [faiss.rev_swig_ptr(inv.get_ids(lst), inv.list_size(lst)).copy()
+                 for lst in range(ivf.nlist) if inv.list_size(lst)]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def add(self, uids: np.ndarray, dense: np.ndarray) -> None:
+        if len(uids):
+            self.index.add_with_ids(np.ascontiguousarray(dense, dtype=np.float32), np.asarray(uids, dtype=np.int64))
+
+    def remove(self, uids: np.ndarray) -> None:
+        if len(uids):
+            self.index.remove_ids(np.asarray(uids, dtype=np.int64))
+
+    def search(self, dense: np.ndarray, m: int, nprobe: int, allowed: np.ndarray | None = None) -> np.ndarray:
+        """The uids of the ``m`` nearest stored problems by inner product (-1: fewer), per row;
+        ``allowed``: uids the results must come from (None: all)."""
+        import faiss
+
+        keep = None if allowed is None else np.ascontiguousarray(allowed, dtype=np.int64)
+        params = faiss.SearchParametersIVF(nprobe=nprobe, sel=None if keep is None else faiss.IDSelectorBatch(keep))
+        _, ids = self.index.search(np.ascontiguousarray(dense, dtype=np.float32), m, params=params)
+        return ids
+
+
+def _blocks(dense_of: DenseOf, positions: np.ndarray) -> np.ndarray:
+    step = 8 * QUERY_BLOCK
+    return np.concatenate([dense_of(positions[lo:lo + step]) for lo in range(0, len(positions), step)])
+
+
+def pair_similarity(lexical, weight: float, dense_of: DenseOf, q_pos: np.ndarray, q_dense: np.ndarray,
+                    cand: np.ndarray) -> np.ndarray:
+    """The themes similarity (themes_update.similarity) of problem ``q_pos[i]`` (dense row
+    ``q_dense[i]``) with each stored position ``cand[i, j]``; -inf where ``cand`` is -1. Scores
+    only these pairs: dense by gathered dot products, lexical by row-aligned sparse products."""
+    b, m = cand.shape
+    valid = cand >= 0
+    flat = np.where(valid, cand, 0).ravel()
+    s = np.zeros((b, m), dtype=np.float32)
+    if weight > 0:
+        uniq, inv = np.unique(flat, return_inverse=True)
+        d = dense_of(uniq)[inv].reshape(b, m, -1)
+        s += weight * np.einsum("bd,bmd->bm", q_dense.astype(np.float32), d)
+    if weight < 1:
+        a, c = lexical[np.repeat(q_pos, m)], lexical[flat]
+        s += (1 - weight) * np.asarray(a.multiply(c).sum(axis=1), dtype=np.float32).reshape(b, m)
+    s[~valid] = -np.inf
+    return s
+
+
+def top_rows(idx: np.ndarray, sim: np.ndarray, cand_idx: np.ndarray, cand_sim: np.ndarray, k: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the k best of the current list (idx, sim) and that row's own candidates (``cand_idx``
+    rows x c, -1 none): ties by id, -1/-inf padding, as themes_update._merge_top orders them."""
+    all_idx = np.concatenate([idx, cand_idx], axis=1)
+    all_sim = np.concatenate([sim, cand_sim], axis=1).astype(np.float32)
+    all_sim = np.where(all_idx < 0, -np.inf, all_sim)
+    order = np.lexsort((all_idx, -all_sim), axis=1)[:, :k]
+    out_idx = np.take_along_axis(all_idx, order, axis=1)
+    out_sim = np.take_along_axis(all_sim, order, axis=1)
+    out_idx[~np.isfinite(out_sim)] = -1
+    return out_idx, out_sim.astype(np.float32)
