@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "pair_similarity", "top_rows"]
+__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "pair_similarity", "query_blocks", "top_rows"]
 
 CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
-QUERY_BLOCK = 256         # problems searched and scored at once (256 x m pairs)
+PAIR_BLOCK = 16_384       # candidate pairs scored at once (their dense rows: 25 MB at 384 dimensions)
 TRAIN_PER_LIST = 40       # k-means training points per inverted list (faiss wants >= 39)
 
 DenseOf = Callable[[np.ndarray], np.ndarray]
@@ -69,7 +69,7 @@ class CandidateIndex:
         sample = np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False)) if n else np.zeros(0, int)
         index.train(_blocks(dense_of, sample) if len(sample) else np.zeros((1, dim), np.float32))
         out = cls(index)
-        step = 8 * QUERY_BLOCK
+        step = 2048
         for lo in range(0, n, step):
             pos = np.arange(lo, min(n, lo + step))
             out.add(uids[pos], dense_of(pos))
@@ -114,8 +114,15 @@ class CandidateIndex:
         return ids
 
 
+def query_blocks(positions: np.ndarray, m: int):
+    """``positions`` in blocks of at most PAIR_BLOCK // m (at least one) problems."""
+    step = max(1, PAIR_BLOCK // max(m, 1))
+    for lo in range(0, len(positions), step):
+        yield lo, positions[lo:lo + step]
+
+
 def _blocks(dense_of: DenseOf, positions: np.ndarray) -> np.ndarray:
-    step = 8 * QUERY_BLOCK
+    step = 2048
     return np.concatenate([dense_of(positions[lo:lo + step]) for lo in range(0, len(positions), step)])
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from .theme_similarity import normalize
 from .themes import ThemeConfig
-from .themes_candidates import QUERY_BLOCK, CandidateIndex, CandidateParams, pair_similarity, top_rows
+from .themes_candidates import CandidateIndex, CandidateParams, pair_similarity, query_blocks, top_rows
 
 __all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "join_themes",
            "update_neighbours"]
@@ -265,8 +265,7 @@ def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, 
     queries = np.union1d(full, rows)
     back_pos, back_uid, back_sim = [], [], []
     p = candidates.params
-    for lo in range(0, len(queries), QUERY_BLOCK):
-        q = queries[lo:lo + QUERY_BLOCK]
+    for _, q in query_blocks(queries, p.m):
         q_dense = dense_of(q)
         cand = _positions(state, candidates.index.search(q_dense, p.m, p.nprobe))
         s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
@@ -302,8 +301,7 @@ def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candid
     base_uids = state.uids[state.in_base]
     best_idx = np.full((len(rows), k), -1, np.int64)
     best_sim = np.full((len(rows), k), -np.inf, np.float32)
-    for lo in range(0, len(rows), QUERY_BLOCK):
-        q = rows[lo:lo + QUERY_BLOCK]
+    for lo, q in query_blocks(rows, max(p.join_m, k)):
         q_dense = dense_of(q)
         cand = _positions(state, candidates.index.search(q_dense, max(p.join_m, k), p.nprobe, base_uids))
         s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
