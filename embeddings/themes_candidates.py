@@ -61,7 +61,7 @@ class CandidateIndex:
         import faiss
 
         n = len(uids)
-        nlist = max(1, min(round(math.sqrt(n)), n // TRAIN_PER_LIST))
+        nlist = lists_for(n)
         index = faiss.index_factory(dim, f"IVF{nlist},{params.spec}", faiss.METRIC_INNER_PRODUCT)
         ivf = faiss.extract_index_ivf(index)
         ivf.cp.niter = 10
@@ -79,11 +79,11 @@ class CandidateIndex:
         return int(self.index.ntotal)
 
     def worn(self) -> bool:
-        """Whether the store has grown 4x past what the lists were trained for (about sqrt(n) of them):
+        """Whether a build now would train more than twice as many lists (the store grew over 4x since):
         the lists get long and a search costs more; the caller then builds the index afresh."""
         import faiss
 
-        return faiss.extract_index_ivf(self.index).nlist * 2 < math.sqrt(max(len(self), 1))
+        return lists_for(len(self)) > 2 * faiss.extract_index_ivf(self.index).nlist
 
     def ids(self) -> np.ndarray:
         """Every uid held, sorted (to check the index against the state it is meant to follow)."""
@@ -112,6 +112,12 @@ class CandidateIndex:
         params = faiss.SearchParametersIVF(nprobe=nprobe, sel=None if keep is None else faiss.IDSelectorBatch(keep))
         _, ids = self.index.search(np.ascontiguousarray(dense, dtype=np.float32), m, params=params)
         return ids
+
+
+def lists_for(n: int) -> int:
+    """Inverted lists for ``n`` problems: about sqrt(n) (a search scans nprobe of them, ~sqrt(n) codes
+    each), fewer when there are not TRAIN_PER_LIST training points per list."""
+    return max(1, min(round(math.sqrt(n)), n // TRAIN_PER_LIST))
 
 
 def query_blocks(positions: np.ndarray, m: int):
