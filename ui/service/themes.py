@@ -21,7 +21,7 @@ from embeddings.themes import (
     leaf_rows,
     unit_of,
 )
-from embeddings.themes_candidates import CANDIDATE_MIN
+from embeddings.themes_candidates import CANDIDATE_MIN, CandidateParams
 from embeddings.themes_update import (
     DRIFT_THRESHOLD,
     INCREMENTAL_MIN,
@@ -91,6 +91,7 @@ class ThemeService:
         self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
         self.incremental_min = INCREMENTAL_MIN   # smaller workspaces are clustered afresh at every change
         self.candidate_min = CANDIDATE_MIN       # from this many problems an update searches candidates
+        self.candidate_params = CandidateParams()  # how many, how (embeddings/themes_candidates.py)
         self.full_update = False                 # recompute every neighbour list and join (tests: = incremental)
 
     @classmethod
@@ -304,7 +305,8 @@ class ThemeService:
             return transform.dense(search.vectors.vectors(state.uids[np.asarray(positions, dtype=np.int64)]))
 
         full = np.asarray(sorted({*added.tolist(), *(pos[u] for u in dirty_uids)}), dtype=np.int64)
-        candidates = open_candidates(self.root, transform, state, held, gone_uids, added, dense_of, self.candidate_min)
+        candidates = open_candidates(self.root, transform, state, held, gone_uids, added, dense_of, self.candidate_min,
+                                     self.candidate_params)
         if self.full_update:   # the rebuild an incremental update must equal
             full, added = np.arange(len(state), dtype=np.int64), np.zeros(0, dtype=np.int64)
             rejoin = True
