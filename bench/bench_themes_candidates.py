@@ -135,7 +135,8 @@ def compare(truth: tuple, got: tuple, before: tuple, state, added: np.ndarray, c
                                                                  t_sim - g_sim, 0.0))))}
 
 
-def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], nprobes: list[int]) -> list[dict]:
+def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], nprobes: list[int], backs: list[int],
+        slacks: list[float]) -> list[dict]:
     import faiss
 
     from embeddings.themes_candidates import CandidateIndex, CandidateParams
@@ -171,23 +172,23 @@ def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], npro
             t0 = time.process_time()
             again = faiss.read_index(path)
             read_cpu = time.process_time() - t0
-        for m in ms:
-            for nprobe in nprobes:
-                params = CandidateParams(m=m, join_m=m, nprobe=nprobe, spec=spec)
-                index = CandidateIndex(faiss.clone_index(again))
-                t0 = time.process_time()
-                index.add(state.uids[added], dense_of(added))
-                cands = Candidates(index, params)
-                g_nbr, g_sim = update_neighbours(state, dense_of, added, k, added, cands)
-                g_join = join_themes(state, dense_of, added, config, cands)
-                cpu = time.process_time() - t0
-                row = {"stored": n, "added": added_n, "token_drop": drop, "path": f"candidates {spec}", "m": m,
-                       "nprobe": nprobe, "cpu_s": round(cpu, 2), "cpu_ms_per_added": round(1000 * cpu / added_n, 2),
-                       "index_build_cpu_s": round(build_cpu, 2), "index_mb": round(size_mb, 1),
-                       "index_write_s": round(write_s, 2), "index_read_cpu_s": round(read_cpu, 2),
-                       **compare(truth, (g_nbr, g_sim, g_join), before, state, added, config)}
-                out.append(row)
-                print(json.dumps(row), flush=True)
+        for m, nprobe, back, slack in ((m, p, b, x) for m in ms for p in nprobes for b in backs for x in slacks):
+            params = CandidateParams(m=m, join_m=m, nprobe=nprobe, back=back, slack=slack, spec=spec)
+            index = CandidateIndex(faiss.clone_index(again))
+            t0 = time.process_time()
+            index.add(state.uids[added], dense_of(added))
+            cands = Candidates(index, params)
+            g_nbr, g_sim = update_neighbours(state, dense_of, added, k, added, cands)
+            g_join = join_themes(state, dense_of, added, config, cands)
+            cpu = time.process_time() - t0
+            row = {"stored": n, "added": added_n, "token_drop": drop, "path": f"candidates {spec}", "m": m,
+                   "nprobe": nprobe, "back": back, "slack": slack, "cpu_s": round(cpu, 2),
+                   "cpu_ms_per_added": round(1000 * cpu / added_n, 2),
+                   "index_build_cpu_s": round(build_cpu, 2), "index_mb": round(size_mb, 1),
+                   "index_write_s": round(write_s, 2), "index_read_cpu_s": round(read_cpu, 2),
+                   **compare(truth, (g_nbr, g_sim, g_join), before, state, added, config)}
+            out.append(row)
+            print(json.dumps(row), flush=True)
     return out
 
 
@@ -198,12 +199,14 @@ def main() -> None:
     ap.add_argument("--added", type=int, default=1590)
     ap.add_argument("--m", type=int, nargs="+", default=[32, 64])
     ap.add_argument("--nprobe", type=int, nargs="+", default=[8, 16])
+    ap.add_argument("--back", type=int, nargs="+", default=[8], help="new problems scored per old problem")
+    ap.add_argument("--slack", type=float, nargs="+", default=[0.0], help="CandidateParams.slack")
     ap.add_argument("--token-drop", type=float, default=0.0, help="share of a copy's tokens dropped")
     args = ap.parse_args()
     problems, config = sources(args.workspace)
     print(json.dumps({"sources": len(problems), "load": [round(x, 2) for x in os.getloadavg()]}), flush=True)
     for n in args.stored:
-        run(problems, config, n, args.added, args.token_drop, args.m, args.nprobe)
+        run(problems, config, n, args.added, args.token_drop, args.m, args.nprobe, args.back, args.slack)
 
 
 if __name__ == "__main__":

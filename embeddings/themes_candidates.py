@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "pair_similarity", "query_blocks", "top_rows"]
+__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_per", "lists_for", "merge_per", "pair_scores",
+           "pair_similarity", "query_blocks", "top_rows"]
 
 CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
 PAIR_BLOCK = 16_384       # candidate pairs scored at once (their dense rows: 25 MB at 384 dimensions)
@@ -43,6 +44,8 @@ class CandidateParams:
     """How many candidates are scored exactly and how much of the index is searched."""
 
     m: int = 64               # candidates per problem whose list is (re)computed
+    back: int = 8             # new problems scored per old problem that might take them in
+    slack: float = 0.0        # ... when its k-th score is below a new one's lowest candidate score + this
     join_m: int = 64          # base candidates per joining problem
     nprobe: int = 16          # inverted lists searched per problem
     spec: str = "SQ8"         # how the lists store vectors (faiss factory suffix)
@@ -102,6 +105,15 @@ class CandidateIndex:
     def remove(self, uids: np.ndarray) -> None:
         if len(uids):
             self.index.remove_ids(np.asarray(uids, dtype=np.int64))
+
+    def near(self, dense: np.ndarray, nprobe: int, radius: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every stored problem in the ``nprobe`` lists searched for each row whose index score (about
+        the dense cosine) exceeds ``radius``: (row offsets, scores, uids), faiss's range-search layout."""
+        import faiss
+
+        params = faiss.SearchParametersIVF(nprobe=nprobe)
+        lims, scores, ids = self.index.range_search(np.ascontiguousarray(dense, dtype=np.float32), radius, params=params)
+        return lims.astype(np.int64), scores, ids
 
     def search(self, dense: np.ndarray, m: int, nprobe: int, allowed: np.ndarray | None = None) -> np.ndarray:
         """The uids of the ``m`` nearest stored problems by inner product (-1: fewer), per row;
@@ -164,3 +176,42 @@ def top_rows(idx: np.ndarray, sim: np.ndarray, cand_idx: np.ndarray, cand_sim: n
     out_sim = np.take_along_axis(all_sim, order, axis=1)
     out_idx[~np.isfinite(out_sim)] = -1
     return out_idx, out_sim.astype(np.float32)
+
+
+def best_per(group: np.ndarray, score: np.ndarray, other: np.ndarray, m: int) -> np.ndarray:
+    """Indices of each ``group`` value's ``m`` best entries by ``score`` (ties: smaller ``other``)."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((other, -score, group))
+    g = group[order]
+    first = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    rank = np.arange(len(g)) - np.repeat(first, np.diff(np.r_[first, len(g)]))
+    return order[rank < m]
+
+
+def merge_per(nbr: np.ndarray, nbr_sim: np.ndarray, owner: np.ndarray, cand_uid: np.ndarray, sim: np.ndarray,
+              k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each ``owner`` position's list merged with its candidates (uid, score; -inf scores ignored)."""
+    ok = np.isfinite(sim)
+    owner, cand_uid, sim = owner[ok], cand_uid[ok], sim[ok]
+    if not len(owner):
+        return nbr, nbr_sim
+    top = best_per(owner, sim, cand_uid, k)   # only an owner's k best can enter its list; grouped by owner
+    owner, cand_uid, sim = owner[top], cand_uid[top], sim[top]
+    owners, first, counts = np.unique(owner, return_index=True, return_counts=True)
+    at = np.repeat(np.arange(len(owners)), counts)
+    slot = np.arange(len(owner)) - np.repeat(first, counts)
+    idx = np.full((len(owners), k), -1, np.int64)
+    val = np.full((len(owners), k), -np.inf, np.float32)
+    idx[at, slot], val[at, slot] = cand_uid, sim
+    nbr[owners], nbr_sim[owners] = top_rows(nbr[owners], nbr_sim[owners], idx, val, k)
+    return nbr, nbr_sim
+
+
+def pair_scores(lexical, weight: float, dense_of: DenseOf, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The similarity of each pair (x[i], y[i]) of stored positions, PAIR_BLOCK pairs at a time."""
+    out = np.empty(len(x), dtype=np.float32)
+    for lo in range(0, len(x), PAIR_BLOCK):
+        xs, ys = x[lo:lo + PAIR_BLOCK], y[lo:lo + PAIR_BLOCK]
+        out[lo:lo + PAIR_BLOCK] = pair_similarity(lexical, weight, dense_of, xs, dense_of(xs), ys[:, None])[:, 0]
+    return out

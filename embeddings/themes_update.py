@@ -4,14 +4,20 @@ A full clustering (embeddings.themes.compute_themes) fixes a *base*: the feature
 mean it centres on, the TF-IDF vocabulary and idf) and the themes. Between clusterings:
 
 - every problem keeps its top ``similar_top`` cross-unit neighbours under the frozen transform, so
-  SIMILAR_TO pairs follow exactly: a new problem is compared with every stored problem (cost:
-  added x stored), old problems take the new ones into their lists, and only the problems whose
-  list named a removed problem are recomputed. The result equals recomputing every list with the
-  same transform (``rebuild``), whatever the order reports arrive or leave in (tested);
+  SIMILAR_TO pairs follow from the lists: a new problem gets its list, old problems take the new ones
+  into their lists, and only the problems whose list named a removed problem are recomputed;
 - a problem added since the base joins the theme that holds most of the similarity of its
   ``neighbors`` nearest base problems, when its nearest one reaches ``similar_min`` (the SIMILAR_TO
-  threshold); otherwise it stays unthemed. Joins look at base problems only, so they do not depend
-  on the order of arrival either. Theme ids and labels stay those of the base;
+  threshold); otherwise it stays unthemed. Joins look at base problems only. Theme ids and labels
+  stay those of the base;
+- what "nearest" searches depends on the store's size. Below ``CANDIDATE_MIN`` stored problems
+  (embeddings/themes_candidates.py) the exact scan: every problem compared with every stored one
+  (cost: added x stored). Then the result equals recomputing every list and join with the same
+  transform (``full_update``), whatever order reports arrive or leave in (tested). From
+  ``CANDIDATE_MIN`` on (the caller passes ``Candidates``) only each problem's nearest by a dense
+  index are scored (exactly, with this similarity): cost ~added x sqrt(stored). Lists, pairs and
+  joins then agree with the exact scan to the measured share (bench/RESULTS.md "themes-candidates",
+  docs/decisions.md), not always, and may depend slightly on the order of arrival;
 - drift = (problems added since the base that joined no theme + base problems removed) / problems
   now. Past DRIFT_THRESHOLD the caller clusters afresh (a new base), as it does on demand.
 Docs: docs/decisions.md, "Scale to a province (issue 23)".
@@ -27,7 +33,16 @@ import numpy as np
 
 from .theme_similarity import normalize
 from .themes import ThemeConfig
-from .themes_candidates import CandidateIndex, CandidateParams, pair_similarity, query_blocks, top_rows
+from .themes_candidates import (
+    CandidateIndex,
+    CandidateParams,
+    best_per,
+    merge_per,
+    pair_scores,
+    pair_similarity,
+    query_blocks,
+    top_rows,
+)
 
 __all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "join_themes",
            "update_neighbours"]
@@ -248,49 +263,62 @@ def _positions(state: ThemeState, uids: np.ndarray) -> np.ndarray:
 
 def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, full: np.ndarray,
                          candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
-    """``update_neighbours`` over candidates: each position in ``full`` (or ``rows``) gets the best
-    ``k`` cross-unit problems among its ``params.m`` nearest by the index, scored exactly; a position
-    outside ``full`` takes a ``rows`` problem into its list when it is among that problem's candidates
-    (the pair's score is the same both ways)."""
+    """``update_neighbours`` over candidates, every pair scored exactly:
+
+    - a ``rows`` (new) problem's list: the best ``k`` cross-unit problems among its ``params.m``
+      nearest in the inverted lists the index searches (``nprobe`` of them);
+    - any other position in ``full`` (its list named a removed problem): the same among its ``m``
+      nearest by the index;
+    - an old problem takes a new one in when it lies in those searched lists and could beat the new
+      one's ``m``-th candidate: its k-th score is below that candidate's (a problem outside the ``m``
+      nearest scores no more than the ``m``-th, as far as the index ranks like the similarity); of
+      those, each old problem's ``params.back`` nearest new ones by the index are scored."""
     units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
     nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
-    rows = np.asarray(rows, dtype=np.int64)
-    full = np.asarray(full, dtype=np.int64)
+    rows, full = np.asarray(rows, dtype=np.int64), np.asarray(full, dtype=np.int64)
     in_full = np.zeros(len(state), dtype=bool)
     in_full[full] = True
-    is_new = np.zeros(len(state), dtype=bool)
-    is_new[rows] = True
+    kth = nbr_sim[:, k - 1].copy()   # before this update: a list's bar only rises as new problems enter
     if len(full):
         nbr[full], nbr_sim[full] = -1, -np.inf
-    queries = np.union1d(full, rows)
-    back_pos, back_uid, back_sim = [], [], []
-    p = candidates.params
-    for _, q in query_blocks(queries, p.m):
-        q_dense = dense_of(q)
-        cand = _positions(state, candidates.index.search(q_dense, p.m, p.nprobe))
-        s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
-        s[(cand < 0) | (units[np.maximum(cand, 0)] == units[q][:, None])] = -np.inf
-        cand_uid = np.where(cand >= 0, state.uids[np.maximum(cand, 0)], -1)
-        mine = in_full[q]
-        nbr[q[mine]], nbr_sim[q[mine]] = top_rows(nbr[q[mine]], nbr_sim[q[mine]], cand_uid[mine], s[mine], k)
-        back = is_new[q][:, None] & np.isfinite(s) & ~in_full[np.maximum(cand, 0)]
-        r, c = np.nonzero(back)
-        back_pos.append(cand[r, c])
-        back_uid.append(state.uids[q[r]])
-        back_sim.append(s[r, c])
-    if back_pos and sum(len(x) for x in back_pos):
-        pos, uid, sim = (np.concatenate(x) for x in (back_pos, back_uid, back_sim))
-        order = np.lexsort((uid, -sim, pos))   # per old position: best first, ties by uid
-        pos, uid, sim = pos[order], uid[order], sim[order]
-        olds, first = np.unique(pos, return_index=True)
-        rank = np.arange(len(pos)) - np.repeat(first, np.diff(np.append(first, len(pos))))
-        keep = rank < k    # only an old problem's k best new candidates can enter its list
-        slot_idx = np.full((len(olds), k), -1, np.int64)
-        slot_sim = np.full((len(olds), k), -np.inf, np.float32)
-        at = np.searchsorted(olds, pos[keep])
-        slot_idx[at, rank[keep]], slot_sim[at, rank[keep]] = uid[keep], sim[keep]
-        nbr[olds], nbr_sim[olds] = top_rows(nbr[olds], nbr_sim[olds], slot_idx, slot_sim, k)
+    p, index = candidates.params, candidates.index
+    for _, q in query_blocks(np.setdiff1d(full, rows), p.m):   # lists that named a removed problem
+        cand = _positions(state, index.search(dense_of(q), p.m, p.nprobe))
+        r, c = np.nonzero(cand >= 0)
+        owner, cand, s = _scored(state, dense_of, units, q[r], cand[r, c])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, owner, state.uids[cand], s, k)
+    back: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (old problem, new problem, index score)
+    for _, q in query_blocks(rows, p.m):
+        lims, near, ids = index.near(dense_of(q), p.nprobe)
+        a, o = np.repeat(q, np.diff(lims)), _positions(state, ids)
+        ok = (o >= 0) & (units[np.maximum(o, 0)] != units[a])
+        a, o, near = a[ok], o[ok], near[ok]
+        top = best_per(a, near, o, p.m)
+        _, _, s = _scored(state, dense_of, units, a[top], o[top])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, a[top], state.uids[o[top]], s, k)
+        old = ~in_full[o[top]]   # the same pairs, seen from the old side
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, o[top][old], state.uids[a[top][old]], s[old], k)
+        floor = np.full(len(state), np.inf, np.float32)   # a new problem's lowest candidate score
+        np.minimum.at(floor, a[top], s)
+        rest = np.ones(len(a), bool)
+        rest[top] = False
+        rest &= ~in_full[o] & (kth[o] < floor[a] + p.slack)
+        keep = best_per(o[rest], near[rest], a[rest], p.back)
+        back.append((o[rest][keep], a[rest][keep], near[rest][keep]))
+    if back:
+        o, a, near = (np.concatenate(x) for x in zip(*back, strict=True))
+        keep = best_per(o, near, a, p.back)
+        _, _, s = _scored(state, dense_of, units, o[keep], a[keep])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, o[keep], state.uids[a[keep]], s, k)
     return nbr, nbr_sim
+
+
+def _scored(state: ThemeState, dense_of, units: np.ndarray, x: np.ndarray, y: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, exact similarity of each pair; -inf for a pair in one unit)."""
+    s = pair_scores(state.lexical, state.weight, dense_of, x, y)
+    s[units[x] == units[y]] = -np.inf
+    return x, y, s
 
 
 def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candidates: Candidates
