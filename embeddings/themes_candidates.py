@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_per", "lists_for", "merge_per", "pair_scores",
+__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_of_each", "best_per", "lists_for", "merge_per", "pair_scores",
            "pair_similarity", "query_blocks", "top_rows"]
 
 CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
@@ -176,6 +176,18 @@ def top_rows(idx: np.ndarray, sim: np.ndarray, cand_idx: np.ndarray, cand_sim: n
     out_sim = np.take_along_axis(all_sim, order, axis=1)
     out_idx[~np.isfinite(out_sim)] = -1
     return out_idx, out_sim.astype(np.float32)
+
+
+def best_of_each(lims: np.ndarray, score: np.ndarray, ok: np.ndarray, m: int) -> np.ndarray:
+    """Indices of each query's ``m`` best ``ok`` results by ``score`` in a range-search layout (query i's
+    results at lims[i]:lims[i + 1]); which of equal scores at the m-th place is kept is arbitrary."""
+    out = [np.zeros(0, dtype=np.int64)]
+    for lo, hi in zip(lims[:-1].tolist(), lims[1:].tolist(), strict=True):
+        idx = lo + np.flatnonzero(ok[lo:hi])
+        if len(idx) > m:
+            idx = idx[np.argpartition(-score[idx], m - 1)[:m]]
+        out.append(idx)
+    return np.concatenate(out)
 
 
 def best_per(group: np.ndarray, score: np.ndarray, other: np.ndarray, m: int) -> np.ndarray:

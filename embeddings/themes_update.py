@@ -36,6 +36,7 @@ from .themes import ThemeConfig
 from .themes_candidates import (
     CandidateIndex,
     CandidateParams,
+    best_of_each,
     best_per,
     merge_per,
     pair_scores,
@@ -291,20 +292,21 @@ def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, 
     for _, q in query_blocks(rows, p.m):
         lims, near, ids = index.near(dense_of(q), p.nprobe)
         a, o = np.repeat(q, np.diff(lims)), _positions(state, ids)
-        ok = (o >= 0) & (units[np.maximum(o, 0)] != units[a])
-        a, o, near = a[ok], o[ok], near[ok]
-        top = best_per(a, near, o, p.m)
+        ok = o >= 0
+        ok[ok] = units[o[ok]] != units[a[ok]]
+        top = best_of_each(lims, near, ok, p.m)
         _, _, s = _scored(state, dense_of, units, a[top], o[top])
         nbr, nbr_sim = merge_per(nbr, nbr_sim, a[top], state.uids[o[top]], s, k)
         old = ~in_full[o[top]]   # the same pairs, seen from the old side
         nbr, nbr_sim = merge_per(nbr, nbr_sim, o[top][old], state.uids[a[top][old]], s[old], k)
         floor = np.full(len(state), np.inf, np.float32)   # a new problem's lowest candidate score
         np.minimum.at(floor, a[top], s)
-        rest = np.ones(len(a), bool)
-        rest[top] = False
-        rest &= ~in_full[o] & (kth[o] < floor[a] + p.slack)
-        keep = best_per(o[rest], near[rest], a[rest], p.back)
-        back.append((o[rest][keep], a[rest][keep], near[rest][keep]))
+        ok[top] = False
+        rest = np.flatnonzero(ok)
+        rest = rest[~in_full[o[rest]]]
+        rest = rest[kth[o[rest]] < floor[a[rest]] + p.slack]
+        keep = rest[best_per(o[rest], near[rest], a[rest], p.back)]
+        back.append((o[keep], a[keep], near[keep]))
     if back:
         o, a, near = (np.concatenate(x) for x in zip(*back, strict=True))
         keep = best_per(o, near, a, p.back)
