@@ -1,25 +1,30 @@
 """Candidate neighbours for the themes update of a large store (issue 23): pure computation, no I/O.
 
 Below ``CANDIDATE_MIN`` stored problems embeddings.themes_update compares every added problem with
-every stored one (exact, cheap there). Above it the cost per added problem would grow with the store
-(added x stored dense + sparse lexical products: ~53 ms per added problem at 323k stored), so instead:
+every stored one (exact, cheap there). Above it that scan costs ~40 ms per added problem at 300k stored
+(added x stored dense + sparse lexical products), so instead:
 
-- an inverted-file index (faiss IVF, inner product, 8-bit scalar codes) over the *transformed* dense
-  vectors (Transform.dense: centred, unit length) of every stored problem, keyed by problem uid; the
-  caller keeps it beside themes-state.npz and extends it by the problems added, drops the removed ones;
-- each problem whose list is (re)computed takes its ``m`` nearest problems by that index as
-  candidates, and scores them exactly with the full similarity (dense + lexical, the same values
-  ``similarity`` gives); its top-k cross-unit neighbours are the best of those candidates;
-- an old problem takes a new one into its list only if it is among that new problem's candidates
-  (the similarity is symmetric, so the pair is already scored): a new problem entering an old one's
-  top-k while the old one is not among the new one's ``m`` nearest by the dense index is what this
-  gives up (measured: bench/bench_themes_candidates.py);
-- a joining problem's ``neighbors`` nearest base problems are the best of its ``join_m`` nearest base
-  problems by the index (a uid selector restricts the search to the base).
-Cost per added problem: ``nprobe`` inverted lists of ~sqrt(n) codes each, plus ``m`` exact pair scores:
-~sqrt(store), not store. The index is rebuilt (trained afresh) when the store has grown 4x since it
-was trained. M and nprobe were chosen by measured agreement with the exact scan (docs/decisions.md,
-"Scale to a province (issue 23)", "Themes update by candidates").
+- an inverted-file index (faiss IVF, inner product, 8-bit scalar codes, ~sqrt(n) lists) over the
+  *transformed* dense vectors (Transform.dense: centred, unit length) of every stored problem, keyed by
+  uid; the caller keeps it beside themes-state.npz, adds the new problems and drops the removed ones;
+- a new problem's list: the best k cross-unit problems among its ``m`` nearest (by the index) in the
+  ``nprobe`` lists searched, every one scored exactly with the full similarity (dense + lexical);
+- a list that named a removed problem: the same among its ``m`` nearest by the index;
+- old problems taking new ones in. The exact rule: old problem o takes new problem a when
+  s(o, a) beats o's k-th score. The reverse of a nearest-neighbour relation is not one (o may hold a in
+  its top k while a ranks o far down: o's own neighbours are far), so a's ``m`` candidates are not
+  enough. The bound used: an o outside a's ``m`` candidates scores no more than a's lowest candidate
+  (as far as the index ranks like the similarity; ``slack`` covers the 8-bit codes' error), so o can
+  take a only if o's k-th score is below that + ``slack``. Every stored problem in a's searched lists
+  meeting that is eligible; each eligible o scores its ``back`` nearest new ones exactly;
+- a joining problem's ``neighbors`` nearest base problems: the best of its ``join_m`` nearest base
+  problems by the index (a uid selector keeps the search to the base).
+Every pair that decides a list or a join is scored exactly: the index only chooses which pairs. What is
+given up: a problem the index ranks outside those sets. Cost per added problem: the searched lists
+(nprobe x ~sqrt(n) codes) plus ``m`` + ``back`` exact pair scores, not n. The index is trained afresh
+when the store has grown 4x since. The parameters were chosen by measured agreement with the exact scan
+(bench/bench_themes_candidates.py; docs/decisions.md, "Scale to a province (issue 23)", "The themes
+update by candidates").
 """
 from __future__ import annotations
 

@@ -270,10 +270,11 @@ def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, 
       nearest in the inverted lists the index searches (``nprobe`` of them);
     - any other position in ``full`` (its list named a removed problem): the same among its ``m``
       nearest by the index;
-    - an old problem takes a new one in when it lies in those searched lists and could beat the new
-      one's ``m``-th candidate: its k-th score is below that candidate's (a problem outside the ``m``
-      nearest scores no more than the ``m``-th, as far as the index ranks like the similarity); of
-      those, each old problem's ``params.back`` nearest new ones by the index are scored."""
+    - an old problem takes a new one in when it is among the new one's candidates, or lies in the
+      lists searched for it with its k-th score below the new one's lowest candidate score plus
+      ``params.slack`` (a problem outside the ``m`` nearest scores no more than them, as far as the
+      index ranks like the similarity); of those, each old problem's ``params.back`` nearest new
+      ones by the index are scored. Lists only gain: the k-th scores are those before the update."""
     units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
     nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
     rows, full = np.asarray(rows, dtype=np.int64), np.asarray(full, dtype=np.int64)
