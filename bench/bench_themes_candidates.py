@@ -142,11 +142,11 @@ def compare(truth: tuple, got: tuple, before: tuple, state, added: np.ndarray, c
 
 
 def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], nprobes: list[int], backs: list[int],
-        slacks: list[float]) -> list[dict]:
+        slacks: list[float], bucket_list: list[int]) -> list[dict]:
     import faiss
 
     from embeddings.themes_candidates import CandidateIndex, CandidateParams
-    from embeddings.themes_update import Candidates, join_themes, update_neighbours
+    from embeddings.themes_update import Candidates, index_rows, join_themes, update_neighbours
 
     state, vecs, transform, added = grown(problems, config, n, added_n, drop)
     before = (state.nbr.copy(), state.nbr_sim.copy())
@@ -164,10 +164,13 @@ def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], npro
     out = [{"stored": n, "added": added_n, "token_drop": drop, "path": "exact", "cpu_s": round(exact_cpu, 2),
             "cpu_ms_per_added": round(1000 * exact_cpu / added_n, 2)}]
     print(json.dumps(out[-1]), flush=True)
-    for spec in ("SQ8",):
-        params = CandidateParams(spec=spec)
+    for buckets in bucket_list:
+        spec = "SQ8"
+        params = CandidateParams(spec=spec, buckets=buckets)
         t0 = time.process_time()
-        base_index = CandidateIndex.build(state.uids[stored], lambda p: dense_of(stored[p]), params, vecs.shape[1])
+        rows_of = index_rows(state, dense_of, params)
+        base_index = CandidateIndex.build(state.uids[stored], lambda p, f=rows_of: f(stored[p]), params,
+                                          vecs.shape[1] + max(params.buckets, 0))
         build_cpu = time.process_time() - t0
         with tempfile.TemporaryDirectory() as tmp:
             path = str(Path(tmp) / "i.faiss")
@@ -180,16 +183,16 @@ def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], npro
             assert np.array_equal(CandidateIndex(again).ids(), state.uids[stored])   # the check an update makes
             read_cpu = time.process_time() - t0
         for m, nprobe, back, slack in ((m, p, b, x) for m in ms for p in nprobes for b in backs for x in slacks):
-            params = CandidateParams(m=m, join_m=m, nprobe=nprobe, back=back, slack=slack, spec=spec)
+            params = CandidateParams(m=m, join_m=m, nprobe=nprobe, back=back, slack=slack, spec=spec, buckets=buckets)
             index = CandidateIndex(faiss.clone_index(again))
             t0 = time.process_time()
-            index.add(state.uids[added], dense_of(added))
+            index.add(state.uids[added], rows_of(added))
             cands = Candidates(index, params)
             g_nbr, g_sim = update_neighbours(state, dense_of, added, k, added, cands)
             g_join = join_themes(state, dense_of, added, config, cands)
             cpu = time.process_time() - t0
             row = {"stored": n, "added": added_n, "token_drop": drop, "path": f"candidates {spec}", "m": m,
-                   "nprobe": nprobe, "back": back, "slack": slack, "cpu_s": round(cpu, 2),
+                   "nprobe": nprobe, "back": back, "slack": slack, "buckets": buckets, "cpu_s": round(cpu, 2),
                    "cpu_ms_per_added": round(1000 * cpu / added_n, 2),
                    "index_build_cpu_s": round(build_cpu, 2), "index_mb": round(size_mb, 1),
                    "index_write_s": round(write_s, 2), "index_read_cpu_s": round(read_cpu, 2),
@@ -204,16 +207,18 @@ def main() -> None:
     ap.add_argument("workspace", type=Path)
     ap.add_argument("--stored", type=int, nargs="+", default=[30_000, 300_000])
     ap.add_argument("--added", type=int, default=1590)
-    ap.add_argument("--m", type=int, nargs="+", default=[32, 64])
-    ap.add_argument("--nprobe", type=int, nargs="+", default=[8, 16])
-    ap.add_argument("--back", type=int, nargs="+", default=[8], help="new problems scored per old problem")
-    ap.add_argument("--slack", type=float, nargs="+", default=[0.0], help="CandidateParams.slack")
+    ap.add_argument("--m", type=int, nargs="+", default=[64])
+    ap.add_argument("--nprobe", type=int, nargs="+", default=[8])
+    ap.add_argument("--back", type=int, nargs="+", default=[4], help="new problems scored per old problem")
+    ap.add_argument("--slack", type=float, nargs="+", default=[0.005], help="CandidateParams.slack")
+    ap.add_argument("--buckets", type=int, nargs="+", default=[384], help="CandidateParams.buckets (0: dense only)")
     ap.add_argument("--token-drop", type=float, default=0.0, help="share of a copy's tokens dropped")
     args = ap.parse_args()
     problems, config = sources(args.workspace)
     print(json.dumps({"sources": len(problems), "load": [round(x, 2) for x in os.getloadavg()]}), flush=True)
     for n in args.stored:
-        run(problems, config, n, args.added, args.token_drop, args.m, args.nprobe, args.back, args.slack)
+        run(problems, config, n, args.added, args.token_drop, args.m, args.nprobe, args.back, args.slack,
+            args.buckets)
 
 
 if __name__ == "__main__":

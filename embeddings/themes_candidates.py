@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_of_each", "best_per", "lists_for", "merge_per", "pair_scores",
+__all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_of_each", "best_per", "index_vectors", "lists_for", "merge_per", "pair_scores",
            "pair_similarity", "query_blocks", "top_rows"]
 
 CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
@@ -54,6 +54,7 @@ class CandidateParams:
     join_m: int = 64          # base candidates per joining problem
     nprobe: int = 8           # inverted lists searched per problem
     spec: str = "SQ8"         # how the lists store vectors (faiss factory suffix)
+    buckets: int = 384        # hashed lexical columns in the index's vectors (0: dense only)
 
 
 class CandidateIndex:
@@ -142,6 +143,24 @@ def query_blocks(positions: np.ndarray, m: int):
     step = max(1, PAIR_BLOCK // max(m, 1))
     for lo in range(0, len(positions), step):
         yield lo, positions[lo:lo + step]
+
+
+def index_vectors(dense: np.ndarray, lexical, weight: float, buckets: int) -> np.ndarray:
+    """The index's vector of each problem: [sqrt(w) dense, sqrt(1 - w) hashed lexical], so that an inner
+    product approximates the similarity w dense + (1 - w) lexical. Feature hashing: lexical column j
+    adds its value, with a sign, to bucket h(j) mod ``buckets`` (h fixed by the column number, so
+    columns appended later hash the same everywhere); error ~1/sqrt(buckets) on a lexical cosine."""
+    from scipy import sparse
+
+    dense = np.asarray(dense, dtype=np.float32)
+    if buckets <= 0:
+        return dense
+    lex = lexical.tocsr()
+    h = (lex.indices.astype(np.uint64) * np.uint64(2654435761)) % np.uint64(2 ** 32)
+    signs = np.where((h >> np.uint64(20)) & np.uint64(1), 1.0, -1.0).astype(np.float32)
+    hashed = sparse.csr_matrix((lex.data.astype(np.float32) * signs, (h % np.uint64(buckets)).astype(np.int64),
+                                lex.indptr), shape=(lex.shape[0], buckets)).toarray()
+    return np.hstack([math.sqrt(weight) * dense, math.sqrt(1 - weight) * hashed]).astype(np.float32)
 
 
 def _blocks(dense_of: DenseOf, positions: np.ndarray) -> np.ndarray:

@@ -38,6 +38,7 @@ from .themes_candidates import (
     CandidateParams,
     best_of_each,
     best_per,
+    index_vectors,
     merge_per,
     pair_scores,
     pair_similarity,
@@ -45,7 +46,7 @@ from .themes_candidates import (
     top_rows,
 )
 
-__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "join_themes",
+__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "index_rows", "join_themes",
            "update_neighbours"]
 
 DRIFT_THRESHOLD = 0.2     # share of problems the base clustering no longer describes: re-cluster past it
@@ -254,6 +255,12 @@ class Candidates:
     params: CandidateParams
 
 
+def index_rows(state: ThemeState, dense_of, params: CandidateParams):
+    """Positions -> the candidate index's vectors of those stored problems (themes_candidates.index_vectors)."""
+    return lambda pos: index_vectors(dense_of(pos), state.lexical[np.asarray(pos, dtype=np.int64)], state.weight,
+                                     params.buckets)
+
+
 def _positions(state: ThemeState, uids: np.ndarray) -> np.ndarray:
     """Stored positions of ``uids`` (-1 for -1 or a uid not stored)."""
     order = np.argsort(state.uids)
@@ -284,14 +291,15 @@ def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, 
     if len(full):
         nbr[full], nbr_sim[full] = -1, -np.inf
     p, index = candidates.params, candidates.index
+    rows_of = index_rows(state, dense_of, p)
     for _, q in query_blocks(np.setdiff1d(full, rows), p.m):   # lists that named a removed problem
-        cand = _positions(state, index.search(dense_of(q), p.m, p.nprobe))
+        cand = _positions(state, index.search(rows_of(q), p.m, p.nprobe))
         r, c = np.nonzero(cand >= 0)
         owner, cand, s = _scored(state, dense_of, units, q[r], cand[r, c])
         nbr, nbr_sim = merge_per(nbr, nbr_sim, owner, state.uids[cand], s, k)
     back: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (old problem, new problem, index score)
     for _, q in query_blocks(rows, p.m):
-        lims, near, ids = index.near(dense_of(q), p.nprobe)
+        lims, near, ids = index.near(rows_of(q), p.nprobe)
         a, o = np.repeat(q, np.diff(lims)), _positions(state, ids)
         ok = o >= 0
         ok[ok] = units[o[ok]] != units[a[ok]]
@@ -334,7 +342,8 @@ def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candid
     best_sim = np.full((len(rows), k), -np.inf, np.float32)
     for lo, q in query_blocks(rows, max(p.join_m, k)):
         q_dense = dense_of(q)
-        cand = _positions(state, candidates.index.search(q_dense, max(p.join_m, k), p.nprobe, base_uids))
+        cand = _positions(state, candidates.index.search(index_rows(state, dense_of, p)(q), max(p.join_m, k), p.nprobe,
+                                                         base_uids))
         s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
         best_idx[lo:lo + len(q)], best_sim[lo:lo + len(q)] = top_rows(best_idx[lo:lo + len(q)],
                                                                       best_sim[lo:lo + len(q)], cand, s, k)

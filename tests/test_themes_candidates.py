@@ -13,7 +13,7 @@ import pytest
 
 from embeddings.themes import ThemeConfig
 from embeddings.themes_candidates import CandidateIndex, CandidateParams
-from embeddings.themes_update import Candidates, ThemeState, Transform, join_themes, update_neighbours
+from embeddings.themes_update import Candidates, ThemeState, Transform, index_rows, join_themes, update_neighbours
 from reports.shared.messages import LOG_FORMATS
 from ui.service.themes_index import INDEX_GLOB, index_path, open_candidates, save_candidates
 from ui.service.themes_state import append_rows, take_rows
@@ -73,7 +73,8 @@ def _add(state: ThemeState, transform: Transform, raw: dict, groups: int, seed: 
 
 def _candidates(state: ThemeState, dense_of, params: CandidateParams | None = None):
     params = params or CandidateParams(m=24, join_m=24)
-    return Candidates(CandidateIndex.build(state.uids, dense_of, params, DIM), params)
+    return Candidates(CandidateIndex.build(state.uids, index_rows(state, dense_of, params), params,
+                                           DIM + params.buckets), params)
 
 
 def _same(a: tuple, b: tuple) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.themes_candidates import CANDIDATE_MIN, CandidateIndex, CandidateParams
-from embeddings.themes_update import Candidates, ThemeState, Transform
+from embeddings.themes_update import Candidates, ThemeState, Transform, index_rows
 from reports.shared.atomic import atomic_path
 
 __all__ = ["INDEX_GLOB", "index_path", "open_candidates", "save_candidates"]
@@ -38,14 +38,18 @@ def open_candidates(root: Path, transform: Transform, state: ThemeState, held: n
         return None
     params = params or CandidateParams()
     path = index_path(root, transform)
+    rows_of = index_rows(state, dense_of, params)
+    dim = int(transform.mean.shape[0]) + max(params.buckets, 0)
     index = None
     if path.exists():
         try:
             index = CandidateIndex(faiss.read_index(str(path)))
+            if index.index.d != dim:
+                raise ValueError(f"{index.index.d} dimensions, not {dim}")
             if not np.array_equal(index.ids(), np.sort(held)):
                 raise ValueError("it holds other problems than themes-state.npz")
             index.remove(gone)
-            index.add(state.uids[added], dense_of(added))
+            index.add(state.uids[added], rows_of(added))
             if index.worn():
                 log.info("themes candidate index trained for a smaller store; building it afresh")
                 index = None
@@ -53,7 +57,7 @@ def open_candidates(root: Path, transform: Transform, state: ThemeState, held: n
             log.warning("%s unusable (%s); rebuilding the themes candidate index", path, exc)
             index = None
     if index is None:
-        index = CandidateIndex.build(state.uids, dense_of, params, int(transform.mean.shape[0]))
+        index = CandidateIndex.build(state.uids, rows_of, params, dim)
     return Candidates(index, params)
 
 
