@@ -183,7 +183,7 @@ def run(problems, config, n: int, added_n: int, drop: float, ms: list[int], npro
             assert np.array_equal(CandidateIndex(again).ids(), state.uids[stored])   # the check an update makes
             read_cpu = time.process_time() - t0
         for m, nprobe, back, slack in ((m, p, b, x) for m in ms for p in nprobes for b in backs for x in slacks):
-            params = CandidateParams(m=m, join_m=m, nprobe=nprobe, back=back, slack=slack, spec=spec, buckets=buckets)
+            params = CandidateParams(m=m, nprobe=nprobe, back=back, slack=slack, spec=spec, buckets=buckets)
             index = CandidateIndex(faiss.clone_index(again))
             t0 = time.process_time()
             index.add(state.uids[added], rows_of(added))
@@ -207,10 +207,10 @@ def main() -> None:
     ap.add_argument("workspace", type=Path)
     ap.add_argument("--stored", type=int, nargs="+", default=[30_000, 300_000])
     ap.add_argument("--added", type=int, default=1590)
-    ap.add_argument("--m", type=int, nargs="+", default=[64])
+    ap.add_argument("--m", type=int, nargs="+", default=[128])
     ap.add_argument("--nprobe", type=int, nargs="+", default=[8])
     ap.add_argument("--back", type=int, nargs="+", default=[4], help="new problems scored per old problem")
-    ap.add_argument("--slack", type=float, nargs="+", default=[0.005], help="CandidateParams.slack")
+    ap.add_argument("--slack", type=float, nargs="+", default=[0.1], help="CandidateParams.slack")
     ap.add_argument("--buckets", type=int, nargs="+", default=[384], help="CandidateParams.buckets (0: dense only)")
     ap.add_argument("--token-drop", type=float, default=0.0, help="share of a copy's tokens dropped")
     args = ap.parse_args()

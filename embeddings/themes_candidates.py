@@ -48,9 +48,9 @@ DenseOf = Callable[[np.ndarray], np.ndarray]
 class CandidateParams:
     """How many candidates are scored exactly and how much of the index is searched."""
 
-    m: int = 64               # candidates per problem whose list is (re)computed
+    m: int = 128              # candidates per problem whose list is (re)computed
     back: int = 4             # new problems scored per old problem that might take them in
-    slack: float = 0.005      # ... when its k-th score is below a new one's lowest candidate score + this
+    slack: float = 0.1        # ... when its k-th score is below a new one's lowest candidate score + this
     join_m: int = 64          # base candidates per joining problem
     nprobe: int = 8           # inverted lists searched per problem
     spec: str = "SQ8"         # how the lists store vectors (faiss factory suffix)
