@@ -37,7 +37,7 @@ import numpy as np
 __all__ = ["CANDIDATE_MIN", "CandidateIndex", "CandidateParams", "best_of_each", "best_per", "index_vectors", "lists_for", "merge_per", "pair_scores",
            "pair_similarity", "query_blocks", "top_rows"]
 
-CANDIDATE_MIN = 20_000    # stored problems from which the update uses candidates (below: the exact scan)
+CANDIDATE_MIN = 50_000    # stored problems from which the update uses candidates (below: the exact scan)
 PAIR_BLOCK = 16_384       # candidate pairs scored at once (their dense rows: 25 MB at 384 dimensions)
 TRAIN_PER_LIST = 40       # k-means training points per inverted list (faiss wants >= 39)
 
