@@ -245,7 +245,7 @@ def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConf
     return out
 
 
-# -- above CANDIDATE_MIN: candidates from the dense index (embeddings/themes_candidates.py) ------------
+# -- above CANDIDATE_MIN: candidates from an index (embeddings/themes_candidates.py) -------------------
 
 @dataclass
 class Candidates:
@@ -340,10 +340,10 @@ def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candid
     base_uids = state.uids[state.in_base]
     best_idx = np.full((len(rows), k), -1, np.int64)
     best_sim = np.full((len(rows), k), -np.inf, np.float32)
+    rows_of = index_rows(state, dense_of, p)
     for lo, q in query_blocks(rows, max(p.join_m, k)):
         q_dense = dense_of(q)
-        cand = _positions(state, candidates.index.search(index_rows(state, dense_of, p)(q), max(p.join_m, k), p.nprobe,
-                                                         base_uids))
+        cand = _positions(state, candidates.index.search(rows_of(q), max(p.join_m, k), p.nprobe, base_uids))
         s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
         best_idx[lo:lo + len(q)], best_sim[lo:lo + len(q)] = top_rows(best_idx[lo:lo + len(q)],
                                                                       best_sim[lo:lo + len(q)], cand, s, k)
