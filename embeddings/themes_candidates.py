@@ -64,9 +64,10 @@ class CandidateIndex:
         self.index = index
 
     @classmethod
-    def build(cls, uids: np.ndarray, dense_of: DenseOf, params: CandidateParams, dim: int) -> CandidateIndex:
-        """Trained on a fixed sample of ``TRAIN_PER_LIST`` points per list (about sqrt(n) lists) and
-        filled in blocks: the caller's vectors are read a block at a time, never all at once."""
+    def build(cls, uids: np.ndarray, vectors_of: DenseOf, params: CandidateParams, dim: int) -> CandidateIndex:
+        """The index over ``uids`` (positions 0..n-1; ``vectors_of(positions)``: their index vectors,
+        dimension ``dim``), trained on a fixed sample of ``TRAIN_PER_LIST`` points per list (about
+        sqrt(n) lists) and filled in blocks: the vectors are read a block at a time, never all at once."""
         import faiss
 
         n = len(uids)
@@ -76,12 +77,12 @@ class CandidateIndex:
         ivf.cp.niter = 10
         rng = np.random.default_rng(0)
         sample = np.sort(rng.choice(n, size=min(n, TRAIN_PER_LIST * nlist), replace=False)) if n else np.zeros(0, int)
-        index.train(_blocks(dense_of, sample) if len(sample) else np.zeros((1, dim), np.float32))
+        index.train(_blocks(vectors_of, sample) if len(sample) else np.zeros((1, dim), np.float32))
         out = cls(index)
         step = 2048
         for lo in range(0, n, step):
             pos = np.arange(lo, min(n, lo + step))
-            out.add(uids[pos], dense_of(pos))
+            out.add(uids[pos], vectors_of(pos))
         return out
 
     def __len__(self) -> int:
@@ -163,9 +164,9 @@ def index_vectors(dense: np.ndarray, lexical, weight: float, buckets: int) -> np
     return np.hstack([math.sqrt(weight) * dense, math.sqrt(1 - weight) * hashed]).astype(np.float32)
 
 
-def _blocks(dense_of: DenseOf, positions: np.ndarray) -> np.ndarray:
+def _blocks(vectors_of: DenseOf, positions: np.ndarray) -> np.ndarray:
     step = 2048
-    return np.concatenate([dense_of(positions[lo:lo + step]) for lo in range(0, len(positions), step)])
+    return np.concatenate([vectors_of(positions[lo:lo + step]) for lo in range(0, len(positions), step)])
 
 
 def pair_similarity(lexical, weight: float, dense_of: DenseOf, q_pos: np.ndarray, q_dense: np.ndarray,
