@@ -4,14 +4,20 @@ A full clustering (embeddings.themes.compute_themes) fixes a *base*: the feature
 mean it centres on, the TF-IDF vocabulary and idf) and the themes. Between clusterings:
 
 - every problem keeps its top ``similar_top`` cross-unit neighbours under the frozen transform, so
-  SIMILAR_TO pairs follow exactly: a new problem is compared with every stored problem (cost:
-  added x stored), old problems take the new ones into their lists, and only the problems whose
-  list named a removed problem are recomputed. The result equals recomputing every list with the
-  same transform (``rebuild``), whatever the order reports arrive or leave in (tested);
+  SIMILAR_TO pairs follow from the lists: a new problem gets its list, old problems take the new ones
+  into their lists, and only the problems whose list named a removed problem are recomputed;
 - a problem added since the base joins the theme that holds most of the similarity of its
   ``neighbors`` nearest base problems, when its nearest one reaches ``similar_min`` (the SIMILAR_TO
-  threshold); otherwise it stays unthemed. Joins look at base problems only, so they do not depend
-  on the order of arrival either. Theme ids and labels stay those of the base;
+  threshold); otherwise it stays unthemed. Joins look at base problems only. Theme ids and labels
+  stay those of the base;
+- what "nearest" searches depends on the store's size. Below ``CANDIDATE_MIN`` stored problems
+  (embeddings/themes_candidates.py) the exact scan: every problem compared with every stored one
+  (cost: added x stored). Then the result equals recomputing every list and join with the same
+  transform (``full_update``), whatever order reports arrive or leave in (tested). From
+  ``CANDIDATE_MIN`` on (the caller passes ``Candidates``) only each problem's nearest by a dense
+  index are scored (exactly, with this similarity): cost ~added x sqrt(stored). Lists, pairs and
+  joins then agree with the exact scan to the measured share (bench/RESULTS.md "themes-candidates",
+  docs/decisions.md), not always, and may depend slightly on the order of arrival;
 - drift = (problems added since the base that joined no theme + base problems removed) / problems
   now. Past DRIFT_THRESHOLD the caller clusters afresh (a new base), as it does on demand.
 Docs: docs/decisions.md, "Scale to a province (issue 23)".
@@ -27,8 +33,21 @@ import numpy as np
 
 from .theme_similarity import normalize
 from .themes import ThemeConfig
+from .themes_candidates import (
+    CandidateIndex,
+    CandidateParams,
+    best_of_each,
+    best_per,
+    index_vectors,
+    merge_per,
+    pair_scores,
+    pair_similarity,
+    query_blocks,
+    top_rows,
+)
 
-__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "ThemeState", "Transform", "join_themes", "update_neighbours"]
+__all__ = ["DRIFT_THRESHOLD", "INCREMENTAL_MIN", "Candidates", "ThemeState", "Transform", "index_rows", "join_themes",
+           "update_neighbours"]
 
 DRIFT_THRESHOLD = 0.2     # share of problems the base clustering no longer describes: re-cluster past it
 INCREMENTAL_MIN = 2000    # below this many problems clustering afresh costs ~1 s: always do it (exact)
@@ -153,14 +172,17 @@ def _merge_top(idx: np.ndarray, sim: np.ndarray, cand_ids: np.ndarray, cand_sim:
 
 
 def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
-                      full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                      full: np.ndarray, candidates: Candidates | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` cross-unit neighbours, updated for the problems at positions ``rows`` (new ones):
 
     - positions in ``full`` (new problems and those whose list lost a neighbour) get their list
       from every stored problem;
     - every other position merges the ``rows`` problems into its list.
     ``dense_of(positions)`` gives the transformed dense vectors of stored positions (read in column
-    blocks, so the writer never holds every vector twice). Returns the new (nbr, nbr_sim)."""
+    blocks, so the writer never holds every vector twice). Returns the new (nbr, nbr_sim).
+    ``candidates``: search those instead of every stored problem (``candidate_neighbours``)."""
+    if candidates is not None:
+        return candidate_neighbours(state, dense_of, rows, k, full, candidates)
     n = len(state)
     units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
     nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
@@ -188,23 +210,28 @@ def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
     return nbr, nbr_sim
 
 
-def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConfig) -> np.ndarray:
+def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConfig,
+                candidates: Candidates | None = None) -> np.ndarray:
     """Theme index for each problem at ``rows`` (not in the base): the theme holding most of the
     similarity of its ``config.neighbors`` nearest base problems, if the nearest reaches
-    ``config.similar_min``; else -1. Depends on the base problems only (order independent)."""
+    ``config.similar_min``; else -1. Depends on the base problems only (order independent).
+    ``candidates``: the nearest among the base problems those give (``candidate_base``)."""
     rows = np.asarray(rows, dtype=np.int64)
     out = np.full(len(rows), -1, dtype=np.int32)
     base = np.flatnonzero(state.in_base)
     if not len(rows) or not len(base):
         return out
     k = max(1, min(config.neighbors, len(base)))
-    best_idx = np.full((len(rows), k), -1, np.int64)
-    best_sim = np.full((len(rows), k), -np.inf, np.float32)
-    row_dense, row_lex = dense_of(rows), state.lexical[rows]
-    for lo in range(0, len(base), COLUMN_BLOCK):
-        cols = base[lo:lo + COLUMN_BLOCK]
-        s = similarity(row_dense, row_lex, dense_of(cols), state.lexical[cols], config.dense_weight)
-        best_idx, best_sim = _merge_top(best_idx, best_sim, cols.astype(np.int64), s, k)
+    if candidates is not None:
+        best_idx, best_sim = candidate_base(state, dense_of, rows, k, candidates)
+    else:
+        best_idx = np.full((len(rows), k), -1, np.int64)
+        best_sim = np.full((len(rows), k), -np.inf, np.float32)
+        row_dense, row_lex = dense_of(rows), state.lexical[rows]
+        for lo in range(0, len(base), COLUMN_BLOCK):
+            cols = base[lo:lo + COLUMN_BLOCK]
+            s = similarity(row_dense, row_lex, dense_of(cols), state.lexical[cols], config.dense_weight)
+            best_idx, best_sim = _merge_top(best_idx, best_sim, cols.astype(np.int64), s, k)
     for r in range(len(rows)):
         if not np.isfinite(best_sim[r, 0]) or best_sim[r, 0] < config.similar_min:
             continue
@@ -216,3 +243,108 @@ def join_themes(state: ThemeState, dense_of, rows: np.ndarray, config: ThemeConf
         if weight:
             out[r] = min(weight, key=lambda t: (-weight[t], t))
     return out
+
+
+# -- above CANDIDATE_MIN: candidates from an index (embeddings/themes_candidates.py) -------------------
+
+@dataclass
+class Candidates:
+    """The candidate index over every stored problem (its uids: ``state.uids``) and how to search it."""
+
+    index: CandidateIndex
+    params: CandidateParams
+
+
+def index_rows(state: ThemeState, dense_of, params: CandidateParams):
+    """Positions -> the candidate index's vectors of those stored problems (themes_candidates.index_vectors)."""
+    return lambda pos: index_vectors(dense_of(pos), state.lexical[np.asarray(pos, dtype=np.int64)], state.weight,
+                                     params.buckets)
+
+
+def _positions(state: ThemeState, uids: np.ndarray) -> np.ndarray:
+    """Stored positions of ``uids`` (-1 for -1 or a uid not stored)."""
+    order = np.argsort(state.uids)
+    at = np.clip(np.searchsorted(state.uids, uids, sorter=order), 0, max(len(order) - 1, 0))
+    pos = order[at] if len(order) else np.full(np.shape(uids), -1)
+    return np.where((uids >= 0) & (state.uids[pos] == uids), pos, -1).astype(np.int64)
+
+
+def candidate_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int, full: np.ndarray,
+                         candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
+    """``update_neighbours`` over candidates, every pair scored exactly:
+
+    - a ``rows`` (new) problem's list: the best ``k`` cross-unit problems among its ``params.m``
+      nearest in the inverted lists the index searches (``nprobe`` of them);
+    - any other position in ``full`` (its list named a removed problem): the same among its ``m``
+      nearest by the index;
+    - an old problem takes a new one in when it is among the new one's candidates, or lies in the
+      lists searched for it with its k-th score below the new one's lowest candidate score plus
+      ``params.slack`` (a problem outside the ``m`` nearest scores no more than them, as far as the
+      index ranks like the similarity); of those, each old problem's ``params.back`` nearest new
+      ones by the index are scored. Lists only gain: the k-th scores are those before the update."""
+    units = np.unique(np.asarray(state.units, dtype=object), return_inverse=True)[1]
+    nbr, nbr_sim = state.nbr.copy(), state.nbr_sim.copy()
+    rows, full = np.asarray(rows, dtype=np.int64), np.asarray(full, dtype=np.int64)
+    in_full = np.zeros(len(state), dtype=bool)
+    in_full[full] = True
+    kth = nbr_sim[:, k - 1].copy()   # before this update: a list's bar only rises as new problems enter
+    if len(full):
+        nbr[full], nbr_sim[full] = -1, -np.inf
+    p, index = candidates.params, candidates.index
+    rows_of = index_rows(state, dense_of, p)
+    for _, q in query_blocks(np.setdiff1d(full, rows), p.m):   # lists that named a removed problem
+        cand = _positions(state, index.search(rows_of(q), p.m, p.nprobe))
+        r, c = np.nonzero(cand >= 0)
+        owner, cand, s = _scored(state, dense_of, units, q[r], cand[r, c])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, owner, state.uids[cand], s, k)
+    back: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []   # (old problem, new problem, index score)
+    for _, q in query_blocks(rows, p.m):
+        lims, near, ids = index.near(rows_of(q), p.nprobe)
+        a, o = np.repeat(q, np.diff(lims)), _positions(state, ids)
+        ok = o >= 0
+        ok[ok] = units[o[ok]] != units[a[ok]]
+        top = best_of_each(lims, near, ok, p.m)
+        _, _, s = _scored(state, dense_of, units, a[top], o[top])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, a[top], state.uids[o[top]], s, k)
+        old = ~in_full[o[top]]   # the same pairs, seen from the old side
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, o[top][old], state.uids[a[top][old]], s[old], k)
+        floor = np.full(len(state), np.inf, np.float32)   # a new problem's lowest candidate score
+        np.minimum.at(floor, a[top], s)
+        ok[top] = False
+        rest = np.flatnonzero(ok)
+        rest = rest[~in_full[o[rest]]]
+        rest = rest[kth[o[rest]] < floor[a[rest]] + p.slack]
+        keep = rest[best_per(o[rest], near[rest], a[rest], p.back)]
+        back.append((o[keep], a[keep], near[keep]))
+    if back:
+        o, a, near = (np.concatenate(x) for x in zip(*back, strict=True))
+        keep = best_per(o, near, a, p.back)
+        _, _, s = _scored(state, dense_of, units, o[keep], a[keep])
+        nbr, nbr_sim = merge_per(nbr, nbr_sim, o[keep], state.uids[a[keep]], s, k)
+    return nbr, nbr_sim
+
+
+def _scored(state: ThemeState, dense_of, units: np.ndarray, x: np.ndarray, y: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x, y, exact similarity of each pair; -inf for a pair in one unit)."""
+    s = pair_scores(state.lexical, state.weight, dense_of, x, y)
+    s[units[x] == units[y]] = -np.inf
+    return x, y, s
+
+
+def candidate_base(state: ThemeState, dense_of, rows: np.ndarray, k: int, candidates: Candidates
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, similarities) of each ``rows`` problem's ``k`` nearest base problems among its
+    ``params.join_m`` nearest base problems by the index, scored exactly; ties by position."""
+    p = candidates.params
+    base_uids = state.uids[state.in_base]
+    best_idx = np.full((len(rows), k), -1, np.int64)
+    best_sim = np.full((len(rows), k), -np.inf, np.float32)
+    rows_of = index_rows(state, dense_of, p)
+    for lo, q in query_blocks(rows, max(p.join_m, k)):
+        q_dense = dense_of(q)
+        cand = _positions(state, candidates.index.search(rows_of(q), max(p.join_m, k), p.nprobe, base_uids))
+        s = pair_similarity(state.lexical, state.weight, dense_of, q, q_dense, cand)
+        best_idx[lo:lo + len(q)], best_sim[lo:lo + len(q)] = top_rows(best_idx[lo:lo + len(q)],
+                                                                      best_sim[lo:lo + len(q)], cand, s, k)
+    return best_idx, best_sim

@@ -8,6 +8,7 @@ most problems with it, never to a label string.
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -366,6 +367,45 @@ def test_incremental_themes_equal_a_rebuild_from_the_same_base_in_any_order(buil
     _same_view(views[f"removed-{QY}-first"], views[f"removed-{SZ}-first"])
     base_only = views[f"removed-{QY}-first"]
     assert all(k[0] not in (QY, SZ) for members in base_only[0].values() for k in members)
+
+
+def test_incremental_themes_by_candidates_equal_the_exact_update(built, tmp_path, caplog):
+    """Above ``candidate_min`` (lowered here) an update searches the candidate index kept beside
+    themes-state.npz (embeddings/themes_candidates.py); with every problem among the candidates it decides
+    what the exact scan decides, through additions and a removal. A damaged index is rebuilt, with a
+    coded warning."""
+    import faiss
+
+    from embeddings.themes_candidates import CandidateIndex, CandidateParams
+    from reports.shared.messages import LOG_FORMATS
+    from ui.service.themes_index import INDEX_GLOB
+    from ui.service.themes_state import STATE_FILE, read_state
+
+    views = {}
+    for name in ("exact", "candidates"):
+        ws = _base_workspace(built, tmp_path / name, {ZJJ, SD, YY})
+        try:
+            ws.themes.drift_threshold, ws.themes.incremental_min = 1.0, 0
+            if name == "candidates":
+                ws.themes.candidate_min, ws.themes.candidate_params = 0, CandidateParams(m=4096, join_m=4096)
+            _add(ws, QY)
+            if name == "candidates":
+                [path] = ws.root.glob(INDEX_GLOB)
+                path.write_bytes(b"damaged" * 100)
+                caplog.clear()
+            _add(ws, SZ)
+            if name == "candidates":
+                [record] = [r for r in caplog.records if r.levelno == logging.WARNING and r.name == "xuncha.themes"]
+                assert LOG_FORMATS[record.msg][0] == "themes_index_redo"
+                index = CandidateIndex(faiss.read_index(str(path)))
+                assert np.array_equal(index.ids(), np.sort(read_state(ws.root / STATE_FILE)[1].uids))
+            ws.remove(QY)
+            ws.sync()
+            views[name] = _theme_view(ws.themes)
+            assert ws.themes.snapshot()["stats"].get("incremental")
+        finally:
+            ws.close()
+    _same_view(views["exact"], views["candidates"])
 
 
 def test_drift_past_the_threshold_clusters_afresh(built, tmp_path):

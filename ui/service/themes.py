@@ -21,6 +21,7 @@ from embeddings.themes import (
     leaf_rows,
     unit_of,
 )
+from embeddings.themes_candidates import CANDIDATE_MIN, CandidateParams
 from embeddings.themes_update import (
     DRIFT_THRESHOLD,
     INCREMENTAL_MIN,
@@ -43,12 +44,13 @@ from ui.service.themes_doc import (
     update_document,
     upgrade,
 )
+from ui.service.themes_index import open_candidates, save_candidates
 from ui.service.themes_state import (
     STATE_FILE,
     append_rows,
     base_state,
     read_state,
-    state_pairs,
+    stored_pairs,
     take_rows,
     write_state,
 )
@@ -88,6 +90,8 @@ class ThemeService:
         self._lock = threading.RLock()  # one Streamlit process shares the service across sessions
         self.drift_threshold = DRIFT_THRESHOLD   # past it an update clusters afresh (themes_update)
         self.incremental_min = INCREMENTAL_MIN   # smaller workspaces are clustered afresh at every change
+        self.candidate_min = CANDIDATE_MIN       # from this many problems an update searches candidates
+        self.candidate_params = CandidateParams()  # how many, how (embeddings/themes_candidates.py)
         self.full_update = False                 # recompute every neighbour list and join (tests: = incremental)
 
     @classmethod
@@ -203,24 +207,11 @@ class ThemeService:
             doc = self.snapshot()
             if self._computed is not None and self._computed.doc is doc and self._computed.pairs is not None:
                 return self._computed.pairs
-            pairs = self._state_pairs()
+            pairs = stored_pairs(self.root / STATE_FILE, self.store.leaf_keys(), self.config)
             if pairs is None:   # no usable state beside the document: cluster afresh
                 self._cache = self._recluster(lambda stage, done, total: None)
                 return self._computed.pairs
             return pairs
-
-    def _state_pairs(self) -> list[tuple] | None:
-        """The pairs themes-state.npz implies for the store's problems, None without a state file."""
-        loaded = read_state(self.root / STATE_FILE)
-        if loaded is None:
-            return None
-        state = loaded[1]
-        keys = self.store.leaf_keys()
-        by_uid = dict(zip(problem_uids(keys).tolist(), keys, strict=True))
-        state = take_rows(state, np.isin(state.uids, np.fromiter(by_uid, dtype=np.int64, count=len(by_uid))))
-        ordered = [by_uid[int(u)] for u in state.uids.tolist()]
-        rank = {k: n for n, k in enumerate(sorted(ordered, key=lambda k: (k[0], _natural(k[1]))))}
-        return state_pairs(state, ordered, rank, self.config)
 
     def _recompute(self, progress: Progress | None, cached: dict | None = None) -> dict:
         """Bring the themes up to date: incrementally from the last clustering when it still describes
@@ -266,8 +257,10 @@ class ThemeService:
                  doc["seconds"])
         return doc
 
-    def _save(self, doc: dict, base: dict, transform: Transform, state: ThemeState, base_total: int) -> None:
+    def _save(self, doc: dict, base: dict, transform: Transform, state: ThemeState, base_total: int,
+              candidates=None) -> None:
         doc["base"] = {**base, "rows": int(state.uids.size), "base_total": base_total}
+        save_candidates(self.root, transform, candidates)   # first: a crash before the state makes it a misfit
         write_state(self.root / STATE_FILE, transform, state, base_total)
         write_text(self.path, json.dumps(doc, ensure_ascii=False))
         st = self.path.stat()
@@ -287,6 +280,7 @@ class ThemeService:
         now = problem_uids(keys)
         key_of = dict(zip(now.tolist(), keys, strict=True))
         gone = ~np.isin(state.uids, now)
+        held, gone_uids = state.uids, state.uids[gone]
         new_uids = now[~np.isin(now, state.uids)]
         if gone.any():
             removed = set(state.uids[gone].tolist())
@@ -311,13 +305,15 @@ class ThemeService:
             return transform.dense(search.vectors.vectors(state.uids[np.asarray(positions, dtype=np.int64)]))
 
         full = np.asarray(sorted({*added.tolist(), *(pos[u] for u in dirty_uids)}), dtype=np.int64)
+        candidates = open_candidates(self.root, transform, state, held, gone_uids, added, dense_of, self.candidate_min,
+                                     self.candidate_params)
         if self.full_update:   # the rebuild an incremental update must equal
             full, added = np.arange(len(state), dtype=np.int64), np.zeros(0, dtype=np.int64)
             rejoin = True
         prev = None if gone.any() or self.full_update else (state.nbr, state.nbr_sim)   # additions only: diff the pairs
-        state.nbr, state.nbr_sim = update_neighbours(state, dense_of, added, self.config.similar_top, full)
+        state.nbr, state.nbr_sim = update_neighbours(state, dense_of, added, self.config.similar_top, full, candidates)
         joining = np.flatnonzero(~state.in_base) if rejoin else added
-        state.theme[joining] = join_themes(state, dense_of, joining, self.config)
+        state.theme[joining] = join_themes(state, dense_of, joining, self.config, candidates)
         drift = (int(((~state.in_base) & (state.theme < 0)).sum()) + base_total - int(state.in_base.sum())) \
             / max(len(state), 1)
         if len(state) < self.incremental_min:
@@ -328,7 +324,7 @@ class ThemeService:
         report("themes", 2, 3)
         doc, computed = update_document(cached, state, key_of, self.store.unit_names(), self._stamp(), self.config,
                                         drift, time.perf_counter() - started, prev)
-        self._save(doc, {**cached["base"], "drift": round(drift, 4)}, transform, state, base_total)
+        self._save(doc, {**cached["base"], "drift": round(drift, 4)}, transform, state, base_total, candidates)
         self._computed = computed
         report("themes", 3, 3)
         log.info("themes: +%d -%d problems joined incrementally in %.2fs (drift %.3f)", len(new_uids), int(gone.sum()),

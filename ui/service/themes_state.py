@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.index import problem_uids
-from embeddings.themes import ProblemSet, ThemeConfig, ThemeResult
+from embeddings.themes import ProblemSet, ThemeConfig, ThemeResult, _natural
 from embeddings.themes_update import ThemeState, Transform
 from reports.shared.atomic import atomic_path
 
-__all__ = ["STATE_FILE", "append_rows", "base_state", "pair_changes", "read_state", "state_pairs", "take_rows",
+__all__ = ["STATE_FILE", "append_rows", "base_state", "pair_changes", "read_state", "state_pairs", "stored_pairs", "take_rows",
            "write_state"]
 
 log = logging.getLogger("xuncha.themes")
@@ -89,6 +89,19 @@ def _widen(m, cols: int):
     m = m.tocsr().copy()
     m.resize((m.shape[0], cols))
     return m
+
+
+def stored_pairs(path: Path, leaf_keys: list[tuple[str, str]], config: ThemeConfig) -> list[tuple] | None:
+    """The pairs the state file at ``path`` implies for the store's problems (``leaf_keys``), None
+    without a state file."""
+    loaded = read_state(path)
+    if loaded is None:
+        return None
+    by_uid = dict(zip(problem_uids(leaf_keys).tolist(), leaf_keys, strict=True))
+    state = take_rows(loaded[1], np.isin(loaded[1].uids, np.fromiter(by_uid, dtype=np.int64, count=len(by_uid))))
+    ordered = [by_uid[int(u)] for u in state.uids.tolist()]
+    rank = {k: n for n, k in enumerate(sorted(ordered, key=lambda k: (k[0], _natural(k[1]))))}
+    return state_pairs(state, ordered, rank, config)
 
 
 def state_pairs(state: ThemeState, keys: list[tuple[str, str]], rank: dict, config: ThemeConfig) -> list[tuple]:
