@@ -13,7 +13,14 @@ import pytest
 
 from embeddings.themes import ThemeConfig
 from embeddings.themes_candidates import CandidateIndex, CandidateParams
-from embeddings.themes_update import Candidates, ThemeState, Transform, index_rows, join_themes, update_neighbours
+from embeddings.themes_update import (
+    Candidates,
+    ThemeState,
+    Transform,
+    index_rows,
+    join_themes,
+    update_neighbours,
+)
 from reports.shared.messages import LOG_FORMATS
 from ui.service.themes_index import INDEX_GLOB, index_path, open_candidates, save_candidates
 from ui.service.themes_state import append_rows, take_rows
