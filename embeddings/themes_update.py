@@ -161,14 +161,7 @@ def _merge_top(idx: np.ndarray, sim: np.ndarray, cand_ids: np.ndarray, cand_sim:
     else:
         top_ids = np.broadcast_to(cand_ids[None, :], cand_sim.shape)
         top_sim = cand_sim
-    all_idx = np.concatenate([idx, top_ids], axis=1)
-    all_sim = np.concatenate([sim, top_sim], axis=1)
-    all_sim = np.where(all_idx < 0, -np.inf, all_sim)
-    order = np.lexsort((all_idx, -all_sim), axis=1)[:, :k]
-    out_idx = np.take_along_axis(all_idx, order, axis=1)
-    out_sim = np.take_along_axis(all_sim, order, axis=1)
-    out_idx[~np.isfinite(out_sim)] = -1
-    return out_idx, out_sim.astype(np.float32)
+    return top_rows(idx, sim, top_ids, top_sim, k)
 
 
 def update_neighbours(state: ThemeState, dense_of, rows: np.ndarray, k: int,
