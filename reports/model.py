@@ -29,6 +29,7 @@ __all__ = [
     "Report",
     "Span",
     "StatedCount",
+    "walk_categories",
 ]
 
 # Keys used for counts a report states about itself ("已完成整改35个" -> completed=35).
@@ -137,6 +138,14 @@ class Mention:
     attrs: dict = field(default_factory=dict)
 
 
+def walk_categories(categories: Iterable[Category]) -> Iterator[Problem]:
+    """Every problem of ``categories``, parents before their children, in document order (what the
+    parser's passes walk before there is a Report)."""
+    for category in categories:
+        for problem in category.problems:
+            yield from problem.walk()
+
+
 def content_text(text: str) -> str:
     """``text`` reduced to what identifies a problem's content: letters, digits and CJK only."""
     return _CONTENT_CHARS.sub("", text)
@@ -185,9 +194,7 @@ class Report:
 
     def problems(self) -> Iterator[Problem]:
         """Every problem, parents before their children, in document order."""
-        for category in self.categories:
-            for problem in category.problems:
-                yield from problem.walk()
+        return walk_categories(self.categories)
 
     @property
     def fingerprint(self) -> str | None:

@@ -9,7 +9,7 @@ import re
 from reports.grammar.markers import parse_marker
 from reports.grammar.noise import is_noise_line
 from reports.grammar.script import to_simplified
-from reports.model import Report
+from reports.model import Report, walk_categories
 from reports.shared.notices import Notice
 
 from .counts import find_stated_counts
@@ -178,7 +178,7 @@ def _with_title_counts(text: str, title: str | None, stated: list) -> list:
 
 
 def _rectified(categories) -> int:
-    return sum(1 for c in categories for top in c.problems for p in top.walk() if p.rectification_span)
+    return sum(1 for p in walk_categories(categories) if p.rectification_span)
 
 
 def stated_counts(text: str, body_start: int, body: list[Line]) -> dict[str, int]:
@@ -203,7 +203,7 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
     categories = tuned[0]
     stated = counts.get("problems")
     found = sum(len(c.problems) for c in categories)
-    leaves = sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children)
+    leaves = sum(1 for p in walk_categories(categories) if not p.children)
     aspects = counts.get("categories")
     # else a known notation stays theirs; a count met only by the leaves (1、方面 read as problems, (1) as
     # their subs) while the stated categories are not met is missed too
@@ -235,7 +235,7 @@ def _prefer_induced(text: str, counts: dict[str, int], body: list[Line], tuned: 
 def _counted(categories) -> tuple[int, int]:
     """(problems, leaf problems) of a reading: a report's stated count may count either."""
     return (sum(len(c.problems) for c in categories),
-            sum(1 for c in categories for top in c.problems for p in top.walk() if not p.children))
+            sum(1 for p in walk_categories(categories) if not p.children))
 
 
 def _prefer_learned(text: str, counts: dict[str, int], body: list[Line], chosen: tuple) -> tuple:

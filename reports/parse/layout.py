@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from reports.model import Category, Problem
+from reports.model import Category, Problem, walk_categories
 
 from .measures import RECT_LABEL, split_measures
 
@@ -71,11 +71,9 @@ def mark_rectification_items(categories: list[Category], text: str) -> int:
     """Mark every item (with its children) as a rectification item; returns how many top items.
     An item read as a heading line plus paragraphs keeps the heading as its text and the
     paragraphs as its rectification (they tell the work, as 整改情况 does elsewhere)."""
-    for c in categories:
-        for top in c.problems:
-            for p in top.walk():
-                p.kind = "rectification_item"
-                _heading_and_work(p, text)
+    for p in walk_categories(categories):
+        p.kind = "rectification_item"
+        _heading_and_work(p, text)
     return sum(len(c.problems) for c in categories)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from reports.model import Category
+from reports.model import Category, walk_categories
 from reports.status import STATUS_WORDS
 
 __all__ = ["apply_legend", "read_legend", "read_word_legend"]
@@ -55,19 +55,17 @@ def apply_legend(text: str, categories: list[Category]) -> int:
     legend = read_legend(text)
     if not legend:
         return marked
-    for c in categories:
-        for top in c.problems:
-            for p in top.walk():
-                line_start = text.rfind("\n", 0, p.span[0]) + 1
-                line_end = text.find("\n", p.span[0])
-                line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
-                sym = next((s for s in legend if line.startswith(s) or line.rstrip("。.;；").endswith(s)
-                            or p.text.startswith(s)), None)
-                if sym is not None:
-                    p.status = legend[sym]
-                    if p.text.startswith(sym):
-                        p.text = p.text[len(sym):].lstrip()
-                    marked += 1
+    for p in walk_categories(categories):
+        line_start = text.rfind("\n", 0, p.span[0]) + 1
+        line_end = text.find("\n", p.span[0])
+        line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
+        sym = next((s for s in legend if line.startswith(s) or line.rstrip("。.;；").endswith(s)
+                    or p.text.startswith(s)), None)
+        if sym is not None:
+            p.status = legend[sym]
+            if p.text.startswith(sym):
+                p.text = p.text[len(sym):].lstrip()
+            marked += 1
     return marked
 
 
@@ -78,14 +76,12 @@ def _apply_word_legend(text: str, categories: list[Category]) -> int:
     if not words:
         return 0
     marked = 0
-    for c in categories:
-        for top in c.problems:
-            for p in top.walk():
-                values = [m["v"] for ln in p.rectification.splitlines() if (m := FIELD_WORD.match(ln))]
-                value = next((v for v in reversed(values) if v in words), None)
-                if value is None:
-                    continue
-                p.status = words[value]
-                p.measures = [m for m in p.measures if not ((f := FIELD_WORD.match(m.text)) and f["v"] in words)]
-                marked += 1
+    for p in walk_categories(categories):
+        values = [m["v"] for ln in p.rectification.splitlines() if (m := FIELD_WORD.match(ln))]
+        value = next((v for v in reversed(values) if v in words), None)
+        if value is None:
+            continue
+        p.status = words[value]
+        p.measures = [m for m in p.measures if not ((f := FIELD_WORD.match(m.text)) and f["v"] in words)]
+        marked += 1
     return marked

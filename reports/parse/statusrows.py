@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from reports.grammar.markers import parse_marker
-from reports.model import Category, Problem
+from reports.model import Category, Problem, walk_categories
 from reports.status import STATUS_WORDS, status_sentence
 
 from .lines import Line
@@ -76,8 +76,7 @@ def apply_status_codes(text: str, categories: list[Category], body: list[Line]) 
     status read from its rectification; the sentence (and what follows it) is then no part of the last
     problem's rectification. Only codes that label problems (A1, 1-2, never a bare 1.), two or more of
     them named, and only on one line after the last problem's statement. Returns how many."""
-    problems = {re.sub(r"\s+", "", p.label).rstrip(".、:："): p for c in categories for top in c.problems
-                for p in top.walk()}
+    problems = {re.sub(r"\s+", "", p.label).rstrip(".、:："): p for p in walk_categories(categories)}
     codes = sorted((k for k in problems if _CODE.match(k) and not k.isdigit()), key=len, reverse=True)
     if len(codes) < 2:
         return 0

@@ -7,7 +7,7 @@ import re
 from reports.grammar import PARTY_ORGAN
 from reports.grammar.markers import BULLET_LEAD, marker_index
 from reports.grammar.numerals import CN_ORDINAL_CLASS, to_int
-from reports.model import Category, Problem
+from reports.model import Category, Problem, walk_categories
 from reports.status import find_status, heading_status, noted_status, status_code, status_sentence
 
 from .closing import apply_category_closings
@@ -255,8 +255,7 @@ class _Reader:
         """The last problem's rectification ends where every other one's did: when each of the others
         ends with a line that is nothing but its status (★已完成), the paragraphs after the last one's
         last status line (下一步…, 综上…) are the report's closing, not its rectification."""
-        rects = [self.rect.get(id(p)) for c in self.categories for top in c.problems for p in top.walk()
-                 if not p.children]
+        rects = [self.rect.get(id(p)) for p in walk_categories(self.categories) if not p.children]
         if len(rects) < MIN_SHAPED or not all(rects):
             return
         if not all(_ends_with_status(r[-1].text) for r in rects[:-1]):
