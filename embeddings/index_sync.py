@@ -182,7 +182,6 @@ class IndexSync:
         the recipe or the types' stamp): a full re-embed is due; readers answer from the build meanwhile."""
         return manifest is not None and not self._compatible(manifest)
 
-
     def ensure_ready(self, *, progress: Progress | None = None) -> QueryState:
         """The in-memory state for the store's current generation, syncing the index if it lags."""
         with self._mutex:  # one UI process may query from several threads

@@ -143,9 +143,7 @@ def _rebuild_notice(job: resources.Rebuild, missing: int) -> None:
     if not job.running:
         st.rerun()
     st.info(Notice("index_rebuilding", {"missing": missing}).chinese(), icon=":material/autorenew:")
-    label = SYNC_STAGES.get(job.stage, job.stage)
-    fraction = job.done / job.total if job.total else 0.0
-    st.progress(min(max(fraction, 0.0), 1.0), text=f"{label} {job.done:,}/{job.total:,}" if job.total > 1 else label)
+    st.progress(*stage_progress(job.stage, job.done, job.total, empty=0.0))
 
 
 def _build_demo(ws: Workspace) -> int:
@@ -164,6 +162,14 @@ def _build_demo(ws: Workspace) -> int:
     return len(outcomes) - len(bad)
 
 
+def stage_progress(stage: str, done: int, total: int, *, empty: float = 1.0) -> tuple[float, str]:
+    """A sync stage's progress as st.progress takes it: (fraction in [0, 1], label with the counts);
+    ``empty``: the fraction of a stage with nothing to count (a sync's: done; a job not yet counting: 0)."""
+    label = SYNC_STAGES.get(stage, stage)
+    fraction = done / total if total else empty
+    return min(max(fraction, 0.0), 1.0), (f"{label} {done:,}/{total:,}" if total > 1 else label)
+
+
 def run_sync(ws: Workspace, title: str) -> None:
     """ws.sync with one progress bar per stage (graph, then the search index's stages); while a background
     re-embed runs, nothing: the first page run after it brings in what was stored meanwhile."""
@@ -175,9 +181,7 @@ def run_sync(ws: Workspace, title: str) -> None:
     started = time.perf_counter()
 
     def progress(stage: str, done: int, total: int) -> None:
-        label = SYNC_STAGES.get(stage, stage)
-        fraction = done / total if total else 1.0
-        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{label} {done}/{total}" if total > 1 else label)
+        bar.progress(*stage_progress(stage, done, total))
 
     with resources.locks(root())["encoder"]:
         ws.sync(progress)
