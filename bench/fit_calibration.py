@@ -35,7 +35,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from bench.eval_search import MODE_FEATURES, Query, candidate_rows, fit_logistic
 from bench.eval_shipped import QuerySet, corpus_rows, query_sets, similar_sets
 from bench.evaluate import Labelled, ndcg_at
-from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, Background, Calibration, Logistic
+from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, TOKENLESS, Background, Calibration, Logistic
 from embeddings.encoder import DEFAULT_MODEL, load_encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer
@@ -138,6 +138,23 @@ def answer_points(s: Searcher, queries: list[Query]) -> list[tuple[dict[str, flo
     return out
 
 
+def tokenless_points(lab: Lab, s: Searcher, queries: list[Query]) -> list[tuple[float, float | None]]:
+    """(best dense probability, nDCG@10 of the dense ranking, or None for a query with no answer) of each
+    query asked with its vector alone (no words, so no synonyms either), as the app answers before jieba
+    is loaded (calibration.TOKENLESS)."""
+    vecs = lab.encoder.encode([query_text(q.item.query, []) for q in queries], kind="query")
+    out = []
+    for q, vec in zip(queries, vecs, strict=True):
+        cand = s.gather(vec, [], s.mask_for(None, None), "dense", s.candidates)
+        probs = s.scores(vec, [], cand, "dense", "search")
+        gain = None
+        if any(g > 0 for g in q.item.grades.values()):
+            ranked = s._ranked(cand, probs, "dense")[:10]
+            gain = ndcg_at([(s.table.report_id[p], s.table.problem_id[p]) for p, _ in ranked], q.item.grades, 10)
+        out.append((float(probs.max()) if len(probs) else 0.0, gain))
+    return out
+
+
 def fit_answer_model(points: list[tuple[dict[str, float], float | None]]) -> Logistic:
     """P(the query has an answer) from ANSWER_FEATURES, fitted on the queries' answerable labels."""
     from sklearn.linear_model import LogisticRegression
@@ -212,7 +229,10 @@ def calibrate(lab: Lab, fit: list[str], sets: dict[str, list[Query]], sims: dict
         size = {g: group.count(g) for g in set(group)}
         weights = np.array([1.0 / size[g] for g in group])
     floor, accuracy = choose_answer_floor(scored, weights=weights)
-    return replace(partial, answer_floor={"search": floor}, answer_models={"search": answer},
+    bare = [p for n in fit for p in tokenless_points(lab, lab.searcher(partial), sets[n])]
+    floor_bare, accuracy_bare = choose_answer_floor(bare, weights=weights)
+    return replace(partial, answer_floor={"search": floor, f"search:{TOKENLESS}": floor_bare},
+                   answer_models={"search": answer},
                    provenance={"fitted": date.today().isoformat(),
                                "command": "HF_HUB_OFFLINE=1 python -m bench.fit_calibration --write",
                                "search": f"candidates (top 20 dense + top 20 lexical) of: {', '.join(fit)}",
@@ -223,6 +243,9 @@ def calibrate(lab: Lab, fit: list[str], sets: dict[str, list[Query]], sims: dict
                                "answer_floor": f"on that probability, the best mean per-query utility averaged over floors "
                                                f"within {FLOOR_WINDOW} ({accuracy:.3f} at the floor: nDCG@10 if answered, 1 for a "
                                                f"no-answer query left silent) over: {', '.join(fit)}",
+                               f"answer_floor search:{TOKENLESS}": "a query with a vector and no words yet (the app "
+                                   "before jieba is in): the same choice on its best dense probability "
+                                   f"({accuracy_bare:.3f} at the floor), same queries",
                                "tier_high": "0.5: more likely relevant than not",
                                "not_fitted_on": "bench/eval/independent.jsonl (outside author A)"})
 

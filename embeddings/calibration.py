@@ -11,7 +11,7 @@ import numpy as np
 
 from reports.shared.datafiles import DataFileError, read_data_json
 
-__all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
+__all__ = ["ANSWER_FEATURES", "TOKENLESS", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
@@ -19,6 +19,11 @@ FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
 # query's words that candidate contains (a hard negative such as 医保基金违规使用 is matched on its
 # generic words only). Chosen by leave-one-author-out validation: docs/decisions.md, issue 21.
 ANSWER_FEATURES = ("best", "cover")
+# The answer decision of a query that has a vector but no words yet (the app's first seconds, before
+# jieba is in): the cover feature is unknown there, and reading it as 0 silenced answerable queries
+# (公务接待不规范 on the demo corpus). It gets its own floor on the dense probability alone, fitted on
+# the same queries (bench/fit_calibration.py; docs/decisions.md, "Answers before the keyword index").
+TOKENLESS = "tokenless"
 BACKGROUND_SAMPLE = 20_000   # rows used for mu/Sigma: enough for 384 dimensions, bounded at 1M problems
 _EPS = 1e-6
 
@@ -101,9 +106,13 @@ class Calibration:
     def model(self, purpose: str, mode: str) -> Logistic | None:
         return self.models.get(f"{purpose}:{mode}")
 
-    def answers(self, purpose: str, features: dict[str, float]) -> bool:
+    def answers(self, purpose: str, features: dict[str, float], *, tokenless: bool = False) -> bool:
         """Whether a query has an answer in the corpus, from its ANSWER_FEATURES: the answer model's
-        output (or, without one for ``purpose``, the best probability itself) at or above the floor."""
+        output (or, without one for ``purpose``, the best probability itself) at or above the floor.
+        ``tokenless``: the query has no words (dense only); its best probability against its own floor
+        when the calibration has one (``"<purpose>:tokenless"``), else the decision with words."""
+        if tokenless and f"{purpose}:{TOKENLESS}" in self.answer_floor:
+            return features["best"] >= float(self.answer_floor[f"{purpose}:{TOKENLESS}"])
         floor = float(self.answer_floor.get(purpose, 0.0))
         model = self.answer_models.get(purpose)
         if model is None:

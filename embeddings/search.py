@@ -259,7 +259,8 @@ class Searcher:
         if probs is None:
             ranked = self._uncalibrated(cand, mode)
         else:
-            if not len(probs) or not self.calibration.answers(purpose, self.answer_features(tokens, probs, cand)):
+            features = self.answer_features(tokens, probs, cand)
+            if not len(probs) or not self.calibration.answers(purpose, features, tokenless=not tokens):
                 return []
             ranked = self._ranked(cand, probs, mode)
         if min_score is not None:

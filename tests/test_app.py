@@ -156,6 +156,22 @@ def test_off_domain_query_finds_nothing(home):
     assert any("没有与此相关的问题" in w.value for w in at.warning)
 
 
+def test_a_dense_first_answer_never_says_there_is_none(home, monkeypatch):
+    """Right after start (jieba still loading) the page answers from the vectors alone; for
+    公务接待不规范 they judged "no answer" and the page said 库中没有与此相关的问题, though the words
+    find 执行中央八项规定精神不严格 (a high-tier hit). An empty dense-first answer waits for the words."""
+    import embeddings.service as service
+    from ui.web import state
+
+    monkeypatch.setattr(state, "keyword_index_ready", lambda: False)   # as if the warm-up had not loaded jieba yet
+    monkeypatch.setattr(service, "tokenizer_loaded", lambda: False)
+    at = search(run(new_app()), "公务接待不规范")
+    assert not at.error and hit_units(at)
+    assert not any("没有与此相关" in w.value for w in at.warning)
+    assert not any("关键词索引加载中" in i.value for i in at.info)
+    assert "八项规定" in "\n".join(html_blocks(at))
+
+
 def test_filters_narrow_results(home, summaries):
     at = search(run(new_app()), "理论学习流于形式")
     before = set(hit_units(at))

@@ -610,6 +610,33 @@ def test_dense_search_answers_without_the_keyword_tokenizer(fake_ws, monkeypatch
         search.search("理论学习", k=5, mode="hybrid")
 
 
+def test_a_query_without_words_is_judged_on_its_own_floor():
+    """The answer model reads the share of the query's words a hit contains; a query with no words yet
+    (dense, before jieba is in) has no such share, and is judged on its best probability alone."""
+    from embeddings.calibration import TOKENLESS, Calibration, Logistic
+
+    cal = Calibration({}, {"search": 0.45, f"search:{TOKENLESS}": 0.46}, answer_models={
+        "search": Logistic({"best": 3.97, "cover": 3.13}, -2.33)})
+    seen = {"best": 0.5, "cover": 0.0}
+    assert not cal.answers("search", seen)                 # read as "no word covered": silenced
+    assert cal.answers("search", seen, tokenless=True)     # 0.5 >= its own floor 0.46
+    assert not cal.answers("search", {"best": 0.4, "cover": 0.0}, tokenless=True)
+    assert not Calibration({}, {"search": 0.45}, answer_models=cal.answer_models).answers("search", seen, tokenless=True)
+
+
+@pytest.mark.slow
+def test_a_query_without_words_is_not_silenced_for_lacking_them(real_service, monkeypatch):
+    """Asked before jieba is in, a query has no words for the answer model's cover feature; read as 0 it
+    silenced 反腐倡廉压力没有一级级传下去 (team paraphrases: 党风廉政建设责任制落实不到位, dense
+    probability 0.48). Its own floor (calibration.json, 0.46) answers it; off-domain stays silent."""
+    import embeddings.service as service
+
+    monkeypatch.setattr(service, "tokenizer_loaded", lambda: False)
+    hits = real_service.search("反腐倡廉压力没有一级级传下去，领导只抓业务不管廉洁", k=5, mode="dense")
+    assert hits and "党风廉政建设责任制" in hits[0]["text"]
+    assert real_service.search("医保基金违规使用", k=5, mode="dense") == []
+
+
 def test_a_word_the_corpus_never_uses_is_searched_by_its_synonyms(fake_ws, monkeypatch):
     """With the thesaurus on: 饭堂 is not a corpus word; 词林's equal synonym 食堂 is (004: 食堂管理不完善):
     BM25 and the encoder both get it, and the hit says which word matched. Without it nothing matches."""

@@ -239,6 +239,12 @@ def _search(path: str, gen: int, query: str, k: int, filters: tuple, mode: str, 
         return ws.search.search(query, k=k, filters=dict(filters), mode=mode, min_score=min_score)
 
 
+def load_keyword_side() -> None:
+    """Load jieba now (or wait for the warm-up loading it): a search that must not answer dense-only."""
+    from embeddings.lexical import get_tokenizer
+    get_tokenizer()
+
+
 def keyword_index_ready() -> bool:
     """False while jieba still loads after start; the search page then shows dense results first."""
     from embeddings.lexical import tokenizer_loaded

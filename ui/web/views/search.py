@@ -167,9 +167,15 @@ def results(query: str, filters: dict, mode: str, min_score: float) -> None:
     shown_key = "search_shown_" + hashlib.sha1(signature.encode("utf-8")).hexdigest()[:10]
     # right after start jieba's dictionary is still loading: answer from the vectors first, say so
     partial = mode != "dense" and not state.keyword_index_ready()
-    mode = "dense" if partial else mode
     with st.spinner("正在检索…(首次检索需加载语义模型,请稍候)"):
-        hits = state.safe(state.search, query, MAX_RESULTS, filters, mode, min_score)
+        hits = state.safe(state.search, query, MAX_RESULTS, filters, "dense" if partial else mode, min_score)
+        if partial and hits == []:
+            # the vectors alone judged it unanswered; words can still answer it (公务接待不规范), and
+            # "库中没有" must not rest on half the evidence: wait for the keyword side and ask again
+            state.load_keyword_side()
+            partial = False
+            hits = state.safe(state.search, query, MAX_RESULTS, filters, mode, min_score)
+    mode = "dense" if partial else mode
     if partial and hits is not None:
         st.info(render.DENSE_FIRST_NOTICE, icon=":material/hourglass_top:")
     if hits is None:
