@@ -35,7 +35,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from bench.eval_search import MODE_FEATURES, Query, candidate_rows, fit_logistic
 from bench.eval_shipped import QuerySet, corpus_rows, query_sets, similar_sets
 from bench.evaluate import Labelled, ndcg_at
-from embeddings.calibration import ANSWER_FEATURES, CALIBRATION_PATH, TOKENLESS, Background, Calibration, Logistic
+from embeddings.calibration import (
+    ANSWER_FEATURES,
+    CALIBRATION_PATH,
+    TOKENLESS,
+    Background,
+    Calibration,
+    Logistic,
+)
 from embeddings.encoder import DEFAULT_MODEL, load_encoder
 from embeddings.index import VectorIndex
 from embeddings.lexical import LexicalIndex, Tokenizer

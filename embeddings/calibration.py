@@ -11,7 +11,7 @@ import numpy as np
 
 from reports.shared.datafiles import DataFileError, read_data_json
 
-__all__ = ["ANSWER_FEATURES", "TOKENLESS", "CALIBRATION_PATH", "FEATURES", "TIERS", "Background", "Calibration", "Logistic", "default_calibration"]
+__all__ = ["ANSWER_FEATURES", "CALIBRATION_PATH", "FEATURES", "TIERS", "TOKENLESS", "Background", "Calibration", "Logistic", "default_calibration"]
 
 CALIBRATION_PATH = Path(__file__).with_name("calibration.json")
 FEATURES = ("z", "bm25", "z_rel", "bm25_rel")
