@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from graph.local import EDGE_REPORTS
 from reports.shared.notices import Notice, XunchaError
 from ui.cli.common import UserError, emit_json, existing_workspace, json_option, workspace_option
 from ui.service.text import EDGE_LABELS, attr_rows, degree_text, report_display, shorten, type_label
@@ -114,6 +113,8 @@ def _left_out(rows: list[dict], total: int) -> list[Notice]:
         out.append(Notice("graph_neighbors_capped", {"total": total, "shown": len(rows), "left": total - len(rows)}))
     partial = sum(1 for r in rows if r["report_count"] > len(r["reports"]))
     if partial:
+        from graph.local import EDGE_REPORTS   # networkx and the graph package: ~0.15 s every command would pay
+
         out.append(Notice("graph_edge_reports_capped", {"edges": partial, "cap": EDGE_REPORTS}))
     return out
 
