@@ -274,11 +274,17 @@ class _MeanPooled:
 
     @classmethod
     def load(cls, path: Path, meta: dict[str, Any]) -> _MeanPooled | None:
-        """A directory embeddings.convert wrote (its ``xuncha_model.json`` names the length), loaded with
-        transformers alone when its modules are exactly Transformer (at the root) + mean Pooling
-        including the prompt (+ Normalize); None for anything else (sentence-transformers loads it)."""
+        """A directory embeddings.convert wrote (its ``xuncha_model.json`` names the length), loaded
+        without sentence-transformers when its modules are exactly Transformer (at the root) + mean
+        Pooling including the prompt (+ Normalize): a plain BERT by bert_plain.py on torch alone, any
+        other transformer by transformers; None for anything else (sentence-transformers loads it)."""
         if not meta.get("max_seq_length") or not _plain_mean_layout(path):
             return None
+        from .bert_plain import load_plain_bert
+
+        plain = load_plain_bert(path)   # torch alone: no transformers import (~4 CPU s)
+        if plain is not None:
+            return cls(*plain, int(meta["max_seq_length"]))
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
