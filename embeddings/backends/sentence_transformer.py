@@ -194,7 +194,7 @@ class SentenceTransformerEncoder(Encoder):
         for start in range(0, len(short), step):
             idx = short[start:start + step]
             if self.model is None:
-                out[idx] = self._windows.encode_batches([ids[i] for i in idx], batch_size)
+                out[idx] = self._windows.encode_batches([ids[i] for i in idx], [len(items[i]) for i in idx], batch_size)
             else:
                 out[idx] = self._encode_plain([items[i] for i in idx], prompt, batch_size)
             done += len(idx)
@@ -312,12 +312,12 @@ class _MeanPooled:
             hidden = self.transformer(input_ids=input_ids, attention_mask=mask).last_hidden_state
         return (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
 
-    def encode_batches(self, ids: list[list[int]], batch_size: int) -> np.ndarray:
+    def encode_batches(self, ids: list[list[int]], chars: list[int], batch_size: int) -> np.ndarray:
         """Mean vectors of texts that fit one window, in batches of ``batch_size`` taken longest first by
-        token count, so a batch pads to its own longest text only (by characters, as sentence-transformers
-        orders them, 3.0% of the bench's tokens were padding; by tokens 1.2%: docs/decisions.md)."""
+        character count (``chars``), as sentence-transformers batches one encode call: the same batches
+        pad to the same widths, so even bf16 arithmetic gives its vectors."""
         out = np.zeros((len(ids), self.model_dim), dtype=np.float32)
-        order = np.argsort([-len(r) for r in ids], kind="stable")
+        order = np.argsort([-n for n in chars])
         for start in range(0, len(ids), max(1, batch_size)):
             idx = order[start:start + batch_size]
             out[idx] = self._means([self.prefix + ids[i] + self.suffix for i in idx]).float().numpy()
