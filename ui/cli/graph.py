@@ -113,7 +113,8 @@ def _left_out(rows: list[dict], total: int) -> list[Notice]:
         out.append(Notice("graph_neighbors_capped", {"total": total, "shown": len(rows), "left": total - len(rows)}))
     partial = sum(1 for r in rows if r["report_count"] > len(r["reports"]))
     if partial:
-        from graph.local import EDGE_REPORTS   # networkx and the graph package: ~0.15 s every command would pay
+        # imported here: networkx and the graph package cost ~0.15 s that every command would pay
+        from graph.local import EDGE_REPORTS
 
         out.append(Notice("graph_edge_reports_capped", {"edges": partial, "cap": EDGE_REPORTS}))
     return out
