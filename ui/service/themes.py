@@ -25,6 +25,7 @@ from embeddings.themes_candidates import CANDIDATE_MIN, CandidateParams
 from embeddings.themes_update import (
     DRIFT_THRESHOLD,
     INCREMENTAL_MIN,
+    Candidates,
     ThemeState,
     Transform,
     join_themes,
@@ -258,7 +259,7 @@ class ThemeService:
         return doc
 
     def _save(self, doc: dict, base: dict, transform: Transform, state: ThemeState, base_total: int,
-              candidates=None) -> None:
+              candidates: Candidates | None = None) -> None:
         doc["base"] = {**base, "rows": int(state.uids.size), "base_total": base_total}
         save_candidates(self.root, transform, candidates)   # first: a crash before the state makes it a misfit
         write_state(self.root / STATE_FILE, transform, state, base_total)
