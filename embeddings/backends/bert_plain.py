@@ -12,8 +12,6 @@ Anything else (another architecture or option) returns None and transformers loa
 from __future__ import annotations
 
 import json
-import mmap
-import struct
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,9 +20,6 @@ import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["Bert", "PlainTokenizer", "load_plain_bert", "mapped_safetensors"]
-
-_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
-_MAX_HEADER = 100_000_000   # a safetensors header is JSON of the tensor table: bounded before it is read
 
 
 class BertOutput(NamedTuple):
@@ -40,23 +35,12 @@ def plain_bert_config(config: dict[str, Any]) -> bool:
 
 
 def mapped_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    """The tensors of a safetensors file as views of a private (copy-on-write) mapping of it: nothing
-    is read until used, so the 250,037-row word-embedding table costs only the rows texts touch."""
-    with open(path, "rb") as fh:
-        (size,) = struct.unpack("<Q", fh.read(8))
-        if size > _MAX_HEADER:
-            raise ValueError(f"{path}: safetensors header of {size} bytes")
-        header = json.loads(fh.read(size))
-        mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        dtype = _DTYPES[entry["dtype"]]
-        start, end = entry["data_offsets"]
-        out[name] = torch.frombuffer(mapping, dtype=dtype, count=(end - start) // dtype.itemsize,
-                                     offset=8 + size + start).view(entry["shape"])
-    return out
+    """The tensors of a safetensors file, mapped by the safetensors library rather than read: only the
+    rows texts touch of the 250,037-row word-embedding table become resident."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as fh:
+        return {name: fh.get_tensor(name) for name in fh.keys()}  # noqa: SIM118 - safe_open is no dict
 
 
 class _SelfAttention(nn.Module):
@@ -184,6 +168,8 @@ def load_plain_bert(path: Path) -> tuple[Bert, PlainTokenizer] | None:
     weights = path / "model.safetensors"
     if not config or not weights.is_file() or not (path / "tokenizer.json").is_file():
         return None
+    from safetensors import SafetensorError
+
     try:
         if not plain_bert_config(config):
             return None
@@ -191,6 +177,6 @@ def load_plain_bert(path: Path) -> tuple[Bert, PlainTokenizer] | None:
             model = Bert(config)
         tensors = {k: v for k, v in mapped_safetensors(weights).items() if not k.startswith("pooler.")}
         model.load_state_dict(tensors, assign=True, strict=True)
-    except (KeyError, RuntimeError, ValueError, TypeError):
-        return None   # names or shapes that are not this BERT's: transformers reads it
+    except (KeyError, RuntimeError, ValueError, TypeError, SafetensorError):
+        return None   # names, shapes or a file that are not this BERT's: transformers reads it
     return model.eval(), PlainTokenizer(path)

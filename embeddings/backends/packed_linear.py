@@ -84,7 +84,7 @@ def _file_mappings() -> list[tuple[int, int]]:
 
 def _drop_pages(weight: torch.Tensor, mapped: list[tuple[int, int]]) -> None:
     """The resident pages of a weight the packed copy replaced, when it lies in a file mapping:
-    transformers maps model.safetensors, so the first product touches each weight's pages and they
+    the loader maps model.safetensors (bert_plain or transformers), so the first product touches each weight's pages and they
     stay counted in the process's memory beside the packed copy (+84 MB for e5-small) while the
     mapping lives on for the other tensors. Only pages wholly inside this weight are dropped (a page
     shared with a live tensor is kept); nothing reads the weight again, and a page read anyway
