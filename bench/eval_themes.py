@@ -44,6 +44,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# the documents embedded in fp32, the arithmetic every CPU does alike: bf16's roundings differ between CPUs'
+# kernels and move the Louvain partition (tests/test_themes.py compares its fp32 run with these figures)
+os.environ.setdefault("XUNCHA_ENCODER_PRECISION", "fp32")
 
 from embeddings.themes import (
     DEFAULT_CONFIG,
