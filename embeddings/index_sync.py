@@ -328,9 +328,11 @@ class IndexSync:
             if manifest is not None and not full:
                 self.check_model(manifest, self.encoder.name if self.encoders.loaded else None,
                                  self.encoders.requested_model)
+            # tokens first: one core's work, beside a graph sync in another process (Workspace.sync);
+            # the embedding after it takes both cores
+            tokens = self.tokens.sync(table, manifest, report)
             vectors = None if full else self.vectors.try_load(manifest)
             added, removed, vectors, vectors_changed = self.vectors.sync(table, vectors, report)
-            tokens = self.tokens.sync(table, manifest, report)
             tokens_changed = tokens.changed
             lexical: LexicalIndex | LexicalPlan | None = None
             if manifest is not None and not (full or tokens_changed):   # the same problems: kept as it is

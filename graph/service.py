@@ -131,10 +131,7 @@ class GraphService:
         """Bring the fragments in line with the store: drop reports gone, add reports new."""
         with self._lock:
             generation = self.store.generation()  # read first: a later ingest shows up as lag next time
-            stored = self.store.report_ids()
-            have = self.fragments.report_ids()
-            gone = sorted(have - set(stored))
-            new = [r for r in stored if r not in have]
+            new, gone = self.lag()
             added = []
             for n, report_id in enumerate(new):
                 if progress:
@@ -148,6 +145,12 @@ class GraphService:
                 self.fragments.build_index(progress)
             (self.root / LEGACY_FILE).unlink(missing_ok=True)
             return {"added": new, "removed": gone, "generation": generation}
+
+    def lag(self) -> tuple[list[str], list[str]]:
+        """(reports stored without a fragment, in store order; fragments of reports no longer stored)."""
+        stored = self.store.report_ids()
+        have = self.fragments.report_ids()
+        return [r for r in stored if r not in have], sorted(have - set(stored))
 
     def rebuild(self, progress: Progress | None = None) -> None:
         """Throw the fragments (and their node index) away and build them again (after the entity

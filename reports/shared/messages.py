@@ -329,6 +329,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "一个导入进程意外退出,正在逐个文件排查"),
     "types_stale": ("{path}: {reports} reports' problem types are stale; classified on read (doctor --repair)",
                     "{path}:{reports} 份报告的问题类型已过期,读取时重新分类(xuncha doctor --repair 可更新)"),
+    "graph_child_failed": ("graph sync in a child process failed (exit {code}); syncing in this process",
+                           "知识图谱的后台更新进程意外退出(代码 {code}),改在本进程更新"),
     "log_warning": ("{message}", "程序记录了一条警告,详情见 {log}"),
 }
 
@@ -359,6 +361,7 @@ LOG_FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
     "ignoring XUNCHA_MAX_SECONDS_PER_FILE=%r (not a number)": ("env_ignored", ("value",)),
     "ignoring %s=%r (not a whole number)": ("env_ignored", ("name", "value")),
     "an ingest worker died; finding the file that kills it, one file at a time": ("worker_restart", ()),
+    "graph sync in a child process failed (exit %s); syncing in this process\n%s": ("graph_child_failed", ("code", "said")),
     "%s: %d reports' problem types are stale; classified on read (doctor --repair)":
         ("types_stale", ("path", "reports")),
     "report %s: %d long problem texts used from their first part (limits %d per problem, %d per report)":

@@ -10,14 +10,18 @@ the graph). Each class asks its service for what it checks; none parses another'
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from reports.shared.ioerrors import reason_line
 from reports.shared.notices import Notice
 from reports.shared.progress import Progress
 
-__all__ = ["ARTIFACTS", "DAMAGED", "MISSING", "OK", "STALE", "Artifact", "Check", "artifacts", "is_fresh"]
+if TYPE_CHECKING:
+    from graph.sync_process import GraphSyncProcess
+
+__all__ = ["ARTIFACTS", "DAMAGED", "MISSING", "OK", "STALE", "Artifact", "Beside", "Check", "artifacts", "is_fresh"]
 
 OK, STALE, DAMAGED, MISSING = "ok", "stale", "damaged", "missing"
 
@@ -50,9 +54,31 @@ class Artifact(Protocol):
     def rebuild(self, progress: Progress | None = None, *, full: bool = False) -> None:
         """Catch up with the store, or (``full``) build it again from nothing (after damage)."""
 
+    # optional ``start_beside(progress) -> Beside | None``: the catch-up started in another process, to
+    # run while the next artifacts rebuild here (Workspace.sync finishes it before any artifact ``after`` it)
+
 
 def _n(code: str, **params) -> Notice:
     return Notice(code, params)
+
+
+@dataclass
+class Beside:
+    """An artifact's catch-up running in another process (``start_beside``): ``finish`` waits for it
+    and, if it failed, rebuilds in this process; ``wait`` only waits (a sync that is failing anyway)."""
+
+    process: GraphSyncProcess
+    fallback: Callable[[], None]
+    done: Callable[[], object]
+
+    def wait(self) -> bool:
+        return self.process.join()
+
+    def finish(self) -> None:
+        if self.wait():
+            self.done()
+        else:
+            self.fallback()
 
 
 class GraphArtifact:
@@ -88,6 +114,27 @@ class GraphArtifact:
             self.ws.graph.rebuild(progress)
         else:
             self.ws.graph.sync(progress=progress)
+
+    def start_beside(self, progress: Progress | None = None) -> Beside | None:
+        """The catch-up started in a child process (graph/sync_process.py) when it is worth one: as many
+        new reports as make ingest's worker pool worth starting, and a core to spare (``pool_workers``,
+        so XUNCHA_INGEST_WORKERS=1 keeps it in this process too). None: rebuild here."""
+        from graph.persist import GraphFileError
+
+        from .ingest import pool_workers
+
+        try:
+            new, _ = self.ws.graph.lag()
+        except (GraphFileError, OSError, sqlite3.Error):
+            return None   # damaged or unreadable: rebuild here, where the repair happens
+        if not pool_workers(len(new)):
+            return None
+        from graph.sync_process import GraphSyncProcess
+
+        if progress:
+            progress("graph", 0, len(new))
+        return Beside(GraphSyncProcess(self.ws.root), lambda: self.rebuild(progress),
+                      lambda: progress and progress("graph", len(new), len(new)))
 
 
 class SearchArtifact:

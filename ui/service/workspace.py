@@ -21,7 +21,7 @@ from reports.shared.paths import default_workspace as default_root  # the name t
 from reports.shared.progress import Progress
 from reports.store import Store
 
-from .artifacts import artifacts, is_fresh
+from .artifacts import Beside, artifacts, is_fresh
 from .ingest import (
     IngestOutcome,
     Prepared,
@@ -141,11 +141,27 @@ class Workspace:
     def sync(self, progress: Progress | None = None) -> None:
         """Bring every derived artifact (ui/service/artifacts.py) that lags the store in line with it
         (after ingest/remove); one that is fresh is left alone. Skipping it is safe: each catches up
-        by itself on first use."""
+        by itself on first use. An artifact may catch up in another process (``start_beside``: the
+        graph, while the index tokenises and embeds here); it is finished before any artifact after it."""
         with self.writing():
-            for artifact in artifacts(self):
-                if not is_fresh(artifact):
-                    artifact.rebuild(progress)
+            beside: dict[str, Beside] = {}   # catch-ups running in another process meanwhile
+            try:
+                for artifact in artifacts(self):
+                    for name in artifact.after:
+                        if name in beside:
+                            beside.pop(name).finish()
+                    if is_fresh(artifact):
+                        continue
+                    started = getattr(artifact, "start_beside", lambda _: None)(progress)
+                    if started is None:
+                        artifact.rebuild(progress)
+                    else:
+                        beside[artifact.name] = started
+                while beside:
+                    beside.popitem()[1].finish()
+            finally:
+                for started in beside.values():   # failing anyway: the children end before the lock is let go
+                    started.wait()
 
     @contextmanager
     def writing(self) -> Iterator[None]:
