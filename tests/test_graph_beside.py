@@ -96,3 +96,12 @@ def test_a_failing_sync_waits_for_its_child(batch, tmp_path, monkeypatch):
             ws.sync()
         # the child had finished before the error left sync (started ~1 s earlier, it would still run)
         assert set(ws.graph.fragments.report_ids()) == set(ws.store.report_ids())
+
+
+def test_no_interpreter_to_start_means_a_sync_here(batch, tmp_path, monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    with _stored(tmp_path / "ws", batch) as ws:
+        monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+        assert GraphArtifact(ws).start_beside() is None
+        ws.sync()
+        assert ws.graph.lag() == ([], [])

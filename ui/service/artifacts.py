@@ -131,10 +131,13 @@ class GraphArtifact:
             return None
         from graph.sync_process import GraphSyncProcess
 
+        try:
+            child = GraphSyncProcess(self.ws.root)
+        except OSError:   # no interpreter to start (an embedded Python, a process limit): here, then
+            return None
         if progress:
             progress("graph", 0, len(new))
-        return Beside(GraphSyncProcess(self.ws.root), lambda: self.rebuild(progress),
-                      lambda: progress and progress("graph", len(new), len(new)))
+        return Beside(child, lambda: self.rebuild(progress), lambda: progress and progress("graph", len(new), len(new)))
 
 
 class SearchArtifact:
