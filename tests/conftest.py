@@ -25,6 +25,20 @@ def corpus_file(prefix: str) -> Path:
     return next(p for p in CORPUS_FILES if p.name.startswith(prefix))
 
 
+def corpus_batch(folder: Path) -> list[Path]:
+    """The corpus copied into ``folder`` and two edited copies of its first reports: seven new reports
+    (a batch large enough for ingest's worker processes). The copies' problems are edited too, or the
+    content fingerprint would make them duplicates."""
+    import shutil
+
+    files = [Path(shutil.copy(p, folder / p.name)) for p in CORPUS_FILES]
+    for n, source in enumerate(CORPUS_FILES[:2]):
+        copy = folder / f"copy{n}_{source.name}"
+        copy.write_text(source.read_text("utf-8").replace("。", f"(副本{n})。"), "utf-8")
+        files.append(copy)
+    return files
+
+
 def child_env() -> dict[str, str]:
     """The environment for a child Python process: this checkout importable (no sys.path edits)."""
     return dict(os.environ, PYTHONPATH=str(ROOT))

@@ -3,12 +3,11 @@ GraphArtifact.start_beside) writes exactly the graph an in-process sync writes; 
 replaced by a sync in the writer; a sync that fails elsewhere still waits for the child."""
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_FILES
+from conftest import corpus_batch
 
 from graph.sync_process import GraphSyncProcess
 from ui.service.artifacts import GraphArtifact, SearchArtifact
@@ -19,12 +18,7 @@ from ui.service.workspace import Workspace
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> list[Path]:
     """The corpus and two edited copies (new reports: enough of them for a child process)."""
-    folder = tmp_path_factory.mktemp("beside")
-    files = [Path(shutil.copy(p, folder / p.name)) for p in CORPUS_FILES]
-    for n, source in enumerate(CORPUS_FILES[:2]):
-        copy = folder / f"copy{n}_{source.name}"
-        copy.write_text(source.read_text("utf-8").replace("。", f"(副本{n})。"), "utf-8")
-        files.append(copy)
+    files = corpus_batch(tmp_path_factory.mktemp("beside"))
     assert len(files) >= POOL_MIN_FILES
     return files
 

@@ -3,11 +3,10 @@ and a failing file or a dying worker costs only that file (ui/service/ingest.py)
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS_FILES
+from conftest import corpus_batch
 
 from ui.service import ingest as ingest_module
 from ui.service.ingest import POOL_MIN_FILES, WORKERS_ENV, pool_workers
@@ -19,11 +18,7 @@ def batch(tmp_path_factory) -> list[Path]:
     """The corpus, two edited copies (new reports, new ids: their problems are edited too, or the
     content fingerprint would make them duplicates) and an undecodable file in the middle."""
     folder = tmp_path_factory.mktemp("batch")
-    files = [Path(shutil.copy(p, folder / p.name)) for p in CORPUS_FILES]
-    for n, source in enumerate(CORPUS_FILES[:2]):
-        copy = folder / f"copy{n}_{source.name}"
-        copy.write_text(source.read_text("utf-8").replace("。", f"(副本{n})。"), "utf-8")
-        files.append(copy)
+    files = corpus_batch(folder)
     bad = folder / "bad.txt"
     bad.write_bytes(bytes(range(256)) * 64)
     files.insert(3, bad)
